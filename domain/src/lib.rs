@@ -1,1 +1,17 @@
+//! Automat's business logic, free of HTTP and Leptos.
+//!
+//! One module per bounded context; each owns its tables (sea-orm entities) and
+//! exposes a small service API. Front-ends (server functions, REST, the MQTT
+//! gateway, the CLI) call these functions and never touch the tables directly.
 
+pub mod admin_users;
+pub mod api_keys;
+pub mod carts;
+pub mod catalog;
+pub mod db;
+pub mod devices;
+pub mod error;
+pub mod ids;
+pub mod seed;
+
+pub use error::DomainError;

@@ -1,0 +1,227 @@
+//! Products, their variants and prices. The storefront and the Store API read
+//! only published products.
+
+pub mod price;
+pub mod product;
+pub mod variant;
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionSession, TransactionTrait,
+};
+
+use crate::{DomainError, ids::new_id};
+
+pub const STATUS_PUBLISHED: &str = "published";
+pub const STATUS_DRAFT: &str = "draft";
+pub const MAX_PAGE_SIZE: u64 = 100;
+
+/// A product as shoppers see it: its variants, each with its prices.
+#[derive(Debug, Clone)]
+pub struct ProductDetail {
+    pub product: product::Model,
+    pub variants: Vec<VariantDetail>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VariantDetail {
+    pub variant: variant::Model,
+    pub prices: Vec<price::Model>,
+}
+
+impl VariantDetail {
+    /// The amount in minor units for `currency_code`, if the variant has one.
+    pub fn price_in(&self, currency_code: &str) -> Option<i64> {
+        self.prices.iter().find(|p| p.currency_code == currency_code).map(|p| p.amount)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProductQuery {
+    /// Free text matched against the title and handle.
+    pub q: Option<String>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProductPage {
+    pub products: Vec<ProductDetail>,
+    pub count: u64,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// Published products, newest first, one page at a time.
+pub async fn list_published(db: &impl ConnectionTrait, query: &ProductQuery) -> Result<ProductPage, DomainError> {
+    if query.limit == 0 || query.limit > MAX_PAGE_SIZE {
+        return Err(DomainError::Invalid(format!("limit must be between 1 and {MAX_PAGE_SIZE}")));
+    }
+    let mut select = product::Entity::find().filter(product::Column::Status.eq(STATUS_PUBLISHED));
+    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        select = select.filter(
+            sea_orm::Condition::any()
+                .add(product::Column::Title.contains(q))
+                .add(product::Column::Handle.contains(q)),
+        );
+    }
+    let count = select.clone().count(db).await?;
+    let products = select
+        .order_by_desc(product::Column::CreatedAt)
+        .order_by_desc(product::Column::Id)
+        .offset(query.offset)
+        .limit(query.limit)
+        .all(db)
+        .await?;
+    Ok(ProductPage { products: with_variants(db, products).await?, count, offset: query.offset, limit: query.limit })
+}
+
+/// One published product by id or handle.
+pub async fn find_published(db: &impl ConnectionTrait, id_or_handle: &str) -> Result<ProductDetail, DomainError> {
+    let product = product::Entity::find()
+        .filter(product::Column::Status.eq(STATUS_PUBLISHED))
+        .filter(
+            sea_orm::Condition::any()
+                .add(product::Column::Id.eq(id_or_handle))
+                .add(product::Column::Handle.eq(id_or_handle)),
+        )
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Product", id_or_handle))?;
+    Ok(with_variants(db, vec![product]).await?.remove(0))
+}
+
+/// Loads variants and prices for `products` with two queries, whatever their number.
+async fn with_variants(
+    db: &impl ConnectionTrait,
+    products: Vec<product::Model>,
+) -> Result<Vec<ProductDetail>, DomainError> {
+    let ids: Vec<String> = products.iter().map(|p| p.id.clone()).collect();
+    let variants = variant::Entity::find()
+        .filter(variant::Column::ProductId.is_in(ids))
+        .order_by_asc(variant::Column::Rank)
+        .all(db)
+        .await?;
+    let variant_ids: Vec<String> = variants.iter().map(|v| v.id.clone()).collect();
+    let mut prices_by_variant: HashMap<String, Vec<price::Model>> = HashMap::new();
+    for price in price::Entity::find().filter(price::Column::VariantId.is_in(variant_ids)).all(db).await? {
+        prices_by_variant.entry(price.variant_id.clone()).or_default().push(price);
+    }
+    let mut variants_by_product: HashMap<String, Vec<VariantDetail>> = HashMap::new();
+    for variant in variants {
+        let prices = prices_by_variant.remove(&variant.id).unwrap_or_default();
+        variants_by_product.entry(variant.product_id.clone()).or_default().push(VariantDetail { variant, prices });
+    }
+    Ok(products
+        .into_iter()
+        .map(|product| {
+            let variants = variants_by_product.remove(&product.id).unwrap_or_default();
+            ProductDetail { product, variants }
+        })
+        .collect())
+}
+
+/// What it takes to create a product with its variants and prices.
+#[derive(Debug, Clone)]
+pub struct NewProduct {
+    pub title: String,
+    pub handle: String,
+    pub description: Option<String>,
+    pub thumbnail: Option<String>,
+    pub published: bool,
+    pub variants: Vec<NewVariant>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewVariant {
+    pub title: String,
+    pub sku: Option<String>,
+    pub weight_grams: Option<i32>,
+    /// (currency code, amount in minor units)
+    pub prices: Vec<(String, i64)>,
+}
+
+/// Creates a product, its variants and prices in one transaction.
+pub async fn create_product(db: &impl TransactionTrait, new: NewProduct) -> Result<String, DomainError> {
+    let title = new.title.trim().to_owned();
+    if title.is_empty() {
+        return Err(DomainError::Invalid("a product needs a title".into()));
+    }
+    let handle = new.handle.trim().to_owned();
+    if handle.is_empty() || !handle.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        return Err(DomainError::Invalid("a handle uses lowercase letters, digits and dashes".into()));
+    }
+    if new.variants.iter().flat_map(|v| &v.prices).any(|(_, amount)| *amount < 0) {
+        return Err(DomainError::Invalid("a price cannot be negative".into()));
+    }
+    let txn = db.begin().await?;
+    if product::Entity::find().filter(product::Column::Handle.eq(&handle)).one(&txn).await?.is_some() {
+        return Err(DomainError::Conflict(format!("a product with handle {handle} already exists")));
+    }
+    let now = Utc::now();
+    let product_id = new_id("prod");
+    product::ActiveModel {
+        id: Set(product_id.clone()),
+        handle: Set(handle),
+        title: Set(title),
+        subtitle: Set(None),
+        description: Set(new.description),
+        thumbnail: Set(new.thumbnail),
+        status: Set(if new.published { STATUS_PUBLISHED } else { STATUS_DRAFT }.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    for (rank, v) in new.variants.into_iter().enumerate() {
+        let variant_id = new_id("variant");
+        variant::ActiveModel {
+            id: Set(variant_id.clone()),
+            product_id: Set(product_id.clone()),
+            title: Set(v.title),
+            sku: Set(v.sku),
+            weight_grams: Set(v.weight_grams),
+            rank: Set(rank as i32),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        for (currency_code, amount) in v.prices {
+            price::ActiveModel {
+                id: Set(new_id("price")),
+                variant_id: Set(variant_id.clone()),
+                currency_code: Set(currency_code.to_lowercase()),
+                amount: Set(amount),
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(product_id)
+}
+
+/// A variant with its product's title, for adding it to a cart.
+pub async fn find_variant(
+    db: &impl ConnectionTrait,
+    variant_id: &str,
+) -> Result<(variant::Model, product::Model, Vec<price::Model>), DomainError> {
+    let (variant, product) = variant::Entity::find_by_id(variant_id)
+        .find_also_related(product::Entity)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Variant", variant_id))?;
+    let product = product
+        .filter(|p| p.status == STATUS_PUBLISHED)
+        .ok_or_else(|| DomainError::not_found("Variant", variant_id))?;
+    let prices = price::Entity::find().filter(price::Column::VariantId.eq(variant_id)).all(db).await?;
+    Ok((variant, product, prices))
+}
+
+pub async fn count_products(db: &impl ConnectionTrait) -> Result<u64, DomainError> {
+    Ok(product::Entity::find().count(db).await?)
+}

@@ -1,0 +1,23 @@
+use sea_orm::DbErr;
+
+/// Every failure a domain call can report. Front-ends map each variant to
+/// their own vocabulary (an HTTP status, a form message, a CLI exit code).
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    #[error("{entity} with id {id} was not found")]
+    NotFound { entity: &'static str, id: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+impl DomainError {
+    pub fn not_found(entity: &'static str, id: impl Into<String>) -> Self {
+        Self::NotFound { entity, id: id.into() }
+    }
+}

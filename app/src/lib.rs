@@ -1,1 +1,66 @@
+//! The Leptos application: storefront and admin dashboard, rendered on the
+//! server and hydrated in the browser. Server functions here stay thin: they
+//! check who is asking, call the domain crate, and shape the answer for a view.
 
+pub mod admin;
+pub mod components;
+pub mod session_keys;
+pub mod storefront;
+
+#[cfg(feature = "ssr")]
+pub mod server_context;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    admin::{AdminLayout, devices::DevicesPage, login::LoginPage},
+    components::NotFound,
+    storefront::{StorefrontLayout, home::HomePage, product::ProductPage},
+};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="automat" href="/pkg/automat.css" />
+        <Title text="Automat" />
+        <Router>
+            <Routes fallback=|| view! { <NotFound /> }>
+                <ParentRoute path=path!("") view=StorefrontLayout>
+                    <Route path=path!("") view=HomePage />
+                    <Route path=path!("products/:handle") view=ProductPage />
+                </ParentRoute>
+                <Route path=path!("admin/login") view=LoginPage />
+                // Async so that a signed-out visitor gets a real redirect, not a page.
+                <ParentRoute path=path!("admin") view=AdminLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=DevicesPage />
+                    <Route path=path!("devices") view=DevicesPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,7 +1,8 @@
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+pub use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectOptions, Database, DbErr};
 
 /// Opens the database named by `url` (`sqlite://…` or `postgres://…`).
 ///

@@ -1,0 +1,67 @@
+//! The operators' dashboard. Every page below `/admin` needs a signed-in admin.
+
+pub mod devices;
+pub mod login;
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet, Redirect};
+use serde::{Deserialize, Serialize};
+
+use crate::components::ErrorNotice;
+use login::AdminLogout;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminIdentity {
+    pub email: String,
+}
+
+/// Who is signed in, if anyone.
+#[server]
+pub async fn current_admin() -> Result<Option<AdminIdentity>, ServerFnError> {
+    use crate::{server_context::*, session_keys};
+    let ctx = server_context()?;
+    let session = session().await?;
+    let Some(id) = session.get::<String>(session_keys::ADMIN_USER_ID).await.map_err(|e| ServerFnError::new(e.to_string()))?
+    else {
+        return Ok(None);
+    };
+    let user = domain::admin_users::find_by_id(&ctx.db, &id).await.map_err(to_server_error)?;
+    Ok(user.map(|u| AdminIdentity { email: u.email }))
+}
+
+#[component]
+pub fn AdminLayout() -> impl IntoView {
+    let admin = Resource::new(|| (), |_| current_admin());
+    let logout = ServerAction::<AdminLogout>::new();
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+                {move || Suspend::new(async move {
+                    admin
+                        .await
+                        .map(|who| match who {
+                            None => view! { <Redirect path="/admin/login" /> }.into_any(),
+                            Some(who) => {
+                                view! {
+                                    <header class="site-header admin">
+                                        <A href="/admin" attr:class="brand">"Automat admin"</A>
+                                        <nav>
+                                            <A href="/admin/devices">"Devices"</A>
+                                            <span class="muted" data-testid="admin-email">{who.email}</span>
+                                            <ActionForm action=logout attr:class="inline">
+                                                <button type="submit" class="link">"Sign out"</button>
+                                            </ActionForm>
+                                        </nav>
+                                    </header>
+                                    <main class="page">
+                                        <Outlet />
+                                    </main>
+                                }
+                                    .into_any()
+                            }
+                        })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}

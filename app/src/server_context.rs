@@ -1,0 +1,44 @@
+//! What the server hands to server functions, and the small helpers they share.
+
+use domain::DomainError;
+use leptos::prelude::*;
+use domain::db::DatabaseConnection;
+use tower_sessions::Session;
+
+use crate::session_keys;
+
+/// Provided by the server to every render and server-function call.
+#[derive(Clone)]
+pub struct ServerContext {
+    pub db: DatabaseConnection,
+    /// The store's currency, for carts and price display.
+    pub currency: String,
+}
+
+pub fn server_context() -> Result<ServerContext, ServerFnError> {
+    use_context::<ServerContext>().ok_or_else(|| ServerFnError::new("server context missing"))
+}
+
+pub async fn session() -> Result<Session, ServerFnError> {
+    leptos_axum::extract::<Session>().await.map_err(|e| ServerFnError::new(format!("no session: {e}")))
+}
+
+/// The signed-in admin's id, or an error that reads well in a form.
+pub async fn require_admin(session: &Session) -> Result<String, ServerFnError> {
+    session
+        .get::<String>(session_keys::ADMIN_USER_ID)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?
+        .ok_or_else(|| ServerFnError::new("please sign in"))
+}
+
+/// Domain errors become messages a person can act on; database details stay in the log.
+pub fn to_server_error(e: DomainError) -> ServerFnError {
+    match e {
+        DomainError::Db(db) => {
+            tracing::error!(error = %db, "database error in a server function");
+            ServerFnError::new("the store could not complete the request; try again")
+        }
+        other => ServerFnError::new(other.to_string()),
+    }
+}

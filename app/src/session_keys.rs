@@ -1,0 +1,7 @@
+//! Names of the values kept in the web session (shared with the server's
+//! HTTP handlers).
+
+/// The signed-in admin user's id.
+pub const ADMIN_USER_ID: &str = "admin_user_id";
+/// The shopper's current cart id.
+pub const CART_ID: &str = "cart_id";

@@ -1,0 +1,77 @@
+//! The catalog: published products, newest first.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{ProductCard, cart::AddToCartForm};
+use crate::components::ErrorNotice;
+
+pub const PAGE_SIZE: u64 = 24;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogPage {
+    pub products: Vec<ProductCard>,
+    pub count: u64,
+}
+
+#[server]
+pub async fn list_products(offset: u64) -> Result<CatalogPage, ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let query = domain::catalog::ProductQuery { q: None, offset, limit: PAGE_SIZE };
+    let page = domain::catalog::list_published(&ctx.db, &query).await.map_err(to_server_error)?;
+    Ok(CatalogPage {
+        count: page.count,
+        products: page.products.into_iter().map(|p| ProductCard::from_detail(p, &ctx.currency)).collect(),
+    })
+}
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let products = Resource::new(|| (), |_| list_products(0));
+    view! {
+        <h1>"Fresh from the machine"</h1>
+        <Transition fallback=|| view! { <p class="loading">"Loading products…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+                {move || Suspend::new(async move {
+                    products.await.map(|page| view! { <ProductGrid page /> })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn ProductGrid(page: CatalogPage) -> impl IntoView {
+    if page.products.is_empty() {
+        return view! { <p class="empty">"No products yet. An operator can add them in the admin."</p> }.into_any();
+    }
+    view! {
+        <p class="muted">{format!("{} products", page.count)}</p>
+        <ul class="product-grid">
+            {page
+                .products
+                .into_iter()
+                .map(|product| {
+                    let first = product.variants.first().cloned();
+                    view! {
+                        <li class="product-card" data-testid="product-card">
+                            <a href=format!("/products/{}", product.handle) class="product-title">
+                                {product.title.clone()}
+                            </a>
+                            <p class="muted">{product.description.clone().unwrap_or_default()}</p>
+                            {first
+                                .map(|v| {
+                                    view! {
+                                        <p class="price">{v.price_label()}</p>
+                                        <AddToCartForm variant_id=v.id />
+                                    }
+                                })}
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
+}

@@ -1,0 +1,85 @@
+//! What shoppers see: the catalog, product pages and the cart.
+
+pub mod cart;
+pub mod home;
+pub mod product;
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet};
+use serde::{Deserialize, Serialize};
+
+use crate::components::format_money;
+use cart::{AddToCart, cart_summary};
+
+/// A product as the storefront lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductCard {
+    pub handle: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub variants: Vec<VariantChoice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantChoice {
+    pub id: String,
+    pub title: String,
+    /// Minor units in the store currency; `None` when the variant has no price there.
+    pub price: Option<i64>,
+    pub currency: String,
+}
+
+impl VariantChoice {
+    pub fn price_label(&self) -> String {
+        self.price.map_or_else(|| "Price on request".to_owned(), |p| format_money(p, &self.currency))
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl ProductCard {
+    pub fn from_detail(detail: domain::catalog::ProductDetail, currency: &str) -> Self {
+        Self {
+            handle: detail.product.handle,
+            title: detail.product.title,
+            description: detail.product.description,
+            variants: detail
+                .variants
+                .into_iter()
+                .map(|v| VariantChoice {
+                    price: v.price_in(currency),
+                    id: v.variant.id,
+                    title: v.variant.title,
+                    currency: currency.to_owned(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The storefront frame: header with the cart count, then the page.
+#[component]
+pub fn StorefrontLayout() -> impl IntoView {
+    // One add-to-cart action for every page, so the header count follows it.
+    let add_to_cart = ServerAction::<AddToCart>::new();
+    provide_context(add_to_cart);
+    let totals = Resource::new(move || add_to_cart.version().get(), |_| cart_summary());
+    view! {
+        <header class="site-header">
+            <A href="/" attr:class="brand">"Automat"</A>
+            <nav>
+                <span class="cart-indicator">
+                    "Cart "
+                    <Transition fallback=|| view! { <span class="cart-count" data-testid="cart-count">"0"</span> }>
+                        {move || Suspend::new(async move {
+                            let count = totals.await.map(|s| s.item_count).unwrap_or(0);
+                            view! { <span class="cart-count" data-testid="cart-count">{count}</span> }
+                        })}
+                    </Transition>
+                </span>
+            </nav>
+        </header>
+        <main class="page">
+            <Outlet />
+        </main>
+    }
+}

@@ -1,0 +1,64 @@
+//! One product with its variants.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::{ProductCard, cart::AddToCartForm};
+use crate::components::{ErrorNotice, NotFound};
+
+#[server]
+pub async fn get_product(handle: String) -> Result<Option<ProductCard>, ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    match domain::catalog::find_published(&ctx.db, &handle).await {
+        Ok(detail) => Ok(Some(ProductCard::from_detail(detail, &ctx.currency))),
+        Err(domain::DomainError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(to_server_error(e)),
+    }
+}
+
+#[component]
+pub fn ProductPage() -> impl IntoView {
+    let params = use_params_map();
+    let product = Resource::new(move || params.read().get("handle").unwrap_or_default(), get_product);
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+                {move || Suspend::new(async move {
+                    product
+                        .await
+                        .map(|found| match found {
+                            Some(product) => view! { <ProductDetail product /> }.into_any(),
+                            None => view! { <NotFound /> }.into_any(),
+                        })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn ProductDetail(product: ProductCard) -> impl IntoView {
+    view! {
+        <article class="product-detail">
+            <p><a href="/">"← All products"</a></p>
+            <h1>{product.title.clone()}</h1>
+            <p>{product.description.clone().unwrap_or_default()}</p>
+            <ul class="variants">
+                {product
+                    .variants
+                    .into_iter()
+                    .map(|v| {
+                        view! {
+                            <li class="variant">
+                                <span class="variant-title">{v.title.clone()}</span>
+                                <span class="price">{v.price_label()}</span>
+                                <AddToCartForm variant_id=v.id with_quantity=true />
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </article>
+    }
+}

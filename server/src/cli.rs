@@ -1,0 +1,109 @@
+//! The `automat` command line.
+
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use domain::{admin_users, devices::protocol::DeviceId, seed};
+use migrations::{Migrator, MigratorTrait};
+
+use crate::{
+    config::Settings,
+    startup,
+    vending::{
+        MqttEndpoint,
+        simulator::{self, MachineConfig},
+    },
+};
+
+#[derive(Debug, Parser)]
+#[command(name = "automat", version, about = "Commerce for unattended retail: web store, admin, vending machines.")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    settings: Settings,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the store (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an admin user, or set a new password for an existing one.
+    User {
+        #[arg(short, long)]
+        email: String,
+        #[arg(short, long)]
+        password: String,
+    },
+    /// Seed the demo store into an empty database.
+    Seed {
+        /// How many demo vending machines to register.
+        #[arg(long, default_value_t = 3)]
+        machines: usize,
+    },
+    /// Run simulated vending machines against a broker.
+    Simulate {
+        #[arg(long, env = "AUTOMAT_SIMULATOR_MQTT_URL", default_value = "mqtt://127.0.0.1:1884")]
+        broker: String,
+        /// How many machines (ids vm-001, vm-002, … from --first).
+        #[arg(long, default_value_t = 3)]
+        machines: usize,
+        #[arg(long, default_value_t = 1)]
+        first: usize,
+        #[arg(long, default_value_t = 5)]
+        heartbeat_secs: u64,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = cli.settings;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = startup::build(settings).await?;
+            app.print_welcome();
+            app.run_until_stopped().await
+        }
+        Command::Migrate => {
+            let db = domain::db::connect(&settings.database_url).await?;
+            Migrator::up(&db, None).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::User { email, password } => {
+            let db = domain::db::connect(&settings.database_url).await?;
+            Migrator::up(&db, None).await?;
+            let email = admin_users::Email::parse(&email)?;
+            let user = admin_users::upsert(&db, &email, &admin_users::Password::parse(&password)?).await?;
+            println!("admin user {} is ready", user.email);
+            Ok(())
+        }
+        Command::Seed { machines } => {
+            let db = domain::db::connect(&settings.database_url).await?;
+            Migrator::up(&db, None).await?;
+            if seed::demo_store(&db, machines).await? {
+                println!("seeded the demo store");
+            } else {
+                println!("the store already has products; nothing seeded");
+            }
+            Ok(())
+        }
+        Command::Simulate { broker, machines, first, heartbeat_secs } => {
+            let endpoint = MqttEndpoint::parse(&broker)?;
+            let configs = (first..first + machines)
+                .map(|n| {
+                    Ok(MachineConfig {
+                        device_id: DeviceId::parse(&seed::demo_device_id(n))?,
+                        heartbeat: Duration::from_secs(heartbeat_secs.max(1)),
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            println!("simulating {machines} machine(s) against {endpoint}; Ctrl-C to stop");
+            let mut set = simulator::spawn_machines(&endpoint, configs);
+            tokio::signal::ctrl_c().await?;
+            set.shutdown().await;
+            Ok(())
+        }
+    }
+}

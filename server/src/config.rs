@@ -1,0 +1,87 @@
+//! Typed settings. Every value comes from a command-line flag or an
+//! `AUTOMAT_*` environment variable (optionally loaded from the file named by
+//! `AUTOMAT_CONFIG_FILE`, `automat.env` by default); the defaults are the
+//! embedded store that needs no external service.
+
+use std::net::SocketAddr;
+
+use clap::Args;
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Where the web server listens (port 0 picks a free one).
+    #[arg(long, env = "AUTOMAT_HTTP_ADDR", default_value = "127.0.0.1:3000")]
+    pub http_addr: SocketAddr,
+
+    /// `sqlite://path?mode=rwc` or `postgres://user@host/db`.
+    #[arg(long, env = "AUTOMAT_DATABASE_URL", default_value = "sqlite://data/automat.db?mode=rwc")]
+    pub database_url: String,
+
+    /// An external MQTT broker, `mqtt://host:port`. When unset, an embedded
+    /// broker is started on `mqtt_embedded_addr`.
+    #[arg(long, env = "AUTOMAT_MQTT_URL")]
+    pub mqtt_url: Option<String>,
+
+    /// The embedded broker's address (1883 usually belongs to Mosquitto).
+    #[arg(long, env = "AUTOMAT_MQTT_EMBEDDED_ADDR", default_value = "127.0.0.1:1884")]
+    pub mqtt_embedded_addr: SocketAddr,
+
+    /// `redis://host:port`; when set, web sessions live in Redis instead of the database.
+    #[arg(long, env = "AUTOMAT_REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// How many simulated vending machines to run in-process (0: none).
+    #[arg(long, env = "AUTOMAT_SIMULATED_MACHINES", default_value_t = 3)]
+    pub simulated_machines: usize,
+
+    /// Seconds between device heartbeats the server expects; a device silent
+    /// for three intervals is marked offline.
+    #[arg(long, env = "AUTOMAT_HEARTBEAT_SECS", default_value_t = 5)]
+    pub heartbeat_secs: u64,
+
+    /// Seed the demo store on first start.
+    #[arg(long, env = "AUTOMAT_SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    pub seed_demo: bool,
+
+    /// The admin user created on first start (when there is none).
+    #[arg(long, env = "AUTOMAT_ADMIN_EMAIL", default_value = "admin@automat.local")]
+    pub admin_email: String,
+
+    /// Its password; generated and printed when unset.
+    #[arg(long, env = "AUTOMAT_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+
+    /// The built site (the WASM client, CSS, assets).
+    #[arg(long, env = "AUTOMAT_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+
+    /// Mark the session cookie `Secure` (serve over HTTPS).
+    #[arg(long, env = "AUTOMAT_SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
+    pub secure_cookies: bool,
+
+    /// The store's currency (ISO 4217, lower case).
+    #[arg(long, env = "AUTOMAT_CURRENCY", default_value = "eur")]
+    pub currency: String,
+}
+
+impl Settings {
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+/// Loads `AUTOMAT_CONFIG_FILE` (or `./automat.env` when present) into the
+/// environment without overriding variables that are already set.
+pub fn load_config_file() -> anyhow::Result<()> {
+    match std::env::var("AUTOMAT_CONFIG_FILE") {
+        Ok(path) => {
+            dotenvy::from_path(&path).map_err(|e| anyhow::anyhow!("cannot read config file {path}: {e}"))?;
+        }
+        Err(_) => {
+            if std::path::Path::new("automat.env").exists() {
+                dotenvy::from_path("automat.env")?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,33 @@
+//! Every Store API request names the storefront it comes from with a
+//! publishable key, as Medusa requires.
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+use domain::api_keys;
+
+use crate::{http::error::ApiError, state::AppState};
+
+pub const HEADER: &str = "x-publishable-api-key";
+
+/// Proof that the request carries an active publishable key.
+pub struct PublishableKey;
+
+impl FromRequestParts<AppState> for PublishableKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts.headers.get(HEADER).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or_default();
+        if token.is_empty() {
+            return Err(ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "not_allowed",
+                format!("Publishable API key required in the request header: {HEADER}. You can manage your keys in settings in the dashboard."),
+            ));
+        }
+        match api_keys::find_publishable(&state.db, token).await? {
+            Some(_) => Ok(Self),
+            None => Err(ApiError::unauthorized(format!(
+                "A valid publishable key is required to proceed with the request (the {HEADER} header names no active key)."
+            ))),
+        }
+    }
+}

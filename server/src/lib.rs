@@ -1,0 +1,12 @@
+//! The automat server: one binary for the web store, the admin, the REST
+//! APIs, the MQTT device gateway and the tools around them.
+
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod realtime;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod vending;
+pub mod web_sessions;

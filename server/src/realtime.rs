@@ -1,0 +1,40 @@
+//! Live updates for the admin dashboard as server-sent events.
+
+use std::{convert::Infallible, time::Duration};
+
+use app::admin::devices::DEVICE_STATUS_EVENT;
+use axum::{
+    extract::State,
+    response::sse::{Event, KeepAlive, Sse},
+};
+use domain::devices::{self, StatusChange};
+use futures::{Stream, StreamExt, stream};
+use tokio_stream::wrappers::BroadcastStream;
+use tower_sessions::Session;
+
+use crate::{http::error::ApiError, state::AppState};
+
+/// Every device's current status first (so a reconnecting page catches up),
+/// then each change as it happens.
+pub async fn device_events(
+    session: Session,
+    State(state): State<AppState>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let signed_in = session.get::<String>(app::session_keys::ADMIN_USER_ID).await.ok().flatten().is_some();
+    if !signed_in {
+        return Err(ApiError::unauthorized("sign in to the admin to follow devices"));
+    }
+    // Subscribe before reading the snapshot so no change falls between the two.
+    let changes = BroadcastStream::new(state.device_changes.subscribe())
+        // A lagging page skips what it missed; the next change or reconnect corrects it.
+        .filter_map(|change| async move { change.ok() });
+    let snapshot: Vec<StatusChange> = devices::list(&state.db)
+        .await?
+        .into_iter()
+        .map(|d| StatusChange { device_id: d.id, online: d.online, last_seen_at: d.last_seen_at })
+        .collect();
+    let events = stream::iter(snapshot).chain(changes).map(|change| {
+        Ok(Event::default().event(DEVICE_STATUS_EVENT).json_data(change).expect("status change serialises"))
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}

@@ -1,0 +1,146 @@
+//! Builds the whole running store from [`Settings`]: database, broker,
+//! gateway, simulated machines, HTTP. Usable on port 0 from tests.
+
+use std::{net::SocketAddr, time::Duration};
+
+use domain::{admin_users, api_keys, seed};
+use leptos::config::LeptosOptions;
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+use tokio::{net::TcpListener, sync::broadcast, task::JoinSet};
+
+use crate::{
+    config::Settings,
+    http,
+    state::AppState,
+    vending::{
+        MqttEndpoint, broker,
+        gateway::Gateway,
+        simulator::{self, MachineConfig},
+    },
+    web_sessions::{self, SessionBackend},
+};
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    pub state: AppState,
+    pub mqtt: MqttEndpoint,
+    /// What a person needs to start using the store, printed on start.
+    pub welcome: Welcome,
+    simulated_machines: JoinSet<()>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Welcome {
+    pub admin_email: String,
+    /// Only when the admin user was created by this start.
+    pub admin_password: Option<String>,
+    pub publishable_key: Option<String>,
+}
+
+pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+    let db = domain::db::connect(&settings.database_url).await?;
+    Migrator::up(&db, None).await?;
+    if settings.seed_demo && seed::demo_store(&db, settings.simulated_machines).await? {
+        tracing::info!("seeded the demo store");
+    }
+    let welcome = ensure_admin(&db, &settings).await?;
+
+    let mqtt = match &settings.mqtt_url {
+        Some(url) => MqttEndpoint::parse(url)?,
+        None => broker::start_embedded(settings.mqtt_embedded_addr).await?,
+    };
+    let heartbeat = Duration::from_secs(settings.heartbeat_secs.max(1));
+    let (device_changes, _) = broadcast::channel(1024);
+    let gateway = Gateway::spawn(&mqtt, db.clone(), device_changes.clone(), heartbeat);
+    let simulated_machines = simulator::spawn_machines(
+        &mqtt,
+        (1..=settings.simulated_machines)
+            .map(|n| MachineConfig { device_id: domain::devices::protocol::DeviceId::parse(&seed::demo_device_id(n)).expect("demo ids are valid"), heartbeat })
+            .collect(),
+    );
+
+    let listener = TcpListener::bind(settings.http_addr).await?;
+    let addr = listener.local_addr()?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name("automat")
+        .site_root(settings.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let state = AppState { leptos_options, db: db.clone(), device_changes, gateway, currency: settings.currency.clone() };
+    let routes = http::router(state.clone());
+    let router = match SessionBackend::connect(&db, settings.redis_url.as_deref()).await? {
+        SessionBackend::Database(store) => routes.layer(web_sessions::layer(store, settings.secure_cookies)),
+        SessionBackend::Redis(store) => routes.layer(web_sessions::layer(store, settings.secure_cookies)),
+    }
+    .with_state(state.clone());
+
+    Ok(Application { listener, router, state, mqtt, welcome, simulated_machines })
+}
+
+/// Creates the first admin user when there is none.
+async fn ensure_admin(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<Welcome> {
+    let publishable_key = api_keys::first_publishable(db).await?.map(|k| k.token);
+    let email = admin_users::Email::parse(&settings.admin_email)?;
+    if admin_users::count(db).await? > 0 {
+        return Ok(Welcome { admin_email: email.to_string(), admin_password: None, publishable_key });
+    }
+    let password = settings.admin_password.clone().unwrap_or_else(|| domain::ids::random_token(9));
+    admin_users::create(db, &email, &admin_users::Password::parse(&password)?).await?;
+    Ok(Welcome { admin_email: email.to_string(), admin_password: Some(password), publishable_key })
+}
+
+impl Application {
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr().port()
+    }
+
+    pub fn print_welcome(&self) {
+        let url = format!("http://{}", self.addr());
+        let w = &self.welcome;
+        println!("\nAutomat is running.");
+        println!("  Storefront       {url}");
+        println!("  Admin            {url}/admin");
+        match &w.admin_password {
+            Some(password) => println!("  Admin login      {} / {password}", w.admin_email),
+            None => println!(
+                "  Admin login      {} (password as set on first start; reset with `automat user -e {} -p NEW_PASSWORD`)",
+                w.admin_email, w.admin_email
+            ),
+        }
+        if let Some(key) = &w.publishable_key {
+            println!("  Publishable key  {key}   (send as x-publishable-api-key to /store/*)");
+        }
+        println!("  MQTT broker      {}", self.mqtt);
+        println!("  Simulated machines {}\n", self.simulated_machines.len());
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let Self { listener, router, mut simulated_machines, .. } = self;
+        axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+        simulated_machines.shutdown().await;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}

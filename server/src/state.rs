@@ -1,0 +1,27 @@
+use axum::extract::FromRef;
+use domain::{db::DatabaseConnection, devices::StatusChange};
+use leptos::config::LeptosOptions;
+use tokio::sync::broadcast;
+
+use crate::vending::gateway::GatewayHealth;
+
+/// Everything a request handler may need, cloned cheaply per request.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    /// Device status changes, for live dashboards.
+    pub device_changes: broadcast::Sender<StatusChange>,
+    pub gateway: GatewayHealth,
+    pub currency: String,
+}
+
+impl AppState {
+    /// What server functions and server-side renders get as context.
+    pub fn provide_leptos_context(&self) {
+        leptos::prelude::provide_context(app::server_context::ServerContext {
+            db: self.db.clone(),
+            currency: self.currency.clone(),
+        });
+    }
+}

@@ -1,0 +1,137 @@
+//! The device gateway: subscribes to every device's topics, records what the
+//! machines report through the domain, and fans status changes out to live
+//! dashboards.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use chrono::Utc;
+use domain::{
+    DomainError,
+    devices::{
+        self, StatusChange,
+        protocol::{self, Channel, Heartbeat, StatusMessage},
+    },
+};
+use rumqttc::{AsyncClient, Event, EventLoop, Packet, Publish, QoS};
+use sea_orm::DatabaseConnection;
+use tokio::sync::broadcast;
+
+use super::MqttEndpoint;
+
+/// Shared view of the gateway for readiness checks.
+#[derive(Clone, Default)]
+pub struct GatewayHealth(Arc<AtomicBool>);
+
+impl GatewayHealth {
+    pub fn is_connected(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn set(&self, connected: bool) {
+        self.0.store(connected, Ordering::Relaxed);
+    }
+}
+
+pub struct Gateway {
+    db: DatabaseConnection,
+    changes: broadcast::Sender<StatusChange>,
+    health: GatewayHealth,
+}
+
+impl Gateway {
+    /// Connects to the broker and runs until the process ends, reconnecting
+    /// after any failure. Also starts the watchdog that marks silent devices
+    /// offline after three missed heartbeats.
+    pub fn spawn(
+        endpoint: &MqttEndpoint,
+        db: DatabaseConnection,
+        changes: broadcast::Sender<StatusChange>,
+        heartbeat: Duration,
+    ) -> GatewayHealth {
+        let health = GatewayHealth::default();
+        let client_id = format!("automat-gateway-{}", std::process::id());
+        let (client, eventloop) = AsyncClient::new(endpoint.options(&client_id, Duration::from_secs(10)), 1024);
+        let gateway = Arc::new(Gateway { db, changes, health: health.clone() });
+        tokio::spawn(gateway.clone().receive(client, eventloop));
+        tokio::spawn(gateway.watchdog(heartbeat));
+        health
+    }
+
+    async fn receive(self: Arc<Self>, client: AsyncClient, mut eventloop: EventLoop) {
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                    tracing::info!("device gateway connected to the broker");
+                    self.health.set(true);
+                    for channel in [Channel::Status, Channel::Heartbeat] {
+                        if let Err(e) = client.subscribe(channel.all_devices_filter(), QoS::AtLeastOnce).await {
+                            tracing::error!(error = %e, "cannot subscribe to device topics");
+                        }
+                    }
+                }
+                Ok(Event::Incoming(Packet::Publish(publish))) => self.handle(&publish).await,
+                Ok(_) => {}
+                Err(e) => {
+                    if self.health.is_connected() {
+                        tracing::warn!(error = %e, "device gateway lost the broker; reconnecting");
+                    }
+                    self.health.set(false);
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
+    async fn handle(&self, publish: &Publish) {
+        let Some((device, channel)) = protocol::parse_topic(&publish.topic) else {
+            tracing::debug!(topic = %publish.topic, "ignoring message on a foreign topic");
+            return;
+        };
+        let now = Utc::now();
+        let outcome = match channel {
+            Channel::Status => match serde_json::from_slice::<StatusMessage>(&publish.payload) {
+                Ok(status) if status.online => {
+                    devices::record_seen(&self.db, device.as_str(), status.firmware.as_deref(), now).await
+                }
+                Ok(_) => devices::record_offline(&self.db, device.as_str()).await,
+                Err(e) => Err(DomainError::Invalid(format!("bad status payload: {e}"))),
+            },
+            Channel::Heartbeat => match serde_json::from_slice::<Heartbeat>(&publish.payload) {
+                Ok(beat) => devices::record_seen(&self.db, device.as_str(), beat.firmware.as_deref(), now).await,
+                Err(e) => Err(DomainError::Invalid(format!("bad heartbeat payload: {e}"))),
+            },
+        };
+        match outcome {
+            Ok(Some(change)) => self.announce(change),
+            Ok(None) => {}
+            Err(DomainError::NotFound { .. }) => {
+                tracing::warn!(device = device.as_str(), "message from an unknown device ignored");
+            }
+            Err(e) => tracing::warn!(device = device.as_str(), error = %e, "device message not recorded"),
+        }
+    }
+
+    async fn watchdog(self: Arc<Self>, heartbeat: Duration) {
+        let mut tick = tokio::time::interval(heartbeat);
+        loop {
+            tick.tick().await;
+            let cutoff = Utc::now() - heartbeat * 3;
+            match devices::expire_silent(&self.db, cutoff).await {
+                Ok(changes) => changes.into_iter().for_each(|c| self.announce(c)),
+                Err(e) => tracing::warn!(error = %e, "device watchdog failed"),
+            }
+        }
+    }
+
+    fn announce(&self, change: StatusChange) {
+        tracing::info!(device = %change.device_id, online = change.online, "device status changed");
+        // No receiver simply means no dashboard is open.
+        let _ = self.changes.send(change);
+    }
+}

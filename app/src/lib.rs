@@ -50,15 +50,16 @@ pub fn App() -> impl IntoView {
         <Title text="Automat" />
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
-                <ParentRoute path=path!("") view=StorefrontLayout>
-                    <Route path=path!("") view=HomePage />
-                    <Route path=path!("products/:handle") view=ProductPage />
+                // Async: whole pages, so they work without JavaScript too.
+                <ParentRoute path=path!("") view=StorefrontLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("products/:handle") view=ProductPage ssr=SsrMode::Async />
                 </ParentRoute>
-                <Route path=path!("admin/login") view=LoginPage />
+                <Route path=path!("admin/login") view=LoginPage ssr=SsrMode::Async />
                 // Async so that a signed-out visitor gets a real redirect, not a page.
                 <ParentRoute path=path!("admin") view=AdminLayout ssr=SsrMode::Async>
-                    <Route path=path!("") view=DevicesPage />
-                    <Route path=path!("devices") view=DevicesPage />
+                    <Route path=path!("") view=DevicesPage ssr=SsrMode::Async />
+                    <Route path=path!("devices") view=DevicesPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -9,7 +9,9 @@ use super::MqttEndpoint;
 /// Starts a broker on `addr` (port 0 picks a free port) in its own threads
 /// and waits until it accepts connections.
 pub async fn start_embedded(addr: SocketAddr) -> anyhow::Result<MqttEndpoint> {
-    let addr = if addr.port() == 0 { free_port(addr)? } else { addr };
+    let addr = std::net::TcpListener::bind(addr)
+        .and_then(|probe| probe.local_addr())
+        .map_err(|e| anyhow::anyhow!("the embedded MQTT broker cannot listen on {addr}: {e}"))?;
     let mut v4 = HashMap::new();
     v4.insert(
         "v4".to_owned(),
@@ -52,13 +54,11 @@ pub async fn start_embedded(addr: SocketAddr) -> anyhow::Result<MqttEndpoint> {
     Ok(MqttEndpoint { host: addr.ip().to_string(), port: addr.port() })
 }
 
-fn free_port(addr: SocketAddr) -> std::io::Result<SocketAddr> {
-    std::net::TcpListener::bind(addr)?.local_addr()
-}
-
+/// Waits until the broker holds the port. Probing by binding, not connecting,
+/// keeps the broker's log free of aborted connections.
 async fn wait_until_listening(addr: SocketAddr) -> anyhow::Result<()> {
     for _ in 0..100 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+        if std::net::TcpListener::bind(addr).is_err() {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -55,7 +55,8 @@ impl Gateway {
         heartbeat: Duration,
     ) -> GatewayHealth {
         let health = GatewayHealth::default();
-        let client_id = format!("automat-gateway-{}", std::process::id());
+        // Unique per instance: a broker drops the older of two clients with one id.
+        let client_id = domain::ids::new_id("automat-gateway");
         let (client, eventloop) = AsyncClient::new(endpoint.options(&client_id, Duration::from_secs(10)), 1024);
         let gateway = Arc::new(Gateway { db, changes, health: health.clone() });
         tokio::spawn(gateway.clone().receive(client, eventloop));

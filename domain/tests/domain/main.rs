@@ -1,0 +1,26 @@
+//! Domain tests, each run on SQLite and on PostgreSQL.
+
+mod admin_users;
+mod carts;
+mod catalog;
+mod devices;
+
+use domain::db::DatabaseConnection;
+use migrations::{Migrator, MigratorTrait};
+use testkit::{TestDb, db_backends};
+
+/// Runs `test` once per database backend on a fresh, migrated database.
+pub async fn on_every_backend(test: impl AsyncFn(DatabaseConnection)) {
+    for backend in db_backends() {
+        let test_db = TestDb::create(backend).await;
+        let db = domain::db::connect(&test_db.url).await.expect("connect");
+        Migrator::up(&db, None).await.expect("migrate");
+        test(db.clone()).await;
+        db.close().await.ok();
+    }
+}
+
+/// A database with the demo store in it.
+pub async fn seeded(db: &DatabaseConnection) {
+    assert!(domain::seed::demo_store(db, 2).await.expect("seed"));
+}

@@ -32,8 +32,20 @@ pub async fn require_admin(session: &Session) -> Result<String, ServerFnError> {
         .ok_or_else(|| ServerFnError::new("please sign in"))
 }
 
-/// Domain errors become messages a person can act on; database details stay in the log.
+/// Domain errors become messages a person can act on, with the HTTP status
+/// that fits; database details stay in the log.
 pub fn to_server_error(e: DomainError) -> ServerFnError {
+    use http::StatusCode;
+    let status = match &e {
+        DomainError::NotFound { .. } => StatusCode::NOT_FOUND,
+        DomainError::Invalid(_) => StatusCode::BAD_REQUEST,
+        DomainError::Conflict(_) => StatusCode::CONFLICT,
+        DomainError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+        DomainError::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
     match e {
         DomainError::Db(db) => {
             tracing::error!(error = %db, "database error in a server function");

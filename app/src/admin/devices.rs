@@ -29,7 +29,7 @@ pub struct DeviceStatus {
     pub last_seen_at: Option<DateTime<Utc>>,
 }
 
-#[server]
+#[server(endpoint = "/admin/devices")]
 pub async fn list_devices() -> Result<Vec<DeviceRow>, ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;

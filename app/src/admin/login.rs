@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 /// Checks the credentials and starts an admin session.
-#[server]
+#[server(endpoint = "/admin/login")]
 pub async fn admin_login(email: String, password: String) -> Result<(), ServerFnError> {
     use crate::{server_context::*, session_keys};
     let ctx = server_context()?;
@@ -16,7 +16,7 @@ pub async fn admin_login(email: String, password: String) -> Result<(), ServerFn
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "/admin/logout")]
 pub async fn admin_logout() -> Result<(), ServerFnError> {
     use crate::server_context::*;
     let session = session().await?;

@@ -16,7 +16,7 @@ pub struct AdminIdentity {
 }
 
 /// Who is signed in, if anyone.
-#[server]
+#[server(endpoint = "/admin/me")]
 pub async fn current_admin() -> Result<Option<AdminIdentity>, ServerFnError> {
     use crate::{server_context::*, session_keys};
     let ctx = server_context()?;

@@ -11,7 +11,7 @@ pub struct CartTotals {
 }
 
 /// Adds a variant to the shopper's cart, creating the cart on first use.
-#[server]
+#[server(endpoint = "/cart/add")]
 pub async fn add_to_cart(variant_id: String, quantity: i32) -> Result<CartTotals, ServerFnError> {
     use crate::{server_context::*, session_keys};
     let ctx = server_context()?;
@@ -30,7 +30,7 @@ pub async fn add_to_cart(variant_id: String, quantity: i32) -> Result<CartTotals
 }
 
 /// The header's view of the cart; an empty summary when there is none yet.
-#[server]
+#[server(endpoint = "/cart/summary")]
 pub async fn cart_summary() -> Result<CartTotals, ServerFnError> {
     use crate::{server_context::*, session_keys};
     let ctx = server_context()?;

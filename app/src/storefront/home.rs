@@ -14,7 +14,7 @@ pub struct CatalogPage {
     pub count: u64,
 }
 
-#[server]
+#[server(endpoint = "/catalog/products")]
 pub async fn list_products(offset: u64) -> Result<CatalogPage, ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 use super::{ProductCard, cart::AddToCartForm};
 use crate::components::{ErrorNotice, NotFound};
 
-#[server]
+#[server(endpoint = "/catalog/product")]
 pub async fn get_product(handle: String) -> Result<Option<ProductCard>, ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;

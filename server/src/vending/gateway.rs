@@ -69,13 +69,14 @@ impl Gateway {
             match eventloop.poll().await {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
                     tracing::info!("device gateway connected to the broker");
-                    self.health.set(true);
                     for channel in [Channel::Status, Channel::Heartbeat] {
                         if let Err(e) = client.subscribe(channel.all_devices_filter(), QoS::AtLeastOnce).await {
                             tracing::error!(error = %e, "cannot subscribe to device topics");
                         }
                     }
                 }
+                // Ready once the broker confirms the subscriptions: from then on no device message is missed.
+                Ok(Event::Incoming(Packet::SubAck(_))) => self.health.set(true),
                 Ok(Event::Incoming(Packet::Publish(publish))) => self.handle(&publish).await,
                 Ok(_) => {}
                 Err(e) => {

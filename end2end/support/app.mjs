@@ -1,0 +1,21 @@
+// Automat-specific steps shared by the tests.
+
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from './server.mjs';
+import { waitForHydration, waitForPath } from './browser.mjs';
+
+export const LOGIN_FORM = 'form:has(input[name=password])';
+
+/** Signs in on /admin/login and waits for the devices page. */
+export async function signIn(page, server, { javaScript = true, email = ADMIN_EMAIL, password = ADMIN_PASSWORD } = {}) {
+  await page.goto(`${server.baseURL}/admin/login`);
+  if (javaScript) await waitForHydration(page, LOGIN_FORM);
+  await fillLogin(page, email, password);
+  await waitForPath(page, '/admin/devices');
+}
+
+export async function fillLogin(page, email, password) {
+  const form = page.locator(LOGIN_FORM);
+  await form.locator('input[name=email]').fill(email);
+  await form.locator('input[name=password]').fill(password);
+  await form.getByRole('button', { name: 'Sign in' }).click();
+}

@@ -1,0 +1,165 @@
+// Debian's chromium driven by playwright-core (no browser download needed).
+//
+// Environment:
+//   CHROMIUM_PATH   the browser binary (default /usr/bin/chromium)
+//   E2E_HEADED=1    show the window (needs a display)
+
+import { chromium } from 'playwright-core';
+import { existsSync } from 'node:fs';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+// What works as root on a closed network. Playwright itself adds --headless and
+// --no-sandbox (chromiumSandbox is off by default) and always starts the browser
+// with a fresh --user-data-dir of its own (mkdtemp playwright_chromiumdev_profile-*,
+// removed on close); it refuses --user-data-dir in `args`.
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export async function launchBrowser() {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`${CHROMIUM_PATH} not found: apt-get install -y chromium (scripts/e2e.sh does it)`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: process.env.E2E_HEADED !== '1',
+    args: CHROMIUM_ARGS,
+    timeout: 60_000,
+  });
+}
+
+// Runs in every page before its own scripts: records which event listeners the page
+// registers (on which element) and every EventSource it opens, so that tests can tell
+// when the WASM client has hydrated the server-rendered page without relying on
+// framework internals or timing.
+function instrument() {
+  const state = { listeners: [], eventSources: [] };
+  Object.defineProperty(window, '__e2e', { value: state });
+  const add = EventTarget.prototype.addEventListener;
+  EventTarget.prototype.addEventListener = function (type, ...rest) {
+    state.listeners.push({ type, target: this });
+    return add.call(this, type, ...rest);
+  };
+  const NativeEventSource = window.EventSource;
+  if (NativeEventSource) {
+    window.EventSource = class extends NativeEventSource {
+      constructor(...args) {
+        super(...args);
+        state.eventSources.push(this);
+      }
+    };
+  }
+}
+
+/**
+ * A new isolated context (own cookies) and a page in it.
+ * Collects the page's console errors and uncaught exceptions in `page.problems`.
+ */
+export async function newPage(browser, contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
+  context.setDefaultTimeout(15_000);
+  context.setDefaultNavigationTimeout(30_000);
+  if (contextOptions.javaScriptEnabled !== false) await context.addInitScript(instrument);
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('pageerror', (err) => page.problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'warning') page.problems.push(`console.${msg.type()}: ${msg.text()}`);
+  });
+  page.on('requestfailed', (req) => page.problems.push(`requestfailed: ${req.method()} ${req.url()} ${req.failure()?.errorText}`));
+  page.on('response', (res) => {
+    if (res.status() >= 400) page.problems.push(`HTTP ${res.status()}: ${res.request().method()} ${res.url()}`);
+  });
+  return { context, page };
+}
+
+/**
+ * Waits until the WASM client has hydrated the elements matching `selector`: the
+ * page has registered a `type` listener on one of them (or on document/window, for
+ * delegated events). The server-rendered HTML registers none. Fails early when the
+ * client's files are missing (HTTP 404 for /pkg/...).
+ */
+export async function waitForHydration(page, selector, type = 'submit', timeout = 30_000) {
+  const start = Date.now();
+  for (;;) {
+    const hydrated = await page.evaluate(
+      ({ selector, type }) => {
+        const targets = new Set(document.querySelectorAll(selector));
+        if (targets.size === 0) return false;
+        return window.__e2e.listeners.some(
+          (l) => l.type === type && (targets.has(l.target) || l.target === document || l.target === window),
+        );
+      },
+      { selector, type },
+    );
+    if (hydrated) return Date.now() - start;
+    const missing = page.problems.filter((p) => /^(HTTP 404|requestfailed).*\/pkg\//.test(p));
+    if (missing.length > 0 || Date.now() - start > timeout) {
+      throw new Error(
+        `the page did not hydrate "${selector}" (no ${type} listener after ${Date.now() - start} ms): ` +
+          'is the site built (scripts/build-site.sh) and AUTOMAT_SITE_ROOT right?\n' +
+          `browser problems:\n  ${page.problems.join('\n  ') || '(none)'}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits until the page has an open EventSource on `pathname`. */
+export async function waitForEventSource(page, pathname, timeout = 30_000) {
+  try {
+    await page.waitForFunction(
+      (pathname) =>
+        window.__e2e.eventSources.some((s) => new URL(s.url).pathname === pathname && s.readyState === EventSource.OPEN),
+      pathname,
+      { timeout, polling: 50 },
+    );
+  } catch (err) {
+    throw new Error(
+      `no open EventSource on ${pathname} after ${timeout} ms\nbrowser problems:\n  ${page.problems.join('\n  ') || '(none)'}`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Polls `locator`'s trimmed text until it equals `expected` (a string) or matches it
+ * (a RegExp). Works with JavaScript disabled too: the driver reads the text, not page
+ * scripts. Returns the milliseconds it took.
+ */
+export async function waitForText(locator, expected, timeout = 15_000) {
+  const start = Date.now();
+  const ok = (text) => (expected instanceof RegExp ? expected.test(text ?? '') : text === expected);
+  let last;
+  for (;;) {
+    try {
+      last = (await locator.textContent({ timeout: 1_000 }))?.trim();
+    } catch (err) {
+      last = `<${err.message.split('\n')[0]}>`;
+    }
+    if (ok(last)) return Date.now() - start;
+    if (Date.now() - start > timeout) {
+      throw new Error(`${locator} text is ${JSON.stringify(last)}, expected ${expected instanceof RegExp ? expected : JSON.stringify(expected)} (waited ${timeout} ms)`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Polls until the page's path is `pathname`; returns the milliseconds it took. */
+export async function waitForPath(page, pathname, timeout = 15_000) {
+  const start = Date.now();
+  while (new URL(page.url()).pathname !== pathname) {
+    if (Date.now() - start > timeout) {
+      throw new Error(`the page is at ${page.url()}, expected path ${pathname} (waited ${timeout} ms)`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return Date.now() - start;
+}

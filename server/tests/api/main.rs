@@ -1,0 +1,129 @@
+//! HTTP and MQTT tests against the whole server, started on port 0.
+
+mod admin_auth;
+mod cart;
+mod devices;
+mod health;
+mod store_products;
+
+use std::time::Duration;
+
+use domain::db::DatabaseConnection;
+use server::{config::Settings, startup, vending::MqttEndpoint};
+use testkit::{DbBackend, TestDb};
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "correct horse battery";
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub db: DbBackend,
+    pub redis_url: Option<String>,
+    /// An external broker; the embedded one (on a free port) when `None`.
+    pub mqtt_url: Option<String>,
+    pub simulated_machines: usize,
+}
+
+impl Options {
+    pub fn on(db: DbBackend) -> Self {
+        Self { db, redis_url: None, mqtt_url: None, simulated_machines: 0 }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: DatabaseConnection,
+    pub mqtt: MqttEndpoint,
+    pub publishable_key: String,
+    pub device_changes: tokio::sync::broadcast::Sender<domain::devices::StatusChange>,
+    pub gateway: server::vending::gateway::GatewayHealth,
+    /// A client that keeps cookies and does not follow redirects.
+    pub client: reqwest::Client,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _test_db: TestDb,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+pub async fn spawn_app(options: Options) -> TestApp {
+    // Logs go to the test's captured output, shown only when it fails.
+    let _ = tracing_subscriber::fmt().with_env_filter("info,rumqttd=off,sqlx=warn,sea_orm_migration=warn").with_test_writer().try_init();
+    let test_db = TestDb::create(options.db).await;
+    let settings = Settings {
+        http_addr: "127.0.0.1:0".parse().unwrap(),
+        database_url: test_db.url.clone(),
+        mqtt_url: options.mqtt_url,
+        mqtt_embedded_addr: "127.0.0.1:0".parse().unwrap(),
+        redis_url: options.redis_url,
+        simulated_machines: options.simulated_machines,
+        heartbeat_secs: 1,
+        seed_demo: true,
+        admin_email: ADMIN_EMAIL.into(),
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        site_root: "target/site".into(),
+        secure_cookies: false,
+        currency: "eur".into(),
+    };
+    let app = startup::build(settings).await.expect("the server starts");
+    let base = format!("http://{}", app.addr());
+    let db = app.state.db.clone();
+    let mqtt = app.mqtt.clone();
+    let publishable_key = app.welcome.publishable_key.clone().expect("the demo store has a publishable key");
+    let device_changes = app.state.device_changes.clone();
+    let gateway = app.state.gateway.clone();
+    let server = tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp { base, db, mqtt, publishable_key, device_changes, gateway, client, server, _test_db: test_db }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn sign_in(&self) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/admin/login"))
+            .form(&[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Waits until the device gateway listens to the broker.
+    pub async fn gateway_subscribed(&self) {
+        eventually(Duration::from_secs(5), "the gateway subscribes", async || self.gateway.is_connected()).await;
+    }
+
+    /// GETs a page as a browser would (asking for HTML).
+    pub async fn page(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).header("accept", "text/html").send().await.unwrap()
+    }
+}
+
+/// Runs `test` once per database backend, each on a fresh server.
+pub async fn on_every_db(test: impl AsyncFn(TestApp)) {
+    for backend in testkit::db_backends() {
+        test(spawn_app(Options::on(backend)).await).await;
+    }
+}
+
+/// Polls `check` until it holds or `within` passes.
+pub async fn eventually<F: AsyncFn() -> bool>(within: Duration, what: &str, check: F) {
+    let deadline = tokio::time::Instant::now() + within;
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out after {within:?} waiting for: {what}");
+}

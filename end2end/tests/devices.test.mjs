@@ -45,7 +45,7 @@ describe('devices', () => {
 
   const logs = { server: () => server?.logs(), simulator: () => simulatorLogs.map((l) => l()).join('\n--- next run ---\n') };
 
-  test('status badges follow a machine live', () =>
+  test('status badges follow a machine live', (t) =>
     withLogs(logs, async () => {
       const { context, page } = await newPage(browser);
       try {
@@ -85,16 +85,16 @@ describe('devices', () => {
         assert.equal(new URL(page.url()).pathname, '/admin/devices');
         const errors = page.problems.filter((p) => p.startsWith('pageerror'));
         assert.deepEqual(errors, [], 'uncaught errors in the page');
-        process.stdout.write(
-          `# vm-003: online after ${online} ms; offline ${killed} ms after SIGKILL; ` +
-            `online again after ${back} ms; offline ${terminated} ms after SIGTERM\n`,
+        t.diagnostic(
+          `vm-003: online after ${online} ms; offline ${killed} ms after SIGKILL; ` +
+            `online again after ${back} ms; offline ${terminated} ms after SIGTERM`,
         );
       } finally {
         await context.close();
       }
     }));
 
-  test('a freshly loaded page shows a connected machine as online', () =>
+  test('a freshly loaded page shows a connected machine as online', (t) =>
     withLogs(logs, async () => {
       simulate();
       const { context, page } = await newPage(browser);
@@ -114,6 +114,7 @@ describe('devices', () => {
         await simulator.kill('SIGKILL');
         const killed = await waitForText(badge(page, 'vm-003'), 'offline', 3 * OFFLINE_WITHIN_MS);
         assert.ok(killed <= OFFLINE_WITHIN_MS, `offline after SIGKILL took ${killed} ms (limit ${OFFLINE_WITHIN_MS} ms)`);
+        t.diagnostic(`vm-003: offline ${killed} ms after SIGKILL`);
       } finally {
         await context.close();
       }

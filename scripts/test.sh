@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make test`: every test. Rust unit and integration tests (SQLite and
+# PostgreSQL, embedded broker and Mosquitto, Redis sessions), then the
+# Playwright browser tests against the built site.
+#
+# Under CI=true a server that does not answer fails the run; elsewhere its
+# tests are skipped with a warning (see scripts/services.sh).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+say() { echo "[test] $*" >&2; }
+
+"$ROOT/scripts/prerequisites.sh"
+if [[ "${CI:-}" == true ]]; then
+    "$ROOT/scripts/services.sh" ensure
+else
+    "$ROOT/scripts/services.sh" check || say "some servers are down: their tests will be skipped (CI=true makes that a failure)"
+fi
+
+start=$SECONDS
+"$ROOT/scripts/build-site.sh"
+say "build: $((SECONDS - start)) s"
+
+start=$SECONDS
+# `frontend` is the browser build (hydrate); it is built for wasm above and
+# must not be compiled together with the server's `ssr` features.
+cargo test --workspace --exclude frontend --locked
+say "cargo tests: $((SECONDS - start)) s"
+
+start=$SECONDS
+"$ROOT/scripts/e2e.sh"
+say "browser tests: $((SECONDS - start)) s"

@@ -55,7 +55,7 @@ build_wasm() {
     [[ -f "$wasm" ]] || { say "ERROR: $wasm was not produced"; return 1; }
 
     # Skip wasm-bindgen/wasm-opt when neither the .wasm nor the tools changed.
-    local stamp="$PKG/.automat-wasm.stamp" key
+    local stamp="$WASM_TARGET_DIR/bindgen.stamp" key
     key="$(sha256sum <"$wasm" | cut -d' ' -f1) $AUTOMAT_WASM_BINDGEN ${AUTOMAT_WASM_OPT_BIN:-no-wasm-opt}"
     if [[ -f "$PKG/$OUT_NAME.js" && -f "$PKG/$OUT_NAME.wasm" && "$(cat "$stamp" 2>/dev/null)" == "$key" ]]; then
         say "pkg/$OUT_NAME.js and pkg/$OUT_NAME.wasm are up to date"

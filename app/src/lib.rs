@@ -11,7 +11,7 @@ pub mod storefront;
 pub mod server_context;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{ParentRoute, Route, Router, Routes},
@@ -47,6 +47,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="automat" href="/pkg/automat.css" />
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
         <Title text="Automat" />
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>

@@ -9,6 +9,8 @@ use crate::{
 };
 
 pub const DEMO_CURRENCY: &str = "eur";
+/// Vending machines the demo store registers (more when more are simulated).
+pub const DEMO_MACHINES: usize = 3;
 
 /// Ids of the demo vending machines, in the order the simulator numbers them.
 pub fn demo_device_id(n: usize) -> String {

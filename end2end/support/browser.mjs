@@ -100,7 +100,7 @@ export async function waitForHydration(page, selector, type = 'submit', timeout 
       { selector, type },
     );
     if (hydrated) return Date.now() - start;
-    const missing = page.problems.filter((p) => /^(HTTP 404|requestfailed).*\/pkg\//.test(p));
+    const missing = page.problems.filter((p) => /^(HTTP 404|requestfailed).*\/pkg\/.*\.(js|wasm)\b/.test(p));
     if (missing.length > 0 || Date.now() - start > timeout) {
       throw new Error(
         `the page did not hydrate "${selector}" (no ${type} listener after ${Date.now() - start} ms): ` +

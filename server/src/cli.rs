@@ -40,7 +40,7 @@ enum Command {
     /// Seed the demo store into an empty database.
     Seed {
         /// How many demo vending machines to register.
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = seed::DEMO_MACHINES)]
         machines: usize,
     },
     /// Run simulated vending machines against a broker.

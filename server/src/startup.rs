@@ -42,7 +42,7 @@ pub struct Welcome {
 pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     let db = domain::db::connect(&settings.database_url).await?;
     Migrator::up(&db, None).await?;
-    if settings.seed_demo && seed::demo_store(&db, settings.simulated_machines).await? {
+    if settings.seed_demo && seed::demo_store(&db, settings.simulated_machines.max(seed::DEMO_MACHINES)).await? {
         tracing::info!("seeded the demo store");
     }
     let welcome = ensure_admin(&db, &settings).await?;

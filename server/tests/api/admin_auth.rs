@@ -84,7 +84,7 @@ async fn sign_in_and_out_with_sessions_in_the_database() {
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
         assert!(html.contains(ADMIN_EMAIL), "the signed-in admin is shown");
-        assert!(html.contains("No devices yet"), "an empty fleet says so");
+        assert!(html.contains(r#"data-testid="status-vm-001""#), "the demo machines are listed");
         let stored = stored_sessions(&app.db).await;
         assert_eq!(stored, 1, "the session {id} lives in the database");
 

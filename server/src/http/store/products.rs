@@ -46,14 +46,8 @@ pub struct StoreProduct {
     thumbnail: Option<String>,
     is_giftcard: bool,
     discountable: bool,
-    weight: Option<i32>,
-    length: Option<f64>,
-    height: Option<f64>,
-    width: Option<f64>,
-    origin_country: Option<String>,
-    hs_code: Option<String>,
-    mid_code: Option<String>,
-    material: Option<String>,
+    #[serde(flatten)]
+    physical: PhysicalAttributes,
     collection_id: Option<String>,
     type_id: Option<String>,
     external_id: Option<String>,
@@ -77,6 +71,17 @@ pub struct StoreProductVariant {
     manage_inventory: bool,
     variant_rank: i32,
     product_id: String,
+    #[serde(flatten)]
+    physical: PhysicalAttributes,
+    options: Vec<serde_json::Value>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    deleted_at: Option<DateTime<Utc>>,
+}
+
+/// Shipping and customs attributes products and variants share.
+#[derive(Serialize, Default)]
+pub struct PhysicalAttributes {
     weight: Option<i32>,
     length: Option<f64>,
     height: Option<f64>,
@@ -85,10 +90,6 @@ pub struct StoreProductVariant {
     hs_code: Option<String>,
     mid_code: Option<String>,
     material: Option<String>,
-    options: Vec<serde_json::Value>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    deleted_at: Option<DateTime<Utc>>,
 }
 
 pub async fn list(
@@ -129,14 +130,7 @@ impl From<ProductDetail> for StoreProduct {
             thumbnail: p.thumbnail,
             is_giftcard: false,
             discountable: true,
-            weight: None,
-            length: None,
-            height: None,
-            width: None,
-            origin_country: None,
-            hs_code: None,
-            mid_code: None,
-            material: None,
+            physical: PhysicalAttributes::default(),
             collection_id: None,
             type_id: None,
             external_id: None,
@@ -164,14 +158,7 @@ impl From<VariantDetail> for StoreProductVariant {
             manage_inventory: false,
             variant_rank: v.rank,
             product_id: v.product_id,
-            weight: v.weight_grams,
-            length: None,
-            height: None,
-            width: None,
-            origin_country: None,
-            hs_code: None,
-            mid_code: None,
-            material: None,
+            physical: PhysicalAttributes { weight: v.weight_grams, ..Default::default() },
             options: Vec::new(),
             created_at: v.created_at,
             updated_at: v.updated_at,

@@ -26,7 +26,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-# shellcheck source=wasm-toolchain.sh
+# shellcheck source=SCRIPTDIR/wasm-toolchain.sh
 source "$ROOT/scripts/wasm-toolchain.sh"
 
 OUT_NAME=automat

@@ -126,8 +126,10 @@ _automat_provision_debian() {
 # The multiarch library dir holding librustc_driver inside an unpacked Debian tree.
 _automat_debian_libdir() {
     local lib
-    lib=$(ls -d "$1"/usr/lib/*-linux-gnu 2>/dev/null | head -1)
-    echo "${lib:-$1/usr/lib/x86_64-linux-gnu}"
+    for lib in "$1"/usr/lib/*-linux-gnu/librustc_driver-*.so; do
+        [[ -e "$lib" ]] && { dirname "$lib"; return; }
+    done
+    echo "$1/usr/lib/x86_64-linux-gnu"
 }
 
 _automat_provision_bindgen() {
@@ -199,7 +201,7 @@ automat_wasm_toolchain() {
             "LD_LIBRARY_PATH=$(_automat_debian_libdir "$d")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=$d/usr/bin/rust-lld"
         )
-        AUTOMAT_WASM_CARGO_FLAGS=(-Zbuild-std=std,panic_abort)
+        AUTOMAT_WASM_CARGO_FLAGS=("-Zbuild-std=std,panic_abort")
     fi
     AUTOMAT_WASM_BINDGEN="$tools/wasm-bindgen-$bindgen_version/bin/wasm-bindgen"
     AUTOMAT_WASM_OPT_BIN=""
@@ -219,5 +221,6 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     printf 'export AUTOMAT_WASM_CARGO_FLAGS=%q\n' "${AUTOMAT_WASM_CARGO_FLAGS[*]}"
     path_add="$(dirname "$AUTOMAT_WASM_BINDGEN")"
     [[ -n "$AUTOMAT_WASM_OPT_BIN" ]] && path_add="$path_add:$(dirname "$AUTOMAT_WASM_OPT_BIN")"
+    # shellcheck disable=SC2016 # $PATH is for the shell that evals this
     printf 'export PATH=%q:"$PATH"\n' "$path_add"
 fi

@@ -84,7 +84,8 @@ export async function newPage(browser, contextOptions = {}) {
  * Waits until the WASM client has hydrated the elements matching `selector`: the
  * page has registered a `type` listener on one of them (or on document/window, for
  * delegated events). The server-rendered HTML registers none. Fails early when the
- * client's files are missing (HTTP 404 for /pkg/...).
+ * client's files are missing (HTTP 404 for /pkg/*.js or /pkg/*.wasm) or the page
+ * throws an uncaught error.
  */
 export async function waitForHydration(page, selector, type = 'submit', timeout = 30_000) {
   const start = Date.now();
@@ -100,11 +101,13 @@ export async function waitForHydration(page, selector, type = 'submit', timeout 
       { selector, type },
     );
     if (hydrated) return Date.now() - start;
-    const missing = page.problems.filter((p) => /^(HTTP 404|requestfailed).*\/pkg\/.*\.(js|wasm)\b/.test(p));
-    if (missing.length > 0 || Date.now() - start > timeout) {
+    // The client's files are missing, or it crashed: waiting longer would not help.
+    const fatal = page.problems.filter((p) => /^HTTP 404: .*\/pkg\/.*\.(js|wasm)$/.test(p) || p.startsWith('pageerror'));
+    if (fatal.length > 0 || Date.now() - start > timeout) {
       throw new Error(
-        `the page did not hydrate "${selector}" (no ${type} listener after ${Date.now() - start} ms): ` +
-          'is the site built (scripts/build-site.sh) and AUTOMAT_SITE_ROOT right?\n' +
+        `the page did not hydrate "${selector}" (no ${type} listener after ${Date.now() - start} ms). ` +
+          `Is the site in ${process.env.AUTOMAT_SITE_ROOT || 'AUTOMAT_SITE_ROOT'} built (scripts/build-site.sh) ` +
+          'from the same sources as the server, and does the client start (see below)?\n' +
           `browser problems:\n  ${page.problems.join('\n  ') || '(none)'}`,
       );
     }
@@ -146,10 +149,25 @@ export async function waitForText(locator, expected, timeout = 15_000) {
     }
     if (ok(last)) return Date.now() - start;
     if (Date.now() - start > timeout) {
-      throw new Error(`${locator} text is ${JSON.stringify(last)}, expected ${expected instanceof RegExp ? expected : JSON.stringify(expected)} (waited ${timeout} ms)`);
+      const want = expected instanceof RegExp ? String(expected) : JSON.stringify(expected);
+      throw new Error(
+        `${locator} text is ${JSON.stringify(last)}, expected ${want} (waited ${timeout} ms)\n` +
+          `page: ${await describePage(locator.page())}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The page's address and the start of its text, for error messages. */
+export async function describePage(page) {
+  let text = '';
+  try {
+    text = (await page.locator('body').innerText({ timeout: 1_000 })).replace(/\s+/g, ' ').slice(0, 400);
+  } catch (err) {
+    text = `<${err.message.split('\n')[0]}>`;
+  }
+  return `${page.url()} ${JSON.stringify(text)}`;
 }
 
 /** Polls until the page's path is `pathname`; returns the milliseconds it took. */
@@ -157,7 +175,7 @@ export async function waitForPath(page, pathname, timeout = 15_000) {
   const start = Date.now();
   while (new URL(page.url()).pathname !== pathname) {
     if (Date.now() - start > timeout) {
-      throw new Error(`the page is at ${page.url()}, expected path ${pathname} (waited ${timeout} ms)`);
+      throw new Error(`expected path ${pathname} (waited ${timeout} ms); page: ${await describePage(page)}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

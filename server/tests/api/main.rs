@@ -5,6 +5,7 @@ mod cart;
 mod devices;
 mod health;
 mod store_products;
+mod storefront;
 
 use std::time::Duration;
 

@@ -1,0 +1,60 @@
+//! The server-rendered storefront pages.
+
+use domain::catalog::{self, NewProduct, NewVariant};
+
+use crate::on_every_db;
+
+fn cards(html: &str) -> usize {
+    html.matches(r#"data-testid="product-card""#).count()
+}
+
+#[tokio::test]
+async fn the_catalog_pages_through_products() {
+    on_every_db(async |app| {
+        let home = app.page("/").await.text().await.unwrap();
+        assert_eq!(cards(&home), 8);
+        assert!(!home.contains("Page 1 of"), "one page needs no pager");
+        assert!(home.contains("Sparkling Water 0.5 l") && home.contains("€1.50"));
+
+        for n in 0..30 {
+            catalog::create_product(
+                &app.db,
+                NewProduct {
+                    title: format!("Snack {n}"),
+                    handle: format!("snack-{n}"),
+                    description: None,
+                    thumbnail: None,
+                    published: true,
+                    variants: vec![NewVariant { title: "Default".into(), sku: None, weight_grams: None, prices: vec![("eur".into(), 100)] }],
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let first = app.page("/").await.text().await.unwrap();
+        assert_eq!(cards(&first), 24);
+        assert!(first.contains("Page 1 of 2") && first.contains(r#"href="/?page=2""#));
+        let second = app.page("/?page=2").await.text().await.unwrap();
+        assert_eq!(cards(&second), 14);
+        assert!(second.contains("Page 2 of 2") && second.contains(r#"href="/?page=1""#));
+        assert_eq!(cards(&app.page("/?page=nonsense").await.text().await.unwrap()), 24);
+        assert!(app.page("/?page=9").await.text().await.unwrap().contains("This page is empty"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn product_pages_and_unknown_addresses() {
+    on_every_db(async |app| {
+        let product = app.page("/products/cold-brew-coffee").await;
+        assert_eq!(product.status(), 200);
+        let html = product.text().await.unwrap();
+        assert!(html.contains("<h1>Cold Brew Coffee</h1>"));
+        assert!(html.contains(r#"name="quantity""#));
+        let missing = app.page("/products/no-such-thing").await;
+        assert_eq!(missing.status(), 404);
+        assert!(missing.text().await.unwrap().contains("Page not found"));
+        assert_eq!(app.page("/nowhere/at/all").await.status(), 404);
+    })
+    .await;
+}

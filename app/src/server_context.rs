@@ -43,7 +43,12 @@ pub fn to_server_error(e: DomainError) -> ServerFnError {
         DomainError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
         DomainError::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+    // A plain form post (no JavaScript) gets leptos' redirect back to the form,
+    // which then shows the error; an error status would replace that redirect.
+    let plain_form_post = use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+    });
+    if let (false, Some(response)) = (plain_form_post, use_context::<leptos_axum::ResponseOptions>()) {
         response.set_status(status);
     }
     match e {

@@ -69,6 +69,11 @@ export async function newPage(browser, contextOptions = {}) {
   if (contextOptions.javaScriptEnabled !== false) await context.addInitScript(instrument);
   const page = await context.newPage();
   page.problems = [];
+  // Where the current document's problems start (see waitForHydration).
+  page.documentProblems = 0;
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) page.documentProblems = page.problems.length;
+  });
   page.on('pageerror', (err) => page.problems.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
     if (msg.type() === 'error' || msg.type() === 'warning') page.problems.push(`console.${msg.type()}: ${msg.text()}`);
@@ -82,7 +87,7 @@ export async function newPage(browser, contextOptions = {}) {
 
 /**
  * Waits until the WASM client has hydrated the elements matching `selector`: the
- * page has registered a `type` listener on one of them (or on document/window, for
+ * page has registered a `type` listener on each of them (or on document/window, for
  * delegated events). The server-rendered HTML registers none. Fails early when the
  * client's files are missing (HTTP 404 for /pkg/*.js or /pkg/*.wasm) or the page
  * throws an uncaught error.
@@ -90,19 +95,22 @@ export async function newPage(browser, contextOptions = {}) {
 export async function waitForHydration(page, selector, type = 'submit', timeout = 30_000) {
   const start = Date.now();
   for (;;) {
-    const hydrated = await page.evaluate(
-      ({ selector, type }) => {
-        const targets = new Set(document.querySelectorAll(selector));
-        if (targets.size === 0) return false;
-        return window.__e2e.listeners.some(
-          (l) => l.type === type && (targets.has(l.target) || l.target === document || l.target === window),
-        );
-      },
-      { selector, type },
-    );
+    const hydrated = await page
+      .evaluate(
+        ({ selector, type }) => {
+          const targets = [...document.querySelectorAll(selector)];
+          if (targets.length === 0) return false;
+          const listening = new Set(window.__e2e.listeners.filter((l) => l.type === type).map((l) => l.target));
+          return listening.has(document) || listening.has(window) || targets.every((t) => listening.has(t));
+        },
+        { selector, type },
+      )
+      .catch(() => false); // e.g. the page is navigating
     if (hydrated) return Date.now() - start;
     // The client's files are missing, or it crashed: waiting longer would not help.
-    const fatal = page.problems.filter((p) => /^HTTP 404: .*\/pkg\/.*\.(js|wasm)$/.test(p) || p.startsWith('pageerror'));
+    const fatal = page.problems
+      .slice(page.documentProblems)
+      .filter((p) => /^HTTP 404: .*\/pkg\/.*\.(js|wasm)$/.test(p) || p.startsWith('pageerror'));
     if (fatal.length > 0 || Date.now() - start > timeout) {
       throw new Error(
         `the page did not hydrate "${selector}" (no ${type} listener after ${Date.now() - start} ms). ` +

@@ -11,7 +11,7 @@
 
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,8 +47,7 @@ export function freePort() {
 
 /** Keeps the last LOG_LIMIT characters a child printed. */
 class LogBuffer {
-  constructor(name) {
-    this.name = name;
+  constructor() {
     this.text = '';
   }
   append(chunk) {
@@ -69,9 +68,9 @@ function assertBinary() {
   }
 }
 
-function run(args, env) {
+function run(args, env, cwd) {
   return new Promise((resolve, reject) => {
-    execFile(AUTOMAT_BIN, args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(AUTOMAT_BIN, args, { env, cwd, timeout: 60_000 }, (err, stdout, stderr) => {
       if (err) {
         reject(new Error(`automat ${args.join(' ')} failed: ${err.message}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`, { cause: err }));
       } else {
@@ -88,7 +87,8 @@ function track(child) {
   child.once('exit', () => children.delete(child));
   return child;
 }
-process.once('exit', () => {
+const tmpdirs = new Set();
+function killChildren() {
   for (const child of children) {
     try {
       child.kill('SIGKILL');
@@ -96,7 +96,17 @@ process.once('exit', () => {
       // already gone
     }
   }
-});
+  for (const dir of tmpdirs) rmSync(dir, { recursive: true, force: true });
+}
+process.once('exit', killChildren);
+// Killed by a signal (Ctrl-C, the test runner giving up): take the children along,
+// then die of the same signal.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    killChildren();
+    process.kill(process.pid, signal);
+  });
+}
 
 function exited(child) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -128,6 +138,7 @@ export async function startServer(options = {}) {
   assertBinary();
   const { simulatedMachines = 3, seedMachines, heartbeatSecs = 1, env: extraEnv = {} } = options;
   const tmpdir = await mkdtemp(path.join(os.tmpdir(), 'automat-e2e-'));
+  tmpdirs.add(tmpdir);
   const [httpPort, mqttPort] = await distinctPorts(2);
   const databaseUrl = `sqlite://${tmpdir}/automat.db?mode=rwc`;
   const env = {
@@ -149,9 +160,9 @@ export async function startServer(options = {}) {
   }
   Object.assign(env, extraEnv);
 
-  const log = new LogBuffer('server');
+  const log = new LogBuffer();
   if (typeof seedMachines === 'number') {
-    const { stdout, stderr } = await run(['seed', '--machines', String(seedMachines)], env);
+    const { stdout, stderr } = await run(['seed', '--machines', String(seedMachines)], env, tmpdir);
     log.append(`$ automat seed --machines ${seedMachines}\n${stdout}${stderr}`);
   }
 
@@ -173,6 +184,7 @@ export async function startServer(options = {}) {
     async stop() {
       await terminate(child);
       await rm(tmpdir, { recursive: true, force: true });
+      tmpdirs.delete(tmpdir);
     },
   };
 
@@ -228,7 +240,7 @@ export function startSimulator(server, { machines = 1, first = 1, heartbeatSecs 
     '--heartbeat-secs',
     String(heartbeatSecs),
   ];
-  const log = new LogBuffer('simulator');
+  const log = new LogBuffer();
   const child = track(spawn(AUTOMAT_BIN, args, { env: server.env, cwd: server.tmpdir, stdio: ['ignore', 'pipe', 'pipe'] }));
   child.stdout.on('data', (d) => log.append(d));
   child.stderr.on('data', (d) => log.append(d));

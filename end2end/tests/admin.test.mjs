@@ -1,5 +1,6 @@
-// Signing in to and out of the admin, once as a plain HTML form (no JavaScript) and
-// once through the hydrated client.
+// Signing in to and out of the admin: as plain HTML forms (JavaScript disabled, each
+// submit a full-page POST) and through the hydrated client (server functions called
+// with fetch, no page loads).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +23,20 @@ describe('admin sign-in', () => {
     await server?.stop();
   });
 
+  /** Records the page's form POSTs that load a new document. */
+  function documentPosts(page) {
+    const posts = [];
+    page.on('request', (req) => {
+      if (req.isNavigationRequest() && req.method() === 'POST') posts.push(new URL(req.url()).pathname);
+    });
+    return posts;
+  }
+
+  function assertPosts(posts, javaScript, count) {
+    if (javaScript) assert.deepEqual(posts, [], 'with JavaScript, the forms should not load a new page');
+    else assert.equal(posts.length, count, `expected ${count} form POST(s), saw ${JSON.stringify(posts)}`);
+  }
+
   /** Signed out, these pages answer with a real HTTP redirect to the login page. */
   async function assertRedirectsToLogin(page, path) {
     const res = await page.goto(`${server.baseURL}${path}`);
@@ -31,27 +46,55 @@ describe('admin sign-in', () => {
     assert.equal(await page.locator(LOGIN_FORM).count(), 1, 'the login form is missing');
   }
 
+  test('signed out, the admin redirects to the login page', () =>
+    withLogs({ server }, async () => {
+      const { context, page } = await newPage(browser, { javaScriptEnabled: false });
+      try {
+        await assertRedirectsToLogin(page, '/admin');
+        await assertRedirectsToLogin(page, '/admin/devices');
+        const events = await context.request.get(`${server.baseURL}/admin/api/device-events`);
+        assert.equal(events.status(), 401, 'the device event stream is open to anyone');
+      } finally {
+        await context.close();
+      }
+    }));
+
   for (const javaScript of [false, true]) {
-    test(`sign in and out ${javaScript ? 'with' : 'without'} JavaScript`, () =>
+    const how = javaScript ? 'with JavaScript' : 'without JavaScript';
+
+    test(`a wrong password shows an alert (${how})`, () =>
+      withLogs({ server }, async () => {
+        const { context, page } = await newPage(browser, { javaScriptEnabled: javaScript });
+        try {
+          await page.goto(`${server.baseURL}/admin/login`);
+          if (javaScript) await waitForHydration(page, LOGIN_FORM);
+          const posts = documentPosts(page);
+          await fillLogin(page, ADMIN_EMAIL, 'not-the-password');
+          await waitForText(page.locator('[role=alert]'), /wrong email or password/i);
+          assert.equal(new URL(page.url()).pathname, '/admin/login');
+          assertPosts(posts, javaScript, 1);
+          assert.equal(await page.locator('[data-testid=admin-email]').count(), 0);
+          // Still signed out.
+          await assertRedirectsToLogin(page, '/admin');
+        } finally {
+          await context.close();
+        }
+      }));
+
+    test(`sign in, then sign out (${how})`, () =>
       withLogs({ server }, async () => {
         const { context, page } = await newPage(browser, { javaScriptEnabled: javaScript });
         try {
           await assertRedirectsToLogin(page, '/admin');
-          await assertRedirectsToLogin(page, '/admin/devices');
           if (javaScript) await waitForHydration(page, LOGIN_FORM);
+          const posts = documentPosts(page);
 
-          // Wrong password: an alert, and still signed out.
-          await fillLogin(page, ADMIN_EMAIL, 'not-the-password');
-          await waitForText(page.locator('[role=alert]'), /wrong email or password/i);
-          assert.equal(new URL(page.url()).pathname, '/admin/login');
-          assert.equal(await page.locator('[data-testid=admin-email]').count(), 0);
-
-          // Right password: the devices page, with who is signed in.
-          if (javaScript) await waitForHydration(page, LOGIN_FORM);
+          // The devices page, with who is signed in.
           await fillLogin(page, ADMIN_EMAIL, ADMIN_PASSWORD);
           await waitForPath(page, '/admin/devices');
           await waitForText(page.locator('[data-testid=admin-email]'), ADMIN_EMAIL);
           await waitForText(page.locator('main h1'), 'Devices');
+          assertPosts(posts, javaScript, 1);
 
           // /admin is the devices page too, now.
           await page.goto(`${server.baseURL}/admin`);
@@ -63,6 +106,7 @@ describe('admin sign-in', () => {
           await page.getByRole('button', { name: 'Sign out' }).click();
           await waitForPath(page, '/admin/login');
           await waitForText(page.locator('main h1'), /sign in/i);
+          assertPosts(posts, javaScript, 2);
           await assertRedirectsToLogin(page, '/admin');
           await assertRedirectsToLogin(page, '/admin/devices');
           const events = await context.request.get(`${server.baseURL}/admin/api/device-events`);

@@ -70,7 +70,8 @@ impl Gateway {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
                     tracing::info!("device gateway connected to the broker");
                     for channel in [Channel::Status, Channel::Heartbeat] {
-                        if let Err(e) = client.subscribe(channel.all_devices_filter(), QoS::AtLeastOnce).await {
+                        // try_: waiting for queue space here would wait on this very loop.
+                        if let Err(e) = client.try_subscribe(channel.all_devices_filter(), QoS::AtLeastOnce) {
                             tracing::error!(error = %e, "cannot subscribe to device topics");
                         }
                     }

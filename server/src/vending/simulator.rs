@@ -43,38 +43,45 @@ async fn run_machine(endpoint: MqttEndpoint, machine: MachineConfig) {
     let mut options = endpoint.options(id.as_str(), machine.heartbeat * 2);
     options.set_last_will(LastWill::new(&status_topic, offline, QoS::AtLeastOnce, true));
     let (client, mut eventloop) = AsyncClient::new(options, 64);
-    // Sequence numbers keep growing across restarts: they start from the clock.
-    let mut seq = Utc::now().timestamp_millis() as u64;
-    let mut beat = tokio::time::interval(machine.heartbeat);
+    // Heartbeats run beside the event loop, never by interrupting it: a poll
+    // cancelled mid-connect drops the half-open connection, and the broker
+    // would fire (and forget) the machine's last will.
+    let mut heartbeats = JoinSet::new();
+    heartbeats.spawn(send_heartbeats(client.clone(), id.clone(), machine.heartbeat));
     loop {
-        tokio::select! {
-            event = eventloop.poll() => match event {
-                Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                    tracing::debug!(device = id.as_str(), "simulated machine connected");
-                    if let Err(e) = client.publish(&status_topic, QoS::AtLeastOnce, true, online.clone()).await {
-                        tracing::warn!(device = id.as_str(), error = %e, "cannot announce");
-                    }
+        match eventloop.poll().await {
+            Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                tracing::debug!(device = id.as_str(), "simulated machine connected");
+                // try_: waiting for queue space here would wait on this very loop.
+                if let Err(e) = client.try_publish(&status_topic, QoS::AtLeastOnce, true, online.clone()) {
+                    tracing::warn!(device = id.as_str(), error = %e, "cannot announce");
                 }
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::debug!(device = id.as_str(), error = %e, "simulated machine disconnected; retrying");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-            },
-            _ = beat.tick() => {
-                seq += 1;
-                let heartbeat = Heartbeat {
-                    schema: SCHEMA_VERSION,
-                    seq,
-                    msg_id: domain::ids::new_id("msg"),
-                    sent_at: Utc::now(),
-                    firmware: Some(FIRMWARE.to_owned()),
-                };
-                let payload = serde_json::to_vec(&heartbeat).expect("heartbeat serialises");
-                // While disconnected the request queues; try_publish drops it
-                // instead of blocking the loop, which is what a machine does.
-                let _ = client.try_publish(protocol::topic(&id, Channel::Heartbeat), QoS::AtLeastOnce, false, payload);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::debug!(device = id.as_str(), error = %e, "simulated machine disconnected; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
+    }
+}
+
+async fn send_heartbeats(client: AsyncClient, id: DeviceId, every: Duration) {
+    // Sequence numbers keep growing across restarts: they start from the clock.
+    let mut seq = Utc::now().timestamp_millis() as u64;
+    let mut beat = tokio::time::interval(every);
+    loop {
+        beat.tick().await;
+        seq += 1;
+        let heartbeat = Heartbeat {
+            schema: SCHEMA_VERSION,
+            seq,
+            msg_id: domain::ids::new_id("msg"),
+            sent_at: Utc::now(),
+            firmware: Some(FIRMWARE.to_owned()),
+        };
+        let payload = serde_json::to_vec(&heartbeat).expect("heartbeat serialises");
+        // While disconnected the queue fills; a machine drops beats rather than stall.
+        let _ = client.try_publish(protocol::topic(&id, Channel::Heartbeat), QoS::AtLeastOnce, false, payload);
     }
 }

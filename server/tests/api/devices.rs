@@ -55,6 +55,28 @@ async fn machines_go_online_with_heartbeats_and_offline_by_last_will() {
 }
 
 #[tokio::test]
+async fn every_killed_connection_fires_its_last_will() {
+    for broker in brokers() {
+        let mut options = Options::on(DbBackend::Sqlite);
+        options.mqtt_url = broker.clone();
+        // Heartbeats so rare that only the last will can explain a prompt offline.
+        options.heartbeat_secs = 600;
+        let app = spawn_app(options).await;
+        app.gateway_subscribed().await;
+        let id = unique_device();
+        devices::register(&app.db, id.as_str(), "Test machine").await.unwrap();
+        let machine = MachineConfig { device_id: id.clone(), heartbeat: Duration::from_secs(600) };
+        for round in 0..5 {
+            let mut running = spawn_machines(&app.mqtt, vec![machine.clone()]);
+            eventually(Duration::from_secs(5), "the machine is online", async || is_online(&app, &id).await).await;
+            running.shutdown().await;
+            let what = format!("offline by last will in round {round} ({broker:?})");
+            eventually(Duration::from_secs(2), &what, async || !is_online(&app, &id).await).await;
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_machine_that_stops_talking_is_marked_offline() {
     for broker in brokers() {
         let mut options = Options::on(DbBackend::Sqlite);
@@ -75,10 +97,11 @@ async fn a_machine_that_stops_talking_is_marked_offline() {
 async fn unknown_machines_change_nothing() {
     let app = spawn_app(Options::on(DbBackend::Sqlite)).await;
     app.gateway_subscribed().await;
+    let before = devices::list(&app.db).await.unwrap();
     let stranger = unique_device();
     let _machine = spawn_machines(&app.mqtt, vec![MachineConfig { device_id: stranger, heartbeat: Duration::from_secs(1) }]);
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(devices::list(&app.db).await.unwrap().is_empty(), "an unregistered machine is not added");
+    assert_eq!(devices::list(&app.db).await.unwrap(), before, "an unregistered machine is neither added nor changes others");
 }
 
 fn app_changes(app: &TestApp) -> tokio::sync::broadcast::Receiver<devices::StatusChange> {

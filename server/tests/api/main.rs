@@ -23,11 +23,12 @@ pub struct Options {
     /// An external broker; the embedded one (on a free port) when `None`.
     pub mqtt_url: Option<String>,
     pub simulated_machines: usize,
+    pub heartbeat_secs: u64,
 }
 
 impl Options {
     pub fn on(db: DbBackend) -> Self {
-        Self { db, redis_url: None, mqtt_url: None, simulated_machines: 0 }
+        Self { db, redis_url: None, mqtt_url: None, simulated_machines: 0, heartbeat_secs: 1 }
     }
 }
 
@@ -61,7 +62,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
         mqtt_embedded_addr: "127.0.0.1:0".parse().unwrap(),
         redis_url: options.redis_url,
         simulated_machines: options.simulated_machines,
-        heartbeat_secs: 1,
+        heartbeat_secs: options.heartbeat_secs,
         seed_demo: true,
         admin_email: ADMIN_EMAIL.into(),
         admin_password: Some(ADMIN_PASSWORD.into()),

@@ -85,3 +85,58 @@ pub fn load_config_file() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Settings;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    fn parse(args: &[&str]) -> Result<Settings, clap::Error> {
+        Cli::try_parse_from(std::iter::once("automat").chain(args.iter().copied())).map(|c| c.settings)
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_store() {
+        let s = parse(&[]).unwrap();
+        assert_eq!(s.http_addr.to_string(), "127.0.0.1:3000");
+        assert!(s.is_sqlite());
+        assert_eq!(s.mqtt_url, None);
+        assert_eq!(s.mqtt_embedded_addr.port(), 1884, "not Mosquitto's 1883");
+        assert_eq!(s.redis_url, None);
+        assert_eq!(s.simulated_machines, 3);
+        assert!(s.seed_demo);
+    }
+
+    #[test]
+    fn flags_pick_production_parts() {
+        let s = parse(&[
+            "--database-url",
+            "postgres://u@db/automat",
+            "--mqtt-url",
+            "mqtt://broker:1883",
+            "--redis-url",
+            "redis://cache:6379",
+            "--seed-demo",
+            "false",
+        ])
+        .unwrap();
+        assert!(!s.is_sqlite());
+        assert_eq!(s.mqtt_url.as_deref(), Some("mqtt://broker:1883"));
+        assert_eq!(s.redis_url.as_deref(), Some("redis://cache:6379"));
+        assert!(!s.seed_demo);
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let err = parse(&["--http-addr", "localhost"]).unwrap_err().to_string();
+        assert!(err.contains("--http-addr"), "{err}");
+        assert!(parse(&["--simulated-machines", "-1"]).is_err());
+    }
+}

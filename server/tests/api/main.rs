@@ -3,6 +3,7 @@
 mod admin_auth;
 mod cart;
 mod devices;
+mod first_start;
 mod health;
 mod store_products;
 mod storefront;

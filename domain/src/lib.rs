@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod db;
 pub mod devices;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod seed;
 

@@ -4,6 +4,7 @@ mod admin_users;
 mod carts;
 mod catalog;
 mod devices;
+mod events;
 
 use domain::db::DatabaseConnection;
 use migrations::{Migrator, MigratorTrait};

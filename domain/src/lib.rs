@@ -13,6 +13,7 @@ pub mod devices;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod payments;
 pub mod seed;
 
 pub use error::DomainError;

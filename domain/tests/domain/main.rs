@@ -5,6 +5,7 @@ mod carts;
 mod catalog;
 mod devices;
 mod events;
+mod payments;
 
 use domain::db::DatabaseConnection;
 use migrations::{Migrator, MigratorTrait};

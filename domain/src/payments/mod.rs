@@ -1,0 +1,249 @@
+//! Payments, Medusa-style: a payment collection per cart holds payment
+//! sessions (one per provider tried); authorizing a session creates a payment,
+//! which is then captured (maybe in parts), refunded or canceled.
+//!
+//! Providers plug in behind [`PaymentProvider`]; the built-in
+//! [`system::SystemProvider`] (`pp_system_default`) authorizes instantly.
+
+pub mod collection;
+pub mod payment;
+pub mod provider;
+pub mod session;
+pub mod system;
+
+use std::{collections::HashMap, sync::Arc};
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+
+pub use provider::{PaymentProvider, ProviderError, ProviderOutcome};
+
+use crate::{DomainError, ids::new_id};
+
+/// Statuses, as Medusa names them.
+pub mod status {
+    pub const NOT_PAID: &str = "not_paid";
+    pub const AUTHORIZED: &str = "authorized";
+    pub const PARTIALLY_CAPTURED: &str = "partially_captured";
+    pub const COMPLETED: &str = "completed";
+    pub const CANCELED: &str = "canceled";
+    pub const PENDING: &str = "pending";
+    pub const REQUIRES_MORE: &str = "requires_more";
+    pub const ERROR: &str = "error";
+}
+
+/// The payment providers a store has, by id.
+#[derive(Clone, Default)]
+pub struct Providers(HashMap<String, Arc<dyn PaymentProvider>>);
+
+impl Providers {
+    pub fn with(mut self, provider: Arc<dyn PaymentProvider>) -> Self {
+        self.0.insert(provider.id().to_owned(), provider);
+        self
+    }
+
+    pub fn ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.0.keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
+    fn get(&self, id: &str) -> Result<&Arc<dyn PaymentProvider>, DomainError> {
+        self.0.get(id).ok_or_else(|| DomainError::not_found("Payment provider", id))
+    }
+}
+
+pub async fn create_collection(
+    db: &impl ConnectionTrait,
+    amount: i64,
+    currency_code: &str,
+) -> Result<collection::Model, DomainError> {
+    if amount < 0 {
+        return Err(DomainError::Invalid("a payment amount cannot be negative".into()));
+    }
+    let now = Utc::now();
+    Ok(collection::ActiveModel {
+        id: Set(new_id("pay_col")),
+        currency_code: Set(currency_code.to_lowercase()),
+        amount: Set(amount),
+        status: Set(status::NOT_PAID.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Starts paying `collection_id` with `provider_id`.
+pub async fn create_session(
+    db: &impl ConnectionTrait,
+    providers: &Providers,
+    collection_id: &str,
+    provider_id: &str,
+) -> Result<session::Model, DomainError> {
+    let provider = providers.get(provider_id)?;
+    let collection = find_collection(db, collection_id).await?;
+    let data = provider.initiate(collection.amount, &collection.currency_code).await.map_err(provider_failure)?;
+    Ok(session::ActiveModel {
+        id: Set(new_id("payses")),
+        payment_collection_id: Set(collection.id),
+        provider_id: Set(provider_id.to_owned()),
+        amount: Set(collection.amount),
+        currency_code: Set(collection.currency_code),
+        status: Set(status::PENDING.to_owned()),
+        data: Set(data.to_string()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Asks the provider to authorize the session. On success a payment exists
+/// and the collection is authorized; a provider that needs more (3-D Secure,
+/// a redirect) leaves the session `requires_more`.
+pub async fn authorize_session(
+    db: &impl ConnectionTrait,
+    providers: &Providers,
+    session_id: &str,
+) -> Result<Option<payment::Model>, DomainError> {
+    let session = session::Entity::find_by_id(session_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Payment session", session_id))?;
+    if session.status == status::AUTHORIZED {
+        return Ok(payment::Entity::find().filter(payment::Column::PaymentSessionId.eq(session_id)).one(db).await?);
+    }
+    let provider = providers.get(&session.provider_id)?;
+    let outcome = provider.authorize(&parse(&session.data)).await.map_err(provider_failure)?;
+    let mut active = session.clone().into_active_model();
+    match outcome {
+        ProviderOutcome::Authorized(data) => {
+            active.status = Set(status::AUTHORIZED.to_owned());
+            active.update(db).await?;
+            set_collection_status(db, &session.payment_collection_id, status::AUTHORIZED).await?;
+            let now = Utc::now();
+            let payment = payment::ActiveModel {
+                id: Set(new_id("pay")),
+                payment_collection_id: Set(session.payment_collection_id.clone()),
+                payment_session_id: Set(session.id.clone()),
+                provider_id: Set(session.provider_id.clone()),
+                amount: Set(session.amount),
+                currency_code: Set(session.currency_code.clone()),
+                captured_amount: Set(0),
+                refunded_amount: Set(0),
+                canceled_at: Set(None),
+                data: Set(data.to_string()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+            Ok(Some(payment))
+        }
+        ProviderOutcome::RequiresMore(data) => {
+            active.status = Set(status::REQUIRES_MORE.to_owned());
+            active.data = Set(data.to_string());
+            active.update(db).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Captures `amount` (all that is left when `None`).
+pub async fn capture(
+    db: &impl ConnectionTrait,
+    providers: &Providers,
+    payment_id: &str,
+    amount: Option<i64>,
+) -> Result<payment::Model, DomainError> {
+    let payment = find_payment(db, payment_id).await?;
+    if payment.canceled_at.is_some() {
+        return Err(DomainError::Conflict("a canceled payment cannot be captured".into()));
+    }
+    let left = payment.amount - payment.captured_amount;
+    let amount = amount.unwrap_or(left);
+    if amount <= 0 || amount > left {
+        return Err(DomainError::Invalid(format!("can capture between 1 and {left}, not {amount}")));
+    }
+    let provider = providers.get(&payment.provider_id)?;
+    let data = provider.capture(&parse(&payment.data), amount).await.map_err(provider_failure)?;
+    let captured = payment.captured_amount + amount;
+    let collection_status = if captured == payment.amount { status::COMPLETED } else { status::PARTIALLY_CAPTURED };
+    let collection_id = payment.payment_collection_id.clone();
+    let mut active = payment.into_active_model();
+    active.captured_amount = Set(captured);
+    active.data = Set(data.to_string());
+    active.updated_at = Set(Utc::now());
+    let payment = active.update(db).await?;
+    set_collection_status(db, &collection_id, collection_status).await?;
+    Ok(payment)
+}
+
+/// Refunds up to what was captured and not yet refunded.
+pub async fn refund(
+    db: &impl ConnectionTrait,
+    providers: &Providers,
+    payment_id: &str,
+    amount: i64,
+) -> Result<payment::Model, DomainError> {
+    let payment = find_payment(db, payment_id).await?;
+    let refundable = payment.captured_amount - payment.refunded_amount;
+    if amount <= 0 || amount > refundable {
+        return Err(DomainError::Invalid(format!("can refund between 1 and {refundable}, not {amount}")));
+    }
+    let provider = providers.get(&payment.provider_id)?;
+    let data = provider.refund(&parse(&payment.data), amount).await.map_err(provider_failure)?;
+    let refunded = payment.refunded_amount + amount;
+    let mut active = payment.into_active_model();
+    active.refunded_amount = Set(refunded);
+    active.data = Set(data.to_string());
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?)
+}
+
+/// Releases an authorization that was never (fully) captured. Idempotent.
+pub async fn cancel(db: &impl ConnectionTrait, providers: &Providers, payment_id: &str) -> Result<payment::Model, DomainError> {
+    let payment = find_payment(db, payment_id).await?;
+    if payment.canceled_at.is_some() {
+        return Ok(payment);
+    }
+    if payment.captured_amount > 0 {
+        return Err(DomainError::Conflict("a captured payment is refunded, not canceled".into()));
+    }
+    let provider = providers.get(&payment.provider_id)?;
+    let data = provider.cancel(&parse(&payment.data)).await.map_err(provider_failure)?;
+    let collection_id = payment.payment_collection_id.clone();
+    let mut active = payment.into_active_model();
+    active.canceled_at = Set(Some(Utc::now()));
+    active.data = Set(data.to_string());
+    let payment = active.update(db).await?;
+    set_collection_status(db, &collection_id, status::CANCELED).await?;
+    Ok(payment)
+}
+
+pub async fn find_collection(db: &impl ConnectionTrait, id: &str) -> Result<collection::Model, DomainError> {
+    collection::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::not_found("Payment collection", id))
+}
+
+pub async fn find_payment(db: &impl ConnectionTrait, id: &str) -> Result<payment::Model, DomainError> {
+    payment::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::not_found("Payment", id))
+}
+
+async fn set_collection_status(db: &impl ConnectionTrait, id: &str, new_status: &str) -> Result<(), DomainError> {
+    let mut collection = find_collection(db, id).await?.into_active_model();
+    collection.status = Set(new_status.to_owned());
+    collection.updated_at = Set(Utc::now());
+    collection.update(db).await?;
+    Ok(())
+}
+
+fn parse(data: &str) -> serde_json::Value {
+    serde_json::from_str(data).unwrap_or(serde_json::Value::Null)
+}
+
+fn provider_failure(e: ProviderError) -> DomainError {
+    match e {
+        ProviderError::Declined(reason) => DomainError::Invalid(format!("payment declined: {reason}")),
+        ProviderError::Unavailable(reason) => DomainError::Conflict(format!("payment provider unavailable: {reason}")),
+    }
+}

@@ -15,5 +15,6 @@ pub mod events;
 pub mod ids;
 pub mod payments;
 pub mod seed;
+pub mod workflows;
 
 pub use error::DomainError;

@@ -37,11 +37,14 @@ enum Command {
         #[arg(short, long)]
         password: String,
     },
-    /// Seed the demo store into an empty database.
+    /// Seed the demo store into an empty database, optionally with a large generated catalog.
     Seed {
         /// How many demo vending machines to register.
         #[arg(long, default_value_t = seed::DEMO_MACHINES)]
         machines: usize,
+        /// Generated products to add on top (e.g. 10000 for load tests).
+        #[arg(long, default_value_t = 0)]
+        products: u64,
     },
     /// Run simulated vending machines against a broker.
     Simulate {
@@ -79,13 +82,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("admin user {} is ready", user.email);
             Ok(())
         }
-        Command::Seed { machines } => {
+        Command::Seed { machines, products } => {
             let db = domain::db::connect(&settings.database_url).await?;
             Migrator::up(&db, None).await?;
             if seed::demo_store(&db, machines).await? {
                 println!("seeded the demo store");
             } else {
-                println!("the store already has products; nothing seeded");
+                println!("the store already has products; the demo store was not seeded again");
+            }
+            if products > 0 {
+                let bar = indicatif::ProgressBar::new(products).with_style(
+                    indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} products ({per_sec}, {eta} left)")
+                        .expect("valid template"),
+                );
+                domain::catalog::generate::products(&db, products, &settings.currency, |done| bar.set_position(done))
+                    .await?;
+                bar.finish();
+                println!("added {products} generated products");
             }
             Ok(())
         }

@@ -1,6 +1,7 @@
 //! Products, their variants and prices. The storefront and the Store API read
 //! only published products.
 
+pub mod generate;
 pub mod price;
 pub mod product;
 pub mod variant;

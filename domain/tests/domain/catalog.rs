@@ -79,3 +79,19 @@ async fn rejects_bad_products_and_page_sizes() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn generated_catalogs_come_in_batches_and_can_grow() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let mut reports = Vec::new();
+        catalog::generate::products(&db, 1200, "eur", |done| reports.push(done)).await.unwrap();
+        assert_eq!(reports, [500, 1000, 1200]);
+        catalog::generate::products(&db, 10, "eur", |_| {}).await.unwrap();
+        let page = catalog::list_published(&db, &query(0, 5)).await.unwrap();
+        assert_eq!(page.count, 8 + 1210);
+        let item = catalog::find_published(&db, "item-1215").await.unwrap();
+        assert!(item.variants[0].price_in("eur").unwrap() > 0);
+    })
+    .await;
+}

@@ -5,12 +5,13 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial;
 mod m20261122_000005_events;
 mod m20261122_000006_payments;
+mod m20261122_000007_orders;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_initial::Migration), Box::new(m20261122_000005_events::Migration), Box::new(m20261122_000006_payments::Migration)]
+        vec![Box::new(m20261122_000001_initial::Migration), Box::new(m20261122_000005_events::Migration), Box::new(m20261122_000006_payments::Migration), Box::new(m20261122_000007_orders::Migration)]
     }
 }

@@ -30,11 +30,24 @@ impl CartDetail {
     }
 }
 
+/// A completed cart became an order and takes no more changes.
+pub fn ensure_open(cart: &cart::Model) -> Result<(), DomainError> {
+    match cart.completed_at {
+        Some(_) => Err(DomainError::Conflict(format!("cart {} is already completed", cart.id))),
+        None => Ok(()),
+    }
+}
+
 pub async fn create_cart(db: &impl ConnectionTrait, currency_code: &str) -> Result<cart::Model, DomainError> {
     let now = Utc::now();
     Ok(cart::ActiveModel {
         id: Set(new_id("cart")),
         currency_code: Set(currency_code.to_lowercase()),
+        email: Set(None),
+        customer_id: Set(None),
+        payment_collection_id: Set(None),
+        completed_at: Set(None),
+        completion_claimed_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -66,6 +79,7 @@ pub async fn add_line_item(
     }
     let txn = db.begin().await?;
     let cart = cart::Entity::find_by_id(cart_id).one(&txn).await?.ok_or_else(|| DomainError::not_found("Cart", cart_id))?;
+    ensure_open(&cart)?;
     let (variant, product, prices) = catalog::find_variant(&txn, variant_id).await?;
     let unit_price = prices
         .iter()

@@ -2,6 +2,7 @@
 
 mod admin_users;
 mod carts;
+mod checkout;
 mod catalog;
 mod devices;
 mod events;

@@ -62,8 +62,10 @@ async fn the_first_start_creates_a_working_demo_store() {
     assert!(dir.path().join("data/automat.db").exists(), "SQLite lives under ./data");
 
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let ready = client.get(format!("{base}/health/ready")).send().await.unwrap();
-    assert_eq!(ready.status(), 200);
+    eventually(Duration::from_secs(5), "the store is ready", async || {
+        client.get(format!("{base}/health/ready")).send().await.unwrap().status() == 200
+    })
+    .await;
     let products: serde_json::Value =
         client.get(format!("{base}/store/products")).header("x-publishable-api-key", &key).send().await.unwrap().json().await.unwrap();
     assert_eq!(products["count"], 8, "the demo catalog is seeded");

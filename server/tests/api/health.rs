@@ -7,9 +7,12 @@ async fn live_and_ready() {
     on_every_db(async |app| {
         let live = app.client.get(app.url("/health")).send().await.unwrap();
         assert_eq!(live.status(), 200);
-        let ready = app.client.get(app.url("/health/ready")).send().await.unwrap();
-        assert_eq!(ready.status(), 200);
-        let body: Value = ready.json().await.unwrap();
+        // Ready once the gateway's subscriptions are confirmed, shortly after start.
+        crate::eventually(std::time::Duration::from_secs(5), "the store is ready", async || {
+            app.client.get(app.url("/health/ready")).send().await.unwrap().status() == 200
+        })
+        .await;
+        let body: Value = app.client.get(app.url("/health/ready")).send().await.unwrap().json().await.unwrap();
         assert_eq!(body["database"], "up");
         assert_eq!(body["broker"], "up");
     })

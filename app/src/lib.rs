@@ -21,7 +21,13 @@ use leptos_router::{
 use crate::{
     admin::{AdminLayout, devices::DevicesPage, login::LoginPage},
     components::NotFound,
-    storefront::{StorefrontLayout, home::HomePage, product::ProductPage},
+    storefront::{
+        StorefrontLayout,
+        cart::CartPage,
+        checkout::{CheckoutPage, OrderPage},
+        home::HomePage,
+        product::ProductPage,
+    },
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -56,6 +62,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=StorefrontLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("products/:handle") view=ProductPage ssr=SsrMode::Async />
+                    <Route path=path!("cart") view=CartPage ssr=SsrMode::Async />
+                    <Route path=path!("checkout") view=CheckoutPage ssr=SsrMode::Async />
+                    <Route path=path!("orders/:id") view=OrderPage ssr=SsrMode::Async />
                 </ParentRoute>
                 <Route path=path!("admin/login") view=LoginPage ssr=SsrMode::Async />
                 // Async so that a signed-out visitor gets a real redirect, not a page.

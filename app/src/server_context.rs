@@ -2,7 +2,7 @@
 
 use domain::DomainError;
 use leptos::prelude::*;
-use domain::db::DatabaseConnection;
+use domain::{db::DatabaseConnection, payments::Providers};
 use tower_sessions::Session;
 
 use crate::session_keys;
@@ -13,6 +13,7 @@ pub struct ServerContext {
     pub db: DatabaseConnection,
     /// The store's currency, for carts and price display.
     pub currency: String,
+    pub payment_providers: Providers,
 }
 
 pub fn server_context() -> Result<ServerContext, ServerFnError> {
@@ -58,4 +59,9 @@ pub fn to_server_error(e: DomainError) -> ServerFnError {
         }
         other => ServerFnError::new(other.to_string()),
     }
+}
+
+/// The shopper's cart id, if they have one.
+pub async fn cart_id(session: &Session) -> Result<Option<String>, ServerFnError> {
+    session.get::<String>(session_keys::CART_ID).await.map_err(|e| ServerFnError::new(e.to_string()))
 }

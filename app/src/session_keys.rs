@@ -5,3 +5,5 @@
 pub const ADMIN_USER_ID: &str = "admin_user_id";
 /// The shopper's current cart id.
 pub const CART_ID: &str = "cart_id";
+/// Orders placed in this session (a guest may see their own confirmations).
+pub const ORDER_IDS: &str = "order_ids";

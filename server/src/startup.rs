@@ -1,9 +1,13 @@
 //! Builds the whole running store from [`Settings`]: database, broker,
 //! gateway, simulated machines, HTTP. Usable on port 0 from tests.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use domain::{admin_users, api_keys, seed};
+use domain::{
+    admin_users, api_keys,
+    payments::{Providers, system::SystemProvider},
+    seed,
+};
 use leptos::config::LeptosOptions;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
@@ -69,7 +73,15 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
-    let state = AppState { leptos_options, db: db.clone(), device_changes, gateway, currency: settings.currency.clone() };
+    let payment_providers = Providers::default().with(Arc::new(SystemProvider));
+    let state = AppState {
+        leptos_options,
+        db: db.clone(),
+        device_changes,
+        gateway,
+        currency: settings.currency.clone(),
+        payment_providers,
+    };
     let routes = http::router(state.clone());
     let router = match SessionBackend::connect(&db, settings.redis_url.as_deref()).await? {
         SessionBackend::Database(store) => routes.layer(web_sessions::layer(store, settings.secure_cookies)),

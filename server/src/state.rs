@@ -1,5 +1,5 @@
 use axum::extract::FromRef;
-use domain::{db::DatabaseConnection, devices::StatusChange};
+use domain::{db::DatabaseConnection, devices::StatusChange, payments::Providers};
 use leptos::config::LeptosOptions;
 use tokio::sync::broadcast;
 
@@ -14,6 +14,7 @@ pub struct AppState {
     pub device_changes: broadcast::Sender<StatusChange>,
     pub gateway: GatewayHealth,
     pub currency: String,
+    pub payment_providers: Providers,
 }
 
 impl AppState {
@@ -22,6 +23,7 @@ impl AppState {
         leptos::prelude::provide_context(app::server_context::ServerContext {
             db: self.db.clone(),
             currency: self.currency.clone(),
+            payment_providers: self.payment_providers.clone(),
         });
     }
 }

@@ -1,7 +1,9 @@
-//! The shopper's cart: server functions and the add-to-cart form.
+//! The shopper's cart: server functions, the add-to-cart form and the cart page.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+
+use crate::components::{ErrorNotice, format_money};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CartTotals {
@@ -10,39 +12,93 @@ pub struct CartTotals {
     pub currency: String,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CartView {
+    pub lines: Vec<CartLine>,
+    pub totals: CartTotals,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CartLine {
+    pub id: String,
+    pub title: String,
+    pub variant_title: String,
+    pub quantity: i32,
+    pub unit_price: i64,
+}
+
+#[cfg(feature = "ssr")]
+impl From<domain::carts::CartDetail> for CartView {
+    fn from(cart: domain::carts::CartDetail) -> Self {
+        let totals = CartTotals { item_count: cart.item_count(), subtotal: cart.subtotal(), currency: cart.cart.currency_code.clone() };
+        let lines = cart
+            .items
+            .into_iter()
+            .map(|l| CartLine { id: l.id, title: l.title, variant_title: l.variant_title, quantity: l.quantity, unit_price: l.unit_price })
+            .collect();
+        Self { lines, totals }
+    }
+}
+
+/// The shopper's open cart, if any (a completed or vanished cart counts as none).
+#[cfg(feature = "ssr")]
+pub(crate) async fn current_cart(
+    ctx: &crate::server_context::ServerContext,
+    session: &tower_sessions::Session,
+) -> Result<Option<domain::carts::CartDetail>, ServerFnError> {
+    let Some(cart_id) = crate::server_context::cart_id(session).await? else { return Ok(None) };
+    match domain::carts::get_cart(&ctx.db, &cart_id).await {
+        Ok(cart) if cart.cart.completed_at.is_none() => Ok(Some(cart)),
+        Ok(_) | Err(domain::DomainError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(crate::server_context::to_server_error(e)),
+    }
+}
+
 /// Adds a variant to the shopper's cart, creating the cart on first use.
 #[server(endpoint = "/cart/add")]
 pub async fn add_to_cart(variant_id: String, quantity: i32) -> Result<CartTotals, ServerFnError> {
     use crate::{server_context::*, session_keys};
     let ctx = server_context()?;
     let session = session().await?;
-    let existing: Option<String> = session.get(session_keys::CART_ID).await.map_err(|e| ServerFnError::new(e.to_string()))?;
-    let cart_id = match existing {
-        Some(id) if domain::carts::get_cart(&ctx.db, &id).await.is_ok() => id,
-        _ => {
+    let cart_id = match current_cart(&ctx, &session).await? {
+        Some(cart) => cart.cart.id,
+        None => {
             let cart = domain::carts::create_cart(&ctx.db, &ctx.currency).await.map_err(to_server_error)?;
             session.insert(session_keys::CART_ID, &cart.id).await.map_err(|e| ServerFnError::new(e.to_string()))?;
             cart.id
         }
     };
     let cart = domain::carts::add_line_item(&ctx.db, &cart_id, &variant_id, quantity).await.map_err(to_server_error)?;
-    Ok(CartTotals { item_count: cart.item_count(), subtotal: cart.subtotal(), currency: cart.cart.currency_code })
+    Ok(CartView::from(cart).totals)
 }
 
 /// The header's view of the cart; an empty summary when there is none yet.
 #[server(endpoint = "/cart/summary")]
 pub async fn cart_summary() -> Result<CartTotals, ServerFnError> {
-    use crate::{server_context::*, session_keys};
+    let cart = get_cart().await?;
+    Ok(cart.totals)
+}
+
+#[server(endpoint = "/cart")]
+pub async fn get_cart() -> Result<CartView, ServerFnError> {
+    use crate::server_context::*;
     let ctx = server_context()?;
     let session = session().await?;
-    let cart_id: Option<String> = session.get(session_keys::CART_ID).await.map_err(|e| ServerFnError::new(e.to_string()))?;
-    let empty = CartTotals { item_count: 0, subtotal: 0, currency: ctx.currency.clone() };
-    let Some(cart_id) = cart_id else { return Ok(empty) };
-    match domain::carts::get_cart(&ctx.db, &cart_id).await {
-        Ok(cart) => Ok(CartTotals { item_count: cart.item_count(), subtotal: cart.subtotal(), currency: cart.cart.currency_code }),
-        Err(domain::DomainError::NotFound { .. }) => Ok(empty),
-        Err(e) => Err(to_server_error(e)),
-    }
+    Ok(match current_cart(&ctx, &session).await? {
+        Some(cart) => cart.into(),
+        None => CartView { lines: Vec::new(), totals: CartTotals { item_count: 0, subtotal: 0, currency: ctx.currency.clone() } },
+    })
+}
+
+/// Sets a line's quantity; 0 removes it.
+#[server(endpoint = "/cart/line")]
+pub async fn update_cart_line(line_id: String, quantity: i32) -> Result<CartTotals, ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let session = session().await?;
+    let cart = current_cart(&ctx, &session).await?.ok_or_else(|| ServerFnError::new("your cart is empty"))?;
+    let cart = domain::carts::update_line_item(&ctx.db, &cart.cart.id, &line_id, quantity).await.map_err(to_server_error)?;
+    Ok(CartView::from(cart).totals)
 }
 
 /// A form that works as a plain POST before hydration and without a reload after.
@@ -67,4 +123,71 @@ pub fn AddToCartForm(variant_id: String, #[prop(optional)] with_quantity: bool) 
             <button type="submit" disabled=move || pending.get()>"Add to cart"</button>
         </ActionForm>
     }
+}
+
+#[component]
+pub fn CartPage() -> impl IntoView {
+    let added = expect_context::<ServerAction<AddToCart>>();
+    let update = ServerAction::<UpdateCartLine>::new();
+    let cart = Resource::new(move || (added.version().get(), update.version().get()), |_| get_cart());
+    view! {
+        <h1>"Your cart"</h1>
+        <Transition fallback=|| view! { <p class="loading">"Loading your cart…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+                {move || Suspend::new(async move { cart.await.map(|cart| view! { <CartTable cart update /> }) })}
+            </ErrorBoundary>
+        </Transition>
+        {move || {
+            update.value().get().and_then(|r| r.err()).map(|e| view! { <p class="notice error" role="alert">{e.to_string()}</p> })
+        }}
+    }
+}
+
+#[component]
+fn CartTable(cart: CartView, update: ServerAction<UpdateCartLine>) -> impl IntoView {
+    if cart.lines.is_empty() {
+        return view! { <p class="empty">"Your cart is empty. "<a href="/">"Browse the shop"</a></p> }.into_any();
+    }
+    let currency = cart.totals.currency.clone();
+    view! {
+        <table class="data cart">
+            <thead>
+                <tr><th>"Product"</th><th>"Price"</th><th>"Quantity"</th><th>"Total"</th><th></th></tr>
+            </thead>
+            <tbody>
+                {cart
+                    .lines
+                    .into_iter()
+                    .map(|line| {
+                        let line_total = format_money(line.unit_price * i64::from(line.quantity), &currency);
+                        let remove_id = line.id.clone();
+                        view! {
+                            <tr data-testid="cart-line">
+                                <td>{line.title}<span class="muted">" · "{line.variant_title}</span></td>
+                                <td>{format_money(line.unit_price, &currency)}</td>
+                                <td>
+                                    <ActionForm action=update attr:class="inline-form">
+                                        <input type="hidden" name="line_id" value=line.id.clone() />
+                                        <input type="number" name="quantity" value=line.quantity min="0" max="999" aria-label="Quantity" />
+                                        <button type="submit" class="secondary">"Update"</button>
+                                    </ActionForm>
+                                </td>
+                                <td>{line_total}</td>
+                                <td>
+                                    <ActionForm action=update attr:class="inline-form">
+                                        <input type="hidden" name="line_id" value=remove_id />
+                                        <input type="hidden" name="quantity" value="0" />
+                                        <button type="submit" class="link">"Remove"</button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        <p class="cart-subtotal">"Subtotal: "<strong data-testid="cart-subtotal">{format_money(cart.totals.subtotal, &currency)}</strong></p>
+        <p><a href="/checkout" class="button">"Go to checkout"</a></p>
+    }
+    .into_any()
 }

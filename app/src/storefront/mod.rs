@@ -1,6 +1,7 @@
 //! What shoppers see: the catalog, product pages and the cart.
 
 pub mod cart;
+pub mod checkout;
 pub mod home;
 pub mod product;
 
@@ -67,7 +68,7 @@ pub fn StorefrontLayout() -> impl IntoView {
         <header class="site-header">
             <A href="/" attr:class="brand">"Automat"</A>
             <nav>
-                <span class="cart-indicator">
+                <a href="/cart" class="cart-indicator" data-testid="cart-link">
                     "Cart "
                     <Transition fallback=|| view! { <span class="cart-count" data-testid="cart-count">"0"</span> }>
                         {move || Suspend::new(async move {
@@ -75,7 +76,7 @@ pub fn StorefrontLayout() -> impl IntoView {
                             view! { <span class="cart-count" data-testid="cart-count">{count}</span> }
                         })}
                     </Transition>
-                </span>
+                </a>
             </nav>
         </header>
         <main class="page">

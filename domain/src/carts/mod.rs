@@ -78,8 +78,7 @@ pub async fn add_line_item(
         return Err(DomainError::Invalid(format!("quantity must be between 1 and {MAX_LINE_QUANTITY}")));
     }
     let txn = db.begin().await?;
-    let cart = cart::Entity::find_by_id(cart_id).one(&txn).await?.ok_or_else(|| DomainError::not_found("Cart", cart_id))?;
-    ensure_open(&cart)?;
+    let cart = open_cart(&txn, cart_id).await?;
     let (variant, product, prices) = catalog::find_variant(&txn, variant_id).await?;
     let unit_price = prices
         .iter()
@@ -118,10 +117,60 @@ pub async fn add_line_item(
             .await?;
         }
     }
-    let mut touched = cart.into_active_model();
-    touched.updated_at = Set(now);
-    touched.update(&txn).await?;
+    touch(&txn, cart).await?;
     let detail = get_cart(&txn, cart_id).await?;
     txn.commit().await?;
     Ok(detail)
+}
+
+/// Sets a line's quantity; 0 removes the line.
+pub async fn update_line_item(
+    db: &impl TransactionTrait,
+    cart_id: &str,
+    line_id: &str,
+    quantity: i32,
+) -> Result<CartDetail, DomainError> {
+    if !(0..=MAX_LINE_QUANTITY).contains(&quantity) {
+        return Err(DomainError::Invalid(format!("quantity must be between 0 and {MAX_LINE_QUANTITY}")));
+    }
+    let txn = db.begin().await?;
+    let cart = open_cart(&txn, cart_id).await?;
+    let line = line_item::Entity::find_by_id(line_id)
+        .filter(line_item::Column::CartId.eq(cart_id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Line item", line_id))?;
+    if quantity == 0 {
+        line.into_active_model().delete(&txn).await?;
+    } else {
+        let mut line = line.into_active_model();
+        line.quantity = Set(quantity);
+        line.update(&txn).await?;
+    }
+    touch(&txn, cart).await?;
+    let detail = get_cart(&txn, cart_id).await?;
+    txn.commit().await?;
+    Ok(detail)
+}
+
+pub async fn set_email(db: &impl ConnectionTrait, cart_id: &str, email: &crate::admin_users::Email) -> Result<(), DomainError> {
+    let cart = open_cart(db, cart_id).await?;
+    let mut active = cart.into_active_model();
+    active.email = Set(Some(email.to_string()));
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    Ok(())
+}
+
+async fn open_cart(db: &impl ConnectionTrait, cart_id: &str) -> Result<cart::Model, DomainError> {
+    let cart = cart::Entity::find_by_id(cart_id).one(db).await?.ok_or_else(|| DomainError::not_found("Cart", cart_id))?;
+    ensure_open(&cart)?;
+    Ok(cart)
+}
+
+async fn touch(db: &impl ConnectionTrait, cart: cart::Model) -> Result<(), DomainError> {
+    let mut active = cart.into_active_model();
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    Ok(())
 }

@@ -56,3 +56,27 @@ async fn a_cart_in_another_currency_cannot_take_an_unpriced_variant() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn lines_change_quantity_and_leave_at_zero() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let cart = carts::create_cart(&db, "eur").await.unwrap();
+        let (water, price) = variant_of(&db, "sparkling-water").await;
+        let (apple, _) = variant_of(&db, "apple").await;
+        carts::add_line_item(&db, &cart.id, &apple, 1).await.unwrap();
+        let detail = carts::add_line_item(&db, &cart.id, &water, 1).await.unwrap();
+        let line = detail.items.iter().find(|l| l.variant_id == water).unwrap().id.clone();
+        let detail = carts::update_line_item(&db, &cart.id, &line, 4).await.unwrap();
+        assert_eq!(detail.items.iter().find(|l| l.id == line).unwrap().quantity, 4);
+        assert_eq!(detail.subtotal(), 4 * price + 80);
+        let detail = carts::update_line_item(&db, &cart.id, &line, 0).await.unwrap();
+        assert_eq!(detail.items.len(), 1, "quantity 0 removes the line");
+        assert!(matches!(carts::update_line_item(&db, &cart.id, &line, 1).await, Err(DomainError::NotFound { .. })));
+        assert!(matches!(carts::update_line_item(&db, &cart.id, &detail.items[0].id, -1).await, Err(DomainError::Invalid(_))));
+        let other = carts::create_cart(&db, "eur").await.unwrap();
+        let foreign = carts::update_line_item(&db, &other.id, &detail.items[0].id, 2).await;
+        assert!(matches!(foreign, Err(DomainError::NotFound { .. })), "a line of another cart is not found");
+    })
+    .await;
+}

@@ -2,6 +2,7 @@
 
 mod admin_auth;
 mod cart;
+mod checkout;
 mod devices;
 mod first_start;
 mod health;

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { startServer, withLogs } from '../support/server.mjs';
-import { launchBrowser, newPage, waitForHydration, waitForText } from '../support/browser.mjs';
+import { launchBrowser, newPage, waitForHydration, waitForPath, waitForText } from '../support/browser.mjs';
 
 const CART_COUNT = '[data-testid=cart-count]';
 const CARD = 'li[data-testid=product-card]';
@@ -137,4 +137,46 @@ describe('storefront', () => {
       await context.close();
     }
   }));
+
+  for (const javaScriptEnabled of [false, true]) {
+    test(`a shopper adds two items, edits the cart and checks out (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, logged(async () => {
+      const { context, page } = await newPage(browser, { javaScriptEnabled });
+      try {
+        await page.goto(`${server.baseURL}/products/sparkling-water`);
+        if (javaScriptEnabled) await waitForHydration(page, 'form.add-to-cart');
+        await page.locator('article.product-detail input[name=quantity]').fill('2');
+        await page.locator('article.product-detail form.add-to-cart button[type=submit]').click();
+        await waitForText(page.locator(CART_COUNT), '2');
+        await page.goto(`${server.baseURL}/products/apple`);
+        if (javaScriptEnabled) await waitForHydration(page, 'form.add-to-cart');
+        await page.locator('article.product-detail form.add-to-cart button[type=submit]').click();
+        await waitForText(page.locator(CART_COUNT), '3');
+
+        await page.locator('[data-testid=cart-link]').click();
+        await waitForPath(page, '/cart');
+        if (javaScriptEnabled) await waitForHydration(page, 'tr[data-testid=cart-line] form');
+        await waitForText(page.locator('[data-testid=cart-subtotal]'), '€3.80');
+        // Remove the apple.
+        const apple = page.locator('tr[data-testid=cart-line]', { hasText: 'Apple' });
+        await apple.locator('button', { hasText: 'Remove' }).click();
+        await waitForText(page.locator('[data-testid=cart-subtotal]'), '€3.00');
+        assert.equal(await page.locator('tr[data-testid=cart-line]').count(), 1);
+
+        await page.locator('a', { hasText: 'Go to checkout' }).click();
+        await waitForPath(page, '/checkout');
+        if (javaScriptEnabled) await waitForHydration(page, 'section.checkout form');
+        await waitForText(page.locator('[data-testid=checkout-total]'), '€3.00');
+        await page.locator('input[name=email]').fill('shopper@example.com');
+        await page.locator('button', { hasText: 'Place order' }).click();
+        await page.waitForURL(/\/orders\/order_/, { timeout: 15_000 });
+        await waitForText(page.locator('[data-testid=order-total]'), '€3.00');
+        assert.match(await page.locator('h1').textContent(), /Thank you for your order/);
+        await waitForText(page.locator(CART_COUNT), '0');
+        const errors = page.problems.filter((p) => p.startsWith('pageerror'));
+        assert.deepEqual(errors, [], 'uncaught errors in the page');
+      } finally {
+        await context.close();
+      }
+    }));
+  }
 });

@@ -128,7 +128,7 @@ pub fn AddToCartForm(variant_id: String, #[prop(optional)] with_quantity: bool) 
 #[component]
 pub fn CartPage() -> impl IntoView {
     let added = expect_context::<ServerAction<AddToCart>>();
-    let update = ServerAction::<UpdateCartLine>::new();
+    let update = expect_context::<ServerAction<UpdateCartLine>>();
     let cart = Resource::new(move || (added.version().get(), update.version().get()), |_| get_cart());
     view! {
         <h1>"Your cart"</h1>

@@ -64,7 +64,7 @@ pub async fn get_order(id: String) -> Result<Option<OrderView>, ServerFnError> {
 #[component]
 pub fn CheckoutPage() -> impl IntoView {
     let cart = Resource::new(|| (), |_| get_cart());
-    let place = ServerAction::<PlaceOrder>::new();
+    let place = expect_context::<ServerAction<PlaceOrder>>();
     view! {
         <h1>"Checkout"</h1>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -10,7 +10,8 @@ use leptos_router::components::{A, Outlet};
 use serde::{Deserialize, Serialize};
 
 use crate::components::format_money;
-use cart::{AddToCart, cart_summary};
+use cart::{AddToCart, UpdateCartLine, cart_summary};
+use checkout::PlaceOrder;
 
 /// A product as the storefront lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,10 +61,18 @@ impl ProductCard {
 /// The storefront frame: header with the cart count, then the page.
 #[component]
 pub fn StorefrontLayout() -> impl IntoView {
-    // One add-to-cart action for every page, so the header count follows it.
+    // The actions that change the cart live here, shared by every page, so
+    // the header count follows each of them.
     let add_to_cart = ServerAction::<AddToCart>::new();
+    let update_line = ServerAction::<UpdateCartLine>::new();
+    let place_order = ServerAction::<PlaceOrder>::new();
     provide_context(add_to_cart);
-    let totals = Resource::new(move || add_to_cart.version().get(), |_| cart_summary());
+    provide_context(update_line);
+    provide_context(place_order);
+    let totals = Resource::new(
+        move || (add_to_cart.version().get(), update_line.version().get(), place_order.version().get()),
+        |_| cart_summary(),
+    );
     view! {
         <header class="site-header">
             <A href="/" attr:class="brand">"Automat"</A>

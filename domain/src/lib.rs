@@ -8,10 +8,13 @@ pub mod admin_users;
 pub mod api_keys;
 pub mod carts;
 pub mod catalog;
+pub mod credentials;
+pub mod customers;
 pub mod db;
 pub mod devices;
 pub mod error;
 pub mod ids;
 pub mod seed;
+pub mod settings;
 
 pub use error::DomainError;

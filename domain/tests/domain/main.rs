@@ -3,6 +3,7 @@
 mod admin_users;
 mod carts;
 mod catalog;
+mod customers;
 mod devices;
 
 use domain::db::DatabaseConnection;

@@ -5,3 +5,5 @@
 pub const ADMIN_USER_ID: &str = "admin_user_id";
 /// The shopper's current cart id.
 pub const CART_ID: &str = "cart_id";
+/// The signed-in customer's id (storefront account, `/auth/session`).
+pub const CUSTOMER_ID: &str = "customer_id";

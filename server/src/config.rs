@@ -62,6 +62,10 @@ pub struct Settings {
     /// The store's currency (ISO 4217, lower case).
     #[arg(long, env = "AUTOMAT_CURRENCY", default_value = "eur")]
     pub currency: String,
+
+    /// Signs customer tokens (JWT, HS256); generated and kept in the database when unset.
+    #[arg(long, env = "AUTOMAT_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
 }
 
 impl Settings {

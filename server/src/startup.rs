@@ -69,7 +69,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
-    let state = AppState { leptos_options, db: db.clone(), device_changes, gateway, currency: settings.currency.clone() };
+    let jwt = http::auth::JwtKeys::load(&db, settings.jwt_secret.as_deref()).await?;
+    let state = AppState { leptos_options, db: db.clone(), device_changes, gateway, currency: settings.currency.clone(), jwt };
     let routes = http::router(state.clone());
     let router = match SessionBackend::connect(&db, settings.redis_url.as_deref()).await? {
         SessionBackend::Database(store) => routes.layer(web_sessions::layer(store, settings.secure_cookies)),

@@ -3,7 +3,7 @@ use domain::{db::DatabaseConnection, devices::StatusChange};
 use leptos::config::LeptosOptions;
 use tokio::sync::broadcast;
 
-use crate::vending::gateway::GatewayHealth;
+use crate::{http::auth::JwtKeys, vending::gateway::GatewayHealth};
 
 /// Everything a request handler may need, cloned cheaply per request.
 #[derive(Clone, FromRef)]
@@ -14,6 +14,8 @@ pub struct AppState {
     pub device_changes: broadcast::Sender<StatusChange>,
     pub gateway: GatewayHealth,
     pub currency: String,
+    /// Signs and checks customer tokens.
+    pub jwt: JwtKeys,
 }
 
 impl AppState {

@@ -70,6 +70,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
         site_root: "target/site".into(),
         secure_cookies: false,
         currency: "eur".into(),
+        jwt_secret: None,
     };
     let app = startup::build(settings).await.expect("the server starts");
     let base = format!("http://{}", app.addr());

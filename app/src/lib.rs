@@ -21,7 +21,12 @@ use leptos_router::{
 use crate::{
     admin::{AdminLayout, devices::DevicesPage, login::LoginPage},
     components::NotFound,
-    storefront::{StorefrontLayout, home::HomePage, product::ProductPage},
+    storefront::{
+        StorefrontLayout,
+        account::{AccountLoginPage, AccountPage, RegisterPage},
+        home::HomePage,
+        product::ProductPage,
+    },
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -56,6 +61,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=StorefrontLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("products/:handle") view=ProductPage ssr=SsrMode::Async />
+                    <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("account/login") view=AccountLoginPage ssr=SsrMode::Async />
+                    <Route path=path!("account/register") view=RegisterPage ssr=SsrMode::Async />
                 </ParentRoute>
                 <Route path=path!("admin/login") view=LoginPage ssr=SsrMode::Async />
                 // Async so that a signed-out visitor gets a real redirect, not a page.

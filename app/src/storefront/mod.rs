@@ -1,5 +1,6 @@
 //! What shoppers see: the catalog, product pages and the cart.
 
+pub mod account;
 pub mod cart;
 pub mod home;
 pub mod product;
@@ -9,6 +10,7 @@ use leptos_router::components::{A, Outlet};
 use serde::{Deserialize, Serialize};
 
 use crate::components::format_money;
+use account::AccountLink;
 use cart::{AddToCart, cart_summary};
 
 /// A product as the storefront lists it.
@@ -56,7 +58,7 @@ impl ProductCard {
     }
 }
 
-/// The storefront frame: header with the cart count, then the page.
+/// The storefront frame: header with the account link and cart count, then the page.
 #[component]
 pub fn StorefrontLayout() -> impl IntoView {
     // One add-to-cart action for every page, so the header count follows it.
@@ -67,6 +69,7 @@ pub fn StorefrontLayout() -> impl IntoView {
         <header class="site-header">
             <A href="/" attr:class="brand">"Automat"</A>
             <nav>
+                <AccountLink />
                 <span class="cart-indicator">
                     "Cart "
                     <Transition fallback=|| view! { <span class="cart-count" data-testid="cart-count">"0"</span> }>

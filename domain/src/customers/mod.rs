@@ -143,6 +143,20 @@ pub async fn create_for_identity<C: ConnectionTrait + TransactionTrait>(
     Ok(customer)
 }
 
+/// Registers and creates the customer in one go (the storefront's sign-up form).
+pub async fn sign_up<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    email: &Email,
+    password: &Password,
+    profile: Profile,
+) -> Result<customer::Model, DomainError> {
+    let txn = db.begin().await?;
+    let identity = register(&txn, email, password).await?;
+    let customer = create_for_identity(&txn, &identity.id, email, profile).await?;
+    txn.commit().await?;
+    Ok(customer)
+}
+
 /// The customer (not deleted) with its addresses.
 pub async fn retrieve(db: &impl ConnectionTrait, id: &str) -> Result<CustomerWithAddresses, DomainError> {
     let customer = customer::Entity::find_by_id(id)

@@ -2,11 +2,13 @@
 
 mod admin_auth;
 mod cart;
+mod customers;
 mod devices;
 mod first_start;
 mod health;
 mod store_products;
 mod storefront;
+mod storefront_account;
 
 use std::time::Duration;
 

@@ -4,6 +4,7 @@ use domain::{
     customers::{self, AddressFields, Profile},
     settings,
 };
+use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::on_every_backend;
 
@@ -105,6 +106,21 @@ async fn a_stored_setting_is_generated_once() {
         let first = settings::get_or_insert_with(&db, "jwt_secret", || "one".into()).await.unwrap();
         let second = settings::get_or_insert_with(&db, "jwt_secret", || "two".into()).await.unwrap();
         assert_eq!((first.as_str(), second.as_str()), ("one", "one"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sign_up_registers_and_creates_the_customer_or_nothing() {
+    on_every_backend(async |db| {
+        let email = Email::parse("ada@example.com").unwrap();
+        let password = Password::parse("long enough").unwrap();
+        let customer = customers::sign_up(&db, &email, &password, Profile::default()).await.unwrap();
+        let identity = customers::authenticate(&db, "ada@example.com", "long enough").await.unwrap();
+        assert_eq!(identity.customer_id, Some(customer.id));
+        let again = customers::sign_up(&db, &email, &password, Profile::default()).await;
+        assert!(matches!(again, Err(DomainError::Conflict(_))));
+        assert_eq!(customers::customer::Entity::find().count(&db).await.unwrap(), 1, "the failed sign-up left no customer");
     })
     .await;
 }

@@ -1,9 +1,9 @@
-use domain::settings;
 use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
-use server::http::auth::{AppMetadata, Claims, JwtKeys, SECRET_SETTING};
+use sea_orm::{ConnectionTrait, Statement};
+use server::http::auth::{AppMetadata, Claims, JwtKeys};
 
-use crate::{TestApp, on_every_db};
+use crate::{Options, TestApp, on_every_db, spawn_app};
 
 const PASSWORD: &str = "long enough";
 
@@ -114,8 +114,9 @@ async fn missing_forged_and_expired_tokens_are_401() {
         let (_, me) = send(store(&app, Method::GET, "/store/customers/me", Some(&token))).await;
         let customer_id = me["customer"]["id"].as_str().unwrap().to_owned();
 
-        // The generated secret is kept in the database; tokens signed with it pass until they expire.
-        let secret = settings::get_or_insert_with(&app.db, SECRET_SETTING, || unreachable!("generated on start")).await.unwrap();
+        // The generated secret is kept in the database, so a restarted server
+        // (which loads it again) accepts the tokens until they expire.
+        let keys = JwtKeys::load(&app.db, None).await.unwrap();
         let now = chrono::Utc::now().timestamp();
         let claims = |exp: i64| Claims {
             actor_id: customer_id.clone(),
@@ -125,10 +126,10 @@ async fn missing_forged_and_expired_tokens_are_401() {
             iat: now - 7200,
             exp,
         };
-        let fresh = JwtKeys::new(&secret).encode(&claims(now + 60));
+        let fresh = keys.encode(&claims(now + 60));
         assert_eq!(send(store(&app, Method::GET, "/store/customers/me", Some(&fresh))).await.0, 200);
 
-        let expired = JwtKeys::new(&secret).encode(&claims(now - 3600));
+        let expired = keys.encode(&claims(now - 3600));
         let forged = JwtKeys::new("another secret").encode(&claims(now + 60));
         for token in [Some(expired.as_str()), Some(forged.as_str()), Some("not.a.jwt"), None] {
             let answer = send(store(&app, Method::GET, "/store/customers/me", token)).await;
@@ -216,4 +217,17 @@ async fn addresses_are_managed_and_private_to_their_customer() {
         assert_eq!(body["parent"]["default_shipping_address_id"], Value::Null);
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_configured_secret_signs_the_tokens_and_none_is_stored() {
+    for backend in testkit::db_backends() {
+        let app = spawn_app(Options { jwt_secret: Some("configured secret".into()), ..Options::on(backend) }).await;
+        let token = signed_up(&app, "ada@example.com").await;
+        let claims = JwtKeys::new("configured secret").verify(&token).expect("signed with the configured secret");
+        assert!(claims.actor_id.starts_with("cus_"));
+        let backend = app.db.get_database_backend();
+        let stored = app.db.query_one_raw(Statement::from_string(backend, "SELECT COUNT(*) AS n FROM server_settings")).await.unwrap().unwrap();
+        assert_eq!(stored.try_get::<i64>("", "n").unwrap(), 0);
+    }
 }

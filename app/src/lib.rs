@@ -25,6 +25,7 @@ use crate::{
         StorefrontLayout,
         cart::CartPage,
         checkout::{CheckoutPage, OrderPage},
+        account::{AccountLoginPage, AccountPage, RegisterPage},
         home::HomePage,
         product::ProductPage,
     },
@@ -65,6 +66,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("cart") view=CartPage ssr=SsrMode::Async />
                     <Route path=path!("checkout") view=CheckoutPage ssr=SsrMode::Async />
                     <Route path=path!("orders/:id") view=OrderPage ssr=SsrMode::Async />
+                    <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("account/login") view=AccountLoginPage ssr=SsrMode::Async />
+                    <Route path=path!("account/register") view=RegisterPage ssr=SsrMode::Async />
                 </ParentRoute>
                 <Route path=path!("admin/login") view=LoginPage ssr=SsrMode::Async />
                 // Async so that a signed-out visitor gets a real redirect, not a page.

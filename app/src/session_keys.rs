@@ -7,3 +7,5 @@ pub const ADMIN_USER_ID: &str = "admin_user_id";
 pub const CART_ID: &str = "cart_id";
 /// Orders placed in this session (a guest may see their own confirmations).
 pub const ORDER_IDS: &str = "order_ids";
+/// The signed-in customer's id (storefront account, `/auth/session`).
+pub const CUSTOMER_ID: &str = "customer_id";

@@ -9,6 +9,8 @@ pub mod api_keys;
 pub mod carts;
 pub mod catalog;
 pub mod checkout;
+pub mod credentials;
+pub mod customers;
 pub mod db;
 pub mod devices;
 pub mod error;
@@ -17,6 +19,7 @@ pub mod ids;
 pub mod orders;
 pub mod payments;
 pub mod seed;
+pub mod settings;
 pub mod workflows;
 
 pub use error::DomainError;

@@ -3,6 +3,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_initial;
+mod m20261122_000003_customers;
 mod m20261122_000005_events;
 mod m20261122_000006_payments;
 mod m20261122_000007_orders;
@@ -12,6 +13,12 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_initial::Migration), Box::new(m20261122_000005_events::Migration), Box::new(m20261122_000006_payments::Migration), Box::new(m20261122_000007_orders::Migration)]
+        vec![
+            Box::new(m20261122_000001_initial::Migration),
+            Box::new(m20261122_000003_customers::Migration),
+            Box::new(m20261122_000005_events::Migration),
+            Box::new(m20261122_000006_payments::Migration),
+            Box::new(m20261122_000007_orders::Migration),
+        ]
     }
 }

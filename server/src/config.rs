@@ -62,6 +62,10 @@ pub struct Settings {
     /// The store's currency (ISO 4217, lower case).
     #[arg(long, env = "AUTOMAT_CURRENCY", default_value = "eur")]
     pub currency: String,
+
+    /// Signs customer tokens (JWT, HS256); generated and kept in the database when unset.
+    #[arg(long, env = "AUTOMAT_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
 }
 
 impl Settings {
@@ -112,6 +116,7 @@ mod tests {
         assert_eq!(s.redis_url, None);
         assert_eq!(s.simulated_machines, 3);
         assert!(s.seed_demo);
+        assert_eq!(s.jwt_secret, None, "generated and kept in the database");
     }
 
     #[test]
@@ -125,12 +130,15 @@ mod tests {
             "redis://cache:6379",
             "--seed-demo",
             "false",
+            "--jwt-secret",
+            "a shared secret",
         ])
         .unwrap();
         assert!(!s.is_sqlite());
         assert_eq!(s.mqtt_url.as_deref(), Some("mqtt://broker:1883"));
         assert_eq!(s.redis_url.as_deref(), Some("redis://cache:6379"));
         assert!(!s.seed_demo);
+        assert_eq!(s.jwt_secret.as_deref(), Some("a shared secret"));
     }
 
     #[test]

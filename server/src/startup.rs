@@ -74,6 +74,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         .site_addr(addr)
         .build();
     let payment_providers = Providers::default().with(Arc::new(SystemProvider));
+    let jwt = http::auth::JwtKeys::load(&db, settings.jwt_secret.as_deref()).await?;
     let state = AppState {
         leptos_options,
         db: db.clone(),
@@ -81,6 +82,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         gateway,
         currency: settings.currency.clone(),
         payment_providers,
+        jwt,
     };
     let routes = http::router(state.clone());
     let router = match SessionBackend::connect(&db, settings.redis_url.as_deref()).await? {

@@ -3,7 +3,7 @@ use domain::{db::DatabaseConnection, devices::StatusChange, payments::Providers}
 use leptos::config::LeptosOptions;
 use tokio::sync::broadcast;
 
-use crate::vending::gateway::GatewayHealth;
+use crate::{http::auth::JwtKeys, vending::gateway::GatewayHealth};
 
 /// Everything a request handler may need, cloned cheaply per request.
 #[derive(Clone, FromRef)]
@@ -15,6 +15,8 @@ pub struct AppState {
     pub gateway: GatewayHealth,
     pub currency: String,
     pub payment_providers: Providers,
+    /// Signs and checks customer tokens.
+    pub jwt: JwtKeys,
 }
 
 impl AppState {

@@ -1,5 +1,6 @@
 //! What shoppers see: the catalog, product pages and the cart.
 
+pub mod account;
 pub mod cart;
 pub mod checkout;
 pub mod home;
@@ -10,6 +11,7 @@ use leptos_router::components::{A, Outlet};
 use serde::{Deserialize, Serialize};
 
 use crate::components::format_money;
+use account::AccountLink;
 use cart::{AddToCart, UpdateCartLine, cart_summary};
 use checkout::PlaceOrder;
 
@@ -58,7 +60,7 @@ impl ProductCard {
     }
 }
 
-/// The storefront frame: header with the cart count, then the page.
+/// The storefront frame: header with the account link and cart count, then the page.
 #[component]
 pub fn StorefrontLayout() -> impl IntoView {
     // The actions that change the cart live here, shared by every page, so
@@ -77,6 +79,7 @@ pub fn StorefrontLayout() -> impl IntoView {
         <header class="site-header">
             <A href="/" attr:class="brand">"Automat"</A>
             <nav>
+                <AccountLink />
                 <a href="/cart" class="cart-indicator" data-testid="cart-link">
                     "Cart "
                     <Transition fallback=|| view! { <span class="cart-count" data-testid="cart-count">"0"</span> }>

@@ -1,11 +1,8 @@
 //! Operators who sign in to the admin dashboard. Kept apart from shoppers.
 
 pub mod admin_user;
-mod email;
-mod password;
 
-pub use email::Email;
-pub use password::Password;
+pub use crate::credentials::{Email, Password};
 
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
@@ -45,7 +42,7 @@ pub async fn authenticate(db: &impl ConnectionTrait, email: &str, password: &str
     let user = find_by_email(db, &email).await?;
     // Verify against a fixed hash when the user is unknown, so timing does not
     // reveal which emails exist.
-    let hash = user.as_ref().map_or(password::UNKNOWN_USER_HASH, |u| u.password_hash.as_str());
+    let hash = user.as_ref().map_or(crate::credentials::UNKNOWN_USER_HASH, |u| u.password_hash.as_str());
     let verified = Password::verify(password, hash);
     match user {
         Some(user) if verified => Ok(user),

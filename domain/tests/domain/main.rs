@@ -4,6 +4,7 @@ mod admin_users;
 mod carts;
 mod checkout;
 mod catalog;
+mod customers;
 mod devices;
 mod events;
 mod payments;

@@ -3,6 +3,7 @@
 
 use axum::{
     Json,
+    extract::rejection::JsonRejection,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -49,6 +50,13 @@ impl From<DomainError> for ApiError {
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "database_error", "the store could not complete the request; try again")
             }
         }
+    }
+}
+
+/// A body that is not the JSON a route expects is the client's mistake.
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        Self::invalid_data(rejection.body_text())
     }
 }
 

@@ -1,5 +1,6 @@
 //! The HTTP surface: the Leptos app, the REST APIs, probes and live events.
 
+pub mod auth;
 pub mod error;
 mod health;
 mod store;
@@ -30,6 +31,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/health", get(health::live))
         .route("/health/ready", get(health::ready))
+        .merge(auth::routes())
         .merge(store::routes())
         .route(app::admin::devices::DEVICE_EVENTS_PATH, get(realtime::device_events))
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))

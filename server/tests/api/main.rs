@@ -3,11 +3,13 @@
 mod admin_auth;
 mod cart;
 mod checkout;
+mod customers;
 mod devices;
 mod first_start;
 mod health;
 mod store_products;
 mod storefront;
+mod storefront_account;
 
 use std::time::Duration;
 
@@ -26,11 +28,13 @@ pub struct Options {
     pub mqtt_url: Option<String>,
     pub simulated_machines: usize,
     pub heartbeat_secs: u64,
+    /// `AUTOMAT_JWT_SECRET`; generated and stored when `None`.
+    pub jwt_secret: Option<String>,
 }
 
 impl Options {
     pub fn on(db: DbBackend) -> Self {
-        Self { db, redis_url: None, mqtt_url: None, simulated_machines: 0, heartbeat_secs: 1 }
+        Self { db, redis_url: None, mqtt_url: None, simulated_machines: 0, heartbeat_secs: 1, jwt_secret: None }
     }
 }
 
@@ -71,6 +75,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
         site_root: "target/site".into(),
         secure_cookies: false,
         currency: "eur".into(),
+        jwt_secret: options.jwt_secret,
     };
     let app = startup::build(settings).await.expect("the server starts");
     let base = format!("http://{}", app.addr());

@@ -1,9 +1,13 @@
 //! The Store API: Medusa v2 paths and JSON shapes, for headless storefronts.
 
+mod customers;
 mod products;
 mod publishable_key;
 
-use axum::{Router, routing::get};
+use axum::{
+    Router,
+    routing::{get, post},
+};
 
 use crate::state::AppState;
 
@@ -11,4 +15,11 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/store/products", get(products::list))
         .route("/store/products/{id}", get(products::retrieve))
+        .route("/store/customers", post(customers::create))
+        .route("/store/customers/me", get(customers::me).post(customers::update_me))
+        .route("/store/customers/me/addresses", get(customers::list_addresses).post(customers::add_address))
+        .route(
+            "/store/customers/me/addresses/{address_id}",
+            get(customers::retrieve_address).post(customers::update_address).delete(customers::delete_address),
+        )
 }

@@ -8,7 +8,7 @@ use crate::DomainError;
 pub const MIN_LENGTH: usize = 8;
 
 /// A hash of a password no user has, verified when an email is unknown.
-pub(super) const UNKNOWN_USER_HASH: &str =
+pub(crate) const UNKNOWN_USER_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0t5ayKzBsQKtF7cI7jwFfzQmkrFG3C9BgA7sWSJgHrs";
 
 /// A new password that meets the length rule. Only ever stored as an argon2id hash.

@@ -1,0 +1,187 @@
+//! The shopper's account: register, sign in, profile, sign out. Plain forms,
+//! so they work before the page hydrates.
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Redirect};
+use serde::{Deserialize, Serialize};
+
+use crate::components::ErrorNotice;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountProfile {
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+async fn start_customer_session(customer_id: String) -> Result<(), ServerFnError> {
+    use crate::{server_context::session, session_keys};
+    let session = session().await?;
+    // A new id on sign-in, so a session fixed before sign-in is worthless after it.
+    session.cycle_id().await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    session.insert(session_keys::CUSTOMER_ID, customer_id).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    leptos_axum::redirect("/account");
+    Ok(())
+}
+
+#[server(endpoint = "/account/register")]
+pub async fn customer_register(email: String, password: String, first_name: String, last_name: String) -> Result<(), ServerFnError> {
+    use domain::{
+        DomainError,
+        credentials::{Email, Password},
+        customers::{self, Profile},
+    };
+
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let parsed = Email::parse(&email).and_then(|email| Ok((email, Password::parse(&password)?)));
+    let (email, password) = parsed.map_err(to_server_error)?;
+    let given = |name: String| Some(name.trim().to_owned()).filter(|n| !n.is_empty());
+    let profile = Profile { first_name: given(first_name), last_name: given(last_name), ..Default::default() };
+    let customer = customers::sign_up(&ctx.db, &email, &password, profile).await.map_err(|e| match e {
+        DomainError::Conflict(_) => to_server_error(DomainError::Conflict(format!("{email} already has an account; sign in instead"))),
+        other => to_server_error(other),
+    })?;
+    start_customer_session(customer.id).await
+}
+
+#[server(endpoint = "/account/login")]
+pub async fn customer_login(email: String, password: String) -> Result<(), ServerFnError> {
+    use domain::{DomainError, customers};
+
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let identity = customers::authenticate(&ctx.db, &email, &password).await.map_err(to_server_error)?;
+    // An identity registered over the Store API whose customer was never created.
+    let customer_id = identity
+        .customer_id
+        .ok_or_else(|| to_server_error(DomainError::Unauthorized("Invalid email or password".into())))?;
+    start_customer_session(customer_id).await
+}
+
+#[server(endpoint = "/account/logout")]
+pub async fn customer_logout() -> Result<(), ServerFnError> {
+    use crate::{server_context::session, session_keys};
+    let session = session().await?;
+    // Only the sign-in goes; the cart stays with the browser.
+    session.remove::<String>(session_keys::CUSTOMER_ID).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    session.cycle_id().await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    leptos_axum::redirect("/account/login");
+    Ok(())
+}
+
+/// The signed-in customer, if anyone.
+#[server(endpoint = "/account/me")]
+pub async fn current_customer() -> Result<Option<AccountProfile>, ServerFnError> {
+    use domain::{DomainError, customers};
+
+    use crate::{server_context::*, session_keys};
+    let ctx = server_context()?;
+    let session = session().await?;
+    let Some(id) = session.get::<String>(session_keys::CUSTOMER_ID).await.map_err(|e| ServerFnError::new(e.to_string()))? else {
+        return Ok(None);
+    };
+    match customers::retrieve(&ctx.db, &id).await {
+        Ok(found) => Ok(Some(AccountProfile {
+            email: found.customer.email,
+            first_name: found.customer.first_name,
+            last_name: found.customer.last_name,
+        })),
+        Err(DomainError::NotFound { .. }) => Ok(None),
+        Err(other) => Err(to_server_error(other)),
+    }
+}
+
+/// The message of a form's last failed submission.
+fn form_error(outcome: MappedSignal<Option<Result<(), ServerFnError>>>) -> impl Fn() -> Option<String> {
+    move || outcome.get().and_then(|r| r.err()).map(|e| e.to_string().replace("error running server function: ", ""))
+}
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let register = ServerAction::<CustomerRegister>::new();
+    let error = form_error(register.value());
+    view! {
+        <section class="narrow">
+            <h1>"Create an account"</h1>
+            <ActionForm action=register attr:class="stacked">
+                <label>"First name" <input type="text" name="first_name" autocomplete="given-name" /></label>
+                <label>"Last name" <input type="text" name="last_name" autocomplete="family-name" /></label>
+                <label>"Email" <input type="email" name="email" autocomplete="username" required /></label>
+                <label>"Password" <input type="password" name="password" autocomplete="new-password" minlength="8" required /></label>
+                <button type="submit" disabled=move || register.pending().get()>"Create account"</button>
+            </ActionForm>
+            {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+            <p>"Already registered? " <A href="/account/login">"Sign in"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn AccountLoginPage() -> impl IntoView {
+    let login = ServerAction::<CustomerLogin>::new();
+    let error = form_error(login.value());
+    view! {
+        <section class="narrow">
+            <h1>"Sign in"</h1>
+            <ActionForm action=login attr:class="stacked">
+                <label>"Email" <input type="email" name="email" autocomplete="username" required /></label>
+                <label>"Password" <input type="password" name="password" autocomplete="current-password" required /></label>
+                <button type="submit" disabled=move || login.pending().get()>"Sign in"</button>
+            </ActionForm>
+            {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+            <p>"New here? " <A href="/account/register">"Create an account"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let customer = Resource::new(|| (), |_| current_customer());
+    let logout = ServerAction::<CustomerLogout>::new();
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+                {move || Suspend::new(async move {
+                    customer
+                        .await
+                        .map(|who| match who {
+                            None => view! { <Redirect path="/account/login" /> }.into_any(),
+                            Some(who) => {
+                                let name = [who.first_name, who.last_name].into_iter().flatten().collect::<Vec<_>>().join(" ");
+                                view! {
+                                    <section class="narrow">
+                                        <h1>"Your account"</h1>
+                                        <p data-testid="account-name">{name}</p>
+                                        <p data-testid="account-email">{who.email}</p>
+                                        <ActionForm action=logout attr:class="inline">
+                                            <button type="submit">"Sign out"</button>
+                                        </ActionForm>
+                                    </section>
+                                }
+                                    .into_any()
+                            }
+                        })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// "Account" for a signed-in shopper, "Sign in" otherwise.
+#[component]
+pub fn AccountLink() -> impl IntoView {
+    let customer = Resource::new(|| (), |_| current_customer());
+    let sign_in = || view! { <A href="/account/login" attr:data-testid="account-link">"Sign in"</A> }.into_any();
+    view! {
+        <Transition fallback=sign_in>
+            {move || Suspend::new(async move {
+                match customer.await {
+                    Ok(Some(_)) => view! { <A href="/account" attr:data-testid="account-link">"Account"</A> }.into_any(),
+                    _ => sign_in(),
+                }
+            })}
+        </Transition>
+    }
+}

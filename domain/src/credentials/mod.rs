@@ -1,0 +1,8 @@
+//! Email + password credentials, shared by admin users and customers.
+
+mod email;
+mod password;
+
+pub use email::Email;
+pub use password::{MIN_LENGTH, Password};
+pub(crate) use password::UNKNOWN_USER_HASH;

@@ -1,0 +1,302 @@
+//! Shoppers: customers, their addresses, and the email + password identities
+//! they sign in with (Medusa's customer and auth modules).
+
+pub mod address;
+pub mod auth_identity;
+pub mod customer;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionSession, TransactionTrait,
+};
+use serde_json::Value as Json;
+
+use crate::{
+    DomainError,
+    credentials::{Email, Password, UNKNOWN_USER_HASH},
+    ids::new_id,
+};
+
+pub const ACTOR_CUSTOMER: &str = "customer";
+
+/// A customer with its addresses, as the Store API shows it.
+#[derive(Debug, Clone)]
+pub struct CustomerWithAddresses {
+    pub customer: customer::Model,
+    pub addresses: Vec<address::Model>,
+}
+
+impl CustomerWithAddresses {
+    pub fn default_shipping_address_id(&self) -> Option<&str> {
+        self.addresses.iter().find(|a| a.is_default_shipping).map(|a| a.id.as_str())
+    }
+
+    pub fn default_billing_address_id(&self) -> Option<&str> {
+        self.addresses.iter().find(|a| a.is_default_billing).map(|a| a.id.as_str())
+    }
+}
+
+/// The details a customer gives about themselves; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone: Option<String>,
+    pub company_name: Option<String>,
+}
+
+/// An address's fields; `None` leaves a field as it is (or empty on create).
+#[derive(Debug, Clone, Default)]
+pub struct AddressFields {
+    pub address_name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub company: Option<String>,
+    pub address_1: Option<String>,
+    pub address_2: Option<String>,
+    pub city: Option<String>,
+    pub country_code: Option<String>,
+    pub province: Option<String>,
+    pub postal_code: Option<String>,
+    pub phone: Option<String>,
+    pub is_default_shipping: Option<bool>,
+    pub is_default_billing: Option<bool>,
+    pub metadata: Option<Json>,
+}
+
+/// Creates an identity to sign in with; the customer comes next, with [`create_for_identity`].
+pub async fn register(db: &impl ConnectionTrait, email: &Email, password: &Password) -> Result<auth_identity::Model, DomainError> {
+    if find_identity_by_email(db, email).await?.is_some() {
+        return Err(DomainError::Conflict("Identity with email already exists".into()));
+    }
+    Ok(auth_identity::ActiveModel {
+        id: Set(new_id("authid")),
+        actor_type: Set(ACTOR_CUSTOMER.to_owned()),
+        email: Set(email.to_string()),
+        password_hash: Set(password.hash()?),
+        customer_id: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Checks an email and password; the error never says which of the two was wrong.
+pub async fn authenticate(db: &impl ConnectionTrait, email: &str, password: &str) -> Result<auth_identity::Model, DomainError> {
+    let rejected = || DomainError::Unauthorized("Invalid email or password".into());
+    let email = Email::parse(email).map_err(|_| rejected())?;
+    let identity = find_identity_by_email(db, &email).await?;
+    // Verify against a fixed hash when the email is unknown, so timing does
+    // not reveal which emails are registered.
+    let hash = identity.as_ref().map_or(UNKNOWN_USER_HASH, |i| i.password_hash.as_str());
+    let verified = Password::verify(password, hash);
+    match identity {
+        Some(identity) if verified => Ok(identity),
+        _ => Err(rejected()),
+    }
+}
+
+pub async fn find_identity(db: &impl ConnectionTrait, id: &str) -> Result<Option<auth_identity::Model>, DomainError> {
+    Ok(auth_identity::Entity::find_by_id(id).one(db).await?)
+}
+
+async fn find_identity_by_email(db: &impl ConnectionTrait, email: &Email) -> Result<Option<auth_identity::Model>, DomainError> {
+    Ok(auth_identity::Entity::find()
+        .filter(auth_identity::Column::ActorType.eq(ACTOR_CUSTOMER))
+        .filter(auth_identity::Column::Email.eq(email.as_ref()))
+        .one(db)
+        .await?)
+}
+
+/// Creates the customer of a registered identity and links the two.
+pub async fn create_for_identity<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    identity_id: &str,
+    email: &Email,
+    profile: Profile,
+) -> Result<customer::Model, DomainError> {
+    let txn = db.begin().await?;
+    let identity = find_identity(&txn, identity_id).await?.ok_or_else(|| DomainError::not_found("AuthIdentity", identity_id))?;
+    if identity.customer_id.is_some() {
+        return Err(DomainError::Invalid("Request already authenticated as a customer.".into()));
+    }
+    let now = Utc::now();
+    let customer = customer::ActiveModel {
+        id: Set(new_id("cus")),
+        email: Set(email.to_string()),
+        first_name: Set(profile.first_name),
+        last_name: Set(profile.last_name),
+        phone: Set(profile.phone),
+        company_name: Set(profile.company_name),
+        has_account: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        deleted_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    let mut identity: auth_identity::ActiveModel = identity.into();
+    identity.customer_id = Set(Some(customer.id.clone()));
+    identity.update(&txn).await?;
+    txn.commit().await?;
+    Ok(customer)
+}
+
+/// Registers and creates the customer in one go (the storefront's sign-up form).
+pub async fn sign_up<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    email: &Email,
+    password: &Password,
+    profile: Profile,
+) -> Result<customer::Model, DomainError> {
+    let txn = db.begin().await?;
+    let identity = register(&txn, email, password).await?;
+    let customer = create_for_identity(&txn, &identity.id, email, profile).await?;
+    txn.commit().await?;
+    Ok(customer)
+}
+
+/// The customer (not deleted) with its addresses.
+pub async fn retrieve(db: &impl ConnectionTrait, id: &str) -> Result<CustomerWithAddresses, DomainError> {
+    let customer = customer::Entity::find_by_id(id)
+        .filter(customer::Column::DeletedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Customer", id))?;
+    let addresses = addresses_query(id).all(db).await?;
+    Ok(CustomerWithAddresses { customer, addresses })
+}
+
+pub async fn update_profile(db: &impl ConnectionTrait, id: &str, profile: Profile) -> Result<CustomerWithAddresses, DomainError> {
+    let mut customer: customer::ActiveModel = retrieve(db, id).await?.customer.into();
+    if let Some(v) = profile.first_name {
+        customer.first_name = Set(Some(v));
+    }
+    if let Some(v) = profile.last_name {
+        customer.last_name = Set(Some(v));
+    }
+    if let Some(v) = profile.phone {
+        customer.phone = Set(Some(v));
+    }
+    if let Some(v) = profile.company_name {
+        customer.company_name = Set(Some(v));
+    }
+    customer.updated_at = Set(Utc::now());
+    customer.update(db).await?;
+    retrieve(db, id).await
+}
+
+fn addresses_query(customer_id: &str) -> sea_orm::Select<address::Entity> {
+    address::Entity::find()
+        .filter(address::Column::CustomerId.eq(customer_id))
+        .order_by_asc(address::Column::CreatedAt)
+        .order_by_asc(address::Column::Id)
+}
+
+/// A page of the customer's addresses and how many there are in all.
+pub async fn list_addresses(
+    db: &impl ConnectionTrait,
+    customer_id: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<address::Model>, u64), DomainError> {
+    let count = addresses_query(customer_id).count(db).await?;
+    let page = addresses_query(customer_id).offset(offset).limit(limit).all(db).await?;
+    Ok((page, count))
+}
+
+/// One of the customer's addresses; another customer's is "not found".
+pub async fn find_address(db: &impl ConnectionTrait, customer_id: &str, address_id: &str) -> Result<address::Model, DomainError> {
+    address::Entity::find_by_id(address_id)
+        .filter(address::Column::CustomerId.eq(customer_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("CustomerAddress", address_id))
+}
+
+pub async fn add_address<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    customer_id: &str,
+    fields: AddressFields,
+) -> Result<address::Model, DomainError> {
+    retrieve(db, customer_id).await?;
+    let now = Utc::now();
+    let blank = address::ActiveModel {
+        id: Set(new_id("cuaddr")),
+        customer_id: Set(customer_id.to_owned()),
+        is_default_shipping: Set(false),
+        is_default_billing: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    save_address(db, blank, fields, true).await
+}
+
+pub async fn update_address<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    customer_id: &str,
+    address_id: &str,
+    fields: AddressFields,
+) -> Result<address::Model, DomainError> {
+    let mut address: address::ActiveModel = find_address(db, customer_id, address_id).await?.into();
+    address.updated_at = Set(Utc::now());
+    save_address(db, address, fields, false).await
+}
+
+/// Applies `fields` and saves; a new default shipping or billing address
+/// takes that role from the customer's other addresses.
+async fn save_address<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    mut address: address::ActiveModel,
+    fields: AddressFields,
+    is_new: bool,
+) -> Result<address::Model, DomainError> {
+    let text_fields = [
+        (fields.address_name, address::Column::AddressName),
+        (fields.first_name, address::Column::FirstName),
+        (fields.last_name, address::Column::LastName),
+        (fields.company, address::Column::Company),
+        (fields.address_1, address::Column::Address1),
+        (fields.address_2, address::Column::Address2),
+        (fields.city, address::Column::City),
+        (fields.country_code.map(|c| c.trim().to_lowercase()), address::Column::CountryCode),
+        (fields.province, address::Column::Province),
+        (fields.postal_code, address::Column::PostalCode),
+        (fields.phone, address::Column::Phone),
+    ];
+    for (value, column) in text_fields {
+        if let Some(value) = value {
+            address.set(column, Some(value).into());
+        }
+    }
+    if let Some(metadata) = fields.metadata {
+        address.metadata = Set(Some(metadata));
+    }
+    let customer_id = address.customer_id.clone().unwrap();
+    let txn = db.begin().await?;
+    for (flag, column) in [
+        (fields.is_default_shipping, address::Column::IsDefaultShipping),
+        (fields.is_default_billing, address::Column::IsDefaultBilling),
+    ] {
+        let Some(flag) = flag else { continue };
+        if flag {
+            address::Entity::update_many()
+                .col_expr(column, sea_orm::sea_query::Expr::value(false))
+                .filter(address::Column::CustomerId.eq(&customer_id))
+                .exec(&txn)
+                .await?;
+        }
+        address.set(column, flag.into());
+    }
+    let saved = if is_new { address.insert(&txn).await? } else { address.update(&txn).await? };
+    txn.commit().await?;
+    Ok(saved)
+}
+
+pub async fn delete_address(db: &impl ConnectionTrait, customer_id: &str, address_id: &str) -> Result<(), DomainError> {
+    let address = find_address(db, customer_id, address_id).await?;
+    address::Entity::delete_by_id(address.id).exec(db).await?;
+    Ok(())
+}

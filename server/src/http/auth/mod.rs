@@ -1,0 +1,69 @@
+//! Medusa's auth routes for customers (`/auth/customer/emailpass[/register]`,
+//! `/auth/session`) and the extractors that tell who is calling.
+
+mod jwt;
+mod routes;
+
+pub use jwt::{AppMetadata, Claims, JwtKeys, SECRET_SETTING};
+
+use axum::{
+    Router,
+    extract::FromRequestParts,
+    http::{header::AUTHORIZATION, request::Parts},
+    routing::post,
+};
+use domain::customers::ACTOR_CUSTOMER;
+use tower_sessions::Session;
+
+use crate::{http::error::ApiError, state::AppState};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/customer/emailpass/register", post(routes::register))
+        .route("/auth/customer/emailpass", post(routes::login))
+        .route("/auth/session", post(routes::create_session).delete(routes::delete_session))
+}
+
+/// The verified claims of the request's `Authorization: Bearer` token.
+pub struct BearerClaims(pub Claims);
+
+impl FromRequestParts<AppState> for BearerClaims {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| ApiError::unauthorized("Unauthorized"))?;
+        Ok(Self(state.jwt.verify(token)?))
+    }
+}
+
+/// The signed-in customer, by bearer token or by session cookie. Routes that
+/// act for a customer (profile, addresses, carts, orders) take this.
+pub struct AuthenticatedCustomer {
+    pub id: String,
+}
+
+impl FromRequestParts<AppState> for AuthenticatedCustomer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(AUTHORIZATION) {
+            let BearerClaims(claims) = BearerClaims::from_request_parts(parts, state).await?;
+            return match claims {
+                Claims { actor_type, actor_id, .. } if actor_type == ACTOR_CUSTOMER && !actor_id.is_empty() => Ok(Self { id: actor_id }),
+                _ => Err(ApiError::unauthorized("Unauthorized")),
+            };
+        }
+        let session = Session::from_request_parts(parts, state).await.ok();
+        let id = match session {
+            Some(session) => session.get::<String>(app::session_keys::CUSTOMER_ID).await.ok().flatten(),
+            None => None,
+        };
+        id.map(|id| Self { id }).ok_or_else(|| ApiError::unauthorized("Unauthorized"))
+    }
+}

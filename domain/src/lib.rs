@@ -12,6 +12,7 @@ pub mod db;
 pub mod devices;
 pub mod error;
 pub mod ids;
+pub mod pricing;
 pub mod seed;
 
 pub use error::DomainError;

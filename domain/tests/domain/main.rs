@@ -4,6 +4,8 @@ mod admin_users;
 mod carts;
 mod catalog;
 mod devices;
+mod pricing;
+mod taxonomy;
 
 use domain::db::DatabaseConnection;
 use migrations::{Migrator, MigratorTrait};

@@ -47,7 +47,11 @@ pub struct VariantDetail {
 impl VariantDetail {
     /// The amount in minor units for `currency_code`, if the variant has one.
     pub fn price_in(&self, currency_code: &str) -> Option<i64> {
-        self.prices.iter().find(|p| p.currency_code == currency_code).map(|p| p.amount)
+        self.price_for(currency_code).map(|p| p.amount)
+    }
+
+    pub fn price_for(&self, currency_code: &str) -> Option<&price::Model> {
+        self.prices.iter().find(|p| p.currency_code == currency_code)
     }
 }
 

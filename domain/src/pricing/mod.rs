@@ -125,6 +125,51 @@ async fn with_countries(db: &impl ConnectionTrait, regions: Vec<region::Model>) 
         .collect())
 }
 
+/// What prices are shown for: a region (its currency and tax rate), or a
+/// bare currency when the shopper has not picked a region.
+#[derive(Debug, Clone)]
+pub enum PriceContext {
+    Region(region::Model),
+    Currency(String),
+}
+
+impl PriceContext {
+    /// The context `region_id` names, or else `currency_code`; `None` when neither is given.
+    pub async fn resolve(
+        db: &impl ConnectionTrait,
+        region_id: Option<&str>,
+        currency_code: Option<&str>,
+    ) -> Result<Option<Self>, DomainError> {
+        if let Some(id) = region_id {
+            return Ok(Some(Self::Region(find_region(db, id).await?.region)));
+        }
+        let Some(code) = currency_code.map(|c| c.trim().to_ascii_lowercase()) else { return Ok(None) };
+        if code.len() != 3 || !code.chars().all(|c| c.is_ascii_lowercase()) {
+            return Err(DomainError::Invalid(format!("{code:?} is not a three-letter currency code")));
+        }
+        Ok(Some(Self::Currency(code)))
+    }
+
+    pub fn currency_code(&self) -> &str {
+        match self {
+            Self::Region(region) => &region.currency_code,
+            Self::Currency(code) => code,
+        }
+    }
+
+    pub fn tax_inclusive(&self) -> bool {
+        matches!(self, Self::Region(region) if region.tax_inclusive)
+    }
+
+    /// `amount` split by the region's tax; without a region there is no tax to split.
+    pub fn taxed(&self, amount: i64) -> TaxedAmount {
+        match self {
+            Self::Region(region) => TaxedAmount::in_region(amount, region),
+            Self::Currency(_) => TaxedAmount { amount, with_tax: amount, without_tax: amount },
+        }
+    }
+}
+
 /// A price as a region shows it, in minor units, with and without the region's tax.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TaxedAmount {

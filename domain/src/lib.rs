@@ -18,6 +18,7 @@ pub mod events;
 pub mod ids;
 pub mod orders;
 pub mod payments;
+pub mod pricing;
 pub mod seed;
 pub mod settings;
 pub mod workflows;

@@ -3,6 +3,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_initial;
+mod m20261122_000002_catalog_pricing;
 mod m20261122_000003_customers;
 mod m20261122_000005_events;
 mod m20261122_000006_payments;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261122_000001_initial::Migration),
+            Box::new(m20261122_000002_catalog_pricing::Migration),
             Box::new(m20261122_000003_customers::Migration),
             Box::new(m20261122_000005_events::Migration),
             Box::new(m20261122_000006_payments::Migration),

@@ -21,7 +21,29 @@ pub struct ProductCard {
     pub handle: String,
     pub title: String,
     pub description: Option<String>,
+    /// The first category it is filed in, if any.
+    pub category: Option<CategoryLink>,
     pub variants: Vec<VariantChoice>,
+}
+
+/// A category as a catalog filter: `/?category=<handle>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CategoryLink {
+    pub name: String,
+    pub handle: String,
+}
+
+impl CategoryLink {
+    pub fn href(&self) -> String {
+        format!("/?category={}", self.handle)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<domain::catalog::category::Model> for CategoryLink {
+    fn from(c: domain::catalog::category::Model) -> Self {
+        Self { name: c.name, handle: c.handle }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +68,7 @@ impl ProductCard {
             handle: detail.product.handle,
             title: detail.product.title,
             description: detail.product.description,
+            category: detail.categories.into_iter().next().map(CategoryLink::from),
             variants: detail
                 .variants
                 .into_iter()

@@ -43,6 +43,12 @@ fn ProductDetail(product: ProductCard) -> impl IntoView {
         <article class="product-detail">
             <p><a href="/">"← All products"</a></p>
             <h1>{product.title.clone()}</h1>
+            {product
+                .category
+                .map(|c| {
+                    let href = c.href();
+                    view! { <p class="product-category"><a href=href>{c.name}</a></p> }
+                })}
             <p>{product.description.clone().unwrap_or_default()}</p>
             <ul class="variants">
                 {product

@@ -39,6 +39,7 @@ pub async fn products(
                 description: Set(Some("Generated for a large catalog.".to_owned())),
                 thumbnail: Set(None),
                 status: Set(STATUS_PUBLISHED.to_owned()),
+                collection_id: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
             });

@@ -1,9 +1,16 @@
-//! Products, their variants and prices. The storefront and the Store API read
+//! Products, their variants and prices, and how they are organised
+//! (categories, collections, tags). The storefront and the Store API read
 //! only published products.
 
+pub mod category;
+pub mod category_link;
+pub mod collection;
 pub mod generate;
 pub mod price;
 pub mod product;
+pub mod tag;
+pub mod tag_link;
+pub mod taxonomy;
 pub mod variant;
 
 use std::collections::HashMap;
@@ -12,6 +19,7 @@ use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionSession, TransactionTrait,
+    sea_query::{ExprTrait, Query},
 };
 
 use crate::{DomainError, ids::new_id};
@@ -20,11 +28,15 @@ pub const STATUS_PUBLISHED: &str = "published";
 pub const STATUS_DRAFT: &str = "draft";
 pub const MAX_PAGE_SIZE: u64 = 100;
 
-/// A product as shoppers see it: its variants, each with its prices.
+/// A product as shoppers see it: its variants, each with its prices, and
+/// where it is filed (only categories shoppers may see).
 #[derive(Debug, Clone)]
 pub struct ProductDetail {
     pub product: product::Model,
     pub variants: Vec<VariantDetail>,
+    pub collection: Option<collection::Model>,
+    pub categories: Vec<category::Model>,
+    pub tags: Vec<tag::Model>,
 }
 
 #[derive(Debug, Clone)]
@@ -36,7 +48,11 @@ pub struct VariantDetail {
 impl VariantDetail {
     /// The amount in minor units for `currency_code`, if the variant has one.
     pub fn price_in(&self, currency_code: &str) -> Option<i64> {
-        self.prices.iter().find(|p| p.currency_code == currency_code).map(|p| p.amount)
+        self.price_for(currency_code).map(|p| p.amount)
+    }
+
+    pub fn price_for(&self, currency_code: &str) -> Option<&price::Model> {
+        self.prices.iter().find(|p| p.currency_code == currency_code)
     }
 }
 
@@ -44,6 +60,13 @@ impl VariantDetail {
 pub struct ProductQuery {
     /// Free text matched against the title and handle.
     pub q: Option<String>,
+    /// Only these products (any of them); no restriction when empty.
+    pub ids: Vec<String>,
+    pub handle: Option<String>,
+    /// Only products in any of these categories; no restriction when empty.
+    pub category_ids: Vec<String>,
+    /// Only products in any of these collections; no restriction when empty.
+    pub collection_ids: Vec<String>,
     pub offset: u64,
     pub limit: u64,
 }
@@ -58,9 +81,7 @@ pub struct ProductPage {
 
 /// Published products, newest first, one page at a time.
 pub async fn list_published(db: &impl ConnectionTrait, query: &ProductQuery) -> Result<ProductPage, DomainError> {
-    if query.limit == 0 || query.limit > MAX_PAGE_SIZE {
-        return Err(DomainError::Invalid(format!("limit must be between 1 and {MAX_PAGE_SIZE}")));
-    }
+    check_page_size(query.limit)?;
     let mut select = product::Entity::find().filter(product::Column::Status.eq(STATUS_PUBLISHED));
     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         select = select.filter(
@@ -68,6 +89,26 @@ pub async fn list_published(db: &impl ConnectionTrait, query: &ProductQuery) -> 
                 .add(product::Column::Title.contains(q))
                 .add(product::Column::Handle.contains(q)),
         );
+    }
+    if !query.ids.is_empty() {
+        select = select.filter(product::Column::Id.is_in(query.ids.clone()));
+    }
+    if let Some(handle) = &query.handle {
+        select = select.filter(product::Column::Handle.eq(handle));
+    }
+    if !query.category_ids.is_empty() {
+        select = select.filter(
+            product::Column::Id.in_subquery(
+                Query::select()
+                    .column(category_link::Column::ProductId)
+                    .from(category_link::Entity)
+                    .and_where(category_link::Column::CategoryId.into_expr().is_in(query.category_ids.clone()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if !query.collection_ids.is_empty() {
+        select = select.filter(product::Column::CollectionId.is_in(query.collection_ids.clone()));
     }
     let count = select.clone().count(db).await?;
     let products = select
@@ -77,7 +118,7 @@ pub async fn list_published(db: &impl ConnectionTrait, query: &ProductQuery) -> 
         .limit(query.limit)
         .all(db)
         .await?;
-    Ok(ProductPage { products: with_variants(db, products).await?, count, offset: query.offset, limit: query.limit })
+    Ok(ProductPage { products: with_details(db, products).await?, count, offset: query.offset, limit: query.limit })
 }
 
 /// One published product by id or handle.
@@ -92,11 +133,12 @@ pub async fn find_published(db: &impl ConnectionTrait, id_or_handle: &str) -> Re
         .one(db)
         .await?
         .ok_or_else(|| DomainError::not_found("Product", id_or_handle))?;
-    Ok(with_variants(db, vec![product]).await?.remove(0))
+    Ok(with_details(db, vec![product]).await?.remove(0))
 }
 
-/// Loads variants and prices for `products` with two queries, whatever their number.
-async fn with_variants(
+/// Loads variants, prices and organisation for `products` with a fixed number
+/// of queries, whatever their number.
+async fn with_details(
     db: &impl ConnectionTrait,
     products: Vec<product::Model>,
 ) -> Result<Vec<ProductDetail>, DomainError> {
@@ -116,13 +158,33 @@ async fn with_variants(
         let prices = prices_by_variant.remove(&variant.id).unwrap_or_default();
         variants_by_product.entry(variant.product_id.clone()).or_default().push(VariantDetail { variant, prices });
     }
+    let mut organisation = taxonomy::organisation_of(db, &products).await?;
     Ok(products
         .into_iter()
-        .map(|product| {
-            let variants = variants_by_product.remove(&product.id).unwrap_or_default();
-            ProductDetail { product, variants }
+        .map(|product| ProductDetail {
+            variants: variants_by_product.remove(&product.id).unwrap_or_default(),
+            collection: organisation.collections.remove(&product.id),
+            categories: organisation.categories.remove(&product.id).unwrap_or_default(),
+            tags: organisation.tags.remove(&product.id).unwrap_or_default(),
+            product,
         })
         .collect())
+}
+
+pub(crate) fn check_page_size(limit: u64) -> Result<(), DomainError> {
+    if limit == 0 || limit > MAX_PAGE_SIZE {
+        return Err(DomainError::Invalid(format!("limit must be between 1 and {MAX_PAGE_SIZE}")));
+    }
+    Ok(())
+}
+
+/// A trimmed handle of lowercase letters, digits and dashes, as URLs use them.
+pub(crate) fn valid_handle(handle: &str) -> Result<String, DomainError> {
+    let handle = handle.trim();
+    if handle.is_empty() || !handle.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        return Err(DomainError::Invalid("a handle uses lowercase letters, digits and dashes".into()));
+    }
+    Ok(handle.to_owned())
 }
 
 /// What it takes to create a product with its variants and prices.
@@ -151,10 +213,7 @@ pub async fn create_product(db: &impl TransactionTrait, new: NewProduct) -> Resu
     if title.is_empty() {
         return Err(DomainError::Invalid("a product needs a title".into()));
     }
-    let handle = new.handle.trim().to_owned();
-    if handle.is_empty() || !handle.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-        return Err(DomainError::Invalid("a handle uses lowercase letters, digits and dashes".into()));
-    }
+    let handle = valid_handle(&new.handle)?;
     if new.variants.iter().flat_map(|v| &v.prices).any(|(_, amount)| *amount < 0) {
         return Err(DomainError::Invalid("a price cannot be negative".into()));
     }
@@ -172,6 +231,7 @@ pub async fn create_product(db: &impl TransactionTrait, new: NewProduct) -> Resu
         description: Set(new.description),
         thumbnail: Set(new.thumbnail),
         status: Set(if new.published { STATUS_PUBLISHED } else { STATUS_DRAFT }.to_owned()),
+        collection_id: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

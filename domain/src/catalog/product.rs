@@ -12,6 +12,7 @@ pub struct Model {
     pub description: Option<String>,
     pub thumbnail: Option<String>,
     pub status: String,
+    pub collection_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

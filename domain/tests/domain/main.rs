@@ -8,6 +8,8 @@ mod customers;
 mod devices;
 mod events;
 mod payments;
+mod pricing;
+mod taxonomy;
 
 use domain::db::DatabaseConnection;
 use migrations::{Migrator, MigratorTrait};

@@ -7,7 +7,9 @@ mod customers;
 mod devices;
 mod first_start;
 mod health;
+mod store_catalog;
 mod store_products;
+mod store_regions;
 mod storefront;
 mod storefront_account;
 
@@ -116,6 +118,17 @@ impl TestApp {
     pub async fn page(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).header("accept", "text/html").send().await.unwrap()
     }
+}
+
+/// GETs a Store API path, with `key` as the publishable key; the status and the JSON body.
+pub async fn get_json(app: &TestApp, path: &str, key: Option<&str>) -> (u16, serde_json::Value) {
+    let mut request = app.client.get(app.url(path));
+    if let Some(key) = key {
+        request = request.header("x-publishable-api-key", key);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("a JSON body"))
 }
 
 /// Runs `test` once per database backend, each on a fresh server.

@@ -1,6 +1,9 @@
 //! The server-rendered storefront pages.
 
-use domain::catalog::{self, NewProduct, NewVariant};
+use domain::catalog::{
+    self, NewProduct, NewVariant,
+    taxonomy::{self, CategoryQuery},
+};
 
 use crate::on_every_db;
 
@@ -55,6 +58,61 @@ async fn product_pages_and_unknown_addresses() {
         assert_eq!(missing.status(), 404);
         assert!(missing.text().await.unwrap().contains("Page not found"));
         assert_eq!(app.page("/nowhere/at/all").await.status(), 404);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_catalog_filters_by_category_with_plain_links() {
+    on_every_db(async |app| {
+        let home = app.page("/").await.text().await.unwrap();
+        for handle in ["drinks", "food", "snacks"] {
+            assert!(home.contains(&format!(r#"href="/?category={handle}""#)), "a link to {handle}");
+        }
+        assert!(home.contains(r#"class="product-category">Drinks</a>"#), "cards name their category");
+
+        let drinks = app.page("/?category=drinks").await.text().await.unwrap();
+        assert_eq!(cards(&drinks), 3);
+        assert!(drinks.contains("Sparkling Water 0.5 l") && !drinks.contains("Apple"));
+        assert!(drinks.contains(r#"href="/?category=drinks" aria-current="page""#), "the chosen category is marked");
+
+        let unknown = app.page("/?category=no-such-thing").await.text().await.unwrap();
+        assert_eq!(cards(&unknown), 0);
+        assert!(unknown.contains("Nothing in this category"));
+
+        let drinks_id = taxonomy::list_visible_categories(
+            &app.db,
+            &CategoryQuery { handle: Some("drinks".into()), limit: 1, ..Default::default() },
+        )
+        .await
+        .unwrap()
+        .categories[0]
+            .category
+            .id
+            .clone();
+        for n in 0..30 {
+            let id = catalog::create_product(
+                &app.db,
+                NewProduct {
+                    title: format!("Soda {n}"),
+                    handle: format!("soda-{n}"),
+                    description: None,
+                    thumbnail: None,
+                    published: true,
+                    variants: vec![],
+                },
+            )
+            .await
+            .unwrap();
+            taxonomy::add_to_categories(&app.db, &id, &[drinks_id.as_str()]).await.unwrap();
+        }
+        let first = app.page("/?category=drinks").await.text().await.unwrap();
+        assert!(first.contains("Page 1 of 2") && first.contains(r#"href="/?category=drinks&amp;page=2""#), "the pager keeps the category");
+        let second = app.page("/?category=drinks&page=2").await.text().await.unwrap();
+        assert_eq!(cards(&second), 9);
+
+        let product = app.page("/products/apple").await.text().await.unwrap();
+        assert!(product.contains(r#"<p class="product-category"><a href="/?category=snacks">Snacks</a></p>"#), "{product}");
     })
     .await;
 }

@@ -1,8 +1,12 @@
 //! The Store API: Medusa v2 paths and JSON shapes, for headless storefronts.
 
+mod collections;
 mod customers;
+mod params;
+mod product_categories;
 mod products;
 mod publishable_key;
+mod regions;
 
 use axum::{
     Router,
@@ -22,4 +26,10 @@ pub fn routes() -> Router<AppState> {
             "/store/customers/me/addresses/{address_id}",
             get(customers::retrieve_address).post(customers::update_address).delete(customers::delete_address),
         )
+        .route("/store/product-categories", get(product_categories::list))
+        .route("/store/product-categories/{id}", get(product_categories::retrieve))
+        .route("/store/collections", get(collections::list))
+        .route("/store/collections/{id}", get(collections::retrieve))
+        .route("/store/regions", get(regions::list))
+        .route("/store/regions/{id}", get(regions::retrieve))
 }

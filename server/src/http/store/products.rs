@@ -2,23 +2,20 @@
 
 use axum::{
     Json,
-    extract::{Path, Query, State, rejection::QueryRejection},
+    extract::{Path, State},
 };
 use chrono::{DateTime, Utc};
-use domain::catalog::{self, ProductDetail, ProductQuery, VariantDetail};
-use serde::{Deserialize, Serialize};
+use domain::{
+    catalog::{self, ProductDetail, ProductQuery, VariantDetail, tag},
+    pricing::{PriceContext, money::to_major_units},
+};
+use serde::Serialize;
 
-use super::publishable_key::PublishableKey;
+use super::{
+    collections::StoreCollection, params::Params, product_categories::StoreProductCategory,
+    publishable_key::PublishableKey,
+};
 use crate::{http::error::ApiError, state::AppState};
-
-const DEFAULT_LIMIT: u64 = 50;
-
-#[derive(Debug, Deserialize)]
-pub struct ListParams {
-    q: Option<String>,
-    offset: Option<u64>,
-    limit: Option<u64>,
-}
 
 #[derive(Serialize)]
 pub struct ProductList {
@@ -49,6 +46,9 @@ pub struct StoreProduct {
     #[serde(flatten)]
     physical: PhysicalAttributes,
     collection_id: Option<String>,
+    collection: Option<StoreCollection>,
+    categories: Vec<StoreProductCategory>,
+    tags: Vec<StoreProductTag>,
     type_id: Option<String>,
     external_id: Option<String>,
     created_at: DateTime<Utc>,
@@ -74,6 +74,37 @@ pub struct StoreProductVariant {
     #[serde(flatten)]
     physical: PhysicalAttributes,
     options: Vec<serde_json::Value>,
+    /// Present only when the request names a region or currency; null when
+    /// the variant has no price in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calculated_price: Option<Option<CalculatedPrice>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    deleted_at: Option<DateTime<Utc>>,
+}
+
+/// Medusa's `BaseCalculatedPriceSet`, amounts in major units. Without price
+/// lists the calculated and the original price are the same.
+#[derive(Serialize)]
+pub struct CalculatedPrice {
+    id: String,
+    is_calculated_price_price_list: bool,
+    is_calculated_price_tax_inclusive: bool,
+    calculated_amount: f64,
+    calculated_amount_with_tax: f64,
+    calculated_amount_without_tax: f64,
+    is_original_price_price_list: bool,
+    is_original_price_tax_inclusive: bool,
+    original_amount: f64,
+    currency_code: String,
+}
+
+/// Medusa's `StoreProductTag`.
+#[derive(Serialize)]
+pub struct StoreProductTag {
+    id: String,
+    value: String,
+    metadata: Option<serde_json::Value>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     deleted_at: Option<DateTime<Utc>>,
@@ -92,16 +123,21 @@ pub struct PhysicalAttributes {
     material: Option<String>,
 }
 
-pub async fn list(
-    _key: PublishableKey,
-    State(state): State<AppState>,
-    params: Result<Query<ListParams>, QueryRejection>,
-) -> Result<Json<ProductList>, ApiError> {
-    let Query(params) = params.map_err(|e| ApiError::invalid_data(e.body_text()))?;
-    let query = ProductQuery { q: params.q, offset: params.offset.unwrap_or(0), limit: params.limit.unwrap_or(DEFAULT_LIMIT) };
+pub async fn list(_key: PublishableKey, State(state): State<AppState>, params: Params) -> Result<Json<ProductList>, ApiError> {
+    let (offset, limit) = params.page()?;
+    let query = ProductQuery {
+        q: params.text("q")?,
+        ids: params.list("id")?,
+        handle: params.text("handle")?,
+        category_ids: params.list("category_id")?,
+        collection_ids: params.list("collection_id")?,
+        offset,
+        limit,
+    };
+    let prices = price_context(&state, &params).await?;
     let page = catalog::list_published(&state.db, &query).await?;
     Ok(Json(ProductList {
-        products: page.products.into_iter().map(StoreProduct::from).collect(),
+        products: page.products.into_iter().map(|p| StoreProduct::new(p, prices.as_ref())).collect(),
         count: page.count,
         offset: page.offset,
         limit: page.limit,
@@ -112,13 +148,22 @@ pub async fn retrieve(
     _key: PublishableKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    params: Params,
 ) -> Result<Json<ProductResponse>, ApiError> {
+    let prices = price_context(&state, &params).await?;
     let product = catalog::find_published(&state.db, &id).await?;
-    Ok(Json(ProductResponse { product: product.into() }))
+    Ok(Json(ProductResponse { product: StoreProduct::new(product, prices.as_ref()) }))
 }
 
-impl From<ProductDetail> for StoreProduct {
-    fn from(detail: ProductDetail) -> Self {
+/// Prices are calculated for `region_id`, else for `currency_code`, else not at all.
+async fn price_context(state: &AppState, params: &Params) -> Result<Option<PriceContext>, ApiError> {
+    let region_id = params.text("region_id")?;
+    let currency_code = params.text("currency_code")?;
+    Ok(PriceContext::resolve(&state.db, region_id.as_deref(), currency_code.as_deref()).await?)
+}
+
+impl StoreProduct {
+    fn new(detail: ProductDetail, prices: Option<&PriceContext>) -> Self {
         let p = detail.product;
         Self {
             id: p.id,
@@ -131,21 +176,25 @@ impl From<ProductDetail> for StoreProduct {
             is_giftcard: false,
             discountable: true,
             physical: PhysicalAttributes::default(),
-            collection_id: None,
+            collection_id: p.collection_id,
+            collection: detail.collection.map(StoreCollection::from),
+            categories: detail.categories.into_iter().map(StoreProductCategory::from).collect(),
+            tags: detail.tags.into_iter().map(StoreProductTag::from).collect(),
             type_id: None,
             external_id: None,
             created_at: p.created_at,
             updated_at: p.updated_at,
             deleted_at: None,
-            variants: detail.variants.into_iter().map(StoreProductVariant::from).collect(),
+            variants: detail.variants.into_iter().map(|v| StoreProductVariant::new(v, prices)).collect(),
             options: Vec::new(),
             images: Vec::new(),
         }
     }
 }
 
-impl From<VariantDetail> for StoreProductVariant {
-    fn from(detail: VariantDetail) -> Self {
+impl StoreProductVariant {
+    fn new(detail: VariantDetail, prices: Option<&PriceContext>) -> Self {
+        let calculated_price = prices.map(|context| CalculatedPrice::of(&detail, context));
         let v = detail.variant;
         Self {
             id: v.id,
@@ -160,9 +209,37 @@ impl From<VariantDetail> for StoreProductVariant {
             product_id: v.product_id,
             physical: PhysicalAttributes { weight: v.weight_grams, ..Default::default() },
             options: Vec::new(),
+            calculated_price,
             created_at: v.created_at,
             updated_at: v.updated_at,
             deleted_at: None,
         }
+    }
+}
+
+impl CalculatedPrice {
+    fn of(variant: &VariantDetail, context: &PriceContext) -> Option<Self> {
+        let currency_code = context.currency_code();
+        let price = variant.price_for(currency_code)?;
+        let taxed = context.taxed(price.amount);
+        let major = |amount| to_major_units(amount, currency_code);
+        Some(Self {
+            id: price.id.clone(),
+            is_calculated_price_price_list: false,
+            is_calculated_price_tax_inclusive: context.tax_inclusive(),
+            calculated_amount: major(taxed.amount),
+            calculated_amount_with_tax: major(taxed.with_tax),
+            calculated_amount_without_tax: major(taxed.without_tax),
+            is_original_price_price_list: false,
+            is_original_price_tax_inclusive: context.tax_inclusive(),
+            original_amount: major(taxed.amount),
+            currency_code: currency_code.to_owned(),
+        })
+    }
+}
+
+impl From<tag::Model> for StoreProductTag {
+    fn from(t: tag::Model) -> Self {
+        Self { id: t.id, value: t.value, metadata: None, created_at: t.created_at, updated_at: t.updated_at, deleted_at: None }
     }
 }

@@ -1,0 +1,37 @@
+//! Medusa's JSON carries amounts in major units (1.5 for €1.50); inside we
+//! keep integer minor units. This is the one conversion between the two.
+
+/// Currencies without a minor unit (ISO 4217 exponent 0) that a store may sell in.
+const ZERO_DECIMAL_CURRENCIES: &[&str] =
+    &["bif", "clp", "djf", "gnf", "isk", "jpy", "kmf", "krw", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"];
+
+/// How many decimals `currency_code` has (2 unless it is a zero-decimal currency).
+pub fn decimals(currency_code: &str) -> u32 {
+    if ZERO_DECIMAL_CURRENCIES.contains(&currency_code.to_ascii_lowercase().as_str()) { 0 } else { 2 }
+}
+
+/// `amount` minor units of `currency_code` as a major-unit number, e.g. 150 eur → 1.5, 500 jpy → 500.
+pub fn to_major_units(amount: i64, currency_code: &str) -> f64 {
+    amount as f64 / 10_i64.pow(decimals(currency_code)) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_decimal_currencies_divide_by_a_hundred() {
+        assert_eq!(to_major_units(150, "eur"), 1.5);
+        assert_eq!(to_major_units(199, "USD"), 1.99);
+        assert_eq!(to_major_units(0, "eur"), 0.0);
+        assert_eq!(to_major_units(-250, "gbp"), -2.5);
+    }
+
+    #[test]
+    fn zero_decimal_currencies_stay_whole() {
+        assert_eq!(to_major_units(500, "jpy"), 500.0);
+        assert_eq!(to_major_units(12_000, "krw"), 12_000.0);
+        assert_eq!(decimals("JPY"), 0);
+        assert_eq!(decimals("eur"), 2);
+    }
+}

@@ -1,0 +1,15 @@
+use sea_orm::entity::prelude::*;
+
+/// A country (ISO 3166-1 alpha-2, lowercase) belongs to at most one region.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "region_countries")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub iso2: String,
+    pub region_id: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,66 @@
+//! Query strings as Medusa clients send them: scalars once, lists as a
+//! repeated `key=` or `key[]=`, pages as `offset` and `limit`.
+
+use axum::{
+    extract::{FromRequestParts, Query},
+    http::request::Parts,
+};
+
+use crate::http::error::ApiError;
+
+const DEFAULT_LIMIT: u64 = 50;
+
+pub struct Params(Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map_err(|e| ApiError::invalid_data(e.body_text()))?;
+        Ok(Self(pairs))
+    }
+}
+
+impl Params {
+    fn values<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == key || k.strip_suffix("[]") == Some(key))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of `key`; 400 when it is given more than once.
+    pub fn text(&self, key: &str) -> Result<Option<String>, ApiError> {
+        let mut values = self.values(key);
+        let first = values.next().map(str::to_owned);
+        if values.next().is_some() {
+            return Err(ApiError::invalid_data(format!("{key} takes one value")));
+        }
+        Ok(first)
+    }
+
+    /// Every value of `key`; 400 when one is empty.
+    pub fn list(&self, key: &str) -> Result<Vec<String>, ApiError> {
+        let values: Vec<String> = self.values(key).map(|v| v.trim().to_owned()).collect();
+        if values.iter().any(String::is_empty) {
+            return Err(ApiError::invalid_data(format!("{key} cannot be empty")));
+        }
+        Ok(values)
+    }
+
+    fn count(&self, key: &str) -> Result<Option<u64>, ApiError> {
+        self.text(key)?
+            .map(|v| {
+                v.trim()
+                    .parse()
+                    .map_err(|_| ApiError::invalid_data(format!("{key} must be a whole number of 0 or more, not {v:?}")))
+            })
+            .transpose()
+    }
+
+    /// `(offset, limit)`, 0 and 50 when not given.
+    pub fn page(&self) -> Result<(u64, u64), ApiError> {
+        Ok((self.count("offset")?.unwrap_or(0), self.count("limit")?.unwrap_or(DEFAULT_LIMIT)))
+    }
+}

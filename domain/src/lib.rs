@@ -8,10 +8,12 @@ pub mod admin_users;
 pub mod api_keys;
 pub mod carts;
 pub mod catalog;
+pub mod channels;
 pub mod db;
 pub mod devices;
 pub mod error;
 pub mod ids;
+pub mod inventory;
 pub mod seed;
 
 pub use error::DomainError;

@@ -19,7 +19,7 @@ pub struct CatalogPage {
 pub async fn list_products(offset: u64) -> Result<CatalogPage, ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
-    let query = domain::catalog::ProductQuery { q: None, offset, limit: PAGE_SIZE };
+    let query = domain::catalog::ProductQuery { offset, limit: PAGE_SIZE, ..Default::default() };
     let page = domain::catalog::list_published(&ctx.db, &query).await.map_err(to_server_error)?;
     Ok(CatalogPage {
         count: page.count,

@@ -43,6 +43,8 @@ impl VariantDetail {
 pub struct ProductQuery {
     /// Free text matched against the title and handle.
     pub q: Option<String>,
+    /// Only products published to one of these channels; `None` for all.
+    pub sales_channel_ids: Option<Vec<String>>,
     pub offset: u64,
     pub limit: u64,
 }
@@ -68,6 +70,9 @@ pub async fn list_published(db: &impl ConnectionTrait, query: &ProductQuery) -> 
                 .add(product::Column::Handle.contains(q)),
         );
     }
+    if let Some(channel_ids) = &query.sales_channel_ids {
+        select = select.filter(in_channels(channel_ids));
+    }
     let count = select.clone().count(db).await?;
     let products = select
         .order_by_desc(product::Column::CreatedAt)
@@ -81,17 +86,51 @@ pub async fn list_published(db: &impl ConnectionTrait, query: &ProductQuery) -> 
 
 /// One published product by id or handle.
 pub async fn find_published(db: &impl ConnectionTrait, id_or_handle: &str) -> Result<ProductDetail, DomainError> {
-    let product = product::Entity::find()
-        .filter(product::Column::Status.eq(STATUS_PUBLISHED))
-        .filter(
-            sea_orm::Condition::any()
-                .add(product::Column::Id.eq(id_or_handle))
-                .add(product::Column::Handle.eq(id_or_handle)),
-        )
+    find_published_where(db, id_or_handle, None).await
+}
+
+/// One published product by id or handle, if it is published to one of
+/// `channel_ids`.
+pub async fn find_published_in_channels(
+    db: &impl ConnectionTrait,
+    id_or_handle: &str,
+    channel_ids: &[String],
+) -> Result<ProductDetail, DomainError> {
+    find_published_where(db, id_or_handle, Some(channel_ids)).await
+}
+
+async fn find_published_where(
+    db: &impl ConnectionTrait,
+    id_or_handle: &str,
+    channel_ids: Option<&[String]>,
+) -> Result<ProductDetail, DomainError> {
+    let mut select = product::Entity::find().filter(product::Column::Status.eq(STATUS_PUBLISHED)).filter(
+        sea_orm::Condition::any()
+            .add(product::Column::Id.eq(id_or_handle))
+            .add(product::Column::Handle.eq(id_or_handle)),
+    );
+    if let Some(channel_ids) = channel_ids {
+        select = select.filter(in_channels(channel_ids));
+    }
+    let product = select
         .one(db)
         .await?
         .ok_or_else(|| DomainError::not_found("Product", id_or_handle))?;
     Ok(with_variants(db, vec![product]).await?.remove(0))
+}
+
+/// Products published to one of `channel_ids` (none when it is empty).
+fn in_channels(channel_ids: &[String]) -> sea_orm::Condition {
+    use crate::channels::product_channel;
+    sea_orm::Condition::all().add(
+        product::Column::Id.in_subquery(
+            sea_orm::sea_query::Query::select()
+                .column(product_channel::Column::ProductId)
+                .from(product_channel::Entity)
+                .and_where(product_channel::Column::SalesChannelId.is_in(channel_ids.iter().cloned()))
+                .to_owned(),
+        ),
+    )
 }
 
 /// Loads variants and prices for `products` with two queries, whatever their number.

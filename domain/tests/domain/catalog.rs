@@ -6,7 +6,7 @@ use domain::{
 use crate::{on_every_backend, seeded};
 
 fn query(offset: u64, limit: u64) -> ProductQuery {
-    ProductQuery { q: None, offset, limit }
+    ProductQuery { offset, limit, ..Default::default() }
 }
 
 #[tokio::test]
@@ -49,7 +49,7 @@ async fn drafts_are_hidden_and_search_matches_titles() {
         assert_eq!(all.count, 8, "the draft is not listed");
         assert!(matches!(catalog::find_published(&db, "secret-sauce").await, Err(DomainError::NotFound { .. })));
 
-        let coffee = catalog::list_published(&db, &ProductQuery { q: Some("Coffee".into()), offset: 0, limit: 10 }).await.unwrap();
+        let coffee = catalog::list_published(&db, &ProductQuery { q: Some("Coffee".into()), limit: 10, ..Default::default() }).await.unwrap();
         assert_eq!(coffee.count, 1);
         assert_eq!(coffee.products[0].product.handle, "cold-brew-coffee");
         let by_handle = catalog::find_published(&db, "apple").await.unwrap();

@@ -222,17 +222,18 @@ pub async fn fulfil(db: &impl TransactionTrait, reservation_id: &str) -> Result<
     Ok(())
 }
 
-/// Deletes a reservation and returns it, or `None` when it is gone already
-/// (the delete's row count decides, so two concurrent takers cannot both win).
+/// Deletes a reservation and returns it, or `None` when it is gone already.
+/// One `DELETE … RETURNING`, so two concurrent takers cannot both win (and
+/// SQLite never has to upgrade a read lock to a write lock).
 async fn take_reservation(
     db: &impl ConnectionTrait,
     reservation_id: &str,
 ) -> Result<Option<reservation::Model>, DomainError> {
-    let Some(reservation) = reservation::Entity::find_by_id(reservation_id).one(db).await? else {
-        return Ok(None);
-    };
-    let deleted = reservation::Entity::delete_by_id(reservation_id).exec(db).await?;
-    Ok((deleted.rows_affected == 1).then_some(reservation))
+    Ok(reservation::Entity::delete_many()
+        .filter(reservation::Column::Id.eq(reservation_id))
+        .exec_with_returning(db)
+        .await?
+        .pop())
 }
 
 async fn apply_to_level(

@@ -3,7 +3,9 @@
 mod admin_users;
 mod carts;
 mod catalog;
+mod channels;
 mod devices;
+mod inventory;
 
 use domain::db::DatabaseConnection;
 use migrations::{Migrator, MigratorTrait};

@@ -4,8 +4,13 @@ use axum::{
     Json,
     extract::{Path, Query, State, rejection::QueryRejection},
 };
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
-use domain::catalog::{self, ProductDetail, ProductQuery, VariantDetail};
+use domain::{
+    catalog::{self, ProductDetail, ProductQuery, VariantDetail},
+    inventory,
+};
 use serde::{Deserialize, Serialize};
 
 use super::publishable_key::PublishableKey;
@@ -16,8 +21,16 @@ const DEFAULT_LIMIT: u64 = 50;
 #[derive(Debug, Deserialize)]
 pub struct ListParams {
     q: Option<String>,
+    sales_channel_id: Option<String>,
+    fields: Option<String>,
     offset: Option<u64>,
     limit: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RetrieveParams {
+    sales_channel_id: Option<String>,
+    fields: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -69,6 +82,9 @@ pub struct StoreProductVariant {
     upc: Option<String>,
     allow_backorder: bool,
     manage_inventory: bool,
+    /// Present only when `fields` asks for it; null for unmanaged stock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inventory_quantity: Option<Option<i64>>,
     variant_rank: i32,
     product_id: String,
     #[serde(flatten)]
@@ -93,15 +109,22 @@ pub struct PhysicalAttributes {
 }
 
 pub async fn list(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<ProductList>, ApiError> {
     let Query(params) = params.map_err(|e| ApiError::invalid_data(e.body_text()))?;
-    let query = ProductQuery { q: params.q, offset: params.offset.unwrap_or(0), limit: params.limit.unwrap_or(DEFAULT_LIMIT) };
+    let channel_ids = channels_in_scope(&key, params.sales_channel_id)?;
+    let query = ProductQuery {
+        q: params.q,
+        sales_channel_ids: Some(channel_ids.clone()),
+        offset: params.offset.unwrap_or(0),
+        limit: params.limit.unwrap_or(DEFAULT_LIMIT),
+    };
     let page = catalog::list_published(&state.db, &query).await?;
+    let stock = Stock::of(&state, &page.products, &channel_ids, params.fields.as_deref()).await?;
     Ok(Json(ProductList {
-        products: page.products.into_iter().map(StoreProduct::from).collect(),
+        products: page.products.into_iter().map(|p| StoreProduct::new(p, &stock)).collect(),
         count: page.count,
         offset: page.offset,
         limit: page.limit,
@@ -109,16 +132,58 @@ pub async fn list(
 }
 
 pub async fn retrieve(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    params: Result<Query<RetrieveParams>, QueryRejection>,
 ) -> Result<Json<ProductResponse>, ApiError> {
-    let product = catalog::find_published(&state.db, &id).await?;
-    Ok(Json(ProductResponse { product: product.into() }))
+    let Query(params) = params.map_err(|e| ApiError::invalid_data(e.body_text()))?;
+    let channel_ids = channels_in_scope(&key, params.sales_channel_id)?;
+    let product = catalog::find_published_in_channels(&state.db, &id, &channel_ids).await?;
+    let stock = Stock::of(&state, std::slice::from_ref(&product), &channel_ids, params.fields.as_deref()).await?;
+    Ok(Json(ProductResponse { product: StoreProduct::new(product, &stock) }))
 }
 
-impl From<ProductDetail> for StoreProduct {
-    fn from(detail: ProductDetail) -> Self {
+/// The channels a request may see, as Medusa decides: the key's channels, or
+/// the requested one if the key has it.
+fn channels_in_scope(key: &PublishableKey, requested: Option<String>) -> Result<Vec<String>, ApiError> {
+    match requested {
+        None => Ok(key.sales_channel_ids.clone()),
+        Some(id) if key.sales_channel_ids.contains(&id) => Ok(vec![id]),
+        Some(_) => Err(ApiError::invalid_data("Requested sales channel is not part of the publishable key")),
+    }
+}
+
+/// Which variants have managed stock and, when `fields` asks for
+/// `variants.inventory_quantity` (`+…` or `*…`, as in Medusa), how much is available.
+struct Stock {
+    managed: HashSet<String>,
+    available: Option<HashMap<String, i64>>,
+}
+
+impl Stock {
+    async fn of(
+        state: &AppState,
+        products: &[ProductDetail],
+        channel_ids: &[String],
+        fields: Option<&str>,
+    ) -> Result<Self, ApiError> {
+        let variant_ids: Vec<String> =
+            products.iter().flat_map(|p| &p.variants).map(|v| v.variant.id.clone()).collect();
+        let wants_quantity = fields
+            .is_some_and(|f| f.split(',').any(|field| field.trim().trim_start_matches(['+', '*']) == "variants.inventory_quantity"));
+        let managed = inventory::managed_variants(&state.db, &variant_ids).await?;
+        let available = if wants_quantity {
+            Some(inventory::available_in_channels(&state.db, &variant_ids, channel_ids).await?)
+        } else {
+            None
+        };
+        Ok(Self { managed, available })
+    }
+}
+
+impl StoreProduct {
+    fn new(detail: ProductDetail, stock: &Stock) -> Self {
         let p = detail.product;
         Self {
             id: p.id,
@@ -137,17 +202,19 @@ impl From<ProductDetail> for StoreProduct {
             created_at: p.created_at,
             updated_at: p.updated_at,
             deleted_at: None,
-            variants: detail.variants.into_iter().map(StoreProductVariant::from).collect(),
+            variants: detail.variants.into_iter().map(|v| StoreProductVariant::new(v, stock)).collect(),
             options: Vec::new(),
             images: Vec::new(),
         }
     }
 }
 
-impl From<VariantDetail> for StoreProductVariant {
-    fn from(detail: VariantDetail) -> Self {
+impl StoreProductVariant {
+    fn new(detail: VariantDetail, stock: &Stock) -> Self {
         let v = detail.variant;
         Self {
+            manage_inventory: stock.managed.contains(&v.id),
+            inventory_quantity: stock.available.as_ref().map(|available| available.get(&v.id).copied()),
             id: v.id,
             title: v.title,
             sku: v.sku,
@@ -155,7 +222,6 @@ impl From<VariantDetail> for StoreProductVariant {
             ean: None,
             upc: None,
             allow_backorder: false,
-            manage_inventory: false,
             variant_rank: v.rank,
             product_id: v.product_id,
             physical: PhysicalAttributes { weight: v.weight_grams, ..Default::default() },

@@ -5,6 +5,7 @@ mod cart;
 mod devices;
 mod first_start;
 mod health;
+mod store_channels;
 mod store_products;
 mod storefront;
 

@@ -158,7 +158,7 @@ async fn availability_sums_the_channels_locations() {
         let in_machine = inventory::variant_availability(&db, &apple, &machine.id).await.unwrap().unwrap();
         assert!((5..=12).contains(&in_machine), "{in_machine}");
 
-        let both = inventory::available_in_channels(&db, &[apple.clone()], &[online.id.clone(), machine.id.clone()]).await.unwrap();
+        let both = inventory::available_in_channels(&db, std::slice::from_ref(&apple), &[online.id.clone(), machine.id.clone()]).await.unwrap();
         assert_eq!(both[&apple], 50 + in_machine);
 
         // A second location supplying the online store adds to its availability.

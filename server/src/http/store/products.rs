@@ -1,11 +1,11 @@
 //! `GET /store/products` and `GET /store/products/{id}`.
 
+use std::collections::{HashMap, HashSet};
+
 use axum::{
     Json,
     extract::{Path, Query, State, rejection::QueryRejection},
 };
-use std::collections::{HashMap, HashSet};
-
 use chrono::{DateTime, Utc};
 use domain::{
     catalog::{self, ProductDetail, ProductQuery, VariantDetail},

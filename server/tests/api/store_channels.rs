@@ -49,13 +49,14 @@ async fn a_key_sees_only_its_channels_products() {
         let (_, body) = get(&app, "/store/products", &app.publishable_key).await;
         assert_eq!(body["count"], 8, "the demo key sees the online store");
 
-        // As in Medusa, a key without channels sees no products.
+        // As in Medusa, a key without channels is refused.
         let bare_key = key_for(&app, &[]).await;
-        let (status, body) = get(&app, "/store/products", &bare_key).await;
-        assert_eq!(status, 200);
-        assert_eq!(body["count"], 0);
-        let (status, _) = get(&app, "/store/products/apple", &bare_key).await;
-        assert_eq!(status, 404);
+        for path in ["/store/products", "/store/products/apple"] {
+            let (status, body) = get(&app, path, &bare_key).await;
+            assert_eq!(status, 400, "{path}: {body}");
+            assert_eq!(body["type"], "invalid_data");
+            assert_eq!(body["message"], "Publishable key needs to have a sales channel configured.");
+        }
     })
     .await;
 }
@@ -73,6 +74,16 @@ async fn sales_channel_id_narrows_to_one_of_the_keys_channels() {
         assert_eq!(body["count"], 0, "nothing is published to the kiosk");
         let (_, body) = get(&app, &format!("/store/products?sales_channel_id={machine}"), &key).await;
         assert_eq!(body["count"], 8);
+
+        // Stock is counted in one channel, so a key with two must name one.
+        let (status, body) = get(&app, "/store/products?fields=%2Bvariants.inventory_quantity", &key).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["type"], "invalid_data");
+        assert!(body["message"].as_str().unwrap().starts_with("Inventory availability cannot be calculated"), "{body}");
+        let path = format!("/store/products?fields=%2Bvariants.inventory_quantity&sales_channel_id={machine}");
+        let (status, body) = get(&app, &path, &key).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body["products"][0]["variants"][0]["inventory_quantity"].as_i64().unwrap() >= 5);
 
         for path in [format!("/store/products?sales_channel_id={online}"), "/store/products/apple?sales_channel_id=sc_missing".to_owned()] {
             let (status, body) = get(&app, &path, &key).await;

@@ -145,8 +145,11 @@ pub async fn retrieve(
 }
 
 /// The channels a request may see, as Medusa decides: the key's channels, or
-/// the requested one if the key has it.
+/// the requested one if the key has it. A key without channels is refused.
 fn channels_in_scope(key: &PublishableKey, requested: Option<String>) -> Result<Vec<String>, ApiError> {
+    if key.sales_channel_ids.is_empty() {
+        return Err(ApiError::invalid_data("Publishable key needs to have a sales channel configured."));
+    }
     match requested {
         None => Ok(key.sales_channel_ids.clone()),
         Some(id) if key.sales_channel_ids.contains(&id) => Ok(vec![id]),
@@ -155,7 +158,8 @@ fn channels_in_scope(key: &PublishableKey, requested: Option<String>) -> Result<
 }
 
 /// Which variants have managed stock and, when `fields` asks for
-/// `variants.inventory_quantity` (`+…` or `*…`, as in Medusa), how much is available.
+/// `variants.inventory_quantity` (`+…` or `*…`, as in Medusa), how much is
+/// available. Like Medusa, that needs exactly one channel in scope.
 struct Stock {
     managed: HashSet<String>,
     available: Option<HashMap<String, i64>>,
@@ -173,10 +177,14 @@ impl Stock {
         let wants_quantity = fields
             .is_some_and(|f| f.split(',').any(|field| field.trim().trim_start_matches(['+', '*']) == "variants.inventory_quantity"));
         let managed = inventory::managed_variants(&state.db, &variant_ids).await?;
-        let available = if wants_quantity {
-            Some(inventory::available_in_channels(&state.db, &variant_ids, channel_ids).await?)
-        } else {
-            None
+        let available = match channel_ids {
+            _ if !wants_quantity => None,
+            [_] => Some(inventory::available_in_channels(&state.db, &variant_ids, channel_ids).await?),
+            _ => {
+                return Err(ApiError::invalid_data(
+                    "Inventory availability cannot be calculated in the given context. Either provide a sales channel id or configure a single sales channel in the publishable key",
+                ));
+            }
         };
         Ok(Self { managed, available })
     }

@@ -8,13 +8,17 @@ use crate::{
         self, NewProduct, NewVariant,
         taxonomy::{self, NewCategory},
     },
-    devices,
+    channels::{self, NewStockLocation},
+    devices, inventory,
     pricing::{self, NewRegion},
 };
 
 pub const DEMO_CURRENCY: &str = "eur";
 /// Vending machines the demo store registers (more when more are simulated).
 pub const DEMO_MACHINES: usize = 3;
+pub const ONLINE_STORE_CHANNEL: &str = "Online store";
+/// Units of each demo product in the warehouse that supplies the online store.
+pub const WAREHOUSE_STOCK: i32 = 50;
 
 /// Ids of the demo vending machines, in the order the simulator numbers them.
 pub fn demo_device_id(n: usize) -> String {
@@ -65,6 +69,10 @@ const DEMO_PRODUCTS: &[DemoProduct] = &[
 
 /// Seeds the demo catalog, a publishable key and `machines` vending machines
 /// when the store is empty. Returns whether anything was created.
+///
+/// The online store sells from a warehouse; each machine has its own channel
+/// and sells from its own stock location. Every product is published to every
+/// channel; the publishable key sees the online store.
 pub async fn demo_store(db: &DatabaseConnection, machines: usize) -> Result<bool, DomainError> {
     if catalog::count_products(db).await? > 0 {
         return Ok(false);
@@ -94,7 +102,19 @@ pub async fn demo_store(db: &DatabaseConnection, machines: usize) -> Result<bool
         category_ids.insert(*handle, taxonomy::create_category(db, new).await?);
     }
     let collection_id = taxonomy::create_collection(db, DEMO_COLLECTION.0, DEMO_COLLECTION.1).await?;
-    for p in DEMO_PRODUCTS {
+    let online = channels::create_sales_channel(db, ONLINE_STORE_CHANNEL, Some("The web shop")).await?;
+    let warehouse = channel_location(db, &online.id, "Warehouse").await?;
+    let mut machine_outlets = Vec::with_capacity(machines);
+    for n in 1..=machines {
+        let id = demo_device_id(n);
+        let name = format!("Vending machine {n}");
+        devices::register(db, &id, &name).await?;
+        let channel = channels::create_sales_channel(db, &name, None).await?;
+        channels::assign_device(db, &id, &channel.id).await?;
+        let location = channel_location(db, &channel.id, &name).await?;
+        machine_outlets.push((channel.id, location));
+    }
+    for (index, p) in DEMO_PRODUCTS.iter().enumerate() {
         let product_id = catalog::create_product(
             db,
             NewProduct {
@@ -116,13 +136,27 @@ pub async fn demo_store(db: &DatabaseConnection, machines: usize) -> Result<bool
         if p.in_collection {
             taxonomy::set_collection(db, &product_id, Some(&collection_id)).await?;
         }
+        let variant = &catalog::find_published(db, &product_id).await?.variants[0].variant;
+        let item = inventory::create_item(db, &variant.id).await?;
+        channels::publish_product(db, &product_id, &online.id).await?;
+        inventory::set_stocked(db, &item.id, &warehouse, WAREHOUSE_STOCK).await?;
+        for (n, (channel_id, location_id)) in machine_outlets.iter().enumerate() {
+            channels::publish_product(db, &product_id, channel_id).await?;
+            // 5 to 12 units, varying by machine and product.
+            inventory::set_stocked(db, &item.id, location_id, 5 + ((index + 3 * n) % 8) as i32).await?;
+        }
     }
-    if api_keys::first_publishable(db).await?.is_none() {
-        api_keys::create_publishable(db, "Default storefront").await?;
-    }
-    for n in 1..=machines {
-        let id = demo_device_id(n);
-        devices::register(db, &id, &format!("Vending machine {n}")).await?;
-    }
+    let key = match api_keys::first_publishable(db).await? {
+        Some(key) => key,
+        None => api_keys::create_publishable(db, "Default storefront").await?,
+    };
+    channels::bind_publishable_key(db, &key.id, &online.id).await?;
     Ok(true)
+}
+
+/// Creates a stock location named `name` that supplies `channel_id`.
+async fn channel_location(db: &DatabaseConnection, channel_id: &str, name: &str) -> Result<String, DomainError> {
+    let location = channels::create_stock_location(db, NewStockLocation { name: name.to_owned(), ..Default::default() }).await?;
+    channels::link_stock_location(db, channel_id, &location.id).await?;
+    Ok(location.id)
 }

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial;
 mod m20261122_000002_catalog_pricing;
 mod m20261122_000003_customers;
+mod m20261122_000004_channels_inventory;
 mod m20261122_000005_events;
 mod m20261122_000006_payments;
 mod m20261122_000007_orders;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261122_000002_catalog_pricing::Migration),
             Box::new(m20261122_000003_customers::Migration),
+            Box::new(m20261122_000004_channels_inventory::Migration),
             Box::new(m20261122_000005_events::Migration),
             Box::new(m20261122_000006_payments::Migration),
             Box::new(m20261122_000007_orders::Migration),

@@ -1,5 +1,6 @@
 //! Publishable API keys: the `x-publishable-api-key` a storefront sends with
-//! every Store API call. Sales-channel scoping comes with the channels module.
+//! every Store API call. The sales channels a key sees are bound in
+//! [`crate::channels`].
 
 pub mod api_key;
 

@@ -67,6 +67,8 @@ pub struct ProductQuery {
     pub category_ids: Vec<String>,
     /// Only products in any of these collections; no restriction when empty.
     pub collection_ids: Vec<String>,
+    /// Only products published to one of these channels; `None` for all.
+    pub sales_channel_ids: Option<Vec<String>>,
     pub offset: u64,
     pub limit: u64,
 }
@@ -110,6 +112,9 @@ pub async fn list_published(db: &impl ConnectionTrait, query: &ProductQuery) -> 
     if !query.collection_ids.is_empty() {
         select = select.filter(product::Column::CollectionId.is_in(query.collection_ids.clone()));
     }
+    if let Some(channel_ids) = &query.sales_channel_ids {
+        select = select.filter(in_channels(channel_ids));
+    }
     let count = select.clone().count(db).await?;
     let products = select
         .order_by_desc(product::Column::CreatedAt)
@@ -123,17 +128,51 @@ pub async fn list_published(db: &impl ConnectionTrait, query: &ProductQuery) -> 
 
 /// One published product by id or handle.
 pub async fn find_published(db: &impl ConnectionTrait, id_or_handle: &str) -> Result<ProductDetail, DomainError> {
-    let product = product::Entity::find()
-        .filter(product::Column::Status.eq(STATUS_PUBLISHED))
-        .filter(
-            sea_orm::Condition::any()
-                .add(product::Column::Id.eq(id_or_handle))
-                .add(product::Column::Handle.eq(id_or_handle)),
-        )
+    find_published_where(db, id_or_handle, None).await
+}
+
+/// One published product by id or handle, if it is published to one of
+/// `channel_ids`.
+pub async fn find_published_in_channels(
+    db: &impl ConnectionTrait,
+    id_or_handle: &str,
+    channel_ids: &[String],
+) -> Result<ProductDetail, DomainError> {
+    find_published_where(db, id_or_handle, Some(channel_ids)).await
+}
+
+async fn find_published_where(
+    db: &impl ConnectionTrait,
+    id_or_handle: &str,
+    channel_ids: Option<&[String]>,
+) -> Result<ProductDetail, DomainError> {
+    let mut select = product::Entity::find().filter(product::Column::Status.eq(STATUS_PUBLISHED)).filter(
+        sea_orm::Condition::any()
+            .add(product::Column::Id.eq(id_or_handle))
+            .add(product::Column::Handle.eq(id_or_handle)),
+    );
+    if let Some(channel_ids) = channel_ids {
+        select = select.filter(in_channels(channel_ids));
+    }
+    let product = select
         .one(db)
         .await?
         .ok_or_else(|| DomainError::not_found("Product", id_or_handle))?;
     Ok(with_details(db, vec![product]).await?.remove(0))
+}
+
+/// Products published to one of `channel_ids` (none when it is empty).
+fn in_channels(channel_ids: &[String]) -> sea_orm::Condition {
+    use crate::channels::product_channel;
+    sea_orm::Condition::all().add(
+        product::Column::Id.in_subquery(
+            sea_orm::sea_query::Query::select()
+                .column(product_channel::Column::ProductId)
+                .from(product_channel::Entity)
+                .and_where(product_channel::Column::SalesChannelId.is_in(channel_ids.iter().cloned()))
+                .to_owned(),
+        ),
+    )
 }
 
 /// Loads variants, prices and organisation for `products` with a fixed number

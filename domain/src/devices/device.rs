@@ -11,6 +11,8 @@ pub struct Model {
     pub last_seen_at: Option<DateTimeUtc>,
     pub firmware: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The sales channel the machine sells through (see `channels::assign_device`).
+    pub sales_channel_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -32,6 +32,7 @@ pub async fn register(db: &impl ConnectionTrait, id: &str, name: &str) -> Result
         last_seen_at: Set(None),
         firmware: Set(None),
         created_at: Set(Utc::now()),
+        sales_channel_id: Set(None),
     }
     .insert(db)
     .await?)

@@ -8,6 +8,7 @@ mod devices;
 mod first_start;
 mod health;
 mod store_catalog;
+mod store_channels;
 mod store_products;
 mod store_regions;
 mod storefront;

@@ -1,5 +1,7 @@
 //! `GET /store/products` and `GET /store/products/{id}`.
 
+use std::collections::{HashMap, HashSet};
+
 use axum::{
     Json,
     extract::{Path, State},
@@ -7,6 +9,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use domain::{
     catalog::{self, ProductDetail, ProductQuery, VariantDetail, tag},
+    inventory,
     pricing::{PriceContext, money::to_major_units},
 };
 use serde::Serialize;
@@ -69,6 +72,9 @@ pub struct StoreProductVariant {
     upc: Option<String>,
     allow_backorder: bool,
     manage_inventory: bool,
+    /// Present only when `fields` asks for it; null for unmanaged stock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inventory_quantity: Option<Option<i64>>,
     variant_rank: i32,
     product_id: String,
     #[serde(flatten)]
@@ -123,21 +129,24 @@ pub struct PhysicalAttributes {
     material: Option<String>,
 }
 
-pub async fn list(_key: PublishableKey, State(state): State<AppState>, params: Params) -> Result<Json<ProductList>, ApiError> {
+pub async fn list(key: PublishableKey, State(state): State<AppState>, params: Params) -> Result<Json<ProductList>, ApiError> {
     let (offset, limit) = params.page()?;
+    let channel_ids = channels_in_scope(&key, params.text("sales_channel_id")?)?;
     let query = ProductQuery {
         q: params.text("q")?,
         ids: params.list("id")?,
         handle: params.text("handle")?,
         category_ids: params.list("category_id")?,
         collection_ids: params.list("collection_id")?,
+        sales_channel_ids: Some(channel_ids.clone()),
         offset,
         limit,
     };
     let prices = price_context(&state, &params).await?;
     let page = catalog::list_published(&state.db, &query).await?;
+    let stock = Stock::of(&state, &page.products, &channel_ids, params.text("fields")?.as_deref()).await?;
     Ok(Json(ProductList {
-        products: page.products.into_iter().map(|p| StoreProduct::new(p, prices.as_ref())).collect(),
+        products: page.products.into_iter().map(|p| StoreProduct::new(p, prices.as_ref(), &stock)).collect(),
         count: page.count,
         offset: page.offset,
         limit: page.limit,
@@ -145,14 +154,16 @@ pub async fn list(_key: PublishableKey, State(state): State<AppState>, params: P
 }
 
 pub async fn retrieve(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
     params: Params,
 ) -> Result<Json<ProductResponse>, ApiError> {
+    let channel_ids = channels_in_scope(&key, params.text("sales_channel_id")?)?;
     let prices = price_context(&state, &params).await?;
-    let product = catalog::find_published(&state.db, &id).await?;
-    Ok(Json(ProductResponse { product: StoreProduct::new(product, prices.as_ref()) }))
+    let product = catalog::find_published_in_channels(&state.db, &id, &channel_ids).await?;
+    let stock = Stock::of(&state, std::slice::from_ref(&product), &channel_ids, params.text("fields")?.as_deref()).await?;
+    Ok(Json(ProductResponse { product: StoreProduct::new(product, prices.as_ref(), &stock) }))
 }
 
 /// Prices are calculated for `region_id`, else for `currency_code`, else not at all.
@@ -162,8 +173,54 @@ async fn price_context(state: &AppState, params: &Params) -> Result<Option<Price
     Ok(PriceContext::resolve(&state.db, region_id.as_deref(), currency_code.as_deref()).await?)
 }
 
+/// The channels a request may see, as Medusa decides: the key's channels, or
+/// the requested one if the key has it. A key without channels is refused.
+fn channels_in_scope(key: &PublishableKey, requested: Option<String>) -> Result<Vec<String>, ApiError> {
+    if key.sales_channel_ids.is_empty() {
+        return Err(ApiError::invalid_data("Publishable key needs to have a sales channel configured."));
+    }
+    match requested {
+        None => Ok(key.sales_channel_ids.clone()),
+        Some(id) if key.sales_channel_ids.contains(&id) => Ok(vec![id]),
+        Some(_) => Err(ApiError::invalid_data("Requested sales channel is not part of the publishable key")),
+    }
+}
+
+/// Which variants have managed stock and, when `fields` asks for
+/// `variants.inventory_quantity` (`+…` or `*…`, as in Medusa), how much is
+/// available. Like Medusa, that needs exactly one channel in scope.
+struct Stock {
+    managed: HashSet<String>,
+    available: Option<HashMap<String, i64>>,
+}
+
+impl Stock {
+    async fn of(
+        state: &AppState,
+        products: &[ProductDetail],
+        channel_ids: &[String],
+        fields: Option<&str>,
+    ) -> Result<Self, ApiError> {
+        let variant_ids: Vec<String> =
+            products.iter().flat_map(|p| &p.variants).map(|v| v.variant.id.clone()).collect();
+        let wants_quantity = fields
+            .is_some_and(|f| f.split(',').any(|field| field.trim().trim_start_matches(['+', '*']) == "variants.inventory_quantity"));
+        let managed = inventory::managed_variants(&state.db, &variant_ids).await?;
+        let available = match channel_ids {
+            _ if !wants_quantity => None,
+            [_] => Some(inventory::available_in_channels(&state.db, &variant_ids, channel_ids).await?),
+            _ => {
+                return Err(ApiError::invalid_data(
+                    "Inventory availability cannot be calculated in the given context. Either provide a sales channel id or configure a single sales channel in the publishable key",
+                ));
+            }
+        };
+        Ok(Self { managed, available })
+    }
+}
+
 impl StoreProduct {
-    fn new(detail: ProductDetail, prices: Option<&PriceContext>) -> Self {
+    fn new(detail: ProductDetail, prices: Option<&PriceContext>, stock: &Stock) -> Self {
         let p = detail.product;
         Self {
             id: p.id,
@@ -185,7 +242,7 @@ impl StoreProduct {
             created_at: p.created_at,
             updated_at: p.updated_at,
             deleted_at: None,
-            variants: detail.variants.into_iter().map(|v| StoreProductVariant::new(v, prices)).collect(),
+            variants: detail.variants.into_iter().map(|v| StoreProductVariant::new(v, prices, stock)).collect(),
             options: Vec::new(),
             images: Vec::new(),
         }
@@ -193,10 +250,12 @@ impl StoreProduct {
 }
 
 impl StoreProductVariant {
-    fn new(detail: VariantDetail, prices: Option<&PriceContext>) -> Self {
+    fn new(detail: VariantDetail, prices: Option<&PriceContext>, stock: &Stock) -> Self {
         let calculated_price = prices.map(|context| CalculatedPrice::of(&detail, context));
         let v = detail.variant;
         Self {
+            manage_inventory: stock.managed.contains(&v.id),
+            inventory_quantity: stock.available.as_ref().map(|available| available.get(&v.id).copied()),
             id: v.id,
             title: v.title,
             sku: v.sku,
@@ -204,7 +263,6 @@ impl StoreProductVariant {
             ean: None,
             upc: None,
             allow_backorder: false,
-            manage_inventory: false,
             variant_rank: v.rank,
             product_id: v.product_id,
             physical: PhysicalAttributes { weight: v.weight_grams, ..Default::default() },

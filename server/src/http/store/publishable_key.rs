@@ -2,14 +2,17 @@
 //! publishable key, as Medusa requires.
 
 use axum::{extract::FromRequestParts, http::request::Parts};
-use domain::api_keys;
+use domain::{api_keys, channels};
 
 use crate::{http::error::ApiError, state::AppState};
 
 pub const HEADER: &str = "x-publishable-api-key";
 
-/// Proof that the request carries an active publishable key.
-pub struct PublishableKey;
+/// Proof that the request carries an active publishable key, with the sales
+/// channels it gives access to.
+pub struct PublishableKey {
+    pub sales_channel_ids: Vec<String>,
+}
 
 impl FromRequestParts<AppState> for PublishableKey {
     type Rejection = ApiError;
@@ -24,7 +27,7 @@ impl FromRequestParts<AppState> for PublishableKey {
             ));
         }
         match api_keys::find_publishable(&state.db, token).await? {
-            Some(_) => Ok(Self),
+            Some(key) => Ok(Self { sales_channel_ids: channels::publishable_key_channel_ids(&state.db, &key.id).await? }),
             None => Err(ApiError::unauthorized(format!(
                 "A valid publishable key is required to proceed with the request (the {HEADER} header names no active key)."
             ))),

@@ -4,14 +4,15 @@ use chrono::Utc;
 use sea_orm::{EntityTrait, PaginatorTrait, Set, TransactionSession, TransactionTrait};
 
 use super::{STATUS_PUBLISHED, price, product, variant};
-use crate::{DomainError, ids::new_id};
+use crate::{DomainError, channels::product_channel, ids::new_id};
 
 const BATCH: u64 = 500;
 const ADJECTIVES: &[&str] = &["Fresh", "Crunchy", "Spicy", "Smoked", "Sparkling", "Organic", "Roasted", "Chilled", "Zesty", "Classic"];
 const NOUNS: &[&str] = &["Lemonade", "Sandwich", "Granola Bar", "Salad", "Smoothie", "Pretzel", "Iced Tea", "Wrap", "Muffin", "Soup"];
 
 /// Adds `count` published products (one variant, one price in `currency`),
-/// in batches, calling `progress` with the number done so far.
+/// published to every sales channel, in batches, calling `progress` with the
+/// number done so far.
 pub async fn products(
     db: &(impl TransactionTrait + sea_orm::ConnectionTrait),
     count: u64,
@@ -20,6 +21,7 @@ pub async fn products(
 ) -> Result<(), DomainError> {
     // Numbering continues after what exists, so handles stay unique across runs.
     let first = product::Entity::find().count(db).await?;
+    let channels = crate::channels::list_sales_channels(db).await?;
     let mut done = 0;
     while done < count {
         let size = BATCH.min(count - done);
@@ -27,10 +29,15 @@ pub async fn products(
         let mut products = Vec::with_capacity(size as usize);
         let mut variants = Vec::with_capacity(size as usize);
         let mut prices = Vec::with_capacity(size as usize);
+        let mut listings = Vec::with_capacity(size as usize * channels.len());
         for n in first + done..first + done + size {
             let title = format!("{} {} #{n}", ADJECTIVES[(n % 10) as usize], NOUNS[(n / 10 % 10) as usize]);
             let product_id = new_id("prod");
             let variant_id = new_id("variant");
+            listings.extend(channels.iter().map(|channel| product_channel::ActiveModel {
+                product_id: Set(product_id.clone()),
+                sales_channel_id: Set(channel.id.clone()),
+            }));
             products.push(product::ActiveModel {
                 id: Set(product_id.clone()),
                 handle: Set(format!("item-{n}")),
@@ -64,6 +71,7 @@ pub async fn products(
         product::Entity::insert_many(products).exec_without_returning(&txn).await?;
         variant::Entity::insert_many(variants).exec_without_returning(&txn).await?;
         price::Entity::insert_many(prices).exec_without_returning(&txn).await?;
+        product_channel::Entity::insert_many(listings).exec_without_returning(&txn).await?;
         txn.commit().await?;
         done += size;
         progress(done);

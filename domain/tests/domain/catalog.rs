@@ -92,6 +92,9 @@ async fn generated_catalogs_come_in_batches_and_can_grow() {
         assert_eq!(page.count, 8 + 1210);
         let item = catalog::find_published(&db, "item-1215").await.unwrap();
         assert!(item.variants[0].price_in("eur").unwrap() > 0);
+        let online: Vec<String> = domain::channels::list_sales_channels(&db).await.unwrap().into_iter().map(|c| c.id).take(1).collect();
+        let in_channel = catalog::find_published_in_channels(&db, "item-1215", &online).await;
+        assert!(in_channel.is_ok(), "generated products are published to the store's channels");
     })
     .await;
 }

@@ -24,7 +24,7 @@ pub async fn place_order(email: String) -> Result<(), ServerFnError> {
     let ctx = server_context()?;
     let session = session().await?;
     let cart = current_cart(&ctx, &session).await?.ok_or_else(|| ServerFnError::new("your cart is empty"))?;
-    let email = domain::admin_users::Email::parse(&email).map_err(to_server_error)?;
+    let email = domain::credentials::Email::parse(&email).map_err(to_server_error)?;
     domain::carts::set_email(&ctx.db, &cart.cart.id, &email).await.map_err(to_server_error)?;
     let collection = checkout::payment_collection_for_cart(&ctx.db, &cart.cart.id).await.map_err(to_server_error)?;
     payments::create_session(&ctx.db, &ctx.payment_providers, &collection.id, payments::system::ID)

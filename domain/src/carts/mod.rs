@@ -153,7 +153,7 @@ pub async fn update_line_item(
     Ok(detail)
 }
 
-pub async fn set_email(db: &impl ConnectionTrait, cart_id: &str, email: &crate::admin_users::Email) -> Result<(), DomainError> {
+pub async fn set_email(db: &impl ConnectionTrait, cart_id: &str, email: &crate::credentials::Email) -> Result<(), DomainError> {
     let cart = open_cart(db, cart_id).await?;
     let mut active = cart.into_active_model();
     active.email = Set(Some(email.to_string()));

@@ -23,9 +23,9 @@ use crate::{
     components::NotFound,
     storefront::{
         StorefrontLayout,
+        account::{AccountLoginPage, AccountPage, RegisterPage},
         cart::CartPage,
         checkout::{CheckoutPage, OrderPage},
-        account::{AccountLoginPage, AccountPage, RegisterPage},
         home::HomePage,
         product::ProductPage,
     },

@@ -1,8 +1,8 @@
 //! What the server hands to server functions, and the small helpers they share.
 
 use domain::DomainError;
-use leptos::prelude::*;
 use domain::{db::DatabaseConnection, payments::Providers};
+use leptos::prelude::*;
 use tower_sessions::Session;
 
 use crate::session_keys;
@@ -21,7 +21,9 @@ pub fn server_context() -> Result<ServerContext, ServerFnError> {
 }
 
 pub async fn session() -> Result<Session, ServerFnError> {
-    leptos_axum::extract::<Session>().await.map_err(|e| ServerFnError::new(format!("no session: {e}")))
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|e| ServerFnError::new(format!("no session: {e}")))
 }
 
 /// The signed-in admin's id, or an error that reads well in a form.
@@ -47,9 +49,16 @@ pub fn to_server_error(e: DomainError) -> ServerFnError {
     // A plain form post (no JavaScript) gets leptos' redirect back to the form,
     // which then shows the error; an error status would replace that redirect.
     let plain_form_post = use_context::<http::request::Parts>().is_some_and(|parts| {
-        parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
     });
-    if let (false, Some(response)) = (plain_form_post, use_context::<leptos_axum::ResponseOptions>()) {
+    if let (false, Some(response)) = (
+        plain_form_post,
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
         response.set_status(status);
     }
     match e {
@@ -63,5 +72,8 @@ pub fn to_server_error(e: DomainError) -> ServerFnError {
 
 /// The shopper's cart id, if they have one.
 pub async fn cart_id(session: &Session) -> Result<Option<String>, ServerFnError> {
-    session.get::<String>(session_keys::CART_ID).await.map_err(|e| ServerFnError::new(e.to_string()))
+    session
+        .get::<String>(session_keys::CART_ID)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))
 }

@@ -18,6 +18,9 @@ pub enum DomainError {
 
 impl DomainError {
     pub fn not_found(entity: &'static str, id: impl Into<String>) -> Self {
-        Self::NotFound { entity, id: id.into() }
+        Self::NotFound {
+            entity,
+            id: id.into(),
+        }
     }
 }

@@ -31,7 +31,8 @@ const DEMO_COUNTRIES: &[&str] = &["at", "de", "fr", "it", "nl"];
 const DEMO_TAX_RATE_BASIS_POINTS: i32 = 2000;
 
 /// (name, handle) in display order.
-const DEMO_CATEGORIES: &[(&str, &str)] = &[("Drinks", "drinks"), ("Food", "food"), ("Snacks", "snacks")];
+const DEMO_CATEGORIES: &[(&str, &str)] =
+    &[("Drinks", "drinks"), ("Food", "food"), ("Snacks", "snacks")];
 pub const DEMO_COLLECTION: (&str, &str) = ("Fridge favourites", "fridge-favourites");
 
 struct DemoProduct {
@@ -53,18 +54,90 @@ const fn demo(
     category: &'static str,
     in_collection: bool,
 ) -> DemoProduct {
-    DemoProduct { title, handle, description, cents, grams, category, in_collection }
+    DemoProduct {
+        title,
+        handle,
+        description,
+        cents,
+        grams,
+        category,
+        in_collection,
+    }
 }
 
 const DEMO_PRODUCTS: &[DemoProduct] = &[
-    demo("Sparkling Water 0.5 l", "sparkling-water", "Cold mineral water with bubbles.", 150, 530, "drinks", true),
-    demo("Orange Juice 0.33 l", "orange-juice", "Freshly squeezed, never from concentrate.", 290, 360, "drinks", false),
-    demo("Cold Brew Coffee", "cold-brew-coffee", "Twelve hours of patience in a bottle.", 350, 280, "drinks", true),
-    demo("Greek Yogurt with Honey", "greek-yogurt-honey", "Thick yogurt, a spoon of thyme honey.", 240, 180, "food", false),
-    demo("Chicken Caesar Wrap", "chicken-caesar-wrap", "Grilled chicken, romaine, parmesan.", 590, 250, "food", true),
-    demo("Vegan Buddha Bowl", "vegan-buddha-bowl", "Quinoa, chickpeas, roasted vegetables, tahini.", 790, 420, "food", false),
-    demo("Dark Chocolate Bar", "dark-chocolate-bar", "70 % cocoa, 100 g.", 220, 105, "snacks", true),
-    demo("Apple", "apple", "A crisp seasonal apple.", 80, 170, "snacks", false),
+    demo(
+        "Sparkling Water 0.5 l",
+        "sparkling-water",
+        "Cold mineral water with bubbles.",
+        150,
+        530,
+        "drinks",
+        true,
+    ),
+    demo(
+        "Orange Juice 0.33 l",
+        "orange-juice",
+        "Freshly squeezed, never from concentrate.",
+        290,
+        360,
+        "drinks",
+        false,
+    ),
+    demo(
+        "Cold Brew Coffee",
+        "cold-brew-coffee",
+        "Twelve hours of patience in a bottle.",
+        350,
+        280,
+        "drinks",
+        true,
+    ),
+    demo(
+        "Greek Yogurt with Honey",
+        "greek-yogurt-honey",
+        "Thick yogurt, a spoon of thyme honey.",
+        240,
+        180,
+        "food",
+        false,
+    ),
+    demo(
+        "Chicken Caesar Wrap",
+        "chicken-caesar-wrap",
+        "Grilled chicken, romaine, parmesan.",
+        590,
+        250,
+        "food",
+        true,
+    ),
+    demo(
+        "Vegan Buddha Bowl",
+        "vegan-buddha-bowl",
+        "Quinoa, chickpeas, roasted vegetables, tahini.",
+        790,
+        420,
+        "food",
+        false,
+    ),
+    demo(
+        "Dark Chocolate Bar",
+        "dark-chocolate-bar",
+        "70 % cocoa, 100 g.",
+        220,
+        105,
+        "snacks",
+        true,
+    ),
+    demo(
+        "Apple",
+        "apple",
+        "A crisp seasonal apple.",
+        80,
+        170,
+        "snacks",
+        false,
+    ),
 ];
 
 /// Seeds the demo catalog, a publishable key and `machines` vending machines
@@ -101,8 +174,10 @@ pub async fn demo_store(db: &DatabaseConnection, machines: usize) -> Result<bool
         };
         category_ids.insert(*handle, taxonomy::create_category(db, new).await?);
     }
-    let collection_id = taxonomy::create_collection(db, DEMO_COLLECTION.0, DEMO_COLLECTION.1).await?;
-    let online = channels::create_sales_channel(db, ONLINE_STORE_CHANNEL, Some("The web shop")).await?;
+    let collection_id =
+        taxonomy::create_collection(db, DEMO_COLLECTION.0, DEMO_COLLECTION.1).await?;
+    let online =
+        channels::create_sales_channel(db, ONLINE_STORE_CHANNEL, Some("The web shop")).await?;
     let warehouse = channel_location(db, &online.id, "Warehouse").await?;
     let mut machine_outlets = Vec::with_capacity(machines);
     for n in 1..=machines {
@@ -143,7 +218,8 @@ pub async fn demo_store(db: &DatabaseConnection, machines: usize) -> Result<bool
         for (n, (channel_id, location_id)) in machine_outlets.iter().enumerate() {
             channels::publish_product(db, &product_id, channel_id).await?;
             // 5 to 12 units, varying by machine and product.
-            inventory::set_stocked(db, &item.id, location_id, 5 + ((index + 3 * n) % 8) as i32).await?;
+            inventory::set_stocked(db, &item.id, location_id, 5 + ((index + 3 * n) % 8) as i32)
+                .await?;
         }
     }
     let key = match api_keys::first_publishable(db).await? {
@@ -155,8 +231,19 @@ pub async fn demo_store(db: &DatabaseConnection, machines: usize) -> Result<bool
 }
 
 /// Creates a stock location named `name` that supplies `channel_id`.
-async fn channel_location(db: &DatabaseConnection, channel_id: &str, name: &str) -> Result<String, DomainError> {
-    let location = channels::create_stock_location(db, NewStockLocation { name: name.to_owned(), ..Default::default() }).await?;
+async fn channel_location(
+    db: &DatabaseConnection,
+    channel_id: &str,
+    name: &str,
+) -> Result<String, DomainError> {
+    let location = channels::create_stock_location(
+        db,
+        NewStockLocation {
+            name: name.to_owned(),
+            ..Default::default()
+        },
+    )
+    .await?;
     channels::link_stock_location(db, channel_id, &location.id).await?;
     Ok(location.id)
 }

@@ -24,11 +24,20 @@ pub mod server_setting {
 
 /// The stored value of `key`, storing `make()` first when there is none.
 /// When two instances race, both end up with the value that was stored first.
-pub async fn get_or_insert_with(db: &impl ConnectionTrait, key: &str, make: impl FnOnce() -> String) -> Result<String, DomainError> {
+pub async fn get_or_insert_with(
+    db: &impl ConnectionTrait,
+    key: &str,
+    make: impl FnOnce() -> String,
+) -> Result<String, DomainError> {
     if let Some(found) = server_setting::Entity::find_by_id(key).one(db).await? {
         return Ok(found.value);
     }
-    let inserted = server_setting::ActiveModel { key: Set(key.to_owned()), value: Set(make()) }.insert(db).await;
+    let inserted = server_setting::ActiveModel {
+        key: Set(key.to_owned()),
+        value: Set(make()),
+    }
+    .insert(db)
+    .await;
     match inserted {
         Ok(setting) => Ok(setting.value),
         Err(insert_error) => match server_setting::Entity::find_by_id(key).one(db).await? {

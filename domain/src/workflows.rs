@@ -37,7 +37,11 @@ pub async fn run<C: Send>(steps: &[&dyn Step<C>], ctx: &mut C) -> Result<(), Wor
                     uncompensated.push((ran.name(), e));
                 }
             }
-            return Err(WorkflowFailure { step: step.name(), error, uncompensated });
+            return Err(WorkflowFailure {
+                step: step.name(),
+                error,
+                uncompensated,
+            });
         }
     }
     Ok(())
@@ -68,12 +72,20 @@ mod tests {
         }
         async fn compensate(&self, log: &mut Vec<String>) -> Result<(), DomainError> {
             log.push(format!("undo {}", self.name));
-            if self.fail_undo { Err(DomainError::Conflict("cannot undo".into())) } else { Ok(()) }
+            if self.fail_undo {
+                Err(DomainError::Conflict("cannot undo".into()))
+            } else {
+                Ok(())
+            }
         }
     }
 
     fn step(name: &'static str) -> Logged {
-        Logged { name, fail_run: false, fail_undo: false }
+        Logged {
+            name,
+            fail_run: false,
+            fail_undo: false,
+        }
     }
 
     #[tokio::test]
@@ -87,24 +99,48 @@ mod tests {
     #[tokio::test]
     async fn a_failure_undoes_earlier_steps_newest_first() {
         let (a, b) = (step("reserve"), step("authorize"));
-        let c = Logged { name: "create order", fail_run: true, fail_undo: false };
+        let c = Logged {
+            name: "create order",
+            fail_run: true,
+            fail_undo: false,
+        };
         let d = step("emit");
         let mut log = Vec::new();
         let failure = run(&[&a, &b, &c, &d], &mut log).await.unwrap_err();
         assert_eq!(failure.step, "create order");
         assert!(failure.uncompensated.is_empty());
-        assert_eq!(log, ["run reserve", "run authorize", "undo authorize", "undo reserve"]);
+        assert_eq!(
+            log,
+            [
+                "run reserve",
+                "run authorize",
+                "undo authorize",
+                "undo reserve"
+            ]
+        );
     }
 
     #[tokio::test]
     async fn failed_compensations_are_reported_and_the_rest_still_run() {
         let a = step("reserve");
-        let b = Logged { name: "authorize", fail_run: false, fail_undo: true };
-        let c = Logged { name: "create order", fail_run: true, fail_undo: false };
+        let b = Logged {
+            name: "authorize",
+            fail_run: false,
+            fail_undo: true,
+        };
+        let c = Logged {
+            name: "create order",
+            fail_run: true,
+            fail_undo: false,
+        };
         let mut log = Vec::new();
         let failure = run(&[&a, &b, &c], &mut log).await.unwrap_err();
         assert_eq!(failure.uncompensated.len(), 1);
         assert_eq!(failure.uncompensated[0].0, "authorize");
-        assert_eq!(log.last().unwrap(), "undo reserve", "compensation goes on past a failure");
+        assert_eq!(
+            log.last().unwrap(),
+            "undo reserve",
+            "compensation goes on past a failure"
+        );
     }
 }

@@ -60,7 +60,10 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(ProductCategories::UpdatedAt))
                 .foreign_key(
                     ForeignKey::create()
-                        .from(ProductCategories::Table, ProductCategories::ParentCategoryId)
+                        .from(
+                            ProductCategories::Table,
+                            ProductCategories::ParentCategoryId,
+                        )
                         .to(ProductCategories::Table, ProductCategories::Id)
                         .on_delete(ForeignKeyAction::Cascade),
                 )
@@ -90,7 +93,10 @@ impl MigrationTrait for Migration {
         // SQLite cannot add a foreign key to an existing table; the catalog
         // module checks the collection exists before linking it.
         m.alter_table(
-            Table::alter().table(Products::Table).add_column(string_null(Products::CollectionId)).to_owned(),
+            Table::alter()
+                .table(Products::Table)
+                .add_column(string_null(Products::CollectionId))
+                .to_owned(),
         )
         .await?;
         m.create_index(
@@ -119,7 +125,9 @@ impl MigrationTrait for Migration {
                 .col(string(ProductCategoryLinks::ProductId))
                 .col(string(ProductCategoryLinks::CategoryId))
                 .primary_key(
-                    Index::create().col(ProductCategoryLinks::ProductId).col(ProductCategoryLinks::CategoryId),
+                    Index::create()
+                        .col(ProductCategoryLinks::ProductId)
+                        .col(ProductCategoryLinks::CategoryId),
                 )
                 .foreign_key(
                     ForeignKey::create()
@@ -129,7 +137,10 @@ impl MigrationTrait for Migration {
                 )
                 .foreign_key(
                     ForeignKey::create()
-                        .from(ProductCategoryLinks::Table, ProductCategoryLinks::CategoryId)
+                        .from(
+                            ProductCategoryLinks::Table,
+                            ProductCategoryLinks::CategoryId,
+                        )
                         .to(ProductCategories::Table, ProductCategories::Id)
                         .on_delete(ForeignKeyAction::Cascade),
                 )
@@ -150,7 +161,11 @@ impl MigrationTrait for Migration {
                 .table(ProductTagLinks::Table)
                 .col(string(ProductTagLinks::ProductId))
                 .col(string(ProductTagLinks::TagId))
-                .primary_key(Index::create().col(ProductTagLinks::ProductId).col(ProductTagLinks::TagId))
+                .primary_key(
+                    Index::create()
+                        .col(ProductTagLinks::ProductId)
+                        .col(ProductTagLinks::TagId),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(ProductTagLinks::Table, ProductTagLinks::ProductId)

@@ -25,8 +25,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("idx_customers_email").table(Customers::Table).col(Customers::Email).to_owned())
-            .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_customers_email")
+                .table(Customers::Table)
+                .col(Customers::Email)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()

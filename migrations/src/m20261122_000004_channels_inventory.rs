@@ -49,13 +49,19 @@ impl MigrationTrait for Migration {
                 )
                 .foreign_key(
                     ForeignKey::create()
-                        .from(SalesChannelStockLocations::Table, SalesChannelStockLocations::SalesChannelId)
+                        .from(
+                            SalesChannelStockLocations::Table,
+                            SalesChannelStockLocations::SalesChannelId,
+                        )
                         .to(SalesChannels::Table, SalesChannels::Id)
                         .on_delete(ForeignKeyAction::Cascade),
                 )
                 .foreign_key(
                     ForeignKey::create()
-                        .from(SalesChannelStockLocations::Table, SalesChannelStockLocations::StockLocationId)
+                        .from(
+                            SalesChannelStockLocations::Table,
+                            SalesChannelStockLocations::StockLocationId,
+                        )
                         .to(StockLocations::Table, StockLocations::Id)
                         .on_delete(ForeignKeyAction::Cascade),
                 )
@@ -69,7 +75,9 @@ impl MigrationTrait for Migration {
                 .col(string(ProductSalesChannels::ProductId))
                 .col(string(ProductSalesChannels::SalesChannelId))
                 .primary_key(
-                    Index::create().col(ProductSalesChannels::ProductId).col(ProductSalesChannels::SalesChannelId),
+                    Index::create()
+                        .col(ProductSalesChannels::ProductId)
+                        .col(ProductSalesChannels::SalesChannelId),
                 )
                 .foreign_key(
                     ForeignKey::create()
@@ -79,7 +87,10 @@ impl MigrationTrait for Migration {
                 )
                 .foreign_key(
                     ForeignKey::create()
-                        .from(ProductSalesChannels::Table, ProductSalesChannels::SalesChannelId)
+                        .from(
+                            ProductSalesChannels::Table,
+                            ProductSalesChannels::SalesChannelId,
+                        )
                         .to(SalesChannels::Table, SalesChannels::Id)
                         .on_delete(ForeignKeyAction::Cascade),
                 )
@@ -109,13 +120,19 @@ impl MigrationTrait for Migration {
                 )
                 .foreign_key(
                     ForeignKey::create()
-                        .from(PublishableKeySalesChannels::Table, PublishableKeySalesChannels::ApiKeyId)
+                        .from(
+                            PublishableKeySalesChannels::Table,
+                            PublishableKeySalesChannels::ApiKeyId,
+                        )
                         .to(ApiKeys::Table, ApiKeys::Id)
                         .on_delete(ForeignKeyAction::Cascade),
                 )
                 .foreign_key(
                     ForeignKey::create()
-                        .from(PublishableKeySalesChannels::Table, PublishableKeySalesChannels::SalesChannelId)
+                        .from(
+                            PublishableKeySalesChannels::Table,
+                            PublishableKeySalesChannels::SalesChannelId,
+                        )
                         .to(SalesChannels::Table, SalesChannels::Id)
                         .on_delete(ForeignKeyAction::Cascade),
                 )
@@ -125,8 +142,13 @@ impl MigrationTrait for Migration {
 
         // SQLite cannot add a foreign key to an existing table; the domain
         // checks the channel exists when it assigns a device.
-        m.alter_table(Table::alter().table(Devices::Table).add_column(string_null(Devices::SalesChannelId)).to_owned())
-            .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Devices::Table)
+                .add_column(string_null(Devices::SalesChannelId))
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -153,14 +175,21 @@ impl MigrationTrait for Migration {
                 .col(string(InventoryLevels::LocationId))
                 // The database refuses a negative level even if a caller
                 // bypasses the service's conditional updates.
-                .col(integer(InventoryLevels::StockedQuantity).check(Expr::col(InventoryLevels::StockedQuantity).gte(0)))
+                .col(
+                    integer(InventoryLevels::StockedQuantity)
+                        .check(Expr::col(InventoryLevels::StockedQuantity).gte(0)),
+                )
                 .col(
                     integer(InventoryLevels::ReservedQuantity)
                         .check(Expr::col(InventoryLevels::ReservedQuantity).gte(0)),
                 )
                 .col(timestamp_with_time_zone(InventoryLevels::CreatedAt))
                 .col(timestamp_with_time_zone(InventoryLevels::UpdatedAt))
-                .primary_key(Index::create().col(InventoryLevels::InventoryItemId).col(InventoryLevels::LocationId))
+                .primary_key(
+                    Index::create()
+                        .col(InventoryLevels::InventoryItemId)
+                        .col(InventoryLevels::LocationId),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(InventoryLevels::Table, InventoryLevels::InventoryItemId)

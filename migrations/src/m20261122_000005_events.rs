@@ -40,7 +40,11 @@ impl MigrationTrait for Migration {
                 .col(string(EventDeliveries::EventId))
                 .col(string(EventDeliveries::Subscriber))
                 .col(timestamp_with_time_zone(EventDeliveries::DeliveredAt))
-                .primary_key(Index::create().col(EventDeliveries::EventId).col(EventDeliveries::Subscriber))
+                .primary_key(
+                    Index::create()
+                        .col(EventDeliveries::EventId)
+                        .col(EventDeliveries::Subscriber),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(EventDeliveries::Table, EventDeliveries::EventId)

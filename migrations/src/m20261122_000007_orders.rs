@@ -16,7 +16,13 @@ impl MigrationTrait for Migration {
             timestamp_with_time_zone_null(Carts::CompletedAt),
             timestamp_with_time_zone_null(Carts::CompletionClaimedUntil),
         ] {
-            m.alter_table(Table::alter().table(Carts::Table).add_column(column).to_owned()).await?;
+            m.alter_table(
+                Table::alter()
+                    .table(Carts::Table)
+                    .add_column(column)
+                    .to_owned(),
+            )
+            .await?;
         }
         m.create_table(
             Table::create()
@@ -36,7 +42,12 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("idx_orders_customer").table(Orders::Table).col(Orders::CustomerId).col(Orders::CreatedAt).to_owned(),
+            Index::create()
+                .name("idx_orders_customer")
+                .table(Orders::Table)
+                .col(Orders::CustomerId)
+                .col(Orders::CreatedAt)
+                .to_owned(),
         )
         .await?;
         m.create_table(
@@ -59,8 +70,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("idx_order_items_order").table(OrderItems::Table).col(OrderItems::OrderId).to_owned())
-            .await
+        m.create_index(
+            Index::create()
+                .name("idx_order_items_order")
+                .table(OrderItems::Table)
+                .col(OrderItems::OrderId)
+                .to_owned(),
+        )
+        .await
     }
 }
 

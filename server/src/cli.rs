@@ -16,7 +16,11 @@ use crate::{
 };
 
 #[derive(Debug, Parser)]
-#[command(name = "automat", version, about = "Commerce for unattended retail: web store, admin, vending machines.")]
+#[command(
+    name = "automat",
+    version,
+    about = "Commerce for unattended retail: web store, admin, vending machines."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -48,7 +52,11 @@ enum Command {
     },
     /// Run simulated vending machines against a broker.
     Simulate {
-        #[arg(long, env = "AUTOMAT_SIMULATOR_MQTT_URL", default_value = "mqtt://127.0.0.1:1884")]
+        #[arg(
+            long,
+            env = "AUTOMAT_SIMULATOR_MQTT_URL",
+            default_value = "mqtt://127.0.0.1:1884"
+        )]
         broker: String,
         /// How many machines (ids vm-001, vm-002, … from --first).
         #[arg(long, default_value_t = 3)]
@@ -78,7 +86,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = domain::db::connect(&settings.database_url).await?;
             Migrator::up(&db, None).await?;
             let email = admin_users::Email::parse(&email)?;
-            let user = admin_users::upsert(&db, &email, &admin_users::Password::parse(&password)?).await?;
+            let user =
+                admin_users::upsert(&db, &email, &admin_users::Password::parse(&password)?).await?;
             println!("admin user {} is ready", user.email);
             Ok(())
         }
@@ -92,17 +101,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             if products > 0 {
                 let bar = indicatif::ProgressBar::new(products).with_style(
-                    indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} products ({per_sec}, {eta} left)")
-                        .expect("valid template"),
+                    indicatif::ProgressStyle::with_template(
+                        "{bar:40} {pos}/{len} products ({per_sec}, {eta} left)",
+                    )
+                    .expect("valid template"),
                 );
-                domain::catalog::generate::products(&db, products, &settings.currency, |done| bar.set_position(done))
-                    .await?;
+                domain::catalog::generate::products(&db, products, &settings.currency, |done| {
+                    bar.set_position(done)
+                })
+                .await?;
                 bar.finish();
                 println!("added {products} generated products");
             }
             Ok(())
         }
-        Command::Simulate { broker, machines, first, heartbeat_secs } => {
+        Command::Simulate {
+            broker,
+            machines,
+            first,
+            heartbeat_secs,
+        } => {
             let endpoint = MqttEndpoint::parse(&broker)?;
             let configs = (first..first + machines)
                 .map(|n| {

@@ -14,7 +14,11 @@ pub struct Settings {
     pub http_addr: SocketAddr,
 
     /// `sqlite://path?mode=rwc` or `postgres://user@host/db`.
-    #[arg(long, env = "AUTOMAT_DATABASE_URL", default_value = "sqlite://data/automat.db?mode=rwc")]
+    #[arg(
+        long,
+        env = "AUTOMAT_DATABASE_URL",
+        default_value = "sqlite://data/automat.db?mode=rwc"
+    )]
     pub database_url: String,
 
     /// An external MQTT broker, `mqtt://host:port`. When unset, an embedded
@@ -23,7 +27,11 @@ pub struct Settings {
     pub mqtt_url: Option<String>,
 
     /// The embedded broker's address (1883 usually belongs to Mosquitto).
-    #[arg(long, env = "AUTOMAT_MQTT_EMBEDDED_ADDR", default_value = "127.0.0.1:1884")]
+    #[arg(
+        long,
+        env = "AUTOMAT_MQTT_EMBEDDED_ADDR",
+        default_value = "127.0.0.1:1884"
+    )]
     pub mqtt_embedded_addr: SocketAddr,
 
     /// `redis://host:port`; when set, web sessions live in Redis instead of the database.
@@ -44,7 +52,11 @@ pub struct Settings {
     pub seed_demo: bool,
 
     /// The admin user created on first start (when there is none).
-    #[arg(long, env = "AUTOMAT_ADMIN_EMAIL", default_value = "admin@automat.local")]
+    #[arg(
+        long,
+        env = "AUTOMAT_ADMIN_EMAIL",
+        default_value = "admin@automat.local"
+    )]
     pub admin_email: String,
 
     /// Its password; generated and printed when unset.
@@ -79,7 +91,8 @@ impl Settings {
 pub fn load_config_file() -> anyhow::Result<()> {
     match std::env::var("AUTOMAT_CONFIG_FILE") {
         Ok(path) => {
-            dotenvy::from_path(&path).map_err(|e| anyhow::anyhow!("cannot read config file {path}: {e}"))?;
+            dotenvy::from_path(&path)
+                .map_err(|e| anyhow::anyhow!("cannot read config file {path}: {e}"))?;
         }
         Err(_) => {
             if std::path::Path::new("automat.env").exists() {
@@ -103,7 +116,8 @@ mod tests {
     }
 
     fn parse(args: &[&str]) -> Result<Settings, clap::Error> {
-        Cli::try_parse_from(std::iter::once("automat").chain(args.iter().copied())).map(|c| c.settings)
+        Cli::try_parse_from(std::iter::once("automat").chain(args.iter().copied()))
+            .map(|c| c.settings)
     }
 
     #[test]
@@ -143,7 +157,9 @@ mod tests {
 
     #[test]
     fn bad_values_are_explained() {
-        let err = parse(&["--http-addr", "localhost"]).unwrap_err().to_string();
+        let err = parse(&["--http-addr", "localhost"])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("--http-addr"), "{err}");
         assert!(parse(&["--simulated-machines", "-1"]).is_err());
     }

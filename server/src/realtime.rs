@@ -20,9 +20,16 @@ pub async fn device_events(
     session: Session,
     State(state): State<AppState>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let signed_in = session.get::<String>(app::session_keys::ADMIN_USER_ID).await.ok().flatten().is_some();
+    let signed_in = session
+        .get::<String>(app::session_keys::ADMIN_USER_ID)
+        .await
+        .ok()
+        .flatten()
+        .is_some();
     if !signed_in {
-        return Err(ApiError::unauthorized("sign in to the admin to follow devices"));
+        return Err(ApiError::unauthorized(
+            "sign in to the admin to follow devices",
+        ));
     }
     // Subscribe before reading the snapshot so no change falls between the two.
     let changes = BroadcastStream::new(state.device_changes.subscribe())
@@ -31,10 +38,17 @@ pub async fn device_events(
     let snapshot: Vec<StatusChange> = devices::list(&state.db)
         .await?
         .into_iter()
-        .map(|d| StatusChange { device_id: d.id, online: d.online, last_seen_at: d.last_seen_at })
+        .map(|d| StatusChange {
+            device_id: d.id,
+            online: d.online,
+            last_seen_at: d.last_seen_at,
+        })
         .collect();
     let events = stream::iter(snapshot).chain(changes).map(|change| {
-        Ok(Event::default().event(DEVICE_STATUS_EVENT).json_data(change).expect("status change serialises"))
+        Ok(Event::default()
+            .event(DEVICE_STATUS_EVENT)
+            .json_data(change)
+            .expect("status change serialises"))
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

@@ -46,7 +46,9 @@ pub struct Welcome {
 pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     let db = domain::db::connect(&settings.database_url).await?;
     Migrator::up(&db, None).await?;
-    if settings.seed_demo && seed::demo_store(&db, settings.simulated_machines.max(seed::DEMO_MACHINES)).await? {
+    if settings.seed_demo
+        && seed::demo_store(&db, settings.simulated_machines.max(seed::DEMO_MACHINES)).await?
+    {
         tracing::info!("seeded the demo store");
     }
     let welcome = ensure_admin(&db, &settings).await?;
@@ -61,7 +63,11 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     let simulated_machines = simulator::spawn_machines(
         &mqtt,
         (1..=settings.simulated_machines)
-            .map(|n| MachineConfig { device_id: domain::devices::protocol::DeviceId::parse(&seed::demo_device_id(n)).expect("demo ids are valid"), heartbeat })
+            .map(|n| MachineConfig {
+                device_id: domain::devices::protocol::DeviceId::parse(&seed::demo_device_id(n))
+                    .expect("demo ids are valid"),
+                heartbeat,
+            })
             .collect(),
     );
 
@@ -86,12 +92,23 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     };
     let routes = http::router(state.clone());
     let router = match SessionBackend::connect(&db, settings.redis_url.as_deref()).await? {
-        SessionBackend::Database(store) => routes.layer(web_sessions::layer(store, settings.secure_cookies)),
-        SessionBackend::Redis(store) => routes.layer(web_sessions::layer(store, settings.secure_cookies)),
+        SessionBackend::Database(store) => {
+            routes.layer(web_sessions::layer(store, settings.secure_cookies))
+        }
+        SessionBackend::Redis(store) => {
+            routes.layer(web_sessions::layer(store, settings.secure_cookies))
+        }
     }
     .with_state(state.clone());
 
-    Ok(Application { listener, router, state, mqtt, welcome, simulated_machines })
+    Ok(Application {
+        listener,
+        router,
+        state,
+        mqtt,
+        welcome,
+        simulated_machines,
+    })
 }
 
 /// Creates the first admin user when there is none.
@@ -99,16 +116,29 @@ async fn ensure_admin(db: &DatabaseConnection, settings: &Settings) -> anyhow::R
     let publishable_key = api_keys::first_publishable(db).await?.map(|k| k.token);
     let email = admin_users::Email::parse(&settings.admin_email)?;
     if admin_users::count(db).await? > 0 {
-        return Ok(Welcome { admin_email: email.to_string(), admin_password: None, publishable_key });
+        return Ok(Welcome {
+            admin_email: email.to_string(),
+            admin_password: None,
+            publishable_key,
+        });
     }
-    let password = settings.admin_password.clone().unwrap_or_else(|| domain::ids::random_token(9));
+    let password = settings
+        .admin_password
+        .clone()
+        .unwrap_or_else(|| domain::ids::random_token(9));
     admin_users::create(db, &email, &admin_users::Password::parse(&password)?).await?;
-    Ok(Welcome { admin_email: email.to_string(), admin_password: Some(password), publishable_key })
+    Ok(Welcome {
+        admin_email: email.to_string(),
+        admin_password: Some(password),
+        publishable_key,
+    })
 }
 
 impl Application {
     pub fn addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
     }
 
     pub fn port(&self) -> u16 {
@@ -136,8 +166,15 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let Self { listener, router, mut simulated_machines, .. } = self;
-        axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+        let Self {
+            listener,
+            router,
+            mut simulated_machines,
+            ..
+        } = self;
+        axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
         simulated_machines.shutdown().await;
         Ok(())
     }
@@ -149,7 +186,9 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };

@@ -43,15 +43,33 @@ impl TestDb {
             DbBackend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}/automat.db?mode=rwc", dir.path().display());
-                Self { url, backend, postgres_name: None, _dir: Some(dir) }
+                Self {
+                    url,
+                    backend,
+                    postgres_name: None,
+                    _dir: Some(dir),
+                }
             }
             DbBackend::Postgres => {
-                let name = format!("automat_test_{}", ulid::Ulid::new().to_string().to_lowercase());
-                let admin = Database::connect(postgres_admin_url()).await.expect("PostgreSQL answers");
-                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+                let name = format!(
+                    "automat_test_{}",
+                    ulid::Ulid::new().to_string().to_lowercase()
+                );
+                let admin = Database::connect(postgres_admin_url())
+                    .await
+                    .expect("PostgreSQL answers");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
                 admin.close().await.ok();
                 let url = replace_db_name(&postgres_admin_url(), &name);
-                Self { url, backend, postgres_name: Some(name), _dir: None }
+                Self {
+                    url,
+                    backend,
+                    postgres_name: Some(name),
+                    _dir: None,
+                }
             }
         }
     }
@@ -59,13 +77,20 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some(name) = self.postgres_name.take() else { return };
+        let Some(name) = self.postgres_name.take() else {
+            return;
+        };
         // Drop runs inside a test's runtime; a fresh one on its own thread can block.
         let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             runtime.block_on(async {
                 let admin = Database::connect(postgres_admin_url()).await?;
-                admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await?;
                 admin.close().await
             })
         })
@@ -81,12 +106,14 @@ pub fn postgres_admin_url() -> String {
 }
 
 pub fn mosquitto_url() -> Option<String> {
-    let url = std::env::var("AUTOMAT_TEST_MOSQUITTO_URL").unwrap_or_else(|_| DEFAULT_MOSQUITTO_URL.to_owned());
+    let url = std::env::var("AUTOMAT_TEST_MOSQUITTO_URL")
+        .unwrap_or_else(|_| DEFAULT_MOSQUITTO_URL.to_owned());
     service_available("Mosquitto", &url).then_some(url)
 }
 
 pub fn redis_url() -> Option<String> {
-    let url = std::env::var("AUTOMAT_TEST_REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.to_owned());
+    let url =
+        std::env::var("AUTOMAT_TEST_REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.to_owned());
     service_available("Redis", &url).then_some(url)
 }
 
@@ -95,12 +122,16 @@ pub fn redis_url() -> Option<String> {
 pub fn service_available(name: &str, url: &str) -> bool {
     let reachable = host_port(url)
         .and_then(|hp| hp.to_socket_addrs().ok()?.next())
-        .is_some_and(|addr| std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok());
+        .is_some_and(|addr| {
+            std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok()
+        });
     if !reachable {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("{name} at {url} does not answer, and CI=true requires it");
         }
-        eprintln!("WARNING: {name} at {url} does not answer; tests against it are SKIPPED (set CI=true to fail instead)");
+        eprintln!(
+            "WARNING: {name} at {url} does not answer; tests against it are SKIPPED (set CI=true to fail instead)"
+        );
     }
     reachable
 }
@@ -113,7 +144,9 @@ fn host_port(url: &str) -> Option<String> {
 }
 
 fn replace_db_name(url: &str, name: &str) -> String {
-    let (base, _) = url.rsplit_once('/').expect("a PostgreSQL URL names a database");
+    let (base, _) = url
+        .rsplit_once('/')
+        .expect("a PostgreSQL URL names a database");
     format!("{base}/{name}")
 }
 
@@ -123,8 +156,17 @@ mod tests {
 
     #[test]
     fn urls_are_taken_apart() {
-        assert_eq!(host_port("postgres://postgres@127.0.0.1:5432/postgres").as_deref(), Some("127.0.0.1:5432"));
-        assert_eq!(host_port("mqtt://127.0.0.1:1883").as_deref(), Some("127.0.0.1:1883"));
-        assert_eq!(replace_db_name("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
+        assert_eq!(
+            host_port("postgres://postgres@127.0.0.1:5432/postgres").as_deref(),
+            Some("127.0.0.1:5432")
+        );
+        assert_eq!(
+            host_port("mqtt://127.0.0.1:1883").as_deref(),
+            Some("127.0.0.1:1883")
+        );
+        assert_eq!(
+            replace_db_name("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
     }
 }

@@ -34,10 +34,18 @@ pub async fn list_devices() -> Result<Vec<DeviceRow>, ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
     require_admin(&session().await?).await?;
-    let devices = domain::devices::list(&ctx.db).await.map_err(to_server_error)?;
+    let devices = domain::devices::list(&ctx.db)
+        .await
+        .map_err(to_server_error)?;
     Ok(devices
         .into_iter()
-        .map(|d| DeviceRow { id: d.id, name: d.name, online: d.online, last_seen_at: d.last_seen_at, firmware: d.firmware })
+        .map(|d| DeviceRow {
+            id: d.id,
+            name: d.name,
+            online: d.online,
+            last_seen_at: d.last_seen_at,
+            firmware: d.firmware,
+        })
         .collect())
 }
 
@@ -60,7 +68,10 @@ pub fn DevicesPage() -> impl IntoView {
 }
 
 #[component]
-fn DeviceTable(rows: Vec<DeviceRow>, live: RwSignal<HashMap<String, DeviceStatus>>) -> impl IntoView {
+fn DeviceTable(
+    rows: Vec<DeviceRow>,
+    live: RwSignal<HashMap<String, DeviceStatus>>,
+) -> impl IntoView {
     if rows.is_empty() {
         return view! { <p class="empty">"No devices yet. Machines appear here once they are registered."</p> }.into_any();
     }
@@ -130,16 +141,22 @@ fn follow_device_events(live: RwSignal<HashMap<String, DeviceStatus>>) {
             leptos::logging::warn!("live device status unavailable: EventSource failed");
             return;
         };
-        let on_status = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-            let Some(data) = event.data().as_string() else { return };
-            match serde_json::from_str::<DeviceStatus>(&data) {
-                Ok(status) => live.update(|map| {
-                    map.insert(status.device_id.clone(), status);
-                }),
-                Err(e) => leptos::logging::warn!("bad device event: {e}"),
-            }
-        });
-        let _ = source.add_event_listener_with_callback(DEVICE_STATUS_EVENT, on_status.as_ref().unchecked_ref());
+        let on_status =
+            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+                let Some(data) = event.data().as_string() else {
+                    return;
+                };
+                match serde_json::from_str::<DeviceStatus>(&data) {
+                    Ok(status) => live.update(|map| {
+                        map.insert(status.device_id.clone(), status);
+                    }),
+                    Err(e) => leptos::logging::warn!("bad device event: {e}"),
+                }
+            });
+        let _ = source.add_event_listener_with_callback(
+            DEVICE_STATUS_EVENT,
+            on_status.as_ref().unchecked_ref(),
+        );
         let guard = SendWrapper::new((source, on_status));
         on_cleanup(move || guard.0.close());
     });

@@ -21,11 +21,16 @@ pub async fn current_admin() -> Result<Option<AdminIdentity>, ServerFnError> {
     use crate::{server_context::*, session_keys};
     let ctx = server_context()?;
     let session = session().await?;
-    let Some(id) = session.get::<String>(session_keys::ADMIN_USER_ID).await.map_err(|e| ServerFnError::new(e.to_string()))?
+    let Some(id) = session
+        .get::<String>(session_keys::ADMIN_USER_ID)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?
     else {
         return Ok(None);
     };
-    let user = domain::admin_users::find_by_id(&ctx.db, &id).await.map_err(to_server_error)?;
+    let user = domain::admin_users::find_by_id(&ctx.db, &id)
+        .await
+        .map_err(to_server_error)?;
     Ok(user.map(|u| AdminIdentity { email: u.email }))
 }
 

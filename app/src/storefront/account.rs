@@ -19,14 +19,25 @@ async fn start_customer_session(customer_id: String) -> Result<(), ServerFnError
     use crate::{server_context::session, session_keys};
     let session = session().await?;
     // A new id on sign-in, so a session fixed before sign-in is worthless after it.
-    session.cycle_id().await.map_err(|e| ServerFnError::new(e.to_string()))?;
-    session.insert(session_keys::CUSTOMER_ID, customer_id).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    session
+        .insert(session_keys::CUSTOMER_ID, customer_id)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
     leptos_axum::redirect("/account");
     Ok(())
 }
 
 #[server(endpoint = "/account/register")]
-pub async fn customer_register(email: String, password: String, first_name: String, last_name: String) -> Result<(), ServerFnError> {
+pub async fn customer_register(
+    email: String,
+    password: String,
+    first_name: String,
+    last_name: String,
+) -> Result<(), ServerFnError> {
     use domain::{
         DomainError,
         credentials::{Email, Password},
@@ -38,11 +49,19 @@ pub async fn customer_register(email: String, password: String, first_name: Stri
     let parsed = Email::parse(&email).and_then(|email| Ok((email, Password::parse(&password)?)));
     let (email, password) = parsed.map_err(to_server_error)?;
     let given = |name: String| Some(name.trim().to_owned()).filter(|n| !n.is_empty());
-    let profile = Profile { first_name: given(first_name), last_name: given(last_name), ..Default::default() };
-    let customer = customers::sign_up(&ctx.db, &email, &password, profile).await.map_err(|e| match e {
-        DomainError::Conflict(_) => to_server_error(DomainError::Conflict(format!("{email} already has an account; sign in instead"))),
-        other => to_server_error(other),
-    })?;
+    let profile = Profile {
+        first_name: given(first_name),
+        last_name: given(last_name),
+        ..Default::default()
+    };
+    let customer = customers::sign_up(&ctx.db, &email, &password, profile)
+        .await
+        .map_err(|e| match e {
+            DomainError::Conflict(_) => to_server_error(DomainError::Conflict(format!(
+                "{email} already has an account; sign in instead"
+            ))),
+            other => to_server_error(other),
+        })?;
     start_customer_session(customer.id).await
 }
 
@@ -52,11 +71,15 @@ pub async fn customer_login(email: String, password: String) -> Result<(), Serve
 
     use crate::server_context::*;
     let ctx = server_context()?;
-    let identity = customers::authenticate(&ctx.db, &email, &password).await.map_err(to_server_error)?;
+    let identity = customers::authenticate(&ctx.db, &email, &password)
+        .await
+        .map_err(to_server_error)?;
     // An identity registered over the Store API whose customer was never created.
-    let customer_id = identity
-        .customer_id
-        .ok_or_else(|| to_server_error(DomainError::Unauthorized("Invalid email or password".into())))?;
+    let customer_id = identity.customer_id.ok_or_else(|| {
+        to_server_error(DomainError::Unauthorized(
+            "Invalid email or password".into(),
+        ))
+    })?;
     start_customer_session(customer_id).await
 }
 
@@ -65,8 +88,14 @@ pub async fn customer_logout() -> Result<(), ServerFnError> {
     use crate::{server_context::session, session_keys};
     let session = session().await?;
     // Only the sign-in goes; the cart stays with the browser.
-    session.remove::<String>(session_keys::CUSTOMER_ID).await.map_err(|e| ServerFnError::new(e.to_string()))?;
-    session.cycle_id().await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    session
+        .remove::<String>(session_keys::CUSTOMER_ID)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
     leptos_axum::redirect("/account/login");
     Ok(())
 }
@@ -79,7 +108,11 @@ pub async fn current_customer() -> Result<Option<AccountProfile>, ServerFnError>
     use crate::{server_context::*, session_keys};
     let ctx = server_context()?;
     let session = session().await?;
-    let Some(id) = session.get::<String>(session_keys::CUSTOMER_ID).await.map_err(|e| ServerFnError::new(e.to_string()))? else {
+    let Some(id) = session
+        .get::<String>(session_keys::CUSTOMER_ID)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?
+    else {
         return Ok(None);
     };
     match customers::retrieve(&ctx.db, &id).await {
@@ -94,8 +127,15 @@ pub async fn current_customer() -> Result<Option<AccountProfile>, ServerFnError>
 }
 
 /// The message of a form's last failed submission.
-fn form_error(outcome: MappedSignal<Option<Result<(), ServerFnError>>>) -> impl Fn() -> Option<String> {
-    move || outcome.get().and_then(|r| r.err()).map(|e| e.to_string().replace("error running server function: ", ""))
+fn form_error(
+    outcome: MappedSignal<Option<Result<(), ServerFnError>>>,
+) -> impl Fn() -> Option<String> {
+    move || {
+        outcome
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string().replace("error running server function: ", ""))
+    }
 }
 
 #[component]
@@ -173,7 +213,9 @@ pub fn AccountPage() -> impl IntoView {
 #[component]
 pub fn AccountLink() -> impl IntoView {
     let customer = Resource::new(|| (), |_| current_customer());
-    let sign_in = || view! { <A href="/account/login" attr:data-testid="account-link">"Sign in"</A> }.into_any();
+    let sign_in = || {
+        view! { <A href="/account/login" attr:data-testid="account-link">"Sign in"</A> }.into_any()
+    };
     view! {
         <Transition fallback=sign_in>
             {move || Suspend::new(async move {

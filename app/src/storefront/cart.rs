@@ -30,11 +30,21 @@ pub struct CartLine {
 #[cfg(feature = "ssr")]
 impl From<domain::carts::CartDetail> for CartView {
     fn from(cart: domain::carts::CartDetail) -> Self {
-        let totals = CartTotals { item_count: cart.item_count(), subtotal: cart.subtotal(), currency: cart.cart.currency_code.clone() };
+        let totals = CartTotals {
+            item_count: cart.item_count(),
+            subtotal: cart.subtotal(),
+            currency: cart.cart.currency_code.clone(),
+        };
         let lines = cart
             .items
             .into_iter()
-            .map(|l| CartLine { id: l.id, title: l.title, variant_title: l.variant_title, quantity: l.quantity, unit_price: l.unit_price })
+            .map(|l| CartLine {
+                id: l.id,
+                title: l.title,
+                variant_title: l.variant_title,
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+            })
             .collect();
         Self { lines, totals }
     }
@@ -46,7 +56,9 @@ pub(crate) async fn current_cart(
     ctx: &crate::server_context::ServerContext,
     session: &tower_sessions::Session,
 ) -> Result<Option<domain::carts::CartDetail>, ServerFnError> {
-    let Some(cart_id) = crate::server_context::cart_id(session).await? else { return Ok(None) };
+    let Some(cart_id) = crate::server_context::cart_id(session).await? else {
+        return Ok(None);
+    };
     match domain::carts::get_cart(&ctx.db, &cart_id).await {
         Ok(cart) if cart.cart.completed_at.is_none() => Ok(Some(cart)),
         Ok(_) | Err(domain::DomainError::NotFound { .. }) => Ok(None),
@@ -63,12 +75,19 @@ pub async fn add_to_cart(variant_id: String, quantity: i32) -> Result<CartTotals
     let cart_id = match current_cart(&ctx, &session).await? {
         Some(cart) => cart.cart.id,
         None => {
-            let cart = domain::carts::create_cart(&ctx.db, &ctx.currency).await.map_err(to_server_error)?;
-            session.insert(session_keys::CART_ID, &cart.id).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+            let cart = domain::carts::create_cart(&ctx.db, &ctx.currency)
+                .await
+                .map_err(to_server_error)?;
+            session
+                .insert(session_keys::CART_ID, &cart.id)
+                .await
+                .map_err(|e| ServerFnError::new(e.to_string()))?;
             cart.id
         }
     };
-    let cart = domain::carts::add_line_item(&ctx.db, &cart_id, &variant_id, quantity).await.map_err(to_server_error)?;
+    let cart = domain::carts::add_line_item(&ctx.db, &cart_id, &variant_id, quantity)
+        .await
+        .map_err(to_server_error)?;
     Ok(CartView::from(cart).totals)
 }
 
@@ -86,7 +105,14 @@ pub async fn get_cart() -> Result<CartView, ServerFnError> {
     let session = session().await?;
     Ok(match current_cart(&ctx, &session).await? {
         Some(cart) => cart.into(),
-        None => CartView { lines: Vec::new(), totals: CartTotals { item_count: 0, subtotal: 0, currency: ctx.currency.clone() } },
+        None => CartView {
+            lines: Vec::new(),
+            totals: CartTotals {
+                item_count: 0,
+                subtotal: 0,
+                currency: ctx.currency.clone(),
+            },
+        },
     })
 }
 
@@ -96,8 +122,12 @@ pub async fn update_cart_line(line_id: String, quantity: i32) -> Result<CartTota
     use crate::server_context::*;
     let ctx = server_context()?;
     let session = session().await?;
-    let cart = current_cart(&ctx, &session).await?.ok_or_else(|| ServerFnError::new("your cart is empty"))?;
-    let cart = domain::carts::update_line_item(&ctx.db, &cart.cart.id, &line_id, quantity).await.map_err(to_server_error)?;
+    let cart = current_cart(&ctx, &session)
+        .await?
+        .ok_or_else(|| ServerFnError::new("your cart is empty"))?;
+    let cart = domain::carts::update_line_item(&ctx.db, &cart.cart.id, &line_id, quantity)
+        .await
+        .map_err(to_server_error)?;
     Ok(CartView::from(cart).totals)
 }
 
@@ -129,7 +159,10 @@ pub fn AddToCartForm(variant_id: String, #[prop(optional)] with_quantity: bool) 
 pub fn CartPage() -> impl IntoView {
     let added = expect_context::<ServerAction<AddToCart>>();
     let update = expect_context::<ServerAction<UpdateCartLine>>();
-    let cart = Resource::new(move || (added.version().get(), update.version().get()), |_| get_cart());
+    let cart = Resource::new(
+        move || (added.version().get(), update.version().get()),
+        |_| get_cart(),
+    );
     view! {
         <h1>"Your cart"</h1>
         <Transition fallback=|| view! { <p class="loading">"Loading your cart…"</p> }>

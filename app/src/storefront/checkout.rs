@@ -23,19 +23,42 @@ pub async fn place_order(email: String) -> Result<(), ServerFnError> {
     use domain::{checkout, payments};
     let ctx = server_context()?;
     let session = session().await?;
-    let cart = current_cart(&ctx, &session).await?.ok_or_else(|| ServerFnError::new("your cart is empty"))?;
+    let cart = current_cart(&ctx, &session)
+        .await?
+        .ok_or_else(|| ServerFnError::new("your cart is empty"))?;
     let email = domain::credentials::Email::parse(&email).map_err(to_server_error)?;
-    domain::carts::set_email(&ctx.db, &cart.cart.id, &email).await.map_err(to_server_error)?;
-    let collection = checkout::payment_collection_for_cart(&ctx.db, &cart.cart.id).await.map_err(to_server_error)?;
-    payments::create_session(&ctx.db, &ctx.payment_providers, &collection.id, payments::system::ID)
+    domain::carts::set_email(&ctx.db, &cart.cart.id, &email)
         .await
         .map_err(to_server_error)?;
-    let order = checkout::complete_cart(&ctx.db, &ctx.payment_providers, &cart.cart.id).await.map_err(to_server_error)?;
+    let collection = checkout::payment_collection_for_cart(&ctx.db, &cart.cart.id)
+        .await
+        .map_err(to_server_error)?;
+    payments::create_session(
+        &ctx.db,
+        &ctx.payment_providers,
+        &collection.id,
+        payments::system::ID,
+    )
+    .await
+    .map_err(to_server_error)?;
+    let order = checkout::complete_cart(&ctx.db, &ctx.payment_providers, &cart.cart.id)
+        .await
+        .map_err(to_server_error)?;
     let store_err = |e: tower_sessions::session::Error| ServerFnError::new(e.to_string());
-    let mut placed: Vec<String> = session.get(session_keys::ORDER_IDS).await.map_err(store_err)?.unwrap_or_default();
+    let mut placed: Vec<String> = session
+        .get(session_keys::ORDER_IDS)
+        .await
+        .map_err(store_err)?
+        .unwrap_or_default();
     placed.push(order.order.id.clone());
-    session.insert(session_keys::ORDER_IDS, placed).await.map_err(store_err)?;
-    session.remove::<String>(session_keys::CART_ID).await.map_err(store_err)?;
+    session
+        .insert(session_keys::ORDER_IDS, placed)
+        .await
+        .map_err(store_err)?;
+    session
+        .remove::<String>(session_keys::CART_ID)
+        .await
+        .map_err(store_err)?;
     leptos_axum::redirect(&format!("/orders/{}", order.order.id));
     Ok(())
 }
@@ -46,18 +69,27 @@ pub async fn get_order(id: String) -> Result<Option<OrderView>, ServerFnError> {
     use crate::{server_context::*, session_keys};
     let ctx = server_context()?;
     let session = session().await?;
-    let placed: Vec<String> =
-        session.get(session_keys::ORDER_IDS).await.map_err(|e| ServerFnError::new(e.to_string()))?.unwrap_or_default();
+    let placed: Vec<String> = session
+        .get(session_keys::ORDER_IDS)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?
+        .unwrap_or_default();
     if !placed.contains(&id) {
         return Ok(None);
     }
-    let order = domain::orders::find(&ctx.db, &id).await.map_err(to_server_error)?;
+    let order = domain::orders::find(&ctx.db, &id)
+        .await
+        .map_err(to_server_error)?;
     Ok(Some(OrderView {
         id: order.order.id,
         email: order.order.email,
         currency: order.order.currency_code,
         total: order.order.total,
-        lines: order.items.into_iter().map(|i| (i.title, i.quantity, i.unit_price)).collect(),
+        lines: order
+            .items
+            .into_iter()
+            .map(|i| (i.title, i.quantity, i.unit_price))
+            .collect(),
     }))
 }
 
@@ -81,7 +113,13 @@ fn CheckoutForm(cart: CartView, place: ServerAction<PlaceOrder>) -> impl IntoVie
         return view! { <p class="empty">"Your cart is empty. "<a href="/">"Browse the shop"</a></p> }.into_any();
     }
     let currency = cart.totals.currency.clone();
-    let error = move || place.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    let error = move || {
+        place
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    };
     view! {
         <section class="checkout">
             <ul class="summary">
@@ -106,7 +144,10 @@ fn CheckoutForm(cart: CartView, place: ServerAction<PlaceOrder>) -> impl IntoVie
 #[component]
 pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
-    let order = Resource::new(move || params.read().get("id").unwrap_or_default(), get_order);
+    let order = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        get_order,
+    );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>

@@ -18,7 +18,10 @@ pub struct CatalogPage {
 /// One page of the catalog; with `category` (a handle) only that category's
 /// products, none when no visible category has that handle.
 #[server(endpoint = "/catalog/products")]
-pub async fn list_products(offset: u64, category: Option<String>) -> Result<CatalogPage, ServerFnError> {
+pub async fn list_products(
+    offset: u64,
+    category: Option<String>,
+) -> Result<CatalogPage, ServerFnError> {
     use domain::catalog::taxonomy::{self, CategoryQuery};
 
     use crate::server_context::*;
@@ -26,20 +29,43 @@ pub async fn list_products(offset: u64, category: Option<String>) -> Result<Cata
     let category_ids = match category {
         None => Vec::new(),
         Some(handle) => {
-            let found = taxonomy::list_visible_categories(&ctx.db, &CategoryQuery { handle: Some(handle), limit: 1, ..Default::default() })
-                .await
-                .map_err(to_server_error)?;
+            let found = taxonomy::list_visible_categories(
+                &ctx.db,
+                &CategoryQuery {
+                    handle: Some(handle),
+                    limit: 1,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(to_server_error)?;
             match found.categories.into_iter().next() {
                 Some(detail) => vec![detail.category.id],
-                None => return Ok(CatalogPage { products: Vec::new(), count: 0 }),
+                None => {
+                    return Ok(CatalogPage {
+                        products: Vec::new(),
+                        count: 0,
+                    });
+                }
             }
         }
     };
-    let query = domain::catalog::ProductQuery { category_ids, offset, limit: PAGE_SIZE, ..Default::default() };
-    let page = domain::catalog::list_published(&ctx.db, &query).await.map_err(to_server_error)?;
+    let query = domain::catalog::ProductQuery {
+        category_ids,
+        offset,
+        limit: PAGE_SIZE,
+        ..Default::default()
+    };
+    let page = domain::catalog::list_published(&ctx.db, &query)
+        .await
+        .map_err(to_server_error)?;
     Ok(CatalogPage {
         count: page.count,
-        products: page.products.into_iter().map(|p| ProductCard::from_detail(p, &ctx.currency)).collect(),
+        products: page
+            .products
+            .into_iter()
+            .map(|p| ProductCard::from_detail(p, &ctx.currency))
+            .collect(),
     })
 }
 
@@ -53,18 +79,38 @@ pub async fn list_categories() -> Result<Vec<CategoryLink>, ServerFnError> {
 
     use crate::server_context::*;
     let ctx = server_context()?;
-    let query = CategoryQuery { parent: Some(ParentFilter::Root), limit: MAX_PAGE_SIZE, ..Default::default() };
-    let page = taxonomy::list_visible_categories(&ctx.db, &query).await.map_err(to_server_error)?;
-    Ok(page.categories.into_iter().map(|detail| detail.category.into()).collect())
+    let query = CategoryQuery {
+        parent: Some(ParentFilter::Root),
+        limit: MAX_PAGE_SIZE,
+        ..Default::default()
+    };
+    let page = taxonomy::list_visible_categories(&ctx.db, &query)
+        .await
+        .map_err(to_server_error)?;
+    Ok(page
+        .categories
+        .into_iter()
+        .map(|detail| detail.category.into())
+        .collect())
 }
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let query = use_query_map();
     // `?page=N`, 1-based; anything unreadable means the first page.
-    let page = move || query.read().get("page").and_then(|p| p.parse::<u64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u64>().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1)
+    };
     let category = move || query.read().get("category").filter(|c| !c.is_empty());
-    let products = Resource::new(move || (page(), category()), |(page, category)| list_products((page - 1) * PAGE_SIZE, category));
+    let products = Resource::new(
+        move || (page(), category()),
+        |(page, category)| list_products((page - 1) * PAGE_SIZE, category),
+    );
     let categories = Resource::new(|| (), |_| list_categories());
     view! {
         <h1>"Fresh from the machine"</h1>

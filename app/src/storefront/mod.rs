@@ -42,7 +42,10 @@ impl CategoryLink {
 #[cfg(feature = "ssr")]
 impl From<domain::catalog::category::Model> for CategoryLink {
     fn from(c: domain::catalog::category::Model) -> Self {
-        Self { name: c.name, handle: c.handle }
+        Self {
+            name: c.name,
+            handle: c.handle,
+        }
     }
 }
 
@@ -57,7 +60,10 @@ pub struct VariantChoice {
 
 impl VariantChoice {
     pub fn price_label(&self) -> String {
-        self.price.map_or_else(|| "Price on request".to_owned(), |p| format_money(p, &self.currency))
+        self.price.map_or_else(
+            || "Price on request".to_owned(),
+            |p| format_money(p, &self.currency),
+        )
     }
 }
 
@@ -95,7 +101,13 @@ pub fn StorefrontLayout() -> impl IntoView {
     provide_context(update_line);
     provide_context(place_order);
     let totals = Resource::new(
-        move || (add_to_cart.version().get(), update_line.version().get(), place_order.version().get()),
+        move || {
+            (
+                add_to_cart.version().get(),
+                update_line.version().get(),
+                place_order.version().get(),
+            )
+        },
         |_| cart_summary(),
     );
     view! {

@@ -20,7 +20,10 @@ pub async fn get_product(handle: String) -> Result<Option<ProductCard>, ServerFn
 #[component]
 pub fn ProductPage() -> impl IntoView {
     let params = use_params_map();
-    let product = Resource::new(move || params.read().get("handle").unwrap_or_default(), get_product);
+    let product = Resource::new(
+        move || params.read().get("handle").unwrap_or_default(),
+        get_product,
+    );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>

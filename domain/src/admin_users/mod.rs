@@ -5,13 +5,21 @@ pub mod admin_user;
 pub use crate::credentials::{Email, Password};
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
 
 use crate::{DomainError, ids::new_id};
 
-pub async fn create(db: &impl ConnectionTrait, email: &Email, password: &Password) -> Result<admin_user::Model, DomainError> {
+pub async fn create(
+    db: &impl ConnectionTrait,
+    email: &Email,
+    password: &Password,
+) -> Result<admin_user::Model, DomainError> {
     if find_by_email(db, email).await?.is_some() {
-        return Err(DomainError::Conflict(format!("an admin user {email} already exists")));
+        return Err(DomainError::Conflict(format!(
+            "an admin user {email} already exists"
+        )));
     }
     Ok(admin_user::ActiveModel {
         id: Set(new_id("user")),
@@ -24,7 +32,11 @@ pub async fn create(db: &impl ConnectionTrait, email: &Email, password: &Passwor
 }
 
 /// Creates the user, or sets a new password when the email is already known.
-pub async fn upsert(db: &impl ConnectionTrait, email: &Email, password: &Password) -> Result<admin_user::Model, DomainError> {
+pub async fn upsert(
+    db: &impl ConnectionTrait,
+    email: &Email,
+    password: &Password,
+) -> Result<admin_user::Model, DomainError> {
     match find_by_email(db, email).await? {
         None => create(db, email, password).await,
         Some(user) => {
@@ -36,13 +48,21 @@ pub async fn upsert(db: &impl ConnectionTrait, email: &Email, password: &Passwor
 }
 
 /// Checks an email and password; the error never says which of the two was wrong.
-pub async fn authenticate(db: &impl ConnectionTrait, email: &str, password: &str) -> Result<admin_user::Model, DomainError> {
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    email: &str,
+    password: &str,
+) -> Result<admin_user::Model, DomainError> {
     let rejected = || DomainError::Unauthorized("wrong email or password".into());
     let email = Email::parse(email).map_err(|_| rejected())?;
     let user = find_by_email(db, &email).await?;
     // Verify against a fixed hash when the user is unknown, so timing does not
     // reveal which emails exist.
-    let hash = user.as_ref().map_or(crate::credentials::UNKNOWN_USER_HASH, |u| u.password_hash.as_str());
+    let hash = user
+        .as_ref()
+        .map_or(crate::credentials::UNKNOWN_USER_HASH, |u| {
+            u.password_hash.as_str()
+        });
     let verified = Password::verify(password, hash);
     match user {
         Some(user) if verified => Ok(user),
@@ -50,12 +70,21 @@ pub async fn authenticate(db: &impl ConnectionTrait, email: &str, password: &str
     }
 }
 
-pub async fn find_by_id(db: &impl ConnectionTrait, id: &str) -> Result<Option<admin_user::Model>, DomainError> {
+pub async fn find_by_id(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Option<admin_user::Model>, DomainError> {
     Ok(admin_user::Entity::find_by_id(id).one(db).await?)
 }
 
-pub async fn find_by_email(db: &impl ConnectionTrait, email: &Email) -> Result<Option<admin_user::Model>, DomainError> {
-    Ok(admin_user::Entity::find().filter(admin_user::Column::Email.eq(email.as_ref())).one(db).await?)
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    email: &Email,
+) -> Result<Option<admin_user::Model>, DomainError> {
+    Ok(admin_user::Entity::find()
+        .filter(admin_user::Column::Email.eq(email.as_ref()))
+        .one(db)
+        .await?)
 }
 
 pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DomainError> {

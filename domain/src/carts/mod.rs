@@ -6,8 +6,8 @@ pub mod line_item;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionSession,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 
 use crate::{DomainError, catalog, ids::new_id};
@@ -26,19 +26,28 @@ impl CartDetail {
     }
 
     pub fn subtotal(&self) -> i64 {
-        self.items.iter().map(|i| i.unit_price * i64::from(i.quantity)).sum()
+        self.items
+            .iter()
+            .map(|i| i.unit_price * i64::from(i.quantity))
+            .sum()
     }
 }
 
 /// A completed cart became an order and takes no more changes.
 pub fn ensure_open(cart: &cart::Model) -> Result<(), DomainError> {
     match cart.completed_at {
-        Some(_) => Err(DomainError::Conflict(format!("cart {} is already completed", cart.id))),
+        Some(_) => Err(DomainError::Conflict(format!(
+            "cart {} is already completed",
+            cart.id
+        ))),
         None => Ok(()),
     }
 }
 
-pub async fn create_cart(db: &impl ConnectionTrait, currency_code: &str) -> Result<cart::Model, DomainError> {
+pub async fn create_cart(
+    db: &impl ConnectionTrait,
+    currency_code: &str,
+) -> Result<cart::Model, DomainError> {
     let now = Utc::now();
     Ok(cart::ActiveModel {
         id: Set(new_id("cart")),
@@ -56,7 +65,10 @@ pub async fn create_cart(db: &impl ConnectionTrait, currency_code: &str) -> Resu
 }
 
 pub async fn get_cart(db: &impl ConnectionTrait, cart_id: &str) -> Result<CartDetail, DomainError> {
-    let cart = cart::Entity::find_by_id(cart_id).one(db).await?.ok_or_else(|| DomainError::not_found("Cart", cart_id))?;
+    let cart = cart::Entity::find_by_id(cart_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Cart", cart_id))?;
     let items = line_item::Entity::find()
         .filter(line_item::Column::CartId.eq(cart_id))
         .order_by_asc(line_item::Column::CreatedAt)
@@ -75,7 +87,9 @@ pub async fn add_line_item(
     quantity: i32,
 ) -> Result<CartDetail, DomainError> {
     if !(1..=MAX_LINE_QUANTITY).contains(&quantity) {
-        return Err(DomainError::Invalid(format!("quantity must be between 1 and {MAX_LINE_QUANTITY}")));
+        return Err(DomainError::Invalid(format!(
+            "quantity must be between 1 and {MAX_LINE_QUANTITY}"
+        )));
     }
     let txn = db.begin().await?;
     let cart = open_cart(&txn, cart_id).await?;
@@ -84,7 +98,12 @@ pub async fn add_line_item(
         .iter()
         .find(|p| p.currency_code == cart.currency_code)
         .map(|p| p.amount)
-        .ok_or_else(|| DomainError::Invalid(format!("{} has no price in {}", product.title, cart.currency_code)))?;
+        .ok_or_else(|| {
+            DomainError::Invalid(format!(
+                "{} has no price in {}",
+                product.title, cart.currency_code
+            ))
+        })?;
     let now = Utc::now();
     let existing = line_item::Entity::find()
         .filter(line_item::Column::CartId.eq(cart_id))
@@ -95,7 +114,9 @@ pub async fn add_line_item(
         Some(line) => {
             let total = line.quantity + quantity;
             if total > MAX_LINE_QUANTITY {
-                return Err(DomainError::Invalid(format!("a line holds at most {MAX_LINE_QUANTITY} units")));
+                return Err(DomainError::Invalid(format!(
+                    "a line holds at most {MAX_LINE_QUANTITY} units"
+                )));
             }
             let mut line = line.into_active_model();
             line.quantity = Set(total);
@@ -131,7 +152,9 @@ pub async fn update_line_item(
     quantity: i32,
 ) -> Result<CartDetail, DomainError> {
     if !(0..=MAX_LINE_QUANTITY).contains(&quantity) {
-        return Err(DomainError::Invalid(format!("quantity must be between 0 and {MAX_LINE_QUANTITY}")));
+        return Err(DomainError::Invalid(format!(
+            "quantity must be between 0 and {MAX_LINE_QUANTITY}"
+        )));
     }
     let txn = db.begin().await?;
     let cart = open_cart(&txn, cart_id).await?;
@@ -153,7 +176,11 @@ pub async fn update_line_item(
     Ok(detail)
 }
 
-pub async fn set_email(db: &impl ConnectionTrait, cart_id: &str, email: &crate::credentials::Email) -> Result<(), DomainError> {
+pub async fn set_email(
+    db: &impl ConnectionTrait,
+    cart_id: &str,
+    email: &crate::credentials::Email,
+) -> Result<(), DomainError> {
     let cart = open_cart(db, cart_id).await?;
     let mut active = cart.into_active_model();
     active.email = Set(Some(email.to_string()));
@@ -163,7 +190,10 @@ pub async fn set_email(db: &impl ConnectionTrait, cart_id: &str, email: &crate::
 }
 
 async fn open_cart(db: &impl ConnectionTrait, cart_id: &str) -> Result<cart::Model, DomainError> {
-    let cart = cart::Entity::find_by_id(cart_id).one(db).await?.ok_or_else(|| DomainError::not_found("Cart", cart_id))?;
+    let cart = cart::Entity::find_by_id(cart_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Cart", cart_id))?;
     ensure_open(&cart)?;
     Ok(cart)
 }

@@ -7,8 +7,30 @@ use super::{STATUS_PUBLISHED, price, product, variant};
 use crate::{DomainError, channels::product_channel, ids::new_id};
 
 const BATCH: u64 = 500;
-const ADJECTIVES: &[&str] = &["Fresh", "Crunchy", "Spicy", "Smoked", "Sparkling", "Organic", "Roasted", "Chilled", "Zesty", "Classic"];
-const NOUNS: &[&str] = &["Lemonade", "Sandwich", "Granola Bar", "Salad", "Smoothie", "Pretzel", "Iced Tea", "Wrap", "Muffin", "Soup"];
+const ADJECTIVES: &[&str] = &[
+    "Fresh",
+    "Crunchy",
+    "Spicy",
+    "Smoked",
+    "Sparkling",
+    "Organic",
+    "Roasted",
+    "Chilled",
+    "Zesty",
+    "Classic",
+];
+const NOUNS: &[&str] = &[
+    "Lemonade",
+    "Sandwich",
+    "Granola Bar",
+    "Salad",
+    "Smoothie",
+    "Pretzel",
+    "Iced Tea",
+    "Wrap",
+    "Muffin",
+    "Soup",
+];
 
 /// Adds `count` published products (one variant, one price in `currency`),
 /// published to every sales channel, in batches, calling `progress` with the
@@ -31,7 +53,11 @@ pub async fn products(
         let mut prices = Vec::with_capacity(size as usize);
         let mut listings = Vec::with_capacity(size as usize * channels.len());
         for n in first + done..first + done + size {
-            let title = format!("{} {} #{n}", ADJECTIVES[(n % 10) as usize], NOUNS[(n / 10 % 10) as usize]);
+            let title = format!(
+                "{} {} #{n}",
+                ADJECTIVES[(n % 10) as usize],
+                NOUNS[(n / 10 % 10) as usize]
+            );
             let product_id = new_id("prod");
             let variant_id = new_id("variant");
             listings.extend(channels.iter().map(|channel| product_channel::ActiveModel {
@@ -68,10 +94,18 @@ pub async fn products(
             });
         }
         let txn = db.begin().await?;
-        product::Entity::insert_many(products).exec_without_returning(&txn).await?;
-        variant::Entity::insert_many(variants).exec_without_returning(&txn).await?;
-        price::Entity::insert_many(prices).exec_without_returning(&txn).await?;
-        product_channel::Entity::insert_many(listings).exec_without_returning(&txn).await?;
+        product::Entity::insert_many(products)
+            .exec_without_returning(&txn)
+            .await?;
+        variant::Entity::insert_many(variants)
+            .exec_without_returning(&txn)
+            .await?;
+        price::Entity::insert_many(prices)
+            .exec_without_returning(&txn)
+            .await?;
+        product_channel::Entity::insert_many(listings)
+            .exec_without_returning(&txn)
+            .await?;
         txn.commit().await?;
         done += size;
         progress(done);

@@ -17,8 +17,8 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
     sea_query::{ExprTrait, Query},
 };
 
@@ -52,7 +52,9 @@ impl VariantDetail {
     }
 
     pub fn price_for(&self, currency_code: &str) -> Option<&price::Model> {
-        self.prices.iter().find(|p| p.currency_code == currency_code)
+        self.prices
+            .iter()
+            .find(|p| p.currency_code == currency_code)
     }
 }
 
@@ -82,7 +84,10 @@ pub struct ProductPage {
 }
 
 /// Published products, newest first, one page at a time.
-pub async fn list_published(db: &impl ConnectionTrait, query: &ProductQuery) -> Result<ProductPage, DomainError> {
+pub async fn list_published(
+    db: &impl ConnectionTrait,
+    query: &ProductQuery,
+) -> Result<ProductPage, DomainError> {
     check_page_size(query.limit)?;
     let mut select = product::Entity::find().filter(product::Column::Status.eq(STATUS_PUBLISHED));
     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
@@ -104,7 +109,11 @@ pub async fn list_published(db: &impl ConnectionTrait, query: &ProductQuery) -> 
                 Query::select()
                     .column(category_link::Column::ProductId)
                     .from(category_link::Entity)
-                    .and_where(category_link::Column::CategoryId.into_expr().is_in(query.category_ids.clone()))
+                    .and_where(
+                        category_link::Column::CategoryId
+                            .into_expr()
+                            .is_in(query.category_ids.clone()),
+                    )
                     .to_owned(),
             ),
         );
@@ -123,11 +132,19 @@ pub async fn list_published(db: &impl ConnectionTrait, query: &ProductQuery) -> 
         .limit(query.limit)
         .all(db)
         .await?;
-    Ok(ProductPage { products: with_details(db, products).await?, count, offset: query.offset, limit: query.limit })
+    Ok(ProductPage {
+        products: with_details(db, products).await?,
+        count,
+        offset: query.offset,
+        limit: query.limit,
+    })
 }
 
 /// One published product by id or handle.
-pub async fn find_published(db: &impl ConnectionTrait, id_or_handle: &str) -> Result<ProductDetail, DomainError> {
+pub async fn find_published(
+    db: &impl ConnectionTrait,
+    id_or_handle: &str,
+) -> Result<ProductDetail, DomainError> {
     find_published_where(db, id_or_handle, None).await
 }
 
@@ -146,11 +163,13 @@ async fn find_published_where(
     id_or_handle: &str,
     channel_ids: Option<&[String]>,
 ) -> Result<ProductDetail, DomainError> {
-    let mut select = product::Entity::find().filter(product::Column::Status.eq(STATUS_PUBLISHED)).filter(
-        sea_orm::Condition::any()
-            .add(product::Column::Id.eq(id_or_handle))
-            .add(product::Column::Handle.eq(id_or_handle)),
-    );
+    let mut select = product::Entity::find()
+        .filter(product::Column::Status.eq(STATUS_PUBLISHED))
+        .filter(
+            sea_orm::Condition::any()
+                .add(product::Column::Id.eq(id_or_handle))
+                .add(product::Column::Handle.eq(id_or_handle)),
+        );
     if let Some(channel_ids) = channel_ids {
         select = select.filter(in_channels(channel_ids));
     }
@@ -169,7 +188,9 @@ fn in_channels(channel_ids: &[String]) -> sea_orm::Condition {
             sea_orm::sea_query::Query::select()
                 .column(product_channel::Column::ProductId)
                 .from(product_channel::Entity)
-                .and_where(product_channel::Column::SalesChannelId.is_in(channel_ids.iter().cloned()))
+                .and_where(
+                    product_channel::Column::SalesChannelId.is_in(channel_ids.iter().cloned()),
+                )
                 .to_owned(),
         ),
     )
@@ -189,13 +210,23 @@ async fn with_details(
         .await?;
     let variant_ids: Vec<String> = variants.iter().map(|v| v.id.clone()).collect();
     let mut prices_by_variant: HashMap<String, Vec<price::Model>> = HashMap::new();
-    for price in price::Entity::find().filter(price::Column::VariantId.is_in(variant_ids)).all(db).await? {
-        prices_by_variant.entry(price.variant_id.clone()).or_default().push(price);
+    for price in price::Entity::find()
+        .filter(price::Column::VariantId.is_in(variant_ids))
+        .all(db)
+        .await?
+    {
+        prices_by_variant
+            .entry(price.variant_id.clone())
+            .or_default()
+            .push(price);
     }
     let mut variants_by_product: HashMap<String, Vec<VariantDetail>> = HashMap::new();
     for variant in variants {
         let prices = prices_by_variant.remove(&variant.id).unwrap_or_default();
-        variants_by_product.entry(variant.product_id.clone()).or_default().push(VariantDetail { variant, prices });
+        variants_by_product
+            .entry(variant.product_id.clone())
+            .or_default()
+            .push(VariantDetail { variant, prices });
     }
     let mut organisation = taxonomy::organisation_of(db, &products).await?;
     Ok(products
@@ -203,7 +234,10 @@ async fn with_details(
         .map(|product| ProductDetail {
             variants: variants_by_product.remove(&product.id).unwrap_or_default(),
             collection: organisation.collections.remove(&product.id),
-            categories: organisation.categories.remove(&product.id).unwrap_or_default(),
+            categories: organisation
+                .categories
+                .remove(&product.id)
+                .unwrap_or_default(),
             tags: organisation.tags.remove(&product.id).unwrap_or_default(),
             product,
         })
@@ -212,7 +246,9 @@ async fn with_details(
 
 pub(crate) fn check_page_size(limit: u64) -> Result<(), DomainError> {
     if limit == 0 || limit > MAX_PAGE_SIZE {
-        return Err(DomainError::Invalid(format!("limit must be between 1 and {MAX_PAGE_SIZE}")));
+        return Err(DomainError::Invalid(format!(
+            "limit must be between 1 and {MAX_PAGE_SIZE}"
+        )));
     }
     Ok(())
 }
@@ -220,8 +256,14 @@ pub(crate) fn check_page_size(limit: u64) -> Result<(), DomainError> {
 /// A trimmed handle of lowercase letters, digits and dashes, as URLs use them.
 pub(crate) fn valid_handle(handle: &str) -> Result<String, DomainError> {
     let handle = handle.trim();
-    if handle.is_empty() || !handle.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-        return Err(DomainError::Invalid("a handle uses lowercase letters, digits and dashes".into()));
+    if handle.is_empty()
+        || !handle
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(DomainError::Invalid(
+            "a handle uses lowercase letters, digits and dashes".into(),
+        ));
     }
     Ok(handle.to_owned())
 }
@@ -247,18 +289,33 @@ pub struct NewVariant {
 }
 
 /// Creates a product, its variants and prices in one transaction.
-pub async fn create_product(db: &impl TransactionTrait, new: NewProduct) -> Result<String, DomainError> {
+pub async fn create_product(
+    db: &impl TransactionTrait,
+    new: NewProduct,
+) -> Result<String, DomainError> {
     let title = new.title.trim().to_owned();
     if title.is_empty() {
         return Err(DomainError::Invalid("a product needs a title".into()));
     }
     let handle = valid_handle(&new.handle)?;
-    if new.variants.iter().flat_map(|v| &v.prices).any(|(_, amount)| *amount < 0) {
+    if new
+        .variants
+        .iter()
+        .flat_map(|v| &v.prices)
+        .any(|(_, amount)| *amount < 0)
+    {
         return Err(DomainError::Invalid("a price cannot be negative".into()));
     }
     let txn = db.begin().await?;
-    if product::Entity::find().filter(product::Column::Handle.eq(&handle)).one(&txn).await?.is_some() {
-        return Err(DomainError::Conflict(format!("a product with handle {handle} already exists")));
+    if product::Entity::find()
+        .filter(product::Column::Handle.eq(&handle))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(DomainError::Conflict(format!(
+            "a product with handle {handle} already exists"
+        )));
     }
     let now = Utc::now();
     let product_id = new_id("prod");
@@ -269,7 +326,12 @@ pub async fn create_product(db: &impl TransactionTrait, new: NewProduct) -> Resu
         subtitle: Set(None),
         description: Set(new.description),
         thumbnail: Set(new.thumbnail),
-        status: Set(if new.published { STATUS_PUBLISHED } else { STATUS_DRAFT }.to_owned()),
+        status: Set(if new.published {
+            STATUS_PUBLISHED
+        } else {
+            STATUS_DRAFT
+        }
+        .to_owned()),
         collection_id: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -318,7 +380,10 @@ pub async fn find_variant(
     let product = product
         .filter(|p| p.status == STATUS_PUBLISHED)
         .ok_or_else(|| DomainError::not_found("Variant", variant_id))?;
-    let prices = price::Entity::find().filter(price::Column::VariantId.eq(variant_id)).all(db).await?;
+    let prices = price::Entity::find()
+        .filter(price::Column::VariantId.eq(variant_id))
+        .all(db)
+        .await?;
     Ok((variant, product, prices))
 }
 

@@ -4,11 +4,13 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, Set,
 };
 
-use super::{category, category_link, check_page_size, collection, product, tag, tag_link, valid_handle};
+use super::{
+    category, category_link, check_page_size, collection, product, tag, tag_link, valid_handle,
+};
 use crate::{DomainError, ids::new_id};
 
 #[derive(Debug, Clone)]
@@ -22,17 +24,30 @@ pub struct NewCategory {
     pub is_internal: bool,
 }
 
-pub async fn create_category(db: &impl ConnectionTrait, new: NewCategory) -> Result<String, DomainError> {
+pub async fn create_category(
+    db: &impl ConnectionTrait,
+    new: NewCategory,
+) -> Result<String, DomainError> {
     let name = new.name.trim().to_owned();
     if name.is_empty() {
         return Err(DomainError::Invalid("a category needs a name".into()));
     }
     let handle = valid_handle(&new.handle)?;
-    if category::Entity::find().filter(category::Column::Handle.eq(&handle)).one(db).await?.is_some() {
-        return Err(DomainError::Conflict(format!("a category with handle {handle} already exists")));
+    if category::Entity::find()
+        .filter(category::Column::Handle.eq(&handle))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(DomainError::Conflict(format!(
+            "a category with handle {handle} already exists"
+        )));
     }
     if let Some(parent) = &new.parent_category_id {
-        category::Entity::find_by_id(parent).one(db).await?.ok_or_else(|| DomainError::not_found("ProductCategory", parent))?;
+        category::Entity::find_by_id(parent)
+            .one(db)
+            .await?
+            .ok_or_else(|| DomainError::not_found("ProductCategory", parent))?;
     }
     let now = Utc::now();
     let id = new_id("pcat");
@@ -53,45 +68,80 @@ pub async fn create_category(db: &impl ConnectionTrait, new: NewCategory) -> Res
     Ok(id)
 }
 
-pub async fn create_collection(db: &impl ConnectionTrait, title: &str, handle: &str) -> Result<String, DomainError> {
+pub async fn create_collection(
+    db: &impl ConnectionTrait,
+    title: &str,
+    handle: &str,
+) -> Result<String, DomainError> {
     let title = title.trim().to_owned();
     if title.is_empty() {
         return Err(DomainError::Invalid("a collection needs a title".into()));
     }
     let handle = valid_handle(handle)?;
-    if collection::Entity::find().filter(collection::Column::Handle.eq(&handle)).one(db).await?.is_some() {
-        return Err(DomainError::Conflict(format!("a collection with handle {handle} already exists")));
+    if collection::Entity::find()
+        .filter(collection::Column::Handle.eq(&handle))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(DomainError::Conflict(format!(
+            "a collection with handle {handle} already exists"
+        )));
     }
     let now = Utc::now();
     let id = new_id("pcol");
-    collection::ActiveModel { id: Set(id.clone()), title: Set(title), handle: Set(handle), created_at: Set(now), updated_at: Set(now) }
-        .insert(db)
-        .await?;
+    collection::ActiveModel {
+        id: Set(id.clone()),
+        title: Set(title),
+        handle: Set(handle),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
     Ok(id)
 }
 
 /// Puts the product into each of `category_ids` (idempotent).
-pub async fn add_to_categories(db: &impl ConnectionTrait, product_id: &str, category_ids: &[&str]) -> Result<(), DomainError> {
+pub async fn add_to_categories(
+    db: &impl ConnectionTrait,
+    product_id: &str,
+    category_ids: &[&str],
+) -> Result<(), DomainError> {
     existing_product(db, product_id).await?;
     for &category_id in category_ids {
         category::Entity::find_by_id(category_id)
             .one(db)
             .await?
             .ok_or_else(|| DomainError::not_found("ProductCategory", category_id))?;
-        if category_link::Entity::find_by_id((product_id.to_owned(), category_id.to_owned())).one(db).await?.is_none() {
-            category_link::ActiveModel { product_id: Set(product_id.to_owned()), category_id: Set(category_id.to_owned()) }
-                .insert(db)
-                .await?;
+        if category_link::Entity::find_by_id((product_id.to_owned(), category_id.to_owned()))
+            .one(db)
+            .await?
+            .is_none()
+        {
+            category_link::ActiveModel {
+                product_id: Set(product_id.to_owned()),
+                category_id: Set(category_id.to_owned()),
+            }
+            .insert(db)
+            .await?;
         }
     }
     Ok(())
 }
 
 /// Moves the product into `collection_id`, or out of any with `None`.
-pub async fn set_collection(db: &impl ConnectionTrait, product_id: &str, collection_id: Option<&str>) -> Result<(), DomainError> {
+pub async fn set_collection(
+    db: &impl ConnectionTrait,
+    product_id: &str,
+    collection_id: Option<&str>,
+) -> Result<(), DomainError> {
     let product = existing_product(db, product_id).await?;
     if let Some(id) = collection_id {
-        collection::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::not_found("ProductCollection", id))?;
+        collection::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or_else(|| DomainError::not_found("ProductCollection", id))?;
     }
     let mut active: product::ActiveModel = product.into();
     active.collection_id = Set(collection_id.map(str::to_owned));
@@ -101,31 +151,59 @@ pub async fn set_collection(db: &impl ConnectionTrait, product_id: &str, collect
 }
 
 /// Tags the product with `value`, creating the tag on first use.
-pub async fn tag_product(db: &impl ConnectionTrait, product_id: &str, value: &str) -> Result<(), DomainError> {
+pub async fn tag_product(
+    db: &impl ConnectionTrait,
+    product_id: &str,
+    value: &str,
+) -> Result<(), DomainError> {
     existing_product(db, product_id).await?;
     let value = value.trim();
     if value.is_empty() {
         return Err(DomainError::Invalid("a tag needs a value".into()));
     }
-    let tag_id = match tag::Entity::find().filter(tag::Column::Value.eq(value)).one(db).await? {
+    let tag_id = match tag::Entity::find()
+        .filter(tag::Column::Value.eq(value))
+        .one(db)
+        .await?
+    {
         Some(tag) => tag.id,
         None => {
             let now = Utc::now();
             let id = new_id("ptag");
-            tag::ActiveModel { id: Set(id.clone()), value: Set(value.to_owned()), created_at: Set(now), updated_at: Set(now) }
-                .insert(db)
-                .await?;
+            tag::ActiveModel {
+                id: Set(id.clone()),
+                value: Set(value.to_owned()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
             id
         }
     };
-    if tag_link::Entity::find_by_id((product_id.to_owned(), tag_id.clone())).one(db).await?.is_none() {
-        tag_link::ActiveModel { product_id: Set(product_id.to_owned()), tag_id: Set(tag_id) }.insert(db).await?;
+    if tag_link::Entity::find_by_id((product_id.to_owned(), tag_id.clone()))
+        .one(db)
+        .await?
+        .is_none()
+    {
+        tag_link::ActiveModel {
+            product_id: Set(product_id.to_owned()),
+            tag_id: Set(tag_id),
+        }
+        .insert(db)
+        .await?;
     }
     Ok(())
 }
 
-async fn existing_product(db: &impl ConnectionTrait, product_id: &str) -> Result<product::Model, DomainError> {
-    product::Entity::find_by_id(product_id).one(db).await?.ok_or_else(|| DomainError::not_found("Product", product_id))
+async fn existing_product(
+    db: &impl ConnectionTrait,
+    product_id: &str,
+) -> Result<product::Model, DomainError> {
+    product::Entity::find_by_id(product_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Product", product_id))
 }
 
 /// A category shoppers may see, with its parent and children (also visible ones only).
@@ -164,23 +242,36 @@ pub struct CategoryPage {
 }
 
 fn visible_categories() -> Select<category::Entity> {
-    category::Entity::find().filter(category::Column::IsActive.eq(true)).filter(category::Column::IsInternal.eq(false))
+    category::Entity::find()
+        .filter(category::Column::IsActive.eq(true))
+        .filter(category::Column::IsInternal.eq(false))
 }
 
 /// Active, public categories, by rank, one page at a time.
-pub async fn list_visible_categories(db: &impl ConnectionTrait, query: &CategoryQuery) -> Result<CategoryPage, DomainError> {
+pub async fn list_visible_categories(
+    db: &impl ConnectionTrait,
+    query: &CategoryQuery,
+) -> Result<CategoryPage, DomainError> {
     check_page_size(query.limit)?;
     let mut select = visible_categories();
     if let Some(handle) = &query.handle {
         select = select.filter(category::Column::Handle.eq(handle));
     }
     match &query.parent {
-        Some(ParentFilter::Root) => select = select.filter(category::Column::ParentCategoryId.is_null()),
-        Some(ParentFilter::Of(id)) => select = select.filter(category::Column::ParentCategoryId.eq(id)),
+        Some(ParentFilter::Root) => {
+            select = select.filter(category::Column::ParentCategoryId.is_null())
+        }
+        Some(ParentFilter::Of(id)) => {
+            select = select.filter(category::Column::ParentCategoryId.eq(id))
+        }
         None => {}
     }
     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        select = select.filter(Condition::any().add(category::Column::Name.contains(q)).add(category::Column::Handle.contains(q)));
+        select = select.filter(
+            Condition::any()
+                .add(category::Column::Name.contains(q))
+                .add(category::Column::Handle.contains(q)),
+        );
     }
     let count = select.clone().count(db).await?;
     let categories = select
@@ -191,10 +282,18 @@ pub async fn list_visible_categories(db: &impl ConnectionTrait, query: &Category
         .limit(query.limit)
         .all(db)
         .await?;
-    Ok(CategoryPage { categories: with_family(db, categories).await?, count, offset: query.offset, limit: query.limit })
+    Ok(CategoryPage {
+        categories: with_family(db, categories).await?,
+        count,
+        offset: query.offset,
+        limit: query.limit,
+    })
 }
 
-pub async fn find_visible_category(db: &impl ConnectionTrait, id: &str) -> Result<CategoryDetail, DomainError> {
+pub async fn find_visible_category(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<CategoryDetail, DomainError> {
     let category = visible_categories()
         .filter(category::Column::Id.eq(id))
         .one(db)
@@ -204,8 +303,14 @@ pub async fn find_visible_category(db: &impl ConnectionTrait, id: &str) -> Resul
 }
 
 /// Loads the visible parents and children of `categories` with two queries.
-async fn with_family(db: &impl ConnectionTrait, categories: Vec<category::Model>) -> Result<Vec<CategoryDetail>, DomainError> {
-    let parent_ids: Vec<String> = categories.iter().filter_map(|c| c.parent_category_id.clone()).collect();
+async fn with_family(
+    db: &impl ConnectionTrait,
+    categories: Vec<category::Model>,
+) -> Result<Vec<CategoryDetail>, DomainError> {
+    let parent_ids: Vec<String> = categories
+        .iter()
+        .filter_map(|c| c.parent_category_id.clone())
+        .collect();
     let parents: HashMap<String, category::Model> = visible_categories()
         .filter(category::Column::Id.is_in(parent_ids))
         .all(db)
@@ -222,12 +327,18 @@ async fn with_family(db: &impl ConnectionTrait, categories: Vec<category::Model>
         .all(db)
         .await?
     {
-        children.entry(child.parent_category_id.clone().unwrap_or_default()).or_default().push(child);
+        children
+            .entry(child.parent_category_id.clone().unwrap_or_default())
+            .or_default()
+            .push(child);
     }
     Ok(categories
         .into_iter()
         .map(|category| CategoryDetail {
-            parent: category.parent_category_id.as_ref().and_then(|id| parents.get(id).cloned()),
+            parent: category
+                .parent_category_id
+                .as_ref()
+                .and_then(|id| parents.get(id).cloned()),
             children: children.remove(&category.id).unwrap_or_default(),
             category,
         })
@@ -250,7 +361,10 @@ pub struct CollectionPage {
 }
 
 /// Collections by title, one page at a time.
-pub async fn list_collections(db: &impl ConnectionTrait, query: &CollectionQuery) -> Result<CollectionPage, DomainError> {
+pub async fn list_collections(
+    db: &impl ConnectionTrait,
+    query: &CollectionQuery,
+) -> Result<CollectionPage, DomainError> {
     check_page_size(query.limit)?;
     let mut select = collection::Entity::find();
     if let Some(handle) = &query.handle {
@@ -264,11 +378,22 @@ pub async fn list_collections(db: &impl ConnectionTrait, query: &CollectionQuery
         .limit(query.limit)
         .all(db)
         .await?;
-    Ok(CollectionPage { collections, count, offset: query.offset, limit: query.limit })
+    Ok(CollectionPage {
+        collections,
+        count,
+        offset: query.offset,
+        limit: query.limit,
+    })
 }
 
-pub async fn find_collection(db: &impl ConnectionTrait, id: &str) -> Result<collection::Model, DomainError> {
-    collection::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::not_found("ProductCollection", id))
+pub async fn find_collection(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<collection::Model, DomainError> {
+    collection::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("ProductCollection", id))
 }
 
 /// The visible categories, collection and tags of each of `products`, keyed by product id.
@@ -278,11 +403,16 @@ pub(super) struct Organisation {
     pub tags: HashMap<String, Vec<tag::Model>>,
 }
 
-pub(super) async fn organisation_of(db: &impl ConnectionTrait, products: &[product::Model]) -> Result<Organisation, DomainError> {
+pub(super) async fn organisation_of(
+    db: &impl ConnectionTrait,
+    products: &[product::Model],
+) -> Result<Organisation, DomainError> {
     let product_ids: Vec<String> = products.iter().map(|p| p.id.clone()).collect();
 
-    let category_links =
-        category_link::Entity::find().filter(category_link::Column::ProductId.is_in(product_ids.clone())).all(db).await?;
+    let category_links = category_link::Entity::find()
+        .filter(category_link::Column::ProductId.is_in(product_ids.clone()))
+        .all(db)
+        .await?;
     let linked: HashMap<String, category::Model> = visible_categories()
         .filter(category::Column::Id.is_in(category_links.iter().map(|l| l.category_id.clone())))
         .all(db)
@@ -293,14 +423,20 @@ pub(super) async fn organisation_of(db: &impl ConnectionTrait, products: &[produ
     let mut categories: HashMap<String, Vec<category::Model>> = HashMap::new();
     for link in category_links {
         if let Some(category) = linked.get(&link.category_id) {
-            categories.entry(link.product_id).or_default().push(category.clone());
+            categories
+                .entry(link.product_id)
+                .or_default()
+                .push(category.clone());
         }
     }
     for list in categories.values_mut() {
         list.sort_by(|a, b| (a.rank, &a.name).cmp(&(b.rank, &b.name)));
     }
 
-    let collection_ids: Vec<String> = products.iter().filter_map(|p| p.collection_id.clone()).collect();
+    let collection_ids: Vec<String> = products
+        .iter()
+        .filter_map(|p| p.collection_id.clone())
+        .collect();
     let collections_by_id: HashMap<String, collection::Model> = collection::Entity::find()
         .filter(collection::Column::Id.is_in(collection_ids))
         .all(db)
@@ -310,10 +446,18 @@ pub(super) async fn organisation_of(db: &impl ConnectionTrait, products: &[produ
         .collect();
     let collections = products
         .iter()
-        .filter_map(|p| Some((p.id.clone(), collections_by_id.get(p.collection_id.as_ref()?)?.clone())))
+        .filter_map(|p| {
+            Some((
+                p.id.clone(),
+                collections_by_id.get(p.collection_id.as_ref()?)?.clone(),
+            ))
+        })
         .collect();
 
-    let tag_links = tag_link::Entity::find().filter(tag_link::Column::ProductId.is_in(product_ids)).all(db).await?;
+    let tag_links = tag_link::Entity::find()
+        .filter(tag_link::Column::ProductId.is_in(product_ids))
+        .all(db)
+        .await?;
     let tags_by_id: HashMap<String, tag::Model> = tag::Entity::find()
         .filter(tag::Column::Id.is_in(tag_links.iter().map(|l| l.tag_id.clone())))
         .all(db)
@@ -330,5 +474,9 @@ pub(super) async fn organisation_of(db: &impl ConnectionTrait, products: &[produ
     for list in tags.values_mut() {
         list.sort_by(|a, b| a.value.cmp(&b.value));
     }
-    Ok(Organisation { categories, collections, tags })
+    Ok(Organisation {
+        categories,
+        collections,
+        tags,
+    })
 }

@@ -10,8 +10,8 @@ pub mod stock_location;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::{DomainError, api_keys::api_key, catalog::product, devices::device, ids::new_id};
@@ -35,12 +35,23 @@ pub async fn create_sales_channel(
     .await?)
 }
 
-pub async fn list_sales_channels(db: &impl ConnectionTrait) -> Result<Vec<sales_channel::Model>, DomainError> {
-    Ok(sales_channel::Entity::find().order_by_asc(sales_channel::Column::CreatedAt).all(db).await?)
+pub async fn list_sales_channels(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<sales_channel::Model>, DomainError> {
+    Ok(sales_channel::Entity::find()
+        .order_by_asc(sales_channel::Column::CreatedAt)
+        .all(db)
+        .await?)
 }
 
-pub async fn find_sales_channel(db: &impl ConnectionTrait, id: &str) -> Result<sales_channel::Model, DomainError> {
-    sales_channel::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::not_found("Sales channel", id))
+pub async fn find_sales_channel(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<sales_channel::Model, DomainError> {
+    sales_channel::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Sales channel", id))
 }
 
 /// A stock location's name and (optional) address.
@@ -73,12 +84,22 @@ pub async fn create_stock_location(
     .await?)
 }
 
-pub async fn find_stock_location(db: &impl ConnectionTrait, id: &str) -> Result<stock_location::Model, DomainError> {
-    stock_location::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::not_found("Stock location", id))
+pub async fn find_stock_location(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<stock_location::Model, DomainError> {
+    stock_location::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Stock location", id))
 }
 
 /// Lets `location_id` supply `channel_id`. Linking twice is harmless.
-pub async fn link_stock_location(db: &impl ConnectionTrait, channel_id: &str, location_id: &str) -> Result<(), DomainError> {
+pub async fn link_stock_location(
+    db: &impl ConnectionTrait,
+    channel_id: &str,
+    location_id: &str,
+) -> Result<(), DomainError> {
     find_sales_channel(db, channel_id).await?;
     find_stock_location(db, location_id).await?;
     channel_location::Entity::insert(channel_location::ActiveModel {
@@ -92,7 +113,10 @@ pub async fn link_stock_location(db: &impl ConnectionTrait, channel_id: &str, lo
 }
 
 /// The distinct stock locations supplying any of `channel_ids`.
-pub async fn stock_location_ids(db: &impl ConnectionTrait, channel_ids: &[String]) -> Result<Vec<String>, DomainError> {
+pub async fn stock_location_ids(
+    db: &impl ConnectionTrait,
+    channel_ids: &[String],
+) -> Result<Vec<String>, DomainError> {
     Ok(channel_location::Entity::find()
         .select_only()
         .column(channel_location::Column::StockLocationId)
@@ -104,8 +128,15 @@ pub async fn stock_location_ids(db: &impl ConnectionTrait, channel_ids: &[String
 }
 
 /// Publishes a product to a channel. Publishing twice is harmless.
-pub async fn publish_product(db: &impl ConnectionTrait, product_id: &str, channel_id: &str) -> Result<(), DomainError> {
-    product::Entity::find_by_id(product_id).one(db).await?.ok_or_else(|| DomainError::not_found("Product", product_id))?;
+pub async fn publish_product(
+    db: &impl ConnectionTrait,
+    product_id: &str,
+    channel_id: &str,
+) -> Result<(), DomainError> {
+    product::Entity::find_by_id(product_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Product", product_id))?;
     find_sales_channel(db, channel_id).await?;
     product_channel::Entity::insert(product_channel::ActiveModel {
         product_id: Set(product_id.to_owned()),
@@ -118,8 +149,15 @@ pub async fn publish_product(db: &impl ConnectionTrait, product_id: &str, channe
 }
 
 /// Binds a publishable key to a channel. Binding twice is harmless.
-pub async fn bind_publishable_key(db: &impl ConnectionTrait, api_key_id: &str, channel_id: &str) -> Result<(), DomainError> {
-    api_key::Entity::find_by_id(api_key_id).one(db).await?.ok_or_else(|| DomainError::not_found("API key", api_key_id))?;
+pub async fn bind_publishable_key(
+    db: &impl ConnectionTrait,
+    api_key_id: &str,
+    channel_id: &str,
+) -> Result<(), DomainError> {
+    api_key::Entity::find_by_id(api_key_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("API key", api_key_id))?;
     find_sales_channel(db, channel_id).await?;
     key_channel::Entity::insert(key_channel::ActiveModel {
         api_key_id: Set(api_key_id.to_owned()),
@@ -132,7 +170,10 @@ pub async fn bind_publishable_key(db: &impl ConnectionTrait, api_key_id: &str, c
 }
 
 /// The channels a publishable key gives access to.
-pub async fn publishable_key_channel_ids(db: &impl ConnectionTrait, api_key_id: &str) -> Result<Vec<String>, DomainError> {
+pub async fn publishable_key_channel_ids(
+    db: &impl ConnectionTrait,
+    api_key_id: &str,
+) -> Result<Vec<String>, DomainError> {
     Ok(key_channel::Entity::find()
         .select_only()
         .column(key_channel::Column::SalesChannelId)
@@ -144,10 +185,16 @@ pub async fn publishable_key_channel_ids(db: &impl ConnectionTrait, api_key_id: 
 }
 
 /// Makes `channel_id` the channel a vending machine sells through.
-pub async fn assign_device(db: &impl ConnectionTrait, device_id: &str, channel_id: &str) -> Result<device::Model, DomainError> {
+pub async fn assign_device(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+    channel_id: &str,
+) -> Result<device::Model, DomainError> {
     find_sales_channel(db, channel_id).await?;
-    let device =
-        device::Entity::find_by_id(device_id).one(db).await?.ok_or_else(|| DomainError::not_found("Device", device_id))?;
+    let device = device::Entity::find_by_id(device_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Device", device_id))?;
     let mut active = device.into_active_model();
     active.sales_channel_id = Set(Some(channel_id.to_owned()));
     Ok(active.update(db).await?)

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    Set, sea_query::Expr,
 };
 
 use crate::{
@@ -66,7 +67,9 @@ pub async fn complete_cart(
             break;
         }
         if tokio::time::Instant::now() >= deadline {
-            return Err(DomainError::Conflict(format!("cart {cart_id} is being completed by another request; try again")));
+            return Err(DomainError::Conflict(format!(
+                "cart {cart_id} is being completed by another request; try again"
+            )));
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
@@ -77,14 +80,22 @@ pub async fn complete_cart(
     result
 }
 
-async fn run_workflow(db: &DatabaseConnection, providers: &Providers, cart_id: &str) -> Result<OrderDetail, DomainError> {
+async fn run_workflow(
+    db: &DatabaseConnection,
+    providers: &Providers,
+    cart_id: &str,
+) -> Result<OrderDetail, DomainError> {
     let mut ctx = steps::Context::load(db, cart_id).await?;
-    let (authorize, create_order) = (steps::AuthorizePayment { db, providers }, steps::CreateOrder { db });
+    let (authorize, create_order) = (
+        steps::AuthorizePayment { db, providers },
+        steps::CreateOrder { db },
+    );
     workflows::run(&[&authorize, &create_order], &mut ctx).await.map_err(|failure| {
         tracing::warn!(cart = cart_id, step = failure.step, error = %failure.error, "checkout failed");
         failure.error
     })?;
-    ctx.order.ok_or_else(|| DomainError::Conflict("checkout finished without an order".into()))
+    ctx.order
+        .ok_or_else(|| DomainError::Conflict("checkout finished without an order".into()))
 }
 
 /// Takes the cart for this attempt unless it is completed or another attempt
@@ -92,7 +103,10 @@ async fn run_workflow(db: &DatabaseConnection, providers: &Providers, cart_id: &
 async fn claim(db: &DatabaseConnection, cart_id: &str) -> Result<bool, DomainError> {
     let now = Utc::now();
     let claimed = cart::Entity::update_many()
-        .col_expr(cart::Column::CompletionClaimedUntil, Expr::value(now + CLAIM_TTL))
+        .col_expr(
+            cart::Column::CompletionClaimedUntil,
+            Expr::value(now + CLAIM_TTL),
+        )
         .filter(cart::Column::Id.eq(cart_id))
         .filter(cart::Column::CompletedAt.is_null())
         .filter(
@@ -106,13 +120,19 @@ async fn claim(db: &DatabaseConnection, cart_id: &str) -> Result<bool, DomainErr
         return Ok(true);
     }
     // Nothing claimed: tell a missing cart apart from a busy one.
-    cart::Entity::find_by_id(cart_id).one(db).await?.ok_or_else(|| DomainError::not_found("Cart", cart_id))?;
+    cart::Entity::find_by_id(cart_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Cart", cart_id))?;
     Ok(false)
 }
 
 async fn release(db: &DatabaseConnection, cart_id: &str) -> Result<(), DomainError> {
     cart::Entity::update_many()
-        .col_expr(cart::Column::CompletionClaimedUntil, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+        .col_expr(
+            cart::Column::CompletionClaimedUntil,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
         .filter(cart::Column::Id.eq(cart_id))
         .exec(db)
         .await?;

@@ -33,7 +33,11 @@ impl Context {
         if cart.items.is_empty() {
             return Err(DomainError::Invalid("the cart is empty".into()));
         }
-        Ok(Self { cart, payment: None, order: None })
+        Ok(Self {
+            cart,
+            payment: None,
+            order: None,
+        })
     }
 }
 
@@ -49,11 +53,19 @@ impl Step<Context> for AuthorizePayment<'_> {
     }
 
     async fn run(&self, ctx: &mut Context) -> Result<(), DomainError> {
-        let no_payment = || DomainError::Invalid("choose a payment method before completing the cart".into());
-        let collection_id = ctx.cart.cart.payment_collection_id.as_deref().ok_or_else(no_payment)?;
+        let no_payment =
+            || DomainError::Invalid("choose a payment method before completing the cart".into());
+        let collection_id = ctx
+            .cart
+            .cart
+            .payment_collection_id
+            .as_deref()
+            .ok_or_else(no_payment)?;
         let collection = payments::find_collection(self.db, collection_id).await?;
         if collection.amount != ctx.cart.subtotal() {
-            return Err(DomainError::Invalid("the cart changed after payment was set up; set up payment again".into()));
+            return Err(DomainError::Invalid(
+                "the cart changed after payment was set up; set up payment again".into(),
+            ));
         }
         let latest = session::Entity::find()
             .filter(session::Column::PaymentCollectionId.eq(collection_id))
@@ -63,14 +75,18 @@ impl Step<Context> for AuthorizePayment<'_> {
             .ok_or_else(no_payment)?;
         let payment = payments::authorize_session(self.db, self.providers, &latest.id)
             .await?
-            .ok_or_else(|| DomainError::Invalid("the payment needs more action from the shopper".into()))?;
+            .ok_or_else(|| {
+                DomainError::Invalid("the payment needs more action from the shopper".into())
+            })?;
         ctx.payment = Some(payment);
         Ok(())
     }
 
     async fn compensate(&self, ctx: &mut Context) -> Result<(), DomainError> {
         match ctx.payment.take() {
-            Some(payment) => payments::cancel(self.db, self.providers, &payment.id).await.map(drop),
+            Some(payment) => payments::cancel(self.db, self.providers, &payment.id)
+                .await
+                .map(drop),
             None => Ok(()),
         }
     }
@@ -123,11 +139,19 @@ impl Step<Context> for CreateOrder<'_> {
         }
         cart::Entity::update_many()
             .col_expr(cart::Column::CompletedAt, Expr::value(now))
-            .col_expr(cart::Column::CompletionClaimedUntil, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+            .col_expr(
+                cart::Column::CompletionClaimedUntil,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            )
             .filter(cart::Column::Id.eq(&cart.id))
             .exec(&txn)
             .await?;
-        events::emit(&txn, ORDER_PLACED, &serde_json::json!({ "id": order_id, "cart_id": cart.id })).await?;
+        events::emit(
+            &txn,
+            ORDER_PLACED,
+            &serde_json::json!({ "id": order_id, "cart_id": cart.id }),
+        )
+        .await?;
         txn.commit().await?;
         ctx.order = Some(orders::find(self.db, &order_id).await?);
         Ok(())

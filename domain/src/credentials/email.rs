@@ -18,7 +18,11 @@ impl Email {
             && !email.chars().any(char::is_whitespace)
             && !domain.contains('@')
             && email.len() <= 254;
-        if valid { Ok(Self(email)) } else { Err(invalid()) }
+        if valid {
+            Ok(Self(email))
+        } else {
+            Err(invalid())
+        }
     }
 }
 
@@ -40,12 +44,24 @@ mod tests {
 
     #[test]
     fn accepts_and_normalises_addresses() {
-        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_ref(), "ada@example.com");
+        assert_eq!(
+            Email::parse("  Ada@Example.COM ").unwrap().as_ref(),
+            "ada@example.com"
+        );
     }
 
     #[test]
     fn rejects_what_is_not_an_address() {
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com", "ada@@example.com", "ada@.com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "ada@@example.com",
+            "ada@.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be rejected");
         }
     }

@@ -4,5 +4,5 @@ mod email;
 mod password;
 
 pub use email::Email;
-pub use password::{MIN_LENGTH, Password};
 pub(crate) use password::UNKNOWN_USER_HASH;
+pub use password::{MIN_LENGTH, Password};

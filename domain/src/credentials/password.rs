@@ -8,8 +8,7 @@ use crate::DomainError;
 pub const MIN_LENGTH: usize = 8;
 
 /// A hash of a password no user has, verified when an email is unknown.
-pub(crate) const UNKNOWN_USER_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0t5ayKzBsQKtF7cI7jwFfzQmkrFG3C9BgA7sWSJgHrs";
+pub(crate) const UNKNOWN_USER_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0t5ayKzBsQKtF7cI7jwFfzQmkrFG3C9BgA7sWSJgHrs";
 
 /// A new password that meets the length rule. Only ever stored as an argon2id hash.
 pub struct Password(String);
@@ -17,7 +16,9 @@ pub struct Password(String);
 impl Password {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         if raw.chars().count() < MIN_LENGTH {
-            return Err(DomainError::Invalid(format!("a password needs at least {MIN_LENGTH} characters")));
+            return Err(DomainError::Invalid(format!(
+                "a password needs at least {MIN_LENGTH} characters"
+            )));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -31,7 +32,11 @@ impl Password {
     }
 
     pub fn verify(candidate: &str, hash: &str) -> bool {
-        PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(candidate.as_bytes(), &parsed).is_ok())
+        PasswordHash::new(hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(candidate.as_bytes(), &parsed)
+                .is_ok()
+        })
     }
 }
 

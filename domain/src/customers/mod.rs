@@ -7,8 +7,8 @@ pub mod customer;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 use serde_json::Value as Json;
 
@@ -29,11 +29,17 @@ pub struct CustomerWithAddresses {
 
 impl CustomerWithAddresses {
     pub fn default_shipping_address_id(&self) -> Option<&str> {
-        self.addresses.iter().find(|a| a.is_default_shipping).map(|a| a.id.as_str())
+        self.addresses
+            .iter()
+            .find(|a| a.is_default_shipping)
+            .map(|a| a.id.as_str())
     }
 
     pub fn default_billing_address_id(&self) -> Option<&str> {
-        self.addresses.iter().find(|a| a.is_default_billing).map(|a| a.id.as_str())
+        self.addresses
+            .iter()
+            .find(|a| a.is_default_billing)
+            .map(|a| a.id.as_str())
     }
 }
 
@@ -66,9 +72,15 @@ pub struct AddressFields {
 }
 
 /// Creates an identity to sign in with; the customer comes next, with [`create_for_identity`].
-pub async fn register(db: &impl ConnectionTrait, email: &Email, password: &Password) -> Result<auth_identity::Model, DomainError> {
+pub async fn register(
+    db: &impl ConnectionTrait,
+    email: &Email,
+    password: &Password,
+) -> Result<auth_identity::Model, DomainError> {
     if find_identity_by_email(db, email).await?.is_some() {
-        return Err(DomainError::Conflict("Identity with email already exists".into()));
+        return Err(DomainError::Conflict(
+            "Identity with email already exists".into(),
+        ));
     }
     Ok(auth_identity::ActiveModel {
         id: Set(new_id("authid")),
@@ -83,13 +95,19 @@ pub async fn register(db: &impl ConnectionTrait, email: &Email, password: &Passw
 }
 
 /// Checks an email and password; the error never says which of the two was wrong.
-pub async fn authenticate(db: &impl ConnectionTrait, email: &str, password: &str) -> Result<auth_identity::Model, DomainError> {
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    email: &str,
+    password: &str,
+) -> Result<auth_identity::Model, DomainError> {
     let rejected = || DomainError::Unauthorized("Invalid email or password".into());
     let email = Email::parse(email).map_err(|_| rejected())?;
     let identity = find_identity_by_email(db, &email).await?;
     // Verify against a fixed hash when the email is unknown, so timing does
     // not reveal which emails are registered.
-    let hash = identity.as_ref().map_or(UNKNOWN_USER_HASH, |i| i.password_hash.as_str());
+    let hash = identity
+        .as_ref()
+        .map_or(UNKNOWN_USER_HASH, |i| i.password_hash.as_str());
     let verified = Password::verify(password, hash);
     match identity {
         Some(identity) if verified => Ok(identity),
@@ -97,11 +115,17 @@ pub async fn authenticate(db: &impl ConnectionTrait, email: &str, password: &str
     }
 }
 
-pub async fn find_identity(db: &impl ConnectionTrait, id: &str) -> Result<Option<auth_identity::Model>, DomainError> {
+pub async fn find_identity(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Option<auth_identity::Model>, DomainError> {
     Ok(auth_identity::Entity::find_by_id(id).one(db).await?)
 }
 
-async fn find_identity_by_email(db: &impl ConnectionTrait, email: &Email) -> Result<Option<auth_identity::Model>, DomainError> {
+async fn find_identity_by_email(
+    db: &impl ConnectionTrait,
+    email: &Email,
+) -> Result<Option<auth_identity::Model>, DomainError> {
     Ok(auth_identity::Entity::find()
         .filter(auth_identity::Column::ActorType.eq(ACTOR_CUSTOMER))
         .filter(auth_identity::Column::Email.eq(email.as_ref()))
@@ -117,9 +141,13 @@ pub async fn create_for_identity<C: ConnectionTrait + TransactionTrait>(
     profile: Profile,
 ) -> Result<customer::Model, DomainError> {
     let txn = db.begin().await?;
-    let identity = find_identity(&txn, identity_id).await?.ok_or_else(|| DomainError::not_found("AuthIdentity", identity_id))?;
+    let identity = find_identity(&txn, identity_id)
+        .await?
+        .ok_or_else(|| DomainError::not_found("AuthIdentity", identity_id))?;
     if identity.customer_id.is_some() {
-        return Err(DomainError::Invalid("Request already authenticated as a customer.".into()));
+        return Err(DomainError::Invalid(
+            "Request already authenticated as a customer.".into(),
+        ));
     }
     let now = Utc::now();
     let customer = customer::ActiveModel {
@@ -158,17 +186,27 @@ pub async fn sign_up<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// The customer (not deleted) with its addresses.
-pub async fn retrieve(db: &impl ConnectionTrait, id: &str) -> Result<CustomerWithAddresses, DomainError> {
+pub async fn retrieve(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<CustomerWithAddresses, DomainError> {
     let customer = customer::Entity::find_by_id(id)
         .filter(customer::Column::DeletedAt.is_null())
         .one(db)
         .await?
         .ok_or_else(|| DomainError::not_found("Customer", id))?;
     let addresses = addresses_query(id).all(db).await?;
-    Ok(CustomerWithAddresses { customer, addresses })
+    Ok(CustomerWithAddresses {
+        customer,
+        addresses,
+    })
 }
 
-pub async fn update_profile(db: &impl ConnectionTrait, id: &str, profile: Profile) -> Result<CustomerWithAddresses, DomainError> {
+pub async fn update_profile(
+    db: &impl ConnectionTrait,
+    id: &str,
+    profile: Profile,
+) -> Result<CustomerWithAddresses, DomainError> {
     let mut customer: customer::ActiveModel = retrieve(db, id).await?.customer.into();
     if let Some(v) = profile.first_name {
         customer.first_name = Set(Some(v));
@@ -202,12 +240,20 @@ pub async fn list_addresses(
     limit: u64,
 ) -> Result<(Vec<address::Model>, u64), DomainError> {
     let count = addresses_query(customer_id).count(db).await?;
-    let page = addresses_query(customer_id).offset(offset).limit(limit).all(db).await?;
+    let page = addresses_query(customer_id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
     Ok((page, count))
 }
 
 /// One of the customer's addresses; another customer's is "not found".
-pub async fn find_address(db: &impl ConnectionTrait, customer_id: &str, address_id: &str) -> Result<address::Model, DomainError> {
+pub async fn find_address(
+    db: &impl ConnectionTrait,
+    customer_id: &str,
+    address_id: &str,
+) -> Result<address::Model, DomainError> {
     address::Entity::find_by_id(address_id)
         .filter(address::Column::CustomerId.eq(customer_id))
         .one(db)
@@ -261,7 +307,10 @@ async fn save_address<C: ConnectionTrait + TransactionTrait>(
         (fields.address_1, address::Column::Address1),
         (fields.address_2, address::Column::Address2),
         (fields.city, address::Column::City),
-        (fields.country_code.map(|c| c.trim().to_lowercase()), address::Column::CountryCode),
+        (
+            fields.country_code.map(|c| c.trim().to_lowercase()),
+            address::Column::CountryCode,
+        ),
         (fields.province, address::Column::Province),
         (fields.postal_code, address::Column::PostalCode),
         (fields.phone, address::Column::Phone),
@@ -277,7 +326,10 @@ async fn save_address<C: ConnectionTrait + TransactionTrait>(
     let customer_id = address.customer_id.clone().unwrap();
     let txn = db.begin().await?;
     for (flag, column) in [
-        (fields.is_default_shipping, address::Column::IsDefaultShipping),
+        (
+            fields.is_default_shipping,
+            address::Column::IsDefaultShipping,
+        ),
         (fields.is_default_billing, address::Column::IsDefaultBilling),
     ] {
         let Some(flag) = flag else { continue };
@@ -290,12 +342,20 @@ async fn save_address<C: ConnectionTrait + TransactionTrait>(
         }
         address.set(column, flag.into());
     }
-    let saved = if is_new { address.insert(&txn).await? } else { address.update(&txn).await? };
+    let saved = if is_new {
+        address.insert(&txn).await?
+    } else {
+        address.update(&txn).await?
+    };
     txn.commit().await?;
     Ok(saved)
 }
 
-pub async fn delete_address(db: &impl ConnectionTrait, customer_id: &str, address_id: &str) -> Result<(), DomainError> {
+pub async fn delete_address(
+    db: &impl ConnectionTrait,
+    customer_id: &str,
+    address_id: &str,
+) -> Result<(), DomainError> {
     let address = find_address(db, customer_id, address_id).await?;
     address::Entity::delete_by_id(address.id).exec(db).await?;
     Ok(())

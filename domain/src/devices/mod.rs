@@ -6,7 +6,8 @@ pub mod protocol;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 
@@ -20,10 +21,16 @@ pub struct StatusChange {
     pub last_seen_at: Option<DateTime<Utc>>,
 }
 
-pub async fn register(db: &impl ConnectionTrait, id: &str, name: &str) -> Result<device::Model, DomainError> {
+pub async fn register(
+    db: &impl ConnectionTrait,
+    id: &str,
+    name: &str,
+) -> Result<device::Model, DomainError> {
     protocol::DeviceId::parse(id)?;
     if device::Entity::find_by_id(id).one(db).await?.is_some() {
-        return Err(DomainError::Conflict(format!("a device {id} already exists")));
+        return Err(DomainError::Conflict(format!(
+            "a device {id} already exists"
+        )));
     }
     Ok(device::ActiveModel {
         id: Set(id.to_owned()),
@@ -39,7 +46,10 @@ pub async fn register(db: &impl ConnectionTrait, id: &str, name: &str) -> Result
 }
 
 pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<device::Model>, DomainError> {
-    Ok(device::Entity::find().order_by_asc(device::Column::Id).all(db).await?)
+    Ok(device::Entity::find()
+        .order_by_asc(device::Column::Id)
+        .all(db)
+        .await?)
 }
 
 /// Records that a device spoke (heartbeat or "online" status). Returns the
@@ -51,7 +61,10 @@ pub async fn record_seen(
     firmware: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<Option<StatusChange>, DomainError> {
-    let device = device::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::not_found("Device", id))?;
+    let device = device::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Device", id))?;
     let was_online = device.online;
     let mut active = device.into_active_model();
     active.online = Set(true);
@@ -60,13 +73,23 @@ pub async fn record_seen(
         active.firmware = Set(Some(firmware.to_owned()));
     }
     active.update(db).await?;
-    Ok((!was_online).then(|| StatusChange { device_id: id.to_owned(), online: true, last_seen_at: Some(at) }))
+    Ok((!was_online).then(|| StatusChange {
+        device_id: id.to_owned(),
+        online: true,
+        last_seen_at: Some(at),
+    }))
 }
 
 /// Marks a device offline (last will, or heartbeats missed). `None` when it
 /// already was.
-pub async fn record_offline(db: &impl ConnectionTrait, id: &str) -> Result<Option<StatusChange>, DomainError> {
-    let device = device::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::not_found("Device", id))?;
+pub async fn record_offline(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Option<StatusChange>, DomainError> {
+    let device = device::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Device", id))?;
     if !device.online {
         return Ok(None);
     }
@@ -74,12 +97,19 @@ pub async fn record_offline(db: &impl ConnectionTrait, id: &str) -> Result<Optio
     let mut active = device.into_active_model();
     active.online = Set(false);
     active.update(db).await?;
-    Ok(Some(StatusChange { device_id: id.to_owned(), online: false, last_seen_at }))
+    Ok(Some(StatusChange {
+        device_id: id.to_owned(),
+        online: false,
+        last_seen_at,
+    }))
 }
 
 /// Marks offline every device that claims to be online but has not been heard
 /// from since `cutoff` (a machine that hangs without its connection dropping).
-pub async fn expire_silent(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<Vec<StatusChange>, DomainError> {
+pub async fn expire_silent(
+    db: &impl ConnectionTrait,
+    cutoff: DateTime<Utc>,
+) -> Result<Vec<StatusChange>, DomainError> {
     let silent = device::Entity::find()
         .filter(device::Column::Online.eq(true))
         .filter(device::Column::LastSeenAt.lt(cutoff))

@@ -20,11 +20,15 @@ impl DeviceId {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let ok = !raw.is_empty()
             && raw.len() <= 64
-            && raw.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(DomainError::Invalid(format!("{raw:?} is not a device id (use a-z, 0-9, - and _; at most 64)")))
+            Err(DomainError::Invalid(format!(
+                "{raw:?} is not a device id (use a-z, 0-9, - and _; at most 64)"
+            )))
         }
     }
 
@@ -104,7 +108,12 @@ mod tests {
 
     #[test]
     fn foreign_topics_are_ignored() {
-        for t in ["automat/v1/devices/vm-001/unknown", "other/vm-001/status", "automat/v1/devices/VM#/status", "automat/v1/devices/status"] {
+        for t in [
+            "automat/v1/devices/vm-001/unknown",
+            "other/vm-001/status",
+            "automat/v1/devices/VM#/status",
+            "automat/v1/devices/status",
+        ] {
             assert_eq!(parse_topic(t), None, "{t}");
         }
     }

@@ -18,8 +18,8 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use serde::Serialize;
 
@@ -34,8 +34,13 @@ pub const CLAIM_TTL: Duration = Duration::from_secs(60);
 pub const MAX_ATTEMPTS: i32 = 10;
 
 /// Records `name` with `payload` in the outbox, inside the caller's transaction.
-pub async fn emit(db: &impl ConnectionTrait, name: &str, payload: &impl Serialize) -> Result<String, DomainError> {
-    let payload = serde_json::to_string(payload).map_err(|e| DomainError::Invalid(format!("event payload: {e}")))?;
+pub async fn emit(
+    db: &impl ConnectionTrait,
+    name: &str,
+    payload: &impl Serialize,
+) -> Result<String, DomainError> {
+    let payload = serde_json::to_string(payload)
+        .map_err(|e| DomainError::Invalid(format!("event payload: {e}")))?;
     let now = Utc::now();
     let id = new_id("evt");
     outbox_event::ActiveModel {
@@ -74,7 +79,11 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     pub fn new(db: DatabaseConnection, subscribers: Vec<Arc<dyn Subscriber>>) -> Self {
-        Self { db, worker: new_id("worker"), subscribers }
+        Self {
+            db,
+            worker: new_id("worker"),
+            subscribers,
+        }
     }
 
     /// Delivers what is due, up to `batch` events; returns how many were completed.
@@ -126,7 +135,10 @@ impl Dispatcher {
     async fn claim(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Event>, DomainError> {
         let until = now + CLAIM_TTL;
         let claimed = outbox_event::Entity::update_many()
-            .col_expr(outbox_event::Column::ClaimedBy, Expr::value(self.worker.clone()))
+            .col_expr(
+                outbox_event::Column::ClaimedBy,
+                Expr::value(self.worker.clone()),
+            )
             .col_expr(outbox_event::Column::ClaimedUntil, Expr::value(until))
             .filter(outbox_event::Column::Id.eq(id))
             .filter(outbox_event::Column::ProcessedAt.is_null())
@@ -173,8 +185,14 @@ impl Dispatcher {
         }
         let now = Utc::now();
         let mut update = outbox_event::Entity::update_many()
-            .col_expr(outbox_event::Column::ClaimedBy, Expr::value(Option::<String>::None))
-            .col_expr(outbox_event::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(
+                outbox_event::Column::ClaimedBy,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                outbox_event::Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
             .filter(outbox_event::Column::Id.eq(&event.id))
             .filter(outbox_event::Column::ClaimedBy.eq(&self.worker));
         if failures.is_empty() {
@@ -184,8 +202,14 @@ impl Dispatcher {
             tracing::warn!(event = %event.id, name = %event.name, attempts, errors = ?failures, "event delivery failed");
             update = update
                 .col_expr(outbox_event::Column::Attempts, Expr::value(attempts))
-                .col_expr(outbox_event::Column::AvailableAt, Expr::value(now + backoff(attempts)))
-                .col_expr(outbox_event::Column::LastError, Expr::value(failures.join("; ")));
+                .col_expr(
+                    outbox_event::Column::AvailableAt,
+                    Expr::value(now + backoff(attempts)),
+                )
+                .col_expr(
+                    outbox_event::Column::LastError,
+                    Expr::value(failures.join("; ")),
+                );
             if attempts >= MAX_ATTEMPTS {
                 update = update.col_expr(outbox_event::Column::FailedAt, Expr::value(now));
             }

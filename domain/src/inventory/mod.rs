@@ -13,8 +13,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionSession,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionSession, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -23,11 +23,18 @@ use crate::{DomainError, catalog::variant, channels, ids::new_id};
 use inventory_level::Column as Level;
 
 /// Creates the inventory item of a variant, carrying the variant's SKU.
-pub async fn create_item(db: &impl ConnectionTrait, variant_id: &str) -> Result<inventory_item::Model, DomainError> {
-    let variant =
-        variant::Entity::find_by_id(variant_id).one(db).await?.ok_or_else(|| DomainError::not_found("Variant", variant_id))?;
+pub async fn create_item(
+    db: &impl ConnectionTrait,
+    variant_id: &str,
+) -> Result<inventory_item::Model, DomainError> {
+    let variant = variant::Entity::find_by_id(variant_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Variant", variant_id))?;
     if find_item_by_variant(db, variant_id).await?.is_some() {
-        return Err(DomainError::Conflict(format!("variant {variant_id} already has an inventory item")));
+        return Err(DomainError::Conflict(format!(
+            "variant {variant_id} already has an inventory item"
+        )));
     }
     let now = Utc::now();
     Ok(inventory_item::ActiveModel {
@@ -45,7 +52,10 @@ pub async fn find_item_by_variant(
     db: &impl ConnectionTrait,
     variant_id: &str,
 ) -> Result<Option<inventory_item::Model>, DomainError> {
-    Ok(inventory_item::Entity::find().filter(inventory_item::Column::VariantId.eq(variant_id)).one(db).await?)
+    Ok(inventory_item::Entity::find()
+        .filter(inventory_item::Column::VariantId.eq(variant_id))
+        .one(db)
+        .await?)
 }
 
 /// The level of an item at a location.
@@ -57,7 +67,9 @@ pub async fn level(
     inventory_level::Entity::find_by_id((item_id.to_owned(), location_id.to_owned()))
         .one(db)
         .await?
-        .ok_or_else(|| DomainError::not_found("Inventory level", format!("{item_id} at {location_id}")))
+        .ok_or_else(|| {
+            DomainError::not_found("Inventory level", format!("{item_id} at {location_id}"))
+        })
 }
 
 /// Sets how many units of an item a location holds. It cannot drop below what
@@ -69,7 +81,9 @@ pub async fn set_stocked(
     quantity: i32,
 ) -> Result<inventory_level::Model, DomainError> {
     if quantity < 0 {
-        return Err(DomainError::Invalid(format!("a stocked quantity cannot be negative (got {quantity})")));
+        return Err(DomainError::Invalid(format!(
+            "a stocked quantity cannot be negative (got {quantity})"
+        )));
     }
     ensure_level(db, item_id, location_id).await?;
     let updated = inventory_level::Entity::update_many()
@@ -97,16 +111,26 @@ pub async fn adjust_stocked(
 ) -> Result<inventory_level::Model, DomainError> {
     ensure_level(db, item_id, location_id).await?;
     let updated = inventory_level::Entity::update_many()
-        .col_expr(Level::StockedQuantity, Expr::col(Level::StockedQuantity).add(delta))
+        .col_expr(
+            Level::StockedQuantity,
+            Expr::col(Level::StockedQuantity).add(delta),
+        )
         .col_expr(Level::UpdatedAt, Expr::value(Utc::now()))
         .filter(Level::InventoryItemId.eq(item_id))
         .filter(Level::LocationId.eq(location_id))
-        .filter(Expr::col(Level::StockedQuantity).add(delta).gte(Expr::col(Level::ReservedQuantity)))
+        .filter(
+            Expr::col(Level::StockedQuantity)
+                .add(delta)
+                .gte(Expr::col(Level::ReservedQuantity)),
+        )
         .exec(db)
         .await?;
     let level = level(db, item_id, location_id).await?;
     if updated.rows_affected == 0 {
-        return Err(below_reserved(&level, i64::from(level.stocked_quantity) + i64::from(delta)));
+        return Err(below_reserved(
+            &level,
+            i64::from(level.stocked_quantity) + i64::from(delta),
+        ));
     }
     Ok(level)
 }
@@ -119,8 +143,15 @@ fn below_reserved(level: &inventory_level::Model, wanted: impl std::fmt::Display
 }
 
 /// Creates an empty level, unless the item already has one at the location.
-async fn ensure_level(db: &impl ConnectionTrait, item_id: &str, location_id: &str) -> Result<(), DomainError> {
-    inventory_item::Entity::find_by_id(item_id).one(db).await?.ok_or_else(|| DomainError::not_found("Inventory item", item_id))?;
+async fn ensure_level(
+    db: &impl ConnectionTrait,
+    item_id: &str,
+    location_id: &str,
+) -> Result<(), DomainError> {
+    inventory_item::Entity::find_by_id(item_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Inventory item", item_id))?;
     channels::find_stock_location(db, location_id).await?;
     let now = Utc::now();
     inventory_level::Entity::insert(inventory_level::ActiveModel {
@@ -149,18 +180,31 @@ pub struct NewReservation {
 
 /// Holds `quantity` units at a location, or fails with an "out of stock"
 /// error when fewer are available there.
-pub async fn reserve(db: &impl TransactionTrait, new: NewReservation) -> Result<reservation::Model, DomainError> {
+pub async fn reserve(
+    db: &impl TransactionTrait,
+    new: NewReservation,
+) -> Result<reservation::Model, DomainError> {
     if new.quantity <= 0 {
-        return Err(DomainError::Invalid(format!("a reservation needs a positive quantity (got {})", new.quantity)));
+        return Err(DomainError::Invalid(format!(
+            "a reservation needs a positive quantity (got {})",
+            new.quantity
+        )));
     }
     let txn = db.begin().await?;
     let now = Utc::now();
     let reserved = inventory_level::Entity::update_many()
-        .col_expr(Level::ReservedQuantity, Expr::col(Level::ReservedQuantity).add(new.quantity))
+        .col_expr(
+            Level::ReservedQuantity,
+            Expr::col(Level::ReservedQuantity).add(new.quantity),
+        )
         .col_expr(Level::UpdatedAt, Expr::value(now))
         .filter(Level::InventoryItemId.eq(&new.inventory_item_id))
         .filter(Level::LocationId.eq(&new.location_id))
-        .filter(Expr::col(Level::StockedQuantity).sub(Expr::col(Level::ReservedQuantity)).gte(new.quantity))
+        .filter(
+            Expr::col(Level::StockedQuantity)
+                .sub(Expr::col(Level::ReservedQuantity))
+                .gte(new.quantity),
+        )
         .exec(&txn)
         .await?;
     if reserved.rows_affected == 0 {
@@ -190,14 +234,24 @@ pub async fn reserve(db: &impl TransactionTrait, new: NewReservation) -> Result<
 
 /// Gives a reservation's units back. Releasing one that is gone (released
 /// or fulfilled already) does nothing and answers `false`.
-pub async fn release(db: &impl TransactionTrait, reservation_id: &str) -> Result<bool, DomainError> {
+pub async fn release(
+    db: &impl TransactionTrait,
+    reservation_id: &str,
+) -> Result<bool, DomainError> {
     let txn = db.begin().await?;
     let Some(reservation) = take_reservation(&txn, reservation_id).await? else {
         return Ok(false);
     };
     let quantity = reservation.quantity;
-    apply_to_level(&txn, &reservation, [(Level::ReservedQuantity, Expr::col(Level::ReservedQuantity).sub(quantity))])
-        .await?;
+    apply_to_level(
+        &txn,
+        &reservation,
+        [(
+            Level::ReservedQuantity,
+            Expr::col(Level::ReservedQuantity).sub(quantity),
+        )],
+    )
+    .await?;
     txn.commit().await?;
     Ok(true)
 }
@@ -206,15 +260,22 @@ pub async fn release(db: &impl TransactionTrait, reservation_id: &str) -> Result
 /// reserved drop together, so what is available stays the same.
 pub async fn fulfil(db: &impl TransactionTrait, reservation_id: &str) -> Result<(), DomainError> {
     let txn = db.begin().await?;
-    let reservation =
-        take_reservation(&txn, reservation_id).await?.ok_or_else(|| DomainError::not_found("Reservation", reservation_id))?;
+    let reservation = take_reservation(&txn, reservation_id)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Reservation", reservation_id))?;
     let quantity = reservation.quantity;
     apply_to_level(
         &txn,
         &reservation,
         [
-            (Level::StockedQuantity, Expr::col(Level::StockedQuantity).sub(quantity)),
-            (Level::ReservedQuantity, Expr::col(Level::ReservedQuantity).sub(quantity)),
+            (
+                Level::StockedQuantity,
+                Expr::col(Level::StockedQuantity).sub(quantity),
+            ),
+            (
+                Level::ReservedQuantity,
+                Expr::col(Level::ReservedQuantity).sub(quantity),
+            ),
         ],
     )
     .await?;
@@ -254,7 +315,10 @@ async fn apply_to_level(
 
 /// The variants among `variant_ids` whose stock is managed (they have an
 /// inventory item).
-pub async fn managed_variants(db: &impl ConnectionTrait, variant_ids: &[String]) -> Result<HashSet<String>, DomainError> {
+pub async fn managed_variants(
+    db: &impl ConnectionTrait,
+    variant_ids: &[String],
+) -> Result<HashSet<String>, DomainError> {
     Ok(inventory_item::Entity::find()
         .filter(inventory_item::Column::VariantId.is_in(variant_ids.iter().cloned()))
         .all(db)
@@ -284,9 +348,13 @@ pub async fn available_in_channels(
         .await?;
     let mut by_item: HashMap<String, i64> = HashMap::new();
     for level in levels {
-        *by_item.entry(level.inventory_item_id.clone()).or_default() += i64::from(level.available_quantity());
+        *by_item.entry(level.inventory_item_id.clone()).or_default() +=
+            i64::from(level.available_quantity());
     }
-    Ok(items.into_iter().map(|item| (item.variant_id, by_item.get(&item.id).copied().unwrap_or(0))).collect())
+    Ok(items
+        .into_iter()
+        .map(|item| (item.variant_id, by_item.get(&item.id).copied().unwrap_or(0)))
+        .collect())
 }
 
 /// Units of a variant available in a sales channel; `None` when its stock is
@@ -298,5 +366,7 @@ pub async fn variant_availability(
 ) -> Result<Option<i64>, DomainError> {
     channels::find_sales_channel(db, channel_id).await?;
     let ids = [variant_id.to_owned()];
-    Ok(available_in_channels(db, &ids, &[channel_id.to_owned()]).await?.remove(variant_id))
+    Ok(available_in_channels(db, &ids, &[channel_id.to_owned()])
+        .await?
+        .remove(variant_id))
 }

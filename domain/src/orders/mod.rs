@@ -17,19 +17,32 @@ pub struct OrderDetail {
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: &str) -> Result<OrderDetail, DomainError> {
-    let order = order::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::not_found("Order", id))?;
+    let order = order::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Order", id))?;
     with_items(db, order).await
 }
 
 /// The order a cart became, if it did.
-pub async fn find_by_cart(db: &impl ConnectionTrait, cart_id: &str) -> Result<Option<OrderDetail>, DomainError> {
-    match order::Entity::find().filter(order::Column::CartId.eq(cart_id)).one(db).await? {
+pub async fn find_by_cart(
+    db: &impl ConnectionTrait,
+    cart_id: &str,
+) -> Result<Option<OrderDetail>, DomainError> {
+    match order::Entity::find()
+        .filter(order::Column::CartId.eq(cart_id))
+        .one(db)
+        .await?
+    {
         Some(order) => Ok(Some(with_items(db, order).await?)),
         None => Ok(None),
     }
 }
 
-async fn with_items(db: &impl ConnectionTrait, order: order::Model) -> Result<OrderDetail, DomainError> {
+async fn with_items(
+    db: &impl ConnectionTrait,
+    order: order::Model,
+) -> Result<OrderDetail, DomainError> {
     let items = order_item::Entity::find()
         .filter(order_item::Column::OrderId.eq(&order.id))
         .order_by_asc(order_item::Column::Id)

@@ -14,7 +14,9 @@ pub mod system;
 use std::{collections::HashMap, sync::Arc};
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+};
 
 pub use provider::{PaymentProvider, ProviderError, ProviderOutcome};
 
@@ -49,7 +51,9 @@ impl Providers {
     }
 
     fn get(&self, id: &str) -> Result<&Arc<dyn PaymentProvider>, DomainError> {
-        self.0.get(id).ok_or_else(|| DomainError::not_found("Payment provider", id))
+        self.0
+            .get(id)
+            .ok_or_else(|| DomainError::not_found("Payment provider", id))
     }
 }
 
@@ -59,7 +63,9 @@ pub async fn create_collection(
     currency_code: &str,
 ) -> Result<collection::Model, DomainError> {
     if amount < 0 {
-        return Err(DomainError::Invalid("a payment amount cannot be negative".into()));
+        return Err(DomainError::Invalid(
+            "a payment amount cannot be negative".into(),
+        ));
     }
     let now = Utc::now();
     Ok(collection::ActiveModel {
@@ -83,7 +89,10 @@ pub async fn create_session(
 ) -> Result<session::Model, DomainError> {
     let provider = providers.get(provider_id)?;
     let collection = find_collection(db, collection_id).await?;
-    let data = provider.initiate(collection.amount, &collection.currency_code).await.map_err(provider_failure)?;
+    let data = provider
+        .initiate(collection.amount, &collection.currency_code)
+        .await
+        .map_err(provider_failure)?;
     Ok(session::ActiveModel {
         id: Set(new_id("payses")),
         payment_collection_id: Set(collection.id),
@@ -111,10 +120,16 @@ pub async fn authorize_session(
         .await?
         .ok_or_else(|| DomainError::not_found("Payment session", session_id))?;
     if session.status == status::AUTHORIZED {
-        return Ok(payment::Entity::find().filter(payment::Column::PaymentSessionId.eq(session_id)).one(db).await?);
+        return Ok(payment::Entity::find()
+            .filter(payment::Column::PaymentSessionId.eq(session_id))
+            .one(db)
+            .await?);
     }
     let provider = providers.get(&session.provider_id)?;
-    let outcome = provider.authorize(&parse(&session.data)).await.map_err(provider_failure)?;
+    let outcome = provider
+        .authorize(&parse(&session.data))
+        .await
+        .map_err(provider_failure)?;
     let mut active = session.clone().into_active_model();
     match outcome {
         ProviderOutcome::Authorized(data) => {
@@ -158,17 +173,28 @@ pub async fn capture(
 ) -> Result<payment::Model, DomainError> {
     let payment = find_payment(db, payment_id).await?;
     if payment.canceled_at.is_some() {
-        return Err(DomainError::Conflict("a canceled payment cannot be captured".into()));
+        return Err(DomainError::Conflict(
+            "a canceled payment cannot be captured".into(),
+        ));
     }
     let left = payment.amount - payment.captured_amount;
     let amount = amount.unwrap_or(left);
     if amount <= 0 || amount > left {
-        return Err(DomainError::Invalid(format!("can capture between 1 and {left}, not {amount}")));
+        return Err(DomainError::Invalid(format!(
+            "can capture between 1 and {left}, not {amount}"
+        )));
     }
     let provider = providers.get(&payment.provider_id)?;
-    let data = provider.capture(&parse(&payment.data), amount).await.map_err(provider_failure)?;
+    let data = provider
+        .capture(&parse(&payment.data), amount)
+        .await
+        .map_err(provider_failure)?;
     let captured = payment.captured_amount + amount;
-    let collection_status = if captured == payment.amount { status::COMPLETED } else { status::PARTIALLY_CAPTURED };
+    let collection_status = if captured == payment.amount {
+        status::COMPLETED
+    } else {
+        status::PARTIALLY_CAPTURED
+    };
     let collection_id = payment.payment_collection_id.clone();
     let mut active = payment.into_active_model();
     active.captured_amount = Set(captured);
@@ -189,10 +215,15 @@ pub async fn refund(
     let payment = find_payment(db, payment_id).await?;
     let refundable = payment.captured_amount - payment.refunded_amount;
     if amount <= 0 || amount > refundable {
-        return Err(DomainError::Invalid(format!("can refund between 1 and {refundable}, not {amount}")));
+        return Err(DomainError::Invalid(format!(
+            "can refund between 1 and {refundable}, not {amount}"
+        )));
     }
     let provider = providers.get(&payment.provider_id)?;
-    let data = provider.refund(&parse(&payment.data), amount).await.map_err(provider_failure)?;
+    let data = provider
+        .refund(&parse(&payment.data), amount)
+        .await
+        .map_err(provider_failure)?;
     let refunded = payment.refunded_amount + amount;
     let mut active = payment.into_active_model();
     active.refunded_amount = Set(refunded);
@@ -202,16 +233,25 @@ pub async fn refund(
 }
 
 /// Releases an authorization that was never (fully) captured. Idempotent.
-pub async fn cancel(db: &impl ConnectionTrait, providers: &Providers, payment_id: &str) -> Result<payment::Model, DomainError> {
+pub async fn cancel(
+    db: &impl ConnectionTrait,
+    providers: &Providers,
+    payment_id: &str,
+) -> Result<payment::Model, DomainError> {
     let payment = find_payment(db, payment_id).await?;
     if payment.canceled_at.is_some() {
         return Ok(payment);
     }
     if payment.captured_amount > 0 {
-        return Err(DomainError::Conflict("a captured payment is refunded, not canceled".into()));
+        return Err(DomainError::Conflict(
+            "a captured payment is refunded, not canceled".into(),
+        ));
     }
     let provider = providers.get(&payment.provider_id)?;
-    let data = provider.cancel(&parse(&payment.data)).await.map_err(provider_failure)?;
+    let data = provider
+        .cancel(&parse(&payment.data))
+        .await
+        .map_err(provider_failure)?;
     let collection_id = payment.payment_collection_id.clone();
     let mut active = payment.into_active_model();
     active.canceled_at = Set(Some(Utc::now()));
@@ -221,15 +261,31 @@ pub async fn cancel(db: &impl ConnectionTrait, providers: &Providers, payment_id
     Ok(payment)
 }
 
-pub async fn find_collection(db: &impl ConnectionTrait, id: &str) -> Result<collection::Model, DomainError> {
-    collection::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::not_found("Payment collection", id))
+pub async fn find_collection(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<collection::Model, DomainError> {
+    collection::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Payment collection", id))
 }
 
-pub async fn find_payment(db: &impl ConnectionTrait, id: &str) -> Result<payment::Model, DomainError> {
-    payment::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::not_found("Payment", id))
+pub async fn find_payment(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<payment::Model, DomainError> {
+    payment::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Payment", id))
 }
 
-async fn set_collection_status(db: &impl ConnectionTrait, id: &str, new_status: &str) -> Result<(), DomainError> {
+async fn set_collection_status(
+    db: &impl ConnectionTrait,
+    id: &str,
+    new_status: &str,
+) -> Result<(), DomainError> {
     let mut collection = find_collection(db, id).await?.into_active_model();
     collection.status = Set(new_status.to_owned());
     collection.updated_at = Set(Utc::now());
@@ -243,7 +299,11 @@ fn parse(data: &str) -> serde_json::Value {
 
 fn provider_failure(e: ProviderError) -> DomainError {
     match e {
-        ProviderError::Declined(reason) => DomainError::Invalid(format!("payment declined: {reason}")),
-        ProviderError::Unavailable(reason) => DomainError::Conflict(format!("payment provider unavailable: {reason}")),
+        ProviderError::Declined(reason) => {
+            DomainError::Invalid(format!("payment declined: {reason}"))
+        }
+        ProviderError::Unavailable(reason) => {
+            DomainError::Conflict(format!("payment provider unavailable: {reason}"))
+        }
     }
 }

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 
 use crate::{DomainError, catalog::check_page_size, ids::new_id};
@@ -42,27 +42,48 @@ pub struct NewRegion {
 /// 100 % in basis points; more is surely a typo.
 const MAX_TAX_RATE_BASIS_POINTS: i32 = 10_000;
 
-pub async fn create_region(db: &impl TransactionTrait, new: NewRegion) -> Result<String, DomainError> {
+pub async fn create_region(
+    db: &impl TransactionTrait,
+    new: NewRegion,
+) -> Result<String, DomainError> {
     let name = new.name.trim().to_owned();
     if name.is_empty() {
         return Err(DomainError::Invalid("a region needs a name".into()));
     }
     let currency_code = new.currency_code.trim().to_ascii_lowercase();
     if currency_code.len() != 3 || !currency_code.chars().all(|c| c.is_ascii_lowercase()) {
-        return Err(DomainError::Invalid(format!("{currency_code:?} is not a three-letter currency code")));
+        return Err(DomainError::Invalid(format!(
+            "{currency_code:?} is not a three-letter currency code"
+        )));
     }
     if !(0..=MAX_TAX_RATE_BASIS_POINTS).contains(&new.tax_rate_basis_points) {
-        return Err(DomainError::Invalid("a tax rate is between 0 and 10000 basis points".into()));
+        return Err(DomainError::Invalid(
+            "a tax rate is between 0 and 10000 basis points".into(),
+        ));
     }
-    let countries: Vec<String> = new.countries.iter().map(|c| c.trim().to_ascii_lowercase()).collect();
-    if let Some(bad) = countries.iter().find(|c| c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_lowercase())) {
-        return Err(DomainError::Invalid(format!("{bad:?} is not an ISO 3166-1 alpha-2 country code")));
+    let countries: Vec<String> = new
+        .countries
+        .iter()
+        .map(|c| c.trim().to_ascii_lowercase())
+        .collect();
+    if let Some(bad) = countries
+        .iter()
+        .find(|c| c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_lowercase()))
+    {
+        return Err(DomainError::Invalid(format!(
+            "{bad:?} is not an ISO 3166-1 alpha-2 country code"
+        )));
     }
     let txn = db.begin().await?;
-    if let Some(taken) =
-        region_country::Entity::find().filter(region_country::Column::Iso2.is_in(countries.clone())).one(&txn).await?
+    if let Some(taken) = region_country::Entity::find()
+        .filter(region_country::Column::Iso2.is_in(countries.clone()))
+        .one(&txn)
+        .await?
     {
-        return Err(DomainError::Conflict(format!("country {} already belongs to a region", taken.iso2)));
+        return Err(DomainError::Conflict(format!(
+            "country {} already belongs to a region",
+            taken.iso2
+        )));
     }
     let now = Utc::now();
     let id = new_id("reg");
@@ -78,14 +99,23 @@ pub async fn create_region(db: &impl TransactionTrait, new: NewRegion) -> Result
     .insert(&txn)
     .await?;
     for iso2 in countries {
-        region_country::ActiveModel { iso2: Set(iso2), region_id: Set(id.clone()) }.insert(&txn).await?;
+        region_country::ActiveModel {
+            iso2: Set(iso2),
+            region_id: Set(id.clone()),
+        }
+        .insert(&txn)
+        .await?;
     }
     txn.commit().await?;
     Ok(id)
 }
 
 /// Regions by name, one page at a time.
-pub async fn list_regions(db: &impl ConnectionTrait, offset: u64, limit: u64) -> Result<RegionPage, DomainError> {
+pub async fn list_regions(
+    db: &impl ConnectionTrait,
+    offset: u64,
+    limit: u64,
+) -> Result<RegionPage, DomainError> {
     check_page_size(limit)?;
     let select = region::Entity::find();
     let count = select.clone().count(db).await?;
@@ -96,16 +126,26 @@ pub async fn list_regions(db: &impl ConnectionTrait, offset: u64, limit: u64) ->
         .limit(limit)
         .all(db)
         .await?;
-    Ok(RegionPage { regions: with_countries(db, regions).await?, count, offset, limit })
+    Ok(RegionPage {
+        regions: with_countries(db, regions).await?,
+        count,
+        offset,
+        limit,
+    })
 }
 
 pub async fn find_region(db: &impl ConnectionTrait, id: &str) -> Result<RegionDetail, DomainError> {
-    let region =
-        region::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DomainError::not_found("Region", id))?;
+    let region = region::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Region", id))?;
     Ok(with_countries(db, vec![region]).await?.remove(0))
 }
 
-async fn with_countries(db: &impl ConnectionTrait, regions: Vec<region::Model>) -> Result<Vec<RegionDetail>, DomainError> {
+async fn with_countries(
+    db: &impl ConnectionTrait,
+    regions: Vec<region::Model>,
+) -> Result<Vec<RegionDetail>, DomainError> {
     let ids: Vec<String> = regions.iter().map(|r| r.id.clone()).collect();
     let mut by_region: HashMap<String, Vec<String>> = HashMap::new();
     for country in region_country::Entity::find()
@@ -114,7 +154,10 @@ async fn with_countries(db: &impl ConnectionTrait, regions: Vec<region::Model>) 
         .all(db)
         .await?
     {
-        by_region.entry(country.region_id).or_default().push(country.iso2);
+        by_region
+            .entry(country.region_id)
+            .or_default()
+            .push(country.iso2);
     }
     Ok(regions
         .into_iter()
@@ -143,9 +186,13 @@ impl PriceContext {
         if let Some(id) = region_id {
             return Ok(Some(Self::Region(find_region(db, id).await?.region)));
         }
-        let Some(code) = currency_code.map(|c| c.trim().to_ascii_lowercase()) else { return Ok(None) };
+        let Some(code) = currency_code.map(|c| c.trim().to_ascii_lowercase()) else {
+            return Ok(None);
+        };
         if code.len() != 3 || !code.chars().all(|c| c.is_ascii_lowercase()) {
-            return Err(DomainError::Invalid(format!("{code:?} is not a three-letter currency code")));
+            return Err(DomainError::Invalid(format!(
+                "{code:?} is not a three-letter currency code"
+            )));
         }
         Ok(Some(Self::Currency(code)))
     }
@@ -165,7 +212,11 @@ impl PriceContext {
     pub fn taxed(&self, amount: i64) -> TaxedAmount {
         match self {
             Self::Region(region) => TaxedAmount::in_region(amount, region),
-            Self::Currency(_) => TaxedAmount { amount, with_tax: amount, without_tax: amount },
+            Self::Currency(_) => TaxedAmount {
+                amount,
+                with_tax: amount,
+                without_tax: amount,
+            },
         }
     }
 }
@@ -186,17 +237,31 @@ impl TaxedAmount {
         let basis = 10_000_i128;
         let amount_wide = i128::from(amount);
         let (with_tax, without_tax) = if region.tax_inclusive {
-            (amount_wide, divide_rounding(amount_wide * basis, basis + rate))
+            (
+                amount_wide,
+                divide_rounding(amount_wide * basis, basis + rate),
+            )
         } else {
-            (divide_rounding(amount_wide * (basis + rate), basis), amount_wide)
+            (
+                divide_rounding(amount_wide * (basis + rate), basis),
+                amount_wide,
+            )
         };
-        Self { amount, with_tax: with_tax as i64, without_tax: without_tax as i64 }
+        Self {
+            amount,
+            with_tax: with_tax as i64,
+            without_tax: without_tax as i64,
+        }
     }
 }
 
 fn divide_rounding(numerator: i128, denominator: i128) -> i128 {
     let half = denominator / 2;
-    if numerator >= 0 { (numerator + half) / denominator } else { (numerator - half) / denominator }
+    if numerator >= 0 {
+        (numerator + half) / denominator
+    } else {
+        (numerator - half) / denominator
+    }
 }
 
 #[cfg(test)]
@@ -217,18 +282,41 @@ mod tests {
 
     #[test]
     fn inclusive_prices_contain_the_tax() {
-        assert_eq!(TaxedAmount::in_region(120, &region(2000, true)), TaxedAmount { amount: 120, with_tax: 120, without_tax: 100 });
+        assert_eq!(
+            TaxedAmount::in_region(120, &region(2000, true)),
+            TaxedAmount {
+                amount: 120,
+                with_tax: 120,
+                without_tax: 100
+            }
+        );
         // 150 / 1.2 = 125
-        assert_eq!(TaxedAmount::in_region(150, &region(2000, true)).without_tax, 125);
+        assert_eq!(
+            TaxedAmount::in_region(150, &region(2000, true)).without_tax,
+            125
+        );
         // 199 / 1.07 = 185.98 → 186
-        assert_eq!(TaxedAmount::in_region(199, &region(700, true)).without_tax, 186);
+        assert_eq!(
+            TaxedAmount::in_region(199, &region(700, true)).without_tax,
+            186
+        );
     }
 
     #[test]
     fn exclusive_prices_get_the_tax_added() {
-        assert_eq!(TaxedAmount::in_region(100, &region(2000, false)), TaxedAmount { amount: 100, with_tax: 120, without_tax: 100 });
+        assert_eq!(
+            TaxedAmount::in_region(100, &region(2000, false)),
+            TaxedAmount {
+                amount: 100,
+                with_tax: 120,
+                without_tax: 100
+            }
+        );
         // 199 * 1.075 = 213.925 → 214
-        assert_eq!(TaxedAmount::in_region(199, &region(750, false)).with_tax, 214);
+        assert_eq!(
+            TaxedAmount::in_region(199, &region(750, false)).with_tax,
+            214
+        );
         assert_eq!(TaxedAmount::in_region(500, &region(0, false)).with_tax, 500);
     }
 }

@@ -2,12 +2,18 @@
 //! keep integer minor units. This is the one conversion between the two.
 
 /// Currencies without a minor unit (ISO 4217 exponent 0) that a store may sell in.
-const ZERO_DECIMAL_CURRENCIES: &[&str] =
-    &["bif", "clp", "djf", "gnf", "isk", "jpy", "kmf", "krw", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"];
+const ZERO_DECIMAL_CURRENCIES: &[&str] = &[
+    "bif", "clp", "djf", "gnf", "isk", "jpy", "kmf", "krw", "pyg", "rwf", "ugx", "vnd", "vuv",
+    "xaf", "xof", "xpf",
+];
 
 /// How many decimals `currency_code` has (2 unless it is a zero-decimal currency).
 pub fn decimals(currency_code: &str) -> u32 {
-    if ZERO_DECIMAL_CURRENCIES.contains(&currency_code.to_ascii_lowercase().as_str()) { 0 } else { 2 }
+    if ZERO_DECIMAL_CURRENCIES.contains(&currency_code.to_ascii_lowercase().as_str()) {
+        0
+    } else {
+        2
+    }
 }
 
 /// `amount` minor units of `currency_code` as a major-unit number, e.g. 150 eur → 1.5, 500 jpy → 500.

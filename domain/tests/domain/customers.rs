@@ -8,11 +8,22 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::on_every_backend;
 
-async fn registered_customer(db: &domain::db::DatabaseConnection, email: &str) -> customers::customer::Model {
+async fn registered_customer(
+    db: &domain::db::DatabaseConnection,
+    email: &str,
+) -> customers::customer::Model {
     let email = Email::parse(email).unwrap();
-    let identity = customers::register(db, &email, &Password::parse("long enough").unwrap()).await.unwrap();
-    let profile = Profile { first_name: Some("Ada".into()), last_name: Some("Lovelace".into()), ..Default::default() };
-    customers::create_for_identity(db, &identity.id, &email, profile).await.unwrap()
+    let identity = customers::register(db, &email, &Password::parse("long enough").unwrap())
+        .await
+        .unwrap();
+    let profile = Profile {
+        first_name: Some("Ada".into()),
+        last_name: Some("Lovelace".into()),
+        ..Default::default()
+    };
+    customers::create_for_identity(db, &identity.id, &email, profile)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -45,12 +56,22 @@ async fn registration_then_customer_then_sign_in() {
 async fn profile_updates_keep_what_is_not_given() {
     on_every_backend(async |db| {
         let customer = registered_customer(&db, "ada@example.com").await;
-        let updated = customers::update_profile(&db, &customer.id, Profile { phone: Some("+49 30 1234".into()), ..Default::default() })
-            .await
-            .unwrap();
+        let updated = customers::update_profile(
+            &db,
+            &customer.id,
+            Profile {
+                phone: Some("+49 30 1234".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!(updated.customer.phone.as_deref(), Some("+49 30 1234"));
         assert_eq!(updated.customer.first_name.as_deref(), Some("Ada"));
-        assert!(matches!(customers::retrieve(&db, "cus_missing").await, Err(DomainError::NotFound { .. })));
+        assert!(matches!(
+            customers::retrieve(&db, "cus_missing").await,
+            Err(DomainError::NotFound { .. })
+        ));
     })
     .await;
 }
@@ -68,34 +89,67 @@ async fn addresses_belong_to_one_customer_and_one_default_each() {
             metadata: Some(serde_json::json!({"floor": 3})),
             ..Default::default()
         };
-        let first = customers::add_address(&db, &ada.id, home.clone()).await.unwrap();
+        let first = customers::add_address(&db, &ada.id, home.clone())
+            .await
+            .unwrap();
         assert!(first.id.starts_with("cuaddr_"));
         assert_eq!(first.country_code.as_deref(), Some("de"));
         assert_eq!(first.metadata, Some(serde_json::json!({"floor": 3})));
         let second = customers::add_address(&db, &ada.id, home).await.unwrap();
 
         let ada_now = customers::retrieve(&db, &ada.id).await.unwrap();
-        assert_eq!(ada_now.default_shipping_address_id(), Some(second.id.as_str()));
+        assert_eq!(
+            ada_now.default_shipping_address_id(),
+            Some(second.id.as_str())
+        );
         assert_eq!(ada_now.default_billing_address_id(), None);
 
-        let renamed = customers::update_address(&db, &ada.id, &first.id, AddressFields { city: Some("Bonn".into()), ..Default::default() })
+        let renamed = customers::update_address(
+            &db,
+            &ada.id,
+            &first.id,
+            AddressFields {
+                city: Some("Bonn".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (renamed.city.as_deref(), renamed.address_name.as_deref()),
+            (Some("Bonn"), Some("Home"))
+        );
+
+        let (page, count) = customers::list_addresses(&db, &ada.id, 1, 10)
             .await
             .unwrap();
-        assert_eq!((renamed.city.as_deref(), renamed.address_name.as_deref()), (Some("Bonn"), Some("Home")));
-
-        let (page, count) = customers::list_addresses(&db, &ada.id, 1, 10).await.unwrap();
         assert_eq!((page.len(), count), (1, 2));
         assert_eq!(page[0].id, second.id);
 
         for foreign in [
-            customers::find_address(&db, &bob.id, &first.id).await.map(|_| ()),
-            customers::update_address(&db, &bob.id, &first.id, AddressFields::default()).await.map(|_| ()),
+            customers::find_address(&db, &bob.id, &first.id)
+                .await
+                .map(|_| ()),
+            customers::update_address(&db, &bob.id, &first.id, AddressFields::default())
+                .await
+                .map(|_| ()),
             customers::delete_address(&db, &bob.id, &first.id).await,
         ] {
-            assert!(matches!(foreign, Err(DomainError::NotFound { .. })), "{foreign:?}");
+            assert!(
+                matches!(foreign, Err(DomainError::NotFound { .. })),
+                "{foreign:?}"
+            );
         }
-        customers::delete_address(&db, &ada.id, &first.id).await.unwrap();
-        assert_eq!(customers::list_addresses(&db, &ada.id, 0, 10).await.unwrap().1, 1);
+        customers::delete_address(&db, &ada.id, &first.id)
+            .await
+            .unwrap();
+        assert_eq!(
+            customers::list_addresses(&db, &ada.id, 0, 10)
+                .await
+                .unwrap()
+                .1,
+            1
+        );
     })
     .await;
 }
@@ -103,8 +157,12 @@ async fn addresses_belong_to_one_customer_and_one_default_each() {
 #[tokio::test]
 async fn a_stored_setting_is_generated_once() {
     on_every_backend(async |db| {
-        let first = settings::get_or_insert_with(&db, "jwt_secret", || "one".into()).await.unwrap();
-        let second = settings::get_or_insert_with(&db, "jwt_secret", || "two".into()).await.unwrap();
+        let first = settings::get_or_insert_with(&db, "jwt_secret", || "one".into())
+            .await
+            .unwrap();
+        let second = settings::get_or_insert_with(&db, "jwt_secret", || "two".into())
+            .await
+            .unwrap();
         assert_eq!((first.as_str(), second.as_str()), ("one", "one"));
     })
     .await;
@@ -115,12 +173,23 @@ async fn sign_up_registers_and_creates_the_customer_or_nothing() {
     on_every_backend(async |db| {
         let email = Email::parse("ada@example.com").unwrap();
         let password = Password::parse("long enough").unwrap();
-        let customer = customers::sign_up(&db, &email, &password, Profile::default()).await.unwrap();
-        let identity = customers::authenticate(&db, "ada@example.com", "long enough").await.unwrap();
+        let customer = customers::sign_up(&db, &email, &password, Profile::default())
+            .await
+            .unwrap();
+        let identity = customers::authenticate(&db, "ada@example.com", "long enough")
+            .await
+            .unwrap();
         assert_eq!(identity.customer_id, Some(customer.id));
         let again = customers::sign_up(&db, &email, &password, Profile::default()).await;
         assert!(matches!(again, Err(DomainError::Conflict(_))));
-        assert_eq!(customers::customer::Entity::find().count(&db).await.unwrap(), 1, "the failed sign-up left no customer");
+        assert_eq!(
+            customers::customer::Entity::find()
+                .count(&db)
+                .await
+                .unwrap(),
+            1,
+            "the failed sign-up left no customer"
+        );
     })
     .await;
 }

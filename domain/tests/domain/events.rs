@@ -24,7 +24,12 @@ struct Recorder {
 
 impl Recorder {
     fn new(name: &'static str, prefix: &'static str, failures: usize) -> Arc<Self> {
-        Arc::new(Self { name, prefix, handled: Mutex::new(Vec::new()), failures: AtomicUsize::new(failures) })
+        Arc::new(Self {
+            name,
+            prefix,
+            handled: Mutex::new(Vec::new()),
+            failures: AtomicUsize::new(failures),
+        })
     }
 
     fn handled(&self) -> Vec<String> {
@@ -56,17 +61,24 @@ impl Subscriber for Recorder {
 async fn events_exist_only_when_their_transaction_commits() {
     on_every_backend(async |db| {
         let txn = db.begin().await.unwrap();
-        events::emit(&txn, "order.placed", &json!({"order_id": "order_1"})).await.unwrap();
+        events::emit(&txn, "order.placed", &json!({"order_id": "order_1"}))
+            .await
+            .unwrap();
         txn.rollback().await.unwrap();
         assert!(events::pending(&db).await.unwrap().is_empty());
 
         let txn = db.begin().await.unwrap();
-        let id = events::emit(&txn, "order.placed", &json!({"order_id": "order_2"})).await.unwrap();
+        let id = events::emit(&txn, "order.placed", &json!({"order_id": "order_2"}))
+            .await
+            .unwrap();
         txn.commit().await.unwrap();
         let pending = events::pending(&db).await.unwrap();
         assert_eq!(pending.len(), 1);
         assert_eq!(pending[0].id, id);
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&pending[0].payload).unwrap()["order_id"], "order_2");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&pending[0].payload).unwrap()["order_id"],
+            "order_2"
+        );
     })
     .await;
 }
@@ -80,7 +92,11 @@ async fn each_interested_subscriber_gets_each_event_once() {
         let updated = events::emit(&db, "cart.updated", &json!({})).await.unwrap();
         let dispatcher = Dispatcher::new(db.clone(), vec![orders.clone(), carts.clone()]);
         assert_eq!(dispatcher.run_once(10).await.unwrap(), 2);
-        assert_eq!(dispatcher.run_once(10).await.unwrap(), 0, "nothing is delivered twice");
+        assert_eq!(
+            dispatcher.run_once(10).await.unwrap(),
+            0,
+            "nothing is delivered twice"
+        );
         assert_eq!(orders.handled(), [placed]);
         assert_eq!(carts.handled(), [updated]);
         assert!(events::pending(&db).await.unwrap().is_empty());
@@ -95,16 +111,30 @@ async fn a_failing_subscriber_is_retried_without_repeating_the_others() {
         let steady = Recorder::new("steady", "order.", 0);
         let id = events::emit(&db, "order.placed", &json!({})).await.unwrap();
         let dispatcher = Dispatcher::new(db.clone(), vec![flaky.clone(), steady.clone()]);
-        assert_eq!(dispatcher.run_once(10).await.unwrap(), 0, "not complete while one subscriber failed");
+        assert_eq!(
+            dispatcher.run_once(10).await.unwrap(),
+            0,
+            "not complete while one subscriber failed"
+        );
         let pending = events::pending(&db).await.unwrap();
         assert_eq!(pending[0].attempts, 1);
-        assert!(pending[0].last_error.as_deref().unwrap().contains("downstream unavailable"));
+        assert!(
+            pending[0]
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("downstream unavailable")
+        );
         assert_eq!(dispatcher.run_once(10).await.unwrap(), 0, "backing off");
 
         tokio::time::sleep(Duration::from_millis(1100)).await;
         assert_eq!(dispatcher.run_once(10).await.unwrap(), 1);
         assert_eq!(flaky.handled(), [id.clone()]);
-        assert_eq!(steady.handled(), [id], "the steady subscriber was not called again");
+        assert_eq!(
+            steady.handled(),
+            [id],
+            "the steady subscriber was not called again"
+        );
     })
     .await;
 }
@@ -112,7 +142,11 @@ async fn a_failing_subscriber_is_retried_without_repeating_the_others() {
 /// Marks the event as claimed by a dispatcher that died, its claim ending `from_now`.
 async fn set_claim(db: &domain::db::DatabaseConnection, id: &str, from_now: chrono::Duration) {
     use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
-    let event = events::outbox_event::Entity::find_by_id(id).one(db).await.unwrap().unwrap();
+    let event = events::outbox_event::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
     let mut event = event.into_active_model();
     event.claimed_by = Set(Some("worker_dead".into()));
     event.claimed_until = Set(Some(chrono::Utc::now() + from_now));
@@ -127,7 +161,11 @@ async fn a_crashed_dispatchers_claim_expires_and_the_event_is_delivered() {
         set_claim(&db, &id, chrono::Duration::seconds(30)).await;
         let recorder = Recorder::new("orders", "order.", 0);
         let dispatcher = Dispatcher::new(db.clone(), vec![recorder.clone()]);
-        assert_eq!(dispatcher.run_once(10).await.unwrap(), 0, "a live claim is respected");
+        assert_eq!(
+            dispatcher.run_once(10).await.unwrap(),
+            0,
+            "a live claim is respected"
+        );
         set_claim(&db, &id, chrono::Duration::seconds(-1)).await;
         assert_eq!(dispatcher.run_once(10).await.unwrap(), 1);
         assert_eq!(recorder.handled(), [id]);
@@ -140,7 +178,11 @@ async fn competing_dispatchers_never_handle_an_event_twice() {
     on_every_backend(async |db| {
         let mut ids = Vec::new();
         for n in 0..40 {
-            ids.push(events::emit(&db, "order.placed", &json!({ "n": n })).await.unwrap());
+            ids.push(
+                events::emit(&db, "order.placed", &json!({ "n": n }))
+                    .await
+                    .unwrap(),
+            );
         }
         let recorder = Recorder::new("orders", "order.", 0);
         let workers: Vec<_> = (0..4)

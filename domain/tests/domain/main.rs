@@ -2,9 +2,9 @@
 
 mod admin_users;
 mod carts;
-mod checkout;
 mod catalog;
 mod channels;
+mod checkout;
 mod customers;
 mod devices;
 mod events;

@@ -6,14 +6,19 @@ use std::sync::{
 use async_trait::async_trait;
 use domain::{
     DomainError,
-    payments::{self, PaymentProvider, ProviderError, ProviderOutcome, Providers, status, system::SystemProvider},
+    payments::{
+        self, PaymentProvider, ProviderError, ProviderOutcome, Providers, status,
+        system::SystemProvider,
+    },
 };
 use serde_json::{Value, json};
 
 use crate::on_every_backend;
 
 fn providers() -> Providers {
-    Providers::default().with(Arc::new(SystemProvider)).with(Arc::new(Picky::default()))
+    Providers::default()
+        .with(Arc::new(SystemProvider))
+        .with(Arc::new(Picky::default()))
 }
 
 /// Declines when told to, and asks for more (3-D Secure) on the first authorize.
@@ -34,7 +39,11 @@ impl PaymentProvider for Picky {
         Ok(json!({ "step": 1 }))
     }
     async fn authorize(&self, data: &Value) -> Result<ProviderOutcome, ProviderError> {
-        Ok(if data["step"] == 1 { ProviderOutcome::RequiresMore(json!({ "step": 2 })) } else { ProviderOutcome::Authorized(data.clone()) })
+        Ok(if data["step"] == 1 {
+            ProviderOutcome::RequiresMore(json!({ "step": 2 }))
+        } else {
+            ProviderOutcome::Authorized(data.clone())
+        })
     }
     async fn capture(&self, data: &Value, _: i64) -> Result<Value, ProviderError> {
         Ok(data.clone())
@@ -54,25 +63,75 @@ async fn the_system_provider_authorizes_then_captures_in_parts_and_refunds() {
         assert_eq!(providers.ids(), ["pp_picky", "pp_system_default"]);
         let collection = payments::create_collection(&db, 1000, "EUR").await.unwrap();
         assert_eq!(collection.status, status::NOT_PAID);
-        let session = payments::create_session(&db, &providers, &collection.id, "pp_system_default").await.unwrap();
-        let payment = payments::authorize_session(&db, &providers, &session.id).await.unwrap().expect("authorized");
+        let session =
+            payments::create_session(&db, &providers, &collection.id, "pp_system_default")
+                .await
+                .unwrap();
+        let payment = payments::authorize_session(&db, &providers, &session.id)
+            .await
+            .unwrap()
+            .expect("authorized");
         assert_eq!(payment.amount, 1000);
-        assert_eq!(payments::find_collection(&db, &collection.id).await.unwrap().status, status::AUTHORIZED);
-        let again = payments::authorize_session(&db, &providers, &session.id).await.unwrap().unwrap();
-        assert_eq!(again.id, payment.id, "authorizing twice yields the same payment");
+        assert_eq!(
+            payments::find_collection(&db, &collection.id)
+                .await
+                .unwrap()
+                .status,
+            status::AUTHORIZED
+        );
+        let again = payments::authorize_session(&db, &providers, &session.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            again.id, payment.id,
+            "authorizing twice yields the same payment"
+        );
 
-        payments::capture(&db, &providers, &payment.id, Some(400)).await.unwrap();
-        assert_eq!(payments::find_collection(&db, &collection.id).await.unwrap().status, status::PARTIALLY_CAPTURED);
-        let over = payments::capture(&db, &providers, &payment.id, Some(601)).await.unwrap_err();
+        payments::capture(&db, &providers, &payment.id, Some(400))
+            .await
+            .unwrap();
+        assert_eq!(
+            payments::find_collection(&db, &collection.id)
+                .await
+                .unwrap()
+                .status,
+            status::PARTIALLY_CAPTURED
+        );
+        let over = payments::capture(&db, &providers, &payment.id, Some(601))
+            .await
+            .unwrap_err();
         assert!(over.to_string().contains("between 1 and 600"), "{over}");
-        let done = payments::capture(&db, &providers, &payment.id, None).await.unwrap();
+        let done = payments::capture(&db, &providers, &payment.id, None)
+            .await
+            .unwrap();
         assert_eq!(done.captured_amount, 1000);
-        assert_eq!(payments::find_collection(&db, &collection.id).await.unwrap().status, status::COMPLETED);
+        assert_eq!(
+            payments::find_collection(&db, &collection.id)
+                .await
+                .unwrap()
+                .status,
+            status::COMPLETED
+        );
 
-        payments::refund(&db, &providers, &payment.id, 250).await.unwrap();
-        assert!(matches!(payments::refund(&db, &providers, &payment.id, 751).await, Err(DomainError::Invalid(_))));
-        assert_eq!(payments::refund(&db, &providers, &payment.id, 750).await.unwrap().refunded_amount, 1000);
-        assert!(matches!(payments::cancel(&db, &providers, &payment.id).await, Err(DomainError::Conflict(_))));
+        payments::refund(&db, &providers, &payment.id, 250)
+            .await
+            .unwrap();
+        assert!(matches!(
+            payments::refund(&db, &providers, &payment.id, 751).await,
+            Err(DomainError::Invalid(_))
+        ));
+        assert_eq!(
+            payments::refund(&db, &providers, &payment.id, 750)
+                .await
+                .unwrap()
+                .refunded_amount,
+            1000
+        );
+        assert!(matches!(
+            payments::cancel(&db, &providers, &payment.id).await,
+            Err(DomainError::Conflict(_))
+        ));
     })
     .await;
 }
@@ -82,13 +141,36 @@ async fn cancel_releases_an_uncaptured_authorization_once() {
     on_every_backend(async |db| {
         let providers = providers();
         let collection = payments::create_collection(&db, 500, "eur").await.unwrap();
-        let session = payments::create_session(&db, &providers, &collection.id, "pp_system_default").await.unwrap();
-        let payment = payments::authorize_session(&db, &providers, &session.id).await.unwrap().unwrap();
-        let canceled = payments::cancel(&db, &providers, &payment.id).await.unwrap();
+        let session =
+            payments::create_session(&db, &providers, &collection.id, "pp_system_default")
+                .await
+                .unwrap();
+        let payment = payments::authorize_session(&db, &providers, &session.id)
+            .await
+            .unwrap()
+            .unwrap();
+        let canceled = payments::cancel(&db, &providers, &payment.id)
+            .await
+            .unwrap();
         assert!(canceled.canceled_at.is_some());
-        assert_eq!(payments::cancel(&db, &providers, &payment.id).await.unwrap().canceled_at, canceled.canceled_at);
-        assert!(matches!(payments::capture(&db, &providers, &payment.id, None).await, Err(DomainError::Conflict(_))));
-        assert_eq!(payments::find_collection(&db, &collection.id).await.unwrap().status, status::CANCELED);
+        assert_eq!(
+            payments::cancel(&db, &providers, &payment.id)
+                .await
+                .unwrap()
+                .canceled_at,
+            canceled.canceled_at
+        );
+        assert!(matches!(
+            payments::capture(&db, &providers, &payment.id, None).await,
+            Err(DomainError::Conflict(_))
+        ));
+        assert_eq!(
+            payments::find_collection(&db, &collection.id)
+                .await
+                .unwrap()
+                .status,
+            status::CANCELED
+        );
     })
     .await;
 }
@@ -99,16 +181,41 @@ async fn providers_that_need_more_or_decline_are_reported() {
         let picky = Arc::new(Picky::default());
         let providers = Providers::default().with(picky.clone());
         let collection = payments::create_collection(&db, 700, "eur").await.unwrap();
-        let session = payments::create_session(&db, &providers, &collection.id, "pp_picky").await.unwrap();
-        assert_eq!(payments::authorize_session(&db, &providers, &session.id).await.unwrap(), None, "3-D Secure first");
-        assert!(payments::authorize_session(&db, &providers, &session.id).await.unwrap().is_some(), "then authorized");
+        let session = payments::create_session(&db, &providers, &collection.id, "pp_picky")
+            .await
+            .unwrap();
+        assert_eq!(
+            payments::authorize_session(&db, &providers, &session.id)
+                .await
+                .unwrap(),
+            None,
+            "3-D Secure first"
+        );
+        assert!(
+            payments::authorize_session(&db, &providers, &session.id)
+                .await
+                .unwrap()
+                .is_some(),
+            "then authorized"
+        );
 
         picky.decline.store(true, Ordering::SeqCst);
-        let declined = payments::create_session(&db, &providers, &collection.id, "pp_picky").await.unwrap_err();
+        let declined = payments::create_session(&db, &providers, &collection.id, "pp_picky")
+            .await
+            .unwrap_err();
         assert_eq!(declined.to_string(), "payment declined: card expired");
-        assert!(matches!(payments::create_session(&db, &providers, &collection.id, "pp_nope").await, Err(DomainError::NotFound { .. })));
-        assert!(matches!(payments::create_session(&db, &providers, "pay_col_nope", "pp_picky").await, Err(DomainError::NotFound { .. })));
-        assert!(matches!(payments::create_collection(&db, -1, "eur").await, Err(DomainError::Invalid(_))));
+        assert!(matches!(
+            payments::create_session(&db, &providers, &collection.id, "pp_nope").await,
+            Err(DomainError::NotFound { .. })
+        ));
+        assert!(matches!(
+            payments::create_session(&db, &providers, "pay_col_nope", "pp_picky").await,
+            Err(DomainError::NotFound { .. })
+        ));
+        assert!(matches!(
+            payments::create_collection(&db, -1, "eur").await,
+            Err(DomainError::Invalid(_))
+        ));
     })
     .await;
 }

@@ -26,7 +26,11 @@ struct Body<'a> {
 
 impl ApiError {
     pub fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
-        Self { status, kind, message: message.into() }
+        Self {
+            status,
+            kind,
+            message: message.into(),
+        }
     }
 
     pub fn invalid_data(message: impl Into<String>) -> Self {
@@ -41,13 +45,19 @@ impl ApiError {
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {
-            DomainError::NotFound { .. } => Self::new(StatusCode::NOT_FOUND, "not_found", e.to_string()),
+            DomainError::NotFound { .. } => {
+                Self::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+            }
             DomainError::Invalid(m) => Self::invalid_data(m),
             DomainError::Conflict(m) => Self::new(StatusCode::CONFLICT, "duplicate_error", m),
             DomainError::Unauthorized(m) => Self::unauthorized(m),
             DomainError::Db(db) => {
                 tracing::error!(error = %db, "database error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "database_error", "the store could not complete the request; try again")
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "database_error",
+                    "the store could not complete the request; try again",
+                )
             }
         }
     }
@@ -62,6 +72,13 @@ impl From<JsonRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(Body { kind: self.kind, message: &self.message })).into_response()
+        (
+            self.status,
+            Json(Body {
+                kind: self.kind,
+                message: &self.message,
+            }),
+        )
+            .into_response()
     }
 }

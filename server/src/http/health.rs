@@ -14,7 +14,14 @@ pub async fn live() -> &'static str {
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = domain::db::ping(&state.db).await.is_ok();
     let broker = state.gateway.is_connected();
-    let status = if database && broker { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if database && broker {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let word = |ok: bool| if ok { "up" } else { "down" };
-    (status, Json(json!({ "database": word(database), "broker": word(broker) })))
+    (
+        status,
+        Json(json!({ "database": word(database), "broker": word(broker) })),
+    )
 }

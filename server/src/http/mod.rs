@@ -1,17 +1,14 @@
 //! The HTTP surface: the Leptos app, the REST APIs, probes and live events.
 
+mod admin;
 pub mod auth;
 pub mod error;
 mod health;
+mod params;
 mod store;
 
 use axum::{
-    Router,
-    body::Body,
-    extract::State,
-    http::Request,
-    response::IntoResponse,
-    routing::get,
+    Router, body::Body, extract::State, http::Request, response::IntoResponse, routing::get,
 };
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
@@ -33,14 +30,22 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/health/ready", get(health::ready))
         .merge(auth::routes())
         .merge(store::routes())
-        .route(app::admin::devices::DEVICE_EVENTS_PATH, get(realtime::device_events))
+        .merge(admin::routes())
+        .route(
+            app::admin::devices::DEVICE_EVENTS_PATH,
+            get(realtime::device_events),
+        )
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .leptos_routes_with_context(&state, routes, context.clone(), shell)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, app::shell))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
 }
 
 async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
-    leptos_axum::handle_server_fns_with_context(move || state.provide_leptos_context(), request).await
+    leptos_axum::handle_server_fns_with_context(move || state.provide_leptos_context(), request)
+        .await
 }

@@ -44,14 +44,19 @@ pub async fn start_embedded(addr: SocketAddr) -> anyhow::Result<MqttEndpoint> {
         v4: Some(v4),
         ..Default::default()
     };
-    std::thread::Builder::new().name("mqtt-broker".into()).spawn(move || {
-        if let Err(e) = Broker::new(config).start() {
-            tracing::error!(error = %e, "embedded MQTT broker stopped");
-        }
-    })?;
+    std::thread::Builder::new()
+        .name("mqtt-broker".into())
+        .spawn(move || {
+            if let Err(e) = Broker::new(config).start() {
+                tracing::error!(error = %e, "embedded MQTT broker stopped");
+            }
+        })?;
     wait_until_listening(addr).await?;
     tracing::info!(%addr, "embedded MQTT broker listening");
-    Ok(MqttEndpoint { host: addr.ip().to_string(), port: addr.port() })
+    Ok(MqttEndpoint {
+        host: addr.ip().to_string(),
+        port: addr.port(),
+    })
 }
 
 /// Waits until the broker holds the port. Probing by binding, not connecting,

@@ -57,8 +57,13 @@ impl Gateway {
         let health = GatewayHealth::default();
         // Unique per instance: a broker drops the older of two clients with one id.
         let client_id = domain::ids::new_id("automat-gateway");
-        let (client, eventloop) = AsyncClient::new(endpoint.options(&client_id, Duration::from_secs(10)), 1024);
-        let gateway = Arc::new(Gateway { db, changes, health: health.clone() });
+        let (client, eventloop) =
+            AsyncClient::new(endpoint.options(&client_id, Duration::from_secs(10)), 1024);
+        let gateway = Arc::new(Gateway {
+            db,
+            changes,
+            health: health.clone(),
+        });
         tokio::spawn(gateway.clone().receive(client, eventloop));
         tokio::spawn(gateway.watchdog(heartbeat));
         health
@@ -71,7 +76,9 @@ impl Gateway {
                     tracing::info!("device gateway connected to the broker");
                     for channel in [Channel::Status, Channel::Heartbeat] {
                         // try_: waiting for queue space here would wait on this very loop.
-                        if let Err(e) = client.try_subscribe(channel.all_devices_filter(), QoS::AtLeastOnce) {
+                        if let Err(e) =
+                            client.try_subscribe(channel.all_devices_filter(), QoS::AtLeastOnce)
+                        {
                             tracing::error!(error = %e, "cannot subscribe to device topics");
                         }
                     }
@@ -100,13 +107,17 @@ impl Gateway {
         let outcome = match channel {
             Channel::Status => match serde_json::from_slice::<StatusMessage>(&publish.payload) {
                 Ok(status) if status.online => {
-                    devices::record_seen(&self.db, device.as_str(), status.firmware.as_deref(), now).await
+                    devices::record_seen(&self.db, device.as_str(), status.firmware.as_deref(), now)
+                        .await
                 }
                 Ok(_) => devices::record_offline(&self.db, device.as_str()).await,
                 Err(e) => Err(DomainError::Invalid(format!("bad status payload: {e}"))),
             },
             Channel::Heartbeat => match serde_json::from_slice::<Heartbeat>(&publish.payload) {
-                Ok(beat) => devices::record_seen(&self.db, device.as_str(), beat.firmware.as_deref(), now).await,
+                Ok(beat) => {
+                    devices::record_seen(&self.db, device.as_str(), beat.firmware.as_deref(), now)
+                        .await
+                }
                 Err(e) => Err(DomainError::Invalid(format!("bad heartbeat payload: {e}"))),
             },
         };
@@ -114,9 +125,14 @@ impl Gateway {
             Ok(Some(change)) => self.announce(change),
             Ok(None) => {}
             Err(DomainError::NotFound { .. }) => {
-                tracing::warn!(device = device.as_str(), "message from an unknown device ignored");
+                tracing::warn!(
+                    device = device.as_str(),
+                    "message from an unknown device ignored"
+                );
             }
-            Err(e) => tracing::warn!(device = device.as_str(), error = %e, "device message not recorded"),
+            Err(e) => {
+                tracing::warn!(device = device.as_str(), error = %e, "device message not recorded")
+            }
         }
     }
 

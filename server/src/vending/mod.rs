@@ -24,13 +24,20 @@ impl MqttEndpoint {
             .ok_or_else(|| anyhow::anyhow!("MQTT URL {url:?} must start with mqtt://"))?;
         let rest = rest.trim_end_matches('/');
         let (host, port) = match rest.rsplit_once(':') {
-            Some((host, port)) => (host, port.parse().map_err(|_| anyhow::anyhow!("bad port in MQTT URL {url:?}"))?),
+            Some((host, port)) => (
+                host,
+                port.parse()
+                    .map_err(|_| anyhow::anyhow!("bad port in MQTT URL {url:?}"))?,
+            ),
             None => (rest, 1883),
         };
         if host.is_empty() {
             anyhow::bail!("MQTT URL {url:?} names no host");
         }
-        Ok(Self { host: host.to_owned(), port })
+        Ok(Self {
+            host: host.to_owned(),
+            port,
+        })
     }
 
     pub fn options(&self, client_id: &str, keep_alive: Duration) -> MqttOptions {
@@ -52,7 +59,13 @@ mod tests {
 
     #[test]
     fn parses_broker_urls() {
-        assert_eq!(MqttEndpoint::parse("mqtt://127.0.0.1:1884").unwrap(), MqttEndpoint { host: "127.0.0.1".into(), port: 1884 });
+        assert_eq!(
+            MqttEndpoint::parse("mqtt://127.0.0.1:1884").unwrap(),
+            MqttEndpoint {
+                host: "127.0.0.1".into(),
+                port: 1884
+            }
+        );
         assert_eq!(MqttEndpoint::parse("mqtt://broker").unwrap().port, 1883);
         assert!(MqttEndpoint::parse("http://broker").is_err());
         assert!(MqttEndpoint::parse("mqtt://:1883").is_err());

@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use domain::devices::protocol::{self, Channel, DeviceId, Heartbeat, SCHEMA_VERSION, StatusMessage};
+use domain::devices::protocol::{
+    self, Channel, DeviceId, Heartbeat, SCHEMA_VERSION, StatusMessage,
+};
 use rumqttc::{AsyncClient, Event, LastWill, Packet, QoS};
 use tokio::task::JoinSet;
 
@@ -31,8 +33,12 @@ pub fn spawn_machines(endpoint: &MqttEndpoint, machines: Vec<MachineConfig>) -> 
 async fn run_machine(endpoint: MqttEndpoint, machine: MachineConfig) {
     let id = machine.device_id;
     let status_topic = protocol::topic(&id, Channel::Status);
-    let offline = serde_json::to_vec(&StatusMessage { schema: SCHEMA_VERSION, online: false, firmware: None })
-        .expect("status serialises");
+    let offline = serde_json::to_vec(&StatusMessage {
+        schema: SCHEMA_VERSION,
+        online: false,
+        firmware: None,
+    })
+    .expect("status serialises");
     let online = serde_json::to_vec(&StatusMessage {
         schema: SCHEMA_VERSION,
         online: true,
@@ -41,19 +47,30 @@ async fn run_machine(endpoint: MqttEndpoint, machine: MachineConfig) {
     .expect("status serialises");
 
     let mut options = endpoint.options(id.as_str(), machine.heartbeat * 2);
-    options.set_last_will(LastWill::new(&status_topic, offline, QoS::AtLeastOnce, true));
+    options.set_last_will(LastWill::new(
+        &status_topic,
+        offline,
+        QoS::AtLeastOnce,
+        true,
+    ));
     let (client, mut eventloop) = AsyncClient::new(options, 64);
     // Heartbeats run beside the event loop, never by interrupting it: a poll
     // cancelled mid-connect drops the half-open connection, and the broker
     // would fire (and forget) the machine's last will.
     let mut heartbeats = JoinSet::new();
-    heartbeats.spawn(send_heartbeats(client.clone(), id.clone(), machine.heartbeat));
+    heartbeats.spawn(send_heartbeats(
+        client.clone(),
+        id.clone(),
+        machine.heartbeat,
+    ));
     loop {
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 tracing::debug!(device = id.as_str(), "simulated machine connected");
                 // try_: waiting for queue space here would wait on this very loop.
-                if let Err(e) = client.try_publish(&status_topic, QoS::AtLeastOnce, true, online.clone()) {
+                if let Err(e) =
+                    client.try_publish(&status_topic, QoS::AtLeastOnce, true, online.clone())
+                {
                     tracing::warn!(device = id.as_str(), error = %e, "cannot announce");
                 }
             }
@@ -82,6 +99,11 @@ async fn send_heartbeats(client: AsyncClient, id: DeviceId, every: Duration) {
         };
         let payload = serde_json::to_vec(&heartbeat).expect("heartbeat serialises");
         // While disconnected the queue fills; a machine drops beats rather than stall.
-        let _ = client.try_publish(protocol::topic(&id, Channel::Heartbeat), QoS::AtLeastOnce, false, payload);
+        let _ = client.try_publish(
+            protocol::topic(&id, Channel::Heartbeat),
+            QoS::AtLeastOnce,
+            false,
+            payload,
+        );
     }
 }

@@ -3,8 +3,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    sea_query::OnConflict,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, sea_query::OnConflict,
 };
 use tower_sessions::{
     SessionStore,
@@ -38,8 +37,13 @@ impl DbSessionStore {
         });
     }
 
-    async fn upsert(&self, record: &Record, on_conflict_update: bool) -> session_store::Result<bool> {
-        let data = serde_json::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    async fn upsert(
+        &self,
+        record: &Record,
+        on_conflict_update: bool,
+    ) -> session_store::Result<bool> {
+        let data =
+            serde_json::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
         let row = entity::ActiveModel {
             id: Set(record.id.to_string()),
             data: Set(data),
@@ -51,7 +55,11 @@ impl DbSessionStore {
         } else {
             conflict.do_nothing();
         }
-        let inserted = entity::Entity::insert(row).on_conflict(conflict).exec_without_returning(&self.db).await.map_err(backend)?;
+        let inserted = entity::Entity::insert(row)
+            .on_conflict(conflict)
+            .exec_without_returning(&self.db)
+            .await
+            .map_err(backend)?;
         Ok(inserted > 0)
     }
 }
@@ -76,12 +84,17 @@ impl SessionStore for DbSessionStore {
             .one(&self.db)
             .await
             .map_err(backend)?;
-        row.map(|r| serde_json::from_slice(&r.data).map_err(|e| session_store::Error::Decode(e.to_string())))
-            .transpose()
+        row.map(|r| {
+            serde_json::from_slice(&r.data).map_err(|e| session_store::Error::Decode(e.to_string()))
+        })
+        .transpose()
     }
 
     async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
-        entity::Entity::delete_by_id(session_id.to_string()).exec(&self.db).await.map_err(backend)?;
+        entity::Entity::delete_by_id(session_id.to_string())
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 }

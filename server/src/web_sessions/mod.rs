@@ -33,9 +33,12 @@ impl SessionBackend {
                 Ok(Self::Database(store))
             }
             Some(url) => {
-                let config = Config::from_url(url).map_err(|e| anyhow::anyhow!("invalid Redis URL {url}: {e}"))?;
+                let config = Config::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("invalid Redis URL {url}: {e}"))?;
                 let pool = Pool::new(config, None, None, None, 4)?;
-                pool.init().await.map_err(|e| anyhow::anyhow!("cannot reach Redis at {url}: {e}"))?;
+                pool.init()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot reach Redis at {url}: {e}"))?;
                 Ok(Self::Redis(RedisStore::new(pool)))
             }
         }

@@ -16,7 +16,10 @@ async fn add(app: &TestApp, handle: &str, quantity: &str) -> Value {
         .json()
         .await
         .unwrap();
-    let variant = product["product"]["variants"][0]["id"].as_str().unwrap().to_owned();
+    let variant = product["product"]["variants"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     app.client
         .post(app.url("/api/cart/add"))
         .form(&[("variant_id", variant.as_str()), ("quantity", quantity)])
@@ -29,7 +32,14 @@ async fn add(app: &TestApp, handle: &str, quantity: &str) -> Value {
 }
 
 async fn cart(app: &TestApp) -> Value {
-    app.client.post(app.url("/api/cart")).send().await.unwrap().json().await.unwrap()
+    app.client
+        .post(app.url("/api/cart"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -41,7 +51,12 @@ async fn a_shopper_edits_the_cart_and_places_an_order() {
         assert_eq!(page.matches(r#"data-testid="cart-line""#).count(), 2);
         assert!(page.contains("€3.80"), "subtotal 2 × 1.50 + 0.80");
 
-        let apple_line = cart(&app).await["lines"].as_array().unwrap().iter().find(|l| l["title"] == "Apple").unwrap()["id"]
+        let apple_line = cart(&app).await["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["title"] == "Apple")
+            .unwrap()["id"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -56,15 +71,41 @@ async fn a_shopper_edits_the_cart_and_places_an_order() {
             .await
             .unwrap();
         assert_eq!(totals["subtotal"], 540);
-        let removed: Value =
-            app.client.post(app.url("/api/cart/line")).form(&[("line_id", apple_line.as_str()), ("quantity", "0")]).send().await.unwrap().json().await.unwrap();
+        let removed: Value = app
+            .client
+            .post(app.url("/api/cart/line"))
+            .form(&[("line_id", apple_line.as_str()), ("quantity", "0")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(removed["item_count"], 2);
 
-        let bad_email = app.client.post(app.url("/api/checkout/place-order")).form(&[("email", "not-an-email")]).send().await.unwrap();
+        let bad_email = app
+            .client
+            .post(app.url("/api/checkout/place-order"))
+            .form(&[("email", "not-an-email")])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(bad_email.status(), 400);
-        assert!(bad_email.text().await.unwrap().contains("is not an email address"));
+        assert!(
+            bad_email
+                .text()
+                .await
+                .unwrap()
+                .contains("is not an email address")
+        );
 
-        let placed = app.client.post(app.url("/api/checkout/place-order")).form(&[("email", "shopper@example.com")]).send().await.unwrap();
+        let placed = app
+            .client
+            .post(app.url("/api/checkout/place-order"))
+            .form(&[("email", "shopper@example.com")])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(placed.status(), 200);
         let location = placed.headers()[LOCATION].to_str().unwrap().to_owned();
         assert!(location.starts_with("/orders/order_"), "{location}");
@@ -72,13 +113,28 @@ async fn a_shopper_edits_the_cart_and_places_an_order() {
         assert!(confirmation.contains("Thank you for your order"));
         assert!(confirmation.contains("€3.00"), "2 × 1.50");
         assert!(confirmation.contains("shopper@example.com"));
-        assert_eq!(cart(&app).await["totals"]["item_count"], 0, "a new cart starts after the order");
+        assert_eq!(
+            cart(&app).await["totals"]["item_count"],
+            0,
+            "a new cart starts after the order"
+        );
 
         let stranger = reqwest::Client::new();
-        let other = stranger.get(app.url(&location)).header("accept", "text/html").send().await.unwrap();
+        let other = stranger
+            .get(app.url(&location))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(other.status(), 404, "another visitor cannot see the order");
 
-        let again = app.client.post(app.url("/api/checkout/place-order")).form(&[("email", "shopper@example.com")]).send().await.unwrap();
+        let again = app
+            .client
+            .post(app.url("/api/checkout/place-order"))
+            .form(&[("email", "shopper@example.com")])
+            .send()
+            .await
+            .unwrap();
         assert!(again.text().await.unwrap().contains("your cart is empty"));
     })
     .await;
@@ -87,9 +143,29 @@ async fn a_shopper_edits_the_cart_and_places_an_order() {
 #[tokio::test]
 async fn the_empty_cart_and_checkout_pages_say_so() {
     on_every_db(async |app| {
-        assert!(app.page("/cart").await.text().await.unwrap().contains("Your cart is empty"));
-        assert!(app.page("/checkout").await.text().await.unwrap().contains("Your cart is empty"));
-        let foreign = app.client.post(app.url("/api/cart/line")).form(&[("line_id", "cali_x"), ("quantity", "1")]).send().await.unwrap();
+        assert!(
+            app.page("/cart")
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("Your cart is empty")
+        );
+        assert!(
+            app.page("/checkout")
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("Your cart is empty")
+        );
+        let foreign = app
+            .client
+            .post(app.url("/api/cart/line"))
+            .form(&[("line_id", "cali_x"), ("quantity", "1")])
+            .send()
+            .await
+            .unwrap();
         assert!(!foreign.status().is_success());
     })
     .await;

@@ -1,6 +1,6 @@
 use reqwest::{Method, RequestBuilder};
-use serde_json::{Value, json};
 use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
 use server::http::auth::{AppMetadata, Claims, JwtKeys};
 
 use crate::{Options, TestApp, on_every_db, spawn_app};
@@ -9,7 +9,10 @@ const PASSWORD: &str = "long enough";
 
 /// A Store API request with the publishable key and, when given, a bearer token.
 fn store(app: &TestApp, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
-    let request = app.client.request(method, app.url(path)).header("x-publishable-api-key", &app.publishable_key);
+    let request = app
+        .client
+        .request(method, app.url(path))
+        .header("x-publishable-api-key", &app.publishable_key);
     match token {
         Some(token) => request.bearer_auth(token),
         None => request,
@@ -23,13 +26,22 @@ async fn send(request: RequestBuilder) -> (u16, Value) {
 }
 
 async fn post_auth(app: &TestApp, path: &str, email: &str, password: &str) -> (u16, Value) {
-    send(app.client.post(app.url(path)).json(&json!({ "email": email, "password": password }))).await
+    send(
+        app.client
+            .post(app.url(path))
+            .json(&json!({ "email": email, "password": password })),
+    )
+    .await
 }
 
 fn assert_error(actual: (u16, Value), status: u16, kind: &str, message: &str) {
     assert_eq!(actual.0, status, "{}", actual.1);
     assert_eq!(actual.1["type"], kind, "{}", actual.1);
-    assert!(actual.1["message"].as_str().unwrap().contains(message), "{}", actual.1);
+    assert!(
+        actual.1["message"].as_str().unwrap().contains(message),
+        "{}",
+        actual.1
+    );
 }
 
 /// Registers, creates the customer and signs in; returns the customer's token.
@@ -92,16 +104,45 @@ async fn a_customer_registers_signs_in_and_edits_the_profile() {
 async fn bad_registrations_and_sign_ins_are_refused_as_medusa_does() {
     on_every_db(async |app| {
         let register = "/auth/customer/emailpass/register";
-        assert_error(post_auth(&app, register, "not an email", PASSWORD).await, 400, "invalid_data", "is not an email address");
-        assert_error(post_auth(&app, register, "ada@example.com", "short").await, 400, "invalid_data", "at least 8 characters");
-        let missing_password = send(app.client.post(app.url(register)).json(&json!({ "email": "ada@example.com" }))).await;
+        assert_error(
+            post_auth(&app, register, "not an email", PASSWORD).await,
+            400,
+            "invalid_data",
+            "is not an email address",
+        );
+        assert_error(
+            post_auth(&app, register, "ada@example.com", "short").await,
+            400,
+            "invalid_data",
+            "at least 8 characters",
+        );
+        let missing_password = send(
+            app.client
+                .post(app.url(register))
+                .json(&json!({ "email": "ada@example.com" })),
+        )
+        .await;
         assert_error(missing_password, 400, "invalid_data", "password");
         signed_up(&app, "ada@example.com").await;
-        assert_error(post_auth(&app, register, "ADA@example.com", PASSWORD).await, 401, "unauthorized", "Identity with email already exists");
+        assert_error(
+            post_auth(&app, register, "ADA@example.com", PASSWORD).await,
+            401,
+            "unauthorized",
+            "Identity with email already exists",
+        );
 
-        for (email, password) in [("ada@example.com", "wrong password"), ("nobody@example.com", PASSWORD)] {
+        for (email, password) in [
+            ("ada@example.com", "wrong password"),
+            ("nobody@example.com", PASSWORD),
+        ] {
             let (status, body) = post_auth(&app, "/auth/customer/emailpass", email, password).await;
-            assert_eq!((status, body), (401, json!({ "type": "unauthorized", "message": "Invalid email or password" })));
+            assert_eq!(
+                (status, body),
+                (
+                    401,
+                    json!({ "type": "unauthorized", "message": "Invalid email or password" })
+                )
+            );
         }
     })
     .await;
@@ -111,7 +152,13 @@ async fn bad_registrations_and_sign_ins_are_refused_as_medusa_does() {
 async fn missing_forged_and_expired_tokens_are_401() {
     on_every_db(async |app| {
         let token = signed_up(&app, "ada@example.com").await;
-        let (_, me) = send(store(&app, Method::GET, "/store/customers/me", Some(&token))).await;
+        let (_, me) = send(store(
+            &app,
+            Method::GET,
+            "/store/customers/me",
+            Some(&token),
+        ))
+        .await;
         let customer_id = me["customer"]["id"].as_str().unwrap().to_owned();
 
         // The generated secret is kept in the database, so a restarted server
@@ -122,20 +169,42 @@ async fn missing_forged_and_expired_tokens_are_401() {
             actor_id: customer_id.clone(),
             actor_type: "customer".into(),
             auth_identity_id: "authid_x".into(),
-            app_metadata: AppMetadata { customer_id: Some(customer_id.clone()) },
+            app_metadata: AppMetadata {
+                customer_id: Some(customer_id.clone()),
+            },
             iat: now - 7200,
             exp,
         };
         let fresh = keys.encode(&claims(now + 60));
-        assert_eq!(send(store(&app, Method::GET, "/store/customers/me", Some(&fresh))).await.0, 200);
+        assert_eq!(
+            send(store(
+                &app,
+                Method::GET,
+                "/store/customers/me",
+                Some(&fresh)
+            ))
+            .await
+            .0,
+            200
+        );
 
         let expired = keys.encode(&claims(now - 3600));
         let forged = JwtKeys::new("another secret").encode(&claims(now + 60));
-        for token in [Some(expired.as_str()), Some(forged.as_str()), Some("not.a.jwt"), None] {
+        for token in [
+            Some(expired.as_str()),
+            Some(forged.as_str()),
+            Some("not.a.jwt"),
+            None,
+        ] {
             let answer = send(store(&app, Method::GET, "/store/customers/me", token)).await;
             assert_error(answer, 401, "unauthorized", "Unauthorized");
         }
-        let no_key = send(app.client.get(app.url("/store/customers/me")).bearer_auth(&token)).await;
+        let no_key = send(
+            app.client
+                .get(app.url("/store/customers/me"))
+                .bearer_auth(&token),
+        )
+        .await;
         assert_error(no_key, 400, "not_allowed", "Publishable API key required");
     })
     .await;
@@ -145,9 +214,21 @@ async fn missing_forged_and_expired_tokens_are_401() {
 async fn a_token_becomes_a_session_cookie_until_signed_out() {
     on_every_db(async |app| {
         let token = signed_up(&app, "ada@example.com").await;
-        let response = app.client.post(app.url("/auth/session")).bearer_auth(&token).send().await.unwrap();
+        let response = app
+            .client
+            .post(app.url("/auth/session"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
-        assert!(response.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("automat_session=")));
+        assert!(
+            response
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .any(|c| c.to_str().unwrap().starts_with("automat_session="))
+        );
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["user"]["actor_type"], "customer");
         let customer_id = body["user"]["actor_id"].as_str().unwrap().to_owned();
@@ -159,7 +240,12 @@ async fn a_token_becomes_a_session_cookie_until_signed_out() {
 
         let (status, body) = send(app.client.delete(app.url("/auth/session"))).await;
         assert_eq!((status, body), (200, json!({ "success": true })));
-        assert_error(send(store(&app, Method::GET, "/store/customers/me", None)).await, 401, "unauthorized", "Unauthorized");
+        assert_error(
+            send(store(&app, Method::GET, "/store/customers/me", None)).await,
+            401,
+            "unauthorized",
+            "Unauthorized",
+        );
         let without_token = send(app.client.post(app.url("/auth/session"))).await;
         assert_error(without_token, 401, "unauthorized", "Unauthorized");
     })
@@ -222,12 +308,26 @@ async fn addresses_are_managed_and_private_to_their_customer() {
 #[tokio::test]
 async fn a_configured_secret_signs_the_tokens_and_none_is_stored() {
     for backend in testkit::db_backends() {
-        let app = spawn_app(Options { jwt_secret: Some("configured secret".into()), ..Options::on(backend) }).await;
+        let app = spawn_app(Options {
+            jwt_secret: Some("configured secret".into()),
+            ..Options::on(backend)
+        })
+        .await;
         let token = signed_up(&app, "ada@example.com").await;
-        let claims = JwtKeys::new("configured secret").verify(&token).expect("signed with the configured secret");
+        let claims = JwtKeys::new("configured secret")
+            .verify(&token)
+            .expect("signed with the configured secret");
         assert!(claims.actor_id.starts_with("cus_"));
         let backend = app.db.get_database_backend();
-        let stored = app.db.query_one_raw(Statement::from_string(backend, "SELECT COUNT(*) AS n FROM server_settings")).await.unwrap().unwrap();
+        let stored = app
+            .db
+            .query_one_raw(Statement::from_string(
+                backend,
+                "SELECT COUNT(*) AS n FROM server_settings",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(stored.try_get::<i64>("", "n").unwrap(), 0);
     }
 }

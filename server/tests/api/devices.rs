@@ -20,11 +20,19 @@ fn brokers() -> Vec<Option<String>> {
 /// Device ids unique to this run, since Mosquitto keeps retained messages
 /// between runs and tests share it.
 fn unique_device() -> DeviceId {
-    DeviceId::parse(&format!("t{}", ulid::Ulid::new().to_string().to_lowercase())).unwrap()
+    DeviceId::parse(&format!(
+        "t{}",
+        ulid::Ulid::new().to_string().to_lowercase()
+    ))
+    .unwrap()
 }
 
 async fn is_online(app: &TestApp, id: &DeviceId) -> bool {
-    devices::list(&app.db).await.unwrap().into_iter().any(|d| d.id == id.as_str() && d.online)
+    devices::list(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .any(|d| d.id == id.as_str() && d.online)
 }
 
 #[tokio::test]
@@ -36,21 +44,42 @@ async fn machines_go_online_with_heartbeats_and_offline_by_last_will() {
         app.gateway_subscribed().await;
         let mut changes = app_changes(&app);
         let id = unique_device();
-        devices::register(&app.db, id.as_str(), "Test machine").await.unwrap();
+        devices::register(&app.db, id.as_str(), "Test machine")
+            .await
+            .unwrap();
 
-        let machine = MachineConfig { device_id: id.clone(), heartbeat: Duration::from_secs(1) };
+        let machine = MachineConfig {
+            device_id: id.clone(),
+            heartbeat: Duration::from_secs(1),
+        };
         let mut running = spawn_machines(&app.mqtt, vec![machine.clone()]);
-        eventually(Duration::from_secs(5), "the machine is online", async || is_online(&app, &id).await).await;
+        eventually(
+            Duration::from_secs(5),
+            "the machine is online",
+            async || is_online(&app, &id).await,
+        )
+        .await;
         let announced = next_change_for(&mut changes, &id).await;
-        assert!(announced.online, "dashboards hear that it came online ({broker:?})");
+        assert!(
+            announced.online,
+            "dashboards hear that it came online ({broker:?})"
+        );
 
         // Dropping the task closes its connection without a goodbye: the broker sends the last will.
         running.shutdown().await;
-        eventually(Duration::from_secs(5), "the machine is offline", async || !is_online(&app, &id).await).await;
+        eventually(
+            Duration::from_secs(5),
+            "the machine is offline",
+            async || !is_online(&app, &id).await,
+        )
+        .await;
         assert!(!next_change_for(&mut changes, &id).await.online);
 
         let _restarted = spawn_machines(&app.mqtt, vec![machine]);
-        eventually(Duration::from_secs(5), "the machine is back", async || is_online(&app, &id).await).await;
+        eventually(Duration::from_secs(5), "the machine is back", async || {
+            is_online(&app, &id).await
+        })
+        .await;
     }
 }
 
@@ -64,14 +93,27 @@ async fn every_killed_connection_fires_its_last_will() {
         let app = spawn_app(options).await;
         app.gateway_subscribed().await;
         let id = unique_device();
-        devices::register(&app.db, id.as_str(), "Test machine").await.unwrap();
-        let machine = MachineConfig { device_id: id.clone(), heartbeat: Duration::from_secs(600) };
+        devices::register(&app.db, id.as_str(), "Test machine")
+            .await
+            .unwrap();
+        let machine = MachineConfig {
+            device_id: id.clone(),
+            heartbeat: Duration::from_secs(600),
+        };
         for round in 0..5 {
             let mut running = spawn_machines(&app.mqtt, vec![machine.clone()]);
-            eventually(Duration::from_secs(5), "the machine is online", async || is_online(&app, &id).await).await;
+            eventually(
+                Duration::from_secs(5),
+                "the machine is online",
+                async || is_online(&app, &id).await,
+            )
+            .await;
             running.shutdown().await;
             let what = format!("offline by last will in round {round} ({broker:?})");
-            eventually(Duration::from_secs(2), &what, async || !is_online(&app, &id).await).await;
+            eventually(Duration::from_secs(2), &what, async || {
+                !is_online(&app, &id).await
+            })
+            .await;
         }
     }
 }
@@ -84,11 +126,23 @@ async fn a_machine_that_stops_talking_is_marked_offline() {
         let app = spawn_app(options).await;
         app.gateway_subscribed().await;
         let id = unique_device();
-        devices::register(&app.db, id.as_str(), "Hanging machine").await.unwrap();
+        devices::register(&app.db, id.as_str(), "Hanging machine")
+            .await
+            .unwrap();
         // One heartbeat, then silence while the connection stays up.
         let client = silent_client(&app, &id).await;
-        eventually(Duration::from_secs(5), "the machine is online", async || is_online(&app, &id).await).await;
-        eventually(Duration::from_secs(6), "three missed heartbeats mark it offline", async || !is_online(&app, &id).await).await;
+        eventually(
+            Duration::from_secs(5),
+            "the machine is online",
+            async || is_online(&app, &id).await,
+        )
+        .await;
+        eventually(
+            Duration::from_secs(6),
+            "three missed heartbeats mark it offline",
+            async || !is_online(&app, &id).await,
+        )
+        .await;
         client.abort();
     }
 }
@@ -99,16 +153,29 @@ async fn unknown_machines_change_nothing() {
     app.gateway_subscribed().await;
     let before = devices::list(&app.db).await.unwrap();
     let stranger = unique_device();
-    let _machine = spawn_machines(&app.mqtt, vec![MachineConfig { device_id: stranger, heartbeat: Duration::from_secs(1) }]);
+    let _machine = spawn_machines(
+        &app.mqtt,
+        vec![MachineConfig {
+            device_id: stranger,
+            heartbeat: Duration::from_secs(1),
+        }],
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(devices::list(&app.db).await.unwrap(), before, "an unregistered machine is neither added nor changes others");
+    assert_eq!(
+        devices::list(&app.db).await.unwrap(),
+        before,
+        "an unregistered machine is neither added nor changes others"
+    );
 }
 
 fn app_changes(app: &TestApp) -> tokio::sync::broadcast::Receiver<devices::StatusChange> {
     app.device_changes.subscribe()
 }
 
-async fn next_change_for(changes: &mut tokio::sync::broadcast::Receiver<devices::StatusChange>, id: &DeviceId) -> devices::StatusChange {
+async fn next_change_for(
+    changes: &mut tokio::sync::broadcast::Receiver<devices::StatusChange>,
+    id: &DeviceId,
+) -> devices::StatusChange {
     tokio::time::timeout(Duration::from_secs(5), async {
         loop {
             let change = changes.recv().await.expect("the change stream stays open");
@@ -124,10 +191,25 @@ async fn next_change_for(changes: &mut tokio::sync::broadcast::Receiver<devices:
 /// An MQTT client that sends one heartbeat as `id` and then keeps quiet.
 async fn silent_client(app: &TestApp, id: &DeviceId) -> tokio::task::JoinHandle<()> {
     use domain::devices::protocol::{Channel, Heartbeat, SCHEMA_VERSION, topic};
-    let (client, mut eventloop) = rumqttc::AsyncClient::new(app.mqtt.options(&format!("{}-probe", id.as_str()), Duration::from_secs(30)), 10);
-    let beat = Heartbeat { schema: SCHEMA_VERSION, seq: 1, msg_id: "m1".into(), sent_at: chrono::Utc::now(), firmware: None };
+    let (client, mut eventloop) = rumqttc::AsyncClient::new(
+        app.mqtt
+            .options(&format!("{}-probe", id.as_str()), Duration::from_secs(30)),
+        10,
+    );
+    let beat = Heartbeat {
+        schema: SCHEMA_VERSION,
+        seq: 1,
+        msg_id: "m1".into(),
+        sent_at: chrono::Utc::now(),
+        firmware: None,
+    };
     client
-        .publish(topic(id, Channel::Heartbeat), rumqttc::QoS::AtLeastOnce, false, serde_json::to_vec(&beat).unwrap())
+        .publish(
+            topic(id, Channel::Heartbeat),
+            rumqttc::QoS::AtLeastOnce,
+            false,
+            serde_json::to_vec(&beat).unwrap(),
+        )
         .await
         .unwrap();
     tokio::spawn(async move {

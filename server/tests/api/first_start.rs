@@ -47,7 +47,11 @@ fn start(dir: &std::path::Path) -> Running {
 }
 
 fn field<'a>(banner: &'a [String], label: &str) -> &'a str {
-    banner.iter().find_map(|l| l.trim().strip_prefix(label)).unwrap_or_else(|| panic!("no {label} in {banner:?}")).trim()
+    banner
+        .iter()
+        .find_map(|l| l.trim().strip_prefix(label))
+        .unwrap_or_else(|| panic!("no {label} in {banner:?}"))
+        .trim()
 }
 
 #[tokio::test]
@@ -55,36 +59,90 @@ async fn the_first_start_creates_a_working_demo_store() {
     let dir = tempfile::tempdir().unwrap();
     let first = start(dir.path());
     let base = field(&first.banner, "Storefront").to_owned();
-    let (email, password) = field(&first.banner, "Admin login").split_once(" / ").expect("email / password");
-    let key = field(&first.banner, "Publishable key").split_whitespace().next().unwrap().to_owned();
+    let (email, password) = field(&first.banner, "Admin login")
+        .split_once(" / ")
+        .expect("email / password");
+    let key = field(&first.banner, "Publishable key")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
     assert_eq!(email, "admin@automat.local");
     assert!(key.starts_with("pk_"));
-    assert!(dir.path().join("data/automat.db").exists(), "SQLite lives under ./data");
+    assert!(
+        dir.path().join("data/automat.db").exists(),
+        "SQLite lives under ./data"
+    );
 
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     eventually(Duration::from_secs(5), "the store is ready", async || {
-        client.get(format!("{base}/health/ready")).send().await.unwrap().status() == 200
+        client
+            .get(format!("{base}/health/ready"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == 200
     })
     .await;
-    let products: serde_json::Value =
-        client.get(format!("{base}/store/products")).header("x-publishable-api-key", &key).send().await.unwrap().json().await.unwrap();
+    let products: serde_json::Value = client
+        .get(format!("{base}/store/products"))
+        .header("x-publishable-api-key", &key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(products["count"], 8, "the demo catalog is seeded");
 
-    let login = client.post(format!("{base}/api/admin/login")).form(&[("email", email), ("password", password)]).send().await.unwrap();
+    let login = client
+        .post(format!("{base}/api/admin/login"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
     assert!(login.status().is_success(), "the printed credentials work");
-    eventually(Duration::from_secs(10), "the three simulated machines are online", async || {
-        let html = client.get(format!("{base}/admin/devices")).send().await.unwrap().text().await.unwrap();
-        html.matches(">online<").count() == 3
-    })
+    eventually(
+        Duration::from_secs(10),
+        "the three simulated machines are online",
+        async || {
+            let html = client
+                .get(format!("{base}/admin/devices"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            html.matches(">online<").count() == 3
+        },
+    )
     .await;
     let password = password.to_owned();
     drop(first);
 
     let second = start(dir.path());
     let login_line = field(&second.banner, "Admin login");
-    assert!(!login_line.contains(&password), "the password is printed only when created");
+    assert!(
+        !login_line.contains(&password),
+        "the password is printed only when created"
+    );
     let base = field(&second.banner, "Storefront");
-    let products: serde_json::Value =
-        client.get(format!("{base}/store/products")).header("x-publishable-api-key", &key).send().await.unwrap().json().await.unwrap();
-    assert_eq!(products["count"], 8, "a restart seeds nothing twice and keeps the key");
+    let products: serde_json::Value = client
+        .get(format!("{base}/store/products"))
+        .header("x-publishable-api-key", &key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        products["count"], 8,
+        "a restart seeds nothing twice and keeps the key"
+    );
 }

@@ -1,5 +1,6 @@
 //! HTTP and MQTT tests against the whole server, started on port 0.
 
+mod admin_api;
 mod admin_auth;
 mod cart;
 mod checkout;
@@ -37,7 +38,14 @@ pub struct Options {
 
 impl Options {
     pub fn on(db: DbBackend) -> Self {
-        Self { db, redis_url: None, mqtt_url: None, simulated_machines: 0, heartbeat_secs: 1, jwt_secret: None }
+        Self {
+            db,
+            redis_url: None,
+            mqtt_url: None,
+            simulated_machines: 0,
+            heartbeat_secs: 1,
+            jwt_secret: None,
+        }
     }
 }
 
@@ -62,7 +70,10 @@ impl Drop for TestApp {
 
 pub async fn spawn_app(options: Options) -> TestApp {
     // Logs go to the test's captured output, shown only when it fails.
-    let _ = tracing_subscriber::fmt().with_env_filter("info,rumqttd=off,sqlx=warn,sea_orm_migration=warn").with_test_writer().try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("info,rumqttd=off,sqlx=warn,sea_orm_migration=warn")
+        .with_test_writer()
+        .try_init();
     let test_db = TestDb::create(options.db).await;
     let settings = Settings {
         http_addr: "127.0.0.1:0".parse().unwrap(),
@@ -84,7 +95,11 @@ pub async fn spawn_app(options: Options) -> TestApp {
     let base = format!("http://{}", app.addr());
     let db = app.state.db.clone();
     let mqtt = app.mqtt.clone();
-    let publishable_key = app.welcome.publishable_key.clone().expect("the demo store has a publishable key");
+    let publishable_key = app
+        .welcome
+        .publishable_key
+        .clone()
+        .expect("the demo store has a publishable key");
     let device_changes = app.state.device_changes.clone();
     let gateway = app.state.gateway.clone();
     let server = tokio::spawn(app.run_until_stopped());
@@ -93,7 +108,17 @@ pub async fn spawn_app(options: Options) -> TestApp {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    TestApp { base, db, mqtt, publishable_key, device_changes, gateway, client, server, _test_db: test_db }
+    TestApp {
+        base,
+        db,
+        mqtt,
+        publishable_key,
+        device_changes,
+        gateway,
+        client,
+        server,
+        _test_db: test_db,
+    }
 }
 
 impl TestApp {
@@ -110,14 +135,50 @@ impl TestApp {
             .unwrap()
     }
 
+    /// An Admin API bearer token for the seeded admin user.
+    pub async fn admin_token(&self) -> String {
+        let response = self
+            .client
+            .post(self.url("/auth/user/emailpass"))
+            .json(&serde_json::json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// An Admin API request carrying `token`.
+    pub fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+    }
+
     /// Waits until the device gateway listens to the broker.
     pub async fn gateway_subscribed(&self) {
-        eventually(Duration::from_secs(5), "the gateway subscribes", async || self.gateway.is_connected()).await;
+        eventually(
+            Duration::from_secs(5),
+            "the gateway subscribes",
+            async || self.gateway.is_connected(),
+        )
+        .await;
     }
 
     /// GETs a page as a browser would (asking for HTML).
     pub async fn page(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).header("accept", "text/html").send().await.unwrap()
+        self.client
+            .get(self.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap()
     }
 }
 
@@ -127,6 +188,13 @@ pub async fn get_json(app: &TestApp, path: &str, key: Option<&str>) -> (u16, ser
     if let Some(key) = key {
         request = request.header("x-publishable-api-key", key);
     }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("a JSON body"))
+}
+
+/// Sends a request; the status and the JSON body.
+pub async fn send_json(request: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.expect("a JSON body"))

@@ -10,14 +10,31 @@ async fn lists_and_retrieves_regions_in_medusas_shape() {
         assert_eq!(body["offset"], 0);
         assert_eq!(body["limit"], 50);
         let region = &body["regions"][0];
-        for field in ["id", "name", "currency_code", "automatic_taxes", "countries", "metadata", "created_at", "updated_at"] {
-            assert!(region.get(field).is_some(), "StoreRegion.{field} is missing");
+        for field in [
+            "id",
+            "name",
+            "currency_code",
+            "automatic_taxes",
+            "countries",
+            "metadata",
+            "created_at",
+            "updated_at",
+        ] {
+            assert!(
+                region.get(field).is_some(),
+                "StoreRegion.{field} is missing"
+            );
         }
         assert!(region["id"].as_str().unwrap().starts_with("reg_"));
         assert_eq!(region["name"], "Europe");
         assert_eq!(region["currency_code"], "eur");
         let countries = region["countries"].as_array().unwrap();
-        assert!(countries.iter().any(|c| c["iso_2"] == "de" && c["id"] == "de"), "{countries:?}");
+        assert!(
+            countries
+                .iter()
+                .any(|c| c["iso_2"] == "de" && c["id"] == "de"),
+            "{countries:?}"
+        );
 
         let id = region["id"].as_str().unwrap();
         let (status, body) = get(&app, &format!("/store/regions/{id}"), key).await;

@@ -28,7 +28,12 @@ async fn the_catalog_pages_through_products() {
                     description: None,
                     thumbnail: None,
                     published: true,
-                    variants: vec![NewVariant { title: "Default".into(), sku: None, weight_grams: None, prices: vec![("eur".into(), 100)] }],
+                    variants: vec![NewVariant {
+                        title: "Default".into(),
+                        sku: None,
+                        weight_grams: None,
+                        prices: vec![("eur".into(), 100)],
+                    }],
                 },
             )
             .await
@@ -40,8 +45,18 @@ async fn the_catalog_pages_through_products() {
         let second = app.page("/?page=2").await.text().await.unwrap();
         assert_eq!(cards(&second), 14);
         assert!(second.contains("Page 2 of 2") && second.contains(r#"href="/?page=1""#));
-        assert_eq!(cards(&app.page("/?page=nonsense").await.text().await.unwrap()), 24);
-        assert!(app.page("/?page=9").await.text().await.unwrap().contains("This page is empty"));
+        assert_eq!(
+            cards(&app.page("/?page=nonsense").await.text().await.unwrap()),
+            24
+        );
+        assert!(
+            app.page("/?page=9")
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("This page is empty")
+        );
     })
     .await;
 }
@@ -67,22 +82,40 @@ async fn the_catalog_filters_by_category_with_plain_links() {
     on_every_db(async |app| {
         let home = app.page("/").await.text().await.unwrap();
         for handle in ["drinks", "food", "snacks"] {
-            assert!(home.contains(&format!(r#"href="/?category={handle}""#)), "a link to {handle}");
+            assert!(
+                home.contains(&format!(r#"href="/?category={handle}""#)),
+                "a link to {handle}"
+            );
         }
-        assert!(home.contains(r#"class="product-category">Drinks</a>"#), "cards name their category");
+        assert!(
+            home.contains(r#"class="product-category">Drinks</a>"#),
+            "cards name their category"
+        );
 
         let drinks = app.page("/?category=drinks").await.text().await.unwrap();
         assert_eq!(cards(&drinks), 3);
         assert!(drinks.contains("Sparkling Water 0.5 l") && !drinks.contains("Apple"));
-        assert!(drinks.contains(r#"href="/?category=drinks" aria-current="page""#), "the chosen category is marked");
+        assert!(
+            drinks.contains(r#"href="/?category=drinks" aria-current="page""#),
+            "the chosen category is marked"
+        );
 
-        let unknown = app.page("/?category=no-such-thing").await.text().await.unwrap();
+        let unknown = app
+            .page("/?category=no-such-thing")
+            .await
+            .text()
+            .await
+            .unwrap();
         assert_eq!(cards(&unknown), 0);
         assert!(unknown.contains("Nothing in this category"));
 
         let drinks_id = taxonomy::list_visible_categories(
             &app.db,
-            &CategoryQuery { handle: Some("drinks".into()), limit: 1, ..Default::default() },
+            &CategoryQuery {
+                handle: Some("drinks".into()),
+                limit: 1,
+                ..Default::default()
+            },
         )
         .await
         .unwrap()
@@ -104,15 +137,31 @@ async fn the_catalog_filters_by_category_with_plain_links() {
             )
             .await
             .unwrap();
-            taxonomy::add_to_categories(&app.db, &id, &[drinks_id.as_str()]).await.unwrap();
+            taxonomy::add_to_categories(&app.db, &id, &[drinks_id.as_str()])
+                .await
+                .unwrap();
         }
         let first = app.page("/?category=drinks").await.text().await.unwrap();
-        assert!(first.contains("Page 1 of 2") && first.contains(r#"href="/?category=drinks&amp;page=2""#), "the pager keeps the category");
-        let second = app.page("/?category=drinks&page=2").await.text().await.unwrap();
+        assert!(
+            first.contains("Page 1 of 2")
+                && first.contains(r#"href="/?category=drinks&amp;page=2""#),
+            "the pager keeps the category"
+        );
+        let second = app
+            .page("/?category=drinks&page=2")
+            .await
+            .text()
+            .await
+            .unwrap();
         assert_eq!(cards(&second), 9);
 
         let product = app.page("/products/apple").await.text().await.unwrap();
-        assert!(product.contains(r#"<p class="product-category"><a href="/?category=snacks">Snacks</a></p>"#), "{product}");
+        assert!(
+            product.contains(
+                r#"<p class="product-category"><a href="/?category=snacks">Snacks</a></p>"#
+            ),
+            "{product}"
+        );
     })
     .await;
 }

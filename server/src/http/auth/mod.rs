@@ -1,10 +1,10 @@
 //! Medusa's auth routes for customers (`/auth/customer/emailpass[/register]`,
-//! `/auth/session`) and the extractors that tell who is calling.
+//! `/auth/session`) and admin users (`/auth/user/emailpass`) and the extractors that tell who is calling.
 
 mod jwt;
 mod routes;
 
-pub use jwt::{AppMetadata, Claims, JwtKeys, SECRET_SETTING};
+pub use jwt::{ACTOR_USER, AppMetadata, Claims, JwtKeys, SECRET_SETTING};
 
 use axum::{
     Router,
@@ -21,7 +21,11 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/customer/emailpass/register", post(routes::register))
         .route("/auth/customer/emailpass", post(routes::login))
-        .route("/auth/session", post(routes::create_session).delete(routes::delete_session))
+        .route("/auth/user/emailpass", post(routes::admin_login))
+        .route(
+            "/auth/session",
+            post(routes::create_session).delete(routes::delete_session),
+        )
 }
 
 /// The verified claims of the request's `Authorization: Bearer` token.
@@ -30,7 +34,10 @@ pub struct BearerClaims(pub Claims);
 impl FromRequestParts<AppState> for BearerClaims {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(AUTHORIZATION)
@@ -51,19 +58,71 @@ pub struct AuthenticatedCustomer {
 impl FromRequestParts<AppState> for AuthenticatedCustomer {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if parts.headers.contains_key(AUTHORIZATION) {
             let BearerClaims(claims) = BearerClaims::from_request_parts(parts, state).await?;
             return match claims {
-                Claims { actor_type, actor_id, .. } if actor_type == ACTOR_CUSTOMER && !actor_id.is_empty() => Ok(Self { id: actor_id }),
+                Claims {
+                    actor_type,
+                    actor_id,
+                    ..
+                } if actor_type == ACTOR_CUSTOMER && !actor_id.is_empty() => {
+                    Ok(Self { id: actor_id })
+                }
                 _ => Err(ApiError::unauthorized("Unauthorized")),
             };
         }
         let session = Session::from_request_parts(parts, state).await.ok();
         let id = match session {
-            Some(session) => session.get::<String>(app::session_keys::CUSTOMER_ID).await.ok().flatten(),
+            Some(session) => session
+                .get::<String>(app::session_keys::CUSTOMER_ID)
+                .await
+                .ok()
+                .flatten(),
             None => None,
         };
-        id.map(|id| Self { id }).ok_or_else(|| ApiError::unauthorized("Unauthorized"))
+        id.map(|id| Self { id })
+            .ok_or_else(|| ApiError::unauthorized("Unauthorized"))
+    }
+}
+
+/// The signed-in admin user, by bearer token (`/auth/user/emailpass`) or by the
+/// dashboard's session cookie. Every `/admin` route takes this.
+pub struct AuthenticatedAdmin {
+    pub id: String,
+}
+
+impl FromRequestParts<AppState> for AuthenticatedAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(AUTHORIZATION) {
+            let BearerClaims(claims) = BearerClaims::from_request_parts(parts, state).await?;
+            return match claims {
+                Claims {
+                    actor_type,
+                    actor_id,
+                    ..
+                } if actor_type == ACTOR_USER && !actor_id.is_empty() => Ok(Self { id: actor_id }),
+                _ => Err(ApiError::unauthorized("Unauthorized")),
+            };
+        }
+        let session = Session::from_request_parts(parts, state).await.ok();
+        let id = match session {
+            Some(session) => session
+                .get::<String>(app::session_keys::ADMIN_USER_ID)
+                .await
+                .ok()
+                .flatten(),
+            None => None,
+        };
+        id.map(|id| Self { id })
+            .ok_or_else(|| ApiError::unauthorized("Unauthorized"))
     }
 }

@@ -11,7 +11,8 @@ use domain::catalog::{
 };
 use serde::Serialize;
 
-use super::{params::Params, publishable_key::PublishableKey};
+use super::publishable_key::PublishableKey;
+use crate::http::params::Params;
 use crate::{http::error::ApiError, state::AppState};
 
 #[derive(Serialize)]
@@ -39,12 +40,24 @@ pub struct StoreCollection {
     deleted_at: Option<DateTime<Utc>>,
 }
 
-pub async fn list(_key: PublishableKey, State(state): State<AppState>, params: Params) -> Result<Json<CollectionList>, ApiError> {
+pub async fn list(
+    _key: PublishableKey,
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<CollectionList>, ApiError> {
     let (offset, limit) = params.page()?;
-    let query = CollectionQuery { handle: params.text("handle")?, offset, limit };
+    let query = CollectionQuery {
+        handle: params.text("handle")?,
+        offset,
+        limit,
+    };
     let page = taxonomy::list_collections(&state.db, &query).await?;
     Ok(Json(CollectionList {
-        collections: page.collections.into_iter().map(StoreCollection::from).collect(),
+        collections: page
+            .collections
+            .into_iter()
+            .map(StoreCollection::from)
+            .collect(),
         count: page.count,
         offset: page.offset,
         limit: page.limit,
@@ -56,7 +69,9 @@ pub async fn retrieve(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<CollectionResponse>, ApiError> {
-    Ok(Json(CollectionResponse { collection: taxonomy::find_collection(&state.db, &id).await?.into() }))
+    Ok(Json(CollectionResponse {
+        collection: taxonomy::find_collection(&state.db, &id).await?.into(),
+    }))
 }
 
 impl From<collection::Model> for StoreCollection {

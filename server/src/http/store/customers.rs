@@ -2,7 +2,10 @@
 
 use axum::{
     Json,
-    extract::{Path, Query, State, rejection::{JsonRejection, QueryRejection}},
+    extract::{
+        Path, Query, State,
+        rejection::{JsonRejection, QueryRejection},
+    },
 };
 use chrono::{DateTime, Utc};
 use domain::{
@@ -44,7 +47,12 @@ pub struct UpdateCustomer {
 
 impl From<UpdateCustomer> for Profile {
     fn from(u: UpdateCustomer) -> Self {
-        Self { first_name: u.first_name, last_name: u.last_name, phone: u.phone, company_name: u.company_name }
+        Self {
+            first_name: u.first_name,
+            last_name: u.last_name,
+            phone: u.phone,
+            company_name: u.company_name,
+        }
     }
 }
 
@@ -117,7 +125,10 @@ impl From<CustomerWithAddresses> for StoreCustomer {
     fn from(c: CustomerWithAddresses) -> Self {
         let default_billing_address_id = c.default_billing_address_id().map(str::to_owned);
         let default_shipping_address_id = c.default_shipping_address_id().map(str::to_owned);
-        let CustomerWithAddresses { customer, addresses } = c;
+        let CustomerWithAddresses {
+            customer,
+            addresses,
+        } = c;
         Self {
             id: customer.id,
             email: customer.email,
@@ -132,7 +143,10 @@ impl From<CustomerWithAddresses> for StoreCustomer {
             created_at: customer.created_at,
             updated_at: customer.updated_at,
             deleted_at: customer.deleted_at,
-            addresses: addresses.into_iter().map(StoreCustomerAddress::from).collect(),
+            addresses: addresses
+                .into_iter()
+                .map(StoreCustomerAddress::from)
+                .collect(),
         }
     }
 }
@@ -211,8 +225,13 @@ pub struct AddressDeleted {
     parent: StoreCustomer,
 }
 
-async fn customer_response(state: &AppState, customer_id: &str) -> Result<Json<CustomerResponse>, ApiError> {
-    Ok(Json(CustomerResponse { customer: customers::retrieve(&state.db, customer_id).await?.into() }))
+async fn customer_response(
+    state: &AppState,
+    customer_id: &str,
+) -> Result<Json<CustomerResponse>, ApiError> {
+    Ok(Json(CustomerResponse {
+        customer: customers::retrieve(&state.db, customer_id).await?.into(),
+    }))
 }
 
 /// Creates the customer of a registration token's identity.
@@ -224,15 +243,28 @@ pub async fn create(
 ) -> Result<Json<CustomerResponse>, ApiError> {
     let Json(body) = body?;
     if !claims.actor_id.is_empty() {
-        return Err(ApiError::invalid_data("Request already authenticated as a customer."));
+        return Err(ApiError::invalid_data(
+            "Request already authenticated as a customer.",
+        ));
     }
     let email = Email::parse(&body.email)?;
-    let profile = Profile { first_name: body.first_name, last_name: body.last_name, phone: body.phone, company_name: body.company_name };
-    let customer = customers::create_for_identity(&state.db, &claims.auth_identity_id, &email, profile).await?;
+    let profile = Profile {
+        first_name: body.first_name,
+        last_name: body.last_name,
+        phone: body.phone,
+        company_name: body.company_name,
+    };
+    let customer =
+        customers::create_for_identity(&state.db, &claims.auth_identity_id, &email, profile)
+            .await?;
     customer_response(&state, &customer.id).await
 }
 
-pub async fn me(State(state): State<AppState>, _key: PublishableKey, me: AuthenticatedCustomer) -> Result<Json<CustomerResponse>, ApiError> {
+pub async fn me(
+    State(state): State<AppState>,
+    _key: PublishableKey,
+    me: AuthenticatedCustomer,
+) -> Result<Json<CustomerResponse>, ApiError> {
     customer_response(&state, &me.id).await
 }
 
@@ -243,7 +275,11 @@ pub async fn update_me(
     body: Result<Json<UpdateCustomer>, JsonRejection>,
 ) -> Result<Json<CustomerResponse>, ApiError> {
     let Json(body) = body?;
-    Ok(Json(CustomerResponse { customer: customers::update_profile(&state.db, &me.id, body.into()).await?.into() }))
+    Ok(Json(CustomerResponse {
+        customer: customers::update_profile(&state.db, &me.id, body.into())
+            .await?
+            .into(),
+    }))
 }
 
 pub async fn list_addresses(
@@ -253,9 +289,17 @@ pub async fn list_addresses(
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<AddressList>, ApiError> {
     let Query(params) = params.map_err(|e| ApiError::invalid_data(e.body_text()))?;
-    let (offset, limit) = (params.offset.unwrap_or(0), params.limit.unwrap_or(DEFAULT_LIMIT));
+    let (offset, limit) = (
+        params.offset.unwrap_or(0),
+        params.limit.unwrap_or(DEFAULT_LIMIT),
+    );
     let (page, count) = customers::list_addresses(&state.db, &me.id, offset, limit).await?;
-    Ok(Json(AddressList { addresses: page.into_iter().map(Into::into).collect(), count, offset, limit }))
+    Ok(Json(AddressList {
+        addresses: page.into_iter().map(Into::into).collect(),
+        count,
+        offset,
+        limit,
+    }))
 }
 
 pub async fn add_address(
@@ -275,7 +319,11 @@ pub async fn retrieve_address(
     me: AuthenticatedCustomer,
     Path(address_id): Path<String>,
 ) -> Result<Json<AddressResponse>, ApiError> {
-    Ok(Json(AddressResponse { address: customers::find_address(&state.db, &me.id, &address_id).await?.into() }))
+    Ok(Json(AddressResponse {
+        address: customers::find_address(&state.db, &me.id, &address_id)
+            .await?
+            .into(),
+    }))
 }
 
 pub async fn update_address(
@@ -298,5 +346,10 @@ pub async fn delete_address(
 ) -> Result<Json<AddressDeleted>, ApiError> {
     customers::delete_address(&state.db, &me.id, &address_id).await?;
     let parent = customers::retrieve(&state.db, &me.id).await?.into();
-    Ok(Json(AddressDeleted { id: address_id, object: "address", deleted: true, parent }))
+    Ok(Json(AddressDeleted {
+        id: address_id,
+        object: "address",
+        deleted: true,
+        parent,
+    }))
 }

@@ -2,7 +2,6 @@
 
 mod collections;
 mod customers;
-mod params;
 mod product_categories;
 mod products;
 mod publishable_key;
@@ -20,14 +19,25 @@ pub fn routes() -> Router<AppState> {
         .route("/store/products", get(products::list))
         .route("/store/products/{id}", get(products::retrieve))
         .route("/store/customers", post(customers::create))
-        .route("/store/customers/me", get(customers::me).post(customers::update_me))
-        .route("/store/customers/me/addresses", get(customers::list_addresses).post(customers::add_address))
+        .route(
+            "/store/customers/me",
+            get(customers::me).post(customers::update_me),
+        )
+        .route(
+            "/store/customers/me/addresses",
+            get(customers::list_addresses).post(customers::add_address),
+        )
         .route(
             "/store/customers/me/addresses/{address_id}",
-            get(customers::retrieve_address).post(customers::update_address).delete(customers::delete_address),
+            get(customers::retrieve_address)
+                .post(customers::update_address)
+                .delete(customers::delete_address),
         )
         .route("/store/product-categories", get(product_categories::list))
-        .route("/store/product-categories/{id}", get(product_categories::retrieve))
+        .route(
+            "/store/product-categories/{id}",
+            get(product_categories::retrieve),
+        )
         .route("/store/collections", get(collections::list))
         .route("/store/collections/{id}", get(collections::retrieve))
         .route("/store/regions", get(regions::list))

@@ -11,7 +11,8 @@ use domain::catalog::{
 };
 use serde::Serialize;
 
-use super::{params::Params, publishable_key::PublishableKey};
+use super::publishable_key::PublishableKey;
+use crate::http::params::Params;
 use crate::{http::error::ApiError, state::AppState};
 
 #[derive(Serialize)]
@@ -45,17 +46,33 @@ pub struct StoreProductCategory {
     deleted_at: Option<DateTime<Utc>>,
 }
 
-pub async fn list(_key: PublishableKey, State(state): State<AppState>, params: Params) -> Result<Json<CategoryList>, ApiError> {
+pub async fn list(
+    _key: PublishableKey,
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<CategoryList>, ApiError> {
     let (offset, limit) = params.page()?;
     // Medusa lists the top level with `parent_category_id=null`.
-    let parent = params.text("parent_category_id")?.map(|id| match id.as_str() {
-        "null" => ParentFilter::Root,
-        _ => ParentFilter::Of(id),
-    });
-    let query = CategoryQuery { handle: params.text("handle")?, parent, q: params.text("q")?, offset, limit };
+    let parent = params
+        .text("parent_category_id")?
+        .map(|id| match id.as_str() {
+            "null" => ParentFilter::Root,
+            _ => ParentFilter::Of(id),
+        });
+    let query = CategoryQuery {
+        handle: params.text("handle")?,
+        parent,
+        q: params.text("q")?,
+        offset,
+        limit,
+    };
     let page = taxonomy::list_visible_categories(&state.db, &query).await?;
     Ok(Json(CategoryList {
-        product_categories: page.categories.into_iter().map(StoreProductCategory::from).collect(),
+        product_categories: page
+            .categories
+            .into_iter()
+            .map(StoreProductCategory::from)
+            .collect(),
         count: page.count,
         offset: page.offset,
         limit: page.limit,
@@ -67,7 +84,11 @@ pub async fn retrieve(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<CategoryResponse>, ApiError> {
-    Ok(Json(CategoryResponse { product_category: taxonomy::find_visible_category(&state.db, &id).await?.into() }))
+    Ok(Json(CategoryResponse {
+        product_category: taxonomy::find_visible_category(&state.db, &id)
+            .await?
+            .into(),
+    }))
 }
 
 impl From<category::Model> for StoreProductCategory {

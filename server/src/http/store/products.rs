@@ -15,10 +15,13 @@ use domain::{
 use serde::Serialize;
 
 use super::{
-    collections::StoreCollection, params::Params, product_categories::StoreProductCategory,
+    collections::StoreCollection, product_categories::StoreProductCategory,
     publishable_key::PublishableKey,
 };
-use crate::{http::error::ApiError, state::AppState};
+use crate::{
+    http::{error::ApiError, params::Params},
+    state::AppState,
+};
 
 #[derive(Serialize)]
 pub struct ProductList {
@@ -129,7 +132,11 @@ pub struct PhysicalAttributes {
     material: Option<String>,
 }
 
-pub async fn list(key: PublishableKey, State(state): State<AppState>, params: Params) -> Result<Json<ProductList>, ApiError> {
+pub async fn list(
+    key: PublishableKey,
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<ProductList>, ApiError> {
     let (offset, limit) = params.page()?;
     let channel_ids = channels_in_scope(&key, params.text("sales_channel_id")?)?;
     let query = ProductQuery {
@@ -144,9 +151,19 @@ pub async fn list(key: PublishableKey, State(state): State<AppState>, params: Pa
     };
     let prices = price_context(&state, &params).await?;
     let page = catalog::list_published(&state.db, &query).await?;
-    let stock = Stock::of(&state, &page.products, &channel_ids, params.text("fields")?.as_deref()).await?;
+    let stock = Stock::of(
+        &state,
+        &page.products,
+        &channel_ids,
+        params.text("fields")?.as_deref(),
+    )
+    .await?;
     Ok(Json(ProductList {
-        products: page.products.into_iter().map(|p| StoreProduct::new(p, prices.as_ref(), &stock)).collect(),
+        products: page
+            .products
+            .into_iter()
+            .map(|p| StoreProduct::new(p, prices.as_ref(), &stock))
+            .collect(),
         count: page.count,
         offset: page.offset,
         limit: page.limit,
@@ -162,12 +179,23 @@ pub async fn retrieve(
     let channel_ids = channels_in_scope(&key, params.text("sales_channel_id")?)?;
     let prices = price_context(&state, &params).await?;
     let product = catalog::find_published_in_channels(&state.db, &id, &channel_ids).await?;
-    let stock = Stock::of(&state, std::slice::from_ref(&product), &channel_ids, params.text("fields")?.as_deref()).await?;
-    Ok(Json(ProductResponse { product: StoreProduct::new(product, prices.as_ref(), &stock) }))
+    let stock = Stock::of(
+        &state,
+        std::slice::from_ref(&product),
+        &channel_ids,
+        params.text("fields")?.as_deref(),
+    )
+    .await?;
+    Ok(Json(ProductResponse {
+        product: StoreProduct::new(product, prices.as_ref(), &stock),
+    }))
 }
 
 /// Prices are calculated for `region_id`, else for `currency_code`, else not at all.
-async fn price_context(state: &AppState, params: &Params) -> Result<Option<PriceContext>, ApiError> {
+async fn price_context(
+    state: &AppState,
+    params: &Params,
+) -> Result<Option<PriceContext>, ApiError> {
     let region_id = params.text("region_id")?;
     let currency_code = params.text("currency_code")?;
     Ok(PriceContext::resolve(&state.db, region_id.as_deref(), currency_code.as_deref()).await?)
@@ -175,14 +203,21 @@ async fn price_context(state: &AppState, params: &Params) -> Result<Option<Price
 
 /// The channels a request may see, as Medusa decides: the key's channels, or
 /// the requested one if the key has it. A key without channels is refused.
-fn channels_in_scope(key: &PublishableKey, requested: Option<String>) -> Result<Vec<String>, ApiError> {
+fn channels_in_scope(
+    key: &PublishableKey,
+    requested: Option<String>,
+) -> Result<Vec<String>, ApiError> {
     if key.sales_channel_ids.is_empty() {
-        return Err(ApiError::invalid_data("Publishable key needs to have a sales channel configured."));
+        return Err(ApiError::invalid_data(
+            "Publishable key needs to have a sales channel configured.",
+        ));
     }
     match requested {
         None => Ok(key.sales_channel_ids.clone()),
         Some(id) if key.sales_channel_ids.contains(&id) => Ok(vec![id]),
-        Some(_) => Err(ApiError::invalid_data("Requested sales channel is not part of the publishable key")),
+        Some(_) => Err(ApiError::invalid_data(
+            "Requested sales channel is not part of the publishable key",
+        )),
     }
 }
 
@@ -201,14 +236,22 @@ impl Stock {
         channel_ids: &[String],
         fields: Option<&str>,
     ) -> Result<Self, ApiError> {
-        let variant_ids: Vec<String> =
-            products.iter().flat_map(|p| &p.variants).map(|v| v.variant.id.clone()).collect();
-        let wants_quantity = fields
-            .is_some_and(|f| f.split(',').any(|field| field.trim().trim_start_matches(['+', '*']) == "variants.inventory_quantity"));
+        let variant_ids: Vec<String> = products
+            .iter()
+            .flat_map(|p| &p.variants)
+            .map(|v| v.variant.id.clone())
+            .collect();
+        let wants_quantity = fields.is_some_and(|f| {
+            f.split(',').any(|field| {
+                field.trim().trim_start_matches(['+', '*']) == "variants.inventory_quantity"
+            })
+        });
         let managed = inventory::managed_variants(&state.db, &variant_ids).await?;
         let available = match channel_ids {
             _ if !wants_quantity => None,
-            [_] => Some(inventory::available_in_channels(&state.db, &variant_ids, channel_ids).await?),
+            [_] => {
+                Some(inventory::available_in_channels(&state.db, &variant_ids, channel_ids).await?)
+            }
             _ => {
                 return Err(ApiError::invalid_data(
                     "Inventory availability cannot be calculated in the given context. Either provide a sales channel id or configure a single sales channel in the publishable key",
@@ -235,14 +278,22 @@ impl StoreProduct {
             physical: PhysicalAttributes::default(),
             collection_id: p.collection_id,
             collection: detail.collection.map(StoreCollection::from),
-            categories: detail.categories.into_iter().map(StoreProductCategory::from).collect(),
+            categories: detail
+                .categories
+                .into_iter()
+                .map(StoreProductCategory::from)
+                .collect(),
             tags: detail.tags.into_iter().map(StoreProductTag::from).collect(),
             type_id: None,
             external_id: None,
             created_at: p.created_at,
             updated_at: p.updated_at,
             deleted_at: None,
-            variants: detail.variants.into_iter().map(|v| StoreProductVariant::new(v, prices, stock)).collect(),
+            variants: detail
+                .variants
+                .into_iter()
+                .map(|v| StoreProductVariant::new(v, prices, stock))
+                .collect(),
             options: Vec::new(),
             images: Vec::new(),
         }
@@ -255,7 +306,10 @@ impl StoreProductVariant {
         let v = detail.variant;
         Self {
             manage_inventory: stock.managed.contains(&v.id),
-            inventory_quantity: stock.available.as_ref().map(|available| available.get(&v.id).copied()),
+            inventory_quantity: stock
+                .available
+                .as_ref()
+                .map(|available| available.get(&v.id).copied()),
             id: v.id,
             title: v.title,
             sku: v.sku,
@@ -265,7 +319,10 @@ impl StoreProductVariant {
             allow_backorder: false,
             variant_rank: v.rank,
             product_id: v.product_id,
-            physical: PhysicalAttributes { weight: v.weight_grams, ..Default::default() },
+            physical: PhysicalAttributes {
+                weight: v.weight_grams,
+                ..Default::default()
+            },
             options: Vec::new(),
             calculated_price,
             created_at: v.created_at,
@@ -298,6 +355,13 @@ impl CalculatedPrice {
 
 impl From<tag::Model> for StoreProductTag {
     fn from(t: tag::Model) -> Self {
-        Self { id: t.id, value: t.value, metadata: None, created_at: t.created_at, updated_at: t.updated_at, deleted_at: None }
+        Self {
+            id: t.id,
+            value: t.value,
+            metadata: None,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            deleted_at: None,
+        }
     }
 }

@@ -17,17 +17,30 @@ pub struct PublishableKey {
 impl FromRequestParts<AppState> for PublishableKey {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = parts.headers.get(HEADER).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or_default();
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .unwrap_or_default();
         if token.is_empty() {
             return Err(ApiError::new(
                 axum::http::StatusCode::BAD_REQUEST,
                 "not_allowed",
-                format!("Publishable API key required in the request header: {HEADER}. You can manage your keys in settings in the dashboard."),
+                format!(
+                    "Publishable API key required in the request header: {HEADER}. You can manage your keys in settings in the dashboard."
+                ),
             ));
         }
         match api_keys::find_publishable(&state.db, token).await? {
-            Some(key) => Ok(Self { sales_channel_ids: channels::publishable_key_channel_ids(&state.db, &key.id).await? }),
+            Some(key) => Ok(Self {
+                sales_channel_ids: channels::publishable_key_channel_ids(&state.db, &key.id)
+                    .await?,
+            }),
             None => Err(ApiError::unauthorized(format!(
                 "A valid publishable key is required to proceed with the request (the {HEADER} header names no active key)."
             ))),

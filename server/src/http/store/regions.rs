@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use domain::pricing::{self, RegionDetail};
 use serde::Serialize;
 
-use super::{params::Params, publishable_key::PublishableKey};
+use super::publishable_key::PublishableKey;
+use crate::http::params::Params;
 use crate::{http::error::ApiError, state::AppState};
 
 #[derive(Serialize)]
@@ -48,7 +49,11 @@ pub struct StoreRegionCountry {
     display_name: Option<String>,
 }
 
-pub async fn list(_key: PublishableKey, State(state): State<AppState>, params: Params) -> Result<Json<RegionList>, ApiError> {
+pub async fn list(
+    _key: PublishableKey,
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<RegionList>, ApiError> {
     let (offset, limit) = params.page()?;
     let page = pricing::list_regions(&state.db, offset, limit).await?;
     Ok(Json(RegionList {
@@ -64,7 +69,9 @@ pub async fn retrieve(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<RegionResponse>, ApiError> {
-    Ok(Json(RegionResponse { region: pricing::find_region(&state.db, &id).await?.into() }))
+    Ok(Json(RegionResponse {
+        region: pricing::find_region(&state.db, &id).await?.into(),
+    }))
 }
 
 impl From<RegionDetail> for StoreRegion {

@@ -52,15 +52,20 @@ impl Params {
     fn count(&self, key: &str) -> Result<Option<u64>, ApiError> {
         self.text(key)?
             .map(|v| {
-                v.trim()
-                    .parse()
-                    .map_err(|_| ApiError::invalid_data(format!("{key} must be a whole number of 0 or more, not {v:?}")))
+                v.trim().parse().map_err(|_| {
+                    ApiError::invalid_data(format!(
+                        "{key} must be a whole number of 0 or more, not {v:?}"
+                    ))
+                })
             })
             .transpose()
     }
 
     /// `(offset, limit)`, 0 and 50 when not given.
     pub fn page(&self) -> Result<(u64, u64), ApiError> {
-        Ok((self.count("offset")?.unwrap_or(0), self.count("limit")?.unwrap_or(DEFAULT_LIMIT)))
+        Ok((
+            self.count("offset")?.unwrap_or(0),
+            self.count("limit")?.unwrap_or(DEFAULT_LIMIT),
+        ))
     }
 }

@@ -78,6 +78,13 @@ pub struct Settings {
     /// Signs customer tokens (JWT, HS256); generated and kept in the database when unset.
     #[arg(long, env = "AUTOMAT_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+
+    /// How long Store catalog reads (products, categories, collections,
+    /// regions) may be answered from memory, in milliseconds; 0 turns the
+    /// cache off. Admin writes clear it at once; other instances' writes show
+    /// after at most this long.
+    #[arg(long, env = "AUTOMAT_STORE_CACHE_MS", default_value_t = 1000)]
+    pub store_cache_ms: u64,
 }
 
 impl Settings {

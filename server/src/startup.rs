@@ -89,6 +89,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         currency: settings.currency.clone(),
         payment_providers,
         jwt,
+        read_cache: http::read_cache::ReadCache::new(Duration::from_millis(
+            settings.store_cache_ms,
+        )),
     };
     let routes = http::router(state.clone());
     let router = match SessionBackend::connect(&db, settings.redis_url.as_deref()).await? {

@@ -3,7 +3,10 @@ use domain::{db::DatabaseConnection, devices::StatusChange, payments::Providers}
 use leptos::config::LeptosOptions;
 use tokio::sync::broadcast;
 
-use crate::{http::auth::JwtKeys, vending::gateway::GatewayHealth};
+use crate::{
+    http::{auth::JwtKeys, read_cache::ReadCache},
+    vending::gateway::GatewayHealth,
+};
 
 /// Everything a request handler may need, cloned cheaply per request.
 #[derive(Clone, FromRef)]
@@ -17,6 +20,8 @@ pub struct AppState {
     pub payment_providers: Providers,
     /// Signs and checks customer tokens.
     pub jwt: JwtKeys,
+    /// Store catalog reads kept in memory.
+    pub read_cache: ReadCache,
 }
 
 impl AppState {

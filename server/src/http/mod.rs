@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 mod health;
 mod params;
+pub mod read_cache;
 mod store;
 
 use axum::{
@@ -29,7 +30,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/health", get(health::live))
         .route("/health/ready", get(health::ready))
         .merge(auth::routes())
-        .merge(store::routes())
+        .merge(store::routes(&state))
         .merge(admin::routes())
         .route(
             app::admin::devices::DEVICE_EVENTS_PATH,
@@ -41,6 +42,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             AppState,
             _,
         >(context, app::shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.read_cache.clone(),
+            read_cache::invalidate_after_writes,
+        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
 }

@@ -8,6 +8,7 @@ mod customers;
 mod devices;
 mod first_start;
 mod health;
+mod read_cache;
 mod store_catalog;
 mod store_channels;
 mod store_products;
@@ -34,6 +35,8 @@ pub struct Options {
     pub heartbeat_secs: u64,
     /// `AUTOMAT_JWT_SECRET`; generated and stored when `None`.
     pub jwt_secret: Option<String>,
+    /// `AUTOMAT_STORE_CACHE_MS`; the production default unless a test says otherwise.
+    pub store_cache_ms: u64,
 }
 
 impl Options {
@@ -45,6 +48,7 @@ impl Options {
             simulated_machines: 0,
             heartbeat_secs: 1,
             jwt_secret: None,
+            store_cache_ms: 1000,
         }
     }
 }
@@ -90,6 +94,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
         secure_cookies: false,
         currency: "eur".into(),
         jwt_secret: options.jwt_secret,
+        store_cache_ms: options.store_cache_ms,
     };
     let app = startup::build(settings).await.expect("the server starts");
     let base = format!("http://{}", app.addr());

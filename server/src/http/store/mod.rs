@@ -9,15 +9,41 @@ mod regions;
 
 use axum::{
     Router,
+    middleware::from_fn_with_state,
     routing::{get, post},
 };
 
-use crate::state::AppState;
+use crate::{http::read_cache, state::AppState};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .merge(catalog_routes(state))
+        .merge(shopper_routes())
+}
+
+/// Reads of the published catalog, the same for every shopper of a key.
+fn catalog_routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/store/products", get(products::list))
         .route("/store/products/{id}", get(products::retrieve))
+        .route("/store/product-categories", get(product_categories::list))
+        .route(
+            "/store/product-categories/{id}",
+            get(product_categories::retrieve),
+        )
+        .route("/store/collections", get(collections::list))
+        .route("/store/collections/{id}", get(collections::retrieve))
+        .route("/store/regions", get(regions::list))
+        .route("/store/regions/{id}", get(regions::retrieve))
+        .route_layer(from_fn_with_state(
+            state.read_cache.clone(),
+            read_cache::serve_cached,
+        ))
+}
+
+/// Routes whose answers belong to one shopper.
+fn shopper_routes() -> Router<AppState> {
+    Router::new()
         .route("/store/customers", post(customers::create))
         .route(
             "/store/customers/me",
@@ -33,13 +59,4 @@ pub fn routes() -> Router<AppState> {
                 .post(customers::update_address)
                 .delete(customers::delete_address),
         )
-        .route("/store/product-categories", get(product_categories::list))
-        .route(
-            "/store/product-categories/{id}",
-            get(product_categories::retrieve),
-        )
-        .route("/store/collections", get(collections::list))
-        .route("/store/collections/{id}", get(collections::retrieve))
-        .route("/store/regions", get(regions::list))
-        .route("/store/regions/{id}", get(regions::retrieve))
 }

@@ -8,6 +8,7 @@ mod customers;
 mod devices;
 mod first_start;
 mod health;
+mod store_carts;
 mod store_catalog;
 mod store_channels;
 mod store_products;

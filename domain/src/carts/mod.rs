@@ -93,7 +93,8 @@ pub fn ensure_open(cart: &cart::Model) -> Result<(), DomainError> {
 
 /// What a new cart starts with. Without a region, the store's region in
 /// `currency_code` (or its first region) is taken; without a sales channel,
-/// the store's first channel.
+/// the store's first channel. Items and promotion codes are added as by
+/// [`add_line_item`] and [`apply_promotions`]: one that is refused refuses the cart.
 #[derive(Debug, Clone, Default)]
 pub struct NewCart {
     pub region_id: Option<String>,
@@ -104,6 +105,14 @@ pub struct NewCart {
     pub shipping_address: Option<Address>,
     pub billing_address: Option<Address>,
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    pub items: Vec<NewLineItem>,
+    pub promo_codes: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewLineItem {
+    pub variant_id: String,
+    pub quantity: i32,
 }
 
 impl NewCart {
@@ -116,12 +125,13 @@ impl NewCart {
 }
 
 pub async fn create_cart(
-    db: &impl ConnectionTrait,
+    db: &impl TransactionTrait,
     new: NewCart,
 ) -> Result<CartDetail, DomainError> {
+    let txn = db.begin().await?;
     let region = match &new.region_id {
-        Some(id) => Some(pricing::find_region(db, id).await?.region),
-        None => default_region(db, new.currency_code.as_deref()).await?,
+        Some(id) => Some(pricing::find_region(&txn, id).await?.region),
+        None => default_region(&txn, new.currency_code.as_deref()).await?,
     };
     let currency_code = match (&region, &new.currency_code) {
         (Some(region), Some(code)) if !region.currency_code.eq_ignore_ascii_case(code) => {
@@ -139,8 +149,8 @@ pub async fn create_cart(
         }
     };
     let sales_channel_id = match new.sales_channel_id {
-        Some(id) => Some(channels::find_sales_channel(db, &id).await?.id),
-        None => channels::list_sales_channels(db)
+        Some(id) => Some(channels::find_sales_channel(&txn, &id).await?.id),
+        None => channels::list_sales_channels(&txn)
             .await?
             .into_iter()
             .next()
@@ -164,9 +174,15 @@ pub async fn create_cart(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
-    get_cart(db, &cart.id).await
+    for item in &new.items {
+        add_line_item(&txn, &cart.id, &item.variant_id, item.quantity).await?;
+    }
+    attach_promotions(&txn, &cart.id, &new.promo_codes).await?;
+    let detail = get_cart(&txn, &cart.id).await?;
+    txn.commit().await?;
+    Ok(detail)
 }
 
 /// The region in `currency_code` (first by name), or the first region when
@@ -198,6 +214,8 @@ pub struct CartUpdate {
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
     /// Minor units.
     pub tip: Option<i64>,
+    /// Applied as by [`apply_promotions`].
+    pub promo_codes: Vec<String>,
 }
 
 /// Changes a cart. A new region must sell in the cart's currency once the
@@ -221,8 +239,12 @@ pub async fn update_cart(
             )));
         }
         if let Some(method) = &current.shipping_method {
-            let option = shipping::find_option(&txn, &method.shipping_option_id).await;
-            if option.map_or(true, |o| o.region_id != region.id) {
+            let stays = match shipping::find_option(&txn, &method.shipping_option_id).await {
+                Ok(option) => option.region_id == region.id,
+                Err(DomainError::NotFound { .. }) => false,
+                Err(e) => return Err(e),
+            };
+            if !stays {
                 shipping_method::Entity::delete_by_id(method.id.clone())
                     .exec(&txn)
                     .await?;
@@ -259,6 +281,7 @@ pub async fn update_cart(
     }
     active.updated_at = Set(Utc::now());
     active.update(&txn).await?;
+    attach_promotions(&txn, cart_id, &update.promo_codes).await?;
     let detail = get_cart(&txn, cart_id).await?;
     txn.commit().await?;
     Ok(detail)
@@ -473,14 +496,23 @@ pub async fn apply_promotions(
 ) -> Result<CartDetail, DomainError> {
     let txn = db.begin().await?;
     let cart = open_cart(&txn, cart_id).await?;
-    for code in codes {
-        let promotion = promotions::find_usable(&txn, code).await?;
-        promotions::attach(&txn, cart_id, &promotion.id).await?;
-    }
+    attach_promotions(&txn, cart_id, codes).await?;
     touch(&txn, cart).await?;
     let detail = get_cart(&txn, cart_id).await?;
     txn.commit().await?;
     Ok(detail)
+}
+
+async fn attach_promotions(
+    db: &impl ConnectionTrait,
+    cart_id: &str,
+    codes: &[String],
+) -> Result<(), DomainError> {
+    for code in codes {
+        let promotion = promotions::find_usable(db, code).await?;
+        promotions::attach(db, cart_id, &promotion.id).await?;
+    }
+    Ok(())
 }
 
 pub async fn remove_promotions(

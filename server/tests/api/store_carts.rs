@@ -1,8 +1,9 @@
 //! The Medusa Store API checkout: carts, line items, promotions, shipping,
 //! payment and completion, on both databases.
 
-use domain::{channels, pricing, seed};
+use domain::{carts::cart, channels, pricing, seed};
 use reqwest::Method;
+use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
 use crate::{
@@ -364,6 +365,22 @@ async fn bad_input_is_refused_with_clear_errors() {
             empty["message"].as_str().unwrap().contains("empty"),
             "{empty}"
         );
+
+        // A cart created with items and codes is created whole or not at all.
+        let carts_before = cart::Entity::find().count(&app.db).await.unwrap();
+        let lines = json!([{ "variant_id": water, "quantity": 1 }, { "variant_id": "variant_nope", "quantity": 1 }]);
+        expect(404, post(&app, "/store/carts", json!({ "items": lines })).await);
+        expect(400, post(&app, "/store/carts", json!({ "promo_codes": ["NOPE"] })).await);
+        let carts_after = cart::Entity::find().count(&app.db).await.unwrap();
+        assert_eq!(carts_after, carts_before, "a refused cart is not created");
+        let lines = json!([{ "variant_id": water, "quantity": 2 }]);
+        let whole = new_cart(&app, json!({ "items": lines, "promo_codes": [seed::DEMO_PROMO_CODE] })).await;
+        assert_eq!(whole["items"][0]["quantity"], 2);
+        assert_eq!(whole["discount_total"], 0.3);
+        // An update with a bad code changes nothing.
+        let refused = json!({ "email": "changed@example.com", "promo_codes": ["NOPE"] });
+        expect(400, post(&app, &cart_path, refused).await);
+        assert!(expect(200, get(&app, &cart_path).await)["cart"]["email"].is_null());
 
         // A cart sells through one of the key's channels only.
         let machine = channels::list_sales_channels(&app.db)

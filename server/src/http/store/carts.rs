@@ -6,7 +6,7 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use domain::{
-    carts::{self, Address, CartDetail, CartUpdate, NewCart, totals::LineTotals},
+    carts::{self, Address, CartDetail, CartUpdate, NewCart, NewLineItem, totals::LineTotals},
     checkout::{self, PaymentFailure},
     credentials::Email,
     payments,
@@ -477,15 +477,19 @@ pub async fn create(
             shipping_address: body.shipping_address,
             billing_address: body.billing_address,
             metadata: body.metadata,
+            items: body
+                .items
+                .unwrap_or_default()
+                .into_iter()
+                .map(|i| NewLineItem {
+                    variant_id: i.variant_id,
+                    quantity: i.quantity,
+                })
+                .collect(),
+            promo_codes: body.promo_codes.unwrap_or_default(),
         },
     )
     .await?;
-    let id = detail.cart.id;
-    for item in body.items.unwrap_or_default() {
-        carts::add_line_item(&state.db, &id, &item.variant_id, item.quantity).await?;
-    }
-    let codes = body.promo_codes.unwrap_or_default();
-    let detail = carts::apply_promotions(&state.db, &id, &codes).await?;
     respond(&state, detail).await
 }
 
@@ -514,7 +518,7 @@ pub async fn update(
         .tip
         .map(|tip| to_minor_units(tip, &current.cart.currency_code))
         .transpose()?;
-    carts::update_cart(
+    let detail = carts::update_cart(
         &state.db,
         &id,
         CartUpdate {
@@ -526,11 +530,10 @@ pub async fn update(
             billing_address: body.billing_address,
             metadata: body.metadata,
             tip,
+            promo_codes: body.promo_codes.unwrap_or_default(),
         },
     )
     .await?;
-    let codes = body.promo_codes.unwrap_or_default();
-    let detail = carts::apply_promotions(&state.db, &id, &codes).await?;
     respond(&state, detail).await
 }
 

@@ -85,7 +85,9 @@ pub struct ReserveInventory<'a> {
 impl ReserveInventory<'_> {
     async fn reserve_all(&self, ctx: &mut Context) -> Result<(), DomainError> {
         let locations = match &ctx.cart.cart.sales_channel_id {
-            Some(channel) => channels::stock_location_ids(self.db, &[channel.clone()]).await?,
+            Some(channel) => {
+                channels::stock_location_ids(self.db, std::slice::from_ref(channel)).await?
+            }
             None => Vec::new(),
         };
         for line in &ctx.cart.items {

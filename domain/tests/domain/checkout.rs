@@ -409,7 +409,7 @@ async fn a_promotion_at_its_usage_limit_fails_the_next_order() {
         );
         let third = cart_with(&db, &[("apple", 1)]).await;
         assert!(matches!(
-            carts::apply_promotions(&db, &third.id, &[once.code.clone()]).await,
+            carts::apply_promotions(&db, &third.id, std::slice::from_ref(&once.code)).await,
             Err(DomainError::Invalid(_))
         ));
     })

@@ -612,3 +612,22 @@ async fn a_signed_in_customer_lists_their_orders() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn concurrent_completions_over_http_place_one_order() {
+    on_every_db(async |app| {
+        let id = ready_cart(&app, &[("apple", 2)]).await;
+        pay(&app, &id).await;
+        let racers = (0..8).map(|_| complete(&app, &id));
+        let ids: std::collections::HashSet<String> = futures::future::join_all(racers)
+            .await
+            .into_iter()
+            .map(|(status, body)| {
+                assert_eq!(status, 200, "{body}");
+                body["order"]["id"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        assert_eq!(ids.len(), 1, "one order for one cart");
+    })
+    .await;
+}

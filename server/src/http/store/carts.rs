@@ -90,10 +90,10 @@ pub struct CartResponse {
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum CompleteResponse {
     Order {
-        order: StoreOrder,
+        order: Box<StoreOrder>,
     },
     Cart {
-        cart: StoreCart,
+        cart: Box<StoreCart>,
         error: CompleteError,
     },
 }
@@ -629,7 +629,7 @@ pub async fn complete(
 ) -> Result<Json<CompleteResponse>, ApiError> {
     match checkout::complete_cart(&state.db, &state.payment_providers, &id).await {
         Ok(order) => Ok(Json(CompleteResponse::Order {
-            order: order.into(),
+            order: Box::new(order.into()),
         })),
         Err(failure) => {
             let Some(payment) = failure.payment else {
@@ -641,7 +641,7 @@ pub async fn complete(
             };
             let cart = store_cart(&state, carts::get_cart(&state.db, &id).await?).await?;
             Ok(Json(CompleteResponse::Cart {
-                cart,
+                cart: Box::new(cart),
                 error: CompleteError {
                     message: failure.error.to_string(),
                     name: "Error",

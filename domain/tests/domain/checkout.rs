@@ -208,6 +208,31 @@ async fn checkout_refuses_what_it_cannot_complete() {
 /// Declines every authorization.
 struct Declining;
 
+/// Always wants the shopper to do more (3-D Secure).
+struct NeedsMore;
+
+#[async_trait::async_trait]
+impl PaymentProvider for NeedsMore {
+    fn id(&self) -> &'static str {
+        "pp_needs_more"
+    }
+    async fn initiate(&self, _: i64, _: &str) -> Result<Value, ProviderError> {
+        Ok(Value::Null)
+    }
+    async fn authorize(&self, data: &Value) -> Result<ProviderOutcome, ProviderError> {
+        Ok(ProviderOutcome::RequiresMore(data.clone()))
+    }
+    async fn capture(&self, data: &Value, _: i64) -> Result<Value, ProviderError> {
+        Ok(data.clone())
+    }
+    async fn refund(&self, data: &Value, _: i64) -> Result<Value, ProviderError> {
+        Ok(data.clone())
+    }
+    async fn cancel(&self, data: &Value) -> Result<Value, ProviderError> {
+        Ok(data.clone())
+    }
+}
+
 #[async_trait::async_trait]
 impl PaymentProvider for Declining {
     fn id(&self) -> &'static str {
@@ -318,6 +343,13 @@ async fn a_declined_payment_releases_the_reservations() {
             .unwrap_err();
         assert_eq!(err.payment, Some(checkout::PaymentFailure::Authorization));
         assert!(err.to_string().contains("insufficient funds"), "{err}");
+        assert_eq!(reserved(&db, &cart, "apple").await, 0);
+        let providers = providers.with(Arc::new(NeedsMore));
+        pay(&db, &providers, &cart.id, "pp_needs_more").await;
+        let err = checkout::complete_cart(&db, &providers, &cart.id)
+            .await
+            .unwrap_err();
+        assert_eq!(err.payment, Some(checkout::PaymentFailure::RequiresMore));
         assert_eq!(reserved(&db, &cart, "apple").await, 0);
         // Paying another way completes the same cart.
         pay(&db, &providers, &cart.id, "pp_system_default").await;

@@ -133,12 +133,12 @@ async fn the_medusa_checkout_flow_places_an_order() {
         assert_eq!(cart["item_total"], 3.8);
 
         let path = format!("/store/carts/{id}");
-        let cart = expect(
-            200,
-            post(&app, &path, json!({ "email": "Ada@Example.com" })).await,
-        )["cart"]
-            .clone();
+        let address = json!({ "first_name": "Ada", "address_1": "Ring 1", "city": "Vienna", "country_code": "at" });
+        let update = json!({ "email": "Ada@Example.com", "shipping_address": address, "metadata": { "gift": true } });
+        let cart = expect(200, post(&app, &path, update).await)["cart"].clone();
         assert_eq!(cart["email"], "ada@example.com");
+        assert_eq!(cart["shipping_address"]["city"], "Vienna");
+        assert_eq!(cart["metadata"]["gift"], true);
 
         let options = expect(
             200,
@@ -194,6 +194,7 @@ async fn the_medusa_checkout_flow_places_an_order() {
         assert_eq!(order["region_id"], cart["region_id"]);
         assert_eq!(order["sales_channel_id"], cart["sales_channel_id"]);
         assert_eq!(order["email"], "ada@example.com");
+        assert_eq!(order["shipping_address"]["address_1"], "Ring 1");
 
         let again = expect(200, complete(&app, &id).await);
         assert_eq!(

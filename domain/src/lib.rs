@@ -21,8 +21,10 @@ pub mod inventory;
 pub mod orders;
 pub mod payments;
 pub mod pricing;
+pub mod promotions;
 pub mod seed;
 pub mod settings;
+pub mod shipping;
 pub mod workflows;
 
 pub use error::DomainError;

@@ -4,6 +4,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     DomainError, api_keys,
+    carts::totals::{DiscountTarget, DiscountValue},
     catalog::{
         self, NewProduct, NewVariant,
         taxonomy::{self, NewCategory},
@@ -11,6 +12,8 @@ use crate::{
     channels::{self, NewStockLocation},
     devices, inventory,
     pricing::{self, NewRegion},
+    promotions::{self, NewPromotion},
+    shipping::{self, NewShippingOption},
 };
 
 pub const DEMO_CURRENCY: &str = "eur";
@@ -29,6 +32,13 @@ pub fn demo_device_id(n: usize) -> String {
 pub const DEMO_REGION: &str = "Europe";
 const DEMO_COUNTRIES: &[&str] = &["at", "de", "fr", "it", "nl"];
 const DEMO_TAX_RATE_BASIS_POINTS: i32 = 2000;
+/// Home delivery in the demo region, tax included like its prices.
+pub const STANDARD_DELIVERY: (&str, i64) = ("Standard delivery", 490);
+/// Pickup options are named "Pick up at <machine's stock location>" and cost nothing.
+pub const PICKUP_PREFIX: &str = "Pick up at ";
+/// 10 % off the items of an order.
+pub const DEMO_PROMO_CODE: &str = "WELCOME10";
+const DEMO_PROMO_BASIS_POINTS: i64 = 1000;
 
 /// (name, handle) in display order.
 const DEMO_CATEGORIES: &[(&str, &str)] =
@@ -140,8 +150,9 @@ const DEMO_PRODUCTS: &[DemoProduct] = &[
     ),
 ];
 
-/// Seeds the demo catalog, a publishable key and `machines` vending machines
-/// when the store is empty. Returns whether anything was created.
+/// Seeds the demo catalog, a publishable key, `machines` vending machines,
+/// shipping options (standard delivery, pickup at each machine) and the
+/// WELCOME10 promotion when the store is empty. Returns whether anything was created.
 ///
 /// The online store sells from a warehouse; each machine has its own channel
 /// and sells from its own stock location. Every product is published to every
@@ -150,7 +161,7 @@ pub async fn demo_store(db: &DatabaseConnection, machines: usize) -> Result<bool
     if catalog::count_products(db).await? > 0 {
         return Ok(false);
     }
-    pricing::create_region(
+    let region_id = pricing::create_region(
         db,
         NewRegion {
             name: DEMO_REGION.to_owned(),
@@ -187,8 +198,39 @@ pub async fn demo_store(db: &DatabaseConnection, machines: usize) -> Result<bool
         let channel = channels::create_sales_channel(db, &name, None).await?;
         channels::assign_device(db, &id, &channel.id).await?;
         let location = channel_location(db, &channel.id, &name).await?;
+        shipping::create_option(
+            db,
+            NewShippingOption {
+                name: format!("{PICKUP_PREFIX}{name}"),
+                region_id: region_id.clone(),
+                amount: 0,
+                stock_location_id: Some(location.clone()),
+            },
+        )
+        .await?;
         machine_outlets.push((channel.id, location));
     }
+    shipping::create_option(
+        db,
+        NewShippingOption {
+            name: STANDARD_DELIVERY.0.to_owned(),
+            region_id: region_id.clone(),
+            amount: STANDARD_DELIVERY.1,
+            stock_location_id: None,
+        },
+    )
+    .await?;
+    promotions::create_promotion(
+        db,
+        NewPromotion {
+            code: DEMO_PROMO_CODE.to_owned(),
+            value: DiscountValue::Percentage(DEMO_PROMO_BASIS_POINTS),
+            target: DiscountTarget::Order,
+            is_active: true,
+            usage_limit: None,
+        },
+    )
+    .await?;
     for (index, p) in DEMO_PRODUCTS.iter().enumerate() {
         let product_id = catalog::create_product(
             db,

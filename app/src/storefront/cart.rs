@@ -32,7 +32,7 @@ impl From<domain::carts::CartDetail> for CartView {
     fn from(cart: domain::carts::CartDetail) -> Self {
         let totals = CartTotals {
             item_count: cart.item_count(),
-            subtotal: cart.subtotal(),
+            subtotal: cart.totals.item_total,
             currency: cart.cart.currency_code.clone(),
         };
         let lines = cart
@@ -75,9 +75,11 @@ pub async fn add_to_cart(variant_id: String, quantity: i32) -> Result<CartTotals
     let cart_id = match current_cart(&ctx, &session).await? {
         Some(cart) => cart.cart.id,
         None => {
-            let cart = domain::carts::create_cart(&ctx.db, &ctx.currency)
+            let new_cart = domain::carts::NewCart::in_currency(&ctx.currency);
+            let cart = domain::carts::create_cart(&ctx.db, new_cart)
                 .await
-                .map_err(to_server_error)?;
+                .map_err(to_server_error)?
+                .cart;
             session
                 .insert(session_keys::CART_ID, &cart.id)
                 .await

@@ -1,23 +1,57 @@
-//! Shopping carts and their line items. Prices are copied onto the line when
-//! it is added, so a later price change never alters a cart behind the shopper.
+//! Shopping carts: line items, the region (currency and tax), the sales
+//! channel, addresses, a shipping method, promotions and a tip. Prices are
+//! copied onto the line when it is added, so a later price change never
+//! alters a cart behind the shopper. Totals are computed on every read by
+//! [`totals::compute`], never stored.
 
 pub mod cart;
 pub mod line_item;
+pub mod shipping_method;
+pub mod totals;
 
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set, TransactionSession, TransactionTrait,
 };
+use serde::{Deserialize, Serialize};
 
-use crate::{DomainError, catalog, ids::new_id};
+use crate::{
+    DomainError, catalog, channels,
+    credentials::Email,
+    ids::new_id,
+    pricing::{self, region},
+    promotions::{self, promotion},
+    shipping,
+};
 
 pub const MAX_LINE_QUANTITY: i32 = 999;
+
+/// A shipping or billing address as the shopper typed it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub company: Option<String>,
+    pub address_1: Option<String>,
+    pub address_2: Option<String>,
+    pub city: Option<String>,
+    pub country_code: Option<String>,
+    pub province: Option<String>,
+    pub postal_code: Option<String>,
+    pub phone: Option<String>,
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
 
 #[derive(Debug, Clone)]
 pub struct CartDetail {
     pub cart: cart::Model,
     pub items: Vec<line_item::Model>,
+    pub region: Option<region::Model>,
+    pub shipping_method: Option<shipping_method::Model>,
+    pub promotions: Vec<promotion::Model>,
+    pub totals: totals::CartTotals,
 }
 
 impl CartDetail {
@@ -25,12 +59,25 @@ impl CartDetail {
         self.items.iter().map(|i| i64::from(i.quantity)).sum()
     }
 
-    pub fn subtotal(&self) -> i64 {
-        self.items
-            .iter()
-            .map(|i| i.unit_price * i64::from(i.quantity))
-            .sum()
+    pub fn shipping_address(&self) -> Option<Address> {
+        parse_json(self.cart.shipping_address.as_deref())
     }
+
+    pub fn billing_address(&self) -> Option<Address> {
+        parse_json(self.cart.billing_address.as_deref())
+    }
+
+    pub fn metadata(&self) -> Option<serde_json::Value> {
+        parse_json(self.cart.metadata.as_deref())
+    }
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(stored: Option<&str>) -> Option<T> {
+    stored.and_then(|s| serde_json::from_str(s).ok())
+}
+
+fn to_json(value: &impl Serialize) -> Result<String, DomainError> {
+    serde_json::to_string(value).map_err(|e| DomainError::Invalid(e.to_string()))
 }
 
 /// A completed cart became an order and takes no more changes.
@@ -44,26 +91,203 @@ pub fn ensure_open(cart: &cart::Model) -> Result<(), DomainError> {
     }
 }
 
+/// What a new cart starts with. Without a region, the store's region in
+/// `currency_code` (or its first region) is taken; without a sales channel,
+/// the store's first channel. Items and promotion codes are added as by
+/// [`add_line_item`] and [`apply_promotions`]: one that is refused refuses the cart.
+#[derive(Debug, Clone, Default)]
+pub struct NewCart {
+    pub region_id: Option<String>,
+    pub currency_code: Option<String>,
+    pub sales_channel_id: Option<String>,
+    pub email: Option<Email>,
+    pub customer_id: Option<String>,
+    pub shipping_address: Option<Address>,
+    pub billing_address: Option<Address>,
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    pub items: Vec<NewLineItem>,
+    pub promo_codes: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewLineItem {
+    pub variant_id: String,
+    pub quantity: i32,
+}
+
+impl NewCart {
+    pub fn in_currency(currency_code: &str) -> Self {
+        Self {
+            currency_code: Some(currency_code.to_owned()),
+            ..Self::default()
+        }
+    }
+}
+
 pub async fn create_cart(
-    db: &impl ConnectionTrait,
-    currency_code: &str,
-) -> Result<cart::Model, DomainError> {
+    db: &impl TransactionTrait,
+    new: NewCart,
+) -> Result<CartDetail, DomainError> {
+    let txn = db.begin().await?;
+    let region = match &new.region_id {
+        Some(id) => Some(pricing::find_region(&txn, id).await?.region),
+        None => default_region(&txn, new.currency_code.as_deref()).await?,
+    };
+    let currency_code = match (&region, &new.currency_code) {
+        (Some(region), Some(code)) if !region.currency_code.eq_ignore_ascii_case(code) => {
+            return Err(DomainError::Invalid(format!(
+                "region {} sells in {}, not {code}",
+                region.name, region.currency_code
+            )));
+        }
+        (Some(region), _) => region.currency_code.clone(),
+        (None, Some(code)) => code.to_lowercase(),
+        (None, None) => {
+            return Err(DomainError::Invalid(
+                "a cart needs a region or a currency".into(),
+            ));
+        }
+    };
+    let sales_channel_id = match new.sales_channel_id {
+        Some(id) => Some(channels::find_sales_channel(&txn, &id).await?.id),
+        None => channels::list_sales_channels(&txn)
+            .await?
+            .into_iter()
+            .next()
+            .map(|c| c.id),
+    };
     let now = Utc::now();
-    Ok(cart::ActiveModel {
+    let cart = cart::ActiveModel {
         id: Set(new_id("cart")),
-        currency_code: Set(currency_code.to_lowercase()),
-        email: Set(None),
-        customer_id: Set(None),
+        currency_code: Set(currency_code),
+        region_id: Set(region.map(|r| r.id)),
+        sales_channel_id: Set(sales_channel_id),
+        email: Set(new.email.map(|e| e.to_string())),
+        customer_id: Set(new.customer_id),
         payment_collection_id: Set(None),
+        shipping_address: Set(new.shipping_address.as_ref().map(to_json).transpose()?),
+        billing_address: Set(new.billing_address.as_ref().map(to_json).transpose()?),
+        metadata: Set(new.metadata.as_ref().map(to_json).transpose()?),
+        tip: Set(0),
         completed_at: Set(None),
         completion_claimed_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    for item in &new.items {
+        add_line_item(&txn, &cart.id, &item.variant_id, item.quantity).await?;
+    }
+    attach_promotions(&txn, &cart.id, &new.promo_codes).await?;
+    let detail = get_cart(&txn, &cart.id).await?;
+    txn.commit().await?;
+    Ok(detail)
 }
 
+/// The region in `currency_code` (first by name), or the first region when
+/// no currency is asked for.
+async fn default_region(
+    db: &impl ConnectionTrait,
+    currency_code: Option<&str>,
+) -> Result<Option<region::Model>, DomainError> {
+    let mut select = region::Entity::find();
+    if let Some(code) = currency_code {
+        select = select.filter(region::Column::CurrencyCode.eq(code.to_lowercase()));
+    }
+    Ok(select
+        .order_by_asc(region::Column::Name)
+        .order_by_asc(region::Column::Id)
+        .one(db)
+        .await?)
+}
+
+/// Changes to a cart; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct CartUpdate {
+    pub region_id: Option<String>,
+    pub sales_channel_id: Option<String>,
+    pub email: Option<Email>,
+    pub customer_id: Option<String>,
+    pub shipping_address: Option<Address>,
+    pub billing_address: Option<Address>,
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Minor units.
+    pub tip: Option<i64>,
+    /// Applied as by [`apply_promotions`].
+    pub promo_codes: Vec<String>,
+}
+
+/// Changes a cart. A new region must sell in the cart's currency once the
+/// cart has items (their prices were copied in it); it drops a shipping
+/// method of the old region.
+pub async fn update_cart(
+    db: &impl TransactionTrait,
+    cart_id: &str,
+    update: CartUpdate,
+) -> Result<CartDetail, DomainError> {
+    let txn = db.begin().await?;
+    let current = get_cart(&txn, cart_id).await?;
+    ensure_open(&current.cart)?;
+    let mut active = current.cart.clone().into_active_model();
+    if let Some(region_id) = &update.region_id {
+        let region = pricing::find_region(&txn, region_id).await?.region;
+        if region.currency_code != current.cart.currency_code && !current.items.is_empty() {
+            return Err(DomainError::Invalid(format!(
+                "the cart's items are priced in {}; region {} sells in {}",
+                current.cart.currency_code, region.name, region.currency_code
+            )));
+        }
+        if let Some(method) = &current.shipping_method {
+            let stays = match shipping::find_option(&txn, &method.shipping_option_id).await {
+                Ok(option) => option.region_id == region.id,
+                Err(DomainError::NotFound { .. }) => false,
+                Err(e) => return Err(e),
+            };
+            if !stays {
+                shipping_method::Entity::delete_by_id(method.id.clone())
+                    .exec(&txn)
+                    .await?;
+            }
+        }
+        active.currency_code = Set(region.currency_code.clone());
+        active.region_id = Set(Some(region.id));
+    }
+    if let Some(channel_id) = &update.sales_channel_id {
+        active.sales_channel_id = Set(Some(
+            channels::find_sales_channel(&txn, channel_id).await?.id,
+        ));
+    }
+    if let Some(email) = update.email {
+        active.email = Set(Some(email.to_string()));
+    }
+    if let Some(customer_id) = update.customer_id {
+        active.customer_id = Set(Some(customer_id));
+    }
+    if let Some(address) = &update.shipping_address {
+        active.shipping_address = Set(Some(to_json(address)?));
+    }
+    if let Some(address) = &update.billing_address {
+        active.billing_address = Set(Some(to_json(address)?));
+    }
+    if let Some(metadata) = &update.metadata {
+        active.metadata = Set(Some(to_json(metadata)?));
+    }
+    if let Some(tip) = update.tip {
+        if tip < 0 {
+            return Err(DomainError::Invalid("a tip cannot be negative".into()));
+        }
+        active.tip = Set(tip);
+    }
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await?;
+    attach_promotions(&txn, cart_id, &update.promo_codes).await?;
+    let detail = get_cart(&txn, cart_id).await?;
+    txn.commit().await?;
+    Ok(detail)
+}
+
+/// The cart with its items, region, shipping method, promotions and totals.
 pub async fn get_cart(db: &impl ConnectionTrait, cart_id: &str) -> Result<CartDetail, DomainError> {
     let cart = cart::Entity::find_by_id(cart_id)
         .one(db)
@@ -75,11 +299,42 @@ pub async fn get_cart(db: &impl ConnectionTrait, cart_id: &str) -> Result<CartDe
         .order_by_asc(line_item::Column::Id)
         .all(db)
         .await?;
-    Ok(CartDetail { cart, items })
+    let region = match &cart.region_id {
+        Some(id) => region::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let shipping_method = shipping_method::Entity::find()
+        .filter(shipping_method::Column::CartId.eq(cart_id))
+        .one(db)
+        .await?;
+    let promotions = promotions::of_cart(db, cart_id).await?;
+    let totals = totals::compute(&totals::TotalsInput {
+        tax: totals::Tax::of_region(region.as_ref()),
+        lines: items
+            .iter()
+            .map(|i| totals::LineInput {
+                id: i.id.clone(),
+                unit_price: i.unit_price,
+                quantity: i.quantity,
+            })
+            .collect(),
+        discounts: promotions.iter().map(promotions::discount).collect(),
+        shipping: shipping_method.as_ref().map(|m| m.amount),
+        tip: cart.tip,
+    });
+    Ok(CartDetail {
+        cart,
+        items,
+        region,
+        shipping_method,
+        promotions,
+        totals,
+    })
 }
 
 /// Adds `quantity` of a variant; a variant already in the cart gets its
-/// quantity raised instead of a second line.
+/// quantity raised instead of a second line. The variant must be sold in the
+/// cart's sales channel and priced in its currency.
 pub async fn add_line_item(
     db: &impl TransactionTrait,
     cart_id: &str,
@@ -94,6 +349,14 @@ pub async fn add_line_item(
     let txn = db.begin().await?;
     let cart = open_cart(&txn, cart_id).await?;
     let (variant, product, prices) = catalog::find_variant(&txn, variant_id).await?;
+    if let Some(channel_id) = &cart.sales_channel_id
+        && !channels::is_published_to(&txn, &product.id, channel_id).await?
+    {
+        return Err(DomainError::Invalid(format!(
+            "{} is not sold in the cart's sales channel",
+            product.title
+        )));
+    }
     let unit_price = prices
         .iter()
         .find(|p| p.currency_code == cart.currency_code)
@@ -179,7 +442,7 @@ pub async fn update_line_item(
 pub async fn set_email(
     db: &impl ConnectionTrait,
     cart_id: &str,
-    email: &crate::credentials::Email,
+    email: &Email,
 ) -> Result<(), DomainError> {
     let cart = open_cart(db, cart_id).await?;
     let mut active = cart.into_active_model();
@@ -187,6 +450,83 @@ pub async fn set_email(
     active.updated_at = Set(Utc::now());
     active.update(db).await?;
     Ok(())
+}
+
+/// Ships the cart with `option_id`, replacing an earlier choice. The option
+/// must belong to the cart's region; its amount is copied.
+pub async fn add_shipping_method(
+    db: &impl TransactionTrait,
+    cart_id: &str,
+    option_id: &str,
+) -> Result<CartDetail, DomainError> {
+    let txn = db.begin().await?;
+    let cart = open_cart(&txn, cart_id).await?;
+    let option = shipping::find_option(&txn, option_id).await?;
+    if cart.region_id.as_deref() != Some(option.region_id.as_str()) {
+        return Err(DomainError::Invalid(format!(
+            "shipping option {} is not available for the cart's region",
+            option.name
+        )));
+    }
+    shipping_method::Entity::delete_many()
+        .filter(shipping_method::Column::CartId.eq(cart_id))
+        .exec(&txn)
+        .await?;
+    shipping_method::ActiveModel {
+        id: Set(new_id("casm")),
+        cart_id: Set(cart_id.to_owned()),
+        shipping_option_id: Set(option.id),
+        name: Set(option.name),
+        amount: Set(option.amount),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    touch(&txn, cart).await?;
+    let detail = get_cart(&txn, cart_id).await?;
+    txn.commit().await?;
+    Ok(detail)
+}
+
+/// Applies promotion codes; all or none: one invalid code refuses them all.
+pub async fn apply_promotions(
+    db: &impl TransactionTrait,
+    cart_id: &str,
+    codes: &[String],
+) -> Result<CartDetail, DomainError> {
+    let txn = db.begin().await?;
+    let cart = open_cart(&txn, cart_id).await?;
+    attach_promotions(&txn, cart_id, codes).await?;
+    touch(&txn, cart).await?;
+    let detail = get_cart(&txn, cart_id).await?;
+    txn.commit().await?;
+    Ok(detail)
+}
+
+async fn attach_promotions(
+    db: &impl ConnectionTrait,
+    cart_id: &str,
+    codes: &[String],
+) -> Result<(), DomainError> {
+    for code in codes {
+        let promotion = promotions::find_usable(db, code).await?;
+        promotions::attach(db, cart_id, &promotion.id).await?;
+    }
+    Ok(())
+}
+
+pub async fn remove_promotions(
+    db: &impl TransactionTrait,
+    cart_id: &str,
+    codes: &[String],
+) -> Result<CartDetail, DomainError> {
+    let txn = db.begin().await?;
+    let cart = open_cart(&txn, cart_id).await?;
+    promotions::detach(&txn, cart_id, codes).await?;
+    touch(&txn, cart).await?;
+    let detail = get_cart(&txn, cart_id).await?;
+    txn.commit().await?;
+    Ok(detail)
 }
 
 async fn open_cart(db: &impl ConnectionTrait, cart_id: &str) -> Result<cart::Model, DomainError> {

@@ -148,6 +148,20 @@ pub async fn publish_product(
     Ok(())
 }
 
+/// Whether a product is published to a channel.
+pub async fn is_published_to(
+    db: &impl ConnectionTrait,
+    product_id: &str,
+    channel_id: &str,
+) -> Result<bool, DomainError> {
+    Ok(
+        product_channel::Entity::find_by_id((product_id.to_owned(), channel_id.to_owned()))
+            .one(db)
+            .await?
+            .is_some(),
+    )
+}
+
 /// Binds a publishable key to a channel. Binding twice is harmless.
 pub async fn bind_publishable_key(
     db: &impl ConnectionTrait,

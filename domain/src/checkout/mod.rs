@@ -1,7 +1,9 @@
 //! Checkout: paying for a cart and turning it into an order.
 //!
-//! Completion runs as a workflow (validate → authorize payment → create
-//! order + `order.placed` event); a failed step undoes the earlier ones. A cart
+//! Completion runs as a workflow (validate the cart → reserve inventory in
+//! the stock locations of the cart's sales channel → authorize payment →
+//! create order + `order.placed` event); a failed step undoes the earlier
+//! ones (reservations are released, the payment canceled). A cart
 //! completes at most once however many requests race: one attempt claims the
 //! cart with a conditional update, the others wait for its order and return
 //! that same order, and `orders.cart_id` is unique as a last line of defence.
@@ -37,7 +39,7 @@ pub async fn payment_collection_for_cart(
 ) -> Result<payments::collection::Model, DomainError> {
     let detail = carts::get_cart(db, cart_id).await?;
     carts::ensure_open(&detail.cart)?;
-    let total = detail.subtotal();
+    let total = detail.totals.total;
     if let Some(id) = &detail.cart.payment_collection_id {
         let existing = payments::find_collection(db, id).await?;
         if existing.amount == total {
@@ -52,12 +54,46 @@ pub async fn payment_collection_for_cart(
     Ok(collection)
 }
 
+/// Why a payment could not be authorized, as Medusa tells the storefront.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentFailure {
+    /// The provider declined or could not be reached.
+    Authorization,
+    /// The shopper must act first (3-D Secure, a redirect).
+    RequiresMore,
+}
+
+/// A completion that did not place an order.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct CheckoutFailure {
+    /// Set when the payment step failed: the cart is fine, the shopper may
+    /// retry with another payment.
+    pub payment: Option<PaymentFailure>,
+    pub error: DomainError,
+}
+
+impl From<DomainError> for CheckoutFailure {
+    fn from(error: DomainError) -> Self {
+        Self {
+            payment: None,
+            error,
+        }
+    }
+}
+
+impl From<CheckoutFailure> for DomainError {
+    fn from(failure: CheckoutFailure) -> Self {
+        failure.error
+    }
+}
+
 /// Completes the cart into an order, or returns the order it already became.
 pub async fn complete_cart(
     db: &DatabaseConnection,
     providers: &Providers,
     cart_id: &str,
-) -> Result<OrderDetail, DomainError> {
+) -> Result<OrderDetail, CheckoutFailure> {
     let deadline = tokio::time::Instant::now() + WAIT_FOR_WINNER;
     loop {
         if let Some(order) = orders::find_by_cart(db, cart_id).await? {
@@ -69,7 +105,8 @@ pub async fn complete_cart(
         if tokio::time::Instant::now() >= deadline {
             return Err(DomainError::Conflict(format!(
                 "cart {cart_id} is being completed by another request; try again"
-            )));
+            ))
+            .into());
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
@@ -84,18 +121,23 @@ async fn run_workflow(
     db: &DatabaseConnection,
     providers: &Providers,
     cart_id: &str,
-) -> Result<OrderDetail, DomainError> {
+) -> Result<OrderDetail, CheckoutFailure> {
     let mut ctx = steps::Context::load(db, cart_id).await?;
-    let (authorize, create_order) = (
-        steps::AuthorizePayment { db, providers },
-        steps::CreateOrder { db },
-    );
-    workflows::run(&[&authorize, &create_order], &mut ctx).await.map_err(|failure| {
-        tracing::warn!(cart = cart_id, step = failure.step, error = %failure.error, "checkout failed");
-        failure.error
-    })?;
+    let validate = steps::ValidateCart;
+    let reserve = steps::ReserveInventory { db };
+    let authorize = steps::AuthorizePayment { db, providers };
+    let create_order = steps::CreateOrder { db };
+    workflows::run(&[&validate, &reserve, &authorize, &create_order], &mut ctx)
+        .await
+        .map_err(|failure| {
+            tracing::warn!(cart = cart_id, step = failure.step, error = %failure.error, "checkout failed");
+            CheckoutFailure {
+                payment: ctx.payment_failure,
+                error: failure.error,
+            }
+        })?;
     ctx.order
-        .ok_or_else(|| DomainError::Conflict("checkout finished without an order".into()))
+        .ok_or_else(|| DomainError::Conflict("checkout finished without an order".into()).into())
 }
 
 /// Takes the cart for this attempt unless it is completed or another attempt

@@ -4,7 +4,9 @@
 pub mod order;
 pub mod order_item;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use crate::DomainError;
 
@@ -49,4 +51,41 @@ async fn with_items(
         .all(db)
         .await?;
     Ok(OrderDetail { order, items })
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderPage {
+    pub orders: Vec<OrderDetail>,
+    pub count: u64,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// A customer's orders, newest first, one page at a time.
+pub async fn list_for_customer(
+    db: &impl ConnectionTrait,
+    customer_id: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<OrderPage, DomainError> {
+    crate::catalog::check_page_size(limit)?;
+    let select = order::Entity::find().filter(order::Column::CustomerId.eq(customer_id));
+    let count = select.clone().count(db).await?;
+    let page = select
+        .order_by_desc(order::Column::CreatedAt)
+        .order_by_desc(order::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let mut orders = Vec::with_capacity(page.len());
+    for order in page {
+        orders.push(with_items(db, order).await?);
+    }
+    Ok(OrderPage {
+        orders,
+        count,
+        offset,
+        limit,
+    })
 }

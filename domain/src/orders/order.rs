@@ -13,9 +13,33 @@ pub struct Model {
     pub currency_code: String,
     pub status: String,
     pub payment_collection_id: Option<String>,
-    /// Minor units.
+    pub region_id: Option<String>,
+    pub sales_channel_id: Option<String>,
+    pub shipping_option_id: Option<String>,
+    pub shipping_method_name: Option<String>,
+    /// [`crate::carts::Address`] as JSON.
+    #[sea_orm(column_type = "Text")]
+    pub shipping_address: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub billing_address: Option<String>,
+    /// The promotion codes used, comma-separated.
+    #[sea_orm(column_type = "Text")]
+    pub promo_codes: Option<String>,
+    pub is_tax_inclusive: bool,
+    /// Totals as the cart had them ([`crate::carts::totals`]), minor units.
     pub subtotal: i64,
     pub total: i64,
+    pub item_subtotal: i64,
+    pub item_tax_total: i64,
+    pub item_total: i64,
+    pub shipping_subtotal: i64,
+    pub shipping_tax_total: i64,
+    pub shipping_total: i64,
+    pub discount_total: i64,
+    pub discount_tax_total: i64,
+    pub tax_total: i64,
+    pub tip: i64,
+    pub original_total: i64,
     pub created_at: DateTimeUtc,
     pub canceled_at: Option<DateTimeUtc>,
 }

@@ -12,6 +12,10 @@ pub struct Model {
     pub variant_title: String,
     pub quantity: i32,
     pub unit_price: i64,
+    pub subtotal: i64,
+    pub discount_total: i64,
+    pub tax_total: i64,
+    pub total: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,7 +15,8 @@ use std::{collections::HashMap, sync::Arc};
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
 };
 
 pub use provider::{PaymentProvider, ProviderError, ProviderOutcome};
@@ -269,6 +270,19 @@ pub async fn find_collection(
         .one(db)
         .await?
         .ok_or_else(|| DomainError::not_found("Payment collection", id))
+}
+
+/// The sessions of a collection, oldest first.
+pub async fn sessions_of(
+    db: &impl ConnectionTrait,
+    collection_id: &str,
+) -> Result<Vec<session::Model>, DomainError> {
+    Ok(session::Entity::find()
+        .filter(session::Column::PaymentCollectionId.eq(collection_id))
+        .order_by_asc(session::Column::CreatedAt)
+        .order_by_asc(session::Column::Id)
+        .all(db)
+        .await?)
 }
 
 pub async fn find_payment(

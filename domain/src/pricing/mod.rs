@@ -255,7 +255,7 @@ impl TaxedAmount {
     }
 }
 
-fn divide_rounding(numerator: i128, denominator: i128) -> i128 {
+pub(crate) fn divide_rounding(numerator: i128, denominator: i128) -> i128 {
     let half = denominator / 2;
     if numerator >= 0 {
         (numerator + half) / denominator

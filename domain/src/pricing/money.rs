@@ -1,5 +1,7 @@
 //! Medusa's JSON carries amounts in major units (1.5 for €1.50); inside we
-//! keep integer minor units. This is the one conversion between the two.
+//! keep integer minor units. These are the conversions between the two.
+
+use crate::DomainError;
 
 /// Currencies without a minor unit (ISO 4217 exponent 0) that a store may sell in.
 const ZERO_DECIMAL_CURRENCIES: &[&str] = &[
@@ -21,9 +23,33 @@ pub fn to_major_units(amount: i64, currency_code: &str) -> f64 {
     amount as f64 / 10_i64.pow(decimals(currency_code)) as f64
 }
 
+/// `amount` major units of `currency_code` as minor units, e.g. 1.5 eur → 150.
+/// Refuses what is not a whole number of minor units (1.555 eur) or is out of range.
+pub fn to_minor_units(amount: f64, currency_code: &str) -> Result<i64, DomainError> {
+    let scaled = amount * 10_f64.powi(decimals(currency_code) as i32);
+    let whole = scaled.round();
+    // A little slack for binary fractions: 0.29 * 100 is 28.999999999999996.
+    if !scaled.is_finite() || (scaled - whole).abs() > 1e-6 || whole.abs() > 1e15 {
+        return Err(DomainError::Invalid(format!(
+            "{amount} is not an amount in {currency_code}"
+        )));
+    }
+    Ok(whole as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn major_units_become_whole_minor_units() {
+        assert_eq!(to_minor_units(1.5, "eur").unwrap(), 150);
+        assert_eq!(to_minor_units(0.29, "eur").unwrap(), 29);
+        assert_eq!(to_minor_units(500.0, "jpy").unwrap(), 500);
+        assert!(to_minor_units(1.555, "eur").is_err());
+        assert!(to_minor_units(0.5, "jpy").is_err());
+        assert!(to_minor_units(f64::NAN, "eur").is_err());
+    }
 
     #[test]
     fn two_decimal_currencies_divide_by_a_hundred() {

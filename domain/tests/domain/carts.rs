@@ -1,4 +1,11 @@
-use domain::{DomainError, carts, catalog};
+use domain::{
+    DomainError,
+    carts::{
+        self,
+        totals::{DiscountTarget, DiscountValue},
+    },
+    catalog, channels, pricing, promotions, seed, shipping,
+};
 
 use crate::{on_every_backend, seeded};
 
@@ -12,7 +19,10 @@ async fn variant_of(db: &domain::db::DatabaseConnection, handle: &str) -> (Strin
 async fn adding_the_same_variant_raises_its_quantity() {
     on_every_backend(async |db| {
         seeded(&db).await;
-        let cart = carts::create_cart(&db, "EUR").await.unwrap();
+        let cart = carts::create_cart(&db, carts::NewCart::in_currency("EUR"))
+            .await
+            .unwrap()
+            .cart;
         assert_eq!(cart.currency_code, "eur");
         let (water, water_price) = variant_of(&db, "sparkling-water").await;
         let (apple, apple_price) = variant_of(&db, "apple").await;
@@ -27,7 +37,7 @@ async fn adding_the_same_variant_raises_its_quantity() {
             .unwrap();
         assert_eq!(detail.items.len(), 2);
         assert_eq!(detail.item_count(), 4);
-        assert_eq!(detail.subtotal(), 3 * water_price + apple_price);
+        assert_eq!(detail.totals.item_total, 3 * water_price + apple_price);
     })
     .await;
 }
@@ -36,7 +46,10 @@ async fn adding_the_same_variant_raises_its_quantity() {
 async fn rejects_bad_quantities_and_unknown_things() {
     on_every_backend(async |db| {
         seeded(&db).await;
-        let cart = carts::create_cart(&db, "eur").await.unwrap();
+        let cart = carts::create_cart(&db, carts::NewCart::in_currency("eur"))
+            .await
+            .unwrap()
+            .cart;
         let (water, _) = variant_of(&db, "sparkling-water").await;
         for quantity in [0, -1, 1000] {
             let result = carts::add_line_item(&db, &cart.id, &water, quantity).await;
@@ -73,7 +86,10 @@ async fn rejects_bad_quantities_and_unknown_things() {
 async fn a_cart_in_another_currency_cannot_take_an_unpriced_variant() {
     on_every_backend(async |db| {
         seeded(&db).await;
-        let cart = carts::create_cart(&db, "usd").await.unwrap();
+        let cart = carts::create_cart(&db, carts::NewCart::in_currency("usd"))
+            .await
+            .unwrap()
+            .cart;
         let (water, _) = variant_of(&db, "sparkling-water").await;
         let err = carts::add_line_item(&db, &cart.id, &water, 1)
             .await
@@ -87,7 +103,10 @@ async fn a_cart_in_another_currency_cannot_take_an_unpriced_variant() {
 async fn lines_change_quantity_and_leave_at_zero() {
     on_every_backend(async |db| {
         seeded(&db).await;
-        let cart = carts::create_cart(&db, "eur").await.unwrap();
+        let cart = carts::create_cart(&db, carts::NewCart::in_currency("eur"))
+            .await
+            .unwrap()
+            .cart;
         let (water, price) = variant_of(&db, "sparkling-water").await;
         let (apple, _) = variant_of(&db, "apple").await;
         carts::add_line_item(&db, &cart.id, &apple, 1)
@@ -110,7 +129,7 @@ async fn lines_change_quantity_and_leave_at_zero() {
             detail.items.iter().find(|l| l.id == line).unwrap().quantity,
             4
         );
-        assert_eq!(detail.subtotal(), 4 * price + 80);
+        assert_eq!(detail.totals.item_total, 4 * price + 80);
         let detail = carts::update_line_item(&db, &cart.id, &line, 0)
             .await
             .unwrap();
@@ -123,11 +142,273 @@ async fn lines_change_quantity_and_leave_at_zero() {
             carts::update_line_item(&db, &cart.id, &detail.items[0].id, -1).await,
             Err(DomainError::Invalid(_))
         ));
-        let other = carts::create_cart(&db, "eur").await.unwrap();
+        let other = carts::create_cart(&db, carts::NewCart::in_currency("eur"))
+            .await
+            .unwrap()
+            .cart;
         let foreign = carts::update_line_item(&db, &other.id, &detail.items[0].id, 2).await;
         assert!(
             matches!(foreign, Err(DomainError::NotFound { .. })),
             "a line of another cart is not found"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_new_cart_takes_the_store_region_and_first_channel() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let detail = carts::create_cart(&db, carts::NewCart::default())
+            .await
+            .unwrap();
+        let region = detail.region.expect("the demo region");
+        assert_eq!(region.name, seed::DEMO_REGION);
+        assert_eq!(detail.cart.currency_code, "eur");
+        let online = channels::list_sales_channels(&db).await.unwrap()[0].clone();
+        assert_eq!(online.name, seed::ONLINE_STORE_CHANNEL);
+        assert_eq!(
+            detail.cart.sales_channel_id.as_deref(),
+            Some(online.id.as_str())
+        );
+        assert!(detail.totals.tax_inclusive);
+
+        let wrong_currency = carts::create_cart(
+            &db,
+            carts::NewCart {
+                region_id: Some(region.id.clone()),
+                currency_code: Some("usd".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+        assert!(matches!(wrong_currency, Err(DomainError::Invalid(_))));
+        let unknown_region = carts::create_cart(
+            &db,
+            carts::NewCart {
+                region_id: Some("reg_nope".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+        assert!(matches!(unknown_region, Err(DomainError::NotFound { .. })));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_cart_keeps_addresses_metadata_and_a_tip() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let cart = carts::create_cart(&db, carts::NewCart::default())
+            .await
+            .unwrap()
+            .cart;
+        let (apple, _) = variant_of(&db, "apple").await;
+        carts::add_line_item(&db, &cart.id, &apple, 2)
+            .await
+            .unwrap();
+        let address = carts::Address {
+            first_name: Some("Ada".into()),
+            city: Some("Vienna".into()),
+            country_code: Some("at".into()),
+            ..Default::default()
+        };
+        let mut metadata = serde_json::Map::new();
+        metadata.insert("note".into(), "ring twice".into());
+        let detail = carts::update_cart(
+            &db,
+            &cart.id,
+            carts::CartUpdate {
+                shipping_address: Some(address.clone()),
+                metadata: Some(metadata),
+                tip: Some(50),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(detail.shipping_address(), Some(address));
+        assert_eq!(detail.metadata().unwrap()["note"], "ring twice");
+        assert_eq!(detail.totals.tip, 50);
+        assert_eq!(detail.totals.total, 160 + 50);
+        let negative = carts::update_cart(
+            &db,
+            &cart.id,
+            carts::CartUpdate {
+                tip: Some(-1),
+                ..Default::default()
+            },
+        )
+        .await;
+        assert!(matches!(negative, Err(DomainError::Invalid(_))));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn shipping_options_of_the_region_become_the_cart_shipping_method() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let cart = carts::create_cart(&db, carts::NewCart::default())
+            .await
+            .unwrap()
+            .cart;
+        let options = shipping::options_in_region(&db, cart.region_id.as_deref())
+            .await
+            .unwrap();
+        let names: Vec<&str> = options.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Pick up at Vending machine 1",
+                "Pick up at Vending machine 2",
+                seed::STANDARD_DELIVERY.0
+            ],
+            "free pickups first"
+        );
+        assert!(options[0].stock_location_id.is_some());
+        let (water, _) = variant_of(&db, "sparkling-water").await;
+        carts::add_line_item(&db, &cart.id, &water, 2)
+            .await
+            .unwrap();
+        let delivery = &options[2];
+        let detail = carts::add_shipping_method(&db, &cart.id, &delivery.id)
+            .await
+            .unwrap();
+        assert_eq!(detail.totals.shipping.total, seed::STANDARD_DELIVERY.1);
+        assert_eq!(detail.totals.total, 300 + seed::STANDARD_DELIVERY.1);
+        let detail = carts::add_shipping_method(&db, &cart.id, &options[0].id)
+            .await
+            .unwrap();
+        assert_eq!(
+            detail.shipping_method.unwrap().shipping_option_id,
+            options[0].id
+        );
+        assert_eq!(
+            detail.totals.total, 300,
+            "choosing again replaces the method"
+        );
+
+        let elsewhere = pricing::create_region(
+            &db,
+            pricing::NewRegion {
+                name: "Switzerland".into(),
+                currency_code: "chf".into(),
+                tax_rate_basis_points: 810,
+                tax_inclusive: false,
+                countries: vec!["ch".into()],
+            },
+        )
+        .await
+        .unwrap();
+        let swiss = shipping::create_option(
+            &db,
+            shipping::NewShippingOption {
+                name: "Post".into(),
+                region_id: elsewhere,
+                amount: 900,
+                stock_location_id: None,
+            },
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            carts::add_shipping_method(&db, &cart.id, &swiss.id).await,
+            Err(DomainError::Invalid(_))
+        ));
+        assert!(matches!(
+            carts::add_shipping_method(&db, &cart.id, "so_nope").await,
+            Err(DomainError::NotFound { .. })
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn promotion_codes_apply_and_come_off() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let cart = carts::create_cart(&db, carts::NewCart::default())
+            .await
+            .unwrap()
+            .cart;
+        let (water, _) = variant_of(&db, "sparkling-water").await;
+        carts::add_line_item(&db, &cart.id, &water, 4)
+            .await
+            .unwrap();
+        let detail = carts::apply_promotions(&db, &cart.id, &[" welcome10 ".to_owned()])
+            .await
+            .unwrap();
+        assert_eq!(detail.promotions.len(), 1);
+        assert_eq!(detail.totals.discount_total, 60, "10 % of 600");
+        assert_eq!(detail.totals.total, 540);
+        assert_eq!(
+            detail.totals.items[0].adjustments[0].code,
+            seed::DEMO_PROMO_CODE
+        );
+        let again = carts::apply_promotions(&db, &cart.id, &[seed::DEMO_PROMO_CODE.to_owned()])
+            .await
+            .unwrap();
+        assert_eq!(again.promotions.len(), 1, "a code applies once");
+        let unknown = carts::apply_promotions(
+            &db,
+            &cart.id,
+            &[seed::DEMO_PROMO_CODE.into(), "NOPE".into()],
+        )
+        .await;
+        assert!(matches!(unknown, Err(DomainError::Invalid(_))));
+        let removed = carts::remove_promotions(&db, &cart.id, &[seed::DEMO_PROMO_CODE.to_owned()])
+            .await
+            .unwrap();
+        assert!(removed.promotions.is_empty());
+        assert_eq!(removed.totals.total, 600);
+
+        promotions::create_promotion(
+            &db,
+            promotions::NewPromotion {
+                code: "PAUSED".into(),
+                value: DiscountValue::Percentage(5000),
+                target: DiscountTarget::Order,
+                is_active: false,
+                usage_limit: None,
+            },
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            carts::apply_promotions(&db, &cart.id, &["paused".into()]).await,
+            Err(DomainError::Invalid(_))
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_cart_takes_only_what_its_sales_channel_sells() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let kiosk = channels::create_sales_channel(&db, "Empty kiosk", None)
+            .await
+            .unwrap();
+        let cart = carts::create_cart(
+            &db,
+            carts::NewCart {
+                sales_channel_id: Some(kiosk.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .cart;
+        let (water, _) = variant_of(&db, "sparkling-water").await;
+        let err = carts::add_line_item(&db, &cart.id, &water, 1)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("not sold in the cart's sales channel"),
+            "{err}"
         );
     })
     .await;

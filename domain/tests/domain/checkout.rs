@@ -1,9 +1,19 @@
 use std::sync::Arc;
 
 use domain::{
-    DomainError, carts, catalog, checkout, events, orders,
-    payments::{self, Providers, status, system::SystemProvider},
+    DomainError,
+    carts::{
+        self, cart,
+        totals::{DiscountTarget, DiscountValue},
+    },
+    catalog, channels, checkout, events, inventory, orders,
+    payments::{
+        self, PaymentProvider, ProviderError, ProviderOutcome, Providers, status,
+        system::SystemProvider,
+    },
+    promotions, seed, shipping,
 };
+use serde_json::Value;
 
 use crate::{on_every_backend, seeded};
 
@@ -13,16 +23,7 @@ fn providers() -> Providers {
 
 /// A cart with two waters and an apple, paid with the system provider.
 async fn ready_cart(db: &domain::db::DatabaseConnection) -> String {
-    let cart = carts::create_cart(db, "eur").await.unwrap();
-    for (handle, quantity) in [("sparkling-water", 2), ("apple", 1)] {
-        let variant = catalog::find_published(db, handle).await.unwrap().variants[0]
-            .variant
-            .id
-            .clone();
-        carts::add_line_item(db, &cart.id, &variant, quantity)
-            .await
-            .unwrap();
-    }
+    let cart = cart_with(db, &[("sparkling-water", 2), ("apple", 1)]).await;
     let collection = checkout::payment_collection_for_cart(db, &cart.id)
         .await
         .unwrap();
@@ -31,6 +32,39 @@ async fn ready_cart(db: &domain::db::DatabaseConnection) -> String {
         .await
         .unwrap();
     cart.id
+}
+
+async fn variant_id(db: &domain::db::DatabaseConnection, handle: &str) -> String {
+    catalog::find_published(db, handle).await.unwrap().variants[0]
+        .variant
+        .id
+        .clone()
+}
+
+/// An open cart with `lines` of the demo products, an email and the free pickup.
+async fn cart_with(db: &domain::db::DatabaseConnection, lines: &[(&str, i32)]) -> cart::Model {
+    let cart = carts::create_cart(db, carts::NewCart::in_currency("eur"))
+        .await
+        .unwrap()
+        .cart;
+    for &(handle, quantity) in lines {
+        let variant = variant_id(db, handle).await;
+        carts::add_line_item(db, &cart.id, &variant, quantity)
+            .await
+            .unwrap();
+    }
+    let email = domain::credentials::Email::parse("shopper@example.com").unwrap();
+    carts::set_email(db, &cart.id, &email).await.unwrap();
+    let pickup = shipping::options_in_region(db, cart.region_id.as_deref())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.amount == 0)
+        .expect("a free pickup");
+    carts::add_shipping_method(db, &cart.id, &pickup.id)
+        .await
+        .unwrap();
+    cart
 }
 
 #[tokio::test]
@@ -120,27 +154,23 @@ async fn fifty_concurrent_completions_yield_exactly_one_order() {
 async fn checkout_refuses_what_it_cannot_complete() {
     on_every_backend(async |db| {
         seeded(&db).await;
-        let empty = carts::create_cart(&db, "eur").await.unwrap();
+        let empty = carts::create_cart(&db, carts::NewCart::in_currency("eur"))
+            .await
+            .unwrap()
+            .cart;
         let err = checkout::complete_cart(&db, &providers(), &empty.id)
             .await
             .unwrap_err();
         assert_eq!(err.to_string(), "the cart is empty");
         assert!(matches!(
-            checkout::complete_cart(&db, &providers(), "cart_missing").await,
+            checkout::complete_cart(&db, &providers(), "cart_missing")
+                .await
+                .map_err(DomainError::from),
             Err(DomainError::NotFound { .. })
         ));
 
-        let unpaid = carts::create_cart(&db, "eur").await.unwrap();
-        let apple = catalog::find_published(&db, "apple")
-            .await
-            .unwrap()
-            .variants[0]
-            .variant
-            .id
-            .clone();
-        carts::add_line_item(&db, &unpaid.id, &apple, 1)
-            .await
-            .unwrap();
+        let unpaid = cart_with(&db, &[("apple", 1)]).await;
+        let apple = variant_id(&db, "apple").await;
         let err = checkout::complete_cart(&db, &providers(), &unpaid.id)
             .await
             .unwrap_err();
@@ -171,6 +201,249 @@ async fn checkout_refuses_what_it_cannot_complete() {
                 .total,
             460
         );
+    })
+    .await;
+}
+
+/// Declines every authorization.
+struct Declining;
+
+/// Always wants the shopper to do more (3-D Secure).
+struct NeedsMore;
+
+#[async_trait::async_trait]
+impl PaymentProvider for NeedsMore {
+    fn id(&self) -> &'static str {
+        "pp_needs_more"
+    }
+    async fn initiate(&self, _: i64, _: &str) -> Result<Value, ProviderError> {
+        Ok(Value::Null)
+    }
+    async fn authorize(&self, data: &Value) -> Result<ProviderOutcome, ProviderError> {
+        Ok(ProviderOutcome::RequiresMore(data.clone()))
+    }
+    async fn capture(&self, data: &Value, _: i64) -> Result<Value, ProviderError> {
+        Ok(data.clone())
+    }
+    async fn refund(&self, data: &Value, _: i64) -> Result<Value, ProviderError> {
+        Ok(data.clone())
+    }
+    async fn cancel(&self, data: &Value) -> Result<Value, ProviderError> {
+        Ok(data.clone())
+    }
+}
+
+#[async_trait::async_trait]
+impl PaymentProvider for Declining {
+    fn id(&self) -> &'static str {
+        "pp_declining"
+    }
+    async fn initiate(&self, _: i64, _: &str) -> Result<Value, ProviderError> {
+        Ok(Value::Null)
+    }
+    async fn authorize(&self, _: &Value) -> Result<ProviderOutcome, ProviderError> {
+        Err(ProviderError::Declined("insufficient funds".into()))
+    }
+    async fn capture(&self, data: &Value, _: i64) -> Result<Value, ProviderError> {
+        Ok(data.clone())
+    }
+    async fn refund(&self, data: &Value, _: i64) -> Result<Value, ProviderError> {
+        Ok(data.clone())
+    }
+    async fn cancel(&self, data: &Value) -> Result<Value, ProviderError> {
+        Ok(data.clone())
+    }
+}
+
+async fn pay(
+    db: &domain::db::DatabaseConnection,
+    providers: &Providers,
+    cart_id: &str,
+    provider: &str,
+) {
+    let collection = checkout::payment_collection_for_cart(db, cart_id)
+        .await
+        .unwrap();
+    payments::create_session(db, providers, &collection.id, provider)
+        .await
+        .unwrap();
+}
+
+/// Units of a demo product reserved in the stock location of the cart's channel.
+async fn reserved(db: &domain::db::DatabaseConnection, cart: &cart::Model, handle: &str) -> i32 {
+    let variant = variant_id(db, handle).await;
+    let item = inventory::find_item_by_variant(db, &variant)
+        .await
+        .unwrap()
+        .unwrap();
+    let channel = cart.sales_channel_id.clone().expect("a channel");
+    let location = channels::stock_location_ids(db, &[channel]).await.unwrap()[0].clone();
+    inventory::level(db, &item.id, &location)
+        .await
+        .unwrap()
+        .reserved_quantity
+}
+
+#[tokio::test]
+async fn a_cart_needs_an_email_and_a_shipping_method() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let cart = carts::create_cart(&db, carts::NewCart::in_currency("eur"))
+            .await
+            .unwrap()
+            .cart;
+        let apple = variant_id(&db, "apple").await;
+        carts::add_line_item(&db, &cart.id, &apple, 1)
+            .await
+            .unwrap();
+        let err = checkout::complete_cart(&db, &providers(), &cart.id)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("needs an email"), "{err}");
+        let email = domain::credentials::Email::parse("a@example.com").unwrap();
+        carts::set_email(&db, &cart.id, &email).await.unwrap();
+        let err = checkout::complete_cart(&db, &providers(), &cart.id)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("needs a shipping method"), "{err}");
+        assert!(err.payment.is_none());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn out_of_stock_fails_and_releases_what_was_reserved() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let stock = domain::seed::WAREHOUSE_STOCK;
+        // The apples can be held, the waters cannot: the apples are let go again.
+        let cart = cart_with(&db, &[("apple", stock), ("sparkling-water", stock + 1)]).await;
+        pay(&db, &providers(), &cart.id, "pp_system_default").await;
+        let err = checkout::complete_cart(&db, &providers(), &cart.id)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("out of stock"), "{err}");
+        assert!(matches!(err.error, DomainError::Invalid(_)));
+        assert_eq!(reserved(&db, &cart, "apple").await, 0);
+        assert_eq!(reserved(&db, &cart, "sparkling-water").await, 0);
+        assert!(orders::find_by_cart(&db, &cart.id).await.unwrap().is_none());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_declined_payment_releases_the_reservations() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let providers = providers().with(Arc::new(Declining));
+        let cart = cart_with(&db, &[("apple", 3)]).await;
+        pay(&db, &providers, &cart.id, "pp_declining").await;
+        let err = checkout::complete_cart(&db, &providers, &cart.id)
+            .await
+            .unwrap_err();
+        assert_eq!(err.payment, Some(checkout::PaymentFailure::Authorization));
+        assert!(err.to_string().contains("insufficient funds"), "{err}");
+        assert_eq!(reserved(&db, &cart, "apple").await, 0);
+        let providers = providers.with(Arc::new(NeedsMore));
+        pay(&db, &providers, &cart.id, "pp_needs_more").await;
+        let err = checkout::complete_cart(&db, &providers, &cart.id)
+            .await
+            .unwrap_err();
+        assert_eq!(err.payment, Some(checkout::PaymentFailure::RequiresMore));
+        assert_eq!(reserved(&db, &cart, "apple").await, 0);
+        // Paying another way completes the same cart.
+        pay(&db, &providers, &cart.id, "pp_system_default").await;
+        checkout::complete_cart(&db, &providers, &cart.id)
+            .await
+            .unwrap();
+        assert_eq!(reserved(&db, &cart, "apple").await, 3);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_order_records_totals_region_channel_and_shipping() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let cart = cart_with(&db, &[("sparkling-water", 2), ("apple", 1)]).await;
+        let delivery = shipping::options_in_region(&db, cart.region_id.as_deref())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|o| o.name == seed::STANDARD_DELIVERY.0)
+            .unwrap();
+        carts::add_shipping_method(&db, &cart.id, &delivery.id)
+            .await
+            .unwrap();
+        carts::apply_promotions(&db, &cart.id, &["welcome10".to_owned()])
+            .await
+            .unwrap();
+        pay(&db, &providers(), &cart.id, "pp_system_default").await;
+        let order = checkout::complete_cart(&db, &providers(), &cart.id)
+            .await
+            .unwrap()
+            .order;
+        // Items 380 incl. 20 % tax, 10 % off → 342; delivery 490.
+        assert_eq!(order.discount_total, 38);
+        assert_eq!(order.item_total, 342);
+        assert_eq!(order.shipping_total, 490);
+        assert_eq!(order.total, 342 + 490);
+        // 270 → 225 + 45, 72 → 60 + 12, 490 → 408 + 82
+        assert_eq!(order.tax_total, 45 + 12 + 82);
+        assert_eq!(order.original_total, 380 + 490);
+        assert_eq!(order.region_id, cart.region_id);
+        assert_eq!(order.sales_channel_id, cart.sales_channel_id);
+        assert_eq!(
+            order.shipping_method_name.as_deref(),
+            Some(seed::STANDARD_DELIVERY.0)
+        );
+        assert_eq!(order.promo_codes.as_deref(), Some(seed::DEMO_PROMO_CODE));
+        assert_eq!(reserved(&db, &cart, "sparkling-water").await, 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_promotion_at_its_usage_limit_fails_the_next_order() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let once = promotions::create_promotion(
+            &db,
+            promotions::NewPromotion {
+                code: "ONCE".into(),
+                value: DiscountValue::Fixed(50),
+                target: DiscountTarget::Order,
+                is_active: true,
+                usage_limit: Some(1),
+            },
+        )
+        .await
+        .unwrap();
+        let first = cart_with(&db, &[("apple", 1)]).await;
+        let second = cart_with(&db, &[("apple", 2)]).await;
+        for cart in [&first, &second] {
+            carts::apply_promotions(&db, &cart.id, &["once".to_owned()])
+                .await
+                .unwrap();
+            pay(&db, &providers(), &cart.id, "pp_system_default").await;
+        }
+        checkout::complete_cart(&db, &providers(), &first.id)
+            .await
+            .unwrap();
+        let err = checkout::complete_cart(&db, &providers(), &second.id)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("used up"), "{err}");
+        assert_eq!(
+            reserved(&db, &second, "apple").await,
+            1,
+            "only the first order's apple"
+        );
+        let third = cart_with(&db, &[("apple", 1)]).await;
+        assert!(matches!(
+            carts::apply_promotions(&db, &third.id, std::slice::from_ref(&once.code)).await,
+            Err(DomainError::Invalid(_))
+        ));
     })
     .await;
 }

@@ -9,6 +9,7 @@ mod devices;
 mod first_start;
 mod health;
 mod read_cache;
+mod store_carts;
 mod store_catalog;
 mod store_channels;
 mod store_products;

@@ -8,7 +8,7 @@ pub use jwt::{ACTOR_USER, AppMetadata, Claims, JwtKeys, SECRET_SETTING};
 
 use axum::{
     Router,
-    extract::FromRequestParts,
+    extract::{FromRequestParts, OptionalFromRequestParts},
     http::{header::AUTHORIZATION, request::Parts},
     routing::post,
 };
@@ -86,6 +86,25 @@ impl FromRequestParts<AppState> for AuthenticatedCustomer {
         };
         id.map(|id| Self { id })
             .ok_or_else(|| ApiError::unauthorized("Unauthorized"))
+    }
+}
+
+/// A customer when one is signed in: carts and orders are also for guests.
+/// A bearer token that is not a valid customer token is still refused.
+impl OptionalFromRequestParts<AppState> for AuthenticatedCustomer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let signed_in =
+            <Self as FromRequestParts<AppState>>::from_request_parts(parts, state).await;
+        match signed_in {
+            Ok(customer) => Ok(Some(customer)),
+            Err(e) if parts.headers.contains_key(AUTHORIZATION) => Err(e),
+            Err(_) => Ok(None),
+        }
     }
 }
 

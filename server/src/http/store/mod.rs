@@ -1,11 +1,15 @@
 //! The Store API: Medusa v2 paths and JSON shapes, for headless storefronts.
 
+mod carts;
 mod collections;
 mod customers;
+mod orders;
+mod payment;
 mod product_categories;
 mod products;
 mod publishable_key;
 mod regions;
+mod shipping_options;
 
 use axum::{
     Router,
@@ -59,4 +63,35 @@ fn shopper_routes() -> Router<AppState> {
                 .post(customers::update_address)
                 .delete(customers::delete_address),
         )
+        .route("/store/carts", post(carts::create))
+        .route(
+            "/store/carts/{id}",
+            get(carts::retrieve).post(carts::update),
+        )
+        .route("/store/carts/{id}/line-items", post(carts::add_line_item))
+        .route(
+            "/store/carts/{id}/line-items/{line_id}",
+            post(carts::update_line_item).delete(carts::delete_line_item),
+        )
+        .route(
+            "/store/carts/{id}/promotions",
+            post(carts::add_promotions).delete(carts::remove_promotions),
+        )
+        .route(
+            "/store/carts/{id}/shipping-methods",
+            post(carts::add_shipping_method),
+        )
+        .route("/store/carts/{id}/complete", post(carts::complete))
+        .route("/store/shipping-options", get(shipping_options::list))
+        .route("/store/payment-providers", get(payment::list_providers))
+        .route(
+            "/store/payment-collections",
+            post(payment::create_collection),
+        )
+        .route(
+            "/store/payment-collections/{id}/payment-sessions",
+            post(payment::create_session),
+        )
+        .route("/store/orders", get(orders::list))
+        .route("/store/orders/{id}", get(orders::retrieve))
 }

@@ -1,0 +1,177 @@
+//! Payment for a cart, Medusa-style: `GET /store/payment-providers`,
+//! `POST /store/payment-collections` and
+//! `POST /store/payment-collections/{id}/payment-sessions`.
+
+use axum::{
+    Json,
+    extract::{Path, State, rejection::JsonRejection},
+};
+use chrono::{DateTime, Utc};
+use domain::{
+    checkout,
+    payments::{self, collection, session},
+    pricing::{self, money::to_major_units},
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::publishable_key::PublishableKey;
+use crate::{
+    http::{error::ApiError, params::Params},
+    state::AppState,
+};
+
+#[derive(Serialize)]
+pub struct ProviderList {
+    payment_providers: Vec<StorePaymentProvider>,
+    count: usize,
+    offset: u64,
+    limit: u64,
+}
+
+#[derive(Serialize)]
+pub struct StorePaymentProvider {
+    id: String,
+    is_enabled: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCollection {
+    cart_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitializeSession {
+    provider_id: String,
+    /// Extra input for providers that need it; the built-in one needs none.
+    #[serde(rename = "context")]
+    _context: Option<Value>,
+    #[serde(rename = "data")]
+    _data: Option<Value>,
+}
+
+#[derive(Serialize)]
+pub struct CollectionResponse {
+    payment_collection: StorePaymentCollection,
+}
+
+/// Medusa's `StorePaymentCollection`, amounts in major units.
+#[derive(Serialize)]
+pub struct StorePaymentCollection {
+    id: String,
+    currency_code: String,
+    amount: f64,
+    status: String,
+    payment_providers: Vec<StorePaymentProvider>,
+    payment_sessions: Vec<StorePaymentSession>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+pub struct StorePaymentSession {
+    id: String,
+    payment_collection_id: String,
+    provider_id: String,
+    amount: f64,
+    currency_code: String,
+    status: String,
+    data: Value,
+    created_at: DateTime<Utc>,
+}
+
+/// Every provider the store has; they all serve every region.
+pub async fn list_providers(
+    _key: PublishableKey,
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<ProviderList>, ApiError> {
+    let region_id = params
+        .text("region_id")?
+        .ok_or_else(|| ApiError::invalid_data("region_id is required"))?;
+    pricing::find_region(&state.db, &region_id).await?;
+    let (offset, limit) = params.page()?;
+    let all = providers(&state);
+    let count = all.len();
+    Ok(Json(ProviderList {
+        payment_providers: all
+            .into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .collect(),
+        count,
+        offset,
+        limit,
+    }))
+}
+
+fn providers(state: &AppState) -> Vec<StorePaymentProvider> {
+    state
+        .payment_providers
+        .ids()
+        .into_iter()
+        .map(|id| StorePaymentProvider {
+            id,
+            is_enabled: true,
+        })
+        .collect()
+}
+
+async fn respond(
+    state: &AppState,
+    collection: collection::Model,
+) -> Result<Json<CollectionResponse>, ApiError> {
+    let sessions = payments::sessions_of(&state.db, &collection.id).await?;
+    let money = |amount: i64| to_major_units(amount, &collection.currency_code);
+    let payment_sessions = sessions
+        .into_iter()
+        .map(|s: session::Model| StorePaymentSession {
+            amount: money(s.amount),
+            data: serde_json::from_str(&s.data).unwrap_or(Value::Null),
+            id: s.id,
+            payment_collection_id: s.payment_collection_id,
+            provider_id: s.provider_id,
+            currency_code: s.currency_code,
+            status: s.status,
+            created_at: s.created_at,
+        })
+        .collect();
+    Ok(Json(CollectionResponse {
+        payment_collection: StorePaymentCollection {
+            amount: money(collection.amount),
+            payment_providers: providers(state),
+            payment_sessions,
+            id: collection.id,
+            currency_code: collection.currency_code,
+            status: collection.status,
+            created_at: collection.created_at,
+            updated_at: collection.updated_at,
+        },
+    }))
+}
+
+/// The cart's payment collection for its current total (a new one when the
+/// total changed since the last).
+pub async fn create_collection(
+    _key: PublishableKey,
+    State(state): State<AppState>,
+    body: Result<Json<CreateCollection>, JsonRejection>,
+) -> Result<Json<CollectionResponse>, ApiError> {
+    let Json(body) = body?;
+    let collection = checkout::payment_collection_for_cart(&state.db, &body.cart_id).await?;
+    respond(&state, collection).await
+}
+
+pub async fn create_session(
+    _key: PublishableKey,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<InitializeSession>, JsonRejection>,
+) -> Result<Json<CollectionResponse>, ApiError> {
+    let Json(body) = body?;
+    payments::create_session(&state.db, &state.payment_providers, &id, &body.provider_id).await?;
+    let collection = payments::find_collection(&state.db, &id).await?;
+    respond(&state, collection).await
+}

@@ -78,6 +78,19 @@ pub struct Settings {
     /// Signs customer tokens (JWT, HS256); generated and kept in the database when unset.
     #[arg(long, env = "AUTOMAT_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+
+    /// Where order emails go out (`smtp://user:pass@host:25`, `smtps://…:465`,
+    /// `smtp://…:587?tls=required`); when unset they are written to the log.
+    #[arg(long, env = "AUTOMAT_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of order emails.
+    #[arg(
+        long,
+        env = "AUTOMAT_MAIL_FROM",
+        default_value = "Automat <orders@automat.local>"
+    )]
+    pub mail_from: String,
 }
 
 impl Settings {

@@ -10,7 +10,6 @@ use domain::{
     orders::{self, ORDER_CANCELED, ORDER_PLACED, OrderDetail},
 };
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, message::Mailbox};
-use tokio::task::JoinHandle;
 
 /// How often the dispatcher looks for new events when there were none.
 const POLL_EVERY: Duration = Duration::from_millis(250);
@@ -138,10 +137,10 @@ pub fn subscribers(db: &DatabaseConnection, mailer: Mailer) -> Vec<Arc<dyn Subsc
     })]
 }
 
-/// Delivers outbox events in the background until the task is aborted.
-pub fn spawn_dispatcher(
+/// Delivers outbox events to `subscribers` until the task is dropped.
+pub fn dispatch_events(
     db: &DatabaseConnection,
     subscribers: Vec<Arc<dyn Subscriber>>,
-) -> JoinHandle<()> {
-    tokio::spawn(Dispatcher::new(db.clone(), subscribers).run(POLL_EVERY))
+) -> impl Future<Output = ()> + Send + 'static {
+    Dispatcher::new(db.clone(), subscribers).run(POLL_EVERY)
 }

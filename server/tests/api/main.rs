@@ -2,12 +2,15 @@
 
 mod admin_api;
 mod admin_auth;
+mod admin_orders;
 mod cart;
 mod checkout;
 mod customers;
 mod devices;
 mod first_start;
 mod health;
+mod order_emails;
+mod order_history;
 mod store_catalog;
 mod store_channels;
 mod store_products;
@@ -34,6 +37,8 @@ pub struct Options {
     pub heartbeat_secs: u64,
     /// `AUTOMAT_JWT_SECRET`; generated and stored when `None`.
     pub jwt_secret: Option<String>,
+    /// `AUTOMAT_SMTP_URL`; mail is logged when `None`.
+    pub smtp_url: Option<String>,
 }
 
 impl Options {
@@ -45,6 +50,7 @@ impl Options {
             simulated_machines: 0,
             heartbeat_secs: 1,
             jwt_secret: None,
+            smtp_url: None,
         }
     }
 }
@@ -90,6 +96,8 @@ pub async fn spawn_app(options: Options) -> TestApp {
         secure_cookies: false,
         currency: "eur".into(),
         jwt_secret: options.jwt_secret,
+        smtp_url: options.smtp_url,
+        mail_from: "Automat <orders@example.com>".into(),
     };
     let app = startup::build(settings).await.expect("the server starts");
     let base = format!("http://{}", app.addr());

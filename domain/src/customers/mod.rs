@@ -371,12 +371,12 @@ pub async fn list(
 ) -> Result<(Vec<customer::Model>, u64), DomainError> {
     let mut query = customer::Entity::find().filter(customer::Column::DeletedAt.is_null());
     if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
-        let lower = q.to_lowercase();
+        use crate::db::contains_ignoring_case;
         query = query.filter(
             sea_orm::Condition::any()
-                .add(customer::Column::Email.contains(&lower))
-                .add(customer::Column::FirstName.contains(q))
-                .add(customer::Column::LastName.contains(q)),
+                .add(contains_ignoring_case(customer::Column::Email, q))
+                .add(contains_ignoring_case(customer::Column::FirstName, q))
+                .add(contains_ignoring_case(customer::Column::LastName, q)),
         );
     }
     let count = query.clone().count(db).await?;

@@ -20,6 +20,7 @@ use sea_orm::{
 use crate::{
     DomainError,
     carts::line_item,
+    db::contains_ignoring_case,
     events,
     ids::new_id,
     inventory::{self, reservation},
@@ -92,11 +93,10 @@ pub async fn list(
         query = query.filter(order::Column::CreatedAt.lte(until));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let q = q.to_lowercase();
         query = query.filter(
             Condition::any()
-                .add(order::Column::Email.contains(&q))
-                .add(order::Column::Id.contains(&q)),
+                .add(contains_ignoring_case(order::Column::Email, q))
+                .add(contains_ignoring_case(order::Column::Id, q)),
         );
     }
     let count = query.clone().count(db).await?;

@@ -157,7 +157,10 @@ async fn admins_list_filter_and_read_orders() {
             send_json(app.admin(Method::GET, &format!("/admin/orders/{first}"), &token)).await;
         assert_eq!(status, 200);
         assert_eq!(detail["order"]["id"], first.as_str());
-        assert_eq!(detail["order"]["items"][0]["title"], "Sparkling Water");
+        assert_eq!(
+            detail["order"]["items"][0]["title"],
+            "Sparkling Water 0.5 l"
+        );
         let (status, missing) =
             send_json(app.admin(Method::GET, "/admin/orders/order_missing", &token)).await;
         assert_eq!((status, missing["type"].as_str()), (404, Some("not_found")));
@@ -313,7 +316,7 @@ async fn admins_find_customers() {
             (page["count"].as_u64(), page["limit"].as_u64()),
             (Some(2), Some(1))
         );
-        let (_, found) = send_json(app.admin(Method::GET, "/admin/customers?q=Ada", &token)).await;
+        let (_, found) = send_json(app.admin(Method::GET, "/admin/customers?q=aDA", &token)).await;
         assert_eq!(found["count"], 1);
         let id = found["customers"][0]["id"].as_str().unwrap();
         assert_eq!(found["customers"][0]["has_account"], true);

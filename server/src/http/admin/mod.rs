@@ -12,6 +12,10 @@ use axum::{
 
 use crate::state::AppState;
 
+/// Admin API paths that are dashboard pages too: a browser asking for HTML
+/// gets the page, every other client the API.
+pub const PAGE_PATHS: &[&str] = &["/admin/orders", "/admin/orders/{id}", "/admin/customers"];
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/users/me", get(users::me))

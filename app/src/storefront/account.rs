@@ -8,9 +8,6 @@ use serde::{Deserialize, Serialize};
 use super::checkout::OrderSummary;
 use crate::components::{ErrorNotice, format_money};
 
-/// How many of their latest orders the account page lists.
-const HISTORY_SIZE: u64 = 20;
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountProfile {
     pub email: String,
@@ -135,6 +132,8 @@ pub async fn current_customer() -> Result<Option<AccountProfile>, ServerFnError>
 #[server(endpoint = "/account/orders")]
 pub async fn my_orders() -> Result<(Vec<OrderSummary>, u64), ServerFnError> {
     use crate::{server_context::*, session_keys};
+    /// How many of their latest orders the account page lists.
+    const HISTORY_SIZE: u64 = 20;
     let ctx = server_context()?;
     let session = session().await?;
     let Some(id) = session

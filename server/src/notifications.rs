@@ -17,11 +17,14 @@ const POLL_EVERY: Duration = Duration::from_millis(250);
 /// Sends mail over SMTP, or writes it to the log when no server is configured.
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
-        from: Mailbox,
-    },
+    Smtp(Box<SmtpSender>),
     Log,
+}
+
+#[derive(Clone)]
+pub struct SmtpSender {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
 }
 
 impl Mailer {
@@ -36,16 +39,16 @@ impl Mailer {
         let from = from
             .parse()
             .map_err(|e| anyhow::anyhow!("AUTOMAT_MAIL_FROM {from:?}: {e}"))?;
-        Ok(Self::Smtp { transport, from })
+        Ok(Self::Smtp(Box::new(SmtpSender { transport, from })))
     }
 
     pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), String> {
-        let (transport, from) = match self {
+        let SmtpSender { transport, from } = match self {
             Self::Log => {
                 tracing::info!(to, subject, body, "mail (no AUTOMAT_SMTP_URL set)");
                 return Ok(());
             }
-            Self::Smtp { transport, from } => (transport, from),
+            Self::Smtp(sender) => sender.as_ref(),
         };
         let to: Mailbox = to.parse().map_err(|e| format!("recipient {to:?}: {e}"))?;
         let message = Message::builder()

@@ -251,7 +251,7 @@ async fn a_dispatcher_killed_mid_delivery_is_finished_by_the_next_once_per_subsc
             .expect("the delivery starts");
         running.abort();
         assert!(running.await.unwrap_err().is_cancelled());
-        assert_eq!(quick.handled(), [id.clone()]);
+        assert_eq!(quick.handled(), std::slice::from_ref(&id));
         assert_eq!(
             events::pending(&db).await.unwrap().len(),
             1,
@@ -265,7 +265,7 @@ async fn a_dispatcher_killed_mid_delivery_is_finished_by_the_next_once_per_subsc
         assert_eq!(next.run_once(10).await.unwrap(), 1);
         assert_eq!(
             quick.handled(),
-            [id.clone()],
+            std::slice::from_ref(&id),
             "not repeated for a subscriber that finished"
         );
         assert_eq!(mailer.handled(), [id]);

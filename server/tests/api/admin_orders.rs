@@ -140,6 +140,12 @@ async fn admins_list_filter_and_read_orders() {
             2
         );
         assert!(ids(&list("?status=canceled").await.1).is_empty());
+        assert!(ids(&list("?customer_id=cus_nobody").await.1).is_empty());
+        let (status, empty) = list("?status=").await;
+        assert_eq!(
+            (status, empty["message"].as_str()),
+            (400, Some("status cannot be empty"))
+        );
         assert!(ids(&list("?created_at[$gte]=2999-01-01").await.1).is_empty());
         assert_eq!(
             ids(&list("?created_at[$lte]=2999-01-01T00:00:00Z").await.1).len(),

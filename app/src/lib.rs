@@ -19,7 +19,13 @@ use leptos_router::{
 };
 
 use crate::{
-    admin::{AdminLayout, devices::DevicesPage, login::LoginPage},
+    admin::{
+        AdminLayout,
+        customers::CustomersPage,
+        devices::DevicesPage,
+        login::LoginPage,
+        orders::{AdminOrderPage, OrdersPage},
+    },
     components::NotFound,
     storefront::{
         StorefrontLayout,
@@ -75,6 +81,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("admin") view=AdminLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=DevicesPage ssr=SsrMode::Async />
                     <Route path=path!("devices") view=DevicesPage ssr=SsrMode::Async />
+                    <Route path=path!("orders") view=OrdersPage ssr=SsrMode::Async />
+                    <Route path=path!("orders/:id") view=AdminOrderPage ssr=SsrMode::Async />
+                    <Route path=path!("customers") view=CustomersPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

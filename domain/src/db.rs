@@ -52,3 +52,12 @@ fn sqlite_parent_dir(url: &str) -> Option<&str> {
     let dir = std::path::Path::new(path).parent()?.to_str()?;
     (!dir.is_empty()).then_some(dir)
 }
+
+/// `column` contains `text`, ignoring case, on SQLite and PostgreSQL alike.
+pub fn contains_ignoring_case(
+    column: impl sea_orm::sea_query::IntoColumnRef,
+    text: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func};
+    Expr::expr(Func::lower(Expr::col(column))).like(format!("%{}%", text.to_lowercase()))
+}

@@ -85,6 +85,18 @@ pub struct Settings {
     /// after at most this long.
     #[arg(long, env = "AUTOMAT_STORE_CACHE_MS", default_value_t = 1000)]
     pub store_cache_ms: u64,
+    /// Where order emails go out (`smtp://user:pass@host:25`, `smtps://…:465`,
+    /// `smtp://…:587?tls=required`); when unset they are written to the log.
+    #[arg(long, env = "AUTOMAT_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of order emails.
+    #[arg(
+        long,
+        env = "AUTOMAT_MAIL_FROM",
+        default_value = "Automat <orders@automat.local>"
+    )]
+    pub mail_from: String,
 }
 
 impl Settings {

@@ -16,6 +16,7 @@ use tokio::{net::TcpListener, sync::broadcast, task::JoinSet};
 use crate::{
     config::Settings,
     http,
+    notifications::{self, Mailer},
     state::AppState,
     vending::{
         MqttEndpoint, broker,
@@ -33,6 +34,8 @@ pub struct Application {
     /// What a person needs to start using the store, printed on start.
     pub welcome: Welcome,
     simulated_machines: JoinSet<()>,
+    /// The outbox dispatcher; a `JoinSet` so that dropping the application stops it.
+    event_dispatcher: JoinSet<()>,
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +96,12 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
             settings.store_cache_ms,
         )),
     };
+    let mailer = Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from)?;
+    let mut event_dispatcher = JoinSet::new();
+    event_dispatcher.spawn(notifications::dispatch_events(
+        &db,
+        notifications::subscribers(&db, mailer),
+    ));
     let routes = http::router(state.clone());
     let router = match SessionBackend::connect(&db, settings.redis_url.as_deref()).await? {
         SessionBackend::Database(store) => {
@@ -111,6 +120,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         mqtt,
         welcome,
         simulated_machines,
+        event_dispatcher,
     })
 }
 
@@ -173,12 +183,14 @@ impl Application {
             listener,
             router,
             mut simulated_machines,
+            mut event_dispatcher,
             ..
         } = self;
         axum::serve(listener, router)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
         simulated_machines.shutdown().await;
+        event_dispatcher.shutdown().await;
         Ok(())
     }
 }

@@ -1,7 +1,9 @@
 //! The operators' dashboard. Every page below `/admin` needs a signed-in admin.
 
+pub mod customers;
 pub mod devices;
 pub mod login;
+pub mod orders;
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
@@ -52,6 +54,8 @@ pub fn AdminLayout() -> impl IntoView {
                                         <A href="/admin" attr:class="brand">"Automat admin"</A>
                                         <nav>
                                             <A href="/admin/devices">"Devices"</A>
+                                            <A href="/admin/orders">"Orders"</A>
+                                            <A href="/admin/customers">"Customers"</A>
                                             <span class="muted" data-testid="admin-email">{who.email}</span>
                                             <ActionForm action=logout attr:class="inline">
                                                 <button type="submit" class="link">"Sign out"</button>

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};
 use serde::{Deserialize, Serialize};
 
-use crate::components::ErrorNotice;
+use super::checkout::OrderSummary;
+use crate::components::{ErrorNotice, format_money};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountProfile {
@@ -126,6 +127,28 @@ pub async fn current_customer() -> Result<Option<AccountProfile>, ServerFnError>
     }
 }
 
+/// The signed-in customer's latest orders and how many they have; none when
+/// nobody is signed in.
+#[server(endpoint = "/account/orders")]
+pub async fn my_orders() -> Result<(Vec<OrderSummary>, u64), ServerFnError> {
+    use crate::{server_context::*, session_keys};
+    /// How many of their latest orders the account page lists.
+    const HISTORY_SIZE: u64 = 20;
+    let ctx = server_context()?;
+    let session = session().await?;
+    let Some(id) = session
+        .get::<String>(session_keys::CUSTOMER_ID)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?
+    else {
+        return Ok((Vec::new(), 0));
+    };
+    let (orders, count) = domain::orders::for_customer(&ctx.db, &id, 0, HISTORY_SIZE)
+        .await
+        .map_err(to_server_error)?;
+    Ok((orders.into_iter().map(OrderSummary::from).collect(), count))
+}
+
 /// The message of a form's last failed submission.
 fn form_error(
     outcome: MappedSignal<Option<Result<(), ServerFnError>>>,
@@ -198,11 +221,51 @@ pub fn AccountPage() -> impl IntoView {
                                         <ActionForm action=logout attr:class="inline">
                                             <button type="submit">"Sign out"</button>
                                         </ActionForm>
+                                        <OrderHistory />
                                     </section>
                                 }
                                     .into_any()
                             }
                         })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn OrderHistory() -> impl IntoView {
+    let orders = Resource::new(|| (), |_| my_orders());
+    view! {
+        <h2>"Your orders"</h2>
+        <Transition fallback=|| view! { <p class="loading">"Loading orders…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+                {move || Suspend::new(async move {
+                    orders.await.map(|(orders, count)| {
+                        if orders.is_empty() {
+                            return view! { <p class="empty" data-testid="no-orders">"No orders yet. "<A href="/">"Start shopping"</A></p> }.into_any();
+                        }
+                        let shown = orders.len();
+                        view! {
+                            <ul class="order-history">
+                                {orders
+                                    .into_iter()
+                                    .map(|o| {
+                                        let items = if o.item_count == 1 { "1 item".to_owned() } else { format!("{} items", o.item_count) };
+                                        view! {
+                                            <li data-testid="account-order">
+                                                <a href=format!("/orders/{}", o.id)><code>{o.id.clone()}</code></a>
+                                                {format!(" — {} — {items} — {} — ", o.created_at, format_money(o.total, &o.currency))}
+                                                <span class=format!("badge {}", o.status)>{o.status.clone()}</span>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                            {(count > shown as u64).then(|| view! { <p class="muted">{format!("The latest {shown} of {count} orders.")}</p> })}
+                        }
+                            .into_any()
+                    })
                 })}
             </ErrorBoundary>
         </Transition>

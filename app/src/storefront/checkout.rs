@@ -14,6 +14,43 @@ pub struct OrderView {
     pub currency: String,
     pub total: i64,
     pub lines: Vec<(String, i32, i64)>,
+    pub status: String,
+}
+
+/// One order in a list (the shopper's history, the admin's order list).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    pub id: String,
+    /// "2026-11-22 10:00 UTC"
+    pub created_at: String,
+    pub status: String,
+    pub payment_status: String,
+    pub fulfillment_status: String,
+    pub email: Option<String>,
+    pub item_count: i64,
+    pub total: i64,
+    pub currency: String,
+}
+
+#[cfg(feature = "ssr")]
+impl From<domain::orders::OrderDetail> for OrderSummary {
+    fn from(detail: domain::orders::OrderDetail) -> Self {
+        Self {
+            item_count: detail.items.iter().map(|i| i64::from(i.quantity)).sum(),
+            id: detail.order.id,
+            created_at: detail
+                .order
+                .created_at
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string(),
+            status: detail.order.status,
+            payment_status: detail.payment_status.to_owned(),
+            fulfillment_status: detail.fulfillment_status.to_owned(),
+            email: detail.order.email,
+            total: detail.order.total,
+            currency: detail.order.currency_code,
+        }
+    }
 }
 
 /// Pays the cart with the built-in provider and places the order.
@@ -30,6 +67,17 @@ pub async fn place_order(email: String) -> Result<(), ServerFnError> {
     domain::carts::set_email(&ctx.db, &cart.cart.id, &email)
         .await
         .map_err(to_server_error)?;
+    let store_err = |e: tower_sessions::session::Error| ServerFnError::new(e.to_string());
+    // A signed-in shopper's order goes to their order history.
+    if let Some(customer_id) = session
+        .get::<String>(session_keys::CUSTOMER_ID)
+        .await
+        .map_err(store_err)?
+    {
+        domain::carts::set_customer(&ctx.db, &cart.cart.id, &customer_id)
+            .await
+            .map_err(to_server_error)?;
+    }
     // Until the checkout page offers a choice, the cheapest option (a free pickup in the demo store).
     let shipping = domain::shipping::options_in_region(&ctx.db, cart.cart.region_id.as_deref())
         .await
@@ -54,7 +102,6 @@ pub async fn place_order(email: String) -> Result<(), ServerFnError> {
     let order = checkout::complete_cart(&ctx.db, &ctx.payment_providers, &cart.cart.id)
         .await
         .map_err(|failure| to_server_error(failure.into()))?;
-    let store_err = |e: tower_sessions::session::Error| ServerFnError::new(e.to_string());
     let mut placed: Vec<String> = session
         .get(session_keys::ORDER_IDS)
         .await
@@ -73,23 +120,31 @@ pub async fn place_order(email: String) -> Result<(), ServerFnError> {
     Ok(())
 }
 
-/// An order placed in this session.
+/// An order placed in this session, or one of the signed-in customer's.
 #[server(endpoint = "/orders/get")]
 pub async fn get_order(id: String) -> Result<Option<OrderView>, ServerFnError> {
     use crate::{server_context::*, session_keys};
     let ctx = server_context()?;
     let session = session().await?;
+    let store_err = |e: tower_sessions::session::Error| ServerFnError::new(e.to_string());
     let placed: Vec<String> = session
         .get(session_keys::ORDER_IDS)
         .await
-        .map_err(|e| ServerFnError::new(e.to_string()))?
+        .map_err(store_err)?
         .unwrap_or_default();
-    if !placed.contains(&id) {
+    let customer_id: Option<String> = session
+        .get(session_keys::CUSTOMER_ID)
+        .await
+        .map_err(store_err)?;
+    let order = match domain::orders::find(&ctx.db, &id).await {
+        Ok(order) => order,
+        Err(domain::DomainError::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(to_server_error(e)),
+    };
+    let owned = customer_id.is_some() && order.order.customer_id == customer_id;
+    if !owned && !placed.contains(&id) {
         return Ok(None);
     }
-    let order = domain::orders::find(&ctx.db, &id)
-        .await
-        .map_err(to_server_error)?;
     Ok(Some(OrderView {
         id: order.order.id,
         email: order.order.email,
@@ -100,6 +155,7 @@ pub async fn get_order(id: String) -> Result<Option<OrderView>, ServerFnError> {
             .into_iter()
             .map(|i| (i.title, i.quantity, i.unit_price))
             .collect(),
+        status: order.order.status,
     }))
 }
 
@@ -181,6 +237,7 @@ fn OrderConfirmation(order: OrderView) -> impl IntoView {
         <article class="order-confirmation">
             <h1>"Thank you for your order"</h1>
             <p>"Order "<code data-testid="order-id">{order.id.clone()}</code></p>
+            {(order.status == "canceled").then(|| view! { <p class="notice error" data-testid="order-canceled">"This order was canceled; your payment is returned."</p> })}
             {order.email.map(|e| view! { <p class="muted">"A receipt goes to "{e}</p> })}
             <ul>
                 {order

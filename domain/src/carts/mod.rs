@@ -544,3 +544,18 @@ async fn touch(db: &impl ConnectionTrait, cart: cart::Model) -> Result<(), Domai
     active.update(db).await?;
     Ok(())
 }
+
+/// Attributes the open cart to a signed-in customer, so its order shows in
+/// their order history.
+pub async fn set_customer(
+    db: &impl ConnectionTrait,
+    cart_id: &str,
+    customer_id: &str,
+) -> Result<(), DomainError> {
+    let cart = open_cart(db, cart_id).await?;
+    let mut active = cart.into_active_model();
+    active.customer_id = Set(Some(customer_id.to_owned()));
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    Ok(())
+}

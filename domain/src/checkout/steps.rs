@@ -20,7 +20,7 @@ use crate::{
     workflows::Step,
 };
 
-pub const ORDER_PLACED: &str = "order.placed";
+use crate::orders::ORDER_PLACED;
 
 pub struct Context {
     pub cart: CartDetail,

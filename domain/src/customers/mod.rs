@@ -360,3 +360,32 @@ pub async fn delete_address(
     address::Entity::delete_by_id(address.id).exec(db).await?;
     Ok(())
 }
+
+/// A page of customers (not deleted), newest first, whose email or name
+/// contains `q`, and how many match in all.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    q: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<customer::Model>, u64), DomainError> {
+    let mut query = customer::Entity::find().filter(customer::Column::DeletedAt.is_null());
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        use crate::db::contains_ignoring_case;
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(contains_ignoring_case(customer::Column::Email, q))
+                .add(contains_ignoring_case(customer::Column::FirstName, q))
+                .add(contains_ignoring_case(customer::Column::LastName, q)),
+        );
+    }
+    let count = query.clone().count(db).await?;
+    let customers = query
+        .order_by_desc(customer::Column::CreatedAt)
+        .order_by_desc(customer::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((customers, count))
+}

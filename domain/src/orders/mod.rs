@@ -1,21 +1,132 @@
 //! Orders: what a completed cart becomes. Items and totals are copied from
 //! the cart, so the order stays as it was placed whatever happens later.
+//!
+//! An order's payment status is read from its payments and its fulfillment
+//! status from its fulfillment, so neither can disagree with the records
+//! they summarize.
 
+pub mod fulfillment;
 pub mod order;
 pub mod order_item;
 
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Expr,
 };
 
-use crate::DomainError;
+use crate::{
+    DomainError,
+    carts::line_item,
+    db::contains_ignoring_case,
+    events,
+    ids::new_id,
+    inventory::{self, reservation},
+    payments::{self, Providers, payment},
+};
 
 pub const STATUS_PENDING: &str = "pending";
+pub const STATUS_COMPLETED: &str = "completed";
+pub const STATUS_CANCELED: &str = "canceled";
+
+/// Emitted by checkout with the order it creates; payload `{"id": order_id, "cart_id": …}`.
+pub const ORDER_PLACED: &str = "order.placed";
+/// Emitted in the transaction that cancels an order; payload `{"id": order_id}`.
+pub const ORDER_CANCELED: &str = "order.canceled";
+
+/// Medusa's order payment statuses.
+pub mod payment_status {
+    pub const NOT_PAID: &str = "not_paid";
+    pub const AUTHORIZED: &str = "authorized";
+    pub const PARTIALLY_CAPTURED: &str = "partially_captured";
+    pub const CAPTURED: &str = "captured";
+    pub const PARTIALLY_REFUNDED: &str = "partially_refunded";
+    pub const REFUNDED: &str = "refunded";
+    pub const CANCELED: &str = "canceled";
+}
+
+/// Medusa's order fulfillment statuses (whole orders only, so no "partially_").
+pub mod fulfillment_status {
+    pub const NOT_FULFILLED: &str = "not_fulfilled";
+    pub const FULFILLED: &str = "fulfilled";
+}
 
 #[derive(Debug, Clone)]
 pub struct OrderDetail {
     pub order: order::Model,
     pub items: Vec<order_item::Model>,
+    pub payment_status: &'static str,
+    pub fulfillment_status: &'static str,
+}
+
+/// Which orders to list; empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub status: Vec<String>,
+    pub customer_id: Vec<String>,
+    pub sales_channel_id: Vec<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_until: Option<DateTime<Utc>>,
+    /// Part of the email or of the order id.
+    pub q: Option<String>,
+}
+
+/// One page of orders, newest first, and how many match in all.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &OrderFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<OrderDetail>, u64), DomainError> {
+    crate::catalog::check_page_size(limit)?;
+    let mut query = order::Entity::find();
+    if !filter.status.is_empty() {
+        query = query.filter(order::Column::Status.is_in(filter.status.clone()));
+    }
+    if !filter.customer_id.is_empty() {
+        query = query.filter(order::Column::CustomerId.is_in(filter.customer_id.clone()));
+    }
+    if !filter.sales_channel_id.is_empty() {
+        query = query.filter(order::Column::SalesChannelId.is_in(filter.sales_channel_id.clone()));
+    }
+    if let Some(from) = filter.created_from {
+        query = query.filter(order::Column::CreatedAt.gte(from));
+    }
+    if let Some(until) = filter.created_until {
+        query = query.filter(order::Column::CreatedAt.lte(until));
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        query = query.filter(
+            Condition::any()
+                .add(contains_ignoring_case(order::Column::Email, q))
+                .add(contains_ignoring_case(order::Column::Id, q)),
+        );
+    }
+    let count = query.clone().count(db).await?;
+    let orders = query
+        .order_by_desc(order::Column::CreatedAt)
+        .order_by_desc(order::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((with_details(db, orders).await?, count))
+}
+
+/// A customer's orders, newest first.
+pub async fn for_customer(
+    db: &impl ConnectionTrait,
+    customer_id: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<OrderDetail>, u64), DomainError> {
+    let filter = OrderFilter {
+        customer_id: vec![customer_id.to_owned()],
+        ..Default::default()
+    };
+    list(db, &filter, offset, limit).await
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: &str) -> Result<OrderDetail, DomainError> {
@@ -23,7 +134,7 @@ pub async fn find(db: &impl ConnectionTrait, id: &str) -> Result<OrderDetail, Do
         .one(db)
         .await?
         .ok_or_else(|| DomainError::not_found("Order", id))?;
-    with_items(db, order).await
+    single(db, order).await
 }
 
 /// The order a cart became, if it did.
@@ -36,56 +147,247 @@ pub async fn find_by_cart(
         .one(db)
         .await?
     {
-        Some(order) => Ok(Some(with_items(db, order).await?)),
+        Some(order) => Ok(Some(single(db, order).await?)),
         None => Ok(None),
     }
 }
 
-async fn with_items(
+async fn single(
     db: &impl ConnectionTrait,
     order: order::Model,
 ) -> Result<OrderDetail, DomainError> {
-    let items = order_item::Entity::find()
-        .filter(order_item::Column::OrderId.eq(&order.id))
+    let mut details = with_details(db, vec![order]).await?;
+    details
+        .pop()
+        .ok_or_else(|| DomainError::Conflict("an order vanished while it was read".into()))
+}
+
+/// Items, payment and fulfillment statuses of `orders`, in three queries
+/// whatever their number.
+async fn with_details(
+    db: &impl ConnectionTrait,
+    orders: Vec<order::Model>,
+) -> Result<Vec<OrderDetail>, DomainError> {
+    let ids: Vec<String> = orders.iter().map(|o| o.id.clone()).collect();
+    let mut items: HashMap<String, Vec<order_item::Model>> = HashMap::new();
+    for item in order_item::Entity::find()
+        .filter(order_item::Column::OrderId.is_in(ids.clone()))
         .order_by_asc(order_item::Column::Id)
         .all(db)
+        .await?
+    {
+        items.entry(item.order_id.clone()).or_default().push(item);
+    }
+    let fulfilled: HashSet<String> = fulfillment::Entity::find()
+        .filter(fulfillment::Column::OrderId.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| f.order_id)
+        .collect();
+    let collections = orders
+        .iter()
+        .filter_map(|o| o.payment_collection_id.clone());
+    let mut payments_of: HashMap<String, Vec<payment::Model>> = HashMap::new();
+    for payment in payment::Entity::find()
+        .filter(payment::Column::PaymentCollectionId.is_in(collections))
+        .all(db)
+        .await?
+    {
+        payments_of
+            .entry(payment.payment_collection_id.clone())
+            .or_default()
+            .push(payment);
+    }
+    Ok(orders
+        .into_iter()
+        .map(|order| {
+            let payments = order
+                .payment_collection_id
+                .as_ref()
+                .and_then(|c| payments_of.get(c))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            OrderDetail {
+                items: items.remove(&order.id).unwrap_or_default(),
+                payment_status: payment_status_of(payments),
+                fulfillment_status: if fulfilled.contains(&order.id) {
+                    fulfillment_status::FULFILLED
+                } else {
+                    fulfillment_status::NOT_FULFILLED
+                },
+                order,
+            }
+        })
+        .collect())
+}
+
+/// Sums up an order's payments the way Medusa reports them.
+fn payment_status_of(payments: &[payment::Model]) -> &'static str {
+    use payment_status::*;
+    let live: Vec<&payment::Model> = payments
+        .iter()
+        .filter(|p| p.canceled_at.is_none())
+        .collect();
+    if live.is_empty() {
+        return if payments.is_empty() {
+            NOT_PAID
+        } else {
+            CANCELED
+        };
+    }
+    let sum = |f: fn(&payment::Model) -> i64| live.iter().map(|p| f(p)).sum::<i64>();
+    let (amount, captured, refunded) = (
+        sum(|p| p.amount),
+        sum(|p| p.captured_amount),
+        sum(|p| p.refunded_amount),
+    );
+    if refunded > 0 && refunded >= captured {
+        REFUNDED
+    } else if refunded > 0 {
+        PARTIALLY_REFUNDED
+    } else if captured > 0 && captured >= amount {
+        CAPTURED
+    } else if captured > 0 {
+        PARTIALLY_CAPTURED
+    } else {
+        AUTHORIZED
+    }
+}
+
+/// Cancels an order: its payments are refunded (what was captured) or
+/// released (what was only authorized), its reserved stock goes back, and
+/// `order.canceled` is emitted, all in one transaction. Canceling a canceled
+/// order changes nothing (no second refund); a fulfilled one cannot be.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    providers: &Providers,
+    id: &str,
+) -> Result<OrderDetail, DomainError> {
+    let txn = db.begin().await?;
+    // The conditional update comes first: it takes the row's write lock, so a
+    // concurrent cancel waits here and then finds the order canceled.
+    let claimed = order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value(STATUS_CANCELED))
+        .col_expr(order::Column::CanceledAt, Expr::value(Utc::now()))
+        .filter(order::Column::Id.eq(id))
+        .filter(order::Column::CanceledAt.is_null())
+        .exec(&txn)
         .await?;
-    Ok(OrderDetail { order, items })
+    if claimed.rows_affected == 0 {
+        txn.rollback().await?;
+        return find(db, id).await;
+    }
+    let order = order::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Order", id))?;
+    if is_fulfilled(&txn, id).await? {
+        txn.rollback().await?;
+        return Err(DomainError::Conflict(format!(
+            "order {id} is fulfilled already and cannot be canceled"
+        )));
+    }
+    if let Some(collection_id) = &order.payment_collection_id {
+        settle_payments(&txn, providers, collection_id).await?;
+    }
+    for reservation in reservations_of(&txn, &order).await? {
+        inventory::release(&txn, &reservation.id).await?;
+    }
+    events::emit(&txn, ORDER_CANCELED, &serde_json::json!({ "id": id })).await?;
+    txn.commit().await?;
+    find(db, id).await
 }
 
-#[derive(Debug, Clone)]
-pub struct OrderPage {
-    pub orders: Vec<OrderDetail>,
-    pub count: u64,
-    pub offset: u64,
-    pub limit: u64,
-}
-
-/// A customer's orders, newest first, one page at a time.
-pub async fn list_for_customer(
+/// Gives back what the shopper paid: a refund of what was captured, a
+/// cancelation of an authorization never captured.
+async fn settle_payments(
     db: &impl ConnectionTrait,
-    customer_id: &str,
-    offset: u64,
-    limit: u64,
-) -> Result<OrderPage, DomainError> {
-    crate::catalog::check_page_size(limit)?;
-    let select = order::Entity::find().filter(order::Column::CustomerId.eq(customer_id));
-    let count = select.clone().count(db).await?;
-    let page = select
-        .order_by_desc(order::Column::CreatedAt)
-        .order_by_desc(order::Column::Id)
-        .offset(offset)
-        .limit(limit)
+    providers: &Providers,
+    collection_id: &str,
+) -> Result<(), DomainError> {
+    let live = payment::Entity::find()
+        .filter(payment::Column::PaymentCollectionId.eq(collection_id))
+        .filter(payment::Column::CanceledAt.is_null())
         .all(db)
         .await?;
-    let mut orders = Vec::with_capacity(page.len());
-    for order in page {
-        orders.push(with_items(db, order).await?);
+    for payment in live {
+        let refundable = payment.captured_amount - payment.refunded_amount;
+        if refundable > 0 {
+            payments::refund(db, providers, &payment.id, refundable).await?;
+        } else if payment.captured_amount == 0 {
+            payments::cancel(db, providers, &payment.id).await?;
+        }
     }
-    Ok(OrderPage {
-        orders,
-        count,
-        offset,
-        limit,
-    })
+    Ok(())
+}
+
+/// Stock still held for the order: reserved for its cart's line items or
+/// under the order's own id.
+async fn reservations_of(
+    db: &impl ConnectionTrait,
+    order: &order::Model,
+) -> Result<Vec<reservation::Model>, DomainError> {
+    let line_ids: Vec<String> = line_item::Entity::find()
+        .select_only()
+        .column(line_item::Column::Id)
+        .filter(line_item::Column::CartId.eq(&order.cart_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(reservation::Entity::find()
+        .filter(
+            Condition::any()
+                .add(reservation::Column::LineItemId.is_in(line_ids))
+                .add(reservation::Column::ExternalId.eq(&order.id)),
+        )
+        .all(db)
+        .await?)
+}
+
+async fn is_fulfilled(db: &impl ConnectionTrait, order_id: &str) -> Result<bool, DomainError> {
+    Ok(fulfillment::Entity::find()
+        .filter(fulfillment::Column::OrderId.eq(order_id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Records that the order's goods left the store: its reservations become
+/// sold stock and the order is completed. A canceled order cannot be
+/// fulfilled, nor can an order be fulfilled twice.
+pub async fn fulfil(db: &DatabaseConnection, id: &str) -> Result<OrderDetail, DomainError> {
+    let txn = db.begin().await?;
+    let completed = order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value(STATUS_COMPLETED))
+        .filter(order::Column::Id.eq(id))
+        .filter(order::Column::CanceledAt.is_null())
+        .exec(&txn)
+        .await?;
+    let order = order::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Order", id))?;
+    if completed.rows_affected == 0 {
+        return Err(DomainError::Conflict(format!(
+            "order {id} is canceled and cannot be fulfilled"
+        )));
+    }
+    if is_fulfilled(&txn, id).await? {
+        return Err(DomainError::Conflict(format!(
+            "order {id} is fulfilled already"
+        )));
+    }
+    fulfillment::ActiveModel {
+        id: Set(new_id("ful")),
+        order_id: Set(id.to_owned()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    for reservation in reservations_of(&txn, &order).await? {
+        inventory::fulfil(&txn, &reservation.id).await?;
+    }
+    txn.commit().await?;
+    find(db, id).await
 }

@@ -214,3 +214,67 @@ async fn competing_dispatchers_never_handle_an_event_twice() {
     })
     .await;
 }
+
+/// A subscriber whose handling never finishes, as if its process hung or died.
+struct Stuck {
+    started: tokio::sync::Notify,
+}
+
+#[async_trait]
+impl Subscriber for Stuck {
+    fn name(&self) -> &'static str {
+        "mailer"
+    }
+
+    fn wants(&self, _event_name: &str) -> bool {
+        true
+    }
+
+    async fn handle(&self, _event: &Event) -> Result<(), String> {
+        self.started.notify_one();
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn a_dispatcher_killed_mid_delivery_is_finished_by_the_next_once_per_subscriber() {
+    on_every_backend(async |db| {
+        let id = events::emit(&db, "order.placed", &json!({})).await.unwrap();
+        let quick = Recorder::new("quick", "order.", 0);
+        let stuck = Arc::new(Stuck {
+            started: tokio::sync::Notify::new(),
+        });
+        let doomed = Dispatcher::new(db.clone(), vec![quick.clone(), stuck.clone()]);
+        let running = tokio::spawn(async move { doomed.run_once(10).await });
+        tokio::time::timeout(Duration::from_secs(10), stuck.started.notified())
+            .await
+            .expect("the delivery starts");
+        running.abort();
+        assert!(running.await.unwrap_err().is_cancelled());
+        assert_eq!(quick.handled(), std::slice::from_ref(&id));
+        assert_eq!(
+            events::pending(&db).await.unwrap().len(),
+            1,
+            "not completed"
+        );
+
+        // The dead dispatcher's claim runs out; a new instance takes over.
+        set_claim(&db, &id, chrono::Duration::seconds(-1)).await;
+        let mailer = Recorder::new("mailer", "order.", 0);
+        let next = Dispatcher::new(db.clone(), vec![quick.clone(), mailer.clone()]);
+        assert_eq!(next.run_once(10).await.unwrap(), 1);
+        assert_eq!(
+            quick.handled(),
+            std::slice::from_ref(&id),
+            "not repeated for a subscriber that finished"
+        );
+        assert_eq!(mailer.handled(), [id]);
+        assert!(events::pending(&db).await.unwrap().is_empty());
+        assert_eq!(
+            next.run_once(10).await.unwrap(),
+            0,
+            "nothing is left to deliver"
+        );
+    })
+    .await;
+}

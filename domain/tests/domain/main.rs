@@ -9,6 +9,7 @@ mod customers;
 mod devices;
 mod events;
 mod inventory;
+mod orders;
 mod payments;
 mod pricing;
 mod taxonomy;

@@ -9,7 +9,13 @@ pub mod read_cache;
 mod store;
 
 use axum::{
-    Router, body::Body, extract::State, http::Request, response::IntoResponse, routing::get,
+    Router,
+    body::Body,
+    extract::{MatchedPath, State},
+    http::{Method, Request, header::ACCEPT},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
 };
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
@@ -17,7 +23,12 @@ use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use crate::{realtime, state::AppState};
 
 pub fn router(state: AppState) -> Router<AppState> {
-    let routes = generate_route_list(app::App);
+    // Paths that are both an Admin API route and a dashboard page are routed
+    // once, to the API, which hands browsers the page (see `pages_for_browsers`).
+    let routes = generate_route_list(app::App)
+        .into_iter()
+        .filter(|listing| !admin::PAGE_PATHS.contains(&listing.path()))
+        .collect();
     let context = {
         let state = state.clone();
         move || state.provide_leptos_context()
@@ -31,7 +42,13 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/health/ready", get(health::ready))
         .merge(auth::routes())
         .merge(store::routes(&state))
-        .merge(admin::routes())
+        .merge(admin::routes().layer(middleware::from_fn({
+            let render_page =
+                leptos_axum::render_app_async_with_context(context.clone(), shell.clone());
+            move |request: Request<Body>, next: Next| {
+                pages_for_browsers(render_page.clone(), request, next)
+            }
+        })))
         .route(
             app::admin::devices::DEVICE_EVENTS_PATH,
             get(realtime::device_events),
@@ -53,4 +70,26 @@ pub fn router(state: AppState) -> Router<AppState> {
 async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
     leptos_axum::handle_server_fns_with_context(move || state.provide_leptos_context(), request)
         .await
+}
+
+/// A browser navigating to one of [`admin::PAGE_PATHS`] gets the dashboard
+/// page; API clients (no `text/html` in `Accept`) get the JSON.
+async fn pages_for_browsers<F>(render_page: F, request: Request<Body>, next: Next) -> Response
+where
+    F: Fn(Request<Body>) -> std::pin::Pin<Box<dyn Future<Output = Response> + Send>>,
+{
+    let is_page = request
+        .extensions()
+        .get::<MatchedPath>()
+        .is_some_and(|path| admin::PAGE_PATHS.contains(&path.as_str()));
+    let wants_html = request
+        .headers()
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if is_page && wants_html && request.method() == Method::GET {
+        render_page(request).await
+    } else {
+        next.run(request).await
+    }
 }

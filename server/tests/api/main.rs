@@ -2,12 +2,15 @@
 
 mod admin_api;
 mod admin_auth;
+mod admin_orders;
 mod cart;
 mod checkout;
 mod customers;
 mod devices;
 mod first_start;
 mod health;
+mod order_emails;
+mod order_history;
 mod read_cache;
 mod store_carts;
 mod store_catalog;
@@ -38,6 +41,8 @@ pub struct Options {
     pub jwt_secret: Option<String>,
     /// `AUTOMAT_STORE_CACHE_MS`; the production default unless a test says otherwise.
     pub store_cache_ms: u64,
+    /// `AUTOMAT_SMTP_URL`; mail is logged when `None`.
+    pub smtp_url: Option<String>,
 }
 
 impl Options {
@@ -50,6 +55,7 @@ impl Options {
             heartbeat_secs: 1,
             jwt_secret: None,
             store_cache_ms: 1000,
+            smtp_url: None,
         }
     }
 }
@@ -96,6 +102,8 @@ pub async fn spawn_app(options: Options) -> TestApp {
         currency: "eur".into(),
         jwt_secret: options.jwt_secret,
         store_cache_ms: options.store_cache_ms,
+        smtp_url: options.smtp_url,
+        mail_from: "Automat <orders@example.com>".into(),
     };
     let app = startup::build(settings).await.expect("the server starts");
     let base = format!("http://{}", app.addr());

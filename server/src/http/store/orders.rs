@@ -220,12 +220,12 @@ pub async fn list(
     params: Params,
 ) -> Result<Json<OrderList>, ApiError> {
     let (offset, limit) = params.page()?;
-    let page = orders::list_for_customer(&state.db, &customer.id, offset, limit).await?;
+    let (orders, count) = orders::for_customer(&state.db, &customer.id, offset, limit).await?;
     Ok(Json(OrderList {
-        orders: page.orders.into_iter().map(StoreOrder::from).collect(),
-        count: page.count,
-        offset: page.offset,
-        limit: page.limit,
+        orders: orders.into_iter().map(StoreOrder::from).collect(),
+        count,
+        offset,
+        limit,
     }))
 }
 

@@ -1,0 +1,284 @@
+//! Orders: a paginated list filtered by status, and an order's page with a
+//! cancel button. Plain links and forms, so they work before hydration.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    components::{ErrorNotice, NotFound, format_money},
+    storefront::checkout::OrderSummary,
+};
+
+pub const PAGE_SIZE: u64 = 20;
+/// The statuses the filter offers, as Medusa names them.
+const STATUSES: [&str; 3] = ["pending", "completed", "canceled"];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderListPage {
+    pub orders: Vec<OrderSummary>,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminOrderView {
+    pub summary: OrderSummary,
+    pub customer_id: Option<String>,
+    pub canceled_at: Option<String>,
+    /// Title, variant, quantity, unit price.
+    pub lines: Vec<(String, String, i32, i64)>,
+}
+
+#[server(endpoint = "/admin/orders/list")]
+pub async fn list_orders(
+    status: Option<String>,
+    offset: u64,
+) -> Result<OrderListPage, ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    require_admin(&session().await?).await?;
+    let filter = domain::orders::OrderFilter {
+        status: status.into_iter().filter(|s| !s.is_empty()).collect(),
+        ..Default::default()
+    };
+    let (orders, count) = domain::orders::list(&ctx.db, &filter, offset, PAGE_SIZE)
+        .await
+        .map_err(to_server_error)?;
+    Ok(OrderListPage {
+        orders: orders.into_iter().map(OrderSummary::from).collect(),
+        count,
+    })
+}
+
+#[server(endpoint = "/admin/orders/get")]
+pub async fn admin_order(id: String) -> Result<Option<AdminOrderView>, ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    require_admin(&session().await?).await?;
+    match domain::orders::find(&ctx.db, &id).await {
+        Ok(detail) => Ok(Some(AdminOrderView {
+            customer_id: detail.order.customer_id.clone(),
+            canceled_at: detail
+                .order
+                .canceled_at
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            lines: detail
+                .items
+                .iter()
+                .map(|i| {
+                    (
+                        i.title.clone(),
+                        i.variant_title.clone(),
+                        i.quantity,
+                        i.unit_price,
+                    )
+                })
+                .collect(),
+            summary: detail.into(),
+        })),
+        Err(domain::DomainError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(to_server_error(e)),
+    }
+}
+
+/// Cancels the order (refund, restock) and comes back to its page.
+#[server(endpoint = "/admin/orders/cancel")]
+pub async fn cancel_order(id: String) -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    require_admin(&session().await?).await?;
+    domain::orders::cancel(&ctx.db, &ctx.payment_providers, &id)
+        .await
+        .map_err(to_server_error)?;
+    leptos_axum::redirect(&format!("/admin/orders/{id}"));
+    Ok(())
+}
+
+/// `?page=N`, 1-based; anything unreadable means the first page.
+pub fn page_number(raw: Option<String>) -> u64 {
+    raw.and_then(|p| p.parse::<u64>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1)
+}
+
+#[component]
+pub fn OrdersPage() -> impl IntoView {
+    let query = use_query_map();
+    let status = move || query.read().get("status").filter(|s| !s.is_empty());
+    let page = move || page_number(query.read().get("page"));
+    let orders = Resource::new(
+        move || (status(), page()),
+        |(status, page)| list_orders(status, (page - 1) * PAGE_SIZE),
+    );
+    view! {
+        <h1>"Orders"</h1>
+        <form method="get" action="/admin/orders" class="inline filters">
+            <label>
+                "Status "
+                <select name="status">
+                    <option value="" selected=move || status().is_none()>"All"</option>
+                    {STATUSES
+                        .map(|s| view! { <option value=s selected=move || status().as_deref() == Some(s)>{s}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <button type="submit">"Filter"</button>
+        </form>
+        <Transition fallback=|| view! { <p class="loading">"Loading orders…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+                {move || Suspend::new(async move {
+                    let (status, number) = (status(), page());
+                    orders.await.map(|found| view! { <OrderTable found status number /> })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn OrderTable(found: OrderListPage, status: Option<String>, number: u64) -> impl IntoView {
+    if found.orders.is_empty() {
+        let message = match status {
+            Some(s) => format!("No {s} orders. "),
+            None => "No orders yet: they appear here once shoppers check out. ".to_owned(),
+        };
+        return view! { <p class="empty" data-testid="orders-empty">{message}<a href="/admin/orders">"Show all orders"</a></p> }
+            .into_any();
+    }
+    let base = match &status {
+        Some(s) => format!("/admin/orders?status={s}&"),
+        None => "/admin/orders?".to_owned(),
+    };
+    view! {
+        <p class="muted">{format!("{} orders", found.count)}</p>
+        <table class="data">
+            <thead>
+                <tr>
+                    <th>"Order"</th>
+                    <th>"Placed"</th>
+                    <th>"Customer"</th>
+                    <th>"Status"</th>
+                    <th>"Payment"</th>
+                    <th>"Fulfillment"</th>
+                    <th>"Total"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {found
+                    .orders
+                    .into_iter()
+                    .map(|o| {
+                        view! {
+                            <tr data-testid="order-row">
+                                <td><a href=format!("/admin/orders/{}", o.id)><code>{o.id.clone()}</code></a></td>
+                                <td>{o.created_at}</td>
+                                <td>{o.email.unwrap_or_default()}</td>
+                                <td><span class=format!("badge {}", o.status)>{o.status.clone()}</span></td>
+                                <td>{o.payment_status}</td>
+                                <td>{o.fulfillment_status}</td>
+                                <td>{format_money(o.total, &o.currency)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        <Pager base number pages=found.count.div_ceil(PAGE_SIZE).max(1) />
+    }
+    .into_any()
+}
+
+/// Previous / next links to `{base}page=N`; plain links, so they work before hydration.
+#[component]
+pub fn Pager(base: String, number: u64, pages: u64) -> impl IntoView {
+    (pages > 1).then(|| {
+        view! {
+            <nav class="pager" aria-label="Pages">
+                {(number > 1).then(|| view! { <a href=format!("{base}page={}", number - 1) rel="prev">"← Previous"</a> })}
+                <span class="muted">{format!("Page {number} of {pages}")}</span>
+                {(number < pages).then(|| view! { <a href=format!("{base}page={}", number + 1) rel="next">"Next →"</a> })}
+            </nav>
+        }
+    })
+}
+
+#[component]
+pub fn AdminOrderPage() -> impl IntoView {
+    let params = use_params_map();
+    let cancel = ServerAction::<CancelOrder>::new();
+    let order = Resource::new(
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                cancel.version().get(),
+            )
+        },
+        |(id, _)| admin_order(id),
+    );
+    let error = move || {
+        cancel
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string().replace("error running server function: ", ""))
+    };
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+                {move || Suspend::new(async move {
+                    order
+                        .await
+                        .map(|found| match found {
+                            Some(order) => view! { <OrderDetail order cancel /> }.into_any(),
+                            None => view! { <NotFound /> }.into_any(),
+                        })
+                })}
+            </ErrorBoundary>
+        </Transition>
+        {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+    }
+}
+
+#[component]
+fn OrderDetail(order: AdminOrderView, cancel: ServerAction<CancelOrder>) -> impl IntoView {
+    let summary = order.summary;
+    let currency = summary.currency.clone();
+    let can_cancel = summary.status != "canceled" && summary.fulfillment_status != "fulfilled";
+    view! {
+        <p><a href="/admin/orders">"← Orders"</a></p>
+        <h1>"Order "<code>{summary.id.clone()}</code></h1>
+        <dl class="facts">
+            <dt>"Status"</dt><dd data-testid="order-status">{summary.status.clone()}</dd>
+            <dt>"Payment"</dt><dd data-testid="payment-status">{summary.payment_status}</dd>
+            <dt>"Fulfillment"</dt><dd>{summary.fulfillment_status}</dd>
+            <dt>"Placed"</dt><dd>{summary.created_at}</dd>
+            {order.canceled_at.map(|at| view! { <dt>"Canceled"</dt><dd>{at}</dd> })}
+            <dt>"Email"</dt><dd>{summary.email.unwrap_or_default()}</dd>
+            <dt>"Customer"</dt><dd>{order.customer_id.unwrap_or_else(|| "guest".to_owned())}</dd>
+        </dl>
+        <table class="data">
+            <thead><tr><th>"Item"</th><th>"Variant"</th><th>"Quantity"</th><th>"Unit price"</th></tr></thead>
+            <tbody>
+                {order
+                    .lines
+                    .into_iter()
+                    .map(|(title, variant, quantity, price)| {
+                        view! { <tr><td>{title}</td><td>{variant}</td><td>{quantity}</td><td>{format_money(price, &currency)}</td></tr> }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        <p>"Total: "<strong>{format_money(summary.total, &summary.currency)}</strong></p>
+        {can_cancel
+            .then(|| {
+                view! {
+                    <ActionForm action=cancel attr:class="inline">
+                        <input type="hidden" name="id" value=summary.id.clone() />
+                        <button type="submit" class="danger" disabled=move || cancel.pending().get()>
+                            "Cancel order (refund and restock)"
+                        </button>
+                    </ActionForm>
+                }
+            })}
+    }
+}

@@ -1,0 +1,149 @@
+//! What the store tells people when something happens: event subscribers
+//! fed by the outbox [`Dispatcher`], and the mailer they send with.
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use domain::{
+    db::DatabaseConnection,
+    events::{Dispatcher, Event, Subscriber},
+    orders::{self, ORDER_CANCELED, ORDER_PLACED, OrderDetail},
+};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, message::Mailbox};
+
+/// How often the dispatcher looks for new events when there were none.
+const POLL_EVERY: Duration = Duration::from_millis(250);
+
+/// Sends mail over SMTP, or writes it to the log when no server is configured.
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp(Box<SmtpSender>),
+    Log,
+}
+
+#[derive(Clone)]
+pub struct SmtpSender {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    pub fn new(smtp_url: Option<&str>, from: &str) -> anyhow::Result<Self> {
+        let Some(url) = smtp_url else {
+            return Ok(Self::Log);
+        };
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| anyhow::anyhow!("AUTOMAT_SMTP_URL: {e}"))?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("AUTOMAT_MAIL_FROM {from:?}: {e}"))?;
+        Ok(Self::Smtp(Box::new(SmtpSender { transport, from })))
+    }
+
+    pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), String> {
+        let SmtpSender { transport, from } = match self {
+            Self::Log => {
+                tracing::info!(to, subject, body, "mail (no AUTOMAT_SMTP_URL set)");
+                return Ok(());
+            }
+            Self::Smtp(sender) => sender.as_ref(),
+        };
+        let to: Mailbox = to.parse().map_err(|e| format!("recipient {to:?}: {e}"))?;
+        let message = Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(subject)
+            .body(body)
+            .map_err(|e| e.to_string())?;
+        transport
+            .send(message)
+            .await
+            .map(drop)
+            .map_err(|e| format!("SMTP: {e}"))
+    }
+}
+
+/// Emails the customer when their order is placed or canceled.
+pub struct OrderEmails {
+    db: DatabaseConnection,
+    mailer: Mailer,
+}
+
+#[async_trait]
+impl Subscriber for OrderEmails {
+    fn name(&self) -> &'static str {
+        "order-emails"
+    }
+
+    fn wants(&self, event_name: &str) -> bool {
+        event_name == ORDER_PLACED || event_name == ORDER_CANCELED
+    }
+
+    async fn handle(&self, event: &Event) -> Result<(), String> {
+        let payload: serde_json::Value =
+            serde_json::from_str(&event.payload).map_err(|e| format!("payload: {e}"))?;
+        let id = payload["id"]
+            .as_str()
+            .ok_or("payload without an order id")?;
+        let order = orders::find(&self.db, id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(to) = order.order.email.clone() else {
+            return Ok(());
+        };
+        let (subject, body) = if event.name == ORDER_CANCELED {
+            (
+                format!("Your order {id} was canceled"),
+                format!(
+                    "Your order {id} was canceled. Whatever you paid is returned to you.\n\n{}",
+                    summary(&order)
+                ),
+            )
+        } else {
+            (
+                format!("Order confirmation {id}"),
+                format!("Thank you for your order {id}.\n\n{}", summary(&order)),
+            )
+        };
+        self.mailer.send(&to, &subject, body).await
+    }
+}
+
+fn summary(order: &OrderDetail) -> String {
+    let currency = &order.order.currency_code;
+    let mut lines: Vec<String> = order
+        .items
+        .iter()
+        .map(|i| {
+            format!(
+                "{} × {} — {}",
+                i.quantity,
+                i.title,
+                app::components::format_money(i.unit_price, currency)
+            )
+        })
+        .collect();
+    lines.push(format!(
+        "Total: {}",
+        app::components::format_money(order.order.total, currency)
+    ));
+    lines.join("\n")
+}
+
+/// The subscribers a running store has.
+pub fn subscribers(db: &DatabaseConnection, mailer: Mailer) -> Vec<Arc<dyn Subscriber>> {
+    vec![Arc::new(OrderEmails {
+        db: db.clone(),
+        mailer,
+    })]
+}
+
+/// Delivers outbox events to `subscribers` until the task is dropped.
+pub fn dispatch_events(
+    db: &DatabaseConnection,
+    subscribers: Vec<Arc<dyn Subscriber>>,
+) -> impl Future<Output = ()> + Send + 'static {
+    Dispatcher::new(db.clone(), subscribers).run(POLL_EVERY)
+}

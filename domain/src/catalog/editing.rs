@@ -88,7 +88,10 @@ pub struct ProductChanges {
 }
 
 /// Creates a product with everything in `input`, in one transaction.
-pub async fn create(db: &impl TransactionTrait, input: ProductInput) -> Result<String, DomainError> {
+pub async fn create(
+    db: &impl TransactionTrait,
+    input: ProductInput,
+) -> Result<String, DomainError> {
     let title = required_text(&input.title, "a product needs a title")?;
     let handle = match input.handle.as_deref().map(str::trim) {
         Some(handle) if !handle.is_empty() => valid_handle(handle)?,
@@ -271,7 +274,10 @@ pub(super) async fn media_of(
         .all(db)
         .await?
     {
-        images.entry(image.product_id.clone()).or_default().push(image);
+        images
+            .entry(image.product_id.clone())
+            .or_default()
+            .push(image);
     }
     let option_rows = product_option::Entity::find()
         .filter(product_option::Column::ProductId.is_in(product_ids.iter().cloned()))
@@ -395,7 +401,9 @@ fn valid_options(options: &[OptionInput]) -> Result<Vec<OptionInput>, DomainErro
     for option in options {
         let title = required_text(&option.title, "an option needs a title")?;
         if valid.iter().any(|o| o.title == title) {
-            return Err(DomainError::Invalid(format!("option {title} is given twice")));
+            return Err(DomainError::Invalid(format!(
+                "option {title} is given twice"
+            )));
         }
         let mut values: Vec<String> = Vec::new();
         for value in &option.values {
@@ -493,9 +501,12 @@ async fn insert_variant(
     let value_ids = chosen_values(options, &input.options)?;
     let title = match input.title.as_deref().map(str::trim) {
         Some(title) if !title.is_empty() => title.to_owned(),
-        _ if !input.options.is_empty() => {
-            input.options.values().cloned().collect::<Vec<_>>().join(" / ")
-        }
+        _ if !input.options.is_empty() => input
+            .options
+            .values()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" / "),
         _ => "Default".to_owned(),
     };
     let sku = optional_text(input.sku.clone());

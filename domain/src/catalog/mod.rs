@@ -264,7 +264,10 @@ async fn with_details(
     let mut variants_by_product: HashMap<String, Vec<VariantDetail>> = HashMap::new();
     for variant in variants {
         let prices = prices_by_variant.remove(&variant.id).unwrap_or_default();
-        let options = media.variant_options.remove(&variant.id).unwrap_or_default();
+        let options = media
+            .variant_options
+            .remove(&variant.id)
+            .unwrap_or_default();
         variants_by_product
             .entry(variant.product_id.clone())
             .or_default()
@@ -293,7 +296,7 @@ async fn with_details(
         .collect())
 }
 
-pub(crate) fn check_page_size(limit: u64) -> Result<(), DomainError> {
+pub fn check_page_size(limit: u64) -> Result<(), DomainError> {
     if limit == 0 || limit > MAX_PAGE_SIZE {
         return Err(DomainError::Invalid(format!(
             "limit must be between 1 and {MAX_PAGE_SIZE}"

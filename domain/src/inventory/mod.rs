@@ -397,7 +397,9 @@ pub async fn delete_item(db: &impl ConnectionTrait, item_id: &str) -> Result<(),
             "units of {item_id} are reserved; release them first"
         )));
     }
-    inventory_item::Entity::delete_by_id(item_id).exec(db).await?;
+    inventory_item::Entity::delete_by_id(item_id)
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -408,21 +410,13 @@ pub struct ItemDetail {
     pub levels: Vec<inventory_level::Model>,
 }
 
-#[derive(Debug, Clone)]
-pub struct ItemPage {
-    pub items: Vec<ItemDetail>,
-    pub count: u64,
-    pub offset: u64,
-    pub limit: u64,
-}
-
 /// Inventory items, by SKU, one page at a time; `q` matches the SKU.
 pub async fn list_items(
     db: &impl ConnectionTrait,
     q: Option<&str>,
     offset: u64,
     limit: u64,
-) -> Result<ItemPage, DomainError> {
+) -> Result<crate::paging::Page<ItemDetail>, DomainError> {
     use sea_orm::{PaginatorTrait, QueryOrder, QuerySelect};
     crate::catalog::check_page_size(limit)?;
     let mut select = inventory_item::Entity::find();
@@ -448,7 +442,7 @@ pub async fn list_items(
             .or_default()
             .push(level);
     }
-    Ok(ItemPage {
+    Ok(crate::paging::Page {
         items: items
             .into_iter()
             .map(|item| ItemDetail {
@@ -462,7 +456,10 @@ pub async fn list_items(
     })
 }
 
-pub async fn find_item(db: &impl ConnectionTrait, item_id: &str) -> Result<ItemDetail, DomainError> {
+pub async fn find_item(
+    db: &impl ConnectionTrait,
+    item_id: &str,
+) -> Result<ItemDetail, DomainError> {
     let item = inventory_item::Entity::find_by_id(item_id)
         .one(db)
         .await?
@@ -500,4 +497,18 @@ pub async fn delete_level(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// The inventory item id of each managed variant among `variant_ids`.
+pub async fn items_by_variant(
+    db: &impl ConnectionTrait,
+    variant_ids: &[String],
+) -> Result<HashMap<String, String>, DomainError> {
+    Ok(inventory_item::Entity::find()
+        .filter(inventory_item::Column::VariantId.is_in(variant_ids.iter().cloned()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|item| (item.variant_id, item.id))
+        .collect())
 }

@@ -1,11 +1,11 @@
 //! The Store API: Medusa v2 paths and JSON shapes, for headless storefronts.
 
-mod collections;
+pub(crate) mod collections;
 mod customers;
-mod product_categories;
+pub(crate) mod product_categories;
 mod products;
 mod publishable_key;
-mod regions;
+pub(crate) mod regions;
 
 use axum::{
     Router,

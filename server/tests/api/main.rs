@@ -2,6 +2,7 @@
 
 mod admin_api;
 mod admin_auth;
+mod admin_catalog;
 mod cart;
 mod checkout;
 mod customers;

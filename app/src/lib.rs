@@ -19,7 +19,12 @@ use leptos_router::{
 };
 
 use crate::{
-    admin::{AdminLayout, devices::DevicesPage, login::LoginPage},
+    admin::{
+        AdminLayout,
+        devices::DevicesPage,
+        login::LoginPage,
+        products::{ProductEditorPage, ProductsPage},
+    },
     components::NotFound,
     storefront::{
         StorefrontLayout,
@@ -75,6 +80,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("admin") view=AdminLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=DevicesPage ssr=SsrMode::Async />
                     <Route path=path!("devices") view=DevicesPage ssr=SsrMode::Async />
+                    <Route path=path!("catalog") view=ProductsPage ssr=SsrMode::Async />
+                    <Route path=path!("catalog/:id") view=ProductEditorPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -2,6 +2,7 @@
 
 pub mod devices;
 pub mod login;
+pub mod products;
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
@@ -52,6 +53,7 @@ pub fn AdminLayout() -> impl IntoView {
                                         <A href="/admin" attr:class="brand">"Automat admin"</A>
                                         <nav>
                                             <A href="/admin/devices">"Devices"</A>
+                                            <A href=products::CATALOG_PATH>"Products"</A>
                                             <span class="muted" data-testid="admin-email">{who.email}</span>
                                             <ActionForm action=logout attr:class="inline">
                                                 <button type="submit" class="link">"Sign out"</button>

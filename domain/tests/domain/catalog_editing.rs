@@ -110,7 +110,10 @@ async fn a_product_is_created_with_stock_and_its_variants_upserted() {
             },
         )
         .await;
-        assert!(matches!(refused, Err(DomainError::Invalid(_))), "{refused:?}");
+        assert!(
+            matches!(refused, Err(DomainError::Invalid(_))),
+            "{refused:?}"
+        );
         let product = catalog::find_product(&db, &id).await.unwrap();
         assert_eq!(product.product.title, "Cold Brew 0.5 l");
         assert_eq!(product.variants.len(), 2);

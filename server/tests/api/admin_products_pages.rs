@@ -1,0 +1,128 @@
+//! The dashboard's product pages, rendered on the server, and the editor
+//! posted as a browser without JavaScript would.
+
+use reqwest::header::LOCATION;
+
+use reqwest::Method;
+
+use crate::{get_json, on_every_db, send_json};
+
+#[tokio::test]
+async fn the_product_list_filters_pages_and_explains_emptiness() {
+    on_every_db(async |app| {
+        assert_eq!(
+            app.page("/admin/catalog").await.headers()[LOCATION],
+            "/admin/login",
+            "signed out, the list is not shown"
+        );
+        app.sign_in().await;
+        let list = app.page("/admin/catalog").await.text().await.unwrap();
+        assert!(list.contains(r#"data-testid="products-table""#), "{list}");
+        assert!(list.contains("Sparkling Water 0.5 l") && list.contains("€1.50"));
+        assert!(
+            list.contains(r#"href="/admin/catalog""#),
+            "the nav links to products"
+        );
+        assert!(
+            list.contains(r#"href="/admin/devices""#),
+            "and still to devices"
+        );
+
+        let found = app
+            .page("/admin/catalog?q=Coffee")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(found.matches("<tr data-product=").count(), 1, "{found}");
+        let drafts = app
+            .page("/admin/catalog?status=draft")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            drafts.contains("No products match these filters"),
+            "{drafts}"
+        );
+        let beyond = app
+            .page("/admin/catalog?page=9")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(beyond.contains("This page is empty"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_form_post_creates_a_product_with_price_and_stock_for_the_store() {
+    on_every_db(async |app| {
+        app.sign_in().await;
+        let editor = app.page("/admin/catalog/new").await.text().await.unwrap();
+        assert!(
+            editor.contains(r#"action="/api/admin/products/save""#)
+                && editor.contains(r#"name="variants[0][price]""#),
+            "{editor}"
+        );
+        let token = app.admin_token().await;
+        let id_at = async |path: &str, key: &str| {
+            let (_, body) = send_json(app.admin(Method::GET, path, &token)).await;
+            body[key][0]["id"].as_str().unwrap().to_owned()
+        };
+        let channel = id_at("/admin/sales-channels?q=Online", "sales_channels").await;
+        let location = id_at("/admin/stock-locations?q=Warehouse", "stock_locations").await;
+        assert!(editor.contains(&format!(r#"name="channels[{channel}]""#)));
+        assert!(editor.contains(&format!(r#"name="variants[0][stock][{location}]""#)));
+
+        let channel_field = format!("channels[{channel}]");
+        let stock_field = format!("variants[0][stock][{location}]");
+        let form = [
+            ("id", ""),
+            ("title", "Granola Bar"),
+            ("handle", ""),
+            ("description", "Oats and honey."),
+            ("status", "published"),
+            (channel_field.as_str(), "on"),
+            ("variants[0][id]", ""),
+            ("variants[0][title]", "Single"),
+            ("variants[0][sku]", "GRANOLA-1"),
+            ("variants[0][price]", "1.80"),
+            ("variants[0][weight]", "45"),
+            (stock_field.as_str(), "9"),
+        ];
+        let created = app.post_form("/api/admin/products/save", &form).await;
+        let location_header = created.headers()[LOCATION].to_str().unwrap().to_owned();
+        assert!(
+            location_header.starts_with("/admin/catalog/prod_"),
+            "{location_header}"
+        );
+
+        let (_, body) = get_json(
+            &app,
+            "/store/products?handle=granola-bar&currency_code=eur&fields=%2Bvariants.inventory_quantity",
+            Some(&app.publishable_key),
+        )
+        .await;
+        assert_eq!(body["count"], 1, "{body}");
+        let variant = &body["products"][0]["variants"][0];
+        assert_eq!(variant["calculated_price"]["calculated_amount"], 1.8);
+        assert_eq!(variant["inventory_quantity"], 9);
+        assert_eq!(variant["weight"], 45);
+
+        let edit = app.page(&location_header).await.text().await.unwrap();
+        assert!(edit.contains("Granola Bar") && edit.contains(r#"value="1.80""#), "{edit}");
+
+        // Bad input comes back as a 400 with a message, and changes nothing.
+        let mut bad = form;
+        bad[1] = ("title", "Other");
+        bad[9] = ("variants[0][price]", "cheap");
+        let refused = app.post_form("/api/admin/products/save", &bad).await;
+        assert_eq!(refused.status(), 400);
+        assert!(refused.text().await.unwrap().contains("a price must be a number"));
+        let list = app.page("/admin/catalog?q=Other").await.text().await.unwrap();
+        assert!(list.contains("No products match these filters"));
+    })
+    .await;
+}

@@ -132,16 +132,21 @@ pub struct Listing<T> {
 }
 
 impl<T> Listing<T> {
+    pub fn new(key: &'static str, page: Page<T>) -> Json<Self> {
+        Json(Self { key, page })
+    }
+
+    /// The page's items shaped for the API.
     pub fn of<M>(key: &'static str, page: Page<M>, shape: impl FnMut(M) -> T) -> Json<Self> {
-        Json(Self {
+        Self::new(
             key,
-            page: Page {
+            Page {
                 items: page.items.into_iter().map(shape).collect(),
                 count: page.count,
                 offset: page.offset,
                 limit: page.limit,
             },
-        })
+        )
     }
 }
 

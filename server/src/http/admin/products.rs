@@ -246,7 +246,7 @@ pub async fn list(
     };
     let page = catalog::list_in_statuses(&state.db, &query, &params.list("status")?).await?;
     let products = shape_products(&state, page.products).await?;
-    Ok(Listing::of(
+    Ok(Listing::new(
         "products",
         Page {
             items: products,
@@ -254,7 +254,6 @@ pub async fn list(
             offset: page.offset,
             limit: page.limit,
         },
-        |p| p,
     ))
 }
 
@@ -364,7 +363,7 @@ pub async fn list_variants(
         .skip(offset as usize)
         .take(limit as usize)
         .collect();
-    Ok(Listing::of(
+    Ok(Listing::new(
         "variants",
         Page {
             items,
@@ -372,7 +371,6 @@ pub async fn list_variants(
             offset,
             limit,
         },
-        |v| v,
     ))
 }
 

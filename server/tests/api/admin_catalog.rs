@@ -131,6 +131,12 @@ async fn a_product_created_with_price_and_stock_is_sold_in_the_store() {
         assert_eq!(count, 1);
         assert_eq!(sold["variants"][0]["inventory_quantity"], 7);
         assert_eq!(
+            sold["images"][0]["url"],
+            "https://example.com/trail-mix.jpg"
+        );
+        assert_eq!(sold["options"][0]["values"][1]["value"], "L");
+        assert_eq!(sold["variants"][0]["options"][0]["option"]["title"], "Size");
+        assert_eq!(
             sold["variants"][0]["calculated_price"]["calculated_amount"],
             3.5
         );

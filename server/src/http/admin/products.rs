@@ -9,7 +9,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use domain::{
     catalog::{
-        self, OptionDetail, ProductDetail, ProductQuery, VariantDetail,
+        self, ProductDetail, ProductQuery, VariantDetail,
         editing::{self, OptionInput, ProductChanges, ProductInput, VariantInput},
     },
     channels, inventory,
@@ -20,7 +20,12 @@ use serde::{Deserialize, Serialize};
 
 use super::{Deleted, Listing, one};
 use crate::{
-    http::{auth::AuthenticatedAdmin, error::ApiError, params::Params},
+    http::{
+        auth::AuthenticatedAdmin,
+        error::ApiError,
+        params::Params,
+        store::products::{ProductImage, ProductOption, VariantOptionValue, variant_options},
+    },
     state::AppState,
 };
 
@@ -40,8 +45,8 @@ pub struct AdminProduct {
     collection: Option<IdTitle>,
     categories: Vec<IdName>,
     tags: Vec<IdValue>,
-    images: Vec<AdminImage>,
-    options: Vec<AdminOption>,
+    images: Vec<ProductImage>,
+    options: Vec<ProductOption>,
     variants: Vec<AdminVariant>,
     sales_channels: Vec<IdName>,
     type_id: Option<String>,
@@ -71,28 +76,6 @@ struct IdValue {
     value: String,
 }
 
-#[derive(Serialize)]
-struct AdminImage {
-    id: String,
-    url: String,
-    rank: i32,
-}
-
-#[derive(Serialize)]
-struct AdminOption {
-    id: String,
-    title: String,
-    product_id: String,
-    values: Vec<AdminOptionValue>,
-}
-
-#[derive(Serialize)]
-struct AdminOptionValue {
-    id: String,
-    value: String,
-    option_id: String,
-}
-
 /// Medusa's `AdminProductVariant`; amounts in major units.
 #[derive(Serialize)]
 pub struct AdminVariant {
@@ -107,26 +90,12 @@ pub struct AdminVariant {
     weight: Option<i32>,
     variant_rank: i32,
     product_id: String,
-    options: Vec<AdminVariantOption>,
+    options: Vec<VariantOptionValue>,
     prices: Vec<AdminPrice>,
     inventory_items: Vec<VariantInventoryItem>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     deleted_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Serialize)]
-struct AdminVariantOption {
-    id: String,
-    value: String,
-    option_id: String,
-    option: OptionTitle,
-}
-
-#[derive(Serialize)]
-struct OptionTitle {
-    id: String,
-    title: String,
 }
 
 #[derive(Serialize)]
@@ -524,16 +493,12 @@ impl AdminProduct {
                     value: t.value,
                 })
                 .collect(),
-            images: detail
-                .images
+            images: detail.images.into_iter().map(ProductImage::from).collect(),
+            options: detail
+                .options
                 .into_iter()
-                .map(|i| AdminImage {
-                    id: i.id,
-                    url: i.url,
-                    rank: i.rank,
-                })
+                .map(ProductOption::from)
                 .collect(),
-            options: detail.options.into_iter().map(AdminOption::from).collect(),
             variants: detail
                 .variants
                 .into_iter()
@@ -553,25 +518,6 @@ impl AdminProduct {
             created_at: p.created_at,
             updated_at: p.updated_at,
             deleted_at: None,
-        }
-    }
-}
-
-impl From<OptionDetail> for AdminOption {
-    fn from(detail: OptionDetail) -> Self {
-        Self {
-            values: detail
-                .values
-                .into_iter()
-                .map(|v| AdminOptionValue {
-                    id: v.id,
-                    value: v.value,
-                    option_id: v.option_id,
-                })
-                .collect(),
-            id: detail.option.id,
-            title: detail.option.title,
-            product_id: detail.option.product_id,
         }
     }
 }
@@ -601,19 +547,7 @@ impl AdminVariant {
                     variant_id: p.variant_id,
                 })
                 .collect(),
-            options: detail
-                .options
-                .into_iter()
-                .map(|(title, value)| AdminVariantOption {
-                    option: OptionTitle {
-                        id: value.option_id.clone(),
-                        title,
-                    },
-                    id: value.id,
-                    value: value.value,
-                    option_id: value.option_id,
-                })
-                .collect(),
+            options: variant_options(detail.options),
             id: v.id,
             title: v.title,
             sku: v.sku,

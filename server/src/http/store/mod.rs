@@ -3,7 +3,7 @@
 pub(crate) mod collections;
 mod customers;
 pub(crate) mod product_categories;
-mod products;
+pub(crate) mod products;
 mod publishable_key;
 pub(crate) mod regions;
 

@@ -123,6 +123,60 @@ async fn a_form_post_creates_a_product_with_price_and_stock_for_the_store() {
         assert!(refused.text().await.unwrap().contains("a price must be a number"));
         let list = app.page("/admin/catalog?q=Other").await.text().await.unwrap();
         assert!(list.contains("No products match these filters"));
+
+        // Editing: a new price and stock for the variant, a second variant added.
+        let product_id = location_header.trim_start_matches("/admin/catalog/");
+        let variant_id = body["products"][0]["variants"][0]["id"].as_str().unwrap();
+        let second_stock = format!("variants[1][stock][{location}]");
+        let edit_form = [
+            ("id", product_id),
+            ("title", "Granola Bar"),
+            ("handle", "granola-bar"),
+            ("description", ""),
+            ("status", "published"),
+            (channel_field.as_str(), "on"),
+            ("variants[0][id]", variant_id),
+            ("variants[0][title]", "Single"),
+            ("variants[0][sku]", "GRANOLA-1"),
+            ("variants[0][price]", "2.00"),
+            ("variants[0][weight]", "45"),
+            (stock_field.as_str(), "4"),
+            ("variants[1][id]", ""),
+            ("variants[1][title]", "Twin pack"),
+            ("variants[1][sku]", "GRANOLA-2"),
+            ("variants[1][price]", "3.40"),
+            ("variants[1][weight]", ""),
+            (second_stock.as_str(), "2"),
+        ];
+        let saved = app.post_form("/api/admin/products/save", &edit_form).await;
+        assert_eq!(saved.headers()[LOCATION], location_header.as_str());
+        let (_, body) = get_json(
+            &app,
+            "/store/products?handle=granola-bar&currency_code=eur&fields=%2Bvariants.inventory_quantity",
+            Some(&app.publishable_key),
+        )
+        .await;
+        let variants = &body["products"][0]["variants"];
+        assert_eq!(variants[0]["id"], variant_id, "the variant is kept: {body}");
+        assert_eq!(variants[0]["calculated_price"]["calculated_amount"], 2.0);
+        assert_eq!(variants[0]["inventory_quantity"], 4);
+        assert_eq!(variants[1]["title"], "Twin pack");
+        assert_eq!(variants[1]["inventory_quantity"], 2);
+        assert!(body["products"][0]["description"].is_null(), "cleared");
+
+        // Ticking "remove" deletes the variant; unticking the channel unpublishes.
+        let remove = [
+            ("id", product_id),
+            ("title", "Granola Bar"),
+            ("status", "published"),
+            ("variants[0][id]", variant_id),
+            ("variants[0][remove]", "on"),
+        ];
+        app.post_form("/api/admin/products/save", &remove).await;
+        let (_, body) = get_json(&app, "/store/products?handle=granola-bar", Some(&app.publishable_key)).await;
+        assert_eq!(body["count"], 0, "no longer in the online store: {body}");
+        let edit = app.page(&location_header).await.text().await.unwrap();
+        assert!(!edit.contains(variant_id), "the variant is gone");
     })
     .await;
 }

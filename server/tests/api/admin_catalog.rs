@@ -174,10 +174,15 @@ async fn a_product_created_with_price_and_stock_is_sold_in_the_store() {
             &app,
             &token,
             &format!("/admin/products/{id}"),
-            json!({ "status": "draft" }),
+            json!({ "status": "draft", "description": null }),
         )
         .await;
         assert_eq!(status, 200, "{body}");
+        assert!(
+            body["product"]["description"].is_null(),
+            "null clears: {body}"
+        );
+        assert_eq!(body["product"]["title"], "Trail Mix", "missing keeps");
         assert_eq!(in_store(&app, "trail-mix").await.0, 0);
     })
     .await;

@@ -137,16 +137,21 @@ pub struct CreateProduct {
     sales_channels: Vec<IdBody>,
 }
 
-/// Medusa's `AdminUpdateProduct`: only the fields given change.
+/// Medusa's `AdminUpdateProduct`: only the fields given change; `null`
+/// clears an optional one.
 #[derive(Deserialize)]
 pub struct UpdateProduct {
     title: Option<String>,
     handle: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
     subtitle: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
     description: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
     thumbnail: Option<String>,
     status: Option<String>,
     images: Option<Vec<ImageBody>>,
+    #[serde(default, deserialize_with = "nullable")]
     collection_id: Option<String>,
     categories: Option<Vec<IdBody>>,
     tags: Option<Vec<TagBody>>,
@@ -386,6 +391,12 @@ pub async fn delete_variant(
 ) -> Result<Json<Deleted>, ApiError> {
     editing::delete_variant(&state.db, &id, &variant_id).await?;
     Ok(Deleted::of("variant", variant_id))
+}
+
+/// A field given as `null` becomes `Some("")`, which the domain reads as
+/// "clear it"; a missing field stays `None`, "keep it".
+fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Some(Option::<String>::deserialize(d)?.unwrap_or_default()))
 }
 
 fn ids(bodies: Vec<IdBody>) -> Vec<String> {

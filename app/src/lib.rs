@@ -25,6 +25,7 @@ use crate::{
         devices::DevicesPage,
         login::LoginPage,
         orders::{AdminOrderPage, OrdersPage},
+        products::{ProductEditorPage, ProductsPage},
     },
     components::NotFound,
     storefront::{
@@ -84,6 +85,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("orders") view=OrdersPage ssr=SsrMode::Async />
                     <Route path=path!("orders/:id") view=AdminOrderPage ssr=SsrMode::Async />
                     <Route path=path!("customers") view=CustomersPage ssr=SsrMode::Async />
+                    <Route path=path!("products") view=ProductsPage ssr=SsrMode::Async />
+                    <Route path=path!("products/:id") view=ProductEditorPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -19,6 +19,7 @@ pub mod events;
 pub mod ids;
 pub mod inventory;
 pub mod orders;
+pub mod paging;
 pub mod payments;
 pub mod pricing;
 pub mod promotions;

@@ -10,6 +10,7 @@ mod m20261122_000005_events;
 mod m20261122_000006_payments;
 mod m20261122_000007_orders;
 mod m20261122_000008_cart_checkout;
+mod m20261122_000009_product_media_options;
 mod m20261122_000010_order_fulfillments;
 
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_payments::Migration),
             Box::new(m20261122_000007_orders::Migration),
             Box::new(m20261122_000008_cart_checkout::Migration),
+            Box::new(m20261122_000009_product_media_options::Migration),
             Box::new(m20261122_000010_order_fulfillments::Migration),
         ]
     }

@@ -4,6 +4,7 @@ pub mod customers;
 pub mod devices;
 pub mod login;
 pub mod orders;
+pub mod products;
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
@@ -56,6 +57,7 @@ pub fn AdminLayout() -> impl IntoView {
                                             <A href="/admin/devices">"Devices"</A>
                                             <A href="/admin/orders">"Orders"</A>
                                             <A href="/admin/customers">"Customers"</A>
+                                            <A href=products::PRODUCTS_PATH>"Products"</A>
                                             <span class="muted" data-testid="admin-email">{who.email}</span>
                                             <ActionForm action=logout attr:class="inline">
                                                 <button type="submit" class="link">"Sign out"</button>

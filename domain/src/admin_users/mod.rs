@@ -90,3 +90,21 @@ pub async fn find_by_email(
 pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DomainError> {
     Ok(admin_user::Entity::find().count(db).await?)
 }
+
+/// Admin users by email, one page at a time; `q` matches the email.
+pub async fn list_page(
+    db: &impl ConnectionTrait,
+    q: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> Result<crate::paging::Page<admin_user::Model>, DomainError> {
+    use sea_orm::QueryOrder;
+    let mut select = admin_user::Entity::find();
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        select = select.filter(admin_user::Column::Email.contains(q));
+    }
+    let select = select
+        .order_by_asc(admin_user::Column::Email)
+        .order_by_asc(admin_user::Column::Id);
+    crate::paging::page_of(db, select, offset, limit).await
+}

@@ -6,10 +6,14 @@ pub mod api_key;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
 };
 
-use crate::{DomainError, ids};
+use crate::{
+    DomainError, ids,
+    paging::{Page, page_of},
+};
 
 pub const KIND_PUBLISHABLE: &str = "publishable";
 
@@ -52,4 +56,65 @@ pub async fn first_publishable(
         .order_by_asc(api_key::Column::CreatedAt)
         .one(db)
         .await?)
+}
+
+/// Every key, revoked ones too, newest first, one page at a time; `q` matches the title.
+pub async fn list_page(
+    db: &impl ConnectionTrait,
+    q: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> Result<Page<api_key::Model>, DomainError> {
+    let mut select = api_key::Entity::find();
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        select = select.filter(api_key::Column::Title.contains(q));
+    }
+    let select = select
+        .order_by_desc(api_key::Column::CreatedAt)
+        .order_by_desc(api_key::Column::Id);
+    page_of(db, select, offset, limit).await
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: &str) -> Result<api_key::Model, DomainError> {
+    api_key::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("API key", id))
+}
+
+pub async fn rename(
+    db: &impl ConnectionTrait,
+    id: &str,
+    title: &str,
+) -> Result<api_key::Model, DomainError> {
+    let title = valid_title(title)?;
+    let mut active = find(db, id).await?.into_active_model();
+    active.title = Set(title);
+    Ok(active.update(db).await?)
+}
+
+/// Revokes a key: the Store API stops accepting it. Revoking twice keeps the
+/// first time.
+pub async fn revoke(db: &impl ConnectionTrait, id: &str) -> Result<api_key::Model, DomainError> {
+    let key = find(db, id).await?;
+    if key.revoked_at.is_some() {
+        return Ok(key);
+    }
+    let mut active = key.into_active_model();
+    active.revoked_at = Set(Some(Utc::now()));
+    Ok(active.update(db).await?)
+}
+
+pub async fn delete(db: &impl ConnectionTrait, id: &str) -> Result<(), DomainError> {
+    find(db, id).await?;
+    api_key::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+pub fn valid_title(title: &str) -> Result<String, DomainError> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(DomainError::Invalid("an API key needs a title".into()));
+    }
+    Ok(title.to_owned())
 }

@@ -81,6 +81,7 @@ pub async fn products(
                 product_id: Set(product_id),
                 title: Set("Default".to_owned()),
                 sku: Set(Some(format!("ITEM-{n}"))),
+                barcode: Set(None),
                 weight_grams: Set(Some(100 + (n % 400) as i32)),
                 rank: Set(0),
                 created_at: Set(now),

@@ -5,24 +5,28 @@
 pub mod category;
 pub mod category_link;
 pub mod collection;
+pub mod editing;
 pub mod generate;
+pub mod image;
+pub mod option_value;
 pub mod price;
 pub mod product;
+pub mod product_option;
 pub mod tag;
 pub mod tag_link;
 pub mod taxonomy;
 pub mod variant;
+pub mod variant_option;
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
     sea_query::{ExprTrait, Query},
 };
 
-use crate::{DomainError, ids::new_id};
+use crate::DomainError;
 
 pub const STATUS_PUBLISHED: &str = "published";
 pub const STATUS_DRAFT: &str = "draft";
@@ -37,12 +41,23 @@ pub struct ProductDetail {
     pub collection: Option<collection::Model>,
     pub categories: Vec<category::Model>,
     pub tags: Vec<tag::Model>,
+    pub images: Vec<image::Model>,
+    pub options: Vec<OptionDetail>,
+    pub sales_channel_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OptionDetail {
+    pub option: product_option::Model,
+    pub values: Vec<option_value::Model>,
 }
 
 #[derive(Debug, Clone)]
 pub struct VariantDetail {
     pub variant: variant::Model,
     pub prices: Vec<price::Model>,
+    /// (option title, value) pairs, in the product's option order.
+    pub options: Vec<(String, option_value::Model)>,
 }
 
 impl VariantDetail {
@@ -88,8 +103,21 @@ pub async fn list_published(
     db: &impl ConnectionTrait,
     query: &ProductQuery,
 ) -> Result<ProductPage, DomainError> {
+    list_in_statuses(db, query, &[STATUS_PUBLISHED.to_owned()]).await
+}
+
+/// Products in any of `statuses` (any status when empty), newest first, one
+/// page at a time.
+pub async fn list_in_statuses(
+    db: &impl ConnectionTrait,
+    query: &ProductQuery,
+    statuses: &[String],
+) -> Result<ProductPage, DomainError> {
     check_page_size(query.limit)?;
-    let mut select = product::Entity::find().filter(product::Column::Status.eq(STATUS_PUBLISHED));
+    let mut select = product::Entity::find();
+    if !statuses.is_empty() {
+        select = select.filter(product::Column::Status.is_in(statuses.iter().cloned()));
+    }
     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         select = select.filter(
             sea_orm::Condition::any()
@@ -138,6 +166,18 @@ pub async fn list_published(
         offset: query.offset,
         limit: query.limit,
     })
+}
+
+/// One product by id, whatever its status.
+pub async fn find_product(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<ProductDetail, DomainError> {
+    let product = product::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Product", id))?;
+    Ok(with_details(db, vec![product]).await?.remove(0))
 }
 
 /// One published product by id or handle.
@@ -204,11 +244,12 @@ async fn with_details(
 ) -> Result<Vec<ProductDetail>, DomainError> {
     let ids: Vec<String> = products.iter().map(|p| p.id.clone()).collect();
     let variants = variant::Entity::find()
-        .filter(variant::Column::ProductId.is_in(ids))
+        .filter(variant::Column::ProductId.is_in(ids.clone()))
         .order_by_asc(variant::Column::Rank)
         .all(db)
         .await?;
     let variant_ids: Vec<String> = variants.iter().map(|v| v.id.clone()).collect();
+    let mut media = editing::media_of(db, &ids, &variant_ids).await?;
     let mut prices_by_variant: HashMap<String, Vec<price::Model>> = HashMap::new();
     for price in price::Entity::find()
         .filter(price::Column::VariantId.is_in(variant_ids))
@@ -223,10 +264,18 @@ async fn with_details(
     let mut variants_by_product: HashMap<String, Vec<VariantDetail>> = HashMap::new();
     for variant in variants {
         let prices = prices_by_variant.remove(&variant.id).unwrap_or_default();
+        let options = media
+            .variant_options
+            .remove(&variant.id)
+            .unwrap_or_default();
         variants_by_product
             .entry(variant.product_id.clone())
             .or_default()
-            .push(VariantDetail { variant, prices });
+            .push(VariantDetail {
+                variant,
+                prices,
+                options,
+            });
     }
     let mut organisation = taxonomy::organisation_of(db, &products).await?;
     Ok(products
@@ -239,12 +288,15 @@ async fn with_details(
                 .remove(&product.id)
                 .unwrap_or_default(),
             tags: organisation.tags.remove(&product.id).unwrap_or_default(),
+            images: media.images.remove(&product.id).unwrap_or_default(),
+            options: media.options.remove(&product.id).unwrap_or_default(),
+            sales_channel_ids: media.channels.remove(&product.id).unwrap_or_default(),
             product,
         })
         .collect())
 }
 
-pub(crate) fn check_page_size(limit: u64) -> Result<(), DomainError> {
+pub fn check_page_size(limit: u64) -> Result<(), DomainError> {
     if limit == 0 || limit > MAX_PAGE_SIZE {
         return Err(DomainError::Invalid(format!(
             "limit must be between 1 and {MAX_PAGE_SIZE}"
@@ -288,83 +340,40 @@ pub struct NewVariant {
     pub prices: Vec<(String, i64)>,
 }
 
-/// Creates a product, its variants and prices in one transaction.
+/// Creates a product, its variants and prices in one transaction; the
+/// variants' stock is not managed.
 pub async fn create_product(
     db: &impl TransactionTrait,
     new: NewProduct,
 ) -> Result<String, DomainError> {
-    let title = new.title.trim().to_owned();
-    if title.is_empty() {
-        return Err(DomainError::Invalid("a product needs a title".into()));
-    }
-    let handle = valid_handle(&new.handle)?;
-    if new
-        .variants
-        .iter()
-        .flat_map(|v| &v.prices)
-        .any(|(_, amount)| *amount < 0)
-    {
-        return Err(DomainError::Invalid("a price cannot be negative".into()));
-    }
-    let txn = db.begin().await?;
-    if product::Entity::find()
-        .filter(product::Column::Handle.eq(&handle))
-        .one(&txn)
-        .await?
-        .is_some()
-    {
-        return Err(DomainError::Conflict(format!(
-            "a product with handle {handle} already exists"
-        )));
-    }
-    let now = Utc::now();
-    let product_id = new_id("prod");
-    product::ActiveModel {
-        id: Set(product_id.clone()),
-        handle: Set(handle),
-        title: Set(title),
-        subtitle: Set(None),
-        description: Set(new.description),
-        thumbnail: Set(new.thumbnail),
-        status: Set(if new.published {
-            STATUS_PUBLISHED
-        } else {
-            STATUS_DRAFT
-        }
-        .to_owned()),
-        collection_id: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    for (rank, v) in new.variants.into_iter().enumerate() {
-        let variant_id = new_id("variant");
-        variant::ActiveModel {
-            id: Set(variant_id.clone()),
-            product_id: Set(product_id.clone()),
-            title: Set(v.title),
-            sku: Set(v.sku),
-            weight_grams: Set(v.weight_grams),
-            rank: Set(rank as i32),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-        for (currency_code, amount) in v.prices {
-            price::ActiveModel {
-                id: Set(new_id("price")),
-                variant_id: Set(variant_id.clone()),
-                currency_code: Set(currency_code.to_lowercase()),
-                amount: Set(amount),
+    let input = editing::ProductInput {
+        title: new.title,
+        handle: Some(new.handle),
+        description: new.description,
+        thumbnail: new.thumbnail,
+        status: Some(
+            if new.published {
+                STATUS_PUBLISHED
+            } else {
+                STATUS_DRAFT
             }
-            .insert(&txn)
-            .await?;
-        }
-    }
-    txn.commit().await?;
-    Ok(product_id)
+            .to_owned(),
+        ),
+        variants: new
+            .variants
+            .into_iter()
+            .map(|v| editing::VariantInput {
+                title: Some(v.title),
+                sku: v.sku,
+                weight_grams: v.weight_grams,
+                prices: Some(v.prices),
+                manage_inventory: Some(false),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    editing::create(db, input).await
 }
 
 /// A variant with its product's title, for adding it to a cart.

@@ -5,13 +5,17 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, Set,
+    QueryFilter, QueryOrder, QuerySelect, Select, Set, TransactionSession, TransactionTrait,
 };
 
 use super::{
     category, category_link, check_page_size, collection, product, tag, tag_link, valid_handle,
 };
-use crate::{DomainError, ids::new_id};
+use crate::{
+    DomainError,
+    ids::new_id,
+    paging::{Page, page_of},
+};
 
 #[derive(Debug, Clone)]
 pub struct NewCategory {
@@ -479,4 +483,195 @@ pub(super) async fn organisation_of(
         collections,
         tags,
     })
+}
+
+/// Every category, inactive and internal ones too, by rank and name, one
+/// page at a time (the admin's view); `q` matches the name and handle.
+pub async fn list_all_categories(
+    db: &impl ConnectionTrait,
+    query: &CategoryQuery,
+) -> Result<Page<category::Model>, DomainError> {
+    let mut select = category::Entity::find();
+    if let Some(handle) = &query.handle {
+        select = select.filter(category::Column::Handle.eq(handle));
+    }
+    match &query.parent {
+        Some(ParentFilter::Root) => {
+            select = select.filter(category::Column::ParentCategoryId.is_null())
+        }
+        Some(ParentFilter::Of(id)) => {
+            select = select.filter(category::Column::ParentCategoryId.eq(id))
+        }
+        None => {}
+    }
+    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        select = select.filter(
+            Condition::any()
+                .add(category::Column::Name.contains(q))
+                .add(category::Column::Handle.contains(q)),
+        );
+    }
+    let select = select
+        .order_by_asc(category::Column::Rank)
+        .order_by_asc(category::Column::Name)
+        .order_by_asc(category::Column::Id);
+    page_of(db, select, query.offset, query.limit).await
+}
+
+/// A category, whether shoppers may see it or not.
+pub async fn find_category(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<category::Model, DomainError> {
+    category::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("ProductCategory", id))
+}
+
+/// Changes to a category; `None` keeps a field. `parent_category_id`
+/// `Some("")` makes it a root.
+#[derive(Debug, Clone, Default)]
+pub struct CategoryChanges {
+    pub name: Option<String>,
+    pub handle: Option<String>,
+    pub description: Option<String>,
+    pub parent_category_id: Option<String>,
+    pub rank: Option<i32>,
+    pub is_active: Option<bool>,
+    pub is_internal: Option<bool>,
+}
+
+pub async fn update_category(
+    db: &impl ConnectionTrait,
+    id: &str,
+    changes: CategoryChanges,
+) -> Result<category::Model, DomainError> {
+    let mut active: category::ActiveModel = find_category(db, id).await?.into();
+    if let Some(name) = &changes.name {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(DomainError::Invalid("a category needs a name".into()));
+        }
+        active.name = Set(name.to_owned());
+    }
+    if let Some(handle) = &changes.handle {
+        let handle = valid_handle(handle)?;
+        let taken = category::Entity::find()
+            .filter(category::Column::Handle.eq(&handle))
+            .filter(category::Column::Id.ne(id))
+            .one(db)
+            .await?;
+        if taken.is_some() {
+            return Err(DomainError::Conflict(format!(
+                "a category with handle {handle} already exists"
+            )));
+        }
+        active.handle = Set(handle);
+    }
+    if let Some(description) = changes.description {
+        active.description = Set(Some(description.trim().to_owned()).filter(|d| !d.is_empty()));
+    }
+    if let Some(parent) = changes.parent_category_id {
+        let parent = Some(parent.trim().to_owned()).filter(|p| !p.is_empty());
+        if let Some(parent) = &parent {
+            ensure_not_below(db, parent, id).await?;
+        }
+        active.parent_category_id = Set(parent);
+    }
+    if let Some(rank) = changes.rank {
+        active.rank = Set(rank);
+    }
+    if let Some(is_active) = changes.is_active {
+        active.is_active = Set(is_active);
+    }
+    if let Some(is_internal) = changes.is_internal {
+        active.is_internal = Set(is_internal);
+    }
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?)
+}
+
+/// Refuses to put category `id` under `parent` when `parent` is `id` itself
+/// or one of its descendants: the tree would become a loop.
+async fn ensure_not_below(
+    db: &impl ConnectionTrait,
+    parent: &str,
+    id: &str,
+) -> Result<(), DomainError> {
+    let mut current = Some(parent.to_owned());
+    while let Some(ancestor) = current {
+        if ancestor == id {
+            return Err(DomainError::Invalid(
+                "a category cannot be placed under itself or its descendants".into(),
+            ));
+        }
+        current = find_category(db, &ancestor).await?.parent_category_id;
+    }
+    Ok(())
+}
+
+/// Deletes a category without children; its products stay, uncategorised there.
+pub async fn delete_category(db: &impl ConnectionTrait, id: &str) -> Result<(), DomainError> {
+    find_category(db, id).await?;
+    let child = category::Entity::find()
+        .filter(category::Column::ParentCategoryId.eq(id))
+        .one(db)
+        .await?;
+    if child.is_some() {
+        return Err(DomainError::Conflict(
+            "the category has child categories; move or delete them first".into(),
+        ));
+    }
+    category::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+pub async fn update_collection(
+    db: &impl ConnectionTrait,
+    id: &str,
+    title: Option<&str>,
+    handle: Option<&str>,
+) -> Result<collection::Model, DomainError> {
+    let mut active: collection::ActiveModel = find_collection(db, id).await?.into();
+    if let Some(title) = title {
+        let title = title.trim();
+        if title.is_empty() {
+            return Err(DomainError::Invalid("a collection needs a title".into()));
+        }
+        active.title = Set(title.to_owned());
+    }
+    if let Some(handle) = handle {
+        let handle = valid_handle(handle)?;
+        let taken = collection::Entity::find()
+            .filter(collection::Column::Handle.eq(&handle))
+            .filter(collection::Column::Id.ne(id))
+            .one(db)
+            .await?;
+        if taken.is_some() {
+            return Err(DomainError::Conflict(format!(
+                "a collection with handle {handle} already exists"
+            )));
+        }
+        active.handle = Set(handle);
+    }
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?)
+}
+
+/// Deletes a collection; its products stay, in no collection.
+pub async fn delete_collection(db: &impl TransactionTrait, id: &str) -> Result<(), DomainError> {
+    let txn = db.begin().await?;
+    find_collection(&txn, id).await?;
+    product::Entity::update_many()
+        .col_expr(
+            product::Column::CollectionId,
+            sea_orm::sea_query::Expr::value(Option::<String>::None),
+        )
+        .filter(product::Column::CollectionId.eq(id))
+        .exec(&txn)
+        .await?;
+    collection::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
 }

@@ -8,6 +8,7 @@ pub struct Model {
     pub product_id: String,
     pub title: String,
     pub sku: Option<String>,
+    pub barcode: Option<String>,
     pub weight_grams: Option<i32>,
     /// Display order within the product.
     pub rank: i32,

@@ -11,10 +11,17 @@ pub mod stock_location;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 
-use crate::{DomainError, api_keys::api_key, catalog::product, devices::device, ids::new_id};
+use crate::{
+    DomainError,
+    api_keys::api_key,
+    catalog::product,
+    devices::device,
+    ids::new_id,
+    paging::{Page, page_of},
+};
 
 pub async fn create_sales_channel(
     db: &impl ConnectionTrait,
@@ -220,4 +227,199 @@ fn required_name(name: &str, what: &str) -> Result<String, DomainError> {
         return Err(DomainError::Invalid(format!("a {what} needs a name")));
     }
     Ok(name.to_owned())
+}
+
+/// Sales channels by name, one page at a time; `q` matches the name.
+pub async fn list_sales_channel_page(
+    db: &impl ConnectionTrait,
+    q: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> Result<Page<sales_channel::Model>, DomainError> {
+    let mut select = sales_channel::Entity::find();
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        select = select.filter(sales_channel::Column::Name.contains(q));
+    }
+    let select = select
+        .order_by_asc(sales_channel::Column::Name)
+        .order_by_asc(sales_channel::Column::Id);
+    page_of(db, select, offset, limit).await
+}
+
+/// Changes to a sales channel; `None` keeps a field, an empty description clears it.
+#[derive(Debug, Clone, Default)]
+pub struct SalesChannelChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub is_disabled: Option<bool>,
+}
+
+pub async fn update_sales_channel(
+    db: &impl ConnectionTrait,
+    id: &str,
+    changes: SalesChannelChanges,
+) -> Result<sales_channel::Model, DomainError> {
+    let mut active = find_sales_channel(db, id).await?.into_active_model();
+    if let Some(name) = &changes.name {
+        active.name = Set(required_name(name, "sales channel")?);
+    }
+    if let Some(description) = changes.description {
+        active.description = Set(Some(description.trim().to_owned()).filter(|d| !d.is_empty()));
+    }
+    if let Some(disabled) = changes.is_disabled {
+        active.is_disabled = Set(disabled);
+    }
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?)
+}
+
+/// Deletes a sales channel with its links; machines selling through it keep
+/// running without a channel.
+pub async fn delete_sales_channel(db: &impl TransactionTrait, id: &str) -> Result<(), DomainError> {
+    let txn = db.begin().await?;
+    find_sales_channel(&txn, id).await?;
+    device::Entity::update_many()
+        .col_expr(
+            device::Column::SalesChannelId,
+            sea_orm::sea_query::Expr::value(Option::<String>::None),
+        )
+        .filter(device::Column::SalesChannelId.eq(id))
+        .exec(&txn)
+        .await?;
+    sales_channel::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Publishes each of `product_ids` to the channel, all or none.
+pub async fn add_products(
+    db: &impl TransactionTrait,
+    channel_id: &str,
+    product_ids: &[String],
+) -> Result<(), DomainError> {
+    let txn = db.begin().await?;
+    for product_id in product_ids {
+        publish_product(&txn, product_id, channel_id).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Withdraws each of `product_ids` from the channel.
+pub async fn remove_products(
+    db: &impl ConnectionTrait,
+    channel_id: &str,
+    product_ids: &[String],
+) -> Result<(), DomainError> {
+    find_sales_channel(db, channel_id).await?;
+    product_channel::Entity::delete_many()
+        .filter(product_channel::Column::SalesChannelId.eq(channel_id))
+        .filter(product_channel::Column::ProductId.is_in(product_ids.iter().cloned()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Stock locations by name, one page at a time; `q` matches the name.
+pub async fn list_stock_location_page(
+    db: &impl ConnectionTrait,
+    q: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> Result<Page<stock_location::Model>, DomainError> {
+    let mut select = stock_location::Entity::find();
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        select = select.filter(stock_location::Column::Name.contains(q));
+    }
+    let select = select
+        .order_by_asc(stock_location::Column::Name)
+        .order_by_asc(stock_location::Column::Id);
+    page_of(db, select, offset, limit).await
+}
+
+/// Changes to a stock location: the name when given, and the address fields
+/// given (an empty one clears it).
+pub async fn update_stock_location(
+    db: &impl ConnectionTrait,
+    id: &str,
+    changes: NewStockLocation,
+) -> Result<stock_location::Model, DomainError> {
+    let mut active = find_stock_location(db, id).await?.into_active_model();
+    if !changes.name.trim().is_empty() {
+        active.name = Set(changes.name.trim().to_owned());
+    }
+    let cleared = |v: String| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    if let Some(v) = changes.address_1 {
+        active.address_1 = Set(cleared(v));
+    }
+    if let Some(v) = changes.city {
+        active.city = Set(cleared(v));
+    }
+    if let Some(v) = changes.postal_code {
+        active.postal_code = Set(cleared(v));
+    }
+    if let Some(v) = changes.country_code {
+        active.country_code = Set(cleared(v.to_lowercase()));
+    }
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?)
+}
+
+/// Deletes a stock location and its stock; refused while units are reserved there.
+pub async fn delete_stock_location(db: &impl ConnectionTrait, id: &str) -> Result<(), DomainError> {
+    use crate::inventory::inventory_level;
+    find_stock_location(db, id).await?;
+    let reserved = inventory_level::Entity::find()
+        .filter(inventory_level::Column::LocationId.eq(id))
+        .filter(inventory_level::Column::ReservedQuantity.gt(0))
+        .one(db)
+        .await?;
+    if reserved.is_some() {
+        return Err(DomainError::Conflict(format!(
+            "units at stock location {id} are reserved; release them first"
+        )));
+    }
+    stock_location::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// Stops `location_id` supplying `channel_id`.
+pub async fn unlink_stock_location(
+    db: &impl ConnectionTrait,
+    channel_id: &str,
+    location_id: &str,
+) -> Result<(), DomainError> {
+    find_sales_channel(db, channel_id).await?;
+    find_stock_location(db, location_id).await?;
+    channel_location::Entity::delete_by_id((channel_id.to_owned(), location_id.to_owned()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The channels each of `location_ids` supplies.
+pub async fn channels_of_locations(
+    db: &impl ConnectionTrait,
+    location_ids: &[String],
+) -> Result<Vec<channel_location::Model>, DomainError> {
+    Ok(channel_location::Entity::find()
+        .filter(channel_location::Column::StockLocationId.is_in(location_ids.iter().cloned()))
+        .all(db)
+        .await?)
+}
+
+/// Unbinds a publishable key from a channel.
+pub async fn unbind_publishable_key(
+    db: &impl ConnectionTrait,
+    api_key_id: &str,
+    channel_id: &str,
+) -> Result<(), DomainError> {
+    api_key::Entity::find_by_id(api_key_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("API key", api_key_id))?;
+    key_channel::Entity::delete_by_id((api_key_id.to_owned(), channel_id.to_owned()))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -370,3 +370,145 @@ pub async fn variant_availability(
         .await?
         .remove(variant_id))
 }
+
+/// Units reserved of the variants among `variant_ids`, over every location.
+pub async fn reserved_units(
+    db: &impl ConnectionTrait,
+    variant_ids: &[String],
+) -> Result<i64, DomainError> {
+    let items = inventory_item::Entity::find()
+        .filter(inventory_item::Column::VariantId.is_in(variant_ids.iter().cloned()))
+        .all(db)
+        .await?;
+    Ok(inventory_level::Entity::find()
+        .filter(Level::InventoryItemId.is_in(items.into_iter().map(|i| i.id)))
+        .all(db)
+        .await?
+        .iter()
+        .map(|level| i64::from(level.reserved_quantity))
+        .sum())
+}
+
+/// Stops tracking a variant's stock; refused while units of it are reserved.
+pub async fn delete_item(db: &impl ConnectionTrait, item_id: &str) -> Result<(), DomainError> {
+    let levels = levels_of(db, item_id).await?;
+    if levels.iter().any(|l| l.reserved_quantity > 0) {
+        return Err(DomainError::Conflict(format!(
+            "units of {item_id} are reserved; release them first"
+        )));
+    }
+    inventory_item::Entity::delete_by_id(item_id)
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// An item with its levels, by location.
+#[derive(Debug, Clone)]
+pub struct ItemDetail {
+    pub item: inventory_item::Model,
+    pub levels: Vec<inventory_level::Model>,
+}
+
+/// Inventory items, by SKU, one page at a time; `q` matches the SKU.
+pub async fn list_items(
+    db: &impl ConnectionTrait,
+    q: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> Result<crate::paging::Page<ItemDetail>, DomainError> {
+    use sea_orm::{PaginatorTrait, QueryOrder, QuerySelect};
+    crate::catalog::check_page_size(limit)?;
+    let mut select = inventory_item::Entity::find();
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        select = select.filter(inventory_item::Column::Sku.contains(q));
+    }
+    let count = select.clone().count(db).await?;
+    let items = select
+        .order_by_asc(inventory_item::Column::Sku)
+        .order_by_asc(inventory_item::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let mut levels: HashMap<String, Vec<inventory_level::Model>> = HashMap::new();
+    for level in inventory_level::Entity::find()
+        .filter(Level::InventoryItemId.is_in(items.iter().map(|i| i.id.clone())))
+        .all(db)
+        .await?
+    {
+        levels
+            .entry(level.inventory_item_id.clone())
+            .or_default()
+            .push(level);
+    }
+    Ok(crate::paging::Page {
+        items: items
+            .into_iter()
+            .map(|item| ItemDetail {
+                levels: levels.remove(&item.id).unwrap_or_default(),
+                item,
+            })
+            .collect(),
+        count,
+        offset,
+        limit,
+    })
+}
+
+pub async fn find_item(
+    db: &impl ConnectionTrait,
+    item_id: &str,
+) -> Result<ItemDetail, DomainError> {
+    let item = inventory_item::Entity::find_by_id(item_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Inventory item", item_id))?;
+    Ok(ItemDetail {
+        levels: levels_of(db, item_id).await?,
+        item,
+    })
+}
+
+/// An item's levels, by location id.
+pub async fn levels_of(
+    db: &impl ConnectionTrait,
+    item_id: &str,
+) -> Result<Vec<inventory_level::Model>, DomainError> {
+    use sea_orm::QueryOrder;
+    Ok(inventory_level::Entity::find()
+        .filter(Level::InventoryItemId.eq(item_id))
+        .order_by_asc(Level::LocationId)
+        .all(db)
+        .await?)
+}
+
+/// Stops stocking an item at a location; refused while units are reserved there.
+pub async fn delete_level(
+    db: &impl ConnectionTrait,
+    item_id: &str,
+    location_id: &str,
+) -> Result<(), DomainError> {
+    let level = level(db, item_id, location_id).await?;
+    if level.reserved_quantity > 0 {
+        return Err(below_reserved(&level, 0));
+    }
+    inventory_level::Entity::delete_by_id((item_id.to_owned(), location_id.to_owned()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The inventory item id of each managed variant among `variant_ids`.
+pub async fn items_by_variant(
+    db: &impl ConnectionTrait,
+    variant_ids: &[String],
+) -> Result<HashMap<String, String>, DomainError> {
+    Ok(inventory_item::Entity::find()
+        .filter(inventory_item::Column::VariantId.is_in(variant_ids.iter().cloned()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|item| (item.variant_id, item.id))
+        .collect())
+}

@@ -46,45 +46,12 @@ pub async fn create_region(
     db: &impl TransactionTrait,
     new: NewRegion,
 ) -> Result<String, DomainError> {
-    let name = new.name.trim().to_owned();
-    if name.is_empty() {
-        return Err(DomainError::Invalid("a region needs a name".into()));
-    }
-    let currency_code = new.currency_code.trim().to_ascii_lowercase();
-    if currency_code.len() != 3 || !currency_code.chars().all(|c| c.is_ascii_lowercase()) {
-        return Err(DomainError::Invalid(format!(
-            "{currency_code:?} is not a three-letter currency code"
-        )));
-    }
-    if !(0..=MAX_TAX_RATE_BASIS_POINTS).contains(&new.tax_rate_basis_points) {
-        return Err(DomainError::Invalid(
-            "a tax rate is between 0 and 10000 basis points".into(),
-        ));
-    }
-    let countries: Vec<String> = new
-        .countries
-        .iter()
-        .map(|c| c.trim().to_ascii_lowercase())
-        .collect();
-    if let Some(bad) = countries
-        .iter()
-        .find(|c| c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_lowercase()))
-    {
-        return Err(DomainError::Invalid(format!(
-            "{bad:?} is not an ISO 3166-1 alpha-2 country code"
-        )));
-    }
+    let name = valid_region_name(&new.name)?;
+    let currency_code = valid_currency_code(&new.currency_code)?;
+    check_tax_rate(new.tax_rate_basis_points)?;
+    let countries = valid_countries(&new.countries)?;
     let txn = db.begin().await?;
-    if let Some(taken) = region_country::Entity::find()
-        .filter(region_country::Column::Iso2.is_in(countries.clone()))
-        .one(&txn)
-        .await?
-    {
-        return Err(DomainError::Conflict(format!(
-            "country {} already belongs to a region",
-            taken.iso2
-        )));
-    }
+    ensure_countries_free(&txn, &countries, None).await?;
     let now = Utc::now();
     let id = new_id("reg");
     region::ActiveModel {
@@ -98,16 +65,139 @@ pub async fn create_region(
     }
     .insert(&txn)
     .await?;
+    insert_countries(&txn, &id, countries).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// Changes to a region; `None` keeps a field, `countries` replaces them all.
+#[derive(Debug, Clone, Default)]
+pub struct RegionChanges {
+    pub name: Option<String>,
+    pub currency_code: Option<String>,
+    pub tax_rate_basis_points: Option<i32>,
+    pub tax_inclusive: Option<bool>,
+    pub countries: Option<Vec<String>>,
+}
+
+pub async fn update_region(
+    db: &impl TransactionTrait,
+    id: &str,
+    changes: RegionChanges,
+) -> Result<(), DomainError> {
+    let txn = db.begin().await?;
+    let mut active: region::ActiveModel = find_region(&txn, id).await?.region.into();
+    if let Some(name) = &changes.name {
+        active.name = Set(valid_region_name(name)?);
+    }
+    if let Some(code) = &changes.currency_code {
+        active.currency_code = Set(valid_currency_code(code)?);
+    }
+    if let Some(rate) = changes.tax_rate_basis_points {
+        check_tax_rate(rate)?;
+        active.tax_rate_basis_points = Set(rate);
+    }
+    if let Some(inclusive) = changes.tax_inclusive {
+        active.tax_inclusive = Set(inclusive);
+    }
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await?;
+    if let Some(countries) = &changes.countries {
+        let countries = valid_countries(countries)?;
+        ensure_countries_free(&txn, &countries, Some(id)).await?;
+        region_country::Entity::delete_many()
+            .filter(region_country::Column::RegionId.eq(id))
+            .exec(&txn)
+            .await?;
+        insert_countries(&txn, id, countries).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn delete_region(db: &impl ConnectionTrait, id: &str) -> Result<(), DomainError> {
+    find_region(db, id).await?;
+    region::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+fn valid_region_name(name: &str) -> Result<String, DomainError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(DomainError::Invalid("a region needs a name".into()));
+    }
+    Ok(name.to_owned())
+}
+
+/// A three-letter currency code, lowercase.
+pub fn valid_currency_code(code: &str) -> Result<String, DomainError> {
+    let code = code.trim().to_ascii_lowercase();
+    if code.len() != 3 || !code.chars().all(|c| c.is_ascii_lowercase()) {
+        return Err(DomainError::Invalid(format!(
+            "{code:?} is not a three-letter currency code"
+        )));
+    }
+    Ok(code)
+}
+
+fn check_tax_rate(basis_points: i32) -> Result<(), DomainError> {
+    if !(0..=MAX_TAX_RATE_BASIS_POINTS).contains(&basis_points) {
+        return Err(DomainError::Invalid(
+            "a tax rate is between 0 and 10000 basis points".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn valid_countries(countries: &[String]) -> Result<Vec<String>, DomainError> {
+    let countries: Vec<String> = countries
+        .iter()
+        .map(|c| c.trim().to_ascii_lowercase())
+        .collect();
+    if let Some(bad) = countries
+        .iter()
+        .find(|c| c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_lowercase()))
+    {
+        return Err(DomainError::Invalid(format!(
+            "{bad:?} is not an ISO 3166-1 alpha-2 country code"
+        )));
+    }
+    Ok(countries)
+}
+
+/// Refuses countries that belong to another region than `except`.
+async fn ensure_countries_free(
+    db: &impl ConnectionTrait,
+    countries: &[String],
+    except: Option<&str>,
+) -> Result<(), DomainError> {
+    let taken = region_country::Entity::find()
+        .filter(region_country::Column::Iso2.is_in(countries.iter().cloned()))
+        .all(db)
+        .await?;
+    if let Some(taken) = taken.iter().find(|c| Some(c.region_id.as_str()) != except) {
+        return Err(DomainError::Conflict(format!(
+            "country {} already belongs to a region",
+            taken.iso2
+        )));
+    }
+    Ok(())
+}
+
+async fn insert_countries(
+    db: &impl ConnectionTrait,
+    region_id: &str,
+    countries: Vec<String>,
+) -> Result<(), DomainError> {
     for iso2 in countries {
         region_country::ActiveModel {
             iso2: Set(iso2),
-            region_id: Set(id.clone()),
+            region_id: Set(region_id.to_owned()),
         }
-        .insert(&txn)
+        .insert(db)
         .await?;
     }
-    txn.commit().await?;
-    Ok(id)
+    Ok(())
 }
 
 /// Regions by name, one page at a time.
@@ -186,15 +276,9 @@ impl PriceContext {
         if let Some(id) = region_id {
             return Ok(Some(Self::Region(find_region(db, id).await?.region)));
         }
-        let Some(code) = currency_code.map(|c| c.trim().to_ascii_lowercase()) else {
-            return Ok(None);
-        };
-        if code.len() != 3 || !code.chars().all(|c| c.is_ascii_lowercase()) {
-            return Err(DomainError::Invalid(format!(
-                "{code:?} is not a three-letter currency code"
-            )));
-        }
-        Ok(Some(Self::Currency(code)))
+        currency_code
+            .map(|code| valid_currency_code(code).map(Self::Currency))
+            .transpose()
     }
 
     pub fn currency_code(&self) -> &str {

@@ -23,18 +23,17 @@ pub fn to_major_units(amount: i64, currency_code: &str) -> f64 {
     amount as f64 / 10_i64.pow(decimals(currency_code)) as f64
 }
 
-/// `amount` major units of `currency_code` as minor units, e.g. 1.5 eur → 150.
-/// Refuses what is not a whole number of minor units (1.555 eur) or is out of range.
+/// A major-unit amount as whole minor units, e.g. 1.5 eur → 150; refused
+/// when negative, not a number, or finer than the currency's minor unit.
 pub fn to_minor_units(amount: f64, currency_code: &str) -> Result<i64, DomainError> {
-    let scaled = amount * 10_f64.powi(decimals(currency_code) as i32);
-    let whole = scaled.round();
-    // A little slack for binary fractions: 0.29 * 100 is 28.999999999999996.
-    if !scaled.is_finite() || (scaled - whole).abs() > 1e-6 || whole.abs() > 1e15 {
+    let scaled = amount * 10_i64.pow(decimals(currency_code)) as f64;
+    let minor = scaled.round();
+    if !amount.is_finite() || amount < 0.0 || (scaled - minor).abs() > 1e-6 || minor > 1e15 {
         return Err(DomainError::Invalid(format!(
-            "{amount} is not an amount in {currency_code}"
+            "{amount} is not an amount of {currency_code}"
         )));
     }
-    Ok(whole as i64)
+    Ok(minor as i64)
 }
 
 #[cfg(test)]
@@ -65,5 +64,15 @@ mod tests {
         assert_eq!(to_major_units(12_000, "krw"), 12_000.0);
         assert_eq!(decimals("JPY"), 0);
         assert_eq!(decimals("eur"), 2);
+    }
+
+    #[test]
+    fn major_units_become_whole_minor_units() {
+        assert_eq!(to_minor_units(1.5, "eur").unwrap(), 150);
+        assert_eq!(to_minor_units(2.99, "usd").unwrap(), 299);
+        assert_eq!(to_minor_units(500.0, "jpy").unwrap(), 500);
+        assert!(to_minor_units(1.234, "eur").is_err());
+        assert!(to_minor_units(-1.0, "eur").is_err());
+        assert!(to_minor_units(0.5, "jpy").is_err());
     }
 }

@@ -2,7 +2,9 @@
 
 mod admin_api;
 mod admin_auth;
+mod admin_catalog;
 mod admin_orders;
+mod admin_products_pages;
 mod cart;
 mod checkout;
 mod customers;
@@ -183,6 +185,16 @@ impl TestApp {
             async || self.gateway.is_connected(),
         )
         .await;
+    }
+
+    /// POSTs a form as a browser without JavaScript would.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// GETs a page as a browser would (asking for HTML).

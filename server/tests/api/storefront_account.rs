@@ -2,16 +2,7 @@
 
 use reqwest::header::LOCATION;
 
-use crate::{TestApp, on_every_db};
-
-async fn post_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
+use crate::on_every_db;
 
 const REGISTRATION: [(&str, &str); 4] = [
     ("email", "Ada@Example.com"),
@@ -35,7 +26,7 @@ async fn a_shopper_registers_sees_the_account_and_signs_out_and_in() {
             Some("/account/login")
         );
 
-        let registered = post_form(&app, "/api/account/register", &REGISTRATION).await;
+        let registered = app.post_form("/api/account/register", &REGISTRATION).await;
         assert_eq!(registered.status(), 200);
         assert_eq!(registered.headers()[LOCATION], "/account");
         let page = app.page("/account").await;
@@ -50,19 +41,19 @@ async fn a_shopper_registers_sees_the_account_and_signs_out_and_in() {
             "the header links to the account"
         );
 
-        let out = post_form(&app, "/api/account/logout", &[]).await;
+        let out = app.post_form("/api/account/logout", &[]).await;
         assert_eq!(out.headers()[LOCATION], "/account/login");
         assert!(
             app.page("/account").await.headers().contains_key(LOCATION),
             "signed out again"
         );
 
-        let wrong = post_form(
-            &app,
-            "/api/account/login",
-            &[("email", "ada@example.com"), ("password", "wrong password")],
-        )
-        .await;
+        let wrong = app
+            .post_form(
+                "/api/account/login",
+                &[("email", "ada@example.com"), ("password", "wrong password")],
+            )
+            .await;
         assert_eq!(wrong.status(), 401);
         assert!(
             wrong
@@ -71,12 +62,12 @@ async fn a_shopper_registers_sees_the_account_and_signs_out_and_in() {
                 .unwrap()
                 .contains("Invalid email or password")
         );
-        let signed_in = post_form(
-            &app,
-            "/api/account/login",
-            &[("email", "ada@example.com"), ("password", "long enough")],
-        )
-        .await;
+        let signed_in = app
+            .post_form(
+                "/api/account/login",
+                &[("email", "ada@example.com"), ("password", "long enough")],
+            )
+            .await;
         assert_eq!(signed_in.headers()[LOCATION], "/account");
         assert_eq!(app.page("/account").await.status(), 200);
     })
@@ -90,22 +81,22 @@ async fn bad_registrations_are_explained() {
             ("not an email", "long enough", "is not an email address"),
             ("ada@example.com", "short", "at least 8 characters"),
         ] {
-            let response = post_form(
-                &app,
-                "/api/account/register",
-                &[
-                    ("email", email),
-                    ("password", password),
-                    ("first_name", ""),
-                    ("last_name", ""),
-                ],
-            )
-            .await;
+            let response = app
+                .post_form(
+                    "/api/account/register",
+                    &[
+                        ("email", email),
+                        ("password", password),
+                        ("first_name", ""),
+                        ("last_name", ""),
+                    ],
+                )
+                .await;
             assert_eq!(response.status(), 400);
             assert!(response.text().await.unwrap().contains(message));
         }
-        post_form(&app, "/api/account/register", &REGISTRATION).await;
-        let again = post_form(&app, "/api/account/register", &REGISTRATION).await;
+        app.post_form("/api/account/register", &REGISTRATION).await;
+        let again = app.post_form("/api/account/register", &REGISTRATION).await;
         assert_eq!(again.status(), 409);
         assert!(
             again

@@ -1,20 +1,35 @@
 //! The Admin API (`/admin/*`), Medusa v2 paths and shapes, for operators'
 //! tools and the dashboard. Every route takes [`AuthenticatedAdmin`].
 
+mod api_keys;
 mod customers;
+mod inventory;
 mod orders;
+mod products;
+mod regions;
+mod sales_channels;
+mod stock_locations;
+mod taxonomy;
 mod users;
 
 use axum::{
-    Router,
+    Json, Router,
     routing::{get, post},
 };
+use domain::paging::Page;
+use serde::{Serialize, ser::SerializeMap};
 
 use crate::state::AppState;
 
 /// Admin API paths that are dashboard pages too: a browser asking for HTML
 /// gets the page, every other client the API.
-pub const PAGE_PATHS: &[&str] = &["/admin/orders", "/admin/orders/{id}", "/admin/customers"];
+pub const PAGE_PATHS: &[&str] = &[
+    "/admin/orders",
+    "/admin/orders/{id}",
+    "/admin/customers",
+    "/admin/products",
+    "/admin/products/{id}",
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -24,4 +39,178 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/orders/{id}/cancel", post(orders::cancel))
         .route("/admin/customers", get(customers::list))
         .route("/admin/customers/{id}", get(customers::retrieve))
+        .route("/admin/users", get(users::list))
+        .route(
+            "/admin/products",
+            get(products::list).post(products::create),
+        )
+        .route(
+            "/admin/products/{id}",
+            get(products::retrieve)
+                .post(products::update)
+                .delete(products::delete),
+        )
+        .route(
+            "/admin/products/{id}/variants",
+            get(products::list_variants).post(products::create_variant),
+        )
+        .route(
+            "/admin/products/{id}/variants/{variant_id}",
+            get(products::retrieve_variant)
+                .post(products::update_variant)
+                .delete(products::delete_variant),
+        )
+        .route(
+            "/admin/product-categories",
+            get(taxonomy::list_categories).post(taxonomy::create_category),
+        )
+        .route(
+            "/admin/product-categories/{id}",
+            get(taxonomy::retrieve_category)
+                .post(taxonomy::update_category)
+                .delete(taxonomy::delete_category),
+        )
+        .route(
+            "/admin/collections",
+            get(taxonomy::list_collections).post(taxonomy::create_collection),
+        )
+        .route(
+            "/admin/collections/{id}",
+            get(taxonomy::retrieve_collection)
+                .post(taxonomy::update_collection)
+                .delete(taxonomy::delete_collection),
+        )
+        .route(
+            "/admin/sales-channels",
+            get(sales_channels::list).post(sales_channels::create),
+        )
+        .route(
+            "/admin/sales-channels/{id}",
+            get(sales_channels::retrieve)
+                .post(sales_channels::update)
+                .delete(sales_channels::delete),
+        )
+        .route(
+            "/admin/sales-channels/{id}/products",
+            post(sales_channels::batch_products),
+        )
+        .route(
+            "/admin/stock-locations",
+            get(stock_locations::list).post(stock_locations::create),
+        )
+        .route(
+            "/admin/stock-locations/{id}",
+            get(stock_locations::retrieve)
+                .post(stock_locations::update)
+                .delete(stock_locations::delete),
+        )
+        .route(
+            "/admin/stock-locations/{id}/sales-channels",
+            post(stock_locations::batch_sales_channels),
+        )
+        .route("/admin/inventory-items", get(inventory::list))
+        .route("/admin/inventory-items/{id}", get(inventory::retrieve))
+        .route(
+            "/admin/inventory-items/{id}/location-levels",
+            get(inventory::list_levels).post(inventory::create_level),
+        )
+        .route(
+            "/admin/inventory-items/{id}/location-levels/{location_id}",
+            post(inventory::update_level).delete(inventory::delete_level),
+        )
+        .route(
+            "/admin/api-keys",
+            get(api_keys::list).post(api_keys::create),
+        )
+        .route(
+            "/admin/api-keys/{id}",
+            get(api_keys::retrieve)
+                .post(api_keys::update)
+                .delete(api_keys::delete),
+        )
+        .route("/admin/api-keys/{id}/revoke", post(api_keys::revoke))
+        .route(
+            "/admin/api-keys/{id}/sales-channels",
+            post(api_keys::batch_sales_channels),
+        )
+        .route("/admin/regions", get(regions::list).post(regions::create))
+        .route(
+            "/admin/regions/{id}",
+            get(regions::retrieve)
+                .post(regions::update)
+                .delete(regions::delete),
+        )
+}
+
+/// A Medusa list: the items under `key`, then `count`, `offset`, `limit`.
+pub struct Listing<T> {
+    key: &'static str,
+    page: Page<T>,
+}
+
+impl<T> Listing<T> {
+    pub fn new(key: &'static str, page: Page<T>) -> Json<Self> {
+        Json(Self { key, page })
+    }
+
+    /// The page's items shaped for the API.
+    pub fn of<M>(key: &'static str, page: Page<M>, shape: impl FnMut(M) -> T) -> Json<Self> {
+        Self::new(
+            key,
+            Page {
+                items: page.items.into_iter().map(shape).collect(),
+                count: page.count,
+                offset: page.offset,
+                limit: page.limit,
+            },
+        )
+    }
+}
+
+impl<T: Serialize> Serialize for Listing<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry(self.key, &self.page.items)?;
+        map.serialize_entry("count", &self.page.count)?;
+        map.serialize_entry("offset", &self.page.offset)?;
+        map.serialize_entry("limit", &self.page.limit)?;
+        map.end()
+    }
+}
+
+/// One resource under `key`, e.g. `{"product": {...}}`.
+pub fn one<T: Serialize>(key: &str, value: T) -> Json<serde_json::Value> {
+    let mut body = serde_json::Map::new();
+    body.insert(
+        key.to_owned(),
+        serde_json::to_value(value).unwrap_or_default(),
+    );
+    Json(serde_json::Value::Object(body))
+}
+
+/// Medusa's answer to a delete.
+#[derive(Serialize)]
+pub struct Deleted {
+    id: String,
+    object: &'static str,
+    deleted: bool,
+}
+
+impl Deleted {
+    pub fn of(object: &'static str, id: String) -> Json<Self> {
+        Json(Self {
+            id,
+            object,
+            deleted: true,
+        })
+    }
+}
+
+/// Medusa's `{ "add": [...], "remove": [...] }` batch body for links.
+#[derive(serde::Deserialize)]
+pub struct LinkBatch {
+    #[serde(default)]
+    add: Vec<String>,
+    #[serde(default)]
+    remove: Vec<String>,
 }

@@ -2,8 +2,9 @@ use axum::{Json, extract::State};
 use domain::admin_users::{self, admin_user};
 use serde::Serialize;
 
+use super::Listing;
 use crate::{
-    http::{auth::AuthenticatedAdmin, error::ApiError},
+    http::{auth::AuthenticatedAdmin, error::ApiError, params::Params},
     state::AppState,
 };
 
@@ -50,4 +51,15 @@ pub async fn me(
         .await?
         .ok_or_else(|| ApiError::unauthorized("Unauthorized"))?;
     Ok(Json(UserResponse { user: user.into() }))
+}
+
+pub async fn list(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<Listing<AdminUser>>, ApiError> {
+    let (offset, limit) = params.page()?;
+    let q = params.text("q")?;
+    let page = admin_users::list_page(&state.db, q.as_deref(), offset, limit).await?;
+    Ok(Listing::of("users", page, AdminUser::from))
 }

@@ -1,14 +1,14 @@
 //! The Store API: Medusa v2 paths and JSON shapes, for headless storefronts.
 
 mod carts;
-mod collections;
+pub(crate) mod collections;
 mod customers;
 mod orders;
 mod payment;
-mod product_categories;
-mod products;
+pub(crate) mod product_categories;
+pub(crate) mod products;
 mod publishable_key;
-mod regions;
+pub(crate) mod regions;
 mod shipping_options;
 
 use axum::{

@@ -52,13 +52,7 @@ pub async fn list(
     params: Params,
 ) -> Result<Json<CategoryList>, ApiError> {
     let (offset, limit) = params.page()?;
-    // Medusa lists the top level with `parent_category_id=null`.
-    let parent = params
-        .text("parent_category_id")?
-        .map(|id| match id.as_str() {
-            "null" => ParentFilter::Root,
-            _ => ParentFilter::Of(id),
-        });
+    let parent = parent_filter(&params)?;
     let query = CategoryQuery {
         handle: params.text("handle")?,
         parent,
@@ -89,6 +83,16 @@ pub async fn retrieve(
             .await?
             .into(),
     }))
+}
+
+/// Medusa lists the top level with `parent_category_id=null`.
+pub(crate) fn parent_filter(params: &Params) -> Result<Option<ParentFilter>, ApiError> {
+    Ok(params
+        .text("parent_category_id")?
+        .map(|id| match id.as_str() {
+            "null" => ParentFilter::Root,
+            _ => ParentFilter::Of(id),
+        }))
 }
 
 impl From<category::Model> for StoreProductCategory {

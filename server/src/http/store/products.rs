@@ -8,7 +8,9 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use domain::{
-    catalog::{self, ProductDetail, ProductQuery, VariantDetail, tag},
+    catalog::{
+        self, OptionDetail, ProductDetail, ProductQuery, VariantDetail, image, option_value, tag,
+    },
     inventory,
     pricing::{PriceContext, money::to_major_units},
 };
@@ -61,8 +63,8 @@ pub struct StoreProduct {
     updated_at: DateTime<Utc>,
     deleted_at: Option<DateTime<Utc>>,
     variants: Vec<StoreProductVariant>,
-    options: Vec<serde_json::Value>,
-    images: Vec<serde_json::Value>,
+    options: Vec<ProductOption>,
+    images: Vec<ProductImage>,
 }
 
 #[derive(Serialize)]
@@ -82,7 +84,7 @@ pub struct StoreProductVariant {
     product_id: String,
     #[serde(flatten)]
     physical: PhysicalAttributes,
-    options: Vec<serde_json::Value>,
+    options: Vec<VariantOptionValue>,
     /// Present only when the request names a region or currency; null when
     /// the variant has no price in it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -106,6 +108,44 @@ pub struct CalculatedPrice {
     is_original_price_tax_inclusive: bool,
     original_amount: f64,
     currency_code: String,
+}
+
+/// Medusa's `StoreProductImage` (the Admin API's is the same).
+#[derive(Serialize)]
+pub struct ProductImage {
+    id: String,
+    url: String,
+    rank: i32,
+}
+
+/// Medusa's `StoreProductOption` (the Admin API's is the same).
+#[derive(Serialize)]
+pub struct ProductOption {
+    id: String,
+    title: String,
+    product_id: String,
+    values: Vec<OptionValue>,
+}
+
+#[derive(Serialize)]
+pub struct OptionValue {
+    id: String,
+    value: String,
+    option_id: String,
+}
+
+/// The value a variant has of one option, with the option's title.
+#[derive(Serialize)]
+pub struct VariantOptionValue {
+    #[serde(flatten)]
+    value: OptionValue,
+    option: OptionTitle,
+}
+
+#[derive(Serialize)]
+pub struct OptionTitle {
+    id: String,
+    title: String,
 }
 
 /// Medusa's `StoreProductTag`.
@@ -294,8 +334,12 @@ impl StoreProduct {
                 .into_iter()
                 .map(|v| StoreProductVariant::new(v, prices, stock))
                 .collect(),
-            options: Vec::new(),
-            images: Vec::new(),
+            options: detail
+                .options
+                .into_iter()
+                .map(ProductOption::from)
+                .collect(),
+            images: detail.images.into_iter().map(ProductImage::from).collect(),
         }
     }
 }
@@ -303,6 +347,7 @@ impl StoreProduct {
 impl StoreProductVariant {
     fn new(detail: VariantDetail, prices: Option<&PriceContext>, stock: &Stock) -> Self {
         let calculated_price = prices.map(|context| CalculatedPrice::of(&detail, context));
+        let options = variant_options(detail.options);
         let v = detail.variant;
         Self {
             manage_inventory: stock.managed.contains(&v.id),
@@ -323,7 +368,7 @@ impl StoreProductVariant {
                 weight: v.weight_grams,
                 ..Default::default()
             },
-            options: Vec::new(),
+            options,
             calculated_price,
             created_at: v.created_at,
             updated_at: v.updated_at,
@@ -364,4 +409,49 @@ impl From<tag::Model> for StoreProductTag {
             deleted_at: None,
         }
     }
+}
+
+impl From<image::Model> for ProductImage {
+    fn from(i: image::Model) -> Self {
+        Self {
+            id: i.id,
+            url: i.url,
+            rank: i.rank,
+        }
+    }
+}
+
+impl From<option_value::Model> for OptionValue {
+    fn from(v: option_value::Model) -> Self {
+        Self {
+            id: v.id,
+            value: v.value,
+            option_id: v.option_id,
+        }
+    }
+}
+
+impl From<OptionDetail> for ProductOption {
+    fn from(detail: OptionDetail) -> Self {
+        Self {
+            values: detail.values.into_iter().map(OptionValue::from).collect(),
+            id: detail.option.id,
+            title: detail.option.title,
+            product_id: detail.option.product_id,
+        }
+    }
+}
+
+/// A variant's (option title, value) pairs in Medusa's shape.
+pub fn variant_options(options: Vec<(String, option_value::Model)>) -> Vec<VariantOptionValue> {
+    options
+        .into_iter()
+        .map(|(title, value)| VariantOptionValue {
+            option: OptionTitle {
+                id: value.option_id.clone(),
+                title,
+            },
+            value: value.into(),
+        })
+        .collect()
 }

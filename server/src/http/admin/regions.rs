@@ -1,0 +1,133 @@
+//! `/admin/regions`: currency, tax rate and countries.
+
+use axum::{
+    Json,
+    extract::{Path, State, rejection::JsonRejection},
+};
+use domain::pricing::{self, NewRegion, RegionChanges, RegionDetail};
+use serde::{Deserialize, Serialize};
+
+use super::{Deleted, Listing, one};
+use crate::{
+    http::{
+        auth::AuthenticatedAdmin, error::ApiError, params::Params, store::regions::StoreRegion,
+    },
+    state::AppState,
+};
+
+/// Medusa's `AdminRegion`, with the region's one tax rate (a percentage) and
+/// whether prices include it.
+#[derive(Serialize)]
+pub struct AdminRegion {
+    #[serde(flatten)]
+    base: StoreRegion,
+    tax_rate: f64,
+    is_tax_inclusive: bool,
+}
+
+#[derive(Deserialize)]
+pub struct RegionBody {
+    name: Option<String>,
+    currency_code: Option<String>,
+    /// A percentage, e.g. 20 or 7.5.
+    tax_rate: Option<f64>,
+    is_tax_inclusive: Option<bool>,
+    /// ISO-2 codes.
+    countries: Option<Vec<String>>,
+}
+
+pub async fn list(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<Listing<AdminRegion>>, ApiError> {
+    let (offset, limit) = params.page()?;
+    let page = pricing::list_regions(&state.db, offset, limit).await?;
+    let page = domain::paging::Page {
+        items: page.regions,
+        count: page.count,
+        offset: page.offset,
+        limit: page.limit,
+    };
+    Ok(Listing::of("regions", page, AdminRegion::from))
+}
+
+pub async fn retrieve(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    region_response(&state, &id).await
+}
+
+pub async fn create(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    body: Result<Json<RegionBody>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Json(body) = body?;
+    let new = NewRegion {
+        name: body.name.unwrap_or_default(),
+        currency_code: body.currency_code.unwrap_or_default(),
+        tax_rate_basis_points: basis_points(body.tax_rate.unwrap_or(0.0))?,
+        tax_inclusive: body.is_tax_inclusive.unwrap_or(false),
+        countries: body.countries.unwrap_or_default(),
+    };
+    let id = pricing::create_region(&state.db, new).await?;
+    region_response(&state, &id).await
+}
+
+pub async fn update(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<RegionBody>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Json(body) = body?;
+    let changes = RegionChanges {
+        name: body.name,
+        currency_code: body.currency_code,
+        tax_rate_basis_points: body.tax_rate.map(basis_points).transpose()?,
+        tax_inclusive: body.is_tax_inclusive,
+        countries: body.countries,
+    };
+    pricing::update_region(&state.db, &id, changes).await?;
+    region_response(&state, &id).await
+}
+
+pub async fn delete(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Deleted>, ApiError> {
+    pricing::delete_region(&state.db, &id).await?;
+    Ok(Deleted::of("region", id))
+}
+
+/// 7.5 % → 750 basis points; finer rates are refused.
+fn basis_points(percent: f64) -> Result<i32, ApiError> {
+    let points = (percent * 100.0).round();
+    if !percent.is_finite() || (percent * 100.0 - points).abs() > 1e-6 || points.abs() > 1e6 {
+        return Err(ApiError::invalid_data(format!(
+            "tax_rate must be a percentage with at most two decimals, not {percent}"
+        )));
+    }
+    Ok(points as i32)
+}
+
+async fn region_response(state: &AppState, id: &str) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(one(
+        "region",
+        AdminRegion::from(pricing::find_region(&state.db, id).await?),
+    ))
+}
+
+impl From<RegionDetail> for AdminRegion {
+    fn from(detail: RegionDetail) -> Self {
+        Self {
+            tax_rate: f64::from(detail.region.tax_rate_basis_points) / 100.0,
+            is_tax_inclusive: detail.region.tax_inclusive,
+            base: detail.into(),
+        }
+    }
+}

@@ -9,6 +9,7 @@ mod customers;
 mod devices;
 mod events;
 mod inventory;
+mod loyalty;
 mod payments;
 mod pricing;
 mod taxonomy;

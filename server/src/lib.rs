@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod loyalty;
 pub mod realtime;
 pub mod startup;
 pub mod state;

@@ -15,7 +15,7 @@ use tokio::{net::TcpListener, sync::broadcast, task::JoinSet};
 
 use crate::{
     config::Settings,
-    http,
+    http, loyalty,
     state::AppState,
     vending::{
         MqttEndpoint, broker,
@@ -32,6 +32,8 @@ pub struct Application {
     pub mqtt: MqttEndpoint,
     /// What a person needs to start using the store, printed on start.
     pub welcome: Welcome,
+    /// The embedded loyalty host simulator, when no host is configured.
+    pub loyalty_simulator: Option<loyalty_host::HostHandle>,
     simulated_machines: JoinSet<()>,
 }
 
@@ -81,6 +83,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         .build();
     let payment_providers = Providers::default().with(Arc::new(SystemProvider));
     let jwt = http::auth::JwtKeys::load(&db, settings.jwt_secret.as_deref()).await?;
+    let loyalty = loyalty::start(&settings, &db).await?;
     let state = AppState {
         leptos_options,
         db: db.clone(),
@@ -89,6 +92,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         currency: settings.currency.clone(),
         payment_providers,
         jwt,
+        loyalty: loyalty.loyalty,
     };
     let routes = http::router(state.clone());
     let router = match SessionBackend::connect(&db, settings.redis_url.as_deref()).await? {
@@ -107,6 +111,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         state,
         mqtt,
         welcome,
+        loyalty_simulator: loyalty.simulator,
         simulated_machines,
     })
 }
@@ -162,6 +167,9 @@ impl Application {
             println!("  Publishable key  {key}   (send as x-publishable-api-key to /store/*)");
         }
         println!("  MQTT broker      {}", self.mqtt);
+        if self.loyalty_simulator.is_some() {
+            println!("  Loyalty host     embedded simulator (demo member phone +1 555 010 0001)");
+        }
         println!("  Simulated machines {}\n", self.simulated_machines.len());
     }
 

@@ -1,5 +1,7 @@
 use axum::extract::FromRef;
-use domain::{db::DatabaseConnection, devices::StatusChange, payments::Providers};
+use domain::{
+    db::DatabaseConnection, devices::StatusChange, loyalty::Loyalty, payments::Providers,
+};
 use leptos::config::LeptosOptions;
 use tokio::sync::broadcast;
 
@@ -17,6 +19,8 @@ pub struct AppState {
     pub payment_providers: Providers,
     /// Signs and checks customer tokens.
     pub jwt: JwtKeys,
+    /// Loyalty through the configured host; optional for every checkout.
+    pub loyalty: Loyalty,
 }
 
 impl AppState {

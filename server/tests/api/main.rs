@@ -34,6 +34,8 @@ pub struct Options {
     pub heartbeat_secs: u64,
     /// `AUTOMAT_JWT_SECRET`; generated and stored when `None`.
     pub jwt_secret: Option<String>,
+    /// `AUTOMAT_LOYALTY_TIMEOUT_MS`.
+    pub loyalty_timeout_ms: u64,
 }
 
 impl Options {
@@ -45,6 +47,7 @@ impl Options {
             simulated_machines: 0,
             heartbeat_secs: 1,
             jwt_secret: None,
+            loyalty_timeout_ms: 500,
         }
     }
 }
@@ -58,6 +61,8 @@ pub struct TestApp {
     pub gateway: server::vending::gateway::GatewayHealth,
     /// A client that keeps cookies and does not follow redirects.
     pub client: reqwest::Client,
+    /// The embedded loyalty host the store talks to.
+    pub loyalty_host: loyalty_host::HostHandle,
     server: tokio::task::JoinHandle<anyhow::Result<()>>,
     _test_db: TestDb,
 }
@@ -90,6 +95,12 @@ pub async fn spawn_app(options: Options) -> TestApp {
         secure_cookies: false,
         currency: "eur".into(),
         jwt_secret: options.jwt_secret,
+        loyalty_url: None,
+        loyalty_client_id: None,
+        loyalty_client_secret: None,
+        loyalty_secret_key: None,
+        loyalty_embedded_addr: "127.0.0.1:0".parse().unwrap(),
+        loyalty_timeout_ms: options.loyalty_timeout_ms,
     };
     let app = startup::build(settings).await.expect("the server starts");
     let base = format!("http://{}", app.addr());
@@ -102,6 +113,10 @@ pub async fn spawn_app(options: Options) -> TestApp {
         .expect("the demo store has a publishable key");
     let device_changes = app.state.device_changes.clone();
     let gateway = app.state.gateway.clone();
+    let loyalty_host = app
+        .loyalty_simulator
+        .clone()
+        .expect("without AUTOMAT_LOYALTY_URL the embedded loyalty host runs");
     let server = tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -116,6 +131,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
         device_changes,
         gateway,
         client,
+        loyalty_host,
         server,
         _test_db: test_db,
     }

@@ -2,6 +2,7 @@
 
 mod collections;
 mod customers;
+mod loyalty;
 mod product_categories;
 mod products;
 mod publishable_key;
@@ -42,4 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/store/collections/{id}", get(collections::retrieve))
         .route("/store/regions", get(regions::list))
         .route("/store/regions/{id}", get(regions::retrieve))
+        .route("/store/loyalty/identify", post(loyalty::identify))
+        .route("/store/loyalty/rewards", post(loyalty::calculate))
+        .route("/store/loyalty/rewards/select", post(loyalty::select))
 }

@@ -8,6 +8,8 @@ mod customers;
 mod devices;
 mod first_start;
 mod health;
+mod loyalty;
+mod loyalty_client;
 mod store_catalog;
 mod store_channels;
 mod store_products;
@@ -63,6 +65,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The embedded loyalty host the store talks to.
     pub loyalty_host: loyalty_host::HostHandle,
+    pub loyalty: domain::loyalty::Loyalty,
     server: tokio::task::JoinHandle<anyhow::Result<()>>,
     _test_db: TestDb,
 }
@@ -113,6 +116,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
         .expect("the demo store has a publishable key");
     let device_changes = app.state.device_changes.clone();
     let gateway = app.state.gateway.clone();
+    let loyalty = app.state.loyalty.clone();
     let loyalty_host = app
         .loyalty_simulator
         .clone()
@@ -132,6 +136,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
         gateway,
         client,
         loyalty_host,
+        loyalty,
         server,
         _test_db: test_db,
     }

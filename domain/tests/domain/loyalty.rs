@@ -220,9 +220,23 @@ async fn identify_calculate_and_choose_rewards() {
             loyalty.identify(&db, &cart_id, "call me").await,
             Err(LoyaltyError::Domain(DomainError::Invalid(_)))
         ));
+        set_customer(&db, &cart_id, "cus_1").await;
         let identified = loyalty.identify(&db, &cart_id, PHONE).await.unwrap();
         assert_eq!(identified.status, SessionStatus::Active);
         assert_eq!(identified.session.member_id, "****5678");
+        let link = loyalty::linked_membership(&db, "cus_1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (link.membership_id.as_str(), link.phone.as_str()),
+            ("****5678", PHONE)
+        );
+        let again = loyalty.identify(&db, &cart_id, PHONE).await.unwrap();
+        assert_eq!(
+            again.session.pos_sequence_id, identified.session.pos_sequence_id,
+            "identifying again keeps the host transaction"
+        );
         assert_eq!(loyalty::cart_discount(&db, &cart_id).await.unwrap(), 0);
 
         let calculated = loyalty.calculate_rewards(&db, &cart_id).await.unwrap();
@@ -292,6 +306,15 @@ async fn an_unavailable_or_disabled_host_is_reported_as_unavailable() {
         ));
     })
     .await;
+}
+
+/// Signs the cart's shopper in as `customer_id`.
+async fn set_customer(db: &DatabaseConnection, cart_id: &str, customer_id: &str) {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    let cart = carts::get_cart(db, cart_id).await.unwrap().cart;
+    let mut cart = cart.into_active_model();
+    cart.customer_id = Set(Some(customer_id.to_owned()));
+    cart.update(db).await.unwrap();
 }
 
 /// Makes every pending event due now (skips the retry back-off).

@@ -547,10 +547,10 @@ async fn cancel(
         transaction.member_id.clone(),
         transaction.points_earned - transaction.points_redeemed,
     );
-    if previous == TransactionStatus::Finalized {
-        if let Some(member) = member_of(&mut ledger, &member_id) {
-            member.points -= net;
-        }
+    if previous == TransactionStatus::Finalized
+        && let Some(member) = member_of(&mut ledger, &member_id)
+    {
+        member.points -= net;
     }
     Ok(Json(json!({ "posSequenceId": pos_sequence_id, "status": "CANCELLED" })).into_response())
 }

@@ -76,10 +76,8 @@ impl HttpLoyaltyHost {
     }
 
     async fn token(&self, credentials: &HostCredentials, fresh: bool) -> Result<String, HostError> {
-        if !fresh {
-            if let Some(token) = self.cached_token(credentials) {
-                return Ok(token);
-            }
+        if !fresh && let Some(token) = self.cached_token(credentials) {
+            return Ok(token);
         }
         let response = self
             .http

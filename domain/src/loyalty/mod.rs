@@ -80,11 +80,14 @@ pub struct ConfigInput {
     pub site_id: Option<String>,
 }
 
-/// The session's `rewards` JSON: the shopper's choices and the host's estimate.
+/// The session's `rewards` JSON: the shopper's choices, the host's estimate,
+/// and the basket the rewards were calculated for.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RewardsSnapshot {
     pub selected: Vec<String>,
     pub points_earnable: i64,
+    #[serde(default)]
+    pub basket: String,
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +98,9 @@ pub struct SessionDetail {
     /// What the applied rewards take off the cart now, minor units.
     pub discount_total: i64,
     pub points_earnable: i64,
+    /// The cart changed since the rewards were calculated: they count for
+    /// nothing until they are calculated again.
+    pub rewards_stale: bool,
 }
 
 /// The loyalty service: a host to call and the key that opens stored secrets.
@@ -298,6 +304,7 @@ impl Loyalty {
         let rewards = snapshot_json(&RewardsSnapshot {
             selected,
             points_earnable: calculation.points_earnable,
+            basket: basket_fingerprint(&cart.items),
         })?;
         let mut session = session.into_active_model();
         session.points_balance = Set(calculation.points_balance);
@@ -387,12 +394,17 @@ impl Loyalty {
         let credentials = self.credentials(db, &session.store_id).await?;
         let cart = carts::get_cart(db, &session.cart_id).await?;
         let lines = basket(db, &cart).await?;
-        let applied: Vec<String> = rewards_of(db, &session.id)
-            .await?
-            .into_iter()
-            .filter(|r| r.applied)
-            .map(|r| r.reward_id)
-            .collect();
+        // Stale rewards were not given, so they are not redeemed either.
+        let applied: Vec<String> = if is_stale(session, &cart.items) {
+            Vec::new()
+        } else {
+            rewards_of(db, &session.id)
+                .await?
+                .into_iter()
+                .filter(|r| r.applied)
+                .map(|r| r.reward_id)
+                .collect()
+        };
         Ok(self
             .host
             .finalize(&credentials, &session.pos_sequence_id, &lines, &applied)
@@ -434,6 +446,12 @@ pub async fn select_reward(
     selected: bool,
 ) -> Result<SessionDetail, DomainError> {
     let session = active_session(db, cart_id).await?;
+    let cart = carts::get_cart(db, cart_id).await?;
+    if is_stale(&session, &cart.items) {
+        return Err(DomainError::Conflict(
+            "the cart changed since the rewards were calculated; calculate them again".into(),
+        ));
+    }
     let rewards = rewards_of(db, &session.id).await?;
     let reward = rewards
         .iter()
@@ -588,12 +606,12 @@ async fn detail(
 ) -> Result<SessionDetail, DomainError> {
     let status = SessionStatus::parse(&session.status)?;
     let rewards = rewards_of(db, &session.id).await?;
+    let cart = carts::get_cart(db, &session.cart_id).await?;
+    let rewards_stale = is_stale(&session, &cart.items);
     let discount_total = match status {
         SessionStatus::Cancelled | SessionStatus::Failed => 0,
-        _ => {
-            let cart = carts::get_cart(db, &session.cart_id).await?;
-            discount_of(&cart.items, &rewards)?
-        }
+        _ if rewards_stale => 0,
+        _ => discount_of(&cart.items, &rewards)?,
     };
     Ok(SessionDetail {
         points_earnable: snapshot(&session).points_earnable,
@@ -601,7 +619,25 @@ async fn detail(
         status,
         rewards,
         discount_total,
+        rewards_stale,
     })
+}
+
+/// Rewards calculated for another basket (lines, quantities or prices since
+/// changed) must not count: a per-unit discount could exceed what is left.
+fn is_stale(session: &session::Model, items: &[line_item::Model]) -> bool {
+    let calculated_for = snapshot(session).basket;
+    !calculated_for.is_empty() && calculated_for != basket_fingerprint(items)
+}
+
+fn basket_fingerprint(items: &[line_item::Model]) -> String {
+    let mut lines: Vec<String> = items
+        .iter()
+        .map(|i| format!("{}:{}:{}", i.id, i.quantity, i.unit_price))
+        .collect();
+    lines.sort();
+    let digest = ring::digest::digest(&ring::digest::SHA256, lines.join(";").as_bytes());
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn discount_of(items: &[line_item::Model], rewards: &[reward::Model]) -> Result<i64, DomainError> {

@@ -274,6 +274,24 @@ async fn identify_calculate_and_choose_rewards() {
         let recalculated = loyalty.calculate_rewards(&db, &cart_id).await.unwrap();
         assert_eq!(recalculated.discount_total, 130);
         assert_eq!(loyalty::cart_discount(&db, &cart_id).await.unwrap(), 130);
+        // The cart changes: the old rewards no longer count until recalculated.
+        let product = catalog::find_published(&db, "apple").await.unwrap();
+        carts::add_line_item(&db, &cart_id, &product.variants[0].variant.id, 1)
+            .await
+            .unwrap();
+        assert_eq!(loyalty::cart_discount(&db, &cart_id).await.unwrap(), 0);
+        let stale = loyalty::session_for_cart(&db, &cart_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(stale.rewards_stale);
+        assert!(matches!(
+            loyalty::select_reward(&db, &cart_id, "ticket-80", false).await,
+            Err(DomainError::Conflict(_))
+        ));
+        let fresh = loyalty.calculate_rewards(&db, &cart_id).await.unwrap();
+        assert!(!fresh.rewards_stale);
+        assert_eq!(fresh.discount_total, 130, "the choice survives");
         let dropped = loyalty::select_reward(&db, &cart_id, "ticket-80", false)
             .await
             .unwrap();

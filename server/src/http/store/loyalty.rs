@@ -45,6 +45,8 @@ struct LoyaltySession {
     points_earnable: i64,
     /// What the applied rewards take off the cart, minor units.
     discount_total: i64,
+    /// The cart changed since the rewards were calculated: calculate again.
+    rewards_stale: bool,
     order_id: Option<String>,
     confirmation_id: Option<String>,
     points_earned: Option<i64>,
@@ -93,6 +95,7 @@ impl From<SessionDetail> for SessionResponse {
                 points_balance: s.points_balance,
                 points_earnable: d.points_earnable,
                 discount_total: d.discount_total,
+                rewards_stale: d.rewards_stale,
                 order_id: s.order_id,
                 confirmation_id: s.host_transaction_id,
                 points_earned: s.points_earned,

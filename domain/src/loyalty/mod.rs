@@ -22,7 +22,8 @@ use std::{collections::HashMap, sync::Arc};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait, UpdateMany, sea_query::Expr,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    UpdateMany, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -515,6 +516,29 @@ pub async fn cart_discount(db: &impl ConnectionTrait, cart_id: &str) -> Result<i
         Some(detail) => Ok(detail.discount_total),
         None => Ok(0),
     }
+}
+
+/// Sessions, newest first, optionally only those in `status` (operators'
+/// view); with the count of all that match.
+pub async fn list_sessions(
+    db: &impl ConnectionTrait,
+    status: Option<SessionStatus>,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<session::Model>, u64), DomainError> {
+    let mut query = session::Entity::find();
+    if let Some(status) = status {
+        query = query.filter(session::Column::Status.eq(status.as_str()));
+    }
+    let count = query.clone().count(db).await?;
+    let sessions = query
+        .order_by_desc(session::Column::CreatedAt)
+        .order_by_desc(session::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((sessions, count))
 }
 
 /// The customer's linked membership, if any.

@@ -323,6 +323,27 @@ async fn the_order_is_finalized_after_checkout_once_the_host_is_back() {
             app.loyalty_host.points_balance(PHONE),
             Some(1200 + recorded.points_earned - 100)
         );
+
+        let token = app.admin_token().await;
+        let (status, listed) = send_json(app.admin(
+            Method::GET,
+            "/admin/loyalty/sessions?status=finalized",
+            &token,
+        ))
+        .await;
+        assert_eq!(status, 200, "{listed}");
+        assert_eq!(listed["count"], 1);
+        let row = &listed["loyalty_sessions"][0];
+        assert_eq!(row["order_id"], order.order.id.as_str());
+        assert_eq!(row["status"], "FINALIZED");
+        assert!(row["confirmation_id"].is_string());
+        let (status, _) = send_json(app.admin(
+            Method::GET,
+            "/admin/loyalty/sessions?status=sideways",
+            &token,
+        ))
+        .await;
+        assert_eq!(status, 400);
     })
     .await;
 }

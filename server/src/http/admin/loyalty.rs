@@ -1,18 +1,21 @@
 //! `/admin/loyalty/config`: the store's loyalty host. The client secret goes
-//! in and is stored sealed; it never comes back out.
+//! in and is stored sealed; it never comes back out. `/admin/loyalty/sessions`:
+//! identified carts and how far their finalize got.
 
 use axum::{Json, extract::State, extract::rejection::JsonRejection};
 use chrono::{DateTime, Utc};
 use domain::{
     DomainError,
-    loyalty::{ConfigInput, DEFAULT_STORE_ID, store_config},
+    loyalty::{self, ConfigInput, DEFAULT_STORE_ID, SessionStatus, session, store_config},
 };
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    http::{auth::AuthenticatedAdmin, error::ApiError},
+    http::{auth::AuthenticatedAdmin, error::ApiError, params::Params},
     state::AppState,
 };
+
+const MAX_LIMIT: u64 = 200;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -97,4 +100,70 @@ pub async fn save(
         .save_config(&state.db, DEFAULT_STORE_ID, input)
         .await?;
     Ok(Json(config.into()))
+}
+
+#[derive(Serialize)]
+pub struct SessionList {
+    loyalty_sessions: Vec<LoyaltySession>,
+    count: u64,
+    offset: u64,
+    limit: u64,
+}
+
+#[derive(Serialize)]
+struct LoyaltySession {
+    id: String,
+    store_id: String,
+    cart_id: String,
+    order_id: Option<String>,
+    pos_sequence_id: String,
+    status: String,
+    member_id: String,
+    points_balance: i64,
+    points_earned: Option<i64>,
+    confirmation_id: Option<String>,
+    last_error: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<session::Model> for LoyaltySession {
+    fn from(s: session::Model) -> Self {
+        Self {
+            id: s.id,
+            store_id: s.store_id,
+            cart_id: s.cart_id,
+            order_id: s.order_id,
+            pos_sequence_id: s.pos_sequence_id,
+            status: s.status,
+            member_id: s.member_id,
+            points_balance: s.points_balance,
+            points_earned: s.points_earned,
+            confirmation_id: s.host_transaction_id,
+            last_error: s.last_error,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// `?status=PENDING_FINALIZATION&offset=0&limit=50`
+pub async fn sessions(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<SessionList>, ApiError> {
+    let status = params
+        .text("status")?
+        .map(|s| SessionStatus::parse(&s.to_uppercase()))
+        .transpose()?;
+    let (offset, limit) = params.page()?;
+    let limit = limit.min(MAX_LIMIT);
+    let (sessions, count) = loyalty::list_sessions(&state.db, status, offset, limit).await?;
+    Ok(Json(SessionList {
+        loyalty_sessions: sessions.into_iter().map(Into::into).collect(),
+        count,
+        offset,
+        limit,
+    }))
 }

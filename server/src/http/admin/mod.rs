@@ -15,4 +15,5 @@ pub fn routes() -> Router<AppState> {
             "/admin/loyalty/config",
             get(loyalty::retrieve).post(loyalty::save),
         )
+        .route("/admin/loyalty/sessions", get(loyalty::sessions))
 }

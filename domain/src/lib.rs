@@ -18,6 +18,7 @@ pub mod error;
 pub mod events;
 pub mod ids;
 pub mod inventory;
+pub mod loyalty;
 pub mod orders;
 pub mod paging;
 pub mod payments;

@@ -97,6 +97,36 @@ pub struct Settings {
         default_value = "Automat <orders@automat.local>"
     )]
     pub mail_from: String,
+    /// The loyalty host (Conexxus-style REST) for a store without a loyalty
+    /// config yet. When unset, an embedded simulator with demo members runs
+    /// on `loyalty_embedded_addr`.
+    #[arg(long, env = "AUTOMAT_LOYALTY_URL")]
+    pub loyalty_url: Option<String>,
+
+    /// OAuth2 client id at the loyalty host named by `loyalty_url`.
+    #[arg(long, env = "AUTOMAT_LOYALTY_CLIENT_ID")]
+    pub loyalty_client_id: Option<String>,
+
+    /// Its client secret (stored encrypted).
+    #[arg(long, env = "AUTOMAT_LOYALTY_CLIENT_SECRET", hide_env_values = true)]
+    pub loyalty_client_secret: Option<String>,
+
+    /// Seals loyalty secrets in the database; generated and kept in the
+    /// database when unset (set it to keep the key apart from the data).
+    #[arg(long, env = "AUTOMAT_LOYALTY_SECRET_KEY", hide_env_values = true)]
+    pub loyalty_secret_key: Option<String>,
+
+    /// The embedded loyalty simulator's address.
+    #[arg(
+        long,
+        env = "AUTOMAT_LOYALTY_EMBEDDED_ADDR",
+        default_value = "127.0.0.1:4100"
+    )]
+    pub loyalty_embedded_addr: SocketAddr,
+
+    /// Milliseconds one loyalty host call may take before the store goes on without it.
+    #[arg(long, env = "AUTOMAT_LOYALTY_TIMEOUT_MS", default_value_t = 3000)]
+    pub loyalty_timeout_ms: u64,
 }
 
 impl Settings {
@@ -150,6 +180,9 @@ mod tests {
         assert_eq!(s.simulated_machines, 3);
         assert!(s.seed_demo);
         assert_eq!(s.jwt_secret, None, "generated and kept in the database");
+        assert_eq!(s.loyalty_url, None, "the embedded loyalty simulator");
+        assert_eq!(s.loyalty_embedded_addr.port(), 4100);
+        assert_eq!(s.loyalty_timeout_ms, 3000);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod loyalty;
 pub mod notifications;
 pub mod realtime;
 pub mod startup;

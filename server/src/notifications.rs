@@ -1,5 +1,5 @@
-//! What the store tells people when something happens: event subscribers
-//! fed by the outbox [`Dispatcher`], and the mailer they send with.
+//! What the store does when something happens: event subscribers fed by the
+//! outbox [`Dispatcher`] (order emails, loyalty finalize), and the mailer.
 
 use std::{sync::Arc, time::Duration};
 
@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use domain::{
     db::DatabaseConnection,
     events::{Dispatcher, Event, Subscriber},
+    loyalty::{Loyalty, finalize::FinalizeOnOrderPlaced},
     orders::{self, ORDER_CANCELED, ORDER_PLACED, OrderDetail},
 };
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, message::Mailbox};
@@ -133,11 +134,19 @@ fn summary(order: &OrderDetail) -> String {
 }
 
 /// The subscribers a running store has.
-pub fn subscribers(db: &DatabaseConnection, mailer: Mailer) -> Vec<Arc<dyn Subscriber>> {
-    vec![Arc::new(OrderEmails {
-        db: db.clone(),
-        mailer,
-    })]
+/// Everything that acts on outbox events: order emails and loyalty finalize.
+pub fn subscribers(
+    db: &DatabaseConnection,
+    mailer: Mailer,
+    loyalty: &Loyalty,
+) -> Vec<Arc<dyn Subscriber>> {
+    vec![
+        Arc::new(OrderEmails {
+            db: db.clone(),
+            mailer,
+        }),
+        Arc::new(FinalizeOnOrderPlaced::new(db.clone(), loyalty.clone())),
+    ]
 }
 
 /// Delivers outbox events to `subscribers` until the task is dropped.

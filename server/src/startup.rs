@@ -15,7 +15,7 @@ use tokio::{net::TcpListener, sync::broadcast, task::JoinSet};
 
 use crate::{
     config::Settings,
-    http,
+    http, loyalty,
     notifications::{self, Mailer},
     state::AppState,
     vending::{
@@ -33,6 +33,8 @@ pub struct Application {
     pub mqtt: MqttEndpoint,
     /// What a person needs to start using the store, printed on start.
     pub welcome: Welcome,
+    /// The embedded loyalty host simulator, when no host is configured.
+    pub loyalty_simulator: Option<loyalty_host::HostHandle>,
     simulated_machines: JoinSet<()>,
     /// The outbox dispatcher; a `JoinSet` so that dropping the application stops it.
     event_dispatcher: JoinSet<()>,
@@ -84,6 +86,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         .build();
     let payment_providers = Providers::default().with(Arc::new(SystemProvider));
     let jwt = http::auth::JwtKeys::load(&db, settings.jwt_secret.as_deref()).await?;
+    let loyalty = loyalty::start(&settings, &db).await?;
     let state = AppState {
         leptos_options,
         db: db.clone(),
@@ -95,12 +98,13 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         read_cache: http::read_cache::ReadCache::new(Duration::from_millis(
             settings.store_cache_ms,
         )),
+        loyalty: loyalty.loyalty,
     };
     let mailer = Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from)?;
     let mut event_dispatcher = JoinSet::new();
     event_dispatcher.spawn(notifications::dispatch_events(
         &db,
-        notifications::subscribers(&db, mailer),
+        notifications::subscribers(&db, mailer, &state.loyalty),
     ));
     let routes = http::router(state.clone());
     let router = match SessionBackend::connect(&db, settings.redis_url.as_deref()).await? {
@@ -119,6 +123,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         state,
         mqtt,
         welcome,
+        loyalty_simulator: loyalty.simulator,
         simulated_machines,
         event_dispatcher,
     })
@@ -175,6 +180,9 @@ impl Application {
             println!("  Publishable key  {key}   (send as x-publishable-api-key to /store/*)");
         }
         println!("  MQTT broker      {}", self.mqtt);
+        if self.loyalty_simulator.is_some() {
+            println!("  Loyalty host     embedded simulator (demo member phone +1 555 010 0001)");
+        }
         println!("  Simulated machines {}\n", self.simulated_machines.len());
     }
 

@@ -1,5 +1,7 @@
 use axum::extract::FromRef;
-use domain::{db::DatabaseConnection, devices::StatusChange, payments::Providers};
+use domain::{
+    db::DatabaseConnection, devices::StatusChange, loyalty::Loyalty, payments::Providers,
+};
 use leptos::config::LeptosOptions;
 use tokio::sync::broadcast;
 
@@ -22,6 +24,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Store catalog reads kept in memory.
     pub read_cache: ReadCache,
+    /// Loyalty through the configured host; optional for every checkout.
+    pub loyalty: Loyalty,
 }
 
 impl AppState {

@@ -25,6 +25,9 @@ use crate::{
     shipping,
 };
 
+/// The code under which loyalty rewards show among a cart's discounts.
+pub const LOYALTY_DISCOUNT: &str = "LOYALTY";
+
 pub const MAX_LINE_QUANTITY: i32 = 999;
 
 /// A shipping or billing address as the shopper typed it.
@@ -308,6 +311,17 @@ pub async fn get_cart(db: &impl ConnectionTrait, cart_id: &str) -> Result<CartDe
         .one(db)
         .await?;
     let promotions = promotions::of_cart(db, cart_id).await?;
+    let mut discounts: Vec<totals::Discount> =
+        promotions.iter().map(promotions::discount).collect();
+    let loyalty_discount = crate::loyalty::discount_for_items(db, cart_id, &items).await?;
+    if loyalty_discount > 0 {
+        discounts.push(totals::Discount {
+            promotion_id: LOYALTY_DISCOUNT.into(),
+            code: LOYALTY_DISCOUNT.into(),
+            value: totals::DiscountValue::Fixed(loyalty_discount),
+            target: totals::DiscountTarget::Order,
+        });
+    }
     let totals = totals::compute(&totals::TotalsInput {
         tax: totals::Tax::of_region(region.as_ref()),
         lines: items
@@ -318,7 +332,7 @@ pub async fn get_cart(db: &impl ConnectionTrait, cart_id: &str) -> Result<CartDe
                 quantity: i.quantity,
             })
             .collect(),
-        discounts: promotions.iter().map(promotions::discount).collect(),
+        discounts,
         shipping: shipping_method.as_ref().map(|m| m.amount),
         tip: cart.tip,
     });

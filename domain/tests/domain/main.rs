@@ -10,6 +10,7 @@ mod customers;
 mod devices;
 mod events;
 mod inventory;
+mod loyalty;
 mod orders;
 mod payments;
 mod pricing;

@@ -7,7 +7,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use domain::DomainError;
+use domain::{DomainError, loyalty::LoyaltyError};
 use serde::Serialize;
 
 #[derive(Debug)]
@@ -58,6 +58,19 @@ impl From<DomainError> for ApiError {
                     "database_error",
                     "the store could not complete the request; try again",
                 )
+            }
+        }
+    }
+}
+
+/// The host being down, slow or switched off is no failure of the store:
+/// 503, and the storefront goes on without loyalty.
+impl From<LoyaltyError> for ApiError {
+    fn from(e: LoyaltyError) -> Self {
+        match e {
+            LoyaltyError::Domain(e) => e.into(),
+            LoyaltyError::Unavailable(message) => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
             }
         }
     }

@@ -323,7 +323,7 @@ async fn a_configured_secret_signs_the_tokens_and_none_is_stored() {
             .db
             .query_one_raw(Statement::from_string(
                 backend,
-                "SELECT COUNT(*) AS n FROM server_settings",
+                "SELECT COUNT(*) AS n FROM server_settings WHERE key = 'jwt_secret'",
             ))
             .await
             .unwrap()

@@ -11,6 +11,8 @@ mod customers;
 mod devices;
 mod first_start;
 mod health;
+mod loyalty;
+mod loyalty_client;
 mod order_emails;
 mod order_history;
 mod read_cache;
@@ -45,6 +47,8 @@ pub struct Options {
     pub store_cache_ms: u64,
     /// `AUTOMAT_SMTP_URL`; mail is logged when `None`.
     pub smtp_url: Option<String>,
+    /// `AUTOMAT_LOYALTY_TIMEOUT_MS`.
+    pub loyalty_timeout_ms: u64,
 }
 
 impl Options {
@@ -58,6 +62,7 @@ impl Options {
             jwt_secret: None,
             store_cache_ms: 1000,
             smtp_url: None,
+            loyalty_timeout_ms: 500,
         }
     }
 }
@@ -71,6 +76,9 @@ pub struct TestApp {
     pub gateway: server::vending::gateway::GatewayHealth,
     /// A client that keeps cookies and does not follow redirects.
     pub client: reqwest::Client,
+    /// The embedded loyalty host the store talks to.
+    pub loyalty_host: loyalty_host::HostHandle,
+    pub loyalty: domain::loyalty::Loyalty,
     server: tokio::task::JoinHandle<anyhow::Result<()>>,
     _test_db: TestDb,
 }
@@ -106,6 +114,12 @@ pub async fn spawn_app(options: Options) -> TestApp {
         store_cache_ms: options.store_cache_ms,
         smtp_url: options.smtp_url,
         mail_from: "Automat <orders@example.com>".into(),
+        loyalty_url: None,
+        loyalty_client_id: None,
+        loyalty_client_secret: None,
+        loyalty_secret_key: None,
+        loyalty_embedded_addr: "127.0.0.1:0".parse().unwrap(),
+        loyalty_timeout_ms: options.loyalty_timeout_ms,
     };
     let app = startup::build(settings).await.expect("the server starts");
     let base = format!("http://{}", app.addr());
@@ -118,6 +132,11 @@ pub async fn spawn_app(options: Options) -> TestApp {
         .expect("the demo store has a publishable key");
     let device_changes = app.state.device_changes.clone();
     let gateway = app.state.gateway.clone();
+    let loyalty = app.state.loyalty.clone();
+    let loyalty_host = app
+        .loyalty_simulator
+        .clone()
+        .expect("without AUTOMAT_LOYALTY_URL the embedded loyalty host runs");
     let server = tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -132,6 +151,8 @@ pub async fn spawn_app(options: Options) -> TestApp {
         device_changes,
         gateway,
         client,
+        loyalty_host,
+        loyalty,
         server,
         _test_db: test_db,
     }

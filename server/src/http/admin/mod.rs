@@ -4,6 +4,7 @@
 mod api_keys;
 mod customers;
 mod inventory;
+mod loyalty;
 mod orders;
 mod products;
 mod regions;
@@ -34,6 +35,11 @@ pub const PAGE_PATHS: &[&str] = &[
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/users/me", get(users::me))
+        .route(
+            "/admin/loyalty/config",
+            get(loyalty::retrieve).post(loyalty::save),
+        )
+        .route("/admin/loyalty/sessions", get(loyalty::sessions))
         .route("/admin/orders", get(orders::list))
         .route("/admin/orders/{id}", get(orders::retrieve))
         .route("/admin/orders/{id}/cancel", post(orders::cancel))

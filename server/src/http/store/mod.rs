@@ -3,6 +3,7 @@
 mod carts;
 pub(crate) mod collections;
 mod customers;
+mod loyalty;
 mod orders;
 mod payment;
 pub(crate) mod product_categories;
@@ -94,4 +95,7 @@ fn shopper_routes() -> Router<AppState> {
         )
         .route("/store/orders", get(orders::list))
         .route("/store/orders/{id}", get(orders::retrieve))
+        .route("/store/loyalty/identify", post(loyalty::identify))
+        .route("/store/loyalty/rewards", post(loyalty::calculate))
+        .route("/store/loyalty/rewards/select", post(loyalty::select))
 }

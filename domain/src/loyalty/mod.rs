@@ -1,0 +1,801 @@
+//! Loyalty through an external host (PDI Conexxus style): a shopper identifies
+//! a cart by phone, the host offers rewards (instant ones auto-applied,
+//! optional ones chosen), the discounts count in the cart's totals
+//! ([`discount_for_items`]), and the placed order is finalized with the host
+//! afterwards from the outbox ([`finalize::FinalizeOnOrderPlaced`]).
+//!
+//! The checkout never depends on the host: every host failure is a
+//! [`LoyaltyError::Unavailable`] the caller can answer with "go on without".
+
+pub mod customer;
+pub mod discount;
+pub mod finalize;
+pub mod host;
+pub mod reward;
+pub mod secret;
+pub mod session;
+mod status;
+pub mod store_config;
+
+use std::{collections::HashMap, sync::Arc};
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    UpdateMany, sea_query::Expr,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    DomainError,
+    carts::{self, CartDetail, line_item},
+    catalog::variant,
+    ids::new_id,
+};
+use discount::{Discount, Line};
+use host::{BasketLine, HostCredentials, HostError, LoyaltyHost};
+use secret::SecretBox;
+pub use status::SessionStatus;
+
+/// Automat runs one store per installation; its config row has this id.
+pub const DEFAULT_STORE_ID: &str = "default";
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoyaltyError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// Not configured, disabled, or the host cannot be reached: go on without loyalty.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl From<DbErr> for LoyaltyError {
+    fn from(e: DbErr) -> Self {
+        Self::Domain(e.into())
+    }
+}
+
+impl From<HostError> for LoyaltyError {
+    fn from(e: HostError) -> Self {
+        match e {
+            HostError::Unavailable(_) => Self::Unavailable(e.to_string()),
+            HostError::MemberNotFound => Self::Domain(DomainError::not_found(
+                "Loyalty member",
+                "this phone number",
+            )),
+            HostError::Rejected(message) => Self::Domain(DomainError::Conflict(message)),
+        }
+    }
+}
+
+/// What an admin sets for a store; `client_secret: None` keeps the stored one.
+#[derive(Debug, Clone)]
+pub struct ConfigInput {
+    pub enabled: bool,
+    pub provider: String,
+    pub base_url: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    pub participant_id: Option<String>,
+    pub site_id: Option<String>,
+}
+
+/// The session's `rewards` JSON: the shopper's choices, the host's estimate,
+/// and the basket the rewards were calculated for.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RewardsSnapshot {
+    pub selected: Vec<String>,
+    pub points_earnable: i64,
+    #[serde(default)]
+    pub basket: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionDetail {
+    pub session: session::Model,
+    pub status: SessionStatus,
+    pub rewards: Vec<reward::Model>,
+    /// What the applied rewards take off the cart now, minor units.
+    pub discount_total: i64,
+    pub points_earnable: i64,
+    /// The cart changed since the rewards were calculated: they count for
+    /// nothing until they are calculated again.
+    pub rewards_stale: bool,
+}
+
+/// The loyalty service: a host to call and the key that opens stored secrets.
+#[derive(Clone)]
+pub struct Loyalty {
+    host: Arc<dyn LoyaltyHost>,
+    secrets: SecretBox,
+}
+
+impl Loyalty {
+    pub fn new(host: Arc<dyn LoyaltyHost>, secrets: SecretBox) -> Self {
+        Self { host, secrets }
+    }
+
+    pub async fn config(
+        &self,
+        db: &impl ConnectionTrait,
+        store_id: &str,
+    ) -> Result<Option<store_config::Model>, DomainError> {
+        Ok(store_config::Entity::find_by_id(store_id).one(db).await?)
+    }
+
+    /// Creates or replaces the store's config; the secret is sealed before it is stored.
+    pub async fn save_config(
+        &self,
+        db: &impl ConnectionTrait,
+        store_id: &str,
+        input: ConfigInput,
+    ) -> Result<store_config::Model, DomainError> {
+        let base_url = input.base_url.trim().trim_end_matches('/').to_owned();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(DomainError::Invalid(
+                "base_url must be an http:// or https:// URL".into(),
+            ));
+        }
+        let client_id = input.client_id.trim().to_owned();
+        let provider = input.provider.trim().to_owned();
+        if client_id.is_empty() || provider.is_empty() {
+            return Err(DomainError::Invalid(
+                "provider and client_id are required".into(),
+            ));
+        }
+        let existing = self.config(db, store_id).await?;
+        let sealed = match (input.client_secret.as_deref().map(str::trim), &existing) {
+            (Some(secret), _) if !secret.is_empty() => self.secrets.seal(store_id, secret)?,
+            (_, Some(config)) => config.client_secret_encrypted.clone(),
+            (_, None) => return Err(DomainError::Invalid("client_secret is required".into())),
+        };
+        let now = Utc::now();
+        let model = store_config::ActiveModel {
+            store_id: Set(store_id.to_owned()),
+            enabled: Set(input.enabled),
+            provider: Set(provider),
+            base_url: Set(base_url),
+            client_id: Set(client_id),
+            client_secret_encrypted: Set(sealed),
+            participant_id: Set(non_blank(input.participant_id)),
+            site_id: Set(non_blank(input.site_id)),
+            created_at: Set(existing.as_ref().map_or(now, |c| c.created_at)),
+            updated_at: Set(now),
+        };
+        Ok(match existing {
+            Some(_) => model.update(db).await?,
+            None => model.insert(db).await?,
+        })
+    }
+
+    /// The store's host credentials, when loyalty is on.
+    pub async fn credentials(
+        &self,
+        db: &impl ConnectionTrait,
+        store_id: &str,
+    ) -> Result<HostCredentials, LoyaltyError> {
+        match self.config(db, store_id).await? {
+            Some(config) if config.enabled => Ok(HostCredentials {
+                client_secret: self
+                    .secrets
+                    .open(store_id, &config.client_secret_encrypted)?,
+                base_url: config.base_url,
+                client_id: config.client_id,
+            }),
+            _ => Err(LoyaltyError::Unavailable(
+                "loyalty is not enabled for this store".into(),
+            )),
+        }
+    }
+
+    /// Links the cart to the member with `phone` (again, with another phone,
+    /// while the session is active).
+    pub async fn identify(
+        &self,
+        db: &DatabaseConnection,
+        cart_id: &str,
+        phone: &str,
+    ) -> Result<SessionDetail, LoyaltyError> {
+        let phone = parse_phone(phone)?;
+        let cart = carts::get_cart(db, cart_id).await?;
+        carts::ensure_open(&cart.cart)?;
+        let existing = find_session(db, cart_id).await?;
+        if let Some(session) = &existing {
+            ensure_active(session)?;
+        }
+        let credentials = self.credentials(db, DEFAULT_STORE_ID).await?;
+        let pos_sequence_id = existing
+            .as_ref()
+            .map_or_else(|| new_id("pos"), |s| s.pos_sequence_id.clone());
+        let member = self
+            .host
+            .identify(&credentials, &phone, &pos_sequence_id)
+            .await?;
+        let now = Utc::now();
+        let empty = snapshot_json(&RewardsSnapshot::default())?;
+        let txn = db.begin().await?;
+        let session = match existing {
+            Some(session) => {
+                reward::Entity::delete_many()
+                    .filter(reward::Column::SessionId.eq(&session.id))
+                    .exec(&txn)
+                    .await?;
+                let mut session = session.into_active_model();
+                session.phone = Set(phone.clone());
+                session.member_id = Set(member.member_id.clone());
+                session.points_balance = Set(member.points_balance);
+                session.rewards = Set(empty);
+                session.updated_at = Set(now);
+                session.update(&txn).await?
+            }
+            None => {
+                session::ActiveModel {
+                    id: Set(new_id("lsess")),
+                    store_id: Set(DEFAULT_STORE_ID.to_owned()),
+                    cart_id: Set(cart_id.to_owned()),
+                    pos_sequence_id: Set(pos_sequence_id),
+                    status: Set(SessionStatus::Active.as_str().to_owned()),
+                    phone: Set(phone.clone()),
+                    member_id: Set(member.member_id.clone()),
+                    points_balance: Set(member.points_balance),
+                    rewards: Set(empty),
+                    order_id: Set(None),
+                    host_transaction_id: Set(None),
+                    points_earned: Set(None),
+                    last_error: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(&txn)
+                .await?
+            }
+        };
+        if let Some(customer_id) = &cart.cart.customer_id {
+            link_customer(&txn, customer_id, &member.member_id, &phone).await?;
+        }
+        txn.commit().await?;
+        Ok(detail(db, session).await?)
+    }
+
+    /// Asks the host what the cart earns now; optional rewards the shopper
+    /// chose stay chosen while they are still offered.
+    pub async fn calculate_rewards(
+        &self,
+        db: &DatabaseConnection,
+        cart_id: &str,
+    ) -> Result<SessionDetail, LoyaltyError> {
+        let cart = carts::get_cart(db, cart_id).await?;
+        carts::ensure_open(&cart.cart)?;
+        let session = active_session(db, cart_id).await?;
+        let credentials = self.credentials(db, &session.store_id).await?;
+        let lines = basket(db, &cart).await?;
+        let calculation = self
+            .host
+            .calculate(&credentials, &session.pos_sequence_id, &lines)
+            .await?;
+        let previously_selected = snapshot(&session).selected;
+        let txn = db.begin().await?;
+        reward::Entity::delete_many()
+            .filter(reward::Column::SessionId.eq(&session.id))
+            .exec(&txn)
+            .await?;
+        let mut selected = Vec::new();
+        for offered in calculation.rewards {
+            let chosen = !offered.instant && previously_selected.contains(&offered.reward_id);
+            if chosen {
+                selected.push(offered.reward_id.clone());
+            }
+            reward::ActiveModel {
+                id: Set(new_id("lrew")),
+                session_id: Set(session.id.clone()),
+                reward_id: Set(offered.reward_id),
+                reward_type: Set(offered.reward_type),
+                description: Set(offered.description),
+                discount_amount: Set(offered.discount_amount.max(0)),
+                line_item_id: Set(offered.line_id),
+                points_multiplier: Set(offered.points_multiplier),
+                points_cost: Set(offered.points_cost.max(0)),
+                instant: Set(offered.instant),
+                applied: Set(offered.instant || chosen),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        let rewards = snapshot_json(&RewardsSnapshot {
+            selected,
+            points_earnable: calculation.points_earnable,
+            basket: basket_fingerprint(&cart.items),
+        })?;
+        let mut session = session.into_active_model();
+        session.points_balance = Set(calculation.points_balance);
+        session.rewards = Set(rewards);
+        session.updated_at = Set(Utc::now());
+        let session = session.update(&txn).await?;
+        txn.commit().await?;
+        Ok(detail(db, session).await?)
+    }
+
+    /// Finalizes the session of the cart an order was placed from. `Ok` when
+    /// there is nothing (more) to do; `Err(Unavailable)` asks for a retry. On
+    /// the `last_attempt` an unavailable host fails the session for good.
+    pub async fn finalize_order(
+        &self,
+        db: &DatabaseConnection,
+        cart_id: &str,
+        order_id: &str,
+        last_attempt: bool,
+    ) -> Result<Option<SessionStatus>, LoyaltyError> {
+        let Some(mut session) = find_session(db, cart_id).await? else {
+            return Ok(None);
+        };
+        match SessionStatus::parse(&session.status)? {
+            SessionStatus::Active => {
+                let order_id = order_id.to_owned();
+                session = transition(db, &session, SessionStatus::PendingFinalization, |u| {
+                    u.col_expr(session::Column::OrderId, Expr::value(order_id))
+                })
+                .await?;
+            }
+            SessionStatus::PendingFinalization => {}
+            done => return Ok(Some(done)),
+        }
+        match self.finalize_with_host(db, &session).await {
+            Ok(done) => {
+                let session = transition(db, &session, SessionStatus::Finalized, |u| {
+                    let u = u
+                        .col_expr(
+                            session::Column::HostTransactionId,
+                            Expr::value(done.confirmation_id),
+                        )
+                        .col_expr(
+                            session::Column::PointsEarned,
+                            Expr::value(done.points_earned),
+                        )
+                        .col_expr(
+                            session::Column::LastError,
+                            Expr::value(Option::<String>::None),
+                        );
+                    match done.points_balance {
+                        Some(balance) => {
+                            u.col_expr(session::Column::PointsBalance, Expr::value(balance))
+                        }
+                        None => u,
+                    }
+                })
+                .await?;
+                tracing::info!(session = %session.id, order = %order_id, "loyalty session finalized");
+                Ok(Some(SessionStatus::Finalized))
+            }
+            Err(LoyaltyError::Unavailable(message)) if !last_attempt => {
+                session::Entity::update_many()
+                    .col_expr(session::Column::LastError, Expr::value(message.clone()))
+                    .filter(session::Column::Id.eq(&session.id))
+                    .exec(db)
+                    .await?;
+                Err(LoyaltyError::Unavailable(message))
+            }
+            Err(e) => {
+                let message = e.to_string();
+                tracing::warn!(session = %session.id, error = %message, "loyalty finalize failed for good");
+                transition(db, &session, SessionStatus::Failed, |u| {
+                    u.col_expr(session::Column::LastError, Expr::value(message))
+                })
+                .await?;
+                Ok(Some(SessionStatus::Failed))
+            }
+        }
+    }
+
+    async fn finalize_with_host(
+        &self,
+        db: &DatabaseConnection,
+        session: &session::Model,
+    ) -> Result<host::Finalization, LoyaltyError> {
+        let credentials = self.credentials(db, &session.store_id).await?;
+        let cart = carts::get_cart(db, &session.cart_id).await?;
+        let lines = basket(db, &cart).await?;
+        // Stale rewards were not given, so they are not redeemed either.
+        let applied: Vec<String> = if is_stale(session, &cart.items) {
+            Vec::new()
+        } else {
+            rewards_of(db, &session.id)
+                .await?
+                .into_iter()
+                .filter(|r| r.applied)
+                .map(|r| r.reward_id)
+                .collect()
+        };
+        Ok(self
+            .host
+            .finalize(&credentials, &session.pos_sequence_id, &lines, &applied)
+            .await?)
+    }
+
+    /// Ends the cart's session without an order (the shopper left loyalty);
+    /// the host is told first so it never keeps an open transaction.
+    pub async fn cancel(
+        &self,
+        db: &DatabaseConnection,
+        cart_id: &str,
+    ) -> Result<SessionDetail, LoyaltyError> {
+        let session = find_session(db, cart_id)
+            .await?
+            .ok_or_else(|| DomainError::not_found("Loyalty session", cart_id))?;
+        let status = SessionStatus::parse(&session.status)?;
+        if !status.can_become(SessionStatus::Cancelled) {
+            return Err(DomainError::Conflict(format!(
+                "the loyalty session is {status} and cannot be cancelled"
+            ))
+            .into());
+        }
+        let credentials = self.credentials(db, &session.store_id).await?;
+        self.host
+            .cancel(&credentials, &session.pos_sequence_id)
+            .await?;
+        let session = transition(db, &session, SessionStatus::Cancelled, |u| u).await?;
+        Ok(detail(db, session).await?)
+    }
+}
+
+/// Chooses or drops an optional reward. Instant rewards stay applied; the
+/// chosen rewards together must not cost more points than the member has.
+pub async fn select_reward(
+    db: &DatabaseConnection,
+    cart_id: &str,
+    reward_id: &str,
+    selected: bool,
+) -> Result<SessionDetail, DomainError> {
+    let session = active_session(db, cart_id).await?;
+    let cart = carts::get_cart(db, cart_id).await?;
+    if is_stale(&session, &cart.items) {
+        return Err(DomainError::Conflict(
+            "the cart changed since the rewards were calculated; calculate them again".into(),
+        ));
+    }
+    let rewards = rewards_of(db, &session.id).await?;
+    let reward = rewards
+        .iter()
+        .find(|r| r.reward_id == reward_id)
+        .ok_or_else(|| DomainError::not_found("Loyalty reward", reward_id))?;
+    if reward.instant && !selected {
+        return Err(DomainError::Invalid(
+            "instant rewards are always applied".into(),
+        ));
+    }
+    let cost: i64 = rewards
+        .iter()
+        .filter(|r| {
+            if r.reward_id == reward_id {
+                selected
+            } else {
+                r.applied
+            }
+        })
+        .map(|r| r.points_cost)
+        .sum();
+    if cost > session.points_balance {
+        return Err(DomainError::Invalid(format!(
+            "these rewards cost {cost} points; the member has {}",
+            session.points_balance
+        )));
+    }
+    let mut choices = snapshot(&session);
+    choices.selected.retain(|id| id != reward_id);
+    if selected && !reward.instant {
+        choices.selected.push(reward_id.to_owned());
+    }
+    let txn = db.begin().await?;
+    let mut row = reward.clone().into_active_model();
+    row.applied = Set(selected);
+    row.update(&txn).await?;
+    let mut session = session.into_active_model();
+    session.rewards = Set(snapshot_json(&choices)?);
+    session.updated_at = Set(Utc::now());
+    let session = session.update(&txn).await?;
+    txn.commit().await?;
+    detail(db, session).await
+}
+
+/// The cart's session with its rewards, if it was identified.
+pub async fn session_for_cart(
+    db: &impl ConnectionTrait,
+    cart_id: &str,
+) -> Result<Option<SessionDetail>, DomainError> {
+    match find_session(db, cart_id).await? {
+        Some(session) => Ok(Some(detail(db, session).await?)),
+        None => Ok(None),
+    }
+}
+
+/// What loyalty takes off a cart holding `items`, minor units: 0 when the
+/// cart is not identified, its session was cancelled or failed, or its
+/// rewards were calculated for another basket. Cart totals take it as an
+/// order discount, so tax is computed on what is left.
+pub async fn discount_for_items(
+    db: &impl ConnectionTrait,
+    cart_id: &str,
+    items: &[line_item::Model],
+) -> Result<i64, DomainError> {
+    let Some(session) = find_session(db, cart_id).await? else {
+        return Ok(0);
+    };
+    let status = SessionStatus::parse(&session.status)?;
+    let rewards = rewards_of(db, &session.id).await?;
+    discount_given(&session, status, items, &rewards)
+}
+
+fn discount_given(
+    session: &session::Model,
+    status: SessionStatus,
+    items: &[line_item::Model],
+    rewards: &[reward::Model],
+) -> Result<i64, DomainError> {
+    match status {
+        SessionStatus::Cancelled | SessionStatus::Failed => Ok(0),
+        _ if is_stale(session, items) => Ok(0),
+        _ => discount_of(items, rewards),
+    }
+}
+
+/// Sessions, newest first, optionally only those in `status` (operators'
+/// view); with the count of all that match.
+pub async fn list_sessions(
+    db: &impl ConnectionTrait,
+    status: Option<SessionStatus>,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<session::Model>, u64), DomainError> {
+    let mut query = session::Entity::find();
+    if let Some(status) = status {
+        query = query.filter(session::Column::Status.eq(status.as_str()));
+    }
+    let count = query.clone().count(db).await?;
+    let sessions = query
+        .order_by_desc(session::Column::CreatedAt)
+        .order_by_desc(session::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((sessions, count))
+}
+
+/// The customer's linked membership, if any.
+pub async fn linked_membership(
+    db: &impl ConnectionTrait,
+    customer_id: &str,
+) -> Result<Option<customer::Model>, DomainError> {
+    Ok(customer::Entity::find()
+        .filter(customer::Column::CustomerId.eq(customer_id))
+        .one(db)
+        .await?)
+}
+
+async fn find_session(
+    db: &impl ConnectionTrait,
+    cart_id: &str,
+) -> Result<Option<session::Model>, DomainError> {
+    Ok(session::Entity::find()
+        .filter(session::Column::CartId.eq(cart_id))
+        .one(db)
+        .await?)
+}
+
+async fn active_session(
+    db: &impl ConnectionTrait,
+    cart_id: &str,
+) -> Result<session::Model, DomainError> {
+    let session = find_session(db, cart_id)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Loyalty session", cart_id))?;
+    ensure_active(&session)?;
+    Ok(session)
+}
+
+fn ensure_active(session: &session::Model) -> Result<(), DomainError> {
+    match SessionStatus::parse(&session.status)? {
+        SessionStatus::Active => Ok(()),
+        other => Err(DomainError::Conflict(format!(
+            "the cart's loyalty session is {other}"
+        ))),
+    }
+}
+
+/// Moves `session` to `to` with `changes`, only if it is still in the status
+/// it was read in (two racing changes: one wins, the other gets a conflict).
+async fn transition(
+    db: &impl ConnectionTrait,
+    session: &session::Model,
+    to: SessionStatus,
+    changes: impl FnOnce(UpdateMany<session::Entity>) -> UpdateMany<session::Entity>,
+) -> Result<session::Model, DomainError> {
+    let from = SessionStatus::parse(&session.status)?;
+    if !from.can_become(to) {
+        return Err(DomainError::Conflict(format!(
+            "a loyalty session that is {from} cannot become {to}"
+        )));
+    }
+    let update = session::Entity::update_many()
+        .col_expr(session::Column::Status, Expr::value(to.as_str()))
+        .col_expr(session::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(session::Column::Id.eq(&session.id))
+        .filter(session::Column::Status.eq(from.as_str()));
+    let done = changes(update).exec(db).await?;
+    if done.rows_affected != 1 {
+        return Err(DomainError::Conflict(
+            "the loyalty session changed meanwhile; try again".into(),
+        ));
+    }
+    session::Entity::find_by_id(&session.id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Loyalty session", &session.id))
+}
+
+async fn rewards_of(
+    db: &impl ConnectionTrait,
+    session_id: &str,
+) -> Result<Vec<reward::Model>, DomainError> {
+    Ok(reward::Entity::find()
+        .filter(reward::Column::SessionId.eq(session_id))
+        .order_by_asc(reward::Column::RewardId)
+        .all(db)
+        .await?)
+}
+
+async fn detail(
+    db: &impl ConnectionTrait,
+    session: session::Model,
+) -> Result<SessionDetail, DomainError> {
+    let status = SessionStatus::parse(&session.status)?;
+    let rewards = rewards_of(db, &session.id).await?;
+    let cart = carts::get_cart(db, &session.cart_id).await?;
+    let rewards_stale = is_stale(&session, &cart.items);
+    let discount_total = discount_given(&session, status, &cart.items, &rewards)?;
+    Ok(SessionDetail {
+        points_earnable: snapshot(&session).points_earnable,
+        session,
+        status,
+        rewards,
+        discount_total,
+        rewards_stale,
+    })
+}
+
+/// Rewards calculated for another basket (lines, quantities or prices since
+/// changed) must not count: a per-unit discount could exceed what is left.
+fn is_stale(session: &session::Model, items: &[line_item::Model]) -> bool {
+    let calculated_for = snapshot(session).basket;
+    !calculated_for.is_empty() && calculated_for != basket_fingerprint(items)
+}
+
+fn basket_fingerprint(items: &[line_item::Model]) -> String {
+    let mut lines: Vec<String> = items
+        .iter()
+        .map(|i| format!("{}:{}:{}", i.id, i.quantity, i.unit_price))
+        .collect();
+    lines.sort();
+    let digest = ring::digest::digest(&ring::digest::SHA256, lines.join(";").as_bytes());
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn discount_of(items: &[line_item::Model], rewards: &[reward::Model]) -> Result<i64, DomainError> {
+    let lines: Vec<Line> = items
+        .iter()
+        .map(|i| Line {
+            id: &i.id,
+            total: i.unit_price.saturating_mul(i64::from(i.quantity)),
+        })
+        .collect();
+    let applied: Vec<Discount> = rewards
+        .iter()
+        .filter(|r| r.applied)
+        .map(|r| Discount {
+            reward_id: &r.reward_id,
+            line_id: r.line_item_id.as_deref(),
+            amount: r.discount_amount,
+        })
+        .collect();
+    discount::loyalty_discount(&lines, &applied)
+}
+
+/// The cart as the host sees it: lines keyed by their ids, items by SKU.
+async fn basket(
+    db: &impl ConnectionTrait,
+    cart: &CartDetail,
+) -> Result<Vec<BasketLine>, DomainError> {
+    let skus: HashMap<String, Option<String>> = variant::Entity::find()
+        .filter(variant::Column::Id.is_in(cart.items.iter().map(|i| i.variant_id.clone())))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.sku))
+        .collect();
+    Ok(cart
+        .items
+        .iter()
+        .map(|item| BasketLine {
+            line_id: item.id.clone(),
+            item_code: skus
+                .get(&item.variant_id)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| item.variant_id.clone()),
+            description: item.title.clone(),
+            quantity: i64::from(item.quantity),
+            unit_price: item.unit_price,
+        })
+        .collect())
+}
+
+async fn link_customer(
+    db: &impl ConnectionTrait,
+    customer_id: &str,
+    membership_id: &str,
+    phone: &str,
+) -> Result<(), DomainError> {
+    let now = Utc::now();
+    match linked_membership(db, customer_id).await? {
+        Some(link) => {
+            let mut link = link.into_active_model();
+            link.membership_id = Set(membership_id.to_owned());
+            link.phone = Set(phone.to_owned());
+            link.linked_at = Set(now);
+            link.update(db).await?;
+        }
+        None => {
+            customer::ActiveModel {
+                id: Set(new_id("lcus")),
+                customer_id: Set(customer_id.to_owned()),
+                membership_id: Set(membership_id.to_owned()),
+                phone: Set(phone.to_owned()),
+                linked_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A phone number as shoppers type it: digits, spaces, `+`, `-`, `(`, `)`;
+/// 7 to 15 digits (E.164).
+fn parse_phone(phone: &str) -> Result<String, DomainError> {
+    let phone = phone.trim();
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let allowed = phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.'));
+    if !allowed || !(7..=15).contains(&digits) {
+        return Err(DomainError::Invalid(
+            "phone must be a phone number of 7 to 15 digits".into(),
+        ));
+    }
+    Ok(phone.to_owned())
+}
+
+fn snapshot(session: &session::Model) -> RewardsSnapshot {
+    serde_json::from_str(&session.rewards).unwrap_or_default()
+}
+
+fn snapshot_json(snapshot: &RewardsSnapshot) -> Result<String, DomainError> {
+    serde_json::to_string(snapshot).map_err(|e| DomainError::Invalid(format!("rewards: {e}")))
+}
+
+fn non_blank(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_phone;
+
+    #[test]
+    fn phones_are_checked() {
+        assert_eq!(parse_phone(" +1 555 010 0001 ").unwrap(), "+1 555 010 0001");
+        assert!(parse_phone("12345").is_err());
+        assert!(parse_phone("555-CALL-NOW").is_err());
+        assert!(parse_phone("1234567890123456").is_err());
+    }
+}

@@ -1,0 +1,494 @@
+use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicBool, AtomicUsize, Ordering},
+};
+
+use async_trait::async_trait;
+use domain::{
+    DomainError, carts, catalog,
+    events::{self, Dispatcher},
+    loyalty::{
+        self, ConfigInput, DEFAULT_STORE_ID, Loyalty, LoyaltyError, SessionStatus,
+        finalize::FinalizeOnOrderPlaced,
+        host::{
+            BasketLine, Calculation, Finalization, HostCredentials, HostError, LoyaltyHost, Member,
+            OfferedReward,
+        },
+        secret::SecretBox,
+        store_config,
+    },
+};
+use sea_orm::{DatabaseConnection, EntityTrait};
+use serde_json::json;
+
+use crate::{on_every_backend, seeded};
+
+const PHONE: &str = "+1 555 010 0001";
+const SECRET: &str = "host secret";
+
+/// A host with one member (100 points) that offers, for any basket: 50 off
+/// the first line (instant), 80 off the ticket for 60 points (optional),
+/// 70 off the ticket for 60 points (optional).
+#[derive(Default)]
+struct FakeHost {
+    down: AtomicBool,
+    finalized: Mutex<Vec<(String, Vec<String>)>>,
+    cancelled: AtomicUsize,
+}
+
+impl FakeHost {
+    fn check(&self, credentials: &HostCredentials) -> Result<(), HostError> {
+        assert_eq!(
+            credentials.client_secret, SECRET,
+            "the stored secret, opened"
+        );
+        if self.down.load(Ordering::SeqCst) {
+            return Err(HostError::Unavailable("connection refused".into()));
+        }
+        Ok(())
+    }
+}
+
+fn offer(id: &str, line: Option<&str>, amount: i64, instant: bool, cost: i64) -> OfferedReward {
+    OfferedReward {
+        reward_id: id.into(),
+        reward_type: if line.is_some() {
+            "LINE_DISCOUNT"
+        } else {
+            "TICKET_DISCOUNT"
+        }
+        .into(),
+        description: id.into(),
+        instant,
+        line_id: line.map(str::to_owned),
+        discount_amount: amount,
+        points_multiplier: None,
+        points_cost: cost,
+    }
+}
+
+#[async_trait]
+impl LoyaltyHost for FakeHost {
+    async fn identify(
+        &self,
+        credentials: &HostCredentials,
+        phone: &str,
+        _pos_sequence_id: &str,
+    ) -> Result<Member, HostError> {
+        self.check(credentials)?;
+        if phone != PHONE {
+            return Err(HostError::MemberNotFound);
+        }
+        Ok(Member {
+            member_id: "****5678".into(),
+            name: None,
+            points_balance: 100,
+        })
+    }
+
+    async fn calculate(
+        &self,
+        credentials: &HostCredentials,
+        _pos_sequence_id: &str,
+        lines: &[BasketLine],
+    ) -> Result<Calculation, HostError> {
+        self.check(credentials)?;
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.item_code == l.item_code.to_uppercase()),
+            "SKUs"
+        );
+        Ok(Calculation {
+            rewards: vec![
+                offer("line-50", Some(&lines[0].line_id), 50, true, 0),
+                offer("ticket-80", None, 80, false, 60),
+                offer("ticket-70", None, 70, false, 60),
+            ],
+            points_balance: 100,
+            points_earnable: 7,
+        })
+    }
+
+    async fn finalize(
+        &self,
+        credentials: &HostCredentials,
+        pos_sequence_id: &str,
+        _lines: &[BasketLine],
+        applied_reward_ids: &[String],
+    ) -> Result<Finalization, HostError> {
+        self.check(credentials)?;
+        self.finalized
+            .lock()
+            .unwrap()
+            .push((pos_sequence_id.into(), applied_reward_ids.to_vec()));
+        Ok(Finalization {
+            confirmation_id: "CNF-1".into(),
+            points_earned: 7,
+            points_redeemed: 60,
+            points_balance: Some(47),
+        })
+    }
+
+    async fn cancel(&self, credentials: &HostCredentials, _: &str) -> Result<(), HostError> {
+        self.check(credentials)?;
+        self.cancelled.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+async fn configured(db: &DatabaseConnection, host: Arc<FakeHost>) -> Loyalty {
+    let loyalty = Loyalty::new(host, SecretBox::new("test key"));
+    loyalty
+        .save_config(db, DEFAULT_STORE_ID, config_input(Some(SECRET)))
+        .await
+        .unwrap();
+    loyalty
+}
+
+fn config_input(secret: Option<&str>) -> ConfigInput {
+    ConfigInput {
+        enabled: true,
+        provider: "pdi-conexxus".into(),
+        base_url: "http://loyalty.test/".into(),
+        client_id: "automat".into(),
+        client_secret: secret.map(str::to_owned),
+        participant_id: Some("P1".into()),
+        site_id: Some(" ".into()),
+    }
+}
+
+/// A cart with 2 cold brews and an apple.
+async fn cart(db: &DatabaseConnection) -> String {
+    seeded(db).await;
+    let cart = carts::create_cart(db, carts::NewCart::in_currency("eur"))
+        .await
+        .unwrap()
+        .cart;
+    for (handle, quantity) in [("cold-brew-coffee", 2), ("apple", 1)] {
+        let product = catalog::find_published(db, handle).await.unwrap();
+        carts::add_line_item(db, &cart.id, &product.variants[0].variant.id, quantity)
+            .await
+            .unwrap();
+    }
+    cart.id
+}
+
+#[tokio::test]
+async fn the_client_secret_is_sealed_at_rest_and_kept_when_not_resent() {
+    on_every_backend(async |db| {
+        let loyalty = configured(&db, Arc::default()).await;
+        let stored = store_config::Entity::find_by_id(DEFAULT_STORE_ID)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!stored.client_secret_encrypted.contains(SECRET));
+        assert_eq!(stored.base_url, "http://loyalty.test");
+        assert_eq!(stored.site_id, None);
+        loyalty
+            .save_config(&db, DEFAULT_STORE_ID, config_input(None))
+            .await
+            .unwrap();
+        let credentials = loyalty.credentials(&db, DEFAULT_STORE_ID).await.unwrap();
+        assert_eq!(credentials.client_secret, SECRET);
+        let mut bad = config_input(None);
+        bad.base_url = "ftp://x".into();
+        assert!(matches!(
+            loyalty.save_config(&db, DEFAULT_STORE_ID, bad).await,
+            Err(DomainError::Invalid(_))
+        ));
+        let unconfigured = Loyalty::new(Arc::new(FakeHost::default()), SecretBox::new("k"));
+        assert!(matches!(
+            unconfigured
+                .save_config(&db, "other", config_input(None))
+                .await,
+            Err(DomainError::Invalid(_))
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn identify_calculate_and_choose_rewards() {
+    on_every_backend(async |db| {
+        let host = Arc::new(FakeHost::default());
+        let loyalty = configured(&db, host.clone()).await;
+        let cart_id = cart(&db).await;
+        assert!(matches!(
+            loyalty.identify(&db, &cart_id, "+1 555 999 9999").await,
+            Err(LoyaltyError::Domain(DomainError::NotFound { .. }))
+        ));
+        assert!(matches!(
+            loyalty.identify(&db, &cart_id, "call me").await,
+            Err(LoyaltyError::Domain(DomainError::Invalid(_)))
+        ));
+        set_customer(&db, &cart_id, "cus_1").await;
+        let identified = loyalty.identify(&db, &cart_id, PHONE).await.unwrap();
+        assert_eq!(identified.status, SessionStatus::Active);
+        assert_eq!(identified.session.member_id, "****5678");
+        let link = loyalty::linked_membership(&db, "cus_1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (link.membership_id.as_str(), link.phone.as_str()),
+            ("****5678", PHONE)
+        );
+        let again = loyalty.identify(&db, &cart_id, PHONE).await.unwrap();
+        assert_eq!(
+            again.session.pos_sequence_id, identified.session.pos_sequence_id,
+            "identifying again keeps the host transaction"
+        );
+        assert_eq!(carts::get_cart(&db, &cart_id).await.unwrap().totals.discount_total, 0);
+
+        let calculated = loyalty.calculate_rewards(&db, &cart_id).await.unwrap();
+        assert_eq!(calculated.rewards.len(), 3);
+        assert_eq!(
+            calculated.discount_total, 50,
+            "the instant reward applies itself"
+        );
+        assert_eq!(calculated.points_earnable, 7);
+
+        let chosen = loyalty::select_reward(&db, &cart_id, "ticket-80", true)
+            .await
+            .unwrap();
+        assert_eq!(chosen.discount_total, 130);
+        let again = loyalty::select_reward(&db, &cart_id, "ticket-80", true)
+            .await
+            .unwrap();
+        assert_eq!(again.discount_total, 130, "choosing twice applies once");
+        assert!(
+            matches!(
+                loyalty::select_reward(&db, &cart_id, "ticket-70", true).await,
+                Err(DomainError::Invalid(_))
+            ),
+            "120 points needed, 100 held"
+        );
+        assert!(matches!(
+            loyalty::select_reward(&db, &cart_id, "line-50", false).await,
+            Err(DomainError::Invalid(_))
+        ));
+        assert!(matches!(
+            loyalty::select_reward(&db, &cart_id, "nope", true).await,
+            Err(DomainError::NotFound { .. })
+        ));
+        // A recalculation keeps the shopper's choice.
+        let recalculated = loyalty.calculate_rewards(&db, &cart_id).await.unwrap();
+        assert_eq!(recalculated.discount_total, 130);
+        assert_eq!(carts::get_cart(&db, &cart_id).await.unwrap().totals.discount_total, 130);
+        // The cart changes: the old rewards no longer count until recalculated.
+        let product = catalog::find_published(&db, "apple").await.unwrap();
+        carts::add_line_item(&db, &cart_id, &product.variants[0].variant.id, 1)
+            .await
+            .unwrap();
+        assert_eq!(carts::get_cart(&db, &cart_id).await.unwrap().totals.discount_total, 0);
+        let stale = loyalty::session_for_cart(&db, &cart_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(stale.rewards_stale);
+        assert!(matches!(
+            loyalty::select_reward(&db, &cart_id, "ticket-80", false).await,
+            Err(DomainError::Conflict(_))
+        ));
+        let fresh = loyalty.calculate_rewards(&db, &cart_id).await.unwrap();
+        assert!(!fresh.rewards_stale);
+        assert_eq!(fresh.discount_total, 130, "the choice survives");
+        let dropped = loyalty::select_reward(&db, &cart_id, "ticket-80", false)
+            .await
+            .unwrap();
+        assert_eq!(dropped.discount_total, 50);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_unavailable_or_disabled_host_is_reported_as_unavailable() {
+    on_every_backend(async |db| {
+        let host = Arc::new(FakeHost::default());
+        let loyalty = configured(&db, host.clone()).await;
+        let cart_id = cart(&db).await;
+        host.down.store(true, Ordering::SeqCst);
+        assert!(matches!(
+            loyalty.identify(&db, &cart_id, PHONE).await,
+            Err(LoyaltyError::Unavailable(_))
+        ));
+        host.down.store(false, Ordering::SeqCst);
+        let mut off = config_input(None);
+        off.enabled = false;
+        loyalty
+            .save_config(&db, DEFAULT_STORE_ID, off)
+            .await
+            .unwrap();
+        assert!(matches!(
+            loyalty.identify(&db, &cart_id, PHONE).await,
+            Err(LoyaltyError::Unavailable(_))
+        ));
+    })
+    .await;
+}
+
+/// Signs the cart's shopper in as `customer_id`.
+async fn set_customer(db: &DatabaseConnection, cart_id: &str, customer_id: &str) {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    let cart = carts::get_cart(db, cart_id).await.unwrap().cart;
+    let mut cart = cart.into_active_model();
+    cart.customer_id = Set(Some(customer_id.to_owned()));
+    cart.update(db).await.unwrap();
+}
+
+/// Makes every pending event due now (skips the retry back-off).
+async fn due_now(db: &DatabaseConnection) {
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared("UPDATE outbox_events SET available_at = created_at")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_order_is_finalized_from_the_outbox_once_the_host_is_back() {
+    on_every_backend(async |db| {
+        let host = Arc::new(FakeHost::default());
+        let loyalty = configured(&db, host.clone()).await;
+        let cart_id = cart(&db).await;
+        loyalty.identify(&db, &cart_id, PHONE).await.unwrap();
+        loyalty.calculate_rewards(&db, &cart_id).await.unwrap();
+        loyalty::select_reward(&db, &cart_id, "ticket-80", true)
+            .await
+            .unwrap();
+        let dispatcher = Dispatcher::new(
+            db.clone(),
+            vec![Arc::new(FinalizeOnOrderPlaced::new(
+                db.clone(),
+                loyalty.clone(),
+            ))],
+        );
+
+        host.down.store(true, Ordering::SeqCst);
+        events::emit(
+            &db,
+            domain::orders::ORDER_PLACED,
+            &json!({"id": "order_1", "cart_id": cart_id}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(dispatcher.run_once(10).await.unwrap(), 0);
+        let pending = loyalty::session_for_cart(&db, &cart_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(pending.status, SessionStatus::PendingFinalization);
+        assert_eq!(pending.session.order_id.as_deref(), Some("order_1"));
+        assert!(pending.session.last_error.is_some());
+        assert_eq!(pending.discount_total, 130, "the discount still counts");
+
+        host.down.store(false, Ordering::SeqCst);
+        due_now(&db).await;
+        assert_eq!(dispatcher.run_once(10).await.unwrap(), 1);
+        let done = loyalty::session_for_cart(&db, &cart_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(done.status, SessionStatus::Finalized);
+        assert_eq!(done.session.host_transaction_id.as_deref(), Some("CNF-1"));
+        assert_eq!(done.session.points_earned, Some(7));
+        assert_eq!(done.session.points_balance, 47);
+        let finalized = host.finalized.lock().unwrap().clone();
+        assert_eq!(finalized.len(), 1);
+        assert_eq!(finalized[0].0, done.session.pos_sequence_id);
+        let mut applied = finalized[0].1.clone();
+        applied.sort();
+        assert_eq!(applied, ["line-50", "ticket-80"]);
+
+        // A second delivery of the same event changes nothing.
+        assert_eq!(
+            loyalty
+                .finalize_order(&db, &cart_id, "order_1", false)
+                .await
+                .unwrap(),
+            Some(SessionStatus::Finalized)
+        );
+        assert_eq!(host.finalized.lock().unwrap().len(), 1);
+        assert!(matches!(
+            loyalty.cancel(&db, &cart_id).await,
+            Err(LoyaltyError::Domain(DomainError::Conflict(_)))
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn finalize_fails_for_good_on_the_last_attempt_and_skips_unidentified_carts() {
+    on_every_backend(async |db| {
+        let host = Arc::new(FakeHost::default());
+        let loyalty = configured(&db, host.clone()).await;
+        let cart_id = cart(&db).await;
+        assert_eq!(
+            loyalty
+                .finalize_order(&db, &cart_id, "order_1", false)
+                .await
+                .unwrap(),
+            None,
+            "not identified: nothing to do"
+        );
+        loyalty.identify(&db, &cart_id, PHONE).await.unwrap();
+        host.down.store(true, Ordering::SeqCst);
+        assert!(matches!(
+            loyalty
+                .finalize_order(&db, &cart_id, "order_1", false)
+                .await,
+            Err(LoyaltyError::Unavailable(_))
+        ));
+        assert_eq!(
+            loyalty
+                .finalize_order(&db, &cart_id, "order_1", true)
+                .await
+                .unwrap(),
+            Some(SessionStatus::Failed)
+        );
+        let failed = loyalty::session_for_cart(&db, &cart_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(failed.status, SessionStatus::Failed);
+        assert_eq!(failed.discount_total, 0);
+        assert!(
+            matches!(
+                loyalty.identify(&db, &cart_id, PHONE).await,
+                Err(LoyaltyError::Domain(DomainError::Conflict(_)))
+            ),
+            "a closed session takes no changes"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_cancelled_session_is_never_finalized() {
+    on_every_backend(async |db| {
+        let host = Arc::new(FakeHost::default());
+        let loyalty = configured(&db, host.clone()).await;
+        let cart_id = cart(&db).await;
+        loyalty.identify(&db, &cart_id, PHONE).await.unwrap();
+        loyalty.calculate_rewards(&db, &cart_id).await.unwrap();
+        let cancelled = loyalty.cancel(&db, &cart_id).await.unwrap();
+        assert_eq!(cancelled.status, SessionStatus::Cancelled);
+        assert_eq!(cancelled.discount_total, 0);
+        assert_eq!(host.cancelled.load(Ordering::SeqCst), 1);
+        assert_eq!(carts::get_cart(&db, &cart_id).await.unwrap().totals.discount_total, 0);
+        assert_eq!(
+            loyalty
+                .finalize_order(&db, &cart_id, "order_1", false)
+                .await
+                .unwrap(),
+            Some(SessionStatus::Cancelled)
+        );
+        assert!(host.finalized.lock().unwrap().is_empty());
+        assert!(matches!(
+            loyalty::select_reward(&db, &cart_id, "ticket-80", true).await,
+            Err(DomainError::Conflict(_))
+        ));
+    })
+    .await;
+}

@@ -23,6 +23,7 @@ pub mod payments;
 pub mod pricing;
 pub mod seed;
 pub mod settings;
+pub mod vending;
 pub mod workflows;
 
 pub use error::DomainError;

@@ -9,6 +9,7 @@ mod m20261122_000004_channels_inventory;
 mod m20261122_000005_events;
 mod m20261122_000006_payments;
 mod m20261122_000007_orders;
+mod m20261122_000011_vending;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_events::Migration),
             Box::new(m20261122_000006_payments::Migration),
             Box::new(m20261122_000007_orders::Migration),
+            Box::new(m20261122_000011_vending::Migration),
         ]
     }
 }

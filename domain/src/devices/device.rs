@@ -13,6 +13,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// The sales channel the machine sells through (see `channels::assign_device`).
     pub sales_channel_id: Option<String>,
+    /// The hub (site) the machine belongs to, if any.
+    pub hub_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -78,6 +78,9 @@ pub struct Settings {
     /// Signs customer tokens (JWT, HS256); generated and kept in the database when unset.
     #[arg(long, env = "AUTOMAT_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+
+    #[command(flatten)]
+    pub vending: crate::vending::VendingSettings,
 }
 
 impl Settings {
@@ -131,6 +134,20 @@ mod tests {
         assert_eq!(s.simulated_machines, 3);
         assert!(s.seed_demo);
         assert_eq!(s.jwt_secret, None, "generated and kept in the database");
+        let vending = crate::vending::VendingSettings::default();
+        assert_eq!(
+            (
+                s.vending.hold_amount,
+                s.vending.ack_timeout_ms,
+                s.vending.command_attempts
+            ),
+            (
+                vending.hold_amount,
+                vending.ack_timeout_ms,
+                vending.command_attempts
+            ),
+            "the flags' defaults are the struct's"
+        );
     }
 
     #[test]

@@ -3,7 +3,10 @@ use domain::{db::DatabaseConnection, devices::StatusChange, payments::Providers}
 use leptos::config::LeptosOptions;
 use tokio::sync::broadcast;
 
-use crate::{http::auth::JwtKeys, vending::gateway::GatewayHealth};
+use crate::{
+    http::auth::JwtKeys,
+    vending::{gateway::GatewayHealth, service::Vending},
+};
 
 /// Everything a request handler may need, cloned cheaply per request.
 #[derive(Clone, FromRef)]
@@ -13,6 +16,8 @@ pub struct AppState {
     /// Device status changes, for live dashboards.
     pub device_changes: broadcast::Sender<StatusChange>,
     pub gateway: GatewayHealth,
+    /// Opens machines and follows their sessions.
+    pub vending: Vending,
     pub currency: String,
     pub payment_providers: Providers,
     /// Signs and checks customer tokens.

@@ -14,6 +14,7 @@ mod store_products;
 mod store_regions;
 mod storefront;
 mod storefront_account;
+mod vending_purchase;
 
 use std::time::Duration;
 
@@ -34,6 +35,7 @@ pub struct Options {
     pub heartbeat_secs: u64,
     /// `AUTOMAT_JWT_SECRET`; generated and stored when `None`.
     pub jwt_secret: Option<String>,
+    pub vending: server::vending::VendingSettings,
 }
 
 impl Options {
@@ -45,6 +47,11 @@ impl Options {
             simulated_machines: 0,
             heartbeat_secs: 1,
             jwt_secret: None,
+            // Quick to give up on a silent machine.
+            vending: server::vending::VendingSettings {
+                ack_timeout_ms: 400,
+                ..Default::default()
+            },
         }
     }
 }
@@ -56,6 +63,7 @@ pub struct TestApp {
     pub publishable_key: String,
     pub device_changes: tokio::sync::broadcast::Sender<domain::devices::StatusChange>,
     pub gateway: server::vending::gateway::GatewayHealth,
+    pub vending: server::vending::service::Vending,
     /// A client that keeps cookies and does not follow redirects.
     pub client: reqwest::Client,
     server: tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -90,6 +98,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
         secure_cookies: false,
         currency: "eur".into(),
         jwt_secret: options.jwt_secret,
+        vending: options.vending,
     };
     let app = startup::build(settings).await.expect("the server starts");
     let base = format!("http://{}", app.addr());
@@ -102,6 +111,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
         .expect("the demo store has a publishable key");
     let device_changes = app.state.device_changes.clone();
     let gateway = app.state.gateway.clone();
+    let vending = app.state.vending.clone();
     let server = tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -115,6 +125,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
         publishable_key,
         device_changes,
         gateway,
+        vending,
         client,
         server,
         _test_db: test_db,

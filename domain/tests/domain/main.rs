@@ -12,6 +12,7 @@ mod inventory;
 mod payments;
 mod pricing;
 mod taxonomy;
+mod vending;
 
 use domain::db::DatabaseConnection;
 use migrations::{Migrator, MigratorTrait};

@@ -18,13 +18,19 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.alter_table(
-            Table::alter()
-                .table(Devices::Table)
-                .add_column(string_null(Devices::HubId))
-                .to_owned(),
-        )
-        .await?;
+        // One column per ALTER: SQLite adds only one at a time.
+        for column in [
+            string_null(Devices::HubId),
+            big_integer_null(Devices::PlanogramVersion),
+        ] {
+            m.alter_table(
+                Table::alter()
+                    .table(Devices::Table)
+                    .add_column(column)
+                    .to_owned(),
+            )
+            .await?;
+        }
         m.create_table(
             Table::create()
                 .table(DeviceLockers::Table)
@@ -212,6 +218,7 @@ enum Devices {
     Table,
     Id,
     HubId,
+    PlanogramVersion,
 }
 
 #[derive(DeriveIden)]

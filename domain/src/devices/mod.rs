@@ -41,6 +41,7 @@ pub async fn register(
         created_at: Set(Utc::now()),
         sales_channel_id: Set(None),
         hub_id: Set(None),
+        planogram_version: Set(None),
     }
     .insert(db)
     .await?)

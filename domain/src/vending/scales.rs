@@ -4,10 +4,11 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, sea_query::Expr,
 };
 
-use super::{scale, scale_assignment, weighing};
+use super::{device_command, scale, scale_assignment, weighing};
 use crate::{
     DomainError,
     devices::{
@@ -164,6 +165,52 @@ pub async fn weighing_setups(
             )
         })
         .collect())
+}
+
+/// The version the next `sync_planogram` to a device carries: one more than
+/// any sent before.
+pub async fn next_planogram_version(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+) -> Result<i64, DomainError> {
+    let sent = device_command::Entity::find()
+        .filter(device_command::Column::DeviceId.eq(device_id))
+        .filter(device_command::Column::Kind.eq("sync_planogram"))
+        .count(db)
+        .await?;
+    Ok(i64::try_from(sent).unwrap_or(i64::MAX - 1) + 1)
+}
+
+/// Records what a device reported of applying a planogram: the version when
+/// it succeeded (never going back to an older one), the device's error when not.
+pub async fn record_sync_applied(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+    version: i64,
+    ok: bool,
+    error: Option<&str>,
+) -> Result<Result<(), String>, DomainError> {
+    if !ok {
+        let error = error.unwrap_or("no reason given");
+        tracing::warn!(
+            device_id,
+            version,
+            error,
+            "a device failed to apply a planogram"
+        );
+        return Ok(Err(format!("planogram {version} not applied: {error}")));
+    }
+    device::Entity::update_many()
+        .col_expr(device::Column::PlanogramVersion, Expr::value(version))
+        .filter(device::Column::Id.eq(device_id))
+        .filter(
+            Condition::any()
+                .add(device::Column::PlanogramVersion.is_null())
+                .add(device::Column::PlanogramVersion.lt(version)),
+        )
+        .exec(db)
+        .await?;
+    Ok(Ok(()))
 }
 
 /// The planogram a device is told in `sync_planogram`.

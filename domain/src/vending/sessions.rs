@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use super::{
-    device_command, device_session, session_event, settlement,
+    device_command, device_session, scales, session_event, settlement,
     state::{Mode, State, Transition},
 };
 use crate::{
@@ -395,6 +395,16 @@ async fn apply<C: ConnectionTrait + TransactionTrait>(
     } = &message.body
     {
         return record_ack(db, device_id, command_id, *ok, error.as_deref()).await;
+    }
+    if let DeviceEvent::SyncApplied { version, ok, error } = &message.body {
+        return Ok(
+            match scales::record_sync_applied(db, device_id, *version, *ok, error.as_deref())
+                .await?
+            {
+                Ok(()) => Received::Applied,
+                Err(why) => Received::Ignored(why),
+            },
+        );
     }
     let Some(session_id) = message.body.session() else {
         return Ok(Received::Applied);

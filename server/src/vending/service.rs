@@ -11,7 +11,7 @@ use domain::{
     devices::protocol::{self, Channel, CommandBody, DeviceId, DeviceMessage},
     payments::{Providers, system},
     vending::{
-        device_command, device_session,
+        device_command, device_session, scales,
         sessions::{self, NewSession, Received},
         state::{Mode, State},
     },
@@ -182,6 +182,20 @@ impl Vending {
     ) -> Result<device_command::Model, DomainError> {
         let (command, _) = sessions::new_command(&self.db, device_id, None, body).await?;
         self.deliver(command).await
+    }
+
+    /// Tells a device its scales' products; the command as acknowledged (or
+    /// not). The device confirms applying it with `sync_applied`, recorded on
+    /// the device as its planogram version.
+    pub async fn sync_planogram(
+        &self,
+        device_id: &str,
+    ) -> Result<device_command::Model, DomainError> {
+        let body = CommandBody::SyncPlanogram {
+            version: scales::next_planogram_version(&self.db, device_id).await?,
+            scales: scales::planogram(&self.db, device_id).await?,
+        };
+        self.command(device_id, body).await
     }
 
     /// Applies a message from a device's `events` topic.

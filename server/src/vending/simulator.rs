@@ -33,8 +33,8 @@ pub struct MachineConfig {
     pub device_id: DeviceId,
     pub heartbeat: Duration,
     pub scales: Vec<SimScale>,
-    /// One visit per purchase opening, in order; with none left the shopper
-    /// takes nothing.
+    /// One visit per opening (purchase or service), in order; with none left
+    /// nobody touches the scales.
     pub shopper: Vec<Visit>,
     pub faults: Faults,
 }
@@ -65,7 +65,7 @@ pub struct SimProduct {
     pub units: i32,
 }
 
-/// What a shopper takes during one opening.
+/// What a shopper takes (or a service person puts in) during one opening.
 #[derive(Debug, Clone, Default)]
 pub struct Visit {
     pub take: Vec<Take>,
@@ -75,6 +75,7 @@ pub struct Visit {
 pub struct Take {
     pub scale: i32,
     pub variant_id: String,
+    /// Negative puts units on the scale (restocking).
     pub units: i32,
 }
 
@@ -271,7 +272,7 @@ impl Firmware {
             session: session.clone(),
             scales: before.clone(),
         });
-        if mode == DeviceMode::Purchase {
+        if mode != DeviceMode::Return {
             let visit = self.shopper.pop_front().unwrap_or_default();
             for take in visit.take {
                 self.take(&take);

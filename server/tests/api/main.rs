@@ -14,7 +14,9 @@ mod store_products;
 mod store_regions;
 mod storefront;
 mod storefront_account;
+mod vending_fixture;
 mod vending_purchase;
+mod vending_service;
 
 use std::time::Duration;
 

@@ -253,6 +253,61 @@ pub async fn expire_overdue(
     Ok(expired)
 }
 
+/// Sessions still `requested` since before `cutoff`: the machine never
+/// reported its door opening (the command was lost, or the lock did not
+/// move). They fail and release their hold.
+pub async fn fail_unopened(
+    db: &impl ConnectionTrait,
+    providers: &Providers,
+    cutoff: DateTime<Utc>,
+) -> Result<Vec<device_session::Model>, DomainError> {
+    let stuck = device_session::Entity::find()
+        .filter(device_session::Column::State.eq(State::Requested.as_str()))
+        .filter(device_session::Column::CreatedAt.lt(cutoff))
+        .all(db)
+        .await?;
+    let mut failed = Vec::with_capacity(stuck.len());
+    for session in stuck {
+        match fail(
+            db,
+            providers,
+            &session,
+            "the machine never reported its door opening",
+        )
+        .await
+        {
+            Ok(session) => failed.push(session),
+            Err(DomainError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(failed)
+}
+
+/// Requested sessions whose open-door command is not acknowledged yet, with
+/// that command: what a restarted server resumes sending.
+pub async fn unacknowledged_opens(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(device_session::Model, device_command::Model)>, DomainError> {
+    let requested = device_session::Entity::find()
+        .filter(device_session::Column::State.eq(State::Requested.as_str()))
+        .all(db)
+        .await?;
+    let mut pending = Vec::with_capacity(requested.len());
+    for session in requested {
+        let command = device_command::Entity::find()
+            .filter(device_command::Column::SessionId.eq(&session.id))
+            .filter(device_command::Column::Kind.eq("open_door"))
+            .filter(device_command::Column::AckedAt.is_null())
+            .one(db)
+            .await?;
+        if let Some(command) = command {
+            pending.push((session, command));
+        }
+    }
+    Ok(pending)
+}
+
 /// Records a command for a device before it is published.
 pub async fn new_command(
     db: &impl ConnectionTrait,

@@ -446,3 +446,26 @@ async fn bad_setups_and_busy_machines_are_refused() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_door_that_never_reports_opening_fails_its_session_and_releases_the_hold() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let session = m.open(&db, Mode::Purchase).await;
+        let not_yet = sessions::fail_unopened(&db, &m.providers, Utc::now() - Duration::minutes(5))
+            .await
+            .unwrap();
+        assert!(not_yet.is_empty());
+        let failed = sessions::fail_unopened(&db, &m.providers, Utc::now() + Duration::seconds(1))
+            .await
+            .unwrap();
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].state, "failed");
+        assert!(payment(&db, &session).await.canceled_at.is_some());
+        // A door report after giving up changes nothing and charges nothing.
+        let late = message(1, "m1", closed(&session.id, 5000, 5000 - UNIT_GRAMS));
+        assert!(matches!(m.receive(&db, &late).await, Received::Ignored(_)));
+        assert_eq!(payment(&db, &session).await.captured_amount, 0);
+    })
+    .await;
+}

@@ -56,8 +56,8 @@ pub struct GatewayHandle {
 impl Gateway {
     /// Connects to the broker and runs until the process ends, reconnecting
     /// after any failure. Also starts the watchdog that marks silent devices
-    /// offline after three missed heartbeats, and the expiry of sessions
-    /// whose door-closed report never came. `vending` builds the session
+    /// offline after three missed heartbeats, and the session sweeper
+    /// (resumes unacknowledged openings, expires and fails stuck sessions). `vending` builds the session
     /// service on the gateway's connection.
     pub fn spawn(
         endpoint: &MqttEndpoint,
@@ -80,7 +80,7 @@ impl Gateway {
         });
         tokio::spawn(gateway.clone().receive(client, eventloop));
         tokio::spawn(gateway.watchdog(heartbeat));
-        tokio::spawn(vending.clone().expire_overdue_sessions());
+        tokio::spawn(vending.clone().sweep_sessions());
         GatewayHandle { health, vending }
     }
 

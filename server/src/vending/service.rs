@@ -218,20 +218,52 @@ impl Vending {
         Ok(received)
     }
 
-    /// Expires sessions whose door stayed open past the timeout, forever.
-    pub async fn expire_overdue_sessions(self) {
+    /// Resumes sending the open-door commands a previous run of the server
+    /// left unacknowledged (the session is the source of truth, not memory).
+    pub async fn resume_pending_opens(&self) -> Result<usize, DomainError> {
+        let pending = sessions::unacknowledged_opens(&self.db).await?;
+        let count = pending.len();
+        for (session, command) in pending {
+            tracing::info!(session = %session.id, "resuming an unacknowledged open-door command");
+            let this = self.clone();
+            tokio::spawn(async move {
+                if let Err(e) = this.open_or_fail(&session, command).await {
+                    tracing::error!(session = %session.id, error = %e, "resuming an opening went wrong");
+                }
+            });
+        }
+        Ok(count)
+    }
+
+    /// Forever: expires sessions whose door stayed open past the timeout, and
+    /// fails those whose door never reported opening.
+    pub async fn sweep_sessions(self) {
+        if let Err(e) = self.resume_pending_opens().await {
+            tracing::warn!(error = %e, "cannot resume pending openings");
+        }
         let door_timeout = Duration::from_secs(self.settings.door_timeout_secs);
+        let delivery = Duration::from_millis(self.settings.ack_timeout_ms)
+            * self.settings.command_attempts.max(1);
         let mut tick = tokio::time::interval(door_timeout.min(Duration::from_secs(1)));
         loop {
             tick.tick().await;
-            let cutoff = Utc::now() - door_timeout;
-            match sessions::expire_overdue(&self.db, cutoff).await {
+            let now = Utc::now();
+            match sessions::expire_overdue(&self.db, now - door_timeout).await {
                 Ok(expired) => {
                     for session in expired {
                         tracing::warn!(session = %session.id, device = %session.device_id, "door-closed report overdue; session expired");
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "session expiry failed"),
+            }
+            let cutoff = now - door_timeout - delivery;
+            match sessions::fail_unopened(&self.db, &self.providers, cutoff).await {
+                Ok(failed) => {
+                    for session in failed {
+                        tracing::warn!(session = %session.id, device = %session.device_id, "door never reported opening; session failed");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "failing unopened sessions failed"),
             }
         }
     }

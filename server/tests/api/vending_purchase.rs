@@ -222,3 +222,41 @@ async fn a_busy_or_unknown_machine_cannot_be_opened() {
         "{unknown:?}"
     );
 }
+
+#[tokio::test]
+async fn an_opening_cut_short_by_a_restart_is_resumed() {
+    on_every_db_and_broker(async |app| {
+        let fridge = fridge(&app).await;
+        // What a server that stopped right after recording the opening leaves behind.
+        let providers = payments::Providers::default()
+            .with(std::sync::Arc::new(payments::system::SystemProvider));
+        let session = sessions::open(
+            &app.db,
+            &providers,
+            sessions::NewSession {
+                device_id: fridge.id.as_str().into(),
+                mode: domain::vending::state::Mode::Purchase,
+                customer_id: Some("cus_shopper".into()),
+                hold_amount: 2000,
+                currency_code: "eur".into(),
+                provider_id: payments::system::ID.into(),
+            },
+        )
+        .await
+        .unwrap();
+        let body = sessions::open_door_command(&session).unwrap();
+        sessions::new_command(&app.db, fridge.id.as_str(), Some(&session.id), body)
+            .await
+            .unwrap();
+        let visit = fridge.three_colas_and_a_water();
+        let _machine = spawn_machines(
+            &app.mqtt,
+            vec![fridge.simulated(vec![visit], Faults::default())],
+        );
+        fridge.online(&app).await;
+        assert_eq!(app.vending.resume_pending_opens().await.unwrap(), 1);
+        let settled = wait_for_state(&app, &session.id, "settled").await;
+        assert_sold_once(&app, &fridge, &settled).await;
+    })
+    .await;
+}

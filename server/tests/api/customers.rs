@@ -8,7 +8,7 @@ use crate::{Options, TestApp, on_every_db, spawn_app};
 const PASSWORD: &str = "long enough";
 
 /// A Store API request with the publishable key and, when given, a bearer token.
-fn store(app: &TestApp, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+pub fn store(app: &TestApp, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
     let request = app
         .client
         .request(method, app.url(path))
@@ -45,7 +45,7 @@ fn assert_error(actual: (u16, Value), status: u16, kind: &str, message: &str) {
 }
 
 /// Registers, creates the customer and signs in; returns the customer's token.
-async fn signed_up(app: &TestApp, email: &str) -> String {
+pub async fn signed_up(app: &TestApp, email: &str) -> String {
     let (status, body) = post_auth(app, "/auth/customer/emailpass/register", email, PASSWORD).await;
     assert_eq!(status, 200, "{body}");
     let registration = body["token"].as_str().unwrap().to_owned();

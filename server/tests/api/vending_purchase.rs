@@ -11,8 +11,12 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use server::vending::simulator::{Faults, Visit, spawn_machines};
 use testkit::DbBackend;
 
+use reqwest::Method;
+
 use crate::{
-    Options, TestApp, eventually, spawn_app,
+    Options, TestApp,
+    customers::{signed_up, store},
+    eventually, send_json, spawn_app,
     vending_fixture::{Fridge, STOCKED, fridge, on_every_db_and_broker, wait_for_state},
 };
 
@@ -257,6 +261,73 @@ async fn an_opening_cut_short_by_a_restart_is_resumed() {
         assert_eq!(app.vending.resume_pending_opens().await.unwrap(), 1);
         let settled = wait_for_state(&app, &session.id, "settled").await;
         assert_sold_once(&app, &fridge, &settled).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_signed_in_shopper_opens_a_machine_and_follows_the_session_over_the_store_api() {
+    on_every_db_and_broker(async |app| {
+        let fridge = fridge(&app).await;
+        let visit = fridge.three_colas_and_a_water();
+        let _machine = spawn_machines(
+            &app.mqtt,
+            vec![fridge.simulated(vec![visit], Faults::default())],
+        );
+        fridge.online(&app).await;
+        let open = format!("/store/vending/machines/{}/sessions", fridge.id.as_str());
+        let (status, _) = send_json(store(&app, Method::POST, &open, None)).await;
+        assert_eq!(status, 401, "only a signed-in shopper opens a machine");
+
+        let token = signed_up(&app, "shopper@example.com").await;
+        let (_, me) = send_json(store(
+            &app,
+            Method::GET,
+            "/store/customers/me",
+            Some(&token),
+        ))
+        .await;
+        let (status, body) = send_json(store(&app, Method::POST, &open, Some(&token))).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["session"]["state"], "requested");
+        assert_eq!(body["session"]["code"].as_str().unwrap().len(), 6);
+        let follow = format!(
+            "/store/vending/sessions/{}",
+            body["session"]["id"].as_str().unwrap()
+        );
+        eventually(
+            Duration::from_secs(10),
+            "the shopper sees it settle",
+            async || {
+                let (_, body) = send_json(store(&app, Method::GET, &follow, Some(&token))).await;
+                body["session"]["state"] == "settled"
+            },
+        )
+        .await;
+        let (_, body) = send_json(store(&app, Method::GET, &follow, Some(&token))).await;
+        let order = orders::find(&app.db, body["session"]["order_id"].as_str().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            order.order.customer_id.as_deref(),
+            me["customer"]["id"].as_str()
+        );
+        assert_eq!(
+            order.order.total,
+            3 * fridge.cola.price + fridge.water.price
+        );
+
+        let stranger = signed_up(&app, "other@example.com").await;
+        let (status, _) = send_json(store(&app, Method::GET, &follow, Some(&stranger))).await;
+        assert_eq!(status, 404, "a shopper sees only their own sessions");
+        let (status, body) = send_json(store(
+            &app,
+            Method::POST,
+            "/store/vending/machines/no-such-machine/sessions",
+            Some(&token),
+        ))
+        .await;
+        assert_eq!(status, 404, "{body}");
     })
     .await;
 }

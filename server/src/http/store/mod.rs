@@ -6,6 +6,7 @@ mod product_categories;
 mod products;
 mod publishable_key;
 mod regions;
+mod vending;
 
 use axum::{
     Router,
@@ -42,4 +43,9 @@ pub fn routes() -> Router<AppState> {
         .route("/store/collections/{id}", get(collections::retrieve))
         .route("/store/regions", get(regions::list))
         .route("/store/regions/{id}", get(regions::retrieve))
+        .route(
+            "/store/vending/machines/{device_id}/sessions",
+            post(vending::open),
+        )
+        .route("/store/vending/sessions/{id}", get(vending::retrieve))
 }

@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionSession, TransactionTrait, TryInsertResult,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+    TryInsertResult,
 };
 
 use super::{
@@ -228,6 +229,76 @@ pub(super) async fn release_hold(
         payments::cancel(db, providers, payment_id).await?;
     }
     Ok(())
+}
+
+/// Ends a session by hand (a door that never reports closing, a stuck
+/// machine), releasing its hold; nothing is charged.
+pub async fn force_close(
+    db: &impl ConnectionTrait,
+    providers: &Providers,
+    id: &str,
+    reason: &str,
+) -> Result<device_session::Model, DomainError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(DomainError::Invalid(
+            "closing a session by hand needs a reason".into(),
+        ));
+    }
+    let session = find(db, id).await?;
+    fail(
+        db,
+        providers,
+        &session,
+        &format!("closed by an admin: {reason}"),
+    )
+    .await
+}
+
+/// Which sessions to list.
+#[derive(Debug, Clone, Default)]
+pub struct SessionFilter {
+    pub device_id: Option<String>,
+    /// Any of these states; all when empty.
+    pub states: Vec<State>,
+}
+
+/// Sessions, newest first, and how many match in all.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &SessionFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<device_session::Model>, u64), DomainError> {
+    let mut select = device_session::Entity::find();
+    if let Some(device_id) = &filter.device_id {
+        select = select.filter(device_session::Column::DeviceId.eq(device_id));
+    }
+    if !filter.states.is_empty() {
+        select = select
+            .filter(device_session::Column::State.is_in(filter.states.iter().map(|s| s.as_str())));
+    }
+    let count = select.clone().count(db).await?;
+    let sessions = select
+        .order_by_desc(device_session::Column::CreatedAt)
+        .order_by_desc(device_session::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((sessions, count))
+}
+
+/// The commands sent for a session, oldest first.
+pub async fn commands_of(
+    db: &impl ConnectionTrait,
+    session_id: &str,
+) -> Result<Vec<device_command::Model>, DomainError> {
+    Ok(device_command::Entity::find()
+        .filter(device_command::Column::SessionId.eq(session_id))
+        .order_by_asc(device_command::Column::CreatedAt)
+        .all(db)
+        .await?)
 }
 
 /// Sessions whose door opened but whose close was not reported before

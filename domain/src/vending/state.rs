@@ -6,6 +6,8 @@
 //!     ├──fail──▶ failed          door_open ──expire──▶ expired ──door closed (late report)──┘
 //!     └──expire──▶ expired                     door_closed ──fail──▶ failed
 //! ```
+//! Any session not yet settled or failed can fail: a machine that never
+//! acknowledged, weights nothing explains, or an admin force-closing it.
 //! A door-closed report while still `requested` means the door-opened report
 //! was lost or overtaken: closing proves it opened. Service sessions never
 //! expire: an admin may keep the door open as long as restocking takes.
@@ -68,7 +70,8 @@ impl State {
             (Requested, T::Opened) => Some(DoorOpen),
             (Requested | DoorOpen | Expired, T::Closed) => Some(DoorClosed),
             (DoorClosed, T::Settle) => Some(Settled),
-            (Requested | DoorClosed, T::Fail) => Some(Failed),
+            // Failing is also how an admin force-closes a session, whatever its state.
+            (Requested | DoorOpen | DoorClosed | Expired, T::Fail) => Some(Failed),
             (Requested | DoorOpen, T::Expire) if mode != Mode::Service => Some(Expired),
             _ => None,
         };
@@ -170,7 +173,9 @@ mod tests {
             (Expired, Closed, DoorClosed),
             (DoorClosed, Settle, Settled),
             (Requested, Fail, Failed),
+            (DoorOpen, Fail, Failed),
             (DoorClosed, Fail, Failed),
+            (Expired, Fail, Failed),
         ];
         if mode != Service {
             moves.push((Requested, Expire, Expired));

@@ -14,6 +14,7 @@ mod store_products;
 mod store_regions;
 mod storefront;
 mod storefront_account;
+mod vending_admin;
 mod vending_fixture;
 mod vending_purchase;
 mod vending_service;

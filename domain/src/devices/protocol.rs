@@ -252,6 +252,15 @@ impl DeviceEvent {
         }
     }
 
+    /// Scale weights the event reports as they are now (not a door-closed
+    /// report's, which belong to its own session).
+    pub fn scale_weights(&self) -> Option<&[ScaleReading]> {
+        match self {
+            Self::DoorOpened { scales, .. } | Self::ScaleReadings { scales, .. } => Some(scales),
+            _ => None,
+        }
+    }
+
     /// The session the event is about, if any.
     pub fn session(&self) -> Option<&str> {
         match self {

@@ -16,7 +16,10 @@ use crate::{
     DomainError,
     devices::{
         device,
-        protocol::{Command, CommandBody, DeviceEvent, DeviceMessage, DeviceMode, SCHEMA_VERSION},
+        protocol::{
+            Command, CommandBody, DeviceEvent, DeviceMessage, DeviceMode, SCHEMA_VERSION,
+            ScaleReading,
+        },
     },
     ids::new_id,
     payments::{self, Providers},
@@ -205,18 +208,21 @@ pub(super) async fn advance(
     find(db, &session.id).await
 }
 
-/// Fails a session and releases its payment hold.
-pub async fn fail(
-    db: &impl ConnectionTrait,
+/// Fails a session and releases its payment hold, together: whoever sees
+/// the session failed sees the hold released.
+pub async fn fail<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     providers: &Providers,
     session: &device_session::Model,
     reason: &str,
 ) -> Result<device_session::Model, DomainError> {
-    let failed = advance(db, session, Transition::Fail, |s| {
+    let txn = db.begin().await?;
+    let failed = advance(&txn, session, Transition::Fail, |s| {
         s.failure_reason = Set(Some(reason.to_owned()))
     })
     .await?;
-    release_hold(db, providers, &failed).await?;
+    release_hold(&txn, providers, &failed).await?;
+    txn.commit().await?;
     Ok(failed)
 }
 
@@ -233,8 +239,8 @@ pub(super) async fn release_hold(
 
 /// Ends a session by hand (a door that never reports closing, a stuck
 /// machine), releasing its hold; nothing is charged.
-pub async fn force_close(
-    db: &impl ConnectionTrait,
+pub async fn force_close<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     providers: &Providers,
     id: &str,
     reason: &str,
@@ -327,8 +333,8 @@ pub async fn expire_overdue(
 /// Sessions still `requested` since before `cutoff`: the machine never
 /// reported its door opening (the command was lost, or the lock did not
 /// move). They fail and release their hold.
-pub async fn fail_unopened(
-    db: &impl ConnectionTrait,
+pub async fn fail_unopened<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     providers: &Providers,
     cutoff: DateTime<Utc>,
 ) -> Result<Vec<device_session::Model>, DomainError> {
@@ -532,6 +538,11 @@ async fn apply<C: ConnectionTrait + TransactionTrait>(
             },
         );
     }
+    let seq = i64::try_from(message.seq).unwrap_or(i64::MAX);
+    if let Some(readings) = message.body.scale_weights() {
+        let reporting = message.body.session();
+        reconcile_expired(db, providers, device_id, reporting, seq, readings).await?;
+    }
     let Some(session_id) = message.body.session() else {
         return Ok(Received::Applied);
     };
@@ -556,7 +567,6 @@ async fn apply<C: ConnectionTrait + TransactionTrait>(
             "session {session_id} belongs to another device"
         )));
     }
-    let seq = i64::try_from(message.seq).unwrap_or(i64::MAX);
     if seq <= session.last_seq {
         return Ok(Received::Stale);
     }
@@ -584,6 +594,64 @@ async fn apply<C: ConnectionTrait + TransactionTrait>(
         settlement::settle(db, providers, &session, before, after).await?;
     }
     Ok(Received::Applied)
+}
+
+/// Settles the device's expired sessions (their door-closed report was lost)
+/// from a later report of the scales: the weights when such a session's door
+/// opened against these. A session whose door-opened report was lost too has
+/// nothing to compare with and stays expired for an admin to close.
+async fn reconcile_expired<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    providers: &Providers,
+    device_id: &str,
+    reporting_session: Option<&str>,
+    seq: i64,
+    readings: &[ScaleReading],
+) -> Result<(), DomainError> {
+    let expired = device_session::Entity::find()
+        .filter(device_session::Column::DeviceId.eq(device_id))
+        .filter(device_session::Column::Id.ne(reporting_session.unwrap_or_default()))
+        .filter(device_session::Column::State.eq(State::Expired.as_str()))
+        .filter(device_session::Column::LastSeq.lt(seq))
+        .all(db)
+        .await?;
+    for session in expired {
+        let Some(before) = opening_weights(db, &session.id).await? else {
+            continue;
+        };
+        let now = Utc::now();
+        let closed = match advance(db, &session, Transition::Closed, |s| {
+            s.last_seq = Set(seq);
+            s.door_closed_at = Set(Some(now));
+        })
+        .await
+        {
+            Ok(closed) => closed,
+            Err(DomainError::Conflict(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        tracing::info!(session = %session.id, device_id, "expired session reconciled from a later scale report");
+        settlement::settle(db, providers, &closed, &before, readings).await?;
+    }
+    Ok(())
+}
+
+/// The scale weights a session's door-opened report carried.
+async fn opening_weights(
+    db: &impl ConnectionTrait,
+    session_id: &str,
+) -> Result<Option<Vec<ScaleReading>>, DomainError> {
+    let opened = session_event::Entity::find()
+        .filter(session_event::Column::SessionId.eq(session_id))
+        .filter(session_event::Column::Kind.eq("door_opened"))
+        .one(db)
+        .await?;
+    Ok(opened
+        .and_then(|event| serde_json::from_str::<DeviceMessage>(&event.payload).ok())
+        .and_then(|message| match message.body {
+            DeviceEvent::DoorOpened { scales, .. } => Some(scales),
+            _ => None,
+        }))
 }
 
 async fn record_ack(

@@ -2,8 +2,10 @@
 //! an order in the machine's channel, stock leaves its location, and the
 //! payment is captured for the real amount (the hold released when nothing
 //! was taken). The session moves to `settled` in the same transaction as the
-//! order, so a repeated door-closed report can never charge twice; the order
-//! is keyed by the session too (`orders.cart_id` is unique).
+//! order, the stock movement and the capture, so a repeated door-closed
+//! report can never charge twice and whoever sees the session settled sees
+//! the money taken; the order is keyed by the session too (`orders.cart_id`
+//! is unique).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -147,8 +149,10 @@ async fn charge<C: ConnectionTrait + TransactionTrait>(
         *taken.entry(count.variant_id.clone()).or_default() += count.quantity;
     }
     if taken.is_empty() {
-        let settled = advance(db, session, Transition::Settle, |_| {}).await?;
-        sessions::release_hold(db, providers, &settled).await?;
+        let txn = db.begin().await?;
+        let settled = advance(&txn, session, Transition::Settle, |_| {}).await?;
+        sessions::release_hold(&txn, providers, &settled).await?;
+        txn.commit().await?;
         return Ok(settled);
     }
     let mut lines = Vec::with_capacity(taken.len());
@@ -198,15 +202,15 @@ async fn charge<C: ConnectionTrait + TransactionTrait>(
         .await?;
         move_stock(&txn, &location, &variant.id, -quantity).await?;
     }
-    txn.commit().await?;
     if let Some(payment_id) = &settled.payment_id {
         // More than the hold cannot be captured; the shortfall is logged for follow-up.
         let amount = total.min(session.hold_amount);
         if amount < total {
             tracing::warn!(session = %session.id, total, hold = session.hold_amount, "sale exceeds the hold");
         }
-        payments::capture(db, providers, payment_id, Some(amount)).await?;
+        payments::capture(&txn, providers, payment_id, Some(amount)).await?;
     }
+    txn.commit().await?;
     Ok(settled)
 }
 

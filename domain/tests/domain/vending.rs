@@ -469,3 +469,42 @@ async fn a_door_that_never_reports_opening_fails_its_session_and_releases_the_ho
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_lost_door_closed_report_is_reconciled_from_the_next_opening() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let stocked = m.stocked(&db).await;
+        let lost = m.open(&db, Mode::Purchase).await;
+        m.receive(&db, &message(1, "m1", opened(&lost.id))).await;
+        sessions::expire_overdue(&db, Utc::now() + Duration::seconds(1))
+            .await
+            .unwrap();
+        // Its own door report again (a resend) is no later state of the scales.
+        let resent = message(2, "m2", opened(&lost.id));
+        m.receive(&db, &resent).await;
+        assert_eq!(
+            sessions::find(&db, &lost.id).await.unwrap().state,
+            "expired"
+        );
+
+        let next = m.open(&db, Mode::Purchase).await;
+        let one_gone = DeviceEvent::DoorOpened {
+            session: next.id.clone(),
+            scales: weight(5000 - UNIT_GRAMS),
+        };
+        assert_eq!(
+            m.receive(&db, &message(5, "m5", one_gone)).await,
+            Received::Applied
+        );
+        let reconciled = sessions::find(&db, &lost.id).await.unwrap();
+        assert_eq!(reconciled.state, "settled");
+        assert_eq!(payment(&db, &reconciled).await.captured_amount, m.price);
+        assert_eq!(m.stocked(&db).await, stocked - 1);
+        assert_eq!(
+            sessions::find(&db, &next.id).await.unwrap().state,
+            "door_open"
+        );
+    })
+    .await;
+}

@@ -94,8 +94,8 @@ pub struct Faults {
     pub noise_g: i32,
     /// Someone bumps the machine while the scales settle: one spike reading.
     pub bump: bool,
-    /// The door-closed report is never sent.
-    pub lose_door_closed: bool,
+    /// This many door-closed reports (the first ones) are never sent.
+    pub lose_door_closed: u32,
 }
 
 /// A bump adds this much to one reading.
@@ -294,7 +294,10 @@ impl Firmware {
             after,
         });
         let mut reports = vec![opened];
-        if !self.faults.lose_door_closed {
+        let lost = self.faults.lose_door_closed > 0;
+        if lost {
+            self.faults.lose_door_closed -= 1;
+        } else {
             reports.push(closed.clone());
         }
         if self.faults.reorder {
@@ -303,7 +306,7 @@ impl Firmware {
         for report in &reports {
             self.publish(report).await;
         }
-        if self.faults.resend_door_closed && !self.faults.lose_door_closed {
+        if self.faults.resend_door_closed && !lost {
             let again = self.message(closed.body);
             self.publish(&again).await;
         }

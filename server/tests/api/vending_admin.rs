@@ -120,7 +120,7 @@ async fn an_admin_force_closes_a_stuck_session_releasing_the_hold() {
         let token = app.admin_token().await;
         let fridge = fridge(&app).await;
         let faults = Faults {
-            lose_door_closed: true,
+            lose_door_closed: 1,
             ..Faults::default()
         };
         let _sim = spawn_machines(&app.mqtt, vec![fridge.simulated(vec![], faults)]);

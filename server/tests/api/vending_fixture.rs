@@ -161,10 +161,16 @@ impl Fridge {
 
 /// Runs `test` on a fresh server for every database and broker.
 pub async fn on_every_db_and_broker(test: impl AsyncFn(TestApp)) {
+    on_every_db_and_broker_with(|_| {}, test).await
+}
+
+/// [`on_every_db_and_broker`] with options changed by `tune`.
+pub async fn on_every_db_and_broker_with(tune: impl Fn(&mut Options), test: impl AsyncFn(TestApp)) {
     for backend in testkit::db_backends() {
         for broker in brokers() {
             let mut options = Options::on(backend);
             options.mqtt_url = broker;
+            tune(&mut options);
             let app = spawn_app(options).await;
             app.gateway_subscribed().await;
             test(app).await;

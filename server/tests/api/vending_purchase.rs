@@ -17,7 +17,10 @@ use crate::{
     Options, TestApp,
     customers::{signed_up, store},
     eventually, send_json, spawn_app,
-    vending_fixture::{Fridge, STOCKED, fridge, on_every_db_and_broker, wait_for_state},
+    vending_fixture::{
+        Fridge, STOCKED, fridge, on_every_db_and_broker, on_every_db_and_broker_with,
+        wait_for_state,
+    },
 };
 
 /// Opens the machine for a shopper once it listens for commands.
@@ -328,6 +331,44 @@ async fn a_signed_in_shopper_opens_a_machine_and_follows_the_session_over_the_st
         ))
         .await;
         assert_eq!(status, 404, "{body}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_lost_door_closed_report_expires_the_session_and_the_next_opening_settles_it() {
+    let short_door_timeout = |options: &mut Options| options.vending.door_timeout_secs = 1;
+    on_every_db_and_broker_with(short_door_timeout, async |app| {
+        let fridge = fridge(&app).await;
+        let take = |stocked: &crate::vending_fixture::Stocked, scale| Visit {
+            take: vec![server::vending::simulator::Take {
+                scale,
+                variant_id: stocked.variant_id.clone(),
+                units: 1,
+            }],
+        };
+        let visits = vec![take(&fridge.cola, 1), take(&fridge.water, 2)];
+        let faults = Faults {
+            lose_door_closed: 1,
+            ..Faults::default()
+        };
+        let _machine = spawn_machines(&app.mqtt, vec![fridge.simulated(visits, faults)]);
+        let lost = open_for_shopper(&app, &fridge).await;
+        wait_for_state(&app, &lost.id, "expired").await;
+
+        let next = open_for_shopper(&app, &fridge).await;
+        let reconciled = wait_for_state(&app, &lost.id, "settled").await;
+        let settled = wait_for_state(&app, &next.id, "settled").await;
+        let captured = async |session: &device_session::Model| {
+            payments::find_payment(&app.db, session.payment_id.as_deref().unwrap())
+                .await
+                .unwrap()
+                .captured_amount
+        };
+        assert_eq!(captured(&reconciled).await, fridge.cola.price);
+        assert_eq!(captured(&settled).await, fridge.water.price);
+        assert_eq!(fridge.stocked(&app, &fridge.cola).await, STOCKED - 1);
+        assert_eq!(fridge.stocked(&app, &fridge.water).await, STOCKED - 1);
     })
     .await;
 }

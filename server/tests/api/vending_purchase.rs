@@ -298,15 +298,23 @@ async fn a_signed_in_shopper_opens_a_machine_and_follows_the_session_over_the_st
             "/store/vending/sessions/{}",
             body["session"]["id"].as_str().unwrap()
         );
-        eventually(
-            Duration::from_secs(10),
-            "the shopper sees it settle",
-            async || {
-                let (_, body) = send_json(store(&app, Method::GET, &follow, Some(&token))).await;
-                body["session"]["state"] == "settled"
-            },
-        )
-        .await;
+        // The live feed shows each change and ends once the session is settled.
+        let live = store(&app, Method::GET, &format!("{follow}/events"), Some(&token));
+        let feed = tokio::time::timeout(Duration::from_secs(15), async {
+            live.send().await.unwrap().text().await.unwrap()
+        })
+        .await
+        .expect("the feed ends when the session settles");
+        let states: Vec<String> = feed
+            .lines()
+            .filter_map(|line| line.strip_prefix("data: "))
+            .map(|data| {
+                let update: serde_json::Value = serde_json::from_str(data).unwrap();
+                update["session"]["state"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        assert_eq!(states.last().map(String::as_str), Some("settled"), "{feed}");
+        assert!(feed.contains("event: session"), "{feed}");
         let (_, body) = send_json(store(&app, Method::GET, &follow, Some(&token))).await;
         let order = orders::find(&app.db, body["session"]["order_id"].as_str().unwrap())
             .await

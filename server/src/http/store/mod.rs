@@ -48,4 +48,5 @@ pub fn routes() -> Router<AppState> {
             post(vending::open),
         )
         .route("/store/vending/sessions/{id}", get(vending::retrieve))
+        .route("/store/vending/sessions/{id}/events", get(vending::follow))
 }

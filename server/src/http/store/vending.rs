@@ -2,15 +2,19 @@
 //! follows the session until it settles (not a Medusa route; Medusa has no
 //! machines).
 
+use std::{convert::Infallible, time::Duration};
+
 use axum::{
     Json,
     extract::{Path, State},
+    response::sse::{Event, KeepAlive, Sse},
 };
 use chrono::{DateTime, Utc};
 use domain::{
     DomainError,
     vending::{device_session, sessions},
 };
+use futures::{Stream, stream};
 use serde::Serialize;
 
 use super::publishable_key::PublishableKey;
@@ -86,9 +90,53 @@ pub async fn retrieve(
     me: AuthenticatedCustomer,
     Path(id): Path<String>,
 ) -> Result<Json<SessionResponse>, ApiError> {
-    let session = sessions::find(&state.db, &id).await?;
+    Ok(Json(own_session(&state, &me, &id).await?.into()))
+}
+
+async fn own_session(
+    state: &AppState,
+    me: &AuthenticatedCustomer,
+    id: &str,
+) -> Result<device_session::Model, DomainError> {
+    let session = sessions::find(&state.db, id).await?;
     if session.customer_id.as_deref() != Some(me.id.as_str()) {
-        return Err(DomainError::not_found("Device session", id).into());
+        return Err(DomainError::not_found("Device session", id));
     }
-    Ok(Json(session.into()))
+    Ok(session)
+}
+
+/// The server-sent event name of a session update.
+pub const SESSION_EVENT: &str = "session";
+/// How often a followed session is looked at.
+const FOLLOW_EVERY: Duration = Duration::from_millis(250);
+
+/// `GET /store/vending/sessions/{id}/events`: server-sent events, one per
+/// change of the shopper's session (the current state first), ending once it
+/// is settled or failed.
+pub async fn follow(
+    State(state): State<AppState>,
+    _key: PublishableKey,
+    me: AuthenticatedCustomer,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let first = own_session(&state, &me, &id).await?;
+    let updates = stream::unfold(
+        (state, Some(first), None::<device_session::Model>),
+        |(state, next, shown)| async move {
+            let mut session = next?;
+            // Wait for a change worth showing; stop when the session is gone.
+            while shown.as_ref() == Some(&session) {
+                tokio::time::sleep(FOLLOW_EVERY).await;
+                session = sessions::find(&state.db, &session.id).await.ok()?;
+            }
+            let done = sessions::state_of(&session).is_ok_and(|s| s.is_final());
+            let event = Event::default()
+                .event(SESSION_EVENT)
+                .json_data(SessionResponse::from(session.clone()))
+                .expect("sessions serialise");
+            let next = (!done).then(|| session.clone());
+            Some((Ok(event), (state, next, Some(session))))
+        },
+    );
+    Ok(Sse::new(updates).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

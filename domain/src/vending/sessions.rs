@@ -49,6 +49,17 @@ pub async fn open(
     new: NewSession,
 ) -> Result<device_session::Model, DomainError> {
     let txn = db.begin().await?;
+    // A no-op write first: it locks the machine's row (PostgreSQL) or takes
+    // the write lock (SQLite, which could not upgrade a read lock later), so
+    // two openings of one machine run one after the other.
+    device::Entity::update_many()
+        .col_expr(
+            device::Column::HubId,
+            sea_orm::sea_query::Expr::col(device::Column::HubId).into(),
+        )
+        .filter(device::Column::Id.eq(&new.device_id))
+        .exec(&txn)
+        .await?;
     let machine = device::Entity::find_by_id(&new.device_id)
         .one(&txn)
         .await?

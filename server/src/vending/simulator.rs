@@ -96,6 +96,10 @@ pub struct Faults {
     pub bump: bool,
     /// This many door-closed reports (the first ones) are never sent.
     pub lose_door_closed: u32,
+    /// Each opening independently, with this probability each: the open-door
+    /// command is ignored the first time, reports are duplicated, reordered,
+    /// and the door-closed report is resent.
+    pub chaos: f64,
 }
 
 /// A bump adds this much to one reading.
@@ -214,17 +218,28 @@ struct Firmware {
     seq: Arc<AtomicU64>,
     /// Commands obeyed already: a resent one is only acknowledged again.
     obeyed: HashSet<String>,
-    noise: Noise,
+    dice: Dice,
+    /// Open-door commands ignored once already (a chaos fault).
+    dropped: HashSet<String>,
 }
 
 impl Firmware {
     fn new(client: AsyncClient, machine: MachineConfig, seq: Arc<AtomicU64>) -> Self {
+        // Seeded by the machine's id: machines misbehave differently, each reproducibly.
+        let seed = machine
+            .device_id
+            .as_str()
+            .bytes()
+            .fold(0x2545_f491_4f6c_dd1d_u64, |seed, b| {
+                seed.rotate_left(5) ^ u64::from(b)
+            });
         Self {
             client,
             id: machine.device_id,
             scales: machine.scales,
             shopper: machine.shopper.into(),
-            noise: Noise::new(machine.faults.noise_g),
+            dice: Dice(seed),
+            dropped: HashSet::new(),
             faults: machine.faults,
             seq,
             obeyed: HashSet::new(),
@@ -241,13 +256,23 @@ impl Firmware {
         if self.faults.ignore_commands {
             return;
         }
-        let first_time = self.obeyed.insert(command.command_id.clone());
+        let id = command.command_id.clone();
+        if matches!(command.body, CommandBody::OpenDoor { .. })
+            && !self.obeyed.contains(&id)
+            && !self.dropped.contains(&id)
+            && self.dice.chance(self.faults.chaos)
+        {
+            self.dropped.insert(id);
+            return;
+        }
+        let first_time = self.obeyed.insert(id);
         let ack = self.message(DeviceEvent::Ack {
             command_id: command.command_id,
             ok: true,
             error: None,
         });
-        self.publish(&ack).await;
+        let duplicate = self.duplicates();
+        self.publish(&ack, duplicate).await;
         if !first_time {
             return;
         }
@@ -260,7 +285,7 @@ impl Firmware {
                     ok: true,
                     error: None,
                 });
-                self.publish(&applied).await;
+                self.publish(&applied, false).await;
             }
             CommandBody::SetMode { .. } | CommandBody::Ping => {}
         }
@@ -300,16 +325,23 @@ impl Firmware {
         } else {
             reports.push(closed.clone());
         }
-        if self.faults.reorder {
+        let chaos = self.faults.chaos;
+        if self.faults.reorder || self.dice.chance(chaos) {
             reports.reverse();
         }
+        let duplicate = self.duplicates();
         for report in &reports {
-            self.publish(report).await;
+            self.publish(report, duplicate).await;
         }
-        if self.faults.resend_door_closed && !lost {
+        if (self.faults.resend_door_closed || self.dice.chance(chaos)) && !lost {
             let again = self.message(closed.body);
-            self.publish(&again).await;
+            self.publish(&again, duplicate).await;
         }
+    }
+
+    /// Whether this opening's reports go out twice.
+    fn duplicates(&mut self) -> bool {
+        self.faults.duplicate || self.dice.chance(self.faults.chaos)
     }
 
     fn take(&mut self, take: &Take) {
@@ -371,7 +403,7 @@ impl Firmware {
             .into_iter()
             .map(|(scale, grams)| ScaleReading {
                 scale,
-                grams: grams + self.noise.next(),
+                grams: grams + self.dice.noise(self.faults.noise_g),
                 stable: true,
                 at,
             })
@@ -388,9 +420,10 @@ impl Firmware {
         }
     }
 
-    async fn publish(&self, message: &DeviceMessage) {
+    /// Publishes a report, twice under one message id when `duplicate`.
+    async fn publish(&self, message: &DeviceMessage, duplicate: bool) {
         let payload = serde_json::to_vec(message).expect("device messages serialise");
-        let copies = if self.faults.duplicate { 2 } else { 1 };
+        let copies = if duplicate { 2 } else { 1 };
         for _ in 0..copies {
             if let Err(e) = self
                 .client
@@ -408,29 +441,30 @@ impl Firmware {
     }
 }
 
-/// Reproducible scale noise in `-amplitude..=amplitude` grams.
-struct Noise {
-    amplitude: i32,
-    state: u64,
-}
+/// Reproducible randomness for noise and faults (a linear congruential
+/// generator: the same machine misbehaves the same way every run).
+struct Dice(u64);
 
-impl Noise {
-    fn new(amplitude: i32) -> Self {
-        Self {
-            amplitude: amplitude.max(0),
-            state: 0x2545_f491_4f6c_dd1d,
-        }
-    }
-
-    fn next(&mut self) -> i32 {
-        if self.amplitude == 0 {
-            return 0;
-        }
-        self.state = self
-            .state
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
-        let span = 2 * self.amplitude as u64 + 1;
-        ((self.state >> 33) % span) as i32 - self.amplitude
+        self.0 >> 33
+    }
+
+    /// Grams in `-amplitude..=amplitude`.
+    fn noise(&mut self, amplitude: i32) -> i32 {
+        if amplitude <= 0 {
+            return 0;
+        }
+        let span = 2 * amplitude as u64 + 1;
+        (self.next() % span) as i32 - amplitude
+    }
+
+    /// True with probability `p`.
+    fn chance(&mut self, p: f64) -> bool {
+        p > 0.0 && (self.next() % 10_000) as f64 / 10_000.0 < p
     }
 }

@@ -18,6 +18,7 @@ mod vending_admin;
 mod vending_fixture;
 mod vending_purchase;
 mod vending_service;
+mod vending_soak;
 
 use std::time::Duration;
 

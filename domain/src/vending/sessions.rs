@@ -372,6 +372,47 @@ pub async fn fail_unopened<C: ConnectionTrait + TransactionTrait>(
     Ok(failed)
 }
 
+/// Settles again the sessions left `door_closed` since before `cutoff`: a
+/// settlement that failed (or a server that stopped) between the door report
+/// and the order. Their own door-closed report is read back from the
+/// timeline; the settlement's compare-and-set keeps this from charging twice.
+pub async fn settle_stranded<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    providers: &Providers,
+    cutoff: DateTime<Utc>,
+) -> Result<Vec<device_session::Model>, DomainError> {
+    let stranded = device_session::Entity::find()
+        .filter(device_session::Column::State.eq(State::DoorClosed.as_str()))
+        .filter(device_session::Column::DoorClosedAt.lt(cutoff))
+        .all(db)
+        .await?;
+    let mut settled = Vec::with_capacity(stranded.len());
+    for session in stranded {
+        let report = session_event::Entity::find()
+            .filter(session_event::Column::SessionId.eq(&session.id))
+            .filter(session_event::Column::Kind.eq("door_closed"))
+            .order_by_asc(session_event::Column::Seq)
+            .one(db)
+            .await?
+            .and_then(|event| serde_json::from_str::<DeviceMessage>(&event.payload).ok());
+        let Some(DeviceMessage {
+            body: DeviceEvent::DoorClosed { before, after, .. },
+            ..
+        }) = report
+        else {
+            continue;
+        };
+        match settlement::settle(db, providers, &session, &before, &after).await {
+            Ok(session) => settled.push(session),
+            Err(DomainError::Conflict(_)) => {}
+            Err(e) => {
+                tracing::warn!(session = %session.id, error = %e, "settling a stranded session failed again")
+            }
+        }
+    }
+    Ok(settled)
+}
+
 /// Requested sessions whose open-door command is not acknowledged yet, with
 /// that command: what a restarted server resumes sending.
 pub async fn unacknowledged_opens(

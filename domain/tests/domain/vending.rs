@@ -508,3 +508,67 @@ async fn a_lost_door_closed_report_is_reconciled_from_the_next_opening() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_settlement_that_failed_is_retried_from_the_timeline() {
+    on_every_backend(async |db| {
+        use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+        let m = machine(&db).await;
+        let stocked = m.stocked(&db).await;
+        let session = m.open(&db, Mode::Purchase).await;
+        // Without a price the sale cannot be booked yet.
+        let price = catalog::price::Entity::find()
+            .filter(catalog::price::Column::VariantId.eq(&m.variant_id))
+            .filter(catalog::price::Column::CurrencyCode.eq("eur"))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        catalog::price::Entity::delete_by_id(price.id.clone())
+            .exec(&db)
+            .await
+            .unwrap();
+        let close = message(1, "m1", closed(&session.id, 5000, 5000 - UNIT_GRAMS));
+        assert!(
+            sessions::receive(&db, &m.providers, MACHINE, &close)
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            sessions::find(&db, &session.id).await.unwrap().state,
+            "door_closed"
+        );
+        assert!(
+            sessions::settle_stranded(&db, &m.providers, Utc::now() - Duration::minutes(1))
+                .await
+                .unwrap()
+                .is_empty(),
+            "not stranded yet"
+        );
+
+        catalog::price::ActiveModel {
+            id: Set(price.id),
+            variant_id: Set(price.variant_id),
+            currency_code: Set(price.currency_code),
+            amount: Set(price.amount),
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        let cutoff = Utc::now() + Duration::seconds(1);
+        let settled = sessions::settle_stranded(&db, &m.providers, cutoff)
+            .await
+            .unwrap();
+        assert_eq!(settled.len(), 1);
+        assert_eq!(settled[0].state, "settled");
+        assert_eq!(payment(&db, &session).await.captured_amount, m.price);
+        assert_eq!(m.stocked(&db).await, stocked - 1);
+        assert!(
+            sessions::settle_stranded(&db, &m.providers, cutoff)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    })
+    .await;
+}

@@ -31,6 +31,9 @@ pub struct Vending {
     currency: String,
 }
 
+/// A session still `door_closed` this long after the report is settled again.
+const STRANDED_AFTER: Duration = Duration::from_secs(10);
+
 /// How often a command's acknowledgement is looked for.
 const ACK_POLL: Duration = Duration::from_millis(25);
 
@@ -235,8 +238,9 @@ impl Vending {
         Ok(count)
     }
 
-    /// Forever: expires sessions whose door stayed open past the timeout, and
-    /// fails those whose door never reported opening.
+    /// Forever: expires sessions whose door stayed open past the timeout,
+    /// settles those a failed settlement left closed, and fails those whose
+    /// door never reported opening.
     pub async fn sweep_sessions(self) {
         if let Err(e) = self.resume_pending_opens().await {
             tracing::warn!(error = %e, "cannot resume pending openings");
@@ -255,6 +259,14 @@ impl Vending {
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "session expiry failed"),
+            }
+            match sessions::settle_stranded(&self.db, &self.providers, now - STRANDED_AFTER).await {
+                Ok(settled) => {
+                    for session in settled {
+                        tracing::info!(session = %session.id, "stranded session settled");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "settling stranded sessions failed"),
             }
             let cutoff = now - door_timeout - delivery;
             match sessions::fail_unopened(&self.db, &self.providers, cutoff).await {

@@ -6,6 +6,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
     TryInsertResult,
+    sea_query::{Expr, ExprTrait},
 };
 
 use super::{
@@ -55,7 +56,7 @@ pub async fn open(
     device::Entity::update_many()
         .col_expr(
             device::Column::HubId,
-            sea_orm::sea_query::Expr::col(device::Column::HubId).into(),
+            Expr::col(device::Column::HubId).into(),
         )
         .filter(device::Column::Id.eq(&new.device_id))
         .exec(&txn)
@@ -443,7 +444,7 @@ pub async fn new_command(
     device_id: &str,
     session_id: Option<&str>,
     body: CommandBody,
-) -> Result<(device_command::Model, Command), DomainError> {
+) -> Result<device_command::Model, DomainError> {
     let now = Utc::now();
     let command = Command {
         schema: SCHEMA_VERSION,
@@ -453,7 +454,7 @@ pub async fn new_command(
     };
     let payload = serde_json::to_string(&command)
         .map_err(|e| DomainError::Invalid(format!("command not serializable: {e}")))?;
-    let row = device_command::ActiveModel {
+    Ok(device_command::ActiveModel {
         id: Set(command.command_id.clone()),
         device_id: Set(device_id.to_owned()),
         session_id: Set(session_id.map(str::to_owned)),
@@ -466,8 +467,7 @@ pub async fn new_command(
         ack_error: Set(None),
     }
     .insert(db)
-    .await?;
-    Ok((row, command))
+    .await?)
 }
 
 /// The open-door command of a session.
@@ -500,9 +500,20 @@ pub async fn count_attempt(
     db: &impl ConnectionTrait,
     command: &device_command::Model,
 ) -> Result<device_command::Model, DomainError> {
-    let mut active = find_command(db, &command.id).await?.into_active_model();
-    active.attempts = Set(command.attempts + 1);
-    Ok(active.update(db).await?)
+    device_command::Entity::update_many()
+        .col_expr(
+            device_command::Column::Attempts,
+            Expr::col(device_command::Column::Attempts).add(1),
+        )
+        .filter(device_command::Column::Id.eq(&command.id))
+        .exec(db)
+        .await?;
+    find_command(db, &command.id).await
+}
+
+/// A message's sequence number as stored (beyond `i64::MAX` is the future).
+fn seq_of(message: &DeviceMessage) -> i64 {
+    i64::try_from(message.seq).unwrap_or(i64::MAX)
 }
 
 /// What became of a device message.
@@ -531,7 +542,7 @@ pub async fn receive<C: ConnectionTrait + TransactionTrait>(
         id: Set(event_id.clone()),
         device_id: Set(device_id.to_owned()),
         session_id: Set(message.body.session().map(str::to_owned)),
-        seq: Set(i64::try_from(message.seq).unwrap_or(i64::MAX)),
+        seq: Set(seq_of(message)),
         message_id: Set(message.msg_id.clone()),
         kind: Set(message.body.kind().to_owned()),
         payload: Set(serde_json::to_string(message).unwrap_or_default()),
@@ -556,10 +567,7 @@ pub async fn receive<C: ConnectionTrait + TransactionTrait>(
         Err(e) => format!("failed: {e}"),
     };
     session_event::Entity::update_many()
-        .col_expr(
-            session_event::Column::Outcome,
-            sea_orm::sea_query::Expr::value(note),
-        )
+        .col_expr(session_event::Column::Outcome, Expr::value(note))
         .filter(session_event::Column::Id.eq(event_id))
         .exec(db)
         .await?;
@@ -590,7 +598,7 @@ async fn apply<C: ConnectionTrait + TransactionTrait>(
             },
         );
     }
-    let seq = i64::try_from(message.seq).unwrap_or(i64::MAX);
+    let seq = seq_of(message);
     if let Some(readings) = message.body.scale_weights() {
         let reporting = message.body.session();
         reconcile_expired(db, providers, device_id, reporting, seq, readings).await?;

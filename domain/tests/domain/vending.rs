@@ -351,10 +351,12 @@ async fn acknowledgements_are_recorded_once_and_only_from_the_addressee() {
         let m = machine(&db).await;
         let session = m.open(&db, Mode::Purchase).await;
         let body = sessions::open_door_command(&session).unwrap();
-        let (command, sent) = sessions::new_command(&db, MACHINE, Some(&session.id), body)
+        let command = sessions::new_command(&db, MACHINE, Some(&session.id), body)
             .await
             .unwrap();
-        assert_eq!(sent.command_id, command.id);
+        assert_eq!(command.attempts, 0);
+        let command = sessions::count_attempt(&db, &command).await.unwrap();
+        assert_eq!(command.attempts, 1);
         let ack = |msg_id: &str| {
             message(
                 1,

@@ -100,7 +100,7 @@ impl Vending {
         )
         .await?;
         let command = sessions::open_door_command(&session)?;
-        let (command, _) =
+        let command =
             sessions::new_command(&self.db, device_id, Some(&session.id), command).await?;
         let this = self.clone();
         let opened = session.clone();
@@ -183,7 +183,7 @@ impl Vending {
         device_id: &str,
         body: CommandBody,
     ) -> Result<device_command::Model, DomainError> {
-        let (command, _) = sessions::new_command(&self.db, device_id, None, body).await?;
+        let command = sessions::new_command(&self.db, device_id, None, body).await?;
         self.deliver(command).await
     }
 

@@ -27,6 +27,7 @@ pub mod promotions;
 pub mod seed;
 pub mod settings;
 pub mod shipping;
+pub mod vending;
 pub mod workflows;
 
 pub use error::DomainError;

@@ -12,6 +12,7 @@ mod m20261122_000007_orders;
 mod m20261122_000008_cart_checkout;
 mod m20261122_000009_product_media_options;
 mod m20261122_000010_order_fulfillments;
+mod m20261122_000011_vending;
 mod m20261122_000012_loyalty;
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_cart_checkout::Migration),
             Box::new(m20261122_000009_product_media_options::Migration),
             Box::new(m20261122_000010_order_fulfillments::Migration),
+            Box::new(m20261122_000011_vending::Migration),
             Box::new(m20261122_000012_loyalty::Migration),
         ]
     }

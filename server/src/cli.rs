@@ -124,10 +124,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let endpoint = MqttEndpoint::parse(&broker)?;
             let configs = (first..first + machines)
                 .map(|n| {
-                    Ok(MachineConfig {
-                        device_id: DeviceId::parse(&seed::demo_device_id(n))?,
-                        heartbeat: Duration::from_secs(heartbeat_secs.max(1)),
-                    })
+                    Ok(MachineConfig::new(
+                        DeviceId::parse(&seed::demo_device_id(n))?,
+                        Duration::from_secs(heartbeat_secs.max(1)),
+                    ))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             println!("simulating {machines} machine(s) against {endpoint}; Ctrl-C to stop");

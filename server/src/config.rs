@@ -127,6 +127,8 @@ pub struct Settings {
     /// Milliseconds one loyalty host call may take before the store goes on without it.
     #[arg(long, env = "AUTOMAT_LOYALTY_TIMEOUT_MS", default_value_t = 3000)]
     pub loyalty_timeout_ms: u64,
+    #[command(flatten)]
+    pub vending: crate::vending::VendingSettings,
 }
 
 impl Settings {
@@ -183,6 +185,20 @@ mod tests {
         assert_eq!(s.loyalty_url, None, "the embedded loyalty simulator");
         assert_eq!(s.loyalty_embedded_addr.port(), 4100);
         assert_eq!(s.loyalty_timeout_ms, 3000);
+        let vending = crate::vending::VendingSettings::default();
+        assert_eq!(
+            (
+                s.vending.hold_amount,
+                s.vending.ack_timeout_ms,
+                s.vending.command_attempts
+            ),
+            (
+                vending.hold_amount,
+                vending.ack_timeout_ms,
+                vending.command_attempts
+            ),
+            "the flags' defaults are the struct's"
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::{
     vending::{
         MqttEndpoint, broker,
         gateway::Gateway,
+        service::Vending,
         simulator::{self, MachineConfig},
     },
     web_sessions::{self, SessionBackend},
@@ -64,14 +65,31 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     };
     let heartbeat = Duration::from_secs(settings.heartbeat_secs.max(1));
     let (device_changes, _) = broadcast::channel(1024);
-    let gateway = Gateway::spawn(&mqtt, db.clone(), device_changes.clone(), heartbeat);
+    let payment_providers = Providers::default().with(Arc::new(SystemProvider));
+    let gateway = Gateway::spawn(
+        &mqtt,
+        db.clone(),
+        device_changes.clone(),
+        heartbeat,
+        |client| {
+            Vending::new(
+                db.clone(),
+                payment_providers.clone(),
+                client,
+                settings.vending.clone(),
+                settings.currency.clone(),
+            )
+        },
+    );
     let simulated_machines = simulator::spawn_machines(
         &mqtt,
         (1..=settings.simulated_machines)
-            .map(|n| MachineConfig {
-                device_id: domain::devices::protocol::DeviceId::parse(&seed::demo_device_id(n))
-                    .expect("demo ids are valid"),
-                heartbeat,
+            .map(|n| {
+                MachineConfig::new(
+                    domain::devices::protocol::DeviceId::parse(&seed::demo_device_id(n))
+                        .expect("demo ids are valid"),
+                    heartbeat,
+                )
             })
             .collect(),
     );
@@ -84,14 +102,14 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
-    let payment_providers = Providers::default().with(Arc::new(SystemProvider));
     let jwt = http::auth::JwtKeys::load(&db, settings.jwt_secret.as_deref()).await?;
     let loyalty = loyalty::start(&settings, &db).await?;
     let state = AppState {
         leptos_options,
         db: db.clone(),
         device_changes,
-        gateway,
+        gateway: gateway.health,
+        vending: gateway.vending,
         currency: settings.currency.clone(),
         payment_providers,
         jwt,

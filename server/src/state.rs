@@ -7,7 +7,7 @@ use tokio::sync::broadcast;
 
 use crate::{
     http::{auth::JwtKeys, read_cache::ReadCache},
-    vending::gateway::GatewayHealth,
+    vending::{gateway::GatewayHealth, service::Vending},
 };
 
 /// Everything a request handler may need, cloned cheaply per request.
@@ -18,6 +18,8 @@ pub struct AppState {
     /// Device status changes, for live dashboards.
     pub device_changes: broadcast::Sender<StatusChange>,
     pub gateway: GatewayHealth,
+    /// Opens machines and follows their sessions.
+    pub vending: Vending,
     pub currency: String,
     pub payment_providers: Providers,
     /// Signs and checks customer tokens.

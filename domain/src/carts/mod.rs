@@ -190,7 +190,7 @@ pub async fn create_cart(
 
 /// The region in `currency_code` (first by name), or the first region when
 /// no currency is asked for.
-async fn default_region(
+pub(crate) async fn default_region(
     db: &impl ConnectionTrait,
     currency_code: Option<&str>,
 ) -> Result<Option<region::Model>, DomainError> {

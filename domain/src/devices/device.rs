@@ -13,6 +13,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// The sales channel the machine sells through (see `channels::assign_device`).
     pub sales_channel_id: Option<String>,
+    /// The hub (site) the machine belongs to, if any.
+    pub hub_id: Option<String>,
+    /// The planogram version the machine confirmed applying (`sync_applied`).
+    pub planogram_version: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

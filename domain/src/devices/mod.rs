@@ -40,6 +40,8 @@ pub async fn register(
         firmware: Set(None),
         created_at: Set(Utc::now()),
         sales_channel_id: Set(None),
+        hub_id: Set(None),
+        planogram_version: Set(None),
     }
     .insert(db)
     .await?)

@@ -1,7 +1,10 @@
-//! The device wire protocol, version 1 (see `docs/device-protocol.md`).
+//! The device wire protocol (see `docs/device-protocol.md`).
 //!
-//! Topics are `automat/v1/devices/{device_id}/{channel}`; payloads are JSON
-//! objects carrying `schema` (the payload version).
+//! Topics are `automat/v1/devices/{device_id}/{channel}` (the topic layout,
+//! version 1); payloads are JSON objects carrying `schema` (the payload
+//! version, 2). Every device message but the retained status carries a
+//! per-device, strictly increasing `seq` and a unique `msg_id`; every command
+//! carries a `command_id` the device acknowledges.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use crate::DomainError;
 
 pub const TOPIC_ROOT: &str = "automat/v1/devices";
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+/// The oldest payload schema still accepted (heartbeats of version 1 machines).
+pub const OLDEST_SCHEMA: u32 = 1;
 
 /// A device id as used in topics: 1–64 of `[a-z0-9-_]`, so it never contains
 /// MQTT wildcards or separators.
@@ -43,6 +48,10 @@ pub enum Channel {
     /// Retained; `online: false` is also the device's last will.
     Status,
     Heartbeat,
+    /// Device to server: door, scale, sync and error events, and acknowledgements.
+    Events,
+    /// Server to device.
+    Commands,
 }
 
 impl Channel {
@@ -50,6 +59,8 @@ impl Channel {
         match self {
             Self::Status => "status",
             Self::Heartbeat => "heartbeat",
+            Self::Events => "events",
+            Self::Commands => "commands",
         }
     }
 
@@ -70,6 +81,8 @@ pub fn parse_topic(topic: &str) -> Option<(DeviceId, Channel)> {
     let channel = match channel {
         "status" => Channel::Status,
         "heartbeat" => Channel::Heartbeat,
+        "events" => Channel::Events,
+        "commands" => Channel::Commands,
         _ => return None,
     };
     Some((DeviceId::parse(device).ok()?, channel))
@@ -94,6 +107,183 @@ pub struct Heartbeat {
     pub firmware: Option<String>,
 }
 
+/// A session mode as the device sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceMode {
+    Purchase,
+    Return,
+    Service,
+}
+
+/// One reading of a scale, in grams.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScaleReading {
+    /// The scale's position on the device.
+    pub scale: i32,
+    pub grams: i32,
+    /// The device judged the load at rest.
+    pub stable: bool,
+    pub at: DateTime<Utc>,
+}
+
+/// A product on a scale, as the planogram tells the device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanogramProduct {
+    pub variant_id: String,
+    pub unit_weight_g: i32,
+    pub min_weight_g: i32,
+    pub max_weight_g: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanogramScale {
+    pub scale: i32,
+    pub products: Vec<PlanogramProduct>,
+}
+
+/// What the server asks of a device, on `commands` (QoS 1, not retained).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Command {
+    pub schema: u32,
+    /// The device acknowledges this id; a resent command keeps it, so a
+    /// device that already obeyed only acknowledges again.
+    pub command_id: String,
+    pub sent_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub body: CommandBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CommandBody {
+    OpenDoor {
+        mode: DeviceMode,
+        session: String,
+        code: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        locker: Option<String>,
+    },
+    SetMode {
+        mode: DeviceMode,
+    },
+    SyncPlanogram {
+        version: i64,
+        scales: Vec<PlanogramScale>,
+    },
+    Ping,
+}
+
+impl CommandBody {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::OpenDoor { .. } => "open_door",
+            Self::SetMode { .. } => "set_mode",
+            Self::SyncPlanogram { .. } => "sync_planogram",
+            Self::Ping => "ping",
+        }
+    }
+}
+
+/// What a device reports on `events` (QoS 1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceMessage {
+    pub schema: u32,
+    /// Per-device, strictly increasing across the device's lifetime.
+    pub seq: u64,
+    /// Unique per device; a message delivered twice keeps it.
+    pub msg_id: String,
+    pub sent_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub body: DeviceEvent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DeviceEvent {
+    /// The answer to a command.
+    Ack {
+        command_id: String,
+        ok: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    DoorOpened {
+        session: String,
+        /// Stable weights at opening.
+        scales: Vec<ScaleReading>,
+    },
+    DoorClosed {
+        session: String,
+        /// Stable weights at opening, repeated so a lost door-opened report
+        /// costs nothing.
+        before: Vec<ScaleReading>,
+        /// Readings after closing, once the scales came to rest.
+        after: Vec<ScaleReading>,
+    },
+    ScaleReadings {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<String>,
+        scales: Vec<ScaleReading>,
+    },
+    SyncApplied {
+        version: i64,
+        ok: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    Error {
+        code: String,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<String>,
+    },
+}
+
+impl DeviceEvent {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Ack { .. } => "ack",
+            Self::DoorOpened { .. } => "door_opened",
+            Self::DoorClosed { .. } => "door_closed",
+            Self::ScaleReadings { .. } => "scale_readings",
+            Self::SyncApplied { .. } => "sync_applied",
+            Self::Error { .. } => "error",
+        }
+    }
+
+    /// Scale weights the event reports as they are now (not a door-closed
+    /// report's, which belong to its own session).
+    pub fn scale_weights(&self) -> Option<&[ScaleReading]> {
+        match self {
+            Self::DoorOpened { scales, .. } | Self::ScaleReadings { scales, .. } => Some(scales),
+            _ => None,
+        }
+    }
+
+    /// The session the event is about, if any.
+    pub fn session(&self) -> Option<&str> {
+        match self {
+            Self::DoorOpened { session, .. } | Self::DoorClosed { session, .. } => Some(session),
+            Self::ScaleReadings { session, .. } | Self::Error { session, .. } => session.as_deref(),
+            Self::Ack { .. } | Self::SyncApplied { .. } => None,
+        }
+    }
+}
+
+/// Reads a device message, refusing payload schemas this server does not speak.
+pub fn parse_device_message(payload: &[u8]) -> Result<DeviceMessage, DomainError> {
+    let message: DeviceMessage = serde_json::from_slice(payload)
+        .map_err(|e| DomainError::Invalid(format!("bad device message: {e}")))?;
+    if !(OLDEST_SCHEMA..=SCHEMA_VERSION).contains(&message.schema) {
+        return Err(DomainError::Invalid(format!(
+            "device message schema {} is not supported ({OLDEST_SCHEMA}..={SCHEMA_VERSION})",
+            message.schema
+        )));
+    }
+    Ok(message)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +294,55 @@ mod tests {
         let t = topic(&id, Channel::Heartbeat);
         assert_eq!(t, "automat/v1/devices/vm-001/heartbeat");
         assert_eq!(parse_topic(&t), Some((id, Channel::Heartbeat)));
+    }
+
+    #[test]
+    fn messages_have_a_flat_json_shape() {
+        let message = DeviceMessage {
+            schema: SCHEMA_VERSION,
+            seq: 7,
+            msg_id: "m7".into(),
+            sent_at: "2026-11-22T10:00:00Z".parse().unwrap(),
+            body: DeviceEvent::Ack {
+                command_id: "cmd_1".into(),
+                ok: true,
+                error: None,
+            },
+        };
+        let json = serde_json::to_value(&message).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "schema": 2, "seq": 7, "msg_id": "m7", "sent_at": "2026-11-22T10:00:00Z",
+                "type": "ack", "command_id": "cmd_1", "ok": true
+            })
+        );
+        let bytes = serde_json::to_vec(&message).unwrap();
+        assert_eq!(parse_device_message(&bytes).unwrap(), message);
+        let command = Command {
+            schema: SCHEMA_VERSION,
+            command_id: "cmd_2".into(),
+            sent_at: message.sent_at,
+            body: CommandBody::OpenDoor {
+                mode: DeviceMode::Purchase,
+                session: "vs_1".into(),
+                code: "123456".into(),
+                locker: None,
+            },
+        };
+        let json = serde_json::to_value(&command).unwrap();
+        assert_eq!(json["type"], "open_door");
+        assert_eq!(json["mode"], "purchase");
+        assert_eq!(serde_json::from_value::<Command>(json).unwrap(), command);
+    }
+
+    #[test]
+    fn unknown_schemas_and_shapes_are_refused() {
+        let future = br#"{"schema":9,"seq":1,"msg_id":"m","sent_at":"2026-11-22T10:00:00Z","type":"ack","command_id":"c","ok":true}"#;
+        assert!(parse_device_message(future).is_err());
+        let unknown_type = br#"{"schema":2,"seq":1,"msg_id":"m","sent_at":"2026-11-22T10:00:00Z","type":"explode"}"#;
+        assert!(parse_device_message(unknown_type).is_err());
+        assert!(parse_device_message(b"not json").is_err());
     }
 
     #[test]

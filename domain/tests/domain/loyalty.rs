@@ -240,7 +240,14 @@ async fn identify_calculate_and_choose_rewards() {
             again.session.pos_sequence_id, identified.session.pos_sequence_id,
             "identifying again keeps the host transaction"
         );
-        assert_eq!(carts::get_cart(&db, &cart_id).await.unwrap().totals.discount_total, 0);
+        assert_eq!(
+            carts::get_cart(&db, &cart_id)
+                .await
+                .unwrap()
+                .totals
+                .discount_total,
+            0
+        );
 
         let calculated = loyalty.calculate_rewards(&db, &cart_id).await.unwrap();
         assert_eq!(calculated.rewards.len(), 3);
@@ -276,13 +283,27 @@ async fn identify_calculate_and_choose_rewards() {
         // A recalculation keeps the shopper's choice.
         let recalculated = loyalty.calculate_rewards(&db, &cart_id).await.unwrap();
         assert_eq!(recalculated.discount_total, 130);
-        assert_eq!(carts::get_cart(&db, &cart_id).await.unwrap().totals.discount_total, 130);
+        assert_eq!(
+            carts::get_cart(&db, &cart_id)
+                .await
+                .unwrap()
+                .totals
+                .discount_total,
+            130
+        );
         // The cart changes: the old rewards no longer count until recalculated.
         let product = catalog::find_published(&db, "apple").await.unwrap();
         carts::add_line_item(&db, &cart_id, &product.variants[0].variant.id, 1)
             .await
             .unwrap();
-        assert_eq!(carts::get_cart(&db, &cart_id).await.unwrap().totals.discount_total, 0);
+        assert_eq!(
+            carts::get_cart(&db, &cart_id)
+                .await
+                .unwrap()
+                .totals
+                .discount_total,
+            0
+        );
         let stale = loyalty::session_for_cart(&db, &cart_id)
             .await
             .unwrap()
@@ -476,7 +497,14 @@ async fn a_cancelled_session_is_never_finalized() {
         assert_eq!(cancelled.status, SessionStatus::Cancelled);
         assert_eq!(cancelled.discount_total, 0);
         assert_eq!(host.cancelled.load(Ordering::SeqCst), 1);
-        assert_eq!(carts::get_cart(&db, &cart_id).await.unwrap().totals.discount_total, 0);
+        assert_eq!(
+            carts::get_cart(&db, &cart_id)
+                .await
+                .unwrap()
+                .totals
+                .discount_total,
+            0
+        );
         assert_eq!(
             loyalty
                 .finalize_order(&db, &cart_id, "order_1", false)

@@ -15,6 +15,7 @@ mod orders;
 mod payments;
 mod pricing;
 mod taxonomy;
+mod vending;
 
 use domain::db::DatabaseConnection;
 use migrations::{Migrator, MigratorTrait};

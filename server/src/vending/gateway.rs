@@ -18,11 +18,11 @@ use domain::{
         protocol::{self, Channel, Heartbeat, StatusMessage},
     },
 };
-use rumqttc::{AsyncClient, Event, EventLoop, Packet, Publish, QoS};
+use rumqttc::{AsyncClient, Event, EventLoop, Packet, Publish, QoS, SubscribeFilter};
 use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast;
 
-use super::MqttEndpoint;
+use super::{MqttEndpoint, service::Vending};
 
 /// Shared view of the gateway for readiness checks.
 #[derive(Clone, Default)]
@@ -42,31 +42,46 @@ pub struct Gateway {
     db: DatabaseConnection,
     changes: broadcast::Sender<StatusChange>,
     health: GatewayHealth,
+    vending: Vending,
+}
+
+/// What the rest of the server uses of a running gateway.
+#[derive(Clone)]
+pub struct GatewayHandle {
+    pub health: GatewayHealth,
+    /// Device sessions, commanding machines through the gateway's connection.
+    pub vending: Vending,
 }
 
 impl Gateway {
     /// Connects to the broker and runs until the process ends, reconnecting
     /// after any failure. Also starts the watchdog that marks silent devices
-    /// offline after three missed heartbeats.
+    /// offline after three missed heartbeats, and the session sweeper
+    /// (resumes unacknowledged openings, expires and fails stuck sessions). `vending` builds the session
+    /// service on the gateway's connection.
     pub fn spawn(
         endpoint: &MqttEndpoint,
         db: DatabaseConnection,
         changes: broadcast::Sender<StatusChange>,
         heartbeat: Duration,
-    ) -> GatewayHealth {
+        vending: impl FnOnce(AsyncClient) -> Vending,
+    ) -> GatewayHandle {
         let health = GatewayHealth::default();
         // Unique per instance: a broker drops the older of two clients with one id.
         let client_id = domain::ids::new_id("automat-gateway");
         let (client, eventloop) =
             AsyncClient::new(endpoint.options(&client_id, Duration::from_secs(10)), 1024);
+        let vending = vending(client.clone());
         let gateway = Arc::new(Gateway {
             db,
             changes,
             health: health.clone(),
+            vending: vending.clone(),
         });
         tokio::spawn(gateway.clone().receive(client, eventloop));
         tokio::spawn(gateway.watchdog(heartbeat));
-        health
+        tokio::spawn(vending.clone().sweep_sessions());
+        GatewayHandle { health, vending }
     }
 
     async fn receive(self: Arc<Self>, client: AsyncClient, mut eventloop: EventLoop) {
@@ -74,13 +89,14 @@ impl Gateway {
             match eventloop.poll().await {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
                     tracing::info!("device gateway connected to the broker");
-                    for channel in [Channel::Status, Channel::Heartbeat] {
-                        // try_: waiting for queue space here would wait on this very loop.
-                        if let Err(e) =
-                            client.try_subscribe(channel.all_devices_filter(), QoS::AtLeastOnce)
-                        {
-                            tracing::error!(error = %e, "cannot subscribe to device topics");
-                        }
+                    // One SUBSCRIBE for all, so its SubAck means every channel is heard.
+                    let filters =
+                        [Channel::Status, Channel::Heartbeat, Channel::Events].map(|channel| {
+                            SubscribeFilter::new(channel.all_devices_filter(), QoS::AtLeastOnce)
+                        });
+                    // try_: waiting for queue space here would wait on this very loop.
+                    if let Err(e) = client.try_subscribe_many(filters) {
+                        tracing::error!(error = %e, "cannot subscribe to device topics");
                     }
                 }
                 // Ready once the broker confirms the subscriptions: from then on no device message is missed.
@@ -120,6 +136,16 @@ impl Gateway {
                 }
                 Err(e) => Err(DomainError::Invalid(format!("bad heartbeat payload: {e}"))),
             },
+            Channel::Events => match self
+                .vending
+                .receive(device.as_str(), &publish.payload)
+                .await
+            {
+                Ok(_) => Ok(None),
+                Err(e) => Err(e),
+            },
+            // Commands are what this gateway sends.
+            Channel::Commands => Ok(None),
         };
         match outcome {
             Ok(Some(change)) => self.announce(change),

@@ -1,11 +1,45 @@
 //! Vending machines over MQTT: the embedded broker, the gateway that turns
-//! device messages into domain calls, and the machine simulator.
+//! device messages into domain calls, device sessions (opening machines,
+//! commands with retries), and the machine simulator.
 
 pub mod broker;
 pub mod gateway;
+pub mod service;
 pub mod simulator;
 
 use std::{fmt, time::Duration};
+
+/// How device sessions behave.
+#[derive(Debug, Clone, clap::Args)]
+pub struct VendingSettings {
+    /// Pre-authorized before a machine opens for a purchase, in minor units.
+    #[arg(long, env = "AUTOMAT_VENDING_HOLD_AMOUNT", default_value_t = 2000)]
+    pub hold_amount: i64,
+
+    /// How long a machine has to acknowledge a command before it is resent.
+    #[arg(long, env = "AUTOMAT_VENDING_ACK_TIMEOUT_MS", default_value_t = 2000)]
+    pub ack_timeout_ms: u64,
+
+    /// How often a command is sent unacknowledged before giving up (an
+    /// open-door command then fails its session).
+    #[arg(long, env = "AUTOMAT_VENDING_COMMAND_ATTEMPTS", default_value_t = 3)]
+    pub command_attempts: u32,
+
+    /// A door open longer than this without a close report expires the session.
+    #[arg(long, env = "AUTOMAT_VENDING_DOOR_TIMEOUT_SECS", default_value_t = 300)]
+    pub door_timeout_secs: u64,
+}
+
+impl Default for VendingSettings {
+    fn default() -> Self {
+        Self {
+            hold_amount: 2000,
+            ack_timeout_ms: 2000,
+            command_attempts: 3,
+            door_timeout_secs: 300,
+        }
+    }
+}
 
 use rumqttc::MqttOptions;
 

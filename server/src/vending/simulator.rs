@@ -1,15 +1,28 @@
 //! Virtual vending machines speaking the device protocol, for the embedded
 //! default, tests and load. Each machine holds its own MQTT connection with a
 //! last will, so a machine that dies is reported offline by the broker.
+//!
+//! A machine has scales holding stock, answers every command, and on an
+//! open-door command lets a scripted shopper take items, reporting door and
+//! scale events as firmware would. [`Faults`] make it misbehave the ways real
+//! machines do.
 
-use std::time::Duration;
+use std::{
+    collections::{HashSet, VecDeque},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use chrono::Utc;
 use domain::devices::protocol::{
-    self, Channel, DeviceId, Heartbeat, SCHEMA_VERSION, StatusMessage,
+    self, Channel, Command, CommandBody, DeviceEvent, DeviceId, DeviceMessage, DeviceMode,
+    Heartbeat, PlanogramScale, SCHEMA_VERSION, ScaleReading, StatusMessage,
 };
 use rumqttc::{AsyncClient, Event, LastWill, Packet, QoS};
-use tokio::task::JoinSet;
+use tokio::{sync::mpsc, task::JoinSet};
 
 use super::MqttEndpoint;
 
@@ -19,7 +32,78 @@ pub const FIRMWARE: &str = concat!("automat-sim/", env!("CARGO_PKG_VERSION"));
 pub struct MachineConfig {
     pub device_id: DeviceId,
     pub heartbeat: Duration,
+    pub scales: Vec<SimScale>,
+    /// One visit per opening (purchase or service), in order; with none left
+    /// nobody touches the scales.
+    pub shopper: Vec<Visit>,
+    pub faults: Faults,
 }
+
+impl MachineConfig {
+    /// A well-behaved machine with empty scales.
+    pub fn new(device_id: DeviceId, heartbeat: Duration) -> Self {
+        Self {
+            device_id,
+            heartbeat,
+            scales: Vec::new(),
+            shopper: Vec::new(),
+            faults: Faults::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SimScale {
+    pub position: i32,
+    pub products: Vec<SimProduct>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimProduct {
+    pub variant_id: String,
+    pub unit_weight_g: i32,
+    pub units: i32,
+}
+
+/// What a shopper takes (or a service person puts in) during one opening.
+#[derive(Debug, Clone, Default)]
+pub struct Visit {
+    pub take: Vec<Take>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Take {
+    pub scale: i32,
+    pub variant_id: String,
+    /// Negative puts units on the scale (restocking).
+    pub units: i32,
+}
+
+/// Ways a machine misbehaves.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Commands are neither acknowledged nor obeyed.
+    pub ignore_commands: bool,
+    /// Every event is published twice under one message id (a QoS 1 redelivery).
+    pub duplicate: bool,
+    /// The door-closed report is sent again under a new message id and sequence number.
+    pub resend_door_closed: bool,
+    /// The door-closed report is published before the door-opened one.
+    pub reorder: bool,
+    /// Each reading is off by up to this many grams either way.
+    pub noise_g: i32,
+    /// Someone bumps the machine while the scales settle: one spike reading.
+    pub bump: bool,
+    /// This many door-closed reports (the first ones) are never sent.
+    pub lose_door_closed: u32,
+    /// Each opening independently, with this probability each: the open-door
+    /// command is ignored the first time, reports are duplicated, reordered,
+    /// and the door-closed report is resent.
+    pub chaos: f64,
+}
+
+/// A bump adds this much to one reading.
+const BUMP_GRAMS: i32 = 450;
 
 /// Runs machines until the returned set is dropped or aborted.
 pub fn spawn_machines(endpoint: &MqttEndpoint, machines: Vec<MachineConfig>) -> JoinSet<()> {
@@ -31,8 +115,9 @@ pub fn spawn_machines(endpoint: &MqttEndpoint, machines: Vec<MachineConfig>) -> 
 }
 
 async fn run_machine(endpoint: MqttEndpoint, machine: MachineConfig) {
-    let id = machine.device_id;
+    let id = machine.device_id.clone();
     let status_topic = protocol::topic(&id, Channel::Status);
+    let commands_topic = protocol::topic(&id, Channel::Commands);
     let offline = serde_json::to_vec(&StatusMessage {
         schema: SCHEMA_VERSION,
         online: false,
@@ -54,24 +139,42 @@ async fn run_machine(endpoint: MqttEndpoint, machine: MachineConfig) {
         true,
     ));
     let (client, mut eventloop) = AsyncClient::new(options, 64);
-    // Heartbeats run beside the event loop, never by interrupting it: a poll
-    // cancelled mid-connect drops the half-open connection, and the broker
-    // would fire (and forget) the machine's last will.
-    let mut heartbeats = JoinSet::new();
-    heartbeats.spawn(send_heartbeats(
+    // Sequence numbers keep growing across restarts: they start from the clock.
+    let seq = Arc::new(AtomicU64::new(Utc::now().timestamp_millis() as u64));
+    // Heartbeats and firmware run beside the event loop, never by
+    // interrupting it: a poll cancelled mid-connect drops the half-open
+    // connection, and the broker would fire (and forget) the machine's last will.
+    let mut beside = JoinSet::new();
+    beside.spawn(send_heartbeats(
         client.clone(),
         id.clone(),
         machine.heartbeat,
+        seq.clone(),
     ));
+    let (commands, inbox) = mpsc::channel(64);
+    beside.spawn(Firmware::new(client.clone(), machine, seq).run(inbox));
     loop {
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 tracing::debug!(device = id.as_str(), "simulated machine connected");
                 // try_: waiting for queue space here would wait on this very loop.
+                if let Err(e) = client.try_subscribe(&commands_topic, QoS::AtLeastOnce) {
+                    tracing::warn!(device = id.as_str(), error = %e, "cannot subscribe");
+                }
                 if let Err(e) =
                     client.try_publish(&status_topic, QoS::AtLeastOnce, true, online.clone())
                 {
                     tracing::warn!(device = id.as_str(), error = %e, "cannot announce");
+                }
+            }
+            Ok(Event::Incoming(Packet::Publish(publish))) if publish.topic == commands_topic => {
+                match serde_json::from_slice::<Command>(&publish.payload) {
+                    Ok(command) => {
+                        if commands.try_send(command).is_err() {
+                            tracing::warn!(device = id.as_str(), "command inbox full; dropped");
+                        }
+                    }
+                    Err(e) => tracing::warn!(device = id.as_str(), error = %e, "bad command"),
                 }
             }
             Ok(_) => {}
@@ -83,16 +186,13 @@ async fn run_machine(endpoint: MqttEndpoint, machine: MachineConfig) {
     }
 }
 
-async fn send_heartbeats(client: AsyncClient, id: DeviceId, every: Duration) {
-    // Sequence numbers keep growing across restarts: they start from the clock.
-    let mut seq = Utc::now().timestamp_millis() as u64;
+async fn send_heartbeats(client: AsyncClient, id: DeviceId, every: Duration, seq: Arc<AtomicU64>) {
     let mut beat = tokio::time::interval(every);
     loop {
         beat.tick().await;
-        seq += 1;
         let heartbeat = Heartbeat {
             schema: SCHEMA_VERSION,
-            seq,
+            seq: seq.fetch_add(1, Ordering::Relaxed) + 1,
             msg_id: domain::ids::new_id("msg"),
             sent_at: Utc::now(),
             firmware: Some(FIRMWARE.to_owned()),
@@ -105,5 +205,266 @@ async fn send_heartbeats(client: AsyncClient, id: DeviceId, every: Duration) {
             false,
             payload,
         );
+    }
+}
+
+/// The machine's own logic: scales, doors, the shopper.
+struct Firmware {
+    client: AsyncClient,
+    id: DeviceId,
+    scales: Vec<SimScale>,
+    shopper: VecDeque<Visit>,
+    faults: Faults,
+    seq: Arc<AtomicU64>,
+    /// Commands obeyed already: a resent one is only acknowledged again.
+    obeyed: HashSet<String>,
+    dice: Dice,
+    /// Open-door commands ignored once already (a chaos fault).
+    dropped: HashSet<String>,
+}
+
+impl Firmware {
+    fn new(client: AsyncClient, machine: MachineConfig, seq: Arc<AtomicU64>) -> Self {
+        // Seeded by the machine's id: machines misbehave differently, each reproducibly.
+        let seed = machine
+            .device_id
+            .as_str()
+            .bytes()
+            .fold(0x2545_f491_4f6c_dd1d_u64, |seed, b| {
+                seed.rotate_left(5) ^ u64::from(b)
+            });
+        Self {
+            client,
+            id: machine.device_id,
+            scales: machine.scales,
+            shopper: machine.shopper.into(),
+            dice: Dice(seed),
+            dropped: HashSet::new(),
+            faults: machine.faults,
+            seq,
+            obeyed: HashSet::new(),
+        }
+    }
+
+    async fn run(mut self, mut inbox: mpsc::Receiver<Command>) {
+        while let Some(command) = inbox.recv().await {
+            self.obey(command).await;
+        }
+    }
+
+    async fn obey(&mut self, command: Command) {
+        if self.faults.ignore_commands {
+            return;
+        }
+        let id = command.command_id.clone();
+        if matches!(command.body, CommandBody::OpenDoor { .. })
+            && !self.obeyed.contains(&id)
+            && !self.dropped.contains(&id)
+            && self.dice.chance(self.faults.chaos)
+        {
+            self.dropped.insert(id);
+            return;
+        }
+        let first_time = self.obeyed.insert(id);
+        let ack = self.message(DeviceEvent::Ack {
+            command_id: command.command_id,
+            ok: true,
+            error: None,
+        });
+        let duplicate = self.duplicates();
+        self.publish(&ack, duplicate).await;
+        if !first_time {
+            return;
+        }
+        match command.body {
+            CommandBody::OpenDoor { mode, session, .. } => self.open_door(mode, session).await,
+            CommandBody::SyncPlanogram { version, scales } => {
+                self.apply_planogram(scales);
+                let applied = self.message(DeviceEvent::SyncApplied {
+                    version,
+                    ok: true,
+                    error: None,
+                });
+                self.publish(&applied, false).await;
+            }
+            CommandBody::SetMode { .. } | CommandBody::Ping => {}
+        }
+    }
+
+    async fn open_door(&mut self, mode: DeviceMode, session: String) {
+        let before = self.readings();
+        let opened = self.message(DeviceEvent::DoorOpened {
+            session: session.clone(),
+            scales: before.clone(),
+        });
+        if mode != DeviceMode::Return {
+            let visit = self.shopper.pop_front().unwrap_or_default();
+            for take in visit.take {
+                self.take(&take);
+            }
+        }
+        let mut after = Vec::new();
+        for sample in 0..3 {
+            let mut readings = self.readings();
+            if self.faults.bump && sample == 1 {
+                if let Some(first) = readings.first_mut() {
+                    first.grams += BUMP_GRAMS;
+                }
+            }
+            after.extend(readings);
+        }
+        let closed = self.message(DeviceEvent::DoorClosed {
+            session,
+            before,
+            after,
+        });
+        let mut reports = vec![opened];
+        let lost = self.faults.lose_door_closed > 0;
+        if lost {
+            self.faults.lose_door_closed -= 1;
+        } else {
+            reports.push(closed.clone());
+        }
+        let chaos = self.faults.chaos;
+        if self.faults.reorder || self.dice.chance(chaos) {
+            reports.reverse();
+        }
+        let duplicate = self.duplicates();
+        for report in &reports {
+            self.publish(report, duplicate).await;
+        }
+        if (self.faults.resend_door_closed || self.dice.chance(chaos)) && !lost {
+            let again = self.message(closed.body);
+            self.publish(&again, duplicate).await;
+        }
+    }
+
+    /// Whether this opening's reports go out twice.
+    fn duplicates(&mut self) -> bool {
+        self.faults.duplicate || self.dice.chance(self.faults.chaos)
+    }
+
+    fn take(&mut self, take: &Take) {
+        let product = self
+            .scales
+            .iter_mut()
+            .filter(|s| s.position == take.scale)
+            .flat_map(|s| s.products.iter_mut())
+            .find(|p| p.variant_id == take.variant_id);
+        match product {
+            Some(product) => product.units -= take.units.min(product.units),
+            None => tracing::warn!(
+                device = self.id.as_str(),
+                ?take,
+                "the shopper reaches for nothing"
+            ),
+        }
+    }
+
+    /// Keeps the units of products still assigned, adds new ones empty.
+    fn apply_planogram(&mut self, planogram: Vec<PlanogramScale>) {
+        let old = std::mem::take(&mut self.scales);
+        let units_of = |position: i32, variant_id: &str| {
+            old.iter()
+                .filter(|s| s.position == position)
+                .flat_map(|s| &s.products)
+                .find(|p| p.variant_id == variant_id)
+                .map_or(0, |p| p.units)
+        };
+        self.scales = planogram
+            .into_iter()
+            .map(|scale| SimScale {
+                position: scale.scale,
+                products: scale
+                    .products
+                    .into_iter()
+                    .map(|p| SimProduct {
+                        units: units_of(scale.scale, &p.variant_id),
+                        variant_id: p.variant_id,
+                        unit_weight_g: p.unit_weight_g,
+                    })
+                    .collect(),
+            })
+            .collect();
+    }
+
+    /// One stable reading per scale, noise included.
+    fn readings(&mut self) -> Vec<ScaleReading> {
+        let at = Utc::now();
+        let loads: Vec<(i32, i32)> = self
+            .scales
+            .iter()
+            .map(|s| {
+                let grams = s.products.iter().map(|p| p.units * p.unit_weight_g).sum();
+                (s.position, grams)
+            })
+            .collect();
+        loads
+            .into_iter()
+            .map(|(scale, grams)| ScaleReading {
+                scale,
+                grams: grams + self.dice.noise(self.faults.noise_g),
+                stable: true,
+                at,
+            })
+            .collect()
+    }
+
+    fn message(&self, body: DeviceEvent) -> DeviceMessage {
+        DeviceMessage {
+            schema: SCHEMA_VERSION,
+            seq: self.seq.fetch_add(1, Ordering::Relaxed) + 1,
+            msg_id: domain::ids::new_id("msg"),
+            sent_at: Utc::now(),
+            body,
+        }
+    }
+
+    /// Publishes a report, twice under one message id when `duplicate`.
+    async fn publish(&self, message: &DeviceMessage, duplicate: bool) {
+        let payload = serde_json::to_vec(message).expect("device messages serialise");
+        let copies = if duplicate { 2 } else { 1 };
+        for _ in 0..copies {
+            if let Err(e) = self
+                .client
+                .publish(
+                    protocol::topic(&self.id, Channel::Events),
+                    QoS::AtLeastOnce,
+                    false,
+                    payload.clone(),
+                )
+                .await
+            {
+                tracing::warn!(device = self.id.as_str(), error = %e, "cannot report");
+            }
+        }
+    }
+}
+
+/// Reproducible randomness for noise and faults (a linear congruential
+/// generator: the same machine misbehaves the same way every run).
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+
+    /// Grams in `-amplitude..=amplitude`.
+    fn noise(&mut self, amplitude: i32) -> i32 {
+        if amplitude <= 0 {
+            return 0;
+        }
+        let span = 2 * amplitude as u64 + 1;
+        (self.next() % span) as i32 - amplitude
+    }
+
+    /// True with probability `p`.
+    fn chance(&mut self, p: f64) -> bool {
+        p > 0.0 && (self.next() % 10_000) as f64 / 10_000.0 < p
     }
 }

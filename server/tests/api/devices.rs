@@ -9,7 +9,7 @@ use testkit::DbBackend;
 use crate::{Options, TestApp, eventually, spawn_app};
 
 /// The brokers to test against: the embedded one, and Mosquitto when it answers.
-fn brokers() -> Vec<Option<String>> {
+pub fn brokers() -> Vec<Option<String>> {
     let mut brokers = vec![None];
     if let Some(url) = testkit::mosquitto_url() {
         brokers.push(Some(url));
@@ -19,7 +19,7 @@ fn brokers() -> Vec<Option<String>> {
 
 /// Device ids unique to this run, since Mosquitto keeps retained messages
 /// between runs and tests share it.
-fn unique_device() -> DeviceId {
+pub fn unique_device() -> DeviceId {
     DeviceId::parse(&format!(
         "t{}",
         ulid::Ulid::new().to_string().to_lowercase()
@@ -48,10 +48,7 @@ async fn machines_go_online_with_heartbeats_and_offline_by_last_will() {
             .await
             .unwrap();
 
-        let machine = MachineConfig {
-            device_id: id.clone(),
-            heartbeat: Duration::from_secs(1),
-        };
+        let machine = MachineConfig::new(id.clone(), Duration::from_secs(1));
         let mut running = spawn_machines(&app.mqtt, vec![machine.clone()]);
         eventually(
             Duration::from_secs(5),
@@ -96,10 +93,7 @@ async fn every_killed_connection_fires_its_last_will() {
         devices::register(&app.db, id.as_str(), "Test machine")
             .await
             .unwrap();
-        let machine = MachineConfig {
-            device_id: id.clone(),
-            heartbeat: Duration::from_secs(600),
-        };
+        let machine = MachineConfig::new(id.clone(), Duration::from_secs(600));
         for round in 0..5 {
             let mut running = spawn_machines(&app.mqtt, vec![machine.clone()]);
             eventually(
@@ -155,10 +149,7 @@ async fn unknown_machines_change_nothing() {
     let stranger = unique_device();
     let _machine = spawn_machines(
         &app.mqtt,
-        vec![MachineConfig {
-            device_id: stranger,
-            heartbeat: Duration::from_secs(1),
-        }],
+        vec![MachineConfig::new(stranger, Duration::from_secs(1))],
     );
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(

@@ -5,8 +5,7 @@ use std::{sync::Arc, time::Duration};
 
 use domain::{
     carts, catalog, checkout,
-    events::Dispatcher,
-    loyalty::{self, SessionStatus, finalize::FinalizeOnOrderPlaced},
+    loyalty::{self, SessionStatus},
     payments::{self, Providers, system::SystemProvider},
     shipping,
 };
@@ -15,7 +14,7 @@ use reqwest::Method;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::{TestApp, get_json, on_every_db, send_json};
+use crate::{TestApp, eventually, get_json, on_every_db, send_json};
 
 const PHONE: &str = "+1 555 010 0001";
 
@@ -32,6 +31,21 @@ async fn cart(app: &TestApp) -> String {
             .unwrap();
     }
     cart.id
+}
+
+/// How many times the outbox tried to deliver `order.placed` to loyalty.
+async fn loyalty_attempts(app: &TestApp) -> i32 {
+    let backend = app.db.get_database_backend();
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            backend,
+            "SELECT COALESCE(MAX(attempts), 0) AS n FROM outbox_events WHERE name = 'order.placed'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i32>("", "n").unwrap()
 }
 
 /// The contact and shipping details checkout asks for.
@@ -309,22 +323,20 @@ async fn the_order_is_finalized_after_checkout_once_the_host_is_back() {
             .await
             .unwrap();
 
-        let dispatcher = Dispatcher::new(
-            app.db.clone(),
-            vec![Arc::new(FinalizeOnOrderPlaced::new(
-                app.db.clone(),
-                app.loyalty.clone(),
-            ))],
-        );
-        assert_eq!(
-            dispatcher.run_once(10).await.unwrap(),
-            0,
-            "the host is down"
-        );
-        let pending = loyalty::session_for_cart(&app.db, &cart_id)
-            .await
-            .unwrap()
-            .unwrap();
+        // The server's own outbox dispatcher tries to finalize, and fails while the host is down.
+        let status = async || {
+            loyalty::session_for_cart(&app.db, &cart_id)
+                .await
+                .unwrap()
+                .unwrap()
+        };
+        eventually(
+            Duration::from_secs(5),
+            "a failed finalize attempt",
+            async || loyalty_attempts(&app).await > 0,
+        )
+        .await;
+        let pending = status().await;
         assert_eq!(pending.status, SessionStatus::PendingFinalization);
         assert_eq!(
             pending.session.order_id.as_deref(),
@@ -332,13 +344,13 @@ async fn the_order_is_finalized_after_checkout_once_the_host_is_back() {
         );
 
         app.loyalty_host.clear_faults();
-        tokio::time::sleep(Duration::from_millis(1100)).await; // the first retry back-off
-        assert_eq!(dispatcher.run_once(10).await.unwrap(), 1);
-        let done = loyalty::session_for_cart(&app.db, &cart_id)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(done.status, SessionStatus::Finalized);
+        eventually(
+            Duration::from_secs(15),
+            "finalized once the host is back",
+            async || status().await.status == SessionStatus::Finalized,
+        )
+        .await;
+        let done = status().await;
         let recorded = app
             .loyalty_host
             .transaction(&done.session.pos_sequence_id)

@@ -23,6 +23,11 @@ mod store_products;
 mod store_regions;
 mod storefront;
 mod storefront_account;
+mod vending_admin;
+mod vending_fixture;
+mod vending_purchase;
+mod vending_service;
+mod vending_soak;
 
 use std::time::Duration;
 
@@ -49,6 +54,7 @@ pub struct Options {
     pub smtp_url: Option<String>,
     /// `AUTOMAT_LOYALTY_TIMEOUT_MS`.
     pub loyalty_timeout_ms: u64,
+    pub vending: server::vending::VendingSettings,
 }
 
 impl Options {
@@ -63,6 +69,11 @@ impl Options {
             store_cache_ms: 1000,
             smtp_url: None,
             loyalty_timeout_ms: 500,
+            // Quick to give up on a silent machine.
+            vending: server::vending::VendingSettings {
+                ack_timeout_ms: 400,
+                ..Default::default()
+            },
         }
     }
 }
@@ -74,6 +85,7 @@ pub struct TestApp {
     pub publishable_key: String,
     pub device_changes: tokio::sync::broadcast::Sender<domain::devices::StatusChange>,
     pub gateway: server::vending::gateway::GatewayHealth,
+    pub vending: server::vending::service::Vending,
     /// A client that keeps cookies and does not follow redirects.
     pub client: reqwest::Client,
     /// The embedded loyalty host the store talks to.
@@ -120,6 +132,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
         loyalty_secret_key: None,
         loyalty_embedded_addr: "127.0.0.1:0".parse().unwrap(),
         loyalty_timeout_ms: options.loyalty_timeout_ms,
+        vending: options.vending,
     };
     let app = startup::build(settings).await.expect("the server starts");
     let base = format!("http://{}", app.addr());
@@ -137,6 +150,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
         .loyalty_simulator
         .clone()
         .expect("without AUTOMAT_LOYALTY_URL the embedded loyalty host runs");
+    let vending = app.state.vending.clone();
     let server = tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -150,6 +164,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
         publishable_key,
         device_changes,
         gateway,
+        vending,
         client,
         loyalty_host,
         loyalty,

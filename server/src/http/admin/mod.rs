@@ -12,6 +12,7 @@ mod sales_channels;
 mod stock_locations;
 mod taxonomy;
 mod users;
+mod vending;
 
 use axum::{
     Json, Router,
@@ -35,6 +36,31 @@ pub const PAGE_PATHS: &[&str] = &[
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/users/me", get(users::me))
+        .route("/admin/vending/sessions", get(vending::list_sessions))
+        .route(
+            "/admin/vending/sessions/{id}",
+            get(vending::retrieve_session),
+        )
+        .route(
+            "/admin/vending/sessions/{id}/close",
+            post(vending::close_session),
+        )
+        .route(
+            "/admin/vending/machines/{device_id}/service",
+            post(vending::open_service),
+        )
+        .route(
+            "/admin/vending/machines/{device_id}/sync",
+            post(vending::sync_planogram),
+        )
+        .route(
+            "/admin/vending/machines/{device_id}/scales",
+            get(vending::list_scales).post(vending::add_scale),
+        )
+        .route(
+            "/admin/vending/scales/{scale_id}/products",
+            post(vending::assign_product),
+        )
         .route(
             "/admin/loyalty/config",
             get(loyalty::retrieve).post(loyalty::save),

@@ -11,6 +11,7 @@ pub(crate) mod products;
 mod publishable_key;
 pub(crate) mod regions;
 mod shipping_options;
+mod vending;
 
 use axum::{
     Router,
@@ -98,4 +99,10 @@ fn shopper_routes() -> Router<AppState> {
         .route("/store/loyalty/identify", post(loyalty::identify))
         .route("/store/loyalty/rewards", post(loyalty::calculate))
         .route("/store/loyalty/rewards/select", post(loyalty::select))
+        .route(
+            "/store/vending/machines/{device_id}/sessions",
+            post(vending::open),
+        )
+        .route("/store/vending/sessions/{id}", get(vending::retrieve))
+        .route("/store/vending/sessions/{id}/events", get(vending::follow))
 }

@@ -1,0 +1,20 @@
+//! Vending: hubs of machines, their lockers and scales with the products
+//! assigned to them, and device sessions — the single source of truth for
+//! every opening of a machine (see `docs/device-protocol.md`).
+//!
+//! [`state`] and [`weighing`] are pure; [`sessions`] applies device messages
+//! to sessions exactly once; [`settlement`] turns a closed door into an
+//! order, a stock movement and a captured payment.
+
+pub mod device_command;
+pub mod device_session;
+pub mod hub;
+pub mod locker;
+pub mod scale;
+pub mod scale_assignment;
+pub mod scales;
+pub mod session_event;
+pub mod sessions;
+pub mod settlement;
+pub mod state;
+pub mod weighing;

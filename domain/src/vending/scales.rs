@@ -1,0 +1,237 @@
+//! Scales of a machine and the products assigned to them.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, sea_query::Expr,
+};
+
+use super::{device_command, scale, scale_assignment, weighing};
+use crate::{
+    DomainError,
+    devices::{
+        device,
+        protocol::{PlanogramProduct, PlanogramScale},
+    },
+    ids::new_id,
+};
+
+pub async fn add_scale(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+    position: i32,
+    noise_grams: i32,
+) -> Result<scale::Model, DomainError> {
+    device::Entity::find_by_id(device_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Device", device_id))?;
+    if position < 0 || noise_grams < 0 {
+        return Err(DomainError::Invalid(
+            "a scale position and its noise cannot be negative".into(),
+        ));
+    }
+    let taken = scale::Entity::find()
+        .filter(scale::Column::DeviceId.eq(device_id))
+        .filter(scale::Column::Position.eq(position))
+        .one(db)
+        .await?;
+    if taken.is_some() {
+        return Err(DomainError::Conflict(format!(
+            "device {device_id} already has a scale {position}"
+        )));
+    }
+    Ok(scale::ActiveModel {
+        id: Set(new_id("scale")),
+        device_id: Set(device_id.to_owned()),
+        locker_id: Set(None),
+        position: Set(position),
+        noise_grams: Set(noise_grams),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// A product to put on a scale; weights in grams.
+#[derive(Debug, Clone)]
+pub struct NewAssignment {
+    pub variant_id: String,
+    pub unit_weight_grams: i32,
+    pub min_weight_grams: i32,
+    pub max_weight_grams: i32,
+}
+
+pub async fn assign(
+    db: &impl ConnectionTrait,
+    scale_id: &str,
+    new: NewAssignment,
+) -> Result<scale_assignment::Model, DomainError> {
+    if !(0 < new.min_weight_grams
+        && new.min_weight_grams <= new.unit_weight_grams
+        && new.unit_weight_grams <= new.max_weight_grams)
+    {
+        return Err(DomainError::Invalid(format!(
+            "weights must satisfy 0 < min ≤ unit ≤ max (got {} ≤ {} ≤ {})",
+            new.min_weight_grams, new.unit_weight_grams, new.max_weight_grams
+        )));
+    }
+    scale::Entity::find_by_id(scale_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Scale", scale_id))?;
+    crate::catalog::variant::Entity::find_by_id(&new.variant_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Variant", &new.variant_id))?;
+    let existing = scale_assignment::Entity::find()
+        .filter(scale_assignment::Column::ScaleId.eq(scale_id))
+        .filter(scale_assignment::Column::VariantId.eq(&new.variant_id))
+        .one(db)
+        .await?;
+    if existing.is_some() {
+        return Err(DomainError::Conflict(format!(
+            "variant {} is already on scale {scale_id}",
+            new.variant_id
+        )));
+    }
+    Ok(scale_assignment::ActiveModel {
+        id: Set(new_id("scasg")),
+        scale_id: Set(scale_id.to_owned()),
+        variant_id: Set(new.variant_id),
+        unit_weight_grams: Set(new.unit_weight_grams),
+        min_weight_grams: Set(new.min_weight_grams),
+        max_weight_grams: Set(new.max_weight_grams),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// A device's scales with what is on them, by position.
+pub async fn scales_of(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+) -> Result<Vec<(scale::Model, Vec<scale_assignment::Model>)>, DomainError> {
+    let scales = scale::Entity::find()
+        .filter(scale::Column::DeviceId.eq(device_id))
+        .order_by_asc(scale::Column::Position)
+        .all(db)
+        .await?;
+    let mut assignments: HashMap<String, Vec<scale_assignment::Model>> = HashMap::new();
+    for a in scale_assignment::Entity::find()
+        .filter(scale_assignment::Column::ScaleId.is_in(scales.iter().map(|s| s.id.clone())))
+        .order_by_asc(scale_assignment::Column::CreatedAt)
+        .all(db)
+        .await?
+    {
+        assignments.entry(a.scale_id.clone()).or_default().push(a);
+    }
+    Ok(scales
+        .into_iter()
+        .map(|s| {
+            let on_it = assignments.remove(&s.id).unwrap_or_default();
+            (s, on_it)
+        })
+        .collect())
+}
+
+/// What weighing needs of each scale, by position.
+pub async fn weighing_setups(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+) -> Result<HashMap<i32, weighing::ScaleSetup>, DomainError> {
+    Ok(scales_of(db, device_id)
+        .await?
+        .into_iter()
+        .map(|(scale, assignments)| {
+            let products = assignments
+                .into_iter()
+                .map(|a| weighing::Product {
+                    variant_id: a.variant_id,
+                    unit_weight: a.unit_weight_grams,
+                    min_weight: a.min_weight_grams,
+                    max_weight: a.max_weight_grams,
+                })
+                .collect();
+            (
+                scale.position,
+                weighing::ScaleSetup {
+                    noise: scale.noise_grams,
+                    products,
+                },
+            )
+        })
+        .collect())
+}
+
+/// The version the next `sync_planogram` to a device carries: one more than
+/// any sent before.
+pub async fn next_planogram_version(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+) -> Result<i64, DomainError> {
+    let sent = device_command::Entity::find()
+        .filter(device_command::Column::DeviceId.eq(device_id))
+        .filter(device_command::Column::Kind.eq("sync_planogram"))
+        .count(db)
+        .await?;
+    Ok(i64::try_from(sent).unwrap_or(i64::MAX - 1) + 1)
+}
+
+/// Records what a device reported of applying a planogram: the version when
+/// it succeeded (never going back to an older one), the device's error when not.
+pub async fn record_sync_applied(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+    version: i64,
+    ok: bool,
+    error: Option<&str>,
+) -> Result<Result<(), String>, DomainError> {
+    if !ok {
+        let error = error.unwrap_or("no reason given");
+        tracing::warn!(
+            device_id,
+            version,
+            error,
+            "a device failed to apply a planogram"
+        );
+        return Ok(Err(format!("planogram {version} not applied: {error}")));
+    }
+    device::Entity::update_many()
+        .col_expr(device::Column::PlanogramVersion, Expr::value(version))
+        .filter(device::Column::Id.eq(device_id))
+        .filter(
+            Condition::any()
+                .add(device::Column::PlanogramVersion.is_null())
+                .add(device::Column::PlanogramVersion.lt(version)),
+        )
+        .exec(db)
+        .await?;
+    Ok(Ok(()))
+}
+
+/// The planogram a device is told in `sync_planogram`.
+pub async fn planogram(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+) -> Result<Vec<PlanogramScale>, DomainError> {
+    Ok(scales_of(db, device_id)
+        .await?
+        .into_iter()
+        .map(|(scale, assignments)| PlanogramScale {
+            scale: scale.position,
+            products: assignments
+                .into_iter()
+                .map(|a| PlanogramProduct {
+                    variant_id: a.variant_id,
+                    unit_weight_g: a.unit_weight_grams,
+                    min_weight_g: a.min_weight_grams,
+                    max_weight_g: a.max_weight_grams,
+                })
+                .collect(),
+        })
+        .collect())
+}

@@ -1,0 +1,756 @@
+//! Device sessions: opening a machine, the commands sent to it, and every
+//! message it sends back, applied at most once and in order.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+    TryInsertResult,
+    sea_query::{Expr, ExprTrait},
+};
+
+use super::{
+    device_command, device_session, scales, session_event, settlement,
+    state::{Mode, State, Transition},
+};
+use crate::{
+    DomainError,
+    devices::{
+        device,
+        protocol::{
+            Command, CommandBody, DeviceEvent, DeviceMessage, DeviceMode, SCHEMA_VERSION,
+            ScaleReading,
+        },
+    },
+    ids::new_id,
+    payments::{self, Providers},
+};
+
+/// What a shopper (or admin) asks for when opening a machine.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub device_id: String,
+    pub mode: Mode,
+    pub customer_id: Option<String>,
+    /// Pre-authorized before the door opens (purchase mode), minor units.
+    pub hold_amount: i64,
+    pub currency_code: String,
+    /// The payment provider holding the amount.
+    pub provider_id: String,
+}
+
+/// Sessions in these states occupy their machine.
+const ACTIVE: [State; 3] = [State::Requested, State::DoorOpen, State::DoorClosed];
+
+/// Creates a session, holding the payment first in purchase mode. A machine
+/// has one active session at a time.
+pub async fn open(
+    db: &impl TransactionTrait,
+    providers: &Providers,
+    new: NewSession,
+) -> Result<device_session::Model, DomainError> {
+    let txn = db.begin().await?;
+    // A no-op write first: it locks the machine's row (PostgreSQL) or takes
+    // the write lock (SQLite, which could not upgrade a read lock later), so
+    // two openings of one machine run one after the other.
+    device::Entity::update_many()
+        .col_expr(
+            device::Column::HubId,
+            Expr::col(device::Column::HubId).into(),
+        )
+        .filter(device::Column::Id.eq(&new.device_id))
+        .exec(&txn)
+        .await?;
+    let machine = device::Entity::find_by_id(&new.device_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Device", &new.device_id))?;
+    if new.mode == Mode::Purchase {
+        if machine.sales_channel_id.is_none() {
+            return Err(DomainError::Invalid(format!(
+                "device {} sells through no sales channel yet",
+                machine.id
+            )));
+        }
+        if new.hold_amount <= 0 {
+            return Err(DomainError::Invalid(
+                "a purchase needs a positive hold amount".into(),
+            ));
+        }
+    }
+    if let Some(busy) = active_session(&txn, &machine.id).await? {
+        return Err(DomainError::Conflict(format!(
+            "device {} is busy with session {}",
+            machine.id, busy.id
+        )));
+    }
+    let (collection_id, payment_id) = if new.mode == Mode::Purchase {
+        let (collection, payment) = hold(
+            &txn,
+            providers,
+            new.hold_amount,
+            &new.currency_code,
+            &new.provider_id,
+        )
+        .await?;
+        (Some(collection), Some(payment))
+    } else {
+        (None, None)
+    };
+    let now = Utc::now();
+    let session = device_session::ActiveModel {
+        id: Set(new_id("vsess")),
+        device_id: Set(machine.id),
+        hub_id: Set(machine.hub_id),
+        locker_id: Set(None),
+        mode: Set(new.mode.as_str().to_owned()),
+        code: Set(door_code()),
+        customer_id: Set(new.customer_id),
+        state: Set(State::Requested.as_str().to_owned()),
+        currency_code: Set(new.currency_code.to_lowercase()),
+        hold_amount: Set(if new.mode == Mode::Purchase {
+            new.hold_amount
+        } else {
+            0
+        }),
+        payment_collection_id: Set(collection_id),
+        payment_id: Set(payment_id),
+        order_id: Set(None),
+        last_seq: Set(0),
+        failure_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        door_opened_at: Set(None),
+        door_closed_at: Set(None),
+        ended_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+/// Pre-authorizes `amount`; the collection and payment ids.
+async fn hold(
+    db: &impl ConnectionTrait,
+    providers: &Providers,
+    amount: i64,
+    currency_code: &str,
+    provider_id: &str,
+) -> Result<(String, String), DomainError> {
+    let collection = payments::create_collection(db, amount, currency_code).await?;
+    let payment_session =
+        payments::create_session(db, providers, &collection.id, provider_id).await?;
+    let payment = payments::authorize_session(db, providers, &payment_session.id)
+        .await?
+        .ok_or_else(|| {
+            DomainError::Invalid("the payment needs the shopper's action first".into())
+        })?;
+    Ok((collection.id, payment.id))
+}
+
+/// Six digits the machine can show or check.
+fn door_code() -> String {
+    use rand::Rng;
+    format!("{:06}", rand::thread_rng().gen_range(0..1_000_000))
+}
+
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<device_session::Model, DomainError> {
+    device_session::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Device session", id))
+}
+
+pub async fn active_session(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+) -> Result<Option<device_session::Model>, DomainError> {
+    Ok(device_session::Entity::find()
+        .filter(device_session::Column::DeviceId.eq(device_id))
+        .filter(device_session::Column::State.is_in(ACTIVE.map(State::as_str)))
+        .one(db)
+        .await?)
+}
+
+pub fn state_of(session: &device_session::Model) -> Result<State, DomainError> {
+    session.state.parse()
+}
+
+pub fn mode_of(session: &device_session::Model) -> Result<Mode, DomainError> {
+    session.mode.parse()
+}
+
+/// Moves a session along `transition`, applying `changes` with it. The write
+/// succeeds only if nobody moved the session since it was read, so two
+/// handlers can never both settle or fail it.
+pub(super) async fn advance(
+    db: &impl ConnectionTrait,
+    session: &device_session::Model,
+    transition: Transition,
+    changes: impl FnOnce(&mut device_session::ActiveModel),
+) -> Result<device_session::Model, DomainError> {
+    let from = state_of(session)?;
+    let to = from.next(mode_of(session)?, transition)?;
+    let now = Utc::now();
+    let mut update = device_session::ActiveModel {
+        state: Set(to.as_str().to_owned()),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    if to.is_final() {
+        update.ended_at = Set(Some(now));
+    }
+    changes(&mut update);
+    let done = device_session::Entity::update_many()
+        .set(update)
+        .filter(device_session::Column::Id.eq(&session.id))
+        .filter(device_session::Column::State.eq(from.as_str()))
+        .exec(db)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(DomainError::Conflict(format!(
+            "session {} changed meanwhile",
+            session.id
+        )));
+    }
+    find(db, &session.id).await
+}
+
+/// Fails a session and releases its payment hold, together: whoever sees
+/// the session failed sees the hold released.
+pub async fn fail<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    providers: &Providers,
+    session: &device_session::Model,
+    reason: &str,
+) -> Result<device_session::Model, DomainError> {
+    let txn = db.begin().await?;
+    let failed = advance(&txn, session, Transition::Fail, |s| {
+        s.failure_reason = Set(Some(reason.to_owned()))
+    })
+    .await?;
+    release_hold(&txn, providers, &failed).await?;
+    txn.commit().await?;
+    Ok(failed)
+}
+
+pub(super) async fn release_hold(
+    db: &impl ConnectionTrait,
+    providers: &Providers,
+    session: &device_session::Model,
+) -> Result<(), DomainError> {
+    if let Some(payment_id) = &session.payment_id {
+        payments::cancel(db, providers, payment_id).await?;
+    }
+    Ok(())
+}
+
+/// Ends a session by hand (a door that never reports closing, a stuck
+/// machine), releasing its hold; nothing is charged.
+pub async fn force_close<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    providers: &Providers,
+    id: &str,
+    reason: &str,
+) -> Result<device_session::Model, DomainError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(DomainError::Invalid(
+            "closing a session by hand needs a reason".into(),
+        ));
+    }
+    let session = find(db, id).await?;
+    fail(
+        db,
+        providers,
+        &session,
+        &format!("closed by an admin: {reason}"),
+    )
+    .await
+}
+
+/// Which sessions to list.
+#[derive(Debug, Clone, Default)]
+pub struct SessionFilter {
+    pub device_id: Option<String>,
+    /// Any of these states; all when empty.
+    pub states: Vec<State>,
+}
+
+/// Sessions, newest first, and how many match in all.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &SessionFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<device_session::Model>, u64), DomainError> {
+    let mut select = device_session::Entity::find();
+    if let Some(device_id) = &filter.device_id {
+        select = select.filter(device_session::Column::DeviceId.eq(device_id));
+    }
+    if !filter.states.is_empty() {
+        select = select
+            .filter(device_session::Column::State.is_in(filter.states.iter().map(|s| s.as_str())));
+    }
+    let count = select.clone().count(db).await?;
+    let sessions = select
+        .order_by_desc(device_session::Column::CreatedAt)
+        .order_by_desc(device_session::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((sessions, count))
+}
+
+/// The commands sent for a session, oldest first.
+pub async fn commands_of(
+    db: &impl ConnectionTrait,
+    session_id: &str,
+) -> Result<Vec<device_command::Model>, DomainError> {
+    Ok(device_command::Entity::find()
+        .filter(device_command::Column::SessionId.eq(session_id))
+        .order_by_asc(device_command::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
+/// Sessions whose door opened but whose close was not reported before
+/// `cutoff`. They keep their hold: a late door-closed report still settles.
+pub async fn expire_overdue(
+    db: &impl ConnectionTrait,
+    cutoff: DateTime<Utc>,
+) -> Result<Vec<device_session::Model>, DomainError> {
+    let overdue = device_session::Entity::find()
+        .filter(device_session::Column::State.eq(State::DoorOpen.as_str()))
+        .filter(device_session::Column::Mode.ne(Mode::Service.as_str()))
+        .filter(device_session::Column::DoorOpenedAt.lt(cutoff))
+        .all(db)
+        .await?;
+    let mut expired = Vec::with_capacity(overdue.len());
+    for session in overdue {
+        match advance(db, &session, Transition::Expire, |_| {}).await {
+            Ok(session) => expired.push(session),
+            Err(DomainError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(expired)
+}
+
+/// Sessions still `requested` since before `cutoff`: the machine never
+/// reported its door opening (the command was lost, or the lock did not
+/// move). They fail and release their hold.
+pub async fn fail_unopened<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    providers: &Providers,
+    cutoff: DateTime<Utc>,
+) -> Result<Vec<device_session::Model>, DomainError> {
+    let stuck = device_session::Entity::find()
+        .filter(device_session::Column::State.eq(State::Requested.as_str()))
+        .filter(device_session::Column::CreatedAt.lt(cutoff))
+        .all(db)
+        .await?;
+    let mut failed = Vec::with_capacity(stuck.len());
+    for session in stuck {
+        match fail(
+            db,
+            providers,
+            &session,
+            "the machine never reported its door opening",
+        )
+        .await
+        {
+            Ok(session) => failed.push(session),
+            Err(DomainError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(failed)
+}
+
+/// Settles again the sessions left `door_closed` since before `cutoff`: a
+/// settlement that failed (or a server that stopped) between the door report
+/// and the order. Their own door-closed report is read back from the
+/// timeline; the settlement's compare-and-set keeps this from charging twice.
+pub async fn settle_stranded<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    providers: &Providers,
+    cutoff: DateTime<Utc>,
+) -> Result<Vec<device_session::Model>, DomainError> {
+    let stranded = device_session::Entity::find()
+        .filter(device_session::Column::State.eq(State::DoorClosed.as_str()))
+        .filter(device_session::Column::DoorClosedAt.lt(cutoff))
+        .all(db)
+        .await?;
+    let mut settled = Vec::with_capacity(stranded.len());
+    for session in stranded {
+        let report = session_event::Entity::find()
+            .filter(session_event::Column::SessionId.eq(&session.id))
+            .filter(session_event::Column::Kind.eq("door_closed"))
+            .order_by_asc(session_event::Column::Seq)
+            .one(db)
+            .await?
+            .and_then(|event| serde_json::from_str::<DeviceMessage>(&event.payload).ok());
+        let Some(DeviceMessage {
+            body: DeviceEvent::DoorClosed { before, after, .. },
+            ..
+        }) = report
+        else {
+            continue;
+        };
+        match settlement::settle(db, providers, &session, &before, &after).await {
+            Ok(session) => settled.push(session),
+            Err(DomainError::Conflict(_)) => {}
+            Err(e) => {
+                tracing::warn!(session = %session.id, error = %e, "settling a stranded session failed again")
+            }
+        }
+    }
+    Ok(settled)
+}
+
+/// Requested sessions whose open-door command is not acknowledged yet, with
+/// that command: what a restarted server resumes sending.
+pub async fn unacknowledged_opens(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(device_session::Model, device_command::Model)>, DomainError> {
+    let requested = device_session::Entity::find()
+        .filter(device_session::Column::State.eq(State::Requested.as_str()))
+        .all(db)
+        .await?;
+    let mut pending = Vec::with_capacity(requested.len());
+    for session in requested {
+        let command = device_command::Entity::find()
+            .filter(device_command::Column::SessionId.eq(&session.id))
+            .filter(device_command::Column::Kind.eq("open_door"))
+            .filter(device_command::Column::AckedAt.is_null())
+            .one(db)
+            .await?;
+        if let Some(command) = command {
+            pending.push((session, command));
+        }
+    }
+    Ok(pending)
+}
+
+/// Records a command for a device before it is published.
+pub async fn new_command(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+    session_id: Option<&str>,
+    body: CommandBody,
+) -> Result<device_command::Model, DomainError> {
+    let now = Utc::now();
+    let command = Command {
+        schema: SCHEMA_VERSION,
+        command_id: new_id("cmd"),
+        sent_at: now,
+        body,
+    };
+    let payload = serde_json::to_string(&command)
+        .map_err(|e| DomainError::Invalid(format!("command not serializable: {e}")))?;
+    Ok(device_command::ActiveModel {
+        id: Set(command.command_id.clone()),
+        device_id: Set(device_id.to_owned()),
+        session_id: Set(session_id.map(str::to_owned)),
+        kind: Set(command.body.kind().to_owned()),
+        payload: Set(payload),
+        attempts: Set(0),
+        created_at: Set(now),
+        acked_at: Set(None),
+        ack_ok: Set(None),
+        ack_error: Set(None),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The open-door command of a session.
+pub fn open_door_command(session: &device_session::Model) -> Result<CommandBody, DomainError> {
+    let mode = match mode_of(session)? {
+        Mode::Purchase => DeviceMode::Purchase,
+        Mode::Return => DeviceMode::Return,
+        Mode::Service => DeviceMode::Service,
+    };
+    Ok(CommandBody::OpenDoor {
+        mode,
+        session: session.id.clone(),
+        code: session.code.clone(),
+        locker: session.locker_id.clone(),
+    })
+}
+
+pub async fn find_command(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<device_command::Model, DomainError> {
+    device_command::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Device command", id))
+}
+
+/// Counts one more publication of a command; the updated row.
+pub async fn count_attempt(
+    db: &impl ConnectionTrait,
+    command: &device_command::Model,
+) -> Result<device_command::Model, DomainError> {
+    device_command::Entity::update_many()
+        .col_expr(
+            device_command::Column::Attempts,
+            Expr::col(device_command::Column::Attempts).add(1),
+        )
+        .filter(device_command::Column::Id.eq(&command.id))
+        .exec(db)
+        .await?;
+    find_command(db, &command.id).await
+}
+
+/// A message's sequence number as stored (beyond `i64::MAX` is the future).
+fn seq_of(message: &DeviceMessage) -> i64 {
+    i64::try_from(message.seq).unwrap_or(i64::MAX)
+}
+
+/// What became of a device message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    /// Seen before (same message id): nothing done again.
+    Duplicate,
+    /// Older than what the session already applied.
+    Stale,
+    Applied,
+    /// Recorded, but it changes nothing (e.g. an unknown session, an
+    /// impossible transition); the reason.
+    Ignored(String),
+}
+
+/// Records a device message once and applies it. Settling happens here
+/// when a door-closed report arrives.
+pub async fn receive<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    providers: &Providers,
+    device_id: &str,
+    message: &DeviceMessage,
+) -> Result<Received, DomainError> {
+    let event_id = new_id("vsevt");
+    let recorded = session_event::Entity::insert(session_event::ActiveModel {
+        id: Set(event_id.clone()),
+        device_id: Set(device_id.to_owned()),
+        session_id: Set(message.body.session().map(str::to_owned)),
+        seq: Set(seq_of(message)),
+        message_id: Set(message.msg_id.clone()),
+        kind: Set(message.body.kind().to_owned()),
+        payload: Set(serde_json::to_string(message).unwrap_or_default()),
+        outcome: Set(None),
+        received_at: Set(Utc::now()),
+    })
+    .on_conflict_do_nothing_on([
+        session_event::Column::DeviceId,
+        session_event::Column::MessageId,
+    ])
+    .exec_without_returning(db)
+    .await?;
+    if !matches!(recorded, TryInsertResult::Inserted(n) if n > 0) {
+        return Ok(Received::Duplicate);
+    }
+    let outcome = apply(db, providers, device_id, message).await;
+    let note = match &outcome {
+        Ok(Received::Applied) => "applied".to_owned(),
+        Ok(Received::Stale) => "stale".to_owned(),
+        Ok(Received::Ignored(why)) => format!("ignored: {why}"),
+        Ok(Received::Duplicate) => "duplicate".to_owned(),
+        Err(e) => format!("failed: {e}"),
+    };
+    session_event::Entity::update_many()
+        .col_expr(session_event::Column::Outcome, Expr::value(note))
+        .filter(session_event::Column::Id.eq(event_id))
+        .exec(db)
+        .await?;
+    outcome
+}
+
+async fn apply<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    providers: &Providers,
+    device_id: &str,
+    message: &DeviceMessage,
+) -> Result<Received, DomainError> {
+    if let DeviceEvent::Ack {
+        command_id,
+        ok,
+        error,
+    } = &message.body
+    {
+        return record_ack(db, device_id, command_id, *ok, error.as_deref()).await;
+    }
+    if let DeviceEvent::SyncApplied { version, ok, error } = &message.body {
+        return Ok(
+            match scales::record_sync_applied(db, device_id, *version, *ok, error.as_deref())
+                .await?
+            {
+                Ok(()) => Received::Applied,
+                Err(why) => Received::Ignored(why),
+            },
+        );
+    }
+    let seq = seq_of(message);
+    if let Some(readings) = message.body.scale_weights() {
+        let reporting = message.body.session();
+        reconcile_expired(db, providers, device_id, reporting, seq, readings).await?;
+    }
+    let Some(session_id) = message.body.session() else {
+        return Ok(Received::Applied);
+    };
+    let Some(session) = device_session::Entity::find_by_id(session_id)
+        .one(db)
+        .await?
+    else {
+        tracing::warn!(
+            device_id,
+            session_id,
+            "a device reports a session the server does not know"
+        );
+        return Ok(Received::Ignored(format!("unknown session {session_id}")));
+    };
+    if session.device_id != device_id {
+        tracing::warn!(
+            device_id,
+            session_id,
+            "a device reports another device's session"
+        );
+        return Ok(Received::Ignored(format!(
+            "session {session_id} belongs to another device"
+        )));
+    }
+    if seq <= session.last_seq {
+        return Ok(Received::Stale);
+    }
+    let transition = match &message.body {
+        DeviceEvent::DoorOpened { .. } => Transition::Opened,
+        DeviceEvent::DoorClosed { .. } => Transition::Closed,
+        // Readings and errors are kept in the timeline; they move nothing.
+        _ => return Ok(Received::Applied),
+    };
+    let now = Utc::now();
+    let moved = advance(db, &session, transition, |s| {
+        s.last_seq = Set(seq);
+        match transition {
+            Transition::Opened => s.door_opened_at = Set(Some(now)),
+            _ => s.door_closed_at = Set(Some(now)),
+        }
+    })
+    .await;
+    let session = match moved {
+        Ok(session) => session,
+        Err(DomainError::Conflict(why)) => return Ok(Received::Ignored(why)),
+        Err(e) => return Err(e),
+    };
+    if let DeviceEvent::DoorClosed { before, after, .. } = &message.body {
+        settlement::settle(db, providers, &session, before, after).await?;
+    }
+    Ok(Received::Applied)
+}
+
+/// Settles the device's expired sessions (their door-closed report was lost)
+/// from a later report of the scales: the weights when such a session's door
+/// opened against these. A session whose door-opened report was lost too has
+/// nothing to compare with and stays expired for an admin to close.
+async fn reconcile_expired<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    providers: &Providers,
+    device_id: &str,
+    reporting_session: Option<&str>,
+    seq: i64,
+    readings: &[ScaleReading],
+) -> Result<(), DomainError> {
+    let expired = device_session::Entity::find()
+        .filter(device_session::Column::DeviceId.eq(device_id))
+        .filter(device_session::Column::Id.ne(reporting_session.unwrap_or_default()))
+        .filter(device_session::Column::State.eq(State::Expired.as_str()))
+        .filter(device_session::Column::LastSeq.lt(seq))
+        .all(db)
+        .await?;
+    for session in expired {
+        let Some(before) = opening_weights(db, &session.id).await? else {
+            continue;
+        };
+        let now = Utc::now();
+        let closed = match advance(db, &session, Transition::Closed, |s| {
+            s.last_seq = Set(seq);
+            s.door_closed_at = Set(Some(now));
+        })
+        .await
+        {
+            Ok(closed) => closed,
+            Err(DomainError::Conflict(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        tracing::info!(session = %session.id, device_id, "expired session reconciled from a later scale report");
+        settlement::settle(db, providers, &closed, &before, readings).await?;
+    }
+    Ok(())
+}
+
+/// The scale weights a session's door-opened report carried.
+async fn opening_weights(
+    db: &impl ConnectionTrait,
+    session_id: &str,
+) -> Result<Option<Vec<ScaleReading>>, DomainError> {
+    let opened = session_event::Entity::find()
+        .filter(session_event::Column::SessionId.eq(session_id))
+        .filter(session_event::Column::Kind.eq("door_opened"))
+        .one(db)
+        .await?;
+    Ok(opened
+        .and_then(|event| serde_json::from_str::<DeviceMessage>(&event.payload).ok())
+        .and_then(|message| match message.body {
+            DeviceEvent::DoorOpened { scales, .. } => Some(scales),
+            _ => None,
+        }))
+}
+
+async fn record_ack(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+    command_id: &str,
+    ok: bool,
+    error: Option<&str>,
+) -> Result<Received, DomainError> {
+    let Some(command) = device_command::Entity::find_by_id(command_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(Received::Ignored(format!("unknown command {command_id}")));
+    };
+    if command.device_id != device_id {
+        return Ok(Received::Ignored(format!(
+            "command {command_id} was sent to another device"
+        )));
+    }
+    if command.acked_at.is_some() {
+        return Ok(Received::Ignored("acknowledged already".into()));
+    }
+    let mut active = command.into_active_model();
+    active.acked_at = Set(Some(Utc::now()));
+    active.ack_ok = Set(Some(ok));
+    active.ack_error = Set(error.map(str::to_owned));
+    active.update(db).await?;
+    Ok(Received::Applied)
+}
+
+/// A session's messages, oldest first: its timeline.
+pub async fn events_of(
+    db: &impl ConnectionTrait,
+    session_id: &str,
+) -> Result<Vec<session_event::Model>, DomainError> {
+    Ok(session_event::Entity::find()
+        .filter(session_event::Column::SessionId.eq(session_id))
+        .order_by_asc(session_event::Column::Seq)
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,315 @@
+//! Settling a closed session: what the scales say left the machine becomes
+//! an order in the machine's channel, stock leaves its location, and the
+//! payment is captured for the real amount (the hold released when nothing
+//! was taken). The session moves to `settled` in the same transaction as the
+//! order, the stock movement and the capture, so a repeated door-closed
+//! report can never charge twice and whoever sees the session settled sees
+//! the money taken; the order is keyed by the session too (`orders.cart_id`
+//! is unique).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionSession, TransactionTrait,
+};
+
+use super::{
+    device_session, scales,
+    sessions::{self, advance},
+    state::{Mode, Transition},
+    weighing::{self, Count, Outcome, Sample},
+};
+use crate::{
+    DomainError,
+    carts::{self, totals},
+    catalog, channels,
+    devices::{device, protocol::ScaleReading},
+    ids::new_id,
+    inventory,
+    orders::{self, order, order_item},
+    payments::{self, Providers},
+};
+
+/// Settles `session` (just moved to `door_closed`) from the readings of
+/// its door-closed report.
+pub async fn settle<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    providers: &Providers,
+    session: &device_session::Model,
+    before: &[ScaleReading],
+    after: &[ScaleReading],
+) -> Result<device_session::Model, DomainError> {
+    let setups = scales::weighing_setups(db, &session.device_id).await?;
+    let changes = match weigh(&setups, before, after) {
+        Ok(changes) => changes,
+        Err(reason) => return sessions::fail(db, providers, session, &reason).await,
+    };
+    let changes = resolve_ambiguity(db, changes, &session.currency_code).await?;
+    match sessions::mode_of(session)? {
+        Mode::Purchase => charge(db, providers, session, &changes).await,
+        // Restocking: what was put on the scales is in the machine now.
+        Mode::Service => {
+            let txn = db.begin().await?;
+            let settled = advance(&txn, session, Transition::Settle, |_| {}).await?;
+            let place = machine_place(&txn, &session.device_id).await?;
+            for count in changes.iter().flatten() {
+                move_stock(&txn, &place.location_id, &count.variant_id, -count.quantity).await?;
+            }
+            txn.commit().await?;
+            Ok(settled)
+        }
+        Mode::Return => advance(db, session, Transition::Settle, |_| {}).await,
+    }
+}
+
+/// Per scale, the counts that fit its weight change (several when ambiguous).
+type Changes = Vec<Vec<Vec<Count>>>;
+
+fn weigh(
+    setups: &HashMap<i32, weighing::ScaleSetup>,
+    before: &[ScaleReading],
+    after: &[ScaleReading],
+) -> Result<Changes, String> {
+    let positions: HashSet<i32> = before.iter().chain(after).map(|r| r.scale).collect();
+    let mut positions: Vec<i32> = positions.into_iter().collect();
+    positions.sort_unstable();
+    let mut changes = Vec::new();
+    for position in positions {
+        let at_rest = |readings: &[ScaleReading]| {
+            let samples: Vec<Sample> = readings
+                .iter()
+                .filter(|r| r.scale == position)
+                .map(|r| Sample {
+                    grams: r.grams,
+                    stable: r.stable,
+                })
+                .collect();
+            weighing::stable_weight(&samples)
+                .ok_or_else(|| format!("scale {position} reported no stable weight"))
+        };
+        let (from, to) = (at_rest(before)?, at_rest(after)?);
+        let unassigned = weighing::ScaleSetup {
+            noise: 0,
+            products: vec![],
+        };
+        let setup = setups.get(&position).unwrap_or(&unassigned);
+        match weighing::explain(setup, from, to) {
+            Outcome::Unchanged => {}
+            Outcome::Explained(counts) => changes.push(vec![counts]),
+            Outcome::Ambiguous(options) => changes.push(options),
+            Outcome::Unexplained { delta_grams } => {
+                return Err(format!(
+                    "scale {position} changed by {delta_grams} g, which no assigned product explains"
+                ));
+            }
+        }
+    }
+    Ok(changes)
+}
+
+/// Where the scales cannot tell, the shopper is charged the cheapest reading.
+async fn resolve_ambiguity(
+    db: &impl ConnectionTrait,
+    changes: Changes,
+    currency_code: &str,
+) -> Result<Vec<Vec<Count>>, DomainError> {
+    let mut resolved = Vec::with_capacity(changes.len());
+    for mut options in changes {
+        if options.len() == 1 {
+            resolved.extend(options.pop());
+            continue;
+        }
+        tracing::warn!(
+            ?options,
+            "ambiguous weight change; charging the cheapest reading"
+        );
+        let mut priced = Vec::with_capacity(options.len());
+        for option in options {
+            let mut total = 0;
+            for count in &option {
+                total += unit_price(db, &count.variant_id, currency_code).await?.3
+                    * i64::from(count.quantity);
+            }
+            priced.push((total, option));
+        }
+        priced.sort_by_key(|(total, _)| *total);
+        resolved.extend(priced.into_iter().next().map(|(_, option)| option));
+    }
+    Ok(resolved)
+}
+
+async fn charge<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    providers: &Providers,
+    session: &device_session::Model,
+    changes: &[Vec<Count>],
+) -> Result<device_session::Model, DomainError> {
+    // Units put back are not sold; units of one variant from two scales add up.
+    let mut taken: BTreeMap<String, i32> = BTreeMap::new();
+    for count in changes.iter().flatten().filter(|c| c.quantity > 0) {
+        *taken.entry(count.variant_id.clone()).or_default() += count.quantity;
+    }
+    if taken.is_empty() {
+        let txn = db.begin().await?;
+        let settled = advance(&txn, session, Transition::Settle, |_| {}).await?;
+        sessions::release_hold(&txn, providers, &settled).await?;
+        txn.commit().await?;
+        return Ok(settled);
+    }
+    let mut lines = Vec::with_capacity(taken.len());
+    for (variant_id, quantity) in taken {
+        let (variant, product_id, title, price) =
+            unit_price(db, &variant_id, &session.currency_code).await?;
+        lines.push((variant, product_id, title, price, quantity));
+    }
+    // Priced and taxed as a cart in the machine's currency would be.
+    let region = carts::default_region(db, Some(&session.currency_code)).await?;
+    let totals = totals::compute(&totals::TotalsInput {
+        tax: totals::Tax::of_region(region.as_ref()),
+        lines: lines
+            .iter()
+            .enumerate()
+            .map(|(n, (_, _, _, price, quantity))| totals::LineInput {
+                id: n.to_string(),
+                unit_price: *price,
+                quantity: *quantity,
+            })
+            .collect(),
+        ..Default::default()
+    });
+    let total = totals.total;
+    let order_id = new_id("order");
+    let txn = db.begin().await?;
+    let settled = advance(&txn, session, Transition::Settle, |s| {
+        s.order_id = Set(Some(order_id.clone()))
+    })
+    .await?;
+    let place = machine_place(&txn, &session.device_id).await?;
+    order::ActiveModel {
+        id: Set(order_id.clone()),
+        cart_id: Set(session.id.clone()),
+        customer_id: Set(session.customer_id.clone()),
+        email: Set(None),
+        currency_code: Set(session.currency_code.clone()),
+        status: Set(orders::STATUS_PENDING.to_owned()),
+        payment_collection_id: Set(session.payment_collection_id.clone()),
+        region_id: Set(region.map(|r| r.id)),
+        sales_channel_id: Set(Some(place.channel_id.clone())),
+        shipping_option_id: Set(None),
+        shipping_method_name: Set(None),
+        shipping_address: Set(None),
+        billing_address: Set(None),
+        promo_codes: Set(None),
+        is_tax_inclusive: Set(totals.tax_inclusive),
+        subtotal: Set(totals.subtotal),
+        total: Set(totals.total),
+        item_subtotal: Set(totals.item_subtotal),
+        item_tax_total: Set(totals.item_tax_total),
+        item_total: Set(totals.item_total),
+        shipping_subtotal: Set(0),
+        shipping_tax_total: Set(0),
+        shipping_total: Set(0),
+        discount_total: Set(0),
+        discount_tax_total: Set(0),
+        tax_total: Set(totals.tax_total),
+        tip: Set(0),
+        original_total: Set(totals.original_total),
+        created_at: Set(Utc::now()),
+        canceled_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    for ((variant, product_id, title, price, quantity), line) in lines.iter().zip(&totals.items) {
+        order_item::ActiveModel {
+            id: Set(new_id("ordli")),
+            order_id: Set(order_id.clone()),
+            variant_id: Set(variant.id.clone()),
+            product_id: Set(product_id.clone()),
+            title: Set(title.clone()),
+            variant_title: Set(variant.title.clone()),
+            quantity: Set(*quantity),
+            unit_price: Set(*price),
+            subtotal: Set(line.subtotal),
+            discount_total: Set(line.discount_total),
+            tax_total: Set(line.tax_total),
+            total: Set(line.total),
+        }
+        .insert(&txn)
+        .await?;
+        move_stock(&txn, &place.location_id, &variant.id, -quantity).await?;
+    }
+    if let Some(payment_id) = &settled.payment_id {
+        // More than the hold cannot be captured; the shortfall is logged for follow-up.
+        let amount = total.min(session.hold_amount);
+        if amount < total {
+            tracing::warn!(session = %session.id, total, hold = session.hold_amount, "sale exceeds the hold");
+        }
+        payments::capture(&txn, providers, payment_id, Some(amount)).await?;
+    }
+    txn.commit().await?;
+    Ok(settled)
+}
+
+/// A variant, its product's id and title, and its price in `currency_code`.
+async fn unit_price(
+    db: &impl ConnectionTrait,
+    variant_id: &str,
+    currency_code: &str,
+) -> Result<(catalog::variant::Model, String, String, i64), DomainError> {
+    let (variant, product, prices) = catalog::find_variant(db, variant_id).await?;
+    let price = prices
+        .iter()
+        .find(|p| p.currency_code == currency_code)
+        .ok_or_else(|| {
+            DomainError::Invalid(format!("variant {variant_id} has no {currency_code} price"))
+        })?
+        .amount;
+    Ok((variant, product.id, product.title, price))
+}
+
+/// The stock location the machine sells from.
+/// The sales channel a machine sells through and the stock location behind it.
+struct MachinePlace {
+    channel_id: String,
+    location_id: String,
+}
+
+async fn machine_place(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+) -> Result<MachinePlace, DomainError> {
+    let machine = device::Entity::find_by_id(device_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Device", device_id))?;
+    let channel_id = machine.sales_channel_id.ok_or_else(|| {
+        DomainError::Invalid(format!("device {device_id} sells through no sales channel"))
+    })?;
+    let location_id = channels::stock_location_ids(db, std::slice::from_ref(&channel_id))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| DomainError::Invalid(format!("device {device_id} has no stock location")))?;
+    Ok(MachinePlace {
+        channel_id,
+        location_id,
+    })
+}
+
+/// Adds `delta` units of a variant at `location`. The goods moved whatever
+/// the books said, so a count that would go negative is logged, not refused.
+async fn move_stock(
+    db: &impl ConnectionTrait,
+    location: &str,
+    variant_id: &str,
+    delta: i32,
+) -> Result<(), DomainError> {
+    let Some(item) = inventory::find_item_by_variant(db, variant_id).await? else {
+        return Ok(());
+    };
+    if let Err(e) = inventory::adjust_stocked(db, &item.id, location, delta).await {
+        tracing::warn!(variant_id, location, delta, error = %e, "stock count disagrees with the scales");
+    }
+    Ok(())
+}

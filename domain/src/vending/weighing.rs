@@ -1,0 +1,325 @@
+//! What left (or came onto) a scale, from its stable weight before and after a
+//! session. Free of I/O.
+//!
+//! Each product on a scale weighs between its min and max per unit; a scale
+//! adds up to its noise either way. A weight change is explained by every
+//! count of units whose weight range, widened by the noise, contains the
+//! change. One such count is the answer; several are ambiguous (e.g. two
+//! 200 g bars against one 400 g bottle); none means something unknown moved.
+
+/// One reading of a scale as a device reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    pub grams: i32,
+    /// The device judged the load at rest.
+    pub stable: bool,
+}
+
+/// The weight of a scale at rest: the median of its stable samples, so a
+/// single transient spike (a bump against the machine) cannot move it.
+/// `None` when no sample was stable.
+pub fn stable_weight(samples: &[Sample]) -> Option<i32> {
+    let mut stable: Vec<i32> = samples
+        .iter()
+        .filter(|s| s.stable)
+        .map(|s| s.grams)
+        .collect();
+    if stable.is_empty() {
+        return None;
+    }
+    stable.sort_unstable();
+    Some(stable[(stable.len() - 1) / 2])
+}
+
+/// A product stocked on a scale, weights in grams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    pub variant_id: String,
+    pub unit_weight: i32,
+    pub min_weight: i32,
+    pub max_weight: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScaleSetup {
+    pub noise: i32,
+    pub products: Vec<Product>,
+}
+
+/// Units of one variant that left the scale (negative: were put on it).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Count {
+    pub variant_id: String,
+    pub quantity: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Within the scale's noise.
+    Unchanged,
+    Explained(Vec<Count>),
+    /// Several counts fit, the likeliest (nominal weight nearest) first.
+    Ambiguous(Vec<Vec<Count>>),
+    /// No count of the assigned products fits the change.
+    Unexplained {
+        delta_grams: i32,
+    },
+}
+
+/// More units than this in one session on one scale are not searched for.
+const MAX_UNITS: i32 = 64;
+
+/// Explains the change from `before` to `after` grams on `scale`.
+pub fn explain(scale: &ScaleSetup, before: i32, after: i32) -> Outcome {
+    let removed = before - after;
+    let delta = removed.abs();
+    if delta <= scale.noise {
+        return Outcome::Unchanged;
+    }
+    let mut fits = Vec::new();
+    let mut quantities = vec![0; scale.products.len()];
+    search(scale, delta, 0, &mut quantities, &mut fits);
+    let sign = removed.signum();
+    let as_counts = |quantities: &[i32]| -> Vec<Count> {
+        let mut counts: Vec<Count> = scale
+            .products
+            .iter()
+            .zip(quantities)
+            .filter(|(_, q)| **q > 0)
+            .map(|(p, q)| Count {
+                variant_id: p.variant_id.clone(),
+                quantity: q * sign,
+            })
+            .collect();
+        counts.sort();
+        counts
+    };
+    let nominal_distance = |quantities: &[i32]| -> i32 {
+        let nominal: i32 = scale
+            .products
+            .iter()
+            .zip(quantities)
+            .map(|(p, q)| p.unit_weight * q)
+            .sum();
+        (nominal - delta).abs()
+    };
+    match fits.len() {
+        0 => Outcome::Unexplained {
+            delta_grams: -removed,
+        },
+        1 => Outcome::Explained(as_counts(&fits[0])),
+        _ => {
+            fits.sort_by_key(|q| nominal_distance(q));
+            Outcome::Ambiguous(fits.iter().map(|q| as_counts(q)).collect())
+        }
+    }
+}
+
+/// Depth-first over the quantity of each product, pruning counts whose
+/// lightest possible weight already exceeds the change.
+fn search(
+    scale: &ScaleSetup,
+    delta: i32,
+    index: usize,
+    quantities: &mut Vec<i32>,
+    fits: &mut Vec<Vec<i32>>,
+) {
+    let (lightest, heaviest, units) = scale
+        .products
+        .iter()
+        .zip(quantities.iter())
+        .fold((0, 0, 0), |(lo, hi, n), (p, q)| {
+            (lo + p.min_weight * q, hi + p.max_weight * q, n + q)
+        });
+    if lightest - scale.noise > delta || units > MAX_UNITS {
+        return;
+    }
+    if index == scale.products.len() {
+        if units > 0 && delta <= heaviest + scale.noise {
+            fits.push(quantities.clone());
+        }
+        return;
+    }
+    let mut quantity = 0;
+    loop {
+        quantities[index] = quantity;
+        let lightest_now = lightest + scale.products[index].min_weight * quantity;
+        if lightest_now - scale.noise > delta || units + quantity > MAX_UNITS {
+            break;
+        }
+        search(scale, delta, index + 1, quantities, fits);
+        quantity += 1;
+    }
+    quantities[index] = 0;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(variant: &str, unit: i32, tolerance: i32) -> Product {
+        Product {
+            variant_id: variant.into(),
+            unit_weight: unit,
+            min_weight: unit - tolerance,
+            max_weight: unit + tolerance,
+        }
+    }
+
+    fn scale(products: Vec<Product>) -> ScaleSetup {
+        ScaleSetup { noise: 3, products }
+    }
+
+    fn counts(pairs: &[(&str, i32)]) -> Vec<Count> {
+        let mut counts: Vec<Count> = pairs
+            .iter()
+            .map(|(v, q)| Count {
+                variant_id: (*v).into(),
+                quantity: *q,
+            })
+            .collect();
+        counts.sort();
+        counts
+    }
+
+    #[test]
+    fn one_unit_taken() {
+        let s = scale(vec![product("cola", 355, 5)]);
+        assert_eq!(
+            explain(&s, 3550, 3195),
+            Outcome::Explained(counts(&[("cola", 1)]))
+        );
+    }
+
+    #[test]
+    fn several_units_taken() {
+        let s = scale(vec![product("cola", 355, 5)]);
+        assert_eq!(
+            explain(&s, 3550, 3550 - 3 * 355),
+            Outcome::Explained(counts(&[("cola", 3)]))
+        );
+    }
+
+    #[test]
+    fn units_of_different_weight_are_told_apart_weight_by_weight() {
+        let s = scale(vec![product("cola", 355, 5), product("water", 520, 6)]);
+        assert_eq!(
+            explain(&s, 5000, 5000 - 355 - 2 * 520),
+            Outcome::Explained(counts(&[("cola", 1), ("water", 2)]))
+        );
+    }
+
+    #[test]
+    fn noise_and_unit_spread_within_tolerance_still_count() {
+        let s = scale(vec![product("cola", 355, 5)]);
+        // Two slightly heavy cans and a noisy reading.
+        assert_eq!(
+            explain(&s, 3000, 3000 - 2 * 359 - 3),
+            Outcome::Explained(counts(&[("cola", 2)]))
+        );
+        assert_eq!(
+            explain(&s, 3000, 3000 - 2 * 351 + 3),
+            Outcome::Explained(counts(&[("cola", 2)]))
+        );
+    }
+
+    #[test]
+    fn noise_alone_is_no_change() {
+        let s = scale(vec![product("cola", 355, 5)]);
+        assert_eq!(explain(&s, 3000, 3002), Outcome::Unchanged);
+        assert_eq!(explain(&s, 3000, 2997), Outcome::Unchanged);
+    }
+
+    #[test]
+    fn weight_added_counts_negative() {
+        let s = scale(vec![product("cola", 355, 5)]);
+        assert_eq!(
+            explain(&s, 1000, 1000 + 2 * 355),
+            Outcome::Explained(counts(&[("cola", -2)]))
+        );
+    }
+
+    #[test]
+    fn a_change_no_product_explains_is_unexplained() {
+        let s = scale(vec![product("cola", 355, 5)]);
+        assert_eq!(
+            explain(&s, 3000, 2850),
+            Outcome::Unexplained { delta_grams: -150 }
+        );
+        let empty = scale(vec![]);
+        assert_eq!(
+            explain(&empty, 3000, 2500),
+            Outcome::Unexplained { delta_grams: -500 }
+        );
+    }
+
+    #[test]
+    fn equal_weights_from_different_counts_are_ambiguous_likeliest_first() {
+        let s = scale(vec![product("bar", 200, 10), product("bottle", 404, 6)]);
+        match explain(&s, 2000, 1596) {
+            Outcome::Ambiguous(options) => {
+                assert_eq!(options.len(), 2);
+                assert_eq!(
+                    options[0],
+                    counts(&[("bottle", 1)]),
+                    "404 g is nearer one bottle"
+                );
+                assert_eq!(options[1], counts(&[("bar", 2)]));
+            }
+            other => panic!("expected ambiguity, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn tolerances_that_overlap_only_at_the_edge_are_ambiguous() {
+        // 3 × (95..105) = 285..315 and 2 × (145..155) = 290..310 both contain 300.
+        let s = scale(vec![product("small", 100, 5), product("large", 150, 5)]);
+        assert!(matches!(explain(&s, 1000, 700), Outcome::Ambiguous(_)));
+    }
+
+    #[test]
+    fn stable_weight_ignores_unstable_samples_and_a_transient_spike() {
+        let reading = |grams, stable| Sample { grams, stable };
+        assert_eq!(
+            stable_weight(&[
+                reading(1000, true),
+                reading(1400, false),
+                reading(1000, true)
+            ]),
+            Some(1000)
+        );
+        // A bump the device wrongly judged stable is outvoted.
+        assert_eq!(
+            stable_weight(&[reading(999, true), reading(1420, true), reading(1001, true)]),
+            Some(1001)
+        );
+        assert_eq!(stable_weight(&[reading(1000, false)]), None);
+        assert_eq!(stable_weight(&[]), None);
+    }
+
+    #[test]
+    fn a_bump_between_stable_readings_is_not_a_sale() {
+        let s = scale(vec![product("cola", 355, 5)]);
+        let before = stable_weight(&[Sample {
+            grams: 3550,
+            stable: true,
+        }])
+        .unwrap();
+        let after = stable_weight(&[
+            Sample {
+                grams: 3551,
+                stable: true,
+            },
+            Sample {
+                grams: 3195,
+                stable: true,
+            },
+            Sample {
+                grams: 3549,
+                stable: true,
+            },
+        ])
+        .unwrap();
+        assert_eq!(explain(&s, before, after), Outcome::Unchanged);
+    }
+}

@@ -1,0 +1,576 @@
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use domain::{
+    DomainError, catalog, channels,
+    db::DatabaseConnection,
+    devices::{
+        self, device,
+        protocol::{DeviceEvent, DeviceMessage, SCHEMA_VERSION, ScaleReading},
+    },
+    inventory, orders,
+    payments::{self, Providers, system::SystemProvider},
+    vending::{
+        device_session,
+        scales::{self, NewAssignment},
+        sessions::{self, NewSession, Received},
+        state::Mode,
+    },
+};
+use sea_orm::{EntityTrait, QueryOrder};
+
+use crate::{on_every_backend, seeded};
+
+const MACHINE: &str = "vm-001";
+const UNIT_GRAMS: i32 = 500;
+const HOLD: i64 = 2000;
+
+/// The demo machine vm-001 with one scale holding the first product.
+struct Machine {
+    providers: Providers,
+    location: String,
+    variant_id: String,
+    item_id: String,
+    price: i64,
+}
+
+async fn machine(db: &DatabaseConnection) -> Machine {
+    seeded(db).await;
+    let channel = device::Entity::find_by_id(MACHINE)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .sales_channel_id
+        .unwrap();
+    let location = channels::stock_location_ids(db, &[channel]).await.unwrap()[0].clone();
+    let variant = catalog::variant::Entity::find()
+        .order_by_asc(catalog::variant::Column::Id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, _, prices) = catalog::find_variant(db, &variant.id).await.unwrap();
+    let item = inventory::find_item_by_variant(db, &variant.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let scale = scales::add_scale(db, MACHINE, 1, 3).await.unwrap();
+    scales::assign(
+        db,
+        &scale.id,
+        NewAssignment {
+            variant_id: variant.id.clone(),
+            unit_weight_grams: UNIT_GRAMS,
+            min_weight_grams: UNIT_GRAMS - 5,
+            max_weight_grams: UNIT_GRAMS + 5,
+        },
+    )
+    .await
+    .unwrap();
+    Machine {
+        providers: Providers::default().with(Arc::new(SystemProvider)),
+        location,
+        price: prices
+            .iter()
+            .find(|p| p.currency_code == "eur")
+            .unwrap()
+            .amount,
+        variant_id: variant.id,
+        item_id: item.id,
+    }
+}
+
+impl Machine {
+    async fn open(&self, db: &DatabaseConnection, mode: Mode) -> device_session::Model {
+        sessions::open(
+            db,
+            &self.providers,
+            NewSession {
+                device_id: MACHINE.into(),
+                mode,
+                customer_id: Some("cus_1".into()),
+                hold_amount: if mode == Mode::Purchase { HOLD } else { 0 },
+                currency_code: "eur".into(),
+                provider_id: domain::payments::system::ID.into(),
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn receive(&self, db: &DatabaseConnection, message: &DeviceMessage) -> Received {
+        sessions::receive(db, &self.providers, MACHINE, message)
+            .await
+            .unwrap()
+    }
+
+    async fn stocked(&self, db: &DatabaseConnection) -> i32 {
+        inventory::level(db, &self.item_id, &self.location)
+            .await
+            .unwrap()
+            .stocked_quantity
+    }
+}
+
+fn message(seq: u64, msg_id: &str, body: DeviceEvent) -> DeviceMessage {
+    DeviceMessage {
+        schema: SCHEMA_VERSION,
+        seq,
+        msg_id: msg_id.into(),
+        sent_at: Utc::now(),
+        body,
+    }
+}
+
+fn weight(grams: i32) -> Vec<ScaleReading> {
+    vec![ScaleReading {
+        scale: 1,
+        grams,
+        stable: true,
+        at: Utc::now(),
+    }]
+}
+
+fn opened(session: &str) -> DeviceEvent {
+    DeviceEvent::DoorOpened {
+        session: session.into(),
+        scales: weight(5000),
+    }
+}
+
+fn closed(session: &str, before: i32, after: i32) -> DeviceEvent {
+    DeviceEvent::DoorClosed {
+        session: session.into(),
+        before: weight(before),
+        after: weight(after),
+    }
+}
+
+async fn payment(
+    db: &DatabaseConnection,
+    session: &device_session::Model,
+) -> payments::payment::Model {
+    payments::find_payment(db, session.payment_id.as_deref().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_closed_door_settles_once_however_often_it_is_reported() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let before = m.stocked(&db).await;
+        let session = m.open(&db, Mode::Purchase).await;
+        assert_eq!(
+            payment(&db, &session).await.amount,
+            HOLD,
+            "held before opening"
+        );
+        assert_eq!(
+            m.receive(&db, &message(1, "m1", opened(&session.id))).await,
+            Received::Applied
+        );
+        let close = message(
+            2,
+            "m2",
+            closed(&session.id, 5000, 5000 - 2 * UNIT_GRAMS + 2),
+        );
+        assert_eq!(m.receive(&db, &close).await, Received::Applied);
+        assert_eq!(
+            m.receive(&db, &close).await,
+            Received::Duplicate,
+            "redelivered"
+        );
+        let resent = message(3, "m3", closed(&session.id, 5000, 5000 - 2 * UNIT_GRAMS));
+        assert!(
+            matches!(m.receive(&db, &resent).await, Received::Ignored(_)),
+            "sent again"
+        );
+
+        let settled = sessions::find(&db, &session.id).await.unwrap();
+        assert_eq!(settled.state, "settled");
+        let order = orders::find(&db, settled.order_id.as_deref().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(order.items.len(), 1);
+        assert_eq!(order.items[0].variant_id, m.variant_id);
+        assert_eq!(order.items[0].quantity, 2);
+        assert_eq!(order.order.total, 2 * m.price);
+        assert_eq!(order.order.customer_id.as_deref(), Some("cus_1"));
+        assert_eq!(payment(&db, &settled).await.captured_amount, 2 * m.price);
+        assert_eq!(m.stocked(&db).await, before - 2);
+        assert_eq!(
+            sessions::events_of(&db, &session.id).await.unwrap().len(),
+            3
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_overtaken_report_is_stale() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let session = m.open(&db, Mode::Purchase).await;
+        let close = message(11, "m11", closed(&session.id, 5000, 5000 - UNIT_GRAMS));
+        assert_eq!(
+            m.receive(&db, &close).await,
+            Received::Applied,
+            "closing proves it opened"
+        );
+        assert_eq!(
+            m.receive(&db, &message(10, "m10", opened(&session.id)))
+                .await,
+            Received::Stale
+        );
+        let settled = sessions::find(&db, &session.id).await.unwrap();
+        assert_eq!(settled.state, "settled");
+        assert_eq!(payment(&db, &settled).await.captured_amount, m.price);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_session_the_server_does_not_know_changes_nothing() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let stocked = m.stocked(&db).await;
+        let stranger = message(1, "m1", closed("vsess_unknown", 5000, 4000));
+        assert!(matches!(
+            m.receive(&db, &stranger).await,
+            Received::Ignored(_)
+        ));
+        assert!(
+            orders::order::Entity::find()
+                .all(&db)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(m.stocked(&db).await, stocked);
+        // Another machine cannot report this machine's session either.
+        let session = m.open(&db, Mode::Purchase).await;
+        devices::register(&db, "vm-777", "Elsewhere").await.unwrap();
+        let foreign = message(2, "m2", closed(&session.id, 5000, 4000));
+        let received = sessions::receive(&db, &m.providers, "vm-777", &foreign)
+            .await
+            .unwrap();
+        assert!(matches!(received, Received::Ignored(_)), "{received:?}");
+        assert_eq!(
+            sessions::find(&db, &session.id).await.unwrap().state,
+            "requested"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_lost_door_closed_report_expires_the_session_and_a_late_one_still_settles() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let session = m.open(&db, Mode::Purchase).await;
+        m.receive(&db, &message(1, "m1", opened(&session.id))).await;
+        assert!(
+            sessions::expire_overdue(&db, Utc::now() - Duration::minutes(5))
+                .await
+                .unwrap()
+                .is_empty(),
+            "not overdue yet"
+        );
+        let expired = sessions::expire_overdue(&db, Utc::now() + Duration::seconds(1))
+            .await
+            .unwrap();
+        assert_eq!(expired.len(), 1);
+        assert_eq!(expired[0].state, "expired");
+        assert!(
+            payment(&db, &session).await.canceled_at.is_none(),
+            "the hold is kept"
+        );
+        let late = message(2, "m2", closed(&session.id, 5000, 5000 - UNIT_GRAMS));
+        assert_eq!(m.receive(&db, &late).await, Received::Applied);
+        let settled = sessions::find(&db, &session.id).await.unwrap();
+        assert_eq!(settled.state, "settled");
+        assert_eq!(payment(&db, &settled).await.captured_amount, m.price);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn service_mode_restocks_from_the_weight_increase_without_charging() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let before = m.stocked(&db).await;
+        let session = m.open(&db, Mode::Service).await;
+        assert_eq!(session.payment_id, None, "nothing is held");
+        m.receive(&db, &message(1, "m1", opened(&session.id))).await;
+        assert!(
+            sessions::expire_overdue(&db, Utc::now() + Duration::seconds(1))
+                .await
+                .unwrap()
+                .is_empty(),
+            "service sessions do not expire"
+        );
+        let restocked = message(2, "m2", closed(&session.id, 1000, 1000 + 3 * UNIT_GRAMS));
+        assert_eq!(m.receive(&db, &restocked).await, Received::Applied);
+        let settled = sessions::find(&db, &session.id).await.unwrap();
+        assert_eq!(settled.state, "settled");
+        assert_eq!(settled.order_id, None);
+        assert_eq!(m.stocked(&db).await, before + 3);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_unexplained_weight_change_fails_the_session_and_releases_the_hold() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let stocked = m.stocked(&db).await;
+        let session = m.open(&db, Mode::Purchase).await;
+        let odd = message(1, "m1", closed(&session.id, 5000, 4880));
+        assert_eq!(m.receive(&db, &odd).await, Received::Applied);
+        let failed = sessions::find(&db, &session.id).await.unwrap();
+        assert_eq!(failed.state, "failed");
+        assert!(
+            failed
+                .failure_reason
+                .unwrap()
+                .contains("no assigned product explains")
+        );
+        let held = payment(&db, &session).await;
+        assert!(held.canceled_at.is_some());
+        assert_eq!(held.captured_amount, 0);
+        assert_eq!(m.stocked(&db).await, stocked);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn acknowledgements_are_recorded_once_and_only_from_the_addressee() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let session = m.open(&db, Mode::Purchase).await;
+        let body = sessions::open_door_command(&session).unwrap();
+        let command = sessions::new_command(&db, MACHINE, Some(&session.id), body)
+            .await
+            .unwrap();
+        assert_eq!(command.attempts, 0);
+        let command = sessions::count_attempt(&db, &command).await.unwrap();
+        assert_eq!(command.attempts, 1);
+        let ack = |msg_id: &str| {
+            message(
+                1,
+                msg_id,
+                DeviceEvent::Ack {
+                    command_id: command.id.clone(),
+                    ok: true,
+                    error: None,
+                },
+            )
+        };
+        devices::register(&db, "vm-777", "Elsewhere").await.unwrap();
+        let foreign = sessions::receive(&db, &m.providers, "vm-777", &ack("x1"))
+            .await
+            .unwrap();
+        assert!(matches!(foreign, Received::Ignored(_)));
+        assert_eq!(
+            sessions::find_command(&db, &command.id)
+                .await
+                .unwrap()
+                .acked_at,
+            None
+        );
+        assert_eq!(m.receive(&db, &ack("a1")).await, Received::Applied);
+        assert!(matches!(
+            m.receive(&db, &ack("a2")).await,
+            Received::Ignored(_)
+        ));
+        let acked = sessions::find_command(&db, &command.id).await.unwrap();
+        assert_eq!(acked.ack_ok, Some(true));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_setups_and_busy_machines_are_refused() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let scale = scales::add_scale(&db, MACHINE, 2, 3).await.unwrap();
+        let lopsided = NewAssignment {
+            variant_id: m.variant_id.clone(),
+            unit_weight_grams: 500,
+            min_weight_grams: 510,
+            max_weight_grams: 520,
+        };
+        assert!(matches!(
+            scales::assign(&db, &scale.id, lopsided).await,
+            Err(DomainError::Invalid(_))
+        ));
+        assert!(matches!(
+            scales::add_scale(&db, MACHINE, 2, 3).await,
+            Err(DomainError::Conflict(_))
+        ));
+        devices::register(&db, "vm-888", "Unassigned")
+            .await
+            .unwrap();
+        let unassigned = sessions::open(
+            &db,
+            &m.providers,
+            NewSession {
+                device_id: "vm-888".into(),
+                mode: Mode::Purchase,
+                customer_id: None,
+                hold_amount: HOLD,
+                currency_code: "eur".into(),
+                provider_id: domain::payments::system::ID.into(),
+            },
+        )
+        .await;
+        assert!(
+            matches!(unassigned, Err(DomainError::Invalid(_))),
+            "no sales channel"
+        );
+        m.open(&db, Mode::Purchase).await;
+        let busy = sessions::open(
+            &db,
+            &m.providers,
+            NewSession {
+                device_id: MACHINE.into(),
+                mode: Mode::Service,
+                customer_id: None,
+                hold_amount: 0,
+                currency_code: "eur".into(),
+                provider_id: domain::payments::system::ID.into(),
+            },
+        )
+        .await;
+        assert!(matches!(busy, Err(DomainError::Conflict(_))));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_door_that_never_reports_opening_fails_its_session_and_releases_the_hold() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let session = m.open(&db, Mode::Purchase).await;
+        let not_yet = sessions::fail_unopened(&db, &m.providers, Utc::now() - Duration::minutes(5))
+            .await
+            .unwrap();
+        assert!(not_yet.is_empty());
+        let failed = sessions::fail_unopened(&db, &m.providers, Utc::now() + Duration::seconds(1))
+            .await
+            .unwrap();
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].state, "failed");
+        assert!(payment(&db, &session).await.canceled_at.is_some());
+        // A door report after giving up changes nothing and charges nothing.
+        let late = message(1, "m1", closed(&session.id, 5000, 5000 - UNIT_GRAMS));
+        assert!(matches!(m.receive(&db, &late).await, Received::Ignored(_)));
+        assert_eq!(payment(&db, &session).await.captured_amount, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_lost_door_closed_report_is_reconciled_from_the_next_opening() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let stocked = m.stocked(&db).await;
+        let lost = m.open(&db, Mode::Purchase).await;
+        m.receive(&db, &message(1, "m1", opened(&lost.id))).await;
+        sessions::expire_overdue(&db, Utc::now() + Duration::seconds(1))
+            .await
+            .unwrap();
+        // Its own door report again (a resend) is no later state of the scales.
+        let resent = message(2, "m2", opened(&lost.id));
+        m.receive(&db, &resent).await;
+        assert_eq!(
+            sessions::find(&db, &lost.id).await.unwrap().state,
+            "expired"
+        );
+
+        let next = m.open(&db, Mode::Purchase).await;
+        let one_gone = DeviceEvent::DoorOpened {
+            session: next.id.clone(),
+            scales: weight(5000 - UNIT_GRAMS),
+        };
+        assert_eq!(
+            m.receive(&db, &message(5, "m5", one_gone)).await,
+            Received::Applied
+        );
+        let reconciled = sessions::find(&db, &lost.id).await.unwrap();
+        assert_eq!(reconciled.state, "settled");
+        assert_eq!(payment(&db, &reconciled).await.captured_amount, m.price);
+        assert_eq!(m.stocked(&db).await, stocked - 1);
+        assert_eq!(
+            sessions::find(&db, &next.id).await.unwrap().state,
+            "door_open"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_settlement_that_failed_is_retried_from_the_timeline() {
+    on_every_backend(async |db| {
+        use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+        let m = machine(&db).await;
+        let stocked = m.stocked(&db).await;
+        let session = m.open(&db, Mode::Purchase).await;
+        // Without a price the sale cannot be booked yet.
+        let price = catalog::price::Entity::find()
+            .filter(catalog::price::Column::VariantId.eq(&m.variant_id))
+            .filter(catalog::price::Column::CurrencyCode.eq("eur"))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        catalog::price::Entity::delete_by_id(price.id.clone())
+            .exec(&db)
+            .await
+            .unwrap();
+        let close = message(1, "m1", closed(&session.id, 5000, 5000 - UNIT_GRAMS));
+        assert!(
+            sessions::receive(&db, &m.providers, MACHINE, &close)
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            sessions::find(&db, &session.id).await.unwrap().state,
+            "door_closed"
+        );
+        assert!(
+            sessions::settle_stranded(&db, &m.providers, Utc::now() - Duration::minutes(1))
+                .await
+                .unwrap()
+                .is_empty(),
+            "not stranded yet"
+        );
+
+        catalog::price::ActiveModel {
+            id: Set(price.id),
+            variant_id: Set(price.variant_id),
+            currency_code: Set(price.currency_code),
+            amount: Set(price.amount),
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        let cutoff = Utc::now() + Duration::seconds(1);
+        let settled = sessions::settle_stranded(&db, &m.providers, cutoff)
+            .await
+            .unwrap();
+        assert_eq!(settled.len(), 1);
+        assert_eq!(settled[0].state, "settled");
+        assert_eq!(payment(&db, &session).await.captured_amount, m.price);
+        assert_eq!(m.stocked(&db).await, stocked - 1);
+        assert!(
+            sessions::settle_stranded(&db, &m.providers, cutoff)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    })
+    .await;
+}

@@ -1,0 +1,142 @@
+//! `/store/vending/…`: a signed-in shopper opens a vending machine and
+//! follows the session until it settles (not a Medusa route; Medusa has no
+//! machines).
+
+use std::{convert::Infallible, time::Duration};
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    response::sse::{Event, KeepAlive, Sse},
+};
+use chrono::{DateTime, Utc};
+use domain::{
+    DomainError,
+    vending::{device_session, sessions},
+};
+use futures::{Stream, stream};
+use serde::Serialize;
+
+use super::publishable_key::PublishableKey;
+use crate::{
+    http::{auth::AuthenticatedCustomer, error::ApiError},
+    state::AppState,
+};
+
+#[derive(Serialize)]
+pub struct SessionResponse {
+    session: StoreSession,
+}
+
+#[derive(Serialize)]
+pub struct StoreSession {
+    id: String,
+    device_id: String,
+    mode: String,
+    state: String,
+    /// Shown or checked at the machine.
+    code: String,
+    currency_code: String,
+    hold_amount: i64,
+    order_id: Option<String>,
+    failure_reason: Option<String>,
+    created_at: DateTime<Utc>,
+    door_opened_at: Option<DateTime<Utc>>,
+    door_closed_at: Option<DateTime<Utc>>,
+    ended_at: Option<DateTime<Utc>>,
+}
+
+impl From<device_session::Model> for SessionResponse {
+    fn from(s: device_session::Model) -> Self {
+        Self {
+            session: StoreSession {
+                id: s.id,
+                device_id: s.device_id,
+                mode: s.mode,
+                state: s.state,
+                code: s.code,
+                currency_code: s.currency_code,
+                hold_amount: s.hold_amount,
+                order_id: s.order_id,
+                failure_reason: s.failure_reason,
+                created_at: s.created_at,
+                door_opened_at: s.door_opened_at,
+                door_closed_at: s.door_closed_at,
+                ended_at: s.ended_at,
+            },
+        }
+    }
+}
+
+/// `POST /store/vending/machines/{device_id}/sessions`: holds the payment and
+/// opens the machine.
+pub async fn open(
+    State(state): State<AppState>,
+    _key: PublishableKey,
+    me: AuthenticatedCustomer,
+    Path(device_id): Path<String>,
+) -> Result<Json<SessionResponse>, ApiError> {
+    let session = state
+        .vending
+        .open_purchase(&device_id, Some(&me.id))
+        .await?;
+    Ok(Json(session.into()))
+}
+
+/// `GET /store/vending/sessions/{id}`: one of the shopper's own sessions.
+pub async fn retrieve(
+    State(state): State<AppState>,
+    _key: PublishableKey,
+    me: AuthenticatedCustomer,
+    Path(id): Path<String>,
+) -> Result<Json<SessionResponse>, ApiError> {
+    Ok(Json(own_session(&state, &me, &id).await?.into()))
+}
+
+async fn own_session(
+    state: &AppState,
+    me: &AuthenticatedCustomer,
+    id: &str,
+) -> Result<device_session::Model, DomainError> {
+    let session = sessions::find(&state.db, id).await?;
+    if session.customer_id.as_deref() != Some(me.id.as_str()) {
+        return Err(DomainError::not_found("Device session", id));
+    }
+    Ok(session)
+}
+
+/// The server-sent event name of a session update.
+pub const SESSION_EVENT: &str = "session";
+/// How often a followed session is looked at.
+const FOLLOW_EVERY: Duration = Duration::from_millis(250);
+
+/// `GET /store/vending/sessions/{id}/events`: server-sent events, one per
+/// change of the shopper's session (the current state first), ending once it
+/// is settled or failed.
+pub async fn follow(
+    State(state): State<AppState>,
+    _key: PublishableKey,
+    me: AuthenticatedCustomer,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let first = own_session(&state, &me, &id).await?;
+    let updates = stream::unfold(
+        (state, Some(first), None::<device_session::Model>),
+        |(state, next, shown)| async move {
+            let mut session = next?;
+            // Wait for a change worth showing; stop when the session is gone.
+            while shown.as_ref() == Some(&session) {
+                tokio::time::sleep(FOLLOW_EVERY).await;
+                session = sessions::find(&state.db, &session.id).await.ok()?;
+            }
+            let done = sessions::state_of(&session).is_ok_and(|s| s.is_final());
+            let event = Event::default()
+                .event(SESSION_EVENT)
+                .json_data(SessionResponse::from(session.clone()))
+                .expect("sessions serialise");
+            let next = (!done).then(|| session.clone());
+            Some((Ok(event), (state, next, Some(session))))
+        },
+    );
+    Ok(Sse::new(updates).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}

@@ -1,0 +1,282 @@
+//! Device sessions over MQTT: opening a machine (hold the payment, send the
+//! open-door command until it is acknowledged, else fail and release the
+//! hold), feeding device events to the domain, and expiring sessions whose
+//! door-closed report never came.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use domain::{
+    DomainError,
+    devices::protocol::{self, Channel, CommandBody, DeviceId, DeviceMessage},
+    payments::{Providers, system},
+    vending::{
+        device_command, device_session, scales,
+        sessions::{self, NewSession, Received},
+        state::{Mode, State},
+    },
+};
+use rumqttc::{AsyncClient, QoS};
+use sea_orm::DatabaseConnection;
+
+use super::VendingSettings;
+
+/// Cheap to clone; shared by the gateway and HTTP handlers.
+#[derive(Clone)]
+pub struct Vending {
+    db: DatabaseConnection,
+    providers: Providers,
+    client: AsyncClient,
+    settings: VendingSettings,
+    currency: String,
+}
+
+/// A session still `door_closed` this long after the report is settled again.
+const STRANDED_AFTER: Duration = Duration::from_secs(10);
+
+/// How often a command's acknowledgement is looked for.
+const ACK_POLL: Duration = Duration::from_millis(25);
+
+impl Vending {
+    pub fn new(
+        db: DatabaseConnection,
+        providers: Providers,
+        client: AsyncClient,
+        settings: VendingSettings,
+        currency: String,
+    ) -> Self {
+        Self {
+            db,
+            providers,
+            client,
+            settings,
+            currency,
+        }
+    }
+
+    /// Opens a machine for a shopper: holds the configured amount, then sends
+    /// the open-door command in the background. The session answers at once;
+    /// its state follows what the machine reports.
+    pub async fn open_purchase(
+        &self,
+        device_id: &str,
+        customer_id: Option<&str>,
+    ) -> Result<device_session::Model, DomainError> {
+        self.open(
+            device_id,
+            Mode::Purchase,
+            customer_id,
+            self.settings.hold_amount,
+        )
+        .await
+    }
+
+    /// Opens a machine for an admin, without charging (restocking).
+    pub async fn open_service(
+        &self,
+        device_id: &str,
+    ) -> Result<device_session::Model, DomainError> {
+        self.open(device_id, Mode::Service, None, 0).await
+    }
+
+    async fn open(
+        &self,
+        device_id: &str,
+        mode: Mode,
+        customer_id: Option<&str>,
+        hold_amount: i64,
+    ) -> Result<device_session::Model, DomainError> {
+        let session = sessions::open(
+            &self.db,
+            &self.providers,
+            NewSession {
+                device_id: device_id.to_owned(),
+                mode,
+                customer_id: customer_id.map(str::to_owned),
+                hold_amount,
+                currency_code: self.currency.clone(),
+                provider_id: system::ID.to_owned(),
+            },
+        )
+        .await?;
+        let command = sessions::open_door_command(&session)?;
+        let command =
+            sessions::new_command(&self.db, device_id, Some(&session.id), command).await?;
+        let this = self.clone();
+        let opened = session.clone();
+        tokio::spawn(async move {
+            if let Err(e) = this.open_or_fail(&opened, command).await {
+                tracing::error!(session = %opened.id, error = %e, "opening a machine went wrong");
+            }
+        });
+        Ok(session)
+    }
+
+    async fn open_or_fail(
+        &self,
+        session: &device_session::Model,
+        command: device_command::Model,
+    ) -> Result<(), DomainError> {
+        let acked = self.deliver(command).await?;
+        if acked.ack_ok == Some(true) {
+            return Ok(());
+        }
+        let reason = match (acked.acked_at, acked.ack_error) {
+            (None, _) => format!(
+                "the machine did not acknowledge opening after {} attempts",
+                acked.attempts
+            ),
+            (Some(_), error) => format!(
+                "the machine refused to open: {}",
+                error.unwrap_or_else(|| "no reason given".into())
+            ),
+        };
+        let current = sessions::find(&self.db, &session.id).await?;
+        // A door report may have overtaken a lost acknowledgement: then it opened.
+        if sessions::state_of(&current)? != State::Requested {
+            return Ok(());
+        }
+        match sessions::fail(&self.db, &self.providers, &current, &reason).await {
+            Ok(_) => {
+                tracing::warn!(session = %session.id, %reason, "session failed");
+                Ok(())
+            }
+            Err(DomainError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends a command until the device acknowledges it or the attempts run
+    /// out; the command as it ends up.
+    pub async fn deliver(
+        &self,
+        command: device_command::Model,
+    ) -> Result<device_command::Model, DomainError> {
+        let device = DeviceId::parse(&command.device_id)?;
+        let topic = protocol::topic(&device, Channel::Commands);
+        let timeout = Duration::from_millis(self.settings.ack_timeout_ms);
+        let mut command = command;
+        for _ in 0..self.settings.command_attempts.max(1) {
+            command = sessions::count_attempt(&self.db, &command).await?;
+            if let Err(e) = self
+                .client
+                .publish(&topic, QoS::AtLeastOnce, false, command.payload.clone())
+                .await
+            {
+                tracing::warn!(command = %command.id, error = %e, "cannot publish a command");
+            }
+            let deadline = tokio::time::Instant::now() + timeout;
+            while tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(ACK_POLL).await;
+                command = sessions::find_command(&self.db, &command.id).await?;
+                if command.acked_at.is_some() {
+                    return Ok(command);
+                }
+            }
+        }
+        Ok(command)
+    }
+
+    /// Sends any command to a device and waits for its acknowledgement.
+    pub async fn command(
+        &self,
+        device_id: &str,
+        body: CommandBody,
+    ) -> Result<device_command::Model, DomainError> {
+        let command = sessions::new_command(&self.db, device_id, None, body).await?;
+        self.deliver(command).await
+    }
+
+    /// Tells a device its scales' products; the command as acknowledged (or
+    /// not). The device confirms applying it with `sync_applied`, recorded on
+    /// the device as its planogram version.
+    pub async fn sync_planogram(
+        &self,
+        device_id: &str,
+    ) -> Result<device_command::Model, DomainError> {
+        let body = CommandBody::SyncPlanogram {
+            version: scales::next_planogram_version(&self.db, device_id).await?,
+            scales: scales::planogram(&self.db, device_id).await?,
+        };
+        self.command(device_id, body).await
+    }
+
+    /// Applies a message from a device's `events` topic.
+    pub async fn receive(&self, device_id: &str, payload: &[u8]) -> Result<Received, DomainError> {
+        let message: DeviceMessage = protocol::parse_device_message(payload)?;
+        let received = sessions::receive(&self.db, &self.providers, device_id, &message).await?;
+        match &received {
+            Received::Ignored(why) => {
+                tracing::warn!(device_id, kind = message.body.kind(), %why, "device message ignored")
+            }
+            other => {
+                tracing::debug!(
+                    device_id,
+                    kind = message.body.kind(),
+                    ?other,
+                    "device message"
+                )
+            }
+        }
+        Ok(received)
+    }
+
+    /// Resumes sending the open-door commands a previous run of the server
+    /// left unacknowledged (the session is the source of truth, not memory).
+    pub async fn resume_pending_opens(&self) -> Result<usize, DomainError> {
+        let pending = sessions::unacknowledged_opens(&self.db).await?;
+        let count = pending.len();
+        for (session, command) in pending {
+            tracing::info!(session = %session.id, "resuming an unacknowledged open-door command");
+            let this = self.clone();
+            tokio::spawn(async move {
+                if let Err(e) = this.open_or_fail(&session, command).await {
+                    tracing::error!(session = %session.id, error = %e, "resuming an opening went wrong");
+                }
+            });
+        }
+        Ok(count)
+    }
+
+    /// Forever: expires sessions whose door stayed open past the timeout,
+    /// settles those a failed settlement left closed, and fails those whose
+    /// door never reported opening.
+    pub async fn sweep_sessions(self) {
+        if let Err(e) = self.resume_pending_opens().await {
+            tracing::warn!(error = %e, "cannot resume pending openings");
+        }
+        let door_timeout = Duration::from_secs(self.settings.door_timeout_secs);
+        let delivery = Duration::from_millis(self.settings.ack_timeout_ms)
+            * self.settings.command_attempts.max(1);
+        let mut tick = tokio::time::interval(door_timeout.min(Duration::from_secs(1)));
+        loop {
+            tick.tick().await;
+            let now = Utc::now();
+            match sessions::expire_overdue(&self.db, now - door_timeout).await {
+                Ok(expired) => {
+                    for session in expired {
+                        tracing::warn!(session = %session.id, device = %session.device_id, "door-closed report overdue; session expired");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "session expiry failed"),
+            }
+            match sessions::settle_stranded(&self.db, &self.providers, now - STRANDED_AFTER).await {
+                Ok(settled) => {
+                    for session in settled {
+                        tracing::info!(session = %session.id, "stranded session settled");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "settling stranded sessions failed"),
+            }
+            let cutoff = now - door_timeout - delivery;
+            match sessions::fail_unopened(&self.db, &self.providers, cutoff).await {
+                Ok(failed) => {
+                    for session in failed {
+                        tracing::warn!(session = %session.id, device = %session.device_id, "door never reported opening; session failed");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "failing unopened sessions failed"),
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! A test vending machine: registered with its own channel and stock
+//! location, scales with products assigned, and its simulated twin.
+
+use std::time::Duration;
+
+use domain::{
+    catalog, channels, devices,
+    devices::protocol::DeviceId,
+    inventory,
+    vending::{
+        device_session,
+        scales::{self, NewAssignment},
+        sessions,
+    },
+};
+use sea_orm::{EntityTrait, QueryOrder};
+use server::vending::simulator::{Faults, MachineConfig, SimProduct, SimScale, Take, Visit};
+
+use crate::{
+    Options, TestApp,
+    devices::{brokers, unique_device},
+    eventually, spawn_app,
+};
+
+/// A product the test machine sells.
+pub struct Stocked {
+    pub variant_id: String,
+    pub item_id: String,
+    pub price: i64,
+    pub grams: i32,
+}
+
+/// A registered machine with its own channel and stock location, two
+/// products (`cola` alone on scale 1, `water` sharing scale 2 with cola),
+/// 10 units of each in the books.
+pub struct Fridge {
+    pub id: DeviceId,
+    pub location: String,
+    pub cola: Stocked,
+    pub water: Stocked,
+}
+
+pub const STOCKED: i32 = 10;
+
+pub async fn fridge(app: &TestApp) -> Fridge {
+    let db = &app.db;
+    let id = unique_device();
+    devices::register(db, id.as_str(), "Test fridge")
+        .await
+        .unwrap();
+    let channel = channels::create_sales_channel(db, "Test fridge", None)
+        .await
+        .unwrap();
+    channels::assign_device(db, id.as_str(), &channel.id)
+        .await
+        .unwrap();
+    let location = channels::create_stock_location(
+        db,
+        channels::NewStockLocation {
+            name: "Test fridge".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    channels::link_stock_location(db, &channel.id, &location.id)
+        .await
+        .unwrap();
+    let variants = catalog::variant::Entity::find()
+        .order_by_asc(catalog::variant::Column::Id)
+        .all(db)
+        .await
+        .unwrap();
+    let mut stocked = Vec::new();
+    for (variant, grams) in variants.iter().zip([355, 520]) {
+        let (_, _, prices) = catalog::find_variant(db, &variant.id).await.unwrap();
+        let price = prices.iter().find(|p| p.currency_code == "eur").unwrap();
+        let item = inventory::find_item_by_variant(db, &variant.id)
+            .await
+            .unwrap()
+            .unwrap();
+        inventory::set_stocked(db, &item.id, &location.id, STOCKED)
+            .await
+            .unwrap();
+        stocked.push(Stocked {
+            variant_id: variant.id.clone(),
+            item_id: item.id,
+            price: price.amount,
+            grams,
+        });
+    }
+    let water = stocked.pop().unwrap();
+    let cola = stocked.pop().unwrap();
+    let assign = |s: &Stocked| NewAssignment {
+        variant_id: s.variant_id.clone(),
+        unit_weight_grams: s.grams,
+        min_weight_grams: s.grams - 5,
+        max_weight_grams: s.grams + 5,
+    };
+    let one = scales::add_scale(db, id.as_str(), 1, 5).await.unwrap();
+    scales::assign(db, &one.id, assign(&cola)).await.unwrap();
+    let two = scales::add_scale(db, id.as_str(), 2, 5).await.unwrap();
+    scales::assign(db, &two.id, assign(&water)).await.unwrap();
+    scales::assign(db, &two.id, assign(&cola)).await.unwrap();
+    Fridge {
+        id,
+        location: location.id,
+        cola,
+        water,
+    }
+}
+
+impl Fridge {
+    /// The machine as the simulator runs it: what its scales really hold.
+    pub fn simulated(&self, shopper: Vec<Visit>, faults: Faults) -> MachineConfig {
+        let product = |s: &Stocked, units| SimProduct {
+            variant_id: s.variant_id.clone(),
+            unit_weight_g: s.grams,
+            units,
+        };
+        MachineConfig {
+            scales: vec![
+                SimScale {
+                    position: 1,
+                    products: vec![product(&self.cola, 6)],
+                },
+                SimScale {
+                    position: 2,
+                    products: vec![product(&self.water, 4), product(&self.cola, 2)],
+                },
+            ],
+            shopper,
+            faults,
+            ..MachineConfig::new(self.id.clone(), Duration::from_secs(1))
+        }
+    }
+
+    /// Two colas from scale 1, a water and a cola from the mixed scale 2.
+    pub fn three_colas_and_a_water(&self) -> Visit {
+        let take = |scale, s: &Stocked, units| Take {
+            scale,
+            variant_id: s.variant_id.clone(),
+            units,
+        };
+        Visit {
+            take: vec![
+                take(1, &self.cola, 2),
+                take(2, &self.water, 1),
+                take(2, &self.cola, 1),
+            ],
+        }
+    }
+
+    pub async fn stocked(&self, app: &TestApp, item: &Stocked) -> i32 {
+        inventory::level(&app.db, &item.item_id, &self.location)
+            .await
+            .unwrap()
+            .stocked_quantity
+    }
+}
+
+/// Runs `test` on a fresh server for every database and broker.
+pub async fn on_every_db_and_broker(test: impl AsyncFn(TestApp)) {
+    on_every_db_and_broker_with(|_| {}, test).await
+}
+
+/// [`on_every_db_and_broker`] with options changed by `tune`.
+pub async fn on_every_db_and_broker_with(tune: impl Fn(&mut Options), test: impl AsyncFn(TestApp)) {
+    for backend in testkit::db_backends() {
+        for broker in brokers() {
+            let mut options = Options::on(backend);
+            options.mqtt_url = broker;
+            tune(&mut options);
+            let app = spawn_app(options).await;
+            app.gateway_subscribed().await;
+            test(app).await;
+        }
+    }
+}
+
+pub async fn session(app: &TestApp, id: &str) -> device_session::Model {
+    sessions::find(&app.db, id).await.unwrap()
+}
+
+pub async fn wait_for_state(app: &TestApp, id: &str, state: &str) -> device_session::Model {
+    let what = format!("session {id} is {state}");
+    eventually(Duration::from_secs(10), &what, async || {
+        session(app, id).await.state == state
+    })
+    .await;
+    session(app, id).await
+}
+
+impl Fridge {
+    /// Waits until the simulated machine is connected and listens for commands.
+    pub async fn online(&self, app: &TestApp) {
+        eventually(
+            Duration::from_secs(5),
+            "the machine is online",
+            async || {
+                devices::list(&app.db)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .any(|d| d.id == self.id.as_str() && d.online)
+            },
+        )
+        .await;
+    }
+}

@@ -13,6 +13,8 @@ pub struct ServerContext {
     pub db: DatabaseConnection,
     /// The store's currency, for carts and price display.
     pub currency: String,
+    /// The channels whose products the storefront shows; empty for all.
+    pub storefront_channel_ids: Vec<String>,
     pub payment_providers: Providers,
 }
 

@@ -71,6 +71,11 @@ pub struct Settings {
     #[arg(long, env = "AUTOMAT_SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
     pub secure_cookies: bool,
 
+    /// The sales channel the web storefront sells through: it lists only
+    /// products published there. The demo store's online channel by default.
+    #[arg(long, env = "AUTOMAT_STOREFRONT_CHANNEL", default_value = domain::seed::ONLINE_STORE_CHANNEL)]
+    pub storefront_channel: String,
+
     /// The store's currency (ISO 4217, lower case).
     #[arg(long, env = "AUTOMAT_CURRENCY", default_value = "eur")]
     pub currency: String,

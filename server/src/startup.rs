@@ -104,6 +104,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         .build();
     let jwt = http::auth::JwtKeys::load(&db, settings.jwt_secret.as_deref()).await?;
     let loyalty = loyalty::start(&settings, &db).await?;
+    let storefront_channel_ids = storefront_channels(&db, &settings.storefront_channel).await?;
     let state = AppState {
         leptos_options,
         db: db.clone(),
@@ -111,6 +112,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         gateway: gateway.health,
         vending: gateway.vending,
         currency: settings.currency.clone(),
+        storefront_channel_ids,
         payment_providers,
         jwt,
         read_cache: http::read_cache::ReadCache::new(Duration::from_millis(
@@ -145,6 +147,19 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         simulated_machines,
         event_dispatcher,
     })
+}
+
+/// The storefront's sales channel by name; every channel (with a warning)
+/// when there is none of that name, so a renamed channel never empties the shop.
+async fn storefront_channels(db: &DatabaseConnection, name: &str) -> anyhow::Result<Vec<String>> {
+    let found = domain::channels::find_sales_channels_named(db, name).await?;
+    if found.is_empty() {
+        tracing::warn!(
+            channel = name,
+            "no sales channel of that name; the storefront shows every channel's products"
+        );
+    }
+    Ok(found.into_iter().take(1).map(|c| c.id).collect())
 }
 
 /// Creates the first admin user when there is none.

@@ -21,6 +21,8 @@ pub struct AppState {
     /// Opens machines and follows their sessions.
     pub vending: Vending,
     pub currency: String,
+    /// The channels whose products the web storefront shows; empty for all.
+    pub storefront_channel_ids: Vec<String>,
     pub payment_providers: Providers,
     /// Signs and checks customer tokens.
     pub jwt: JwtKeys,
@@ -36,6 +38,7 @@ impl AppState {
         leptos::prelude::provide_context(app::server_context::ServerContext {
             db: self.db.clone(),
             currency: self.currency.clone(),
+            storefront_channel_ids: self.storefront_channel_ids.clone(),
             payment_providers: self.payment_providers.clone(),
         });
     }

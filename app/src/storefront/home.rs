@@ -52,6 +52,8 @@ pub async fn list_products(
     };
     let query = domain::catalog::ProductQuery {
         category_ids,
+        sales_channel_ids: (!ctx.storefront_channel_ids.is_empty())
+            .then(|| ctx.storefront_channel_ids.clone()),
         offset,
         limit: PAGE_SIZE,
         ..Default::default()

@@ -10,7 +10,13 @@ use crate::components::{ErrorNotice, NotFound};
 pub async fn get_product(handle: String) -> Result<Option<ProductCard>, ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
-    match domain::catalog::find_published(&ctx.db, &handle).await {
+    let found = if ctx.storefront_channel_ids.is_empty() {
+        domain::catalog::find_published(&ctx.db, &handle).await
+    } else {
+        domain::catalog::find_published_in_channels(&ctx.db, &handle, &ctx.storefront_channel_ids)
+            .await
+    };
+    match found {
         Ok(detail) => Ok(Some(ProductCard::from_detail(detail, &ctx.currency))),
         Err(domain::DomainError::NotFound { .. }) => Ok(None),
         Err(e) => Err(to_server_error(e)),

@@ -51,6 +51,18 @@ pub async fn list_sales_channels(
         .await?)
 }
 
+/// The sales channels called `name` (names are not unique), oldest first.
+pub async fn find_sales_channels_named(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> Result<Vec<sales_channel::Model>, DomainError> {
+    Ok(sales_channel::Entity::find()
+        .filter(sales_channel::Column::Name.eq(name))
+        .order_by_asc(sales_channel::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
 pub async fn find_sales_channel(
     db: &impl ConnectionTrait,
     id: &str,

@@ -122,6 +122,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
         site_root: "target/site".into(),
         secure_cookies: false,
         currency: "eur".into(),
+        storefront_channel: domain::seed::ONLINE_STORE_CHANNEL.into(),
         jwt_secret: options.jwt_secret,
         store_cache_ms: options.store_cache_ms,
         smtp_url: options.smtp_url,

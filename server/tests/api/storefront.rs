@@ -5,7 +5,44 @@ use domain::catalog::{
     taxonomy::{self, CategoryQuery},
 };
 
-use crate::on_every_db;
+use crate::{TestApp, on_every_db};
+
+/// The demo store's online channel, the one the storefront sells through.
+async fn online_channel(app: &TestApp) -> String {
+    domain::channels::find_sales_channels_named(&app.db, domain::seed::ONLINE_STORE_CHANNEL)
+        .await
+        .unwrap()[0]
+        .id
+        .clone()
+}
+
+/// A published product with one priced variant, in `channel` when given.
+async fn product_in(app: &TestApp, title: &str, handle: &str, channel: Option<&str>) -> String {
+    let id = catalog::create_product(
+        &app.db,
+        NewProduct {
+            title: title.into(),
+            handle: handle.into(),
+            description: None,
+            thumbnail: None,
+            published: true,
+            variants: vec![NewVariant {
+                title: "Default".into(),
+                sku: None,
+                weight_grams: None,
+                prices: vec![("eur".into(), 100)],
+            }],
+        },
+    )
+    .await
+    .unwrap();
+    if let Some(channel) = channel {
+        domain::channels::publish_product(&app.db, &id, channel)
+            .await
+            .unwrap();
+    }
+    id
+}
 
 fn cards(html: &str) -> usize {
     html.matches(r#"data-testid="product-card""#).count()
@@ -19,25 +56,15 @@ async fn the_catalog_pages_through_products() {
         assert!(!home.contains("Page 1 of"), "one page needs no pager");
         assert!(home.contains("Sparkling Water 0.5 l") && home.contains("€1.50"));
 
+        let online = online_channel(&app).await;
         for n in 0..30 {
-            catalog::create_product(
-                &app.db,
-                NewProduct {
-                    title: format!("Snack {n}"),
-                    handle: format!("snack-{n}"),
-                    description: None,
-                    thumbnail: None,
-                    published: true,
-                    variants: vec![NewVariant {
-                        title: "Default".into(),
-                        sku: None,
-                        weight_grams: None,
-                        prices: vec![("eur".into(), 100)],
-                    }],
-                },
+            product_in(
+                &app,
+                &format!("Snack {n}"),
+                &format!("snack-{n}"),
+                Some(&online),
             )
-            .await
-            .unwrap();
+            .await;
         }
         let first = app.page("/").await.text().await.unwrap();
         assert_eq!(cards(&first), 24);
@@ -123,6 +150,7 @@ async fn the_catalog_filters_by_category_with_plain_links() {
             .category
             .id
             .clone();
+        let online = online_channel(&app).await;
         for n in 0..30 {
             let id = catalog::create_product(
                 &app.db,
@@ -138,6 +166,9 @@ async fn the_catalog_filters_by_category_with_plain_links() {
             .await
             .unwrap();
             taxonomy::add_to_categories(&app.db, &id, &[drinks_id.as_str()])
+                .await
+                .unwrap();
+            domain::channels::publish_product(&app.db, &id, &online)
                 .await
                 .unwrap();
         }
@@ -161,6 +192,41 @@ async fn the_catalog_filters_by_category_with_plain_links() {
                 r#"<p class="product-category"><a href="/?category=snacks">Snacks</a></p>"#
             ),
             "{product}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_storefront_shows_only_its_own_channels_products() {
+    on_every_db(async |app| {
+        let online = online_channel(&app).await;
+        let machine = domain::channels::list_sales_channels(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.id != online)
+            .expect("a machine's channel")
+            .id;
+        product_in(
+            &app,
+            "Machine Only Muffin",
+            "machine-only-muffin",
+            Some(&machine),
+        )
+        .await;
+        product_in(&app, "Web Shop Waffle", "web-shop-waffle", Some(&online)).await;
+
+        let home = app.page("/").await.text().await.unwrap();
+        assert!(home.contains("Web Shop Waffle"));
+        assert!(
+            !home.contains("Machine Only Muffin"),
+            "sold only at a machine"
+        );
+        assert_eq!(app.page("/products/web-shop-waffle").await.status(), 200);
+        assert_eq!(
+            app.page("/products/machine-only-muffin").await.status(),
+            404
         );
     })
     .await;

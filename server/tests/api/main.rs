@@ -92,7 +92,8 @@ pub struct TestApp {
     pub loyalty_host: loyalty_host::HostHandle,
     pub loyalty: domain::loyalty::Loyalty,
     server: tokio::task::JoinHandle<anyhow::Result<()>>,
-    _test_db: TestDb,
+    /// Kept for the app's lifetime; taken over by [`TestApp::restart`].
+    test_db: Option<TestDb>,
 }
 
 impl Drop for TestApp {
@@ -108,6 +109,21 @@ pub async fn spawn_app(options: Options) -> TestApp {
         .with_test_writer()
         .try_init();
     let test_db = TestDb::create(options.db).await;
+    start_on(test_db, options).await
+}
+
+impl TestApp {
+    /// Stops this server as a crash would (its tasks are dropped mid-work)
+    /// and starts a new one on the same database.
+    pub async fn restart(mut self, options: Options) -> TestApp {
+        self.server.abort();
+        let test_db = self.test_db.take().expect("the database is still here");
+        drop(self);
+        start_on(test_db, options).await
+    }
+}
+
+async fn start_on(test_db: TestDb, options: Options) -> TestApp {
     let settings = Settings {
         http_addr: "127.0.0.1:0".parse().unwrap(),
         database_url: test_db.url.clone(),
@@ -170,7 +186,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
         loyalty_host,
         loyalty,
         server,
-        _test_db: test_db,
+        test_db: Some(test_db),
     }
 }
 

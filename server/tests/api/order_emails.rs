@@ -6,7 +6,9 @@ use reqwest::Method;
 use server::notifications::{self, Mailer};
 use testkit::smtp::SmtpRecorder;
 
-use crate::{Options, admin_orders::place_order, send_json, spawn_app};
+use sea_orm::{ConnectionTrait, Statement};
+
+use crate::{Options, admin_orders::place_order, eventually, send_json, spawn_app};
 
 const WITHIN: Duration = Duration::from_secs(15);
 
@@ -76,5 +78,57 @@ async fn a_second_dispatcher_on_the_same_database_never_mails_twice() {
         tokio::time::sleep(Duration::from_secs(1)).await;
         assert_eq!(smtp.mails().len(), shoppers.len(), "{:?}", smtp.mails());
         other.abort();
+    }
+}
+
+/// The server dies after the order committed and before its email went out:
+/// the next server on the same database sends it, once.
+#[tokio::test]
+async fn an_order_committed_before_a_crash_is_mailed_after_the_restart() {
+    for backend in testkit::db_backends() {
+        // Nothing listens here, so the first server cannot deliver.
+        let dead_smtp = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            format!("smtp://{}", listener.local_addr().unwrap())
+        };
+        let app = spawn_app(Options {
+            smtp_url: Some(dead_smtp),
+            ..Options::on(backend)
+        })
+        .await;
+        let order = place_order(&app, "crash@example.com", 1).await;
+        // Killed once a delivery has failed and nothing holds the event, so
+        // the next server need not wait out a claim.
+        eventually(WITHIN, "a failed delivery attempt", async || {
+            let failed = Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM outbox_events \
+                 WHERE name = 'order.placed' AND attempts > 0 AND claimed_by IS NULL AND processed_at IS NULL",
+            );
+            let row = app.db.query_one_raw(failed).await.unwrap().unwrap();
+            row.try_get::<i64>("", "n").unwrap() == 1
+        })
+        .await;
+        let smtp = SmtpRecorder::start().await;
+        let app = app
+            .restart(Options {
+                smtp_url: Some(smtp.url()),
+                ..Options::on(backend)
+            })
+            .await;
+        let mails = smtp.wait_for("crash@example.com", 1, WITHIN).await;
+        assert_eq!(mails.len(), 1, "{mails:?}");
+        assert!(
+            mails[0]
+                .data
+                .contains(&format!("Subject: Order confirmation {order}"))
+        );
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(
+            smtp.wait_for("crash@example.com", 1, WITHIN).await.len(),
+            1,
+            "sent once"
+        );
+        drop(app);
     }
 }

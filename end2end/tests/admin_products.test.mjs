@@ -28,7 +28,7 @@ describe('admin products', () => {
   /** Waits until the page is a product's editor (`/admin/products/prod_…`). */
   async function waitForEditorOfNewProduct(page) {
     const start = Date.now();
-    while (!/^\/admin\/catalog\/prod_/.test(new URL(page.url()).pathname)) {
+    while (!/^\/admin\/products\/prod_/.test(new URL(page.url()).pathname)) {
       if (Date.now() - start > 15_000) throw new Error(`no product page after saving; at ${page.url()}`);
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -317,7 +317,7 @@ fn MachineDetailView(detail: MachineDetail) -> impl IntoView {
     let status = status_label(machine.online);
     view! {
         <article class="machine">
-            <p><A href="/machines">"← All machines"</A></p>
+            <p><a href="/machines">"← All machines"</a></p>
             <h1>{machine.name.clone()}</h1>
             {machine.location.clone().map(|l| view! { <p class="machine-location">{l}</p> })}
             <p>

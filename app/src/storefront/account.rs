@@ -168,7 +168,7 @@ pub async fn my_orders() -> Result<(Vec<OrderSummary>, u64), ServerFnError> {
 }
 
 /// The message of a form's last failed submission.
-fn form_error(
+pub(crate) fn form_error(
     outcome: MappedSignal<Option<Result<(), ServerFnError>>>,
 ) -> impl Fn() -> Option<String> {
     move || {

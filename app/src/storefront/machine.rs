@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 use serde::{Deserialize, Serialize};
 
+use super::account::form_error;
 use crate::components::{ErrorNotice, NotFound, format_money};
 
 /// Where the browser follows a purchase session (server-sent events, signed-in shopper).
@@ -302,12 +303,7 @@ pub fn MachinePage() -> impl IntoView {
 #[component]
 fn MachineDetailView(detail: MachineDetail) -> impl IntoView {
     let open = ServerAction::<OpenMachine>::new();
-    let error = move || {
-        open.value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.to_string().replace("error running server function: ", ""))
-    };
+    let error = form_error(open.value());
     let MachineDetail {
         machine,
         url,

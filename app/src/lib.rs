@@ -34,6 +34,7 @@ use crate::{
         cart::CartPage,
         checkout::{CheckoutPage, OrderPage},
         home::HomePage,
+        machine::{MachinePage, MachinesPage, PurchasePage},
         product::ProductPage,
     },
 };
@@ -76,6 +77,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("account/login") view=AccountLoginPage ssr=SsrMode::Async />
                     <Route path=path!("account/register") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("machines") view=MachinesPage ssr=SsrMode::Async />
+                    <Route path=path!("machines/:id") view=MachinePage ssr=SsrMode::Async />
+                    <Route path=path!("machines/:id/sessions/:session_id") view=PurchasePage ssr=SsrMode::Async />
                 </ParentRoute>
                 <Route path=path!("admin/login") view=LoginPage ssr=SsrMode::Async />
                 // Async so that a signed-out visitor gets a real redirect, not a page.

@@ -1,7 +1,9 @@
 //! What the server hands to server functions, and the small helpers they share.
 
+use std::{future::Future, pin::Pin, sync::Arc};
+
 use domain::DomainError;
-use domain::{db::DatabaseConnection, payments::Providers};
+use domain::{db::DatabaseConnection, payments::Providers, vending::device_session};
 use leptos::prelude::*;
 use tower_sessions::Session;
 
@@ -16,6 +18,17 @@ pub struct ServerContext {
     /// The channels whose products the storefront shows; empty for all.
     pub storefront_channel_ids: Vec<String>,
     pub payment_providers: Providers,
+    /// Opens vending machines (the server's MQTT side).
+    pub machines: Arc<dyn MachineOpener>,
+}
+
+/// Opens a vending machine for a signed-in shopper, holding the payment first.
+pub trait MachineOpener: Send + Sync {
+    fn open_purchase(
+        &self,
+        device_id: String,
+        customer_id: String,
+    ) -> Pin<Box<dyn Future<Output = Result<device_session::Model, DomainError>> + Send>>;
 }
 
 pub fn server_context() -> Result<ServerContext, ServerFnError> {
@@ -70,6 +83,14 @@ pub fn to_server_error(e: DomainError) -> ServerFnError {
         }
         other => ServerFnError::new(other.to_string()),
     }
+}
+
+/// The signed-in shopper's customer id, if anyone is signed in.
+pub async fn customer_id(session: &Session) -> Result<Option<String>, ServerFnError> {
+    session
+        .get::<String>(session_keys::CUSTOMER_ID)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))
 }
 
 /// The shopper's cart id, if they have one.

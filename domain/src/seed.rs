@@ -14,6 +14,7 @@ use crate::{
     pricing::{self, NewRegion},
     promotions::{self, NewPromotion},
     shipping::{self, NewShippingOption},
+    vending::scales::{self, NewAssignment},
 };
 
 pub const DEMO_CURRENCY: &str = "eur";
@@ -22,6 +23,8 @@ pub const DEMO_MACHINES: usize = 3;
 pub const ONLINE_STORE_CHANNEL: &str = "Online store";
 /// Units of each demo product in the warehouse that supplies the online store.
 pub const WAREHOUSE_STOCK: i32 = 50;
+/// What a demo machine's scale reads either way of the truth, in grams.
+const DEMO_SCALE_NOISE_GRAMS: i32 = 3;
 
 /// Ids of the demo vending machines, in the order the simulator numbers them.
 pub fn demo_device_id(n: usize) -> String {
@@ -262,6 +265,15 @@ pub async fn demo_store(db: &DatabaseConnection, machines: usize) -> Result<bool
             // 5 to 12 units, varying by machine and product.
             inventory::set_stocked(db, &item.id, location_id, 5 + ((index + 3 * n) % 8) as i32)
                 .await?;
+            // Each product alone on its own scale, numbered from 1.
+            let scale = scales::add_scale(
+                db,
+                &demo_device_id(n + 1),
+                index as i32 + 1,
+                DEMO_SCALE_NOISE_GRAMS,
+            )
+            .await?;
+            scales::assign(db, &scale.id, demo_assignment(&variant.id, p.grams)).await?;
         }
     }
     let key = match api_keys::first_publishable(db).await? {
@@ -270,6 +282,17 @@ pub async fn demo_store(db: &DatabaseConnection, machines: usize) -> Result<bool
     };
     channels::bind_publishable_key(db, &key.id, &online.id).await?;
     Ok(true)
+}
+
+/// A product's weights on a demo scale: ±5 %, at least the scale's noise.
+fn demo_assignment(variant_id: &str, grams: i32) -> NewAssignment {
+    let tolerance = (grams / 20).max(DEMO_SCALE_NOISE_GRAMS);
+    NewAssignment {
+        variant_id: variant_id.to_owned(),
+        unit_weight_grams: grams,
+        min_weight_grams: grams - tolerance,
+        max_weight_grams: grams + tolerance,
+    }
 }
 
 /// Creates a stock location named `name` that supplies `channel_id`.

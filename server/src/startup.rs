@@ -4,9 +4,11 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use domain::{
-    admin_users, api_keys,
+    DomainError, admin_users, api_keys,
+    devices::protocol::DeviceId,
     payments::{Providers, system::SystemProvider},
     seed,
+    vending::machines,
 };
 use leptos::config::LeptosOptions;
 use migrations::{Migrator, MigratorTrait};
@@ -22,7 +24,7 @@ use crate::{
         MqttEndpoint, broker,
         gateway::Gateway,
         service::Vending,
-        simulator::{self, MachineConfig},
+        simulator::{self, MachineConfig, SimProduct, SimScale, Take, Visit},
     },
     web_sessions::{self, SessionBackend},
 };
@@ -83,15 +85,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     );
     let simulated_machines = simulator::spawn_machines(
         &mqtt,
-        (1..=settings.simulated_machines)
-            .map(|n| {
-                MachineConfig::new(
-                    domain::devices::protocol::DeviceId::parse(&seed::demo_device_id(n))
-                        .expect("demo ids are valid"),
-                    heartbeat,
-                )
-            })
-            .collect(),
+        demo_machines(&db, settings.simulated_machines, heartbeat).await?,
     );
 
     let listener = TcpListener::bind(settings.http_addr).await?;
@@ -160,6 +154,56 @@ async fn storefront_channels(db: &DatabaseConnection, name: &str) -> anyhow::Res
         );
     }
     Ok(found.into_iter().take(1).map(|c| c.id).collect())
+}
+
+/// The in-process machines: their scales hold what the books say each
+/// machine has, and on every opening a shopper takes one unit of the next
+/// product in turn.
+async fn demo_machines(
+    db: &DatabaseConnection,
+    count: usize,
+    heartbeat: Duration,
+) -> anyhow::Result<Vec<MachineConfig>> {
+    let mut configs = Vec::with_capacity(count);
+    for n in 1..=count {
+        let id = seed::demo_device_id(n);
+        let shelves = match machines::find(db, &id).await {
+            Ok(machine) => machines::shelves(db, &machine).await?,
+            // Simulated beyond the machines the store registered: empty scales.
+            Err(DomainError::NotFound { .. }) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        let mut scales: Vec<SimScale> = Vec::new();
+        let mut shopper = Vec::with_capacity(shelves.len());
+        for shelf in shelves {
+            let product = SimProduct {
+                variant_id: shelf.variant_id.clone(),
+                unit_weight_g: shelf.unit_weight_grams,
+                units: shelf.in_stock.max(0),
+            };
+            match scales.iter_mut().find(|s| s.position == shelf.scale) {
+                Some(scale) => scale.products.push(product),
+                None => scales.push(SimScale {
+                    position: shelf.scale,
+                    products: vec![product],
+                }),
+            }
+            shopper.push(Visit {
+                take: vec![Take {
+                    scale: shelf.scale,
+                    variant_id: shelf.variant_id,
+                    units: 1,
+                }],
+            });
+        }
+        configs.push(MachineConfig {
+            scales,
+            shopper,
+            repeat_shopper: true,
+            ..MachineConfig::new(DeviceId::parse(&id)?, heartbeat)
+        });
+    }
+    Ok(configs)
 }
 
 /// Creates the first admin user when there is none.

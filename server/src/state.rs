@@ -40,6 +40,23 @@ impl AppState {
             currency: self.currency.clone(),
             storefront_channel_ids: self.storefront_channel_ids.clone(),
             payment_providers: self.payment_providers.clone(),
+            machines: std::sync::Arc::new(self.vending.clone()),
         });
+    }
+}
+
+impl app::server_context::MachineOpener for Vending {
+    fn open_purchase(
+        &self,
+        device_id: String,
+        customer_id: String,
+    ) -> std::pin::Pin<
+        Box<
+            dyn Future<Output = Result<domain::vending::device_session::Model, domain::DomainError>>
+                + Send,
+        >,
+    > {
+        let vending = self.clone();
+        Box::pin(async move { vending.open_purchase(&device_id, Some(&customer_id)).await })
     }
 }

@@ -2,7 +2,10 @@
 //! so they work before the page hydrates.
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Redirect};
+use leptos_router::{
+    components::{A, Redirect},
+    hooks::use_query_map,
+};
 use serde::{Deserialize, Serialize};
 
 use super::checkout::OrderSummary;
@@ -16,7 +19,10 @@ pub struct AccountProfile {
 }
 
 #[cfg(feature = "ssr")]
-async fn start_customer_session(customer_id: String) -> Result<(), ServerFnError> {
+async fn start_customer_session(
+    customer_id: String,
+    destination: &str,
+) -> Result<(), ServerFnError> {
     use crate::{server_context::session, session_keys};
     let session = session().await?;
     // A new id on sign-in, so a session fixed before sign-in is worthless after it.
@@ -28,8 +34,15 @@ async fn start_customer_session(customer_id: String) -> Result<(), ServerFnError
         .insert(session_keys::CUSTOMER_ID, customer_id)
         .await
         .map_err(|e| ServerFnError::new(e.to_string()))?;
-    leptos_axum::redirect("/account");
+    leptos_axum::redirect(destination);
     Ok(())
+}
+
+/// Where to go after signing in: a path on this site, else the account.
+#[cfg(feature = "ssr")]
+fn after_sign_in(next: Option<&str>) -> &str {
+    next.filter(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
+        .unwrap_or("/account")
 }
 
 #[server(endpoint = "/account/register")]
@@ -63,11 +76,16 @@ pub async fn customer_register(
             ))),
             other => to_server_error(other),
         })?;
-    start_customer_session(customer.id).await
+    start_customer_session(customer.id, "/account").await
 }
 
 #[server(endpoint = "/account/login")]
-pub async fn customer_login(email: String, password: String) -> Result<(), ServerFnError> {
+pub async fn customer_login(
+    email: String,
+    password: String,
+    // Where the shopper was going when asked to sign in.
+    next: Option<String>,
+) -> Result<(), ServerFnError> {
     use domain::{DomainError, customers};
 
     use crate::server_context::*;
@@ -81,7 +99,7 @@ pub async fn customer_login(email: String, password: String) -> Result<(), Serve
             "Invalid email or password".into(),
         ))
     })?;
-    start_customer_session(customer_id).await
+    start_customer_session(customer_id, after_sign_in(next.as_deref())).await
 }
 
 #[server(endpoint = "/account/logout")]
@@ -150,7 +168,7 @@ pub async fn my_orders() -> Result<(Vec<OrderSummary>, u64), ServerFnError> {
 }
 
 /// The message of a form's last failed submission.
-fn form_error(
+pub(crate) fn form_error(
     outcome: MappedSignal<Option<Result<(), ServerFnError>>>,
 ) -> impl Fn() -> Option<String> {
     move || {
@@ -185,12 +203,14 @@ pub fn RegisterPage() -> impl IntoView {
 pub fn AccountLoginPage() -> impl IntoView {
     let login = ServerAction::<CustomerLogin>::new();
     let error = form_error(login.value());
+    let next = use_query_map().read_untracked().get("next");
     view! {
         <section class="narrow">
             <h1>"Sign in"</h1>
             <ActionForm action=login attr:class="stacked">
                 <label>"Email" <input type="email" name="email" autocomplete="username" required /></label>
                 <label>"Password" <input type="password" name="password" autocomplete="current-password" required /></label>
+                {next.map(|next| view! { <input type="hidden" name="next" value=next /> })}
                 <button type="submit" disabled=move || login.pending().get()>"Sign in"</button>
             </ActionForm>
             {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}

@@ -4,6 +4,7 @@ pub mod account;
 pub mod cart;
 pub mod checkout;
 pub mod home;
+pub mod machine;
 pub mod product;
 
 use leptos::prelude::*;
@@ -114,6 +115,7 @@ pub fn StorefrontLayout() -> impl IntoView {
         <header class="site-header">
             <A href="/" attr:class="brand">"Automat"</A>
             <nav>
+                <a href="/machines" data-testid="machines-link">"Machines near you"</a>
                 <AccountLink />
                 <a href="/cart" class="cart-indicator" data-testid="cart-link">
                     "Cart "

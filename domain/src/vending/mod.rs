@@ -10,6 +10,7 @@ pub mod device_command;
 pub mod device_session;
 pub mod hub;
 pub mod locker;
+pub mod machines;
 pub mod scale;
 pub mod scale_assignment;
 pub mod scales;

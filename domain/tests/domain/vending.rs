@@ -11,13 +11,13 @@ use domain::{
     inventory, orders,
     payments::{self, Providers, system::SystemProvider},
     vending::{
-        device_session,
+        device_session, scale, scale_assignment,
         scales::{self, NewAssignment},
         sessions::{self, NewSession, Received},
         state::Mode,
     },
 };
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::{on_every_backend, seeded};
 
@@ -25,7 +25,8 @@ const MACHINE: &str = "vm-001";
 const UNIT_GRAMS: i32 = 500;
 const HOLD: i64 = 2000;
 
-/// The demo machine vm-001 with one scale holding the first product.
+/// The demo machine vm-001, its demo scales replaced by one scale holding
+/// the first product.
 struct Machine {
     providers: Providers,
     location: String,
@@ -55,6 +56,7 @@ async fn machine(db: &DatabaseConnection) -> Machine {
         .await
         .unwrap()
         .unwrap();
+    clear_scales(db).await;
     let scale = scales::add_scale(db, MACHINE, 1, 3).await.unwrap();
     scales::assign(
         db,
@@ -79,6 +81,28 @@ async fn machine(db: &DatabaseConnection) -> Machine {
         variant_id: variant.id,
         item_id: item.id,
     }
+}
+
+/// Takes the demo machine's scales away, with what is assigned to them.
+async fn clear_scales(db: &DatabaseConnection) {
+    let demo_scales: Vec<String> = scale::Entity::find()
+        .filter(scale::Column::DeviceId.eq(MACHINE))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    scale_assignment::Entity::delete_many()
+        .filter(scale_assignment::Column::ScaleId.is_in(demo_scales.clone()))
+        .exec(db)
+        .await
+        .unwrap();
+    scale::Entity::delete_many()
+        .filter(scale::Column::Id.is_in(demo_scales))
+        .exec(db)
+        .await
+        .unwrap();
 }
 
 impl Machine {

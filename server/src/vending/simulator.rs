@@ -36,6 +36,9 @@ pub struct MachineConfig {
     /// One visit per opening (purchase or service), in order; with none left
     /// nobody touches the scales.
     pub shopper: Vec<Visit>,
+    /// The shopper's visits start over once all are made (the demo machines
+    /// sell on every opening).
+    pub repeat_shopper: bool,
     pub faults: Faults,
 }
 
@@ -47,6 +50,7 @@ impl MachineConfig {
             heartbeat,
             scales: Vec::new(),
             shopper: Vec::new(),
+            repeat_shopper: false,
             faults: Faults::default(),
         }
     }
@@ -214,6 +218,7 @@ struct Firmware {
     id: DeviceId,
     scales: Vec<SimScale>,
     shopper: VecDeque<Visit>,
+    repeat_shopper: bool,
     faults: Faults,
     seq: Arc<AtomicU64>,
     /// Commands obeyed already: a resent one is only acknowledged again.
@@ -238,6 +243,7 @@ impl Firmware {
             id: machine.device_id,
             scales: machine.scales,
             shopper: machine.shopper.into(),
+            repeat_shopper: machine.repeat_shopper,
             dice: Dice(seed),
             dropped: HashSet::new(),
             faults: machine.faults,
@@ -299,8 +305,11 @@ impl Firmware {
         });
         if mode != DeviceMode::Return {
             let visit = self.shopper.pop_front().unwrap_or_default();
-            for take in visit.take {
-                self.take(&take);
+            for take in &visit.take {
+                self.take(take);
+            }
+            if self.repeat_shopper {
+                self.shopper.push_back(visit);
             }
         }
         let mut after = Vec::new();

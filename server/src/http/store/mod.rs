@@ -105,4 +105,8 @@ fn shopper_routes() -> Router<AppState> {
         )
         .route("/store/vending/sessions/{id}", get(vending::retrieve))
         .route("/store/vending/sessions/{id}/events", get(vending::follow))
+        .route(
+            "/vending/sessions/{id}/events",
+            get(vending::follow_in_storefront),
+        )
 }

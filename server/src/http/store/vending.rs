@@ -106,7 +106,7 @@ async fn own_session(
 }
 
 /// The server-sent event name of a session update.
-pub const SESSION_EVENT: &str = "session";
+pub const SESSION_EVENT: &str = app::storefront::machine::SESSION_EVENT;
 /// How often a followed session is looked at.
 const FOLLOW_EVERY: Duration = Duration::from_millis(250);
 
@@ -118,6 +118,25 @@ pub async fn follow(
     _key: PublishableKey,
     me: AuthenticatedCustomer,
     Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    follow_own_session(state, me, id).await
+}
+
+/// `GET /vending/sessions/{id}/events`: the same feed for the storefront's
+/// purchase page, whose browser `EventSource` sends the session cookie but no
+/// publishable key.
+pub async fn follow_in_storefront(
+    State(state): State<AppState>,
+    me: AuthenticatedCustomer,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    follow_own_session(state, me, id).await
+}
+
+async fn follow_own_session(
+    state: AppState,
+    me: AuthenticatedCustomer,
+    id: String,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let first = own_session(&state, &me, &id).await?;
     let updates = stream::unfold(

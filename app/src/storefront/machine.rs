@@ -1,0 +1,496 @@
+//! Vending machines for shoppers: the list, a page per machine (the address
+//! its QR code points to) with "Open the door", and the purchase page that
+//! follows the session live until the receipt.
+
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_params_map};
+use serde::{Deserialize, Serialize};
+
+use super::account::form_error;
+use crate::components::{ErrorNotice, NotFound, format_money};
+
+/// Where the browser follows a purchase session (server-sent events, signed-in shopper).
+pub fn session_events_path(session_id: &str) -> String {
+    format!("/vending/sessions/{session_id}/events")
+}
+
+/// The server-sent event name of a session update (as the server sends it).
+pub const SESSION_EVENT: &str = "session";
+
+/// How often the page reloads itself while a session runs, without JavaScript.
+const REFRESH_SECS: u32 = 2;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MachineSummary {
+    pub id: String,
+    pub name: String,
+    /// Where the machine stands.
+    pub location: Option<String>,
+    pub online: bool,
+}
+
+impl MachineSummary {
+    pub fn href(&self) -> String {
+        format!("/machines/{}", self.id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MachineDetail {
+    pub machine: MachineSummary,
+    /// The machine page's full address, as printed in its QR code.
+    pub url: String,
+    pub shelves: Vec<ShelfLine>,
+    pub signed_in: bool,
+}
+
+/// A product a machine holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShelfLine {
+    pub title: String,
+    pub handle: String,
+    pub price: Option<i64>,
+    pub currency: String,
+    pub in_stock: i32,
+}
+
+/// A shopper's purchase session as its page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Purchase {
+    pub id: String,
+    pub machine_id: String,
+    pub state: String,
+    /// Settled or failed: nothing more will happen.
+    pub finished: bool,
+    pub code: String,
+    pub hold_amount: i64,
+    pub currency: String,
+    pub failure_reason: Option<String>,
+    pub receipt: Option<Receipt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub order_id: Option<String>,
+    pub lines: Vec<ReceiptLine>,
+    pub total_charged: i64,
+    /// What of the hold was given back.
+    pub released: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReceiptLine {
+    pub title: String,
+    pub quantity: i32,
+    pub total: i64,
+}
+
+#[cfg(feature = "ssr")]
+impl From<domain::vending::machines::Machine> for MachineSummary {
+    fn from(m: domain::vending::machines::Machine) -> Self {
+        Self {
+            id: m.device.id,
+            name: m.device.name,
+            location: m.location.map(|l| l.name),
+            online: m.device.online,
+        }
+    }
+}
+
+/// The address the request came to, for the printed machine URL.
+#[cfg(feature = "ssr")]
+fn site_origin() -> String {
+    let parts = use_context::<http::request::Parts>();
+    let header = |name: &str| {
+        parts
+            .as_ref()
+            .and_then(|p| p.headers.get(name))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let host = header("host").unwrap_or_else(|| "localhost".to_owned());
+    let scheme = header("x-forwarded-proto").unwrap_or_else(|| "http".to_owned());
+    format!("{scheme}://{host}")
+}
+
+#[server(endpoint = "/machines/list")]
+pub async fn list_machines() -> Result<Vec<MachineSummary>, ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let machines = domain::vending::machines::list(&ctx.db)
+        .await
+        .map_err(to_server_error)?;
+    Ok(machines.into_iter().map(MachineSummary::from).collect())
+}
+
+#[server(endpoint = "/machines/detail")]
+pub async fn get_machine(id: String) -> Result<Option<MachineDetail>, ServerFnError> {
+    use domain::{DomainError, vending::machines};
+
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let machine = match machines::find(&ctx.db, &id).await {
+        Ok(machine) => machine,
+        Err(DomainError::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(to_server_error(e)),
+    };
+    let shelves = machines::shelves(&ctx.db, &machine)
+        .await
+        .map_err(to_server_error)?
+        .into_iter()
+        .map(|shelf| ShelfLine {
+            price: shelf
+                .prices
+                .iter()
+                .find(|(currency, _)| *currency == ctx.currency)
+                .map(|(_, amount)| *amount),
+            title: shelf.product_title,
+            handle: shelf.product_handle,
+            currency: ctx.currency.clone(),
+            in_stock: shelf.in_stock,
+        })
+        .collect();
+    let signed_in = customer_id(&session().await?).await?.is_some();
+    let machine = MachineSummary::from(machine);
+    Ok(Some(MachineDetail {
+        url: format!("{}{}", site_origin(), machine.href()),
+        machine,
+        shelves,
+        signed_in,
+    }))
+}
+
+/// Holds the payment and opens the machine, then shows the purchase; a
+/// shopper who is not signed in signs in first and comes back.
+#[server(endpoint = "/machines/open")]
+pub async fn open_machine(machine_id: String) -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let Some(customer) = customer_id(&session().await?).await? else {
+        leptos_axum::redirect(&format!("/account/login?next=/machines/{machine_id}"));
+        return Ok(());
+    };
+    let session = ctx
+        .machines
+        .open_purchase(machine_id.clone(), customer)
+        .await
+        .map_err(to_server_error)?;
+    leptos_axum::redirect(&format!("/machines/{machine_id}/sessions/{}", session.id));
+    Ok(())
+}
+
+/// One of the signed-in shopper's own sessions; `None` for anyone else's.
+#[server(endpoint = "/machines/purchase")]
+pub async fn get_purchase(session_id: String) -> Result<Option<Purchase>, ServerFnError> {
+    use domain::{
+        DomainError, orders, payments,
+        vending::{sessions, state::State},
+    };
+
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let Some(customer) = customer_id(&session().await?).await? else {
+        return Ok(None);
+    };
+    let session = match sessions::find(&ctx.db, &session_id).await {
+        Ok(found) if found.customer_id.as_deref() == Some(customer.as_str()) => found,
+        Ok(_) | Err(DomainError::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(to_server_error(e)),
+    };
+    let state = sessions::state_of(&session).map_err(to_server_error)?;
+    let receipt = if state == State::Settled {
+        let lines = match &session.order_id {
+            Some(order_id) => orders::find(&ctx.db, order_id)
+                .await
+                .map_err(to_server_error)?
+                .items
+                .into_iter()
+                .map(|item| ReceiptLine {
+                    title: item.title,
+                    quantity: item.quantity,
+                    total: item.total,
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let total_charged = match &session.payment_id {
+            Some(payment_id) => {
+                payments::find_payment(&ctx.db, payment_id)
+                    .await
+                    .map_err(to_server_error)?
+                    .captured_amount
+            }
+            None => 0,
+        };
+        Some(Receipt {
+            order_id: session.order_id.clone(),
+            lines,
+            total_charged,
+            released: session.hold_amount - total_charged,
+        })
+    } else {
+        None
+    };
+    Ok(Some(Purchase {
+        finished: state.is_final(),
+        id: session.id,
+        machine_id: session.device_id,
+        state: session.state,
+        code: session.code,
+        hold_amount: session.hold_amount,
+        currency: session.currency_code,
+        failure_reason: session.failure_reason,
+        receipt,
+    }))
+}
+
+fn status_label(online: bool) -> &'static str {
+    if online { "online" } else { "offline" }
+}
+
+/// `/machines`: every machine with its place and status.
+#[component]
+pub fn MachinesPage() -> impl IntoView {
+    let machines = Resource::new(|| (), |_| list_machines());
+    view! {
+        <h1>"Machines near you"</h1>
+        <Transition fallback=|| view! { <p class="loading">"Loading machines…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+                {move || Suspend::new(async move {
+                    machines.await.map(|machines| view! {
+                        <ul class="machines">
+                            {machines
+                                .into_iter()
+                                .map(|m| view! {
+                                    <li data-testid="machine">
+                                        <a href=m.href()>{m.name.clone()}</a>
+                                        {m.location.clone().map(|l| format!(" — {l}"))}
+                                        " "
+                                        <span class=format!("badge {}", status_label(m.online))>{status_label(m.online)}</span>
+                                    </li>
+                                })
+                                .collect_view()}
+                        </ul>
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// `/machines/:id`: the page a machine's QR code opens.
+#[component]
+pub fn MachinePage() -> impl IntoView {
+    let params = use_params_map();
+    let machine = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        get_machine,
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+                {move || Suspend::new(async move {
+                    machine.await.map(|found| match found {
+                        Some(detail) => view! { <MachineDetailView detail /> }.into_any(),
+                        None => view! { <NotFound /> }.into_any(),
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn MachineDetailView(detail: MachineDetail) -> impl IntoView {
+    let open = ServerAction::<OpenMachine>::new();
+    let error = form_error(open.value());
+    let MachineDetail {
+        machine,
+        url,
+        shelves,
+        signed_in,
+    } = detail;
+    let status = status_label(machine.online);
+    view! {
+        <article class="machine">
+            <p><a href="/machines">"← All machines"</a></p>
+            <h1>{machine.name.clone()}</h1>
+            {machine.location.clone().map(|l| view! { <p class="machine-location">{l}</p> })}
+            <p>
+                <span class=format!("badge {status}") data-testid="machine-status">{status}</span>
+            </p>
+            <p class="machine-url">"On the machine's QR code: " <code data-testid="machine-url">{url}</code></p>
+            <h2>"In this machine"</h2>
+            {if shelves.is_empty() {
+                view! { <p class="empty">"Nothing stocked yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="machine-stock">
+                        {shelves
+                            .into_iter()
+                            .map(|s| {
+                                let price = s.price.map_or_else(|| "Price on request".to_owned(), |p| format_money(p, &s.currency));
+                                view! {
+                                    <li data-testid="machine-product">
+                                        <a href=format!("/products/{}", s.handle)>{s.title}</a>
+                                        {format!(" — {price} — {} left", s.in_stock)}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+            <ActionForm action=open attr:class="inline">
+                <input type="hidden" name="machine_id" value=machine.id.clone() />
+                <button type="submit" data-testid="open-door" disabled=move || open.pending().get()>
+                    "Open the door"
+                </button>
+            </ActionForm>
+            {(!signed_in).then(|| view! { <p class="muted">"You will be asked to sign in first; the payment is held until you close the door."</p> })}
+            {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+        </article>
+    }
+}
+
+/// `/machines/:id/sessions/:session_id`: one purchase, live until the receipt.
+#[component]
+pub fn PurchasePage() -> impl IntoView {
+    let params = use_params_map();
+    let session_id = move || params.read().get("session_id").unwrap_or_default();
+    let purchase = Resource::new(session_id, get_purchase);
+    follow_session(session_id, purchase);
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+                {move || Suspend::new(async move {
+                    purchase.await.map(|found| match found {
+                        Some(purchase) => view! { <PurchaseView purchase /> }.into_any(),
+                        None => view! { <NotFound /> }.into_any(),
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// After hydration, reloads the purchase on every session update the server
+/// sends, and stops listening once the session is over.
+fn follow_session(
+    session_id: impl Fn() -> String + Send + Sync + 'static,
+    purchase: Resource<Result<Option<Purchase>, ServerFnError>>,
+) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use send_wrapper::SendWrapper;
+        use wasm_bindgen::{JsCast, closure::Closure};
+
+        let Ok(source) = web_sys::EventSource::new(&session_events_path(&session_id())) else {
+            leptos::logging::warn!("live purchase updates unavailable: EventSource failed");
+            return;
+        };
+        let listening = source.clone();
+        let on_update =
+            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+                purchase.refetch();
+                let finished = event
+                    .data()
+                    .as_string()
+                    .and_then(|data| serde_json::from_str::<serde_json::Value>(&data).ok())
+                    .and_then(|update| update["session"]["state"].as_str().map(str::to_owned))
+                    .is_some_and(|state| state == "settled" || state == "failed");
+                // The stream ends with the session; the browser would reconnect.
+                if finished {
+                    listening.close();
+                }
+            });
+        let _ = source
+            .add_event_listener_with_callback(SESSION_EVENT, on_update.as_ref().unchecked_ref());
+        let guard = SendWrapper::new((source, on_update));
+        on_cleanup(move || guard.0.close());
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (session_id, purchase);
+}
+
+/// What each state means to the shopper.
+fn state_message(state: &str) -> &'static str {
+    match state {
+        "requested" => "Opening the machine…",
+        "door_open" => "The door is open: take what you like, then close it.",
+        "door_closed" => "Door closed: weighing what you took…",
+        "settled" => "Done. Thank you!",
+        "failed" => "This purchase failed.",
+        "expired" => "The machine has not reported the door closing yet.",
+        _ => "Waiting for the machine…",
+    }
+}
+
+#[component]
+fn PurchaseView(purchase: Purchase) -> impl IntoView {
+    let money = {
+        let currency = purchase.currency.clone();
+        move |amount: i64| format_money(amount, &currency)
+    };
+    view! {
+        <article class="purchase" data-state=purchase.state.clone()>
+            // Without JavaScript the page reloads itself until the session ends.
+            {(!purchase.finished).then(|| view! {
+                <noscript><meta http-equiv="refresh" content=REFRESH_SECS.to_string() /></noscript>
+            })}
+            <p><a href=format!("/machines/{}", purchase.machine_id)>"← Back to the machine"</a></p>
+            <h1>"Your purchase"</h1>
+            <p class="purchase-state" data-testid="purchase-state" data-state=purchase.state.clone()>
+                {state_message(&purchase.state)}
+            </p>
+            <p class="muted">
+                {format!("Code {} — {} held until the door closes.", purchase.code, money(purchase.hold_amount))}
+            </p>
+            {purchase.failure_reason.clone().map(|reason| view! {
+                <p class="notice error" role="alert">{reason}</p>
+            })}
+            {(purchase.state == "failed").then(|| view! {
+                <p data-testid="hold-released">{format!("The hold of {} was released.", money(purchase.hold_amount))}</p>
+            })}
+            {purchase.receipt.clone().map(|receipt| view! { <ReceiptView receipt money=money.clone() /> })}
+        </article>
+    }
+}
+
+#[component]
+fn ReceiptView(receipt: Receipt, money: impl Fn(i64) -> String + Clone + 'static) -> impl IntoView {
+    view! {
+        <section class="receipt" data-testid="receipt">
+            <h2>"Receipt"</h2>
+            {if receipt.lines.is_empty() {
+                view! { <p class="empty">"You took nothing; nothing was charged."</p> }.into_any()
+            } else {
+                let line_money = money.clone();
+                view! {
+                    <table>
+                        <tbody>
+                            {receipt
+                                .lines
+                                .into_iter()
+                                .map(|line| view! {
+                                    <tr data-testid="receipt-line">
+                                        <td>{line.title}</td>
+                                        <td>{format!("× {}", line.quantity)}</td>
+                                        <td class="amount">{line_money(line.total)}</td>
+                                    </tr>
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                    .into_any()
+            }}
+            <p data-testid="receipt-total">{format!("Total charged: {}", money(receipt.total_charged))}</p>
+            <p data-testid="hold-released">{format!("Hold released: {}", money(receipt.released))}</p>
+            {receipt.order_id.map(|id| view! {
+                <p>"Order " <a href=format!("/orders/{id}")><code>{id.clone()}</code></a> " — also in "<A href="/account">"your account"</A></p>
+            })}
+        </section>
+    }
+}

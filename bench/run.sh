@@ -64,7 +64,6 @@ measure() {
     local name="$1"; shift
     local out
     out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@")
-    echo "$out" >"$WORK/$name.txt"
     local rps p50 p99 errors
     rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
     p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")

@@ -619,6 +619,28 @@ pub async fn remove_promotions(
     respond(&state, detail).await
 }
 
+/// Medusa's "transfer cart": the signed-in customer takes over a guest cart
+/// (their email fills it), e.g. after signing in halfway through shopping.
+pub async fn transfer(
+    _key: PublishableKey,
+    State(state): State<AppState>,
+    customer: AuthenticatedCustomer,
+    Path(id): Path<String>,
+) -> Result<Json<CartResponse>, ApiError> {
+    carts::set_customer(&state.db, &id, &customer.id).await?;
+    respond(&state, carts::get_cart(&state.db, &id).await?).await
+}
+
+/// Medusa's explicit tax calculation. Our totals, taxes included, are worked
+/// out on every read, so this answers the cart as it stands.
+pub async fn calculate_taxes(
+    _key: PublishableKey,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<CartResponse>, ApiError> {
+    respond(&state, carts::get_cart(&state.db, &id).await?).await
+}
+
 /// Places the order. A payment that fails answers 200 with the cart and the
 /// error, as Medusa does, so the storefront can offer another payment; any
 /// other failure is an error response.

@@ -254,6 +254,7 @@ pub async fn save_delivery(
     Ok(())
 }
 
+#[cfg(feature = "ssr")]
 const ADDRESS_HEADLINE: &str = "Check the shipping address";
 
 /// Saves the address a delivery goes to. What was typed is kept even when

@@ -50,7 +50,10 @@ impl From<&domain::orders::order::Model> for Totals {
         // An order keeps the totals after discounts; the discount is added
         // back to state the items as the shopper saw them.
         let (subtotal, shipping) = if order.is_tax_inclusive {
-            (order.item_total + order.discount_total, order.shipping_total)
+            (
+                order.item_total + order.discount_total,
+                order.shipping_total,
+            )
         } else {
             (order.item_subtotal, order.shipping_subtotal)
         };
@@ -73,10 +76,21 @@ impl From<&domain::orders::order::Model> for Totals {
 pub fn TotalsBreakdown(totals: Totals, testid: &'static str) -> impl IntoView {
     let money = |amount: i64| format_money(amount, &totals.currency);
     let id = move |row: &str| format!("{testid}-{row}");
-    let shipping = totals
-        .shipping
-        .map_or_else(|| "Chosen at checkout".to_owned(), |amount| if amount == 0 { "Free".to_owned() } else { money(amount) });
-    let tax_label = if totals.tax_included { "Tax (included)" } else { "Tax" };
+    let shipping = totals.shipping.map_or_else(
+        || "Chosen at checkout".to_owned(),
+        |amount| {
+            if amount == 0 {
+                "Free".to_owned()
+            } else {
+                money(amount)
+            }
+        },
+    );
+    let tax_label = if totals.tax_included {
+        "Tax (included)"
+    } else {
+        "Tax"
+    };
     view! {
         <dl class="totals">
             <dt>"Subtotal"</dt>

@@ -91,7 +91,11 @@ impl FieldErrors {
     #[cfg(feature = "ssr")]
     fn message(headline: &str, problems: &[domain::carts::AddressProblem]) -> String {
         std::iter::once(headline.to_owned())
-            .chain(problems.iter().map(|p| format!("{}: {}", p.field, p.message)))
+            .chain(
+                problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.field, p.message)),
+            )
             .collect::<Vec<_>>()
             .join("\n")
     }
@@ -153,7 +157,9 @@ impl From<domain::orders::OrderDetail> for OrderSummary {
 #[cfg(feature = "ssr")]
 fn payment_label(provider_id: &str) -> String {
     match provider_id {
-        domain::payments::system::ID => "Test payment: authorized at once, no card needed".to_owned(),
+        domain::payments::system::ID => {
+            "Test payment: authorized at once, no card needed".to_owned()
+        }
         other => other.to_owned(),
     }
 }
@@ -179,7 +185,10 @@ pub async fn get_checkout() -> Result<Option<CheckoutView>, ServerFnError> {
     use crate::{server_context::*, storefront::cart::current_cart};
     let ctx = server_context()?;
     let session = session().await?;
-    let Some(cart) = current_cart(&ctx, &session).await?.filter(|c| !c.items.is_empty()) else {
+    let Some(cart) = current_cart(&ctx, &session)
+        .await?
+        .filter(|c| !c.items.is_empty())
+    else {
         return Ok(None);
     };
     let email = match (&cart.cart.email, customer_id(&session).await?) {
@@ -191,24 +200,28 @@ pub async fn get_checkout() -> Result<Option<CheckoutView>, ServerFnError> {
         },
         (None, None) => String::new(),
     };
-    let shipping_options = domain::shipping::options_in_region(&ctx.db, cart.cart.region_id.as_deref())
-        .await
-        .map_err(to_server_error)?
-        .into_iter()
-        .map(|o| ShippingChoice {
-            pickup: o.stock_location_id.is_some(),
-            id: o.id,
-            name: o.name,
-            amount: o.amount,
-        })
-        .collect();
+    let shipping_options =
+        domain::shipping::options_in_region(&ctx.db, cart.cart.region_id.as_deref())
+            .await
+            .map_err(to_server_error)?
+            .into_iter()
+            .map(|o| ShippingChoice {
+                pickup: o.stock_location_id.is_some(),
+                id: o.id,
+                name: o.name,
+                amount: o.amount,
+            })
+            .collect();
     let address = cart.shipping_address().unwrap_or_default();
     let text = |value: Option<String>| value.unwrap_or_default();
     Ok(Some(CheckoutView {
         countries: delivery_countries(&ctx, &cart).await?,
         email,
         shipping_options,
-        chosen_shipping: cart.shipping_method.as_ref().map(|m| m.shipping_option_id.clone()),
+        chosen_shipping: cart
+            .shipping_method
+            .as_ref()
+            .map(|m| m.shipping_option_id.clone()),
         address: AddressFields {
             first_name: text(address.first_name),
             last_name: text(address.last_name),
@@ -243,7 +256,9 @@ pub async fn save_delivery(
     let cart = require_cart(&ctx, &session().await?).await?;
     let option_id = shipping_option_id
         .filter(|id| !id.is_empty())
-        .ok_or_else(|| to_server_error(DomainError::Invalid("choose how you get your order".into())))?;
+        .ok_or_else(|| {
+            to_server_error(DomainError::Invalid("choose how you get your order".into()))
+        })?;
     domain::carts::add_shipping_method(&ctx.db, &cart.cart.id, &option_id)
         .await
         .map_err(to_server_error)?;
@@ -339,9 +354,14 @@ pub async fn place_order(payment_provider: String) -> Result<(), ServerFnError> 
     let collection = checkout::payment_collection_for_cart(&ctx.db, &cart.cart.id)
         .await
         .map_err(to_server_error)?;
-    payments::create_session(&ctx.db, &ctx.payment_providers, &collection.id, &payment_provider)
-        .await
-        .map_err(to_server_error)?;
+    payments::create_session(
+        &ctx.db,
+        &ctx.payment_providers,
+        &collection.id,
+        &payment_provider,
+    )
+    .await
+    .map_err(to_server_error)?;
     let order = checkout::complete_cart(&ctx.db, &ctx.payment_providers, &cart.cart.id)
         .await
         .map_err(|failure| to_server_error(failure.into()))?;
@@ -434,7 +454,11 @@ fn address_lines(address: &domain::carts::Address) -> Vec<String> {
         join([&address.first_name, &address.last_name]),
         join([&address.address_1, &address.address_2]),
         join([&address.postal_code, &address.city]),
-        address.country_code.as_deref().unwrap_or_default().to_uppercase(),
+        address
+            .country_code
+            .as_deref()
+            .unwrap_or_default()
+            .to_uppercase(),
     ]
     .into_iter()
     .filter(|line| !line.is_empty())
@@ -588,10 +612,17 @@ fn ContactAndShipping(
 }
 
 #[component]
-fn ShippingAddress(address: AddressFields, countries: Vec<String>, action: ServerAction<SaveShippingAddress>) -> impl IntoView {
+fn ShippingAddress(
+    address: AddressFields,
+    countries: Vec<String>,
+    action: ServerAction<SaveShippingAddress>,
+) -> impl IntoView {
     let message = form_error(action.value());
     let errors = move || message().map(|m| FieldErrors::parse(&m));
-    let field = move |name: &'static str, label: &'static str, value: String, autocomplete: &'static str| {
+    let field = move |name: &'static str,
+                      label: &'static str,
+                      value: String,
+                      autocomplete: &'static str| {
         view! {
             <label>
                 {label}

@@ -72,7 +72,11 @@ impl Address {
         for (field, value, missing) in [
             ("first_name", &self.first_name, "Enter a first name"),
             ("last_name", &self.last_name, "Enter a last name"),
-            ("address_1", &self.address_1, "Enter the street and house number"),
+            (
+                "address_1",
+                &self.address_1,
+                "Enter the street and house number",
+            ),
             ("city", &self.city, "Enter a city"),
         ] {
             if given(value).is_none() {
@@ -495,9 +499,9 @@ async fn ensure_in_stock(
         .await?
         .remove(variant_id);
     match available {
-        Some(units) if units <= 0 => Err(DomainError::NotAllowed(format!(
-            "{title} is out of stock"
-        ))),
+        Some(units) if units <= 0 => {
+            Err(DomainError::NotAllowed(format!("{title} is out of stock")))
+        }
         Some(units) if i64::from(quantity) > units => Err(DomainError::NotAllowed(format!(
             "only {units} of {title} in stock; your cart would hold {quantity}"
         ))),

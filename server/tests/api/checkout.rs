@@ -111,7 +111,10 @@ async fn a_shopper_edits_the_cart_and_places_an_order() {
         let delivery = app
             .client
             .post(app.url("/api/checkout/delivery"))
-            .form(&[("email", "shopper@example.com"), ("shipping_option_id", &pickup)])
+            .form(&[
+                ("email", "shopper@example.com"),
+                ("shipping_option_id", &pickup),
+            ])
             .send()
             .await
             .unwrap();

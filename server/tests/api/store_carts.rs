@@ -429,7 +429,10 @@ async fn set_online_stock(app: &TestApp, handle: &str, units: i32) {
         .unwrap()[0]
         .id
         .clone();
-    let warehouse = channels::stock_location_ids(&app.db, &[online]).await.unwrap()[0].clone();
+    let warehouse = channels::stock_location_ids(&app.db, &[online])
+        .await
+        .unwrap()[0]
+        .clone();
     let item = domain::inventory::find_item_by_variant(&app.db, &variant(app, handle).await)
         .await
         .unwrap()
@@ -460,7 +463,10 @@ async fn more_than_the_stock_is_not_allowed_in_a_cart() {
         let cart = add(&app, &id, "sparkling-water", stock).await;
         let line = cart["items"][0]["id"].as_str().unwrap();
         let raise = format!("/store/carts/{id}/line-items/{line}");
-        let refused = expect(400, post(&app, &raise, json!({ "quantity": stock + 1 })).await);
+        let refused = expect(
+            400,
+            post(&app, &raise, json!({ "quantity": stock + 1 })).await,
+        );
         assert_eq!(refused["type"], "not_allowed");
         let cart = expect(200, get(&app, &format!("/store/carts/{id}")).await);
         assert_eq!(cart["cart"]["items"][0]["quantity"], stock);

@@ -59,8 +59,11 @@ async fn add(app: &TestApp, handle: &str, quantity: &str) -> reqwest::Response {
         .await
         .unwrap();
     let variant = product["product"]["variants"][0]["id"].as_str().unwrap();
-    app.post_form("/api/cart/add", &[("variant_id", variant), ("quantity", quantity)])
-        .await
+    app.post_form(
+        "/api/cart/add",
+        &[("variant_id", variant), ("quantity", quantity)],
+    )
+    .await
 }
 
 /// Two waters and an apple: €3.80.
@@ -132,11 +135,17 @@ async fn a_shopper_picks_up_at_a_machine_and_sees_the_totals() {
         assert!(page.contains("€4.90"), "the delivery's price");
         assert!(page.contains("Test payment"), "the system provider");
         assert_eq!(testid(&page, "checkout-subtotal"), Some("€3.80"));
-        assert_eq!(testid(&page, "checkout-shipping"), Some("Chosen at checkout"));
+        assert_eq!(
+            testid(&page, "checkout-shipping"),
+            Some("Chosen at checkout")
+        );
 
         let back = choose(&app, "shopper@example.com", PICKUP).await;
         let page = follow(&app, &back).await;
-        assert!(!page.contains(r#"name="address_1""#), "a pickup needs no address");
+        assert!(
+            !page.contains(r#"name="address_1""#),
+            "a pickup needs no address"
+        );
         assert!(page.contains(r#"value="shopper@example.com""#));
         assert_eq!(testid(&page, "checkout-shipping-method"), Some(PICKUP));
         assert_eq!(testid(&page, "checkout-shipping"), Some("Free"));
@@ -148,17 +157,29 @@ async fn a_shopper_picks_up_at_a_machine_and_sees_the_totals() {
         let page = follow(&app, &confirmation).await;
         assert!(page.contains("Thank you for your order"));
         assert_eq!(testid(&page, "order-shipping-method"), Some(PICKUP));
-        assert!(!page.contains("order-shipping-address"), "no address for a pickup");
+        assert!(
+            !page.contains("order-shipping-address"),
+            "no address for a pickup"
+        );
         assert_eq!(testid(&page, "order-subtotal"), Some("€3.80"));
         assert_eq!(testid(&page, "order-discount"), Some("€0.00"));
         assert_eq!(testid(&page, "order-shipping"), Some("Free"));
         assert_eq!(testid(&page, "order-tax"), Some("€0.63"));
         assert_eq!(testid(&page, "order-total"), Some("€3.80"));
 
-        let order = orders::find(&app.db, order_id(&confirmation)).await.unwrap().order;
+        let order = orders::find(&app.db, order_id(&confirmation))
+            .await
+            .unwrap()
+            .order;
         assert_eq!(order.shipping_method_name.as_deref(), Some(PICKUP));
-        assert_eq!(order.shipping_option_id, Some(option_id(&app, PICKUP).await));
-        assert_eq!((order.total, order.tax_total, order.shipping_total), (380, 63, 0));
+        assert_eq!(
+            order.shipping_option_id,
+            Some(option_id(&app, PICKUP).await)
+        );
+        assert_eq!(
+            (order.total, order.tax_total, order.shipping_total),
+            (380, 63, 0)
+        );
         assert_eq!(order.email.as_deref(), Some("shopper@example.com"));
         assert!(order.shipping_address.is_none());
     })
@@ -171,15 +192,27 @@ async fn a_delivery_needs_a_complete_address() {
         fill_cart(&app).await;
         let back = choose(&app, "shopper@example.com", seed::STANDARD_DELIVERY.0).await;
         let page = follow(&app, &back).await;
-        assert!(page.contains(r#"name="address_1""#), "a delivery asks for the address");
+        assert!(
+            page.contains(r#"name="address_1""#),
+            "a delivery asks for the address"
+        );
         assert_eq!(testid(&page, "checkout-shipping"), Some("€4.90"));
         assert_eq!(testid(&page, "checkout-total"), Some("€8.70"));
 
         let refused = app
-            .post_form("/api/checkout/place-order", &[("payment_provider", "pp_system_default")])
+            .post_form(
+                "/api/checkout/place-order",
+                &[("payment_provider", "pp_system_default")],
+            )
             .await;
         assert_eq!(refused.status(), 400);
-        assert!(refused.text().await.unwrap().contains("complete the shipping address first"));
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("complete the shipping address first")
+        );
 
         let incomplete = [
             ("first_name", "Ada"),
@@ -191,12 +224,21 @@ async fn a_delivery_needs_a_complete_address() {
         ];
         let back = submit(&app, "/checkout", "/api/checkout/address", &incomplete).await;
         let page = follow(&app, &back).await;
-        assert_eq!(testid(&page, "address-error"), Some("Check the shipping address"));
+        assert_eq!(
+            testid(&page, "address-error"),
+            Some("Check the shipping address")
+        );
         assert_eq!(testid(&page, "error-last_name"), Some("Enter a last name"));
         assert_eq!(testid(&page, "error-city"), Some("Enter a city"));
-        assert_eq!(testid(&page, "error-country_code"), Some("We do not deliver to US"));
+        assert_eq!(
+            testid(&page, "error-country_code"),
+            Some("We do not deliver to US")
+        );
         assert_eq!(testid(&page, "error-first_name"), None);
-        assert!(page.contains(r#"value="Ada""#), "what was typed is shown again");
+        assert!(
+            page.contains(r#"value="Ada""#),
+            "what was typed is shown again"
+        );
         let json = app.post_form("/api/checkout/address", &incomplete).await;
         assert_eq!(json.status(), 400);
 
@@ -210,7 +252,10 @@ async fn a_delivery_needs_a_complete_address() {
         ];
         let back = submit(&app, "/checkout", "/api/checkout/address", &complete).await;
         let page = follow(&app, &back).await;
-        assert!(!page.contains("field-error") && !page.contains("address-error"), "{page}");
+        assert!(
+            !page.contains("field-error") && !page.contains("address-error"),
+            "{page}"
+        );
         assert!(page.contains(r#"<option value="at" selected"#), "{page}");
 
         let confirmation = place(&app).await;
@@ -220,11 +265,17 @@ async fn a_delivery_needs_a_complete_address() {
             Some(seed::STANDARD_DELIVERY.0)
         );
         for line in ["Ada Lovelace", "Ring 1", "1010 Vienna", "AT"] {
-            assert!(page.contains(&format!(r#"<span class="line">{line}</span>"#)), "{line}");
+            assert!(
+                page.contains(&format!(r#"<span class="line">{line}</span>"#)),
+                "{line}"
+            );
         }
         assert_eq!(testid(&page, "order-shipping"), Some("€4.90"));
         assert_eq!(testid(&page, "order-total"), Some("€8.70"));
-        let order = orders::find(&app.db, order_id(&confirmation)).await.unwrap().order;
+        let order = orders::find(&app.db, order_id(&confirmation))
+            .await
+            .unwrap()
+            .order;
         assert_eq!((order.shipping_total, order.total), (490, 870));
         let address: domain::carts::Address =
             serde_json::from_str(order.shipping_address.as_deref().unwrap()).unwrap();
@@ -246,7 +297,10 @@ async fn the_checkout_asks_for_an_email_and_a_shipping_choice() {
         )
         .await;
         let page = follow(&app, &none_chosen).await;
-        assert_eq!(testid(&page, "delivery-error"), Some("choose how you get your order"));
+        assert_eq!(
+            testid(&page, "delivery-error"),
+            Some("choose how you get your order")
+        );
 
         let pickup = option_id(&app, PICKUP).await;
         let bad_email = app
@@ -256,12 +310,27 @@ async fn the_checkout_asks_for_an_email_and_a_shipping_choice() {
             )
             .await;
         assert_eq!(bad_email.status(), 400);
-        assert!(bad_email.text().await.unwrap().contains("is not an email address"));
+        assert!(
+            bad_email
+                .text()
+                .await
+                .unwrap()
+                .contains("is not an email address")
+        );
         let refused = app
-            .post_form("/api/checkout/place-order", &[("payment_provider", "pp_system_default")])
+            .post_form(
+                "/api/checkout/place-order",
+                &[("payment_provider", "pp_system_default")],
+            )
             .await;
         assert_eq!(refused.status(), 400);
-        assert!(refused.text().await.unwrap().contains("enter your email first"));
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("enter your email first")
+        );
     })
     .await;
 }
@@ -292,9 +361,17 @@ async fn a_signed_in_customers_email_is_prefilled() {
 async fn promotion_codes_are_applied_and_removed() {
     on_every_db(async |app| {
         fill_cart(&app).await;
-        let unknown = app.post_form("/api/cart/promo/apply", &[("code", "nope")]).await;
+        let unknown = app
+            .post_form("/api/cart/promo/apply", &[("code", "nope")])
+            .await;
         assert_eq!(unknown.status(), 400);
-        assert!(unknown.text().await.unwrap().contains("the promotion code NOPE is invalid"));
+        assert!(
+            unknown
+                .text()
+                .await
+                .unwrap()
+                .contains("the promotion code NOPE is invalid")
+        );
         let back = submit(&app, "/cart", "/api/cart/promo/apply", &[("code", "nope")]).await;
         let page = follow(&app, &back).await;
         assert_eq!(
@@ -303,7 +380,13 @@ async fn promotion_codes_are_applied_and_removed() {
         );
         assert_eq!(testid(&page, "cart-discount"), Some("€0.00"));
 
-        let back = submit(&app, "/cart", "/api/cart/promo/apply", &[("code", "welcome10")]).await;
+        let back = submit(
+            &app,
+            "/cart",
+            "/api/cart/promo/apply",
+            &[("code", "welcome10")],
+        )
+        .await;
         let page = follow(&app, &back).await;
         assert!(!page.contains("promo-error"), "the earlier error is gone");
         assert!(page.contains("<code>WELCOME10</code>"));
@@ -313,19 +396,34 @@ async fn promotion_codes_are_applied_and_removed() {
         let checkout = html(&app, "/checkout").await;
         assert_eq!(testid(&checkout, "checkout-discount"), Some("-€0.38"));
 
-        let back = submit(&app, "/checkout", "/api/cart/promo/remove", &[("code", "WELCOME10")]).await;
+        let back = submit(
+            &app,
+            "/checkout",
+            "/api/cart/promo/remove",
+            &[("code", "WELCOME10")],
+        )
+        .await;
         let page = follow(&app, &back).await;
         assert!(!page.contains("<code>WELCOME10</code>"));
         assert_eq!(testid(&page, "checkout-discount"), Some("€0.00"));
         assert_eq!(testid(&page, "checkout-total"), Some("€3.80"));
 
-        submit(&app, "/checkout", "/api/cart/promo/apply", &[("code", "WELCOME10")]).await;
+        submit(
+            &app,
+            "/checkout",
+            "/api/cart/promo/apply",
+            &[("code", "WELCOME10")],
+        )
+        .await;
         choose(&app, "shopper@example.com", PICKUP).await;
         let confirmation = place(&app).await;
         let page = follow(&app, &confirmation).await;
         assert_eq!(testid(&page, "order-discount"), Some("-€0.38"));
         assert_eq!(testid(&page, "order-total"), Some("€3.42"));
-        let order = orders::find(&app.db, order_id(&confirmation)).await.unwrap().order;
+        let order = orders::find(&app.db, order_id(&confirmation))
+            .await
+            .unwrap()
+            .order;
         assert_eq!((order.discount_total, order.total), (38, 342));
         assert_eq!(order.promo_codes.as_deref(), Some(seed::DEMO_PROMO_CODE));
     })

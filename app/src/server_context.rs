@@ -56,7 +56,7 @@ pub fn to_server_error(e: DomainError) -> ServerFnError {
     use http::StatusCode;
     let status = match &e {
         DomainError::NotFound { .. } => StatusCode::NOT_FOUND,
-        DomainError::Invalid(_) => StatusCode::BAD_REQUEST,
+        DomainError::Invalid(_) | DomainError::NotAllowed(_) => StatusCode::BAD_REQUEST,
         DomainError::Conflict(_) => StatusCode::CONFLICT,
         DomainError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
         DomainError::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -10,6 +10,10 @@ pub enum DomainError {
     Invalid(String),
     #[error("{0}")]
     Conflict(String),
+    /// A well-formed request the store's state refuses (Medusa's `not_allowed`),
+    /// e.g. more units than are in stock.
+    #[error("{0}")]
+    NotAllowed(String),
     #[error("{0}")]
     Unauthorized(String),
     #[error("database error: {0}")]

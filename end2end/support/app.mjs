@@ -1,7 +1,7 @@
 // Automat-specific steps shared by the tests.
 
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from './server.mjs';
-import { waitForHydration, waitForPath } from './browser.mjs';
+import { waitForHydration, waitForPath, waitForText } from './browser.mjs';
 
 export const LOGIN_FORM = 'form:has(input[name=password])';
 
@@ -18,4 +18,18 @@ export async function fillLogin(page, email, password) {
   await form.locator('input[name=email]').fill(email);
   await form.locator('input[name=password]').fill(password);
   await form.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * On /checkout: gives the email, chooses to pick the order up at `machine`, continues
+ * and places the order; waits for the confirmation page.
+ */
+export async function checkOutWithPickup(page, { email, machine = 'Vending machine 1' }) {
+  const pickup = `Pick up at ${machine}`;
+  await page.locator('input[name=email]').fill(email);
+  await page.locator('[data-testid=shipping-option]', { hasText: pickup }).locator('input[type=radio]').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await waitForText(page.locator('[data-testid=checkout-shipping-method]'), pickup);
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await page.waitForURL(/\/orders\/order_/, { timeout: 15_000 });
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 
 import { startServer, withLogs } from '../support/server.mjs';
 import { launchBrowser, newPage, waitForHydration, waitForPath, waitForText } from '../support/browser.mjs';
-import { signIn } from '../support/app.mjs';
+import { checkOutWithPickup, signIn } from '../support/app.mjs';
 
 describe('orders', () => {
   let server;
@@ -45,9 +45,7 @@ describe('orders', () => {
       await waitForText(page.locator('[data-testid=cart-count]'), '1');
       await page.goto(`${server.baseURL}/checkout`);
       await waitForHydration(page, 'section.checkout form');
-      await page.locator('input[name=email]').fill('ada.e2e@example.com');
-      await page.locator('button', { hasText: 'Place order' }).click();
-      await page.waitForURL(/\/orders\/order_/, { timeout: 15_000 });
+      await checkOutWithPickup(page, { email: 'ada.e2e@example.com' });
       const orderId = (await page.locator('[data-testid=order-id]').textContent()).trim();
 
       await page.locator('[data-testid=account-link]').click();

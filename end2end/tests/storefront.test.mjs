@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 
 import { startServer, withLogs } from '../support/server.mjs';
 import { launchBrowser, newPage, waitForHydration, waitForPath, waitForText } from '../support/browser.mjs';
+import { checkOutWithPickup } from '../support/app.mjs';
 
 const CART_COUNT = '[data-testid=cart-count]';
 const CARD = 'li[data-testid=product-card]';
@@ -166,9 +167,7 @@ describe('storefront', () => {
         await waitForPath(page, '/checkout');
         if (javaScriptEnabled) await waitForHydration(page, 'section.checkout form');
         await waitForText(page.locator('[data-testid=checkout-total]'), '€3.00');
-        await page.locator('input[name=email]').fill('shopper@example.com');
-        await page.locator('button', { hasText: 'Place order' }).click();
-        await page.waitForURL(/\/orders\/order_/, { timeout: 15_000 });
+        await checkOutWithPickup(page, { email: 'shopper@example.com' });
         await waitForText(page.locator('[data-testid=order-total]'), '€3.00');
         assert.match(await page.locator('h1').textContent(), /Thank you for your order/);
         await waitForText(page.locator(CART_COUNT), '0');

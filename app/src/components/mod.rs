@@ -1,8 +1,10 @@
 //! Widgets shared by the storefront and the admin.
 
 mod money;
+mod totals;
 
 pub use money::format_money;
+pub use totals::{Totals, TotalsBreakdown};
 
 use leptos::prelude::*;
 

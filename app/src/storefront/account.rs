@@ -168,9 +168,9 @@ pub async fn my_orders() -> Result<(Vec<OrderSummary>, u64), ServerFnError> {
 }
 
 /// The message of a form's last failed submission.
-pub(crate) fn form_error(
-    outcome: MappedSignal<Option<Result<(), ServerFnError>>>,
-) -> impl Fn() -> Option<String> {
+pub(crate) fn form_error<T: Clone + Send + Sync + 'static>(
+    outcome: MappedSignal<Option<Result<T, ServerFnError>>>,
+) -> impl Fn() -> Option<String> + Copy {
     move || {
         outcome
             .get()

@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::components::{ErrorNotice, format_money};
+use super::account::form_error;
+use crate::components::{ErrorNotice, Totals, TotalsBreakdown, format_money};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CartTotals {
@@ -16,6 +17,9 @@ pub struct CartTotals {
 pub struct CartView {
     pub lines: Vec<CartLine>,
     pub totals: CartTotals,
+    pub breakdown: Totals,
+    /// The promotion codes applied, in the order they were.
+    pub promo_codes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +39,8 @@ impl From<domain::carts::CartDetail> for CartView {
             subtotal: cart.totals.item_total,
             currency: cart.cart.currency_code.clone(),
         };
+        let breakdown = Totals::from(&cart);
+        let promo_codes = cart.promotions.iter().map(|p| p.code.clone()).collect();
         let lines = cart
             .items
             .into_iter()
@@ -46,7 +52,12 @@ impl From<domain::carts::CartDetail> for CartView {
                 unit_price: l.unit_price,
             })
             .collect();
-        Self { lines, totals }
+        Self {
+            lines,
+            totals,
+            breakdown,
+            promo_codes,
+        }
     }
 }
 
@@ -114,8 +125,58 @@ pub async fn get_cart() -> Result<CartView, ServerFnError> {
                 subtotal: 0,
                 currency: ctx.currency.clone(),
             },
+            breakdown: Totals {
+                currency: ctx.currency.clone(),
+                subtotal: 0,
+                discount: 0,
+                shipping: None,
+                tax: 0,
+                tax_included: false,
+                tip: 0,
+                total: 0,
+            },
+            promo_codes: Vec::new(),
         },
     })
+}
+
+/// The shopper's open cart, or an error that reads well next to a form.
+#[cfg(feature = "ssr")]
+pub(crate) async fn require_cart(
+    ctx: &crate::server_context::ServerContext,
+    session: &tower_sessions::Session,
+) -> Result<domain::carts::CartDetail, ServerFnError> {
+    current_cart(ctx, session)
+        .await?
+        .ok_or_else(|| ServerFnError::new("your cart is empty"))
+}
+
+#[server(endpoint = "/cart/promo/apply")]
+pub async fn apply_promo_code(code: String) -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let cart = require_cart(&ctx, &session().await?).await?;
+    let code = code.trim();
+    if code.is_empty() {
+        return Err(to_server_error(domain::DomainError::Invalid(
+            "enter a promotion code".into(),
+        )));
+    }
+    domain::carts::apply_promotions(&ctx.db, &cart.cart.id, &[code.to_owned()])
+        .await
+        .map_err(to_server_error)?;
+    Ok(())
+}
+
+#[server(endpoint = "/cart/promo/remove")]
+pub async fn remove_promo_code(code: String) -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let cart = require_cart(&ctx, &session().await?).await?;
+    domain::carts::remove_promotions(&ctx.db, &cart.cart.id, &[code])
+        .await
+        .map_err(to_server_error)?;
+    Ok(())
 }
 
 /// Sets a line's quantity; 0 removes it.
@@ -124,9 +185,7 @@ pub async fn update_cart_line(line_id: String, quantity: i32) -> Result<CartTota
     use crate::server_context::*;
     let ctx = server_context()?;
     let session = session().await?;
-    let cart = current_cart(&ctx, &session)
-        .await?
-        .ok_or_else(|| ServerFnError::new("your cart is empty"))?;
+    let cart = require_cart(&ctx, &session).await?;
     let cart = domain::carts::update_line_item(&ctx.db, &cart.cart.id, &line_id, quantity)
         .await
         .map_err(to_server_error)?;
@@ -157,31 +216,91 @@ pub fn AddToCartForm(variant_id: String, #[prop(optional)] with_quantity: bool) 
     }
 }
 
+/// The codes applied to the cart, each with "Remove", and a field to apply one.
+#[component]
+pub fn PromoCodes(
+    codes: Vec<String>,
+    apply: ServerAction<ApplyPromoCode>,
+    remove: ServerAction<RemovePromoCode>,
+) -> impl IntoView {
+    let apply_error = form_error(apply.value());
+    let remove_error = form_error(remove.value());
+    view! {
+        <section class="promo-codes">
+            <h2>"Promotion code"</h2>
+            <ul class="applied-codes">
+                {codes
+                    .into_iter()
+                    .map(|code| {
+                        view! {
+                            <li data-testid="promo-code">
+                                <code>{code.clone()}</code>
+                                <ActionForm action=remove attr:class="inline-form">
+                                    <input type="hidden" name="code" value=code />
+                                    <button type="submit" class="link">"Remove"</button>
+                                </ActionForm>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <ActionForm action=apply attr:class="inline-form">
+                <label>"Code " <input type="text" name="code" autocomplete="off" required /></label>
+                <button type="submit" class="secondary" disabled=move || apply.pending().get()>"Apply"</button>
+            </ActionForm>
+            {move || {
+                apply_error()
+                    .or_else(remove_error)
+                    .map(|e| view! { <p class="notice error" role="alert" data-testid="promo-error">{e}</p> })
+            }}
+        </section>
+    }
+}
+
 #[component]
 pub fn CartPage() -> impl IntoView {
     let added = expect_context::<ServerAction<AddToCart>>();
     let update = expect_context::<ServerAction<UpdateCartLine>>();
+    let apply = ServerAction::<ApplyPromoCode>::new();
+    let remove = ServerAction::<RemovePromoCode>::new();
+    let update_error = form_error(update.value());
     let cart = Resource::new(
-        move || (added.version().get(), update.version().get()),
+        move || {
+            (
+                added.version().get(),
+                update.version().get(),
+                apply.version().get(),
+                remove.version().get(),
+            )
+        },
         |_| get_cart(),
     );
     view! {
         <h1>"Your cart"</h1>
         <Transition fallback=|| view! { <p class="loading">"Loading your cart…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
-                {move || Suspend::new(async move { cart.await.map(|cart| view! { <CartTable cart update /> }) })}
+                {move || Suspend::new(async move { cart.await.map(|cart| view! { <CartTable cart update apply remove /> }) })}
             </ErrorBoundary>
         </Transition>
-        {move || {
-            update.value().get().and_then(|r| r.err()).map(|e| view! { <p class="notice error" role="alert">{e.to_string()}</p> })
-        }}
+        {move || update_error().map(|e| view! { <p class="notice error" role="alert" data-testid="cart-line-error">{e}</p> })}
     }
 }
 
+/// Shown instead of an empty cart or checkout.
 #[component]
-fn CartTable(cart: CartView, update: ServerAction<UpdateCartLine>) -> impl IntoView {
+pub fn EmptyCart() -> impl IntoView {
+    view! { <p class="empty" data-testid="empty-cart">"Your cart is empty. "<a href="/">"Browse the shop"</a></p> }
+}
+
+#[component]
+fn CartTable(
+    cart: CartView,
+    update: ServerAction<UpdateCartLine>,
+    apply: ServerAction<ApplyPromoCode>,
+    remove: ServerAction<RemovePromoCode>,
+) -> impl IntoView {
     if cart.lines.is_empty() {
-        return view! { <p class="empty">"Your cart is empty. "<a href="/">"Browse the shop"</a></p> }.into_any();
+        return view! { <EmptyCart /> }.into_any();
     }
     let currency = cart.totals.currency.clone();
     view! {
@@ -221,7 +340,8 @@ fn CartTable(cart: CartView, update: ServerAction<UpdateCartLine>) -> impl IntoV
                     .collect_view()}
             </tbody>
         </table>
-        <p class="cart-subtotal">"Subtotal: "<strong data-testid="cart-subtotal">{format_money(cart.totals.subtotal, &currency)}</strong></p>
+        <PromoCodes codes=cart.promo_codes apply remove />
+        <TotalsBreakdown totals=cart.breakdown testid="cart" />
         <p><a href="/checkout" class="button">"Go to checkout"</a></p>
     }
     .into_any()

@@ -1,20 +1,121 @@
 //! Checkout and the order confirmation.
+//!
+//! The checkout page is a column of sections, each its own form so that it
+//! works before the page hydrates: contact and shipping, the address (for a
+//! delivery only), promotion codes, then payment, review and "Place order".
+//! Every form saves to the cart and the page reads everything back from it.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
-use super::cart::{CartView, get_cart};
-use crate::components::{ErrorNotice, NotFound, format_money};
+use super::{
+    account::form_error,
+    cart::{ApplyPromoCode, CartLine, CartView, EmptyCart, PromoCodes, RemovePromoCode},
+};
+use crate::components::{ErrorNotice, NotFound, Totals, TotalsBreakdown, format_money};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderView {
     pub id: String,
     pub email: Option<String>,
     pub currency: String,
-    pub total: i64,
+    pub totals: Totals,
     pub lines: Vec<(String, i32, i64)>,
     pub status: String,
+    /// "Pick up at Vending machine 1", "Standard delivery".
+    pub shipping_method: Option<String>,
+    /// The address lines of a delivery; a pickup has none.
+    pub delivery_address: Option<Vec<String>>,
+}
+
+/// A way the cart can reach the shopper.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShippingChoice {
+    pub id: String,
+    pub name: String,
+    /// Minor units, stated like the prices.
+    pub amount: i64,
+    /// Collected at a vending machine: no address needed.
+    pub pickup: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaymentChoice {
+    pub id: String,
+    pub label: String,
+}
+
+/// The shipping address as its form shows it; blanks are empty.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AddressFields {
+    pub first_name: String,
+    pub last_name: String,
+    pub address_1: String,
+    pub city: String,
+    pub postal_code: String,
+    pub country_code: String,
+}
+
+/// Everything the checkout page shows, read from the shopper's cart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckoutView {
+    pub cart: CartView,
+    /// The cart's email, else the signed-in customer's.
+    pub email: String,
+    pub shipping_options: Vec<ShippingChoice>,
+    pub chosen_shipping: Option<String>,
+    pub address: AddressFields,
+    /// Where the cart's region delivers (lowercase ISO codes).
+    pub countries: Vec<String>,
+    pub payment_providers: Vec<PaymentChoice>,
+}
+
+impl CheckoutView {
+    fn chosen(&self) -> Option<&ShippingChoice> {
+        let id = self.chosen_shipping.as_deref()?;
+        self.shipping_options.iter().find(|o| o.id == id)
+    }
+}
+
+/// Per-field problems of a form, carried in a server function's error (one
+/// string, also through the redirect of a form posted without JavaScript): a
+/// headline line, then one `field: message` line each.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FieldErrors {
+    pub headline: String,
+    fields: Vec<(String, String)>,
+}
+
+impl FieldErrors {
+    #[cfg(feature = "ssr")]
+    fn message(headline: &str, problems: &[domain::carts::AddressProblem]) -> String {
+        std::iter::once(headline.to_owned())
+            .chain(
+                problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.field, p.message)),
+            )
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    pub fn parse(message: &str) -> Self {
+        let mut lines = message.lines();
+        let headline = lines.next().unwrap_or_default().to_owned();
+        let fields = lines
+            .filter_map(|line| line.split_once(": "))
+            .map(|(field, problem)| (field.to_owned(), problem.to_owned()))
+            .collect();
+        Self { headline, fields }
+    }
+
+    pub fn get(&self, field: &str) -> Option<String> {
+        self.fields
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, problem)| problem.clone())
+    }
 }
 
 /// One order in a list (the shopper's history, the admin's order list).
@@ -53,41 +154,203 @@ impl From<domain::orders::OrderDetail> for OrderSummary {
     }
 }
 
-/// Pays the cart with the built-in provider and places the order.
-#[server(endpoint = "/checkout/place-order")]
-pub async fn place_order(email: String) -> Result<(), ServerFnError> {
-    use crate::{server_context::*, session_keys, storefront::cart::current_cart};
-    use domain::{checkout, payments};
+#[cfg(feature = "ssr")]
+fn payment_label(provider_id: &str) -> String {
+    match provider_id {
+        domain::payments::system::ID => {
+            "Test payment: authorized at once, no card needed".to_owned()
+        }
+        other => other.to_owned(),
+    }
+}
+
+/// The countries the cart's region delivers to.
+#[cfg(feature = "ssr")]
+async fn delivery_countries(
+    ctx: &crate::server_context::ServerContext,
+    cart: &domain::carts::CartDetail,
+) -> Result<Vec<String>, ServerFnError> {
+    match &cart.cart.region_id {
+        Some(id) => Ok(domain::pricing::find_region(&ctx.db, id)
+            .await
+            .map_err(crate::server_context::to_server_error)?
+            .countries),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The checkout of the shopper's cart; `None` when the cart is empty.
+#[server(endpoint = "/checkout")]
+pub async fn get_checkout() -> Result<Option<CheckoutView>, ServerFnError> {
+    use crate::{server_context::*, storefront::cart::current_cart};
     let ctx = server_context()?;
     let session = session().await?;
-    let cart = current_cart(&ctx, &session)
+    let Some(cart) = current_cart(&ctx, &session)
         .await?
-        .ok_or_else(|| ServerFnError::new("your cart is empty"))?;
+        .filter(|c| !c.items.is_empty())
+    else {
+        return Ok(None);
+    };
+    let email = match (&cart.cart.email, customer_id(&session).await?) {
+        (Some(email), _) => email.clone(),
+        (None, Some(customer)) => match domain::customers::retrieve(&ctx.db, &customer).await {
+            Ok(found) => found.customer.email,
+            Err(domain::DomainError::NotFound { .. }) => String::new(),
+            Err(e) => return Err(to_server_error(e)),
+        },
+        (None, None) => String::new(),
+    };
+    let shipping_options =
+        domain::shipping::options_in_region(&ctx.db, cart.cart.region_id.as_deref())
+            .await
+            .map_err(to_server_error)?
+            .into_iter()
+            .map(|o| ShippingChoice {
+                pickup: o.stock_location_id.is_some(),
+                id: o.id,
+                name: o.name,
+                amount: o.amount,
+            })
+            .collect();
+    let address = cart.shipping_address().unwrap_or_default();
+    let text = |value: Option<String>| value.unwrap_or_default();
+    Ok(Some(CheckoutView {
+        countries: delivery_countries(&ctx, &cart).await?,
+        email,
+        shipping_options,
+        chosen_shipping: cart
+            .shipping_method
+            .as_ref()
+            .map(|m| m.shipping_option_id.clone()),
+        address: AddressFields {
+            first_name: text(address.first_name),
+            last_name: text(address.last_name),
+            address_1: text(address.address_1),
+            city: text(address.city),
+            postal_code: text(address.postal_code),
+            country_code: text(address.country_code),
+        },
+        payment_providers: ctx
+            .payment_providers
+            .ids()
+            .into_iter()
+            .map(|id| PaymentChoice {
+                label: payment_label(&id),
+                id,
+            })
+            .collect(),
+        cart: cart.into(),
+    }))
+}
+
+/// Saves the contact email and the chosen shipping option on the cart.
+#[server(endpoint = "/checkout/delivery")]
+pub async fn save_delivery(
+    email: String,
+    // Absent when no option was ticked.
+    shipping_option_id: Option<String>,
+) -> Result<(), ServerFnError> {
+    use crate::{server_context::*, storefront::cart::require_cart};
+    use domain::DomainError;
+    let ctx = server_context()?;
+    let cart = require_cart(&ctx, &session().await?).await?;
+    let option_id = shipping_option_id
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| {
+            to_server_error(DomainError::Invalid("choose how you get your order".into()))
+        })?;
+    domain::carts::add_shipping_method(&ctx.db, &cart.cart.id, &option_id)
+        .await
+        .map_err(to_server_error)?;
     let email = domain::credentials::Email::parse(&email).map_err(to_server_error)?;
     domain::carts::set_email(&ctx.db, &cart.cart.id, &email)
         .await
         .map_err(to_server_error)?;
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+const ADDRESS_HEADLINE: &str = "Check the shipping address";
+
+/// Saves the address a delivery goes to. What was typed is kept even when
+/// incomplete, so the form shows it again next to what is missing.
+#[server(endpoint = "/checkout/address")]
+pub async fn save_shipping_address(
+    first_name: String,
+    last_name: String,
+    address_1: String,
+    city: String,
+    postal_code: String,
+    country_code: String,
+) -> Result<(), ServerFnError> {
+    use crate::{server_context::*, storefront::cart::require_cart};
+    let ctx = server_context()?;
+    let cart = require_cart(&ctx, &session().await?).await?;
+    let given = |value: String| Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+    let address = domain::carts::Address {
+        first_name: given(first_name),
+        last_name: given(last_name),
+        address_1: given(address_1),
+        city: given(city),
+        postal_code: given(postal_code),
+        country_code: given(country_code).map(|c| c.to_lowercase()),
+        ..Default::default()
+    };
+    domain::carts::set_shipping_address(&ctx.db, &cart.cart.id, Some(&address))
+        .await
+        .map_err(to_server_error)?;
+    let problems = address.delivery_problems(&delivery_countries(&ctx, &cart).await?);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(to_server_error(domain::DomainError::Invalid(
+            FieldErrors::message(ADDRESS_HEADLINE, &problems),
+        )))
+    }
+}
+
+/// Pays the cart with the chosen provider and places the order.
+#[server(endpoint = "/checkout/place-order")]
+pub async fn place_order(payment_provider: String) -> Result<(), ServerFnError> {
+    use crate::{server_context::*, session_keys, storefront::cart::require_cart};
+    use domain::{DomainError, checkout, payments};
+    let ctx = server_context()?;
+    let session = session().await?;
+    let cart = require_cart(&ctx, &session).await?;
+    let refuse = |message: &str| to_server_error(DomainError::Invalid(message.to_owned()));
+    let method = cart
+        .shipping_method
+        .as_ref()
+        .ok_or_else(|| refuse("choose how you get your order first"))?;
+    if cart.cart.email.is_none() {
+        return Err(refuse("enter your email first"));
+    }
+    let option = domain::shipping::find_option(&ctx.db, &method.shipping_option_id)
+        .await
+        .map_err(to_server_error)?;
+    if option.stock_location_id.is_some() {
+        // A pickup goes to no address: one typed for a delivery first stays off the order.
+        if cart.cart.shipping_address.is_some() {
+            domain::carts::set_shipping_address(&ctx.db, &cart.cart.id, None)
+                .await
+                .map_err(to_server_error)?;
+        }
+    } else {
+        let address = cart.shipping_address().unwrap_or_default();
+        if !address
+            .delivery_problems(&delivery_countries(&ctx, &cart).await?)
+            .is_empty()
+        {
+            return Err(refuse("complete the shipping address first"));
+        }
+    }
     let store_err = |e: tower_sessions::session::Error| ServerFnError::new(e.to_string());
     // A signed-in shopper's order goes to their order history.
-    if let Some(customer_id) = session
-        .get::<String>(session_keys::CUSTOMER_ID)
-        .await
-        .map_err(store_err)?
-    {
+    if let Some(customer_id) = customer_id(&session).await? {
         domain::carts::set_customer(&ctx.db, &cart.cart.id, &customer_id)
             .await
             .map_err(to_server_error)?;
     }
-    // Until the checkout page offers a choice, the cheapest option (a free pickup in the demo store).
-    let shipping = domain::shipping::options_in_region(&ctx.db, cart.cart.region_id.as_deref())
-        .await
-        .map_err(to_server_error)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| ServerFnError::new("no shipping option reaches your region"))?;
-    domain::carts::add_shipping_method(&ctx.db, &cart.cart.id, &shipping.id)
-        .await
-        .map_err(to_server_error)?;
     let collection = checkout::payment_collection_for_cart(&ctx.db, &cart.cart.id)
         .await
         .map_err(to_server_error)?;
@@ -95,7 +358,7 @@ pub async fn place_order(email: String) -> Result<(), ServerFnError> {
         &ctx.db,
         &ctx.payment_providers,
         &collection.id,
-        payments::system::ID,
+        &payment_provider,
     )
     .await
     .map_err(to_server_error)?;
@@ -145,66 +408,309 @@ pub async fn get_order(id: String) -> Result<Option<OrderView>, ServerFnError> {
     if !owned && !placed.contains(&id) {
         return Ok(None);
     }
+    let pickup = match &order.order.shipping_option_id {
+        Some(id) => match domain::shipping::find_option(&ctx.db, id).await {
+            Ok(option) => option.stock_location_id.is_some(),
+            Err(domain::DomainError::NotFound { .. }) => false,
+            Err(e) => return Err(to_server_error(e)),
+        },
+        None => false,
+    };
+    let delivery_address = order
+        .order
+        .shipping_address
+        .as_deref()
+        .and_then(|json| serde_json::from_str::<domain::carts::Address>(json).ok())
+        .filter(|_| !pickup)
+        .map(|a| address_lines(&a));
     Ok(Some(OrderView {
+        totals: Totals::from(&order.order),
         id: order.order.id,
         email: order.order.email,
         currency: order.order.currency_code,
-        total: order.order.total,
         lines: order
             .items
             .into_iter()
             .map(|i| (i.title, i.quantity, i.unit_price))
             .collect(),
         status: order.order.status,
+        shipping_method: order.order.shipping_method_name,
+        delivery_address,
     }))
+}
+
+/// "Ada Lovelace", "Ring 1", "1010 Vienna", "AT".
+#[cfg(feature = "ssr")]
+fn address_lines(address: &domain::carts::Address) -> Vec<String> {
+    let join = |parts: [&Option<String>; 2]| {
+        parts
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    [
+        join([&address.first_name, &address.last_name]),
+        join([&address.address_1, &address.address_2]),
+        join([&address.postal_code, &address.city]),
+        address
+            .country_code
+            .as_deref()
+            .unwrap_or_default()
+            .to_uppercase(),
+    ]
+    .into_iter()
+    .filter(|line| !line.is_empty())
+    .collect()
+}
+
+/// The checkout's forms; the page reads the cart again after each.
+#[derive(Clone, Copy)]
+struct CheckoutActions {
+    delivery: ServerAction<SaveDelivery>,
+    address: ServerAction<SaveShippingAddress>,
+    apply_promo: ServerAction<ApplyPromoCode>,
+    remove_promo: ServerAction<RemovePromoCode>,
+    place: ServerAction<PlaceOrder>,
 }
 
 #[component]
 pub fn CheckoutPage() -> impl IntoView {
-    let cart = Resource::new(|| (), |_| get_cart());
-    let place = expect_context::<ServerAction<PlaceOrder>>();
+    let actions = CheckoutActions {
+        delivery: ServerAction::new(),
+        address: ServerAction::new(),
+        apply_promo: ServerAction::new(),
+        remove_promo: ServerAction::new(),
+        place: expect_context::<ServerAction<PlaceOrder>>(),
+    };
+    let checkout = Resource::new(
+        move || {
+            (
+                actions.delivery.version().get(),
+                actions.address.version().get(),
+                actions.apply_promo.version().get(),
+                actions.remove_promo.version().get(),
+            )
+        },
+        |_| get_checkout(),
+    );
     view! {
         <h1>"Checkout"</h1>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
-                {move || Suspend::new(async move { cart.await.map(|cart| view! { <CheckoutForm cart place /> }) })}
+                {move || Suspend::new(async move {
+                    checkout
+                        .await
+                        .map(|found| match found {
+                            Some(checkout) => view! { <CheckoutSections checkout actions /> }.into_any(),
+                            None => view! { <EmptyCart /> }.into_any(),
+                        })
+                })}
             </ErrorBoundary>
         </Transition>
     }
 }
 
 #[component]
-fn CheckoutForm(cart: CartView, place: ServerAction<PlaceOrder>) -> impl IntoView {
-    if cart.lines.is_empty() {
-        return view! { <p class="empty">"Your cart is empty. "<a href="/">"Browse the shop"</a></p> }.into_any();
-    }
-    let currency = cart.totals.currency.clone();
-    let error = move || {
-        place
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.to_string())
-    };
+fn CheckoutSections(checkout: CheckoutView, actions: CheckoutActions) -> impl IntoView {
+    let chosen = checkout.chosen().cloned();
+    let needs_address = chosen.as_ref().is_some_and(|c| !c.pickup);
     view! {
         <section class="checkout">
-            <ul class="summary">
-                {cart
-                    .lines
-                    .into_iter()
-                    .map(|l| view! { <li>{format!("{} × {}", l.quantity, l.title)}</li> })
-                    .collect_view()}
-            </ul>
-            <p>"Total: "<strong data-testid="checkout-total">{format_money(cart.totals.subtotal, &currency)}</strong></p>
-            <ActionForm action=place attr:class="stacked">
-                <label>"Email for the receipt" <input type="email" name="email" autocomplete="email" required /></label>
-                <p class="muted">"Payment: test payment, authorized at once (no card needed)."</p>
-                <button type="submit" disabled=move || place.pending().get()>"Place order"</button>
-            </ActionForm>
-            {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+            <OrderLines lines=checkout.cart.lines.clone() currency=checkout.cart.totals.currency.clone() />
+            <ContactAndShipping
+                email=checkout.email.clone()
+                options=checkout.shipping_options.clone()
+                chosen=checkout.chosen_shipping.clone()
+                currency=checkout.cart.totals.currency.clone()
+                action=actions.delivery
+            />
+            {needs_address
+                .then(|| {
+                    view! {
+                        <ShippingAddress
+                            address=checkout.address.clone()
+                            countries=checkout.countries.clone()
+                            action=actions.address
+                        />
+                    }
+                })}
+            <PromoCodes codes=checkout.cart.promo_codes.clone() apply=actions.apply_promo remove=actions.remove_promo />
+            // Panels that change the totals (loyalty rewards) belong here, before the review.
+            <PaymentAndReview
+                totals=checkout.cart.breakdown.clone()
+                providers=checkout.payment_providers.clone()
+                chosen=chosen
+                action=actions.place
+            />
         </section>
     }
-    .into_any()
+}
+
+#[component]
+fn OrderLines(lines: Vec<CartLine>, currency: String) -> impl IntoView {
+    view! {
+        <section class="checkout-step">
+            <h2>"Your order"</h2>
+            <ul class="summary">
+                {lines
+                    .into_iter()
+                    .map(|l| {
+                        let total = format_money(l.unit_price * i64::from(l.quantity), &currency);
+                        view! { <li data-testid="checkout-line">{format!("{} × {} — {total}", l.quantity, l.title)}</li> }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn ContactAndShipping(
+    email: String,
+    options: Vec<ShippingChoice>,
+    chosen: Option<String>,
+    currency: String,
+    action: ServerAction<SaveDelivery>,
+) -> impl IntoView {
+    let error = form_error(action.value());
+    view! {
+        <section class="checkout-step">
+            <ActionForm action attr:class="stacked">
+                <h2>"Contact"</h2>
+                <label>"Email for the receipt" <input type="email" name="email" autocomplete="email" value=email required /></label>
+                <h2>"Shipping"</h2>
+                {if options.is_empty() {
+                    view! { <p class="notice error">"Nothing ships to your region yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <fieldset class="shipping-options">
+                            <legend>"How do you get your order?"</legend>
+                            {options
+                                .into_iter()
+                                .map(|o| {
+                                    let price = if o.amount == 0 { "free".to_owned() } else { format_money(o.amount, &currency) };
+                                    let checked = chosen.as_deref() == Some(o.id.as_str());
+                                    view! {
+                                        <label class="choice" data-testid="shipping-option">
+                                            <input type="radio" name="shipping_option_id" value=o.id checked=checked required />
+                                            {format!("{} — {price}", o.name)}
+                                        </label>
+                                    }
+                                })
+                                .collect_view()}
+                        </fieldset>
+                    }
+                        .into_any()
+                }}
+                <button type="submit" class="secondary" disabled=move || action.pending().get()>"Continue"</button>
+            </ActionForm>
+            {move || error().map(|e| view! { <p class="notice error" role="alert" data-testid="delivery-error">{e}</p> })}
+        </section>
+    }
+}
+
+#[component]
+fn ShippingAddress(
+    address: AddressFields,
+    countries: Vec<String>,
+    action: ServerAction<SaveShippingAddress>,
+) -> impl IntoView {
+    let message = form_error(action.value());
+    let errors = move || message().map(|m| FieldErrors::parse(&m));
+    let field = move |name: &'static str,
+                      label: &'static str,
+                      value: String,
+                      autocomplete: &'static str| {
+        view! {
+            <label>
+                {label}
+                <input type="text" name=name value=value autocomplete=autocomplete required />
+                {move || {
+                    errors()
+                        .and_then(|e| e.get(name))
+                        .map(|problem| view! { <span class="field-error" data-testid=format!("error-{name}")>{problem}</span> })
+                }}
+            </label>
+        }
+    };
+    let country = address.country_code.clone();
+    view! {
+        <section class="checkout-step">
+            <h2>"Shipping address"</h2>
+            <ActionForm action attr:class="stacked address">
+                {field("first_name", "First name", address.first_name, "given-name")}
+                {field("last_name", "Last name", address.last_name, "family-name")}
+                {field("address_1", "Street and number", address.address_1, "address-line1")}
+                {field("postal_code", "Postal code", address.postal_code, "postal-code")}
+                {field("city", "City", address.city, "address-level2")}
+                <label>
+                    "Country"
+                    <select name="country_code" autocomplete="country" required>
+                        <option value="" selected=country.is_empty()>"Choose…"</option>
+                        {countries
+                            .into_iter()
+                            .map(|c| {
+                                let selected = c.eq_ignore_ascii_case(&country);
+                                view! { <option value=c.clone() selected=selected>{c.to_uppercase()}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                    {move || {
+                        errors()
+                            .and_then(|e| e.get("country_code"))
+                            .map(|problem| view! { <span class="field-error" data-testid="error-country_code">{problem}</span> })
+                    }}
+                </label>
+                <button type="submit" class="secondary" disabled=move || action.pending().get()>"Save address"</button>
+            </ActionForm>
+            {move || errors().map(|e| view! { <p class="notice error" role="alert" data-testid="address-error">{e.headline}</p> })}
+        </section>
+    }
+}
+
+#[component]
+fn PaymentAndReview(
+    totals: Totals,
+    providers: Vec<PaymentChoice>,
+    chosen: Option<ShippingChoice>,
+    action: ServerAction<PlaceOrder>,
+) -> impl IntoView {
+    let error = form_error(action.value());
+    let first = providers.first().map(|p| p.id.clone());
+    view! {
+        <section class="checkout-step">
+            <ActionForm action attr:class="stacked">
+                <h2>"Payment"</h2>
+                <fieldset class="payment-providers">
+                    <legend>"Pay with"</legend>
+                    {providers
+                        .into_iter()
+                        .map(|p| {
+                            let checked = first.as_deref() == Some(p.id.as_str());
+                            view! {
+                                <label class="choice">
+                                    <input type="radio" name="payment_provider" value=p.id checked=checked required />
+                                    {p.label}
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
+                <h2>"Review"</h2>
+                <p data-testid="checkout-shipping-method">
+                    {match chosen {
+                        Some(c) => c.name,
+                        None => "Choose how you get your order above, then Continue.".to_owned(),
+                    }}
+                </p>
+                <TotalsBreakdown totals testid="checkout" />
+                <button type="submit" disabled=move || action.pending().get()>"Place order"</button>
+            </ActionForm>
+            {move || error().map(|e| view! { <p class="notice error" role="alert" data-testid="place-order-error">{e}</p> })}
+        </section>
+    }
 }
 
 #[component]
@@ -246,7 +752,26 @@ fn OrderConfirmation(order: OrderView) -> impl IntoView {
                     .map(|(title, quantity, price)| view! { <li>{format!("{quantity} × {title} — {}", format_money(price, &currency))}</li> })
                     .collect_view()}
             </ul>
-            <p>"Total: "<strong data-testid="order-total">{format_money(order.total, &order.currency)}</strong></p>
+            {order
+                .shipping_method
+                .map(|method| {
+                    view! {
+                        <section class="order-shipping">
+                            <h2>"Shipping"</h2>
+                            <p data-testid="order-shipping-method">{method}</p>
+                            {order
+                                .delivery_address
+                                .map(|lines| {
+                                    view! {
+                                        <address data-testid="order-shipping-address">
+                                            {lines.into_iter().map(|line| view! { <span class="line">{line}</span> }).collect_view()}
+                                        </address>
+                                    }
+                                })}
+                        </section>
+                    }
+                })}
+            <TotalsBreakdown totals=order.totals testid="order" />
             <p><a href="/">"Continue shopping"</a></p>
         </article>
     }

@@ -13,7 +13,7 @@ use leptos_router::components::{A, Outlet};
 use serde::{Deserialize, Serialize};
 
 use crate::components::format_money;
-use account::AccountLink;
+use account::{AccountLink, form_error};
 use cart::{AddToCart, UpdateCartLine, cart_summary};
 use checkout::PlaceOrder;
 pub use password_reset::RESET_PASSWORD_PATH;
@@ -103,6 +103,7 @@ pub fn StorefrontLayout() -> impl IntoView {
     provide_context(add_to_cart);
     provide_context(update_line);
     provide_context(place_order);
+    let add_error = form_error(add_to_cart.value());
     let totals = Resource::new(
         move || {
             (
@@ -131,6 +132,8 @@ pub fn StorefrontLayout() -> impl IntoView {
             </nav>
         </header>
         <main class="page">
+            // Adding happens on many pages (catalog, product): one place says what went wrong.
+            {move || add_error().map(|e| view! { <p class="notice error" role="alert" data-testid="cart-error">{e}</p> })}
             <Outlet />
         </main>
     }

@@ -21,6 +21,7 @@ use crate::{
     credentials::Email,
     customers::customer,
     ids::new_id,
+    inventory,
     pricing::{self, region},
     promotions::{self, promotion},
     shipping,
@@ -46,6 +47,67 @@ pub struct Address {
     pub postal_code: Option<String>,
     pub phone: Option<String>,
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// What is wrong with one field of an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressProblem {
+    /// The [`Address`] field's name.
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// The longest postal code taken (the UK's and Canada's have 7 or 8 characters).
+const MAX_POSTAL_CODE: usize = 10;
+
+impl Address {
+    /// What a parcel needs that this address lacks, field by field; empty when
+    /// it can be delivered to one of `countries` (the region's). Only the web
+    /// storefront insists: the Store API takes partial addresses, as Medusa's does.
+    pub fn delivery_problems(&self, countries: &[String]) -> Vec<AddressProblem> {
+        fn given(value: &Option<String>) -> Option<&str> {
+            value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
+        let mut problems = Vec::new();
+        let mut problem = |field, message: String| problems.push(AddressProblem { field, message });
+        for (field, value, missing) in [
+            ("first_name", &self.first_name, "Enter a first name"),
+            ("last_name", &self.last_name, "Enter a last name"),
+            (
+                "address_1",
+                &self.address_1,
+                "Enter the street and house number",
+            ),
+            ("city", &self.city, "Enter a city"),
+        ] {
+            if given(value).is_none() {
+                problem(field, missing.to_owned());
+            }
+        }
+        match given(&self.postal_code) {
+            None => problem("postal_code", "Enter a postal code".to_owned()),
+            Some(code)
+                if code.len() > MAX_POSTAL_CODE
+                    || !code
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-') =>
+            {
+                problem("postal_code", format!("{code} is not a postal code"));
+            }
+            Some(_) => {}
+        }
+        match given(&self.country_code) {
+            None => problem("country_code", "Choose a country".to_owned()),
+            Some(code) if !countries.iter().any(|c| c.eq_ignore_ascii_case(code)) => {
+                problem(
+                    "country_code",
+                    format!("We do not deliver to {}", code.to_uppercase()),
+                );
+            }
+            Some(_) => {}
+        }
+        problems
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -395,14 +457,15 @@ pub async fn add_line_item(
         .filter(line_item::Column::VariantId.eq(variant_id))
         .one(&txn)
         .await?;
+    let total = existing.as_ref().map_or(0, |line| line.quantity) + quantity;
+    if total > MAX_LINE_QUANTITY {
+        return Err(DomainError::Invalid(format!(
+            "a line holds at most {MAX_LINE_QUANTITY} units"
+        )));
+    }
+    ensure_in_stock(&txn, &cart, variant_id, &product.title, total).await?;
     match existing {
         Some(line) => {
-            let total = line.quantity + quantity;
-            if total > MAX_LINE_QUANTITY {
-                return Err(DomainError::Invalid(format!(
-                    "a line holds at most {MAX_LINE_QUANTITY} units"
-                )));
-            }
             let mut line = line.into_active_model();
             line.quantity = Set(total);
             line.update(&txn).await?;
@@ -429,7 +492,32 @@ pub async fn add_line_item(
     Ok(detail)
 }
 
-/// Sets a line's quantity; 0 removes the line.
+/// Refuses more units of a stock-managed variant than the stock locations of
+/// the cart's sales channel have available, as Medusa does (`not_allowed`).
+/// Checkout reserves the units later, so a unit sold meanwhile is caught there.
+async fn ensure_in_stock(
+    db: &impl ConnectionTrait,
+    cart: &cart::Model,
+    variant_id: &str,
+    title: &str,
+    quantity: i32,
+) -> Result<(), DomainError> {
+    let channel_ids: Vec<String> = cart.sales_channel_id.iter().cloned().collect();
+    let available = inventory::available_in_channels(db, &[variant_id.to_owned()], &channel_ids)
+        .await?
+        .remove(variant_id);
+    match available {
+        Some(units) if units <= 0 => {
+            Err(DomainError::NotAllowed(format!("{title} is out of stock")))
+        }
+        Some(units) if i64::from(quantity) > units => Err(DomainError::NotAllowed(format!(
+            "only {units} of {title} in stock; your cart would hold {quantity}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Sets a line's quantity; 0 removes the line. Raising it is refused beyond the stock.
 pub async fn update_line_item(
     db: &impl TransactionTrait,
     cart_id: &str,
@@ -448,6 +536,9 @@ pub async fn update_line_item(
         .one(&txn)
         .await?
         .ok_or_else(|| DomainError::not_found("Line item", line_id))?;
+    if quantity > line.quantity {
+        ensure_in_stock(&txn, &cart, &line.variant_id, &line.title, quantity).await?;
+    }
     if quantity == 0 {
         line.into_active_model().delete(&txn).await?;
     } else {
@@ -469,6 +560,20 @@ pub async fn set_email(
     let cart = open_cart(db, cart_id).await?;
     let mut active = cart.into_active_model();
     active.email = Set(Some(email.to_string()));
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    Ok(())
+}
+
+/// Sets the address the cart ships to, or takes it off (a pickup needs none).
+pub async fn set_shipping_address(
+    db: &impl ConnectionTrait,
+    cart_id: &str,
+    address: Option<&Address>,
+) -> Result<(), DomainError> {
+    let cart = open_cart(db, cart_id).await?;
+    let mut active = cart.into_active_model();
+    active.shipping_address = Set(address.map(to_json).transpose()?);
     active.updated_at = Set(Utc::now());
     active.update(db).await?;
     Ok(())

@@ -4,7 +4,7 @@ use domain::{
         self,
         totals::{DiscountTarget, DiscountValue},
     },
-    catalog, channels, pricing, promotions, seed, shipping,
+    catalog, channels, inventory, pricing, promotions, seed, shipping,
 };
 
 use crate::{on_every_backend, seeded};
@@ -51,6 +51,12 @@ async fn rejects_bad_quantities_and_unknown_things() {
             .unwrap()
             .cart;
         let (water, _) = variant_of(&db, "sparkling-water").await;
+        // Unmanaged stock, so only the line limit counts here.
+        let item = inventory::find_item_by_variant(&db, &water)
+            .await
+            .unwrap()
+            .unwrap();
+        inventory::delete_item(&db, &item.id).await.unwrap();
         for quantity in [0, -1, 1000] {
             let result = carts::add_line_item(&db, &cart.id, &water, quantity).await;
             assert!(
@@ -78,6 +84,76 @@ async fn rejects_bad_quantities_and_unknown_things() {
             999,
             "failed adds change nothing"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn more_units_than_in_stock_are_not_allowed() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let cart = carts::create_cart(&db, carts::NewCart::in_currency("eur"))
+            .await
+            .unwrap()
+            .cart;
+        let (water, _) = variant_of(&db, "sparkling-water").await;
+        let stock = seed::WAREHOUSE_STOCK;
+        let too_many = carts::add_line_item(&db, &cart.id, &water, stock + 1)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&too_many, DomainError::NotAllowed(m)
+                if m == &format!("only {stock} of Sparkling Water 0.5 l in stock; your cart would hold {}", stock + 1)),
+            "{too_many}"
+        );
+        let detail = carts::add_line_item(&db, &cart.id, &water, stock - 1)
+            .await
+            .unwrap();
+        // A second add counts what the line already holds.
+        assert!(matches!(
+            carts::add_line_item(&db, &cart.id, &water, 2).await,
+            Err(DomainError::NotAllowed(_))
+        ));
+        let line = detail.items[0].id.clone();
+        assert!(matches!(
+            carts::update_line_item(&db, &cart.id, &line, stock + 1).await,
+            Err(DomainError::NotAllowed(_))
+        ));
+        carts::add_line_item(&db, &cart.id, &water, 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            carts::get_cart(&db, &cart.id).await.unwrap().item_count(),
+            i64::from(stock)
+        );
+
+        // Stock that went since may still be given back: lowering is always allowed.
+        let item = inventory::find_item_by_variant(&db, &water)
+            .await
+            .unwrap()
+            .unwrap();
+        let warehouse = channels::stock_location_ids(&db, &[cart.sales_channel_id.clone().unwrap()])
+            .await
+            .unwrap()[0]
+            .clone();
+        inventory::set_stocked(&db, &item.id, &warehouse, 0)
+            .await
+            .unwrap();
+        carts::update_line_item(&db, &cart.id, &line, 2)
+            .await
+            .unwrap();
+        let (apple, _) = variant_of(&db, "apple").await;
+        let apple_item = inventory::find_item_by_variant(&db, &apple)
+            .await
+            .unwrap()
+            .unwrap();
+        inventory::set_stocked(&db, &apple_item.id, &warehouse, 0)
+            .await
+            .unwrap();
+        let gone = carts::add_line_item(&db, &cart.id, &apple, 1)
+            .await
+            .unwrap_err();
+        assert_eq!(gone.to_string(), "Apple is out of stock");
     })
     .await;
 }
@@ -412,4 +488,50 @@ async fn a_cart_takes_only_what_its_sales_channel_sells() {
         );
     })
     .await;
+}
+
+#[test]
+fn a_delivery_address_names_each_missing_or_wrong_field() {
+    let countries = ["at".to_owned(), "de".to_owned()];
+    let fields = |address: &carts::Address| {
+        address
+            .delivery_problems(&countries)
+            .into_iter()
+            .map(|p| (p.field, p.message))
+            .collect::<Vec<_>>()
+    };
+    let empty = carts::Address {
+        first_name: Some("  ".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        fields(&empty),
+        [
+            ("first_name", "Enter a first name".to_owned()),
+            ("last_name", "Enter a last name".to_owned()),
+            ("address_1", "Enter the street and house number".to_owned()),
+            ("city", "Enter a city".to_owned()),
+            ("postal_code", "Enter a postal code".to_owned()),
+            ("country_code", "Choose a country".to_owned()),
+        ]
+    );
+    let mut address = carts::Address {
+        first_name: Some("Ada".into()),
+        last_name: Some("Lovelace".into()),
+        address_1: Some("Ring 1".into()),
+        city: Some("Vienna".into()),
+        postal_code: Some("1010".into()),
+        country_code: Some("AT".into()),
+        ..Default::default()
+    };
+    assert_eq!(fields(&address), []);
+    address.postal_code = Some("10<10>".into());
+    address.country_code = Some("us".into());
+    assert_eq!(
+        fields(&address),
+        [
+            ("postal_code", "10<10> is not a postal code".to_owned()),
+            ("country_code", "We do not deliver to US".to_owned()),
+        ]
+    );
 }

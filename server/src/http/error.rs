@@ -50,6 +50,7 @@ impl From<DomainError> for ApiError {
             }
             DomainError::Invalid(m) => Self::invalid_data(m),
             DomainError::Conflict(m) => Self::new(StatusCode::CONFLICT, "duplicate_error", m),
+            DomainError::NotAllowed(m) => Self::new(StatusCode::BAD_REQUEST, "not_allowed", m),
             DomainError::Unauthorized(m) => Self::unauthorized(m),
             DomainError::Db(db) => {
                 tracing::error!(error = %db, "database error");

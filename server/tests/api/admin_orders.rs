@@ -49,11 +49,25 @@ pub async fn add_to_cart(app: &TestApp, client: &reqwest::Client, handle: &str, 
     assert_eq!(added.status(), 200);
 }
 
-/// Checks out `client`'s cart for `email`; the new order's id.
+/// Checks out `client`'s cart for `email`, picked up at a machine; the new order's id.
 pub async fn checkout(app: &TestApp, client: &reqwest::Client, email: &str) -> String {
+    let pickup = domain::shipping::shipping_option::Entity::find()
+        .filter(domain::shipping::shipping_option::Column::StockLocationId.is_not_null())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("a pickup option")
+        .id;
+    let delivery = client
+        .post(app.url("/api/checkout/delivery"))
+        .form(&[("email", email), ("shipping_option_id", &pickup)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delivery.status(), 200);
     let placed = client
         .post(app.url("/api/checkout/place-order"))
-        .form(&[("email", email)])
+        .form(&[("payment_provider", "pp_system_default")])
         .send()
         .await
         .unwrap();

@@ -1,6 +1,8 @@
 //! The storefront's cart page, checkout and order confirmation.
 
+use domain::shipping::shipping_option;
 use reqwest::header::LOCATION;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
 use crate::{TestApp, on_every_db};
@@ -83,10 +85,17 @@ async fn a_shopper_edits_the_cart_and_places_an_order() {
             .unwrap();
         assert_eq!(removed["item_count"], 2);
 
+        let pickup = shipping_option::Entity::find()
+            .filter(shipping_option::Column::StockLocationId.is_not_null())
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("a pickup option")
+            .id;
         let bad_email = app
             .client
-            .post(app.url("/api/checkout/place-order"))
-            .form(&[("email", "not-an-email")])
+            .post(app.url("/api/checkout/delivery"))
+            .form(&[("email", "not-an-email"), ("shipping_option_id", &pickup)])
             .send()
             .await
             .unwrap();
@@ -99,10 +108,21 @@ async fn a_shopper_edits_the_cart_and_places_an_order() {
                 .contains("is not an email address")
         );
 
+        let delivery = app
+            .client
+            .post(app.url("/api/checkout/delivery"))
+            .form(&[
+                ("email", "shopper@example.com"),
+                ("shipping_option_id", &pickup),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(delivery.status(), 200);
         let placed = app
             .client
             .post(app.url("/api/checkout/place-order"))
-            .form(&[("email", "shopper@example.com")])
+            .form(&[("payment_provider", "pp_system_default")])
             .send()
             .await
             .unwrap();
@@ -131,7 +151,7 @@ async fn a_shopper_edits_the_cart_and_places_an_order() {
         let again = app
             .client
             .post(app.url("/api/checkout/place-order"))
-            .form(&[("email", "shopper@example.com")])
+            .form(&[("payment_provider", "pp_system_default")])
             .send()
             .await
             .unwrap();

@@ -27,6 +27,7 @@ mod store_products;
 mod store_regions;
 mod storefront;
 mod storefront_account;
+mod storefront_checkout;
 mod vending_admin;
 mod vending_fixture;
 mod vending_purchase;

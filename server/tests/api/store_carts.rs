@@ -422,14 +422,65 @@ async fn bad_input_is_refused_with_clear_errors() {
     .await;
 }
 
+/// Sets the units of a demo product in the online store's warehouse.
+async fn set_online_stock(app: &TestApp, handle: &str, units: i32) {
+    let online = channels::find_sales_channels_named(&app.db, seed::ONLINE_STORE_CHANNEL)
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
+    let warehouse = channels::stock_location_ids(&app.db, &[online])
+        .await
+        .unwrap()[0]
+        .clone();
+    let item = domain::inventory::find_item_by_variant(&app.db, &variant(app, handle).await)
+        .await
+        .unwrap()
+        .unwrap();
+    domain::inventory::set_stocked(&app.db, &item.id, &warehouse, units)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn more_than_the_stock_is_not_allowed_in_a_cart() {
+    on_every_db(async |app| {
+        let cart = new_cart(&app, json!({})).await;
+        let id = cart["id"].as_str().unwrap().to_owned();
+        let water = variant(&app, "sparkling-water").await;
+        let path = format!("/store/carts/{id}/line-items");
+        let stock = seed::WAREHOUSE_STOCK;
+        let too_many = json!({ "variant_id": water, "quantity": stock + 1 });
+        let refused = expect(400, post(&app, &path, too_many).await);
+        assert_eq!(refused["type"], "not_allowed");
+        assert_eq!(
+            refused["message"],
+            format!(
+                "only {stock} of Sparkling Water 0.5 l in stock; your cart would hold {}",
+                stock + 1
+            )
+        );
+        let cart = add(&app, &id, "sparkling-water", stock).await;
+        let line = cart["items"][0]["id"].as_str().unwrap();
+        let raise = format!("/store/carts/{id}/line-items/{line}");
+        let refused = expect(
+            400,
+            post(&app, &raise, json!({ "quantity": stock + 1 })).await,
+        );
+        assert_eq!(refused["type"], "not_allowed");
+        let cart = expect(200, get(&app, &format!("/store/carts/{id}")).await);
+        assert_eq!(cart["cart"]["items"][0]["quantity"], stock);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn out_of_stock_refuses_completion_and_leaves_no_order() {
     on_every_db(async |app| {
-        let id = ready_cart(
-            &app,
-            &[("apple", 1), ("sparkling-water", seed::WAREHOUSE_STOCK + 1)],
-        )
-        .await;
+        let stock = seed::WAREHOUSE_STOCK;
+        let id = ready_cart(&app, &[("apple", 1), ("sparkling-water", stock)]).await;
+        // One water is sold elsewhere after it went into the cart.
+        set_online_stock(&app, "sparkling-water", stock - 1).await;
         pay(&app, &id).await;
         let refused = expect(400, complete(&app, &id).await);
         assert!(
@@ -447,7 +498,7 @@ async fn out_of_stock_refuses_completion_and_leaves_no_order() {
         let path = format!("/store/carts/{id}/line-items/{line}");
         expect(
             200,
-            post(&app, &path, json!({ "quantity": seed::WAREHOUSE_STOCK })).await,
+            post(&app, &path, json!({ "quantity": stock - 1 })).await,
         );
         pay(&app, &id).await;
         let placed = expect(200, complete(&app, &id).await);

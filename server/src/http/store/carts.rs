@@ -474,7 +474,10 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let Json(body) = body?;
     let customer_id = customer.map(|c| c.id);
-    let request = serde_json::to_string(&(&customer_id, &body)).unwrap_or_default();
+    // The key's channels and the customer belong to the request: the same
+    // body from another storefront or shopper is another request.
+    let request =
+        serde_json::to_string(&(&key.sales_channel_ids, &customer_id, &body)).unwrap_or_default();
     let fingerprint = format!(
         "creating a cart, request {}",
         domain::idempotency::digest(&request)

@@ -35,6 +35,7 @@ use crate::{
         checkout::{CheckoutPage, OrderPage},
         home::HomePage,
         machine::{MachinePage, MachinesPage, PurchasePage},
+        password_reset::{ForgotPasswordPage, ResetPasswordPage},
         product::ProductPage,
     },
 };
@@ -77,6 +78,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("account/login") view=AccountLoginPage ssr=SsrMode::Async />
                     <Route path=path!("account/register") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("account/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("account/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("machines") view=MachinesPage ssr=SsrMode::Async />
                     <Route path=path!("machines/:id") view=MachinePage ssr=SsrMode::Async />
                     <Route path=path!("machines/:id/sessions/:session_id") view=PurchasePage ssr=SsrMode::Async />

@@ -95,6 +95,11 @@ pub struct Settings {
     #[arg(long, env = "AUTOMAT_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
 
+    /// The store's address as shoppers reach it, for links in emails
+    /// (e.g. `https://shop.example.com`); by default the HTTP address.
+    #[arg(long, env = "AUTOMAT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// The sender of order emails.
     #[arg(
         long,

@@ -1,10 +1,12 @@
 //! What the store does when something happens: event subscribers fed by the
-//! outbox [`Dispatcher`] (order emails, loyalty finalize), and the mailer.
+//! outbox [`Dispatcher`] (order and password-reset emails, loyalty finalize),
+//! and the mailer.
 
 use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use domain::{
+    customers::password_reset::{self, PASSWORD_RESET, PasswordResetRequested},
     db::DatabaseConnection,
     events::{Dispatcher, Event, Subscriber},
     loyalty::{Loyalty, finalize::FinalizeOnOrderPlaced},
@@ -133,17 +135,63 @@ fn summary(order: &OrderDetail) -> String {
     lines.join("\n")
 }
 
-/// The subscribers a running store has.
-/// Everything that acts on outbox events: order emails and loyalty finalize.
+/// Emails a customer the link that sets a new password (Medusa leaves this
+/// to a subscriber of `auth.password_reset` too).
+pub struct PasswordResetEmails {
+    mailer: Mailer,
+    /// The storefront's reset page, absolute.
+    reset_page: String,
+}
+
+#[async_trait]
+impl Subscriber for PasswordResetEmails {
+    fn name(&self) -> &'static str {
+        "password-reset-emails"
+    }
+
+    fn wants(&self, event_name: &str) -> bool {
+        event_name == PASSWORD_RESET
+    }
+
+    async fn handle(&self, event: &Event) -> Result<(), String> {
+        let request: PasswordResetRequested =
+            serde_json::from_str(&event.payload).map_err(|e| format!("payload: {e}"))?;
+        let mut link = reqwest::Url::parse(&self.reset_page).map_err(|e| e.to_string())?;
+        link.query_pairs_mut()
+            .append_pair("token", &request.token)
+            .append_pair("email", &request.entity_id);
+        let minutes = password_reset::TOKEN_LIFETIME.num_minutes();
+        let body = format!(
+            "Someone asked to reset the password of your account.\n\n\
+             Choose a new password here (the link works once, for {minutes} minutes):\n{link}\n\n\
+             If it was not you, ignore this email: your password stays as it is."
+        );
+        self.mailer
+            .send(&request.entity_id, "Reset your password", body)
+            .await
+    }
+}
+
+/// Everything that acts on outbox events: order and password-reset emails,
+/// loyalty finalize. `public_url` is where shoppers reach the store.
 pub fn subscribers(
     db: &DatabaseConnection,
     mailer: Mailer,
     loyalty: &Loyalty,
+    public_url: &str,
 ) -> Vec<Arc<dyn Subscriber>> {
     vec![
         Arc::new(OrderEmails {
             db: db.clone(),
+            mailer: mailer.clone(),
+        }),
+        Arc::new(PasswordResetEmails {
             mailer,
+            reset_page: format!(
+                "{}{}",
+                public_url.trim_end_matches('/'),
+                app::storefront::RESET_PASSWORD_PATH
+            ),
         }),
         Arc::new(FinalizeOnOrderPlaced::new(db.clone(), loyalty.clone())),
     ]

@@ -115,10 +115,14 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         loyalty: loyalty.loyalty,
     };
     let mailer = Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from)?;
+    let public_url = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
     let mut event_dispatcher = JoinSet::new();
     event_dispatcher.spawn(notifications::dispatch_events(
         &db,
-        notifications::subscribers(&db, mailer, &state.loyalty),
+        notifications::subscribers(&db, mailer, &state.loyalty, &public_url),
     ));
     let routes = http::router(state.clone());
     let router = match SessionBackend::connect(&db, settings.redis_url.as_deref()).await? {

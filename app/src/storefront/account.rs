@@ -203,7 +203,9 @@ pub fn RegisterPage() -> impl IntoView {
 pub fn AccountLoginPage() -> impl IntoView {
     let login = ServerAction::<CustomerLogin>::new();
     let error = form_error(login.value());
-    let next = use_query_map().read_untracked().get("next");
+    let query = use_query_map().read_untracked();
+    let next = query.get("next");
+    let reset = query.get("reset").is_some();
     view! {
         <section class="narrow">
             <h1>"Sign in"</h1>
@@ -214,7 +216,9 @@ pub fn AccountLoginPage() -> impl IntoView {
                 <button type="submit" disabled=move || login.pending().get()>"Sign in"</button>
             </ActionForm>
             {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+            {reset.then(|| view! { <p class="notice" role="status">"Your password is changed. Sign in with the new one."</p> })}
             <p>"New here? " <A href="/account/register">"Create an account"</A></p>
+            <p><A href="/account/forgot-password">"Forgot your password?"</A></p>
         </section>
     }
 }

@@ -5,6 +5,7 @@ pub mod cart;
 pub mod checkout;
 pub mod home;
 pub mod machine;
+pub mod password_reset;
 pub mod product;
 
 use leptos::prelude::*;
@@ -15,6 +16,7 @@ use crate::components::format_money;
 use account::AccountLink;
 use cart::{AddToCart, UpdateCartLine, cart_summary};
 use checkout::PlaceOrder;
+pub use password_reset::RESET_PASSWORD_PATH;
 
 /// A product as the storefront lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -22,6 +22,7 @@ pub use channel::{cart_of_payment_collection, sales_channel_of};
 use crate::{
     DomainError, catalog, channels,
     credentials::Email,
+    customers::customer,
     ids::new_id,
     pricing::{self, region},
     promotions::{self, promotion},
@@ -168,7 +169,11 @@ pub async fn create_cart(
         currency_code: Set(currency_code),
         region_id: Set(region.map(|r| r.id)),
         sales_channel_id: Set(sales_channel_id),
-        email: Set(new.email.map(|e| e.to_string())),
+        email: Set(match (new.email, &new.customer_id) {
+            (Some(email), _) => Some(email.to_string()),
+            (None, Some(customer_id)) => Some(customer_email(&txn, customer_id).await?),
+            (None, None) => None,
+        }),
         customer_id: Set(new.customer_id),
         payment_collection_id: Set(None),
         shipping_address: Set(new.shipping_address.as_ref().map(to_json).transpose()?),
@@ -264,10 +269,13 @@ pub async fn update_cart(
             channels::find_sales_channel(&txn, channel_id).await?.id,
         ));
     }
-    if let Some(email) = update.email {
+    if let Some(email) = &update.email {
         active.email = Set(Some(email.to_string()));
     }
     if let Some(customer_id) = update.customer_id {
+        if update.email.is_none() && current.cart.email.is_none() {
+            active.email = Set(Some(customer_email(&txn, &customer_id).await?));
+        }
         active.customer_id = Set(Some(customer_id));
     }
     if let Some(address) = &update.shipping_address {
@@ -563,16 +571,51 @@ async fn touch(db: &impl ConnectionTrait, cart: cart::Model) -> Result<(), Domai
 }
 
 /// Attributes the open cart to a signed-in customer, so its order shows in
-/// their order history.
+/// their order history; the cart takes their email unless it has one.
+/// A cart of another registered customer stays theirs (Medusa's transfer rule).
 pub async fn set_customer(
     db: &impl ConnectionTrait,
     cart_id: &str,
     customer_id: &str,
 ) -> Result<(), DomainError> {
     let cart = open_cart(db, cart_id).await?;
+    if let Some(owner) = cart
+        .customer_id
+        .as_deref()
+        .filter(|owner| *owner != customer_id)
+    {
+        let registered = customer::Entity::find_by_id(owner)
+            .one(db)
+            .await?
+            .is_some_and(|owner| owner.has_account);
+        if registered {
+            return Err(DomainError::Invalid(
+                "Cannot transfer cart to another customer".into(),
+            ));
+        }
+    }
+    let email = match &cart.email {
+        Some(_) => None,
+        None => Some(customer_email(db, customer_id).await?),
+    };
     let mut active = cart.into_active_model();
     active.customer_id = Set(Some(customer_id.to_owned()));
+    if let Some(email) = email {
+        active.email = Set(Some(email));
+    }
     active.updated_at = Set(Utc::now());
     active.update(db).await?;
     Ok(())
+}
+
+/// A signed-in customer's email fills their cart's, as in Medusa.
+async fn customer_email(
+    db: &impl ConnectionTrait,
+    customer_id: &str,
+) -> Result<String, DomainError> {
+    customer::Entity::find_by_id(customer_id)
+        .one(db)
+        .await?
+        .map(|customer| customer.email)
+        .ok_or_else(|| DomainError::not_found("Customer", customer_id))
 }

@@ -4,6 +4,7 @@
 pub mod address;
 pub mod auth_identity;
 pub mod customer;
+pub mod password_reset;
 
 use chrono::Utc;
 use sea_orm::{

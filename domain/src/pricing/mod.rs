@@ -1,6 +1,7 @@
 //! Regions (a currency and a tax rate for a set of countries) and the prices
 //! shoppers see in them.
 
+pub mod currency;
 pub mod money;
 pub mod region;
 pub mod region_country;

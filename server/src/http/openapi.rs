@@ -38,6 +38,8 @@ enum Answer {
     Deleted(Option<&'static str>),
     /// A server-sent event stream.
     Events,
+    /// 201 without a body.
+    Created,
     /// A JSON object not described further (Admin API).
     Object,
 }
@@ -85,7 +87,7 @@ const fn op(
 }
 
 use Access::{Admin, Customer, Public, Store, Token};
-use Answer::{Body, Deleted, Events, List, Object, One};
+use Answer::{Body, Created, Deleted, Events, List, Object, One};
 
 /// Every route of `/store`, `/auth` and `/admin` the server registers.
 #[rustfmt::skip]
@@ -99,6 +101,8 @@ const OPERATIONS: &[Operation] = &[
     op("get", "/store/collections/{id}", "Retrieve a collection", Store, None, One("collection", "StoreCollection")),
     op("get", "/store/regions", "List regions", Store, None, List("regions", "StoreRegion")),
     op("get", "/store/regions/{id}", "Retrieve a region", Store, None, One("region", "StoreRegion")),
+    op("get", "/store/currencies", "List the currencies of the store's regions", Store, None, List("currencies", "StoreCurrency")),
+    op("get", "/store/currencies/{code}", "Retrieve a currency", Store, None, One("currency", "StoreCurrency")),
     // Store: customers.
     op("post", "/store/customers", "Create the customer of a registration token", Token, Some("CreateCustomer"), One("customer", "StoreCustomer")),
     op("get", "/store/customers/me", "Retrieve the signed-in customer", Customer, None, One("customer", "StoreCustomer")),
@@ -117,6 +121,8 @@ const OPERATIONS: &[Operation] = &[
     op("delete", "/store/carts/{id}/line-items/{line_id}", "Remove a line item", Store, None, Deleted(Some("StoreCart"))),
     op("post", "/store/carts/{id}/promotions", "Apply promotion codes", Store, Some("PromoCodes"), One("cart", "StoreCart")),
     op("delete", "/store/carts/{id}/promotions", "Remove promotion codes", Store, Some("PromoCodes"), One("cart", "StoreCart")),
+    op("post", "/store/carts/{id}/customer", "Transfer a guest cart to the signed-in customer", Customer, None, One("cart", "StoreCart")),
+    op("post", "/store/carts/{id}/taxes", "Calculate the cart's taxes", Store, None, One("cart", "StoreCart")),
     op("post", "/store/carts/{id}/shipping-methods", "Choose a shipping option", Store, Some("AddShippingMethod"), One("cart", "StoreCart")),
     op("post", "/store/carts/{id}/complete", "Complete the cart into an order (send an Idempotency-Key to make repeats safe)", Store, None, Body("StoreCompleteCartResponse")),
     op("get", "/store/shipping-options", "List the shipping options for a cart (cart_id)", Store, None, Body("StoreShippingOptionList")),
@@ -136,6 +142,9 @@ const OPERATIONS: &[Operation] = &[
     // Auth.
     op("post", "/auth/customer/emailpass/register", "Register a customer identity; returns a registration token", Public, Some("EmailPass"), Body("AuthToken")),
     op("post", "/auth/customer/emailpass", "Sign a customer in; returns a token", Public, Some("EmailPass"), Body("AuthToken")),
+    op("post", "/auth/customer/emailpass/reset-password", "Email a password reset link (201 whether or not the account exists)", Public, Some("ResetPasswordRequest"), Created),
+    op("post", "/auth/customer/emailpass/update", "Set a new password with the reset token (?token= or bearer)", Token, Some("EmailPass"), Object),
+    op("post", "/auth/token/refresh", "Trade a valid token for a fresh one", Token, None, Body("AuthToken")),
     op("post", "/auth/user/emailpass", "Sign an admin user in; returns a token", Public, Some("EmailPass"), Body("AuthToken")),
     op("post", "/auth/session", "Trade a token for a session cookie", Token, None, Object),
     op("delete", "/auth/session", "End the session", Public, None, Object),
@@ -256,13 +265,16 @@ fn operation_object(operation: &Operation) -> Value {
             "schema": { "type": "string", "minLength": 1, "maxLength": 255 },
         }));
     }
-    let success = match operation.answer {
-        Events => {
-            json!({ "description": "Server-sent events", "content": { "text/event-stream": { "schema": { "type": "string" } } } })
-        }
-        answer => {
-            json!({ "description": "OK", "content": { "application/json": { "schema": answer_schema(answer) } } })
-        }
+    let (status, success) = match operation.answer {
+        Events => (
+            "200",
+            json!({ "description": "Server-sent events", "content": { "text/event-stream": { "schema": { "type": "string" } } } }),
+        ),
+        Created => ("201", json!({ "description": "Created" })),
+        answer => (
+            "200",
+            json!({ "description": "OK", "content": { "application/json": { "schema": answer_schema(answer) } } }),
+        ),
     };
     let mut object = json!({
         "tags": [tag],
@@ -270,7 +282,7 @@ fn operation_object(operation: &Operation) -> Value {
         "parameters": parameters,
         "security": security(operation.access),
         "responses": {
-            "200": success,
+            status: success,
             "default": {
                 "description": "An error: 400 invalid data, 401 unauthorized, 404 not found, 409 conflict",
                 "content": { "application/json": { "schema": reference("Error") } },
@@ -319,7 +331,7 @@ fn answer_schema(answer: Answer) -> Value {
             }
             object(&fields)
         }
-        Object | Events => json!({ "type": "object" }),
+        Object | Events | Created => json!({ "type": "object" }),
     }
 }
 
@@ -492,6 +504,10 @@ fn schemas() -> Value {
     );
     add("AuthToken", object(&[("token", string())]));
     add(
+        "ResetPasswordRequest",
+        input(&[("identifier", string())], &["identifier"]),
+    );
+    add(
         "EmailPass",
         input(
             &[("email", string()), ("password", string())],
@@ -658,6 +674,18 @@ fn schemas() -> Value {
     ];
     region.extend(timestamps());
     add("StoreRegion", object(&region));
+
+    let mut currency = vec![
+        ("code", string()),
+        ("symbol", string()),
+        ("symbol_native", string()),
+        ("name", string()),
+        ("decimal_digits", integer()),
+        ("rounding", number()),
+        ("deleted_at", nullable(datetime())),
+    ];
+    currency.extend(timestamps());
+    add("StoreCurrency", object(&currency));
 
     // Carts.
     add("Address", input(&address_fields(), &[]));

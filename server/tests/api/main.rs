@@ -18,12 +18,15 @@ mod machine_pages;
 mod openapi;
 mod order_emails;
 mod order_history;
+mod password_reset;
 mod read_cache;
 mod sqlite_writes;
 mod store_cart_channels;
 mod store_carts;
 mod store_catalog;
 mod store_channels;
+mod store_currencies;
+mod store_customer_carts;
 mod store_products;
 mod store_regions;
 mod storefront;
@@ -148,6 +151,7 @@ async fn start_on(test_db: TestDb, options: Options) -> TestApp {
         store_cache_ms: options.store_cache_ms,
         smtp_url: options.smtp_url,
         mail_from: "Automat <orders@example.com>".into(),
+        public_url: Some("http://shop.example.com".into()),
         loyalty_url: None,
         loyalty_client_id: None,
         loyalty_client_secret: None,

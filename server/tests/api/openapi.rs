@@ -231,7 +231,11 @@ async fn the_document_lists_every_route_the_router_registers() {
     assert!(document["info"]["version"].is_string());
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
-            assert!(operation["responses"]["200"].is_object(), "{method} {path}");
+            let responses = operation["responses"].as_object().unwrap();
+            assert!(
+                responses.keys().any(|status| status.starts_with('2')),
+                "{method} {path} documents its success"
+            );
             assert!(operation["summary"].is_string(), "{method} {path}");
             let placeholders = path.matches('{').count();
             let parameters = operation["parameters"]

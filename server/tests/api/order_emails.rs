@@ -65,7 +65,7 @@ async fn a_second_dispatcher_on_the_same_database_never_mails_twice() {
         let mailer = Mailer::new(Some(&smtp.url()), "Automat <orders@example.com>").unwrap();
         let other = tokio::spawn(notifications::dispatch_events(
             &app.db,
-            notifications::subscribers(&app.db, mailer, &app.loyalty),
+            notifications::subscribers(&app.db, mailer, &app.loyalty, "http://shop.example.com"),
         ));
         let shoppers: Vec<String> = (0..4).map(|n| format!("shopper{n}@example.com")).collect();
         for shopper in &shoppers {

@@ -5,7 +5,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::{
-    TestApp, on_every_db, send_json,
+    TestApp,
+    customers::signed_up,
+    on_every_db, send_json,
     store_carts::{expect, new_cart, pay, ready_cart, variant},
     store_channels::{channel_named, key_for},
 };
@@ -97,6 +99,7 @@ async fn every_cart_route_refuses_a_cart_of_another_channel() {
                 sessions,
                 Some(json!({ "provider_id": "pp_system_default" })),
             ),
+            (Method::POST, format!("{cart}/taxes"), None),
             (Method::POST, format!("{cart}/complete"), Some(json!({}))),
         ];
         for (method, path, body) in attempts {
@@ -112,6 +115,18 @@ async fn every_cart_route_refuses_a_cart_of_another_channel() {
             );
         }
 
+        // Taking the cart over needs a signed-in customer, and the cart's key.
+        let token = signed_up(&app, "taker@example.com").await;
+        let (status, answer) = send_json(
+            app.client
+                .post(app.url(&format!("{cart}/customer")))
+                .header("x-publishable-api-key", &machine_key)
+                .bearer_auth(&token),
+        )
+        .await;
+        assert_eq!(status, 404, "{answer}");
+        assert_eq!(answer["type"], "not_found");
+
         // Nothing changed, and the cart's own key still completes it.
         let cart = expect(
             200,
@@ -119,6 +134,7 @@ async fn every_cart_route_refuses_a_cart_of_another_channel() {
         );
         assert_eq!(cart["cart"]["items"][0]["quantity"], 1);
         assert!(cart["cart"]["email"] != "x@example.com");
+        assert!(cart["cart"]["customer_id"].is_null(), "not taken over");
         assert!(cart["cart"]["completed_at"].is_null());
         let placed = expect(200, crate::store_carts::complete(&app, &id).await);
         assert_eq!(placed["type"], "order");

@@ -103,6 +103,16 @@ impl JwtKeys {
         })
     }
 
+    /// The same claims with a new lifetime.
+    pub fn refresh(&self, claims: Claims) -> String {
+        self.issue_claims(
+            claims.actor_id,
+            &claims.actor_type,
+            &claims.auth_identity_id,
+            claims.app_metadata,
+        )
+    }
+
     pub fn encode(&self, claims: &Claims) -> String {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.0.0)
             .expect("HS256 signing cannot fail")

@@ -21,7 +21,16 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/customer/emailpass/register", post(routes::register))
         .route("/auth/customer/emailpass", post(routes::login))
+        .route(
+            "/auth/customer/emailpass/reset-password",
+            post(routes::request_password_reset),
+        )
+        .route(
+            "/auth/customer/emailpass/update",
+            post(routes::update_password),
+        )
         .route("/auth/user/emailpass", post(routes::admin_login))
+        .route("/auth/token/refresh", post(routes::refresh_token))
         .route(
             "/auth/session",
             post(routes::create_session).delete(routes::delete_session),

@@ -1,18 +1,22 @@
 use axum::{
     Json,
     extract::{State, rejection::JsonRejection},
+    http::{StatusCode, header::AUTHORIZATION},
 };
 use domain::{
     DomainError, admin_users,
     credentials::{Email, Password},
-    customers,
+    customers::{self, password_reset},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tower_sessions::Session;
 
 use super::{ACTOR_USER, BearerClaims, Claims};
-use crate::{http::error::ApiError, state::AppState};
+use crate::{
+    http::{error::ApiError, params::Params},
+    state::AppState,
+};
 
 #[derive(Deserialize)]
 pub struct EmailPass {
@@ -112,5 +116,64 @@ pub async fn delete_session(session: Session) -> Result<Json<Value>, ApiError> {
             "the session could not be ended; try again",
         )
     })?;
+    Ok(Json(json!({ "success": true })))
+}
+
+/// A fresh token for a valid one, so a storefront keeps its shopper signed
+/// in. A customer's is issued from their identity as it is now: a
+/// registration token refreshed after sign-up names the new customer.
+pub async fn refresh_token(
+    State(state): State<AppState>,
+    BearerClaims(claims): BearerClaims,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let token = if claims.actor_type == customers::ACTOR_CUSTOMER {
+        let identity = customers::find_identity(&state.db, &claims.auth_identity_id)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("Unauthorized"))?;
+        state.jwt.issue(&identity)
+    } else {
+        state.jwt.refresh(claims)
+    };
+    Ok(Json(TokenResponse { token }))
+}
+
+#[derive(Deserialize)]
+pub struct ResetRequest {
+    identifier: String,
+}
+
+/// Starts a password reset: the customer gets an email with a link. 201 for
+/// any well-formed email, so the answer does not tell who has an account.
+pub async fn request_password_reset(
+    State(state): State<AppState>,
+    body: Result<Json<ResetRequest>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(body) = body?;
+    let email = Email::parse(&body.identifier)?;
+    password_reset::request(&state.db, &email).await?;
+    Ok(StatusCode::CREATED)
+}
+
+/// Sets the new password with the token from the reset email, given as
+/// `?token=` (Medusa 2.0) or as a bearer token (later Medusa versions).
+pub async fn update_password(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    params: Params,
+    body: Result<Json<EmailPass>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Json(body) = body?;
+    let bearer = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned());
+    let token = params
+        .text("token")?
+        .or(bearer)
+        .ok_or_else(|| ApiError::unauthorized("a password reset token is required"))?;
+    let email = Email::parse(&body.email)?;
+    let password = Password::parse(&body.password)?;
+    password_reset::complete(&state.db, &token, &email, &password).await?;
     Ok(Json(json!({ "success": true })))
 }

@@ -659,6 +659,31 @@ pub async fn remove_promotions(
     respond(&state, detail).await
 }
 
+/// Medusa's "transfer cart": the signed-in customer takes over a guest cart
+/// (their email fills it), e.g. after signing in halfway through shopping.
+pub async fn transfer(
+    key: PublishableKey,
+    State(state): State<AppState>,
+    customer: AuthenticatedCustomer,
+    Path(id): Path<String>,
+) -> Result<Json<CartResponse>, ApiError> {
+    key.ensure_cart(&state, &id).await?;
+    carts::set_customer(&state.db, &id, &customer.id).await?;
+    respond(&state, carts::get_cart(&state.db, &id).await?).await
+}
+
+/// Medusa's explicit tax calculation. Our totals, taxes included, are worked
+/// out on every read, so this answers the cart as it stands.
+pub async fn calculate_taxes(
+    key: PublishableKey,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<CartResponse>, ApiError> {
+    let detail = carts::get_cart(&state.db, &id).await?;
+    key.ensure_cart_channel(&id, detail.cart.sales_channel_id.as_deref())?;
+    respond(&state, detail).await
+}
+
 /// What the `Idempotency-Key` of a completion is for.
 const COMPLETE_SCOPE: &str = "store.carts.complete";
 

@@ -2,6 +2,7 @@
 
 mod carts;
 pub(crate) mod collections;
+mod currencies;
 mod customers;
 mod loyalty;
 mod orders;
@@ -41,6 +42,8 @@ fn catalog_routes(state: &AppState) -> Router<AppState> {
         .route("/store/collections/{id}", get(collections::retrieve))
         .route("/store/regions", get(regions::list))
         .route("/store/regions/{id}", get(regions::retrieve))
+        .route("/store/currencies", get(currencies::list))
+        .route("/store/currencies/{code}", get(currencies::retrieve))
         .route_layer(from_fn_with_state(
             state.read_cache.clone(),
             read_cache::serve_cached,
@@ -84,6 +87,8 @@ fn shopper_routes() -> Router<AppState> {
             post(carts::add_shipping_method),
         )
         .route("/store/carts/{id}/complete", post(carts::complete))
+        .route("/store/carts/{id}/customer", post(carts::transfer))
+        .route("/store/carts/{id}/taxes", post(carts::calculate_taxes))
         .route("/store/shipping-options", get(shipping_options::list))
         .route("/store/payment-providers", get(payment::list_providers))
         .route(

@@ -2,7 +2,9 @@ use std::time::Duration;
 
 pub use sea_orm::DatabaseConnection;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DbErr};
+use sea_orm::{
+    ConnectOptions, Database, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 /// Opens the database named by `url` (`sqlite://…` or `postgres://…`).
 ///
@@ -34,6 +36,21 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         options.max_connections(16);
     }
     Database::connect(options).await
+}
+
+/// Starts a transaction that writes. Every writing transaction starts here.
+///
+/// On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), waiting
+/// for it under the busy timeout. A deferred transaction that reads first
+/// cannot upgrade to a writer once another writer committed since its read:
+/// SQLite answers "database is locked" at once, without waiting, so
+/// concurrent cart writes failed. PostgreSQL ignores the SQLite mode.
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// Answers whether the database is reachable right now (readiness probes).

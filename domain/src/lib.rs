@@ -16,6 +16,7 @@ pub mod db;
 pub mod devices;
 pub mod error;
 pub mod events;
+pub mod idempotency;
 pub mod ids;
 pub mod inventory;
 pub mod loyalty;

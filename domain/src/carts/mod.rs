@@ -5,6 +5,7 @@
 //! [`totals::compute`], never stored.
 
 pub mod cart;
+mod channel;
 pub mod line_item;
 pub mod shipping_method;
 pub mod totals;
@@ -15,6 +16,8 @@ use sea_orm::{
     QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
+
+pub use channel::{cart_of_payment_collection, sales_channel_of};
 
 use crate::{
     DomainError, catalog, channels,
@@ -194,7 +197,7 @@ pub async fn create_cart(
     db: &impl TransactionTrait,
     new: NewCart,
 ) -> Result<CartDetail, DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let region = match &new.region_id {
         Some(id) => Some(pricing::find_region(&txn, id).await?.region),
         None => default_region(&txn, new.currency_code.as_deref()).await?,
@@ -296,7 +299,7 @@ pub async fn update_cart(
     cart_id: &str,
     update: CartUpdate,
 ) -> Result<CartDetail, DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = get_cart(&txn, cart_id).await?;
     ensure_open(&current.cart)?;
     let mut active = current.cart.clone().into_active_model();
@@ -430,7 +433,7 @@ pub async fn add_line_item(
             "quantity must be between 1 and {MAX_LINE_QUANTITY}"
         )));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let cart = open_cart(&txn, cart_id).await?;
     let (variant, product, prices) = catalog::find_variant(&txn, variant_id).await?;
     if let Some(channel_id) = &cart.sales_channel_id
@@ -529,7 +532,7 @@ pub async fn update_line_item(
             "quantity must be between 0 and {MAX_LINE_QUANTITY}"
         )));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let cart = open_cart(&txn, cart_id).await?;
     let line = line_item::Entity::find_by_id(line_id)
         .filter(line_item::Column::CartId.eq(cart_id))
@@ -586,7 +589,7 @@ pub async fn add_shipping_method(
     cart_id: &str,
     option_id: &str,
 ) -> Result<CartDetail, DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let cart = open_cart(&txn, cart_id).await?;
     let option = shipping::find_option(&txn, option_id).await?;
     if cart.region_id.as_deref() != Some(option.region_id.as_str()) {
@@ -621,7 +624,7 @@ pub async fn apply_promotions(
     cart_id: &str,
     codes: &[String],
 ) -> Result<CartDetail, DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let cart = open_cart(&txn, cart_id).await?;
     attach_promotions(&txn, cart_id, codes).await?;
     touch(&txn, cart).await?;
@@ -647,7 +650,7 @@ pub async fn remove_promotions(
     cart_id: &str,
     codes: &[String],
 ) -> Result<CartDetail, DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let cart = open_cart(&txn, cart_id).await?;
     promotions::detach(&txn, cart_id, codes).await?;
     touch(&txn, cart).await?;

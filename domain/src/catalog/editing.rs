@@ -99,7 +99,7 @@ pub async fn create(
     };
     let status = valid_status(input.status.as_deref().unwrap_or(STATUS_DRAFT))?;
     let options = valid_options(&input.options)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     ensure_handle_free(&txn, &handle, None).await?;
     let now = Utc::now();
     let product_id = new_id("prod");
@@ -146,7 +146,7 @@ pub async fn update(
     product_id: &str,
     changes: ProductChanges,
 ) -> Result<(), DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let product = existing_product(&txn, product_id).await?;
     let mut active = product.into_active_model();
     if let Some(title) = &changes.title {
@@ -197,7 +197,7 @@ pub async fn update(
 /// Deletes a product with its variants, prices, images, options, links and
 /// inventory items. Refused while any of its units are reserved.
 pub async fn delete(db: &impl TransactionTrait, product_id: &str) -> Result<(), DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     existing_product(&txn, product_id).await?;
     let variant_ids: Vec<String> = variants_of(&txn, product_id)
         .await?
@@ -216,7 +216,7 @@ pub async fn create_variant(
     product_id: &str,
     input: VariantInput,
 ) -> Result<String, DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     existing_product(&txn, product_id).await?;
     let rank = variants_of(&txn, product_id).await?.len();
     let options = options_of(&txn, product_id).await?;
@@ -232,7 +232,7 @@ pub async fn update_variant(
     variant_id: &str,
     input: VariantInput,
 ) -> Result<(), DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let variant = variant_of(&txn, product_id, variant_id).await?;
     let options = options_of(&txn, product_id).await?;
     change_variant(&txn, variant, input, &options).await?;
@@ -246,7 +246,7 @@ pub async fn delete_variant(
     product_id: &str,
     variant_id: &str,
 ) -> Result<(), DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     variant_of(&txn, product_id, variant_id).await?;
     remove_variant(&txn, variant_id).await?;
     txn.commit().await?;

@@ -94,7 +94,7 @@ pub async fn products(
                 amount: Set(99 + (n % 50 * 20) as i64),
             });
         }
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         product::Entity::insert_many(products)
             .exec_without_returning(&txn)
             .await?;

@@ -661,7 +661,7 @@ pub async fn update_collection(
 
 /// Deletes a collection; its products stay, in no collection.
 pub async fn delete_collection(db: &impl TransactionTrait, id: &str) -> Result<(), DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     find_collection(&txn, id).await?;
     product::Entity::update_many()
         .col_expr(

@@ -288,7 +288,7 @@ pub async fn update_sales_channel(
 /// Deletes a sales channel with its links; machines selling through it keep
 /// running without a channel.
 pub async fn delete_sales_channel(db: &impl TransactionTrait, id: &str) -> Result<(), DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     find_sales_channel(&txn, id).await?;
     device::Entity::update_many()
         .col_expr(
@@ -309,7 +309,7 @@ pub async fn add_products(
     channel_id: &str,
     product_ids: &[String],
 ) -> Result<(), DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     for product_id in product_ids {
         publish_product(&txn, product_id, channel_id).await?;
     }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait, sea_query::Expr,
+    sea_query::Expr,
 };
 
 use super::PaymentFailure;
@@ -236,7 +236,7 @@ impl Step<Context> for CreateOrder<'_> {
         let (cart, totals) = (&detail.cart, &detail.totals);
         let now = Utc::now();
         let order_id = new_id("order");
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(self.db).await?;
         promotions::record_usage(&txn, &detail.promotions).await?;
         let codes: Vec<&str> = detail.promotions.iter().map(|p| p.code.as_str()).collect();
         order::ActiveModel {

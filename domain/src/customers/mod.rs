@@ -141,7 +141,7 @@ pub async fn create_for_identity<C: ConnectionTrait + TransactionTrait>(
     email: &Email,
     profile: Profile,
 ) -> Result<customer::Model, DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let identity = find_identity(&txn, identity_id)
         .await?
         .ok_or_else(|| DomainError::not_found("AuthIdentity", identity_id))?;
@@ -179,7 +179,7 @@ pub async fn sign_up<C: ConnectionTrait + TransactionTrait>(
     password: &Password,
     profile: Profile,
 ) -> Result<customer::Model, DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let identity = register(&txn, email, password).await?;
     let customer = create_for_identity(&txn, &identity.id, email, profile).await?;
     txn.commit().await?;
@@ -325,7 +325,7 @@ async fn save_address<C: ConnectionTrait + TransactionTrait>(
         address.metadata = Set(Some(metadata));
     }
     let customer_id = address.customer_id.clone().unwrap();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     for (flag, column) in [
         (
             fields.is_default_shipping,

@@ -60,7 +60,7 @@ fn hash(token: &str) -> String {
 /// [`PASSWORD_RESET`] with it, both in one transaction. An unknown email does
 /// nothing and is not an error, so the answer does not tell who has an account.
 pub async fn request(db: &impl TransactionTrait, email: &Email) -> Result<(), DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(identity) = find_identity_by_email(&txn, email).await? else {
         return Ok(());
     };
@@ -98,7 +98,7 @@ pub async fn complete(
     password: &Password,
 ) -> Result<(), DomainError> {
     let refused = || DomainError::Unauthorized("Invalid or expired password reset token".into());
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(reset) = Entity::find_by_id(hash(token)).one(&txn).await? else {
         return Err(refused());
     };

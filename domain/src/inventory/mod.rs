@@ -190,7 +190,7 @@ pub async fn reserve(
             new.quantity
         )));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let reserved = inventory_level::Entity::update_many()
         .col_expr(
@@ -238,7 +238,7 @@ pub async fn release(
     db: &impl TransactionTrait,
     reservation_id: &str,
 ) -> Result<bool, DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(reservation) = take_reservation(&txn, reservation_id).await? else {
         return Ok(false);
     };
@@ -259,7 +259,7 @@ pub async fn release(
 /// The reserved units leave the location (sold, vended, shipped): stocked and
 /// reserved drop together, so what is available stays the same.
 pub async fn fulfil(db: &impl TransactionTrait, reservation_id: &str) -> Result<(), DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let reservation = take_reservation(&txn, reservation_id)
         .await?
         .ok_or_else(|| DomainError::not_found("Reservation", reservation_id))?;

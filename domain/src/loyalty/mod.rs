@@ -22,8 +22,8 @@ use std::{collections::HashMap, sync::Arc};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
-    UpdateMany, sea_query::Expr,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, UpdateMany,
+    sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -214,7 +214,7 @@ impl Loyalty {
             .await?;
         let now = Utc::now();
         let empty = snapshot_json(&RewardsSnapshot::default())?;
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let session = match existing {
             Some(session) => {
                 reward::Entity::delete_many()
@@ -275,7 +275,7 @@ impl Loyalty {
             .calculate(&credentials, &session.pos_sequence_id, &lines)
             .await?;
         let previously_selected = snapshot(&session).selected;
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         reward::Entity::delete_many()
             .filter(reward::Column::SessionId.eq(&session.id))
             .exec(&txn)
@@ -485,7 +485,7 @@ pub async fn select_reward(
     if selected && !reward.instant {
         choices.selected.push(reward_id.to_owned());
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut row = reward.clone().into_active_model();
     row.applied = Set(selected);
     row.update(&txn).await?;

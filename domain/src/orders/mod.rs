@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Expr,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 
 use crate::{
@@ -264,7 +264,7 @@ pub async fn cancel(
     providers: &Providers,
     id: &str,
 ) -> Result<OrderDetail, DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // The conditional update comes first: it takes the row's write lock, so a
     // concurrent cancel waits here and then finds the order canceled.
     let claimed = order::Entity::update_many()
@@ -357,7 +357,7 @@ async fn is_fulfilled(db: &impl ConnectionTrait, order_id: &str) -> Result<bool,
 /// sold stock and the order is completed. A canceled order cannot be
 /// fulfilled, nor can an order be fulfilled twice.
 pub async fn fulfil(db: &DatabaseConnection, id: &str) -> Result<OrderDetail, DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let completed = order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value(STATUS_COMPLETED))
         .filter(order::Column::Id.eq(id))

@@ -51,7 +51,7 @@ pub async fn create_region(
     let currency_code = valid_currency_code(&new.currency_code)?;
     check_tax_rate(new.tax_rate_basis_points)?;
     let countries = valid_countries(&new.countries)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     ensure_countries_free(&txn, &countries, None).await?;
     let now = Utc::now();
     let id = new_id("reg");
@@ -86,7 +86,7 @@ pub async fn update_region(
     id: &str,
     changes: RegionChanges,
 ) -> Result<(), DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut active: region::ActiveModel = find_region(&txn, id).await?.region.into();
     if let Some(name) = &changes.name {
         active.name = Set(valid_region_name(name)?);

@@ -49,7 +49,7 @@ pub async fn open(
     providers: &Providers,
     new: NewSession,
 ) -> Result<device_session::Model, DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // A no-op write first: it locks the machine's row (PostgreSQL) or takes
     // the write lock (SQLite, which could not upgrade a read lock later), so
     // two openings of one machine run one after the other.
@@ -228,7 +228,7 @@ pub async fn fail<C: ConnectionTrait + TransactionTrait>(
     session: &device_session::Model,
     reason: &str,
 ) -> Result<device_session::Model, DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let failed = advance(&txn, session, Transition::Fail, |s| {
         s.failure_reason = Set(Some(reason.to_owned()))
     })

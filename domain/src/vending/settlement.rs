@@ -50,7 +50,7 @@ pub async fn settle<C: ConnectionTrait + TransactionTrait>(
         Mode::Purchase => charge(db, providers, session, &changes).await,
         // Restocking: what was put on the scales is in the machine now.
         Mode::Service => {
-            let txn = db.begin().await?;
+            let txn = crate::db::begin_write(db).await?;
             let settled = advance(&txn, session, Transition::Settle, |_| {}).await?;
             let place = machine_place(&txn, &session.device_id).await?;
             for count in changes.iter().flatten() {
@@ -151,7 +151,7 @@ async fn charge<C: ConnectionTrait + TransactionTrait>(
         *taken.entry(count.variant_id.clone()).or_default() += count.quantity;
     }
     if taken.is_empty() {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let settled = advance(&txn, session, Transition::Settle, |_| {}).await?;
         sessions::release_hold(&txn, providers, &settled).await?;
         txn.commit().await?;
@@ -180,7 +180,7 @@ async fn charge<C: ConnectionTrait + TransactionTrait>(
     });
     let total = totals.total;
     let order_id = new_id("order");
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let settled = advance(&txn, session, Transition::Settle, |s| {
         s.order_id = Set(Some(order_id.clone()))
     })

@@ -4,6 +4,8 @@ mod admin;
 pub mod auth;
 pub mod error;
 mod health;
+mod idempotency;
+pub mod openapi;
 mod params;
 pub mod read_cache;
 mod store;
@@ -40,6 +42,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/health", get(health::live))
         .route("/health/ready", get(health::ready))
+        .route(openapi::PATH, get(openapi::serve))
         .merge(auth::routes())
         .merge(store::routes(&state))
         .merge(admin::routes().layer(middleware::from_fn({

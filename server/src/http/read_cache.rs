@@ -6,11 +6,17 @@
 //! request other than a cart edit clears the whole cache through a generation
 //! counter, so an admin's change shows on the next read; writes that never pass
 //! through HTTP here (another instance, a machine's sale) show within the TTL.
+//!
+//! A missing or expired entry is rebuilt by one request per key (single
+//! flight): while it runs, others asking for the same key get the expired
+//! entry when there is one (stale while revalidate) or wait for the rebuild.
+//! So an expiry under load costs one rebuild, not one per connection. An
+//! entry cleared by a write is never served stale.
 
 use std::{
     collections::HashMap,
     sync::{
-        Arc, RwLock,
+        Arc, Mutex, RwLock,
         atomic::{AtomicU64, Ordering},
     },
     time::{Duration, Instant},
@@ -23,6 +29,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use tokio::sync::watch;
 
 /// Past this many entries the cache starts over rather than growing.
 const MAX_ENTRIES: usize = 20_000;
@@ -36,6 +43,8 @@ struct Inner {
     ttl: Duration,
     generation: AtomicU64,
     entries: RwLock<HashMap<String, Entry>>,
+    /// Keys being rebuilt; a receiver sees its sender close when the rebuild ends.
+    rebuilding: Mutex<HashMap<String, watch::Receiver<()>>>,
 }
 
 struct Entry {
@@ -52,6 +61,7 @@ impl ReadCache {
             ttl,
             generation: AtomicU64::new(0),
             entries: RwLock::new(HashMap::new()),
+            rebuilding: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -60,16 +70,18 @@ impl ReadCache {
         self.0.generation.fetch_add(1, Ordering::AcqRel);
     }
 
-    fn lookup(&self, key: &str) -> Option<Response> {
+    fn lookup(&self, key: &str) -> Lookup {
         let generation = self.0.generation.load(Ordering::Acquire);
         let entries = self
             .0
             .entries
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let entry = entries.get(key)?;
-        if entry.generation != generation || entry.stored_at.elapsed() > self.0.ttl {
-            return None;
+        let Some(entry) = entries.get(key) else {
+            return Lookup::Missing;
+        };
+        if entry.generation != generation {
+            return Lookup::Missing;
         }
         let mut response = Response::new(Body::from(entry.body.clone()));
         if let Some(content_type) = &entry.content_type {
@@ -77,7 +89,30 @@ impl ReadCache {
                 .headers_mut()
                 .insert(CONTENT_TYPE, content_type.clone());
         }
-        Some(response)
+        if entry.stored_at.elapsed() > self.0.ttl {
+            Lookup::Stale(response)
+        } else {
+            Lookup::Fresh(response)
+        }
+    }
+
+    /// Makes the caller the one rebuilding `key`, unless another request is.
+    fn join_rebuild(&self, key: &str) -> Rebuild {
+        let mut rebuilding = self
+            .0
+            .rebuilding
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(done) = rebuilding.get(key) {
+            return Rebuild::Running(done.clone());
+        }
+        let (sender, receiver) = watch::channel(());
+        rebuilding.insert(key.to_owned(), receiver);
+        Rebuild::Mine(RebuildTurn {
+            cache: self.clone(),
+            key: key.to_owned(),
+            _done: sender,
+        })
     }
 
     fn store(&self, key: String, generation: u64, content_type: Option<HeaderValue>, body: Bytes) {
@@ -101,6 +136,39 @@ impl ReadCache {
     }
 }
 
+enum Lookup {
+    Fresh(Response),
+    /// Past its TTL, but no write has cleared it since.
+    Stale(Response),
+    Missing,
+}
+
+enum Rebuild {
+    /// This request rebuilds the entry.
+    Mine(RebuildTurn),
+    /// Another request does; the receiver's sender closes when it is done.
+    Running(watch::Receiver<()>),
+}
+
+/// The right to rebuild one key; dropping it (done, failed or canceled)
+/// wakes the requests waiting for the rebuild.
+struct RebuildTurn {
+    cache: ReadCache,
+    key: String,
+    _done: watch::Sender<()>,
+}
+
+impl Drop for RebuildTurn {
+    fn drop(&mut self) {
+        self.cache
+            .0
+            .rebuilding
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&self.key);
+    }
+}
+
 /// Middleware for catalog GET routes: answers from the cache when it can,
 /// otherwise keeps a successful answer for the next caller.
 pub async fn serve_cached(
@@ -112,9 +180,32 @@ pub async fn serve_cached(
         return next.run(request).await;
     }
     let key = cache_key(request.headers(), request.uri().to_string());
-    if let Some(response) = cache.lookup(&key) {
-        return response;
+    let stale = match cache.lookup(&key) {
+        Lookup::Fresh(response) => return response,
+        Lookup::Stale(response) => Some(response),
+        Lookup::Missing => None,
+    };
+    match cache.join_rebuild(&key) {
+        Rebuild::Mine(_turn) => answer_and_keep(&cache, key, request, next).await,
+        Rebuild::Running(mut done) => {
+            if let Some(stale) = stale {
+                return stale;
+            }
+            // An error only means the rebuild ended, which is what we wait for.
+            let _ = done.changed().await;
+            match cache.lookup(&key) {
+                Lookup::Fresh(response) => response,
+                // Not kept (an error answer, or a write during the rebuild):
+                // answer this request itself.
+                Lookup::Stale(_) | Lookup::Missing => {
+                    answer_and_keep(&cache, key, request, next).await
+                }
+            }
+        }
     }
+}
+
+async fn answer_and_keep(cache: &ReadCache, key: String, request: Request, next: Next) -> Response {
     // Taken before the read, so a write racing with it leaves this entry stale.
     let generation = cache.0.generation.load(Ordering::Acquire);
     let response = next.run(request).await;
@@ -172,22 +263,34 @@ fn cache_key(headers: &HeaderMap, uri: String) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use axum::{Router, middleware::from_fn_with_state, routing::get};
+    use tower::ServiceExt;
+
     use super::*;
+
+    fn is_fresh(lookup: Lookup) -> bool {
+        matches!(lookup, Lookup::Fresh(_))
+    }
 
     #[test]
     fn entries_expire_and_are_cleared_by_writes() {
         let cache = ReadCache::new(Duration::from_millis(50));
         cache.store("k /a".into(), 0, None, Bytes::from_static(b"one"));
-        assert!(cache.lookup("k /a").is_some());
-        assert!(cache.lookup("other /a").is_none());
+        assert!(is_fresh(cache.lookup("k /a")));
+        assert!(matches!(cache.lookup("other /a"), Lookup::Missing));
         cache.invalidate();
         assert!(
-            cache.lookup("k /a").is_none(),
-            "a write clears what was kept"
+            matches!(cache.lookup("k /a"), Lookup::Missing),
+            "a write clears what was kept, stale copies included"
         );
         cache.store("k /a".into(), 1, None, Bytes::from_static(b"two"));
         std::thread::sleep(Duration::from_millis(60));
-        assert!(cache.lookup("k /a").is_none(), "entries expire");
+        assert!(
+            matches!(cache.lookup("k /a"), Lookup::Stale(_)),
+            "entries expire"
+        );
     }
 
     #[test]
@@ -196,5 +299,71 @@ mod tests {
         assert!(is_cart_edit("/api/cart/add"));
         assert!(!is_cart_edit("/store/carts/cart_1/complete"));
         assert!(!is_cart_edit("/admin/products"));
+    }
+
+    /// A cached route whose every build is counted and slow; it answers the
+    /// build's number.
+    fn counted_route(cache: &ReadCache, builds: Arc<AtomicUsize>) -> Router {
+        let build = move || {
+            let builds = builds.clone();
+            async move {
+                let number = builds.fetch_add(1, Ordering::SeqCst) + 1;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                number.to_string()
+            }
+        };
+        Router::new()
+            .route("/page", get(build))
+            .route_layer(from_fn_with_state(cache.clone(), serve_cached))
+    }
+
+    /// The bodies of `n` concurrent GETs of the page, sorted.
+    async fn concurrent_reads(router: &Router, n: usize) -> Vec<String> {
+        let requests = (0..n).map(|_| {
+            let router = router.clone();
+            tokio::spawn(async move {
+                let request = axum::http::Request::get("/page")
+                    .body(Body::empty())
+                    .unwrap();
+                let response = router.oneshot(request).await.unwrap();
+                assert_eq!(response.status(), StatusCode::OK);
+                let body = axum::body::to_bytes(response.into_body(), 64)
+                    .await
+                    .unwrap();
+                String::from_utf8(body.to_vec()).unwrap()
+            })
+        });
+        let mut bodies: Vec<String> = futures::future::try_join_all(requests).await.unwrap();
+        bodies.sort();
+        bodies
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn one_rebuild_per_key_however_many_readers_miss() {
+        let cache = ReadCache::new(Duration::from_millis(300));
+        let builds = Arc::new(AtomicUsize::new(0));
+        let router = counted_route(&cache, builds.clone());
+
+        let bodies = concurrent_reads(&router, 32).await;
+        assert_eq!(builds.load(Ordering::SeqCst), 1, "32 misses, one build");
+        assert!(bodies.iter().all(|b| b == "1"), "{bodies:?}");
+
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        let bodies = concurrent_reads(&router, 32).await;
+        assert_eq!(builds.load(Ordering::SeqCst), 2, "an expiry, one rebuild");
+        assert_eq!(
+            bodies.iter().filter(|b| *b == "1").count(),
+            31,
+            "the others get the expired copy at once: {bodies:?}"
+        );
+        assert_eq!(bodies.last().unwrap(), "2", "the rebuilder answers fresh");
+
+        cache.invalidate();
+        let bodies = concurrent_reads(&router, 32).await;
+        assert_eq!(builds.load(Ordering::SeqCst), 3, "a write, one rebuild");
+        assert!(
+            bodies.iter().all(|b| b == "3"),
+            "nothing cleared by a write is served: {bodies:?}"
+        );
     }
 }

@@ -12,7 +12,7 @@ use crate::{
     on_every_db, send_json,
 };
 
-async fn call(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+pub async fn call(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
     let request = store(app, method, path, None);
     send_json(match body {
         Some(body) => request.json(&body),
@@ -21,21 +21,21 @@ async fn call(app: &TestApp, method: Method, path: &str, body: Option<Value>) ->
     .await
 }
 
-async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
+pub async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
     call(app, Method::POST, path, Some(body)).await
 }
 
-async fn get(app: &TestApp, path: &str) -> (u16, Value) {
+pub async fn get(app: &TestApp, path: &str) -> (u16, Value) {
     call(app, Method::GET, path, None).await
 }
 
 /// Asserts the status and returns the body.
-fn expect(status: u16, (actual, body): (u16, Value)) -> Value {
+pub fn expect(status: u16, (actual, body): (u16, Value)) -> Value {
     assert_eq!(actual, status, "{body}");
     body
 }
 
-async fn variant(app: &TestApp, handle: &str) -> String {
+pub async fn variant(app: &TestApp, handle: &str) -> String {
     let product = expect(200, get(app, &format!("/store/products/{handle}")).await);
     product["product"]["variants"][0]["id"]
         .as_str()
@@ -43,11 +43,11 @@ async fn variant(app: &TestApp, handle: &str) -> String {
         .to_owned()
 }
 
-async fn new_cart(app: &TestApp, body: Value) -> Value {
+pub async fn new_cart(app: &TestApp, body: Value) -> Value {
     expect(200, post(app, "/store/carts", body).await)["cart"].clone()
 }
 
-async fn add(app: &TestApp, cart_id: &str, handle: &str, quantity: i32) -> Value {
+pub async fn add(app: &TestApp, cart_id: &str, handle: &str, quantity: i32) -> Value {
     let variant_id = variant(app, handle).await;
     let body = json!({ "variant_id": variant_id, "quantity": quantity });
     let path = format!("/store/carts/{cart_id}/line-items");
@@ -55,7 +55,7 @@ async fn add(app: &TestApp, cart_id: &str, handle: &str, quantity: i32) -> Value
 }
 
 /// Chooses the shipping option named `name`.
-async fn ship(app: &TestApp, cart_id: &str, name: &str) -> Value {
+pub async fn ship(app: &TestApp, cart_id: &str, name: &str) -> Value {
     let options = expect(
         200,
         get(app, &format!("/store/shipping-options?cart_id={cart_id}")).await,
@@ -75,7 +75,7 @@ async fn ship(app: &TestApp, cart_id: &str, name: &str) -> Value {
 }
 
 /// Sets up payment with the built-in provider; returns the collection.
-async fn pay(app: &TestApp, cart_id: &str) -> Value {
+pub async fn pay(app: &TestApp, cart_id: &str) -> Value {
     let collection = expect(
         200,
         post(
@@ -97,12 +97,12 @@ async fn pay(app: &TestApp, cart_id: &str) -> Value {
         .clone()
 }
 
-async fn complete(app: &TestApp, cart_id: &str) -> (u16, Value) {
+pub async fn complete(app: &TestApp, cart_id: &str) -> (u16, Value) {
     post(app, &format!("/store/carts/{cart_id}/complete"), json!({})).await
 }
 
 /// A cart with `lines`, an email and the free pickup, ready to pay.
-async fn ready_cart(app: &TestApp, lines: &[(&str, i32)]) -> String {
+pub async fn ready_cart(app: &TestApp, lines: &[(&str, i32)]) -> String {
     let cart = new_cart(app, json!({ "email": "shopper@example.com" })).await;
     let id = cart["id"].as_str().unwrap().to_owned();
     for &(handle, quantity) in lines {

@@ -18,7 +18,7 @@ async fn get(app: &TestApp, path: &str, key: &str) -> (u16, Value) {
 }
 
 /// A new publishable key bound to `channel_ids`.
-async fn key_for(app: &TestApp, channel_ids: &[&str]) -> String {
+pub async fn key_for(app: &TestApp, channel_ids: &[&str]) -> String {
     let key = api_keys::create_publishable(&app.db, "Test key")
         .await
         .unwrap();
@@ -30,7 +30,7 @@ async fn key_for(app: &TestApp, channel_ids: &[&str]) -> String {
     key.token
 }
 
-async fn channel_named(app: &TestApp, name: &str) -> String {
+pub async fn channel_named(app: &TestApp, name: &str) -> String {
     channels::list_sales_channels(&app.db)
         .await
         .unwrap()

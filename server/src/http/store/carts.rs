@@ -3,6 +3,8 @@
 use axum::{
     Json,
     extract::{Path, State, rejection::JsonRejection},
+    http::HeaderMap,
+    response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
 use domain::{
@@ -21,11 +23,12 @@ use serde_json::{Map, Value};
 
 use super::{orders::StoreOrder, publishable_key::PublishableKey, regions::StoreRegion};
 use crate::{
-    http::{auth::AuthenticatedCustomer, error::ApiError},
+    http::{auth::AuthenticatedCustomer, error::ApiError, idempotency},
     state::AppState,
 };
 
-#[derive(Deserialize)]
+/// Serialized only to fingerprint the request for its idempotency key.
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCart {
     region_id: Option<String>,
@@ -53,7 +56,7 @@ pub struct UpdateCart {
     tip: Option<f64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddLineItem {
     variant_id: String,
@@ -458,14 +461,42 @@ fn email(raw: Option<String>) -> Result<Option<Email>, ApiError> {
     Ok(raw.as_deref().map(Email::parse).transpose()?)
 }
 
+/// What the `Idempotency-Key` of a cart creation is for.
+const CREATE_SCOPE: &str = "store.carts.create";
+
+/// Creates a cart; with an `Idempotency-Key` a repeat gets the same cart.
 pub async fn create(
     key: PublishableKey,
     State(state): State<AppState>,
     customer: Option<AuthenticatedCustomer>,
+    headers: HeaderMap,
     body: Result<Json<CreateCart>, JsonRejection>,
-) -> Result<Json<CartResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let Json(body) = body?;
-    let sales_channel_id = channel_of_key(&key, body.sales_channel_id)?;
+    let customer_id = customer.map(|c| c.id);
+    // The key's channels and the customer belong to the request: the same
+    // body from another storefront or shopper is another request.
+    let request =
+        serde_json::to_string(&(&key.sales_channel_ids, &customer_id, &body)).unwrap_or_default();
+    let fingerprint = format!(
+        "creating a cart, request {}",
+        domain::idempotency::digest(&request)
+    );
+    let attempt = async {
+        create_cart(&state, &key, customer_id, body)
+            .await
+            .into_response()
+    };
+    idempotency::run(&state.db, &headers, CREATE_SCOPE, fingerprint, attempt).await
+}
+
+async fn create_cart(
+    state: &AppState,
+    key: &PublishableKey,
+    customer_id: Option<String>,
+    body: CreateCart,
+) -> Result<Json<CartResponse>, ApiError> {
+    let sales_channel_id = channel_of_key(key, body.sales_channel_id)?;
     let detail = carts::create_cart(
         &state.db,
         NewCart {
@@ -473,7 +504,7 @@ pub async fn create(
             currency_code: body.currency_code,
             sales_channel_id: Some(sales_channel_id),
             email: email(body.email)?,
-            customer_id: customer.map(|c| c.id),
+            customer_id,
             shipping_address: body.shipping_address,
             billing_address: body.billing_address,
             metadata: body.metadata,
@@ -490,15 +521,17 @@ pub async fn create(
         },
     )
     .await?;
-    respond(&state, detail).await
+    respond(state, detail).await
 }
 
 pub async fn retrieve(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<CartResponse>, ApiError> {
-    respond(&state, carts::get_cart(&state.db, &id).await?).await
+    let detail = carts::get_cart(&state.db, &id).await?;
+    key.ensure_cart_channel(&id, detail.cart.sales_channel_id.as_deref())?;
+    respond(&state, detail).await
 }
 
 pub async fn update(
@@ -514,6 +547,7 @@ pub async fn update(
         .map(|requested| channel_of_key(&key, Some(requested)))
         .transpose()?;
     let current = carts::get_cart(&state.db, &id).await?;
+    key.ensure_cart_channel(&id, current.cart.sales_channel_id.as_deref())?;
     let tip = body
         .tip
         .map(|tip| to_minor_units(tip, &current.cart.currency_code))
@@ -538,23 +572,25 @@ pub async fn update(
 }
 
 pub async fn add_line_item(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
     body: Result<Json<AddLineItem>, JsonRejection>,
 ) -> Result<Json<CartResponse>, ApiError> {
     let Json(body) = body?;
+    key.ensure_cart(&state, &id).await?;
     let detail = carts::add_line_item(&state.db, &id, &body.variant_id, body.quantity).await?;
     respond(&state, detail).await
 }
 
 pub async fn update_line_item(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     Path((id, line_id)): Path<(String, String)>,
     body: Result<Json<UpdateLineItem>, JsonRejection>,
 ) -> Result<Json<CartResponse>, ApiError> {
     let Json(body) = body?;
+    key.ensure_cart(&state, &id).await?;
     if body.quantity < 1 {
         return Err(ApiError::invalid_data(
             "quantity must be at least 1; delete the line item to remove it",
@@ -573,10 +609,11 @@ pub struct LineItemDeleted {
 }
 
 pub async fn delete_line_item(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     Path((id, line_id)): Path<(String, String)>,
 ) -> Result<Json<LineItemDeleted>, ApiError> {
+    key.ensure_cart(&state, &id).await?;
     let detail = carts::update_line_item(&state.db, &id, &line_id, 0).await?;
     Ok(Json(LineItemDeleted {
         id: line_id,
@@ -587,34 +624,37 @@ pub async fn delete_line_item(
 }
 
 pub async fn add_shipping_method(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
     body: Result<Json<AddShippingMethod>, JsonRejection>,
 ) -> Result<Json<CartResponse>, ApiError> {
     let Json(body) = body?;
+    key.ensure_cart(&state, &id).await?;
     let detail = carts::add_shipping_method(&state.db, &id, &body.option_id).await?;
     respond(&state, detail).await
 }
 
 pub async fn add_promotions(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
     body: Result<Json<PromoCodes>, JsonRejection>,
 ) -> Result<Json<CartResponse>, ApiError> {
     let Json(body) = body?;
+    key.ensure_cart(&state, &id).await?;
     let detail = carts::apply_promotions(&state.db, &id, &body.promo_codes).await?;
     respond(&state, detail).await
 }
 
 pub async fn remove_promotions(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
     body: Result<Json<PromoCodes>, JsonRejection>,
 ) -> Result<Json<CartResponse>, ApiError> {
     let Json(body) = body?;
+    key.ensure_cart(&state, &id).await?;
     let detail = carts::remove_promotions(&state.db, &id, &body.promo_codes).await?;
     respond(&state, detail).await
 }
@@ -622,11 +662,12 @@ pub async fn remove_promotions(
 /// Medusa's "transfer cart": the signed-in customer takes over a guest cart
 /// (their email fills it), e.g. after signing in halfway through shopping.
 pub async fn transfer(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     customer: AuthenticatedCustomer,
     Path(id): Path<String>,
 ) -> Result<Json<CartResponse>, ApiError> {
+    key.ensure_cart(&state, &id).await?;
     carts::set_customer(&state.db, &id, &customer.id).await?;
     respond(&state, carts::get_cart(&state.db, &id).await?).await
 }
@@ -634,22 +675,36 @@ pub async fn transfer(
 /// Medusa's explicit tax calculation. Our totals, taxes included, are worked
 /// out on every read, so this answers the cart as it stands.
 pub async fn calculate_taxes(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<CartResponse>, ApiError> {
-    respond(&state, carts::get_cart(&state.db, &id).await?).await
+    let detail = carts::get_cart(&state.db, &id).await?;
+    key.ensure_cart_channel(&id, detail.cart.sales_channel_id.as_deref())?;
+    respond(&state, detail).await
 }
+
+/// What the `Idempotency-Key` of a completion is for.
+const COMPLETE_SCOPE: &str = "store.carts.complete";
 
 /// Places the order. A payment that fails answers 200 with the cart and the
 /// error, as Medusa does, so the storefront can offer another payment; any
-/// other failure is an error response.
+/// other failure is an error response. With an `Idempotency-Key` a repeat
+/// gets the first answer again, whatever happened to the cart since.
 pub async fn complete(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Result<Json<CompleteResponse>, ApiError> {
-    match checkout::complete_cart(&state.db, &state.payment_providers, &id).await {
+) -> Result<Response, ApiError> {
+    key.ensure_cart(&state, &id).await?;
+    let fingerprint = format!("completing cart {id}");
+    let attempt = async { complete_cart(&state, &id).await.into_response() };
+    idempotency::run(&state.db, &headers, COMPLETE_SCOPE, fingerprint, attempt).await
+}
+
+async fn complete_cart(state: &AppState, id: &str) -> Result<Json<CompleteResponse>, ApiError> {
+    match checkout::complete_cart(&state.db, &state.payment_providers, id).await {
         Ok(order) => Ok(Json(CompleteResponse::Order {
             order: Box::new(order.into()),
         })),
@@ -661,7 +716,7 @@ pub async fn complete(
                 PaymentFailure::Authorization => "payment_authorization_error",
                 PaymentFailure::RequiresMore => "payment_requires_more_error",
             };
-            let cart = store_cart(&state, carts::get_cart(&state.db, &id).await?).await?;
+            let cart = store_cart(state, carts::get_cart(&state.db, id).await?).await?;
             Ok(Json(CompleteResponse::Cart {
                 cart: Box::new(cart),
                 error: CompleteError {

@@ -106,11 +106,12 @@ impl From<SessionDetail> for SessionResponse {
 }
 
 pub async fn identify(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     body: Result<Json<IdentifyBody>, JsonRejection>,
 ) -> Result<Json<SessionResponse>, ApiError> {
     let Json(body) = body?;
+    key.ensure_cart(&state, &body.cart_id).await?;
     let detail = state
         .loyalty
         .identify(&state.db, &body.cart_id, &body.phone)
@@ -119,11 +120,12 @@ pub async fn identify(
 }
 
 pub async fn calculate(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     body: Result<Json<CartBody>, JsonRejection>,
 ) -> Result<Json<SessionResponse>, ApiError> {
     let Json(body) = body?;
+    key.ensure_cart(&state, &body.cart_id).await?;
     let detail = state
         .loyalty
         .calculate_rewards(&state.db, &body.cart_id)
@@ -132,11 +134,12 @@ pub async fn calculate(
 }
 
 pub async fn select(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     body: Result<Json<SelectBody>, JsonRejection>,
 ) -> Result<Json<SessionResponse>, ApiError> {
     let Json(body) = body?;
+    key.ensure_cart(&state, &body.cart_id).await?;
     let detail =
         loyalty::select_reward(&state.db, &body.cart_id, &body.reward_id, body.selected).await?;
     Ok(Json(detail.into()))

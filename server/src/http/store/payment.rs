@@ -8,7 +8,7 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use domain::{
-    checkout,
+    carts, checkout,
     payments::{self, collection, session},
     pricing::{self, money::to_major_units},
 };
@@ -155,22 +155,26 @@ async fn respond(
 /// The cart's payment collection for its current total (a new one when the
 /// total changed since the last).
 pub async fn create_collection(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     body: Result<Json<CreateCollection>, JsonRejection>,
 ) -> Result<Json<CollectionResponse>, ApiError> {
     let Json(body) = body?;
+    key.ensure_cart(&state, &body.cart_id).await?;
     let collection = checkout::payment_collection_for_cart(&state.db, &body.cart_id).await?;
     respond(&state, collection).await
 }
 
 pub async fn create_session(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     Path(id): Path<String>,
     body: Result<Json<InitializeSession>, JsonRejection>,
 ) -> Result<Json<CollectionResponse>, ApiError> {
     let Json(body) = body?;
+    if let Some(cart_id) = carts::cart_of_payment_collection(&state.db, &id).await? {
+        key.ensure_cart(&state, &cart_id).await?;
+    }
     payments::create_session(&state.db, &state.payment_providers, &id, &body.provider_id).await?;
     let collection = payments::find_collection(&state.db, &id).await?;
     respond(&state, collection).await

@@ -2,7 +2,7 @@
 //! publishable key, as Medusa requires.
 
 use axum::{extract::FromRequestParts, http::request::Parts};
-use domain::{api_keys, channels};
+use domain::{api_keys, carts, channels};
 
 use crate::{http::error::ApiError, state::AppState};
 
@@ -44,6 +44,34 @@ impl FromRequestParts<AppState> for PublishableKey {
             None => Err(ApiError::unauthorized(format!(
                 "A valid publishable key is required to proceed with the request (the {HEADER} header names no active key)."
             ))),
+        }
+    }
+}
+
+impl PublishableKey {
+    /// Refuses a cart that sells through none of the key's sales channels,
+    /// as a product of another channel is not found: a storefront sees and
+    /// edits only its own channels' carts.
+    pub async fn ensure_cart(&self, state: &AppState, cart_id: &str) -> Result<(), ApiError> {
+        let channel = carts::sales_channel_of(&state.db, cart_id).await?;
+        self.ensure_cart_channel(cart_id, channel.as_deref())
+    }
+
+    /// [`Self::ensure_cart`] for a cart already read.
+    pub fn ensure_cart_channel(
+        &self,
+        cart_id: &str,
+        channel: Option<&str>,
+    ) -> Result<(), ApiError> {
+        match channel {
+            Some(channel) if self.sales_channel_ids.iter().any(|id| id == channel) => Ok(()),
+            _ => Err(ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "not_found",
+                format!(
+                    "Cart with id {cart_id} was not found in the sales channels of the publishable key"
+                ),
+            )),
         }
     }
 }

@@ -68,7 +68,7 @@ impl StoreShippingOption {
 }
 
 pub async fn list(
-    _key: PublishableKey,
+    key: PublishableKey,
     State(state): State<AppState>,
     params: Params,
 ) -> Result<Json<ShippingOptionList>, ApiError> {
@@ -76,6 +76,7 @@ pub async fn list(
         .text("cart_id")?
         .ok_or_else(|| ApiError::invalid_data("cart_id is required"))?;
     let cart = carts::get_cart(&state.db, &cart_id).await?;
+    key.ensure_cart_channel(&cart_id, cart.cart.sales_channel_id.as_deref())?;
     let options = shipping::options_in_region(&state.db, cart.cart.region_id.as_deref()).await?;
     Ok(Json(ShippingOptionList {
         shipping_options: options

@@ -1,0 +1,1062 @@
+//! `GET /openapi.json`: our own OpenAPI 3.1 document of the Store, auth and
+//! Admin APIs. Written here by hand, next to the routes it describes; the
+//! `openapi` API test fails when a route the router registers is missing
+//! here (or one listed here is gone) and when an answer no longer matches
+//! the schema of its main object.
+
+use std::sync::LazyLock;
+
+use axum::{
+    body::Bytes,
+    http::{HeaderValue, header::CONTENT_TYPE},
+    response::{IntoResponse, Response},
+};
+use serde_json::{Map, Value, json};
+
+pub const PATH: &str = "/openapi.json";
+
+pub async fn serve() -> Response {
+    static DOCUMENT: LazyLock<Bytes> =
+        LazyLock::new(|| Bytes::from(serde_json::to_vec(&document()).unwrap_or_default()));
+    let mut response = DOCUMENT.clone().into_response();
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// How a route answers with success.
+#[derive(Clone, Copy)]
+enum Answer {
+    /// `{ key: Schema }`, Medusa's single resource.
+    One(&'static str, &'static str),
+    /// `{ key: [Schema], count, offset, limit }`, Medusa's list.
+    List(&'static str, &'static str),
+    /// The schema itself is the body.
+    Body(&'static str),
+    /// `{ id, object, deleted }`, with the changed parent when named.
+    Deleted(Option<&'static str>),
+    /// A server-sent event stream.
+    Events,
+    /// 201 without a body.
+    Created,
+    /// A JSON object not described further (Admin API).
+    Object,
+}
+
+/// Who may call a route.
+#[derive(Clone, Copy, PartialEq)]
+enum Access {
+    /// The Store API: a publishable key, optionally a customer.
+    Store,
+    /// A signed-in customer with a publishable key.
+    Customer,
+    /// Anyone.
+    Public,
+    /// A bearer token, for `/auth/session`.
+    Token,
+    /// An admin user.
+    Admin,
+}
+
+struct Operation {
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    access: Access,
+    body: Option<&'static str>,
+    answer: Answer,
+}
+
+const fn op(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    access: Access,
+    body: Option<&'static str>,
+    answer: Answer,
+) -> Operation {
+    Operation {
+        method,
+        path,
+        summary,
+        access,
+        body,
+        answer,
+    }
+}
+
+use Access::{Admin, Customer, Public, Store, Token};
+use Answer::{Body, Created, Deleted, Events, List, Object, One};
+
+/// Every route of `/store`, `/auth` and `/admin` the server registers.
+#[rustfmt::skip]
+const OPERATIONS: &[Operation] = &[
+    // Store: catalog.
+    op("get", "/store/products", "List published products (q, category_id, collection_id, region_id, fields, offset, limit)", Store, None, List("products", "StoreProduct")),
+    op("get", "/store/products/{id}", "Retrieve a product by id or handle", Store, None, One("product", "StoreProduct")),
+    op("get", "/store/product-categories", "List product categories", Store, None, List("product_categories", "StoreProductCategory")),
+    op("get", "/store/product-categories/{id}", "Retrieve a product category", Store, None, One("product_category", "StoreProductCategory")),
+    op("get", "/store/collections", "List collections", Store, None, List("collections", "StoreCollection")),
+    op("get", "/store/collections/{id}", "Retrieve a collection", Store, None, One("collection", "StoreCollection")),
+    op("get", "/store/regions", "List regions", Store, None, List("regions", "StoreRegion")),
+    op("get", "/store/regions/{id}", "Retrieve a region", Store, None, One("region", "StoreRegion")),
+    op("get", "/store/currencies", "List the currencies of the store's regions", Store, None, List("currencies", "StoreCurrency")),
+    op("get", "/store/currencies/{code}", "Retrieve a currency", Store, None, One("currency", "StoreCurrency")),
+    // Store: customers.
+    op("post", "/store/customers", "Create the customer of a registration token", Token, Some("CreateCustomer"), One("customer", "StoreCustomer")),
+    op("get", "/store/customers/me", "Retrieve the signed-in customer", Customer, None, One("customer", "StoreCustomer")),
+    op("post", "/store/customers/me", "Update the signed-in customer", Customer, Some("UpdateCustomer"), One("customer", "StoreCustomer")),
+    op("get", "/store/customers/me/addresses", "List the customer's addresses", Customer, None, List("addresses", "StoreCustomerAddress")),
+    op("post", "/store/customers/me/addresses", "Add an address", Customer, Some("CustomerAddressInput"), One("customer", "StoreCustomer")),
+    op("get", "/store/customers/me/addresses/{address_id}", "Retrieve an address", Customer, None, One("address", "StoreCustomerAddress")),
+    op("post", "/store/customers/me/addresses/{address_id}", "Update an address", Customer, Some("CustomerAddressInput"), One("customer", "StoreCustomer")),
+    op("delete", "/store/customers/me/addresses/{address_id}", "Delete an address", Customer, None, Deleted(Some("StoreCustomer"))),
+    // Store: carts and checkout.
+    op("post", "/store/carts", "Create a cart in one of the key's sales channels", Store, Some("CreateCart"), One("cart", "StoreCart")),
+    op("get", "/store/carts/{id}", "Retrieve a cart", Store, None, One("cart", "StoreCart")),
+    op("post", "/store/carts/{id}", "Update a cart", Store, Some("UpdateCart"), One("cart", "StoreCart")),
+    op("post", "/store/carts/{id}/line-items", "Add a line item", Store, Some("AddLineItem"), One("cart", "StoreCart")),
+    op("post", "/store/carts/{id}/line-items/{line_id}", "Change a line item's quantity", Store, Some("UpdateLineItem"), One("cart", "StoreCart")),
+    op("delete", "/store/carts/{id}/line-items/{line_id}", "Remove a line item", Store, None, Deleted(Some("StoreCart"))),
+    op("post", "/store/carts/{id}/promotions", "Apply promotion codes", Store, Some("PromoCodes"), One("cart", "StoreCart")),
+    op("delete", "/store/carts/{id}/promotions", "Remove promotion codes", Store, Some("PromoCodes"), One("cart", "StoreCart")),
+    op("post", "/store/carts/{id}/customer", "Transfer a guest cart to the signed-in customer", Customer, None, One("cart", "StoreCart")),
+    op("post", "/store/carts/{id}/taxes", "Calculate the cart's taxes", Store, None, One("cart", "StoreCart")),
+    op("post", "/store/carts/{id}/shipping-methods", "Choose a shipping option", Store, Some("AddShippingMethod"), One("cart", "StoreCart")),
+    op("post", "/store/carts/{id}/complete", "Complete the cart into an order (send an Idempotency-Key to make repeats safe)", Store, None, Body("StoreCompleteCartResponse")),
+    op("get", "/store/shipping-options", "List the shipping options for a cart (cart_id)", Store, None, Body("StoreShippingOptionList")),
+    op("get", "/store/payment-providers", "List payment providers of a region (region_id)", Store, None, List("payment_providers", "StorePaymentProvider")),
+    op("post", "/store/payment-collections", "Create or refresh the cart's payment collection", Store, Some("CreatePaymentCollection"), One("payment_collection", "StorePaymentCollection")),
+    op("post", "/store/payment-collections/{id}/payment-sessions", "Start a payment session with a provider", Store, Some("InitializePaymentSession"), One("payment_collection", "StorePaymentCollection")),
+    // Store: orders.
+    op("get", "/store/orders", "List the signed-in customer's orders", Customer, None, List("orders", "StoreOrder")),
+    op("get", "/store/orders/{id}", "Retrieve an order", Store, None, One("order", "StoreOrder")),
+    // Store: loyalty and vending (not Medusa's).
+    op("post", "/store/loyalty/identify", "Identify the cart's loyalty member by phone", Store, Some("LoyaltyIdentify"), Object),
+    op("post", "/store/loyalty/rewards", "Calculate the member's rewards for the cart", Store, Some("LoyaltyCart"), Object),
+    op("post", "/store/loyalty/rewards/select", "Select or unselect a reward", Store, Some("LoyaltySelect"), Object),
+    op("post", "/store/vending/machines/{device_id}/sessions", "Open a vending machine for a purchase", Customer, None, Object),
+    op("get", "/store/vending/sessions/{id}", "Retrieve a vending session", Customer, None, Object),
+    op("get", "/store/vending/sessions/{id}/events", "Follow a vending session", Customer, None, Events),
+    // Auth.
+    op("post", "/auth/customer/emailpass/register", "Register a customer identity; returns a registration token", Public, Some("EmailPass"), Body("AuthToken")),
+    op("post", "/auth/customer/emailpass", "Sign a customer in; returns a token", Public, Some("EmailPass"), Body("AuthToken")),
+    op("post", "/auth/customer/emailpass/reset-password", "Email a password reset link (201 whether or not the account exists)", Public, Some("ResetPasswordRequest"), Created),
+    op("post", "/auth/customer/emailpass/update", "Set a new password with the reset token (?token= or bearer)", Token, Some("EmailPass"), Object),
+    op("post", "/auth/token/refresh", "Trade a valid token for a fresh one", Token, None, Body("AuthToken")),
+    op("post", "/auth/user/emailpass", "Sign an admin user in; returns a token", Public, Some("EmailPass"), Body("AuthToken")),
+    op("post", "/auth/session", "Trade a token for a session cookie", Token, None, Object),
+    op("delete", "/auth/session", "End the session", Public, None, Object),
+    // Admin.
+    op("get", "/admin/users/me", "The signed-in admin user", Admin, None, Object),
+    op("get", "/admin/users", "List admin users", Admin, None, Object),
+    op("get", "/admin/api/device-events", "Live device status changes", Admin, None, Events),
+    op("get", "/admin/vending/sessions", "List vending sessions", Admin, None, Object),
+    op("get", "/admin/vending/sessions/{id}", "Retrieve a vending session", Admin, None, Object),
+    op("post", "/admin/vending/sessions/{id}/close", "Close a vending session", Admin, None, Object),
+    op("post", "/admin/vending/machines/{device_id}/service", "Open a machine for service", Admin, None, Object),
+    op("post", "/admin/vending/machines/{device_id}/sync", "Send the planogram to a machine", Admin, None, Object),
+    op("get", "/admin/vending/machines/{device_id}/scales", "List a machine's scales", Admin, None, Object),
+    op("post", "/admin/vending/machines/{device_id}/scales", "Add a scale to a machine", Admin, None, Object),
+    op("post", "/admin/vending/scales/{scale_id}/products", "Assign a product to a scale", Admin, None, Object),
+    op("get", "/admin/loyalty/config", "Retrieve the loyalty configuration", Admin, None, Object),
+    op("post", "/admin/loyalty/config", "Save the loyalty configuration", Admin, None, Object),
+    op("get", "/admin/loyalty/sessions", "List loyalty sessions", Admin, None, Object),
+    op("get", "/admin/orders", "List orders", Admin, None, Object),
+    op("get", "/admin/orders/{id}", "Retrieve an order", Admin, None, Object),
+    op("post", "/admin/orders/{id}/cancel", "Cancel an order (refund, release stock)", Admin, None, Object),
+    op("get", "/admin/customers", "List customers", Admin, None, Object),
+    op("get", "/admin/customers/{id}", "Retrieve a customer", Admin, None, Object),
+    op("get", "/admin/products", "List products", Admin, None, Object),
+    op("post", "/admin/products", "Create a product", Admin, None, Object),
+    op("get", "/admin/products/{id}", "Retrieve a product", Admin, None, Object),
+    op("post", "/admin/products/{id}", "Update a product", Admin, None, Object),
+    op("delete", "/admin/products/{id}", "Delete a product", Admin, None, Deleted(None)),
+    op("get", "/admin/products/{id}/variants", "List a product's variants", Admin, None, Object),
+    op("post", "/admin/products/{id}/variants", "Create a variant", Admin, None, Object),
+    op("get", "/admin/products/{id}/variants/{variant_id}", "Retrieve a variant", Admin, None, Object),
+    op("post", "/admin/products/{id}/variants/{variant_id}", "Update a variant", Admin, None, Object),
+    op("delete", "/admin/products/{id}/variants/{variant_id}", "Delete a variant", Admin, None, Object),
+    op("get", "/admin/product-categories", "List product categories", Admin, None, Object),
+    op("post", "/admin/product-categories", "Create a product category", Admin, None, Object),
+    op("get", "/admin/product-categories/{id}", "Retrieve a product category", Admin, None, Object),
+    op("post", "/admin/product-categories/{id}", "Update a product category", Admin, None, Object),
+    op("delete", "/admin/product-categories/{id}", "Delete a product category", Admin, None, Deleted(None)),
+    op("get", "/admin/collections", "List collections", Admin, None, Object),
+    op("post", "/admin/collections", "Create a collection", Admin, None, Object),
+    op("get", "/admin/collections/{id}", "Retrieve a collection", Admin, None, Object),
+    op("post", "/admin/collections/{id}", "Update a collection", Admin, None, Object),
+    op("delete", "/admin/collections/{id}", "Delete a collection", Admin, None, Deleted(None)),
+    op("get", "/admin/sales-channels", "List sales channels", Admin, None, Object),
+    op("post", "/admin/sales-channels", "Create a sales channel", Admin, None, Object),
+    op("get", "/admin/sales-channels/{id}", "Retrieve a sales channel", Admin, None, Object),
+    op("post", "/admin/sales-channels/{id}", "Update a sales channel", Admin, None, Object),
+    op("delete", "/admin/sales-channels/{id}", "Delete a sales channel", Admin, None, Deleted(None)),
+    op("post", "/admin/sales-channels/{id}/products", "Add or remove the channel's products", Admin, Some("LinkBatch"), Object),
+    op("get", "/admin/stock-locations", "List stock locations", Admin, None, Object),
+    op("post", "/admin/stock-locations", "Create a stock location", Admin, None, Object),
+    op("get", "/admin/stock-locations/{id}", "Retrieve a stock location", Admin, None, Object),
+    op("post", "/admin/stock-locations/{id}", "Update a stock location", Admin, None, Object),
+    op("delete", "/admin/stock-locations/{id}", "Delete a stock location", Admin, None, Deleted(None)),
+    op("post", "/admin/stock-locations/{id}/sales-channels", "Add or remove the location's sales channels", Admin, Some("LinkBatch"), Object),
+    op("get", "/admin/inventory-items", "List inventory items", Admin, None, Object),
+    op("get", "/admin/inventory-items/{id}", "Retrieve an inventory item", Admin, None, Object),
+    op("get", "/admin/inventory-items/{id}/location-levels", "List an item's stock per location", Admin, None, Object),
+    op("post", "/admin/inventory-items/{id}/location-levels", "Stock an item at a location", Admin, None, Object),
+    op("post", "/admin/inventory-items/{id}/location-levels/{location_id}", "Change an item's stock at a location", Admin, None, Object),
+    op("delete", "/admin/inventory-items/{id}/location-levels/{location_id}", "Remove an item from a location", Admin, None, Object),
+    op("get", "/admin/api-keys", "List API keys", Admin, None, Object),
+    op("post", "/admin/api-keys", "Create an API key", Admin, None, Object),
+    op("get", "/admin/api-keys/{id}", "Retrieve an API key", Admin, None, Object),
+    op("post", "/admin/api-keys/{id}", "Update an API key", Admin, None, Object),
+    op("delete", "/admin/api-keys/{id}", "Delete an API key", Admin, None, Deleted(None)),
+    op("post", "/admin/api-keys/{id}/revoke", "Revoke an API key", Admin, None, Object),
+    op("post", "/admin/api-keys/{id}/sales-channels", "Add or remove a publishable key's sales channels", Admin, Some("LinkBatch"), Object),
+    op("get", "/admin/regions", "List regions", Admin, None, Object),
+    op("post", "/admin/regions", "Create a region", Admin, None, Object),
+    op("get", "/admin/regions/{id}", "Retrieve a region", Admin, None, Object),
+    op("post", "/admin/regions/{id}", "Update a region", Admin, None, Object),
+    op("delete", "/admin/regions/{id}", "Delete a region", Admin, None, Deleted(None)),
+];
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for operation in OPERATIONS {
+        let path = paths
+            .entry(operation.path)
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .expect("a path item is an object");
+        path.insert(operation.method.to_owned(), operation_object(operation));
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Automat API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Medusa v2–compatible Store API (`x-publishable-api-key`), auth routes and Admin API of an Automat store. Amounts in the Store API are major units (Medusa's); errors are `{type, message}`.",
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "publishable_key": { "type": "apiKey", "in": "header", "name": "x-publishable-api-key" },
+                "jwt": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" },
+                "cookie": { "type": "apiKey", "in": "cookie", "name": "id" },
+            },
+            "schemas": schemas(),
+        },
+    })
+}
+
+fn operation_object(operation: &Operation) -> Value {
+    let tag = operation.path.split('/').nth(1).unwrap_or_default();
+    let mut parameters: Vec<Value> = operation
+        .path
+        .split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+        .collect();
+    if operation.path == "/store/carts/{id}/complete" {
+        parameters.push(json!({
+            "name": "Idempotency-Key", "in": "header", "required": false,
+            "description": "A repeat with the same key gets the first answer again (header `Idempotent-Replayed: true`); the same key for another cart is a 409.",
+            "schema": { "type": "string", "minLength": 1, "maxLength": 255 },
+        }));
+    }
+    let (status, success) = match operation.answer {
+        Events => (
+            "200",
+            json!({ "description": "Server-sent events", "content": { "text/event-stream": { "schema": { "type": "string" } } } }),
+        ),
+        Created => ("201", json!({ "description": "Created" })),
+        answer => (
+            "200",
+            json!({ "description": "OK", "content": { "application/json": { "schema": answer_schema(answer) } } }),
+        ),
+    };
+    let mut object = json!({
+        "tags": [tag],
+        "summary": operation.summary,
+        "parameters": parameters,
+        "security": security(operation.access),
+        "responses": {
+            status: success,
+            "default": {
+                "description": "An error: 400 invalid data, 401 unauthorized, 404 not found, 409 conflict",
+                "content": { "application/json": { "schema": reference("Error") } },
+            },
+        },
+    });
+    if let Some(body) = operation.body {
+        object["requestBody"] = json!({
+            "required": true,
+            "content": { "application/json": { "schema": reference(body) } },
+        });
+    }
+    object
+}
+
+fn security(access: Access) -> Value {
+    match access {
+        Store => json!([{ "publishable_key": [] }]),
+        Customer => {
+            json!([{ "publishable_key": [], "jwt": [] }, { "publishable_key": [], "cookie": [] }])
+        }
+        Public => json!([]),
+        Token => json!([{ "jwt": [] }]),
+        Admin => json!([{ "jwt": [] }, { "cookie": [] }]),
+    }
+}
+
+fn answer_schema(answer: Answer) -> Value {
+    match answer {
+        One(key, schema) => object(&[(key, reference(schema))]),
+        List(key, schema) => object(&[
+            (key, array(reference(schema))),
+            ("count", integer()),
+            ("offset", integer()),
+            ("limit", integer()),
+        ]),
+        Body(schema) => reference(schema),
+        Deleted(parent) => {
+            let mut fields = vec![
+                ("id", string()),
+                ("object", string()),
+                ("deleted", boolean()),
+            ];
+            if let Some(parent) = parent {
+                fields.push(("parent", reference(parent)));
+            }
+            object(&fields)
+        }
+        Object | Events | Created => json!({ "type": "object" }),
+    }
+}
+
+fn reference(schema: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{schema}") })
+}
+
+fn string() -> Value {
+    json!({ "type": "string" })
+}
+
+fn integer() -> Value {
+    json!({ "type": "integer" })
+}
+
+fn number() -> Value {
+    json!({ "type": "number" })
+}
+
+fn boolean() -> Value {
+    json!({ "type": "boolean" })
+}
+
+fn datetime() -> Value {
+    json!({ "type": "string", "format": "date-time" })
+}
+
+fn array(items: Value) -> Value {
+    json!({ "type": "array", "items": items })
+}
+
+fn any_object() -> Value {
+    json!({ "type": "object" })
+}
+
+/// `schema` or null.
+fn nullable(schema: Value) -> Value {
+    json!({ "anyOf": [schema, { "type": "null" }] })
+}
+
+/// An object whose every listed property is always present.
+fn object(properties: &[(&str, Value)]) -> Value {
+    let required: Vec<&str> = properties.iter().map(|(name, _)| *name).collect();
+    let properties: Map<String, Value> = properties
+        .iter()
+        .map(|(name, schema)| ((*name).to_owned(), schema.clone()))
+        .collect();
+    json!({ "type": "object", "required": required, "properties": properties })
+}
+
+/// An object with `required` properties plus optional ones.
+fn object_with_optional(required: &[(&str, Value)], optional: &[(&str, Value)]) -> Value {
+    let mut schema = object(required);
+    for (name, property) in optional {
+        schema["properties"][*name] = property.clone();
+    }
+    schema
+}
+
+/// A request body: every property optional unless named in `required`.
+fn input(properties: &[(&str, Value)], required: &[&str]) -> Value {
+    let mut schema = object(properties);
+    schema["required"] = json!(required);
+    schema
+}
+
+fn nstring() -> Value {
+    nullable(string())
+}
+
+fn timestamps() -> Vec<(&'static str, Value)> {
+    vec![("created_at", datetime()), ("updated_at", datetime())]
+}
+
+/// Named totals, each a number (major units).
+fn amounts(names: &[&'static str]) -> Vec<(&'static str, Value)> {
+    names.iter().map(|name| (*name, number())).collect()
+}
+
+const LINE_TOTALS: &[&str] = &[
+    "original_total",
+    "original_subtotal",
+    "original_tax_total",
+    "item_total",
+    "item_subtotal",
+    "item_tax_total",
+    "total",
+    "subtotal",
+    "tax_total",
+    "discount_total",
+    "discount_tax_total",
+];
+
+const CART_TOTALS: &[&str] = &[
+    "original_item_total",
+    "original_item_subtotal",
+    "original_item_tax_total",
+    "item_total",
+    "item_subtotal",
+    "item_tax_total",
+    "original_total",
+    "original_subtotal",
+    "original_tax_total",
+    "total",
+    "subtotal",
+    "tax_total",
+    "discount_total",
+    "discount_tax_total",
+    "gift_card_total",
+    "gift_card_tax_total",
+    "shipping_total",
+    "shipping_subtotal",
+    "shipping_tax_total",
+    "original_shipping_total",
+    "original_shipping_subtotal",
+    "original_shipping_tax_total",
+    "tip",
+];
+
+const PHYSICAL: &[&str] = &[
+    "length",
+    "height",
+    "width",
+    "origin_country",
+    "hs_code",
+    "mid_code",
+    "material",
+];
+
+fn physical() -> Vec<(&'static str, Value)> {
+    let mut fields = vec![("weight", nullable(integer()))];
+    for name in PHYSICAL {
+        let kind = if matches!(*name, "length" | "height" | "width") {
+            number()
+        } else {
+            string()
+        };
+        fields.push((*name, nullable(kind)));
+    }
+    fields
+}
+
+fn address_fields() -> Vec<(&'static str, Value)> {
+    [
+        "first_name",
+        "last_name",
+        "company",
+        "address_1",
+        "address_2",
+        "city",
+        "country_code",
+        "province",
+        "postal_code",
+        "phone",
+    ]
+    .into_iter()
+    .map(|name| (name, nstring()))
+    .chain([("metadata", nullable(any_object()))])
+    .collect()
+}
+
+fn schemas() -> Value {
+    let mut schemas = Map::new();
+    let mut add = |name: &str, schema: Value| {
+        schemas.insert(name.to_owned(), schema);
+    };
+    add(
+        "Error",
+        object(&[("type", string()), ("message", string())]),
+    );
+    add("AuthToken", object(&[("token", string())]));
+    add(
+        "ResetPasswordRequest",
+        input(&[("identifier", string())], &["identifier"]),
+    );
+    add(
+        "EmailPass",
+        input(
+            &[("email", string()), ("password", string())],
+            &["email", "password"],
+        ),
+    );
+    add(
+        "LinkBatch",
+        input(
+            &[("add", array(string())), ("remove", array(string()))],
+            &[],
+        ),
+    );
+
+    // Catalog.
+    add(
+        "StoreCalculatedPrice",
+        object(&[
+            ("id", string()),
+            ("is_calculated_price_price_list", boolean()),
+            ("is_calculated_price_tax_inclusive", boolean()),
+            ("calculated_amount", number()),
+            ("calculated_amount_with_tax", number()),
+            ("calculated_amount_without_tax", number()),
+            ("is_original_price_price_list", boolean()),
+            ("is_original_price_tax_inclusive", boolean()),
+            ("original_amount", number()),
+            ("currency_code", string()),
+        ]),
+    );
+    let option_value = [
+        ("id", string()),
+        ("value", string()),
+        ("option_id", string()),
+    ];
+    let mut variant_option = option_value.to_vec();
+    variant_option.push(("option", object(&[("id", string()), ("title", string())])));
+    let mut variant = vec![
+        ("id", string()),
+        ("title", string()),
+        ("sku", nstring()),
+        ("barcode", nstring()),
+        ("ean", nstring()),
+        ("upc", nstring()),
+        ("allow_backorder", boolean()),
+        ("manage_inventory", boolean()),
+        ("variant_rank", integer()),
+        ("product_id", string()),
+        ("options", array(object(&variant_option))),
+        ("deleted_at", nullable(datetime())),
+    ];
+    variant.extend(physical());
+    variant.extend(timestamps());
+    add(
+        "StoreProductVariant",
+        object_with_optional(
+            &variant,
+            &[
+                // With `fields=+variants.inventory_quantity`; null when not managed.
+                ("inventory_quantity", nullable(integer())),
+                // With a region_id or currency; null without a price in it.
+                (
+                    "calculated_price",
+                    nullable(reference("StoreCalculatedPrice")),
+                ),
+            ],
+        ),
+    );
+    let mut product = vec![
+        ("id", string()),
+        ("title", string()),
+        ("subtitle", nstring()),
+        ("description", nstring()),
+        ("handle", string()),
+        ("status", string()),
+        ("thumbnail", nstring()),
+        ("is_giftcard", boolean()),
+        ("discountable", boolean()),
+        ("collection_id", nstring()),
+        ("collection", nullable(reference("StoreCollection"))),
+        ("categories", array(reference("StoreProductCategory"))),
+        (
+            "tags",
+            array(object(&[
+                ("id", string()),
+                ("value", string()),
+                ("metadata", nullable(any_object())),
+                ("created_at", datetime()),
+                ("updated_at", datetime()),
+                ("deleted_at", nullable(datetime())),
+            ])),
+        ),
+        ("type_id", nstring()),
+        ("external_id", nstring()),
+        ("deleted_at", nullable(datetime())),
+        ("variants", array(reference("StoreProductVariant"))),
+        (
+            "options",
+            array(object(&[
+                ("id", string()),
+                ("title", string()),
+                ("product_id", string()),
+                ("values", array(object(&option_value))),
+            ])),
+        ),
+        (
+            "images",
+            array(object(&[
+                ("id", string()),
+                ("url", string()),
+                ("rank", integer()),
+            ])),
+        ),
+    ];
+    product.extend(physical());
+    product.extend(timestamps());
+    add("StoreProduct", object(&product));
+    let mut category = vec![
+        ("id", string()),
+        ("name", string()),
+        ("description", string()),
+        ("handle", string()),
+        ("rank", integer()),
+        ("parent_category_id", nstring()),
+        (
+            "parent_category",
+            nullable(reference("StoreProductCategory")),
+        ),
+        (
+            "category_children",
+            array(reference("StoreProductCategory")),
+        ),
+        ("metadata", nullable(any_object())),
+        ("deleted_at", nullable(datetime())),
+    ];
+    category.extend(timestamps());
+    add("StoreProductCategory", object(&category));
+    let mut collection = vec![
+        ("id", string()),
+        ("title", string()),
+        ("handle", string()),
+        ("metadata", nullable(any_object())),
+        ("deleted_at", nullable(datetime())),
+    ];
+    collection.extend(timestamps());
+    add("StoreCollection", object(&collection));
+    let mut region = vec![
+        ("id", string()),
+        ("name", string()),
+        ("currency_code", string()),
+        ("automatic_taxes", boolean()),
+        (
+            "countries",
+            array(object(&[
+                ("id", string()),
+                ("iso_2", string()),
+                ("iso_3", nstring()),
+                ("num_code", nstring()),
+                ("name", nstring()),
+                ("display_name", nstring()),
+            ])),
+        ),
+        ("metadata", nullable(any_object())),
+    ];
+    region.extend(timestamps());
+    add("StoreRegion", object(&region));
+
+    let mut currency = vec![
+        ("code", string()),
+        ("symbol", string()),
+        ("symbol_native", string()),
+        ("name", string()),
+        ("decimal_digits", integer()),
+        ("rounding", number()),
+        ("deleted_at", nullable(datetime())),
+    ];
+    currency.extend(timestamps());
+    add("StoreCurrency", object(&currency));
+
+    // Carts.
+    add("Address", input(&address_fields(), &[]));
+    let mut line_item = vec![
+        ("id", string()),
+        ("cart_id", string()),
+        ("title", string()),
+        ("subtitle", string()),
+        ("thumbnail", nstring()),
+        ("quantity", integer()),
+        ("product_id", string()),
+        ("product_title", string()),
+        ("variant_id", string()),
+        ("variant_title", string()),
+        ("requires_shipping", boolean()),
+        ("is_discountable", boolean()),
+        ("is_tax_inclusive", boolean()),
+        ("unit_price", number()),
+        (
+            "tax_lines",
+            array(object(&[
+                ("item_id", string()),
+                ("rate", number()),
+                ("code", nstring()),
+            ])),
+        ),
+        (
+            "adjustments",
+            array(object(&[
+                ("item_id", string()),
+                ("code", string()),
+                ("promotion_id", string()),
+                ("amount", number()),
+            ])),
+        ),
+        ("created_at", datetime()),
+    ];
+    line_item.extend(amounts(LINE_TOTALS));
+    add("StoreCartLineItem", object(&line_item));
+    let mut shipping_method = vec![
+        ("id", string()),
+        ("cart_id", string()),
+        ("name", string()),
+        ("shipping_option_id", string()),
+        ("amount", number()),
+        ("is_tax_inclusive", boolean()),
+    ];
+    shipping_method.extend(amounts(&[
+        "original_total",
+        "original_subtotal",
+        "original_tax_total",
+        "total",
+        "subtotal",
+        "tax_total",
+        "discount_total",
+        "discount_tax_total",
+    ]));
+    shipping_method.extend(timestamps());
+    add("StoreCartShippingMethod", object(&shipping_method));
+    add(
+        "StoreCartPromotion",
+        object(&[
+            ("id", string()),
+            ("code", string()),
+            ("is_automatic", boolean()),
+            (
+                "application_method",
+                object(&[
+                    ("type", string()),
+                    ("target_type", string()),
+                    ("value", number()),
+                    ("currency_code", string()),
+                ]),
+            ),
+        ]),
+    );
+    let mut cart = vec![
+        ("id", string()),
+        ("currency_code", string()),
+        ("region_id", nstring()),
+        ("region", nullable(reference("StoreRegion"))),
+        ("sales_channel_id", nstring()),
+        ("customer_id", nstring()),
+        ("email", nstring()),
+        ("shipping_address", nullable(reference("Address"))),
+        ("billing_address", nullable(reference("Address"))),
+        ("metadata", nullable(any_object())),
+        ("items", array(reference("StoreCartLineItem"))),
+        (
+            "shipping_methods",
+            array(reference("StoreCartShippingMethod")),
+        ),
+        ("promotions", array(reference("StoreCartPromotion"))),
+        (
+            "payment_collection",
+            nullable(object(&[
+                ("id", string()),
+                ("currency_code", string()),
+                ("amount", number()),
+                ("status", string()),
+            ])),
+        ),
+        ("completed_at", nullable(datetime())),
+    ];
+    cart.extend(timestamps());
+    cart.extend(amounts(CART_TOTALS));
+    add("StoreCart", object(&cart));
+    add(
+        "StoreCompleteCartResponse",
+        json!({
+            "oneOf": [
+                object(&[("type", json!({ "const": "order" })), ("order", reference("StoreOrder"))]),
+                object(&[
+                    ("type", json!({ "const": "cart" })),
+                    ("cart", reference("StoreCart")),
+                    ("error", object(&[("message", string()), ("name", string()), ("type", string())])),
+                ]),
+            ],
+        }),
+    );
+    add(
+        "CreateCart",
+        input(
+            &[
+                ("region_id", string()),
+                ("currency_code", string()),
+                ("sales_channel_id", string()),
+                ("email", string()),
+                ("shipping_address", reference("Address")),
+                ("billing_address", reference("Address")),
+                ("items", array(reference("AddLineItem"))),
+                ("promo_codes", array(string())),
+                ("metadata", any_object()),
+            ],
+            &[],
+        ),
+    );
+    add(
+        "UpdateCart",
+        input(
+            &[
+                ("region_id", string()),
+                ("sales_channel_id", string()),
+                ("email", string()),
+                ("shipping_address", reference("Address")),
+                ("billing_address", reference("Address")),
+                ("promo_codes", array(string())),
+                ("metadata", any_object()),
+                ("tip", number()),
+            ],
+            &[],
+        ),
+    );
+    add(
+        "AddLineItem",
+        input(
+            &[("variant_id", string()), ("quantity", integer())],
+            &["variant_id", "quantity"],
+        ),
+    );
+    add(
+        "UpdateLineItem",
+        input(&[("quantity", integer())], &["quantity"]),
+    );
+    add(
+        "PromoCodes",
+        input(&[("promo_codes", array(string()))], &["promo_codes"]),
+    );
+    add(
+        "AddShippingMethod",
+        input(
+            &[("option_id", string()), ("data", any_object())],
+            &["option_id"],
+        ),
+    );
+    add(
+        "StoreShippingOption",
+        object(&[
+            ("id", string()),
+            ("name", string()),
+            ("price_type", string()),
+            ("service_zone_id", string()),
+            ("provider_id", string()),
+            (
+                "provider",
+                object(&[("id", string()), ("is_enabled", boolean())]),
+            ),
+            ("shipping_option_type_id", string()),
+            (
+                "type",
+                object(&[
+                    ("id", string()),
+                    ("label", string()),
+                    ("description", string()),
+                    ("code", string()),
+                ]),
+            ),
+            ("shipping_profile_id", string()),
+            ("amount", number()),
+            ("is_tax_inclusive", boolean()),
+            ("data", object(&[("stock_location_id", nstring())])),
+            ("metadata", any_object()),
+        ]),
+    );
+    add(
+        "StoreShippingOptionList",
+        object(&[("shipping_options", array(reference("StoreShippingOption")))]),
+    );
+
+    // Payment.
+    add(
+        "StorePaymentProvider",
+        object(&[("id", string()), ("is_enabled", boolean())]),
+    );
+    let session = [
+        ("id", string()),
+        ("payment_collection_id", string()),
+        ("provider_id", string()),
+        ("amount", number()),
+        ("currency_code", string()),
+        ("status", string()),
+        ("data", json!({})),
+        ("created_at", datetime()),
+    ];
+    add("StorePaymentSession", object(&session));
+    let mut payment_collection = vec![
+        ("id", string()),
+        ("currency_code", string()),
+        ("amount", number()),
+        ("status", string()),
+        (
+            "payment_providers",
+            array(reference("StorePaymentProvider")),
+        ),
+        ("payment_sessions", array(reference("StorePaymentSession"))),
+    ];
+    payment_collection.extend(timestamps());
+    add("StorePaymentCollection", object(&payment_collection));
+    add(
+        "CreatePaymentCollection",
+        input(&[("cart_id", string())], &["cart_id"]),
+    );
+    add(
+        "InitializePaymentSession",
+        input(
+            &[
+                ("provider_id", string()),
+                ("context", any_object()),
+                ("data", any_object()),
+            ],
+            &["provider_id"],
+        ),
+    );
+
+    // Orders.
+    let mut order = vec![
+        ("id", string()),
+        ("status", string()),
+        ("email", nstring()),
+        ("currency_code", string()),
+        ("region_id", nstring()),
+        ("customer_id", nstring()),
+        ("sales_channel_id", nstring()),
+        ("payment_status", string()),
+        ("fulfillment_status", string()),
+        (
+            "items",
+            array(object(&[
+                ("id", string()),
+                ("title", string()),
+                ("subtitle", string()),
+                ("product_id", string()),
+                ("product_title", string()),
+                ("variant_id", string()),
+                ("variant_title", string()),
+                ("quantity", integer()),
+                ("unit_price", number()),
+                ("subtotal", number()),
+                ("discount_total", number()),
+                ("tax_total", number()),
+                ("total", number()),
+            ])),
+        ),
+        (
+            "shipping_methods",
+            array(object(&[
+                ("name", string()),
+                ("shipping_option_id", nstring()),
+                ("amount", number()),
+                ("is_tax_inclusive", boolean()),
+                ("subtotal", number()),
+                ("tax_total", number()),
+                ("total", number()),
+            ])),
+        ),
+        ("shipping_address", nullable(reference("Address"))),
+        ("billing_address", nullable(reference("Address"))),
+        ("promo_codes", array(string())),
+        (
+            "summary",
+            object(&[
+                ("current_order_total", number()),
+                ("original_order_total", number()),
+                ("paid_total", number()),
+            ]),
+        ),
+    ];
+    order.extend(timestamps());
+    order.extend(amounts(CART_TOTALS));
+    add("StoreOrder", object(&order));
+
+    // Customers.
+    let mut customer_address = vec![
+        ("id", string()),
+        ("address_name", nstring()),
+        ("is_default_shipping", boolean()),
+        ("is_default_billing", boolean()),
+        ("customer_id", string()),
+    ];
+    customer_address.extend(address_fields());
+    customer_address.extend(timestamps());
+    add("StoreCustomerAddress", object(&customer_address));
+    let mut customer = vec![
+        ("id", string()),
+        ("email", string()),
+        ("default_billing_address_id", nstring()),
+        ("default_shipping_address_id", nstring()),
+        ("company_name", nstring()),
+        ("first_name", nstring()),
+        ("last_name", nstring()),
+        ("phone", nstring()),
+        ("has_account", boolean()),
+        ("metadata", nullable(any_object())),
+        ("deleted_at", nullable(datetime())),
+        ("addresses", array(reference("StoreCustomerAddress"))),
+    ];
+    customer.extend(timestamps());
+    add("StoreCustomer", object(&customer));
+    let names = ["first_name", "last_name", "phone", "company_name"];
+    let name_fields: Vec<(&str, Value)> = names.iter().map(|n| (*n, string())).collect();
+    let mut create_customer = vec![("email", string())];
+    create_customer.extend(name_fields.iter().cloned());
+    add("CreateCustomer", input(&create_customer, &["email"]));
+    add("UpdateCustomer", input(&name_fields, &[]));
+    let mut address_input = vec![
+        ("address_name", string()),
+        ("is_default_shipping", boolean()),
+        ("is_default_billing", boolean()),
+    ];
+    address_input.extend(address_fields());
+    add("CustomerAddressInput", input(&address_input, &[]));
+
+    // Loyalty.
+    add(
+        "LoyaltyIdentify",
+        input(
+            &[("cart_id", string()), ("phone", string())],
+            &["cart_id", "phone"],
+        ),
+    );
+    add("LoyaltyCart", input(&[("cart_id", string())], &["cart_id"]));
+    add(
+        "LoyaltySelect",
+        input(
+            &[
+                ("cart_id", string()),
+                ("reward_id", string()),
+                ("selected", boolean()),
+            ],
+            &["cart_id", "reward_id", "selected"],
+        ),
+    );
+    Value::Object(schemas)
+}

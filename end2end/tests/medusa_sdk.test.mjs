@@ -1,0 +1,131 @@
+// Medusa's own client, @medusajs/js-sdk, against our Store API, unchanged: the
+// calls a Medusa storefront (e.g. the Next.js starter) makes, from browsing to a
+// placed order, as a guest and as a signed-in customer.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import Medusa from '@medusajs/js-sdk';
+
+import { startServer, withLogs } from '../support/server.mjs';
+
+describe('Medusa JS SDK', () => {
+  let server;
+  let publishableKey;
+
+  before(async () => {
+    server = await startServer({ simulatedMachines: 0 });
+    publishableKey = server.logs().match(/pk_[0-9a-f]+/)?.[0];
+    assert.ok(publishableKey, 'the first start prints the publishable key');
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  const logged = (fn) => () => withLogs({ server }, fn);
+  const client = () =>
+    new Medusa({ baseUrl: server.baseURL, publishableKey, auth: { type: 'jwt', jwtTokenStorageMethod: 'memory' } });
+
+  /// A cart of `quantity` units of the first product, shipped with `option`, paid and completed.
+  async function checkOut(sdk, { regionId, email, quantity = 2, option = /Pick up/ }) {
+    const { products } = await sdk.store.product.list({
+      region_id: regionId,
+      fields: '*variants.calculated_price,+variants.inventory_quantity',
+      limit: 5,
+    });
+    assert.ok(products.length > 0);
+    const variant = products[0].variants[0];
+    assert.equal(typeof variant.calculated_price.calculated_amount, 'number');
+
+    let { cart } = await sdk.store.cart.create({ region_id: regionId });
+    ({ cart } = await sdk.store.cart.createLineItem(cart.id, { variant_id: variant.id, quantity }));
+    assert.equal(cart.items.length, 1);
+    assert.equal(cart.items[0].quantity, quantity);
+    if (email) ({ cart } = await sdk.store.cart.update(cart.id, { email }));
+
+    const { shipping_options: options } = await sdk.store.fulfillment.listCartOptions({ cart_id: cart.id });
+    const chosen = options.find((o) => option.test(o.name));
+    assert.ok(chosen, `a shipping option matching ${option}: ${options.map((o) => o.name)}`);
+    await sdk.store.cart.addShippingMethod(cart.id, { option_id: chosen.id });
+
+    const { payment_providers: providers } = await sdk.store.payment.listPaymentProviders({ region_id: regionId });
+    assert.ok(providers.some((p) => p.id === 'pp_system_default'));
+    ({ cart } = await sdk.store.cart.retrieve(cart.id));
+    const { payment_collection: collection } = await sdk.store.payment.initiatePaymentSession(cart, {
+      provider_id: 'pp_system_default',
+    });
+    assert.equal(collection.payment_sessions[0].provider_id, 'pp_system_default');
+
+    const completed = await sdk.store.cart.complete(cart.id);
+    assert.equal(completed.type, 'order', JSON.stringify(completed));
+    assert.equal(completed.order.total, cart.total);
+    return completed.order;
+  }
+
+  test('a guest browses and orders with pick-up at a machine', logged(async () => {
+    const sdk = client();
+    const { regions } = await sdk.store.region.list();
+    const regionId = regions[0].id;
+    const { product_categories: categories } = await sdk.store.category.list({ fields: '*category_children' });
+    assert.ok(categories.length > 0);
+    const { collections } = await sdk.store.collection.list();
+    assert.ok(collections.length > 0);
+    const { currencies } = await sdk.client.fetch('/store/currencies');
+    assert.equal(currencies[0].code, regions[0].currency_code);
+
+    const order = await checkOut(sdk, { regionId, email: 'guest.sdk@example.com' });
+    const { order: fetched } = await sdk.store.order.retrieve(order.id);
+    assert.equal(fetched.email, 'guest.sdk@example.com');
+    assert.equal(fetched.items.length, 1);
+  }));
+
+  test('a promotion code lowers the total', logged(async () => {
+    const sdk = client();
+    const { regions } = await sdk.store.region.list();
+    const { products } = await sdk.store.product.list({ region_id: regions[0].id, limit: 1 });
+    let { cart } = await sdk.store.cart.create({ region_id: regions[0].id });
+    ({ cart } = await sdk.store.cart.createLineItem(cart.id, { variant_id: products[0].variants[0].id, quantity: 3 }));
+    const before = cart.total;
+    ({ cart } = await sdk.store.cart.update(cart.id, { promo_codes: ['WELCOME10'] }));
+    assert.ok(cart.total < before, `${cart.total} < ${before}`);
+    assert.equal(cart.promotions[0].code, 'WELCOME10');
+    await assert.rejects(sdk.store.cart.update(cart.id, { promo_codes: ['NOPE'] }), (e) => e.status === 400);
+  }));
+
+  test('a customer registers, orders, and finds the order in their history', logged(async () => {
+    const sdk = client();
+    const email = `sdk.${Date.now()}@example.com`;
+    await sdk.auth.register('customer', 'emailpass', { email, password: 'a long password' });
+    const { customer } = await sdk.store.customer.create({ email, first_name: 'Grace', last_name: 'Hopper' });
+    assert.equal(customer.email, email);
+    await sdk.auth.login('customer', 'emailpass', { email, password: 'a long password' });
+    const { customer: me } = await sdk.store.customer.createAddress({
+      first_name: 'Grace', address_1: 'Main street 1', city: 'Berlin', country_code: 'de', postal_code: '10115',
+    });
+    assert.equal(me.addresses.length, 1);
+
+    const { regions } = await sdk.store.region.list();
+    // No email given: the signed-in customer's is used.
+    const order = await checkOut(sdk, { regionId: regions[0].id, quantity: 1 });
+    assert.equal(order.email, email);
+    const { orders } = await sdk.store.order.list();
+    assert.deepEqual(orders.map((o) => o.id), [order.id]);
+
+    await sdk.auth.logout();
+    await assert.rejects(sdk.store.customer.retrieve(), (e) => e.status === 401);
+  }));
+
+  test('errors come back as Medusa errors the SDK understands', logged(async () => {
+    const sdk = client();
+    await assert.rejects(sdk.store.product.retrieve('prod_missing'), (e) => e.status === 404 && /prod_missing/.test(e.message));
+    const { regions } = await sdk.store.region.list();
+    const { cart } = await sdk.store.cart.create({ region_id: regions[0].id });
+    const { products } = await sdk.store.product.list({ limit: 1 });
+    await assert.rejects(
+      sdk.store.cart.createLineItem(cart.id, { variant_id: products[0].variants[0].id, quantity: -1 }),
+      (e) => e.status === 400,
+    );
+    await assert.rejects(sdk.auth.login('customer', 'emailpass', { email: 'no@example.com', password: 'wrong password' }), (e) => e.status === 401);
+  }));
+});

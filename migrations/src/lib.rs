@@ -14,6 +14,7 @@ mod m20261122_000009_product_media_options;
 mod m20261122_000010_order_fulfillments;
 mod m20261122_000011_vending;
 mod m20261122_000012_loyalty;
+mod m20261122_000014_loyalty_member_balance;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_order_fulfillments::Migration),
             Box::new(m20261122_000011_vending::Migration),
             Box::new(m20261122_000012_loyalty::Migration),
+            Box::new(m20261122_000014_loyalty_member_balance::Migration),
         ]
     }
 }

@@ -1,5 +1,5 @@
 //! What the store does when something happens: event subscribers fed by the
-//! outbox [`Dispatcher`] (order emails, loyalty finalize), and the mailer.
+//! outbox [`Dispatcher`] (order emails, loyalty), and the mailer.
 
 use std::{sync::Arc, time::Duration};
 
@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use domain::{
     db::DatabaseConnection,
     events::{Dispatcher, Event, Subscriber},
-    loyalty::{Loyalty, finalize::FinalizeOnOrderPlaced},
+    loyalty::{Loyalty, finalize::FinalizeOnOrderPlaced, sync::LoyaltySync},
     orders::{self, ORDER_CANCELED, ORDER_PLACED, OrderDetail},
 };
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, message::Mailbox};
@@ -133,8 +133,8 @@ fn summary(order: &OrderDetail) -> String {
     lines.join("\n")
 }
 
-/// The subscribers a running store has.
-/// Everything that acts on outbox events: order emails and loyalty finalize.
+/// Everything that acts on outbox events: order emails, loyalty finalize
+/// and keeping loyalty in step (links, balances, rewards, caches).
 pub fn subscribers(
     db: &DatabaseConnection,
     mailer: Mailer,
@@ -146,6 +146,7 @@ pub fn subscribers(
             mailer,
         }),
         Arc::new(FinalizeOnOrderPlaced::new(db.clone(), loyalty.clone())),
+        Arc::new(LoyaltySync::new(db.clone(), loyalty.clone())),
     ]
 }
 

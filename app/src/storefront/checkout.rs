@@ -5,6 +5,7 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use super::cart::{CartView, get_cart};
+use super::{loyalty_panel::LoyaltyPanel, loyalty_summary::OrderLoyaltySummary};
 use crate::components::{ErrorNotice, NotFound, format_money};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -196,6 +197,7 @@ fn CheckoutForm(cart: CartView, place: ServerAction<PlaceOrder>) -> impl IntoVie
                     .collect_view()}
             </ul>
             <p>"Total: "<strong data-testid="checkout-total">{format_money(cart.totals.subtotal, &currency)}</strong></p>
+            <LoyaltyPanel />
             <ActionForm action=place attr:class="stacked">
                 <label>"Email for the receipt" <input type="email" name="email" autocomplete="email" required /></label>
                 <p class="muted">"Payment: test payment, authorized at once (no card needed)."</p>
@@ -247,6 +249,7 @@ fn OrderConfirmation(order: OrderView) -> impl IntoView {
                     .collect_view()}
             </ul>
             <p>"Total: "<strong data-testid="order-total">{format_money(order.total, &order.currency)}</strong></p>
+            <OrderLoyaltySummary order_id=order.id.clone() />
             <p><a href="/">"Continue shopping"</a></p>
         </article>
     }

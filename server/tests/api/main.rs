@@ -13,6 +13,7 @@ mod first_start;
 mod health;
 mod loyalty;
 mod loyalty_client;
+mod loyalty_pages;
 mod machine_pages;
 mod order_emails;
 mod order_history;

@@ -94,7 +94,12 @@ pub async fn loyalty_panel() -> Result<Option<LoyaltyPanelView>, ServerFnError> 
         .await
         .map_err(to_server_error)?;
     let detail = match found {
-        None if ctx.loyalty.available(&ctx.db).await.map_err(to_server_error)? => None,
+        None => {
+            if !ctx.loyalty.available(&ctx.db).await.map_err(to_server_error)? {
+                return Ok(None);
+            }
+            None
+        }
         Some(d) if d.status == SessionStatus::Active => {
             if d.rewards_stale || d.rewards.is_empty() {
                 match ctx.loyalty.calculate_rewards(&ctx.db, &cart.cart.id).await {
@@ -107,7 +112,8 @@ pub async fn loyalty_panel() -> Result<Option<LoyaltyPanelView>, ServerFnError> 
                 Some(d)
             }
         }
-        _ => return Ok(None),
+        // Finalized or cancelled meanwhile: nothing to choose any more.
+        Some(_) => return Ok(None),
     };
     // The totals after the (re)calculation.
     let cart = domain::carts::get_cart(&ctx.db, &cart.cart.id)

@@ -23,7 +23,8 @@ use std::{collections::HashMap, sync::Arc};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession,
+    TransactionTrait,
     UpdateMany, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
@@ -46,7 +47,8 @@ pub const DEFAULT_STORE_ID: &str = "default";
 
 /// A customer account was linked to a membership: `{customer_id}`.
 pub const MEMBER_LINKED: &str = "loyalty.member_linked";
-/// A store's loyalty config was saved: `{store_id, base_urls}` (before and after).
+/// A store's existing loyalty config was saved again: `{store_id, base_urls}`
+/// (before and after).
 pub const CONFIG_CHANGED: &str = "loyalty.config_changed";
 /// An identified cart's lines changed: `{cart_id}`.
 pub const CART_UPDATED: &str = "cart.updated";
@@ -162,11 +164,10 @@ impl Loyalty {
             (_, None) => return Err(DomainError::Invalid("client_secret is required".into())),
         };
         let now = Utc::now();
-        let base_urls: Vec<String> = existing
-            .iter()
-            .map(|c| c.base_url.clone())
-            .chain([base_url.clone()])
-            .collect();
+        // A new config replaces nothing anybody remembered.
+        let changed_hosts = existing
+            .as_ref()
+            .map(|c| vec![c.base_url.clone(), base_url.clone()]);
         let model = store_config::ActiveModel {
             store_id: Set(store_id.to_owned()),
             enabled: Set(input.enabled),
@@ -183,12 +184,14 @@ impl Loyalty {
             Some(_) => model.update(&txn).await?,
             None => model.insert(&txn).await?,
         };
-        events::emit(
-            &txn,
-            CONFIG_CHANGED,
-            &serde_json::json!({ "store_id": store_id, "base_urls": base_urls }),
-        )
-        .await?;
+        if let Some(base_urls) = changed_hosts {
+            events::emit(
+                &txn,
+                CONFIG_CHANGED,
+                &serde_json::json!({ "store_id": store_id, "base_urls": base_urls }),
+            )
+            .await?;
+        }
         txn.commit().await?;
         Ok(saved)
     }
@@ -1003,8 +1006,9 @@ async fn link_customer(
     phone: &str,
 ) -> Result<(), DomainError> {
     let now = Utc::now();
-    let mut link = match linked_membership(db, customer_id).await? {
-        Some(link) => link.into_active_model(),
+    let existing = linked_membership(db, customer_id).await?;
+    let mut link = match &existing {
+        Some(link) => link.clone().into_active_model(),
         None => customer::ActiveModel {
             id: Set(new_id("lcus")),
             customer_id: Set(customer_id.to_owned()),
@@ -1016,7 +1020,10 @@ async fn link_customer(
     link.linked_at = Set(now);
     link.points_balance = Set(Some(member.points_balance));
     link.balance_synced_at = Set(Some(now));
-    link.save(db).await?;
+    match existing {
+        Some(_) => link.update(db).await?,
+        None => link.insert(db).await?,
+    };
     events::emit(
         db,
         MEMBER_LINKED,

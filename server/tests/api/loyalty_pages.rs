@@ -299,3 +299,60 @@ async fn a_saved_config_closes_the_circuit_breaker_at_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_machine_purchase_by_a_linked_member_earns_points() {
+    use sea_orm::{ActiveModelTrait, Set};
+    use server::vending::simulator::{Faults as MachineFaults, spawn_machines};
+
+    use crate::vending_fixture::{fridge, wait_for_state};
+
+    on_every_db(async |app| {
+        app.gateway_subscribed().await;
+        let fridge = fridge(&app).await;
+        loyalty::customer::ActiveModel {
+            id: Set("lcus_test".into()),
+            customer_id: Set("cus_member".into()),
+            membership_id: Set("************5678".into()),
+            phone: Set(PHONE.into()),
+            linked_at: Set(chrono::Utc::now()),
+            points_balance: Set(Some(1200)),
+            balance_synced_at: Set(None),
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        let visit = fridge.three_colas_and_a_water();
+        let _machine = spawn_machines(
+            &app.mqtt,
+            vec![fridge.simulated(vec![visit], MachineFaults::default())],
+        );
+        fridge.online(&app).await;
+        let opened = app
+            .vending
+            .open_purchase(fridge.id.as_str(), Some("cus_member"))
+            .await
+            .unwrap();
+        let settled = wait_for_state(&app, &opened.id, "settled").await;
+        let order_id = settled.order_id.expect("an order");
+        let finalized = async || {
+            loyalty::for_order(&app.db, &order_id)
+                .await
+                .unwrap()
+                .filter(|l| l.status == SessionStatus::Finalized)
+        };
+        eventually(Duration::from_secs(10), "the purchase is finalized", async || {
+            finalized().await.is_some()
+        })
+        .await;
+        let earned = finalized().await.unwrap().points_earned.unwrap();
+        assert!(earned > 0);
+        assert_eq!(app.loyalty_host.points_balance(PHONE), Some(1200 + earned));
+        let link = loyalty::linked_membership(&app.db, "cus_member")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(link.points_balance, Some(1200 + earned), "the account shows it");
+    })
+    .await;
+}

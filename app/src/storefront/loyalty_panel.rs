@@ -269,13 +269,14 @@ fn PanelBody(
                 .map(|r| {
                     let off = money(r.discount_amount);
                     let label = if r.applied { "Remove" } else { "Choose" };
+                    let reward_id = r.id.clone();
                     view! {
-                        <li data-testid="loyalty-optional" data-reward=r.id.clone() data-applied=r.applied.to_string()>
+                        <li data-testid="loyalty-optional" data-reward=r.id data-applied=r.applied.to_string()>
                             {format!("{} — {off} off", r.description)}
                             {(r.points_cost > 0).then(|| format!(" for {} points", r.points_cost))}
                             " "
                             <ActionForm action=choose attr:class="inline-form">
-                                <input type="hidden" name="reward_id" value=r.id />
+                                <input type="hidden" name="reward_id" value=reward_id />
                                 <input type="hidden" name="selected" value=(!r.applied).to_string() />
                                 <button type="submit" class="secondary" disabled=move || choose.pending().get()>{label}</button>
                             </ActionForm>

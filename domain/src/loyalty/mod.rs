@@ -576,6 +576,17 @@ async fn record_finalize(
 ) -> Result<Option<SessionStatus>, LoyaltyError> {
     match outcome {
         Ok(done) => {
+            // First the linked accounts of this member: a failure here is retried
+            // with the event, which a finalized session would not be.
+            if let Some(balance) = done.points_balance {
+                customer::Entity::update_many()
+                    .col_expr(customer::Column::PointsBalance, Expr::value(balance))
+                    .col_expr(customer::Column::BalanceSyncedAt, Expr::value(Utc::now()))
+                    .filter(customer::Column::Phone.eq(&session.phone))
+                    .filter(customer::Column::MembershipId.eq(&session.member_id))
+                    .exec(db)
+                    .await?;
+            }
             let finalized = transition(db, session, SessionStatus::Finalized, |u| {
                 let u = u
                     .col_expr(
@@ -598,16 +609,6 @@ async fn record_finalize(
                 }
             })
             .await?;
-            if let Some(balance) = done.points_balance {
-                // The linked accounts of this member show the new balance.
-                customer::Entity::update_many()
-                    .col_expr(customer::Column::PointsBalance, Expr::value(balance))
-                    .col_expr(customer::Column::BalanceSyncedAt, Expr::value(Utc::now()))
-                    .filter(customer::Column::Phone.eq(&session.phone))
-                    .filter(customer::Column::MembershipId.eq(&session.member_id))
-                    .exec(db)
-                    .await?;
-            }
             tracing::info!(session = %finalized.id, order = ?finalized.order_id, "loyalty session finalized");
             Ok(Some(SessionStatus::Finalized))
         }

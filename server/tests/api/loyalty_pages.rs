@@ -356,3 +356,4 @@ async fn a_machine_purchase_by_a_linked_member_earns_points() {
     })
     .await;
 }
+

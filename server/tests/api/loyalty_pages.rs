@@ -143,14 +143,17 @@ async fn a_signed_in_shopper_gets_the_membership_linked_to_the_account() {
         assert_eq!(testid(&account, "membership-balance").as_deref(), Some("1200 points"));
 
         let order_id = place_order(&app).await;
-        let session = async || {
-            loyalty::for_order(&app.db, &order_id).await.unwrap().unwrap()
+        let finalized = async || {
+            loyalty::for_order(&app.db, &order_id)
+                .await
+                .unwrap()
+                .filter(|l| l.status == SessionStatus::Finalized)
         };
         eventually(Duration::from_secs(10), "finalized", async || {
-            session().await.status == SessionStatus::Finalized
+            finalized().await.is_some()
         })
         .await;
-        let earned = session().await.points_earned.unwrap();
+        let earned = finalized().await.unwrap().points_earned.unwrap();
         assert_eq!(
             testid(&html(&app, "/account").await, "membership-balance"),
             Some(format!("{} points", 1200 + earned)),

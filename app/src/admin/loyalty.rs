@@ -57,16 +57,18 @@ pub async fn load_loyalty_config() -> Result<LoyaltyConfigForm, ServerFnError> {
         .config(&ctx.db, DEFAULT_STORE_ID)
         .await
         .map_err(to_server_error)?;
-    Ok(config.map_or_else(LoyaltyConfigForm::default, |c| LoyaltyConfigForm {
-        enabled: c.enabled,
-        provider: c.provider,
-        base_url: c.base_url,
-        client_id: c.client_id,
-        has_client_secret: !c.client_secret_encrypted.is_empty(),
-        participant_id: c.participant_id.unwrap_or_default(),
-        site_id: c.site_id.unwrap_or_default(),
-        updated_at: c.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-    }))
+    Ok(
+        config.map_or_else(LoyaltyConfigForm::default, |c| LoyaltyConfigForm {
+            enabled: c.enabled,
+            provider: c.provider,
+            base_url: c.base_url,
+            client_id: c.client_id,
+            has_client_secret: !c.client_secret_encrypted.is_empty(),
+            participant_id: c.participant_id.unwrap_or_default(),
+            site_id: c.site_id.unwrap_or_default(),
+            updated_at: c.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        }),
+    )
 }
 
 /// Saves the config; an empty `client_secret` keeps the stored one.

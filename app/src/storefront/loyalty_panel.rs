@@ -65,9 +65,7 @@ fn loyalty_error(e: domain::loyalty::LoyaltyError) -> ServerFnError {
 
 /// The shopper's open cart id, or an error that reads well in a form.
 #[cfg(feature = "ssr")]
-async fn open_cart_id(
-    ctx: &crate::server_context::ServerContext,
-) -> Result<String, ServerFnError> {
+async fn open_cart_id(ctx: &crate::server_context::ServerContext) -> Result<String, ServerFnError> {
     let session = crate::server_context::session().await?;
     super::cart::current_cart(ctx, &session)
         .await?
@@ -95,7 +93,12 @@ pub async fn loyalty_panel() -> Result<Option<LoyaltyPanelView>, ServerFnError> 
         .map_err(to_server_error)?;
     let detail = match found {
         None => {
-            if !ctx.loyalty.available(&ctx.db).await.map_err(to_server_error)? {
+            if !ctx
+                .loyalty
+                .available(&ctx.db)
+                .await
+                .map_err(to_server_error)?
+            {
                 return Ok(None);
             }
             None
@@ -132,10 +135,7 @@ pub async fn loyalty_panel() -> Result<Option<LoyaltyPanelView>, ServerFnError> 
         total: t.total,
     };
     let member = detail.map(|d| {
-        let (instant, optional): (Vec<_>, Vec<_>) = d
-            .rewards
-            .into_iter()
-            .partition(|r| r.instant);
+        let (instant, optional): (Vec<_>, Vec<_>) = d.rewards.into_iter().partition(|r| r.instant);
         let view = |rewards: Vec<loyalty::reward::Model>| {
             rewards
                 .into_iter()

@@ -29,7 +29,10 @@ pub async fn order_loyalty(order_id: String) -> Result<Option<OrderLoyaltyView>,
     use domain::loyalty::{self, SessionStatus};
 
     use crate::server_context::*;
-    if super::checkout::get_order(order_id.clone()).await?.is_none() {
+    if super::checkout::get_order(order_id.clone())
+        .await?
+        .is_none()
+    {
         return Ok(None);
     }
     let ctx = server_context()?;

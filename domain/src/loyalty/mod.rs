@@ -24,8 +24,7 @@ use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession,
-    TransactionTrait,
-    UpdateMany, sea_query::Expr,
+    TransactionTrait, UpdateMany, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -211,7 +210,9 @@ impl Loyalty {
     ) -> Result<HostCredentials, LoyaltyError> {
         self.credentials_if_enabled(db, store_id)
             .await?
-            .ok_or_else(|| LoyaltyError::Unavailable("loyalty is not enabled for this store".into()))
+            .ok_or_else(|| {
+                LoyaltyError::Unavailable("loyalty is not enabled for this store".into())
+            })
     }
 
     /// `None` when the store has loyalty switched off (or not configured).
@@ -234,10 +235,12 @@ impl Loyalty {
 
     /// Whether shoppers can use loyalty now: it is on and the host answers.
     pub async fn available(&self, db: &impl ConnectionTrait) -> Result<bool, DomainError> {
-        Ok(match self.credentials_if_enabled(db, DEFAULT_STORE_ID).await? {
-            Some(credentials) => self.host.reachable(&credentials).await,
-            None => false,
-        })
+        Ok(
+            match self.credentials_if_enabled(db, DEFAULT_STORE_ID).await? {
+                Some(credentials) => self.host.reachable(&credentials).await,
+                None => false,
+            },
+        )
     }
 
     /// Links the cart to the member with `phone` (again, with another phone,

@@ -48,7 +48,8 @@ struct ConfigChanged {
 }
 
 fn payload<T: serde::de::DeserializeOwned>(event: &Event) -> Result<T, String> {
-    serde_json::from_str(&event.payload).map_err(|e| format!("unreadable {} payload: {e}", event.name))
+    serde_json::from_str(&event.payload)
+        .map_err(|e| format!("unreadable {} payload: {e}", event.name))
 }
 
 #[async_trait]
@@ -85,7 +86,11 @@ impl Subscriber for LoyaltySync {
             }
             CART_UPDATED => {
                 let updated: CartUpdated = payload(event)?;
-                match self.loyalty.calculate_rewards(&self.db, &updated.cart_id).await {
+                match self
+                    .loyalty
+                    .calculate_rewards(&self.db, &updated.cart_id)
+                    .await
+                {
                     // Completed, or left loyalty meanwhile: nothing to calculate.
                     Err(LoyaltyError::Domain(e)) => {
                         tracing::debug!(cart = %updated.cart_id, error = %e, "rewards not recalculated");

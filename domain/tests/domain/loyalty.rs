@@ -10,13 +10,13 @@ use domain::{
     loyalty::{
         self, ConfigInput, DEFAULT_STORE_ID, Loyalty, LoyaltyError, SessionStatus,
         finalize::FinalizeOnOrderPlaced,
-        sync::LoyaltySync,
         host::{
             BasketLine, Calculation, Finalization, HostCredentials, HostError, LoyaltyHost, Member,
             OfferedReward,
         },
         secret::SecretBox,
         store_config,
+        sync::LoyaltySync,
     },
 };
 use sea_orm::{DatabaseConnection, EntityTrait};
@@ -602,15 +602,26 @@ async fn a_registered_member_is_linked_and_the_balance_synced_when_linked() {
             .await
             .unwrap()
             .expect("linked by phone");
-        assert_eq!((link.membership_id.as_str(), link.phone.as_str()), ("****5678", PHONE));
+        assert_eq!(
+            (link.membership_id.as_str(), link.phone.as_str()),
+            ("****5678", PHONE)
+        );
         assert_eq!(pending_named(&db, loyalty::MEMBER_LINKED).await, 1);
         for other in [&stranger, &no_phone] {
-            assert!(loyalty::linked_membership(&db, other).await.unwrap().is_none());
+            assert!(
+                loyalty::linked_membership(&db, other)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
         }
 
         host.balance_change.store(50, Ordering::SeqCst);
         dispatcher.run_once(10).await.unwrap();
-        let synced = loyalty::linked_membership(&db, &member).await.unwrap().unwrap();
+        let synced = loyalty::linked_membership(&db, &member)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(synced.points_balance, Some(150));
         assert!(synced.balance_synced_at.is_some());
         assert!(events::pending(&db).await.unwrap().is_empty());
@@ -619,11 +630,21 @@ async fn a_registered_member_is_linked_and_the_balance_synced_when_linked() {
         host.down.store(true, Ordering::SeqCst);
         let later = register(&db, "later@example.com", Some(PHONE)).await;
         assert_eq!(dispatcher.run_once(10).await.unwrap(), 0);
-        assert!(loyalty::linked_membership(&db, &later).await.unwrap().is_none());
+        assert!(
+            loyalty::linked_membership(&db, &later)
+                .await
+                .unwrap()
+                .is_none()
+        );
         host.down.store(false, Ordering::SeqCst);
         due_now(&db).await;
         dispatcher.run_once(10).await.unwrap();
-        assert!(loyalty::linked_membership(&db, &later).await.unwrap().is_some());
+        assert!(
+            loyalty::linked_membership(&db, &later)
+                .await
+                .unwrap()
+                .is_some()
+        );
     })
     .await;
 }
@@ -647,20 +668,30 @@ async fn an_identified_cart_that_changes_gets_its_rewards_calculated_again() {
 
         let apple = catalog::find_published(&db, "apple").await.unwrap();
         let variant = &apple.variants[0].variant.id;
-        carts::add_line_item(&db, &other_cart, variant, 1).await.unwrap();
+        carts::add_line_item(&db, &other_cart, variant, 1)
+            .await
+            .unwrap();
         assert_eq!(
             pending_named(&db, loyalty::CART_UPDATED).await,
             0,
             "carts nobody identified emit nothing"
         );
-        carts::add_line_item(&db, &cart_id, variant, 1).await.unwrap();
+        carts::add_line_item(&db, &cart_id, variant, 1)
+            .await
+            .unwrap();
         assert_eq!(pending_named(&db, loyalty::CART_UPDATED).await, 1);
-        let stale = loyalty::session_for_cart(&db, &cart_id).await.unwrap().unwrap();
+        let stale = loyalty::session_for_cart(&db, &cart_id)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(stale.rewards_stale);
         assert_eq!(stale.discount_total, 0);
 
         assert_eq!(dispatcher.run_once(10).await.unwrap(), 1);
-        let fresh = loyalty::session_for_cart(&db, &cart_id).await.unwrap().unwrap();
+        let fresh = loyalty::session_for_cart(&db, &cart_id)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(!fresh.rewards_stale, "calculated for the new basket");
         assert_eq!(fresh.discount_total, 50);
     })
@@ -676,7 +707,10 @@ async fn a_saved_config_makes_the_client_forget_the_old_and_the_new_host() {
             base_url: "http://other.test".into(),
             ..config_input(None)
         };
-        loyalty.save_config(&db, DEFAULT_STORE_ID, moved).await.unwrap();
+        loyalty
+            .save_config(&db, DEFAULT_STORE_ID, moved)
+            .await
+            .unwrap();
         assert_eq!(
             pending_named(&db, loyalty::CONFIG_CHANGED).await,
             1,

@@ -785,11 +785,12 @@ pub async fn for_order(
     db: &impl ConnectionTrait,
     order_id: &str,
 ) -> Result<Option<OrderLoyalty>, DomainError> {
-    let Some(session) = session::Entity::find()
-        .filter(session::Column::OrderId.eq(order_id))
-        .one(db)
-        .await?
-    else {
+    // By the order's cart: right after the order its session is not yet
+    // marked with the order (finalize does that).
+    let Some(order) = orders::order::Entity::find_by_id(order_id).one(db).await? else {
+        return Ok(None);
+    };
+    let Some(session) = find_session(db, &order.cart_id).await? else {
         return Ok(None);
     };
     let status = SessionStatus::parse(&session.status)?;

@@ -152,6 +152,12 @@ async fn a_shopper_identifies_chooses_a_reward_and_sees_the_points_on_the_confir
         assert_eq!(unknown.status(), 404);
 
         let order_id = place_order(&app).await;
+        assert!(
+            html(&app, &format!("/orders/{order_id}"))
+                .await
+                .contains(r#"data-testid="order-loyalty""#),
+            "the loyalty summary shows at once, pending or not"
+        );
         eventually(
             Duration::from_secs(10),
             "the order is finalized",

@@ -24,6 +24,7 @@ use crate::{
         customers::CustomersPage,
         devices::DevicesPage,
         login::LoginPage,
+        loyalty::{LoyaltyConfigPage, LoyaltySessionsPage},
         orders::{AdminOrderPage, OrdersPage},
         products::{ProductEditorPage, ProductsPage},
     },
@@ -94,6 +95,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("customers") view=CustomersPage ssr=SsrMode::Async />
                     <Route path=path!("products") view=ProductsPage ssr=SsrMode::Async />
                     <Route path=path!("products/:id") view=ProductEditorPage ssr=SsrMode::Async />
+                    <Route path=path!("loyalty/config") view=LoyaltyConfigPage ssr=SsrMode::Async />
+                    <Route path=path!("loyalty/sessions") view=LoyaltySessionsPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -3,7 +3,9 @@
 use std::{future::Future, pin::Pin, sync::Arc};
 
 use domain::DomainError;
-use domain::{db::DatabaseConnection, payments::Providers, vending::device_session};
+use domain::{
+    db::DatabaseConnection, loyalty::Loyalty, payments::Providers, vending::device_session,
+};
 use leptos::prelude::*;
 use tower_sessions::Session;
 
@@ -20,6 +22,8 @@ pub struct ServerContext {
     pub payment_providers: Providers,
     /// Opens vending machines (the server's MQTT side).
     pub machines: Arc<dyn MachineOpener>,
+    /// Loyalty through the store's host; every checkout goes on without it.
+    pub loyalty: Loyalty,
 }
 
 /// Opens a vending machine for a signed-in shopper, holding the payment first.
@@ -61,6 +65,18 @@ pub fn to_server_error(e: DomainError) -> ServerFnError {
         DomainError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
         DomainError::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
+    set_error_status(status);
+    match e {
+        DomainError::Db(db) => {
+            tracing::error!(error = %db, "database error in a server function");
+            ServerFnError::new("the store could not complete the request; try again")
+        }
+        other => ServerFnError::new(other.to_string()),
+    }
+}
+
+/// Answers a failed server function with `status`, except to a plain form post.
+pub fn set_error_status(status: http::StatusCode) {
     // A plain form post (no JavaScript) gets leptos' redirect back to the form,
     // which then shows the error; an error status would replace that redirect.
     let plain_form_post = use_context::<http::request::Parts>().is_some_and(|parts| {
@@ -75,13 +91,6 @@ pub fn to_server_error(e: DomainError) -> ServerFnError {
         use_context::<leptos_axum::ResponseOptions>(),
     ) {
         response.set_status(status);
-    }
-    match e {
-        DomainError::Db(db) => {
-            tracing::error!(error = %db, "database error in a server function");
-            ServerFnError::new("the store could not complete the request; try again")
-        }
-        other => ServerFnError::new(other.to_string()),
     }
 }
 

@@ -3,6 +3,7 @@
 //!
 //! - `POST /oauth2/token`: OAuth2 client credentials (RFC 6749 form body).
 //! - `POST /loyalty/v1/members/identify`: a member by phone, for a POS sequence id.
+//! - `POST /loyalty/v1/members/inquiry`: a member's balance by phone, outside any transaction.
 //! - `POST /loyalty/v1/rewards/calculate`: the rewards a basket earns.
 //! - `POST /loyalty/v1/transactions/finalize`: records points and redeemed
 //!   rewards; idempotent per POS sequence id.
@@ -218,6 +219,7 @@ pub async fn spawn_on(
 fn router(shared: Arc<Shared>) -> Router {
     let api = Router::new()
         .route("/loyalty/v1/members/identify", post(identify))
+        .route("/loyalty/v1/members/inquiry", post(inquiry))
         .route("/loyalty/v1/rewards/calculate", post(calculate))
         .route("/loyalty/v1/transactions/finalize", post(finalize))
         .route(
@@ -340,24 +342,45 @@ struct IdentifyRequest {
     pos_sequence_id: String,
 }
 
+fn find_member<'a>(ledger: &'a Ledger, phone: &str) -> Result<&'a Member, HostError> {
+    ledger.members.get(&normalize_phone(phone)).ok_or_else(|| {
+        HostError(
+            StatusCode::NOT_FOUND,
+            "MEMBER_NOT_FOUND",
+            "no member has this phone number".into(),
+        )
+    })
+}
+
+fn member_json(member: &Member) -> serde_json::Value {
+    json!({
+        "status": "VALID",
+        "memberId": mask(&member.member_id),
+        "name": member.name,
+        "pointsBalance": member.points,
+    })
+}
+
+#[derive(Deserialize)]
+struct InquiryRequest {
+    phone: String,
+}
+
+async fn inquiry(
+    State(shared): State<Arc<Shared>>,
+    Json(request): Json<InquiryRequest>,
+) -> Result<Response, HostError> {
+    let ledger = shared.ledger();
+    Ok(Json(member_json(find_member(&ledger, &request.phone)?)).into_response())
+}
+
 async fn identify(
     State(shared): State<Arc<Shared>>,
     Json(request): Json<IdentifyRequest>,
 ) -> Result<Response, HostError> {
     let mut ledger = shared.ledger();
-    let Some(member) = ledger.members.get(&normalize_phone(&request.phone)) else {
-        return Err(HostError(
-            StatusCode::NOT_FOUND,
-            "MEMBER_NOT_FOUND",
-            "no member has this phone number".into(),
-        ));
-    };
-    let body = json!({
-        "status": "VALID",
-        "memberId": mask(&member.member_id),
-        "name": member.name,
-        "pointsBalance": member.points,
-    });
+    let member = find_member(&ledger, &request.phone)?;
+    let body = member_json(member);
     let member_id = member.member_id.clone();
     let transaction = ledger
         .transactions

@@ -224,3 +224,31 @@ async fn fault_switches() {
     .await;
     assert!(hung.is_err(), "a hanging host never answers");
 }
+
+#[tokio::test]
+async fn an_inquiry_reads_a_balance_without_opening_a_transaction() {
+    let host = start().await;
+    let token = host.access_token().await;
+    let inquiry = |phone: &'static str| json!({ "phone": phone });
+    let (status, member) = host
+        .call(&token, "/loyalty/v1/members/inquiry", inquiry(PHONE))
+        .await;
+    assert_eq!(status, 200, "{member}");
+    assert_eq!(member["memberId"], "************5678");
+    assert_eq!(member["pointsBalance"], 1200);
+    let (status, body) = host
+        .call(&token, "/loyalty/v1/members/inquiry", inquiry("000"))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("MEMBER_NOT_FOUND"))
+    );
+    let (status, _) = host
+        .call(
+            &token,
+            "/loyalty/v1/rewards/calculate",
+            json!({"posSequenceId": "never-identified", "lines": basket()}),
+        )
+        .await;
+    assert_eq!(status, 404, "no transaction was opened");
+}

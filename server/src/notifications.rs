@@ -1,6 +1,6 @@
 //! What the store does when something happens: event subscribers fed by the
-//! outbox [`Dispatcher`] (order and password-reset emails, loyalty finalize),
-//! and the mailer.
+//! outbox [`Dispatcher`] (order and password-reset emails, loyalty), and
+//! the mailer.
 
 use std::{sync::Arc, time::Duration};
 
@@ -9,7 +9,7 @@ use domain::{
     customers::password_reset::{self, PASSWORD_RESET, PasswordResetRequested},
     db::DatabaseConnection,
     events::{Dispatcher, Event, Subscriber},
-    loyalty::{Loyalty, finalize::FinalizeOnOrderPlaced},
+    loyalty::{Loyalty, finalize::FinalizeOnOrderPlaced, sync::LoyaltySync},
     orders::{self, ORDER_CANCELED, ORDER_PLACED, OrderDetail},
 };
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, message::Mailbox};
@@ -173,7 +173,8 @@ impl Subscriber for PasswordResetEmails {
 }
 
 /// Everything that acts on outbox events: order and password-reset emails,
-/// loyalty finalize. `public_url` is where shoppers reach the store.
+/// loyalty finalize and keeping loyalty in step (links, balances, rewards,
+/// caches). `public_url` is where shoppers reach the store.
 pub fn subscribers(
     db: &DatabaseConnection,
     mailer: Mailer,
@@ -194,6 +195,7 @@ pub fn subscribers(
             ),
         }),
         Arc::new(FinalizeOnOrderPlaced::new(db.clone(), loyalty.clone())),
+        Arc::new(LoyaltySync::new(db.clone(), loyalty.clone())),
     ]
 }
 

@@ -41,6 +41,7 @@ impl AppState {
             storefront_channel_ids: self.storefront_channel_ids.clone(),
             payment_providers: self.payment_providers.clone(),
             machines: std::sync::Arc::new(self.vending.clone()),
+            loyalty: self.loyalty.clone(),
         });
     }
 }

@@ -3,6 +3,7 @@
 pub mod customers;
 pub mod devices;
 pub mod login;
+pub mod loyalty;
 pub mod orders;
 pub mod products;
 
@@ -58,6 +59,7 @@ pub fn AdminLayout() -> impl IntoView {
                                             <A href="/admin/orders">"Orders"</A>
                                             <A href="/admin/customers">"Customers"</A>
                                             <A href=products::PRODUCTS_PATH>"Products"</A>
+                                            <A href=loyalty::CONFIG_PATH attr:data-testid="loyalty-nav">"Loyalty"</A>
                                             <span class="muted" data-testid="admin-email">{who.email}</span>
                                             <ActionForm action=logout attr:class="inline">
                                                 <button type="submit" class="link">"Sign out"</button>

@@ -8,7 +8,7 @@ use leptos_router::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::checkout::OrderSummary;
+use super::{checkout::OrderSummary, loyalty_summary::LoyaltyMembership};
 use crate::components::{ErrorNotice, format_money};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -245,6 +245,7 @@ pub fn AccountPage() -> impl IntoView {
                                         <ActionForm action=logout attr:class="inline">
                                             <button type="submit">"Sign out"</button>
                                         </ActionForm>
+                                        <LoyaltyMembership />
                                         <OrderHistory />
                                     </section>
                                 }

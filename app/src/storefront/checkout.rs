@@ -13,6 +13,7 @@ use super::{
     account::form_error,
     cart::{ApplyPromoCode, CartLine, CartView, EmptyCart, PromoCodes, RemovePromoCode},
 };
+use super::{loyalty_panel::LoyaltyPanel, loyalty_summary::OrderLoyaltySummary};
 use crate::components::{ErrorNotice, NotFound, Totals, TotalsBreakdown, format_money};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -537,7 +538,8 @@ fn CheckoutSections(checkout: CheckoutView, actions: CheckoutActions) -> impl In
                     }
                 })}
             <PromoCodes codes=checkout.cart.promo_codes.clone() apply=actions.apply_promo remove=actions.remove_promo />
-            // Panels that change the totals (loyalty rewards) belong here, before the review.
+            // Panels that change the totals belong here, before the review.
+            <LoyaltyPanel />
             <PaymentAndReview
                 totals=checkout.cart.breakdown.clone()
                 providers=checkout.payment_providers.clone()
@@ -772,6 +774,7 @@ fn OrderConfirmation(order: OrderView) -> impl IntoView {
                     }
                 })}
             <TotalsBreakdown totals=order.totals testid="order" />
+            <OrderLoyaltySummary order_id=order.id.clone() />
             <p><a href="/">"Continue shopping"</a></p>
         </article>
     }

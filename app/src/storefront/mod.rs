@@ -4,6 +4,8 @@ pub mod account;
 pub mod cart;
 pub mod checkout;
 pub mod home;
+pub mod loyalty_panel;
+pub mod loyalty_summary;
 pub mod machine;
 pub mod password_reset;
 pub mod product;

@@ -490,6 +490,7 @@ pub async fn add_line_item(
         }
     }
     touch(&txn, cart).await?;
+    crate::loyalty::cart_lines_changed(&txn, cart_id).await?;
     let detail = get_cart(&txn, cart_id).await?;
     txn.commit().await?;
     Ok(detail)
@@ -550,6 +551,7 @@ pub async fn update_line_item(
         line.update(&txn).await?;
     }
     touch(&txn, cart).await?;
+    crate::loyalty::cart_lines_changed(&txn, cart_id).await?;
     let detail = get_cart(&txn, cart_id).await?;
     txn.commit().await?;
     Ok(detail)

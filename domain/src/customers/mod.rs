@@ -16,10 +16,13 @@ use serde_json::Value as Json;
 use crate::{
     DomainError,
     credentials::{Email, Password, UNKNOWN_USER_HASH},
+    events,
     ids::new_id,
 };
 
 pub const ACTOR_CUSTOMER: &str = "customer";
+/// A customer account was created: `{id}`.
+pub const CUSTOMER_REGISTERED: &str = "customer.registered";
 
 /// A customer with its addresses, as the Store API shows it.
 #[derive(Debug, Clone)]
@@ -168,6 +171,12 @@ pub async fn create_for_identity<C: ConnectionTrait + TransactionTrait>(
     let mut identity: auth_identity::ActiveModel = identity.into();
     identity.customer_id = Set(Some(customer.id.clone()));
     identity.update(&txn).await?;
+    events::emit(
+        &txn,
+        CUSTOMER_REGISTERED,
+        &serde_json::json!({ "id": customer.id }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(customer)
 }

@@ -12,6 +12,9 @@ pub struct Model {
     pub membership_id: String,
     pub phone: String,
     pub linked_at: DateTimeUtc,
+    /// As the host last reported it; `None` until then.
+    pub points_balance: Option<i64>,
+    pub balance_synced_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -99,6 +99,10 @@ pub trait LoyaltyHost: Send + Sync {
         pos_sequence_id: &str,
     ) -> Result<Member, HostError>;
 
+    /// The member with `phone` and their balance, outside any transaction.
+    async fn member(&self, credentials: &HostCredentials, phone: &str)
+    -> Result<Member, HostError>;
+
     async fn calculate(
         &self,
         credentials: &HostCredentials,
@@ -120,4 +124,14 @@ pub trait LoyaltyHost: Send + Sync {
         credentials: &HostCredentials,
         pos_sequence_id: &str,
     ) -> Result<(), HostError>;
+
+    /// Whether the host answers at all, cheaply: the storefront hides
+    /// loyalty when it does not. Hosts with nothing cheap to ask say yes.
+    async fn reachable(&self, _credentials: &HostCredentials) -> bool {
+        true
+    }
+
+    /// Forgets what was remembered about the host at `base_url` (tokens,
+    /// circuit breaker): its configuration changed.
+    async fn forget(&self, _base_url: &str) {}
 }

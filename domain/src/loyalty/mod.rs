@@ -16,22 +16,25 @@ pub mod secret;
 pub mod session;
 mod status;
 pub mod store_config;
+pub mod sync;
 
 use std::{collections::HashMap, sync::Arc};
 
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, UpdateMany,
-    sea_query::Expr,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession,
+    TransactionTrait, UpdateMany, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::{
     DomainError,
-    carts::{self, CartDetail, line_item},
+    carts::{self, line_item},
     catalog::variant,
+    events,
     ids::new_id,
+    orders,
 };
 use discount::{Discount, Line};
 use host::{BasketLine, HostCredentials, HostError, LoyaltyHost};
@@ -40,6 +43,14 @@ pub use status::SessionStatus;
 
 /// Automat runs one store per installation; its config row has this id.
 pub const DEFAULT_STORE_ID: &str = "default";
+
+/// A customer account was linked to a membership: `{customer_id}`.
+pub const MEMBER_LINKED: &str = "loyalty.member_linked";
+/// A store's existing loyalty config was saved again: `{store_id, base_urls}`
+/// (before and after).
+pub const CONFIG_CHANGED: &str = "loyalty.config_changed";
+/// An identified cart's lines changed: `{cart_id}`.
+pub const CART_UPDATED: &str = "cart.updated";
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoyaltyError {
@@ -125,9 +136,9 @@ impl Loyalty {
     }
 
     /// Creates or replaces the store's config; the secret is sealed before it is stored.
-    pub async fn save_config(
+    pub async fn save_config<C: ConnectionTrait + TransactionTrait>(
         &self,
-        db: &impl ConnectionTrait,
+        db: &C,
         store_id: &str,
         input: ConfigInput,
     ) -> Result<store_config::Model, DomainError> {
@@ -144,13 +155,18 @@ impl Loyalty {
                 "provider and client_id are required".into(),
             ));
         }
-        let existing = self.config(db, store_id).await?;
+        let txn = crate::db::begin_write(db).await?;
+        let existing = self.config(&txn, store_id).await?;
         let sealed = match (input.client_secret.as_deref().map(str::trim), &existing) {
             (Some(secret), _) if !secret.is_empty() => self.secrets.seal(store_id, secret)?,
             (_, Some(config)) => config.client_secret_encrypted.clone(),
             (_, None) => return Err(DomainError::Invalid("client_secret is required".into())),
         };
         let now = Utc::now();
+        // A new config replaces nothing anybody remembered.
+        let changed_hosts = existing
+            .as_ref()
+            .map(|c| vec![c.base_url.clone(), base_url.clone()]);
         let model = store_config::ActiveModel {
             store_id: Set(store_id.to_owned()),
             enabled: Set(input.enabled),
@@ -163,10 +179,27 @@ impl Loyalty {
             created_at: Set(existing.as_ref().map_or(now, |c| c.created_at)),
             updated_at: Set(now),
         };
-        Ok(match existing {
-            Some(_) => model.update(db).await?,
-            None => model.insert(db).await?,
-        })
+        let saved = match existing {
+            Some(_) => model.update(&txn).await?,
+            None => model.insert(&txn).await?,
+        };
+        if let Some(base_urls) = changed_hosts {
+            events::emit(
+                &txn,
+                CONFIG_CHANGED,
+                &serde_json::json!({ "store_id": store_id, "base_urls": base_urls }),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(saved)
+    }
+
+    /// Forgets tokens and breaker state of the hosts at `base_urls`.
+    pub async fn forget_hosts(&self, base_urls: &[String]) {
+        for base_url in base_urls {
+            self.host.forget(base_url).await;
+        }
     }
 
     /// The store's host credentials, when loyalty is on.
@@ -175,18 +208,39 @@ impl Loyalty {
         db: &impl ConnectionTrait,
         store_id: &str,
     ) -> Result<HostCredentials, LoyaltyError> {
+        self.credentials_if_enabled(db, store_id)
+            .await?
+            .ok_or_else(|| {
+                LoyaltyError::Unavailable("loyalty is not enabled for this store".into())
+            })
+    }
+
+    /// `None` when the store has loyalty switched off (or not configured).
+    pub async fn credentials_if_enabled(
+        &self,
+        db: &impl ConnectionTrait,
+        store_id: &str,
+    ) -> Result<Option<HostCredentials>, DomainError> {
         match self.config(db, store_id).await? {
-            Some(config) if config.enabled => Ok(HostCredentials {
+            Some(config) if config.enabled => Ok(Some(HostCredentials {
                 client_secret: self
                     .secrets
                     .open(store_id, &config.client_secret_encrypted)?,
                 base_url: config.base_url,
                 client_id: config.client_id,
-            }),
-            _ => Err(LoyaltyError::Unavailable(
-                "loyalty is not enabled for this store".into(),
-            )),
+            })),
+            _ => Ok(None),
         }
+    }
+
+    /// Whether shoppers can use loyalty now: it is on and the host answers.
+    pub async fn available(&self, db: &impl ConnectionTrait) -> Result<bool, DomainError> {
+        Ok(
+            match self.credentials_if_enabled(db, DEFAULT_STORE_ID).await? {
+                Some(credentials) => self.host.reachable(&credentials).await,
+                None => false,
+            },
+        )
     }
 
     /// Links the cart to the member with `phone` (again, with another phone,
@@ -252,7 +306,7 @@ impl Loyalty {
             }
         };
         if let Some(customer_id) = &cart.cart.customer_id {
-            link_customer(&txn, customer_id, &member.member_id, &phone).await?;
+            link_customer(&txn, customer_id, &member, &phone).await?;
         }
         txn.commit().await?;
         Ok(detail(db, session).await?)
@@ -269,7 +323,7 @@ impl Loyalty {
         carts::ensure_open(&cart.cart)?;
         let session = active_session(db, cart_id).await?;
         let credentials = self.credentials(db, &session.store_id).await?;
-        let lines = basket(db, &cart).await?;
+        let lines = cart_basket(db, &cart.items).await?;
         let calculation = self
             .host
             .calculate(&credentials, &session.pos_sequence_id, &lines)
@@ -340,51 +394,80 @@ impl Loyalty {
             SessionStatus::PendingFinalization => {}
             done => return Ok(Some(done)),
         }
-        match self.finalize_with_host(db, &session).await {
-            Ok(done) => {
-                let session = transition(db, &session, SessionStatus::Finalized, |u| {
-                    let u = u
-                        .col_expr(
-                            session::Column::HostTransactionId,
-                            Expr::value(done.confirmation_id),
-                        )
-                        .col_expr(
-                            session::Column::PointsEarned,
-                            Expr::value(done.points_earned),
-                        )
-                        .col_expr(
-                            session::Column::LastError,
-                            Expr::value(Option::<String>::None),
-                        );
-                    match done.points_balance {
-                        Some(balance) => {
-                            u.col_expr(session::Column::PointsBalance, Expr::value(balance))
-                        }
-                        None => u,
-                    }
-                })
-                .await?;
-                tracing::info!(session = %session.id, order = %order_id, "loyalty session finalized");
-                Ok(Some(SessionStatus::Finalized))
+        let outcome = self.finalize_with_host(db, &session).await;
+        record_finalize(db, &session, outcome, last_attempt).await
+    }
+
+    /// Finalizes a machine purchase (`order_id`, settled from a machine) for
+    /// the shopper's linked membership, so points accrue offline too. Same
+    /// contract as [`Self::finalize_order`]; no rewards are redeemed at a machine.
+    pub async fn finalize_machine_order(
+        &self,
+        db: &DatabaseConnection,
+        order_id: &str,
+        last_attempt: bool,
+    ) -> Result<Option<SessionStatus>, LoyaltyError> {
+        let order = orders::find(db, order_id).await?;
+        let session = match find_session(db, &order.order.cart_id).await? {
+            Some(session) => session,
+            None => {
+                let Some(customer_id) = &order.order.customer_id else {
+                    return Ok(None);
+                };
+                let Some(membership) = linked_membership(db, customer_id).await? else {
+                    return Ok(None);
+                };
+                let now = Utc::now();
+                session::ActiveModel {
+                    id: Set(new_id("lsess")),
+                    store_id: Set(DEFAULT_STORE_ID.to_owned()),
+                    cart_id: Set(order.order.cart_id.clone()),
+                    pos_sequence_id: Set(new_id("pos")),
+                    status: Set(SessionStatus::PendingFinalization.as_str().to_owned()),
+                    phone: Set(membership.phone),
+                    member_id: Set(membership.membership_id),
+                    points_balance: Set(membership.points_balance.unwrap_or(0)),
+                    rewards: Set(snapshot_json(&RewardsSnapshot::default())?),
+                    order_id: Set(Some(order_id.to_owned())),
+                    host_transaction_id: Set(None),
+                    points_earned: Set(None),
+                    last_error: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(db)
+                .await?
             }
-            Err(LoyaltyError::Unavailable(message)) if !last_attempt => {
-                session::Entity::update_many()
-                    .col_expr(session::Column::LastError, Expr::value(message.clone()))
-                    .filter(session::Column::Id.eq(&session.id))
-                    .exec(db)
-                    .await?;
-                Err(LoyaltyError::Unavailable(message))
-            }
-            Err(e) => {
-                let message = e.to_string();
-                tracing::warn!(session = %session.id, error = %message, "loyalty finalize failed for good");
-                transition(db, &session, SessionStatus::Failed, |u| {
-                    u.col_expr(session::Column::LastError, Expr::value(message))
-                })
-                .await?;
-                Ok(Some(SessionStatus::Failed))
-            }
+        };
+        match SessionStatus::parse(&session.status)? {
+            SessionStatus::PendingFinalization => {}
+            done => return Ok(Some(done)),
         }
+        let outcome = async {
+            let credentials = self.credentials(db, &session.store_id).await?;
+            // The host keys the purchase by its POS sequence id: open it for the member first.
+            self.host
+                .identify(&credentials, &session.phone, &session.pos_sequence_id)
+                .await?;
+            let lines = basket(
+                db,
+                order.items.iter().map(|i| BasketLine {
+                    line_id: i.id.clone(),
+                    item_code: i.variant_id.clone(),
+                    description: i.title.clone(),
+                    quantity: i64::from(i.quantity),
+                    unit_price: i.unit_price,
+                }),
+            )
+            .await?;
+            Ok::<_, LoyaltyError>(
+                self.host
+                    .finalize(&credentials, &session.pos_sequence_id, &lines, &[])
+                    .await?,
+            )
+        }
+        .await;
+        record_finalize(db, &session, outcome, last_attempt).await
     }
 
     async fn finalize_with_host(
@@ -394,7 +477,7 @@ impl Loyalty {
     ) -> Result<host::Finalization, LoyaltyError> {
         let credentials = self.credentials(db, &session.store_id).await?;
         let cart = carts::get_cart(db, &session.cart_id).await?;
-        let lines = basket(db, &cart).await?;
+        let lines = cart_basket(db, &cart.items).await?;
         // Stale rewards were not given, so they are not redeemed either.
         let applied: Vec<String> = if is_stale(session, &cart.items) {
             Vec::new()
@@ -410,6 +493,54 @@ impl Loyalty {
             .host
             .finalize(&credentials, &session.pos_sequence_id, &lines, &applied)
             .await?)
+    }
+
+    /// Links a newly registered customer whose phone is a member's. `Ok`
+    /// when there is nothing to do (no phone, no such member, loyalty off).
+    pub async fn link_by_phone<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        customer_id: &str,
+    ) -> Result<Option<customer::Model>, LoyaltyError> {
+        let found = crate::customers::retrieve(db, customer_id).await?;
+        let Some(phone) = found.customer.phone.and_then(|p| parse_phone(&p).ok()) else {
+            return Ok(None);
+        };
+        let Some(credentials) = self.credentials_if_enabled(db, DEFAULT_STORE_ID).await? else {
+            return Ok(None);
+        };
+        let member = match self.host.member(&credentials, &phone).await {
+            Ok(member) => member,
+            Err(HostError::MemberNotFound) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let txn = crate::db::begin_write(db).await?;
+        if linked_membership(&txn, customer_id).await?.is_none() {
+            link_customer(&txn, customer_id, &member, &phone).await?;
+        }
+        let link = linked_membership(&txn, customer_id).await?;
+        txn.commit().await?;
+        Ok(link)
+    }
+
+    /// Asks the host for the linked member's balance and keeps it with the link.
+    pub async fn sync_member(
+        &self,
+        db: &impl ConnectionTrait,
+        customer_id: &str,
+    ) -> Result<Option<customer::Model>, LoyaltyError> {
+        let Some(link) = linked_membership(db, customer_id).await? else {
+            return Ok(None);
+        };
+        let Some(credentials) = self.credentials_if_enabled(db, DEFAULT_STORE_ID).await? else {
+            return Ok(Some(link));
+        };
+        let member = self.host.member(&credentials, &link.phone).await?;
+        let mut link = link.into_active_model();
+        link.membership_id = Set(member.member_id);
+        link.points_balance = Set(Some(member.points_balance));
+        link.balance_synced_at = Set(Some(Utc::now()));
+        Ok(Some(link.update(db).await?))
     }
 
     /// Ends the cart's session without an order (the shopper left loyalty);
@@ -435,6 +566,72 @@ impl Loyalty {
             .await?;
         let session = transition(db, &session, SessionStatus::Cancelled, |u| u).await?;
         Ok(detail(db, session).await?)
+    }
+}
+
+/// Records what the host said to a finalize of `session` (pending):
+/// finalized, worth a retry, or failed for good.
+async fn record_finalize(
+    db: &DatabaseConnection,
+    session: &session::Model,
+    outcome: Result<host::Finalization, LoyaltyError>,
+    last_attempt: bool,
+) -> Result<Option<SessionStatus>, LoyaltyError> {
+    match outcome {
+        Ok(done) => {
+            // First the linked accounts of this member: a failure here is retried
+            // with the event, which a finalized session would not be.
+            if let Some(balance) = done.points_balance {
+                customer::Entity::update_many()
+                    .col_expr(customer::Column::PointsBalance, Expr::value(balance))
+                    .col_expr(customer::Column::BalanceSyncedAt, Expr::value(Utc::now()))
+                    .filter(customer::Column::Phone.eq(&session.phone))
+                    .filter(customer::Column::MembershipId.eq(&session.member_id))
+                    .exec(db)
+                    .await?;
+            }
+            let finalized = transition(db, session, SessionStatus::Finalized, |u| {
+                let u = u
+                    .col_expr(
+                        session::Column::HostTransactionId,
+                        Expr::value(done.confirmation_id),
+                    )
+                    .col_expr(
+                        session::Column::PointsEarned,
+                        Expr::value(done.points_earned),
+                    )
+                    .col_expr(
+                        session::Column::LastError,
+                        Expr::value(Option::<String>::None),
+                    );
+                match done.points_balance {
+                    Some(balance) => {
+                        u.col_expr(session::Column::PointsBalance, Expr::value(balance))
+                    }
+                    None => u,
+                }
+            })
+            .await?;
+            tracing::info!(session = %finalized.id, order = ?finalized.order_id, "loyalty session finalized");
+            Ok(Some(SessionStatus::Finalized))
+        }
+        Err(LoyaltyError::Unavailable(message)) if !last_attempt => {
+            session::Entity::update_many()
+                .col_expr(session::Column::LastError, Expr::value(message.clone()))
+                .filter(session::Column::Id.eq(&session.id))
+                .exec(db)
+                .await?;
+            Err(LoyaltyError::Unavailable(message))
+        }
+        Err(e) => {
+            let message = e.to_string();
+            tracing::warn!(session = %session.id, error = %message, "loyalty finalize failed for good");
+            transition(db, session, SessionStatus::Failed, |u| {
+                u.col_expr(session::Column::LastError, Expr::value(message))
+            })
+            .await?;
+            Ok(Some(SessionStatus::Failed))
+        }
     }
 }
 
@@ -572,6 +769,71 @@ pub async fn linked_membership(
         .await?)
 }
 
+/// What loyalty did for an order: the member, and once finalized the
+/// points earned, rewards redeemed and the balance after.
+#[derive(Debug, Clone)]
+pub struct OrderLoyalty {
+    pub status: SessionStatus,
+    pub member_id: String,
+    pub points_earned: Option<i64>,
+    pub points_balance: i64,
+    /// Descriptions of the rewards given on the order.
+    pub rewards_redeemed: Vec<String>,
+}
+
+pub async fn for_order(
+    db: &impl ConnectionTrait,
+    order_id: &str,
+) -> Result<Option<OrderLoyalty>, DomainError> {
+    // By the order's cart: right after the order its session is not yet
+    // marked with the order (finalize does that).
+    let Some(order) = orders::order::Entity::find_by_id(order_id).one(db).await? else {
+        return Ok(None);
+    };
+    let Some(session) = find_session(db, &order.cart_id).await? else {
+        return Ok(None);
+    };
+    let status = SessionStatus::parse(&session.status)?;
+    let items = line_item::Entity::find()
+        .filter(line_item::Column::CartId.eq(&session.cart_id))
+        .all(db)
+        .await?;
+    // Stale rewards were not given (and not redeemed), as in finalize.
+    let rewards_redeemed = if is_stale(&session, &items) {
+        Vec::new()
+    } else {
+        rewards_of(db, &session.id)
+            .await?
+            .into_iter()
+            .filter(|r| r.applied)
+            .map(|r| r.description)
+            .collect()
+    };
+    Ok(Some(OrderLoyalty {
+        status,
+        member_id: session.member_id,
+        points_earned: session.points_earned,
+        points_balance: session.points_balance,
+        rewards_redeemed,
+    }))
+}
+
+/// Called by the cart when its lines changed: an identified cart gets its
+/// rewards calculated again ([`CART_UPDATED`]). Carts nobody identified emit
+/// nothing, so the common cart write stays as light as it was.
+pub async fn cart_lines_changed(
+    db: &impl ConnectionTrait,
+    cart_id: &str,
+) -> Result<(), DomainError> {
+    let active = find_session(db, cart_id)
+        .await?
+        .is_some_and(|s| s.status == SessionStatus::Active.as_str());
+    if active {
+        events::emit(db, CART_UPDATED, &serde_json::json!({ "cart_id": cart_id })).await?;
+    }
+    Ok(())
+}
+
 async fn find_session(
     db: &impl ConnectionTrait,
     cart_id: &str,
@@ -701,61 +963,78 @@ fn discount_of(items: &[line_item::Model], rewards: &[reward::Model]) -> Result<
 }
 
 /// The cart as the host sees it: lines keyed by their ids, items by SKU.
-async fn basket(
+async fn cart_basket(
     db: &impl ConnectionTrait,
-    cart: &CartDetail,
+    items: &[line_item::Model],
 ) -> Result<Vec<BasketLine>, DomainError> {
-    let skus: HashMap<String, Option<String>> = variant::Entity::find()
-        .filter(variant::Column::Id.is_in(cart.items.iter().map(|i| i.variant_id.clone())))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, v.sku))
-        .collect();
-    Ok(cart
-        .items
-        .iter()
-        .map(|item| BasketLine {
+    basket(
+        db,
+        items.iter().map(|item| BasketLine {
             line_id: item.id.clone(),
-            item_code: skus
-                .get(&item.variant_id)
-                .cloned()
-                .flatten()
-                .unwrap_or_else(|| item.variant_id.clone()),
+            item_code: item.variant_id.clone(),
             description: item.title.clone(),
             quantity: i64::from(item.quantity),
             unit_price: item.unit_price,
-        })
-        .collect())
+        }),
+    )
+    .await
 }
 
+/// `lines` with their `item_code` (a variant id on the way in) replaced by
+/// the variant's SKU where it has one.
+async fn basket(
+    db: &impl ConnectionTrait,
+    lines: impl Iterator<Item = BasketLine>,
+) -> Result<Vec<BasketLine>, DomainError> {
+    let mut lines: Vec<BasketLine> = lines.collect();
+    let skus: HashMap<String, String> = variant::Entity::find()
+        .filter(variant::Column::Id.is_in(lines.iter().map(|l| l.item_code.clone())))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|v| Some((v.id, v.sku?)))
+        .collect();
+    for line in &mut lines {
+        if let Some(sku) = skus.get(&line.item_code) {
+            line.item_code = sku.clone();
+        }
+    }
+    Ok(lines)
+}
+
+/// Links the customer to `member` (again, when already linked) and
+/// announces it, in the caller's transaction.
 async fn link_customer(
     db: &impl ConnectionTrait,
     customer_id: &str,
-    membership_id: &str,
+    member: &host::Member,
     phone: &str,
 ) -> Result<(), DomainError> {
     let now = Utc::now();
-    match linked_membership(db, customer_id).await? {
-        Some(link) => {
-            let mut link = link.into_active_model();
-            link.membership_id = Set(membership_id.to_owned());
-            link.phone = Set(phone.to_owned());
-            link.linked_at = Set(now);
-            link.update(db).await?;
-        }
-        None => {
-            customer::ActiveModel {
-                id: Set(new_id("lcus")),
-                customer_id: Set(customer_id.to_owned()),
-                membership_id: Set(membership_id.to_owned()),
-                phone: Set(phone.to_owned()),
-                linked_at: Set(now),
-            }
-            .insert(db)
-            .await?;
-        }
-    }
+    let existing = linked_membership(db, customer_id).await?;
+    let mut link = match &existing {
+        Some(link) => link.clone().into_active_model(),
+        None => customer::ActiveModel {
+            id: Set(new_id("lcus")),
+            customer_id: Set(customer_id.to_owned()),
+            ..Default::default()
+        },
+    };
+    link.membership_id = Set(member.member_id.clone());
+    link.phone = Set(phone.to_owned());
+    link.linked_at = Set(now);
+    link.points_balance = Set(Some(member.points_balance));
+    link.balance_synced_at = Set(Some(now));
+    match existing {
+        Some(_) => link.update(db).await?,
+        None => link.insert(db).await?,
+    };
+    events::emit(
+        db,
+        MEMBER_LINKED,
+        &serde_json::json!({ "customer_id": customer_id }),
+    )
+    .await?;
     Ok(())
 }
 

@@ -25,11 +25,15 @@ use crate::{
     carts::{self, totals},
     catalog, channels,
     devices::{device, protocol::ScaleReading},
+    events,
     ids::new_id,
     inventory,
     orders::{self, order, order_item},
     payments::{self, Providers},
 };
+
+/// A machine purchase became an order: `{id, session_id, customer_id}`.
+pub const MACHINE_ORDER_PLACED: &str = "vending.order_placed";
 
 /// Settles `session` (just moved to `door_closed`) from the readings of
 /// its door-closed report.
@@ -247,6 +251,16 @@ async fn charge<C: ConnectionTrait + TransactionTrait>(
         }
         payments::capture(&txn, providers, payment_id, Some(amount)).await?;
     }
+    events::emit(
+        &txn,
+        MACHINE_ORDER_PLACED,
+        &serde_json::json!({
+            "id": order_id,
+            "session_id": session.id,
+            "customer_id": session.customer_id,
+        }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(settled)
 }

@@ -1,6 +1,6 @@
 use std::sync::{
     Arc, Mutex,
-    atomic::{AtomicBool, AtomicUsize, Ordering},
+    atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering},
 };
 
 use async_trait::async_trait;
@@ -16,6 +16,7 @@ use domain::{
         },
         secret::SecretBox,
         store_config,
+        sync::LoyaltySync,
     },
 };
 use sea_orm::{DatabaseConnection, EntityTrait};
@@ -26,7 +27,8 @@ use crate::{on_every_backend, seeded};
 const PHONE: &str = "+1 555 010 0001";
 const SECRET: &str = "host secret";
 
-/// A host with one member (100 points) that offers, for any basket: 50 off
+/// A host with one member (100 points, plus `balance_change` when asked
+/// outside a transaction) that offers, for any basket: 50 off
 /// the first line (instant), 80 off the ticket for 60 points (optional),
 /// 70 off the ticket for 60 points (optional).
 #[derive(Default)]
@@ -34,6 +36,9 @@ struct FakeHost {
     down: AtomicBool,
     finalized: Mutex<Vec<(String, Vec<String>)>>,
     cancelled: AtomicUsize,
+    balance_change: AtomicI64,
+    /// The base URLs the client was told to forget.
+    forgotten: Mutex<Vec<String>>,
 }
 
 impl FakeHost {
@@ -86,6 +91,22 @@ impl LoyaltyHost for FakeHost {
         })
     }
 
+    async fn member(
+        &self,
+        credentials: &HostCredentials,
+        phone: &str,
+    ) -> Result<Member, HostError> {
+        self.check(credentials)?;
+        if phone != PHONE {
+            return Err(HostError::MemberNotFound);
+        }
+        Ok(Member {
+            member_id: "****5678".into(),
+            name: None,
+            points_balance: 100 + self.balance_change.load(Ordering::SeqCst),
+        })
+    }
+
     async fn calculate(
         &self,
         credentials: &HostCredentials,
@@ -134,6 +155,10 @@ impl LoyaltyHost for FakeHost {
         self.check(credentials)?;
         self.cancelled.fetch_add(1, Ordering::SeqCst);
         Ok(())
+    }
+
+    async fn forget(&self, base_url: &str) {
+        self.forgotten.lock().unwrap().push(base_url.to_owned());
     }
 }
 
@@ -517,6 +542,188 @@ async fn a_cancelled_session_is_never_finalized() {
             loyalty::select_reward(&db, &cart_id, "ticket-80", true).await,
             Err(DomainError::Conflict(_))
         ));
+    })
+    .await;
+}
+
+fn syncing(db: &DatabaseConnection, loyalty: &Loyalty) -> Dispatcher {
+    Dispatcher::new(
+        db.clone(),
+        vec![Arc::new(LoyaltySync::new(db.clone(), loyalty.clone()))],
+    )
+}
+
+async fn pending_named(db: &DatabaseConnection, name: &str) -> usize {
+    events::pending(db)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.name == name)
+        .count()
+}
+
+async fn register(db: &DatabaseConnection, email: &str, phone: Option<&str>) -> String {
+    use domain::{
+        credentials::{Email, Password},
+        customers::{self, Profile},
+    };
+    let profile = Profile {
+        phone: phone.map(str::to_owned),
+        ..Default::default()
+    };
+    customers::sign_up(
+        db,
+        &Email::parse(email).unwrap(),
+        &Password::parse("long enough").unwrap(),
+        profile,
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+#[tokio::test]
+async fn a_registered_member_is_linked_and_the_balance_synced_when_linked() {
+    on_every_backend(async |db| {
+        let host = Arc::new(FakeHost::default());
+        let loyalty = configured(&db, host.clone()).await;
+        let dispatcher = syncing(&db, &loyalty);
+        let member = register(&db, "member@example.com", Some(PHONE)).await;
+        let stranger = register(&db, "stranger@example.com", Some("+1 555 999 0000")).await;
+        let no_phone = register(&db, "nophone@example.com", None).await;
+        assert_eq!(
+            pending_named(&db, domain::customers::CUSTOMER_REGISTERED).await,
+            3
+        );
+        // Linking announces the link; its sync then reads the balance again.
+        host.balance_change.store(25, Ordering::SeqCst);
+        dispatcher.run_once(10).await.unwrap();
+        let link = loyalty::linked_membership(&db, &member)
+            .await
+            .unwrap()
+            .expect("linked by phone");
+        assert_eq!(
+            (link.membership_id.as_str(), link.phone.as_str()),
+            ("****5678", PHONE)
+        );
+        assert_eq!(pending_named(&db, loyalty::MEMBER_LINKED).await, 1);
+        for other in [&stranger, &no_phone] {
+            assert!(
+                loyalty::linked_membership(&db, other)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+        }
+
+        host.balance_change.store(50, Ordering::SeqCst);
+        dispatcher.run_once(10).await.unwrap();
+        let synced = loyalty::linked_membership(&db, &member)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(synced.points_balance, Some(150));
+        assert!(synced.balance_synced_at.is_some());
+        assert!(events::pending(&db).await.unwrap().is_empty());
+
+        // A host that is down is asked again later; the registration is not in its way.
+        host.down.store(true, Ordering::SeqCst);
+        let later = register(&db, "later@example.com", Some(PHONE)).await;
+        assert_eq!(dispatcher.run_once(10).await.unwrap(), 0);
+        assert!(
+            loyalty::linked_membership(&db, &later)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        host.down.store(false, Ordering::SeqCst);
+        due_now(&db).await;
+        dispatcher.run_once(10).await.unwrap();
+        assert!(
+            loyalty::linked_membership(&db, &later)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_identified_cart_that_changes_gets_its_rewards_calculated_again() {
+    on_every_backend(async |db| {
+        let host = Arc::new(FakeHost::default());
+        let loyalty = configured(&db, host.clone()).await;
+        let dispatcher = syncing(&db, &loyalty);
+        let cart_id = cart(&db).await;
+        let other_cart = carts::create_cart(&db, carts::NewCart::in_currency("eur"))
+            .await
+            .unwrap()
+            .cart
+            .id;
+        loyalty.identify(&db, &cart_id, PHONE).await.unwrap();
+        let calculated = loyalty.calculate_rewards(&db, &cart_id).await.unwrap();
+        assert_eq!(calculated.discount_total, 50);
+        dispatcher.run_once(10).await.unwrap();
+
+        let apple = catalog::find_published(&db, "apple").await.unwrap();
+        let variant = &apple.variants[0].variant.id;
+        carts::add_line_item(&db, &other_cart, variant, 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            pending_named(&db, loyalty::CART_UPDATED).await,
+            0,
+            "carts nobody identified emit nothing"
+        );
+        carts::add_line_item(&db, &cart_id, variant, 1)
+            .await
+            .unwrap();
+        assert_eq!(pending_named(&db, loyalty::CART_UPDATED).await, 1);
+        let stale = loyalty::session_for_cart(&db, &cart_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(stale.rewards_stale);
+        assert_eq!(stale.discount_total, 0);
+
+        assert_eq!(dispatcher.run_once(10).await.unwrap(), 1);
+        let fresh = loyalty::session_for_cart(&db, &cart_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!fresh.rewards_stale, "calculated for the new basket");
+        assert_eq!(fresh.discount_total, 50);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_saved_config_makes_the_client_forget_the_old_and_the_new_host() {
+    on_every_backend(async |db| {
+        let host = Arc::new(FakeHost::default());
+        let loyalty = configured(&db, host.clone()).await;
+        let moved = ConfigInput {
+            base_url: "http://other.test".into(),
+            ..config_input(None)
+        };
+        loyalty
+            .save_config(&db, DEFAULT_STORE_ID, moved)
+            .await
+            .unwrap();
+        assert_eq!(
+            pending_named(&db, loyalty::CONFIG_CHANGED).await,
+            1,
+            "the first save configured, the second changed"
+        );
+        syncing(&db, &loyalty).run_once(10).await.unwrap();
+        let mut forgotten = host.forgotten.lock().unwrap().clone();
+        forgotten.sort();
+        assert_eq!(
+            forgotten,
+            ["http://loyalty.test", "http://other.test"],
+            "the host before and the host after"
+        );
     })
     .await;
 }

@@ -108,7 +108,7 @@ impl CircuitBreaker {
         if failed {
             self.record_failure(key, admission).await;
         } else {
-            self.record_success(key).await;
+            self.reset(key).await;
         }
         result
     }
@@ -193,7 +193,8 @@ impl CircuitBreaker {
         Ok(won.map(|_| Admission::Probe))
     }
 
-    async fn record_success(&self, key: &str) {
+    /// Closes the breaker for `key`: a success, or a host whose configuration changed.
+    pub async fn reset(&self, key: &str) {
         match &self.store {
             Store::Memory(states) => {
                 let mut states = states.lock().unwrap_or_else(|p| p.into_inner());

@@ -223,6 +223,16 @@ impl LoyaltyHost for HttpLoyaltyHost {
             .await
     }
 
+    async fn member(
+        &self,
+        credentials: &HostCredentials,
+        phone: &str,
+    ) -> Result<Member, HostError> {
+        let body = json!({ "phone": phone });
+        self.call(credentials, "/loyalty/v1/members/inquiry", body)
+            .await
+    }
+
     async fn calculate(
         &self,
         credentials: &HostCredentials,
@@ -258,5 +268,26 @@ impl LoyaltyHost for HttpLoyaltyHost {
         let path = format!("/loyalty/v1/transactions/{pos_sequence_id}/cancel");
         let _: Value = self.call(credentials, &path, json!({})).await?;
         Ok(())
+    }
+
+    /// A token in hand, or one the host hands out within the timeout; an
+    /// open breaker answers no without asking.
+    async fn reachable(&self, credentials: &HostCredentials) -> bool {
+        self.breaker
+            .run(&credentials.base_url, async {
+                tokio::time::timeout(self.timeout, self.token(credentials, false))
+                    .await
+                    .unwrap_or_else(|_| Err(HostError::Unavailable("token timeout".into())))
+            })
+            .await
+            .is_ok()
+    }
+
+    async fn forget(&self, base_url: &str) {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(url, _, _), _| url != base_url);
+        self.breaker.reset(base_url).await;
     }
 }

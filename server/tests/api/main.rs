@@ -14,6 +14,7 @@ mod health;
 mod idempotency;
 mod loyalty;
 mod loyalty_client;
+mod loyalty_pages;
 mod machine_pages;
 mod openapi;
 mod order_emails;

@@ -31,6 +31,8 @@ pub const PAGE_PATHS: &[&str] = &[
     "/admin/customers",
     "/admin/products",
     "/admin/products/{id}",
+    "/admin/loyalty/config",
+    "/admin/loyalty/sessions",
 ];
 
 pub fn routes() -> Router<AppState> {

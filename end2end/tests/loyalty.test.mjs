@@ -1,0 +1,111 @@
+// Loyalty at checkout: a member identifies by phone, picks an optional reward, the
+// totals follow, and the confirmation shows the points; with the loyalty host
+// unreachable the same checkout goes through without the panel.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { freePort, startServer, withLogs } from '../support/server.mjs';
+import { launchBrowser, newPage, waitForHydration, waitForText } from '../support/browser.mjs';
+
+const DEMO_MEMBER_PHONE = '+1 555 010 0001';
+// The embedded loyalty simulator on a free port, so parallel servers never share one.
+const OWN_SIMULATOR = { AUTOMAT_LOYALTY_EMBEDDED_ADDR: '127.0.0.1:0' };
+
+/** Two cold brews in the cart, then the checkout page, hydrated. */
+async function checkoutWithTwoColdBrews(page, server) {
+  await page.goto(`${server.baseURL}/products/cold-brew-coffee`);
+  await waitForHydration(page, 'form.add-to-cart');
+  const add = page.locator('article.product-detail form.add-to-cart');
+  await add.locator('input[name=quantity]').fill('2');
+  await add.locator('button[type=submit]').click();
+  await waitForText(page.locator('[data-testid=cart-count]'), '2');
+  await page.goto(`${server.baseURL}/checkout`);
+  await waitForHydration(page, 'section.checkout form');
+}
+
+async function placeOrder(page) {
+  await page.locator('input[name=email]').fill('member.e2e@example.com');
+  await page.locator('button', { hasText: 'Place order' }).click();
+  await page.waitForURL(/\/orders\/order_/, { timeout: 15_000 });
+}
+
+describe('loyalty', () => {
+  let browser;
+  const servers = [];
+
+  before(async () => {
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    for (const server of servers) await server.stop();
+  });
+
+  async function serve(env) {
+    const server = await startServer({ simulatedMachines: 0, env });
+    servers.push(server);
+    return server;
+  }
+
+  test('a member identifies by phone, picks a reward, and the confirmation shows the points', async () => {
+    const server = await serve(OWN_SIMULATOR);
+    await withLogs({ server }, async () => {
+      const { context, page } = await newPage(browser);
+      try {
+        await checkoutWithTwoColdBrews(page, server);
+        const panel = page.locator('[data-testid=loyalty-panel]');
+        await waitForText(panel.locator('[data-testid=loyalty-savings]'), '€0.00');
+        await panel.locator('input[name=phone]').fill(DEMO_MEMBER_PHONE);
+        await panel.getByRole('button', { name: 'Use my points' }).click();
+
+        await waitForText(panel.locator('[data-testid=loyalty-member]'), '************5678');
+        await waitForText(panel.locator('[data-testid=loyalty-balance]'), '1200');
+        await waitForText(panel.locator('[data-testid=loyalty-instant]'), /cold brew/);
+        await waitForText(panel.locator('[data-testid=loyalty-savings]'), '-€1.00');
+        const before = (await panel.locator('[data-testid=loyalty-total]').textContent()).trim();
+
+        const ticket = panel.locator('li[data-testid=loyalty-optional][data-reward^=ticket-10pct]');
+        await waitForHydration(page, 'li[data-testid=loyalty-optional] form');
+        await ticket.getByRole('button', { name: 'Choose' }).click();
+        await waitForText(ticket.getByRole('button'), 'Remove');
+        await waitForText(panel.locator('[data-testid=loyalty-savings]'), /^-€(?!1\.00$)\d+\.\d\d$/);
+        const after = (await panel.locator('[data-testid=loyalty-total]').textContent()).trim();
+        assert.notEqual(after, before, 'the chosen reward lowers the total');
+
+        await placeOrder(page);
+        const summary = page.locator('[data-testid=order-loyalty]');
+        // Pending until the outbox has finalized the order with the host; the page checks again.
+        await waitForText(summary.locator('[data-testid=loyalty-points-earned]'), /^\d+$/, 30_000);
+        await waitForText(summary.locator('[data-testid=loyalty-new-balance]'), /^\d+$/);
+        await waitForText(summary.locator('[data-testid=loyalty-redeemed]').filter({ hasText: '10%' }), /10% off the whole basket/);
+        const errors = page.problems.filter((p) => p.startsWith('pageerror'));
+        assert.deepEqual(errors, [], 'uncaught errors in the page');
+      } finally {
+        await context.close();
+      }
+    });
+  });
+
+  test('with the loyalty host unreachable the checkout goes on without the panel', async () => {
+    // A loyalty host nobody listens at.
+    const server = await serve({
+      AUTOMAT_LOYALTY_URL: `http://127.0.0.1:${await freePort()}`,
+      AUTOMAT_LOYALTY_CLIENT_ID: 'automat-demo',
+      AUTOMAT_LOYALTY_CLIENT_SECRET: 'automat-demo-secret',
+    });
+    await withLogs({ server }, async () => {
+      const { context, page } = await newPage(browser);
+      try {
+        await checkoutWithTwoColdBrews(page, server);
+        assert.equal(await page.locator('[data-testid=loyalty-panel]').count(), 0, 'no loyalty panel');
+        await placeOrder(page);
+        await waitForText(page.locator('[data-testid=order-total]'), '€7.00');
+        assert.equal(await page.locator('[data-testid=order-loyalty]').count(), 0);
+      } finally {
+        await context.close();
+      }
+    });
+  });
+});

@@ -21,6 +21,7 @@ use leptos_router::{
 use crate::{
     admin::{
         AdminLayout,
+        alerts::AlertsPage,
         customers::CustomersPage,
         devices::DevicesPage,
         login::LoginPage,
@@ -91,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("customers") view=CustomersPage ssr=SsrMode::Async />
                     <Route path=path!("products") view=ProductsPage ssr=SsrMode::Async />
                     <Route path=path!("products/:id") view=ProductEditorPage ssr=SsrMode::Async />
+                    <Route path=path!("alerts") view=AlertsPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -14,6 +14,7 @@ mod m20261122_000009_product_media_options;
 mod m20261122_000010_order_fulfillments;
 mod m20261122_000011_vending;
 mod m20261122_000012_loyalty;
+mod m20261122_000013_alerts_device_credentials;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_order_fulfillments::Migration),
             Box::new(m20261122_000011_vending::Migration),
             Box::new(m20261122_000012_loyalty::Migration),
+            Box::new(m20261122_000013_alerts_device_credentials::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! The operators' dashboard. Every page below `/admin` needs a signed-in admin.
 
+pub mod alerts;
 pub mod customers;
 pub mod devices;
 pub mod login;
@@ -58,6 +59,7 @@ pub fn AdminLayout() -> impl IntoView {
                                             <A href="/admin/orders">"Orders"</A>
                                             <A href="/admin/customers">"Customers"</A>
                                             <A href=products::PRODUCTS_PATH>"Products"</A>
+                                            <A href=alerts::ALERTS_PATH>"Alerts"</A>
                                             <span class="muted" data-testid="admin-email">{who.email}</span>
                                             <ActionForm action=logout attr:class="inline">
                                                 <button type="submit" class="link">"Sign out"</button>

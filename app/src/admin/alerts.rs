@@ -147,8 +147,9 @@ fn AlertTable(
                     .alerts
                     .into_iter()
                     .map(|a| {
+                        let id = a.id.clone();
                         view! {
-                            <tr data-testid="alert-row" data-alert=a.id.clone()>
+                            <tr data-testid="alert-row" data-alert=a.id>
                                 <td>{a.raised_at}</td>
                                 <td><code>{a.device_id}</code></td>
                                 <td><span class=format!("badge {}", a.kind)>{a.kind.clone()}</span></td>
@@ -160,7 +161,7 @@ fn AlertTable(
                                     } else {
                                         view! {
                                             <ActionForm action=acknowledge attr:class="inline">
-                                                <input type="hidden" name="id" value=a.id />
+                                                <input type="hidden" name="id" value=id />
                                                 <button type="submit" disabled=move || acknowledge.pending().get()>
                                                     "Acknowledge"
                                                 </button>

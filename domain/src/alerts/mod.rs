@@ -14,8 +14,9 @@ use std::{fmt, str::FromStr};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    TransactionTrait, TryInsertResult, sea_query::OnConflict,
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, TransactionSession, TransactionTrait, TryInsertResult,
+    sea_query::{Expr, OnConflict},
 };
 use serde::{Deserialize, Serialize};
 
@@ -112,10 +113,14 @@ pub async fn raise<C: ConnectionTrait + TransactionTrait>(
         acknowledged_by: None,
     };
     let txn = db.begin().await?;
-    // No conflict target: the unique index is partial (open alerts only).
-    let inserted = alert::Entity::insert(alert.clone().into_active_model())
-        .on_conflict(OnConflict::new().do_nothing().to_owned())
+    // The target names the partial index of open alerts, WHERE included.
+    let open_alert = OnConflict::columns([alert::Column::DeviceId, alert::Column::Kind])
+        .target_and_where(Expr::col(alert::Column::ResolvedAt).is_null())
         .do_nothing()
+        .to_owned();
+    let inserted = alert::Entity::insert(alert.clone().into_active_model())
+        .on_conflict(open_alert)
+        .try_insert()
         .exec_without_returning(&txn)
         .await?;
     if !matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
@@ -147,7 +152,7 @@ pub async fn resolve(
     let resolved = alert::Entity::update_many()
         .col_expr(
             alert::Column::ResolvedAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
+            Expr::value(Utc::now()),
         )
         .filter(alert::Column::DeviceId.eq(device_id))
         .filter(alert::Column::Kind.eq(kind.as_str()))

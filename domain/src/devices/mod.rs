@@ -7,7 +7,7 @@ pub mod protocol;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionTrait, sea_query::Expr,
+    QueryOrder, Set, TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use serde::Serialize;
 

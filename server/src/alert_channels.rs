@@ -27,7 +27,9 @@ pub fn subscribers(
         let url = reqwest::Url::parse(url)
             .map_err(|e| anyhow::anyhow!("AUTOMAT_ALERT_SLACK_WEBHOOK_URL: {e}"))?;
         channels.push(Arc::new(SlackWebhook {
-            client: reqwest::Client::builder().timeout(WEBHOOK_TIMEOUT).build()?,
+            client: reqwest::Client::builder()
+                .timeout(WEBHOOK_TIMEOUT)
+                .build()?,
             url,
         }));
     }

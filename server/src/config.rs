@@ -206,7 +206,10 @@ mod tests {
         assert_eq!(s.loyalty_url, None, "the embedded loyalty simulator");
         assert_eq!(s.loyalty_embedded_addr.port(), 4100);
         assert_eq!(s.loyalty_timeout_ms, 3000);
-        assert_eq!(s.alerts.alert_slack_webhook_url, None, "alert channels are off");
+        assert_eq!(
+            s.alerts.alert_slack_webhook_url, None,
+            "alert channels are off"
+        );
         assert!(s.alerts.alert_emails.is_empty());
         let vending = crate::vending::VendingSettings::default();
         assert_eq!(

@@ -87,7 +87,11 @@ impl HttpRecorder {
     }
 
     pub fn requests(&self) -> Vec<Request> {
-        self.recorded.requests.lock().expect("requests lock").clone()
+        self.recorded
+            .requests
+            .lock()
+            .expect("requests lock")
+            .clone()
     }
 
     /// The requests, waiting up to `within` for at least `count`.
@@ -112,22 +116,28 @@ async fn record(
 ) -> StatusCode {
     let fail = recorded
         .failures_left
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1))
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+            left.checked_sub(1)
+        })
         .is_ok();
     let status = if fail {
         StatusCode::INTERNAL_SERVER_ERROR
     } else {
         StatusCode::OK
     };
-    recorded.requests.lock().expect("requests lock").push(Request {
-        method: method.to_string(),
-        path: uri.path().to_owned(),
-        content_type: headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        body: String::from_utf8_lossy(&body).into_owned(),
-        answered: status.as_u16(),
-    });
+    recorded
+        .requests
+        .lock()
+        .expect("requests lock")
+        .push(Request {
+            method: method.to_string(),
+            path: uri.path().to_owned(),
+            content_type: headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            body: String::from_utf8_lossy(&body).into_owned(),
+            answered: status.as_u16(),
+        });
     status
 }

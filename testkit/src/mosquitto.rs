@@ -33,7 +33,9 @@ pub fn installed() -> bool {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("{MOSQUITTO} and {MOSQUITTO_PASSWD} are needed, and CI=true requires them");
         }
-        eprintln!("WARNING: {MOSQUITTO} is not installed; tests that start their own Mosquitto are SKIPPED");
+        eprintln!(
+            "WARNING: {MOSQUITTO} is not installed; tests that start their own Mosquitto are SKIPPED"
+        );
     }
     found
 }
@@ -98,7 +100,10 @@ impl Mosquitto {
             if let Ok(Some(status)) = child.try_wait() {
                 panic!("mosquitto exited at start ({status}); config {config:?}");
             }
-            assert!(Instant::now() < deadline, "mosquitto did not listen on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "mosquitto did not listen on {port}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Self {

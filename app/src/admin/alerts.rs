@@ -120,7 +120,10 @@ fn AlertTable(
     if found.alerts.is_empty() {
         let message = match status {
             Some(s) => format!("No {s} alerts. "),
-            None => "No alerts: machines that go offline, doors left open and failed syncs show here. ".to_owned(),
+            None => {
+                "No alerts: machines that go offline, doors left open and failed syncs show here. "
+                    .to_owned()
+            }
         };
         return view! { <p class="empty" data-testid="alerts-empty">{message}<a href=ALERTS_PATH>"Show all alerts"</a></p> }
             .into_any();

@@ -14,8 +14,8 @@ use std::{fmt, str::FromStr};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionSession, TransactionTrait, TryInsertResult,
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    Set, TransactionSession, TransactionTrait, TryInsertResult,
     sea_query::{Expr, OnConflict},
 };
 use serde::{Deserialize, Serialize};
@@ -150,10 +150,7 @@ pub async fn resolve(
     kind: Kind,
 ) -> Result<bool, DomainError> {
     let resolved = alert::Entity::update_many()
-        .col_expr(
-            alert::Column::ResolvedAt,
-            Expr::value(Utc::now()),
-        )
+        .col_expr(alert::Column::ResolvedAt, Expr::value(Utc::now()))
         .filter(alert::Column::DeviceId.eq(device_id))
         .filter(alert::Column::Kind.eq(kind.as_str()))
         .filter(alert::Column::ResolvedAt.is_null())

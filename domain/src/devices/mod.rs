@@ -112,14 +112,18 @@ pub async fn record_offline<C: ConnectionTrait + TransactionTrait>(
     if changed.rows_affected == 0 {
         return Ok(None);
     }
-    let last_seen = device
-        .last_seen_at
-        .map_or_else(|| "never".to_owned(), |at| at.format("%Y-%m-%d %H:%M:%S UTC").to_string());
+    let last_seen = device.last_seen_at.map_or_else(
+        || "never".to_owned(),
+        |at| at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    );
     alerts::raise(
         &txn,
         Kind::DeviceOffline,
         id,
-        &format!("{} ({id}) is offline; last heard from {last_seen}", device.name),
+        &format!(
+            "{} ({id}) is offline; last heard from {last_seen}",
+            device.name
+        ),
     )
     .await?;
     txn.commit().await?;

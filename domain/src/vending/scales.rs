@@ -200,7 +200,13 @@ pub async fn record_sync_applied<C: ConnectionTrait + TransactionTrait>(
             "a device failed to apply a planogram"
         );
         let why = format!("planogram {version} not applied: {error}");
-        alerts::raise(db, Kind::SyncFailed, device_id, &format!("{device_id}: {why}")).await?;
+        alerts::raise(
+            db,
+            Kind::SyncFailed,
+            device_id,
+            &format!("{device_id}: {why}"),
+        )
+        .await?;
         return Ok(Err(why));
     }
     alerts::resolve(db, device_id, Kind::SyncFailed).await?;

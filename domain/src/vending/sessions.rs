@@ -369,9 +369,10 @@ async fn raise_door_open<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     session: &device_session::Model,
 ) -> Result<Option<alert::Model>, DomainError> {
-    let since = session
-        .door_opened_at
-        .map_or_else(|| "an unknown time".to_owned(), |at| at.format("%H:%M:%S UTC").to_string());
+    let since = session.door_opened_at.map_or_else(
+        || "an unknown time".to_owned(),
+        |at| at.format("%H:%M:%S UTC").to_string(),
+    );
     alerts::raise(
         db,
         Kind::DoorOpenTooLong,

@@ -73,11 +73,7 @@ pub async fn start_embedded(
             }
         })?;
     wait_until_listening(addr).await?;
-    tokio::spawn(topic_guard::run(
-        listener,
-        addr,
-        SERVER_USERNAME.to_owned(),
-    ));
+    tokio::spawn(topic_guard::run(listener, addr, SERVER_USERNAME.to_owned()));
     tracing::info!(addr = %public, "embedded MQTT broker listening");
     Ok(MqttEndpoint {
         host: public.ip().to_string(),

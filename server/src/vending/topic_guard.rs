@@ -110,7 +110,11 @@ fn admit(who: Client, packet: &Packet, server_username: &str) -> anyhow::Result<
         }
         (Client::Device(device), Packet::Subscribe(subscribe)) => (
             device.clone(),
-            subscribe.filters.iter().map(|f| (f.path.as_str(), true)).collect(),
+            subscribe
+                .filters
+                .iter()
+                .map(|f| (f.path.as_str(), true))
+                .collect(),
         ),
         (Client::Device(_), _) => return Ok(who),
     };
@@ -122,7 +126,11 @@ fn admit(who: Client, packet: &Packet, server_username: &str) -> anyhow::Result<
     };
     if !topics.iter().all(own) {
         let topics: Vec<&str> = topics.iter().map(|(topic, _)| *topic).collect();
-        tracing::warn!(device, ?topics, "a device used a topic not its own; disconnected");
+        tracing::warn!(
+            device,
+            ?topics,
+            "a device used a topic not its own; disconnected"
+        );
         anyhow::bail!("device {device} used a topic not its own: {topics:?}");
     }
     Ok(Client::Device(device))
@@ -140,7 +148,12 @@ mod tests {
     fn signed_in(username: &str) -> Client {
         let mut connect = Connect::new("c1");
         connect.login = Some(Login::new(username, "pw"));
-        admit(Client::Connecting, &Packet::Connect(connect), "automat-server").unwrap()
+        admit(
+            Client::Connecting,
+            &Packet::Connect(connect),
+            "automat-server",
+        )
+        .unwrap()
     }
 
     fn publish(topic: &str) -> Packet {
@@ -160,12 +173,29 @@ mod tests {
             "automat/v1/devices/vm-001/commands",
             "elsewhere",
         ] {
-            assert!(admit(device.clone(), &publish(foreign), "automat-server").is_err(), "{foreign}");
+            assert!(
+                admit(device.clone(), &publish(foreign), "automat-server").is_err(),
+                "{foreign}"
+            );
         }
         let subscribe = |filter: &str| Packet::Subscribe(Subscribe::new(filter, QoS::AtLeastOnce));
-        assert!(admit(device.clone(), &subscribe("automat/v1/devices/vm-001/commands"), "automat-server").is_ok());
-        for foreign in ["automat/v1/devices/vm-002/commands", "automat/v1/devices/+/commands", "#"] {
-            assert!(admit(device.clone(), &subscribe(foreign), "automat-server").is_err(), "{foreign}");
+        assert!(
+            admit(
+                device.clone(),
+                &subscribe("automat/v1/devices/vm-001/commands"),
+                "automat-server"
+            )
+            .is_ok()
+        );
+        for foreign in [
+            "automat/v1/devices/vm-002/commands",
+            "automat/v1/devices/+/commands",
+            "#",
+        ] {
+            assert!(
+                admit(device.clone(), &subscribe(foreign), "automat-server").is_err(),
+                "{foreign}"
+            );
         }
     }
 
@@ -177,15 +207,43 @@ mod tests {
             connect.last_will = Some(LastWill::new(will, "{}", QoS::AtLeastOnce, true));
             Packet::Connect(connect)
         };
-        assert!(admit(Client::Connecting, &connect("automat/v1/devices/vm-001/status"), "automat-server").is_ok());
-        assert!(admit(Client::Connecting, &connect("automat/v1/devices/vm-002/status"), "automat-server").is_err());
+        assert!(
+            admit(
+                Client::Connecting,
+                &connect("automat/v1/devices/vm-001/status"),
+                "automat-server"
+            )
+            .is_ok()
+        );
+        assert!(
+            admit(
+                Client::Connecting,
+                &connect("automat/v1/devices/vm-002/status"),
+                "automat-server"
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn the_back_end_may_use_every_topic_and_connect_comes_first() {
         let server = signed_in("automat-server");
         assert_eq!(server, Client::Server);
-        assert!(admit(server, &publish("automat/v1/devices/vm-002/commands"), "automat-server").is_ok());
-        assert!(admit(Client::Connecting, &publish("automat/v1/devices/vm-001/status"), "automat-server").is_err());
+        assert!(
+            admit(
+                server,
+                &publish("automat/v1/devices/vm-002/commands"),
+                "automat-server"
+            )
+            .is_ok()
+        );
+        assert!(
+            admit(
+                Client::Connecting,
+                &publish("automat/v1/devices/vm-001/status"),
+                "automat-server"
+            )
+            .is_err()
+        );
     }
 }

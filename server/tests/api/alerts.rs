@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use domain::{
     alerts::{self, Kind, Status, alert},
-    devices,
-    events,
+    devices, events,
     vending::session_event,
 };
 use reqwest::{Method, header::LOCATION};
@@ -19,7 +18,9 @@ use server::{
 use testkit::{DbBackend, http::HttpRecorder, smtp::SmtpRecorder};
 
 use crate::{
-    Options, TestApp, devices::registered_machine, eventually, send_json, spawn_app,
+    Options, TestApp,
+    devices::registered_machine,
+    eventually, send_json, spawn_app,
     vending_fixture::{fridge, on_every_db_and_broker_with, wait_for_state},
 };
 
@@ -80,7 +81,11 @@ async fn a_machine_that_goes_offline_is_alerted_once_on_every_channel_and_resolv
 
         let mut running = spawn_machines(&app.mqtt, vec![machine.clone()]);
         eventually(WITHIN, "the machine is online", async || {
-            devices::list(&app.db).await.unwrap().iter().any(|d| d.id == id && d.online)
+            devices::list(&app.db)
+                .await
+                .unwrap()
+                .iter()
+                .any(|d| d.id == id && d.online)
         })
         .await;
         assert!(alerts_of(&app, &id, Kind::DeviceOffline).await.is_empty());
@@ -96,10 +101,17 @@ async fn a_machine_that_goes_offline_is_alerted_once_on_every_channel_and_resolv
         assert_eq!(posts[0].path, "/services/T000/B000/XXXX");
         assert_eq!(posts[0].content_type.as_deref(), Some("application/json"));
         let text = posts[0].json()["text"].as_str().unwrap().to_owned();
-        assert!(text.contains("device_offline") && text.contains(&id), "{text}");
+        assert!(
+            text.contains("device_offline") && text.contains(&id),
+            "{text}"
+        );
         let mails = channels.smtp.wait_for(ADMINS, 1, WITHIN).await;
         assert_eq!(mails.len(), 1, "{mails:?}");
-        assert!(mails[0].data.contains("Subject: Alert: [device_offline]"), "{}", mails[0].data);
+        assert!(
+            mails[0].data.contains("Subject: Alert: [device_offline]"),
+            "{}",
+            mails[0].data
+        );
         assert!(mails[0].data.contains(&id), "{}", mails[0].data);
 
         // Still offline: the watchdog's missed heartbeats find it already
@@ -140,8 +152,7 @@ async fn a_door_open_too_long_is_alerted_and_resolved_when_it_closes() {
                 lose_door_closed: 1,
                 ..Faults::default()
             };
-            let _machine =
-                spawn_machines(&app.mqtt, vec![fridge.simulated(vec![], faults)]);
+            let _machine = spawn_machines(&app.mqtt, vec![fridge.simulated(vec![], faults)]);
             fridge.online(&app).await;
             let service = app.vending.open_service(fridge.id.as_str()).await.unwrap();
             wait_for_state(&app, &service.id, "door_open").await;
@@ -303,32 +314,50 @@ async fn admins_list_filter_and_acknowledge_alerts() {
             .iter()
             .map(|a| a["kind"].as_str().unwrap())
             .collect();
-        assert_eq!(kinds, ["sync_failed", "unknown_session", "device_offline"], "newest first");
+        assert_eq!(
+            kinds,
+            ["sync_failed", "unknown_session", "device_offline"],
+            "newest first"
+        );
         let (_, open) =
             send_json(app.admin(Method::GET, "/admin/alerts?status=open", &token)).await;
         assert_eq!(open["count"], 2);
         let (_, resolved) =
-            send_json(app.admin(Method::GET, "/admin/alerts?status=resolved&limit=1", &token)).await;
-        assert_eq!((resolved["count"].as_u64(), resolved["limit"].as_u64()), (Some(1), Some(1)));
+            send_json(app.admin(Method::GET, "/admin/alerts?status=resolved&limit=1", &token))
+                .await;
+        assert_eq!(
+            (resolved["count"].as_u64(), resolved["limit"].as_u64()),
+            (Some(1), Some(1))
+        );
         assert_eq!(resolved["alerts"][0]["kind"], "sync_failed");
         let (_, paged) =
             send_json(app.admin(Method::GET, "/admin/alerts?offset=2&limit=1", &token)).await;
         assert_eq!(paged["alerts"][0]["id"], offline.id.as_str());
         let (status, body) =
             send_json(app.admin(Method::GET, "/admin/alerts?status=closed", &token)).await;
-        assert_eq!((status, body["type"].as_str()), (400, Some("invalid_data")), "{body}");
+        assert_eq!(
+            (status, body["type"].as_str()),
+            (400, Some("invalid_data")),
+            "{body}"
+        );
 
         let acknowledge = |id: &str| format!("/admin/alerts/{id}/acknowledge");
         let (status, body) =
             send_json(app.admin(Method::POST, &acknowledge(&offline.id), &token)).await;
         assert_eq!(status, 200, "{body}");
         assert!(body["alert"]["acknowledged_at"].is_string());
-        assert!(body["alert"]["acknowledged_by"].as_str().unwrap().starts_with("user_"));
+        assert!(
+            body["alert"]["acknowledged_by"]
+                .as_str()
+                .unwrap()
+                .starts_with("user_")
+        );
         assert!(
             body["alert"]["resolved_at"].is_null(),
             "acknowledged, but the machine is still offline"
         );
-        let (_, body) = send_json(app.admin(Method::POST, &acknowledge(&stranger.id), &token)).await;
+        let (_, body) =
+            send_json(app.admin(Method::POST, &acknowledge(&stranger.id), &token)).await;
         assert!(
             body["alert"]["resolved_at"].is_string(),
             "nothing but an admin ends an unknown-session alert"
@@ -337,7 +366,10 @@ async fn admins_list_filter_and_acknowledge_alerts() {
             send_json(app.admin(Method::POST, &acknowledge("alert_nope"), &token)).await;
         assert_eq!(status, 404);
         assert_eq!(
-            alerts::list(&app.db, Status::Open, 0, 10).await.unwrap().count,
+            alerts::list(&app.db, Status::Open, 0, 10)
+                .await
+                .unwrap()
+                .count,
             1
         );
     })
@@ -355,7 +387,10 @@ async fn the_dashboard_lists_alerts_and_acknowledges_without_javascript() {
     app.sign_in().await;
     let empty = app.page("/admin/alerts").await.text().await.unwrap();
     assert!(empty.contains(r#"data-testid="alerts-empty""#), "{empty}");
-    assert!(empty.contains(r#"href="/admin/alerts""#), "the nav links to alerts");
+    assert!(
+        empty.contains(r#"href="/admin/alerts""#),
+        "the nav links to alerts"
+    );
     let machine = registered_machine(&app, "Hall", Duration::from_secs(1)).await;
     let alert = alerts::raise(
         &app.db,
@@ -366,16 +401,34 @@ async fn the_dashboard_lists_alerts_and_acknowledges_without_javascript() {
     .await
     .unwrap()
     .unwrap();
-    let page = app.page("/admin/alerts?status=open").await.text().await.unwrap();
-    assert!(page.contains(&format!(r#"data-alert="{}""#, alert.id)), "{page}");
+    let page = app
+        .page("/admin/alerts?status=open")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!(r#"data-alert="{}""#, alert.id)),
+        "{page}"
+    );
     assert!(page.contains("has been open since noon"));
     assert!(page.contains("Acknowledge"));
 
     let response = app
         .post_form("/api/admin/alerts/acknowledge", &[("id", &alert.id)])
         .await;
-    assert_eq!(response.headers()[LOCATION], "/admin/alerts", "back to the list");
+    assert_eq!(
+        response.headers()[LOCATION],
+        "/admin/alerts",
+        "back to the list"
+    );
     let page = app.page("/admin/alerts").await.text().await.unwrap();
     assert!(page.contains("acknowledged"), "{page}");
-    assert!(alerts::find(&app.db, &alert.id).await.unwrap().acknowledged_at.is_some());
+    assert!(
+        alerts::find(&app.db, &alert.id)
+            .await
+            .unwrap()
+            .acknowledged_at
+            .is_some()
+    );
 }

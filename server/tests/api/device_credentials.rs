@@ -15,9 +15,7 @@ use rumqttc::{AsyncClient, ConnectionError, Event, EventLoop, Packet, QoS};
 use server::vending::MqttEndpoint;
 use testkit::{DbBackend, mosquitto::Mosquitto};
 
-use crate::{
-    Options, TestApp, devices::unique_device, eventually, send_json, spawn_app,
-};
+use crate::{Options, TestApp, devices::unique_device, eventually, send_json, spawn_app};
 
 const WITHIN: Duration = Duration::from_secs(5);
 const ACL: &str = include_str!("../../../docs/mosquitto/acl");
@@ -95,13 +93,21 @@ async fn the_embedded_broker_lets_in_only_devices_with_their_issued_password() {
         .find(|d| d.id == id.as_str())
         .and_then(|d| d.mqtt_password_hash.clone())
         .unwrap();
-    assert!(hash.starts_with("$argon2id$") && !hash.contains(&password), "only a hash is kept");
+    assert!(
+        hash.starts_with("$argon2id$") && !hash.contains(&password),
+        "only a hash is kept"
+    );
 
     let (client, mut eventloop) = connect(&app.mqtt, Some((id.as_str(), &password)))
         .await
         .expect("the right password signs in");
     client
-        .publish(topic(&id, Channel::Heartbeat), QoS::AtLeastOnce, false, heartbeat())
+        .publish(
+            topic(&id, Channel::Heartbeat),
+            QoS::AtLeastOnce,
+            false,
+            heartbeat(),
+        )
         .await
         .unwrap();
     let pump = tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
@@ -111,22 +117,43 @@ async fn the_embedded_broker_lets_in_only_devices_with_their_issued_password() {
     .await;
     pump.abort();
 
-    assert!(connect(&app.mqtt, Some((id.as_str(), "not its password"))).await.is_err());
-    assert!(connect(&app.mqtt, None).await.is_err(), "no anonymous devices");
+    assert!(
+        connect(&app.mqtt, Some((id.as_str(), "not its password")))
+            .await
+            .is_err()
+    );
+    assert!(
+        connect(&app.mqtt, None).await.is_err(),
+        "no anonymous devices"
+    );
     let unregistered = unique_device();
-    assert!(connect(&app.mqtt, Some((unregistered.as_str(), &password))).await.is_err());
+    assert!(
+        connect(&app.mqtt, Some((unregistered.as_str(), &password)))
+            .await
+            .is_err()
+    );
     let registered_only = unique_device();
     devices::register(&app.db, registered_only.as_str(), "No credentials yet")
         .await
         .unwrap();
-    assert!(connect(&app.mqtt, Some((registered_only.as_str(), ""))).await.is_err());
+    assert!(
+        connect(&app.mqtt, Some((registered_only.as_str(), "")))
+            .await
+            .is_err()
+    );
 
     let again = issue_again(&app, &token, &id).await;
     assert!(
-        connect(&app.mqtt, Some((id.as_str(), &password))).await.is_err(),
+        connect(&app.mqtt, Some((id.as_str(), &password)))
+            .await
+            .is_err(),
         "new credentials retire the old password"
     );
-    assert!(connect(&app.mqtt, Some((id.as_str(), &again))).await.is_ok());
+    assert!(
+        connect(&app.mqtt, Some((id.as_str(), &again)))
+            .await
+            .is_ok()
+    );
 
     let (status, _) = send_json(app.admin(
         Method::POST,
@@ -151,7 +178,12 @@ async fn the_embedded_broker_keeps_each_device_to_its_own_topics() {
         .await
         .unwrap();
     client
-        .publish(topic(&bob, Channel::Heartbeat), QoS::AtLeastOnce, false, heartbeat())
+        .publish(
+            topic(&bob, Channel::Heartbeat),
+            QoS::AtLeastOnce,
+            false,
+            heartbeat(),
+        )
         .await
         .unwrap();
     let ended = tokio::time::timeout(WITHIN, async {
@@ -164,7 +196,11 @@ async fn the_embedded_broker_keeps_each_device_to_its_own_topics() {
     .await;
     assert!(ended.is_ok(), "the broker hangs up on alice");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(last_seen(&app, &bob).await, None, "alice cannot speak for bob");
+    assert_eq!(
+        last_seen(&app, &bob).await,
+        None,
+        "alice cannot speak for bob"
+    );
 
     // Listening to another device's commands ends it too.
     let (client, mut eventloop) = connect(&app.mqtt, Some((alice.as_str(), &alice_password)))
@@ -196,7 +232,12 @@ async fn the_embedded_broker_keeps_each_device_to_its_own_topics() {
         .await
         .unwrap();
     client
-        .publish(topic(&alice, Channel::Heartbeat), QoS::AtLeastOnce, false, heartbeat())
+        .publish(
+            topic(&alice, Channel::Heartbeat),
+            QoS::AtLeastOnce,
+            false,
+            heartbeat(),
+        )
         .await
         .unwrap();
     let pump = tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
@@ -242,7 +283,9 @@ async fn mosquitto_with_the_documented_acl_keeps_each_device_to_its_own_topics()
     let endpoint = MqttEndpoint::parse(&format!("mqtt://127.0.0.1:{}", broker.port)).unwrap();
 
     assert!(
-        connect(&endpoint, Some((bob.as_str(), &alice_password))).await.is_err(),
+        connect(&endpoint, Some((bob.as_str(), &alice_password)))
+            .await
+            .is_err(),
         "a wrong password is refused"
     );
     assert!(connect(&endpoint, None).await.is_err(), "so is no password");
@@ -255,7 +298,12 @@ async fn mosquitto_with_the_documented_acl_keeps_each_device_to_its_own_topics()
     let pump = tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
     for id in [&bob, &alice] {
         client
-            .publish(topic(id, Channel::Heartbeat), QoS::AtLeastOnce, false, heartbeat())
+            .publish(
+                topic(id, Channel::Heartbeat),
+                QoS::AtLeastOnce,
+                false,
+                heartbeat(),
+            )
             .await
             .unwrap();
     }
@@ -264,7 +312,11 @@ async fn mosquitto_with_the_documented_acl_keeps_each_device_to_its_own_topics()
     })
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(last_seen(&app, &bob).await, None, "alice cannot speak for bob");
+    assert_eq!(
+        last_seen(&app, &bob).await,
+        None,
+        "alice cannot speak for bob"
+    );
     pump.abort();
 
     // Nor can she read his commands: only her own reach her.
@@ -292,7 +344,12 @@ async fn mosquitto_with_the_documented_acl_keeps_each_device_to_its_own_topics()
                         // Bob's command first: if it could reach alice, it would come first.
                         for id in [&bob, &alice] {
                             server
-                                .publish(topic(id, Channel::Commands), QoS::AtLeastOnce, false, "{}")
+                                .publish(
+                                    topic(id, Channel::Commands),
+                                    QoS::AtLeastOnce,
+                                    false,
+                                    "{}",
+                                )
                                 .await
                                 .unwrap();
                         }

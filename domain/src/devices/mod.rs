@@ -97,18 +97,23 @@ pub async fn record_offline<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     id: &str,
 ) -> Result<Option<StatusChange>, DomainError> {
+    // Read outside the transaction: most reports change nothing (a retained
+    // offline status, an unknown device) and must not take SQLite's write lock.
+    let device = device::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Device", id))?;
+    if !device.online {
+        return Ok(None);
+    }
     let txn = db.begin().await?;
-    // Write first: of two reports racing (last will, watchdog) one wins.
+    // Conditional: of two reports racing (last will, watchdog) one wins.
     let changed = device::Entity::update_many()
         .col_expr(device::Column::Online, Expr::value(false))
         .filter(device::Column::Id.eq(id))
         .filter(device::Column::Online.eq(true))
         .exec(&txn)
         .await?;
-    let device = device::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found("Device", id))?;
     if changed.rows_affected == 0 {
         return Ok(None);
     }

@@ -10,12 +10,12 @@
 
 pub mod alert;
 
-use std::{fmt, str::FromStr};
+use std::{collections::HashSet, fmt, str::FromStr};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    Set, TransactionSession, TransactionTrait, TryInsertResult,
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionSession, TransactionTrait, TryInsertResult,
     sea_query::{Expr, OnConflict},
 };
 use serde::{Deserialize, Serialize};
@@ -113,13 +113,11 @@ pub async fn raise<C: ConnectionTrait + TransactionTrait>(
         acknowledged_by: None,
     };
     let txn = db.begin().await?;
-    // The target names the partial index of open alerts, WHERE included.
-    let open_alert = OnConflict::columns([alert::Column::DeviceId, alert::Column::Kind])
-        .target_and_where(Expr::col(alert::Column::ResolvedAt).is_null())
-        .do_nothing()
-        .to_owned();
+    // No conflict target: the only constraint a fresh id can meet is the
+    // partial index of open alerts, and naming a partial index as target
+    // fails on an SQLite connection that has not seen it yet.
     let inserted = alert::Entity::insert(alert.clone().into_active_model())
-        .on_conflict(open_alert)
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
         .try_insert()
         .exec_without_returning(&txn)
         .await?;
@@ -160,6 +158,22 @@ pub async fn resolve(
         tracing::info!(device_id, %kind, "alert resolved");
     }
     Ok(resolved.rows_affected > 0)
+}
+
+/// The devices with an open alert of `kind`.
+pub async fn devices_with_open(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+) -> Result<HashSet<String>, DomainError> {
+    let devices: Vec<String> = alert::Entity::find()
+        .select_only()
+        .column(alert::Column::DeviceId)
+        .filter(alert::Column::Kind.eq(kind.as_str()))
+        .filter(alert::Column::ResolvedAt.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(devices.into_iter().collect())
 }
 
 /// Which alerts to list.

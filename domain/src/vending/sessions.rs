@@ -358,9 +358,11 @@ pub async fn alert_doors_open_since<C: ConnectionTrait + TransactionTrait>(
         .filter(device_session::Column::DoorOpenedAt.lt(cutoff))
         .all(db)
         .await?;
+    // Checked every sweep: skip doors already alerted without a write.
+    let alerted = alerts::devices_with_open(db, Kind::DoorOpenTooLong).await?;
     let mut raised = Vec::new();
-    for session in open {
-        raised.extend(raise_door_open(db, &session).await?);
+    for session in open.iter().filter(|s| !alerted.contains(&s.device_id)) {
+        raised.extend(raise_door_open(db, session).await?);
     }
     Ok(raised)
 }

@@ -21,6 +21,7 @@ use leptos_router::{
 use crate::{
     admin::{
         AdminLayout,
+        alerts::AlertsPage,
         customers::CustomersPage,
         devices::DevicesPage,
         login::LoginPage,
@@ -97,6 +98,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("products/:id") view=ProductEditorPage ssr=SsrMode::Async />
                     <Route path=path!("loyalty/config") view=LoyaltyConfigPage ssr=SsrMode::Async />
                     <Route path=path!("loyalty/sessions") view=LoyaltySessionsPage ssr=SsrMode::Async />
+                    <Route path=path!("alerts") view=AlertsPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -5,6 +5,7 @@
 //! gateway, the CLI) call these functions and never touch the tables directly.
 
 pub mod admin_users;
+pub mod alerts;
 pub mod api_keys;
 pub mod carts;
 pub mod catalog;

@@ -14,6 +14,7 @@ mod m20261122_000009_product_media_options;
 mod m20261122_000010_order_fulfillments;
 mod m20261122_000011_vending;
 mod m20261122_000012_loyalty;
+mod m20261122_000013_alerts_device_credentials;
 mod m20261122_000014_loyalty_member_balance;
 mod m20261122_000016_password_resets;
 mod m20261201_000015_idempotency_keys;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000014_loyalty_member_balance::Migration),
             Box::new(m20261201_000015_idempotency_keys::Migration),
             Box::new(m20261122_000016_password_resets::Migration),
+            Box::new(m20261122_000013_alerts_device_credentials::Migration),
         ]
     }
 }

@@ -3,7 +3,11 @@
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use domain::{admin_users, devices::protocol::DeviceId, seed};
+use domain::{
+    DomainError, admin_users,
+    devices::{self, protocol::DeviceId},
+    seed,
+};
 use migrations::{Migrator, MigratorTrait};
 
 use crate::{
@@ -122,14 +126,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             heartbeat_secs,
         } => {
             let endpoint = MqttEndpoint::parse(&broker)?;
-            let configs = (first..first + machines)
-                .map(|n| {
-                    Ok(MachineConfig::new(
-                        DeviceId::parse(&seed::demo_device_id(n))?,
-                        Duration::from_secs(heartbeat_secs.max(1)),
-                    ))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
+            // The simulator stands in for the machines, so it provisions
+            // them: fresh credentials for each registered one (a running
+            // server's in-process twins of the same ids lose theirs).
+            let db = domain::db::connect(&settings.database_url).await?;
+            Migrator::up(&db, None).await?;
+            let mut configs = Vec::with_capacity(machines);
+            for n in first..first + machines {
+                let id = DeviceId::parse(&seed::demo_device_id(n))?;
+                let password = match devices::issue_credentials(&db, id.as_str()).await {
+                    Ok(credentials) => Some(credentials.password),
+                    Err(DomainError::NotFound { .. }) => None,
+                    Err(e) => return Err(e.into()),
+                };
+                configs.push(MachineConfig {
+                    password,
+                    ..MachineConfig::new(id, Duration::from_secs(heartbeat_secs.max(1)))
+                });
+            }
             println!("simulating {machines} machine(s) against {endpoint}; Ctrl-C to stop");
             let mut set = simulator::spawn_machines(&endpoint, configs);
             tokio::signal::ctrl_c().await?;

@@ -139,6 +139,22 @@ pub struct Settings {
     pub loyalty_timeout_ms: u64,
     #[command(flatten)]
     pub vending: crate::vending::VendingSettings,
+    #[command(flatten)]
+    pub alerts: AlertSettings,
+}
+
+/// Where device alerts go besides the dashboard; each channel is off while
+/// unset.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AlertSettings {
+    /// A Slack incoming-webhook URL every alert is posted to.
+    #[arg(long, env = "AUTOMAT_ALERT_SLACK_WEBHOOK_URL", hide_env_values = true)]
+    pub alert_slack_webhook_url: Option<String>,
+
+    /// Admins mailed every alert (comma-separated addresses), through
+    /// `AUTOMAT_SMTP_URL` (written to the log when that is unset).
+    #[arg(long, env = "AUTOMAT_ALERT_EMAILS", value_delimiter = ',')]
+    pub alert_emails: Vec<String>,
 }
 
 impl Settings {
@@ -195,6 +211,11 @@ mod tests {
         assert_eq!(s.loyalty_url, None, "the embedded loyalty simulator");
         assert_eq!(s.loyalty_embedded_addr.port(), 4100);
         assert_eq!(s.loyalty_timeout_ms, 3000);
+        assert_eq!(
+            s.alerts.alert_slack_webhook_url, None,
+            "alert channels are off"
+        );
+        assert!(s.alerts.alert_emails.is_empty());
         let vending = crate::vending::VendingSettings::default();
         assert_eq!(
             (
@@ -224,6 +245,8 @@ mod tests {
             "false",
             "--jwt-secret",
             "a shared secret",
+            "--alert-emails",
+            "ops@example.com,oncall@example.com",
         ])
         .unwrap();
         assert!(!s.is_sqlite());
@@ -231,6 +254,10 @@ mod tests {
         assert_eq!(s.redis_url.as_deref(), Some("redis://cache:6379"));
         assert!(!s.seed_demo);
         assert_eq!(s.jwt_secret.as_deref(), Some("a shared secret"));
+        assert_eq!(
+            s.alerts.alert_emails,
+            ["ops@example.com", "oncall@example.com"]
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The automat server: one binary for the web store, the admin, the REST
 //! APIs, the MQTT device gateway and the tools around them.
 
+pub mod alert_channels;
 pub mod cli;
 pub mod config;
 pub mod http;

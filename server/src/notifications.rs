@@ -46,20 +46,30 @@ impl Mailer {
     }
 
     pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), String> {
+        self.send_to_all(&[to], subject, body).await
+    }
+
+    /// One message to every address in `to`.
+    pub async fn send_to_all(
+        &self,
+        to: &[impl AsRef<str>],
+        subject: &str,
+        body: String,
+    ) -> Result<(), String> {
         let SmtpSender { transport, from } = match self {
             Self::Log => {
-                tracing::info!(to, subject, body, "mail (no AUTOMAT_SMTP_URL set)");
+                let to: Vec<&str> = to.iter().map(AsRef::as_ref).collect();
+                tracing::info!(?to, subject, body, "mail (no AUTOMAT_SMTP_URL set)");
                 return Ok(());
             }
             Self::Smtp(sender) => sender.as_ref(),
         };
-        let to: Mailbox = to.parse().map_err(|e| format!("recipient {to:?}: {e}"))?;
-        let message = Message::builder()
-            .from(from.clone())
-            .to(to)
-            .subject(subject)
-            .body(body)
-            .map_err(|e| e.to_string())?;
+        let mut message = Message::builder().from(from.clone()).subject(subject);
+        for to in to.iter().map(AsRef::as_ref) {
+            let to: Mailbox = to.parse().map_err(|e| format!("recipient {to:?}: {e}"))?;
+            message = message.to(to);
+        }
+        let message = message.body(body).map_err(|e| e.to_string())?;
         transport
             .send(message)
             .await

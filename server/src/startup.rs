@@ -5,7 +5,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use domain::{
     DomainError, admin_users, api_keys,
-    devices::protocol::DeviceId,
+    devices::{self, protocol::DeviceId},
     payments::{Providers, system::SystemProvider},
     seed,
     vending::machines,
@@ -16,6 +16,7 @@ use sea_orm::DatabaseConnection;
 use tokio::{net::TcpListener, sync::broadcast, task::JoinSet};
 
 use crate::{
+    alert_channels,
     config::Settings,
     http, loyalty,
     notifications::{self, Mailer},
@@ -63,7 +64,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
 
     let mqtt = match &settings.mqtt_url {
         Some(url) => MqttEndpoint::parse(url)?,
-        None => broker::start_embedded(settings.mqtt_embedded_addr).await?,
+        None => broker::start_embedded(settings.mqtt_embedded_addr, db.clone()).await?,
     };
     let heartbeat = Duration::from_secs(settings.heartbeat_secs.max(1));
     let (device_changes, _) = broadcast::channel(1024);
@@ -119,11 +120,15 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let mut event_dispatcher = JoinSet::new();
-    event_dispatcher.spawn(notifications::dispatch_events(
+    let mut subscribers = alert_channels::subscribers(&settings.alerts, &mailer)?;
+    subscribers.extend(notifications::subscribers(
         &db,
-        notifications::subscribers(&db, mailer, &state.loyalty, &public_url),
+        mailer,
+        &state.loyalty,
+        &public_url,
     ));
+    let mut event_dispatcher = JoinSet::new();
+    event_dispatcher.spawn(notifications::dispatch_events(&db, subscribers));
     let routes = http::router(state.clone());
     let router = match SessionBackend::connect(&db, settings.redis_url.as_deref()).await? {
         SessionBackend::Database(store) => {
@@ -171,10 +176,16 @@ async fn demo_machines(
     let mut configs = Vec::with_capacity(count);
     for n in 1..=count {
         let id = seed::demo_device_id(n);
-        let shelves = match machines::find(db, &id).await {
-            Ok(machine) => machines::shelves(db, &machine).await?,
-            // Simulated beyond the machines the store registered: empty scales.
-            Err(DomainError::NotFound { .. }) => Vec::new(),
+        // A machine the store knows gets fresh credentials on every start:
+        // its simulated twin is the only one that needs them.
+        let (shelves, password) = match machines::find(db, &id).await {
+            Ok(machine) => (
+                machines::shelves(db, &machine).await?,
+                Some(devices::issue_credentials(db, &id).await?.password),
+            ),
+            // Simulated beyond the machines the store registered: empty
+            // scales, and no password (the embedded broker turns it away).
+            Err(DomainError::NotFound { .. }) => (Vec::new(), None),
             Err(e) => return Err(e.into()),
         };
         let mut scales: Vec<SimScale> = Vec::new();
@@ -204,6 +215,7 @@ async fn demo_machines(
             scales,
             shopper,
             repeat_shopper: true,
+            password,
             ..MachineConfig::new(DeviceId::parse(&id)?, heartbeat)
         });
     }

@@ -6,6 +6,8 @@
 //! CI a server that does not answer is skipped with a loud warning; under
 //! `CI=true` it is a failure, never a silent skip.
 
+pub mod http;
+pub mod mosquitto;
 pub mod smtp;
 
 use std::{net::ToSocketAddrs, time::Duration};

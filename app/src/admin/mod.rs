@@ -1,5 +1,6 @@
 //! The operators' dashboard. Every page below `/admin` needs a signed-in admin.
 
+pub mod alerts;
 pub mod customers;
 pub mod devices;
 pub mod login;
@@ -60,6 +61,7 @@ pub fn AdminLayout() -> impl IntoView {
                                             <A href="/admin/customers">"Customers"</A>
                                             <A href=products::PRODUCTS_PATH>"Products"</A>
                                             <A href=loyalty::CONFIG_PATH attr:data-testid="loyalty-nav">"Loyalty"</A>
+                                            <A href=alerts::ALERTS_PATH>"Alerts"</A>
                                             <span class="muted" data-testid="admin-email">{who.email}</span>
                                             <ActionForm action=logout attr:class="inline">
                                                 <button type="submit" class="link">"Sign out"</button>

@@ -17,6 +17,9 @@ pub struct Model {
     pub hub_id: Option<String>,
     /// The planogram version the machine confirmed applying (`sync_applied`).
     pub planogram_version: Option<i64>,
+    /// The argon2id hash of the password the machine signs in to the MQTT
+    /// broker with (its username is its id); `None` until credentials are issued.
+    pub mqtt_password_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,11 +7,16 @@ pub mod protocol;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, Set, TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use serde::Serialize;
 
-use crate::DomainError;
+use crate::{
+    DomainError,
+    alerts::{self, Kind},
+    credentials::{Password, UNKNOWN_USER_HASH},
+    ids::random_token,
+};
 
 /// A change in a device's connectivity, as broadcast to live dashboards.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -42,6 +47,7 @@ pub async fn register(
         sales_channel_id: Set(None),
         hub_id: Set(None),
         planogram_version: Set(None),
+        mqtt_password_hash: Set(None),
     }
     .insert(db)
     .await?)
@@ -75,6 +81,9 @@ pub async fn record_seen(
         active.firmware = Set(Some(firmware.to_owned()));
     }
     active.update(db).await?;
+    if !was_online {
+        alerts::resolve(db, id, Kind::DeviceOffline).await?;
+    }
     Ok((!was_online).then(|| StatusChange {
         device_id: id.to_owned(),
         online: true,
@@ -82,12 +91,14 @@ pub async fn record_seen(
     }))
 }
 
-/// Marks a device offline (last will, or heartbeats missed). `None` when it
-/// already was.
-pub async fn record_offline(
-    db: &impl ConnectionTrait,
+/// Marks a device offline (last will, or heartbeats missed) and raises a
+/// `device_offline` alert with it. `None` when it already was offline.
+pub async fn record_offline<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     id: &str,
 ) -> Result<Option<StatusChange>, DomainError> {
+    // Read outside the transaction: most reports change nothing (a retained
+    // offline status, an unknown device) and must not take SQLite's write lock.
     let device = device::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -95,21 +106,43 @@ pub async fn record_offline(
     if !device.online {
         return Ok(None);
     }
-    let last_seen_at = device.last_seen_at;
-    let mut active = device.into_active_model();
-    active.online = Set(false);
-    active.update(db).await?;
+    let txn = crate::db::begin_write(db).await?;
+    // Conditional: of two reports racing (last will, watchdog) one wins.
+    let changed = device::Entity::update_many()
+        .col_expr(device::Column::Online, Expr::value(false))
+        .filter(device::Column::Id.eq(id))
+        .filter(device::Column::Online.eq(true))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Ok(None);
+    }
+    let last_seen = device.last_seen_at.map_or_else(
+        || "never".to_owned(),
+        |at| at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    );
+    alerts::raise(
+        &txn,
+        Kind::DeviceOffline,
+        id,
+        &format!(
+            "{} ({id}) is offline; last heard from {last_seen}",
+            device.name
+        ),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(Some(StatusChange {
         device_id: id.to_owned(),
         online: false,
-        last_seen_at,
+        last_seen_at: device.last_seen_at,
     }))
 }
 
 /// Marks offline every device that claims to be online but has not been heard
 /// from since `cutoff` (a machine that hangs without its connection dropping).
-pub async fn expire_silent(
-    db: &impl ConnectionTrait,
+pub async fn expire_silent<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     cutoff: DateTime<Utc>,
 ) -> Result<Vec<StatusChange>, DomainError> {
     let silent = device::Entity::find()
@@ -124,4 +157,47 @@ pub async fn expire_silent(
         }
     }
     Ok(changes)
+}
+
+/// What a machine signs in to the MQTT broker with. The password is shown
+/// once, when issued; only its hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MqttCredentials {
+    pub username: String,
+    pub password: String,
+}
+
+/// Issues a new MQTT password for a device, replacing any earlier one.
+pub async fn issue_credentials(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<MqttCredentials, DomainError> {
+    let device = device::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Device", id))?;
+    let password = random_token(18);
+    let mut active = device.into_active_model();
+    active.mqtt_password_hash = Set(Some(Password::parse(&password)?.hash()?));
+    active.update(db).await?;
+    Ok(MqttCredentials {
+        username: id.to_owned(),
+        password,
+    })
+}
+
+/// Whether `password` is the MQTT password of the device named `username`.
+/// Unknown devices and devices without credentials are refused.
+pub async fn verify_credentials(
+    db: &impl ConnectionTrait,
+    username: &str,
+    password: &str,
+) -> Result<bool, DomainError> {
+    let hash = device::Entity::find_by_id(username)
+        .one(db)
+        .await?
+        .and_then(|d| d.mqtt_password_hash);
+    // Verified against a dummy hash when there is none: refusals take as long.
+    let matches = Password::verify(password, hash.as_deref().unwrap_or(UNKNOWN_USER_HASH));
+    Ok(matches && hash.is_some())
 }

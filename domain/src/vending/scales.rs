@@ -5,12 +5,13 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, sea_query::Expr,
+    QueryFilter, QueryOrder, Set, TransactionTrait, sea_query::Expr,
 };
 
 use super::{device_command, scale, scale_assignment, weighing};
 use crate::{
     DomainError,
+    alerts::{self, Kind},
     devices::{
         device,
         protocol::{PlanogramProduct, PlanogramScale},
@@ -183,8 +184,8 @@ pub async fn next_planogram_version(
 
 /// Records what a device reported of applying a planogram: the version when
 /// it succeeded (never going back to an older one), the device's error when not.
-pub async fn record_sync_applied(
-    db: &impl ConnectionTrait,
+pub async fn record_sync_applied<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     device_id: &str,
     version: i64,
     ok: bool,
@@ -198,8 +199,17 @@ pub async fn record_sync_applied(
             error,
             "a device failed to apply a planogram"
         );
-        return Ok(Err(format!("planogram {version} not applied: {error}")));
+        let why = format!("planogram {version} not applied: {error}");
+        alerts::raise(
+            db,
+            Kind::SyncFailed,
+            device_id,
+            &format!("{device_id}: {why}"),
+        )
+        .await?;
+        return Ok(Err(why));
     }
+    alerts::resolve(db, device_id, Kind::SyncFailed).await?;
     device::Entity::update_many()
         .col_expr(device::Column::PlanogramVersion, Expr::value(version))
         .filter(device::Column::Id.eq(device_id))

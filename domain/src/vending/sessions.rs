@@ -15,6 +15,7 @@ use super::{
 };
 use crate::{
     DomainError,
+    alerts::{self, Kind, alert},
     devices::{
         device,
         protocol::{
@@ -321,8 +322,8 @@ pub async fn commands_of(
 
 /// Sessions whose door opened but whose close was not reported before
 /// `cutoff`. They keep their hold: a late door-closed report still settles.
-pub async fn expire_overdue(
-    db: &impl ConnectionTrait,
+pub async fn expire_overdue<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     cutoff: DateTime<Utc>,
 ) -> Result<Vec<device_session::Model>, DomainError> {
     let overdue = device_session::Entity::find()
@@ -334,12 +335,56 @@ pub async fn expire_overdue(
     let mut expired = Vec::with_capacity(overdue.len());
     for session in overdue {
         match advance(db, &session, Transition::Expire, |_| {}).await {
-            Ok(session) => expired.push(session),
+            Ok(session) => {
+                raise_door_open(db, &session).await?;
+                expired.push(session);
+            }
             Err(DomainError::Conflict(_)) => {}
             Err(e) => return Err(e),
         }
     }
     Ok(expired)
+}
+
+/// Raises a `door_open_too_long` alert for each machine whose door has
+/// been open since before `cutoff` (service sessions too: they never expire);
+/// the alerts newly raised.
+pub async fn alert_doors_open_since<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    cutoff: DateTime<Utc>,
+) -> Result<Vec<alert::Model>, DomainError> {
+    let open = device_session::Entity::find()
+        .filter(device_session::Column::State.eq(State::DoorOpen.as_str()))
+        .filter(device_session::Column::DoorOpenedAt.lt(cutoff))
+        .all(db)
+        .await?;
+    // Checked every sweep: skip doors already alerted without a write.
+    let alerted = alerts::devices_with_open(db, Kind::DoorOpenTooLong).await?;
+    let mut raised = Vec::new();
+    for session in open.iter().filter(|s| !alerted.contains(&s.device_id)) {
+        raised.extend(raise_door_open(db, session).await?);
+    }
+    Ok(raised)
+}
+
+async fn raise_door_open<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    session: &device_session::Model,
+) -> Result<Option<alert::Model>, DomainError> {
+    let since = session.door_opened_at.map_or_else(
+        || "an unknown time".to_owned(),
+        |at| at.format("%H:%M:%S UTC").to_string(),
+    );
+    alerts::raise(
+        db,
+        Kind::DoorOpenTooLong,
+        &session.device_id,
+        &format!(
+            "The door of {} has been open since {since} ({} session {})",
+            session.device_id, session.mode, session.id
+        ),
+    )
+    .await
 }
 
 /// Sessions still `requested` since before `cutoff`: the machine never
@@ -598,6 +643,9 @@ async fn apply<C: ConnectionTrait + TransactionTrait>(
             },
         );
     }
+    if matches!(message.body, DeviceEvent::DoorClosed { .. }) {
+        alerts::resolve(db, device_id, Kind::DoorOpenTooLong).await?;
+    }
     let seq = seq_of(message);
     if let Some(readings) = message.body.scale_weights() {
         let reporting = message.body.session();
@@ -615,6 +663,16 @@ async fn apply<C: ConnectionTrait + TransactionTrait>(
             session_id,
             "a device reports a session the server does not know"
         );
+        alerts::raise(
+            db,
+            Kind::UnknownSession,
+            device_id,
+            &format!(
+                "{device_id} reports a {} for session {session_id}, which the server does not know; nothing was charged",
+                message.body.kind()
+            ),
+        )
+        .await?;
         return Ok(Received::Ignored(format!("unknown session {session_id}")));
     };
     if session.device_id != device_id {
@@ -714,8 +772,8 @@ async fn opening_weights(
         }))
 }
 
-async fn record_ack(
-    db: &impl ConnectionTrait,
+async fn record_ack<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     device_id: &str,
     command_id: &str,
     ok: bool,
@@ -734,6 +792,18 @@ async fn record_ack(
     }
     if command.acked_at.is_some() {
         return Ok(Received::Ignored("acknowledged already".into()));
+    }
+    if !ok && command.kind == "sync_planogram" {
+        alerts::raise(
+            db,
+            Kind::SyncFailed,
+            device_id,
+            &format!(
+                "{device_id} refused a planogram: {}",
+                error.unwrap_or("no reason given")
+            ),
+        )
+        .await?;
     }
     let mut active = command.into_active_model();
     active.acked_at = Set(Some(Utc::now()));

@@ -1,6 +1,7 @@
 //! Domain tests, each run on SQLite and on PostgreSQL.
 
 mod admin_users;
+mod alerts;
 mod carts;
 mod catalog;
 mod catalog_editing;

@@ -1,17 +1,38 @@
 //! The in-process MQTT broker of the embedded default (rumqttd).
+//!
+//! Every client signs in: a device with its id and the password issued for
+//! it (checked against the hash in the database), the back end with a
+//! password generated for this process. Clients connect through the
+//! [`topic_guard`](super::topic_guard), which keeps each device to its own
+//! topics; rumqttd itself listens on a loopback port of its own.
 
-use std::{collections::HashMap, net::SocketAddr, time::Duration};
+use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 
-use rumqttd::{Broker, Config, ConnectionSettings, RouterConfig, ServerSettings};
+use domain::{db::DatabaseConnection, devices, ids::random_token};
+use rumqttd::{AuthHandler, Broker, Config, ConnectionSettings, RouterConfig, ServerSettings};
 
-use super::MqttEndpoint;
+use super::{Login, MqttEndpoint, topic_guard};
+
+/// The username the back end signs in with.
+pub const SERVER_USERNAME: &str = "automat-server";
 
 /// Starts a broker on `addr` (port 0 picks a free port) in its own threads
 /// and waits until it accepts connections.
-pub async fn start_embedded(addr: SocketAddr) -> anyhow::Result<MqttEndpoint> {
-    let addr = std::net::TcpListener::bind(addr)
-        .and_then(|probe| probe.local_addr())
+pub async fn start_embedded(
+    addr: SocketAddr,
+    db: DatabaseConnection,
+) -> anyhow::Result<MqttEndpoint> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
         .map_err(|e| anyhow::anyhow!("the embedded MQTT broker cannot listen on {addr}: {e}"))?;
+    let public = listener.local_addr()?;
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|probe| probe.local_addr())
+        .map_err(|e| anyhow::anyhow!("no loopback port for the embedded MQTT broker: {e}"))?;
+    let server = Login {
+        username: SERVER_USERNAME.to_owned(),
+        password: random_token(24),
+    };
     let mut v4 = HashMap::new();
     v4.insert(
         "v4".to_owned(),
@@ -25,7 +46,7 @@ pub async fn start_embedded(addr: SocketAddr) -> anyhow::Result<MqttEndpoint> {
                 max_payload_size: 256 * 1024,
                 max_inflight_count: 500,
                 auth: None,
-                external_auth: None,
+                external_auth: Some(authenticator(db, server.clone())),
                 dynamic_filters: true,
             },
         },
@@ -52,10 +73,38 @@ pub async fn start_embedded(addr: SocketAddr) -> anyhow::Result<MqttEndpoint> {
             }
         })?;
     wait_until_listening(addr).await?;
-    tracing::info!(%addr, "embedded MQTT broker listening");
+    tokio::spawn(topic_guard::run(listener, addr, SERVER_USERNAME.to_owned()));
+    tracing::info!(addr = %public, "embedded MQTT broker listening");
     Ok(MqttEndpoint {
-        host: addr.ip().to_string(),
-        port: addr.port(),
+        host: public.ip().to_string(),
+        port: public.port(),
+        login: Some(server),
+    })
+}
+
+/// Checks a client's username and password. The broker runs its own
+/// runtime; the check runs on the server's, where the database pool lives.
+fn authenticator(db: DatabaseConnection, server: Login) -> AuthHandler {
+    let runtime = tokio::runtime::Handle::current();
+    Arc::new(move |client_id, username, password| {
+        let (db, server) = (db.clone(), server.clone());
+        let check = runtime.spawn(async move {
+            if username == server.username {
+                return same_secret(&password, &server.password);
+            }
+            match devices::verify_credentials(&db, &username, &password).await {
+                Ok(true) => true,
+                Ok(false) => {
+                    tracing::warn!(%client_id, %username, "MQTT sign-in refused: unknown device or wrong password");
+                    false
+                }
+                Err(e) => {
+                    tracing::error!(%client_id, %username, error = %e, "MQTT sign-in could not be checked");
+                    false
+                }
+            }
+        });
+        Box::pin(async move { check.await.unwrap_or(false) })
     })
 }
 
@@ -69,4 +118,14 @@ async fn wait_until_listening(addr: SocketAddr) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     anyhow::bail!("the embedded MQTT broker did not start on {addr} (is the port taken?)")
+}
+
+/// Compares secrets in time that depends on their length only.
+fn same_secret(given: &str, expected: &str) -> bool {
+    given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0, |diff, (a, b)| diff | (a ^ b))
+            == 0
 }

@@ -69,8 +69,10 @@ impl Gateway {
         let health = GatewayHealth::default();
         // Unique per instance: a broker drops the older of two clients with one id.
         let client_id = domain::ids::new_id("automat-gateway");
-        let (client, eventloop) =
-            AsyncClient::new(endpoint.options(&client_id, Duration::from_secs(10)), 1024);
+        let (client, eventloop) = AsyncClient::new(
+            endpoint.server_options(&client_id, Duration::from_secs(10)),
+            1024,
+        );
         let vending = vending(client.clone());
         let gateway = Arc::new(Gateway {
             db,

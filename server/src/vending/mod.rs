@@ -6,6 +6,7 @@ pub mod broker;
 pub mod gateway;
 pub mod service;
 pub mod simulator;
+pub mod topic_guard;
 
 use std::{fmt, time::Duration};
 
@@ -28,6 +29,11 @@ pub struct VendingSettings {
     /// A door open longer than this without a close report expires the session.
     #[arg(long, env = "AUTOMAT_VENDING_DOOR_TIMEOUT_SECS", default_value_t = 300)]
     pub door_timeout_secs: u64,
+
+    /// A door open longer than this raises a `door_open_too_long` alert
+    /// (service openings too, which never expire).
+    #[arg(long, env = "AUTOMAT_VENDING_DOOR_ALERT_SECS", default_value_t = 120)]
+    pub door_alert_secs: u64,
 }
 
 impl Default for VendingSettings {
@@ -37,17 +43,33 @@ impl Default for VendingSettings {
             ack_timeout_ms: 2000,
             command_attempts: 3,
             door_timeout_secs: 300,
+            door_alert_secs: 120,
         }
     }
 }
 
 use rumqttc::MqttOptions;
 
-/// Where an MQTT broker listens, parsed from `mqtt://host:port`.
+/// Where an MQTT broker listens, parsed from `mqtt://[user:password@]host:port`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MqttEndpoint {
     pub host: String,
     pub port: u16,
+    /// How the back end itself signs in (devices sign in with their own).
+    pub login: Option<Login>,
+}
+
+/// An MQTT username and password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Login {
+    pub username: String,
+    pub password: String,
+}
+
+impl fmt::Debug for Login {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Login({:?}, ***)", self.username)
+    }
 }
 
 impl MqttEndpoint {
@@ -57,6 +79,19 @@ impl MqttEndpoint {
             .or_else(|| url.strip_prefix("tcp://"))
             .ok_or_else(|| anyhow::anyhow!("MQTT URL {url:?} must start with mqtt://"))?;
         let rest = rest.trim_end_matches('/');
+        let (login, rest) = match rest.rsplit_once('@') {
+            Some((userinfo, rest)) => {
+                let (username, password) = userinfo.split_once(':').ok_or_else(|| {
+                    anyhow::anyhow!("MQTT URL {url:?}: give user:password before @")
+                })?;
+                let login = Login {
+                    username: username.to_owned(),
+                    password: password.to_owned(),
+                };
+                (Some(login), rest)
+            }
+            None => (None, rest),
+        };
         let (host, port) = match rest.rsplit_once(':') {
             Some((host, port)) => (
                 host,
@@ -71,12 +106,23 @@ impl MqttEndpoint {
         Ok(Self {
             host: host.to_owned(),
             port,
+            login,
         })
     }
 
+    /// A connection without credentials (see [`Self::server_options`]).
     pub fn options(&self, client_id: &str, keep_alive: Duration) -> MqttOptions {
         let mut options = MqttOptions::new(client_id, &self.host, self.port);
         options.set_keep_alive(keep_alive).set_clean_session(true);
+        options
+    }
+
+    /// A connection signed in as the back end, when the broker wants that.
+    pub fn server_options(&self, client_id: &str, keep_alive: Duration) -> MqttOptions {
+        let mut options = self.options(client_id, keep_alive);
+        if let Some(login) = &self.login {
+            options.set_credentials(&login.username, &login.password);
+        }
         options
     }
 }
@@ -89,7 +135,7 @@ impl fmt::Display for MqttEndpoint {
 
 #[cfg(test)]
 mod tests {
-    use super::MqttEndpoint;
+    use super::{Login, MqttEndpoint};
 
     #[test]
     fn parses_broker_urls() {
@@ -97,9 +143,20 @@ mod tests {
             MqttEndpoint::parse("mqtt://127.0.0.1:1884").unwrap(),
             MqttEndpoint {
                 host: "127.0.0.1".into(),
-                port: 1884
+                port: 1884,
+                login: None,
             }
         );
+        assert_eq!(
+            MqttEndpoint::parse("mqtt://automat:s3cret@broker:1883")
+                .unwrap()
+                .login,
+            Some(Login {
+                username: "automat".into(),
+                password: "s3cret".into()
+            })
+        );
+        assert!(MqttEndpoint::parse("mqtt://automat@broker").is_err());
         assert_eq!(MqttEndpoint::parse("mqtt://broker").unwrap().port, 1883);
         assert!(MqttEndpoint::parse("http://broker").is_err());
         assert!(MqttEndpoint::parse("mqtt://:1883").is_err());

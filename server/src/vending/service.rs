@@ -246,6 +246,7 @@ impl Vending {
             tracing::warn!(error = %e, "cannot resume pending openings");
         }
         let door_timeout = Duration::from_secs(self.settings.door_timeout_secs);
+        let door_alert = Duration::from_secs(self.settings.door_alert_secs);
         let delivery = Duration::from_millis(self.settings.ack_timeout_ms)
             * self.settings.command_attempts.max(1);
         let mut tick = tokio::time::interval(door_timeout.min(Duration::from_secs(1)));
@@ -259,6 +260,9 @@ impl Vending {
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "session expiry failed"),
+            }
+            if let Err(e) = sessions::alert_doors_open_since(&self.db, now - door_alert).await {
+                tracing::warn!(error = %e, "looking for doors open too long failed");
             }
             match sessions::settle_stranded(&self.db, &self.providers, now - STRANDED_AFTER).await {
                 Ok(settled) => {

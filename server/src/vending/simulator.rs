@@ -31,6 +31,9 @@ pub const FIRMWARE: &str = concat!("automat-sim/", env!("CARGO_PKG_VERSION"));
 #[derive(Debug, Clone)]
 pub struct MachineConfig {
     pub device_id: DeviceId,
+    /// The machine's MQTT password (its username is its id); `None` signs in
+    /// anonymously, which only an open broker accepts.
+    pub password: Option<String>,
     pub heartbeat: Duration,
     pub scales: Vec<SimScale>,
     /// One visit per opening (purchase or service), in order; with none left
@@ -47,6 +50,7 @@ impl MachineConfig {
     pub fn new(device_id: DeviceId, heartbeat: Duration) -> Self {
         Self {
             device_id,
+            password: None,
             heartbeat,
             scales: Vec::new(),
             shopper: Vec::new(),
@@ -100,6 +104,8 @@ pub struct Faults {
     pub bump: bool,
     /// This many door-closed reports (the first ones) are never sent.
     pub lose_door_closed: u32,
+    /// Every planogram is refused (`sync_applied` with `ok: false`).
+    pub fail_sync: bool,
     /// Each opening independently, with this probability each: the open-door
     /// command is ignored the first time, reports are duplicated, reordered,
     /// and the door-closed report is resent.
@@ -136,6 +142,9 @@ async fn run_machine(endpoint: MqttEndpoint, machine: MachineConfig) {
     .expect("status serialises");
 
     let mut options = endpoint.options(id.as_str(), machine.heartbeat * 2);
+    if let Some(password) = &machine.password {
+        options.set_credentials(id.as_str(), password);
+    }
     options.set_last_will(LastWill::new(
         &status_topic,
         offline,
@@ -285,11 +294,14 @@ impl Firmware {
         match command.body {
             CommandBody::OpenDoor { mode, session, .. } => self.open_door(mode, session).await,
             CommandBody::SyncPlanogram { version, scales } => {
-                self.apply_planogram(scales);
+                let refused = self.faults.fail_sync;
+                if !refused {
+                    self.apply_planogram(scales);
+                }
                 let applied = self.message(DeviceEvent::SyncApplied {
                     version,
-                    ok: true,
-                    error: None,
+                    ok: !refused,
+                    error: refused.then(|| "the scales did not take the planogram".to_owned()),
                 });
                 self.publish(&applied, false).await;
             }

@@ -27,6 +27,19 @@ pub fn unique_device() -> DeviceId {
     .unwrap()
 }
 
+/// Registers a machine with MQTT credentials; its simulated twin signs in with them.
+pub async fn registered_machine(app: &TestApp, name: &str, heartbeat: Duration) -> MachineConfig {
+    let id = unique_device();
+    devices::register(&app.db, id.as_str(), name).await.unwrap();
+    let credentials = devices::issue_credentials(&app.db, id.as_str())
+        .await
+        .unwrap();
+    MachineConfig {
+        password: Some(credentials.password),
+        ..MachineConfig::new(id, heartbeat)
+    }
+}
+
 async fn is_online(app: &TestApp, id: &DeviceId) -> bool {
     devices::list(&app.db)
         .await
@@ -43,12 +56,8 @@ async fn machines_go_online_with_heartbeats_and_offline_by_last_will() {
         let app = spawn_app(options).await;
         app.gateway_subscribed().await;
         let mut changes = app_changes(&app);
-        let id = unique_device();
-        devices::register(&app.db, id.as_str(), "Test machine")
-            .await
-            .unwrap();
-
-        let machine = MachineConfig::new(id.clone(), Duration::from_secs(1));
+        let machine = registered_machine(&app, "Test machine", Duration::from_secs(1)).await;
+        let id = machine.device_id.clone();
         let mut running = spawn_machines(&app.mqtt, vec![machine.clone()]);
         eventually(
             Duration::from_secs(5),
@@ -89,11 +98,8 @@ async fn every_killed_connection_fires_its_last_will() {
         options.heartbeat_secs = 600;
         let app = spawn_app(options).await;
         app.gateway_subscribed().await;
-        let id = unique_device();
-        devices::register(&app.db, id.as_str(), "Test machine")
-            .await
-            .unwrap();
-        let machine = MachineConfig::new(id.clone(), Duration::from_secs(600));
+        let machine = registered_machine(&app, "Test machine", Duration::from_secs(600)).await;
+        let id = machine.device_id.clone();
         for round in 0..5 {
             let mut running = spawn_machines(&app.mqtt, vec![machine.clone()]);
             eventually(
@@ -119,12 +125,10 @@ async fn a_machine_that_stops_talking_is_marked_offline() {
         options.mqtt_url = broker.clone();
         let app = spawn_app(options).await;
         app.gateway_subscribed().await;
-        let id = unique_device();
-        devices::register(&app.db, id.as_str(), "Hanging machine")
-            .await
-            .unwrap();
+        let machine = registered_machine(&app, "Hanging machine", Duration::from_secs(1)).await;
+        let id = machine.device_id.clone();
         // One heartbeat, then silence while the connection stays up.
-        let client = silent_client(&app, &id).await;
+        let client = silent_client(&app, &machine).await;
         eventually(
             Duration::from_secs(5),
             "the machine is online",
@@ -179,14 +183,15 @@ async fn next_change_for(
     .expect("a status change is announced")
 }
 
-/// An MQTT client that sends one heartbeat as `id` and then keeps quiet.
-async fn silent_client(app: &TestApp, id: &DeviceId) -> tokio::task::JoinHandle<()> {
+/// An MQTT client that sends one heartbeat as `machine` and then keeps quiet.
+async fn silent_client(app: &TestApp, machine: &MachineConfig) -> tokio::task::JoinHandle<()> {
     use domain::devices::protocol::{Channel, Heartbeat, SCHEMA_VERSION, topic};
-    let (client, mut eventloop) = rumqttc::AsyncClient::new(
-        app.mqtt
-            .options(&format!("{}-probe", id.as_str()), Duration::from_secs(30)),
-        10,
-    );
+    let id = &machine.device_id;
+    let mut options = app
+        .mqtt
+        .options(&format!("{}-probe", id.as_str()), Duration::from_secs(30));
+    options.set_credentials(id.as_str(), machine.password.clone().unwrap());
+    let (client, mut eventloop) = rumqttc::AsyncClient::new(options, 10);
     let beat = Heartbeat {
         schema: SCHEMA_VERSION,
         seq: 1,

@@ -5,9 +5,11 @@ mod admin_auth;
 mod admin_catalog;
 mod admin_orders;
 mod admin_products_pages;
+mod alerts;
 mod cart;
 mod checkout;
 mod customers;
+mod device_credentials;
 mod devices;
 mod first_start;
 mod health;
@@ -65,6 +67,8 @@ pub struct Options {
     /// `AUTOMAT_LOYALTY_TIMEOUT_MS`.
     pub loyalty_timeout_ms: u64,
     pub vending: server::vending::VendingSettings,
+    /// Where alerts are delivered; nowhere when default.
+    pub alerts: server::config::AlertSettings,
 }
 
 impl Options {
@@ -84,6 +88,7 @@ impl Options {
                 ack_timeout_ms: 400,
                 ..Default::default()
             },
+            alerts: Default::default(),
         }
     }
 }
@@ -161,6 +166,7 @@ async fn start_on(test_db: TestDb, options: Options) -> TestApp {
         loyalty_embedded_addr: "127.0.0.1:0".parse().unwrap(),
         loyalty_timeout_ms: options.loyalty_timeout_ms,
         vending: options.vending,
+        alerts: options.alerts,
     };
     let app = startup::build(settings).await.expect("the server starts");
     let base = format!("http://{}", app.addr());

@@ -35,6 +35,8 @@ pub struct Stocked {
 /// 10 units of each in the books.
 pub struct Fridge {
     pub id: DeviceId,
+    /// Its MQTT password.
+    pub password: String,
     pub location: String,
     pub cola: Stocked,
     pub water: Stocked,
@@ -48,6 +50,10 @@ pub async fn fridge(app: &TestApp) -> Fridge {
     devices::register(db, id.as_str(), "Test fridge")
         .await
         .unwrap();
+    let password = devices::issue_credentials(db, id.as_str())
+        .await
+        .unwrap()
+        .password;
     let channel = channels::create_sales_channel(db, "Test fridge", None)
         .await
         .unwrap();
@@ -104,6 +110,7 @@ pub async fn fridge(app: &TestApp) -> Fridge {
     scales::assign(db, &two.id, assign(&cola)).await.unwrap();
     Fridge {
         id,
+        password,
         location: location.id,
         cola,
         water,
@@ -131,6 +138,7 @@ impl Fridge {
             ],
             shopper,
             faults,
+            password: Some(self.password.clone()),
             ..MachineConfig::new(self.id.clone(), Duration::from_secs(1))
         }
     }

@@ -1,6 +1,7 @@
 //! The Admin API (`/admin/*`), Medusa v2 paths and shapes, for operators'
 //! tools and the dashboard. Every route takes [`AuthenticatedAdmin`].
 
+mod alerts;
 mod api_keys;
 mod customers;
 mod inventory;
@@ -33,11 +34,18 @@ pub const PAGE_PATHS: &[&str] = &[
     "/admin/products/{id}",
     "/admin/loyalty/config",
     "/admin/loyalty/sessions",
+    "/admin/alerts",
 ];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/users/me", get(users::me))
+        .route("/admin/alerts", get(alerts::list))
+        .route("/admin/alerts/{id}/acknowledge", post(alerts::acknowledge))
+        .route(
+            "/admin/vending/machines/{device_id}/credentials",
+            post(vending::issue_credentials),
+        )
         .route("/admin/vending/sessions", get(vending::list_sessions))
         .route(
             "/admin/vending/sessions/{id}",

@@ -369,3 +369,20 @@ pub async fn assign_product(
         product: assignment.into(),
     }))
 }
+
+#[derive(Serialize)]
+pub struct CredentialsResponse {
+    /// Shown this once: only its hash is kept.
+    credentials: domain::devices::MqttCredentials,
+}
+
+/// `POST /admin/vending/machines/{device_id}/credentials`: a new MQTT
+/// password for the machine (its username is its id); the old one stops working.
+pub async fn issue_credentials(
+    State(state): State<AppState>,
+    _admin: AuthenticatedAdmin,
+    Path(device_id): Path<String>,
+) -> Result<Json<CredentialsResponse>, ApiError> {
+    let credentials = domain::devices::issue_credentials(&state.db, &device_id).await?;
+    Ok(Json(CredentialsResponse { credentials }))
+}

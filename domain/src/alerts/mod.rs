@@ -1,0 +1,257 @@
+//! Alerts: conditions of a device an admin must hear about (offline, a door
+//! open too long, a planogram it failed to apply, a session it reports that
+//! the server does not know).
+//!
+//! An alert is raised where its condition is detected, in one transaction
+//! with an [`ALERT_RAISED`] outbox event, which the notification channels
+//! deliver. A device has at most one open alert of a kind (a unique partial
+//! index), so a condition seen again and again, or by two servers at once,
+//! raises one alert until it is resolved.
+
+pub mod alert;
+
+use std::{collections::HashSet, fmt, str::FromStr};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionSession, TransactionTrait, TryInsertResult,
+    sea_query::{Expr, OnConflict},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    DomainError, events,
+    ids::new_id,
+    paging::{Page, page_of},
+};
+
+/// The outbox event of a new alert; its payload is a [`Raised`].
+pub const ALERT_RAISED: &str = "alert.raised";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Resolved when the device is heard from again.
+    DeviceOffline,
+    /// Resolved when the device reports a door closed.
+    DoorOpenTooLong,
+    /// Resolved when the device applies a planogram.
+    SyncFailed,
+    /// Nothing ends it but an admin: acknowledging resolves it.
+    UnknownSession,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [
+        Kind::DeviceOffline,
+        Kind::DoorOpenTooLong,
+        Kind::SyncFailed,
+        Kind::UnknownSession,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::DeviceOffline => "device_offline",
+            Kind::DoorOpenTooLong => "door_open_too_long",
+            Kind::SyncFailed => "sync_failed",
+            Kind::UnknownSession => "unknown_session",
+        }
+    }
+
+    /// Whether the condition has no "back to normal" a device could report.
+    fn resolved_by_acknowledging(self) -> bool {
+        self == Kind::UnknownSession
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| DomainError::Invalid(format!("{s:?} is not an alert kind")))
+    }
+}
+
+/// What [`ALERT_RAISED`] carries: all a notification says, so channels need
+/// not read the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Raised {
+    pub id: String,
+    pub kind: Kind,
+    pub device_id: String,
+    pub message: String,
+    pub raised_at: DateTime<Utc>,
+}
+
+/// Raises an alert with its outbox event, unless the device has an open
+/// alert of that kind already (then `None`). Runs in its own transaction,
+/// nested in the caller's when given one.
+pub async fn raise<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    kind: Kind,
+    device_id: &str,
+    message: &str,
+) -> Result<Option<alert::Model>, DomainError> {
+    let alert = alert::Model {
+        id: new_id("alert"),
+        kind: kind.as_str().to_owned(),
+        device_id: device_id.to_owned(),
+        message: message.to_owned(),
+        raised_at: Utc::now(),
+        resolved_at: None,
+        acknowledged_at: None,
+        acknowledged_by: None,
+    };
+    let txn = crate::db::begin_write(db).await?;
+    // No conflict target: the only constraint a fresh id can meet is the
+    // partial index of open alerts, and naming a partial index as target
+    // fails on an SQLite connection that has not seen it yet.
+    let inserted = alert::Entity::insert(alert.clone().into_active_model())
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .try_insert()
+        .exec_without_returning(&txn)
+        .await?;
+    if !matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
+        return Ok(None);
+    }
+    events::emit(
+        &txn,
+        ALERT_RAISED,
+        &Raised {
+            id: alert.id.clone(),
+            kind,
+            device_id: alert.device_id.clone(),
+            message: alert.message.clone(),
+            raised_at: alert.raised_at,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::warn!(alert = %alert.id, %kind, device_id, message, "alert raised");
+    Ok(Some(alert))
+}
+
+/// Resolves the device's open alert of `kind`, if it has one; whether it had.
+pub async fn resolve(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+    kind: Kind,
+) -> Result<bool, DomainError> {
+    let resolved = alert::Entity::update_many()
+        .col_expr(alert::Column::ResolvedAt, Expr::value(Utc::now()))
+        .filter(alert::Column::DeviceId.eq(device_id))
+        .filter(alert::Column::Kind.eq(kind.as_str()))
+        .filter(alert::Column::ResolvedAt.is_null())
+        .exec(db)
+        .await?;
+    if resolved.rows_affected > 0 {
+        tracing::info!(device_id, %kind, "alert resolved");
+    }
+    Ok(resolved.rows_affected > 0)
+}
+
+/// The devices with an open alert of `kind`.
+pub async fn devices_with_open(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+) -> Result<HashSet<String>, DomainError> {
+    let devices: Vec<String> = alert::Entity::find()
+        .select_only()
+        .column(alert::Column::DeviceId)
+        .filter(alert::Column::Kind.eq(kind.as_str()))
+        .filter(alert::Column::ResolvedAt.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(devices.into_iter().collect())
+}
+
+/// Which alerts to list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Status {
+    #[default]
+    All,
+    Open,
+    Resolved,
+}
+
+impl FromStr for Status {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "all" => Ok(Status::All),
+            "open" => Ok(Status::Open),
+            "resolved" => Ok(Status::Resolved),
+            other => Err(DomainError::Invalid(format!(
+                "status must be open, resolved or all, not {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Alerts, newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    status: Status,
+    offset: u64,
+    limit: u64,
+) -> Result<Page<alert::Model>, DomainError> {
+    let mut select = alert::Entity::find();
+    select = match status {
+        Status::All => select,
+        Status::Open => select.filter(alert::Column::ResolvedAt.is_null()),
+        Status::Resolved => select.filter(alert::Column::ResolvedAt.is_not_null()),
+    };
+    let select = select
+        .order_by_desc(alert::Column::RaisedAt)
+        .order_by_desc(alert::Column::Id);
+    page_of(db, select, offset, limit).await
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: &str) -> Result<alert::Model, DomainError> {
+    alert::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Alert", id))
+}
+
+/// Records that an admin has seen the alert (the first acknowledgement
+/// stands). An alert no device can resolve is resolved by it.
+pub async fn acknowledge(
+    db: &impl ConnectionTrait,
+    id: &str,
+    admin_user_id: &str,
+) -> Result<alert::Model, DomainError> {
+    let alert = find(db, id).await?;
+    if alert.acknowledged_at.is_some() {
+        return Ok(alert);
+    }
+    let now = Utc::now();
+    let kind: Kind = alert.kind.parse()?;
+    let mut update = alert::ActiveModel {
+        acknowledged_at: Set(Some(now)),
+        acknowledged_by: Set(Some(admin_user_id.to_owned())),
+        ..Default::default()
+    };
+    if kind.resolved_by_acknowledging() && alert.resolved_at.is_none() {
+        update.resolved_at = Set(Some(now));
+    }
+    alert::Entity::update_many()
+        .set(update)
+        .filter(alert::Column::Id.eq(id))
+        .filter(alert::Column::AcknowledgedAt.is_null())
+        .exec(db)
+        .await?;
+    find(db, id).await
+}

@@ -1,0 +1,372 @@
+//! Devices sign in to the broker with their own credentials and may use only
+//! their own topics: the embedded broker checks the password; a Mosquitto of
+//! the test's own, configured as `docs/mosquitto/acl` says, also enforces
+//! the topic ACL.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use domain::devices::{
+    self,
+    protocol::{Channel, DeviceId, Heartbeat, SCHEMA_VERSION, topic},
+};
+use reqwest::Method;
+use rumqttc::{AsyncClient, ConnectionError, Event, EventLoop, Packet, QoS};
+use server::vending::MqttEndpoint;
+use testkit::{DbBackend, mosquitto::Mosquitto};
+
+use crate::{Options, TestApp, devices::unique_device, eventually, send_json, spawn_app};
+
+const WITHIN: Duration = Duration::from_secs(5);
+const ACL: &str = include_str!("../../../docs/mosquitto/acl");
+
+/// A client signed in as `username` (no login when `None`), once the broker
+/// answered the connection; the broker's refusal otherwise.
+async fn connect(
+    endpoint: &MqttEndpoint,
+    login: Option<(&str, &str)>,
+) -> Result<(AsyncClient, EventLoop), String> {
+    let client_id = format!("probe-{}", ulid::Ulid::new().to_string().to_lowercase());
+    let mut options = endpoint.options(&client_id, Duration::from_secs(30));
+    if let Some((username, password)) = login {
+        options.set_credentials(username, password);
+    }
+    let (client, mut eventloop) = AsyncClient::new(options, 10);
+    let answer = tokio::time::timeout(WITHIN, async {
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::ConnAck(_))) => return Ok(()),
+                Ok(_) => {}
+                Err(ConnectionError::ConnectionRefused(code)) => {
+                    return Err(format!("refused: {code:?}"));
+                }
+                Err(e) => return Err(format!("closed: {e}")),
+            }
+        }
+    })
+    .await
+    .map_err(|_| "no answer".to_owned())?;
+    answer.map(|()| (client, eventloop))
+}
+
+async fn issue(app: &TestApp, token: &str, id: &DeviceId) -> String {
+    devices::register(&app.db, id.as_str(), "Credentialed")
+        .await
+        .unwrap();
+    let path = format!("/admin/vending/machines/{}/credentials", id.as_str());
+    let (status, body) = send_json(app.admin(Method::POST, &path, token)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["credentials"]["username"], id.as_str());
+    body["credentials"]["password"].as_str().unwrap().to_owned()
+}
+
+fn heartbeat() -> Vec<u8> {
+    serde_json::to_vec(&Heartbeat {
+        schema: SCHEMA_VERSION,
+        seq: 1,
+        msg_id: ulid::Ulid::new().to_string(),
+        sent_at: Utc::now(),
+        firmware: None,
+    })
+    .unwrap()
+}
+
+async fn last_seen(app: &TestApp, id: &DeviceId) -> Option<chrono::DateTime<Utc>> {
+    devices::list(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.id == id.as_str())
+        .and_then(|d| d.last_seen_at)
+}
+
+#[tokio::test]
+async fn the_embedded_broker_lets_in_only_devices_with_their_issued_password() {
+    let app = spawn_app(Options::on(DbBackend::Sqlite)).await;
+    app.gateway_subscribed().await;
+    let token = app.admin_token().await;
+    let id = unique_device();
+    let password = issue(&app, &token, &id).await;
+    let stored = devices::list(&app.db).await.unwrap();
+    let hash = stored
+        .iter()
+        .find(|d| d.id == id.as_str())
+        .and_then(|d| d.mqtt_password_hash.clone())
+        .unwrap();
+    assert!(
+        hash.starts_with("$argon2id$") && !hash.contains(&password),
+        "only a hash is kept"
+    );
+
+    let (client, mut eventloop) = connect(&app.mqtt, Some((id.as_str(), &password)))
+        .await
+        .expect("the right password signs in");
+    client
+        .publish(
+            topic(&id, Channel::Heartbeat),
+            QoS::AtLeastOnce,
+            false,
+            heartbeat(),
+        )
+        .await
+        .unwrap();
+    let pump = tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
+    eventually(WITHIN, "its heartbeat is heard", async || {
+        last_seen(&app, &id).await.is_some()
+    })
+    .await;
+    pump.abort();
+
+    assert!(
+        connect(&app.mqtt, Some((id.as_str(), "not its password")))
+            .await
+            .is_err()
+    );
+    assert!(
+        connect(&app.mqtt, None).await.is_err(),
+        "no anonymous devices"
+    );
+    let unregistered = unique_device();
+    assert!(
+        connect(&app.mqtt, Some((unregistered.as_str(), &password)))
+            .await
+            .is_err()
+    );
+    let registered_only = unique_device();
+    devices::register(&app.db, registered_only.as_str(), "No credentials yet")
+        .await
+        .unwrap();
+    assert!(
+        connect(&app.mqtt, Some((registered_only.as_str(), "")))
+            .await
+            .is_err()
+    );
+
+    let again = issue_again(&app, &token, &id).await;
+    assert!(
+        connect(&app.mqtt, Some((id.as_str(), &password)))
+            .await
+            .is_err(),
+        "new credentials retire the old password"
+    );
+    assert!(
+        connect(&app.mqtt, Some((id.as_str(), &again)))
+            .await
+            .is_ok()
+    );
+
+    let (status, _) = send_json(app.admin(
+        Method::POST,
+        "/admin/vending/machines/nope/credentials",
+        &token,
+    ))
+    .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn the_embedded_broker_keeps_each_device_to_its_own_topics() {
+    let app = spawn_app(Options::on(DbBackend::Sqlite)).await;
+    app.gateway_subscribed().await;
+    let token = app.admin_token().await;
+    let (alice, bob) = (unique_device(), unique_device());
+    let alice_password = issue(&app, &token, &alice).await;
+    issue(&app, &token, &bob).await;
+
+    // Speaking for another device ends the connection; nothing is heard.
+    let (client, mut eventloop) = connect(&app.mqtt, Some((alice.as_str(), &alice_password)))
+        .await
+        .unwrap();
+    client
+        .publish(
+            topic(&bob, Channel::Heartbeat),
+            QoS::AtLeastOnce,
+            false,
+            heartbeat(),
+        )
+        .await
+        .unwrap();
+    let ended = tokio::time::timeout(WITHIN, async {
+        loop {
+            if eventloop.poll().await.is_err() {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the broker hangs up on alice");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        last_seen(&app, &bob).await,
+        None,
+        "alice cannot speak for bob"
+    );
+
+    // Listening to another device's commands ends it too.
+    let (client, mut eventloop) = connect(&app.mqtt, Some((alice.as_str(), &alice_password)))
+        .await
+        .unwrap();
+    client
+        .subscribe(topic(&bob, Channel::Commands), QoS::AtLeastOnce)
+        .await
+        .unwrap();
+    let answer = tokio::time::timeout(WITHIN, async {
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::SubAck(_))) => return "subscribed",
+                Ok(_) => {}
+                Err(_) => return "disconnected",
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(answer, "disconnected");
+
+    // Her own topics work, on the same broker.
+    let (client, mut eventloop) = connect(&app.mqtt, Some((alice.as_str(), &alice_password)))
+        .await
+        .unwrap();
+    client
+        .subscribe(topic(&alice, Channel::Commands), QoS::AtLeastOnce)
+        .await
+        .unwrap();
+    client
+        .publish(
+            topic(&alice, Channel::Heartbeat),
+            QoS::AtLeastOnce,
+            false,
+            heartbeat(),
+        )
+        .await
+        .unwrap();
+    let pump = tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
+    eventually(WITHIN, "alice's own heartbeat is heard", async || {
+        last_seen(&app, &alice).await.is_some()
+    })
+    .await;
+    pump.abort();
+}
+
+async fn issue_again(app: &TestApp, token: &str, id: &DeviceId) -> String {
+    let path = format!("/admin/vending/machines/{}/credentials", id.as_str());
+    let (_, body) = send_json(app.admin(Method::POST, &path, token)).await;
+    body["credentials"]["password"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn mosquitto_with_the_documented_acl_keeps_each_device_to_its_own_topics() {
+    if !testkit::mosquitto::installed() {
+        return;
+    }
+    let port = testkit::mosquitto::free_port();
+    let server_password = domain::ids::random_token(12);
+    let app = spawn_app(Options {
+        mqtt_url: Some(format!("mqtt://automat:{server_password}@127.0.0.1:{port}")),
+        ..Options::on(DbBackend::Sqlite)
+    })
+    .await;
+    let token = app.admin_token().await;
+    let (alice, bob) = (unique_device(), unique_device());
+    let alice_password = issue(&app, &token, &alice).await;
+    let bob_password = issue(&app, &token, &bob).await;
+    let broker = Mosquitto::start(
+        port,
+        &[
+            ("automat", &server_password),
+            (alice.as_str(), &alice_password),
+            (bob.as_str(), &bob_password),
+        ],
+        ACL,
+    );
+    app.gateway_subscribed().await;
+    let endpoint = MqttEndpoint::parse(&format!("mqtt://127.0.0.1:{}", broker.port)).unwrap();
+
+    assert!(
+        connect(&endpoint, Some((bob.as_str(), &alice_password)))
+            .await
+            .is_err(),
+        "a wrong password is refused"
+    );
+    assert!(connect(&endpoint, None).await.is_err(), "so is no password");
+
+    // Alice speaks for Bob first, then for herself, on one connection: once
+    // her own heartbeat is heard, the earlier one would have been too.
+    let (client, mut eventloop) = connect(&endpoint, Some((alice.as_str(), &alice_password)))
+        .await
+        .expect("alice signs in");
+    let pump = tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
+    for id in [&bob, &alice] {
+        client
+            .publish(
+                topic(id, Channel::Heartbeat),
+                QoS::AtLeastOnce,
+                false,
+                heartbeat(),
+            )
+            .await
+            .unwrap();
+    }
+    eventually(WITHIN, "alice's own heartbeat is heard", async || {
+        last_seen(&app, &alice).await.is_some()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        last_seen(&app, &bob).await,
+        None,
+        "alice cannot speak for bob"
+    );
+    pump.abort();
+
+    // Nor can she read his commands: only her own reach her.
+    let (listener, mut inbox) = connect(&endpoint, Some((alice.as_str(), &alice_password)))
+        .await
+        .unwrap();
+    for id in [&bob, &alice] {
+        listener
+            .subscribe(topic(id, Channel::Commands), QoS::AtLeastOnce)
+            .await
+            .unwrap();
+    }
+    let (server, mut server_loop) = connect(&endpoint, Some(("automat", &server_password)))
+        .await
+        .unwrap();
+    let server_pump = tokio::spawn(async move { while server_loop.poll().await.is_ok() {} });
+    let received = tokio::time::timeout(WITHIN, async {
+        let mut subscribed = 0;
+        let mut received = Vec::new();
+        loop {
+            match inbox.poll().await.unwrap() {
+                Event::Incoming(Packet::SubAck(_)) => {
+                    subscribed += 1;
+                    if subscribed == 2 {
+                        // Bob's command first: if it could reach alice, it would come first.
+                        for id in [&bob, &alice] {
+                            server
+                                .publish(
+                                    topic(id, Channel::Commands),
+                                    QoS::AtLeastOnce,
+                                    false,
+                                    "{}",
+                                )
+                                .await
+                                .unwrap();
+                        }
+                    }
+                }
+                Event::Incoming(Packet::Publish(publish)) => {
+                    received.push(publish.topic.clone());
+                    if publish.topic == topic(&alice, Channel::Commands) {
+                        return received;
+                    }
+                }
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("alice's own command arrives");
+    assert_eq!(received, [topic(&alice, Channel::Commands)]);
+    server_pump.abort();
+}

@@ -39,6 +39,17 @@ pub async fn emit(
     name: &str,
     payload: &impl Serialize,
 ) -> Result<String, DomainError> {
+    emit_after(db, name, payload, chrono::Duration::zero()).await
+}
+
+/// Like [`emit`], but not delivered before `delay` has passed (a debounce:
+/// the subscriber sees whether something newer happened meanwhile).
+pub async fn emit_after(
+    db: &impl ConnectionTrait,
+    name: &str,
+    payload: &impl Serialize,
+    delay: chrono::Duration,
+) -> Result<String, DomainError> {
     let payload = serde_json::to_string(payload)
         .map_err(|e| DomainError::Invalid(format!("event payload: {e}")))?;
     let now = Utc::now();
@@ -48,7 +59,7 @@ pub async fn emit(
         name: Set(name.to_owned()),
         payload: Set(payload),
         created_at: Set(now),
-        available_at: Set(now),
+        available_at: Set(now + delay),
         attempts: Set(0),
         claimed_by: Set(None),
         claimed_until: Set(None),

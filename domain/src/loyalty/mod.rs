@@ -818,9 +818,13 @@ pub async fn for_order(
     }))
 }
 
+/// How long after a cart change its rewards are calculated: a shopper
+/// changing several lines in a row costs one host call, for the last basket.
+pub const CART_REWARDS_DEBOUNCE: chrono::Duration = chrono::Duration::milliseconds(500);
+
 /// Called by the cart when its lines changed: an identified cart gets its
-/// rewards calculated again ([`CART_UPDATED`]). Carts nobody identified emit
-/// nothing, so the common cart write stays as light as it was.
+/// rewards calculated again ([`CART_UPDATED`], debounced). Carts nobody
+/// identified emit nothing, so the common cart write stays as light as it was.
 pub async fn cart_lines_changed(
     db: &impl ConnectionTrait,
     cart_id: &str,
@@ -829,7 +833,13 @@ pub async fn cart_lines_changed(
         .await?
         .is_some_and(|s| s.status == SessionStatus::Active.as_str());
     if active {
-        events::emit(db, CART_UPDATED, &serde_json::json!({ "cart_id": cart_id })).await?;
+        events::emit_after(
+            db,
+            CART_UPDATED,
+            &serde_json::json!({ "cart_id": cart_id }),
+            CART_REWARDS_DEBOUNCE,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -2,18 +2,18 @@
 //! a registered customer whose phone is a member's gets linked
 //! ([`customers::CUSTOMER_REGISTERED`]), a linked member's balance is fetched
 //! ([`MEMBER_LINKED`]), an identified cart whose lines changed gets its
-//! rewards calculated again ([`CART_UPDATED`]), and a changed config makes the
+//! rewards calculated again ([`CART_UPDATED`], once per burst of changes), and a changed config makes the
 //! client forget tokens and breaker state of the hosts involved
 //! ([`CONFIG_CHANGED`]). A host that is unavailable means a retry later.
 
 use async_trait::async_trait;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Deserialize;
 
 use super::{CART_UPDATED, CONFIG_CHANGED, Loyalty, LoyaltyError, MEMBER_LINKED};
 use crate::{
     customers,
-    events::{Event, Subscriber},
+    events::{Event, Subscriber, outbox_event},
 };
 
 pub struct LoyaltySync {
@@ -24,6 +24,19 @@ pub struct LoyaltySync {
 impl LoyaltySync {
     pub fn new(db: DatabaseConnection, loyalty: Loyalty) -> Self {
         Self { db, loyalty }
+    }
+
+    /// Whether the same cart changed again after `event` (the debounce: only
+    /// the last change of a burst is calculated).
+    async fn changed_since(&self, event: &Event) -> Result<bool, String> {
+        let newer = outbox_event::Entity::find()
+            .filter(outbox_event::Column::Name.eq(CART_UPDATED))
+            .filter(outbox_event::Column::Payload.eq(event.payload.as_str()))
+            .filter(outbox_event::Column::CreatedAt.gt(event.created_at))
+            .count(&self.db)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(newer > 0)
     }
 }
 
@@ -86,6 +99,10 @@ impl Subscriber for LoyaltySync {
             }
             CART_UPDATED => {
                 let updated: CartUpdated = payload(event)?;
+                if self.changed_since(event).await? {
+                    // A later change has its own event, due after this one.
+                    return Ok(());
+                }
                 match self
                     .loyalty
                     .calculate_rewards(&self.db, &updated.cart_id)

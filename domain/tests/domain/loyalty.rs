@@ -39,6 +39,7 @@ struct FakeHost {
     balance_change: AtomicI64,
     /// The base URLs the client was told to forget.
     forgotten: Mutex<Vec<String>>,
+    calculations: AtomicUsize,
 }
 
 impl FakeHost {
@@ -114,6 +115,7 @@ impl LoyaltyHost for FakeHost {
         lines: &[BasketLine],
     ) -> Result<Calculation, HostError> {
         self.check(credentials)?;
+        self.calculations.fetch_add(1, Ordering::SeqCst);
         assert!(
             lines
                 .iter()
@@ -676,18 +678,32 @@ async fn an_identified_cart_that_changes_gets_its_rewards_calculated_again() {
             0,
             "carts nobody identified emit nothing"
         );
-        carts::add_line_item(&db, &cart_id, variant, 1)
-            .await
-            .unwrap();
-        assert_eq!(pending_named(&db, loyalty::CART_UPDATED).await, 1);
+        // A burst of changes: debounced, then calculated once for the last basket.
+        for quantity in [1, 2] {
+            carts::add_line_item(&db, &cart_id, variant, quantity)
+                .await
+                .unwrap();
+        }
+        assert_eq!(pending_named(&db, loyalty::CART_UPDATED).await, 2);
         let stale = loyalty::session_for_cart(&db, &cart_id)
             .await
             .unwrap()
             .unwrap();
         assert!(stale.rewards_stale);
         assert_eq!(stale.discount_total, 0);
-
-        assert_eq!(dispatcher.run_once(10).await.unwrap(), 1);
+        assert_eq!(
+            dispatcher.run_once(10).await.unwrap(),
+            0,
+            "not before the debounce has passed"
+        );
+        tokio::time::sleep(loyalty::CART_REWARDS_DEBOUNCE.to_std().unwrap()).await;
+        let calculations = host.calculations.load(Ordering::SeqCst);
+        assert_eq!(dispatcher.run_once(10).await.unwrap(), 2);
+        assert_eq!(
+            host.calculations.load(Ordering::SeqCst) - calculations,
+            1,
+            "one host call for the burst"
+        );
         let fresh = loyalty::session_for_cart(&db, &cart_id)
             .await
             .unwrap()

@@ -16,6 +16,7 @@ mod m20261122_000011_vending;
 mod m20261122_000012_loyalty;
 mod m20261122_000016_password_resets;
 mod m20261201_000015_idempotency_keys;
+mod m20261201_000017_vending_deposits;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000012_loyalty::Migration),
             Box::new(m20261201_000015_idempotency_keys::Migration),
             Box::new(m20261122_000016_password_resets::Migration),
+            Box::new(m20261201_000017_vending_deposits::Migration),
         ]
     }
 }

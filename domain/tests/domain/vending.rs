@@ -66,6 +66,7 @@ async fn machine(db: &DatabaseConnection) -> Machine {
             unit_weight_grams: UNIT_GRAMS,
             min_weight_grams: UNIT_GRAMS - 5,
             max_weight_grams: UNIT_GRAMS + 5,
+            deposit: None,
         },
     )
     .await
@@ -425,6 +426,7 @@ async fn bad_setups_and_busy_machines_are_refused() {
             unit_weight_grams: 500,
             min_weight_grams: 510,
             max_weight_grams: 520,
+            deposit: None,
         };
         assert!(matches!(
             scales::assign(&db, &scale.id, lopsided).await,

@@ -39,6 +39,9 @@ pub struct MachineConfig {
     /// The shopper's visits start over once all are made (the demo machines
     /// sell on every opening).
     pub repeat_shopper: bool,
+    /// One visit per return opening, in order: what a shopper puts back
+    /// (negative units of a scale's empties).
+    pub returner: Vec<Visit>,
     pub faults: Faults,
 }
 
@@ -51,6 +54,7 @@ impl MachineConfig {
             scales: Vec::new(),
             shopper: Vec::new(),
             repeat_shopper: false,
+            returner: Vec::new(),
             faults: Faults::default(),
         }
     }
@@ -219,6 +223,7 @@ struct Firmware {
     scales: Vec<SimScale>,
     shopper: VecDeque<Visit>,
     repeat_shopper: bool,
+    returner: VecDeque<Visit>,
     faults: Faults,
     seq: Arc<AtomicU64>,
     /// Commands obeyed already: a resent one is only acknowledged again.
@@ -244,6 +249,7 @@ impl Firmware {
             scales: machine.scales,
             shopper: machine.shopper.into(),
             repeat_shopper: machine.repeat_shopper,
+            returner: machine.returner.into(),
             dice: Dice(seed),
             dropped: HashSet::new(),
             faults: machine.faults,
@@ -303,14 +309,17 @@ impl Firmware {
             session: session.clone(),
             scales: before.clone(),
         });
-        if mode != DeviceMode::Return {
+        let visit = if mode == DeviceMode::Return {
+            self.returner.pop_front().unwrap_or_default()
+        } else {
             let visit = self.shopper.pop_front().unwrap_or_default();
-            for take in &visit.take {
-                self.take(take);
-            }
             if self.repeat_shopper {
-                self.shopper.push_back(visit);
+                self.shopper.push_back(visit.clone());
             }
+            visit
+        };
+        for take in &visit.take {
+            self.take(take);
         }
         let mut after = Vec::new();
         for sample in 0..3 {

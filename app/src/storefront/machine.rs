@@ -455,7 +455,9 @@ fn follow_session(
 /// What each state means to the shopper.
 fn state_message(mode: &str, state: &str) -> &'static str {
     match (mode, state) {
-        ("return", "door_open") => "The door is open: put your empty containers on the shelf, then close it.",
+        ("return", "door_open") => {
+            "The door is open: put your empty containers on the shelf, then close it."
+        }
         ("return", "door_closed") => "Door closed: weighing what you returned…",
         ("return", "failed") => "This return failed.",
         _ => purchase_state_message(state),

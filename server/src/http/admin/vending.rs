@@ -10,10 +10,10 @@ use chrono::{DateTime, Utc};
 use domain::{
     DomainError,
     vending::{
-    device_command, device_session, scale, scale_assignment,
-    scales::{self, Deposit, NewAssignment},
-    session_event,
-    sessions::{self, SessionFilter},
+        device_command, device_session, scale, scale_assignment,
+        scales::{self, Deposit, NewAssignment},
+        session_event,
+        sessions::{self, SessionFilter},
     },
 };
 use serde::{Deserialize, Serialize};

@@ -476,6 +476,30 @@ async fn bad_setups_and_busy_machines_are_refused() {
 }
 
 #[tokio::test]
+async fn a_return_credits_a_shopper_so_it_needs_one() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let anonymous = sessions::open(
+            &db,
+            &m.providers,
+            NewSession {
+                device_id: MACHINE.into(),
+                mode: Mode::Return,
+                customer_id: None,
+                hold_amount: 0,
+                currency_code: "eur".into(),
+                provider_id: domain::payments::system::ID.into(),
+            },
+        )
+        .await;
+        assert!(matches!(anonymous, Err(DomainError::Invalid(_))));
+        let opened = m.open(&db, Mode::Return).await;
+        assert_eq!(opened.payment_id, None, "a return holds nothing");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_door_that_never_reports_opening_fails_its_session_and_releases_the_hold() {
     on_every_backend(async |db| {
         let m = machine(&db).await;

@@ -83,6 +83,8 @@ async fn credit_returns<C: ConnectionTrait + TransactionTrait>(
         .await?
         .into_iter()
         .flat_map(|(_, assignments)| assignments)
+        // Only products taken back count (the same product may lack a deposit on another scale).
+        .filter(|a| a.deposit_amount > 0)
         .map(|a| (a.variant_id, a.deposit_amount))
         .collect();
     let deposit_of = |count: &Count| deposits.get(&count.variant_id).copied().unwrap_or(0);

@@ -26,9 +26,17 @@ pub struct ServerContext {
     pub loyalty: Loyalty,
 }
 
-/// Opens a vending machine for a signed-in shopper, holding the payment first.
+/// Opens a vending machine for a signed-in shopper.
 pub trait MachineOpener: Send + Sync {
+    /// Holds the payment first.
     fn open_purchase(
+        &self,
+        device_id: String,
+        customer_id: String,
+    ) -> Pin<Box<dyn Future<Output = Result<device_session::Model, DomainError>> + Send>>;
+
+    /// For empty containers, credited by their deposit.
+    fn open_return(
         &self,
         device_id: String,
         customer_id: String,

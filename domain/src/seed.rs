@@ -292,6 +292,7 @@ fn demo_assignment(variant_id: &str, grams: i32) -> NewAssignment {
         unit_weight_grams: grams,
         min_weight_grams: grams - tolerance,
         max_weight_grams: grams + tolerance,
+        deposit: None,
     }
 }
 

@@ -18,6 +18,7 @@ mod m20261122_000013_alerts_device_credentials;
 mod m20261122_000014_loyalty_member_balance;
 mod m20261122_000016_password_resets;
 mod m20261201_000015_idempotency_keys;
+mod m20261201_000017_vending_deposits;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000015_idempotency_keys::Migration),
             Box::new(m20261122_000016_password_resets::Migration),
             Box::new(m20261122_000013_alerts_device_credentials::Migration),
+            Box::new(m20261201_000017_vending_deposits::Migration),
         ]
     }
 }

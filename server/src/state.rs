@@ -60,4 +60,18 @@ impl app::server_context::MachineOpener for Vending {
         let vending = self.clone();
         Box::pin(async move { vending.open_purchase(&device_id, Some(&customer_id)).await })
     }
+
+    fn open_return(
+        &self,
+        device_id: String,
+        customer_id: String,
+    ) -> std::pin::Pin<
+        Box<
+            dyn Future<Output = Result<domain::vending::device_session::Model, domain::DomainError>>
+                + Send,
+        >,
+    > {
+        let vending = self.clone();
+        Box::pin(async move { vending.open_return(&device_id, &customer_id).await })
+    }
 }

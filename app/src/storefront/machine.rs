@@ -1,6 +1,6 @@
 //! Vending machines for shoppers: the list, a page per machine (the address
-//! its QR code points to) with "Open the door", and the purchase page that
-//! follows the session live until the receipt.
+//! its QR code points to) with "Open the door" and "Return containers", and
+//! the session page that follows it live until the receipt or deposit credit.
 
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
@@ -59,6 +59,8 @@ pub struct ShelfLine {
 pub struct Purchase {
     pub id: String,
     pub machine_id: String,
+    /// `purchase` or `return`.
+    pub mode: String,
     pub state: String,
     /// Settled or failed: nothing more will happen.
     pub finished: bool,
@@ -67,6 +69,8 @@ pub struct Purchase {
     pub currency: String,
     pub failure_reason: Option<String>,
     pub receipt: Option<Receipt>,
+    /// Deposits credited for returned containers (a settled return).
+    pub credit: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -179,6 +183,25 @@ pub async fn open_machine(machine_id: String) -> Result<(), ServerFnError> {
     Ok(())
 }
 
+/// Opens the machine for the shopper's empty containers, then shows the
+/// return; a shopper who is not signed in signs in first and comes back.
+#[server(endpoint = "/machines/return")]
+pub async fn return_containers(machine_id: String) -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let Some(customer) = customer_id(&session().await?).await? else {
+        leptos_axum::redirect(&format!("/account/login?next=/machines/{machine_id}"));
+        return Ok(());
+    };
+    let session = ctx
+        .machines
+        .open_return(machine_id.clone(), customer)
+        .await
+        .map_err(to_server_error)?;
+    leptos_axum::redirect(&format!("/machines/{machine_id}/sessions/{}", session.id));
+    Ok(())
+}
+
 /// One of the signed-in shopper's own sessions; `None` for anyone else's.
 #[server(endpoint = "/machines/purchase")]
 pub async fn get_purchase(session_id: String) -> Result<Option<Purchase>, ServerFnError> {
@@ -198,7 +221,7 @@ pub async fn get_purchase(session_id: String) -> Result<Option<Purchase>, Server
         Err(e) => return Err(to_server_error(e)),
     };
     let state = sessions::state_of(&session).map_err(to_server_error)?;
-    let receipt = if state == State::Settled {
+    let receipt = if state == State::Settled && session.mode != "return" {
         let lines = match &session.order_id {
             Some(order_id) => orders::find(&ctx.db, order_id)
                 .await
@@ -241,6 +264,8 @@ pub async fn get_purchase(session_id: String) -> Result<Option<Purchase>, Server
         currency: session.currency_code,
         failure_reason: session.failure_reason,
         receipt,
+        credit: session.credit_amount,
+        mode: session.mode,
     }))
 }
 
@@ -304,6 +329,8 @@ pub fn MachinePage() -> impl IntoView {
 fn MachineDetailView(detail: MachineDetail) -> impl IntoView {
     let open = ServerAction::<OpenMachine>::new();
     let error = form_error(open.value());
+    let give_back = ServerAction::<ReturnContainers>::new();
+    let return_error = form_error(give_back.value());
     let MachineDetail {
         machine,
         url,
@@ -311,6 +338,7 @@ fn MachineDetailView(detail: MachineDetail) -> impl IntoView {
         signed_in,
     } = detail;
     let status = status_label(machine.online);
+    let machine_id = machine.id.clone();
     view! {
         <article class="machine">
             <p><a href="/machines">"← All machines"</a></p>
@@ -350,6 +378,16 @@ fn MachineDetailView(detail: MachineDetail) -> impl IntoView {
             </ActionForm>
             {(!signed_in).then(|| view! { <p class="muted">"You will be asked to sign in first; the payment is held until you close the door."</p> })}
             {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+            {signed_in.then(|| view! {
+                <ActionForm action=give_back attr:class="inline">
+                    <input type="hidden" name="machine_id" value=machine_id />
+                    <button type="submit" data-testid="return-containers" disabled=move || give_back.pending().get()>
+                        "Return containers"
+                    </button>
+                </ActionForm>
+                <p class="muted">"Put your empty containers on the shelf; their deposit is credited to your account."</p>
+            })}
+            {move || return_error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
         </article>
     }
 }
@@ -415,7 +453,18 @@ fn follow_session(
 }
 
 /// What each state means to the shopper.
-fn state_message(state: &str) -> &'static str {
+fn state_message(mode: &str, state: &str) -> &'static str {
+    match (mode, state) {
+        ("return", "door_open") => {
+            "The door is open: put your empty containers on the shelf, then close it."
+        }
+        ("return", "door_closed") => "Door closed: weighing what you returned…",
+        ("return", "failed") => "This return failed.",
+        _ => purchase_state_message(state),
+    }
+}
+
+fn purchase_state_message(state: &str) -> &'static str {
     match state {
         "requested" => "Opening the machine…",
         "door_open" => "The door is open: take what you like, then close it.",
@@ -433,6 +482,7 @@ fn PurchaseView(purchase: Purchase) -> impl IntoView {
         let currency = purchase.currency.clone();
         move |amount: i64| format_money(amount, &currency)
     };
+    let returning = purchase.mode == "return";
     view! {
         <article class="purchase" data-state=purchase.state.clone()>
             // Without JavaScript the page reloads itself until the session ends.
@@ -440,17 +490,32 @@ fn PurchaseView(purchase: Purchase) -> impl IntoView {
                 <noscript><meta http-equiv="refresh" content=REFRESH_SECS.to_string() /></noscript>
             })}
             <p><a href=format!("/machines/{}", purchase.machine_id)>"← Back to the machine"</a></p>
-            <h1>"Your purchase"</h1>
+            <h1>{if returning { "Your return" } else { "Your purchase" }}</h1>
             <p class="purchase-state" data-testid="purchase-state" data-state=purchase.state.clone()>
-                {state_message(&purchase.state)}
+                {state_message(&purchase.mode, &purchase.state)}
             </p>
-            <p class="muted">
-                {format!("Code {} — {} held until the door closes.", purchase.code, money(purchase.hold_amount))}
-            </p>
+            {if returning {
+                view! { <p class="muted">{format!("Code {}", purchase.code)}</p> }.into_any()
+            } else {
+                view! {
+                    <p class="muted">
+                        {format!("Code {} — {} held until the door closes.", purchase.code, money(purchase.hold_amount))}
+                    </p>
+                }
+                    .into_any()
+            }}
             {purchase.failure_reason.clone().map(|reason| view! {
                 <p class="notice error" role="alert">{reason}</p>
             })}
-            {(purchase.state == "failed").then(|| view! {
+            {(returning && purchase.state == "settled").then(|| view! {
+                <p data-testid="deposit-credit">
+                    {match purchase.credit {
+                        Some(credit) => format!("Deposit credited: {}", money(credit)),
+                        None => "No returned container was recognized; nothing was credited.".to_owned(),
+                    }}
+                </p>
+            })}
+            {(!returning && purchase.state == "failed").then(|| view! {
                 <p data-testid="hold-released">{format!("The hold of {} was released.", money(purchase.hold_amount))}</p>
             })}
             {purchase.receipt.clone().map(|receipt| view! { <ReceiptView receipt money=money.clone() /> })}

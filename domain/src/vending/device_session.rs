@@ -25,6 +25,12 @@ pub struct Model {
     /// The highest device sequence number applied to this session.
     pub last_seq: i64,
     pub failure_reason: Option<String>,
+    /// Deposits credited by a settled return, minor units (the sum of its
+    /// [`super::deposit_credit`] lines).
+    pub credit_amount: Option<i64>,
+    /// Why a settled session wants an admin's look (e.g. returned weight no
+    /// container explains).
+    pub review_reason: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub door_opened_at: Option<DateTimeUtc>,

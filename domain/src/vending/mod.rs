@@ -4,8 +4,10 @@
 //!
 //! [`state`] and [`weighing`] are pure; [`sessions`] applies device messages
 //! to sessions exactly once; [`settlement`] turns a closed door into an
-//! order, a stock movement and a captured payment.
+//! order, a stock movement and a captured payment (or, for a return, into
+//! deposit credits).
 
+pub mod deposit_credit;
 pub mod device_command;
 pub mod device_session;
 pub mod hub;

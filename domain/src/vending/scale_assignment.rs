@@ -13,6 +13,10 @@ pub struct Model {
     /// The lightest and heaviest one unit may weigh.
     pub min_weight_grams: i32,
     pub max_weight_grams: i32,
+    /// Credited for each empty container returned, minor units of the session's currency.
+    pub deposit_amount: i64,
+    /// What one empty container weighs; without it none is taken back.
+    pub container_weight_grams: Option<i32>,
     pub created_at: DateTimeUtc,
 }
 

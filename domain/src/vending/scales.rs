@@ -63,6 +63,16 @@ pub struct NewAssignment {
     pub unit_weight_grams: i32,
     pub min_weight_grams: i32,
     pub max_weight_grams: i32,
+    /// Taken back empty for a deposit.
+    pub deposit: Option<Deposit>,
+}
+
+/// What a product's empty container is worth and weighs.
+#[derive(Debug, Clone, Copy)]
+pub struct Deposit {
+    /// Minor units, credited per container returned.
+    pub amount: i64,
+    pub container_weight_grams: i32,
 }
 
 pub async fn assign(
@@ -78,6 +88,17 @@ pub async fn assign(
             "weights must satisfy 0 < min ≤ unit ≤ max (got {} ≤ {} ≤ {})",
             new.min_weight_grams, new.unit_weight_grams, new.max_weight_grams
         )));
+    }
+    if let Some(deposit) = new.deposit {
+        // The container is weighed with the product's tolerance either way.
+        let spread = new.unit_weight_grams - new.min_weight_grams;
+        if deposit.amount <= 0 || deposit.container_weight_grams <= spread {
+            return Err(DomainError::Invalid(format!(
+                "a deposit needs a positive amount and a container heavier than the weight \
+                 tolerance of {spread} g (got {} for {} g)",
+                deposit.amount, deposit.container_weight_grams
+            )));
+        }
     }
     scale::Entity::find_by_id(scale_id)
         .one(db)
@@ -105,6 +126,8 @@ pub async fn assign(
         unit_weight_grams: Set(new.unit_weight_grams),
         min_weight_grams: Set(new.min_weight_grams),
         max_weight_grams: Set(new.max_weight_grams),
+        deposit_amount: Set(new.deposit.map_or(0, |d| d.amount)),
+        container_weight_grams: Set(new.deposit.map(|d| d.container_weight_grams)),
         created_at: Set(Utc::now()),
     }
     .insert(db)
@@ -144,19 +167,46 @@ pub async fn weighing_setups(
     db: &impl ConnectionTrait,
     device_id: &str,
 ) -> Result<HashMap<i32, weighing::ScaleSetup>, DomainError> {
+    setups(db, device_id, |a| {
+        Some(weighing::Product {
+            variant_id: a.variant_id.clone(),
+            unit_weight: a.unit_weight_grams,
+            min_weight: a.min_weight_grams,
+            max_weight: a.max_weight_grams,
+        })
+    })
+    .await
+}
+
+/// What recognizing returned empties needs of each scale, by position: the
+/// containers of the products with a deposit, weighed with each product's
+/// tolerance either side.
+pub async fn container_setups(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+) -> Result<HashMap<i32, weighing::ScaleSetup>, DomainError> {
+    setups(db, device_id, |a| {
+        let container = a.container_weight_grams.filter(|_| a.deposit_amount > 0)?;
+        Some(weighing::Product {
+            variant_id: a.variant_id.clone(),
+            unit_weight: container,
+            min_weight: container - (a.unit_weight_grams - a.min_weight_grams),
+            max_weight: container + (a.max_weight_grams - a.unit_weight_grams),
+        })
+    })
+    .await
+}
+
+async fn setups(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+    weighed: impl Fn(&scale_assignment::Model) -> Option<weighing::Product>,
+) -> Result<HashMap<i32, weighing::ScaleSetup>, DomainError> {
     Ok(scales_of(db, device_id)
         .await?
         .into_iter()
         .map(|(scale, assignments)| {
-            let products = assignments
-                .into_iter()
-                .map(|a| weighing::Product {
-                    variant_id: a.variant_id,
-                    unit_weight: a.unit_weight_grams,
-                    min_weight: a.min_weight_grams,
-                    max_weight: a.max_weight_grams,
-                })
-                .collect();
+            let products = assignments.iter().filter_map(&weighed).collect();
             (
                 scale.position,
                 weighing::ScaleSetup {

@@ -79,6 +79,11 @@ pub async fn open(
             ));
         }
     }
+    if new.mode == Mode::Return && new.customer_id.is_none() {
+        return Err(DomainError::Invalid(
+            "a return credits a signed-in shopper; none was given".into(),
+        ));
+    }
     if let Some(busy) = active_session(&txn, &machine.id).await? {
         return Err(DomainError::Conflict(format!(
             "device {} is busy with session {}",
@@ -119,6 +124,8 @@ pub async fn open(
         order_id: Set(None),
         last_seq: Set(0),
         failure_reason: Set(None),
+        credit_amount: Set(None),
+        review_reason: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         door_opened_at: Set(None),

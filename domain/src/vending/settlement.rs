@@ -6,16 +6,21 @@
 //! report can never charge twice and whoever sees the session settled sees
 //! the money taken; the order is keyed by the session too (`orders.cart_id`
 //! is unique).
+//!
+//! A return session charges nothing: the empty containers put back are
+//! recognized by weight and their deposits credited to the shopper, in the
+//! same transaction as the move to `settled`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionSession, TransactionTrait,
 };
 
 use super::{
-    device_session, scales,
+    deposit_credit, device_session, scales,
     sessions::{self, advance},
     state::{Mode, Transition},
     weighing::{self, Count, Outcome, Sample},
@@ -44,27 +49,127 @@ pub async fn settle<C: ConnectionTrait + TransactionTrait>(
     before: &[ScaleReading],
     after: &[ScaleReading],
 ) -> Result<device_session::Model, DomainError> {
+    let mode = sessions::mode_of(session)?;
+    if mode == Mode::Return {
+        return credit_returns(db, session, before, after).await;
+    }
     let setups = scales::weighing_setups(db, &session.device_id).await?;
     let changes = match weigh(&setups, before, after) {
         Ok(changes) => changes,
         Err(reason) => return sessions::fail(db, providers, session, &reason).await,
     };
     let changes = resolve_ambiguity(db, changes, &session.currency_code).await?;
-    match sessions::mode_of(session)? {
-        Mode::Purchase => charge(db, providers, session, &changes).await,
-        // Restocking: what was put on the scales is in the machine now.
-        Mode::Service => {
-            let txn = crate::db::begin_write(db).await?;
-            let settled = advance(&txn, session, Transition::Settle, |_| {}).await?;
-            let place = machine_place(&txn, &session.device_id).await?;
-            for count in changes.iter().flatten() {
-                move_stock(&txn, &place.location_id, &count.variant_id, -count.quantity).await?;
-            }
-            txn.commit().await?;
-            Ok(settled)
-        }
-        Mode::Return => advance(db, session, Transition::Settle, |_| {}).await,
+    if mode == Mode::Purchase {
+        return charge(db, providers, session, &changes).await;
     }
+    // Restocking: what was put on the scales is in the machine now.
+    let txn = crate::db::begin_write(db).await?;
+    let settled = advance(&txn, session, Transition::Settle, |_| {}).await?;
+    let place = machine_place(&txn, &session.device_id).await?;
+    for count in changes.iter().flatten() {
+        move_stock(&txn, &place.location_id, &count.variant_id, -count.quantity).await?;
+    }
+    txn.commit().await?;
+    Ok(settled)
+}
+
+/// Credits the deposits of the empty containers put back on the scales.
+/// A change the containers do not explain (an unknown weight, something
+/// taken out) credits nothing: the session settles flagged for review.
+async fn credit_returns<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    session: &device_session::Model,
+    before: &[ScaleReading],
+    after: &[ScaleReading],
+) -> Result<device_session::Model, DomainError> {
+    let setups = scales::container_setups(db, &session.device_id).await?;
+    let deposits: HashMap<String, i64> = scales::scales_of(db, &session.device_id)
+        .await?
+        .into_iter()
+        .flat_map(|(_, assignments)| assignments)
+        // Only products taken back count (the same product may lack a deposit on another scale).
+        .filter(|a| a.deposit_amount > 0)
+        .map(|a| (a.variant_id, a.deposit_amount))
+        .collect();
+    let deposit_of = |count: &Count| deposits.get(&count.variant_id).copied().unwrap_or(0);
+    let returned = weigh(&setups, before, after).and_then(|changes| {
+        let mut returned: BTreeMap<String, i32> = BTreeMap::new();
+        for options in changes {
+            // Where the scales cannot tell, the smallest credit is given.
+            let counts = options
+                .into_iter()
+                .min_by_key(|counts| {
+                    counts
+                        .iter()
+                        .map(|c| -i64::from(c.quantity) * deposit_of(c))
+                        .sum::<i64>()
+                })
+                .unwrap_or_default();
+            for count in counts {
+                if count.quantity > 0 {
+                    return Err(format!(
+                        "{} container(s) of {} left the machine during a return",
+                        count.quantity, count.variant_id
+                    ));
+                }
+                *returned.entry(count.variant_id).or_default() -= count.quantity;
+            }
+        }
+        Ok(returned)
+    });
+    let returned = match returned {
+        Ok(returned) => returned,
+        Err(reason) => {
+            tracing::warn!(session = %session.id, reason, "a return credits nothing");
+            return advance(db, session, Transition::Settle, |s| {
+                s.review_reason = Set(Some(reason))
+            })
+            .await;
+        }
+    };
+    let lines: Vec<(String, i32, i64)> = returned
+        .into_iter()
+        .map(|(variant_id, quantity)| {
+            let unit = deposits.get(&variant_id).copied().unwrap_or(0);
+            (variant_id, quantity, unit)
+        })
+        .collect();
+    let total: i64 = lines.iter().map(|(_, q, unit)| i64::from(*q) * unit).sum();
+    let txn = crate::db::begin_write(db).await?;
+    let settled = advance(&txn, session, Transition::Settle, |s| {
+        s.credit_amount = Set((total > 0).then_some(total))
+    })
+    .await?;
+    let now = Utc::now();
+    for (variant_id, quantity, unit_deposit) in lines {
+        deposit_credit::ActiveModel {
+            id: Set(new_id("depcr")),
+            session_id: Set(session.id.clone()),
+            customer_id: Set(session.customer_id.clone()),
+            variant_id: Set(variant_id),
+            quantity: Set(quantity),
+            unit_deposit: Set(unit_deposit),
+            amount: Set(i64::from(quantity) * unit_deposit),
+            currency_code: Set(session.currency_code.clone()),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(settled)
+}
+
+/// A shopper's deposit credits, newest first: their return history.
+pub async fn credits_of(
+    db: &impl ConnectionTrait,
+    customer_id: &str,
+) -> Result<Vec<deposit_credit::Model>, DomainError> {
+    Ok(deposit_credit::Entity::find()
+        .filter(deposit_credit::Column::CustomerId.eq(customer_id))
+        .order_by_desc(deposit_credit::Column::CreatedAt)
+        .all(db)
+        .await?)
 }
 
 /// Per scale, the counts that fit its weight change (several when ambiguous).

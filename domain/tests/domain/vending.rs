@@ -66,6 +66,7 @@ async fn machine(db: &DatabaseConnection) -> Machine {
             unit_weight_grams: UNIT_GRAMS,
             min_weight_grams: UNIT_GRAMS - 5,
             max_weight_grams: UNIT_GRAMS + 5,
+            deposit: None,
         },
     )
     .await
@@ -425,6 +426,7 @@ async fn bad_setups_and_busy_machines_are_refused() {
             unit_weight_grams: 500,
             min_weight_grams: 510,
             max_weight_grams: 520,
+            deposit: None,
         };
         assert!(matches!(
             scales::assign(&db, &scale.id, lopsided).await,
@@ -469,6 +471,30 @@ async fn bad_setups_and_busy_machines_are_refused() {
         )
         .await;
         assert!(matches!(busy, Err(DomainError::Conflict(_))));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_return_credits_a_shopper_so_it_needs_one() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let anonymous = sessions::open(
+            &db,
+            &m.providers,
+            NewSession {
+                device_id: MACHINE.into(),
+                mode: Mode::Return,
+                customer_id: None,
+                hold_amount: 0,
+                currency_code: "eur".into(),
+                provider_id: domain::payments::system::ID.into(),
+            },
+        )
+        .await;
+        assert!(matches!(anonymous, Err(DomainError::Invalid(_))));
+        let opened = m.open(&db, Mode::Return).await;
+        assert_eq!(opened.payment_id, None, "a return holds nothing");
     })
     .await;
 }

@@ -137,6 +137,8 @@ const OPERATIONS: &[Operation] = &[
     op("post", "/store/loyalty/rewards", "Calculate the member's rewards for the cart", Store, Some("LoyaltyCart"), Object),
     op("post", "/store/loyalty/rewards/select", "Select or unselect a reward", Store, Some("LoyaltySelect"), Object),
     op("post", "/store/vending/machines/{device_id}/sessions", "Open a vending machine for a purchase", Customer, None, Object),
+    op("post", "/store/vending/machines/{device_id}/returns", "Open a vending machine to return deposit containers", Customer, None, Object),
+    op("get", "/store/vending/deposit-credits", "List the deposits credited to the signed-in customer", Customer, None, Object),
     op("get", "/store/vending/sessions/{id}", "Retrieve a vending session", Customer, None, Object),
     op("get", "/store/vending/sessions/{id}/events", "Follow a vending session", Customer, None, Events),
     // Auth.

@@ -71,6 +71,17 @@ impl Vending {
         .await
     }
 
+    /// Opens a machine for a shopper returning empty containers: nothing is
+    /// held; the deposits of what the scales recognize are credited.
+    pub async fn open_return(
+        &self,
+        device_id: &str,
+        customer_id: &str,
+    ) -> Result<device_session::Model, DomainError> {
+        self.open(device_id, Mode::Return, Some(customer_id), 0)
+            .await
+    }
+
     /// Opens a machine for an admin, without charging (restocking).
     pub async fn open_service(
         &self,

@@ -42,6 +42,9 @@ pub struct MachineConfig {
     /// The shopper's visits start over once all are made (the demo machines
     /// sell on every opening).
     pub repeat_shopper: bool,
+    /// One visit per return opening, in order: what a shopper puts back
+    /// (negative units of a scale's empties).
+    pub returner: Vec<Visit>,
     pub faults: Faults,
 }
 
@@ -55,6 +58,7 @@ impl MachineConfig {
             scales: Vec::new(),
             shopper: Vec::new(),
             repeat_shopper: false,
+            returner: Vec::new(),
             faults: Faults::default(),
         }
     }
@@ -228,6 +232,7 @@ struct Firmware {
     scales: Vec<SimScale>,
     shopper: VecDeque<Visit>,
     repeat_shopper: bool,
+    returner: VecDeque<Visit>,
     faults: Faults,
     seq: Arc<AtomicU64>,
     /// Commands obeyed already: a resent one is only acknowledged again.
@@ -253,6 +258,7 @@ impl Firmware {
             scales: machine.scales,
             shopper: machine.shopper.into(),
             repeat_shopper: machine.repeat_shopper,
+            returner: machine.returner.into(),
             dice: Dice(seed),
             dropped: HashSet::new(),
             faults: machine.faults,
@@ -315,14 +321,17 @@ impl Firmware {
             session: session.clone(),
             scales: before.clone(),
         });
-        if mode != DeviceMode::Return {
+        let visit = if mode == DeviceMode::Return {
+            self.returner.pop_front().unwrap_or_default()
+        } else {
             let visit = self.shopper.pop_front().unwrap_or_default();
-            for take in &visit.take {
-                self.take(take);
-            }
             if self.repeat_shopper {
-                self.shopper.push_back(visit);
+                self.shopper.push_back(visit.clone());
             }
+            visit
+        };
+        for take in &visit.take {
+            self.take(take);
         }
         let mut after = Vec::new();
         for sample in 0..3 {

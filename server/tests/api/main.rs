@@ -38,6 +38,7 @@ mod storefront_checkout;
 mod vending_admin;
 mod vending_fixture;
 mod vending_purchase;
+mod vending_return;
 mod vending_service;
 mod vending_soak;
 

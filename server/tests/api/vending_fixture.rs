@@ -9,7 +9,7 @@ use domain::{
     inventory,
     vending::{
         device_session,
-        scales::{self, NewAssignment},
+        scales::{self, Deposit, NewAssignment},
         sessions,
     },
 };
@@ -43,6 +43,10 @@ pub struct Fridge {
 }
 
 pub const STOCKED: i32 = 10;
+
+/// Cola comes in a can taken back empty: its deposit (minor units) and weight.
+pub const CAN_DEPOSIT: i64 = 25;
+pub const CAN_GRAMS: i32 = 40;
 
 pub async fn fridge(app: &TestApp) -> Fridge {
     let db = &app.db;
@@ -102,6 +106,10 @@ pub async fn fridge(app: &TestApp) -> Fridge {
         unit_weight_grams: s.grams,
         min_weight_grams: s.grams - 5,
         max_weight_grams: s.grams + 5,
+        deposit: (s.variant_id == cola.variant_id).then_some(Deposit {
+            amount: CAN_DEPOSIT,
+            container_weight_grams: CAN_GRAMS,
+        }),
     };
     let one = scales::add_scale(db, id.as_str(), 1, 5).await.unwrap();
     scales::assign(db, &one.id, assign(&cola)).await.unwrap();

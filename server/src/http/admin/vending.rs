@@ -7,11 +7,14 @@ use axum::{
     extract::{Path, State, rejection::JsonRejection},
 };
 use chrono::{DateTime, Utc};
-use domain::vending::{
-    device_command, device_session, scale, scale_assignment,
-    scales::{self, NewAssignment},
-    session_event,
-    sessions::{self, SessionFilter},
+use domain::{
+    DomainError,
+    vending::{
+        device_command, device_session, scale, scale_assignment,
+        scales::{self, Deposit, NewAssignment},
+        session_event,
+        sessions::{self, SessionFilter},
+    },
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -38,6 +41,9 @@ pub struct AdminSession {
     order_id: Option<String>,
     last_seq: i64,
     failure_reason: Option<String>,
+    credit_amount: Option<i64>,
+    /// A settled session an admin should look at (e.g. an unrecognized return).
+    review_reason: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     door_opened_at: Option<DateTime<Utc>>,
@@ -63,6 +69,8 @@ impl From<device_session::Model> for AdminSession {
             order_id: s.order_id,
             last_seq: s.last_seq,
             failure_reason: s.failure_reason,
+            credit_amount: s.credit_amount,
+            review_reason: s.review_reason,
             created_at: s.created_at,
             updated_at: s.updated_at,
             door_opened_at: s.door_opened_at,
@@ -260,6 +268,9 @@ pub struct AdminAssignment {
     unit_weight_g: i32,
     min_weight_g: i32,
     max_weight_g: i32,
+    /// Minor units per empty container returned; 0 without a deposit.
+    deposit_amount: i64,
+    container_weight_g: Option<i32>,
 }
 
 impl From<scale_assignment::Model> for AdminAssignment {
@@ -271,6 +282,8 @@ impl From<scale_assignment::Model> for AdminAssignment {
             unit_weight_g: a.unit_weight_grams,
             min_weight_g: a.min_weight_grams,
             max_weight_g: a.max_weight_grams,
+            deposit_amount: a.deposit_amount,
+            container_weight_g: a.container_weight_grams,
         }
     }
 }
@@ -339,6 +352,9 @@ pub struct NewProductOnScale {
     unit_weight_g: i32,
     min_weight_g: i32,
     max_weight_g: i32,
+    /// A deposit needs both, or neither.
+    deposit_amount: Option<i64>,
+    container_weight_g: Option<i32>,
 }
 
 #[derive(Serialize)]
@@ -354,6 +370,19 @@ pub async fn assign_product(
     body: Result<Json<NewProductOnScale>, JsonRejection>,
 ) -> Result<Json<AssignmentResponse>, ApiError> {
     let Json(body) = body?;
+    let deposit = match (body.deposit_amount, body.container_weight_g) {
+        (None, None) => None,
+        (Some(amount), Some(container_weight_grams)) => Some(Deposit {
+            amount,
+            container_weight_grams,
+        }),
+        _ => {
+            return Err(DomainError::Invalid(
+                "a deposit needs both deposit_amount and container_weight_g".into(),
+            )
+            .into());
+        }
+    };
     let assignment = scales::assign(
         &state.db,
         &scale_id,
@@ -362,6 +391,7 @@ pub async fn assign_product(
             unit_weight_grams: body.unit_weight_g,
             min_weight_grams: body.min_weight_g,
             max_weight_grams: body.max_weight_g,
+            deposit,
         },
     )
     .await?;

@@ -108,6 +108,14 @@ fn shopper_routes() -> Router<AppState> {
             "/store/vending/machines/{device_id}/sessions",
             post(vending::open),
         )
+        .route(
+            "/store/vending/machines/{device_id}/returns",
+            post(vending::open_return),
+        )
+        .route(
+            "/store/vending/deposit-credits",
+            get(vending::list_deposit_credits),
+        )
         .route("/store/vending/sessions/{id}", get(vending::retrieve))
         .route("/store/vending/sessions/{id}/events", get(vending::follow))
         .route(

@@ -12,7 +12,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use domain::{
     DomainError,
-    vending::{device_session, sessions},
+    vending::{device_session, sessions, settlement},
 };
 use futures::{Stream, stream};
 use serde::Serialize;
@@ -39,6 +39,8 @@ pub struct StoreSession {
     currency_code: String,
     hold_amount: i64,
     order_id: Option<String>,
+    /// Deposits credited by a settled return, minor units.
+    credit_amount: Option<i64>,
     failure_reason: Option<String>,
     created_at: DateTime<Utc>,
     door_opened_at: Option<DateTime<Utc>>,
@@ -58,6 +60,7 @@ impl From<device_session::Model> for SessionResponse {
                 currency_code: s.currency_code,
                 hold_amount: s.hold_amount,
                 order_id: s.order_id,
+                credit_amount: s.credit_amount,
                 failure_reason: s.failure_reason,
                 created_at: s.created_at,
                 door_opened_at: s.door_opened_at,
@@ -81,6 +84,60 @@ pub async fn open(
         .open_purchase(&device_id, Some(&me.id))
         .await?;
     Ok(Json(session.into()))
+}
+
+/// `POST /store/vending/machines/{device_id}/returns`: opens the machine for
+/// the shopper's empty containers; their deposits are credited on settling.
+pub async fn open_return(
+    State(state): State<AppState>,
+    _key: PublishableKey,
+    me: AuthenticatedCustomer,
+    Path(device_id): Path<String>,
+) -> Result<Json<SessionResponse>, ApiError> {
+    let session = state.vending.open_return(&device_id, &me.id).await?;
+    Ok(Json(session.into()))
+}
+
+#[derive(Serialize)]
+pub struct DepositCreditList {
+    deposit_credits: Vec<StoreDepositCredit>,
+}
+
+#[derive(Serialize)]
+pub struct StoreDepositCredit {
+    id: String,
+    session_id: String,
+    variant_id: String,
+    quantity: i32,
+    unit_deposit: i64,
+    amount: i64,
+    currency_code: String,
+    created_at: DateTime<Utc>,
+}
+
+/// `GET /store/vending/deposit-credits`: the shopper's returned containers
+/// and what they were credited, newest first.
+pub async fn list_deposit_credits(
+    State(state): State<AppState>,
+    _key: PublishableKey,
+    me: AuthenticatedCustomer,
+) -> Result<Json<DepositCreditList>, ApiError> {
+    let credits = settlement::credits_of(&state.db, &me.id).await?;
+    Ok(Json(DepositCreditList {
+        deposit_credits: credits
+            .into_iter()
+            .map(|c| StoreDepositCredit {
+                id: c.id,
+                session_id: c.session_id,
+                variant_id: c.variant_id,
+                quantity: c.quantity,
+                unit_deposit: c.unit_deposit,
+                amount: c.amount,
+                currency_code: c.currency_code,
+                created_at: c.created_at,
+            })
+            .collect(),
+    }))
 }
 
 /// `GET /store/vending/sessions/{id}`: one of the shopper's own sessions.

@@ -3,7 +3,11 @@
 use std::{future::Future, pin::Pin, sync::Arc};
 
 use domain::DomainError;
-use domain::{db::DatabaseConnection, payments::Providers, vending::device_session};
+use domain::{
+    db::DatabaseConnection,
+    payments::Providers,
+    vending::{device_command, device_session},
+};
 use leptos::prelude::*;
 use tower_sessions::Session;
 
@@ -22,13 +26,22 @@ pub struct ServerContext {
     pub machines: Arc<dyn MachineOpener>,
 }
 
-/// Opens a vending machine for a signed-in shopper, holding the payment first.
+/// What the server's MQTT side answers, later.
+pub type Pending<T> = Pin<Box<dyn Future<Output = Result<T, DomainError>> + Send>>;
+
+/// Commands for vending machines: opening one for a signed-in shopper
+/// (holding the payment first) or for service, and syncing its planogram.
 pub trait MachineOpener: Send + Sync {
     fn open_purchase(
         &self,
         device_id: String,
         customer_id: String,
-    ) -> Pin<Box<dyn Future<Output = Result<device_session::Model, DomainError>> + Send>>;
+    ) -> Pending<device_session::Model>;
+
+    fn open_service(&self, device_id: String) -> Pending<device_session::Model>;
+
+    /// Sends the planogram; the command once acknowledged (or given up on).
+    fn sync_planogram(&self, device_id: String) -> Pending<device_command::Model>;
 }
 
 pub fn server_context() -> Result<ServerContext, ServerFnError> {

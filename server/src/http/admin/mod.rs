@@ -31,6 +31,8 @@ pub const PAGE_PATHS: &[&str] = &[
     "/admin/customers",
     "/admin/products",
     "/admin/products/{id}",
+    "/admin/vending/sessions",
+    "/admin/vending/sessions/{id}",
 ];
 
 pub fn routes() -> Router<AppState> {

@@ -229,9 +229,14 @@ pub async fn load_machine(id: String) -> Result<Option<MachineView>, ServerFnErr
 #[cfg(feature = "ssr")]
 fn grams(text: &str, what: &str) -> Result<i32, ServerFnError> {
     let text = text.trim();
-    text.parse::<i32>().map_err(|_| {
-        ServerFnError::new(format!("the {what} must be whole grams, not {text:?}"))
-    })
+    text.parse::<i32>()
+        .map_err(|_| invalid(format!("the {what} must be whole grams, not {text:?}")))
+}
+
+/// A form's bad input: a 400 with the message (a redirect back for a browser).
+#[cfg(feature = "ssr")]
+fn invalid(message: String) -> ServerFnError {
+    crate::server_context::to_server_error(domain::DomainError::Invalid(message))
 }
 
 #[server(endpoint = "/admin/devices/assign")]
@@ -286,7 +291,10 @@ pub async fn reweigh_product(
 }
 
 #[server(endpoint = "/admin/devices/unassign")]
-pub async fn unassign_product(device_id: String, assignment_id: String) -> Result<(), ServerFnError> {
+pub async fn unassign_product(
+    device_id: String,
+    assignment_id: String,
+) -> Result<(), ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
     require_admin(&session().await?).await?;
@@ -340,7 +348,7 @@ pub async fn switch_service(device_id: String, turn: String) -> Result<(), Serve
                 .await
                 .map_err(to_server_error)?
                 .filter(|s| s.mode == "service")
-                .ok_or_else(|| ServerFnError::new("the machine is not in service mode"))?;
+                .ok_or_else(|| invalid("the machine is not in service mode".into()))?;
             sessions::force_close(
                 &ctx.db,
                 &ctx.payment_providers,
@@ -351,7 +359,7 @@ pub async fn switch_service(device_id: String, turn: String) -> Result<(), Serve
             .map_err(to_server_error)?;
         }
         other => {
-            return Err(ServerFnError::new(format!(
+            return Err(invalid(format!(
                 "service mode is turned \"on\" or \"off\", not {other:?}"
             )));
         }

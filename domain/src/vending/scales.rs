@@ -155,9 +155,16 @@ pub async fn unassign(db: &impl ConnectionTrait, id: &str) -> Result<(), DomainE
 pub enum SyncStatus {
     Never,
     /// Sent; neither applied nor refused yet.
-    Pending { version: i64 },
-    Applied { version: i64 },
-    Failed { version: i64, reason: String },
+    Pending {
+        version: i64,
+    },
+    Applied {
+        version: i64,
+    },
+    Failed {
+        version: i64,
+        reason: String,
+    },
 }
 
 /// The latest sync command to a device and what the device made of it: its

@@ -773,7 +773,9 @@ pub async fn last_weights(
     let message: DeviceMessage = serde_json::from_str(&report.payload)
         .map_err(|e| DomainError::Invalid(format!("a stored device message is unreadable: {e}")))?;
     let readings = match message.body {
-        DeviceEvent::DoorOpened { scales, .. } | DeviceEvent::ScaleReadings { scales, .. } => scales,
+        DeviceEvent::DoorOpened { scales, .. } | DeviceEvent::ScaleReadings { scales, .. } => {
+            scales
+        }
         // Settled readings come last; keep each scale's final one.
         DeviceEvent::DoorClosed { after, .. } => {
             let mut last: Vec<ScaleReading> = Vec::new();

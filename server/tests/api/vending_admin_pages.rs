@@ -28,12 +28,21 @@ async fn an_admin_assigns_a_product_to_a_scale_and_syncs_it_to_the_machine() {
         fridge.online(&app).await;
 
         let html = app.page(&page).await.text().await.unwrap();
-        assert!(html.contains("Test fridge") && html.contains("Scale 2"), "{html}");
+        assert!(
+            html.contains("Test fridge") && html.contains("Scale 2"),
+            "{html}"
+        );
         assert!(html.contains(r#"data-testid="device-status""#) && html.contains(">online<"));
-        assert!(html.contains(r#"data-state="never""#), "not synced yet: {html}");
+        assert!(
+            html.contains(r#"data-state="never""#),
+            "not synced yet: {html}"
+        );
         assert!(html.contains(r#"action="/api/admin/devices/assign""#));
         let devices = app.page("/admin/devices").await.text().await.unwrap();
-        assert!(devices.contains(&format!(r#"href="{page}""#)), "the list links here");
+        assert!(
+            devices.contains(&format!(r#"href="{page}""#)),
+            "the list links here"
+        );
 
         let scale_one = scales::scales_of(&app.db, machine).await.unwrap()[0]
             .0
@@ -65,11 +74,21 @@ async fn an_admin_assigns_a_product_to_a_scale_and_syncs_it_to_the_machine() {
         let refused = post("/api/admin/devices/assign", &form("heavy", "500", "540")).await;
         assert_eq!(refused.status(), 400);
         assert!(
-            refused.text().await.unwrap().contains("the unit weight must be whole grams"),
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("the unit weight must be whole grams"),
         );
         let refused = post("/api/admin/devices/assign", &form("500", "510", "520")).await;
         assert_eq!(refused.status(), 400);
-        assert!(refused.text().await.unwrap().contains("0 < min ≤ unit ≤ max"));
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("0 < min ≤ unit ≤ max")
+        );
         assert_eq!(on_scale_one().await.len(), 1, "only the cola");
 
         // Good values: assigned, then re-weighed, removed and assigned again.
@@ -90,7 +109,11 @@ async fn an_admin_assigns_a_product_to_a_scale_and_syncs_it_to_the_machine() {
         reweigh[3].1 = "515".to_owned();
         let saved = post("/api/admin/devices/reweigh", &reweigh).await;
         assert_eq!(saved.headers()[LOCATION], page.as_str());
-        assert!(on_scale_one().await.contains(&(fridge.water.variant_id.clone(), 520)));
+        assert!(
+            on_scale_one()
+                .await
+                .contains(&(fridge.water.variant_id.clone(), 520))
+        );
         let removed = post(
             "/api/admin/devices/unassign",
             &[
@@ -103,15 +126,26 @@ async fn an_admin_assigns_a_product_to_a_scale_and_syncs_it_to_the_machine() {
         assert_eq!(on_scale_one().await.len(), 1, "the water is off the scale");
         post("/api/admin/devices/assign", &form("500", "490", "510")).await;
         let html = app.page(&page).await.text().await.unwrap();
-        assert!(html.contains(r#"value="490""#), "the editor shows the weights: {html}");
+        assert!(
+            html.contains(r#"value="490""#),
+            "the editor shows the weights: {html}"
+        );
 
         // Sync: the machine acknowledges and applies the new planogram.
-        let synced = post("/api/admin/devices/sync", &[("device_id", machine.to_owned())]).await;
+        let synced = post(
+            "/api/admin/devices/sync",
+            &[("device_id", machine.to_owned())],
+        )
+        .await;
         assert_eq!(synced.headers()[LOCATION], page.as_str());
-        eventually(Duration::from_secs(5), "the page shows the sync applied", async || {
-            let html = app.page(&page).await.text().await.unwrap();
-            html.contains(r#"data-state="applied""#) && html.contains("version 1 applied")
-        })
+        eventually(
+            Duration::from_secs(5),
+            "the page shows the sync applied",
+            async || {
+                let html = app.page(&page).await.text().await.unwrap();
+                html.contains(r#"data-state="applied""#) && html.contains("version 1 applied")
+            },
+        )
         .await;
         let device = domain::devices::list(&app.db)
             .await
@@ -148,7 +182,13 @@ async fn service_mode_is_turned_on_and_off_from_the_device_page() {
 
         let refused = switch("off").await;
         assert_eq!(refused.status(), 400);
-        assert!(refused.text().await.unwrap().contains("not in service mode"));
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("not in service mode")
+        );
         let refused = switch("sideways").await;
         assert_eq!(refused.status(), 400);
 
@@ -161,16 +201,27 @@ async fn service_mode_is_turned_on_and_off_from_the_device_page() {
         assert_eq!(service.mode, "service");
         wait_for_state(&app, &service.id, "door_open").await;
         let html = app.page(&page).await.text().await.unwrap();
-        assert!(html.contains(r#"data-testid="device-mode">service<"#), "{html}");
+        assert!(
+            html.contains(r#"data-testid="device-mode">service<"#),
+            "{html}"
+        );
         assert!(html.contains(r#"data-testid="door-state">open<"#), "{html}");
         assert!(html.contains("Turn service mode off"));
 
         let off = switch("off").await;
         assert_eq!(off.headers()[LOCATION], page.as_str());
         let ended = wait_for_state(&app, &service.id, "failed").await;
-        assert!(ended.failure_reason.unwrap().contains("service mode turned off"));
+        assert!(
+            ended
+                .failure_reason
+                .unwrap()
+                .contains("service mode turned off")
+        );
         let html = app.page(&page).await.text().await.unwrap();
-        assert!(html.contains(r#"data-testid="device-mode">idle<"#), "{html}");
+        assert!(
+            html.contains(r#"data-testid="device-mode">idle<"#),
+            "{html}"
+        );
         assert!(html.contains("Turn service mode on"));
 
         // On again: this time the machine reports its door closed and the visit settles.
@@ -223,7 +274,10 @@ async fn the_session_preview_lists_filters_shows_a_timeline_and_force_closes() {
         let detail = format!("/admin/vending/sessions/{}", session.id);
         let html = app.page(&detail).await.text().await.unwrap();
         assert!(html.contains(r#"data-testid="timeline""#), "{html}");
-        assert!(html.contains(r#"data-kind="open_door""#) && html.contains(r#"data-kind="door_opened""#));
+        assert!(
+            html.contains(r#"data-kind="open_door""#)
+                && html.contains(r#"data-kind="door_opened""#)
+        );
         assert!(html.contains(r#"data-testid="force-close-form""#));
 
         let close = async |reason: &str| {
@@ -240,7 +294,10 @@ async fn the_session_preview_lists_filters_shows_a_timeline_and_force_closes() {
         assert_eq!(closed.headers()[LOCATION], detail.as_str());
         let html = app.page(&detail).await.text().await.unwrap();
         assert!(html.contains("closed by an admin: door jammed"), "{html}");
-        assert!(!html.contains(r#"data-testid="force-close-form""#), "closed once");
+        assert!(
+            !html.contains(r#"data-testid="force-close-form""#),
+            "closed once"
+        );
         assert!(listed("?filter=closed").await && !listed("?filter=open").await);
         let refused = close("again").await;
         assert_eq!(refused.status(), 409, "a failed session stays failed");

@@ -23,11 +23,13 @@ use crate::{
         AdminLayout,
         alerts::AlertsPage,
         customers::CustomersPage,
+        device_detail::DevicePage,
         devices::DevicesPage,
         login::LoginPage,
         loyalty::{LoyaltyConfigPage, LoyaltySessionsPage},
         orders::{AdminOrderPage, OrdersPage},
         products::{ProductEditorPage, ProductsPage},
+        vending_sessions::{VendingSessionPage, VendingSessionsPage},
     },
     components::NotFound,
     storefront::{
@@ -91,6 +93,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("admin") view=AdminLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=DevicesPage ssr=SsrMode::Async />
                     <Route path=path!("devices") view=DevicesPage ssr=SsrMode::Async />
+                    <Route path=path!("devices/:id") view=DevicePage ssr=SsrMode::Async />
+                    <Route path=path!("vending/sessions") view=VendingSessionsPage ssr=SsrMode::Async />
+                    <Route path=path!("vending/sessions/:id") view=VendingSessionPage ssr=SsrMode::Async />
                     <Route path=path!("orders") view=OrdersPage ssr=SsrMode::Async />
                     <Route path=path!("orders/:id") view=AdminOrderPage ssr=SsrMode::Async />
                     <Route path=path!("customers") view=CustomersPage ssr=SsrMode::Async />

@@ -4,7 +4,10 @@ use std::{future::Future, pin::Pin, sync::Arc};
 
 use domain::DomainError;
 use domain::{
-    db::DatabaseConnection, loyalty::Loyalty, payments::Providers, vending::device_session,
+    db::DatabaseConnection,
+    loyalty::Loyalty,
+    payments::Providers,
+    vending::{device_command, device_session},
 };
 use leptos::prelude::*;
 use tower_sessions::Session;
@@ -26,21 +29,28 @@ pub struct ServerContext {
     pub loyalty: Loyalty,
 }
 
-/// Opens a vending machine for a signed-in shopper.
+/// What the server's MQTT side answers, later.
+pub type Pending<T> = Pin<Box<dyn Future<Output = Result<T, DomainError>> + Send>>;
+
+/// Commands for vending machines: opening one for a signed-in shopper (for a
+/// purchase, holding the payment first, or a return) or for service, and
+/// syncing its planogram.
 pub trait MachineOpener: Send + Sync {
     /// Holds the payment first.
     fn open_purchase(
         &self,
         device_id: String,
         customer_id: String,
-    ) -> Pin<Box<dyn Future<Output = Result<device_session::Model, DomainError>> + Send>>;
+    ) -> Pending<device_session::Model>;
 
     /// For empty containers, credited by their deposit.
-    fn open_return(
-        &self,
-        device_id: String,
-        customer_id: String,
-    ) -> Pin<Box<dyn Future<Output = Result<device_session::Model, DomainError>> + Send>>;
+    fn open_return(&self, device_id: String, customer_id: String)
+    -> Pending<device_session::Model>;
+
+    fn open_service(&self, device_id: String) -> Pending<device_session::Model>;
+
+    /// Sends the planogram; the command once acknowledged (or given up on).
+    fn sync_planogram(&self, device_id: String) -> Pending<device_command::Model>;
 }
 
 pub fn server_context() -> Result<ServerContext, ServerFnError> {

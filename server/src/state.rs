@@ -1,6 +1,11 @@
+use app::server_context::Pending;
 use axum::extract::FromRef;
 use domain::{
-    db::DatabaseConnection, devices::StatusChange, loyalty::Loyalty, payments::Providers,
+    db::DatabaseConnection,
+    devices::StatusChange,
+    loyalty::Loyalty,
+    payments::Providers,
+    vending::{device_command, device_session},
 };
 use leptos::config::LeptosOptions;
 use tokio::sync::broadcast;
@@ -51,12 +56,7 @@ impl app::server_context::MachineOpener for Vending {
         &self,
         device_id: String,
         customer_id: String,
-    ) -> std::pin::Pin<
-        Box<
-            dyn Future<Output = Result<domain::vending::device_session::Model, domain::DomainError>>
-                + Send,
-        >,
-    > {
+    ) -> Pending<device_session::Model> {
         let vending = self.clone();
         Box::pin(async move { vending.open_purchase(&device_id, Some(&customer_id)).await })
     }
@@ -65,13 +65,18 @@ impl app::server_context::MachineOpener for Vending {
         &self,
         device_id: String,
         customer_id: String,
-    ) -> std::pin::Pin<
-        Box<
-            dyn Future<Output = Result<domain::vending::device_session::Model, domain::DomainError>>
-                + Send,
-        >,
-    > {
+    ) -> Pending<device_session::Model> {
         let vending = self.clone();
         Box::pin(async move { vending.open_return(&device_id, &customer_id).await })
+    }
+
+    fn open_service(&self, device_id: String) -> Pending<device_session::Model> {
+        let vending = self.clone();
+        Box::pin(async move { vending.open_service(&device_id).await })
+    }
+
+    fn sync_planogram(&self, device_id: String) -> Pending<device_command::Model> {
+        let vending = self.clone();
+        Box::pin(async move { vending.sync_planogram(&device_id).await })
     }
 }

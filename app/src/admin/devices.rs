@@ -99,7 +99,7 @@ fn DeviceTable(
                         });
                         view! {
                             <tr data-device=row.id.clone()>
-                                <td><code>{row.id.clone()}</code></td>
+                                <td><a href=super::device_detail::device_path(&row.id)><code>{row.id.clone()}</code></a></td>
                                 <td>{row.name}</td>
                                 <td>
                                     <span
@@ -131,7 +131,7 @@ fn DeviceTable(
 
 /// Opens the event stream in the browser and folds each status change into `live`.
 /// The browser's EventSource reconnects by itself after a drop.
-fn follow_device_events(live: RwSignal<HashMap<String, DeviceStatus>>) {
+pub(crate) fn follow_device_events(live: RwSignal<HashMap<String, DeviceStatus>>) {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use send_wrapper::SendWrapper;

@@ -2,11 +2,13 @@
 
 pub mod alerts;
 pub mod customers;
+pub mod device_detail;
 pub mod devices;
 pub mod login;
 pub mod loyalty;
 pub mod orders;
 pub mod products;
+pub mod vending_sessions;
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
@@ -57,6 +59,7 @@ pub fn AdminLayout() -> impl IntoView {
                                         <A href="/admin" attr:class="brand">"Automat admin"</A>
                                         <nav>
                                             <A href="/admin/devices">"Devices"</A>
+                                            <A href=vending_sessions::SESSIONS_PATH>"Sessions"</A>
                                             <A href="/admin/orders">"Orders"</A>
                                             <A href="/admin/customers">"Customers"</A>
                                             <A href=products::PRODUCTS_PATH>"Products"</A>

@@ -4,17 +4,17 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait, sea_query::Expr,
 };
 
-use super::{device_command, scale, scale_assignment, weighing};
+use super::{device_command, scale, scale_assignment, session_event, weighing};
 use crate::{
     DomainError,
     alerts::{self, Kind},
     devices::{
         device,
-        protocol::{PlanogramProduct, PlanogramScale},
+        protocol::{DeviceEvent, DeviceMessage, PlanogramProduct, PlanogramScale},
     },
     ids::new_id,
 };
@@ -80,15 +80,11 @@ pub async fn assign(
     scale_id: &str,
     new: NewAssignment,
 ) -> Result<scale_assignment::Model, DomainError> {
-    if !(0 < new.min_weight_grams
-        && new.min_weight_grams <= new.unit_weight_grams
-        && new.unit_weight_grams <= new.max_weight_grams)
-    {
-        return Err(DomainError::Invalid(format!(
-            "weights must satisfy 0 < min ≤ unit ≤ max (got {} ≤ {} ≤ {})",
-            new.min_weight_grams, new.unit_weight_grams, new.max_weight_grams
-        )));
-    }
+    check_weights(
+        new.unit_weight_grams,
+        new.min_weight_grams,
+        new.max_weight_grams,
+    )?;
     if let Some(deposit) = new.deposit {
         // The container is weighed with the product's tolerance either way.
         let spread = new.unit_weight_grams - new.min_weight_grams;
@@ -132,6 +128,122 @@ pub async fn assign(
     }
     .insert(db)
     .await?)
+}
+
+fn check_weights(unit: i32, min: i32, max: i32) -> Result<(), DomainError> {
+    if !(0 < min && min <= unit && unit <= max) {
+        return Err(DomainError::Invalid(format!(
+            "weights must satisfy 0 < min ≤ unit ≤ max (got {min} ≤ {unit} ≤ {max})"
+        )));
+    }
+    Ok(())
+}
+
+pub async fn find_assignment(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<scale_assignment::Model, DomainError> {
+    scale_assignment::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Scale assignment", id))
+}
+
+/// New weights for a product already on a scale.
+pub async fn reweigh(
+    db: &impl ConnectionTrait,
+    id: &str,
+    unit_weight_grams: i32,
+    min_weight_grams: i32,
+    max_weight_grams: i32,
+) -> Result<scale_assignment::Model, DomainError> {
+    check_weights(unit_weight_grams, min_weight_grams, max_weight_grams)?;
+    let mut assignment = find_assignment(db, id).await?.into_active_model();
+    assignment.unit_weight_grams = Set(unit_weight_grams);
+    assignment.min_weight_grams = Set(min_weight_grams);
+    assignment.max_weight_grams = Set(max_weight_grams);
+    Ok(assignment.update(db).await?)
+}
+
+/// Takes a product off its scale.
+pub async fn unassign(db: &impl ConnectionTrait, id: &str) -> Result<(), DomainError> {
+    let assignment = find_assignment(db, id).await?;
+    scale_assignment::Entity::delete_by_id(assignment.id)
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Where the latest planogram sent to a device stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncStatus {
+    Never,
+    /// Sent; neither applied nor refused yet.
+    Pending {
+        version: i64,
+    },
+    Applied {
+        version: i64,
+    },
+    Failed {
+        version: i64,
+        reason: String,
+    },
+}
+
+/// The latest sync command to a device and what the device made of it: its
+/// acknowledgement, then its `sync_applied` report.
+pub async fn sync_status(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+) -> Result<SyncStatus, DomainError> {
+    let Some(command) = device_command::Entity::find()
+        .filter(device_command::Column::DeviceId.eq(device_id))
+        .filter(device_command::Column::Kind.eq("sync_planogram"))
+        .order_by_desc(device_command::Column::CreatedAt)
+        .one(db)
+        .await?
+    else {
+        return Ok(SyncStatus::Never);
+    };
+    let version = serde_json::from_str::<serde_json::Value>(&command.payload)
+        .ok()
+        .and_then(|p| p["version"].as_i64())
+        .unwrap_or_default();
+    if command.ack_ok == Some(false) {
+        let reason = command
+            .ack_error
+            .unwrap_or_else(|| "refused, no reason given".into());
+        return Ok(SyncStatus::Failed { version, reason });
+    }
+    let reports = session_event::Entity::find()
+        .filter(session_event::Column::DeviceId.eq(device_id))
+        .filter(session_event::Column::Kind.eq("sync_applied"))
+        .filter(session_event::Column::ReceivedAt.gte(command.created_at))
+        .all(db)
+        .await?;
+    for report in reports {
+        let Ok(message) = serde_json::from_str::<DeviceMessage>(&report.payload) else {
+            continue;
+        };
+        if let DeviceEvent::SyncApplied {
+            version: applied,
+            ok,
+            error,
+        } = message.body
+            && applied == version
+        {
+            return Ok(if ok {
+                SyncStatus::Applied { version }
+            } else {
+                SyncStatus::Failed {
+                    version,
+                    reason: error.unwrap_or_else(|| "no reason given".into()),
+                }
+            });
+        }
+    }
+    Ok(SyncStatus::Pending { version })
 }
 
 /// A device's scales with what is on them, by position.

@@ -831,3 +831,40 @@ pub async fn events_of(
         .all(db)
         .await?)
 }
+
+/// The weights a device last reported of its scales, and when.
+pub async fn last_weights(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+) -> Result<Option<(DateTime<Utc>, Vec<ScaleReading>)>, DomainError> {
+    let reports = session_event::Entity::find()
+        .filter(session_event::Column::DeviceId.eq(device_id))
+        .filter(session_event::Column::Kind.is_in(["door_opened", "door_closed", "scale_readings"]))
+        .order_by_desc(session_event::Column::Seq)
+        .limit(1)
+        .one(db)
+        .await?;
+    let Some(report) = reports else {
+        return Ok(None);
+    };
+    let message: DeviceMessage = serde_json::from_str(&report.payload)
+        .map_err(|e| DomainError::Invalid(format!("a stored device message is unreadable: {e}")))?;
+    let readings = match message.body {
+        DeviceEvent::DoorOpened { scales, .. } | DeviceEvent::ScaleReadings { scales, .. } => {
+            scales
+        }
+        // Settled readings come last; keep each scale's final one.
+        DeviceEvent::DoorClosed { after, .. } => {
+            let mut last: Vec<ScaleReading> = Vec::new();
+            for reading in after {
+                match last.iter_mut().find(|r| r.scale == reading.scale) {
+                    Some(r) => *r = reading,
+                    None => last.push(reading),
+                }
+            }
+            last
+        }
+        _ => Vec::new(),
+    };
+    Ok(Some((report.received_at, readings)))
+}

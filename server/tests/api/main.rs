@@ -36,6 +36,7 @@ mod storefront;
 mod storefront_account;
 mod storefront_checkout;
 mod vending_admin;
+mod vending_admin_pages;
 mod vending_fixture;
 mod vending_purchase;
 mod vending_return;

@@ -35,6 +35,8 @@ pub const PAGE_PATHS: &[&str] = &[
     "/admin/loyalty/config",
     "/admin/loyalty/sessions",
     "/admin/alerts",
+    "/admin/vending/sessions",
+    "/admin/vending/sessions/{id}",
 ];
 
 pub fn routes() -> Router<AppState> {

@@ -1,0 +1,635 @@
+//! One machine: where it stands and how it is doing, what its scales hold
+//! (the assignment editor), planogram sync with the machine's answer,
+//! service mode, and its sessions. Every form is a plain HTML form that
+//! redirects back here, so the page works before hydration.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos_meta::Meta;
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    devices::{DeviceStatus, follow_device_events},
+    vending_sessions::{SessionRow, SessionRows, timestamp},
+};
+use crate::components::{ErrorNotice, NotFound};
+
+pub fn device_path(id: &str) -> String {
+    format!("/admin/devices/{id}")
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MachineView {
+    pub id: String,
+    pub name: String,
+    pub online: bool,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub firmware: Option<String>,
+    pub sales_channel: Option<String>,
+    pub stock_location: Option<String>,
+    /// The active session's mode, "idle" without one.
+    pub mode: String,
+    pub door: String,
+    /// The service session under way, if any.
+    pub service_session: Option<String>,
+    pub sync: SyncView,
+    pub weights_at: Option<DateTime<Utc>>,
+    /// (scale position, grams, stable) as last reported.
+    pub weights: Vec<(i32, i32, bool)>,
+    pub scales: Vec<ScaleView>,
+    /// (variant id, "Product — Variant") to put on a scale.
+    pub variants: Vec<(String, String)>,
+    pub sessions: Vec<SessionRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncView {
+    /// "never", "pending", "applied" or "failed".
+    pub state: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScaleView {
+    pub id: String,
+    pub position: i32,
+    pub products: Vec<AssignedProduct>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssignedProduct {
+    pub id: String,
+    pub variant_id: String,
+    pub label: String,
+    pub unit_weight_g: i32,
+    pub min_weight_g: i32,
+    pub max_weight_g: i32,
+}
+
+/// How many of a machine's sessions its page lists; the rest are in the preview.
+#[cfg(feature = "ssr")]
+const RECENT_SESSIONS: u64 = 10;
+
+#[server(endpoint = "/admin/devices/detail")]
+pub async fn load_machine(id: String) -> Result<Option<MachineView>, ServerFnError> {
+    use domain::{
+        DomainError, catalog, channels,
+        vending::{
+            machines, scales,
+            scales::SyncStatus,
+            sessions::{self, SessionFilter},
+            state::State,
+        },
+    };
+
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    require_admin(&session().await?).await?;
+    let machine = match machines::find(&ctx.db, &id).await {
+        Ok(machine) => machine,
+        Err(DomainError::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(to_server_error(e)),
+    };
+    let device = machine.device;
+    let sales_channel = match &device.sales_channel_id {
+        Some(channel_id) => Some(
+            channels::find_sales_channel(&ctx.db, channel_id)
+                .await
+                .map_err(to_server_error)?
+                .name,
+        ),
+        None => None,
+    };
+    let active = sessions::active_session(&ctx.db, &id)
+        .await
+        .map_err(to_server_error)?;
+    let (mode, door, service_session) = match &active {
+        None => ("idle".to_owned(), "closed".to_owned(), None),
+        Some(s) => {
+            let door = match sessions::state_of(s).map_err(to_server_error)? {
+                State::Requested => "closed (opening)",
+                State::DoorOpen => "open",
+                _ => "closed",
+            };
+            let service = (s.mode == "service").then(|| s.id.clone());
+            (s.mode.clone(), door.to_owned(), service)
+        }
+    };
+    let sync = match scales::sync_status(&ctx.db, &id)
+        .await
+        .map_err(to_server_error)?
+    {
+        SyncStatus::Never => SyncView {
+            state: "never".into(),
+            detail: "never synced".into(),
+        },
+        SyncStatus::Pending { version } => SyncView {
+            state: "pending".into(),
+            detail: format!("version {version} sent, waiting for the machine"),
+        },
+        SyncStatus::Applied { version } => SyncView {
+            state: "applied".into(),
+            detail: format!("version {version} applied"),
+        },
+        SyncStatus::Failed { version, reason } => SyncView {
+            state: "failed".into(),
+            detail: format!("version {version} failed: {reason}"),
+        },
+    };
+    let (weights_at, weights) = match sessions::last_weights(&ctx.db, &id)
+        .await
+        .map_err(to_server_error)?
+    {
+        Some((at, readings)) => (
+            Some(at),
+            readings
+                .into_iter()
+                .map(|r| (r.scale, r.grams, r.stable))
+                .collect(),
+        ),
+        None => (None, Vec::new()),
+    };
+    let products = catalog::list_in_statuses(
+        &ctx.db,
+        &catalog::ProductQuery {
+            limit: catalog::MAX_PAGE_SIZE,
+            ..Default::default()
+        },
+        &[],
+    )
+    .await
+    .map_err(to_server_error)?;
+    let variants: Vec<(String, String)> = products
+        .products
+        .into_iter()
+        .flat_map(|p| {
+            let title = p.product.title;
+            p.variants
+                .into_iter()
+                .map(move |v| (v.variant.id, format!("{title} — {}", v.variant.title)))
+        })
+        .collect();
+    let labels: HashMap<&str, &str> = variants
+        .iter()
+        .map(|(id, label)| (id.as_str(), label.as_str()))
+        .collect();
+    let scales = scales::scales_of(&ctx.db, &id)
+        .await
+        .map_err(to_server_error)?
+        .into_iter()
+        .map(|(scale, assigned)| ScaleView {
+            id: scale.id,
+            position: scale.position,
+            products: assigned
+                .into_iter()
+                .map(|a| AssignedProduct {
+                    label: labels
+                        .get(a.variant_id.as_str())
+                        .map_or_else(|| a.variant_id.clone(), |l| (*l).to_owned()),
+                    id: a.id,
+                    variant_id: a.variant_id,
+                    unit_weight_g: a.unit_weight_grams,
+                    min_weight_g: a.min_weight_grams,
+                    max_weight_g: a.max_weight_grams,
+                })
+                .collect(),
+        })
+        .collect();
+    let filter = SessionFilter {
+        device_id: Some(id.clone()),
+        states: Vec::new(),
+    };
+    let (recent, _) = sessions::list(&ctx.db, &filter, 0, RECENT_SESSIONS)
+        .await
+        .map_err(to_server_error)?;
+    Ok(Some(MachineView {
+        id: device.id,
+        name: device.name,
+        online: device.online,
+        last_seen_at: device.last_seen_at,
+        firmware: device.firmware,
+        sales_channel,
+        stock_location: machine.location.map(|l| l.name),
+        mode,
+        door,
+        service_session,
+        sync,
+        weights_at,
+        weights,
+        scales,
+        variants,
+        sessions: recent.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Whole grams from a form field, or an error naming the field.
+#[cfg(feature = "ssr")]
+fn grams(text: &str, what: &str) -> Result<i32, ServerFnError> {
+    let text = text.trim();
+    text.parse::<i32>()
+        .map_err(|_| invalid(format!("the {what} must be whole grams, not {text:?}")))
+}
+
+/// A form's bad input: a 400 with the message (a redirect back for a browser).
+#[cfg(feature = "ssr")]
+fn invalid(message: String) -> ServerFnError {
+    crate::server_context::to_server_error(domain::DomainError::Invalid(message))
+}
+
+#[server(endpoint = "/admin/devices/assign")]
+pub async fn assign_to_scale(
+    device_id: String,
+    scale_id: String,
+    variant_id: String,
+    unit_weight_g: String,
+    min_weight_g: String,
+    max_weight_g: String,
+    // Both or neither: what an empty container returned is credited, and weighs.
+    #[server(default)] deposit: String,
+    #[server(default)] container_weight_g: String,
+) -> Result<(), ServerFnError> {
+    use domain::{
+        pricing::money::to_minor_units,
+        vending::scales::{self, Deposit, NewAssignment},
+    };
+
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    require_admin(&session().await?).await?;
+    let deposit = match (deposit.trim(), container_weight_g.trim()) {
+        ("", "") => None,
+        ("", _) | (_, "") => {
+            return Err(invalid(
+                "a deposit needs both its amount and the empty container's weight".into(),
+            ));
+        }
+        (amount, weight) => {
+            let amount: f64 = amount.parse().map_err(|_| {
+                invalid(format!(
+                    "the deposit must be an amount like 0.25, not {amount:?}"
+                ))
+            })?;
+            Some(Deposit {
+                amount: to_minor_units(amount, &ctx.currency).map_err(to_server_error)?,
+                container_weight_grams: grams(weight, "container weight")?,
+            })
+        }
+    };
+    let new = NewAssignment {
+        variant_id,
+        unit_weight_grams: grams(&unit_weight_g, "unit weight")?,
+        min_weight_grams: grams(&min_weight_g, "minimum weight")?,
+        max_weight_grams: grams(&max_weight_g, "maximum weight")?,
+        deposit,
+    };
+    scales::assign(&ctx.db, &scale_id, new)
+        .await
+        .map_err(to_server_error)?;
+    leptos_axum::redirect(&device_path(&device_id));
+    Ok(())
+}
+
+#[server(endpoint = "/admin/devices/reweigh")]
+pub async fn reweigh_product(
+    device_id: String,
+    assignment_id: String,
+    unit_weight_g: String,
+    min_weight_g: String,
+    max_weight_g: String,
+) -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    require_admin(&session().await?).await?;
+    domain::vending::scales::reweigh(
+        &ctx.db,
+        &assignment_id,
+        grams(&unit_weight_g, "unit weight")?,
+        grams(&min_weight_g, "minimum weight")?,
+        grams(&max_weight_g, "maximum weight")?,
+    )
+    .await
+    .map_err(to_server_error)?;
+    leptos_axum::redirect(&device_path(&device_id));
+    Ok(())
+}
+
+#[server(endpoint = "/admin/devices/unassign")]
+pub async fn unassign_product(
+    device_id: String,
+    assignment_id: String,
+) -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    require_admin(&session().await?).await?;
+    domain::vending::scales::unassign(&ctx.db, &assignment_id)
+        .await
+        .map_err(to_server_error)?;
+    leptos_axum::redirect(&device_path(&device_id));
+    Ok(())
+}
+
+/// Sends the planogram and waits for the machine's acknowledgement; whether
+/// it applied it shows on the page (`sync_applied` follows the ack).
+#[server(endpoint = "/admin/devices/sync")]
+pub async fn sync_machine(device_id: String) -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    require_admin(&session().await?).await?;
+    let command = ctx
+        .machines
+        .sync_planogram(device_id.clone())
+        .await
+        .map_err(to_server_error)?;
+    if command.acked_at.is_none() {
+        return Err(ServerFnError::new(format!(
+            "the machine did not acknowledge the sync after {} attempts",
+            command.attempts
+        )));
+    }
+    leptos_axum::redirect(&device_path(&device_id));
+    Ok(())
+}
+
+/// Service mode on opens the machine without charging; off ends the service
+/// session under way (nothing is charged either way).
+#[server(endpoint = "/admin/devices/service")]
+pub async fn switch_service(device_id: String, turn: String) -> Result<(), ServerFnError> {
+    use domain::vending::sessions;
+
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    require_admin(&session().await?).await?;
+    match turn.as_str() {
+        "on" => {
+            ctx.machines
+                .open_service(device_id.clone())
+                .await
+                .map_err(to_server_error)?;
+        }
+        "off" => {
+            let active = sessions::active_session(&ctx.db, &device_id)
+                .await
+                .map_err(to_server_error)?
+                .filter(|s| s.mode == "service")
+                .ok_or_else(|| invalid("the machine is not in service mode".into()))?;
+            sessions::force_close(
+                &ctx.db,
+                &ctx.payment_providers,
+                &active.id,
+                "service mode turned off",
+            )
+            .await
+            .map_err(to_server_error)?;
+        }
+        other => {
+            return Err(invalid(format!(
+                "service mode is turned \"on\" or \"off\", not {other:?}"
+            )));
+        }
+    }
+    leptos_axum::redirect(&device_path(&device_id));
+    Ok(())
+}
+
+/// The first error of any of the page's forms, as a person reads it.
+fn first_error(results: &[Option<Result<(), ServerFnError>>]) -> Option<String> {
+    results.iter().find_map(|r| match r {
+        Some(Err(e)) => Some(e.to_string().replace("error running server function: ", "")),
+        _ => None,
+    })
+}
+
+#[derive(Clone, Copy)]
+struct Actions {
+    assign: ServerAction<AssignToScale>,
+    reweigh: ServerAction<ReweighProduct>,
+    unassign: ServerAction<UnassignProduct>,
+    sync: ServerAction<SyncMachine>,
+    service: ServerAction<SwitchService>,
+}
+
+#[component]
+pub fn DevicePage() -> impl IntoView {
+    let params = use_params_map();
+    let actions = Actions {
+        assign: ServerAction::new(),
+        reweigh: ServerAction::new(),
+        unassign: ServerAction::new(),
+        sync: ServerAction::new(),
+        service: ServerAction::new(),
+    };
+    let machine = Resource::new(
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                actions.assign.version().get()
+                    + actions.reweigh.version().get()
+                    + actions.unassign.version().get()
+                    + actions.sync.version().get()
+                    + actions.service.version().get(),
+            )
+        },
+        |(id, _)| load_machine(id),
+    );
+    let error = move || {
+        first_error(&[
+            actions.assign.value().get(),
+            actions.reweigh.value().get(),
+            actions.unassign.value().get(),
+            actions.sync.value().get(),
+            actions.service.value().get(),
+        ])
+    };
+    let live = RwSignal::new(HashMap::<String, DeviceStatus>::new());
+    follow_device_events(live);
+    view! {
+        <p><a href="/admin/devices">"← Devices"</a></p>
+        {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+                {move || Suspend::new(async move {
+                    machine
+                        .await
+                        .map(|found| match found {
+                            Some(machine) => view! { <MachineDetail machine actions live /> }.into_any(),
+                            None => view! { <NotFound /> }.into_any(),
+                        })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn MachineDetail(
+    machine: MachineView,
+    actions: Actions,
+    live: RwSignal<HashMap<String, DeviceStatus>>,
+) -> impl IntoView {
+    let id = machine.id.clone();
+    let status = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            live.read()
+                .get(&id)
+                .map(|s| (s.online, s.last_seen_at))
+                .unwrap_or((machine.online, machine.last_seen_at))
+        })
+    };
+    let sync_pending = machine.sync.state == "pending";
+    let variants = machine.variants;
+    let (service_id, sync_id) = (id.clone(), id.clone());
+    view! {
+        // Until the machine answers, the page looks again by itself (with or without JavaScript).
+        {sync_pending.then(|| view! { <Meta http_equiv="refresh" content="1" /> })}
+        <h1>{machine.name}" "<code>{id.clone()}</code></h1>
+        <dl class="facts">
+            <dt>"Status"</dt>
+            <dd>
+                <span
+                    class=move || if status.get().0 { "badge online" } else { "badge offline" }
+                    data-testid="device-status"
+                >
+                    {move || if status.get().0 { "online" } else { "offline" }}
+                </span>
+            </dd>
+            <dt>"Last seen"</dt>
+            <dd>{move || status.get().1.map(timestamp).unwrap_or_else(|| "never".to_owned())}</dd>
+            <dt>"Firmware"</dt><dd>{machine.firmware.unwrap_or_else(|| "unknown".to_owned())}</dd>
+            <dt>"Sales channel"</dt><dd>{machine.sales_channel.unwrap_or_else(|| "unassigned".to_owned())}</dd>
+            <dt>"Stock location"</dt><dd>{machine.stock_location.unwrap_or_else(|| "unassigned".to_owned())}</dd>
+            <dt>"Mode"</dt><dd data-testid="device-mode">{machine.mode}</dd>
+            <dt>"Door"</dt><dd data-testid="door-state">{machine.door}</dd>
+        </dl>
+
+        <h2>"Service mode"</h2>
+        <ActionForm action=actions.service attr:class="inline" attr:data-testid="service-form">
+            <input type="hidden" name="device_id" value=service_id />
+            {match machine.service_session {
+                Some(session) => view! {
+                    <p>"On: session "<a href=format!("/admin/vending/sessions/{session}")><code>{session.clone()}</code></a></p>
+                    <input type="hidden" name="turn" value="off" />
+                    <button type="submit" disabled=move || actions.service.pending().get()>"Turn service mode off"</button>
+                }.into_any(),
+                None => view! {
+                    <input type="hidden" name="turn" value="on" />
+                    <button type="submit" disabled=move || actions.service.pending().get()>"Turn service mode on"</button>
+                }.into_any(),
+            }}
+        </ActionForm>
+
+        <h2>"Scale weights"</h2>
+        {match machine.weights_at {
+            None => view! { <p class="empty">"The machine has not reported its scales yet."</p> }.into_any(),
+            Some(at) => view! {
+                <p class="muted">{format!("As reported {}", timestamp(at))}</p>
+                <table class="data" data-testid="scale-weights">
+                    <thead><tr><th>"Scale"</th><th>"Grams"</th><th>"Stable"</th></tr></thead>
+                    <tbody>
+                        {machine.weights.into_iter().map(|(scale, grams, stable)| view! {
+                            <tr><td>{scale}</td><td>{grams}</td><td>{if stable { "yes" } else { "no" }}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any(),
+        }}
+
+        <h2>"Scales"</h2>
+        {machine.scales.is_empty().then(|| view! { <p class="empty">"This machine has no scales."</p> })}
+        {machine
+            .scales
+            .into_iter()
+            .map(|scale| view! { <ScaleEditor device_id=id.clone() scale variants=variants.clone() actions /> })
+            .collect_view()}
+
+        <h2>"Planogram"</h2>
+        <p>
+            "Sync: "
+            <span class=format!("badge {}", machine.sync.state) data-testid="sync-status" data-state=machine.sync.state.clone()>
+                {machine.sync.state.clone()}
+            </span>
+            " "{machine.sync.detail}
+        </p>
+        <ActionForm action=actions.sync attr:class="inline" attr:data-testid="sync-form">
+            <input type="hidden" name="device_id" value=sync_id />
+            <button type="submit" disabled=move || actions.sync.pending().get()>
+                {move || if actions.sync.pending().get() { "Syncing…" } else { "Sync to machine" }}
+            </button>
+        </ActionForm>
+
+        <h2>"Sessions"</h2>
+        {if machine.sessions.is_empty() {
+            view! { <p class="empty">"No sessions yet."</p> }.into_any()
+        } else {
+            view! { <SessionRows rows=machine.sessions /> }.into_any()
+        }}
+    }
+}
+
+/// One scale's products, each editable and removable, and a form to add one.
+#[component]
+fn ScaleEditor(
+    device_id: String,
+    scale: ScaleView,
+    variants: Vec<(String, String)>,
+    actions: Actions,
+) -> impl IntoView {
+    let weight_inputs = |unit: Option<i32>, min: Option<i32>, max: Option<i32>| {
+        let shown = |g: Option<i32>| g.map(|g| g.to_string()).unwrap_or_default();
+        view! {
+            <label>"Unit g" <input name="unit_weight_g" inputmode="numeric" required value=shown(unit) /></label>
+            <label>"Min g" <input name="min_weight_g" inputmode="numeric" required value=shown(min) /></label>
+            <label>"Max g" <input name="max_weight_g" inputmode="numeric" required value=shown(max) /></label>
+        }
+    };
+    let assigned = scale.products;
+    let scale_id = scale.id;
+    view! {
+        <section class="scale" data-scale=scale.position>
+            <h3>{format!("Scale {}", scale.position)}</h3>
+            {assigned
+                .into_iter()
+                .map(|p| {
+                    let (reweigh_device, unassign_device) = (device_id.clone(), device_id.clone());
+                    let (reweigh_id, unassign_id) = (p.id.clone(), p.id);
+                    view! {
+                        <div class="assignment" data-variant=p.variant_id>
+                            <strong>{p.label}</strong>
+                            <ActionForm action=actions.reweigh attr:class="inline">
+                                <input type="hidden" name="device_id" value=reweigh_device />
+                                <input type="hidden" name="assignment_id" value=reweigh_id />
+                                {weight_inputs(Some(p.unit_weight_g), Some(p.min_weight_g), Some(p.max_weight_g))}
+                                <button type="submit">"Save"</button>
+                            </ActionForm>
+                            <ActionForm action=actions.unassign attr:class="inline">
+                                <input type="hidden" name="device_id" value=unassign_device />
+                                <input type="hidden" name="assignment_id" value=unassign_id />
+                                <button type="submit" class="danger">"Remove"</button>
+                            </ActionForm>
+                        </div>
+                    }
+                })
+                .collect_view()}
+            <ActionForm action=actions.assign attr:class="inline" attr:data-testid=format!("assign-form-{}", scale.position)>
+                <input type="hidden" name="device_id" value=device_id.clone() />
+                <input type="hidden" name="scale_id" value=scale_id />
+                <label>
+                    "Product"
+                    <select name="variant_id" required>
+                        {variants
+                            .into_iter()
+                            .map(|(id, label)| view! { <option value=id>{label}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                {weight_inputs(None, None, None)}
+                <label>"Deposit" <input name="deposit" inputmode="decimal" placeholder="none" /></label>
+                <label>"Empty container g" <input name="container_weight_g" inputmode="numeric" placeholder="none" /></label>
+                <button type="submit">"Add to scale"</button>
+            </ActionForm>
+        </section>
+    }
+}

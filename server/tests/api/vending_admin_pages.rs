@@ -1,0 +1,306 @@
+//! The dashboard's machine pages, rendered on the server, and their forms
+//! posted as a browser without JavaScript would, against simulated machines.
+
+use domain::vending::{scales, sessions};
+use reqwest::header::LOCATION;
+use server::vending::simulator::{Faults, spawn_machines};
+
+use crate::{
+    eventually,
+    vending_fixture::{fridge, on_every_db_and_broker, wait_for_state},
+};
+
+use std::time::Duration;
+
+#[tokio::test]
+async fn an_admin_assigns_a_product_to_a_scale_and_syncs_it_to_the_machine() {
+    on_every_db_and_broker(async |app| {
+        let fridge = fridge(&app).await;
+        let machine = fridge.id.as_str();
+        let page = format!("/admin/devices/{machine}");
+        assert_eq!(
+            app.page(&page).await.headers()[LOCATION],
+            "/admin/login",
+            "signed out, the machine is not shown"
+        );
+        app.sign_in().await;
+        let _sim = spawn_machines(&app.mqtt, vec![fridge.simulated(vec![], Faults::default())]);
+        fridge.online(&app).await;
+
+        let html = app.page(&page).await.text().await.unwrap();
+        assert!(
+            html.contains("Test fridge") && html.contains("Scale 2"),
+            "{html}"
+        );
+        assert!(html.contains(r#"data-testid="device-status""#) && html.contains(">online<"));
+        assert!(
+            html.contains(r#"data-state="never""#),
+            "not synced yet: {html}"
+        );
+        assert!(html.contains(r#"action="/api/admin/devices/assign""#));
+        let devices = app.page("/admin/devices").await.text().await.unwrap();
+        assert!(
+            devices.contains(&format!(r#"href="{page}""#)),
+            "the list links here"
+        );
+
+        let scale_one = scales::scales_of(&app.db, machine).await.unwrap()[0]
+            .0
+            .id
+            .clone();
+        let form = |unit: &'static str, min: &'static str, max: &'static str| {
+            [
+                ("device_id", machine.to_owned()),
+                ("scale_id", scale_one.clone()),
+                ("variant_id", fridge.water.variant_id.clone()),
+                ("unit_weight_g", unit.to_owned()),
+                ("min_weight_g", min.to_owned()),
+                ("max_weight_g", max.to_owned()),
+            ]
+        };
+        let post = async |path: &str, form: &[(&str, String)]| {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post_form(path, &form).await
+        };
+        let on_scale_one = async || {
+            scales::scales_of(&app.db, machine).await.unwrap()[0]
+                .1
+                .iter()
+                .map(|a| (a.variant_id.clone(), a.unit_weight_grams))
+                .collect::<Vec<_>>()
+        };
+
+        // Bad values: refused with a message, nothing assigned.
+        let refused = post("/api/admin/devices/assign", &form("heavy", "500", "540")).await;
+        assert_eq!(refused.status(), 400);
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("the unit weight must be whole grams"),
+        );
+        let refused = post("/api/admin/devices/assign", &form("500", "510", "520")).await;
+        assert_eq!(refused.status(), 400);
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("0 < min ≤ unit ≤ max")
+        );
+        assert_eq!(on_scale_one().await.len(), 1, "only the cola");
+
+        // Good values: assigned, then re-weighed, removed and assigned again.
+        let added = post("/api/admin/devices/assign", &form("500", "490", "510")).await;
+        assert_eq!(added.headers()[LOCATION], page.as_str());
+        let assignment = scales::scales_of(&app.db, machine).await.unwrap()[0].1[1].clone();
+        assert_eq!(assignment.variant_id, fridge.water.variant_id);
+        let reweigh = [
+            ("device_id", machine.to_owned()),
+            ("assignment_id", assignment.id.clone()),
+            ("unit_weight_g", "520".to_owned()),
+            ("min_weight_g", "600".to_owned()),
+            ("max_weight_g", "530".to_owned()),
+        ];
+        let refused = post("/api/admin/devices/reweigh", &reweigh).await;
+        assert_eq!(refused.status(), 400);
+        let mut reweigh = reweigh;
+        reweigh[3].1 = "515".to_owned();
+        let saved = post("/api/admin/devices/reweigh", &reweigh).await;
+        assert_eq!(saved.headers()[LOCATION], page.as_str());
+        assert!(
+            on_scale_one()
+                .await
+                .contains(&(fridge.water.variant_id.clone(), 520))
+        );
+        let removed = post(
+            "/api/admin/devices/unassign",
+            &[
+                ("device_id", machine.to_owned()),
+                ("assignment_id", assignment.id.clone()),
+            ],
+        )
+        .await;
+        assert_eq!(removed.headers()[LOCATION], page.as_str());
+        assert_eq!(on_scale_one().await.len(), 1, "the water is off the scale");
+        post("/api/admin/devices/assign", &form("500", "490", "510")).await;
+        let html = app.page(&page).await.text().await.unwrap();
+        assert!(
+            html.contains(r#"value="490""#),
+            "the editor shows the weights: {html}"
+        );
+
+        // Sync: the machine acknowledges and applies the new planogram.
+        let synced = post(
+            "/api/admin/devices/sync",
+            &[("device_id", machine.to_owned())],
+        )
+        .await;
+        assert_eq!(synced.headers()[LOCATION], page.as_str());
+        eventually(
+            Duration::from_secs(5),
+            "the page shows the sync applied",
+            async || {
+                let html = app.page(&page).await.text().await.unwrap();
+                html.contains(r#"data-state="applied""#) && html.contains("version 1 applied")
+            },
+        )
+        .await;
+        let device = domain::devices::list(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|d| d.id == machine)
+            .unwrap();
+        assert_eq!(device.planogram_version, Some(1));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn service_mode_is_turned_on_and_off_from_the_device_page() {
+    on_every_db_and_broker(async |app| {
+        app.sign_in().await;
+        let fridge = fridge(&app).await;
+        let machine = fridge.id.as_str();
+        let page = format!("/admin/devices/{machine}");
+        // The first service visit's door-closed report is lost: the machine stays in service.
+        let faults = Faults {
+            lose_door_closed: 1,
+            ..Faults::default()
+        };
+        let _sim = spawn_machines(&app.mqtt, vec![fridge.simulated(vec![], faults)]);
+        fridge.online(&app).await;
+        let switch = async |turn: &str| {
+            app.post_form(
+                "/api/admin/devices/service",
+                &[("device_id", machine), ("turn", turn)],
+            )
+            .await
+        };
+
+        let refused = switch("off").await;
+        assert_eq!(refused.status(), 400);
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("not in service mode")
+        );
+        let refused = switch("sideways").await;
+        assert_eq!(refused.status(), 400);
+
+        let on = switch("on").await;
+        assert_eq!(on.headers()[LOCATION], page.as_str());
+        let service = sessions::active_session(&app.db, machine)
+            .await
+            .unwrap()
+            .expect("a service session");
+        assert_eq!(service.mode, "service");
+        wait_for_state(&app, &service.id, "door_open").await;
+        let html = app.page(&page).await.text().await.unwrap();
+        assert!(
+            html.contains(r#"data-testid="device-mode">service<"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"data-testid="door-state">open<"#), "{html}");
+        assert!(html.contains("Turn service mode off"));
+
+        let off = switch("off").await;
+        assert_eq!(off.headers()[LOCATION], page.as_str());
+        let ended = wait_for_state(&app, &service.id, "failed").await;
+        assert!(
+            ended
+                .failure_reason
+                .unwrap()
+                .contains("service mode turned off")
+        );
+        let html = app.page(&page).await.text().await.unwrap();
+        assert!(
+            html.contains(r#"data-testid="device-mode">idle<"#),
+            "{html}"
+        );
+        assert!(html.contains("Turn service mode on"));
+
+        // On again: this time the machine reports its door closed and the visit settles.
+        switch("on").await;
+        let filter = sessions::SessionFilter {
+            device_id: Some(machine.to_owned()),
+            states: Vec::new(),
+        };
+        let (newest, _) = sessions::list(&app.db, &filter, 0, 1).await.unwrap();
+        assert_ne!(newest[0].id, service.id);
+        assert_eq!(newest[0].mode, "service");
+        wait_for_state(&app, &newest[0].id, "settled").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_session_preview_lists_filters_shows_a_timeline_and_force_closes() {
+    on_every_db_and_broker(async |app| {
+        assert_eq!(
+            app.page("/admin/vending/sessions").await.headers()[LOCATION],
+            "/admin/login"
+        );
+        app.sign_in().await;
+        let fridge = fridge(&app).await;
+        let faults = Faults {
+            lose_door_closed: 1,
+            ..Faults::default()
+        };
+        let _sim = spawn_machines(&app.mqtt, vec![fridge.simulated(vec![], faults)]);
+        fridge.online(&app).await;
+        let session = app
+            .vending
+            .open_purchase(fridge.id.as_str(), None)
+            .await
+            .unwrap();
+        wait_for_state(&app, &session.id, "door_open").await;
+
+        let listed = async |query: &str| {
+            app.page(&format!("/admin/vending/sessions{query}"))
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains(&format!(r#"data-session="{}""#, session.id))
+        };
+        assert!(listed("").await && listed("?filter=open").await);
+        assert!(!listed("?filter=closed").await);
+
+        let detail = format!("/admin/vending/sessions/{}", session.id);
+        let html = app.page(&detail).await.text().await.unwrap();
+        assert!(html.contains(r#"data-testid="timeline""#), "{html}");
+        assert!(
+            html.contains(r#"data-kind="open_door""#)
+                && html.contains(r#"data-kind="door_opened""#)
+        );
+        assert!(html.contains(r#"data-testid="force-close-form""#));
+
+        let close = async |reason: &str| {
+            app.post_form(
+                "/api/admin/vending/sessions/force-close",
+                &[("id", session.id.as_str()), ("reason", reason)],
+            )
+            .await
+        };
+        let refused = close("  ").await;
+        assert_eq!(refused.status(), 400);
+        assert!(refused.text().await.unwrap().contains("needs a reason"));
+        let closed = close("door jammed").await;
+        assert_eq!(closed.headers()[LOCATION], detail.as_str());
+        let html = app.page(&detail).await.text().await.unwrap();
+        assert!(html.contains("closed by an admin: door jammed"), "{html}");
+        assert!(
+            !html.contains(r#"data-testid="force-close-form""#),
+            "closed once"
+        );
+        assert!(listed("?filter=closed").await && !listed("?filter=open").await);
+        let refused = close("again").await;
+        assert_eq!(refused.status(), 409, "a failed session stays failed");
+    })
+    .await;
+}

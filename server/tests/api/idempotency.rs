@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::{
     Options, TestApp, on_every_db, spawn_app,
-    store_carts::{expect, pay, post, ready_cart},
+    store_carts::{expect, pay, post, ready_cart, set_online_stock},
 };
 use domain::seed;
 
@@ -85,11 +85,10 @@ async fn a_key_used_for_another_cart_is_refused() {
 #[tokio::test]
 async fn a_refusal_is_repeated_for_its_key_while_a_new_key_tries_again() {
     on_every_db(async |app| {
-        let id = ready_cart(
-            &app,
-            &[("apple", 1), ("sparkling-water", seed::WAREHOUSE_STOCK + 1)],
-        )
-        .await;
+        let stock = seed::WAREHOUSE_STOCK;
+        let id = ready_cart(&app, &[("apple", 1), ("sparkling-water", stock)]).await;
+        // One water is sold elsewhere after it went into the cart.
+        set_online_stock(&app, "sparkling-water", stock - 1).await;
         pay(&app, &id).await;
         let (status, refused, _) = complete_with_key(&app, &id, "attempt-1").await;
         assert_eq!(status, 400, "out of stock: {refused}");

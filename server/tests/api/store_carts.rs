@@ -423,7 +423,7 @@ async fn bad_input_is_refused_with_clear_errors() {
 }
 
 /// Sets the units of a demo product in the online store's warehouse.
-async fn set_online_stock(app: &TestApp, handle: &str, units: i32) {
+pub async fn set_online_stock(app: &TestApp, handle: &str, units: i32) {
     let online = channels::find_sales_channels_named(&app.db, seed::ONLINE_STORE_CHANNEL)
         .await
         .unwrap()[0]

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 
 import { freePort, startServer, withLogs } from '../support/server.mjs';
 import { launchBrowser, newPage, waitForHydration, waitForText } from '../support/browser.mjs';
+import { checkOutWithPickup } from '../support/app.mjs';
 
 const DEMO_MEMBER_PHONE = '+1 555 010 0001';
 // The embedded loyalty simulator on a free port, so parallel servers never share one.
@@ -25,9 +26,7 @@ async function checkoutWithTwoColdBrews(page, server) {
 }
 
 async function placeOrder(page) {
-  await page.locator('input[name=email]').fill('member.e2e@example.com');
-  await page.locator('button', { hasText: 'Place order' }).click();
-  await page.waitForURL(/\/orders\/order_/, { timeout: 15_000 });
+  await checkOutWithPickup(page, { email: 'member.e2e@example.com' });
 }
 
 describe('loyalty', () => {

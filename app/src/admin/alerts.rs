@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use super::orders::{PAGE_SIZE, Pager, page_number};
+use super::orders::{PAGE_SIZE, Pager, StatusFilter, page_number};
 use crate::components::ErrorNotice;
 
 pub const ALERTS_PATH: &str = "/admin/alerts";
@@ -87,18 +87,7 @@ pub fn AlertsPage() -> impl IntoView {
     );
     view! {
         <h1>"Alerts"</h1>
-        <form method="get" action=ALERTS_PATH class="inline filters">
-            <label>
-                "Status "
-                <select name="status">
-                    <option value="" selected=move || status().is_none()>"All"</option>
-                    {STATUSES
-                        .map(|s| view! { <option value=s selected=move || status().as_deref() == Some(s)>{s}</option> })
-                        .collect_view()}
-                </select>
-            </label>
-            <button type="submit">"Filter"</button>
-        </form>
+        <StatusFilter action=ALERTS_PATH statuses=&STATUSES current=Signal::derive(status) />
         <Transition fallback=|| view! { <p class="loading">"Loading alerts…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
                 {move || Suspend::new(async move {

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use super::orders::{PAGE_SIZE, Pager, page_number};
+use super::orders::{PAGE_SIZE, Pager, StatusFilter, page_number};
 use crate::components::ErrorNotice;
 
 pub const CONFIG_PATH: &str = "/admin/loyalty/config";
@@ -200,16 +200,7 @@ pub fn LoyaltySessionsPage() -> impl IntoView {
     view! {
         <h1>"Loyalty sessions"</h1>
         <p><a href=CONFIG_PATH>"← Loyalty config"</a></p>
-        <form method="get" action=SESSIONS_PATH class="inline filters">
-            <select name="status" aria-label="Status">
-                <option value="">"Any status"</option>
-                {STATUSES
-                    .into_iter()
-                    .map(|s| view! { <option value=s selected=move || status().as_deref() == Some(s)>{s}</option> })
-                    .collect_view()}
-            </select>
-            <button type="submit">"Filter"</button>
-        </form>
+        <StatusFilter action=SESSIONS_PATH statuses=&STATUSES current=Signal::derive(status) />
         <Transition fallback=|| view! { <p class="loading">"Loading sessions…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
                 {move || Suspend::new(async move {

@@ -112,18 +112,7 @@ pub fn OrdersPage() -> impl IntoView {
     );
     view! {
         <h1>"Orders"</h1>
-        <form method="get" action="/admin/orders" class="inline filters">
-            <label>
-                "Status "
-                <select name="status">
-                    <option value="" selected=move || status().is_none()>"All"</option>
-                    {STATUSES
-                        .map(|s| view! { <option value=s selected=move || status().as_deref() == Some(s)>{s}</option> })
-                        .collect_view()}
-                </select>
-            </label>
-            <button type="submit">"Filter"</button>
-        </form>
+        <StatusFilter action="/admin/orders" statuses=&STATUSES current=Signal::derive(status) />
         <Transition fallback=|| view! { <p class="loading">"Loading orders…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
                 {move || Suspend::new(async move {
@@ -186,6 +175,31 @@ fn OrderTable(found: OrderListPage, status: Option<String>, number: u64) -> impl
         <Pager base number pages=found.count.div_ceil(PAGE_SIZE).max(1) />
     }
     .into_any()
+}
+
+/// A form that filters the list at `action` by one of `statuses` (or none):
+/// a plain GET, so it works before hydration.
+#[component]
+pub fn StatusFilter(
+    action: &'static str,
+    statuses: &'static [&'static str],
+    #[prop(into)] current: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <form method="get" action=action class="inline filters">
+            <label>
+                "Status "
+                <select name="status">
+                    <option value="" selected=move || current.read().is_none()>"All"</option>
+                    {statuses
+                        .iter()
+                        .map(|&s| view! { <option value=s selected=move || current.read().as_deref() == Some(s)>{s}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <button type="submit">"Filter"</button>
+        </form>
+    }
 }
 
 /// Previous / next links to `{base}page=N`; plain links, so they work before hydration.

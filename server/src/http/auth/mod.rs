@@ -37,6 +37,15 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+/// The token of an `Authorization: Bearer` header.
+pub(crate) fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
 /// The verified claims of the request's `Authorization: Bearer` token.
 pub struct BearerClaims(pub Claims);
 
@@ -47,13 +56,8 @@ impl FromRequestParts<AppState> for BearerClaims {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(|| ApiError::unauthorized("Unauthorized"))?;
+        let token =
+            bearer_token(&parts.headers).ok_or_else(|| ApiError::unauthorized("Unauthorized"))?;
         Ok(Self(state.jwt.verify(token)?))
     }
 }

@@ -1,7 +1,7 @@
 use axum::{
     Json,
     extract::{State, rejection::JsonRejection},
-    http::{StatusCode, header::AUTHORIZATION},
+    http::StatusCode,
 };
 use domain::{
     DomainError, admin_users,
@@ -163,14 +163,9 @@ pub async fn update_password(
     body: Result<Json<EmailPass>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Json(body) = body?;
-    let bearer = headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_owned());
     let token = params
         .text("token")?
-        .or(bearer)
+        .or_else(|| super::bearer_token(&headers).map(str::to_owned))
         .ok_or_else(|| ApiError::unauthorized("a password reset token is required"))?;
     let email = Email::parse(&body.email)?;
     let password = Password::parse(&body.password)?;

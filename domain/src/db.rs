@@ -1,10 +1,20 @@
-use std::time::Duration;
+use std::{
+    collections::HashMap,
+    future::Future,
+    path::PathBuf,
+    pin::Pin,
+    sync::{Arc, LazyLock, Mutex},
+    time::Duration,
+};
 
 pub use sea_orm::DatabaseConnection;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseTransaction, DbBackend, DbErr,
+    ExecResult, IsolationLevel, QueryResult, SqliteTransactionMode, Statement, TransactionError,
+    TransactionOptions, TransactionSession, TransactionTrait,
 };
+use tokio::sync::OwnedMutexGuard;
 
 /// Opens the database named by `url` (`sqlite://…` or `postgres://…`).
 ///
@@ -40,17 +50,199 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 
 /// Starts a transaction that writes. Every writing transaction starts here.
 ///
-/// On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), waiting
-/// for it under the busy timeout. A deferred transaction that reads first
-/// cannot upgrade to a writer once another writer committed since its read:
-/// SQLite answers "database is locked" at once, without waiting, so
-/// concurrent cart writes failed. PostgreSQL ignores the SQLite mode.
-pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
+/// On SQLite one writer at a time holds the database, so writers of one file
+/// queue in this process ([`WriteQueue`]) and the next one starts the moment
+/// the previous one ends. Left to SQLite, waiting writers sleep in its busy
+/// handler (up to 100 ms a nap) while the lock sits free, and throughput
+/// collapses under concurrent carts. The transaction still takes the write
+/// lock at once (`BEGIN IMMEDIATE`) for writers in other processes (the CLI):
+/// a deferred transaction that read first cannot upgrade once another writer
+/// committed, and SQLite answers "database is locked" without waiting.
+///
+/// Started inside an open transaction it nests (a savepoint) and keeps the
+/// turn of the outer one. PostgreSQL queues its writers by row locks and
+/// ignores both the queue and the SQLite mode.
+pub async fn begin_write<C: Writable>(db: &C) -> Result<WriteTransaction, DbErr> {
+    let turn = match db.write_queue() {
+        Some(queue) => Some(queue.take_turn().await?),
+        None => None,
+    };
+    let inner = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await?;
+    Ok(WriteTransaction { inner, _turn: turn })
+}
+
+/// What a writing transaction starts on: the database itself, or a
+/// transaction already open (the new one nests in it).
+pub trait Writable: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction> {
+    /// The queue a new top-level writer of this database waits in; `None`
+    /// inside a transaction (it already has the turn) and on PostgreSQL.
+    fn write_queue(&self) -> Option<Arc<WriteQueue>>;
+}
+
+impl Writable for DatabaseConnection {
+    fn write_queue(&self) -> Option<Arc<WriteQueue>> {
+        if self.get_database_backend() != DbBackend::Sqlite {
+            return None;
+        }
+        let file = self
+            .get_sqlite_connection_pool()
+            .connect_options()
+            .get_filename()
+            .to_path_buf();
+        Some(WriteQueue::for_sqlite_file(file))
+    }
+}
+
+impl Writable for DatabaseTransaction {
+    fn write_queue(&self) -> Option<Arc<WriteQueue>> {
+        None
+    }
+}
+
+impl Writable for WriteTransaction {
+    fn write_queue(&self) -> Option<Arc<WriteQueue>> {
+        None
+    }
+}
+
+/// The writers of one SQLite file in this process, served first come first
+/// served.
+pub struct WriteQueue(Arc<tokio::sync::Mutex<()>>);
+
+/// How long a writer waits for its turn before giving up, as SQLite's own
+/// busy timeout did before the queue.
+const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl WriteQueue {
+    fn for_sqlite_file(file: PathBuf) -> Arc<WriteQueue> {
+        static QUEUES: LazyLock<Mutex<HashMap<PathBuf, Arc<WriteQueue>>>> =
+            LazyLock::new(Default::default);
+        let mut queues = QUEUES
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        queues
+            .entry(file)
+            .or_insert_with(|| Arc::new(WriteQueue(Arc::default())))
+            .clone()
+    }
+
+    async fn take_turn(&self) -> Result<OwnedMutexGuard<()>, DbErr> {
+        tokio::time::timeout(WRITE_TURN_TIMEOUT, self.0.clone().lock_owned())
+            .await
+            .map_err(|_| {
+                DbErr::Custom(format!(
+                    "the database stayed busy with other writes for {} s",
+                    WRITE_TURN_TIMEOUT.as_secs()
+                ))
+            })
+    }
+}
+
+/// A writing transaction from [`begin_write`]: a [`DatabaseTransaction`]
+/// holding its writer's turn until it commits, rolls back or is dropped.
+pub struct WriteTransaction {
+    inner: DatabaseTransaction,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTransaction {
+    fn get_database_backend(&self) -> DbBackend {
+        self.inner.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.inner.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.inner.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.inner.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.inner.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.inner.support_returning()
+    }
+}
+
+#[async_trait::async_trait]
+impl TransactionTrait for WriteTransaction {
+    type Transaction = DatabaseTransaction;
+
+    async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.inner.begin().await
+    }
+
+    async fn begin_with_config(
+        &self,
+        isolation_level: Option<IsolationLevel>,
+        access_mode: Option<AccessMode>,
+    ) -> Result<DatabaseTransaction, DbErr> {
+        self.inner
+            .begin_with_config(isolation_level, access_mode)
+            .await
+    }
+
+    async fn begin_with_options(
+        &self,
+        options: TransactionOptions,
+    ) -> Result<DatabaseTransaction, DbErr> {
+        self.inner.begin_with_options(options).await
+    }
+
+    async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c DatabaseTransaction,
+            ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+            + Send,
+        T: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        self.inner.transaction(callback).await
+    }
+
+    async fn transaction_with_config<F, T, E>(
+        &self,
+        callback: F,
+        isolation_level: Option<IsolationLevel>,
+        access_mode: Option<AccessMode>,
+    ) -> Result<T, TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c DatabaseTransaction,
+            ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+            + Send,
+        T: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        self.inner
+            .transaction_with_config(callback, isolation_level, access_mode)
+            .await
+    }
+}
+
+#[async_trait::async_trait]
+impl TransactionSession for WriteTransaction {
+    async fn commit(self) -> Result<(), DbErr> {
+        self.inner.commit().await
+    }
+
+    async fn rollback(self) -> Result<(), DbErr> {
+        self.inner.rollback().await
+    }
 }
 
 /// Answers whether the database is reachable right now (readiness probes).

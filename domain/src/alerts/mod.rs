@@ -15,7 +15,7 @@ use std::{collections::HashSet, fmt, str::FromStr};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionSession, TransactionTrait, TryInsertResult,
+    QuerySelect, Set, TransactionSession, TryInsertResult,
     sea_query::{Expr, OnConflict},
 };
 use serde::{Deserialize, Serialize};
@@ -96,7 +96,7 @@ pub struct Raised {
 /// Raises an alert with its outbox event, unless the device has an open
 /// alert of that kind already (then `None`). Runs in its own transaction,
 /// nested in the caller's when given one.
-pub async fn raise<C: ConnectionTrait + TransactionTrait>(
+pub async fn raise<C: crate::db::Writable>(
     db: &C,
     kind: Kind,
     device_id: &str,

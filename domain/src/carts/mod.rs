@@ -13,7 +13,7 @@ pub mod totals;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionSession, TransactionTrait,
+    QueryOrder, Set, TransactionSession,
 };
 use serde::{Deserialize, Serialize};
 
@@ -194,7 +194,7 @@ impl NewCart {
 }
 
 pub async fn create_cart(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     new: NewCart,
 ) -> Result<CartDetail, DomainError> {
     let txn = crate::db::begin_write(db).await?;
@@ -295,7 +295,7 @@ pub struct CartUpdate {
 /// cart has items (their prices were copied in it); it drops a shipping
 /// method of the old region.
 pub async fn update_cart(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     cart_id: &str,
     update: CartUpdate,
 ) -> Result<CartDetail, DomainError> {
@@ -423,7 +423,7 @@ pub async fn get_cart(db: &impl ConnectionTrait, cart_id: &str) -> Result<CartDe
 /// quantity raised instead of a second line. The variant must be sold in the
 /// cart's sales channel and priced in its currency.
 pub async fn add_line_item(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     cart_id: &str,
     variant_id: &str,
     quantity: i32,
@@ -523,7 +523,7 @@ async fn ensure_in_stock(
 
 /// Sets a line's quantity; 0 removes the line. Raising it is refused beyond the stock.
 pub async fn update_line_item(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     cart_id: &str,
     line_id: &str,
     quantity: i32,
@@ -587,7 +587,7 @@ pub async fn set_shipping_address(
 /// Ships the cart with `option_id`, replacing an earlier choice. The option
 /// must belong to the cart's region; its amount is copied.
 pub async fn add_shipping_method(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     cart_id: &str,
     option_id: &str,
 ) -> Result<CartDetail, DomainError> {
@@ -622,7 +622,7 @@ pub async fn add_shipping_method(
 
 /// Applies promotion codes; all or none: one invalid code refuses them all.
 pub async fn apply_promotions(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     cart_id: &str,
     codes: &[String],
 ) -> Result<CartDetail, DomainError> {
@@ -648,7 +648,7 @@ async fn attach_promotions(
 }
 
 pub async fn remove_promotions(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     cart_id: &str,
     codes: &[String],
 ) -> Result<CartDetail, DomainError> {

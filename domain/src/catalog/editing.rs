@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionSession, TransactionTrait,
+    QueryOrder, Set, TransactionSession,
 };
 
 use super::{
@@ -89,7 +89,7 @@ pub struct ProductChanges {
 
 /// Creates a product with everything in `input`, in one transaction.
 pub async fn create(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     input: ProductInput,
 ) -> Result<String, DomainError> {
     let title = required_text(&input.title, "a product needs a title")?;
@@ -142,7 +142,7 @@ pub async fn create(
 
 /// Applies `changes` to a product, in one transaction.
 pub async fn update(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     product_id: &str,
     changes: ProductChanges,
 ) -> Result<(), DomainError> {
@@ -196,7 +196,7 @@ pub async fn update(
 
 /// Deletes a product with its variants, prices, images, options, links and
 /// inventory items. Refused while any of its units are reserved.
-pub async fn delete(db: &impl TransactionTrait, product_id: &str) -> Result<(), DomainError> {
+pub async fn delete(db: &impl crate::db::Writable, product_id: &str) -> Result<(), DomainError> {
     let txn = crate::db::begin_write(db).await?;
     existing_product(&txn, product_id).await?;
     let variant_ids: Vec<String> = variants_of(&txn, product_id)
@@ -212,7 +212,7 @@ pub async fn delete(db: &impl TransactionTrait, product_id: &str) -> Result<(), 
 
 /// Adds a variant to a product; its id.
 pub async fn create_variant(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     product_id: &str,
     input: VariantInput,
 ) -> Result<String, DomainError> {
@@ -227,7 +227,7 @@ pub async fn create_variant(
 
 /// Changes one of a product's variants.
 pub async fn update_variant(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     product_id: &str,
     variant_id: &str,
     input: VariantInput,
@@ -242,7 +242,7 @@ pub async fn update_variant(
 
 /// Deletes one of a product's variants; refused while units of it are reserved.
 pub async fn delete_variant(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     product_id: &str,
     variant_id: &str,
 ) -> Result<(), DomainError> {

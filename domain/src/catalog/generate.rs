@@ -1,7 +1,7 @@
 //! Synthetic catalogs of any size, for demos and load tests.
 
 use chrono::Utc;
-use sea_orm::{EntityTrait, PaginatorTrait, Set, TransactionSession, TransactionTrait};
+use sea_orm::{EntityTrait, PaginatorTrait, Set, TransactionSession};
 
 use super::{STATUS_PUBLISHED, price, product, variant};
 use crate::{DomainError, channels::product_channel, ids::new_id};
@@ -36,7 +36,7 @@ const NOUNS: &[&str] = &[
 /// published to every sales channel, in batches, calling `progress` with the
 /// number done so far.
 pub async fn products(
-    db: &(impl TransactionTrait + sea_orm::ConnectionTrait),
+    db: &(impl crate::db::Writable + sea_orm::ConnectionTrait),
     count: u64,
     currency: &str,
     mut progress: impl FnMut(u64),

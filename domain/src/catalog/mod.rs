@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
     sea_query::{ExprTrait, Query},
 };
 
@@ -343,7 +343,7 @@ pub struct NewVariant {
 /// Creates a product, its variants and prices in one transaction; the
 /// variants' stock is not managed.
 pub async fn create_product(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     new: NewProduct,
 ) -> Result<String, DomainError> {
     let input = editing::ProductInput {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, Set, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, Set, TransactionSession,
 };
 
 use super::{
@@ -660,7 +660,7 @@ pub async fn update_collection(
 }
 
 /// Deletes a collection; its products stay, in no collection.
-pub async fn delete_collection(db: &impl TransactionTrait, id: &str) -> Result<(), DomainError> {
+pub async fn delete_collection(db: &impl crate::db::Writable, id: &str) -> Result<(), DomainError> {
     let txn = crate::db::begin_write(db).await?;
     find_collection(&txn, id).await?;
     product::Entity::update_many()

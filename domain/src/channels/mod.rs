@@ -11,7 +11,7 @@ pub mod stock_location;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+    QueryOrder, QuerySelect, Set, TransactionSession,
 };
 
 use crate::{
@@ -287,7 +287,10 @@ pub async fn update_sales_channel(
 
 /// Deletes a sales channel with its links; machines selling through it keep
 /// running without a channel.
-pub async fn delete_sales_channel(db: &impl TransactionTrait, id: &str) -> Result<(), DomainError> {
+pub async fn delete_sales_channel(
+    db: &impl crate::db::Writable,
+    id: &str,
+) -> Result<(), DomainError> {
     let txn = crate::db::begin_write(db).await?;
     find_sales_channel(&txn, id).await?;
     device::Entity::update_many()
@@ -305,7 +308,7 @@ pub async fn delete_sales_channel(db: &impl TransactionTrait, id: &str) -> Resul
 
 /// Publishes each of `product_ids` to the channel, all or none.
 pub async fn add_products(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     channel_id: &str,
     product_ids: &[String],
 ) -> Result<(), DomainError> {

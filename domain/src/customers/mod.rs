@@ -9,7 +9,7 @@ pub mod password_reset;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+    QueryOrder, QuerySelect, Set, TransactionSession,
 };
 use serde_json::Value as Json;
 
@@ -138,7 +138,7 @@ async fn find_identity_by_email(
 }
 
 /// Creates the customer of a registered identity and links the two.
-pub async fn create_for_identity<C: ConnectionTrait + TransactionTrait>(
+pub async fn create_for_identity<C: crate::db::Writable>(
     db: &C,
     identity_id: &str,
     email: &Email,
@@ -182,7 +182,7 @@ pub async fn create_for_identity<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// Registers and creates the customer in one go (the storefront's sign-up form).
-pub async fn sign_up<C: ConnectionTrait + TransactionTrait>(
+pub async fn sign_up<C: crate::db::Writable>(
     db: &C,
     email: &Email,
     password: &Password,
@@ -271,7 +271,7 @@ pub async fn find_address(
         .ok_or_else(|| DomainError::not_found("CustomerAddress", address_id))
 }
 
-pub async fn add_address<C: ConnectionTrait + TransactionTrait>(
+pub async fn add_address<C: crate::db::Writable>(
     db: &C,
     customer_id: &str,
     fields: AddressFields,
@@ -290,7 +290,7 @@ pub async fn add_address<C: ConnectionTrait + TransactionTrait>(
     save_address(db, blank, fields, true).await
 }
 
-pub async fn update_address<C: ConnectionTrait + TransactionTrait>(
+pub async fn update_address<C: crate::db::Writable>(
     db: &C,
     customer_id: &str,
     address_id: &str,
@@ -303,7 +303,7 @@ pub async fn update_address<C: ConnectionTrait + TransactionTrait>(
 
 /// Applies `fields` and saves; a new default shipping or billing address
 /// takes that role from the customer's other addresses.
-async fn save_address<C: ConnectionTrait + TransactionTrait>(
+async fn save_address<C: crate::db::Writable>(
     db: &C,
     mut address: address::ActiveModel,
     fields: AddressFields,

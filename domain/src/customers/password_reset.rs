@@ -5,7 +5,7 @@
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionSession,
-    TransactionTrait, entity::prelude::*, sea_query::Expr,
+    entity::prelude::*, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -59,7 +59,7 @@ fn hash(token: &str) -> String {
 /// Issues a reset token for the customer signing in with `email` and emits
 /// [`PASSWORD_RESET`] with it, both in one transaction. An unknown email does
 /// nothing and is not an error, so the answer does not tell who has an account.
-pub async fn request(db: &impl TransactionTrait, email: &Email) -> Result<(), DomainError> {
+pub async fn request(db: &impl crate::db::Writable, email: &Email) -> Result<(), DomainError> {
     let txn = crate::db::begin_write(db).await?;
     let Some(identity) = find_identity_by_email(&txn, email).await? else {
         return Ok(());
@@ -92,7 +92,7 @@ pub async fn request(db: &impl TransactionTrait, email: &Email) -> Result<(), Do
 /// Sets a new password with a token from [`request`]. The token must be
 /// unused, unexpired and issued for `email`; it cannot be used again.
 pub async fn complete(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     token: &str,
     email: &Email,
     password: &Password,

@@ -7,7 +7,7 @@ pub mod protocol;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionSession, TransactionTrait, sea_query::Expr,
+    QueryOrder, Set, TransactionSession, sea_query::Expr,
 };
 use serde::Serialize;
 
@@ -93,7 +93,7 @@ pub async fn record_seen(
 
 /// Marks a device offline (last will, or heartbeats missed) and raises a
 /// `device_offline` alert with it. `None` when it already was offline.
-pub async fn record_offline<C: ConnectionTrait + TransactionTrait>(
+pub async fn record_offline<C: crate::db::Writable>(
     db: &C,
     id: &str,
 ) -> Result<Option<StatusChange>, DomainError> {
@@ -141,7 +141,7 @@ pub async fn record_offline<C: ConnectionTrait + TransactionTrait>(
 
 /// Marks offline every device that claims to be online but has not been heard
 /// from since `cutoff` (a machine that hangs without its connection dropping).
-pub async fn expire_silent<C: ConnectionTrait + TransactionTrait>(
+pub async fn expire_silent<C: crate::db::Writable>(
     db: &C,
     cutoff: DateTime<Utc>,
 ) -> Result<Vec<StatusChange>, DomainError> {

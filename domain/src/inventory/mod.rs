@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionSession, TransactionTrait,
+    TransactionSession,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -181,7 +181,7 @@ pub struct NewReservation {
 /// Holds `quantity` units at a location, or fails with an "out of stock"
 /// error when fewer are available there.
 pub async fn reserve(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     new: NewReservation,
 ) -> Result<reservation::Model, DomainError> {
     if new.quantity <= 0 {
@@ -235,7 +235,7 @@ pub async fn reserve(
 /// Gives a reservation's units back. Releasing one that is gone (released
 /// or fulfilled already) does nothing and answers `false`.
 pub async fn release(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     reservation_id: &str,
 ) -> Result<bool, DomainError> {
     let txn = crate::db::begin_write(db).await?;
@@ -258,7 +258,10 @@ pub async fn release(
 
 /// The reserved units leave the location (sold, vended, shipped): stocked and
 /// reserved drop together, so what is available stays the same.
-pub async fn fulfil(db: &impl TransactionTrait, reservation_id: &str) -> Result<(), DomainError> {
+pub async fn fulfil(
+    db: &impl crate::db::Writable,
+    reservation_id: &str,
+) -> Result<(), DomainError> {
     let txn = crate::db::begin_write(db).await?;
     let reservation = take_reservation(&txn, reservation_id)
         .await?

@@ -24,7 +24,7 @@ use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession,
-    TransactionTrait, UpdateMany, sea_query::Expr,
+    UpdateMany, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -136,7 +136,7 @@ impl Loyalty {
     }
 
     /// Creates or replaces the store's config; the secret is sealed before it is stored.
-    pub async fn save_config<C: ConnectionTrait + TransactionTrait>(
+    pub async fn save_config<C: crate::db::Writable>(
         &self,
         db: &C,
         store_id: &str,
@@ -497,7 +497,7 @@ impl Loyalty {
 
     /// Links a newly registered customer whose phone is a member's. `Ok`
     /// when there is nothing to do (no phone, no such member, loyalty off).
-    pub async fn link_by_phone<C: ConnectionTrait + TransactionTrait>(
+    pub async fn link_by_phone<C: crate::db::Writable>(
         &self,
         db: &C,
         customer_id: &str,

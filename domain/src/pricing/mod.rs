@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+    QueryOrder, QuerySelect, Set, TransactionSession,
 };
 
 use crate::{DomainError, catalog::check_page_size, ids::new_id};
@@ -44,7 +44,7 @@ pub struct NewRegion {
 const MAX_TAX_RATE_BASIS_POINTS: i32 = 10_000;
 
 pub async fn create_region(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     new: NewRegion,
 ) -> Result<String, DomainError> {
     let name = valid_region_name(&new.name)?;
@@ -82,7 +82,7 @@ pub struct RegionChanges {
 }
 
 pub async fn update_region(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     id: &str,
     changes: RegionChanges,
 ) -> Result<(), DomainError> {

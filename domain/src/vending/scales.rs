@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait, sea_query::Expr,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, sea_query::Expr,
 };
 
 use super::{device_command, scale, scale_assignment, session_event, weighing};
@@ -346,7 +346,7 @@ pub async fn next_planogram_version(
 
 /// Records what a device reported of applying a planogram: the version when
 /// it succeeded (never going back to an older one), the device's error when not.
-pub async fn record_sync_applied<C: ConnectionTrait + TransactionTrait>(
+pub async fn record_sync_applied<C: crate::db::Writable>(
     db: &C,
     device_id: &str,
     version: i64,

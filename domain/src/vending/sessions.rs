@@ -4,8 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
-    TryInsertResult,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TryInsertResult,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -46,7 +45,7 @@ const ACTIVE: [State; 3] = [State::Requested, State::DoorOpen, State::DoorClosed
 /// Creates a session, holding the payment first in purchase mode. A machine
 /// has one active session at a time.
 pub async fn open(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     providers: &Providers,
     new: NewSession,
 ) -> Result<device_session::Model, DomainError> {
@@ -230,7 +229,7 @@ pub(super) async fn advance(
 
 /// Fails a session and releases its payment hold, together: whoever sees
 /// the session failed sees the hold released.
-pub async fn fail<C: ConnectionTrait + TransactionTrait>(
+pub async fn fail<C: crate::db::Writable>(
     db: &C,
     providers: &Providers,
     session: &device_session::Model,
@@ -259,7 +258,7 @@ pub(super) async fn release_hold(
 
 /// Ends a session by hand (a door that never reports closing, a stuck
 /// machine), releasing its hold; nothing is charged.
-pub async fn force_close<C: ConnectionTrait + TransactionTrait>(
+pub async fn force_close<C: crate::db::Writable>(
     db: &C,
     providers: &Providers,
     id: &str,
@@ -329,7 +328,7 @@ pub async fn commands_of(
 
 /// Sessions whose door opened but whose close was not reported before
 /// `cutoff`. They keep their hold: a late door-closed report still settles.
-pub async fn expire_overdue<C: ConnectionTrait + TransactionTrait>(
+pub async fn expire_overdue<C: crate::db::Writable>(
     db: &C,
     cutoff: DateTime<Utc>,
 ) -> Result<Vec<device_session::Model>, DomainError> {
@@ -356,7 +355,7 @@ pub async fn expire_overdue<C: ConnectionTrait + TransactionTrait>(
 /// Raises a `door_open_too_long` alert for each machine whose door has
 /// been open since before `cutoff` (service sessions too: they never expire);
 /// the alerts newly raised.
-pub async fn alert_doors_open_since<C: ConnectionTrait + TransactionTrait>(
+pub async fn alert_doors_open_since<C: crate::db::Writable>(
     db: &C,
     cutoff: DateTime<Utc>,
 ) -> Result<Vec<alert::Model>, DomainError> {
@@ -374,7 +373,7 @@ pub async fn alert_doors_open_since<C: ConnectionTrait + TransactionTrait>(
     Ok(raised)
 }
 
-async fn raise_door_open<C: ConnectionTrait + TransactionTrait>(
+async fn raise_door_open<C: crate::db::Writable>(
     db: &C,
     session: &device_session::Model,
 ) -> Result<Option<alert::Model>, DomainError> {
@@ -397,7 +396,7 @@ async fn raise_door_open<C: ConnectionTrait + TransactionTrait>(
 /// Sessions still `requested` since before `cutoff`: the machine never
 /// reported its door opening (the command was lost, or the lock did not
 /// move). They fail and release their hold.
-pub async fn fail_unopened<C: ConnectionTrait + TransactionTrait>(
+pub async fn fail_unopened<C: crate::db::Writable>(
     db: &C,
     providers: &Providers,
     cutoff: DateTime<Utc>,
@@ -429,7 +428,7 @@ pub async fn fail_unopened<C: ConnectionTrait + TransactionTrait>(
 /// settlement that failed (or a server that stopped) between the door report
 /// and the order. Their own door-closed report is read back from the
 /// timeline; the settlement's compare-and-set keeps this from charging twice.
-pub async fn settle_stranded<C: ConnectionTrait + TransactionTrait>(
+pub async fn settle_stranded<C: crate::db::Writable>(
     db: &C,
     providers: &Providers,
     cutoff: DateTime<Utc>,
@@ -583,7 +582,7 @@ pub enum Received {
 
 /// Records a device message once and applies it. Settling happens here
 /// when a door-closed report arrives.
-pub async fn receive<C: ConnectionTrait + TransactionTrait>(
+pub async fn receive<C: crate::db::Writable>(
     db: &C,
     providers: &Providers,
     device_id: &str,
@@ -626,7 +625,7 @@ pub async fn receive<C: ConnectionTrait + TransactionTrait>(
     outcome
 }
 
-async fn apply<C: ConnectionTrait + TransactionTrait>(
+async fn apply<C: crate::db::Writable>(
     db: &C,
     providers: &Providers,
     device_id: &str,
@@ -725,7 +724,7 @@ async fn apply<C: ConnectionTrait + TransactionTrait>(
 /// from a later report of the scales: the weights when such a session's door
 /// opened against these. A session whose door-opened report was lost too has
 /// nothing to compare with and stays expired for an admin to close.
-async fn reconcile_expired<C: ConnectionTrait + TransactionTrait>(
+async fn reconcile_expired<C: crate::db::Writable>(
     db: &C,
     providers: &Providers,
     device_id: &str,
@@ -779,7 +778,7 @@ async fn opening_weights(
         }))
 }
 
-async fn record_ack<C: ConnectionTrait + TransactionTrait>(
+async fn record_ack<C: crate::db::Writable>(
     db: &C,
     device_id: &str,
     command_id: &str,

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionSession, TransactionTrait,
+    TransactionSession,
 };
 
 use super::{
@@ -42,7 +42,7 @@ pub const MACHINE_ORDER_PLACED: &str = "vending.order_placed";
 
 /// Settles `session` (just moved to `door_closed`) from the readings of
 /// its door-closed report.
-pub async fn settle<C: ConnectionTrait + TransactionTrait>(
+pub async fn settle<C: crate::db::Writable>(
     db: &C,
     providers: &Providers,
     session: &device_session::Model,
@@ -76,7 +76,7 @@ pub async fn settle<C: ConnectionTrait + TransactionTrait>(
 /// Credits the deposits of the empty containers put back on the scales.
 /// A change the containers do not explain (an unknown weight, something
 /// taken out) credits nothing: the session settles flagged for review.
-async fn credit_returns<C: ConnectionTrait + TransactionTrait>(
+async fn credit_returns<C: crate::db::Writable>(
     db: &C,
     session: &device_session::Model,
     before: &[ScaleReading],
@@ -248,7 +248,7 @@ async fn resolve_ambiguity(
     Ok(resolved)
 }
 
-async fn charge<C: ConnectionTrait + TransactionTrait>(
+async fn charge<C: crate::db::Writable>(
     db: &C,
     providers: &Providers,
     session: &device_session::Model,

@@ -8,6 +8,7 @@ mod catalog_editing;
 mod channels;
 mod checkout;
 mod customers;
+mod db_writes;
 mod devices;
 mod events;
 mod inventory;

@@ -1,0 +1,107 @@
+//! Writing transactions on one SQLite file queue in the process, and a
+//! transaction opened inside a writer nests without waiting. How fast the
+//! queue hands over is measured by the cart benchmark (`bench/`).
+
+use std::time::Duration;
+
+use domain::db::begin_write;
+use sea_orm::{ConnectionTrait, TransactionSession};
+use testkit::{DbBackend, TestDb};
+
+async fn sqlite() -> (TestDb, domain::db::DatabaseConnection) {
+    let test_db = TestDb::create(DbBackend::Sqlite).await;
+    let db = domain::db::connect(&test_db.url).await.expect("connect");
+    db.execute_unprepared("CREATE TABLE tally (n INTEGER NOT NULL)")
+        .await
+        .unwrap();
+    (test_db, db)
+}
+
+#[tokio::test]
+async fn a_second_writer_waits_for_the_first_to_commit() {
+    let (_file, db) = sqlite().await;
+    let first = begin_write(&db).await.unwrap();
+    first
+        .execute_unprepared("INSERT INTO tally VALUES (1)")
+        .await
+        .unwrap();
+
+    let second = tokio::spawn({
+        let db = db.clone();
+        async move {
+            let txn = begin_write(&db).await.unwrap();
+            txn.execute_unprepared("INSERT INTO tally VALUES (2)")
+                .await
+                .unwrap();
+            txn.commit().await.unwrap();
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!second.is_finished(), "the second writer waits its turn");
+
+    first.commit().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(1), second)
+        .await
+        .expect("the second writer ran once the first committed")
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_writer_nested_in_a_writer_does_not_wait_for_itself() {
+    let (_file, db) = sqlite().await;
+    let outer = begin_write(&db).await.unwrap();
+    let inner = tokio::time::timeout(Duration::from_secs(1), begin_write(&outer))
+        .await
+        .expect("a nested writer starts at once")
+        .unwrap();
+    inner
+        .execute_unprepared("INSERT INTO tally VALUES (1)")
+        .await
+        .unwrap();
+    inner.commit().await.unwrap();
+    outer.commit().await.unwrap();
+    begin_write(&db)
+        .await
+        .expect("the turn was given back")
+        .commit()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_dropped_writer_gives_its_turn_back() {
+    let (_file, db) = sqlite().await;
+    drop(begin_write(&db).await.unwrap());
+    tokio::time::timeout(Duration::from_secs(1), begin_write(&db))
+        .await
+        .expect("the turn came back when the transaction was dropped")
+        .unwrap();
+}
+
+#[tokio::test]
+async fn many_concurrent_writers_all_commit() {
+    let (_file, db) = sqlite().await;
+    let writers = (0..64).map(|n| {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let txn = begin_write(&db).await?;
+            txn.execute_unprepared(&format!("INSERT INTO tally VALUES ({n})"))
+                .await?;
+            txn.commit().await
+        })
+    });
+    for writer in writers.collect::<Vec<_>>() {
+        writer.await.unwrap().expect("every writer commits");
+    }
+    let count = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT COUNT(*) AS n FROM tally",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(count, 64);
+}

@@ -19,7 +19,9 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::sync::LazyLock;
+
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
 use crate::{realtime, state::AppState};
@@ -27,10 +29,7 @@ use crate::{realtime, state::AppState};
 pub fn router(state: AppState) -> Router<AppState> {
     // Paths that are both an Admin API route and a dashboard page are routed
     // once, to the API, which hands browsers the page (see `pages_for_browsers`).
-    let routes = generate_route_list(app::App)
-        .into_iter()
-        .filter(|listing| !admin::PAGE_PATHS.contains(&listing.path()))
-        .collect();
+    let routes = page_routes().to_vec();
     let context = {
         let state = state.clone();
         move || state.provide_leptos_context()
@@ -68,6 +67,22 @@ pub fn router(state: AppState) -> Router<AppState> {
         ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
+}
+
+/// The Leptos app's page routes, generated once per process.
+///
+/// Generating them renders the app with resource loading switched off by a
+/// process-wide flag (leptos-rs/leptos#4773): a page whose resource first
+/// polls meanwhile, in another server of the same process (the tests run
+/// many), waits forever. Once per process, it happens before any server answers.
+fn page_routes() -> &'static [AxumRouteListing] {
+    static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| {
+        generate_route_list(app::App)
+            .into_iter()
+            .filter(|listing| !admin::PAGE_PATHS.contains(&listing.path()))
+            .collect()
+    });
+    &ROUTES
 }
 
 async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {

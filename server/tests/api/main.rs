@@ -191,6 +191,8 @@ async fn start_on(test_db: TestDb, options: Options) -> TestApp {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        // A request the server never answers fails its test instead of hanging CI.
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .unwrap();
     TestApp {

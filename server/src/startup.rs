@@ -129,6 +129,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     ));
     let mut event_dispatcher = JoinSet::new();
     event_dispatcher.spawn(notifications::dispatch_events(&db, subscribers));
+    http::idempotency::spawn_expired_cleanup(db.clone(), Duration::from_secs(3600));
     let routes = http::router(state.clone());
     let router = match SessionBackend::connect(&db, settings.redis_url.as_deref()).await? {
         SessionBackend::Database(store) => {

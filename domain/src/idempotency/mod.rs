@@ -21,6 +21,9 @@ use crate::DomainError;
 const CLAIM_TTL: Duration = Duration::from_secs(60);
 /// How long a repeat waits for the first request's answer.
 const WAIT_FOR_FIRST: Duration = Duration::from_secs(15);
+/// How long an answer is kept for repeats, as Stripe keeps its keys; a key
+/// sent again later runs its request again.
+pub const KEPT_FOR: chrono::TimeDelta = chrono::TimeDelta::days(1);
 /// Longer keys are refused (Stripe's limit).
 pub const MAX_KEY_LEN: usize = 255;
 
@@ -157,4 +160,17 @@ pub async fn release(db: &DatabaseConnection, scope: &str, key: &str) -> Result<
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Forgets the keys first used more than [`KEPT_FOR`] before `now`; answers
+/// how many.
+pub async fn forget_expired(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<Utc>,
+) -> Result<u64, DomainError> {
+    let forgotten = record::Entity::delete_many()
+        .filter(record::Column::CreatedAt.lt(now - KEPT_FOR))
+        .exec(db)
+        .await?;
+    Ok(forgotten.rows_affected)
 }

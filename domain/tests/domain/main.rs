@@ -11,6 +11,7 @@ mod customers;
 mod db_writes;
 mod devices;
 mod events;
+mod idempotency;
 mod inventory;
 mod loyalty;
 mod orders;

@@ -19,6 +19,19 @@ const REPLAYED_HEADER: &str = "idempotent-replayed";
 /// Larger answers are not kept (nor are they expected from the routes using keys).
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Forgets expired keys every `every` (see [`idempotency::KEPT_FOR`]).
+pub fn spawn_expired_cleanup(db: DatabaseConnection, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = idempotency::forget_expired(&db, chrono::Utc::now()).await {
+                tracing::warn!(error = %e, "cannot forget expired idempotency keys");
+            }
+        }
+    });
+}
+
 /// Runs `request`; when it carries an `Idempotency-Key`, once per key within
 /// `scope` (see [`once`]). `fingerprint` describes the request in words, to
 /// tell a repeat from another request under the same key.

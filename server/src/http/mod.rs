@@ -4,7 +4,7 @@ mod admin;
 pub mod auth;
 pub mod error;
 mod health;
-mod idempotency;
+pub(crate) mod idempotency;
 pub mod openapi;
 mod params;
 pub mod read_cache;

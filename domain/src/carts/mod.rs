@@ -197,10 +197,9 @@ pub async fn create_cart(
     db: &impl crate::db::Writable,
     new: NewCart,
 ) -> Result<CartDetail, DomainError> {
-    let txn = crate::db::begin_write(db).await?;
     let region = match &new.region_id {
-        Some(id) => Some(pricing::find_region(&txn, id).await?.region),
-        None => default_region(&txn, new.currency_code.as_deref()).await?,
+        Some(id) => Some(pricing::find_region(db, id).await?.region),
+        None => default_region(db, new.currency_code.as_deref()).await?,
     };
     let currency_code = match (&region, &new.currency_code) {
         (Some(region), Some(code)) if !region.currency_code.eq_ignore_ascii_case(code) => {
@@ -218,24 +217,27 @@ pub async fn create_cart(
         }
     };
     let sales_channel_id = match new.sales_channel_id {
-        Some(id) => Some(channels::find_sales_channel(&txn, &id).await?.id),
-        None => channels::list_sales_channels(&txn)
+        Some(id) => Some(channels::find_sales_channel(db, &id).await?.id),
+        None => channels::list_sales_channels(db)
             .await?
             .into_iter()
             .next()
             .map(|c| c.id),
     };
+    let email = match (new.email, &new.customer_id) {
+        (Some(email), _) => Some(email.to_string()),
+        (None, Some(customer_id)) => Some(customer_email(db, customer_id).await?),
+        (None, None) => None,
+    };
+    // Only the writes hold the database's single writer turn.
+    let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let cart = cart::ActiveModel {
         id: Set(new_id("cart")),
         currency_code: Set(currency_code),
         region_id: Set(region.map(|r| r.id)),
         sales_channel_id: Set(sales_channel_id),
-        email: Set(match (new.email, &new.customer_id) {
-            (Some(email), _) => Some(email.to_string()),
-            (None, Some(customer_id)) => Some(customer_email(&txn, customer_id).await?),
-            (None, None) => None,
-        }),
+        email: Set(email),
         customer_id: Set(new.customer_id),
         payment_collection_id: Set(None),
         shipping_address: Set(new.shipping_address.as_ref().map(to_json).transpose()?),
@@ -253,9 +255,8 @@ pub async fn create_cart(
         add_line_item(&txn, &cart.id, &item.variant_id, item.quantity).await?;
     }
     attach_promotions(&txn, &cart.id, &new.promo_codes).await?;
-    let detail = get_cart(&txn, &cart.id).await?;
     txn.commit().await?;
-    Ok(detail)
+    get_cart(db, &cart.id).await
 }
 
 /// The region in `currency_code` (first by name), or the first region when
@@ -358,9 +359,8 @@ pub async fn update_cart(
     active.updated_at = Set(Utc::now());
     active.update(&txn).await?;
     attach_promotions(&txn, cart_id, &update.promo_codes).await?;
-    let detail = get_cart(&txn, cart_id).await?;
     txn.commit().await?;
-    Ok(detail)
+    get_cart(db, cart_id).await
 }
 
 /// The cart with its items, region, shipping method, promotions and totals.
@@ -433,27 +433,17 @@ pub async fn add_line_item(
             "quantity must be between 1 and {MAX_LINE_QUANTITY}"
         )));
     }
+    // What the cart would be offered is read before taking the writer turn;
+    // read again inside only if the cart moved to another channel or currency meanwhile.
+    let seen = open_cart(db, cart_id).await?;
+    let mut offer = Offer::of(db, &seen, variant_id).await?;
     let txn = crate::db::begin_write(db).await?;
     let cart = open_cart(&txn, cart_id).await?;
-    let (variant, product, prices) = catalog::find_variant(&txn, variant_id).await?;
-    if let Some(channel_id) = &cart.sales_channel_id
-        && !channels::is_published_to(&txn, &product.id, channel_id).await?
+    if (&cart.sales_channel_id, &cart.currency_code)
+        != (&seen.sales_channel_id, &seen.currency_code)
     {
-        return Err(DomainError::Invalid(format!(
-            "{} is not sold in the cart's sales channel",
-            product.title
-        )));
+        offer = Offer::of(&txn, &cart, variant_id).await?;
     }
-    let unit_price = prices
-        .iter()
-        .find(|p| p.currency_code == cart.currency_code)
-        .map(|p| p.amount)
-        .ok_or_else(|| {
-            DomainError::Invalid(format!(
-                "{} has no price in {}",
-                product.title, cart.currency_code
-            ))
-        })?;
     let now = Utc::now();
     let existing = line_item::Entity::find()
         .filter(line_item::Column::CartId.eq(cart_id))
@@ -466,7 +456,12 @@ pub async fn add_line_item(
             "a line holds at most {MAX_LINE_QUANTITY} units"
         )));
     }
-    ensure_in_stock(&txn, &cart, variant_id, &product.title, total).await?;
+    ensure_in_stock(&txn, &cart, variant_id, &offer.product.title, total).await?;
+    let Offer {
+        variant,
+        product,
+        unit_price,
+    } = offer;
     match existing {
         Some(line) => {
             let mut line = line.into_active_model();
@@ -491,9 +486,49 @@ pub async fn add_line_item(
     }
     touch(&txn, cart).await?;
     crate::loyalty::cart_lines_changed(&txn, cart_id).await?;
-    let detail = get_cart(&txn, cart_id).await?;
     txn.commit().await?;
-    Ok(detail)
+    get_cart(db, cart_id).await
+}
+
+/// A variant as a cart may buy it: sold in the cart's sales channel, at its
+/// price in the cart's currency.
+struct Offer {
+    variant: catalog::variant::Model,
+    product: catalog::product::Model,
+    unit_price: i64,
+}
+
+impl Offer {
+    async fn of(
+        db: &impl ConnectionTrait,
+        cart: &cart::Model,
+        variant_id: &str,
+    ) -> Result<Offer, DomainError> {
+        let (variant, product, prices) = catalog::find_variant(db, variant_id).await?;
+        if let Some(channel_id) = &cart.sales_channel_id
+            && !channels::is_published_to(db, &product.id, channel_id).await?
+        {
+            return Err(DomainError::Invalid(format!(
+                "{} is not sold in the cart's sales channel",
+                product.title
+            )));
+        }
+        let unit_price = prices
+            .iter()
+            .find(|p| p.currency_code == cart.currency_code)
+            .map(|p| p.amount)
+            .ok_or_else(|| {
+                DomainError::Invalid(format!(
+                    "{} has no price in {}",
+                    product.title, cart.currency_code
+                ))
+            })?;
+        Ok(Offer {
+            variant,
+            product,
+            unit_price,
+        })
+    }
 }
 
 /// Refuses more units of a stock-managed variant than the stock locations of
@@ -552,9 +587,8 @@ pub async fn update_line_item(
     }
     touch(&txn, cart).await?;
     crate::loyalty::cart_lines_changed(&txn, cart_id).await?;
-    let detail = get_cart(&txn, cart_id).await?;
     txn.commit().await?;
-    Ok(detail)
+    get_cart(db, cart_id).await
 }
 
 pub async fn set_email(
@@ -615,9 +649,8 @@ pub async fn add_shipping_method(
     .insert(&txn)
     .await?;
     touch(&txn, cart).await?;
-    let detail = get_cart(&txn, cart_id).await?;
     txn.commit().await?;
-    Ok(detail)
+    get_cart(db, cart_id).await
 }
 
 /// Applies promotion codes; all or none: one invalid code refuses them all.
@@ -630,9 +663,8 @@ pub async fn apply_promotions(
     let cart = open_cart(&txn, cart_id).await?;
     attach_promotions(&txn, cart_id, codes).await?;
     touch(&txn, cart).await?;
-    let detail = get_cart(&txn, cart_id).await?;
     txn.commit().await?;
-    Ok(detail)
+    get_cart(db, cart_id).await
 }
 
 async fn attach_promotions(
@@ -656,9 +688,8 @@ pub async fn remove_promotions(
     let cart = open_cart(&txn, cart_id).await?;
     promotions::detach(&txn, cart_id, codes).await?;
     touch(&txn, cart).await?;
-    let detail = get_cart(&txn, cart_id).await?;
     txn.commit().await?;
-    Ok(detail)
+    get_cart(db, cart_id).await
 }
 
 async fn open_cart(db: &impl ConnectionTrait, cart_id: &str) -> Result<cart::Model, DomainError> {

@@ -13,7 +13,7 @@ pub mod totals;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionSession,
+    QueryOrder, Set, TransactionSession, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -433,42 +433,41 @@ pub async fn add_line_item(
             "quantity must be between 1 and {MAX_LINE_QUANTITY}"
         )));
     }
-    // What the cart would be offered is read before taking the writer turn;
-    // read again inside only if the cart moved to another channel or currency meanwhile.
+    // Everything is checked before taking the writer turn. Holding it, one
+    // conditional update confirms the cart is as it was read; only if it moved
+    // (completed, another channel or currency, the line changed) is it all
+    // checked again inside. SQLite has one writer: the turn is the bottleneck.
     let seen = open_cart(db, cart_id).await?;
+    let seen_line = find_line(db, cart_id, variant_id).await?;
     let mut offer = Offer::of(db, &seen, variant_id).await?;
+    let mut total = line_total(seen_line.as_ref(), quantity)?;
+    ensure_in_stock(db, &seen, variant_id, &offer.product.title, total).await?;
+
     let txn = crate::db::begin_write(db).await?;
-    let cart = open_cart(&txn, cart_id).await?;
-    if (&cart.sales_channel_id, &cart.currency_code)
-        != (&seen.sales_channel_id, &seen.currency_code)
-    {
+    let mut line = find_line(&txn, cart_id, variant_id).await?;
+    let unchanged = line.as_ref().map(|l| (&l.id, l.quantity))
+        == seen_line.as_ref().map(|l| (&l.id, l.quantity))
+        && touch_if_unchanged(&txn, &seen).await?;
+    if !unchanged {
+        let cart = open_cart(&txn, cart_id).await?;
         offer = Offer::of(&txn, &cart, variant_id).await?;
+        line = find_line(&txn, cart_id, variant_id).await?;
+        total = line_total(line.as_ref(), quantity)?;
+        ensure_in_stock(&txn, &cart, variant_id, &offer.product.title, total).await?;
+        touch(&txn, cart).await?;
     }
-    let now = Utc::now();
-    let existing = line_item::Entity::find()
-        .filter(line_item::Column::CartId.eq(cart_id))
-        .filter(line_item::Column::VariantId.eq(variant_id))
-        .one(&txn)
-        .await?;
-    let total = existing.as_ref().map_or(0, |line| line.quantity) + quantity;
-    if total > MAX_LINE_QUANTITY {
-        return Err(DomainError::Invalid(format!(
-            "a line holds at most {MAX_LINE_QUANTITY} units"
-        )));
-    }
-    ensure_in_stock(&txn, &cart, variant_id, &offer.product.title, total).await?;
-    let Offer {
-        variant,
-        product,
-        unit_price,
-    } = offer;
-    match existing {
+    match line {
         Some(line) => {
             let mut line = line.into_active_model();
             line.quantity = Set(total);
             line.update(&txn).await?;
         }
         None => {
+            let Offer {
+                variant,
+                product,
+                unit_price,
+            } = offer;
             line_item::ActiveModel {
                 id: Set(new_id("cali")),
                 cart_id: Set(cart_id.to_owned()),
@@ -478,16 +477,59 @@ pub async fn add_line_item(
                 variant_title: Set(variant.title),
                 quantity: Set(quantity),
                 unit_price: Set(unit_price),
-                created_at: Set(now),
+                created_at: Set(Utc::now()),
             }
             .insert(&txn)
             .await?;
         }
     }
-    touch(&txn, cart).await?;
     crate::loyalty::cart_lines_changed(&txn, cart_id).await?;
     txn.commit().await?;
     get_cart(db, cart_id).await
+}
+
+async fn find_line(
+    db: &impl ConnectionTrait,
+    cart_id: &str,
+    variant_id: &str,
+) -> Result<Option<line_item::Model>, DomainError> {
+    Ok(line_item::Entity::find()
+        .filter(line_item::Column::CartId.eq(cart_id))
+        .filter(line_item::Column::VariantId.eq(variant_id))
+        .one(db)
+        .await?)
+}
+
+/// The line's quantity once `added` more units are in it.
+fn line_total(line: Option<&line_item::Model>, added: i32) -> Result<i32, DomainError> {
+    let total = line.map_or(0, |line| line.quantity) + added;
+    if total > MAX_LINE_QUANTITY {
+        return Err(DomainError::Invalid(format!(
+            "a line holds at most {MAX_LINE_QUANTITY} units"
+        )));
+    }
+    Ok(total)
+}
+
+/// Marks the cart changed if it is still open, in the same channel and
+/// currency as `seen`; answers whether it was.
+async fn touch_if_unchanged(
+    db: &impl ConnectionTrait,
+    seen: &cart::Model,
+) -> Result<bool, DomainError> {
+    let same_channel = match &seen.sales_channel_id {
+        Some(id) => cart::Column::SalesChannelId.eq(id.clone()),
+        None => cart::Column::SalesChannelId.is_null(),
+    };
+    let touched = cart::Entity::update_many()
+        .col_expr(cart::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(cart::Column::Id.eq(seen.id.clone()))
+        .filter(cart::Column::CompletedAt.is_null())
+        .filter(cart::Column::CurrencyCode.eq(seen.currency_code.clone()))
+        .filter(same_channel)
+        .exec(db)
+        .await?;
+    Ok(touched.rows_affected == 1)
 }
 
 /// A variant as a cart may buy it: sold in the cart's sales channel, at its

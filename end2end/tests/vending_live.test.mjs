@@ -150,14 +150,25 @@ describe('vending live', () => {
       await page.goto(`${server.baseURL}/machines/vm-001`);
       await waitForText(page.locator('[data-testid=machine-status]'), 'online', 20_000);
       await waitForHydration(page, 'form:has(input[name=machine_id])');
+      await page.evaluate(() => {
+        window.__sameDocument = true;
+      });
       await page.getByRole('button', { name: 'Open the door' }).click();
       await page.waitForURL(/\/machines\/vm-001\/sessions\/[^/]+$/, { timeout: 15_000 });
-      await waitForText(page.locator('[data-testid=purchase-state]'), /Done/, 30_000);
+      const purchase = page.url();
 
+      // At once, while the purchase is under way: the client-rendered page must not
+      // reload itself (its no-JavaScript refresh) and swallow the navigation.
       await page.locator('[data-testid=account-link]').click();
       await waitForPath(page, '/account');
       await waitForText(page.locator('[data-testid=account-email]'), 'otto.e2e@example.com');
+      await page.waitForTimeout(3_000);
+      assert.equal(new URL(page.url()).pathname, '/account', 'still on the account page');
+      assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload since the machine page');
       await page.locator('[data-testid=no-deposit-credits]').waitFor();
+
+      await page.goto(purchase);
+      await waitForText(page.locator('[data-testid=purchase-state]'), /Done/, 30_000);
 
       // A return: the machine's returner puts an empty bottle back on its scale.
       await page.goto(`${server.baseURL}/machines/vm-001`);

@@ -1,9 +1,9 @@
-//! One machine: where it stands and how it is doing, what its scales hold
-//! (the assignment editor), planogram sync with the machine's answer,
-//! service mode, and its sessions. Every form is a plain HTML form that
-//! redirects back here, so the page works before hydration.
-
-use std::collections::HashMap;
+//! One machine: where it stands and how it is doing (mode, door and scale
+//! weights follow the device event stream once hydrated), what its scales
+//! hold (the assignment editor), planogram sync with the machine's answer,
+//! service mode, its MQTT credentials, and its sessions. Every form is a
+//! plain HTML form that redirects back here, so the page works before
+//! hydration.
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -81,6 +81,8 @@ const RECENT_SESSIONS: u64 = 10;
 
 #[server(endpoint = "/admin/devices/detail")]
 pub async fn load_machine(id: String) -> Result<Option<MachineView>, ServerFnError> {
+    use std::collections::HashMap;
+
     use domain::{
         DomainError, catalog, channels,
         vending::{

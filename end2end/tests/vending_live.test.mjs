@@ -90,7 +90,7 @@ describe('vending live', () => {
     }
   }));
 
-  test('an admin issues MQTT credentials and sees the password once', logged(async () => {
+  test('an admin issues MQTT credentials and sees the password once, on the page it leads to', logged(async () => {
     const { page, context } = await newPage(browser);
     try {
       await signIn(page, server);
@@ -103,10 +103,16 @@ describe('vending live', () => {
       const password = (await issued.locator('[data-testid=credentials-password]').textContent()).trim();
       assert.ok(password.length >= 16, `a password: ${password}`);
 
-      await page.reload();
-      await waitForHydration(page, '[data-testid=credentials-form]');
-      assert.equal(await page.locator('[data-testid=issued-credentials]').count(), 0, 'shown once');
-      assert.ok(!(await page.content()).includes(password));
+      const shownAt = page.url();
+      assert.match(new URL(shownAt).search, /^\?issued=/);
+
+      // Leaving the page forgets them: not even their own address shows them again.
+      for (const url of [`${server.baseURL}/admin/devices/vm-002`, shownAt]) {
+        await page.goto(url);
+        await waitForHydration(page, '[data-testid=credentials-form]');
+        assert.equal(await page.locator('[data-testid=issued-credentials]').count(), 0, `not shown again at ${url}`);
+        assert.ok(!(await page.content()).includes(password));
+      }
       noPageErrors(page);
     } finally {
       await context.close();

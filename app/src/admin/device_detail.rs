@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Meta;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -39,7 +39,8 @@ pub struct MachineView {
     pub sessions: Vec<SessionRow>,
     /// Whether the machine has an MQTT password.
     pub has_credentials: bool,
-    /// Credentials issued a moment ago: shown this once.
+    /// Credentials issued a moment ago, shown on the page the issuing
+    /// redirected to, and nowhere else.
     pub issued_credentials: Option<IssuedCredentials>,
 }
 
@@ -49,7 +50,12 @@ pub struct IssuedCredentials {
     pub device_id: String,
     pub username: String,
     pub password: String,
+    /// Names them in the address the issuing redirects to (`?issued=`).
+    pub token: String,
 }
+
+/// The query parameter naming credentials just issued.
+const ISSUED_PARAM: &str = "issued";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncView {
@@ -80,7 +86,11 @@ pub struct AssignedProduct {
 const RECENT_SESSIONS: u64 = 10;
 
 #[server(endpoint = "/admin/devices/detail")]
-pub async fn load_machine(id: String) -> Result<Option<MachineView>, ServerFnError> {
+pub async fn load_machine(
+    id: String,
+    // The `issued` query parameter: shows the credentials it names.
+    issued: Option<String>,
+) -> Result<Option<MachineView>, ServerFnError> {
     use std::collections::HashMap;
 
     use domain::{
@@ -188,20 +198,26 @@ pub async fn load_machine(id: String) -> Result<Option<MachineView>, ServerFnErr
     let (recent, _) = sessions::list(&ctx.db, &filter, 0, RECENT_SESSIONS)
         .await
         .map_err(to_server_error)?;
-    // Taken out of the session as it is shown: the password appears once.
-    let issued_credentials = match session
+    // Shown on the page the issuing redirected to (however often it renders
+    // that page); any other load of a machine's page forgets them.
+    let pending = session
         .get::<IssuedCredentials>(ISSUED_DEVICE_CREDENTIALS)
         .await
-        .map_err(|e| ServerFnError::new(e.to_string()))?
-    {
-        Some(issued) if issued.device_id == device.id => {
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    let issued_credentials = match pending {
+        Some(pending)
+            if issued.as_ref() == Some(&pending.token) && pending.device_id == device.id =>
+        {
+            Some(pending)
+        }
+        Some(_) => {
             session
                 .remove::<IssuedCredentials>(ISSUED_DEVICE_CREDENTIALS)
                 .await
                 .map_err(|e| ServerFnError::new(e.to_string()))?;
-            Some(issued)
+            None
         }
-        _ => None,
+        None => None,
     };
     Ok(Some(MachineView {
         id: device.id,
@@ -380,8 +396,9 @@ pub async fn switch_service(device_id: String, turn: String) -> Result<(), Serve
 }
 
 /// Issues the machine a new MQTT password (replacing the old one) and keeps
-/// it in the admin's session until the machine's page shows it, once: a
-/// plain form post cannot carry it back otherwise.
+/// it in the admin's session for the page this redirects to, which shows it
+/// (a plain form post cannot carry it back otherwise); leaving that page
+/// forgets it.
 #[server(endpoint = "/admin/devices/credentials")]
 pub async fn issue_device_credentials(device_id: String) -> Result<(), ServerFnError> {
     use crate::{server_context::*, session_keys::ISSUED_DEVICE_CREDENTIALS};
@@ -395,12 +412,18 @@ pub async fn issue_device_credentials(device_id: String) -> Result<(), ServerFnE
         device_id: device_id.clone(),
         username: credentials.username,
         password: credentials.password,
+        token: domain::ids::random_token(12),
     };
+    let shown_at = format!(
+        "{}?{ISSUED_PARAM}={}",
+        device_path(&device_id),
+        issued.token
+    );
     session
         .insert(ISSUED_DEVICE_CREDENTIALS, issued)
         .await
         .map_err(|e| ServerFnError::new(e.to_string()))?;
-    leptos_axum::redirect(&device_path(&device_id));
+    leptos_axum::redirect(&shown_at);
     Ok(())
 }
 
@@ -425,6 +448,7 @@ struct Actions {
 #[component]
 pub fn DevicePage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let actions = Actions {
         assign: ServerAction::new(),
         reweigh: ServerAction::new(),
@@ -437,6 +461,7 @@ pub fn DevicePage() -> impl IntoView {
         move || {
             (
                 params.read().get("id").unwrap_or_default(),
+                query.read().get(ISSUED_PARAM),
                 actions.assign.version().get()
                     + actions.reweigh.version().get()
                     + actions.unassign.version().get()
@@ -445,7 +470,7 @@ pub fn DevicePage() -> impl IntoView {
                     + actions.credentials.version().get(),
             )
         },
-        |(id, _)| load_machine(id),
+        |(id, issued, _)| load_machine(id, issued),
     );
     let error = move || {
         first_error(&[

@@ -313,7 +313,8 @@ fn text_of<'a>(html: &'a str, test_id: &str) -> Option<&'a str> {
 }
 
 #[tokio::test]
-async fn an_admin_issues_device_credentials_from_the_device_page_and_sees_the_password_once() {
+async fn an_admin_issues_device_credentials_from_the_device_page_and_sees_the_password_once_there()
+{
     on_every_db(async |app| {
         let fridge = fridge(&app).await;
         let machine = fridge.id.as_str();
@@ -341,8 +342,12 @@ async fn an_admin_issues_device_credentials_from_the_device_page_and_sees_the_pa
         assert!(!html.contains("issued-credentials"));
 
         let issued = app.post_form("/api/admin/devices/credentials", &form).await;
-        assert_eq!(issued.headers()[LOCATION], page.as_str());
-        let html = app.page(&page).await.text().await.unwrap();
+        let shown_at = issued.headers()[LOCATION].to_str().unwrap().to_owned();
+        assert!(
+            shown_at.starts_with(&format!("{page}?issued=")),
+            "{shown_at}"
+        );
+        let html = app.page(&shown_at).await.text().await.unwrap();
         assert!(html.contains("shown only this once"), "{html}");
         assert_eq!(text_of(&html, "credentials-username"), Some(machine));
         let password = text_of(&html, "credentials-password").expect("the password is shown");
@@ -358,9 +363,12 @@ async fn an_admin_issues_device_credentials_from_the_device_page_and_sees_the_pa
             "the new password replaces the old one"
         );
 
-        let again = app.page(&page).await.text().await.unwrap();
-        assert!(!again.contains("issued-credentials"), "shown once: {again}");
-        assert!(!again.contains(password));
+        // Leaving the page forgets them: not even their own address shows them again.
+        for path in [&page, &shown_at] {
+            let again = app.page(path).await.text().await.unwrap();
+            assert!(!again.contains("issued-credentials"), "{path}: {again}");
+            assert!(!again.contains(password));
+        }
     })
     .await;
 }

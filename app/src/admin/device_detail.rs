@@ -466,8 +466,9 @@ pub fn DevicePage() -> impl IntoView {
                     + actions.reweigh.version().get()
                     + actions.unassign.version().get()
                     + actions.sync.version().get()
-                    + actions.service.version().get()
-                    + actions.credentials.version().get(),
+                    // Not the credentials action: it leads to `?issued=`, which
+                    // reloads the machine; a load without that would forget them.
+                    + actions.service.version().get(),
             )
         },
         |(id, issued, _)| load_machine(id, issued),

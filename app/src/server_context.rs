@@ -33,8 +33,8 @@ pub struct ServerContext {
 pub type Pending<T> = Pin<Box<dyn Future<Output = Result<T, DomainError>> + Send>>;
 
 /// Commands for vending machines: opening one for a signed-in shopper (for a
-/// purchase, holding the payment first, or a return) or for service, and
-/// syncing its planogram.
+/// purchase, holding the payment first, or a return) or for service (and
+/// ending it), and syncing its planogram.
 pub trait MachineOpener: Send + Sync {
     /// Holds the payment first.
     fn open_purchase(
@@ -48,6 +48,9 @@ pub trait MachineOpener: Send + Sync {
     -> Pending<device_session::Model>;
 
     fn open_service(&self, device_id: String) -> Pending<device_session::Model>;
+
+    /// Tells the machine to leave service mode; the service session as it ends.
+    fn end_service(&self, device_id: String) -> Pending<device_session::Model>;
 
     /// Sends the planogram; the command once acknowledged (or given up on).
     fn sync_planogram(&self, device_id: String) -> Pending<device_command::Model>;

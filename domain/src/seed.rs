@@ -14,7 +14,7 @@ use crate::{
     pricing::{self, NewRegion},
     promotions::{self, NewPromotion},
     shipping::{self, NewShippingOption},
-    vending::scales::{self, NewAssignment},
+    vending::scales::{self, Deposit, NewAssignment},
 };
 
 pub const DEMO_CURRENCY: &str = "eur";
@@ -25,6 +25,15 @@ pub const ONLINE_STORE_CHANNEL: &str = "Online store";
 pub const WAREHOUSE_STOCK: i32 = 50;
 /// What a demo machine's scale reads either way of the truth, in grams.
 const DEMO_SCALE_NOISE_GRAMS: i32 = 3;
+/// The demo product sold in a returnable bottle (its handle), and the
+/// bottle's deposit and empty weight.
+const DEMO_RETURNABLE: (&str, Deposit) = (
+    "sparkling-water",
+    Deposit {
+        amount: 25,
+        container_weight_grams: 40,
+    },
+);
 
 /// Ids of the demo vending machines, in the order the simulator numbers them.
 pub fn demo_device_id(n: usize) -> String {
@@ -273,7 +282,13 @@ pub async fn demo_store(db: &DatabaseConnection, machines: usize) -> Result<bool
                 DEMO_SCALE_NOISE_GRAMS,
             )
             .await?;
-            scales::assign(db, &scale.id, demo_assignment(&variant.id, p.grams)).await?;
+            let deposit = (p.handle == DEMO_RETURNABLE.0).then_some(DEMO_RETURNABLE.1);
+            scales::assign(
+                db,
+                &scale.id,
+                demo_assignment(&variant.id, p.grams, deposit),
+            )
+            .await?;
         }
     }
     let key = match api_keys::first_publishable(db).await? {
@@ -285,14 +300,14 @@ pub async fn demo_store(db: &DatabaseConnection, machines: usize) -> Result<bool
 }
 
 /// A product's weights on a demo scale: ±5 %, at least the scale's noise.
-fn demo_assignment(variant_id: &str, grams: i32) -> NewAssignment {
+fn demo_assignment(variant_id: &str, grams: i32, deposit: Option<Deposit>) -> NewAssignment {
     let tolerance = (grams / 20).max(DEMO_SCALE_NOISE_GRAMS);
     NewAssignment {
         variant_id: variant_id.to_owned(),
         unit_weight_grams: grams,
         min_weight_grams: grams - tolerance,
         max_weight_grams: grams + tolerance,
-        deposit: None,
+        deposit,
     }
 }
 

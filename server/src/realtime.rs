@@ -1,8 +1,9 @@
-//! Live updates for the admin dashboard as server-sent events.
+//! Live updates for the admin dashboard as server-sent events: device
+//! status (online, last seen) and machine activity (mode, door, weights).
 
 use std::{convert::Infallible, time::Duration};
 
-use app::admin::devices::DEVICE_STATUS_EVENT;
+use app::admin::devices::{DEVICE_ACTIVITY_EVENT, DEVICE_STATUS_EVENT, DeviceActivity};
 use axum::{
     extract::State,
     response::sse::{Event, KeepAlive, Sse},
@@ -15,7 +16,7 @@ use tower_sessions::Session;
 use crate::{http::error::ApiError, state::AppState};
 
 /// Every device's current status first (so a reconnecting page catches up),
-/// then each change as it happens.
+/// then each change of status or activity as it happens.
 pub async fn device_events(
     session: Session,
     State(state): State<AppState>,
@@ -32,9 +33,17 @@ pub async fn device_events(
         ));
     }
     // Subscribe before reading the snapshot so no change falls between the two.
+    // A lagging page skips what it missed; the next change or reconnect corrects it.
     let changes = BroadcastStream::new(state.device_changes.subscribe())
-        // A lagging page skips what it missed; the next change or reconnect corrects it.
         .filter_map(|change| async move { change.ok() });
+    let activity = BroadcastStream::new(state.device_activity.subscribe())
+        .filter_map(|activity| async move { activity.ok() })
+        .map(|activity| {
+            Ok(Event::default()
+                .event(DEVICE_ACTIVITY_EVENT)
+                .json_data(DeviceActivity::from(activity))
+                .expect("activity serialises"))
+        });
     let snapshot: Vec<StatusChange> = devices::list(&state.db)
         .await?
         .into_iter()
@@ -44,11 +53,12 @@ pub async fn device_events(
             last_seen_at: d.last_seen_at,
         })
         .collect();
-    let events = stream::iter(snapshot).chain(changes).map(|change| {
+    let statuses = stream::iter(snapshot).chain(changes).map(|change| {
         Ok(Event::default()
             .event(DEVICE_STATUS_EVENT)
             .json_data(change)
             .expect("status change serialises"))
     });
+    let events = stream::select(statuses, activity);
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

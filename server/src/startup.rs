@@ -68,11 +68,13 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     };
     let heartbeat = Duration::from_secs(settings.heartbeat_secs.max(1));
     let (device_changes, _) = broadcast::channel(1024);
+    let (device_activity, _) = broadcast::channel(1024);
     let payment_providers = Providers::default().with(Arc::new(SystemProvider));
     let gateway = Gateway::spawn(
         &mqtt,
         db.clone(),
         device_changes.clone(),
+        device_activity.clone(),
         heartbeat,
         |client| {
             Vending::new(
@@ -104,6 +106,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         leptos_options,
         db: db.clone(),
         device_changes,
+        device_activity,
         gateway: gateway.health,
         vending: gateway.vending,
         currency: settings.currency.clone(),
@@ -167,8 +170,9 @@ async fn storefront_channels(db: &DatabaseConnection, name: &str) -> anyhow::Res
 }
 
 /// The in-process machines: their scales hold what the books say each
-/// machine has, and on every opening a shopper takes one unit of the next
-/// product in turn.
+/// machine has, on every opening a shopper takes one unit of the next
+/// product in turn, and each return brings back one empty of a returnable
+/// product.
 async fn demo_machines(
     db: &DatabaseConnection,
     count: usize,
@@ -191,17 +195,34 @@ async fn demo_machines(
         };
         let mut scales: Vec<SimScale> = Vec::new();
         let mut shopper = Vec::with_capacity(shelves.len());
+        let mut returner = Vec::new();
         for shelf in shelves {
-            let product = SimProduct {
+            let mut products = vec![SimProduct {
                 variant_id: shelf.variant_id.clone(),
                 unit_weight_g: shelf.unit_weight_grams,
                 units: shelf.in_stock.max(0),
-            };
+            }];
+            // A returnable product's empties come back on its own scale, one per return.
+            if let Some(grams) = shelf.container_weight_grams {
+                let empties = format!("{}-empty", shelf.variant_id);
+                products.push(SimProduct {
+                    variant_id: empties.clone(),
+                    unit_weight_g: grams,
+                    units: 0,
+                });
+                returner.push(Visit {
+                    take: vec![Take {
+                        scale: shelf.scale,
+                        variant_id: empties,
+                        units: -1,
+                    }],
+                });
+            }
             match scales.iter_mut().find(|s| s.position == shelf.scale) {
-                Some(scale) => scale.products.push(product),
+                Some(scale) => scale.products.extend(products),
                 None => scales.push(SimScale {
                     position: shelf.scale,
-                    products: vec![product],
+                    products,
                 }),
             }
             shopper.push(Visit {
@@ -216,6 +237,9 @@ async fn demo_machines(
             scales,
             shopper,
             repeat_shopper: true,
+            returner,
+            // Service mode lasts until an admin turns it off, as at a real machine.
+            keep_service_door_open: true,
             password,
             ..MachineConfig::new(DeviceId::parse(&id)?, heartbeat)
         });

@@ -5,7 +5,7 @@ use domain::{
     devices::StatusChange,
     loyalty::Loyalty,
     payments::Providers,
-    vending::{device_command, device_session},
+    vending::{device_command, device_session, machines::Activity},
 };
 use leptos::config::LeptosOptions;
 use tokio::sync::broadcast;
@@ -22,6 +22,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Device status changes, for live dashboards.
     pub device_changes: broadcast::Sender<StatusChange>,
+    /// Machines' mode, door and scale weights as they change, for live dashboards.
+    pub device_activity: broadcast::Sender<Activity>,
     pub gateway: GatewayHealth,
     /// Opens machines and follows their sessions.
     pub vending: Vending,
@@ -73,6 +75,11 @@ impl app::server_context::MachineOpener for Vending {
     fn open_service(&self, device_id: String) -> Pending<device_session::Model> {
         let vending = self.clone();
         Box::pin(async move { vending.open_service(&device_id).await })
+    }
+
+    fn end_service(&self, device_id: String) -> Pending<device_session::Model> {
+        let vending = self.clone();
+        Box::pin(async move { vending.end_service(&device_id).await })
     }
 
     fn sync_planogram(&self, device_id: String) -> Pending<device_command::Model> {

@@ -1,18 +1,18 @@
-//! One machine: where it stands and how it is doing, what its scales hold
-//! (the assignment editor), planogram sync with the machine's answer,
-//! service mode, and its sessions. Every form is a plain HTML form that
-//! redirects back here, so the page works before hydration.
-
-use std::collections::HashMap;
+//! One machine: where it stands and how it is doing (mode, door and scale
+//! weights follow the device event stream once hydrated), what its scales
+//! hold (the assignment editor), planogram sync with the machine's answer,
+//! service mode, its MQTT credentials, and its sessions. Every form is a
+//! plain HTML form that redirects back here, so the page works before
+//! hydration.
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Meta;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    devices::{DeviceStatus, follow_device_events},
+    devices::{DeviceActivity, LiveDevices},
     vending_sessions::{SessionRow, SessionRows, timestamp},
 };
 use crate::components::{ErrorNotice, NotFound};
@@ -30,20 +30,32 @@ pub struct MachineView {
     pub firmware: Option<String>,
     pub sales_channel: Option<String>,
     pub stock_location: Option<String>,
-    /// The active session's mode, "idle" without one.
-    pub mode: String,
-    pub door: String,
-    /// The service session under way, if any.
-    pub service_session: Option<String>,
+    /// Mode, door and scale weights, as loaded (the live stream updates them).
+    pub activity: DeviceActivity,
     pub sync: SyncView,
-    pub weights_at: Option<DateTime<Utc>>,
-    /// (scale position, grams, stable) as last reported.
-    pub weights: Vec<(i32, i32, bool)>,
     pub scales: Vec<ScaleView>,
     /// (variant id, "Product — Variant") to put on a scale.
     pub variants: Vec<(String, String)>,
     pub sessions: Vec<SessionRow>,
+    /// Whether the machine has an MQTT password.
+    pub has_credentials: bool,
+    /// Credentials issued a moment ago, shown on the page the issuing
+    /// redirected to, and nowhere else.
+    pub issued_credentials: Option<IssuedCredentials>,
 }
+
+/// A device's MQTT login, just issued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssuedCredentials {
+    pub device_id: String,
+    pub username: String,
+    pub password: String,
+    /// Names them in the address the issuing redirects to (`?issued=`).
+    pub token: String,
+}
+
+/// The query parameter naming credentials just issued.
+const ISSUED_PARAM: &str = "issued";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncView {
@@ -74,20 +86,26 @@ pub struct AssignedProduct {
 const RECENT_SESSIONS: u64 = 10;
 
 #[server(endpoint = "/admin/devices/detail")]
-pub async fn load_machine(id: String) -> Result<Option<MachineView>, ServerFnError> {
+pub async fn load_machine(
+    id: String,
+    // The `issued` query parameter: shows the credentials it names.
+    issued: Option<String>,
+) -> Result<Option<MachineView>, ServerFnError> {
+    use std::collections::HashMap;
+
     use domain::{
         DomainError, catalog, channels,
         vending::{
             machines, scales,
             scales::SyncStatus,
             sessions::{self, SessionFilter},
-            state::State,
         },
     };
 
-    use crate::server_context::*;
+    use crate::{server_context::*, session_keys::ISSUED_DEVICE_CREDENTIALS};
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    let session = session().await?;
+    require_admin(&session).await?;
     let machine = match machines::find(&ctx.db, &id).await {
         Ok(machine) => machine,
         Err(DomainError::NotFound { .. }) => return Ok(None),
@@ -103,21 +121,9 @@ pub async fn load_machine(id: String) -> Result<Option<MachineView>, ServerFnErr
         ),
         None => None,
     };
-    let active = sessions::active_session(&ctx.db, &id)
+    let activity = machines::activity(&ctx.db, &id)
         .await
         .map_err(to_server_error)?;
-    let (mode, door, service_session) = match &active {
-        None => ("idle".to_owned(), "closed".to_owned(), None),
-        Some(s) => {
-            let door = match sessions::state_of(s).map_err(to_server_error)? {
-                State::Requested => "closed (opening)",
-                State::DoorOpen => "open",
-                _ => "closed",
-            };
-            let service = (s.mode == "service").then(|| s.id.clone());
-            (s.mode.clone(), door.to_owned(), service)
-        }
-    };
     let sync = match scales::sync_status(&ctx.db, &id)
         .await
         .map_err(to_server_error)?
@@ -138,19 +144,6 @@ pub async fn load_machine(id: String) -> Result<Option<MachineView>, ServerFnErr
             state: "failed".into(),
             detail: format!("version {version} failed: {reason}"),
         },
-    };
-    let (weights_at, weights) = match sessions::last_weights(&ctx.db, &id)
-        .await
-        .map_err(to_server_error)?
-    {
-        Some((at, readings)) => (
-            Some(at),
-            readings
-                .into_iter()
-                .map(|r| (r.scale, r.grams, r.stable))
-                .collect(),
-        ),
-        None => (None, Vec::new()),
     };
     let products = catalog::list_in_statuses(
         &ctx.db,
@@ -205,6 +198,27 @@ pub async fn load_machine(id: String) -> Result<Option<MachineView>, ServerFnErr
     let (recent, _) = sessions::list(&ctx.db, &filter, 0, RECENT_SESSIONS)
         .await
         .map_err(to_server_error)?;
+    // Shown on the page the issuing redirected to (however often it renders
+    // that page); any other load of a machine's page forgets them.
+    let pending = session
+        .get::<IssuedCredentials>(ISSUED_DEVICE_CREDENTIALS)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    let issued_credentials = match pending {
+        Some(pending)
+            if issued.as_ref() == Some(&pending.token) && pending.device_id == device.id =>
+        {
+            Some(pending)
+        }
+        Some(_) => {
+            session
+                .remove::<IssuedCredentials>(ISSUED_DEVICE_CREDENTIALS)
+                .await
+                .map_err(|e| ServerFnError::new(e.to_string()))?;
+            None
+        }
+        None => None,
+    };
     Ok(Some(MachineView {
         id: device.id,
         name: device.name,
@@ -213,15 +227,13 @@ pub async fn load_machine(id: String) -> Result<Option<MachineView>, ServerFnErr
         firmware: device.firmware,
         sales_channel,
         stock_location: machine.location.map(|l| l.name),
-        mode,
-        door,
-        service_session,
+        activity: activity.into(),
         sync,
-        weights_at,
-        weights,
         scales,
         variants,
         sessions: recent.into_iter().map(Into::into).collect(),
+        has_credentials: device.mqtt_password_hash.is_some(),
+        issued_credentials,
     }))
 }
 
@@ -353,12 +365,10 @@ pub async fn sync_machine(device_id: String) -> Result<(), ServerFnError> {
     Ok(())
 }
 
-/// Service mode on opens the machine without charging; off ends the service
-/// session under way (nothing is charged either way).
+/// Service mode on opens the machine without charging; off tells it to go
+/// back to normal, which closes the door and books the restock.
 #[server(endpoint = "/admin/devices/service")]
 pub async fn switch_service(device_id: String, turn: String) -> Result<(), ServerFnError> {
-    use domain::vending::sessions;
-
     use crate::server_context::*;
     let ctx = server_context()?;
     require_admin(&session().await?).await?;
@@ -370,19 +380,10 @@ pub async fn switch_service(device_id: String, turn: String) -> Result<(), Serve
                 .map_err(to_server_error)?;
         }
         "off" => {
-            let active = sessions::active_session(&ctx.db, &device_id)
+            ctx.machines
+                .end_service(device_id.clone())
                 .await
-                .map_err(to_server_error)?
-                .filter(|s| s.mode == "service")
-                .ok_or_else(|| invalid("the machine is not in service mode".into()))?;
-            sessions::force_close(
-                &ctx.db,
-                &ctx.payment_providers,
-                &active.id,
-                "service mode turned off",
-            )
-            .await
-            .map_err(to_server_error)?;
+                .map_err(to_server_error)?;
         }
         other => {
             return Err(invalid(format!(
@@ -391,6 +392,38 @@ pub async fn switch_service(device_id: String, turn: String) -> Result<(), Serve
         }
     }
     leptos_axum::redirect(&device_path(&device_id));
+    Ok(())
+}
+
+/// Issues the machine a new MQTT password (replacing the old one) and keeps
+/// it in the admin's session for the page this redirects to, which shows it
+/// (a plain form post cannot carry it back otherwise); leaving that page
+/// forgets it.
+#[server(endpoint = "/admin/devices/credentials")]
+pub async fn issue_device_credentials(device_id: String) -> Result<(), ServerFnError> {
+    use crate::{server_context::*, session_keys::ISSUED_DEVICE_CREDENTIALS};
+    let ctx = server_context()?;
+    let session = session().await?;
+    require_admin(&session).await?;
+    let credentials = domain::devices::issue_credentials(&ctx.db, &device_id)
+        .await
+        .map_err(to_server_error)?;
+    let issued = IssuedCredentials {
+        device_id: device_id.clone(),
+        username: credentials.username,
+        password: credentials.password,
+        token: domain::ids::random_token(12),
+    };
+    let shown_at = format!(
+        "{}?{ISSUED_PARAM}={}",
+        device_path(&device_id),
+        issued.token
+    );
+    session
+        .insert(ISSUED_DEVICE_CREDENTIALS, issued)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    leptos_axum::redirect(&shown_at);
     Ok(())
 }
 
@@ -409,30 +442,36 @@ struct Actions {
     unassign: ServerAction<UnassignProduct>,
     sync: ServerAction<SyncMachine>,
     service: ServerAction<SwitchService>,
+    credentials: ServerAction<IssueDeviceCredentials>,
 }
 
 #[component]
 pub fn DevicePage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let actions = Actions {
         assign: ServerAction::new(),
         reweigh: ServerAction::new(),
         unassign: ServerAction::new(),
         sync: ServerAction::new(),
         service: ServerAction::new(),
+        credentials: ServerAction::new(),
     };
     let machine = Resource::new(
         move || {
             (
                 params.read().get("id").unwrap_or_default(),
+                query.read().get(ISSUED_PARAM),
                 actions.assign.version().get()
                     + actions.reweigh.version().get()
                     + actions.unassign.version().get()
                     + actions.sync.version().get()
+                    // Not the credentials action: it leads to `?issued=`, which
+                    // reloads the machine; a load without that would forget them.
                     + actions.service.version().get(),
             )
         },
-        |(id, _)| load_machine(id),
+        |(id, issued, _)| load_machine(id, issued),
     );
     let error = move || {
         first_error(&[
@@ -441,10 +480,10 @@ pub fn DevicePage() -> impl IntoView {
             actions.unassign.value().get(),
             actions.sync.value().get(),
             actions.service.value().get(),
+            actions.credentials.value().get(),
         ])
     };
-    let live = RwSignal::new(HashMap::<String, DeviceStatus>::new());
-    follow_device_events(live);
+    let live = LiveDevices::follow();
     view! {
         <p><a href="/admin/devices">"← Devices"</a></p>
         {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
@@ -464,24 +503,31 @@ pub fn DevicePage() -> impl IntoView {
 }
 
 #[component]
-fn MachineDetail(
-    machine: MachineView,
-    actions: Actions,
-    live: RwSignal<HashMap<String, DeviceStatus>>,
-) -> impl IntoView {
+fn MachineDetail(machine: MachineView, actions: Actions, live: LiveDevices) -> impl IntoView {
     let id = machine.id.clone();
     let status = {
         let id = id.clone();
         Memo::new(move |_| {
-            live.read()
+            live.status
+                .read()
                 .get(&id)
                 .map(|s| (s.online, s.last_seen_at))
                 .unwrap_or((machine.online, machine.last_seen_at))
         })
     };
+    let activity = {
+        let (id, loaded) = (id.clone(), machine.activity);
+        Memo::new(move |_| {
+            live.activity
+                .read()
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| loaded.clone())
+        })
+    };
     let sync_pending = machine.sync.state == "pending";
     let variants = machine.variants;
-    let (service_id, sync_id) = (id.clone(), id.clone());
+    let (service_id, sync_id, credentials_id) = (id.clone(), id.clone(), id.clone());
     view! {
         // Until the machine answers, the page looks again by itself (with or without JavaScript).
         {sync_pending.then(|| view! { <Meta http_equiv="refresh" content="1" /> })}
@@ -501,14 +547,14 @@ fn MachineDetail(
             <dt>"Firmware"</dt><dd>{machine.firmware.unwrap_or_else(|| "unknown".to_owned())}</dd>
             <dt>"Sales channel"</dt><dd>{machine.sales_channel.unwrap_or_else(|| "unassigned".to_owned())}</dd>
             <dt>"Stock location"</dt><dd>{machine.stock_location.unwrap_or_else(|| "unassigned".to_owned())}</dd>
-            <dt>"Mode"</dt><dd data-testid="device-mode">{machine.mode}</dd>
-            <dt>"Door"</dt><dd data-testid="door-state">{machine.door}</dd>
+            <dt>"Mode"</dt><dd data-testid="device-mode">{move || activity.read().mode.clone()}</dd>
+            <dt>"Door"</dt><dd data-testid="door-state">{move || activity.read().door.clone()}</dd>
         </dl>
 
         <h2>"Service mode"</h2>
         <ActionForm action=actions.service attr:class="inline" attr:data-testid="service-form">
             <input type="hidden" name="device_id" value=service_id />
-            {match machine.service_session {
+            {move || match activity.with(|a| a.service_session.clone()) {
                 Some(session) => view! {
                     <p>"On: session "<a href=format!("/admin/vending/sessions/{session}")><code>{session.clone()}</code></a></p>
                     <input type="hidden" name="turn" value="off" />
@@ -521,20 +567,48 @@ fn MachineDetail(
             }}
         </ActionForm>
 
+        <h2>"MQTT credentials"</h2>
+        {machine.issued_credentials.map(|issued| view! {
+            <div class="notice warning" role="alert" data-testid="issued-credentials">
+                <p>
+                    <strong>"Copy this password now: it is shown only this once."</strong>
+                    " Only its hash is kept. Configure it on the machine; new connections with the old password are refused."
+                </p>
+                <dl class="facts">
+                    <dt>"Username"</dt><dd><code data-testid="credentials-username">{issued.username}</code></dd>
+                    <dt>"Password"</dt><dd><code data-testid="credentials-password">{issued.password}</code></dd>
+                </dl>
+            </div>
+        })}
+        <p data-testid="credentials-state">
+            {if machine.has_credentials {
+                "The machine has a password. Issuing a new one replaces it."
+            } else {
+                "The machine has no password yet: it cannot sign in to the broker."
+            }}
+        </p>
+        <ActionForm action=actions.credentials attr:class="inline" attr:data-testid="credentials-form">
+            <input type="hidden" name="device_id" value=credentials_id />
+            <button type="submit" disabled=move || actions.credentials.pending().get()>"Issue new credentials"</button>
+        </ActionForm>
+
         <h2>"Scale weights"</h2>
-        {match machine.weights_at {
+        {move || {
+            let DeviceActivity { weights_at, weights, .. } = activity.get();
+            match weights_at {
             None => view! { <p class="empty">"The machine has not reported its scales yet."</p> }.into_any(),
             Some(at) => view! {
-                <p class="muted">{format!("As reported {}", timestamp(at))}</p>
+                <p class="muted" data-testid="weights-at">{format!("As reported {}", timestamp(at))}</p>
                 <table class="data" data-testid="scale-weights">
                     <thead><tr><th>"Scale"</th><th>"Grams"</th><th>"Stable"</th></tr></thead>
                     <tbody>
-                        {machine.weights.into_iter().map(|(scale, grams, stable)| view! {
-                            <tr><td>{scale}</td><td>{grams}</td><td>{if stable { "yes" } else { "no" }}</td></tr>
+                        {weights.into_iter().map(|(scale, grams, stable)| view! {
+                            <tr data-scale=scale><td>{scale}</td><td>{grams}</td><td>{if stable { "yes" } else { "no" }}</td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>
             }.into_any(),
+            }
         }}
 
         <h2>"Scales"</h2>

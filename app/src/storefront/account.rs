@@ -167,6 +167,46 @@ pub async fn my_orders() -> Result<(Vec<OrderSummary>, u64), ServerFnError> {
     Ok((orders.into_iter().map(OrderSummary::from).collect(), count))
 }
 
+/// One deposit credit for a returned container, as the account lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DepositCreditRow {
+    pub machine: String,
+    pub product: String,
+    pub quantity: i32,
+    pub amount: i64,
+    pub currency: String,
+    pub credited_at: String,
+}
+
+/// The signed-in customer's deposit credits, newest first; none when
+/// nobody is signed in.
+#[server(endpoint = "/account/deposit-credits")]
+pub async fn my_deposit_credits() -> Result<Vec<DepositCreditRow>, ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let Some(id) = customer_id(&session().await?).await? else {
+        return Ok(Vec::new());
+    };
+    let lines = domain::vending::settlement::credit_history(&ctx.db, &id)
+        .await
+        .map_err(to_server_error)?;
+    Ok(lines
+        .into_iter()
+        .map(|line| DepositCreditRow {
+            machine: line.machine,
+            product: line.product,
+            quantity: line.credit.quantity,
+            amount: line.credit.amount,
+            currency: line.credit.currency_code,
+            credited_at: line
+                .credit
+                .created_at
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string(),
+        })
+        .collect())
+}
+
 /// The message of a form's last failed submission.
 pub(crate) fn form_error<T: Clone + Send + Sync + 'static>(
     outcome: MappedSignal<Option<Result<T, ServerFnError>>>,
@@ -247,6 +287,7 @@ pub fn AccountPage() -> impl IntoView {
                                         </ActionForm>
                                         <LoyaltyMembership />
                                         <OrderHistory />
+                                        <DepositCredits />
                                     </section>
                                 }
                                     .into_any()
@@ -290,6 +331,46 @@ fn OrderHistory() -> impl IntoView {
                             {(count > shown as u64).then(|| view! { <p class="muted">{format!("The latest {shown} of {count} orders.")}</p> })}
                         }
                             .into_any()
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// What the shopper was credited for empty containers brought back to a machine.
+#[component]
+fn DepositCredits() -> impl IntoView {
+    let credits = Resource::new(|| (), |_| my_deposit_credits());
+    view! {
+        <h2>"Returned containers"</h2>
+        <Transition fallback=|| view! { <p class="loading">"Loading deposit credits…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+                {move || Suspend::new(async move {
+                    credits.await.map(|credits| {
+                        if credits.is_empty() {
+                            return view! {
+                                <p class="empty" data-testid="no-deposit-credits">
+                                    "No deposits credited yet. Bring empty containers back to a machine to get their deposit."
+                                </p>
+                            }.into_any();
+                        }
+                        view! {
+                            <table class="data" data-testid="deposit-credits">
+                                <thead><tr><th>"Date"</th><th>"Machine"</th><th>"Product"</th><th>"Containers"</th><th>"Credited"</th></tr></thead>
+                                <tbody>
+                                    {credits.into_iter().map(|c| view! {
+                                        <tr data-testid="deposit-credit-row">
+                                            <td>{c.credited_at}</td>
+                                            <td>{c.machine}</td>
+                                            <td>{c.product}</td>
+                                            <td>{c.quantity}</td>
+                                            <td>{format_money(c.amount, &c.currency)}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
                     })
                 })}
             </ErrorBoundary>

@@ -486,8 +486,11 @@ fn PurchaseView(purchase: Purchase) -> impl IntoView {
     view! {
         <article class="purchase" data-state=purchase.state.clone()>
             // Without JavaScript the page reloads itself until the session ends.
+            // As markup, not an element: a <meta> the client renders into the
+            // <noscript> (after the hydrated open-door redirect) would be live
+            // and reload the page mid-navigation, swallowing the next click.
             {(!purchase.finished).then(|| view! {
-                <noscript><meta http-equiv="refresh" content=REFRESH_SECS.to_string() /></noscript>
+                <noscript inner_html=format!(r#"<meta http-equiv="refresh" content="{REFRESH_SECS}">"#) />
             })}
             <p><a href=format!("/machines/{}", purchase.machine_id)>"← Back to the machine"</a></p>
             <h1>{if returning { "Your return" } else { "Your purchase" }}</h1>

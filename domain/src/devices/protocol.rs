@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::DomainError;
 
 pub const TOPIC_ROOT: &str = "automat/v1/devices";
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3 added `set_mode` with `normal`, which ends service mode through the device.
+pub const SCHEMA_VERSION: u32 = 3;
 /// The oldest payload schema still accepted (heartbeats of version 1 machines).
 pub const OLDEST_SCHEMA: u32 = 1;
 
@@ -116,6 +117,15 @@ pub enum DeviceMode {
     Service,
 }
 
+/// What `set_mode` switches a machine to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MachineMode {
+    /// Back to serving shoppers: a door open for service is locked and
+    /// reported closed first. (Service mode itself starts with `open_door`.)
+    Normal,
+}
+
 /// One reading of a scale, in grams.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScaleReading {
@@ -165,7 +175,7 @@ pub enum CommandBody {
         locker: Option<String>,
     },
     SetMode {
-        mode: DeviceMode,
+        mode: MachineMode,
     },
     SyncPlanogram {
         version: i64,
@@ -313,7 +323,7 @@ mod tests {
         assert_eq!(
             json,
             serde_json::json!({
-                "schema": 2, "seq": 7, "msg_id": "m7", "sent_at": "2026-11-22T10:00:00Z",
+                "schema": 3, "seq": 7, "msg_id": "m7", "sent_at": "2026-11-22T10:00:00Z",
                 "type": "ack", "command_id": "cmd_1", "ok": true
             })
         );
@@ -334,6 +344,20 @@ mod tests {
         assert_eq!(json["type"], "open_door");
         assert_eq!(json["mode"], "purchase");
         assert_eq!(serde_json::from_value::<Command>(json).unwrap(), command);
+        let set_mode = serde_json::to_value(CommandBody::SetMode {
+            mode: MachineMode::Normal,
+        })
+        .unwrap();
+        assert_eq!(
+            set_mode,
+            serde_json::json!({"type": "set_mode", "mode": "normal"})
+        );
+    }
+
+    #[test]
+    fn earlier_schemas_are_still_read() {
+        let schema_2 = br#"{"schema":2,"seq":1,"msg_id":"m","sent_at":"2026-11-22T10:00:00Z","type":"ack","command_id":"c","ok":true}"#;
+        assert_eq!(parse_device_message(schema_2).unwrap().schema, 2);
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub struct Model {
     pub acked_at: Option<DateTimeUtc>,
     pub ack_ok: Option<bool>,
     pub ack_error: Option<String>,
+    /// When the back end stopped waiting for the command's outcome (so far
+    /// only planograms: applied, refused, superseded or never confirmed).
+    pub concluded_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,10 +1,18 @@
 //! Machines as shoppers see them: where each stands, whether it is online,
 //! and what its scales hold.
 
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 
-use super::scales;
-use crate::{DomainError, catalog, channels, devices::device, inventory};
+use super::{
+    scales, sessions,
+    state::{Mode, State},
+};
+use crate::{
+    DomainError, catalog, channels,
+    devices::{device, protocol::ScaleReading},
+    inventory,
+};
 
 /// A machine with the stock location it sells from.
 #[derive(Debug, Clone)]
@@ -26,6 +34,8 @@ pub struct Shelf {
     pub prices: Vec<(String, i64)>,
     /// Units the books say are at the machine.
     pub in_stock: i32,
+    /// What its empty container weighs, when it is taken back for a deposit.
+    pub container_weight_grams: Option<i32>,
 }
 
 /// Every registered machine, by id.
@@ -91,7 +101,11 @@ pub async fn shelves(
                 }
                 _ => 0,
             };
+            let container_weight_grams = assignment
+                .container_weight_grams
+                .filter(|_| assignment.deposit_amount > 0);
             shelves.push(Shelf {
+                container_weight_grams,
                 scale: scale.position,
                 variant_id: assignment.variant_id,
                 product_title: product.title,
@@ -106,4 +120,34 @@ pub async fn shelves(
         }
     }
     Ok(shelves)
+}
+
+/// What a machine is doing: its active session's mode and door, and what
+/// its scales last reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    pub device_id: String,
+    /// The active session's mode; `None` when the machine is idle.
+    pub mode: Option<Mode>,
+    /// The active session's state; `None` when idle (the door is closed).
+    pub session_state: Option<State>,
+    /// The service session under way, if any.
+    pub service_session: Option<String>,
+    /// When the scales last reported, and what.
+    pub weights: Option<(DateTime<Utc>, Vec<ScaleReading>)>,
+}
+
+pub async fn activity(db: &impl ConnectionTrait, device_id: &str) -> Result<Activity, DomainError> {
+    let active = sessions::active_session(db, device_id).await?;
+    let (mode, session_state) = match &active {
+        Some(s) => (Some(sessions::mode_of(s)?), Some(sessions::state_of(s)?)),
+        None => (None, None),
+    };
+    Ok(Activity {
+        device_id: device_id.to_owned(),
+        mode,
+        session_state,
+        service_session: active.filter(|_| mode == Some(Mode::Service)).map(|s| s.id),
+        weights: sessions::last_weights(db, device_id).await?,
+    })
 }

@@ -2,10 +2,10 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, sea_query::Expr,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionSession, sea_query::Expr,
 };
 
 use super::{device_command, scale, scale_assignment, session_event, weighing};
@@ -197,15 +197,32 @@ pub async fn sync_status(
     db: &impl ConnectionTrait,
     device_id: &str,
 ) -> Result<SyncStatus, DomainError> {
-    let Some(command) = device_command::Entity::find()
+    match latest_sync(db, device_id).await? {
+        None => Ok(SyncStatus::Never),
+        Some(command) => sync_outcome(db, &command).await,
+    }
+}
+
+async fn latest_sync(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+) -> Result<Option<device_command::Model>, DomainError> {
+    Ok(device_command::Entity::find()
         .filter(device_command::Column::DeviceId.eq(device_id))
-        .filter(device_command::Column::Kind.eq("sync_planogram"))
+        .filter(device_command::Column::Kind.eq(SYNC_PLANOGRAM))
         .order_by_desc(device_command::Column::CreatedAt)
         .one(db)
-        .await?
-    else {
-        return Ok(SyncStatus::Never);
-    };
+        .await?)
+}
+
+const SYNC_PLANOGRAM: &str = "sync_planogram";
+
+/// What became of one sync command. A `sync_applied` report wins even when
+/// it comes after the back end gave up waiting.
+async fn sync_outcome(
+    db: &impl ConnectionTrait,
+    command: &device_command::Model,
+) -> Result<SyncStatus, DomainError> {
     let version = serde_json::from_str::<serde_json::Value>(&command.payload)
         .ok()
         .and_then(|p| p["version"].as_i64())
@@ -213,11 +230,12 @@ pub async fn sync_status(
     if command.ack_ok == Some(false) {
         let reason = command
             .ack_error
+            .clone()
             .unwrap_or_else(|| "refused, no reason given".into());
         return Ok(SyncStatus::Failed { version, reason });
     }
     let reports = session_event::Entity::find()
-        .filter(session_event::Column::DeviceId.eq(device_id))
+        .filter(session_event::Column::DeviceId.eq(&command.device_id))
         .filter(session_event::Column::Kind.eq("sync_applied"))
         .filter(session_event::Column::ReceivedAt.gte(command.created_at))
         .all(db)
@@ -243,7 +261,75 @@ pub async fn sync_status(
             });
         }
     }
+    if command.concluded_at.is_some() {
+        return Ok(SyncStatus::Failed {
+            version,
+            reason: unconfirmed(command).into(),
+        });
+    }
     Ok(SyncStatus::Pending { version })
+}
+
+/// Why a sync the back end gave up on failed.
+fn unconfirmed(command: &device_command::Model) -> &'static str {
+    if command.acked_at.is_none() {
+        "not confirmed in time: the machine never acknowledged it"
+    } else {
+        "not confirmed in time: the machine acknowledged it but never reported applying it"
+    }
+}
+
+/// Stops waiting for the planograms sent before `cutoff`: each one still
+/// pending (neither refused nor reported applied) and not superseded by a
+/// newer one fails and raises a `sync_failed` alert, in one transaction.
+/// Every sync is concluded once, so none is looked at again. The syncs that
+/// failed.
+pub async fn conclude_syncs_sent_before<C: crate::db::Writable>(
+    db: &C,
+    cutoff: DateTime<Utc>,
+) -> Result<Vec<device_command::Model>, DomainError> {
+    let overdue = device_command::Entity::find()
+        .filter(device_command::Column::Kind.eq(SYNC_PLANOGRAM))
+        .filter(device_command::Column::ConcludedAt.is_null())
+        .filter(device_command::Column::CreatedAt.lt(cutoff))
+        .all(db)
+        .await?;
+    let mut failed = Vec::new();
+    for overdue in overdue {
+        let txn = crate::db::begin_write(db).await?;
+        // Read again inside the write turn, so an answer that came meanwhile counts.
+        let Some(command) = device_command::Entity::find_by_id(&overdue.id)
+            .one(&txn)
+            .await?
+        else {
+            continue;
+        };
+        let superseded =
+            latest_sync(&txn, &command.device_id).await?.map(|c| c.id) != Some(command.id.clone());
+        let outcome = sync_outcome(&txn, &command).await?;
+        let concluded = device_command::Entity::update_many()
+            .col_expr(device_command::Column::ConcludedAt, Expr::value(Utc::now()))
+            .filter(device_command::Column::Id.eq(&command.id))
+            .filter(device_command::Column::ConcludedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if concluded.rows_affected == 0 {
+            continue;
+        }
+        if let (false, SyncStatus::Pending { version }) = (superseded, outcome) {
+            let device_id = &command.device_id;
+            alerts::raise(
+                &txn,
+                Kind::SyncFailed,
+                device_id,
+                &format!("{device_id}: planogram {version} {}", unconfirmed(&command)),
+            )
+            .await?;
+            failed.push(command);
+        }
+        txn.commit().await?;
+    }
+    Ok(failed)
 }
 
 /// A device's scales with what is on them, by position.
@@ -338,7 +424,7 @@ pub async fn next_planogram_version(
 ) -> Result<i64, DomainError> {
     let sent = device_command::Entity::find()
         .filter(device_command::Column::DeviceId.eq(device_id))
-        .filter(device_command::Column::Kind.eq("sync_planogram"))
+        .filter(device_command::Column::Kind.eq(SYNC_PLANOGRAM))
         .count(db)
         .await?;
     Ok(i64::try_from(sent).unwrap_or(i64::MAX - 1) + 1)

@@ -516,6 +516,7 @@ pub async fn new_command(
         acked_at: Set(None),
         ack_ok: Set(None),
         ack_error: Set(None),
+        concluded_at: Set(None),
     }
     .insert(db)
     .await?)

@@ -172,6 +172,70 @@ pub async fn credits_of(
         .await?)
 }
 
+/// A deposit credit as the shopper reads it: at which machine, for what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditLine {
+    pub credit: deposit_credit::Model,
+    /// The machine's name.
+    pub machine: String,
+    /// "Product — Variant"; the variant id when the product is gone.
+    pub product: String,
+}
+
+/// [`credits_of`] with the machine and product of each credit.
+pub async fn credit_history(
+    db: &impl ConnectionTrait,
+    customer_id: &str,
+) -> Result<Vec<CreditLine>, DomainError> {
+    let credits = credits_of(db, customer_id).await?;
+    let machine_of: HashMap<String, String> = device_session::Entity::find()
+        .filter(device_session::Column::Id.is_in(credits.iter().map(|c| c.session_id.clone())))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.device_id))
+        .collect();
+    let names: HashMap<String, String> = device::Entity::find()
+        .filter(device::Column::Id.is_in(machine_of.values().cloned()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.name))
+        .collect();
+    let products: HashMap<String, String> = catalog::variant::Entity::find()
+        .filter(catalog::variant::Column::Id.is_in(credits.iter().map(|c| c.variant_id.clone())))
+        .find_also_related(catalog::product::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(variant, product)| {
+            let label = match product {
+                Some(product) => format!("{} — {}", product.title, variant.title),
+                None => variant.title,
+            };
+            (variant.id, label)
+        })
+        .collect();
+    Ok(credits
+        .into_iter()
+        .map(|credit| {
+            let device_id = machine_of.get(&credit.session_id);
+            let machine = device_id
+                .map(|id| names.get(id).unwrap_or(id).clone())
+                .unwrap_or_else(|| "a machine no longer registered".to_owned());
+            let product = products
+                .get(&credit.variant_id)
+                .cloned()
+                .unwrap_or_else(|| credit.variant_id.clone());
+            CreditLine {
+                credit,
+                machine,
+                product,
+            }
+        })
+        .collect())
+}
+
 /// Per scale, the counts that fit its weight change (several when ambiguous).
 type Changes = Vec<Vec<Vec<Count>>>;
 

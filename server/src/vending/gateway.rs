@@ -17,6 +17,10 @@ use domain::{
         self, StatusChange,
         protocol::{self, Channel, Heartbeat, StatusMessage},
     },
+    vending::{
+        machines::{self, Activity},
+        sessions::Received,
+    },
 };
 use rumqttc::{AsyncClient, Event, EventLoop, Packet, Publish, QoS, SubscribeFilter};
 use sea_orm::DatabaseConnection;
@@ -41,6 +45,7 @@ impl GatewayHealth {
 pub struct Gateway {
     db: DatabaseConnection,
     changes: broadcast::Sender<StatusChange>,
+    activity: broadcast::Sender<Activity>,
     health: GatewayHealth,
     vending: Vending,
 }
@@ -58,11 +63,13 @@ impl Gateway {
     /// after any failure. Also starts the watchdog that marks silent devices
     /// offline after three missed heartbeats, and the session sweeper
     /// (resumes unacknowledged openings, expires and fails stuck sessions). `vending` builds the session
-    /// service on the gateway's connection.
+    /// service on the gateway's connection. Status changes go to `changes`;
+    /// what a machine does after each of its events, to `activity`.
     pub fn spawn(
         endpoint: &MqttEndpoint,
         db: DatabaseConnection,
         changes: broadcast::Sender<StatusChange>,
+        activity: broadcast::Sender<Activity>,
         heartbeat: Duration,
         vending: impl FnOnce(AsyncClient) -> Vending,
     ) -> GatewayHandle {
@@ -77,6 +84,7 @@ impl Gateway {
         let gateway = Arc::new(Gateway {
             db,
             changes,
+            activity,
             health: health.clone(),
             vending: vending.clone(),
         });
@@ -143,7 +151,11 @@ impl Gateway {
                 .receive(device.as_str(), &publish.payload)
                 .await
             {
-                Ok(_) => Ok(None),
+                Ok(Received::Duplicate) => Ok(None),
+                Ok(_) => {
+                    self.announce_activity(device.as_str()).await;
+                    Ok(None)
+                }
                 Err(e) => Err(e),
             },
             // Commands are what this gateway sends.
@@ -173,6 +185,20 @@ impl Gateway {
                 Ok(changes) => changes.into_iter().for_each(|c| self.announce(c)),
                 Err(e) => tracing::warn!(error = %e, "device watchdog failed"),
             }
+        }
+    }
+
+    /// Sends what the machine is doing now to the dashboards following it.
+    async fn announce_activity(&self, device_id: &str) {
+        if self.activity.receiver_count() == 0 {
+            return;
+        }
+        match machines::activity(&self.db, device_id).await {
+            Ok(activity) => {
+                // No receiver left simply means the dashboard closed meanwhile.
+                let _ = self.activity.send(activity);
+            }
+            Err(e) => tracing::warn!(device_id, error = %e, "cannot read a machine's activity"),
         }
     }
 

@@ -34,6 +34,11 @@ pub struct VendingSettings {
     /// (service openings too, which never expire).
     #[arg(long, env = "AUTOMAT_VENDING_DOOR_ALERT_SECS", default_value_t = 120)]
     pub door_alert_secs: u64,
+
+    /// A planogram the machine has not reported applied this long after its
+    /// last send attempt fails and raises a `sync_failed` alert.
+    #[arg(long, env = "AUTOMAT_VENDING_SYNC_TIMEOUT_SECS", default_value_t = 60)]
+    pub sync_timeout_secs: u64,
 }
 
 impl Default for VendingSettings {
@@ -44,6 +49,7 @@ impl Default for VendingSettings {
             command_attempts: 3,
             door_timeout_secs: 300,
             door_alert_secs: 120,
+            sync_timeout_secs: 60,
         }
     }
 }

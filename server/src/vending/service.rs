@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use domain::{
     DomainError,
-    devices::protocol::{self, Channel, CommandBody, DeviceId, DeviceMessage},
+    devices::protocol::{self, Channel, CommandBody, DeviceId, DeviceMessage, MachineMode},
     payments::{Providers, system},
     vending::{
         device_command, device_session, scales,
@@ -88,6 +88,51 @@ impl Vending {
         device_id: &str,
     ) -> Result<device_session::Model, DomainError> {
         self.open(device_id, Mode::Service, None, 0).await
+    }
+
+    /// Ends service mode: the machine is told to go back to normal, which
+    /// locks the door and reports it closed before acknowledging, settling
+    /// the service session (the restock is booked from the weight change).
+    /// A session the machine leaves open though it acknowledged (firmware
+    /// before schema 3, or a door that never opened) is closed by hand,
+    /// booking nothing. The session as it ends up.
+    pub async fn end_service(&self, device_id: &str) -> Result<device_session::Model, DomainError> {
+        let service = sessions::active_session(&self.db, device_id)
+            .await?
+            .filter(|s| s.mode == Mode::Service.as_str())
+            .ok_or_else(|| DomainError::Invalid("the machine is not in service mode".into()))?;
+        let body = CommandBody::SetMode {
+            mode: MachineMode::Normal,
+        };
+        let command = sessions::new_command(&self.db, device_id, Some(&service.id), body).await?;
+        let command = self.deliver(command).await?;
+        match (command.acked_at, command.ack_ok) {
+            (None, _) => {
+                return Err(DomainError::Conflict(format!(
+                    "the machine did not acknowledge leaving service mode after {} attempts",
+                    command.attempts
+                )));
+            }
+            (Some(_), Some(false)) => {
+                return Err(DomainError::Conflict(format!(
+                    "the machine refused to leave service mode: {}",
+                    command.ack_error.as_deref().unwrap_or("no reason given")
+                )));
+            }
+            (Some(_), _) => {}
+        }
+        // The door-closed report came before the acknowledgement, so it is applied by now.
+        let service = sessions::find(&self.db, &service.id).await?;
+        match sessions::state_of(&service)? {
+            State::Requested | State::DoorOpen => sessions::fail(
+                &self.db,
+                &self.providers,
+                &service,
+                "service mode turned off, but the machine reported no door closing: nothing booked",
+            )
+            .await,
+            _ => Ok(service),
+        }
     }
 
     async fn open(
@@ -250,8 +295,8 @@ impl Vending {
     }
 
     /// Forever: expires sessions whose door stayed open past the timeout,
-    /// settles those a failed settlement left closed, and fails those whose
-    /// door never reported opening.
+    /// settles those a failed settlement left closed, fails those whose
+    /// door never reported opening, and fails planograms never confirmed.
     pub async fn sweep_sessions(self) {
         if let Err(e) = self.resume_pending_opens().await {
             tracing::warn!(error = %e, "cannot resume pending openings");
@@ -260,6 +305,7 @@ impl Vending {
         let door_alert = Duration::from_secs(self.settings.door_alert_secs);
         let delivery = Duration::from_millis(self.settings.ack_timeout_ms)
             * self.settings.command_attempts.max(1);
+        let sync_timeout = Duration::from_secs(self.settings.sync_timeout_secs);
         let mut tick = tokio::time::interval(door_timeout.min(Duration::from_secs(1)));
         loop {
             tick.tick().await;
@@ -291,6 +337,15 @@ impl Vending {
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "failing unopened sessions failed"),
+            }
+            match scales::conclude_syncs_sent_before(&self.db, now - delivery - sync_timeout).await
+            {
+                Ok(failed) => {
+                    for command in failed {
+                        tracing::warn!(command = %command.id, device = %command.device_id, "planogram never confirmed; sync failed");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "concluding planogram syncs failed"),
             }
         }
     }

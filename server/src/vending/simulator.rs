@@ -19,7 +19,7 @@ use std::{
 use chrono::Utc;
 use domain::devices::protocol::{
     self, Channel, Command, CommandBody, DeviceEvent, DeviceId, DeviceMessage, DeviceMode,
-    Heartbeat, PlanogramScale, SCHEMA_VERSION, ScaleReading, StatusMessage,
+    Heartbeat, MachineMode, PlanogramScale, SCHEMA_VERSION, ScaleReading, StatusMessage,
 };
 use rumqttc::{AsyncClient, Event, LastWill, Packet, QoS};
 use tokio::{sync::mpsc, task::JoinSet};
@@ -45,6 +45,9 @@ pub struct MachineConfig {
     /// One visit per return opening, in order: what a shopper puts back
     /// (negative units of a scale's empties).
     pub returner: Vec<Visit>,
+    /// A service visit leaves the door open until service mode is turned
+    /// off (`set_mode` `normal`); otherwise the door closes after each visit.
+    pub keep_service_door_open: bool,
     pub faults: Faults,
 }
 
@@ -59,6 +62,7 @@ impl MachineConfig {
             shopper: Vec::new(),
             repeat_shopper: false,
             returner: Vec::new(),
+            keep_service_door_open: false,
             faults: Faults::default(),
         }
     }
@@ -110,6 +114,9 @@ pub struct Faults {
     pub lose_door_closed: u32,
     /// Every planogram is refused (`sync_applied` with `ok: false`).
     pub fail_sync: bool,
+    /// Planograms are acknowledged and applied, but their `sync_applied`
+    /// report is never sent.
+    pub lose_sync_applied: bool,
     /// Each opening independently, with this probability each: the open-door
     /// command is ignored the first time, reports are duplicated, reordered,
     /// and the door-closed report is resent.
@@ -233,6 +240,9 @@ struct Firmware {
     shopper: VecDeque<Visit>,
     repeat_shopper: bool,
     returner: VecDeque<Visit>,
+    keep_service_door_open: bool,
+    /// The session and the readings at opening of a door open for service.
+    service_door: Option<(String, Vec<ScaleReading>)>,
     faults: Faults,
     seq: Arc<AtomicU64>,
     /// Commands obeyed already: a resent one is only acknowledged again.
@@ -259,6 +269,8 @@ impl Firmware {
             shopper: machine.shopper.into(),
             repeat_shopper: machine.repeat_shopper,
             returner: machine.returner.into(),
+            keep_service_door_open: machine.keep_service_door_open,
+            service_door: None,
             dice: Dice(seed),
             dropped: HashSet::new(),
             faults: machine.faults,
@@ -287,6 +299,17 @@ impl Firmware {
             return;
         }
         let first_time = self.obeyed.insert(id);
+        // The door-closed report goes before the acknowledgement: the back
+        // end takes an acknowledged `normal` with the service door still open
+        // for firmware that cannot close it.
+        if first_time
+            && command.body
+                == (CommandBody::SetMode {
+                    mode: MachineMode::Normal,
+                })
+        {
+            self.end_service().await;
+        }
         let ack = self.message(DeviceEvent::Ack {
             command_id: command.command_id,
             ok: true,
@@ -309,7 +332,9 @@ impl Firmware {
                     ok: !refused,
                     error: refused.then(|| "the scales did not take the planogram".to_owned()),
                 });
-                self.publish(&applied, false).await;
+                if !self.faults.lose_sync_applied {
+                    self.publish(&applied, false).await;
+                }
             }
             CommandBody::SetMode { .. } | CommandBody::Ping => {}
         }
@@ -333,16 +358,13 @@ impl Firmware {
         for take in &visit.take {
             self.take(take);
         }
-        let mut after = Vec::new();
-        for sample in 0..3 {
-            let mut readings = self.readings();
-            if self.faults.bump && sample == 1 {
-                if let Some(first) = readings.first_mut() {
-                    first.grams += BUMP_GRAMS;
-                }
-            }
-            after.extend(readings);
+        if mode == DeviceMode::Service && self.keep_service_door_open {
+            let duplicate = self.duplicates();
+            self.publish(&opened, duplicate).await;
+            self.service_door = Some((session, before));
+            return;
         }
+        let after = self.settled_readings();
         let closed = self.message(DeviceEvent::DoorClosed {
             session,
             before,
@@ -367,6 +389,36 @@ impl Firmware {
             let again = self.message(closed.body);
             self.publish(&again, duplicate).await;
         }
+    }
+
+    /// Locks a door left open for service and reports it closed.
+    async fn end_service(&mut self) {
+        let Some((session, before)) = self.service_door.take() else {
+            return;
+        };
+        let after = self.settled_readings();
+        let closed = self.message(DeviceEvent::DoorClosed {
+            session,
+            before,
+            after,
+        });
+        self.publish(&closed, false).await;
+    }
+
+    /// The readings once the scales came to rest after the door closed:
+    /// three samples per scale, one spiked if someone bumps the machine.
+    fn settled_readings(&mut self) -> Vec<ScaleReading> {
+        let mut after = Vec::new();
+        for sample in 0..3 {
+            let mut readings = self.readings();
+            if self.faults.bump && sample == 1 {
+                if let Some(first) = readings.first_mut() {
+                    first.grams += BUMP_GRAMS;
+                }
+            }
+            after.extend(readings);
+        }
+        after
     }
 
     /// Whether this opening's reports go out twice.

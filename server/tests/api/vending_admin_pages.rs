@@ -3,10 +3,10 @@
 
 use domain::vending::{scales, sessions};
 use reqwest::header::LOCATION;
-use server::vending::simulator::{Faults, spawn_machines};
+use server::vending::simulator::{Faults, MachineConfig, Take, Visit, spawn_machines};
 
 use crate::{
-    eventually,
+    eventually, on_every_db,
     vending_fixture::{fridge, on_every_db_and_broker, wait_for_state},
 };
 
@@ -301,6 +301,170 @@ async fn the_session_preview_lists_filters_shows_a_timeline_and_force_closes() {
         assert!(listed("?filter=closed").await && !listed("?filter=open").await);
         let refused = close("again").await;
         assert_eq!(refused.status(), 409, "a failed session stays failed");
+    })
+    .await;
+}
+
+/// The text of the element marked `data-testid="{test_id}"` (no markup inside).
+fn text_of<'a>(html: &'a str, test_id: &str) -> Option<&'a str> {
+    let marker = format!(r#"data-testid="{test_id}">"#);
+    let rest = &html[html.find(&marker)? + marker.len()..];
+    rest.split('<').next()
+}
+
+#[tokio::test]
+async fn an_admin_issues_device_credentials_from_the_device_page_and_sees_the_password_once_there()
+{
+    on_every_db(async |app| {
+        let fridge = fridge(&app).await;
+        let machine = fridge.id.as_str();
+        let page = format!("/admin/devices/{machine}");
+        let form = [("device_id", machine)];
+        let signed_out = app.post_form("/api/admin/devices/credentials", &form).await;
+        assert_ne!(
+            signed_out
+                .headers()
+                .get(LOCATION)
+                .map(|l| l.to_str().unwrap()),
+            Some(page.as_str())
+        );
+        assert!(
+            domain::devices::verify_credentials(&app.db, machine, &fridge.password)
+                .await
+                .unwrap(),
+            "signed out, nothing is issued"
+        );
+
+        app.sign_in().await;
+        let html = app.page(&page).await.text().await.unwrap();
+        assert!(html.contains(r#"action="/api/admin/devices/credentials""#));
+        assert!(html.contains("The machine has a password"), "{html}");
+        assert!(!html.contains("issued-credentials"));
+
+        let issued = app.post_form("/api/admin/devices/credentials", &form).await;
+        let shown_at = issued.headers()[LOCATION].to_str().unwrap().to_owned();
+        assert!(
+            shown_at.starts_with(&format!("{page}?issued=")),
+            "{shown_at}"
+        );
+        let html = app.page(&shown_at).await.text().await.unwrap();
+        assert!(html.contains("shown only this once"), "{html}");
+        assert_eq!(text_of(&html, "credentials-username"), Some(machine));
+        let password = text_of(&html, "credentials-password").expect("the password is shown");
+        assert!(
+            domain::devices::verify_credentials(&app.db, machine, password)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !domain::devices::verify_credentials(&app.db, machine, &fridge.password)
+                .await
+                .unwrap(),
+            "the new password replaces the old one"
+        );
+
+        // Leaving the page forgets them: not even their own address shows them again.
+        for path in [&page, &shown_at] {
+            let again = app.page(path).await.text().await.unwrap();
+            assert!(!again.contains("issued-credentials"), "{path}: {again}");
+            assert!(!again.contains(password));
+        }
+    })
+    .await;
+}
+
+/// Reads server-sent events from `stream` until one named `name` whose JSON
+/// data satisfies `wanted`; that data.
+async fn next_event(
+    stream: &mut reqwest::Response,
+    buffer: &mut String,
+    name: &str,
+    wanted: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let read = async {
+        loop {
+            while let Some(end) = buffer.find("\n\n") {
+                let event: String = buffer.drain(..end + 2).collect();
+                let field = |key: &str| {
+                    event
+                        .lines()
+                        .find_map(|line| line.strip_prefix(key))
+                        .map(str::trim)
+                };
+                if field("event:") == Some(name) {
+                    let data: serde_json::Value =
+                        serde_json::from_str(field("data:").unwrap()).unwrap();
+                    if wanted(&data) {
+                        return data;
+                    }
+                }
+            }
+            let chunk = stream
+                .chunk()
+                .await
+                .unwrap()
+                .expect("the stream stays open");
+            buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .unwrap_or_else(|_| panic!("no {name} event as wanted; unread: {buffer}"))
+}
+
+#[tokio::test]
+async fn the_device_event_stream_carries_mode_door_and_scale_weights() {
+    on_every_db_and_broker(async |app| {
+        app.sign_in().await;
+        let fridge = fridge(&app).await;
+        let machine = fridge.id.as_str();
+        let mut stream = app
+            .client
+            .get(app.url("/admin/api/device-events"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stream.status(), 200);
+        let mut buffer = String::new();
+        let restock = Visit {
+            take: vec![Take {
+                scale: 1,
+                variant_id: fridge.cola.variant_id.clone(),
+                units: -2,
+            }],
+        };
+        let simulated = MachineConfig {
+            keep_service_door_open: true,
+            ..fridge.simulated(vec![restock], Faults::default())
+        };
+        let _sim = spawn_machines(&app.mqtt, vec![simulated]);
+        fridge.online(&app).await;
+        let of_machine = |data: &serde_json::Value| data["device_id"] == machine;
+
+        let opened = app.vending.open_service(machine).await.unwrap();
+        let open = next_event(&mut stream, &mut buffer, "device-activity", |data| {
+            of_machine(data) && data["door"] == "open"
+        })
+        .await;
+        assert_eq!(open["mode"], "service");
+        assert_eq!(open["service_session"], opened.id.as_str());
+        let cola = fridge.cola.grams;
+        let water = fridge.water.grams;
+        assert_eq!(
+            open["weights"],
+            serde_json::json!([[1, 6 * cola, true], [2, 4 * water + 2 * cola, true]]),
+            "the weights at opening"
+        );
+        assert!(open["weights_at"].is_string());
+
+        app.vending.end_service(machine).await.unwrap();
+        let closed = next_event(&mut stream, &mut buffer, "device-activity", |data| {
+            of_machine(data) && data["mode"] == "idle"
+        })
+        .await;
+        assert_eq!(closed["door"], "closed");
+        assert_eq!(closed["service_session"], serde_json::Value::Null);
+        assert_eq!(closed["weights"][0], serde_json::json!([1, 8 * cola, true]));
     })
     .await;
 }

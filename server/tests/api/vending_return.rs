@@ -3,8 +3,11 @@
 
 use std::time::Duration;
 
-use domain::vending::{deposit_credit, device_session, sessions};
-use reqwest::Method;
+use domain::{
+    catalog, customers,
+    vending::{deposit_credit, device_session, sessions},
+};
+use reqwest::{Method, header::LOCATION};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use server::vending::simulator::{Faults, MachineConfig, SimProduct, Take, Visit, spawn_machines};
@@ -274,6 +277,68 @@ async fn an_admin_gives_a_product_on_a_scale_a_deposit() {
         let cola_on_one = &body["scales"][0]["products"][0];
         assert_eq!(cola_on_one["deposit_amount"], CAN_DEPOSIT);
         assert_eq!(body["scales"][1]["products"][0]["deposit_amount"], 0, "water has none");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_account_page_lists_the_shoppers_deposit_credits() {
+    on_every_db_and_broker(async |app| {
+        let (email, password) = ("returner@example.com", "long enough");
+        let registered = app
+            .post_form(
+                "/api/account/register",
+                &[
+                    ("email", email),
+                    ("password", password),
+                    ("first_name", "Re"),
+                    ("last_name", "Turner"),
+                ],
+            )
+            .await;
+        assert_eq!(registered.headers()[LOCATION], "/account");
+        let html = app.page("/account").await.text().await.unwrap();
+        assert!(
+            html.contains(r#"data-testid="no-deposit-credits""#),
+            "nothing returned yet: {html}"
+        );
+
+        let customer_id = customers::authenticate(&app.db, email, password)
+            .await
+            .unwrap()
+            .customer_id
+            .unwrap();
+        let fridge = fridge(&app).await;
+        let machine = returning(&fridge, &[(1, CAN, 2)], Faults::default());
+        let _machine = spawn_machines(&app.mqtt, vec![machine]);
+        fridge.online(&app).await;
+        let opened = app
+            .vending
+            .open_return(fridge.id.as_str(), &customer_id)
+            .await
+            .unwrap();
+        wait_for_state(&app, &opened.id, "settled").await;
+
+        let html = app.page("/account").await.text().await.unwrap();
+        assert!(!html.contains("no-deposit-credits"), "{html}");
+        let rows: Vec<&str> = html
+            .split(r#"data-testid="deposit-credit-row""#)
+            .skip(1)
+            .collect();
+        assert_eq!(rows.len(), 1, "{html}");
+        let (variant, product, _) = catalog::find_variant(&app.db, &fridge.cola.variant_id)
+            .await
+            .unwrap();
+        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        let row = rows[0].split("</tr>").next().unwrap();
+        for shown in [
+            "Test fridge",
+            &format!("{} — {}", product.title, variant.title),
+            "€0.50",
+            &today,
+        ] {
+            assert!(row.contains(shown), "{shown:?} in {row}");
+        }
     })
     .await;
 }

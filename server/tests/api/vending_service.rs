@@ -3,13 +3,22 @@
 
 use std::time::Duration;
 
-use domain::devices::device;
+use domain::{
+    alerts::{self, Status},
+    devices::device,
+    vending::{
+        scales::{self, SyncStatus},
+        sessions,
+    },
+};
 use sea_orm::EntityTrait;
-use server::vending::simulator::{Faults, Take, Visit, spawn_machines};
+use server::vending::simulator::{Faults, MachineConfig, Take, Visit, spawn_machines};
 
 use crate::{
     TestApp, eventually,
-    vending_fixture::{STOCKED, fridge, on_every_db_and_broker, wait_for_state},
+    vending_fixture::{
+        STOCKED, fridge, on_every_db_and_broker, on_every_db_and_broker_with, wait_for_state,
+    },
 };
 
 async fn planogram_version(app: &TestApp, id: &str) -> Option<i64> {
@@ -44,6 +53,42 @@ async fn service_mode_restocks_from_the_weight_increase_without_charging() {
         assert_eq!(settled.order_id, None, "nothing is sold");
         assert_eq!(fridge.stocked(&app, &fridge.cola).await, STOCKED + 4);
         assert_eq!(fridge.stocked(&app, &fridge.water).await, STOCKED);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn turning_service_off_has_the_machine_close_its_door_and_books_the_restock() {
+    on_every_db_and_broker(async |app| {
+        let fridge = fridge(&app).await;
+        let id = fridge.id.as_str();
+        let restock = Visit {
+            take: vec![Take {
+                scale: 1,
+                variant_id: fridge.cola.variant_id.clone(),
+                units: -3,
+            }],
+        };
+        let machine = MachineConfig {
+            keep_service_door_open: true,
+            ..fridge.simulated(vec![restock], Faults::default())
+        };
+        let _machine = spawn_machines(&app.mqtt, vec![machine]);
+        fridge.online(&app).await;
+        let opened = app.vending.open_service(id).await.unwrap();
+        wait_for_state(&app, &opened.id, "door_open").await;
+
+        let ended = app.vending.end_service(id).await.unwrap();
+        assert_eq!(ended.id, opened.id);
+        assert_eq!(ended.state, "settled", "{:?}", ended.failure_reason);
+        assert_eq!(fridge.stocked(&app, &fridge.cola).await, STOCKED + 3);
+        let commands = sessions::commands_of(&app.db, &opened.id).await.unwrap();
+        let set_mode = commands.iter().find(|c| c.kind == "set_mode").unwrap();
+        assert_eq!(set_mode.ack_ok, Some(true));
+        assert!(set_mode.payload.contains(r#""mode":"normal""#));
+        assert!(set_mode.payload.contains(r#""schema":3"#));
+        let again = app.vending.end_service(id).await.unwrap_err();
+        assert!(again.to_string().contains("not in service mode"), "{again}");
     })
     .await;
 }
@@ -89,6 +134,58 @@ async fn a_sync_to_a_silent_machine_is_not_acknowledged() {
         assert_eq!(command.acked_at, None);
         assert_eq!(command.attempts, 3);
         assert_eq!(planogram_version(&app, fridge.id.as_str()).await, None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_planogram_never_confirmed_fails_after_the_sync_timeout_with_an_alert() {
+    let quick = |options: &mut crate::Options| options.vending.sync_timeout_secs = 1;
+    on_every_db_and_broker_with(quick, async |app| {
+        let silent = Faults {
+            ignore_commands: true,
+            ..Faults::default()
+        };
+        let report_lost = Faults {
+            lose_sync_applied: true,
+            ..Faults::default()
+        };
+        for (faults, acknowledged, reason) in [
+            (silent, false, "never acknowledged it"),
+            (report_lost, true, "never reported applying it"),
+        ] {
+            let fridge = fridge(&app).await;
+            let id = fridge.id.as_str();
+            let _machine = spawn_machines(&app.mqtt, vec![fridge.simulated(vec![], faults)]);
+            fridge.online(&app).await;
+            let command = app.vending.sync_planogram(id).await.unwrap();
+            assert_eq!(command.acked_at.is_some(), acknowledged);
+            eventually(Duration::from_secs(10), "the sync fails", async || {
+                matches!(
+                    scales::sync_status(&app.db, id).await.unwrap(),
+                    SyncStatus::Failed { .. }
+                )
+            })
+            .await;
+            let SyncStatus::Failed {
+                version,
+                reason: why,
+            } = scales::sync_status(&app.db, id).await.unwrap()
+            else {
+                unreachable!("waited for it");
+            };
+            assert_eq!(version, 1);
+            assert!(why.contains(reason), "{why}");
+            let open = alerts::list(&app.db, Status::Open, 0, 100).await.unwrap();
+            let raised: Vec<_> = open
+                .items
+                .iter()
+                .filter(|a| a.device_id == id && a.kind == "sync_failed")
+                .collect();
+            assert_eq!(raised.len(), 1, "one alert: {open:?}");
+            assert!(raised[0].message.contains(reason));
+            assert_eq!(planogram_version(&app, id).await, None);
+        }
     })
     .await;
 }

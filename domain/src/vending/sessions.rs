@@ -582,12 +582,20 @@ pub enum Received {
 
 /// Records a device message once and applies it. Settling happens here
 /// when a door-closed report arrives.
+///
+/// One write transaction for the record, what it does and its outcome: on
+/// SQLite the message waits its turn in the process's write queue instead
+/// of in SQLite's busy handler, which sleeps. What went wrong part-way is
+/// kept as before, since each step that must be all or nothing runs in a
+/// nested transaction of its own.
 pub async fn receive<C: crate::db::Writable>(
     db: &C,
     providers: &Providers,
     device_id: &str,
     message: &DeviceMessage,
 ) -> Result<Received, DomainError> {
+    let txn = crate::db::begin_write(db).await?;
+    let db = &txn;
     let event_id = new_id("vsevt");
     let recorded = session_event::Entity::insert(event_record(&event_id, device_id, message, None))
         .on_conflict_do_nothing_on([
@@ -612,6 +620,7 @@ pub async fn receive<C: crate::db::Writable>(
         .filter(session_event::Column::Id.eq(event_id))
         .exec(db)
         .await?;
+    txn.commit().await?;
     outcome
 }
 

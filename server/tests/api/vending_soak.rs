@@ -15,11 +15,16 @@ use domain::{
     vending::{device_command, session_event},
 };
 use sea_orm::{EntityTrait, PaginatorTrait};
-use server::vending::simulator::{Faults, Take, Visit, spawn_machines};
+use server::vending::{
+    VendingSettings,
+    simulator::{Faults, Take, Visit, spawn_machines},
+};
 
 use crate::{
-    TestApp,
-    vending_fixture::{Fridge, STOCKED, fridge_stocked, on_every_db_and_broker, wait_for_state},
+    Options, TestApp,
+    vending_fixture::{
+        Fridge, STOCKED, fridge_stocked, on_every_db_and_broker_with, wait_for_state,
+    },
 };
 
 /// The soak's size and faults.
@@ -120,7 +125,13 @@ async fn shop(app: &TestApp, fridge: &Fridge, visits: &[(i32, i32, i32)]) -> u64
 
 #[tokio::test]
 async fn machines_with_faults_charge_exactly_what_was_taken() {
-    on_every_db_and_broker(async |app| {
+    // The production acknowledgement timeout, not the tests' short one: many
+    // machines at once on a busy test machine must not fail openings whose
+    // acknowledgement is merely queued.
+    let production_ack_timeout = |o: &mut Options| {
+        o.vending.ack_timeout_ms = VendingSettings::default().ack_timeout_ms
+    };
+    on_every_db_and_broker_with(production_ack_timeout, async |app| {
         let soak = Soak::from_env();
         let visits = soak.visits();
         let mut fridges = Vec::with_capacity(soak.machines);

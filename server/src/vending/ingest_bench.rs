@@ -55,6 +55,9 @@ const SESSION_LIMIT: Duration = Duration::from_secs(60);
 /// Runs the load and prints a Markdown report; fails when a message was lost.
 pub async fn run(mut settings: Settings, load: Load) -> anyhow::Result<()> {
     settings.simulated_machines = 0;
+    // Signing the fleet in takes a while, and the fleet is silent meanwhile:
+    // the watchdog must not take that for machines gone offline.
+    settings.heartbeat_secs = settings.heartbeat_secs.max(60);
     let app = startup::build(settings).await?;
     let (db, vending, stats) = (
         app.state.db.clone(),
@@ -67,7 +70,9 @@ pub async fn run(mut settings: Settings, load: Load) -> anyhow::Result<()> {
     .await?;
 
     eprintln!("[bench] issuing credentials to {} machines", load.machines);
+    // Quiet until every machine is in, so the window starts without a backlog.
     let traffic = Arc::new(Traffic::default());
+    traffic.paused.store(true, Ordering::Relaxed);
     let heartbeat = Duration::from_millis(load.heartbeat_ms.max(1));
     let mut machines = startup::demo_machines(&db, load.machines, heartbeat).await?;
     if let Some(unknown) = machines.iter().find(|m| m.password.is_none()) {
@@ -98,8 +103,9 @@ pub async fn run(mut settings: Settings, load: Load) -> anyhow::Result<()> {
     }
 
     eprintln!("[bench] {} machines connected; pushing for {} s", load.machines, load.secs);
-    let started = Instant::now();
     let (handled_before, acked_before) = (stats.handled(), acknowledged(&traffic));
+    traffic.paused.store(false, Ordering::Relaxed);
+    let started = Instant::now();
     let deadline = started + Duration::from_secs(load.secs);
     let shopping = tokio::spawn(shop_all(vending, db.clone(), shoppers, deadline));
     tokio::time::sleep_until(deadline.into()).await;

@@ -12,7 +12,7 @@ use std::{str::FromStr, time::Duration};
 use domain::{
     orders::order,
     payments,
-    vending::{device_command, session_event},
+    vending::{device_command, device_session, session_event},
 };
 use sea_orm::{EntityTrait, PaginatorTrait};
 use server::vending::{
@@ -21,10 +21,8 @@ use server::vending::{
 };
 
 use crate::{
-    Options, TestApp,
-    vending_fixture::{
-        Fridge, STOCKED, fridge_stocked, on_every_db_and_broker_with, wait_for_state,
-    },
+    Options, TestApp, eventually,
+    vending_fixture::{Fridge, STOCKED, fridge_stocked, on_every_db_and_broker_with, session},
 };
 
 /// The soak's size and faults.
@@ -99,6 +97,17 @@ fn visit(fridge: &Fridge, (colas, waters, colas_on_two): (i32, i32, i32)) -> Vis
     }
 }
 
+/// Waits until a session settles or fails (a busy machine may take a while
+/// to resend a command the chaos ignored); the session as it ended.
+async fn session_over(app: &TestApp, id: &str) -> device_session::Model {
+    let what = format!("session {id} settles or fails");
+    eventually(Duration::from_secs(30), &what, async || {
+        matches!(session(app, id).await.state.as_str(), "settled" | "failed")
+    })
+    .await;
+    session(app, id).await
+}
+
 /// Opens the machine once per visit, one after the other, checking each
 /// charge. How many sessions charged something.
 async fn shop(app: &TestApp, fridge: &Fridge, visits: &[(i32, i32, i32)]) -> u64 {
@@ -110,7 +119,14 @@ async fn shop(app: &TestApp, fridge: &Fridge, visits: &[(i32, i32, i32)]) -> u64
             .open_purchase(fridge.id.as_str(), Some("cus_soak"))
             .await
             .expect("the previous session is over");
-        let settled = wait_for_state(app, &opened.id, "settled").await;
+        let settled = session_over(app, &opened.id).await;
+        assert_eq!(
+            (settled.state.as_str(), settled.failure_reason.as_deref()),
+            ("settled", None),
+            "session {} of {}",
+            opened.id,
+            fridge.id.as_str()
+        );
         let payment = payments::find_payment(&app.db, settled.payment_id.as_deref().unwrap())
             .await
             .unwrap();

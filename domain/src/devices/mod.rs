@@ -137,7 +137,8 @@ pub async fn record_seen_many<C: crate::db::Writable>(
                     .col_expr(device::Column::LastSeenAt, Expr::value(s.at))
                     .filter(device::Column::Id.eq(s.device_id.as_str()));
                 if let Some(firmware) = &s.firmware {
-                    update = update.col_expr(device::Column::Firmware, Expr::value(firmware.as_str()));
+                    update =
+                        update.col_expr(device::Column::Firmware, Expr::value(firmware.as_str()));
                 }
                 update.exec(&txn).await?;
             }

@@ -661,7 +661,10 @@ pub async fn record_inert<C: crate::db::Writable>(
     messages: &[(&str, &DeviceMessage)],
 ) -> Result<Vec<bool>, DomainError> {
     let is_candidate = |message: &DeviceMessage| {
-        matches!(message.body, DeviceEvent::ScaleReadings { session: None, .. })
+        matches!(
+            message.body,
+            DeviceEvent::ScaleReadings { session: None, .. }
+        )
     };
     let mut devices: Vec<&str> = messages
         .iter()

@@ -228,8 +228,13 @@ impl Gateway {
         let device = report.device.as_str();
         let outcome = match serde_json::from_slice::<StatusMessage>(&report.payload) {
             Ok(status) if status.online => {
-                devices::record_seen(&self.db, device, status.firmware.as_deref(), report.received_at)
-                    .await
+                devices::record_seen(
+                    &self.db,
+                    device,
+                    status.firmware.as_deref(),
+                    report.received_at,
+                )
+                .await
             }
             Ok(_) => devices::record_offline(&self.db, device).await,
             Err(e) => return self.refuse(device, &format!("bad status payload: {e}")),

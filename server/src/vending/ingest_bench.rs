@@ -96,13 +96,18 @@ pub async fn run(mut settings: Settings, load: Load) -> anyhow::Result<()> {
     for wave in machines.chunks(CONNECTING_AT_ONCE) {
         let connected = stats.handled().statuses + wave.len() as u64;
         fleet.push(spawn_machines(&app.mqtt, wave.to_vec()));
-        wait_for("a wave of machines to connect", Duration::from_secs(60), || {
-            stats.handled().statuses >= connected
-        })
+        wait_for(
+            "a wave of machines to connect",
+            Duration::from_secs(60),
+            || stats.handled().statuses >= connected,
+        )
         .await?;
     }
 
-    eprintln!("[bench] {} machines connected; pushing for {} s", load.machines, load.secs);
+    eprintln!(
+        "[bench] {} machines connected; pushing for {} s",
+        load.machines, load.secs
+    );
     let (handled_before, acked_before) = (stats.handled(), acknowledged(&traffic));
     traffic.paused.store(false, Ordering::Relaxed);
     let started = Instant::now();
@@ -188,7 +193,12 @@ async fn shop_all(
 
 /// Opens the machine for a purchase again and again until the deadline,
 /// each time waiting for the session to end.
-async fn shop(vending: &Vending, db: &DatabaseConnection, device: &str, deadline: Instant) -> Sessions {
+async fn shop(
+    vending: &Vending,
+    db: &DatabaseConnection,
+    device: &str,
+    deadline: Instant,
+) -> Sessions {
     let mut ended = Sessions::default();
     while Instant::now() < deadline {
         let session = match vending.open_purchase(device, None).await {

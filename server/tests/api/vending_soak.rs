@@ -144,9 +144,8 @@ async fn machines_with_faults_charge_exactly_what_was_taken() {
     // The production acknowledgement timeout, not the tests' short one: many
     // machines at once on a busy test machine must not fail openings whose
     // acknowledgement is merely queued.
-    let production_ack_timeout = |o: &mut Options| {
-        o.vending.ack_timeout_ms = VendingSettings::default().ack_timeout_ms
-    };
+    let production_ack_timeout =
+        |o: &mut Options| o.vending.ack_timeout_ms = VendingSettings::default().ack_timeout_ms;
     on_every_db_and_broker_with(production_ack_timeout, async |app| {
         let soak = Soak::from_env();
         let visits = soak.visits();
@@ -162,7 +161,12 @@ async fn machines_with_faults_charge_exactly_what_was_taken() {
         };
         let machines = fridges
             .iter()
-            .map(|f| f.simulated(visits.iter().map(|v| visit(f, *v)).collect(), faults.clone()))
+            .map(|f| {
+                f.simulated(
+                    visits.iter().map(|v| visit(f, *v)).collect(),
+                    faults.clone(),
+                )
+            })
             .collect();
         let _machines = spawn_machines(&app.mqtt, machines);
         let started = std::time::Instant::now();
@@ -186,8 +190,14 @@ async fn machines_with_faults_charge_exactly_what_was_taken() {
             .iter()
             .fold((0, 0), |(c, w), (c1, w2, c2)| (c + c1 + c2, w + w2));
         for fridge in &fridges {
-            assert_eq!(fridge.stocked(&app, &fridge.cola).await, fridge.units - colas);
-            assert_eq!(fridge.stocked(&app, &fridge.water).await, fridge.units - waters);
+            assert_eq!(
+                fridge.stocked(&app, &fridge.cola).await,
+                fridge.units - colas
+            );
+            assert_eq!(
+                fridge.stocked(&app, &fridge.water).await,
+                fridge.units - waters
+            );
         }
         // The faults did strike: reports arrived late or twice, commands went unanswered.
         let events = session_event::Entity::find().all(&app.db).await.unwrap();

@@ -14,7 +14,7 @@ use crate::{
     config::Settings,
     startup,
     vending::{
-        MqttEndpoint,
+        MqttEndpoint, ingest_bench,
         simulator::{self, MachineConfig},
     },
 };
@@ -70,6 +70,9 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         heartbeat_secs: u64,
     },
+    /// Load-test the device gateway: the store and a fleet of simulated
+    /// machines in this process, on a database seeded with `seed --machines N`.
+    BenchIngest(ingest_bench::Load),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -150,5 +153,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             set.shutdown().await;
             Ok(())
         }
+        Command::BenchIngest(load) => ingest_bench::run(settings, load).await,
     }
 }

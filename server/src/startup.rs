@@ -23,7 +23,7 @@ use crate::{
     state::AppState,
     vending::{
         MqttEndpoint, broker,
-        gateway::Gateway,
+        gateway::{Gateway, GatewayStats},
         service::Vending,
         simulator::{self, MachineConfig, SimProduct, SimScale, Take, Visit},
     },
@@ -35,6 +35,8 @@ pub struct Application {
     router: axum::Router,
     pub state: AppState,
     pub mqtt: MqttEndpoint,
+    /// What the device gateway has handled (load tests read it).
+    pub gateway_stats: GatewayStats,
     /// What a person needs to start using the store, printed on start.
     pub welcome: Welcome,
     /// The embedded loyalty host simulator, when no host is configured.
@@ -102,6 +104,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     let jwt = http::auth::JwtKeys::load(&db, settings.jwt_secret.as_deref()).await?;
     let loyalty = loyalty::start(&settings, &db).await?;
     let storefront_channel_ids = storefront_channels(&db, &settings.storefront_channel).await?;
+    let gateway_stats = gateway.stats;
     let state = AppState {
         leptos_options,
         db: db.clone(),
@@ -149,6 +152,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         router,
         state,
         mqtt,
+        gateway_stats,
         welcome,
         loyalty_simulator: loyalty.simulator,
         simulated_machines,
@@ -173,7 +177,7 @@ async fn storefront_channels(db: &DatabaseConnection, name: &str) -> anyhow::Res
 /// machine has, on every opening a shopper takes one unit of the next
 /// product in turn, and each return brings back one empty of a returnable
 /// product.
-async fn demo_machines(
+pub async fn demo_machines(
     db: &DatabaseConnection,
     count: usize,
     heartbeat: Duration,

@@ -7,7 +7,7 @@ pub mod protocol;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionSession, sea_query::Expr,
+    QueryOrder, QuerySelect, Set, TransactionSession, sea_query::Expr,
 };
 use serde::Serialize;
 
@@ -89,6 +89,70 @@ pub async fn record_seen(
         online: true,
         last_seen_at: Some(at),
     }))
+}
+
+/// A device heard from (heartbeat or "online" status), for [`record_seen_many`].
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub device_id: String,
+    pub firmware: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// What [`record_seen_many`] found.
+#[derive(Debug, Default)]
+pub struct SeenMany {
+    /// Devices that were offline and are online again.
+    pub changes: Vec<StatusChange>,
+    /// Ids no device is registered under (nothing recorded for them).
+    pub unknown: Vec<String>,
+}
+
+/// [`record_seen`] for many devices in one write transaction, one entry per
+/// device: a fleet's heartbeats gathered for a moment cost one transaction
+/// instead of one each.
+pub async fn record_seen_many<C: crate::db::Writable>(
+    db: &C,
+    seen: &[Seen],
+) -> Result<SeenMany, DomainError> {
+    if seen.is_empty() {
+        return Ok(SeenMany::default());
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let online: std::collections::HashMap<String, bool> = device::Entity::find()
+        .select_only()
+        .columns([device::Column::Id, device::Column::Online])
+        .filter(device::Column::Id.is_in(seen.iter().map(|s| s.device_id.as_str())))
+        .into_tuple::<(String, bool)>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut found = SeenMany::default();
+    for s in seen {
+        match online.get(&s.device_id) {
+            None => found.unknown.push(s.device_id.clone()),
+            Some(true) => {
+                let mut update = device::Entity::update_many()
+                    .col_expr(device::Column::LastSeenAt, Expr::value(s.at))
+                    .filter(device::Column::Id.eq(s.device_id.as_str()));
+                if let Some(firmware) = &s.firmware {
+                    update =
+                        update.col_expr(device::Column::Firmware, Expr::value(firmware.as_str()));
+                }
+                update.exec(&txn).await?;
+            }
+            Some(false) => {
+                if let Some(change) =
+                    record_seen(&txn, &s.device_id, s.firmware.as_deref(), s.at).await?
+                {
+                    found.changes.push(change);
+                }
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(found)
 }
 
 /// Marks a device offline (last will, or heartbeats missed) and raises a

@@ -583,30 +583,28 @@ pub enum Received {
 
 /// Records a device message once and applies it. Settling happens here
 /// when a door-closed report arrives.
+///
+/// One write transaction for the record, what it does and its outcome: on
+/// SQLite the message waits its turn in the process's write queue instead
+/// of in SQLite's busy handler, which sleeps. What went wrong part-way is
+/// kept as before, since each step that must be all or nothing runs in a
+/// nested transaction of its own.
 pub async fn receive<C: crate::db::Writable>(
     db: &C,
     providers: &Providers,
     device_id: &str,
     message: &DeviceMessage,
 ) -> Result<Received, DomainError> {
+    let txn = crate::db::begin_write(db).await?;
+    let db = &txn;
     let event_id = new_id("vsevt");
-    let recorded = session_event::Entity::insert(session_event::ActiveModel {
-        id: Set(event_id.clone()),
-        device_id: Set(device_id.to_owned()),
-        session_id: Set(message.body.session().map(str::to_owned)),
-        seq: Set(seq_of(message)),
-        message_id: Set(message.msg_id.clone()),
-        kind: Set(message.body.kind().to_owned()),
-        payload: Set(serde_json::to_string(message).unwrap_or_default()),
-        outcome: Set(None),
-        received_at: Set(Utc::now()),
-    })
-    .on_conflict_do_nothing_on([
-        session_event::Column::DeviceId,
-        session_event::Column::MessageId,
-    ])
-    .exec_without_returning(db)
-    .await?;
+    let recorded = session_event::Entity::insert(event_record(&event_id, device_id, message, None))
+        .on_conflict_do_nothing_on([
+            session_event::Column::DeviceId,
+            session_event::Column::MessageId,
+        ])
+        .exec_without_returning(db)
+        .await?;
     if !matches!(recorded, TryInsertResult::Inserted(n) if n > 0) {
         return Ok(Received::Duplicate);
     }
@@ -623,7 +621,111 @@ pub async fn receive<C: crate::db::Writable>(
         .filter(session_event::Column::Id.eq(event_id))
         .exec(db)
         .await?;
+    txn.commit().await?;
     outcome
+}
+
+/// A device message as its session timeline keeps it.
+fn event_record(
+    id: &str,
+    device_id: &str,
+    message: &DeviceMessage,
+    outcome: Option<&str>,
+) -> session_event::ActiveModel {
+    session_event::ActiveModel {
+        id: Set(id.to_owned()),
+        device_id: Set(device_id.to_owned()),
+        session_id: Set(message.body.session().map(str::to_owned)),
+        seq: Set(seq_of(message)),
+        message_id: Set(message.msg_id.clone()),
+        kind: Set(message.body.kind().to_owned()),
+        payload: Set(serde_json::to_string(message).unwrap_or_default()),
+        outcome: Set(outcome.map(str::to_owned)),
+        received_at: Set(Utc::now()),
+    }
+}
+
+/// Rows one multi-row insert carries (9 parameters each, well below the
+/// SQLite and PostgreSQL limits).
+const RECORDS_PER_INSERT: usize = 500;
+
+/// Records, in one transaction, the messages of `messages` that [`receive`]
+/// would only record: scale reports naming no session from registered
+/// devices with no expired session to reconcile. The flags say which were
+/// recorded; the rest are left for [`receive`], one by one. A message seen
+/// before is recorded once, as by [`receive`].
+///
+/// This is what keeps a fleet's periodic scale reports from costing one
+/// write transaction each.
+pub async fn record_inert<C: crate::db::Writable>(
+    db: &C,
+    messages: &[(&str, &DeviceMessage)],
+) -> Result<Vec<bool>, DomainError> {
+    let is_candidate = |message: &DeviceMessage| {
+        matches!(
+            message.body,
+            DeviceEvent::ScaleReadings { session: None, .. }
+        )
+    };
+    let mut devices: Vec<&str> = messages
+        .iter()
+        .filter(|(_, message)| is_candidate(message))
+        .map(|(device_id, _)| *device_id)
+        .collect();
+    if devices.is_empty() {
+        return Ok(vec![false; messages.len()]);
+    }
+    devices.sort_unstable();
+    devices.dedup();
+    // Inside the write transaction: a session the sweeper expires meanwhile
+    // waits for it, so no report that should reconcile one slips through.
+    let txn = crate::db::begin_write(db).await?;
+    let registered: std::collections::HashSet<String> = device::Entity::find()
+        .select_only()
+        .column(device::Column::Id)
+        .filter(device::Column::Id.is_in(devices.iter().copied()))
+        .into_tuple::<String>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
+    let reconciling: std::collections::HashSet<String> = device_session::Entity::find()
+        .select_only()
+        .column(device_session::Column::DeviceId)
+        .filter(device_session::Column::DeviceId.is_in(devices.iter().copied()))
+        .filter(device_session::Column::State.eq(State::Expired.as_str()))
+        .into_tuple::<String>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
+    let inert: Vec<bool> = messages
+        .iter()
+        .map(|(device_id, message)| {
+            is_candidate(message)
+                && registered.contains(*device_id)
+                && !reconciling.contains(*device_id)
+        })
+        .collect();
+    let records: Vec<session_event::ActiveModel> = messages
+        .iter()
+        .zip(&inert)
+        .filter(|(_, inert)| **inert)
+        .map(|((device_id, message), _)| {
+            event_record(&new_id("vsevt"), device_id, message, Some("applied"))
+        })
+        .collect();
+    for chunk in records.chunks(RECORDS_PER_INSERT) {
+        session_event::Entity::insert_many(chunk.to_vec())
+            .on_conflict_do_nothing_on([
+                session_event::Column::DeviceId,
+                session_event::Column::MessageId,
+            ])
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(inert)
 }
 
 async fn apply<C: crate::db::Writable>(

@@ -3,19 +3,22 @@
 //! dashboards.
 
 use std::{
+    collections::{BTreeSet, HashMap},
+    hash::{BuildHasher, RandomState},
     sync::{
         Arc,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::Duration,
 };
 
-use chrono::Utc;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use domain::{
     DomainError,
     devices::{
-        self, StatusChange,
-        protocol::{self, Channel, Heartbeat, StatusMessage},
+        self, Seen, StatusChange,
+        protocol::{self, Channel, DeviceEvent, DeviceId, DeviceMessage, Heartbeat, StatusMessage},
     },
     vending::{
         machines::{self, Activity},
@@ -24,7 +27,7 @@ use domain::{
 };
 use rumqttc::{AsyncClient, Event, EventLoop, Packet, Publish, QoS, SubscribeFilter};
 use sea_orm::DatabaseConnection;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 
 use super::{MqttEndpoint, service::Vending};
 
@@ -48,6 +51,10 @@ pub struct Gateway {
     activity: broadcast::Sender<Activity>,
     health: GatewayHealth,
     vending: Vending,
+    stats: GatewayStats,
+    workers: Vec<mpsc::Sender<Report>>,
+    /// Picks a device's worker.
+    hasher: RandomState,
 }
 
 /// What the rest of the server uses of a running gateway.
@@ -56,6 +63,28 @@ pub struct GatewayHandle {
     pub health: GatewayHealth,
     /// Device sessions, commanding machines through the gateway's connection.
     pub vending: Vending,
+    pub stats: GatewayStats,
+}
+
+/// Device messages are handled by this many workers, each device always by
+/// the same one: its messages stay in order while others' go on beside them.
+const WORKERS: usize = 4;
+
+/// Messages one worker takes from its queue at a time (their scale reports
+/// are recorded in one transaction).
+const BATCH: usize = 512;
+
+/// How long heartbeats are gathered before their devices' last-seen times
+/// are written, in one transaction. Small against the watchdog's three
+/// heartbeat intervals.
+const PRESENCE_FLUSH: Duration = Duration::from_millis(250);
+
+/// A publish on a device topic, waiting for its worker.
+struct Report {
+    device: DeviceId,
+    channel: Channel,
+    payload: Bytes,
+    received_at: DateTime<Utc>,
 }
 
 impl Gateway {
@@ -74,6 +103,7 @@ impl Gateway {
         vending: impl FnOnce(AsyncClient) -> Vending,
     ) -> GatewayHandle {
         let health = GatewayHealth::default();
+        let stats = GatewayStats::default();
         // Unique per instance: a broker drops the older of two clients with one id.
         let client_id = domain::ids::new_id("automat-gateway");
         let (client, eventloop) = AsyncClient::new(
@@ -81,17 +111,29 @@ impl Gateway {
             1024,
         );
         let vending = vending(client.clone());
+        let (workers, inboxes): (Vec<_>, Vec<_>) =
+            (0..WORKERS).map(|_| mpsc::channel(BATCH * 2)).unzip();
         let gateway = Arc::new(Gateway {
             db,
             changes,
             activity,
             health: health.clone(),
             vending: vending.clone(),
+            stats: stats.clone(),
+            workers,
+            hasher: RandomState::new(),
         });
+        for inbox in inboxes {
+            tokio::spawn(gateway.clone().work(inbox));
+        }
         tokio::spawn(gateway.clone().receive(client, eventloop));
         tokio::spawn(gateway.watchdog(heartbeat));
         tokio::spawn(vending.clone().sweep_sessions());
-        GatewayHandle { health, vending }
+        GatewayHandle {
+            health,
+            vending,
+            stats,
+        }
     }
 
     async fn receive(self: Arc<Self>, client: AsyncClient, mut eventloop: EventLoop) {
@@ -111,7 +153,7 @@ impl Gateway {
                 }
                 // Ready once the broker confirms the subscriptions: from then on no device message is missed.
                 Ok(Event::Incoming(Packet::SubAck(_))) => self.health.set(true),
-                Ok(Event::Incoming(Packet::Publish(publish))) => self.handle(&publish).await,
+                Ok(Event::Incoming(Packet::Publish(publish))) => self.dispatch(publish).await,
                 Ok(_) => {}
                 Err(e) => {
                     if self.health.is_connected() {
@@ -124,55 +166,183 @@ impl Gateway {
         }
     }
 
-    async fn handle(&self, publish: &Publish) {
+    /// Hands a publish to its device's worker. A full queue holds up the
+    /// broker connection: the broker keeps the backlog, nothing is dropped.
+    async fn dispatch(&self, publish: Publish) {
         let Some((device, channel)) = protocol::parse_topic(&publish.topic) else {
             tracing::debug!(topic = %publish.topic, "ignoring message on a foreign topic");
             return;
         };
-        let now = Utc::now();
-        let outcome = match channel {
-            Channel::Status => match serde_json::from_slice::<StatusMessage>(&publish.payload) {
-                Ok(status) if status.online => {
-                    devices::record_seen(&self.db, device.as_str(), status.firmware.as_deref(), now)
-                        .await
+        let worker = self.hasher.hash_one(device.as_str()) as usize % self.workers.len();
+        let report = Report {
+            device,
+            channel,
+            payload: publish.payload,
+            received_at: Utc::now(),
+        };
+        if self.workers[worker].send(report).await.is_err() {
+            tracing::error!("a device gateway worker stopped; message dropped");
+        }
+    }
+
+    async fn work(self: Arc<Self>, mut inbox: mpsc::Receiver<Report>) {
+        let mut presence = Presence::default();
+        let mut flush = tokio::time::interval(PRESENCE_FLUSH);
+        flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut batch = Vec::with_capacity(BATCH);
+        loop {
+            tokio::select! {
+                taken = inbox.recv_many(&mut batch, BATCH) => {
+                    if taken == 0 {
+                        return;
+                    }
+                    self.handle(&mut presence, batch.drain(..)).await;
                 }
-                Ok(_) => devices::record_offline(&self.db, device.as_str()).await,
-                Err(e) => Err(DomainError::Invalid(format!("bad status payload: {e}"))),
-            },
-            Channel::Heartbeat => match serde_json::from_slice::<Heartbeat>(&publish.payload) {
-                Ok(beat) => {
-                    devices::record_seen(&self.db, device.as_str(), beat.firmware.as_deref(), now)
-                        .await
+                _ = flush.tick() => self.flush_presence(&mut presence).await,
+            }
+        }
+    }
+
+    /// Handles a batch in arrival order as far as anyone can tell: heartbeats
+    /// are gathered (a status report writes them first), scale reports that
+    /// need only recording are recorded together, the other events one by
+    /// one in order.
+    async fn handle(&self, presence: &mut Presence, batch: impl Iterator<Item = Report>) {
+        let mut events = Vec::new();
+        for report in batch {
+            let device = report.device.as_str();
+            match report.channel {
+                Channel::Heartbeat => match serde_json::from_slice::<Heartbeat>(&report.payload) {
+                    Ok(beat) => presence.note(device, beat.firmware, report.received_at),
+                    Err(e) => self.refuse(device, &format!("bad heartbeat payload: {e}")),
+                },
+                Channel::Status => {
+                    self.flush_presence(presence).await;
+                    self.handle_status(&report).await;
                 }
-                Err(e) => Err(DomainError::Invalid(format!("bad heartbeat payload: {e}"))),
-            },
-            Channel::Events => match self
-                .vending
-                .receive(device.as_str(), &publish.payload)
+                Channel::Events => match protocol::parse_device_message(&report.payload) {
+                    Ok(message) => events.push((report.device, message)),
+                    Err(e) => self.refuse(device, &e.to_string()),
+                },
+                // Commands are what this gateway sends.
+                Channel::Commands => {}
+            }
+        }
+        self.record_events(events).await;
+    }
+
+    async fn handle_status(&self, report: &Report) {
+        let device = report.device.as_str();
+        let outcome = match serde_json::from_slice::<StatusMessage>(&report.payload) {
+            Ok(status) if status.online => {
+                devices::record_seen(
+                    &self.db,
+                    device,
+                    status.firmware.as_deref(),
+                    report.received_at,
+                )
                 .await
-            {
-                Ok(Received::Duplicate) => Ok(None),
-                Ok(_) => {
-                    self.announce_activity(device.as_str()).await;
-                    Ok(None)
-                }
-                Err(e) => Err(e),
-            },
-            // Commands are what this gateway sends.
-            Channel::Commands => Ok(None),
+            }
+            Ok(_) => devices::record_offline(&self.db, device).await,
+            Err(e) => return self.refuse(device, &format!("bad status payload: {e}")),
         };
         match outcome {
-            Ok(Some(change)) => self.announce(change),
-            Ok(None) => {}
-            Err(DomainError::NotFound { .. }) => {
-                tracing::warn!(
-                    device = device.as_str(),
-                    "message from an unknown device ignored"
-                );
+            Ok(change) => {
+                self.stats.count(&self.stats.0.statuses, 1);
+                change.into_iter().for_each(|c| self.announce(c));
+            }
+            Err(e) => self.not_recorded(device, &e),
+        }
+    }
+
+    async fn record_events(&self, events: Vec<(DeviceId, DeviceMessage)>) {
+        if events.is_empty() {
+            return;
+        }
+        let messages: Vec<(&str, &DeviceMessage)> =
+            events.iter().map(|(d, m)| (d.as_str(), m)).collect();
+        let recorded = match self.vending.record_inert(&messages).await {
+            Ok(recorded) => recorded,
+            Err(e) => {
+                tracing::warn!(error = %e, "scale reports not recorded together; one by one instead");
+                vec![false; messages.len()]
+            }
+        };
+        let together = recorded.iter().filter(|r| **r).count();
+        self.stats.count(&self.stats.0.events, together as u64);
+        // Dashboards follow each machine that reported something new.
+        let mut changed: BTreeSet<&str> = messages
+            .iter()
+            .zip(&recorded)
+            .filter(|(_, r)| **r)
+            .map(|((device, _), _)| *device)
+            .collect();
+        for ((device, message), _) in messages.iter().zip(recorded).filter(|(_, r)| !r) {
+            match self.vending.receive(device, message).await {
+                Ok(received) => {
+                    self.stats.count(&self.stats.0.events, 1);
+                    if matches!(message.body, DeviceEvent::DoorClosed { .. })
+                        && received == Received::Applied
+                    {
+                        let waited = (Utc::now() - message.sent_at).to_std().unwrap_or_default();
+                        self.stats.0.door_closed_to_settled.record(waited);
+                    }
+                    if received != Received::Duplicate {
+                        changed.insert(device);
+                    }
+                }
+                Err(e) => self.not_recorded(device, &e),
+            }
+        }
+        for device in changed {
+            self.announce_activity(device).await;
+        }
+    }
+
+    /// Writes the gathered heartbeats: last seen, and back online.
+    async fn flush_presence(&self, presence: &mut Presence) {
+        if presence.0.is_empty() {
+            return;
+        }
+        let (seen, beats_of): (Vec<Seen>, HashMap<String, u64>) = presence
+            .0
+            .drain()
+            .map(|(device, (seen, beats))| (seen, (device, beats)))
+            .unzip();
+        let beats: u64 = beats_of.values().sum();
+        match devices::record_seen_many(&self.db, &seen).await {
+            Ok(found) => {
+                let ignored: u64 = found
+                    .unknown
+                    .iter()
+                    .filter_map(|device| beats_of.get(device))
+                    .sum();
+                self.stats.count(&self.stats.0.heartbeats, beats - ignored);
+                self.stats.count(&self.stats.0.failed, ignored);
+                for device in found.unknown {
+                    tracing::warn!(device, "message from an unknown device ignored");
+                }
+                found.changes.into_iter().for_each(|c| self.announce(c));
             }
             Err(e) => {
-                tracing::warn!(device = device.as_str(), error = %e, "device message not recorded")
+                self.stats.count(&self.stats.0.failed, beats);
+                tracing::warn!(error = %e, devices = seen.len(), "heartbeats not recorded");
             }
+        }
+    }
+
+    fn refuse(&self, device: &str, why: &str) {
+        self.stats.count(&self.stats.0.failed, 1);
+        tracing::warn!(device, error = why, "device message not recorded");
+    }
+
+    fn not_recorded(&self, device: &str, error: &DomainError) {
+        match error {
+            DomainError::NotFound { .. } => {
+                self.stats.count(&self.stats.0.failed, 1);
+                tracing::warn!(device, "message from an unknown device ignored");
+            }
+            other => self.refuse(device, &other.to_string()),
         }
     }
 
@@ -206,5 +376,124 @@ impl Gateway {
         tracing::info!(device = %change.device_id, online = change.online, "device status changed");
         // No receiver simply means no dashboard is open.
         let _ = self.changes.send(change);
+    }
+}
+
+/// Heartbeats gathered by a worker since its last flush: per device the
+/// latest, and how many.
+#[derive(Default)]
+struct Presence(HashMap<String, (Seen, u64)>);
+
+impl Presence {
+    fn note(&mut self, device: &str, firmware: Option<String>, at: DateTime<Utc>) {
+        let seen = Seen {
+            device_id: device.to_owned(),
+            firmware,
+            at,
+        };
+        self.0
+            .entry(device.to_owned())
+            .and_modify(|(latest, beats)| {
+                *beats += 1;
+                // A later heartbeat without firmware keeps the one reported before.
+                let firmware = seen.firmware.clone().or(latest.firmware.take());
+                *latest = Seen {
+                    firmware,
+                    ..seen.clone()
+                };
+            })
+            .or_insert((seen, 1));
+    }
+}
+
+/// What the gateway has handled since it started: messages recorded, by
+/// topic, and those it could not record; and how long a door-closed report
+/// took from the machine to its settlement committed. Read by load tests.
+#[derive(Clone, Default)]
+pub struct GatewayStats(Arc<Counters>);
+
+#[derive(Default)]
+struct Counters {
+    heartbeats: AtomicU64,
+    statuses: AtomicU64,
+    events: AtomicU64,
+    failed: AtomicU64,
+    door_closed_to_settled: Latencies,
+}
+
+/// The counters at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Handled {
+    pub heartbeats: u64,
+    pub statuses: u64,
+    pub events: u64,
+    /// Messages refused (bad payload, unknown device) or not recorded (database errors).
+    pub failed: u64,
+}
+
+impl Handled {
+    /// Every message accounted for, recorded or not.
+    pub fn total(&self) -> u64 {
+        self.heartbeats + self.statuses + self.events + self.failed
+    }
+}
+
+impl GatewayStats {
+    fn count(&self, counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn handled(&self) -> Handled {
+        let c = &self.0;
+        Handled {
+            heartbeats: c.heartbeats.load(Ordering::Relaxed),
+            statuses: c.statuses.load(Ordering::Relaxed),
+            events: c.events.load(Ordering::Relaxed),
+            failed: c.failed.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Door-closed reports applied, and the given quantiles (0.0–1.0) of
+    /// their time from the machine's `sent_at` to the settlement committed.
+    pub fn door_closed_to_settled(&self, quantiles: &[f64]) -> (u64, Vec<Duration>) {
+        self.0.door_closed_to_settled.quantiles(quantiles)
+    }
+}
+
+/// A histogram of durations in 1 ms buckets up to [`Latencies::BUCKETS`] ms
+/// (longer ones land in the last): fixed memory, lock-free.
+struct Latencies(Box<[AtomicU64]>);
+
+impl Latencies {
+    const BUCKETS: usize = 10_000;
+
+    fn record(&self, waited: Duration) {
+        let bucket = (waited.as_millis() as usize).min(Self::BUCKETS - 1);
+        self.0[bucket].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The count, and each quantile as the upper edge of its bucket.
+    fn quantiles(&self, quantiles: &[f64]) -> (u64, Vec<Duration>) {
+        let counts: Vec<u64> = self.0.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+        let total: u64 = counts.iter().sum();
+        let at = |q: f64| {
+            let rank = ((q * total as f64).ceil() as u64).max(1);
+            let mut seen = 0;
+            let bucket = counts
+                .iter()
+                .position(|c| {
+                    seen += c;
+                    seen >= rank
+                })
+                .unwrap_or(Self::BUCKETS - 1);
+            Duration::from_millis(bucket as u64 + 1)
+        };
+        (total, quantiles.iter().map(|q| at(*q)).collect())
+    }
+}
+
+impl Default for Latencies {
+    fn default() -> Self {
+        Self((0..Self::BUCKETS).map(|_| AtomicU64::new(0)).collect())
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod broker;
 pub mod gateway;
+pub mod ingest_bench;
 pub mod service;
 pub mod simulator;
 pub mod topic_guard;

@@ -258,9 +258,12 @@ impl Vending {
     }
 
     /// Applies a message from a device's `events` topic.
-    pub async fn receive(&self, device_id: &str, payload: &[u8]) -> Result<Received, DomainError> {
-        let message: DeviceMessage = protocol::parse_device_message(payload)?;
-        let received = sessions::receive(&self.db, &self.providers, device_id, &message).await?;
+    pub async fn receive(
+        &self,
+        device_id: &str,
+        message: &DeviceMessage,
+    ) -> Result<Received, DomainError> {
+        let received = sessions::receive(&self.db, &self.providers, device_id, message).await?;
         match &received {
             Received::Ignored(why) => {
                 tracing::warn!(device_id, kind = message.body.kind(), %why, "device message ignored")
@@ -275,6 +278,16 @@ impl Vending {
             }
         }
         Ok(received)
+    }
+
+    /// Records at once the messages that need no more than recording (see
+    /// [`sessions::record_inert`]); the flags say which, the rest go to
+    /// [`Self::receive`].
+    pub async fn record_inert(
+        &self,
+        messages: &[(&str, &DeviceMessage)],
+    ) -> Result<Vec<bool>, DomainError> {
+        sessions::record_inert(&self.db, messages).await
     }
 
     /// Resumes sending the open-door commands a previous run of the server

@@ -11,7 +11,7 @@ use std::{
     collections::{HashSet, VecDeque},
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::Duration,
 };
@@ -49,6 +49,27 @@ pub struct MachineConfig {
     /// off (`set_mode` `normal`); otherwise the door closes after each visit.
     pub keep_service_door_open: bool,
     pub faults: Faults,
+    /// How often the machine reports its scales unasked (`scale_readings`
+    /// naming no session), as firmware that streams telemetry does; `None`
+    /// reports only around openings.
+    pub readings_every: Option<Duration>,
+    /// Shared by the machines of one load test.
+    pub traffic: Arc<Traffic>,
+}
+
+/// What machines under load share: how many of their publishes the broker
+/// acknowledged, and a switch that silences their periodic traffic
+/// (heartbeats, unasked scale reports) while they still answer commands.
+#[derive(Debug, Default)]
+pub struct Traffic {
+    pub acknowledged: AtomicU64,
+    pub paused: AtomicBool,
+}
+
+impl Traffic {
+    fn paused(&self) -> bool {
+        self.paused.load(Ordering::Relaxed)
+    }
 }
 
 impl MachineConfig {
@@ -64,6 +85,8 @@ impl MachineConfig {
             returner: Vec::new(),
             keep_service_door_open: false,
             faults: Faults::default(),
+            readings_every: None,
+            traffic: Arc::default(),
         }
     }
 }
@@ -169,11 +192,13 @@ async fn run_machine(endpoint: MqttEndpoint, machine: MachineConfig) {
     // interrupting it: a poll cancelled mid-connect drops the half-open
     // connection, and the broker would fire (and forget) the machine's last will.
     let mut beside = JoinSet::new();
+    let traffic = machine.traffic.clone();
     beside.spawn(send_heartbeats(
         client.clone(),
         id.clone(),
         machine.heartbeat,
         seq.clone(),
+        traffic.clone(),
     ));
     let (commands, inbox) = mpsc::channel(64);
     beside.spawn(Firmware::new(client.clone(), machine, seq).run(inbox));
@@ -190,6 +215,9 @@ async fn run_machine(endpoint: MqttEndpoint, machine: MachineConfig) {
                 {
                     tracing::warn!(device = id.as_str(), error = %e, "cannot announce");
                 }
+            }
+            Ok(Event::Incoming(Packet::PubAck(_))) => {
+                traffic.acknowledged.fetch_add(1, Ordering::Relaxed);
             }
             Ok(Event::Incoming(Packet::Publish(publish))) if publish.topic == commands_topic => {
                 match serde_json::from_slice::<Command>(&publish.payload) {
@@ -210,10 +238,19 @@ async fn run_machine(endpoint: MqttEndpoint, machine: MachineConfig) {
     }
 }
 
-async fn send_heartbeats(client: AsyncClient, id: DeviceId, every: Duration, seq: Arc<AtomicU64>) {
+async fn send_heartbeats(
+    client: AsyncClient,
+    id: DeviceId,
+    every: Duration,
+    seq: Arc<AtomicU64>,
+    traffic: Arc<Traffic>,
+) {
     let mut beat = tokio::time::interval(every);
     loop {
         beat.tick().await;
+        if traffic.paused() {
+            continue;
+        }
         let heartbeat = Heartbeat {
             schema: SCHEMA_VERSION,
             seq: seq.fetch_add(1, Ordering::Relaxed) + 1,
@@ -250,6 +287,8 @@ struct Firmware {
     dice: Dice,
     /// Open-door commands ignored once already (a chaos fault).
     dropped: HashSet<String>,
+    readings_every: Option<Duration>,
+    traffic: Arc<Traffic>,
 }
 
 impl Firmware {
@@ -273,6 +312,8 @@ impl Firmware {
             service_door: None,
             dice: Dice(seed),
             dropped: HashSet::new(),
+            readings_every: machine.readings_every,
+            traffic: machine.traffic,
             faults: machine.faults,
             seq,
             obeyed: HashSet::new(),
@@ -280,8 +321,31 @@ impl Firmware {
     }
 
     async fn run(mut self, mut inbox: mpsc::Receiver<Command>) {
-        while let Some(command) = inbox.recv().await {
-            self.obey(command).await;
+        let mut telemetry = self.readings_every.map(|every| {
+            let mut timer = tokio::time::interval(every);
+            timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            timer
+        });
+        loop {
+            let next_report = async {
+                match &mut telemetry {
+                    Some(timer) => timer.tick().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                command = inbox.recv() => match command {
+                    Some(command) => self.obey(command).await,
+                    None => return,
+                },
+                _ = next_report => {
+                    if !self.traffic.paused() {
+                        let scales = self.readings();
+                        let report = self.message(DeviceEvent::ScaleReadings { session: None, scales });
+                        self.publish(&report, false).await;
+                    }
+                }
+            }
         }
     }
 

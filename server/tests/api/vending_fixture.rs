@@ -40,6 +40,8 @@ pub struct Fridge {
     pub location: String,
     pub cola: Stocked,
     pub water: Stocked,
+    /// Units of each product in the books at the start.
+    pub units: i32,
 }
 
 pub const STOCKED: i32 = 10;
@@ -49,6 +51,12 @@ pub const CAN_DEPOSIT: i64 = 25;
 pub const CAN_GRAMS: i32 = 40;
 
 pub async fn fridge(app: &TestApp) -> Fridge {
+    fridge_stocked(app, STOCKED).await
+}
+
+/// [`fridge`] with `units` of each product in the books (the scales hold
+/// cola 60 % on scale 1 and 20 % on scale 2, water 40 % on scale 2).
+pub async fn fridge_stocked(app: &TestApp, units: i32) -> Fridge {
     let db = &app.db;
     let id = unique_device();
     devices::register(db, id.as_str(), "Test fridge")
@@ -89,7 +97,7 @@ pub async fn fridge(app: &TestApp) -> Fridge {
             .await
             .unwrap()
             .unwrap();
-        inventory::set_stocked(db, &item.id, &location.id, STOCKED)
+        inventory::set_stocked(db, &item.id, &location.id, units)
             .await
             .unwrap();
         stocked.push(Stocked {
@@ -122,6 +130,7 @@ pub async fn fridge(app: &TestApp) -> Fridge {
         location: location.id,
         cola,
         water,
+        units,
     }
 }
 
@@ -137,11 +146,14 @@ impl Fridge {
             scales: vec![
                 SimScale {
                     position: 1,
-                    products: vec![product(&self.cola, 6)],
+                    products: vec![product(&self.cola, self.units * 6 / 10)],
                 },
                 SimScale {
                     position: 2,
-                    products: vec![product(&self.water, 4), product(&self.cola, 2)],
+                    products: vec![
+                        product(&self.water, self.units * 4 / 10),
+                        product(&self.cola, self.units * 2 / 10),
+                    ],
                 },
             ],
             shopper,

@@ -1,0 +1,316 @@
+//! Load test of the device gateway (`automat bench-ingest`): the server runs
+//! in this process against its broker, a fleet of simulated machines streams
+//! heartbeats and scale reports over MQTT, and some of them keep selling
+//! (open door → door opened → door closed → order). Every message the broker
+//! acknowledged to a machine must come out of the gateway as handled.
+
+use std::{
+    sync::{Arc, atomic::Ordering},
+    time::{Duration, Instant},
+};
+
+use domain::vending::{session_event, sessions, state::State};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+
+use super::{
+    gateway::{GatewayStats, Handled},
+    service::Vending,
+    simulator::{Traffic, spawn_machines},
+};
+use crate::{config::Settings, startup};
+
+/// The fleet and how hard it pushes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Load {
+    /// Simulated machines, `vm-001`…; registered first with `automat seed --machines N`.
+    #[arg(long, default_value_t = 1000)]
+    pub machines: usize,
+    /// Of those (the first ones), how many run purchase sessions one after the other.
+    #[arg(long, default_value_t = 100)]
+    pub shopping: usize,
+    /// Each machine's unasked scale report interval.
+    #[arg(long, default_value_t = 50)]
+    pub readings_ms: u64,
+    /// Each machine's heartbeat interval.
+    #[arg(long, default_value_t = 1000)]
+    pub heartbeat_ms: u64,
+    /// How long the fleet pushes.
+    #[arg(long, default_value_t = 20)]
+    pub secs: u64,
+}
+
+/// Machines signing in at the same time.
+const CONNECTING_AT_ONCE: usize = 25;
+
+/// How long the handled count may trail the acknowledged one after the
+/// fleet goes quiet before the difference counts as lost.
+const DRAIN_LIMIT: Duration = Duration::from_secs(120);
+
+/// How often a shopping session's state is looked at.
+const SESSION_POLL: Duration = Duration::from_millis(100);
+
+/// A session not over after this long counts as stuck.
+const SESSION_LIMIT: Duration = Duration::from_secs(60);
+
+/// Runs the load and prints a Markdown report; fails when a message was lost.
+pub async fn run(mut settings: Settings, load: Load) -> anyhow::Result<()> {
+    settings.simulated_machines = 0;
+    // Signing the fleet in takes a while, and the fleet is silent meanwhile:
+    // the watchdog must not take that for machines gone offline.
+    settings.heartbeat_secs = settings.heartbeat_secs.max(60);
+    let app = startup::build(settings).await?;
+    let (db, vending, stats) = (
+        app.state.db.clone(),
+        app.state.vending.clone(),
+        app.gateway_stats.clone(),
+    );
+    wait_for("the gateway to subscribe", Duration::from_secs(30), || {
+        app.state.gateway.is_connected()
+    })
+    .await?;
+
+    eprintln!("[bench] issuing credentials to {} machines", load.machines);
+    // Quiet until every machine is in, so the window starts without a backlog.
+    let traffic = Arc::new(Traffic::default());
+    traffic.paused.store(true, Ordering::Relaxed);
+    let heartbeat = Duration::from_millis(load.heartbeat_ms.max(1));
+    let mut machines = startup::demo_machines(&db, load.machines, heartbeat).await?;
+    if let Some(unknown) = machines.iter().find(|m| m.password.is_none()) {
+        anyhow::bail!(
+            "{} is not registered: run `automat seed --machines {}` on a fresh database first",
+            unknown.device_id.as_str(),
+            load.machines
+        );
+    }
+    for machine in &mut machines {
+        machine.readings_every = Some(Duration::from_millis(load.readings_ms.max(1)));
+        machine.traffic = traffic.clone();
+    }
+    let shoppers: Vec<String> = machines
+        .iter()
+        .take(load.shopping)
+        .map(|m| m.device_id.as_str().to_owned())
+        .collect();
+    // In waves: each sign-in costs the broker a password hash check.
+    let mut fleet = Vec::new();
+    for wave in machines.chunks(CONNECTING_AT_ONCE) {
+        let connected = stats.handled().statuses + wave.len() as u64;
+        fleet.push(spawn_machines(&app.mqtt, wave.to_vec()));
+        wait_for(
+            "a wave of machines to connect",
+            Duration::from_secs(60),
+            || stats.handled().statuses >= connected,
+        )
+        .await?;
+    }
+
+    eprintln!(
+        "[bench] {} machines connected; pushing for {} s",
+        load.machines, load.secs
+    );
+    let (handled_before, acked_before) = (stats.handled(), acknowledged(&traffic));
+    traffic.paused.store(false, Ordering::Relaxed);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(load.secs);
+    let shopping = tokio::spawn(shop_all(vending, db.clone(), shoppers, deadline));
+    tokio::time::sleep_until(deadline.into()).await;
+    let (handled_after, acked_after) = (stats.handled(), acknowledged(&traffic));
+    let window = started.elapsed();
+    traffic.paused.store(true, Ordering::Relaxed);
+    let sessions = shopping.await?;
+
+    let quiet = Instant::now();
+    let drained = wait_for("the gateway to catch up", DRAIN_LIMIT, || {
+        stats.handled().total() >= acknowledged(&traffic)
+    })
+    .await
+    .is_ok();
+    let drain = quiet.elapsed();
+    let report = Report {
+        load,
+        window,
+        in_window: handled_after.minus(&handled_before),
+        offered: acked_after - acked_before,
+        drain,
+        handled: stats.handled(),
+        acknowledged: acknowledged(&traffic),
+        recorded_events: session_event::Entity::find().count(&db).await?,
+        sessions,
+        stats,
+    };
+    report.print();
+    anyhow::ensure!(drained, "messages were lost");
+    Ok(())
+}
+
+fn acknowledged(traffic: &Traffic) -> u64 {
+    traffic.acknowledged.load(Ordering::Relaxed)
+}
+
+async fn wait_for(
+    what: &str,
+    limit: Duration,
+    mut done: impl FnMut() -> bool,
+) -> anyhow::Result<()> {
+    let give_up = Instant::now() + limit;
+    while !done() {
+        anyhow::ensure!(Instant::now() < give_up, "gave up waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
+}
+
+/// How the shopping sessions ended.
+#[derive(Debug, Default)]
+struct Sessions {
+    settled: u64,
+    with_order: u64,
+    failed: u64,
+    stuck: u64,
+    refused: u64,
+}
+
+async fn shop_all(
+    vending: Vending,
+    db: DatabaseConnection,
+    machines: Vec<String>,
+    deadline: Instant,
+) -> Sessions {
+    let shops = machines
+        .iter()
+        .map(|device| shop(&vending, &db, device, deadline));
+    futures::future::join_all(shops)
+        .await
+        .into_iter()
+        .fold(Sessions::default(), |all, one| Sessions {
+            settled: all.settled + one.settled,
+            with_order: all.with_order + one.with_order,
+            failed: all.failed + one.failed,
+            stuck: all.stuck + one.stuck,
+            refused: all.refused + one.refused,
+        })
+}
+
+/// Opens the machine for a purchase again and again until the deadline,
+/// each time waiting for the session to end.
+async fn shop(
+    vending: &Vending,
+    db: &DatabaseConnection,
+    device: &str,
+    deadline: Instant,
+) -> Sessions {
+    let mut ended = Sessions::default();
+    while Instant::now() < deadline {
+        let session = match vending.open_purchase(device, None).await {
+            Ok(session) => session,
+            Err(e) => {
+                tracing::warn!(device, error = %e, "cannot open the machine");
+                ended.refused += 1;
+                tokio::time::sleep(SESSION_POLL).await;
+                continue;
+            }
+        };
+        let opened = Instant::now();
+        loop {
+            tokio::time::sleep(SESSION_POLL).await;
+            let state = sessions::find(db, &session.id)
+                .await
+                .ok()
+                .and_then(|s| Some((sessions::state_of(&s).ok()?, s.order_id.is_some())));
+            match state {
+                Some((State::Settled, with_order)) => {
+                    ended.settled += 1;
+                    ended.with_order += u64::from(with_order);
+                    break;
+                }
+                Some((State::Failed, _)) => {
+                    ended.failed += 1;
+                    break;
+                }
+                _ if opened.elapsed() > SESSION_LIMIT => {
+                    ended.stuck += 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    ended
+}
+
+impl Handled {
+    fn minus(&self, earlier: &Handled) -> Handled {
+        Handled {
+            heartbeats: self.heartbeats - earlier.heartbeats,
+            statuses: self.statuses - earlier.statuses,
+            events: self.events - earlier.events,
+            failed: self.failed - earlier.failed,
+        }
+    }
+}
+
+struct Report {
+    load: Load,
+    window: Duration,
+    in_window: Handled,
+    /// Publishes the broker acknowledged to the machines in the window.
+    offered: u64,
+    drain: Duration,
+    handled: Handled,
+    acknowledged: u64,
+    recorded_events: u64,
+    sessions: Sessions,
+    stats: GatewayStats,
+}
+
+impl Report {
+    fn print(&self) {
+        let Load {
+            machines,
+            shopping,
+            readings_ms,
+            heartbeat_ms,
+            secs,
+        } = self.load;
+        let per_sec = |n: u64| n as f64 / self.window.as_secs_f64();
+        let (settled, latencies) = self.stats.door_closed_to_settled(&[0.5, 0.99]);
+        let lost = self.acknowledged.saturating_sub(self.handled.total());
+        println!(
+            "- load: {machines} machines, a scale report every {readings_ms} ms and a heartbeat every {heartbeat_ms} ms each, {shopping} of them selling; {secs} s"
+        );
+        println!(
+            "- handled in the window: **{:.0} messages/s** ({:.0} events/s, {:.0} heartbeats/s); the broker acknowledged {:.0}/s to the machines",
+            per_sec(self.in_window.total()),
+            per_sec(self.in_window.events),
+            per_sec(self.in_window.heartbeats),
+            per_sec(self.offered),
+        );
+        println!(
+            "- backlog handled after the fleet went quiet: {:.1} s",
+            self.drain.as_secs_f64()
+        );
+        println!(
+            "- accounting: {} publishes acknowledged by the broker, {} handled by the gateway ({} heartbeats, {} statuses, {} events, {} failed); **lost: {lost}**",
+            self.acknowledged,
+            self.handled.total(),
+            self.handled.heartbeats,
+            self.handled.statuses,
+            self.handled.events,
+            self.handled.failed,
+        );
+        println!(
+            "- events in the database (`device_session_events`): {} (gateway counted {})",
+            self.recorded_events, self.handled.events
+        );
+        let s = &self.sessions;
+        println!(
+            "- purchase sessions: {} settled ({} with an order), {} failed, {} stuck, {} openings refused",
+            s.settled, s.with_order, s.failed, s.stuck, s.refused
+        );
+        println!(
+            "- door closed (machine's `sent_at`) → settlement committed: p50 {} ms, p99 {} ms over {settled} sessions (1 ms buckets)",
+            latencies[0].as_millis(),
+            latencies[1].as_millis()
+        );
+    }
+}

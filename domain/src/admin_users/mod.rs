@@ -63,7 +63,7 @@ pub async fn authenticate(
         .map_or(crate::credentials::UNKNOWN_USER_HASH, |u| {
             u.password_hash.as_str()
         });
-    let verified = Password::verify(password, hash);
+    let verified = Password::verify(password, hash).await;
     match user {
         Some(user) if verified => Ok(user),
         _ => Err(rejected()),

@@ -112,7 +112,7 @@ pub async fn authenticate(
     let hash = identity
         .as_ref()
         .map_or(UNKNOWN_USER_HASH, |i| i.password_hash.as_str());
-    let verified = Password::verify(password, hash);
+    let verified = Password::verify(password, hash).await;
     match identity {
         Some(identity) if verified => Ok(identity),
         _ => Err(rejected()),

@@ -262,6 +262,6 @@ pub async fn verify_credentials(
         .await?
         .and_then(|d| d.mqtt_password_hash);
     // Verified against a dummy hash when there is none: refusals take as long.
-    let matches = Password::verify(password, hash.as_deref().unwrap_or(UNKNOWN_USER_HASH));
+    let matches = Password::verify(password, hash.as_deref().unwrap_or(UNKNOWN_USER_HASH)).await;
     Ok(matches && hash.is_some())
 }

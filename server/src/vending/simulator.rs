@@ -428,12 +428,7 @@ impl Firmware {
             self.service_door = Some((session, before));
             return;
         }
-        let after = self.settled_readings();
-        let closed = self.message(DeviceEvent::DoorClosed {
-            session,
-            before,
-            after,
-        });
+        let closed = self.door_closed(session, before);
         let mut reports = vec![opened];
         let lost = self.faults.lose_door_closed > 0;
         if lost {
@@ -460,13 +455,18 @@ impl Firmware {
         let Some((session, before)) = self.service_door.take() else {
             return;
         };
+        let closed = self.door_closed(session, before);
+        self.publish(&closed, false).await;
+    }
+
+    /// The door-closed report of `session`: the weights at opening and now.
+    fn door_closed(&mut self, session: String, before: Vec<ScaleReading>) -> DeviceMessage {
         let after = self.settled_readings();
-        let closed = self.message(DeviceEvent::DoorClosed {
+        self.message(DeviceEvent::DoorClosed {
             session,
             before,
             after,
-        });
-        self.publish(&closed, false).await;
+        })
     }
 
     /// The readings once the scales came to rest after the door closed:

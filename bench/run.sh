@@ -49,7 +49,7 @@ BASE="http://127.0.0.1:$PORT"
 started=$(date +%s%N)
 "$BIN" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
-until KEY=$(grep -o 'pk_[A-Za-z0-9]*' "$WORK/server.log" | head -1) && [[ -n "$KEY" ]] &&
+until KEY=$(grep -m1 -o 'pk_[A-Za-z0-9]*' "$WORK/server.log") && [[ -n "$KEY" ]] &&
     curl -sf -o /dev/null -H "x-publishable-api-key: $KEY" "$BASE/store/products?limit=1"; do
     kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
     sleep 0.005

@@ -76,6 +76,23 @@ pub async fn begin_write<C: Writable>(db: &C) -> Result<WriteTransaction, DbErr>
     Ok(WriteTransaction { inner, _turn: turn })
 }
 
+/// The writer's turn for one statement run on `db` outside a transaction (a
+/// lone statement is atomic by itself); `None` where there is no queue
+/// (PostgreSQL, or inside a transaction). Dropping it gives the turn back.
+pub async fn write_turn<C: Writable>(db: &C) -> Result<Option<WriteTurn>, DbErr> {
+    Ok(match db.write_queue() {
+        Some(queue) => Some(WriteTurn {
+            _turn: queue.take_turn().await?,
+        }),
+        None => None,
+    })
+}
+
+/// A writer's turn taken by [`write_turn`].
+pub struct WriteTurn {
+    _turn: OwnedMutexGuard<()>,
+}
+
 /// What a writing transaction starts on: the database itself, or a
 /// transaction already open (the new one nests in it).
 pub trait Writable: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction> {

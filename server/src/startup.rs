@@ -105,6 +105,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     let loyalty = loyalty::start(&settings, &db).await?;
     let storefront_channel_ids = storefront_channels(&db, &settings.storefront_channel).await?;
     let gateway_stats = gateway.stats;
+    let read_cache =
+        http::read_cache::ReadCache::new(Duration::from_millis(settings.store_cache_ms));
     let state = AppState {
         leptos_options,
         db: db.clone(),
@@ -116,9 +118,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         storefront_channel_ids,
         payment_providers,
         jwt,
-        read_cache: http::read_cache::ReadCache::new(Duration::from_millis(
-            settings.store_cache_ms,
-        )),
+        publishable_keys: http::read_cache::Memo::new(read_cache.clone()),
+        recent_carts: http::read_cache::Memo::new(read_cache.clone()),
+        read_cache,
         loyalty: loyalty.loyalty,
     };
     let mailer = Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from)?;

@@ -1,6 +1,7 @@
 use app::server_context::Pending;
 use axum::extract::FromRef;
 use domain::{
+    carts::CartDetail,
     db::DatabaseConnection,
     devices::StatusChange,
     loyalty::Loyalty,
@@ -11,7 +12,10 @@ use leptos::config::LeptosOptions;
 use tokio::sync::broadcast;
 
 use crate::{
-    http::{auth::JwtKeys, read_cache::ReadCache},
+    http::{
+        auth::JwtKeys,
+        read_cache::{Memo, ReadCache},
+    },
     vending::{gateway::GatewayHealth, service::Vending},
 };
 
@@ -35,6 +39,12 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Store catalog reads kept in memory.
     pub read_cache: ReadCache,
+    /// The sales channels of each publishable key, by token (`None`: no
+    /// active key), kept as the catalog reads are.
+    pub publishable_keys: Memo<Option<Vec<String>>>,
+    /// Carts as the Store API last answered them, by id, so the next edit
+    /// need not read the cart first (the edit finds out if one is stale).
+    pub recent_carts: Memo<CartDetail>,
     /// Loyalty through the configured host; optional for every checkout.
     pub loyalty: Loyalty,
 }

@@ -33,6 +33,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "crate::pricing::region::Entity",
+        from = "Column::RegionId",
+        to = "crate::pricing::region::Column::Id"
+    )]
+    Region,
+}
+
+impl Related<crate::pricing::region::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Region.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -10,10 +10,12 @@ pub mod line_item;
 pub mod shipping_method;
 pub mod totals;
 
+use chrono::SubsecRound;
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionSession, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession,
+    sea_query::{Expr, ExprTrait, IntoColumnRef, IntoIden, Query, SelectStatement},
 };
 use serde::{Deserialize, Serialize};
 
@@ -25,7 +27,7 @@ use crate::{
     customers::customer,
     ids::new_id,
     inventory,
-    pricing::{self, region},
+    pricing::{self, RegionDetail, region},
     promotions::{self, promotion},
     shipping,
 };
@@ -117,13 +119,60 @@ impl Address {
 pub struct CartDetail {
     pub cart: cart::Model,
     pub items: Vec<line_item::Model>,
-    pub region: Option<region::Model>,
+    pub region: Option<RegionDetail>,
     pub shipping_method: Option<shipping_method::Model>,
     pub promotions: Vec<promotion::Model>,
+    /// A loyalty session is open on the cart: its rewards follow the lines.
+    pub has_loyalty_session: bool,
     pub totals: totals::CartTotals,
 }
 
 impl CartDetail {
+    /// The detail of `cart` with these parts, its totals computed; a loyalty
+    /// discount is given when the cart has a loyalty session.
+    fn assemble(
+        cart: cart::Model,
+        items: Vec<line_item::Model>,
+        region: Option<RegionDetail>,
+        shipping_method: Option<shipping_method::Model>,
+        promotions: Vec<promotion::Model>,
+        loyalty_discount: Option<i64>,
+    ) -> Self {
+        let mut discounts: Vec<totals::Discount> =
+            promotions.iter().map(promotions::discount).collect();
+        if let Some(amount) = loyalty_discount.filter(|amount| *amount > 0) {
+            discounts.push(totals::Discount {
+                promotion_id: LOYALTY_DISCOUNT.into(),
+                code: LOYALTY_DISCOUNT.into(),
+                value: totals::DiscountValue::Fixed(amount),
+                target: totals::DiscountTarget::Order,
+            });
+        }
+        let totals = totals::compute(&totals::TotalsInput {
+            tax: totals::Tax::of_region(region.as_ref().map(|r| &r.region)),
+            lines: items
+                .iter()
+                .map(|i| totals::LineInput {
+                    id: i.id.clone(),
+                    unit_price: i.unit_price,
+                    quantity: i.quantity,
+                })
+                .collect(),
+            discounts,
+            shipping: shipping_method.as_ref().map(|m| m.amount),
+            tip: cart.tip,
+        });
+        Self {
+            cart,
+            items,
+            region,
+            shipping_method,
+            promotions,
+            has_loyalty_session: loyalty_discount.is_some(),
+            totals,
+        }
+    }
+
     pub fn item_count(&self) -> i64 {
         self.items.iter().map(|i| i64::from(i.quantity)).sum()
     }
@@ -198,10 +247,10 @@ pub async fn create_cart(
     new: NewCart,
 ) -> Result<CartDetail, DomainError> {
     let region = match &new.region_id {
-        Some(id) => Some(pricing::find_region(db, id).await?.region),
-        None => default_region(db, new.currency_code.as_deref()).await?,
+        Some(id) => Some(pricing::find_region(db, id).await?),
+        None => with_countries(db, default_region(db, new.currency_code.as_deref()).await?).await?,
     };
-    let currency_code = match (&region, &new.currency_code) {
+    let currency_code = match (region.as_ref().map(|r| &r.region), &new.currency_code) {
         (Some(region), Some(code)) if !region.currency_code.eq_ignore_ascii_case(code) => {
             return Err(DomainError::Invalid(format!(
                 "region {} sells in {}, not {code}",
@@ -229,13 +278,11 @@ pub async fn create_cart(
         (None, Some(customer_id)) => Some(customer_email(db, customer_id).await?),
         (None, None) => None,
     };
-    // Only the writes hold the database's single writer turn.
-    let txn = crate::db::begin_write(db).await?;
-    let now = Utc::now();
+    let now = now_stored();
     let cart = cart::ActiveModel {
         id: Set(new_id("cart")),
         currency_code: Set(currency_code),
-        region_id: Set(region.map(|r| r.id)),
+        region_id: Set(region.as_ref().map(|r| r.region.id.clone())),
         sales_channel_id: Set(sales_channel_id),
         email: Set(email),
         customer_id: Set(new.customer_id),
@@ -248,15 +295,48 @@ pub async fn create_cart(
         completion_claimed_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+    };
+    if new.items.is_empty() && new.promo_codes.is_empty() {
+        // A lone insert is atomic by itself: it needs the writer turn, not a
+        // transaction, and the new cart is known without reading it back.
+        let cart = {
+            let _turn = crate::db::write_turn(db).await?;
+            cart.insert(db).await?
+        };
+        return Ok(CartDetail::assemble(
+            cart,
+            vec![],
+            region,
+            None,
+            vec![],
+            None,
+        ));
     }
-    .insert(&txn)
-    .await?;
+    // Only the writes hold the database's single writer turn.
+    let txn = crate::db::begin_write(db).await?;
+    let cart = cart.insert(&txn).await?;
     for item in &new.items {
         add_line_item(&txn, &cart.id, &item.variant_id, item.quantity).await?;
     }
     attach_promotions(&txn, &cart.id, &new.promo_codes).await?;
     txn.commit().await?;
     get_cart(db, &cart.id).await
+}
+
+async fn with_countries(
+    db: &impl ConnectionTrait,
+    region: Option<region::Model>,
+) -> Result<Option<RegionDetail>, DomainError> {
+    Ok(match region {
+        Some(region) => pricing::with_countries(db, vec![region]).await?.pop(),
+        None => None,
+    })
+}
+
+/// Now as the database keeps it (to the microsecond, PostgreSQL's precision),
+/// so a timestamp kept in memory compares equal to the one read back.
+fn now_stored() -> chrono::DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
 }
 
 /// The region in `currency_code` (first by name), or the first region when
@@ -365,7 +445,8 @@ pub async fn update_cart(
 
 /// The cart with its items, region, shipping method, promotions and totals.
 pub async fn get_cart(db: &impl ConnectionTrait, cart_id: &str) -> Result<CartDetail, DomainError> {
-    let cart = cart::Entity::find_by_id(cart_id)
+    let (cart, region) = cart::Entity::find_by_id(cart_id)
+        .find_also_related(region::Entity)
         .one(db)
         .await?
         .ok_or_else(|| DomainError::not_found("Cart", cart_id))?;
@@ -375,48 +456,88 @@ pub async fn get_cart(db: &impl ConnectionTrait, cart_id: &str) -> Result<CartDe
         .order_by_asc(line_item::Column::Id)
         .all(db)
         .await?;
-    let region = match &cart.region_id {
-        Some(id) => region::Entity::find_by_id(id).one(db).await?,
-        None => None,
+    let region = with_countries(db, region).await?;
+    // Most carts have no shipping method, promotion or loyalty session yet:
+    // one query tells which parts to read.
+    let parts = CartParts::of(db, cart_id).await?;
+    let shipping_method = match parts.shipping_method {
+        true => {
+            shipping_method::Entity::find()
+                .filter(shipping_method::Column::CartId.eq(cart_id))
+                .one(db)
+                .await?
+        }
+        false => None,
     };
-    let shipping_method = shipping_method::Entity::find()
-        .filter(shipping_method::Column::CartId.eq(cart_id))
-        .one(db)
-        .await?;
-    let promotions = promotions::of_cart(db, cart_id).await?;
-    let mut discounts: Vec<totals::Discount> =
-        promotions.iter().map(promotions::discount).collect();
-    let loyalty_discount = crate::loyalty::discount_for_items(db, cart_id, &items).await?;
-    if loyalty_discount > 0 {
-        discounts.push(totals::Discount {
-            promotion_id: LOYALTY_DISCOUNT.into(),
-            code: LOYALTY_DISCOUNT.into(),
-            value: totals::DiscountValue::Fixed(loyalty_discount),
-            target: totals::DiscountTarget::Order,
-        });
-    }
-    let totals = totals::compute(&totals::TotalsInput {
-        tax: totals::Tax::of_region(region.as_ref()),
-        lines: items
-            .iter()
-            .map(|i| totals::LineInput {
-                id: i.id.clone(),
-                unit_price: i.unit_price,
-                quantity: i.quantity,
-            })
-            .collect(),
-        discounts,
-        shipping: shipping_method.as_ref().map(|m| m.amount),
-        tip: cart.tip,
-    });
-    Ok(CartDetail {
+    let promotions = match parts.promotions {
+        true => promotions::of_cart(db, cart_id).await?,
+        false => vec![],
+    };
+    let loyalty_discount = match parts.loyalty_session {
+        true => Some(crate::loyalty::discount_for_items(db, cart_id, &items).await?),
+        false => None,
+    };
+    Ok(CartDetail::assemble(
         cart,
         items,
         region,
         shipping_method,
         promotions,
-        totals,
-    })
+        loyalty_discount,
+    ))
+}
+
+/// Which of the parts kept beside a cart's row it has.
+#[derive(Debug, FromQueryResult)]
+struct CartParts {
+    shipping_method: bool,
+    promotions: bool,
+    loyalty_session: bool,
+}
+
+impl CartParts {
+    async fn of(db: &impl ConnectionTrait, cart_id: &str) -> Result<Self, DomainError> {
+        fn any_row(table: impl IntoIden, cart_column: impl IntoColumnRef, cart_id: &str) -> Expr {
+            Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from(table)
+                    .and_where(Expr::col(cart_column).eq(cart_id))
+                    .to_owned(),
+            )
+        }
+        let query = Query::select()
+            .expr_as(
+                any_row(
+                    shipping_method::Entity,
+                    shipping_method::Column::CartId,
+                    cart_id,
+                ),
+                "shipping_method",
+            )
+            .expr_as(
+                any_row(
+                    promotions::cart_promotion::Entity,
+                    promotions::cart_promotion::Column::CartId,
+                    cart_id,
+                ),
+                "promotions",
+            )
+            .expr_as(
+                any_row(
+                    crate::loyalty::session::Entity,
+                    crate::loyalty::session::Column::CartId,
+                    cart_id,
+                ),
+                "loyalty_session",
+            )
+            .to_owned();
+        let backend = db.get_database_backend();
+        CartParts::find_by_statement(backend.build(&query))
+            .one(db)
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound("the cart's parts".into()).into())
+    }
 }
 
 /// Adds `quantity` of a variant; a variant already in the cart gets its
@@ -428,64 +549,118 @@ pub async fn add_line_item(
     variant_id: &str,
     quantity: i32,
 ) -> Result<CartDetail, DomainError> {
+    check_added_quantity(quantity)?;
+    add_line_item_to(db, get_cart(db, cart_id).await?, variant_id, quantity).await
+}
+
+fn check_added_quantity(quantity: i32) -> Result<(), DomainError> {
     if !(1..=MAX_LINE_QUANTITY).contains(&quantity) {
         return Err(DomainError::Invalid(format!(
             "quantity must be between 1 and {MAX_LINE_QUANTITY}"
         )));
     }
+    Ok(())
+}
+
+/// [`add_line_item`] to the cart as the caller saw it last (`seen`: read
+/// just now, or kept from an earlier answer). A cart changed since is read
+/// again; one moved to another sales channel meanwhile is refused, as the
+/// caller may have checked it may edit the cart by its channel.
+pub async fn add_line_item_to(
+    db: &impl crate::db::Writable,
+    seen: CartDetail,
+    variant_id: &str,
+    quantity: i32,
+) -> Result<CartDetail, DomainError> {
+    check_added_quantity(quantity)?;
     // Everything is checked before taking the writer turn. Holding it, one
-    // conditional update confirms the cart is as it was read; only if it moved
-    // (completed, another channel or currency, the line changed) is it all
-    // checked again inside. SQLite has one writer: the turn is the bottleneck.
-    let seen = open_cart(db, cart_id).await?;
-    let seen_line = find_line(db, cart_id, variant_id).await?;
-    let mut offer = Offer::of(db, &seen, variant_id).await?;
-    let mut total = line_total(seen_line.as_ref(), quantity)?;
-    ensure_in_stock(db, &seen, variant_id, &offer.product.title, total).await?;
+    // conditional update confirms the cart is as seen (its `updated_at`
+    // moves with every change); only if it moved is it all checked again
+    // inside. SQLite has one writer: the turn is the bottleneck.
+    let cart_id = seen.cart.id.clone();
+    let cart_id = cart_id.as_str();
+    ensure_open(&seen.cart)?;
+    let seen_line = seen.items.iter().find(|l| l.variant_id == variant_id);
+    let total = line_total(seen_line, quantity)?;
+    let offer = Offer::of(db, &seen.cart, variant_id).await?;
+    offer.ensure_in_stock(total)?;
 
     let txn = crate::db::begin_write(db).await?;
-    let mut line = find_line(&txn, cart_id, variant_id).await?;
-    let unchanged = line.as_ref().map(|l| (&l.id, l.quantity))
-        == seen_line.as_ref().map(|l| (&l.id, l.quantity))
-        && touch_if_unchanged(&txn, &seen).await?;
-    if !unchanged {
-        let cart = open_cart(&txn, cart_id).await?;
-        offer = Offer::of(&txn, &cart, variant_id).await?;
-        line = find_line(&txn, cart_id, variant_id).await?;
-        total = line_total(line.as_ref(), quantity)?;
-        ensure_in_stock(&txn, &cart, variant_id, &offer.product.title, total).await?;
-        touch(&txn, cart).await?;
-    }
-    match line {
+    let now = now_stored();
+    let unchanged = touch_if_unchanged(&txn, &seen.cart, now).await?;
+    let (line, offer, total) = match unchanged {
+        true => (seen_line.cloned(), offer, total),
+        false => {
+            // Touched first: on PostgreSQL the cart's row stays locked until
+            // commit, so other writers of this cart wait rather than read
+            // the lines this one is about to change.
+            touch_at(&txn, cart_id, now).await?;
+            let cart = open_cart(&txn, cart_id).await?;
+            if cart.sales_channel_id != seen.cart.sales_channel_id {
+                return Err(DomainError::Conflict(format!(
+                    "cart {cart_id} moved to another sales channel meanwhile; add the item again"
+                )));
+            }
+            let offer = Offer::of(&txn, &cart, variant_id).await?;
+            let line = find_line(&txn, cart_id, variant_id).await?;
+            let total = line_total(line.as_ref(), quantity)?;
+            offer.ensure_in_stock(total)?;
+            (line, offer, total)
+        }
+    };
+    let written = match line {
         Some(line) => {
             let mut line = line.into_active_model();
             line.quantity = Set(total);
-            line.update(&txn).await?;
+            line.update(&txn).await?
         }
         None => {
-            let Offer {
-                variant,
-                product,
-                unit_price,
-            } = offer;
             line_item::ActiveModel {
                 id: Set(new_id("cali")),
                 cart_id: Set(cart_id.to_owned()),
-                variant_id: Set(variant.id),
-                product_id: Set(product.id),
-                title: Set(product.title),
-                variant_title: Set(variant.title),
+                variant_id: Set(offer.variant_id),
+                product_id: Set(offer.product_id),
+                title: Set(offer.product_title),
+                variant_title: Set(offer.variant_title),
                 quantity: Set(quantity),
-                unit_price: Set(unit_price),
-                created_at: Set(Utc::now()),
+                unit_price: Set(offer.unit_price),
+                created_at: Set(now),
             }
             .insert(&txn)
-            .await?;
+            .await?
         }
+    };
+    let loyalty_follows = seen.has_loyalty_session || !unchanged;
+    if loyalty_follows {
+        crate::loyalty::cart_lines_changed(&txn, cart_id).await?;
     }
-    crate::loyalty::cart_lines_changed(&txn, cart_id).await?;
     txn.commit().await?;
-    get_cart(db, cart_id).await
+    if loyalty_follows {
+        return get_cart(db, cart_id).await;
+    }
+    // Nothing else changed the cart since it was read: the answer is that
+    // reading with this line written.
+    let CartDetail {
+        mut cart,
+        mut items,
+        region,
+        shipping_method,
+        promotions,
+        ..
+    } = seen;
+    cart.updated_at = now;
+    match items.iter_mut().find(|l| l.id == written.id) {
+        Some(line) => *line = written,
+        None => items.push(written),
+    }
+    Ok(CartDetail::assemble(
+        cart,
+        items,
+        region,
+        shipping_method,
+        promotions,
+        None,
+    ))
 }
 
 async fn find_line(
@@ -511,33 +686,62 @@ fn line_total(line: Option<&line_item::Model>, added: i32) -> Result<i32, Domain
     Ok(total)
 }
 
-/// Marks the cart changed if it is still open, in the same channel and
-/// currency as `seen`; answers whether it was.
+/// Marks the cart changed at `now` if it is open and unchanged since `seen`
+/// was read; answers whether it was.
 async fn touch_if_unchanged(
     db: &impl ConnectionTrait,
     seen: &cart::Model,
+    now: chrono::DateTime<Utc>,
 ) -> Result<bool, DomainError> {
-    let same_channel = match &seen.sales_channel_id {
-        Some(id) => cart::Column::SalesChannelId.eq(id.clone()),
-        None => cart::Column::SalesChannelId.is_null(),
-    };
     let touched = cart::Entity::update_many()
-        .col_expr(cart::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(cart::Column::UpdatedAt, Expr::value(now))
         .filter(cart::Column::Id.eq(seen.id.clone()))
         .filter(cart::Column::CompletedAt.is_null())
-        .filter(cart::Column::CurrencyCode.eq(seen.currency_code.clone()))
-        .filter(same_channel)
+        .filter(cart::Column::UpdatedAt.eq(seen.updated_at))
         .exec(db)
         .await?;
     Ok(touched.rows_affected == 1)
 }
 
+/// Marks the cart changed at `now`, for changes kept beside its row (a
+/// loyalty session): whoever kept the cart as it was reads it again.
+pub(crate) async fn touch_at(
+    db: &impl ConnectionTrait,
+    cart_id: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), DomainError> {
+    cart::Entity::update_many()
+        .col_expr(cart::Column::UpdatedAt, Expr::value(now))
+        .filter(cart::Column::Id.eq(cart_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// A variant as a cart may buy it: sold in the cart's sales channel, at its
-/// price in the cart's currency.
+/// price in the cart's currency, with the units its channel has in stock.
 struct Offer {
-    variant: catalog::variant::Model,
-    product: catalog::product::Model,
+    variant_id: String,
+    variant_title: String,
+    product_id: String,
+    product_title: String,
     unit_price: i64,
+    /// `None` when the variant's stock is not managed.
+    available: Option<i64>,
+}
+
+/// One row answers everything a cart asks of a variant.
+#[derive(Debug, FromQueryResult)]
+struct OfferRow {
+    variant_id: String,
+    variant_title: String,
+    product_id: String,
+    product_title: String,
+    product_status: String,
+    unit_price: Option<i64>,
+    in_channel: bool,
+    stock_managed: bool,
+    in_stock: Option<i64>,
 }
 
 impl Offer {
@@ -546,36 +750,139 @@ impl Offer {
         cart: &cart::Model,
         variant_id: &str,
     ) -> Result<Offer, DomainError> {
-        let (variant, product, prices) = catalog::find_variant(db, variant_id).await?;
-        if let Some(channel_id) = &cart.sales_channel_id
-            && !channels::is_published_to(db, &product.id, channel_id).await?
-        {
+        use catalog::{price, product, variant};
+        use inventory::{inventory_item as item, inventory_level as level};
+        let variant_column = Expr::col((variant::Entity, variant::Column::Id));
+        let unit_price = Query::select()
+            .column((price::Entity, price::Column::Amount))
+            .from(price::Entity)
+            .and_where(
+                Expr::col((price::Entity, price::Column::VariantId)).eq(variant_column.clone()),
+            )
+            .and_where(
+                Expr::col((price::Entity, price::Column::CurrencyCode))
+                    .eq(cart.currency_code.as_str()),
+            )
+            .limit(1)
+            .to_owned();
+        let in_channel = Query::select()
+            .expr(Expr::val(1))
+            .from(channels::product_channel::Entity)
+            .and_where(
+                Expr::col((
+                    channels::product_channel::Entity,
+                    channels::product_channel::Column::ProductId,
+                ))
+                .eq(Expr::col((product::Entity, product::Column::Id))),
+            )
+            .and_where(
+                Expr::col((
+                    channels::product_channel::Entity,
+                    channels::product_channel::Column::SalesChannelId,
+                ))
+                .eq(cart.sales_channel_id.clone()),
+            )
+            .to_owned();
+        let stock_managed = Query::select()
+            .expr(Expr::val(1))
+            .from(item::Entity)
+            .and_where(
+                Expr::col((item::Entity, item::Column::VariantId)).eq(variant_column.clone()),
+            )
+            .to_owned();
+        // A cart without a channel has no stock location: nothing in stock.
+        let channel_locations = Query::select()
+            .column(channels::channel_location::Column::StockLocationId)
+            .from(channels::channel_location::Entity)
+            .and_where(
+                Expr::col(channels::channel_location::Column::SalesChannelId)
+                    .eq(cart.sales_channel_id.clone()),
+            )
+            .to_owned();
+        let in_stock = Query::select()
+            .expr(
+                Expr::col((level::Entity, level::Column::StockedQuantity))
+                    .sub(Expr::col((level::Entity, level::Column::ReservedQuantity)))
+                    .sum(),
+            )
+            .from(level::Entity)
+            .inner_join(
+                item::Entity,
+                Expr::col((item::Entity, item::Column::Id))
+                    .eq(Expr::col((level::Entity, level::Column::InventoryItemId))),
+            )
+            .and_where(Expr::col((item::Entity, item::Column::VariantId)).eq(variant_column))
+            .and_where(
+                Expr::col((level::Entity, level::Column::LocationId))
+                    .in_subquery(channel_locations),
+            )
+            .to_owned();
+        let row = variant::Entity::find_by_id(variant_id)
+            .select_only()
+            .inner_join(product::Entity)
+            .column_as(variant::Column::Id, "variant_id")
+            .column_as(variant::Column::Title, "variant_title")
+            .column_as(product::Column::Id, "product_id")
+            .column_as(product::Column::Title, "product_title")
+            .column_as(product::Column::Status, "product_status")
+            .expr_as(scalar(unit_price), "unit_price")
+            .expr_as(Expr::exists(in_channel), "in_channel")
+            .expr_as(Expr::exists(stock_managed), "stock_managed")
+            .expr_as(scalar(in_stock), "in_stock")
+            .into_model::<OfferRow>()
+            .one(db)
+            .await?
+            .filter(|row| row.product_status == catalog::STATUS_PUBLISHED)
+            .ok_or_else(|| DomainError::not_found("Variant", variant_id))?;
+        if cart.sales_channel_id.is_some() && !row.in_channel {
             return Err(DomainError::Invalid(format!(
                 "{} is not sold in the cart's sales channel",
-                product.title
+                row.product_title
             )));
         }
-        let unit_price = prices
-            .iter()
-            .find(|p| p.currency_code == cart.currency_code)
-            .map(|p| p.amount)
-            .ok_or_else(|| {
-                DomainError::Invalid(format!(
-                    "{} has no price in {}",
-                    product.title, cart.currency_code
-                ))
-            })?;
+        let unit_price = row.unit_price.ok_or_else(|| {
+            DomainError::Invalid(format!(
+                "{} has no price in {}",
+                row.product_title, cart.currency_code
+            ))
+        })?;
         Ok(Offer {
-            variant,
-            product,
+            variant_id: row.variant_id,
+            variant_title: row.variant_title,
+            product_id: row.product_id,
+            product_title: row.product_title,
             unit_price,
+            available: row.stock_managed.then_some(row.in_stock.unwrap_or(0)),
         })
     }
+
+    /// Refuses more units than the cart's sales channel has available.
+    fn ensure_in_stock(&self, quantity: i32) -> Result<(), DomainError> {
+        check_stock(&self.product_title, self.available, quantity)
+    }
+}
+
+/// A subquery answering one value.
+fn scalar(query: SelectStatement) -> Expr {
+    Expr::SubQuery(None, Box::new(query.into()))
 }
 
 /// Refuses more units of a stock-managed variant than the stock locations of
 /// the cart's sales channel have available, as Medusa does (`not_allowed`).
 /// Checkout reserves the units later, so a unit sold meanwhile is caught there.
+fn check_stock(title: &str, available: Option<i64>, quantity: i32) -> Result<(), DomainError> {
+    match available {
+        Some(units) if units <= 0 => {
+            Err(DomainError::NotAllowed(format!("{title} is out of stock")))
+        }
+        Some(units) if i64::from(quantity) > units => Err(DomainError::NotAllowed(format!(
+            "only {units} of {title} in stock; your cart would hold {quantity}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// [`check_stock`] for a variant in the cart's sales channel.
 async fn ensure_in_stock(
     db: &impl ConnectionTrait,
     cart: &cart::Model,
@@ -587,15 +894,7 @@ async fn ensure_in_stock(
     let available = inventory::available_in_channels(db, &[variant_id.to_owned()], &channel_ids)
         .await?
         .remove(variant_id);
-    match available {
-        Some(units) if units <= 0 => {
-            Err(DomainError::NotAllowed(format!("{title} is out of stock")))
-        }
-        Some(units) if i64::from(quantity) > units => Err(DomainError::NotAllowed(format!(
-            "only {units} of {title} in stock; your cart would hold {quantity}"
-        ))),
-        _ => Ok(()),
-    }
+    check_stock(title, available, quantity)
 }
 
 /// Sets a line's quantity; 0 removes the line. Raising it is refused beyond the stock.

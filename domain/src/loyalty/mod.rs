@@ -308,6 +308,7 @@ impl Loyalty {
         if let Some(customer_id) = &cart.cart.customer_id {
             link_customer(&txn, customer_id, &member, &phone).await?;
         }
+        carts::touch_at(&txn, cart_id, now).await?;
         txn.commit().await?;
         Ok(detail(db, session).await?)
     }

@@ -233,7 +233,7 @@ pub async fn find_region(db: &impl ConnectionTrait, id: &str) -> Result<RegionDe
     Ok(with_countries(db, vec![region]).await?.remove(0))
 }
 
-async fn with_countries(
+pub(crate) async fn with_countries(
     db: &impl ConnectionTrait,
     regions: Vec<region::Model>,
 ) -> Result<Vec<RegionDetail>, DomainError> {

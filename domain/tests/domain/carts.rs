@@ -43,6 +43,71 @@ async fn adding_the_same_variant_raises_its_quantity() {
 }
 
 #[tokio::test]
+async fn concurrent_additions_to_one_cart_lose_no_unit() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let cart = carts::create_cart(&db, carts::NewCart::in_currency("EUR"))
+            .await
+            .unwrap()
+            .cart;
+        let (water, _) = variant_of(&db, "sparkling-water").await;
+        let (apple, _) = variant_of(&db, "apple").await;
+        let additions: Vec<_> = (0..12)
+            .map(|n| {
+                let (db, cart_id) = (db.clone(), cart.id.clone());
+                let variant = if n % 3 == 0 {
+                    apple.clone()
+                } else {
+                    water.clone()
+                };
+                tokio::spawn(async move { carts::add_line_item(&db, &cart_id, &variant, 1).await })
+            })
+            .collect();
+        for addition in additions {
+            let answer = addition.await.unwrap().unwrap();
+            assert!(answer.item_count() >= 1, "an answer shows its own unit");
+        }
+        let detail = carts::get_cart(&db, &cart.id).await.unwrap();
+        let units = |variant: &str| {
+            detail
+                .items
+                .iter()
+                .find(|line| line.variant_id == variant)
+                .map(|line| line.quantity)
+        };
+        assert_eq!(units(&apple), Some(4));
+        assert_eq!(units(&water), Some(8));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_answer_to_an_addition_is_the_cart_as_read_afterwards() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let cart = carts::create_cart(&db, carts::NewCart::in_currency("EUR"))
+            .await
+            .unwrap()
+            .cart;
+        let (water, _) = variant_of(&db, "sparkling-water").await;
+        carts::apply_promotions(&db, &cart.id, &[seed::DEMO_PROMO_CODE.to_owned()])
+            .await
+            .unwrap();
+        for quantity in [2, 1] {
+            let answer = carts::add_line_item(&db, &cart.id, &water, quantity)
+                .await
+                .unwrap();
+            let read = carts::get_cart(&db, &cart.id).await.unwrap();
+            assert_eq!(answer.cart, read.cart);
+            assert_eq!(answer.items, read.items);
+            assert_eq!(answer.totals, read.totals);
+            assert_eq!(answer.promotions.len(), 1);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn rejects_bad_quantities_and_unknown_things() {
     on_every_backend(async |db| {
         seeded(&db).await;
@@ -238,7 +303,7 @@ async fn a_new_cart_takes_the_store_region_and_first_channel() {
         let detail = carts::create_cart(&db, carts::NewCart::default())
             .await
             .unwrap();
-        let region = detail.region.expect("the demo region");
+        let region = detail.region.expect("the demo region").region;
         assert_eq!(region.name, seed::DEMO_REGION);
         assert_eq!(detail.cart.currency_code, "eur");
         let online = channels::list_sales_channels(&db).await.unwrap()[0].clone();

@@ -15,6 +15,7 @@
 
 use std::{
     collections::HashMap,
+    future::Future,
     sync::{
         Arc, Mutex, RwLock,
         atomic::{AtomicU64, Ordering},
@@ -133,6 +134,100 @@ impl ReadCache {
                 body,
             },
         );
+    }
+}
+
+/// Values derived from the database (say, what a publishable key gives access
+/// to), kept as the responses are: for the cache's time-to-live, and forgotten
+/// at the next write that clears the cache.
+#[derive(Clone)]
+pub struct Memo<T> {
+    cache: ReadCache,
+    entries: Arc<RwLock<HashMap<String, Remembered<T>>>>,
+}
+
+struct Remembered<T> {
+    generation: u64,
+    stored_at: Instant,
+    value: T,
+}
+
+impl<T: Clone> Memo<T> {
+    pub fn new(cache: ReadCache) -> Self {
+        Self {
+            cache,
+            entries: Arc::default(),
+        }
+    }
+
+    /// Takes out the value kept for `key`, unless it is past the TTL or a
+    /// write cleared the cache since it was kept.
+    pub fn take(&self, key: &str) -> Option<T> {
+        let generation = self.cache.0.generation.load(Ordering::Acquire);
+        self.entries
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(key)
+            .filter(|kept| kept.current(generation, self.cache.0.ttl))
+            .map(|kept| kept.value)
+    }
+
+    /// Keeps `value` for `key` (nothing is kept under a zero TTL).
+    pub fn keep(&self, key: String, value: T) {
+        if self.cache.0.ttl.is_zero() {
+            return;
+        }
+        let generation = self.cache.0.generation.load(Ordering::Acquire);
+        self.store(key, generation, value);
+    }
+
+    fn store(&self, key: String, generation: u64, value: T) {
+        let mut entries = self
+            .entries
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(
+            key,
+            Remembered {
+                generation,
+                stored_at: Instant::now(),
+                value,
+            },
+        );
+    }
+
+    /// The value kept for `key`, or the one `load` gives (kept when it loads).
+    pub async fn get_or_load<E, F>(&self, key: &str, load: F) -> Result<T, E>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        let ttl = self.cache.0.ttl;
+        if ttl.is_zero() {
+            return load.await;
+        }
+        // Taken before the load, so a write racing with it leaves the value stale.
+        let generation = self.cache.0.generation.load(Ordering::Acquire);
+        if let Some(kept) = self
+            .entries
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(key)
+            .filter(|kept| kept.current(generation, ttl))
+        {
+            return Ok(kept.value.clone());
+        }
+        let value = load.await?;
+        self.store(key.to_owned(), generation, value.clone());
+        Ok(value)
+    }
+}
+
+impl<T> Remembered<T> {
+    fn current(&self, generation: u64, ttl: Duration) -> bool {
+        self.generation == generation && self.stored_at.elapsed() <= ttl
     }
 }
 

@@ -12,10 +12,7 @@ use domain::{
     checkout::{self, PaymentFailure},
     credentials::Email,
     payments,
-    pricing::{
-        self,
-        money::{to_major_units, to_minor_units},
-    },
+    pricing::money::{to_major_units, to_minor_units},
     promotions::{self, promotion},
 };
 use serde::{Deserialize, Serialize};
@@ -302,10 +299,7 @@ impl StoreCartPromotion {
 
 /// The cart as the Store API shows it, with its region and payment collection.
 async fn store_cart(state: &AppState, detail: CartDetail) -> Result<StoreCart, ApiError> {
-    let region = match &detail.cart.region_id {
-        Some(id) => Some(pricing::find_region(&state.db, id).await?.into()),
-        None => None,
-    };
+    let region = detail.region.clone().map(StoreRegion::from);
     let payment_collection = match &detail.cart.payment_collection_id {
         Some(id) => Some(payments::find_collection(&state.db, id).await?),
         None => None,
@@ -316,7 +310,7 @@ async fn store_cart(state: &AppState, detail: CartDetail) -> Result<StoreCart, A
     let tax_rate = detail
         .region
         .as_ref()
-        .map_or(0.0, |r| percent(i64::from(r.tax_rate_basis_points)));
+        .map_or(0.0, |r| percent(i64::from(r.region.tax_rate_basis_points)));
     let shipping_address = detail.shipping_address();
     let billing_address = detail.billing_address();
     let metadata = detail.metadata();
@@ -437,7 +431,11 @@ async fn store_cart(state: &AppState, detail: CartDetail) -> Result<StoreCart, A
     })
 }
 
+/// Answers with the cart, kept for the shopper's next edit.
 async fn respond(state: &AppState, detail: CartDetail) -> Result<Json<CartResponse>, ApiError> {
+    state
+        .recent_carts
+        .keep(detail.cart.id.clone(), detail.clone());
     Ok(Json(CartResponse {
         cart: store_cart(state, detail).await?,
     }))
@@ -578,8 +576,12 @@ pub async fn add_line_item(
     body: Result<Json<AddLineItem>, JsonRejection>,
 ) -> Result<Json<CartResponse>, ApiError> {
     let Json(body) = body?;
-    key.ensure_cart(&state, &id).await?;
-    let detail = carts::add_line_item(&state.db, &id, &body.variant_id, body.quantity).await?;
+    let seen = match state.recent_carts.take(&id) {
+        Some(kept) => kept,
+        None => carts::get_cart(&state.db, &id).await?,
+    };
+    key.ensure_cart_channel(&id, seen.cart.sales_channel_id.as_deref())?;
+    let detail = carts::add_line_item_to(&state.db, seen, &body.variant_id, body.quantity).await?;
     respond(&state, detail).await
 }
 

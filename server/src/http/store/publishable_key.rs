@@ -36,15 +36,30 @@ impl FromRequestParts<AppState> for PublishableKey {
                 ),
             ));
         }
-        match api_keys::find_publishable(&state.db, token).await? {
-            Some(key) => Ok(Self {
-                sales_channel_ids: channels::publishable_key_channel_ids(&state.db, &key.id)
-                    .await?,
-            }),
+        let channels = state
+            .publishable_keys
+            .get_or_load(token, key_channels(state, token))
+            .await?;
+        match channels {
+            Some(sales_channel_ids) => Ok(Self { sales_channel_ids }),
             None => Err(ApiError::unauthorized(format!(
                 "A valid publishable key is required to proceed with the request (the {HEADER} header names no active key)."
             ))),
         }
+    }
+}
+
+/// The sales channels of the active publishable key `token`; `None` when no
+/// active key has it.
+async fn key_channels(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<Vec<String>>, domain::DomainError> {
+    match api_keys::find_publishable(&state.db, token).await? {
+        Some(key) => Ok(Some(
+            channels::publishable_key_channel_ids(&state.db, &key.id).await?,
+        )),
+        None => Ok(None),
     }
 }
 

@@ -108,6 +108,35 @@ async fn the_answer_to_an_addition_is_the_cart_as_read_afterwards() {
 }
 
 #[tokio::test]
+async fn an_addition_to_a_cart_that_moved_channel_since_it_was_seen_is_refused() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let seen = carts::create_cart(&db, carts::NewCart::in_currency("EUR"))
+            .await
+            .unwrap();
+        let kiosk = channels::create_sales_channel(&db, "Kiosk", None)
+            .await
+            .unwrap();
+        carts::update_cart(
+            &db,
+            &seen.cart.id,
+            carts::CartUpdate {
+                sales_channel_id: Some(kiosk.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let (water, _) = variant_of(&db, "sparkling-water").await;
+        let err = carts::add_line_item_to(&db, seen, &water, 1)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DomainError::Conflict(_)), "{err}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn rejects_bad_quantities_and_unknown_things() {
     on_every_backend(async |db| {
         seeded(&db).await;

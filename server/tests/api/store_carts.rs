@@ -573,6 +573,34 @@ async fn promotions_take_their_share_before_tax() {
 }
 
 #[tokio::test]
+async fn an_addition_answers_the_cart_as_changed_elsewhere_meanwhile() {
+    on_every_db(async |app| {
+        let cart = new_cart(&app, json!({})).await;
+        let id = cart["id"].as_str().unwrap();
+        add(&app, id, "sparkling-water", 1).await;
+        // Changed without the Store API (the storefront's pages and other
+        // server instances write the same tables): the answer the API gave
+        // last is stale now.
+        domain::carts::apply_promotions(&app.db, id, &[seed::DEMO_PROMO_CODE.to_owned()])
+            .await
+            .unwrap();
+        domain::carts::add_line_item(&app.db, id, &variant(&app, "apple").await, 2)
+            .await
+            .unwrap();
+
+        let answer = add(&app, id, "sparkling-water", 1).await;
+        let read = expect(200, get(&app, &format!("/store/carts/{id}")).await)["cart"].clone();
+        assert_eq!(answer["promotions"][0]["code"], seed::DEMO_PROMO_CODE);
+        assert_eq!(answer["items"].as_array().unwrap().len(), 2);
+        assert_eq!(answer["items"], read["items"]);
+        assert_eq!(answer["total"], read["total"]);
+        assert_eq!(answer["discount_total"], read["discount_total"]);
+        assert_eq!(answer["updated_at"], read["updated_at"]);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn tax_inclusive_and_exclusive_regions_total_differently() {
     on_every_db(async |app| {
         let inclusive = ready_cart(&app, &[("sparkling-water", 2)]).await;

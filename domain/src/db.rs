@@ -22,6 +22,14 @@ use tokio::sync::OwnedMutexGuard;
 /// wait for the single writer; a busy timeout makes concurrent writers queue
 /// instead of failing.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_sized(url, None).await
+}
+
+/// [`connect`] with at most `max_connections` open (the default when `None`).
+pub async fn connect_sized(
+    url: &str,
+    max_connections: Option<u32>,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .connect_timeout(Duration::from_secs(5))
@@ -33,7 +41,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .map_err(|e| DbErr::Custom(format!("cannot create {dir}: {e}")))?;
         }
         options
-            .max_connections(8)
+            .max_connections(max_connections.unwrap_or(8))
             .min_connections(1)
             .map_sqlx_sqlite_opts(|o| {
                 o.create_if_missing(true)
@@ -43,7 +51,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                     .foreign_keys(true)
             });
     } else {
-        options.max_connections(16);
+        options.max_connections(max_connections.unwrap_or(16));
     }
     Database::connect(options).await
 }

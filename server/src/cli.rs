@@ -84,13 +84,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped().await
         }
         Command::Migrate => {
-            let db = domain::db::connect(&settings.database_url).await?;
+            let db = settings.connect_database().await?;
             Migrator::up(&db, None).await?;
             println!("database is up to date");
             Ok(())
         }
         Command::User { email, password } => {
-            let db = domain::db::connect(&settings.database_url).await?;
+            let db = settings.connect_database().await?;
             Migrator::up(&db, None).await?;
             let email = admin_users::Email::parse(&email)?;
             let user =
@@ -99,7 +99,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { machines, products } => {
-            let db = domain::db::connect(&settings.database_url).await?;
+            let db = settings.connect_database().await?;
             Migrator::up(&db, None).await?;
             if seed::demo_store(&db, machines).await? {
                 println!("seeded the demo store");
@@ -132,7 +132,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             // The simulator stands in for the machines, so it provisions
             // them: fresh credentials for each registered one (a running
             // server's in-process twins of the same ids lose theirs).
-            let db = domain::db::connect(&settings.database_url).await?;
+            let db = settings.connect_database().await?;
             Migrator::up(&db, None).await?;
             let mut configs = Vec::with_capacity(machines);
             for n in first..first + machines {

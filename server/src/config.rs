@@ -21,6 +21,11 @@ pub struct Settings {
     )]
     pub database_url: String,
 
+    /// Connections kept open to the database; by default 8 for SQLite (one
+    /// writes at a time, readers share the rest) and 16 for PostgreSQL.
+    #[arg(long, env = "AUTOMAT_DATABASE_MAX_CONNECTIONS")]
+    pub database_max_connections: Option<u32>,
+
     /// An external MQTT broker, `mqtt://host:port`. When unset, an embedded
     /// broker is started on `mqtt_embedded_addr`.
     #[arg(long, env = "AUTOMAT_MQTT_URL")]
@@ -160,6 +165,10 @@ pub struct AlertSettings {
 impl Settings {
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
+    }
+
+    pub async fn connect_database(&self) -> Result<domain::db::DatabaseConnection, sea_orm::DbErr> {
+        domain::db::connect_sized(&self.database_url, self.database_max_connections).await
     }
 }
 

@@ -55,7 +55,7 @@ pub struct Welcome {
 }
 
 pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-    let db = domain::db::connect(&settings.database_url).await?;
+    let db = settings.connect_database().await?;
     Migrator::up(&db, None).await?;
     if settings.seed_demo
         && seed::demo_store(&db, settings.simulated_machines.max(seed::DEMO_MACHINES)).await?

@@ -248,7 +248,7 @@ pub async fn create_cart(
 ) -> Result<CartDetail, DomainError> {
     let region = match &new.region_id {
         Some(id) => Some(pricing::find_region(db, id).await?),
-        None => with_countries(db, default_region(db, new.currency_code.as_deref()).await?).await?,
+        None => pricing::default_region(db, new.currency_code.as_deref()).await?,
     };
     let currency_code = match (region.as_ref().map(|r| &r.region), &new.currency_code) {
         (Some(region), Some(code)) if !region.currency_code.eq_ignore_ascii_case(code) => {
@@ -337,23 +337,6 @@ async fn with_countries(
 /// so a timestamp kept in memory compares equal to the one read back.
 fn now_stored() -> chrono::DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
-}
-
-/// The region in `currency_code` (first by name), or the first region when
-/// no currency is asked for.
-pub(crate) async fn default_region(
-    db: &impl ConnectionTrait,
-    currency_code: Option<&str>,
-) -> Result<Option<region::Model>, DomainError> {
-    let mut select = region::Entity::find();
-    if let Some(code) = currency_code {
-        select = select.filter(region::Column::CurrencyCode.eq(code.to_lowercase()));
-    }
-    Ok(select
-        .order_by_asc(region::Column::Name)
-        .order_by_asc(region::Column::Id)
-        .one(db)
-        .await?)
 }
 
 /// Changes to a cart; `None` leaves a field as it is.

@@ -226,11 +226,44 @@ pub async fn list_regions(
 }
 
 pub async fn find_region(db: &impl ConnectionTrait, id: &str) -> Result<RegionDetail, DomainError> {
-    let region = region::Entity::find_by_id(id)
-        .one(db)
+    regions_with_countries(db, region::Entity::find_by_id(id))
         .await?
-        .ok_or_else(|| DomainError::not_found("Region", id))?;
-    Ok(with_countries(db, vec![region]).await?.remove(0))
+        .pop()
+        .ok_or_else(|| DomainError::not_found("Region", id))
+}
+
+/// The region in `currency_code` (first by name), or the first region when
+/// no currency is asked for.
+pub async fn default_region(
+    db: &impl ConnectionTrait,
+    currency_code: Option<&str>,
+) -> Result<Option<RegionDetail>, DomainError> {
+    let mut select = region::Entity::find();
+    if let Some(code) = currency_code {
+        select = select.filter(region::Column::CurrencyCode.eq(code.to_lowercase()));
+    }
+    Ok(regions_with_countries(db, select)
+        .await?
+        .into_iter()
+        .min_by(|a, b| (&a.region.name, &a.region.id).cmp(&(&b.region.name, &b.region.id))))
+}
+
+/// The regions `select` finds, with their countries, in one query.
+async fn regions_with_countries(
+    db: &impl ConnectionTrait,
+    select: sea_orm::Select<region::Entity>,
+) -> Result<Vec<RegionDetail>, DomainError> {
+    Ok(select
+        .find_with_related(region_country::Entity)
+        .order_by_asc(region_country::Column::Iso2)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(region, countries)| RegionDetail {
+            region,
+            countries: countries.into_iter().map(|c| c.iso2).collect(),
+        })
+        .collect())
 }
 
 pub(crate) async fn with_countries(

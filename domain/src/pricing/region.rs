@@ -17,6 +17,15 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(has_many = "super::region_country::Entity")]
+    Countries,
+}
+
+impl Related<super::region_country::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Countries.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

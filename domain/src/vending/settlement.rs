@@ -27,7 +27,7 @@ use super::{
 };
 use crate::{
     DomainError,
-    carts::{self, totals},
+    carts::totals,
     catalog, channels,
     devices::{device, protocol::ScaleReading},
     events,
@@ -35,6 +35,7 @@ use crate::{
     inventory,
     orders::{self, order, order_item},
     payments::{self, Providers},
+    pricing,
 };
 
 /// A machine purchase became an order: `{id, session_id, customer_id}`.
@@ -337,9 +338,9 @@ async fn charge<C: crate::db::Writable>(
         lines.push((variant, product_id, title, price, quantity));
     }
     // Priced and taxed as a cart in the machine's currency would be.
-    let region = carts::default_region(db, Some(&session.currency_code)).await?;
+    let region = pricing::default_region(db, Some(&session.currency_code)).await?;
     let totals = totals::compute(&totals::TotalsInput {
-        tax: totals::Tax::of_region(region.as_ref()),
+        tax: totals::Tax::of_region(region.as_ref().map(|r| &r.region)),
         lines: lines
             .iter()
             .enumerate()
@@ -367,7 +368,7 @@ async fn charge<C: crate::db::Writable>(
         currency_code: Set(session.currency_code.clone()),
         status: Set(orders::STATUS_PENDING.to_owned()),
         payment_collection_id: Set(session.payment_collection_id.clone()),
-        region_id: Set(region.map(|r| r.id)),
+        region_id: Set(region.map(|r| r.region.id)),
         sales_channel_id: Set(Some(place.channel_id.clone())),
         shipping_option_id: Set(None),
         shipping_method_name: Set(None),

@@ -144,6 +144,7 @@ async fn start_on(test_db: TestDb, options: Options) -> TestApp {
     let settings = Settings {
         http_addr: "127.0.0.1:0".parse().unwrap(),
         database_url: test_db.url.clone(),
+        database_max_connections: None,
         mqtt_url: options.mqtt_url,
         mqtt_embedded_addr: "127.0.0.1:0".parse().unwrap(),
         redis_url: options.redis_url,

@@ -3,12 +3,18 @@
 //! hold), feeding device events to the domain, and expiring sessions whose
 //! door-closed report never came.
 
-use std::time::Duration;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use chrono::Utc;
 use domain::{
     DomainError,
-    devices::protocol::{self, Channel, CommandBody, DeviceId, DeviceMessage, MachineMode},
+    devices::protocol::{
+        self, Channel, CommandBody, DeviceEvent, DeviceId, DeviceMessage, MachineMode,
+    },
     payments::{Providers, system},
     vending::{
         device_command, device_session, scales,
@@ -18,6 +24,7 @@ use domain::{
 };
 use rumqttc::{AsyncClient, QoS};
 use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
 
 use super::VendingSettings;
 
@@ -29,13 +36,17 @@ pub struct Vending {
     client: AsyncClient,
     settings: VendingSettings,
     currency: String,
+    acks: AckWaiters,
 }
 
 /// A session still `door_closed` this long after the report is settled again.
 const STRANDED_AFTER: Duration = Duration::from_secs(10);
 
-/// How often a command's acknowledgement is looked for.
-const ACK_POLL: Duration = Duration::from_millis(25);
+/// How often a command's acknowledgement is looked for in the database while
+/// nothing woke its waiter: only an acknowledgement this process did not
+/// record (another instance's gateway) needs it, so it may be rare. The
+/// database is read at the end of every attempt too, before resending.
+const ACK_RECHECK: Duration = Duration::from_secs(5);
 
 impl Vending {
     pub fn new(
@@ -51,6 +62,7 @@ impl Vending {
             client,
             settings,
             currency,
+            acks: AckWaiters::default(),
         }
     }
 
@@ -211,6 +223,8 @@ impl Vending {
         let device = DeviceId::parse(&command.device_id)?;
         let topic = protocol::topic(&device, Channel::Commands);
         let timeout = Duration::from_millis(self.settings.ack_timeout_ms);
+        // Waiting before the first send: an acknowledgement cannot come unheard.
+        let mut waiter = self.acks.wait_for(&command.id);
         let mut command = command;
         for _ in 0..self.settings.command_attempts.max(1) {
             command = sessions::count_attempt(&self.db, &command).await?;
@@ -222,11 +236,16 @@ impl Vending {
                 tracing::warn!(command = %command.id, error = %e, "cannot publish a command");
             }
             let deadline = tokio::time::Instant::now() + timeout;
-            while tokio::time::Instant::now() < deadline {
-                tokio::time::sleep(ACK_POLL).await;
+            loop {
+                let recheck = (tokio::time::Instant::now() + ACK_RECHECK).min(deadline);
+                // Woken or not, the database says whether it was acknowledged.
+                let _ = tokio::time::timeout_at(recheck, waiter.woken.changed()).await;
                 command = sessions::find_command(&self.db, &command.id).await?;
                 if command.acked_at.is_some() {
                     return Ok(command);
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    break;
                 }
             }
         }
@@ -264,6 +283,10 @@ impl Vending {
         message: &DeviceMessage,
     ) -> Result<Received, DomainError> {
         let received = sessions::receive(&self.db, &self.providers, device_id, message).await?;
+        if let DeviceEvent::Ack { command_id, .. } = &message.body {
+            // Recorded now, or already (a duplicate): the waiter reads which.
+            self.acks.wake(command_id);
+        }
         match &received {
             Received::Ignored(why) => {
                 tracing::warn!(device_id, kind = message.body.kind(), %why, "device message ignored")
@@ -360,6 +383,59 @@ impl Vending {
                 }
                 Err(e) => tracing::warn!(error = %e, "concluding planogram syncs failed"),
             }
+        }
+    }
+}
+
+/// The commands this process waits on to be acknowledged, by id. Recording
+/// an acknowledgement wakes its waiter, so waiting reads the database only
+/// when woken (or rarely, see [`ACK_RECHECK`]), not in a loop: with a fleet
+/// of machines, polling would take the database's connections.
+#[derive(Clone, Default)]
+struct AckWaiters(Arc<Mutex<HashMap<String, watch::Sender<()>>>>);
+
+/// Waits for one command's acknowledgement; leaves the map when dropped.
+struct AckWaiter {
+    waiters: AckWaiters,
+    command_id: String,
+    woken: watch::Receiver<()>,
+}
+
+impl AckWaiters {
+    fn wait_for(&self, command_id: &str) -> AckWaiter {
+        let woken = self
+            .lock()
+            .entry(command_id.to_owned())
+            .or_insert_with(|| watch::channel(()).0)
+            .subscribe();
+        AckWaiter {
+            waiters: self.clone(),
+            command_id: command_id.to_owned(),
+            woken,
+        }
+    }
+
+    fn wake(&self, command_id: &str) {
+        if let Some(waiting) = self.lock().get(command_id) {
+            waiting.send_replace(());
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, watch::Sender<()>>> {
+        // The map stays consistent whatever panicked while holding it.
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Drop for AckWaiter {
+    fn drop(&mut self) {
+        let mut waiters = self.waiters.lock();
+        // Another delivery of the same command (a resumed opening) may still wait.
+        if waiters
+            .get(&self.command_id)
+            .is_some_and(|waiting| waiting.receiver_count() <= 1)
+        {
+            waiters.remove(&self.command_id);
         }
     }
 }

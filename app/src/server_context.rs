@@ -27,7 +27,16 @@ pub struct ServerContext {
     pub machines: Arc<dyn MachineOpener>,
     /// Loyalty through the store's host; every checkout goes on without it.
     pub loyalty: Loyalty,
+    /// Device credentials this request took out of the web session to show
+    /// them, once taken (fresh per request).
+    pub taken_credentials: TakenCredentials,
 }
+
+/// What one request took of the credentials just issued: a render may load a
+/// page's data more than once (the admin layout's suspense renders the page
+/// again once resolved), and each load of the request must see them.
+pub type TakenCredentials =
+    Arc<tokio::sync::OnceCell<Option<crate::admin::device_detail::IssuedCredentials>>>;
 
 /// What the server's MQTT side answers, later.
 pub type Pending<T> = Pin<Box<dyn Future<Output = Result<T, DomainError>> + Send>>;

@@ -49,6 +49,7 @@ impl AppState {
             payment_providers: self.payment_providers.clone(),
             machines: std::sync::Arc::new(self.vending.clone()),
             loyalty: self.loyalty.clone(),
+            taken_credentials: Default::default(),
         });
     }
 }

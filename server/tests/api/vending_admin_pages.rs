@@ -363,11 +363,19 @@ async fn an_admin_issues_device_credentials_from_the_device_page_and_sees_the_pa
             "the new password replaces the old one"
         );
 
-        // Leaving the page forgets them: not even their own address shows them again.
-        for path in [&page, &shown_at] {
+        // Shown once: neither their own address loaded again nor the machine's page shows them.
+        for path in [&shown_at, &page] {
             let again = app.page(path).await.text().await.unwrap();
             assert!(!again.contains("issued-credentials"), "{path}: {again}");
             assert!(!again.contains(password));
+        }
+
+        // Issued anew, then the machine's page loaded first: forgotten, not shown later.
+        let issued = app.post_form("/api/admin/devices/credentials", &form).await;
+        let shown_at = issued.headers()[LOCATION].to_str().unwrap().to_owned();
+        for path in [&page, &shown_at] {
+            let again = app.page(path).await.text().await.unwrap();
+            assert!(!again.contains("issued-credentials"), "{path}: {again}");
         }
     })
     .await;

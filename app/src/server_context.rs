@@ -43,7 +43,7 @@ pub type Pending<T> = Pin<Box<dyn Future<Output = Result<T, DomainError>> + Send
 
 /// Commands for vending machines: opening one for a signed-in shopper (for a
 /// purchase, holding the payment first, or a return) or for service (and
-/// ending it), and syncing its planogram.
+/// ending it), syncing its planogram, and ending a session by hand.
 pub trait MachineOpener: Send + Sync {
     /// Holds the payment first.
     fn open_purchase(
@@ -63,6 +63,9 @@ pub trait MachineOpener: Send + Sync {
 
     /// Sends the planogram; the command once acknowledged (or given up on).
     fn sync_planogram(&self, device_id: String) -> Pending<device_command::Model>;
+
+    /// Ends a session without charging (any hold released); the session as closed.
+    fn force_close(&self, session_id: String, reason: String) -> Pending<device_session::Model>;
 }
 
 pub fn server_context() -> Result<ServerContext, ServerFnError> {

@@ -76,7 +76,6 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         &mqtt,
         db.clone(),
         device_changes.clone(),
-        device_activity.clone(),
         heartbeat,
         |client| {
             Vending::new(
@@ -85,6 +84,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
                 client,
                 settings.vending.clone(),
                 settings.currency.clone(),
+                device_activity.clone(),
             )
         },
     );

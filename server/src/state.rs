@@ -87,4 +87,9 @@ impl app::server_context::MachineOpener for Vending {
         let vending = self.clone();
         Box::pin(async move { vending.sync_planogram(&device_id).await })
     }
+
+    fn force_close(&self, session_id: String, reason: String) -> Pending<device_session::Model> {
+        let vending = self.clone();
+        Box::pin(async move { vending.force_close(&session_id, &reason).await })
+    }
 }

@@ -20,10 +20,7 @@ use domain::{
         self, Seen, StatusChange,
         protocol::{self, Channel, DeviceEvent, DeviceId, DeviceMessage, Heartbeat, StatusMessage},
     },
-    vending::{
-        machines::{self, Activity},
-        sessions::Received,
-    },
+    vending::sessions::Received,
 };
 use rumqttc::{AsyncClient, Event, EventLoop, Packet, Publish, QoS, SubscribeFilter};
 use sea_orm::DatabaseConnection;
@@ -48,7 +45,6 @@ impl GatewayHealth {
 pub struct Gateway {
     db: DatabaseConnection,
     changes: broadcast::Sender<StatusChange>,
-    activity: broadcast::Sender<Activity>,
     health: GatewayHealth,
     vending: Vending,
     stats: GatewayStats,
@@ -92,13 +88,12 @@ impl Gateway {
     /// after any failure. Also starts the watchdog that marks silent devices
     /// offline after three missed heartbeats, and the session sweeper
     /// (resumes unacknowledged openings, expires and fails stuck sessions). `vending` builds the session
-    /// service on the gateway's connection. Status changes go to `changes`;
-    /// what a machine does after each of its events, to `activity`.
+    /// service on the gateway's connection; it announces what a machine does
+    /// after each of its events. Status changes go to `changes`.
     pub fn spawn(
         endpoint: &MqttEndpoint,
         db: DatabaseConnection,
         changes: broadcast::Sender<StatusChange>,
-        activity: broadcast::Sender<Activity>,
         heartbeat: Duration,
         vending: impl FnOnce(AsyncClient) -> Vending,
     ) -> GatewayHandle {
@@ -116,7 +111,6 @@ impl Gateway {
         let gateway = Arc::new(Gateway {
             db,
             changes,
-            activity,
             health: health.clone(),
             vending: vending.clone(),
             stats: stats.clone(),
@@ -295,7 +289,7 @@ impl Gateway {
             }
         }
         for device in changed {
-            self.announce_activity(device).await;
+            self.vending.announce_activity(device).await;
         }
     }
 
@@ -355,20 +349,6 @@ impl Gateway {
                 Ok(changes) => changes.into_iter().for_each(|c| self.announce(c)),
                 Err(e) => tracing::warn!(error = %e, "device watchdog failed"),
             }
-        }
-    }
-
-    /// Sends what the machine is doing now to the dashboards following it.
-    async fn announce_activity(&self, device_id: &str) {
-        if self.activity.receiver_count() == 0 {
-            return;
-        }
-        match machines::activity(&self.db, device_id).await {
-            Ok(activity) => {
-                // No receiver left simply means the dashboard closed meanwhile.
-                let _ = self.activity.send(activity);
-            }
-            Err(e) => tracing::warn!(device_id, error = %e, "cannot read a machine's activity"),
         }
     }
 

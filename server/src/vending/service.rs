@@ -1,7 +1,8 @@
 //! Device sessions over MQTT: opening a machine (hold the payment, send the
 //! open-door command until it is acknowledged, else fail and release the
 //! hold), feeding device events to the domain, and expiring sessions whose
-//! door-closed report never came.
+//! door-closed report never came. Every change of a session, from a machine
+//! or not, is announced to the dashboards following the machine.
 
 use std::{
     collections::HashMap,
@@ -17,14 +18,16 @@ use domain::{
     },
     payments::{Providers, system},
     vending::{
-        device_command, device_session, scales,
+        device_command, device_session,
+        machines::{self, Activity},
+        scales,
         sessions::{self, NewSession, Received},
         state::{Mode, State},
     },
 };
 use rumqttc::{AsyncClient, QoS};
 use sea_orm::DatabaseConnection;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 use super::VendingSettings;
 
@@ -37,6 +40,8 @@ pub struct Vending {
     settings: VendingSettings,
     currency: String,
     acks: AckWaiters,
+    /// What machines do now, for live dashboards.
+    activity: broadcast::Sender<Activity>,
 }
 
 /// A session still `door_closed` this long after the report is settled again.
@@ -55,6 +60,7 @@ impl Vending {
         client: AsyncClient,
         settings: VendingSettings,
         currency: String,
+        activity: broadcast::Sender<Activity>,
     ) -> Self {
         Self {
             db,
@@ -63,7 +69,33 @@ impl Vending {
             settings,
             currency,
             acks: AckWaiters::default(),
+            activity,
         }
+    }
+
+    /// Sends what the machine is doing now to the dashboards following it.
+    pub async fn announce_activity(&self, device_id: &str) {
+        if self.activity.receiver_count() == 0 {
+            return;
+        }
+        match machines::activity(&self.db, device_id).await {
+            Ok(activity) => {
+                // No receiver left simply means the dashboard closed meanwhile.
+                let _ = self.activity.send(activity);
+            }
+            Err(e) => tracing::warn!(device_id, error = %e, "cannot read a machine's activity"),
+        }
+    }
+
+    /// Ends a session by hand, charging nothing and releasing any hold.
+    pub async fn force_close(
+        &self,
+        session_id: &str,
+        reason: &str,
+    ) -> Result<device_session::Model, DomainError> {
+        let closed = sessions::force_close(&self.db, &self.providers, session_id, reason).await?;
+        self.announce_activity(&closed.device_id).await;
+        Ok(closed)
     }
 
     /// Opens a machine for a shopper: holds the configured amount, then sends
@@ -136,13 +168,17 @@ impl Vending {
         // The door-closed report came before the acknowledgement, so it is applied by now.
         let service = sessions::find(&self.db, &service.id).await?;
         match sessions::state_of(&service)? {
-            State::Requested | State::DoorOpen => sessions::fail(
-                &self.db,
-                &self.providers,
-                &service,
-                "service mode turned off, but the machine reported no door closing: nothing booked",
-            )
-            .await,
+            State::Requested | State::DoorOpen => {
+                let failed = sessions::fail(
+                    &self.db,
+                    &self.providers,
+                    &service,
+                    "service mode turned off, but the machine reported no door closing: nothing booked",
+                )
+                .await?;
+                self.announce_activity(device_id).await;
+                Ok(failed)
+            }
             _ => Ok(service),
         }
     }
@@ -167,6 +203,7 @@ impl Vending {
             },
         )
         .await?;
+        self.announce_activity(device_id).await;
         let command = sessions::open_door_command(&session)?;
         let command =
             sessions::new_command(&self.db, device_id, Some(&session.id), command).await?;
@@ -207,6 +244,7 @@ impl Vending {
         match sessions::fail(&self.db, &self.providers, &current, &reason).await {
             Ok(_) => {
                 tracing::warn!(session = %session.id, %reason, "session failed");
+                self.announce_activity(&session.device_id).await;
                 Ok(())
             }
             Err(DomainError::Conflict(_)) => Ok(()),
@@ -350,6 +388,7 @@ impl Vending {
                 Ok(expired) => {
                     for session in expired {
                         tracing::warn!(session = %session.id, device = %session.device_id, "door-closed report overdue; session expired");
+                        self.announce_activity(&session.device_id).await;
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "session expiry failed"),
@@ -361,6 +400,7 @@ impl Vending {
                 Ok(settled) => {
                     for session in settled {
                         tracing::info!(session = %session.id, "stranded session settled");
+                        self.announce_activity(&session.device_id).await;
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "settling stranded sessions failed"),
@@ -370,6 +410,7 @@ impl Vending {
                 Ok(failed) => {
                     for session in failed {
                         tracing::warn!(session = %session.id, device = %session.device_id, "door never reported opening; session failed");
+                        self.announce_activity(&session.device_id).await;
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "failing unopened sessions failed"),
@@ -423,7 +464,9 @@ impl AckWaiters {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, watch::Sender<()>>> {
         // The map stays consistent whatever panicked while holding it.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -45,7 +45,8 @@ fn another_instance(app: &TestApp, settings: VendingSettings) -> (Vending, Arc<A
         }
     });
     let providers = payments::Providers::default().with(Arc::new(payments::system::SystemProvider));
-    let vending = Vending::new(db, providers, client, settings, "eur".into());
+    let activity = tokio::sync::broadcast::channel(16).0;
+    let vending = Vending::new(db, providers, client, settings, "eur".into(), activity);
     (vending, reads)
 }
 

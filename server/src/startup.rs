@@ -44,6 +44,8 @@ pub struct Application {
     simulated_machines: JoinSet<()>,
     /// The outbox dispatcher; a `JoinSet` so that dropping the application stops it.
     event_dispatcher: JoinSet<()>,
+    /// The device gateway and its session sweeper, stopped with the application too.
+    gateway: JoinSet<()>,
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +107,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     let loyalty = loyalty::start(&settings, &db).await?;
     let storefront_channel_ids = storefront_channels(&db, &settings.storefront_channel).await?;
     let gateway_stats = gateway.stats;
+    let gateway_tasks = gateway.tasks;
     let state = AppState {
         leptos_options,
         db: db.clone(),
@@ -157,6 +160,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         loyalty_simulator: loyalty.simulator,
         simulated_machines,
         event_dispatcher,
+        gateway: gateway_tasks,
     })
 }
 
@@ -314,6 +318,7 @@ impl Application {
             router,
             mut simulated_machines,
             mut event_dispatcher,
+            mut gateway,
             ..
         } = self;
         axum::serve(listener, router)
@@ -321,6 +326,7 @@ impl Application {
             .await?;
         simulated_machines.shutdown().await;
         event_dispatcher.shutdown().await;
+        gateway.shutdown().await;
         Ok(())
     }
 }

@@ -24,7 +24,10 @@ use domain::{
 };
 use rumqttc::{AsyncClient, Event, EventLoop, Packet, Publish, QoS, SubscribeFilter};
 use sea_orm::DatabaseConnection;
-use tokio::sync::{broadcast, mpsc};
+use tokio::{
+    sync::{broadcast, mpsc},
+    task::JoinSet,
+};
 
 use super::{MqttEndpoint, service::Vending};
 
@@ -54,12 +57,14 @@ pub struct Gateway {
 }
 
 /// What the rest of the server uses of a running gateway.
-#[derive(Clone)]
 pub struct GatewayHandle {
     pub health: GatewayHealth,
     /// Device sessions, commanding machines through the gateway's connection.
     pub vending: Vending,
     pub stats: GatewayStats,
+    /// The gateway's tasks: dropping them stops it (a server stopped in a
+    /// test must not go on handling the next server's machines).
+    pub tasks: JoinSet<()>,
 }
 
 /// Device messages are handled by this many workers, each device always by
@@ -117,16 +122,18 @@ impl Gateway {
             workers,
             hasher: RandomState::new(),
         });
+        let mut tasks = JoinSet::new();
         for inbox in inboxes {
-            tokio::spawn(gateway.clone().work(inbox));
+            tasks.spawn(gateway.clone().work(inbox));
         }
-        tokio::spawn(gateway.clone().receive(client, eventloop));
-        tokio::spawn(gateway.watchdog(heartbeat));
-        tokio::spawn(vending.clone().sweep_sessions());
+        tasks.spawn(gateway.clone().receive(client, eventloop));
+        tasks.spawn(gateway.watchdog(heartbeat));
+        tasks.spawn(vending.clone().sweep_sessions());
         GatewayHandle {
             health,
             vending,
             stats,
+            tasks,
         }
     }
 

@@ -27,14 +27,23 @@ pub struct ServerContext {
     pub machines: Arc<dyn MachineOpener>,
     /// Loyalty through the store's host; every checkout goes on without it.
     pub loyalty: Loyalty,
+    /// Device credentials this request took out of the web session to show
+    /// them, once taken (fresh per request).
+    pub taken_credentials: TakenCredentials,
 }
+
+/// What one request took of the credentials just issued: a render may load a
+/// page's data more than once (the admin layout's suspense renders the page
+/// again once resolved), and each load of the request must see them.
+pub type TakenCredentials =
+    Arc<tokio::sync::OnceCell<Option<crate::admin::device_detail::IssuedCredentials>>>;
 
 /// What the server's MQTT side answers, later.
 pub type Pending<T> = Pin<Box<dyn Future<Output = Result<T, DomainError>> + Send>>;
 
 /// Commands for vending machines: opening one for a signed-in shopper (for a
 /// purchase, holding the payment first, or a return) or for service (and
-/// ending it), and syncing its planogram.
+/// ending it), syncing its planogram, and ending a session by hand.
 pub trait MachineOpener: Send + Sync {
     /// Holds the payment first.
     fn open_purchase(
@@ -54,6 +63,9 @@ pub trait MachineOpener: Send + Sync {
 
     /// Sends the planogram; the command once acknowledged (or given up on).
     fn sync_planogram(&self, device_id: String) -> Pending<device_command::Model>;
+
+    /// Ends a session without charging (any hold released); the session as closed.
+    fn force_close(&self, session_id: String, reason: String) -> Pending<device_session::Model>;
 }
 
 pub fn server_context() -> Result<ServerContext, ServerFnError> {

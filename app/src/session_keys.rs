@@ -9,5 +9,6 @@ pub const CART_ID: &str = "cart_id";
 pub const ORDER_IDS: &str = "order_ids";
 /// The signed-in customer's id (storefront account, `/auth/session`).
 pub const CUSTOMER_ID: &str = "customer_id";
-/// MQTT credentials just issued to a device, kept for the page the issuing redirects to.
+/// MQTT credentials just issued to a device, kept for the page the issuing
+/// redirects to, which takes them out to show them once.
 pub const ISSUED_DEVICE_CREDENTIALS: &str = "issued_device_credentials";

@@ -106,8 +106,8 @@ describe('vending live', () => {
       const shownAt = page.url();
       assert.match(new URL(shownAt).search, /^\?issued=/);
 
-      // Leaving the page forgets them: not even their own address shows them again.
-      for (const url of [`${server.baseURL}/admin/devices/vm-002`, shownAt]) {
+      // Shown once: neither their own address loaded again nor the machine's page shows them.
+      for (const url of [shownAt, `${server.baseURL}/admin/devices/vm-002`]) {
         await page.goto(url);
         await waitForHydration(page, '[data-testid=credentials-form]');
         assert.equal(await page.locator('[data-testid=issued-credentials]').count(), 0, `not shown again at ${url}`);

@@ -44,6 +44,8 @@ pub struct Application {
     simulated_machines: JoinSet<()>,
     /// The outbox dispatcher; a `JoinSet` so that dropping the application stops it.
     event_dispatcher: JoinSet<()>,
+    /// The device gateway and its session sweeper, stopped with the application too.
+    gateway: JoinSet<()>,
 }
 
 #[derive(Debug, Clone)]
@@ -76,7 +78,6 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         &mqtt,
         db.clone(),
         device_changes.clone(),
-        device_activity.clone(),
         heartbeat,
         |client| {
             Vending::new(
@@ -85,6 +86,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
                 client,
                 settings.vending.clone(),
                 settings.currency.clone(),
+                device_activity.clone(),
             )
         },
     );
@@ -107,6 +109,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     let gateway_stats = gateway.stats;
     let read_cache =
         http::read_cache::ReadCache::new(Duration::from_millis(settings.store_cache_ms));
+    let gateway_tasks = gateway.tasks;
     let state = AppState {
         leptos_options,
         db: db.clone(),
@@ -159,6 +162,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         loyalty_simulator: loyalty.simulator,
         simulated_machines,
         event_dispatcher,
+        gateway: gateway_tasks,
     })
 }
 
@@ -316,6 +320,7 @@ impl Application {
             router,
             mut simulated_machines,
             mut event_dispatcher,
+            mut gateway,
             ..
         } = self;
         axum::serve(listener, router)
@@ -323,6 +328,7 @@ impl Application {
             .await?;
         simulated_machines.shutdown().await;
         event_dispatcher.shutdown().await;
+        gateway.shutdown().await;
         Ok(())
     }
 }

@@ -59,6 +59,7 @@ impl AppState {
             payment_providers: self.payment_providers.clone(),
             machines: std::sync::Arc::new(self.vending.clone()),
             loyalty: self.loyalty.clone(),
+            taken_credentials: Default::default(),
         });
     }
 }
@@ -95,5 +96,10 @@ impl app::server_context::MachineOpener for Vending {
     fn sync_planogram(&self, device_id: String) -> Pending<device_command::Model> {
         let vending = self.clone();
         Box::pin(async move { vending.sync_planogram(&device_id).await })
+    }
+
+    fn force_close(&self, session_id: String, reason: String) -> Pending<device_session::Model> {
+        let vending = self.clone();
+        Box::pin(async move { vending.force_close(&session_id, &reason).await })
     }
 }

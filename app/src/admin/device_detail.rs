@@ -39,8 +39,8 @@ pub struct MachineView {
     pub sessions: Vec<SessionRow>,
     /// Whether the machine has an MQTT password.
     pub has_credentials: bool,
-    /// Credentials issued a moment ago, shown on the page the issuing
-    /// redirected to, and nowhere else.
+    /// Credentials issued a moment ago, shown once, on the page the issuing
+    /// redirected to.
     pub issued_credentials: Option<IssuedCredentials>,
 }
 
@@ -198,27 +198,27 @@ pub async fn load_machine(
     let (recent, _) = sessions::list(&ctx.db, &filter, 0, RECENT_SESSIONS)
         .await
         .map_err(to_server_error)?;
-    // Shown on the page the issuing redirected to (however often it renders
-    // that page); any other load of a machine's page forgets them.
-    let pending = session
-        .get::<IssuedCredentials>(ISSUED_DEVICE_CREDENTIALS)
+    // Taken out of the session by the first request that loads any machine's
+    // page: shown if that is the page the issuing redirected to, and never
+    // again (a reload, the back button or a stray link would show a secret).
+    let taken = ctx
+        .taken_credentials
+        .get_or_try_init(|| async {
+            let pending = session
+                .get::<IssuedCredentials>(ISSUED_DEVICE_CREDENTIALS)
+                .await?;
+            if pending.is_some() {
+                session
+                    .remove::<IssuedCredentials>(ISSUED_DEVICE_CREDENTIALS)
+                    .await?;
+            }
+            Ok::<_, tower_sessions::session::Error>(pending)
+        })
         .await
         .map_err(|e| ServerFnError::new(e.to_string()))?;
-    let issued_credentials = match pending {
-        Some(pending)
-            if issued.as_ref() == Some(&pending.token) && pending.device_id == device.id =>
-        {
-            Some(pending)
-        }
-        Some(_) => {
-            session
-                .remove::<IssuedCredentials>(ISSUED_DEVICE_CREDENTIALS)
-                .await
-                .map_err(|e| ServerFnError::new(e.to_string()))?;
-            None
-        }
-        None => None,
-    };
+    let issued_credentials = taken.clone().filter(|pending| {
+        issued.as_ref() == Some(&pending.token) && pending.device_id == device.id
+    });
     Ok(Some(MachineView {
         id: device.id,
         name: device.name,
@@ -397,8 +397,7 @@ pub async fn switch_service(device_id: String, turn: String) -> Result<(), Serve
 
 /// Issues the machine a new MQTT password (replacing the old one) and keeps
 /// it in the admin's session for the page this redirects to, which shows it
-/// (a plain form post cannot carry it back otherwise); leaving that page
-/// forgets it.
+/// once (a plain form post cannot carry it back otherwise).
 #[server(endpoint = "/admin/devices/credentials")]
 pub async fn issue_device_credentials(device_id: String) -> Result<(), ServerFnError> {
     use crate::{server_context::*, session_keys::ISSUED_DEVICE_CREDENTIALS};

@@ -168,7 +168,8 @@ pub async fn force_close_session(id: String, reason: String) -> Result<(), Serve
     use crate::server_context::*;
     let ctx = server_context()?;
     require_admin(&session().await?).await?;
-    domain::vending::sessions::force_close(&ctx.db, &ctx.payment_providers, &id, &reason)
+    ctx.machines
+        .force_close(id.clone(), reason)
         .await
         .map_err(to_server_error)?;
     leptos_axum::redirect(&format!("{SESSIONS_PATH}/{id}"));

@@ -2,10 +2,12 @@
 //! session. Free of I/O.
 //!
 //! Each product on a scale weighs between its min and max per unit; a scale
-//! adds up to its noise either way. A weight change is explained by every
-//! count of units whose weight range, widened by the noise, contains the
-//! change. One such count is the answer; several are ambiguous (e.g. two
-//! 200 g bars against one 400 g bottle); none means something unknown moved.
+//! adds up to its noise either way to every reading. A weight change is the
+//! difference of two readings, so it is off by up to twice the noise; it is
+//! explained by every count of units whose weight range, widened by that
+//! much, contains the change. One such count is the answer; several are
+//! ambiguous (e.g. two 200 g bars against one 400 g bottle); none means
+//! something unknown moved.
 
 /// One reading of a scale as a device reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +44,7 @@ pub struct Product {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScaleSetup {
+    /// Grams a single reading may be off, either way.
     pub noise: i32,
     pub products: Vec<Product>,
 }
@@ -69,11 +72,19 @@ pub enum Outcome {
 /// More units than this in one session on one scale are not searched for.
 const MAX_UNITS: i32 = 64;
 
+impl ScaleSetup {
+    /// Grams a change between two readings may be off, either way: each
+    /// reading carries its own noise.
+    fn delta_slack(&self) -> i32 {
+        2 * self.noise
+    }
+}
+
 /// Explains the change from `before` to `after` grams on `scale`.
 pub fn explain(scale: &ScaleSetup, before: i32, after: i32) -> Outcome {
     let removed = before - after;
     let delta = removed.abs();
-    if delta <= scale.noise {
+    if delta <= scale.delta_slack() {
         return Outcome::Unchanged;
     }
     let mut fits = Vec::new();
@@ -131,11 +142,12 @@ fn search(
         .fold((0, 0, 0), |(lo, hi, n), (p, q)| {
             (lo + p.min_weight * q, hi + p.max_weight * q, n + q)
         });
-    if lightest - scale.noise > delta || units > MAX_UNITS {
+    let slack = scale.delta_slack();
+    if lightest - slack > delta || units > MAX_UNITS {
         return;
     }
     if index == scale.products.len() {
-        if units > 0 && delta <= heaviest + scale.noise {
+        if units > 0 && delta <= heaviest + slack {
             fits.push(quantities.clone());
         }
         return;
@@ -144,7 +156,7 @@ fn search(
     loop {
         quantities[index] = quantity;
         let lightest_now = lightest + scale.products[index].min_weight * quantity;
-        if lightest_now - scale.noise > delta || units + quantity > MAX_UNITS {
+        if lightest_now - slack > delta || units + quantity > MAX_UNITS {
             break;
         }
         search(scale, delta, index + 1, quantities, fits);
@@ -204,9 +216,19 @@ mod tests {
     fn units_of_different_weight_are_told_apart_weight_by_weight() {
         let s = scale(vec![product("cola", 355, 5), product("water", 520, 6)]);
         assert_eq!(
-            explain(&s, 5000, 5000 - 355 - 2 * 520),
-            Outcome::Explained(counts(&[("cola", 1), ("water", 2)]))
+            explain(&s, 5000, 5000 - 2 * 355 - 520),
+            Outcome::Explained(counts(&[("cola", 2), ("water", 1)]))
         );
+        // 1,395 g is one cola and two waters, or four of the lightest colas
+        // (1,400 g) read 6 g light: possible with 3 g of noise per reading.
+        match explain(&s, 5000, 5000 - 355 - 2 * 520) {
+            Outcome::Ambiguous(options) => {
+                assert_eq!(options.len(), 2);
+                assert_eq!(options[0], counts(&[("cola", 1), ("water", 2)]));
+                assert_eq!(options[1], counts(&[("cola", 4)]));
+            }
+            other => panic!("expected ambiguity, got {other:?}"),
+        }
     }
 
     #[test]
@@ -228,6 +250,38 @@ mod tests {
         let s = scale(vec![product("cola", 355, 5)]);
         assert_eq!(explain(&s, 3000, 3002), Outcome::Unchanged);
         assert_eq!(explain(&s, 3000, 2997), Outcome::Unchanged);
+    }
+
+    #[test]
+    fn both_readings_off_by_the_noise_in_opposite_directions_is_no_change() {
+        let s = scale(vec![product("cola", 355, 5)]);
+        // Noise 3 g: before read 3 g light, after 3 g heavy, and the reverse.
+        assert_eq!(explain(&s, 2997, 3003), Outcome::Unchanged);
+        assert_eq!(explain(&s, 3003, 2997), Outcome::Unchanged);
+        // One gram more is more than noise can do.
+        assert_eq!(
+            explain(&s, 2997, 3004),
+            Outcome::Unexplained { delta_grams: 7 }
+        );
+    }
+
+    #[test]
+    fn a_unit_counts_with_both_readings_off_by_the_noise() {
+        let s = scale(vec![product("cola", 355, 5)]); // 350..=360 g a can, noise 3 g
+        let one_can = Outcome::Explained(counts(&[("cola", 1)]));
+        // The heaviest can, before read 3 g heavy and after 3 g light: 366 g.
+        assert_eq!(explain(&s, 3003, 3000 - 360 - 3), one_can);
+        // The lightest can, before read 3 g light and after 3 g heavy: 344 g.
+        assert_eq!(explain(&s, 2997, 3000 - 350 + 3), one_can);
+        // Beyond that no can fits.
+        assert_eq!(
+            explain(&s, 3000, 3000 - 367),
+            Outcome::Unexplained { delta_grams: -367 }
+        );
+        assert_eq!(
+            explain(&s, 3000, 3000 - 343),
+            Outcome::Unexplained { delta_grams: -343 }
+        );
     }
 
     #[test]

@@ -20,14 +20,14 @@ use domain::{
         self, Seen, StatusChange,
         protocol::{self, Channel, DeviceEvent, DeviceId, DeviceMessage, Heartbeat, StatusMessage},
     },
-    vending::{
-        machines::{self, Activity},
-        sessions::Received,
-    },
+    vending::sessions::Received,
 };
 use rumqttc::{AsyncClient, Event, EventLoop, Packet, Publish, QoS, SubscribeFilter};
 use sea_orm::DatabaseConnection;
-use tokio::sync::{broadcast, mpsc};
+use tokio::{
+    sync::{broadcast, mpsc},
+    task::JoinSet,
+};
 
 use super::{MqttEndpoint, service::Vending};
 
@@ -48,7 +48,6 @@ impl GatewayHealth {
 pub struct Gateway {
     db: DatabaseConnection,
     changes: broadcast::Sender<StatusChange>,
-    activity: broadcast::Sender<Activity>,
     health: GatewayHealth,
     vending: Vending,
     stats: GatewayStats,
@@ -58,12 +57,14 @@ pub struct Gateway {
 }
 
 /// What the rest of the server uses of a running gateway.
-#[derive(Clone)]
 pub struct GatewayHandle {
     pub health: GatewayHealth,
     /// Device sessions, commanding machines through the gateway's connection.
     pub vending: Vending,
     pub stats: GatewayStats,
+    /// The gateway's tasks: dropping them stops it (a server stopped in a
+    /// test must not go on handling the next server's machines).
+    pub tasks: JoinSet<()>,
 }
 
 /// Device messages are handled by this many workers, each device always by
@@ -92,13 +93,12 @@ impl Gateway {
     /// after any failure. Also starts the watchdog that marks silent devices
     /// offline after three missed heartbeats, and the session sweeper
     /// (resumes unacknowledged openings, expires and fails stuck sessions). `vending` builds the session
-    /// service on the gateway's connection. Status changes go to `changes`;
-    /// what a machine does after each of its events, to `activity`.
+    /// service on the gateway's connection; it announces what a machine does
+    /// after each of its events. Status changes go to `changes`.
     pub fn spawn(
         endpoint: &MqttEndpoint,
         db: DatabaseConnection,
         changes: broadcast::Sender<StatusChange>,
-        activity: broadcast::Sender<Activity>,
         heartbeat: Duration,
         vending: impl FnOnce(AsyncClient) -> Vending,
     ) -> GatewayHandle {
@@ -116,23 +116,24 @@ impl Gateway {
         let gateway = Arc::new(Gateway {
             db,
             changes,
-            activity,
             health: health.clone(),
             vending: vending.clone(),
             stats: stats.clone(),
             workers,
             hasher: RandomState::new(),
         });
+        let mut tasks = JoinSet::new();
         for inbox in inboxes {
-            tokio::spawn(gateway.clone().work(inbox));
+            tasks.spawn(gateway.clone().work(inbox));
         }
-        tokio::spawn(gateway.clone().receive(client, eventloop));
-        tokio::spawn(gateway.watchdog(heartbeat));
-        tokio::spawn(vending.clone().sweep_sessions());
+        tasks.spawn(gateway.clone().receive(client, eventloop));
+        tasks.spawn(gateway.watchdog(heartbeat));
+        tasks.spawn(vending.clone().sweep_sessions());
         GatewayHandle {
             health,
             vending,
             stats,
+            tasks,
         }
     }
 
@@ -295,7 +296,7 @@ impl Gateway {
             }
         }
         for device in changed {
-            self.announce_activity(device).await;
+            self.vending.announce_activity(device).await;
         }
     }
 
@@ -355,20 +356,6 @@ impl Gateway {
                 Ok(changes) => changes.into_iter().for_each(|c| self.announce(c)),
                 Err(e) => tracing::warn!(error = %e, "device watchdog failed"),
             }
-        }
-    }
-
-    /// Sends what the machine is doing now to the dashboards following it.
-    async fn announce_activity(&self, device_id: &str) {
-        if self.activity.receiver_count() == 0 {
-            return;
-        }
-        match machines::activity(&self.db, device_id).await {
-            Ok(activity) => {
-                // No receiver left simply means the dashboard closed meanwhile.
-                let _ = self.activity.send(activity);
-            }
-            Err(e) => tracing::warn!(device_id, error = %e, "cannot read a machine's activity"),
         }
     }
 

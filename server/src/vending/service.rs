@@ -1,23 +1,33 @@
 //! Device sessions over MQTT: opening a machine (hold the payment, send the
 //! open-door command until it is acknowledged, else fail and release the
 //! hold), feeding device events to the domain, and expiring sessions whose
-//! door-closed report never came.
+//! door-closed report never came. Every change of a session, from a machine
+//! or not, is announced to the dashboards following the machine.
 
-use std::time::Duration;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use chrono::Utc;
 use domain::{
     DomainError,
-    devices::protocol::{self, Channel, CommandBody, DeviceId, DeviceMessage, MachineMode},
+    devices::protocol::{
+        self, Channel, CommandBody, DeviceEvent, DeviceId, DeviceMessage, MachineMode,
+    },
     payments::{Providers, system},
     vending::{
-        device_command, device_session, scales,
+        device_command, device_session,
+        machines::{self, Activity},
+        scales,
         sessions::{self, NewSession, Received},
         state::{Mode, State},
     },
 };
 use rumqttc::{AsyncClient, QoS};
 use sea_orm::DatabaseConnection;
+use tokio::sync::{broadcast, watch};
 
 use super::VendingSettings;
 
@@ -29,13 +39,19 @@ pub struct Vending {
     client: AsyncClient,
     settings: VendingSettings,
     currency: String,
+    acks: AckWaiters,
+    /// What machines do now, for live dashboards.
+    activity: broadcast::Sender<Activity>,
 }
 
 /// A session still `door_closed` this long after the report is settled again.
 const STRANDED_AFTER: Duration = Duration::from_secs(10);
 
-/// How often a command's acknowledgement is looked for.
-const ACK_POLL: Duration = Duration::from_millis(25);
+/// How often a command's acknowledgement is looked for in the database while
+/// nothing woke its waiter: only an acknowledgement this process did not
+/// record (another instance's gateway) needs it, so it may be rare. The
+/// database is read at the end of every attempt too, before resending.
+const ACK_RECHECK: Duration = Duration::from_secs(5);
 
 impl Vending {
     pub fn new(
@@ -44,6 +60,7 @@ impl Vending {
         client: AsyncClient,
         settings: VendingSettings,
         currency: String,
+        activity: broadcast::Sender<Activity>,
     ) -> Self {
         Self {
             db,
@@ -51,7 +68,34 @@ impl Vending {
             client,
             settings,
             currency,
+            acks: AckWaiters::default(),
+            activity,
         }
+    }
+
+    /// Sends what the machine is doing now to the dashboards following it.
+    pub async fn announce_activity(&self, device_id: &str) {
+        if self.activity.receiver_count() == 0 {
+            return;
+        }
+        match machines::activity(&self.db, device_id).await {
+            Ok(activity) => {
+                // No receiver left simply means the dashboard closed meanwhile.
+                let _ = self.activity.send(activity);
+            }
+            Err(e) => tracing::warn!(device_id, error = %e, "cannot read a machine's activity"),
+        }
+    }
+
+    /// Ends a session by hand, charging nothing and releasing any hold.
+    pub async fn force_close(
+        &self,
+        session_id: &str,
+        reason: &str,
+    ) -> Result<device_session::Model, DomainError> {
+        let closed = sessions::force_close(&self.db, &self.providers, session_id, reason).await?;
+        self.announce_activity(&closed.device_id).await;
+        Ok(closed)
     }
 
     /// Opens a machine for a shopper: holds the configured amount, then sends
@@ -124,13 +168,17 @@ impl Vending {
         // The door-closed report came before the acknowledgement, so it is applied by now.
         let service = sessions::find(&self.db, &service.id).await?;
         match sessions::state_of(&service)? {
-            State::Requested | State::DoorOpen => sessions::fail(
-                &self.db,
-                &self.providers,
-                &service,
-                "service mode turned off, but the machine reported no door closing: nothing booked",
-            )
-            .await,
+            State::Requested | State::DoorOpen => {
+                let failed = sessions::fail(
+                    &self.db,
+                    &self.providers,
+                    &service,
+                    "service mode turned off, but the machine reported no door closing: nothing booked",
+                )
+                .await?;
+                self.announce_activity(device_id).await;
+                Ok(failed)
+            }
             _ => Ok(service),
         }
     }
@@ -155,6 +203,7 @@ impl Vending {
             },
         )
         .await?;
+        self.announce_activity(device_id).await;
         let command = sessions::open_door_command(&session)?;
         let command =
             sessions::new_command(&self.db, device_id, Some(&session.id), command).await?;
@@ -195,6 +244,7 @@ impl Vending {
         match sessions::fail(&self.db, &self.providers, &current, &reason).await {
             Ok(_) => {
                 tracing::warn!(session = %session.id, %reason, "session failed");
+                self.announce_activity(&session.device_id).await;
                 Ok(())
             }
             Err(DomainError::Conflict(_)) => Ok(()),
@@ -211,6 +261,8 @@ impl Vending {
         let device = DeviceId::parse(&command.device_id)?;
         let topic = protocol::topic(&device, Channel::Commands);
         let timeout = Duration::from_millis(self.settings.ack_timeout_ms);
+        // Waiting before the first send: an acknowledgement cannot come unheard.
+        let mut waiter = self.acks.wait_for(&command.id);
         let mut command = command;
         for _ in 0..self.settings.command_attempts.max(1) {
             command = sessions::count_attempt(&self.db, &command).await?;
@@ -222,11 +274,16 @@ impl Vending {
                 tracing::warn!(command = %command.id, error = %e, "cannot publish a command");
             }
             let deadline = tokio::time::Instant::now() + timeout;
-            while tokio::time::Instant::now() < deadline {
-                tokio::time::sleep(ACK_POLL).await;
+            loop {
+                let recheck = (tokio::time::Instant::now() + ACK_RECHECK).min(deadline);
+                // Woken or not, the database says whether it was acknowledged.
+                let _ = tokio::time::timeout_at(recheck, waiter.woken.changed()).await;
                 command = sessions::find_command(&self.db, &command.id).await?;
                 if command.acked_at.is_some() {
                     return Ok(command);
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    break;
                 }
             }
         }
@@ -264,6 +321,10 @@ impl Vending {
         message: &DeviceMessage,
     ) -> Result<Received, DomainError> {
         let received = sessions::receive(&self.db, &self.providers, device_id, message).await?;
+        if let DeviceEvent::Ack { command_id, .. } = &message.body {
+            // Recorded now, or already (a duplicate): the waiter reads which.
+            self.acks.wake(command_id);
+        }
         match &received {
             Received::Ignored(why) => {
                 tracing::warn!(device_id, kind = message.body.kind(), %why, "device message ignored")
@@ -327,6 +388,7 @@ impl Vending {
                 Ok(expired) => {
                     for session in expired {
                         tracing::warn!(session = %session.id, device = %session.device_id, "door-closed report overdue; session expired");
+                        self.announce_activity(&session.device_id).await;
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "session expiry failed"),
@@ -338,6 +400,7 @@ impl Vending {
                 Ok(settled) => {
                     for session in settled {
                         tracing::info!(session = %session.id, "stranded session settled");
+                        self.announce_activity(&session.device_id).await;
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "settling stranded sessions failed"),
@@ -347,6 +410,7 @@ impl Vending {
                 Ok(failed) => {
                     for session in failed {
                         tracing::warn!(session = %session.id, device = %session.device_id, "door never reported opening; session failed");
+                        self.announce_activity(&session.device_id).await;
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "failing unopened sessions failed"),
@@ -360,6 +424,61 @@ impl Vending {
                 }
                 Err(e) => tracing::warn!(error = %e, "concluding planogram syncs failed"),
             }
+        }
+    }
+}
+
+/// The commands this process waits on to be acknowledged, by id. Recording
+/// an acknowledgement wakes its waiter, so waiting reads the database only
+/// when woken (or rarely, see [`ACK_RECHECK`]), not in a loop: with a fleet
+/// of machines, polling would take the database's connections.
+#[derive(Clone, Default)]
+struct AckWaiters(Arc<Mutex<HashMap<String, watch::Sender<()>>>>);
+
+/// Waits for one command's acknowledgement; leaves the map when dropped.
+struct AckWaiter {
+    waiters: AckWaiters,
+    command_id: String,
+    woken: watch::Receiver<()>,
+}
+
+impl AckWaiters {
+    fn wait_for(&self, command_id: &str) -> AckWaiter {
+        let woken = self
+            .lock()
+            .entry(command_id.to_owned())
+            .or_insert_with(|| watch::channel(()).0)
+            .subscribe();
+        AckWaiter {
+            waiters: self.clone(),
+            command_id: command_id.to_owned(),
+            woken,
+        }
+    }
+
+    fn wake(&self, command_id: &str) {
+        if let Some(waiting) = self.lock().get(command_id) {
+            waiting.send_replace(());
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, watch::Sender<()>>> {
+        // The map stays consistent whatever panicked while holding it.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Drop for AckWaiter {
+    fn drop(&mut self) {
+        let mut waiters = self.waiters.lock();
+        // Another delivery of the same command (a resumed opening) may still wait.
+        if waiters
+            .get(&self.command_id)
+            .is_some_and(|waiting| waiting.receiver_count() <= 1)
+        {
+            waiters.remove(&self.command_id);
         }
     }
 }

@@ -37,6 +37,7 @@ mod storefront_account;
 mod storefront_checkout;
 mod vending_admin;
 mod vending_admin_pages;
+mod vending_commands;
 mod vending_fixture;
 mod vending_purchase;
 mod vending_return;

@@ -7,7 +7,9 @@ use server::vending::simulator::{Faults, MachineConfig, Take, Visit, spawn_machi
 
 use crate::{
     eventually, on_every_db,
-    vending_fixture::{fridge, on_every_db_and_broker, wait_for_state},
+    vending_fixture::{
+        fridge, on_every_db_and_broker, on_every_db_and_broker_with, wait_for_state,
+    },
 };
 
 use std::time::Duration;
@@ -363,12 +365,102 @@ async fn an_admin_issues_device_credentials_from_the_device_page_and_sees_the_pa
             "the new password replaces the old one"
         );
 
-        // Leaving the page forgets them: not even their own address shows them again.
-        for path in [&page, &shown_at] {
+        // Shown once: neither their own address loaded again nor the machine's page shows them.
+        for path in [&shown_at, &page] {
             let again = app.page(path).await.text().await.unwrap();
             assert!(!again.contains("issued-credentials"), "{path}: {again}");
             assert!(!again.contains(password));
         }
+
+        // Issued anew, then the machine's page loaded first: forgotten, not shown later.
+        let issued = app.post_form("/api/admin/devices/credentials", &form).await;
+        let shown_at = issued.headers()[LOCATION].to_str().unwrap().to_owned();
+        for path in [&page, &shown_at] {
+            let again = app.page(path).await.text().await.unwrap();
+            assert!(!again.contains("issued-credentials"), "{path}: {again}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn session_changes_no_machine_reported_reach_the_device_event_stream() {
+    // A door open a second without a close report expires its session.
+    let quick_expiry = |o: &mut crate::Options| o.vending.door_timeout_secs = 1;
+    on_every_db_and_broker_with(quick_expiry, async |app| {
+        app.sign_in().await;
+        let mut stream = app
+            .client
+            .get(app.url("/admin/api/device-events"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stream.status(), 200);
+        let mut buffer = String::new();
+        let mut next_activity =
+            async |machine: &str, wanted: &dyn Fn(&serde_json::Value) -> bool| {
+                next_event(&mut stream, &mut buffer, "device-activity", |data| {
+                    data["device_id"] == machine && wanted(data)
+                })
+                .await
+            };
+
+        // Opened, never acknowledged (no machine listens), failed.
+        let silent = fridge(&app).await;
+        app.vending
+            .open_purchase(silent.id.as_str(), None)
+            .await
+            .unwrap();
+        let opening = next_activity(silent.id.as_str(), &|data| data["mode"] == "purchase").await;
+        assert_eq!(opening["door"], "closed (opening)");
+        next_activity(silent.id.as_str(), &|data| data["mode"] == "idle").await;
+
+        // The door opened, its closing was never reported: expired by the sweeper.
+        let expiring = fridge(&app).await;
+        let lost_close = Faults {
+            lose_door_closed: 1,
+            ..Faults::default()
+        };
+        let _expiring = spawn_machines(
+            &app.mqtt,
+            vec![expiring.simulated(vec![Visit::default()], lost_close)],
+        );
+        expiring.online(&app).await;
+        let session = app
+            .vending
+            .open_purchase(expiring.id.as_str(), None)
+            .await
+            .unwrap();
+        next_activity(expiring.id.as_str(), &|data| data["door"] == "open").await;
+        next_activity(expiring.id.as_str(), &|data| data["mode"] == "idle").await;
+        wait_for_state(&app, &session.id, "expired").await;
+
+        // In service with the door open (service sessions never expire), force-closed.
+        let serviced = fridge(&app).await;
+        let door_kept_open = MachineConfig {
+            keep_service_door_open: true,
+            ..serviced.simulated(vec![], Faults::default())
+        };
+        let _serviced = spawn_machines(&app.mqtt, vec![door_kept_open]);
+        serviced.online(&app).await;
+        let service = app
+            .vending
+            .open_service(serviced.id.as_str())
+            .await
+            .unwrap();
+        next_activity(serviced.id.as_str(), &|data| data["door"] == "open").await;
+        let closed = app
+            .post_form(
+                "/api/admin/vending/sessions/force-close",
+                &[("id", service.id.as_str()), ("reason", "left open")],
+            )
+            .await;
+        assert_eq!(
+            closed.headers()[LOCATION],
+            format!("/admin/vending/sessions/{}", service.id).as_str()
+        );
+        let idle = next_activity(serviced.id.as_str(), &|data| data["mode"] == "idle").await;
+        assert_eq!(idle["service_session"], serde_json::Value::Null);
     })
     .await;
 }

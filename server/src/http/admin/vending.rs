@@ -213,8 +213,7 @@ pub async fn close_session(
     body: Result<Json<CloseSession>, JsonRejection>,
 ) -> Result<Json<SessionResponse>, ApiError> {
     let Json(body) = body?;
-    let session =
-        sessions::force_close(&state.db, &state.payment_providers, &id, &body.reason).await?;
+    let session = state.vending.force_close(&id, &body.reason).await?;
     Ok(Json(SessionResponse {
         session: session.into(),
     }))

@@ -121,8 +121,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         storefront_channel_ids,
         payment_providers,
         jwt,
-        publishable_keys: http::read_cache::Memo::new(read_cache.clone()),
-        recent_carts: http::read_cache::Memo::new(read_cache.clone()),
+        publishable_keys: http::read_cache::Memo::new(read_cache.clone(), 10_000),
+        // Enough for the carts edited within a TTL on a busy store; each is a few KB.
+        recent_carts: http::read_cache::Memo::new(read_cache.clone(), 1_000),
         read_cache,
         loyalty: loyalty.loyalty,
     };

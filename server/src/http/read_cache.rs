@@ -143,6 +143,8 @@ impl ReadCache {
 #[derive(Clone)]
 pub struct Memo<T> {
     cache: ReadCache,
+    /// Past this many entries, the outdated ones go; if none is, all go.
+    capacity: usize,
     entries: Arc<RwLock<HashMap<String, Remembered<T>>>>,
 }
 
@@ -153,9 +155,10 @@ struct Remembered<T> {
 }
 
 impl<T: Clone> Memo<T> {
-    pub fn new(cache: ReadCache) -> Self {
+    pub fn new(cache: ReadCache, capacity: usize) -> Self {
         Self {
             cache,
+            capacity,
             entries: Arc::default(),
         }
     }
@@ -186,8 +189,12 @@ impl<T: Clone> Memo<T> {
             .entries
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if entries.len() >= MAX_ENTRIES {
-            entries.clear();
+        if entries.len() >= self.capacity {
+            let ttl = self.cache.0.ttl;
+            entries.retain(|_, kept| kept.current(generation, ttl));
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
         }
         entries.insert(
             key,

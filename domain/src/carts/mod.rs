@@ -364,6 +364,7 @@ pub async fn update_cart(
     update: CartUpdate,
 ) -> Result<CartDetail, DomainError> {
     let txn = crate::db::begin_write(db).await?;
+    open_cart_to_change(&txn, cart_id).await?;
     let current = get_cart(&txn, cart_id).await?;
     ensure_open(&current.cart)?;
     let mut active = current.cart.clone().into_active_model();
@@ -574,11 +575,7 @@ pub async fn add_line_item_to(
     let (line, offer, total) = match unchanged {
         true => (seen_line.cloned(), offer, total),
         false => {
-            // Touched first: on PostgreSQL the cart's row stays locked until
-            // commit, so other writers of this cart wait rather than read
-            // the lines this one is about to change.
-            touch_at(&txn, cart_id, now).await?;
-            let cart = open_cart(&txn, cart_id).await?;
+            let cart = open_cart_to_change(&txn, cart_id).await?;
             if cart.sales_channel_id != seen.cart.sales_channel_id {
                 return Err(DomainError::Conflict(format!(
                     "cart {cart_id} moved to another sales channel meanwhile; add the item again"
@@ -893,7 +890,7 @@ pub async fn update_line_item(
         )));
     }
     let txn = crate::db::begin_write(db).await?;
-    let cart = open_cart(&txn, cart_id).await?;
+    let cart = open_cart_to_change(&txn, cart_id).await?;
     let line = line_item::Entity::find_by_id(line_id)
         .filter(line_item::Column::CartId.eq(cart_id))
         .one(&txn)
@@ -909,7 +906,6 @@ pub async fn update_line_item(
         line.quantity = Set(quantity);
         line.update(&txn).await?;
     }
-    touch(&txn, cart).await?;
     crate::loyalty::cart_lines_changed(&txn, cart_id).await?;
     txn.commit().await?;
     get_cart(db, cart_id).await
@@ -950,7 +946,7 @@ pub async fn add_shipping_method(
     option_id: &str,
 ) -> Result<CartDetail, DomainError> {
     let txn = crate::db::begin_write(db).await?;
-    let cart = open_cart(&txn, cart_id).await?;
+    let cart = open_cart_to_change(&txn, cart_id).await?;
     let option = shipping::find_option(&txn, option_id).await?;
     if cart.region_id.as_deref() != Some(option.region_id.as_str()) {
         return Err(DomainError::Invalid(format!(
@@ -972,7 +968,6 @@ pub async fn add_shipping_method(
     }
     .insert(&txn)
     .await?;
-    touch(&txn, cart).await?;
     txn.commit().await?;
     get_cart(db, cart_id).await
 }
@@ -984,9 +979,8 @@ pub async fn apply_promotions(
     codes: &[String],
 ) -> Result<CartDetail, DomainError> {
     let txn = crate::db::begin_write(db).await?;
-    let cart = open_cart(&txn, cart_id).await?;
+    open_cart_to_change(&txn, cart_id).await?;
     attach_promotions(&txn, cart_id, codes).await?;
-    touch(&txn, cart).await?;
     txn.commit().await?;
     get_cart(db, cart_id).await
 }
@@ -1009,9 +1003,8 @@ pub async fn remove_promotions(
     codes: &[String],
 ) -> Result<CartDetail, DomainError> {
     let txn = crate::db::begin_write(db).await?;
-    let cart = open_cart(&txn, cart_id).await?;
+    open_cart_to_change(&txn, cart_id).await?;
     promotions::detach(&txn, cart_id, codes).await?;
-    touch(&txn, cart).await?;
     txn.commit().await?;
     get_cart(db, cart_id).await
 }
@@ -1025,11 +1018,15 @@ async fn open_cart(db: &impl ConnectionTrait, cart_id: &str) -> Result<cart::Mod
     Ok(cart)
 }
 
-async fn touch(db: &impl ConnectionTrait, cart: cart::Model) -> Result<(), DomainError> {
-    let mut active = cart.into_active_model();
-    active.updated_at = Set(Utc::now());
-    active.update(db).await?;
-    Ok(())
+/// Opens the cart for a change within a transaction. It is marked changed
+/// first: on PostgreSQL its row then stays locked until commit, so concurrent
+/// changes of one cart queue instead of each acting on the same old state.
+async fn open_cart_to_change(
+    txn: &impl ConnectionTrait,
+    cart_id: &str,
+) -> Result<cart::Model, DomainError> {
+    touch_at(txn, cart_id, now_stored()).await?;
+    open_cart(txn, cart_id).await
 }
 
 /// Attributes the open cart to a signed-in customer, so its order shows in

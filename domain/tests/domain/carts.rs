@@ -7,6 +7,8 @@ use domain::{
     catalog, channels, inventory, pricing, promotions, seed, shipping,
 };
 
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
 use crate::{on_every_backend, seeded};
 
 async fn variant_of(db: &domain::db::DatabaseConnection, handle: &str) -> (String, i64) {
@@ -132,6 +134,39 @@ async fn an_addition_to_a_cart_that_moved_channel_since_it_was_seen_is_refused()
             .await
             .unwrap_err();
         assert!(matches!(err, DomainError::Conflict(_)), "{err}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_shipping_choices_leave_one_shipping_method() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let cart = carts::create_cart(&db, carts::NewCart::default())
+            .await
+            .unwrap()
+            .cart;
+        let options = shipping::options_in_region(&db, cart.region_id.as_deref())
+            .await
+            .unwrap();
+        let choices: Vec<_> = (0..8)
+            .map(|n| {
+                let (db, cart_id) = (db.clone(), cart.id.clone());
+                let option = options[n % options.len()].id.clone();
+                tokio::spawn(
+                    async move { carts::add_shipping_method(&db, &cart_id, &option).await },
+                )
+            })
+            .collect();
+        for choice in choices {
+            choice.await.unwrap().unwrap();
+        }
+        let methods = carts::shipping_method::Entity::find()
+            .filter(carts::shipping_method::Column::CartId.eq(cart.id.as_str()))
+            .count(&db)
+            .await
+            .unwrap();
+        assert_eq!(methods, 1);
     })
     .await;
 }

@@ -6,7 +6,7 @@ use reqwest::header::LOCATION;
 use server::vending::simulator::{Faults, MachineConfig, Take, Visit, spawn_machines};
 
 use crate::{
-    eventually, on_every_db,
+    TestApp, eventually, on_every_db,
     vending_fixture::{
         fridge, on_every_db_and_broker, on_every_db_and_broker_with, wait_for_state,
     },
@@ -389,13 +389,7 @@ async fn session_changes_no_machine_reported_reach_the_device_event_stream() {
     let quick_expiry = |o: &mut crate::Options| o.vending.door_timeout_secs = 1;
     on_every_db_and_broker_with(quick_expiry, async |app| {
         app.sign_in().await;
-        let mut stream = app
-            .client
-            .get(app.url("/admin/api/device-events"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(stream.status(), 200);
+        let mut stream = device_events(&app).await;
         let mut buffer = String::new();
         let mut next_activity =
             async |machine: &str, wanted: &dyn Fn(&serde_json::Value) -> bool| {
@@ -465,6 +459,18 @@ async fn session_changes_no_machine_reported_reach_the_device_event_stream() {
     .await;
 }
 
+/// The signed-in admin's live device event stream.
+async fn device_events(app: &TestApp) -> reqwest::Response {
+    let stream = app
+        .client
+        .get(app.url("/admin/api/device-events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    stream
+}
+
 /// Reads server-sent events from `stream` until one named `name` whose JSON
 /// data satisfies `wanted`; that data.
 async fn next_event(
@@ -510,13 +516,7 @@ async fn the_device_event_stream_carries_mode_door_and_scale_weights() {
         app.sign_in().await;
         let fridge = fridge(&app).await;
         let machine = fridge.id.as_str();
-        let mut stream = app
-            .client
-            .get(app.url("/admin/api/device-events"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(stream.status(), 200);
+        let mut stream = device_events(&app).await;
         let mut buffer = String::new();
         let restock = Visit {
             take: vec![Take {

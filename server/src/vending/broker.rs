@@ -72,7 +72,12 @@ pub async fn start_embedded(
                 tracing::error!(error = %e, "embedded MQTT broker stopped");
             }
         })?;
-    wait_until_listening(addr).await?;
+    let internal = MqttEndpoint {
+        host: addr.ip().to_string(),
+        port: addr.port(),
+        login: Some(server.clone()),
+    };
+    wait_until_accepting(&internal).await?;
     tokio::spawn(topic_guard::run(listener, addr, SERVER_USERNAME.to_owned()));
     tracing::info!(addr = %public, "embedded MQTT broker listening");
     Ok(MqttEndpoint {
@@ -108,16 +113,33 @@ fn authenticator(db: DatabaseConnection, server: Login) -> AuthHandler {
     })
 }
 
-/// Waits until the broker holds the port. Probing by binding, not connecting,
-/// keeps the broker's log free of aborted connections.
-async fn wait_until_listening(addr: SocketAddr) -> anyhow::Result<()> {
+/// Waits until the broker answers a sign-in as the back end. Probing by
+/// binding the port instead could take it at the instant rumqttd binds it,
+/// and rumqttd gives up on a listener it cannot bind.
+async fn wait_until_accepting(internal: &MqttEndpoint) -> anyhow::Result<()> {
     for _ in 0..100 {
-        if std::net::TcpListener::bind(addr).is_err() {
+        if signs_in(internal).await {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    anyhow::bail!("the embedded MQTT broker did not start on {addr} (is the port taken?)")
+    anyhow::bail!(
+        "the embedded MQTT broker did not start on {}:{} (is the port taken?)",
+        internal.host,
+        internal.port
+    )
+}
+
+/// Signs in and hangs up. Closing the socket without a DISCONNECT is what
+/// rumqttd logs as an ordinary goodbye; a DISCONNECT packet it logs as an error.
+async fn signs_in(internal: &MqttEndpoint) -> bool {
+    let options = internal.server_options("automat-broker-probe", Duration::from_secs(5));
+    let (_client, mut events) = rumqttc::AsyncClient::new(options, 1);
+    let answer = tokio::time::timeout(Duration::from_secs(2), events.poll()).await;
+    matches!(
+        answer,
+        Ok(Ok(rumqttc::Event::Incoming(rumqttc::Packet::ConnAck(_))))
+    )
 }
 
 /// Compares secrets in time that depends on their length only.

@@ -8,7 +8,8 @@
 # BENCH_DURATION (default 15s) each: GET /store/products?limit=20,
 # GET /store/products/:id, the storefront catalog page (HTML), and the cart write
 # path (create cart + add line item). Also cold start to the first 200 and the
-# server's resident memory (peak and after load).
+# server's resident memory (peak and after load). BENCH_ONLY=cart measures the
+# cart write path alone (for quick turns on it).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -79,9 +80,11 @@ echo "## $(date -u +%Y-%m-%d) — $(git rev-parse --short HEAD), $(nproc) cores,
 echo
 echo "| endpoint | req/s | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|"
-measure "GET /store/products?limit=20" -H "x-publishable-api-key: $KEY" "$BASE/store/products?limit=20"
-measure "GET /store/products/:id" -H "x-publishable-api-key: $KEY" "$BASE/store/products/$PRODUCT_ID"
-measure "GET / (catalog page, HTML)" -H "accept: text/html" "$BASE/"
+if [[ "${BENCH_ONLY:-}" != cart ]]; then
+    measure "GET /store/products?limit=20" -H "x-publishable-api-key: $KEY" "$BASE/store/products?limit=20"
+    measure "GET /store/products/:id" -H "x-publishable-api-key: $KEY" "$BASE/store/products/$PRODUCT_ID"
+    measure "GET / (catalog page, HTML)" -H "accept: text/html" "$BASE/"
+fi
 BENCH_KEY="$KEY" BENCH_VARIANT="$VARIANT_ID" measure "cart: create + add item (2 requests per flow)" -s "$ROOT/bench/cart_flow.lua" "$BASE"
 echo
 echo "- cold start to first 200 (\`GET /store/products\`, seeded SQLite): ${cold_ms} ms"

@@ -40,9 +40,13 @@ pub async fn connect_sized(
             std::fs::create_dir_all(dir)
                 .map_err(|e| DbErr::Custom(format!("cannot create {dir}: {e}")))?;
         }
+        // sqlx pings a pooled connection on every checkout by default: on
+        // SQLite that is one more hop to the connection's worker thread per
+        // statement, and a file does not drop connections as a network does.
         options
             .max_connections(max_connections.unwrap_or(8))
             .min_connections(1)
+            .test_before_acquire(false)
             .map_sqlx_sqlite_opts(|o| {
                 o.create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
@@ -51,7 +55,11 @@ pub async fn connect_sized(
                     .foreign_keys(true)
             });
     } else {
-        options.max_connections(max_connections.unwrap_or(16));
+        // A server or a firewall may drop a connection left idle; a busy one
+        // is known alive and skips the ping round trip.
+        options
+            .max_connections(max_connections.unwrap_or(16))
+            .test_before_acquire_if_idle_for(Duration::from_secs(30));
     }
     Database::connect(options).await
 }

@@ -1,7 +1,7 @@
 use app::server_context::Pending;
 use axum::extract::FromRef;
 use domain::{
-    carts::CartDetail,
+    carts::{CartDetail, CartPlace},
     db::DatabaseConnection,
     devices::StatusChange,
     loyalty::Loyalty,
@@ -45,6 +45,9 @@ pub struct AppState {
     /// Carts as the Store API last answered them, by id, so the next edit
     /// need not read the cart first (the edit finds out if one is stale).
     pub recent_carts: Memo<CartDetail>,
+    /// Where new carts sell (region, currency, channel), by what was asked,
+    /// so creating a cart costs one insert.
+    pub cart_places: Memo<CartPlace>,
     /// Loyalty through the configured host; optional for every checkout.
     pub loyalty: Loyalty,
 }

@@ -242,37 +242,75 @@ impl NewCart {
     }
 }
 
+/// Where a new cart sells, checked: its region (if any), currency and sales
+/// channel, as a [`NewCart`] asks for them.
+#[derive(Debug, Clone)]
+pub struct CartPlace {
+    pub region: Option<RegionDetail>,
+    pub currency_code: String,
+    pub sales_channel_id: Option<String>,
+}
+
+impl CartPlace {
+    /// The place `new` asks for: its region (else the default one for its
+    /// currency), its sales channel (else the first one).
+    pub async fn of(db: &impl ConnectionTrait, new: &NewCart) -> Result<Self, DomainError> {
+        let region = match &new.region_id {
+            Some(id) => Some(pricing::find_region(db, id).await?),
+            None => pricing::default_region(db, new.currency_code.as_deref()).await?,
+        };
+        let currency_code = match (region.as_ref().map(|r| &r.region), &new.currency_code) {
+            (Some(region), Some(code)) if !region.currency_code.eq_ignore_ascii_case(code) => {
+                return Err(DomainError::Invalid(format!(
+                    "region {} sells in {}, not {code}",
+                    region.name, region.currency_code
+                )));
+            }
+            (Some(region), _) => region.currency_code.clone(),
+            (None, Some(code)) => code.to_lowercase(),
+            (None, None) => {
+                return Err(DomainError::Invalid(
+                    "a cart needs a region or a currency".into(),
+                ));
+            }
+        };
+        let sales_channel_id = match &new.sales_channel_id {
+            Some(id) => Some(channels::find_sales_channel(db, id).await?.id),
+            None => channels::list_sales_channels(db)
+                .await?
+                .into_iter()
+                .next()
+                .map(|c| c.id),
+        };
+        Ok(Self {
+            region,
+            currency_code,
+            sales_channel_id,
+        })
+    }
+}
+
 pub async fn create_cart(
     db: &impl crate::db::Writable,
     new: NewCart,
 ) -> Result<CartDetail, DomainError> {
-    let region = match &new.region_id {
-        Some(id) => Some(pricing::find_region(db, id).await?),
-        None => pricing::default_region(db, new.currency_code.as_deref()).await?,
-    };
-    let currency_code = match (region.as_ref().map(|r| &r.region), &new.currency_code) {
-        (Some(region), Some(code)) if !region.currency_code.eq_ignore_ascii_case(code) => {
-            return Err(DomainError::Invalid(format!(
-                "region {} sells in {}, not {code}",
-                region.name, region.currency_code
-            )));
-        }
-        (Some(region), _) => region.currency_code.clone(),
-        (None, Some(code)) => code.to_lowercase(),
-        (None, None) => {
-            return Err(DomainError::Invalid(
-                "a cart needs a region or a currency".into(),
-            ));
-        }
-    };
-    let sales_channel_id = match new.sales_channel_id {
-        Some(id) => Some(channels::find_sales_channel(db, &id).await?.id),
-        None => channels::list_sales_channels(db)
-            .await?
-            .into_iter()
-            .next()
-            .map(|c| c.id),
-    };
+    let place = CartPlace::of(db, &new).await?;
+    create_cart_at(db, place, new).await
+}
+
+/// [`create_cart`] at a place found by [`CartPlace::of`] for the same
+/// `new` (its region, currency and channel are not looked at again). Places
+/// rarely change, so a caller creating many carts may keep them.
+pub async fn create_cart_at(
+    db: &impl crate::db::Writable,
+    place: CartPlace,
+    new: NewCart,
+) -> Result<CartDetail, DomainError> {
+    let CartPlace {
+        region,
+        currency_code,
+        sales_channel_id,
+    } = place;
     let email = match (new.email, &new.customer_id) {
         (Some(email), _) => Some(email.to_string()),
         (None, Some(customer_id)) => Some(customer_email(db, customer_id).await?),

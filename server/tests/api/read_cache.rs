@@ -7,13 +7,26 @@ use domain::pricing::region;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::json;
 
-use crate::{Options, TestApp, get_json, spawn_app};
+use crate::{Options, TestApp, get_json, spawn_app, store_carts::new_cart};
 
 async fn rename_region_behind_the_servers_back(app: &TestApp, name: &str) {
     let region = region::Entity::find().one(&app.db).await.unwrap().unwrap();
     let mut region = region.into_active_model();
     region.name = Set(name.into());
     region.update(&app.db).await.unwrap();
+}
+
+/// Any write but a cart edit clears what the server keeps.
+async fn write_through_the_server(app: &TestApp) {
+    let registration = json!({ "email": "shopper@example.com", "password": "long enough" });
+    let response = app
+        .client
+        .post(app.url("/auth/customer/emailpass/register"))
+        .json(&registration)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
 }
 
 async fn region_name(app: &TestApp) -> String {
@@ -34,15 +47,7 @@ async fn catalog_reads_are_kept_until_a_write_or_the_ttl() {
         rename_region_behind_the_servers_back(&app, "Elsewhere").await;
         assert_eq!(region_name(&app).await, "Europe", "kept in memory");
 
-        let registration = json!({ "email": "shopper@example.com", "password": "long enough" });
-        let response = app
-            .client
-            .post(app.url("/auth/customer/emailpass/register"))
-            .json(&registration)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
+        write_through_the_server(&app).await;
         assert_eq!(
             region_name(&app).await,
             "Elsewhere",
@@ -53,6 +58,35 @@ async fn catalog_reads_are_kept_until_a_write_or_the_ttl() {
         assert_eq!(region_name(&app).await, "Elsewhere");
         tokio::time::sleep(Duration::from_millis(600)).await;
         assert_eq!(region_name(&app).await, "Later", "entries expire");
+    }
+}
+
+async fn new_cart_region_name(app: &TestApp) -> String {
+    let cart = new_cart(app, json!({})).await;
+    cart["region"]["name"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_new_cart_gets_the_region_as_the_last_write_left_it() {
+    for backend in testkit::db_backends() {
+        let app = spawn_app(Options {
+            store_cache_ms: 60_000,
+            ..Options::on(backend)
+        })
+        .await;
+        assert_eq!(new_cart_region_name(&app).await, "Europe");
+        rename_region_behind_the_servers_back(&app, "Elsewhere").await;
+        assert_eq!(
+            new_cart_region_name(&app).await,
+            "Europe",
+            "where carts sell is kept in memory"
+        );
+        write_through_the_server(&app).await;
+        assert_eq!(
+            new_cart_region_name(&app).await,
+            "Elsewhere",
+            "a write clears what was kept"
+        );
     }
 }
 

@@ -8,7 +8,7 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use domain::{
-    carts::{self, Address, CartDetail, CartUpdate, NewCart, NewLineItem, totals::LineTotals},
+    carts::{self, Address, CartDetail, CartPlace, CartUpdate, NewCart, NewLineItem, totals::LineTotals},
     checkout::{self, PaymentFailure},
     credentials::Email,
     payments,
@@ -495,30 +495,33 @@ async fn create_cart(
     body: CreateCart,
 ) -> Result<Json<CartResponse>, ApiError> {
     let sales_channel_id = channel_of_key(key, body.sales_channel_id)?;
-    let detail = carts::create_cart(
-        &state.db,
-        NewCart {
-            region_id: body.region_id,
-            currency_code: body.currency_code,
-            sales_channel_id: Some(sales_channel_id),
-            email: email(body.email)?,
-            customer_id,
-            shipping_address: body.shipping_address,
-            billing_address: body.billing_address,
-            metadata: body.metadata,
-            items: body
-                .items
-                .unwrap_or_default()
-                .into_iter()
-                .map(|i| NewLineItem {
-                    variant_id: i.variant_id,
-                    quantity: i.quantity,
-                })
-                .collect(),
-            promo_codes: body.promo_codes.unwrap_or_default(),
-        },
-    )
-    .await?;
+    let new = NewCart {
+        region_id: body.region_id,
+        currency_code: body.currency_code,
+        sales_channel_id: Some(sales_channel_id),
+        email: email(body.email)?,
+        customer_id,
+        shipping_address: body.shipping_address,
+        billing_address: body.billing_address,
+        metadata: body.metadata,
+        items: body
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| NewLineItem {
+                variant_id: i.variant_id,
+                quantity: i.quantity,
+            })
+            .collect(),
+        promo_codes: body.promo_codes.unwrap_or_default(),
+    };
+    let asked = serde_json::to_string(&(&new.region_id, &new.currency_code, &new.sales_channel_id))
+        .unwrap_or_default();
+    let place = state
+        .cart_places
+        .get_or_load(&asked, CartPlace::of(&state.db, &new))
+        .await?;
+    let detail = carts::create_cart_at(&state.db, place, new).await?;
     respond(state, detail).await
 }
 

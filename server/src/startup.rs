@@ -66,16 +66,24 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     }
     let welcome = ensure_admin(&db, &settings).await?;
 
-    let mqtt = match &settings.mqtt_url {
-        Some(url) => MqttEndpoint::parse(url)?,
-        None => broker::start_embedded(settings.mqtt_embedded_addr, db.clone()).await?,
+    // Machines and the back end meet at one broker; the embedded one lets
+    // the back end in by a door of its own.
+    let (mqtt, back_end) = match &settings.mqtt_url {
+        Some(url) => {
+            let endpoint = MqttEndpoint::parse(url)?;
+            (endpoint.clone(), endpoint)
+        }
+        None => {
+            let broker = broker::start_embedded(settings.mqtt_embedded_addr, db.clone()).await?;
+            (broker.devices, broker.back_end)
+        }
     };
     let heartbeat = Duration::from_secs(settings.heartbeat_secs.max(1));
     let (device_changes, _) = broadcast::channel(1024);
     let (device_activity, _) = broadcast::channel(1024);
     let payment_providers = Providers::default().with(Arc::new(SystemProvider));
     let gateway = Gateway::spawn(
-        &mqtt,
+        &back_end,
         db.clone(),
         device_changes.clone(),
         heartbeat,
@@ -124,6 +132,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         publishable_keys: http::read_cache::Memo::new(read_cache.clone(), 10_000),
         // Enough for the carts edited within a TTL on a busy store; each is a few KB.
         recent_carts: http::read_cache::Memo::new(read_cache.clone(), 1_000),
+        cart_places: http::read_cache::Memo::new(read_cache.clone(), 1_000),
         read_cache,
         loyalty: loyalty.loyalty,
     };

@@ -4,7 +4,12 @@
 //! it (checked against the hash in the database), the back end with a
 //! password generated for this process. Clients connect through the
 //! [`topic_guard`](super::topic_guard), which keeps each device to its own
-//! topics; rumqttd itself listens on a loopback port of its own.
+//! topics; rumqttd itself listens on a loopback port of its own, where the
+//! back end's gateway connects directly.
+//!
+//! The relays run on threads of their own, as rumqttd does: a fleet of busy
+//! machines then shares the CPU with the gateway instead of queueing ahead
+//! of it on the server's runtime.
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -16,14 +21,25 @@ use super::{Login, MqttEndpoint, topic_guard};
 /// The username the back end signs in with.
 pub const SERVER_USERNAME: &str = "automat-server";
 
+/// How to reach a running embedded broker.
+pub struct EmbeddedBroker {
+    /// Where machines connect: through the topic guard.
+    pub devices: MqttEndpoint,
+    /// Where the back end connects: rumqttd itself, signed in as the server.
+    pub back_end: MqttEndpoint,
+}
+
+/// Threads relaying device connections through the topic guard.
+const GUARD_THREADS: usize = 2;
+
 /// Starts a broker on `addr` (port 0 picks a free port) in its own threads
 /// and waits until it accepts connections.
 pub async fn start_embedded(
     addr: SocketAddr,
     db: DatabaseConnection,
-) -> anyhow::Result<MqttEndpoint> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
+) -> anyhow::Result<EmbeddedBroker> {
+    let listener = std::net::TcpListener::bind(addr)
+        .and_then(|listener| listener.set_nonblocking(true).map(|()| listener))
         .map_err(|e| anyhow::anyhow!("the embedded MQTT broker cannot listen on {addr}: {e}"))?;
     let public = listener.local_addr()?;
     let addr = std::net::TcpListener::bind("127.0.0.1:0")
@@ -55,7 +71,8 @@ pub async fn start_embedded(
         id: 0,
         router: RouterConfig {
             max_connections: 10_010,
-            max_outgoing_packet_count: 200,
+            // Messages one read hands an at-most-once subscriber (the gateway).
+            max_outgoing_packet_count: 4096,
             max_segment_size: 16 * 1024 * 1024,
             max_segment_count: 10,
             custom_segment: None,
@@ -72,18 +89,35 @@ pub async fn start_embedded(
                 tracing::error!(error = %e, "embedded MQTT broker stopped");
             }
         })?;
-    let internal = MqttEndpoint {
+    let back_end = MqttEndpoint {
         host: addr.ip().to_string(),
         port: addr.port(),
         login: Some(server.clone()),
     };
-    wait_until_accepting(&internal).await?;
-    tokio::spawn(topic_guard::run(listener, addr, SERVER_USERNAME.to_owned()));
+    wait_until_accepting(&back_end).await?;
+    let guard = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(GUARD_THREADS)
+        .thread_name("mqtt-guard")
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name("mqtt-guard".into())
+        .spawn(move || {
+            guard.block_on(async move {
+                match tokio::net::TcpListener::from_std(listener) {
+                    Ok(listener) => topic_guard::run(listener, addr, SERVER_USERNAME.to_owned()).await,
+                    Err(e) => tracing::error!(error = %e, "the MQTT topic guard cannot listen"),
+                }
+            })
+        })?;
     tracing::info!(addr = %public, "embedded MQTT broker listening");
-    Ok(MqttEndpoint {
-        host: public.ip().to_string(),
-        port: public.port(),
-        login: Some(server),
+    Ok(EmbeddedBroker {
+        devices: MqttEndpoint {
+            host: public.ip().to_string(),
+            port: public.port(),
+            login: Some(server),
+        },
+        back_end,
     })
 }
 
@@ -116,24 +150,24 @@ fn authenticator(db: DatabaseConnection, server: Login) -> AuthHandler {
 /// Waits until the broker answers a sign-in as the back end. Probing by
 /// binding the port instead could take it at the instant rumqttd binds it,
 /// and rumqttd gives up on a listener it cannot bind.
-async fn wait_until_accepting(internal: &MqttEndpoint) -> anyhow::Result<()> {
+async fn wait_until_accepting(broker: &MqttEndpoint) -> anyhow::Result<()> {
     for _ in 0..100 {
-        if signs_in(internal).await {
+        if signs_in(broker).await {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     anyhow::bail!(
         "the embedded MQTT broker did not start on {}:{} (is the port taken?)",
-        internal.host,
-        internal.port
+        broker.host,
+        broker.port
     )
 }
 
 /// Signs in and hangs up. Closing the socket without a DISCONNECT is what
 /// rumqttd logs as an ordinary goodbye; a DISCONNECT packet it logs as an error.
-async fn signs_in(internal: &MqttEndpoint) -> bool {
-    let options = internal.server_options("automat-broker-probe", Duration::from_secs(5));
+async fn signs_in(broker: &MqttEndpoint) -> bool {
+    let options = broker.server_options("automat-broker-probe", Duration::from_secs(5));
     let (_client, mut events) = rumqttc::AsyncClient::new(options, 1);
     let answer = tokio::time::timeout(Duration::from_secs(2), events.poll()).await;
     matches!(
@@ -150,4 +184,22 @@ fn same_secret(given: &str, expected: &str) -> bool {
             .zip(expected.bytes())
             .fold(0, |diff, (a, b)| diff | (a ^ b))
             == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{signs_in, start_embedded};
+
+    /// Many servers start in one test run: each broker must come up on its
+    /// own port however they interleave.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn brokers_started_side_by_side_all_take_sign_ins() {
+        let db = domain::db::connect("sqlite::memory:").await.unwrap();
+        let starts = (0..12).map(|_| start_embedded("127.0.0.1:0".parse().unwrap(), db.clone()));
+        for broker in futures::future::join_all(starts).await {
+            let broker = broker.expect("every broker starts");
+            assert!(signs_in(&broker.devices).await, "{} (through the topic guard)", broker.devices);
+            assert!(signs_in(&broker.back_end).await, "{}", broker.back_end);
+        }
+    }
 }

@@ -143,9 +143,15 @@ impl Gateway {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
                     tracing::info!("device gateway connected to the broker");
                     // One SUBSCRIBE for all, so its SubAck means every channel is heard.
+                    // At most once: over one live TCP connection nothing is lost
+                    // either way, and with a clean session a broken one loses its
+                    // unacknowledged messages at either QoS. Acknowledging each
+                    // one would cap the gateway at the broker's in-flight window
+                    // (100 messages in rumqttd, 20 in Mosquitto), which a fleet
+                    // of publishers crowds out.
                     let filters =
                         [Channel::Status, Channel::Heartbeat, Channel::Events].map(|channel| {
-                            SubscribeFilter::new(channel.all_devices_filter(), QoS::AtLeastOnce)
+                            SubscribeFilter::new(channel.all_devices_filter(), QoS::AtMostOnce)
                         });
                     // try_: waiting for queue space here would wait on this very loop.
                     if let Err(e) = client.try_subscribe_many(filters) {

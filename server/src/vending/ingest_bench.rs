@@ -39,6 +39,9 @@ pub struct Load {
     pub secs: u64,
 }
 
+/// Threads the simulated machines run on.
+const FLEET_THREADS: usize = 2;
+
 /// Machines signing in at the same time.
 const CONNECTING_AT_ONCE: usize = 25;
 
@@ -91,11 +94,17 @@ pub async fn run(mut settings: Settings, load: Load) -> anyhow::Result<()> {
         .take(load.shopping)
         .map(|m| m.device_id.as_str().to_owned())
         .collect();
+    // The machines run on threads of their own, as they would on their own
+    // hardware: on the server's runtime they would queue ahead of its work.
+    let fleet_threads = FleetThreads::start()?;
     // In waves: each sign-in costs the broker a password hash check.
     let mut fleet = Vec::new();
     for wave in machines.chunks(CONNECTING_AT_ONCE) {
         let connected = stats.handled().statuses + wave.len() as u64;
-        fleet.push(spawn_machines(&app.mqtt, wave.to_vec()));
+        fleet.push({
+            let _on_fleet_threads = fleet_threads.enter();
+            spawn_machines(&app.mqtt, wave.to_vec())
+        });
         wait_for(
             "a wave of machines to connect",
             Duration::from_secs(60),
@@ -141,6 +150,34 @@ pub async fn run(mut settings: Settings, load: Load) -> anyhow::Result<()> {
     report.print();
     anyhow::ensure!(drained, "messages were lost");
     Ok(())
+}
+
+/// The fleet's own runtime, stopped without waiting when the run ends (a
+/// runtime may not be dropped from inside another).
+struct FleetThreads(Option<tokio::runtime::Runtime>);
+
+impl FleetThreads {
+    fn start() -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(FLEET_THREADS)
+            .thread_name("fleet")
+            .enable_all()
+            .build()?;
+        Ok(Self(Some(runtime)))
+    }
+
+    /// Makes tasks spawned until the guard drops run on the fleet's threads.
+    fn enter(&self) -> tokio::runtime::EnterGuard<'_> {
+        self.0.as_ref().expect("running until dropped").enter()
+    }
+}
+
+impl Drop for FleetThreads {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 fn acknowledged(traffic: &Traffic) -> u64 {

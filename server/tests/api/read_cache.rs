@@ -7,7 +7,7 @@ use domain::pricing::region;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::json;
 
-use crate::{Options, TestApp, get_json, spawn_app, store_carts::new_cart};
+use crate::{Options, TestApp, customers, get_json, spawn_app, store_carts::new_cart};
 
 async fn rename_region_behind_the_servers_back(app: &TestApp, name: &str) {
     let region = region::Entity::find().one(&app.db).await.unwrap().unwrap();
@@ -18,15 +18,7 @@ async fn rename_region_behind_the_servers_back(app: &TestApp, name: &str) {
 
 /// Any write but a cart edit clears what the server keeps.
 async fn write_through_the_server(app: &TestApp) {
-    let registration = json!({ "email": "shopper@example.com", "password": "long enough" });
-    let response = app
-        .client
-        .post(app.url("/auth/customer/emailpass/register"))
-        .json(&registration)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    customers::signed_up(app, "shopper@example.com").await;
 }
 
 async fn region_name(app: &TestApp) -> String {

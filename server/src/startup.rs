@@ -5,6 +5,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use domain::{
     DomainError, admin_users, api_keys,
+    carts::CartWriter,
     devices::{self, protocol::DeviceId},
     payments::{Providers, system::SystemProvider},
     seed,
@@ -133,6 +134,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         // Enough for the carts edited within a TTL on a busy store; each is a few KB.
         recent_carts: http::read_cache::Memo::new(read_cache.clone(), 1_000),
         cart_places: http::read_cache::Memo::new(read_cache.clone(), 1_000),
+        cart_writer: CartWriter::start(db.clone()),
         read_cache,
         loyalty: loyalty.loyalty,
     };

@@ -1,7 +1,7 @@
 use app::server_context::Pending;
 use axum::extract::FromRef;
 use domain::{
-    carts::{CartDetail, CartPlace},
+    carts::{CartDetail, CartPlace, CartWriter},
     db::DatabaseConnection,
     devices::StatusChange,
     loyalty::Loyalty,
@@ -48,6 +48,8 @@ pub struct AppState {
     /// Where new carts sell (region, currency, channel), by what was asked,
     /// so creating a cart costs one insert.
     pub cart_places: Memo<CartPlace>,
+    /// New carts and new lines, written together with other shoppers'.
+    pub cart_writer: CartWriter,
     /// Loyalty through the configured host; optional for every checkout.
     pub loyalty: Loyalty,
 }

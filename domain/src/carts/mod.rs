@@ -6,6 +6,7 @@
 
 pub mod cart;
 mod channel;
+mod group_commit;
 pub mod line_item;
 pub mod shipping_method;
 pub mod totals;
@@ -20,6 +21,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 pub use channel::{cart_of_payment_collection, sales_channel_of};
+pub use group_commit::CartWriter;
 
 use crate::{
     DomainError, catalog, channels,
@@ -173,6 +175,31 @@ impl CartDetail {
         }
     }
 
+    /// A cart just created, without items or anything else beside its row.
+    fn empty(cart: cart::Model, region: Option<RegionDetail>) -> Self {
+        Self::assemble(cart, vec![], region, None, vec![], None)
+    }
+
+    /// This cart, read before a change that wrote `line` at `at` and
+    /// nothing else (no loyalty session follows its lines), as reading it
+    /// afterwards would find it.
+    fn with_line_written(self, line: line_item::Model, at: chrono::DateTime<Utc>) -> Self {
+        let CartDetail {
+            mut cart,
+            mut items,
+            region,
+            shipping_method,
+            promotions,
+            ..
+        } = self;
+        cart.updated_at = at;
+        match items.iter_mut().find(|l| l.id == line.id) {
+            Some(kept) => *kept = line,
+            None => items.push(line),
+        }
+        Self::assemble(cart, items, region, shipping_method, promotions, None)
+    }
+
     pub fn item_count(&self) -> i64 {
         self.items.iter().map(|i| i64::from(i.quantity)).sum()
     }
@@ -306,59 +333,72 @@ pub async fn create_cart_at(
     place: CartPlace,
     new: NewCart,
 ) -> Result<CartDetail, DomainError> {
-    let CartPlace {
-        region,
-        currency_code,
-        sales_channel_id,
-    } = place;
-    let email = match (new.email, &new.customer_id) {
-        (Some(email), _) => Some(email.to_string()),
-        (None, Some(customer_id)) => Some(customer_email(db, customer_id).await?),
-        (None, None) => None,
-    };
-    let now = now_stored();
-    let cart = cart::ActiveModel {
-        id: Set(new_id("cart")),
-        currency_code: Set(currency_code),
-        region_id: Set(region.as_ref().map(|r| r.region.id.clone())),
-        sales_channel_id: Set(sales_channel_id),
-        email: Set(email),
-        customer_id: Set(new.customer_id),
-        payment_collection_id: Set(None),
-        shipping_address: Set(new.shipping_address.as_ref().map(to_json).transpose()?),
-        billing_address: Set(new.billing_address.as_ref().map(to_json).transpose()?),
-        metadata: Set(new.metadata.as_ref().map(to_json).transpose()?),
-        tip: Set(0),
-        completed_at: Set(None),
-        completion_claimed_until: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
+    let (cart, region) = new_cart_row(db, place, &new).await?;
     if new.items.is_empty() && new.promo_codes.is_empty() {
-        // A lone insert is atomic by itself: it needs the writer turn, not a
-        // transaction, and the new cart is known without reading it back.
-        let cart = {
-            let _turn = crate::db::write_turn(db).await?;
-            cart.insert(db).await?
-        };
-        return Ok(CartDetail::assemble(
-            cart,
-            vec![],
-            region,
-            None,
-            vec![],
-            None,
-        ));
+        return insert_lone_cart(db, cart, region).await;
     }
     // Only the writes hold the database's single writer turn.
     let txn = crate::db::begin_write(db).await?;
-    let cart = cart.insert(&txn).await?;
+    let cart = cart.into_active_model().reset_all().insert(&txn).await?;
     for item in &new.items {
         add_line_item(&txn, &cart.id, &item.variant_id, item.quantity).await?;
     }
     attach_promotions(&txn, &cart.id, &new.promo_codes).await?;
     txn.commit().await?;
     get_cart(db, &cart.id).await
+}
+
+/// The row of a cart `new` asks for at `place`, not yet written, and the
+/// place's region.
+async fn new_cart_row(
+    db: &impl ConnectionTrait,
+    place: CartPlace,
+    new: &NewCart,
+) -> Result<(cart::Model, Option<RegionDetail>), DomainError> {
+    let CartPlace {
+        region,
+        currency_code,
+        sales_channel_id,
+    } = place;
+    let email = match (&new.email, &new.customer_id) {
+        (Some(email), _) => Some(email.to_string()),
+        (None, Some(customer_id)) => Some(customer_email(db, customer_id).await?),
+        (None, None) => None,
+    };
+    let now = now_stored();
+    let cart = cart::Model {
+        id: new_id("cart"),
+        currency_code,
+        region_id: region.as_ref().map(|r| r.region.id.clone()),
+        sales_channel_id,
+        email,
+        customer_id: new.customer_id.clone(),
+        payment_collection_id: None,
+        shipping_address: new.shipping_address.as_ref().map(to_json).transpose()?,
+        billing_address: new.billing_address.as_ref().map(to_json).transpose()?,
+        metadata: new.metadata.as_ref().map(to_json).transpose()?,
+        tip: 0,
+        completed_at: None,
+        completion_claimed_until: None,
+        created_at: now,
+        updated_at: now,
+    };
+    Ok((cart, region))
+}
+
+/// Writes a new cart without items: a lone insert is atomic by itself, so
+/// it needs the writer turn, not a transaction, and the new cart is known
+/// without reading it back.
+async fn insert_lone_cart(
+    db: &impl crate::db::Writable,
+    cart: cart::Model,
+    region: Option<RegionDetail>,
+) -> Result<CartDetail, DomainError> {
+    let cart = {
+        let _turn = crate::db::write_turn(db).await?;
+        cart.into_active_model().reset_all().insert(db).await?
+    };
+    Ok(CartDetail::empty(cart, region))
 }
 
 async fn with_countries(
@@ -594,24 +634,91 @@ pub async fn add_line_item_to(
     variant_id: &str,
     quantity: i32,
 ) -> Result<CartDetail, DomainError> {
-    check_added_quantity(quantity)?;
-    // Everything is checked before taking the writer turn. Holding it, one
-    // conditional update confirms the cart is as seen (its `updated_at`
-    // moves with every change); only if it moved is it all checked again
-    // inside. SQLite has one writer: the turn is the bottleneck.
+    let addition = Addition::check(db, &seen, variant_id, quantity).await?;
+    write_addition(db, seen, addition).await
+}
+
+/// An addition checked against the cart as seen, before any writer turn is
+/// taken: SQLite has one writer, and the turn is the bottleneck.
+struct Addition {
+    variant_id: String,
+    quantity: i32,
+    /// The variant's line in the cart as seen.
+    seen_line: Option<line_item::Model>,
+    /// That line's quantity once the addition is made.
+    total: i32,
+    offer: Offer,
+}
+
+impl Addition {
+    async fn check(
+        db: &impl ConnectionTrait,
+        seen: &CartDetail,
+        variant_id: &str,
+        quantity: i32,
+    ) -> Result<Self, DomainError> {
+        check_added_quantity(quantity)?;
+        ensure_open(&seen.cart)?;
+        let seen_line = seen
+            .items
+            .iter()
+            .find(|l| l.variant_id == variant_id)
+            .cloned();
+        let total = line_total(seen_line.as_ref(), quantity)?;
+        let offer = Offer::of(db, &seen.cart, variant_id).await?;
+        offer.ensure_in_stock(total)?;
+        Ok(Self {
+            variant_id: variant_id.to_owned(),
+            quantity,
+            seen_line,
+            total,
+            offer,
+        })
+    }
+
+    /// The new line it makes in a cart that has none of its variant.
+    fn new_line(
+        offer: Offer,
+        cart_id: &str,
+        quantity: i32,
+        at: chrono::DateTime<Utc>,
+    ) -> line_item::Model {
+        line_item::Model {
+            id: new_id("cali"),
+            cart_id: cart_id.to_owned(),
+            variant_id: offer.variant_id,
+            product_id: offer.product_id,
+            title: offer.product_title,
+            variant_title: offer.variant_title,
+            quantity,
+            unit_price: offer.unit_price,
+            created_at: at,
+        }
+    }
+}
+
+/// Writes a checked addition. Holding the writer turn, one conditional
+/// update confirms the cart is as seen (its `updated_at` moves with every
+/// change); only if it moved is it all checked again.
+async fn write_addition(
+    db: &impl crate::db::Writable,
+    seen: CartDetail,
+    addition: Addition,
+) -> Result<CartDetail, DomainError> {
+    let Addition {
+        variant_id,
+        quantity,
+        seen_line,
+        total,
+        offer,
+    } = addition;
     let cart_id = seen.cart.id.clone();
     let cart_id = cart_id.as_str();
-    ensure_open(&seen.cart)?;
-    let seen_line = seen.items.iter().find(|l| l.variant_id == variant_id);
-    let total = line_total(seen_line, quantity)?;
-    let offer = Offer::of(db, &seen.cart, variant_id).await?;
-    offer.ensure_in_stock(total)?;
-
     let txn = crate::db::begin_write(db).await?;
     let now = now_stored();
     let unchanged = touch_if_unchanged(&txn, &seen.cart, now).await?;
     let (line, offer, total) = match unchanged {
-        true => (seen_line.cloned(), offer, total),
+        true => (seen_line, offer, total),
         false => {
             let cart = open_cart_to_change(&txn, cart_id).await?;
             if cart.sales_channel_id != seen.cart.sales_channel_id {
@@ -619,8 +726,8 @@ pub async fn add_line_item_to(
                     "cart {cart_id} moved to another sales channel meanwhile; add the item again"
                 )));
             }
-            let offer = Offer::of(&txn, &cart, variant_id).await?;
-            let line = find_line(&txn, cart_id, variant_id).await?;
+            let offer = Offer::of(&txn, &cart, &variant_id).await?;
+            let line = find_line(&txn, cart_id, &variant_id).await?;
             let total = line_total(line.as_ref(), quantity)?;
             offer.ensure_in_stock(total)?;
             (line, offer, total)
@@ -633,19 +740,11 @@ pub async fn add_line_item_to(
             line.update(&txn).await?
         }
         None => {
-            line_item::ActiveModel {
-                id: Set(new_id("cali")),
-                cart_id: Set(cart_id.to_owned()),
-                variant_id: Set(offer.variant_id),
-                product_id: Set(offer.product_id),
-                title: Set(offer.product_title),
-                variant_title: Set(offer.variant_title),
-                quantity: Set(quantity),
-                unit_price: Set(offer.unit_price),
-                created_at: Set(now),
-            }
-            .insert(&txn)
-            .await?
+            Addition::new_line(offer, cart_id, quantity, now)
+                .into_active_model()
+                .reset_all()
+                .insert(&txn)
+                .await?
         }
     };
     let loyalty_follows = seen.has_loyalty_session || !unchanged;
@@ -656,29 +755,7 @@ pub async fn add_line_item_to(
     if loyalty_follows {
         return get_cart(db, cart_id).await;
     }
-    // Nothing else changed the cart since it was read: the answer is that
-    // reading with this line written.
-    let CartDetail {
-        mut cart,
-        mut items,
-        region,
-        shipping_method,
-        promotions,
-        ..
-    } = seen;
-    cart.updated_at = now;
-    match items.iter_mut().find(|l| l.id == written.id) {
-        Some(line) => *line = written,
-        None => items.push(written),
-    }
-    Ok(CartDetail::assemble(
-        cart,
-        items,
-        region,
-        shipping_method,
-        promotions,
-        None,
-    ))
+    Ok(seen.with_line_written(written, now))
 }
 
 async fn find_line(
@@ -738,6 +815,7 @@ pub(crate) async fn touch_at(
 
 /// A variant as a cart may buy it: sold in the cart's sales channel, at its
 /// price in the cart's currency, with the units its channel has in stock.
+#[derive(Clone)]
 struct Offer {
     variant_id: String,
     variant_title: String,

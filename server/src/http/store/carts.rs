@@ -8,7 +8,9 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use domain::{
-    carts::{self, Address, CartDetail, CartPlace, CartUpdate, NewCart, NewLineItem, totals::LineTotals},
+    carts::{
+        self, Address, CartDetail, CartPlace, CartUpdate, NewCart, NewLineItem, totals::LineTotals,
+    },
     checkout::{self, PaymentFailure},
     credentials::Email,
     payments,
@@ -521,7 +523,7 @@ async fn create_cart(
         .cart_places
         .get_or_load(&asked, CartPlace::of(&state.db, &new))
         .await?;
-    let detail = carts::create_cart_at(&state.db, place, new).await?;
+    let detail = state.cart_writer.create_cart_at(place, new).await?;
     respond(state, detail).await
 }
 
@@ -584,7 +586,10 @@ pub async fn add_line_item(
         None => carts::get_cart(&state.db, &id).await?,
     };
     key.ensure_cart_channel(&id, seen.cart.sales_channel_id.as_deref())?;
-    let detail = carts::add_line_item_to(&state.db, seen, &body.variant_id, body.quantity).await?;
+    let detail = state
+        .cart_writer
+        .add_line_item_to(seen, &body.variant_id, body.quantity)
+        .await?;
     respond(&state, detail).await
 }
 

@@ -105,7 +105,9 @@ pub async fn start_embedded(
         .spawn(move || {
             guard.block_on(async move {
                 match tokio::net::TcpListener::from_std(listener) {
-                    Ok(listener) => topic_guard::run(listener, addr, SERVER_USERNAME.to_owned()).await,
+                    Ok(listener) => {
+                        topic_guard::run(listener, addr, SERVER_USERNAME.to_owned()).await
+                    }
                     Err(e) => tracing::error!(error = %e, "the MQTT topic guard cannot listen"),
                 }
             })
@@ -198,7 +200,11 @@ mod tests {
         let starts = (0..12).map(|_| start_embedded("127.0.0.1:0".parse().unwrap(), db.clone()));
         for broker in futures::future::join_all(starts).await {
             let broker = broker.expect("every broker starts");
-            assert!(signs_in(&broker.devices).await, "{} (through the topic guard)", broker.devices);
+            assert!(
+                signs_in(&broker.devices).await,
+                "{} (through the topic guard)",
+                broker.devices
+            );
             assert!(signs_in(&broker.back_end).await, "{}", broker.back_end);
         }
     }

@@ -228,7 +228,7 @@ impl Gateway {
                     self.handle_status(&report).await;
                 }
                 Channel::Events => match protocol::parse_device_message(&report.payload) {
-                    Ok(message) => events.push((report.device, message)),
+                    Ok(message) => events.push((report.device, message, report.received_at)),
                     Err(e) => self.refuse(device, &e.to_string()),
                 },
                 // Commands are what this gateway sends.
@@ -262,12 +262,13 @@ impl Gateway {
         }
     }
 
-    async fn record_events(&self, events: Vec<(DeviceId, DeviceMessage)>) {
+    /// Records device events, each with the time it reached the gateway.
+    async fn record_events(&self, events: Vec<(DeviceId, DeviceMessage, DateTime<Utc>)>) {
         if events.is_empty() {
             return;
         }
         let messages: Vec<(&str, &DeviceMessage)> =
-            events.iter().map(|(d, m)| (d.as_str(), m)).collect();
+            events.iter().map(|(d, m, _)| (d.as_str(), m)).collect();
         let recorded = match self.vending.record_inert(&messages).await {
             Ok(recorded) => recorded,
             Err(e) => {
@@ -284,15 +285,26 @@ impl Gateway {
             .filter(|(_, r)| **r)
             .map(|((device, _), _)| *device)
             .collect();
-        for ((device, message), _) in messages.iter().zip(recorded).filter(|(_, r)| !r) {
+        for (((device, message), _), (_, _, reached)) in messages
+            .iter()
+            .zip(recorded)
+            .zip(&events)
+            .filter(|((_, r), _)| !r)
+        {
+            let taken_up = Utc::now();
             match self.vending.receive(device, message).await {
                 Ok(received) => {
                     self.stats.count(&self.stats.0.events, 1);
                     if matches!(message.body, DeviceEvent::DoorClosed { .. })
                         && received == Received::Applied
                     {
-                        let waited = (Utc::now() - message.sent_at).to_std().unwrap_or_default();
-                        self.stats.0.door_closed_to_settled.record(waited);
+                        let since_sent =
+                            |at: DateTime<Utc>| (at - message.sent_at).to_std().unwrap_or_default();
+                        let stages = &self.stats.0.door_closed;
+                        stages[DoorClosedStage::ReachedGateway as usize]
+                            .record(since_sent(*reached));
+                        stages[DoorClosedStage::TakenUp as usize].record(since_sent(taken_up));
+                        stages[DoorClosedStage::Settled as usize].record(since_sent(Utc::now()));
                     }
                     if received != Received::Duplicate {
                         changed.insert(device);
@@ -401,7 +413,7 @@ impl Presence {
 
 /// What the gateway has handled since it started: messages recorded, by
 /// topic, and those it could not record; and how long a door-closed report
-/// took from the machine to its settlement committed. Read by load tests.
+/// took from the machine to each [`DoorClosedStage`]. Read by load tests.
 #[derive(Clone, Default)]
 pub struct GatewayStats(Arc<Counters>);
 
@@ -411,7 +423,19 @@ struct Counters {
     statuses: AtomicU64,
     events: AtomicU64,
     failed: AtomicU64,
-    door_closed_to_settled: Latencies,
+    /// Indexed by [`DoorClosedStage`].
+    door_closed: [Latencies; 3],
+}
+
+/// Where a door-closed report is, timed from the machine's `sent_at`.
+#[derive(Debug, Clone, Copy)]
+pub enum DoorClosedStage {
+    /// Through the broker to the gateway's connection.
+    ReachedGateway,
+    /// Its device's worker starts on it (after the messages ahead of it).
+    TakenUp,
+    /// The session's settlement is committed.
+    Settled,
 }
 
 /// The counters at one moment.
@@ -447,9 +471,13 @@ impl GatewayStats {
     }
 
     /// Door-closed reports applied, and the given quantiles (0.0–1.0) of
-    /// their time from the machine's `sent_at` to the settlement committed.
-    pub fn door_closed_to_settled(&self, quantiles: &[f64]) -> (u64, Vec<Duration>) {
-        self.0.door_closed_to_settled.quantiles(quantiles)
+    /// their time from the machine's `sent_at` to `stage`.
+    pub fn door_closed_until(
+        &self,
+        stage: DoorClosedStage,
+        quantiles: &[f64],
+    ) -> (u64, Vec<Duration>) {
+        self.0.door_closed[stage as usize].quantiles(quantiles)
     }
 }
 

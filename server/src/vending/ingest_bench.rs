@@ -13,7 +13,7 @@ use domain::vending::{session_event, sessions, state::State};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
 use super::{
-    gateway::{GatewayStats, Handled},
+    gateway::{DoorClosedStage, GatewayStats, Handled},
     service::Vending,
     simulator::{Traffic, spawn_machines},
 };
@@ -310,7 +310,6 @@ impl Report {
             secs,
         } = self.load;
         let per_sec = |n: u64| n as f64 / self.window.as_secs_f64();
-        let (settled, latencies) = self.stats.door_closed_to_settled(&[0.5, 0.99]);
         let lost = self.acknowledged.saturating_sub(self.handled.total());
         println!(
             "- load: {machines} machines, a scale report every {readings_ms} ms and a heartbeat every {heartbeat_ms} ms each, {shopping} of them selling; {secs} s"
@@ -344,10 +343,17 @@ impl Report {
             "- purchase sessions: {} settled ({} with an order), {} failed, {} stuck, {} openings refused",
             s.settled, s.with_order, s.failed, s.stuck, s.refused
         );
-        println!(
-            "- door closed (machine's `sent_at`) → settlement committed: p50 {} ms, p99 {} ms over {settled} sessions (1 ms buckets)",
-            latencies[0].as_millis(),
-            latencies[1].as_millis()
-        );
+        for (stage, what) in [
+            (DoorClosedStage::ReachedGateway, "reached the gateway"),
+            (DoorClosedStage::TakenUp, "taken up by its worker"),
+            (DoorClosedStage::Settled, "settlement committed"),
+        ] {
+            let (settled, latencies) = self.stats.door_closed_until(stage, &[0.5, 0.99]);
+            println!(
+                "- door closed (machine's `sent_at`) → {what}: p50 {} ms, p99 {} ms over {settled} sessions (1 ms buckets)",
+                latencies[0].as_millis(),
+                latencies[1].as_millis()
+            );
+        }
     }
 }

@@ -8,7 +8,8 @@
 # BENCH_DURATION (default 15s) each: GET /store/products?limit=20,
 # GET /store/products/:id, the storefront catalog page (HTML), and the cart write
 # path (create cart + add line item). Also cold start to the first 200 and the
-# server's resident memory (peak and after load). BENCH_ONLY=cart measures the
+# server's resident memory (peak and after load, then with BENCH_IDLE_CONNECTIONS
+# idle connections open, default 256). BENCH_ONLY=cart measures the
 # cart write path alone (for quick turns on it).
 set -euo pipefail
 
@@ -89,3 +90,16 @@ BENCH_KEY="$KEY" BENCH_VARIANT="$VARIANT_ID" measure "cart: create + add item (2
 echo
 echo "- cold start to first 200 (\`GET /store/products\`, seeded SQLite): ${cold_ms} ms"
 echo "- server RSS: peak $(( $(rss_kib VmHWM) / 1024 )) MiB, after load $(( $(rss_kib VmRSS) / 1024 )) MiB"
+
+# Idle keep-alive connections (shoppers' browsers, a load balancer's pool)
+# must cost next to nothing: held open, then measured.
+IDLE_CONNECTIONS="${BENCH_IDLE_CONNECTIONS:-256}"
+before_kib=$(rss_kib VmRSS)
+idle=()
+for _ in $(seq "$IDLE_CONNECTIONS"); do
+    exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+    idle+=("$fd")
+done
+sleep 1
+echo "- $IDLE_CONNECTIONS idle connections held open: RSS $(( before_kib / 1024 )) → $(( $(rss_kib VmRSS) / 1024 )) MiB"
+for fd in "${idle[@]}"; do exec {fd}>&-; done

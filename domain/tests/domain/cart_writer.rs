@@ -8,11 +8,20 @@ use domain::{
 };
 use sea_orm::{ActiveModelTrait, Set};
 
-use crate::{on_every_backend, seeded};
+use crate::{carts::variant_of, on_every_backend, seeded};
 
 async fn variant(db: &DatabaseConnection, handle: &str) -> String {
-    let product = domain::catalog::find_published(db, handle).await.unwrap();
-    product.variants[0].variant.id.clone()
+    variant_of(db, handle).await.0
+}
+
+/// The seeded store, a writer on it and where its carts sell.
+async fn writer_on_seeded(db: &DatabaseConnection) -> (CartWriter, CartPlace) {
+    seeded(db).await;
+    let writer = CartWriter::start(db.clone());
+    let place = CartPlace::of(db, &NewCart::in_currency("eur"))
+        .await
+        .unwrap();
+    (writer, place)
 }
 
 /// Runs `writes` concurrently while the database's writer turn is held
@@ -43,11 +52,7 @@ fn assert_read_back(answer: &CartDetail, read: &CartDetail) {
 #[tokio::test]
 async fn carts_and_lines_waiting_together_are_written_in_one_transaction() {
     on_every_backend(async |db| {
-        seeded(&db).await;
-        let writer = CartWriter::start(db.clone());
-        let place = CartPlace::of(&db, &NewCart::in_currency("eur"))
-            .await
-            .unwrap();
+        let (writer, place) = writer_on_seeded(&db).await;
         let creations = (0..20).map(|_| {
             let (writer, place) = (writer.clone(), place.clone());
             async move {
@@ -98,11 +103,7 @@ async fn carts_and_lines_waiting_together_are_written_in_one_transaction() {
 #[tokio::test]
 async fn concurrent_additions_to_one_cart_through_the_writer_lose_no_unit() {
     on_every_backend(async |db| {
-        seeded(&db).await;
-        let writer = CartWriter::start(db.clone());
-        let place = CartPlace::of(&db, &NewCart::in_currency("eur"))
-            .await
-            .unwrap();
+        let (writer, place) = writer_on_seeded(&db).await;
         let seen = writer
             .create_cart_at(place, NewCart::in_currency("eur"))
             .await
@@ -144,11 +145,7 @@ async fn concurrent_additions_to_one_cart_through_the_writer_lose_no_unit() {
 #[tokio::test]
 async fn a_write_that_fails_its_batch_does_not_fail_the_others() {
     on_every_backend(async |db| {
-        seeded(&db).await;
-        let writer = CartWriter::start(db.clone());
-        let place = CartPlace::of(&db, &NewCart::in_currency("eur"))
-            .await
-            .unwrap();
+        let (writer, place) = writer_on_seeded(&db).await;
         let water = variant(&db, "sparkling-water").await;
         let mut seen = Vec::new();
         for _ in 0..2 {

@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::{on_every_backend, seeded};
 
-async fn variant_of(db: &domain::db::DatabaseConnection, handle: &str) -> (String, i64) {
+pub async fn variant_of(db: &domain::db::DatabaseConnection, handle: &str) -> (String, i64) {
     let product = catalog::find_published(db, handle).await.unwrap();
     let variant = &product.variants[0];
     (variant.variant.id.clone(), variant.price_in("eur").unwrap())

@@ -285,12 +285,8 @@ impl Gateway {
             .filter(|(_, r)| **r)
             .map(|((device, _), _)| *device)
             .collect();
-        for (((device, message), _), (_, _, reached)) in messages
-            .iter()
-            .zip(recorded)
-            .zip(&events)
-            .filter(|((_, r), _)| !r)
-        {
+        for ((device, message, reached), _) in events.iter().zip(recorded).filter(|(_, r)| !r) {
+            let device = device.as_str();
             let taken_up = Utc::now();
             match self.vending.receive(device, message).await {
                 Ok(received) => {

@@ -69,14 +69,14 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
 
     // Machines and the back end meet at one broker; the embedded one lets
     // the back end in by a door of its own.
-    let (mqtt, back_end) = match &settings.mqtt_url {
+    let (mqtt, back_end, gateway_inlet) = match &settings.mqtt_url {
         Some(url) => {
             let endpoint = MqttEndpoint::parse(url)?;
-            (endpoint.clone(), endpoint)
+            (endpoint.clone(), endpoint, None)
         }
         None => {
             let broker = broker::start_embedded(settings.mqtt_embedded_addr, db.clone()).await?;
-            (broker.devices, broker.back_end)
+            (broker.devices, broker.back_end, Some(broker.gateway_inlet))
         }
     };
     let heartbeat = Duration::from_secs(settings.heartbeat_secs.max(1));
@@ -99,6 +99,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
             )
         },
     );
+    if let Some(slot) = gateway_inlet {
+        // Set once: this broker serves this gateway only.
+        let _ = slot.set(gateway.inlet.clone());
+    }
     let simulated_machines = simulator::spawn_machines(
         &mqtt,
         demo_machines(&db, settings.simulated_machines, heartbeat).await?,

@@ -11,12 +11,17 @@
 //! machines then shares the CPU with the gateway instead of queueing ahead
 //! of it on the server's runtime.
 
-use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use domain::{db::DatabaseConnection, devices, ids::random_token};
 use rumqttd::{AuthHandler, Broker, Config, ConnectionSettings, RouterConfig, ServerSettings};
 
-use super::{Login, MqttEndpoint, topic_guard};
+use super::{Login, MqttEndpoint, gateway::Inlet, topic_guard};
 
 /// The username the back end signs in with.
 pub const SERVER_USERNAME: &str = "automat-server";
@@ -27,6 +32,9 @@ pub struct EmbeddedBroker {
     pub devices: MqttEndpoint,
     /// Where the back end connects: rumqttd itself, signed in as the server.
     pub back_end: MqttEndpoint,
+    /// Set to the gateway once it runs: from then on the topic guard hands
+    /// it devices' heartbeats and events directly (see [`topic_guard`]).
+    pub gateway_inlet: Arc<OnceLock<Inlet>>,
 }
 
 /// Threads relaying device connections through the topic guard.
@@ -95,6 +103,8 @@ pub async fn start_embedded(
         login: Some(server.clone()),
     };
     wait_until_accepting(&back_end).await?;
+    let gateway_inlet = Arc::new(OnceLock::new());
+    let inlet = gateway_inlet.clone();
     let guard = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(GUARD_THREADS)
         .thread_name("mqtt-guard")
@@ -106,7 +116,7 @@ pub async fn start_embedded(
             guard.block_on(async move {
                 match tokio::net::TcpListener::from_std(listener) {
                     Ok(listener) => {
-                        topic_guard::run(listener, addr, SERVER_USERNAME.to_owned()).await
+                        topic_guard::run(listener, addr, SERVER_USERNAME.to_owned(), inlet).await
                     }
                     Err(e) => tracing::error!(error = %e, "the MQTT topic guard cannot listen"),
                 }
@@ -120,6 +130,7 @@ pub async fn start_embedded(
             login: Some(server),
         },
         back_end,
+        gateway_inlet,
     })
 }
 

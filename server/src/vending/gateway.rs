@@ -6,7 +6,7 @@ use std::{
     collections::{BTreeSet, HashMap},
     hash::{BuildHasher, RandomState},
     sync::{
-        Arc,
+        Arc, Weak,
         atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::Duration,
@@ -29,7 +29,7 @@ use tokio::{
     task::JoinSet,
 };
 
-use super::{MqttEndpoint, service::Vending};
+use super::{MqttEndpoint, mqtt_client, service::Vending};
 
 /// Shared view of the gateway for readiness checks.
 #[derive(Clone, Default)]
@@ -62,9 +62,33 @@ pub struct GatewayHandle {
     /// Device sessions, commanding machines through the gateway's connection.
     pub vending: Vending,
     pub stats: GatewayStats,
+    /// Where the embedded broker hands device publishes over in-process.
+    pub inlet: Inlet,
     /// The gateway's tasks: dropping them stops it (a server stopped in a
     /// test must not go on handling the next server's machines).
     pub tasks: JoinSet<()>,
+}
+
+/// Takes device publishes to a running gateway without a broker hop: the
+/// embedded broker's topic guard has already read and checked each one, and
+/// relaying it through rumqttd and back out to the gateway's connection cost
+/// the fleet's machines most of their CPU. Weak: a stopped gateway is not
+/// kept alive by the broker's relays.
+#[derive(Clone)]
+pub struct Inlet(Weak<Gateway>);
+
+impl Inlet {
+    /// Queues `publish` for its device's worker; waits while that queue is
+    /// full. Hands it back when the gateway has stopped.
+    pub async fn deliver(&self, publish: Publish) -> Result<(), Publish> {
+        match self.0.upgrade() {
+            Some(gateway) => {
+                gateway.dispatch(publish).await;
+                Ok(())
+            }
+            None => Err(publish),
+        }
+    }
 }
 
 /// Device messages are handled by this many workers, each device always by
@@ -106,7 +130,7 @@ impl Gateway {
         let stats = GatewayStats::default();
         // Unique per instance: a broker drops the older of two clients with one id.
         let client_id = domain::ids::new_id("automat-gateway");
-        let (client, eventloop) = AsyncClient::new(
+        let (client, eventloop) = mqtt_client(
             endpoint.server_options(&client_id, Duration::from_secs(10)),
             1024,
         );
@@ -122,6 +146,7 @@ impl Gateway {
             workers,
             hasher: RandomState::new(),
         });
+        let inlet = Inlet(Arc::downgrade(&gateway));
         let mut tasks = JoinSet::new();
         for inbox in inboxes {
             tasks.spawn(gateway.clone().work(inbox));
@@ -133,6 +158,7 @@ impl Gateway {
             health,
             vending,
             stats,
+            inlet,
             tasks,
         }
     }

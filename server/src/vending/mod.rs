@@ -55,7 +55,19 @@ impl Default for VendingSettings {
     }
 }
 
-use rumqttc::MqttOptions;
+use rumqttc::{AsyncClient, EventLoop, MqttOptions, NetworkOptions};
+
+/// An MQTT client with Nagle's algorithm off: its packets are small and
+/// each matters at once (an acknowledgement, a door event, a command).
+/// With it on, a packet sent while the previous one is unacknowledged waits
+/// for the peer's delayed ACK, about 40 ms on Linux.
+pub fn mqtt_client(options: MqttOptions, requests: usize) -> (AsyncClient, EventLoop) {
+    let (client, mut eventloop) = AsyncClient::new(options, requests);
+    let mut network = NetworkOptions::new();
+    network.set_tcp_nodelay(true);
+    eventloop.set_network_options(network);
+    (client, eventloop)
+}
 
 /// Where an MQTT broker listens, parsed from `mqtt://[user:password@]host:port`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -24,7 +24,7 @@ use domain::devices::protocol::{
 use rumqttc::{AsyncClient, Event, LastWill, Packet, QoS};
 use tokio::{sync::mpsc, task::JoinSet};
 
-use super::MqttEndpoint;
+use super::{MqttEndpoint, mqtt_client};
 
 pub const FIRMWARE: &str = concat!("automat-sim/", env!("CARGO_PKG_VERSION"));
 
@@ -185,7 +185,7 @@ async fn run_machine(endpoint: MqttEndpoint, machine: MachineConfig) {
         QoS::AtLeastOnce,
         true,
     ));
-    let (client, mut eventloop) = AsyncClient::new(options, 64);
+    let (client, mut eventloop) = mqtt_client(options, 64);
     // Sequence numbers keep growing across restarts: they start from the clock.
     let seq = Arc::new(AtomicU64::new(Utc::now().timestamp_millis() as u64));
     // Heartbeats and firmware run beside the event loop, never by

@@ -4,31 +4,59 @@
 //! as username) may publish only its own `status`, `heartbeat` and `events`
 //! and subscribe only to its own `commands`. A client that tries anything
 //! else is disconnected and logged (MQTT 3.1.1 has no way to refuse one
-//! publish). The back end's own login is not restricted. What the broker
-//! sends back is relayed untouched.
+//! publish). The back end's own login is not restricted.
+//!
+//! Once the gateway runs, a device's heartbeats and events go to it
+//! in-process ([`Inlet`]) and the relay acknowledges them itself, after the
+//! gateway's queue took them: nobody else subscribes to them, and the trip
+//! through rumqttd and back out cost more CPU than handling them. Statuses
+//! (retained, and the last will on the same path) still go through the
+//! broker, and so does everything else. What the broker sends back is
+//! relayed packet by packet, so that the relay's acknowledgements fit in
+//! between. Since the broker no longer sees all of a device's traffic, the
+//! relay keeps each client's keep-alive in its place.
 
-use std::net::SocketAddr;
+use std::{
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use bytes::BytesMut;
 use domain::devices::protocol::{self, Channel};
-use rumqttc::mqttbytes::{self, v4::Packet};
+use rumqttc::mqttbytes::{
+    self, QoS,
+    v4::{Connect, Packet, PubAck, Publish},
+};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
-    net::{TcpListener, TcpStream},
+    net::{
+        TcpListener, TcpStream,
+        tcp::{OwnedReadHalf, OwnedWriteHalf},
+    },
+    sync::{Mutex, mpsc},
 };
+
+use super::gateway::Inlet;
 
 /// The largest packet relayed (the broker's own limit, plus headers).
 const MAX_PACKET: usize = 256 * 1024 + 1024;
 
 /// Relays every client of `listener` to the broker at `broker` until the
-/// process ends.
-pub async fn run(listener: TcpListener, broker: SocketAddr, server_username: String) {
+/// process ends, handing device reports to the gateway once `gateway` is set.
+pub async fn run(
+    listener: TcpListener,
+    broker: SocketAddr,
+    server_username: String,
+    gateway: Arc<OnceLock<Inlet>>,
+) {
     loop {
         match listener.accept().await {
             Ok((client, peer)) => {
                 let server_username = server_username.clone();
+                let gateway = gateway.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = relay(client, broker, &server_username).await {
+                    if let Err(e) = relay(client, broker, &server_username, &gateway).await {
                         tracing::debug!(%peer, error = %e, "MQTT relay ended");
                     }
                 });
@@ -47,34 +75,74 @@ enum Client {
     Device(String),
 }
 
-async fn relay(client: TcpStream, broker: SocketAddr, server_username: &str) -> anyhow::Result<()> {
+async fn relay(
+    client: TcpStream,
+    broker: SocketAddr,
+    server_username: &str,
+    gateway: &OnceLock<Inlet>,
+) -> anyhow::Result<()> {
     let upstream = TcpStream::connect(broker).await?;
     client.set_nodelay(true)?;
     upstream.set_nodelay(true)?;
-    let (mut from_client, mut to_client) = client.into_split();
-    let (mut from_broker, mut to_broker) = upstream.into_split();
-    let mut downstream = tokio::spawn(async move {
-        let _ = tokio::io::copy(&mut from_broker, &mut to_client).await;
-        let _ = to_client.shutdown().await;
-    });
+    let (mut from_client, to_client) = client.into_split();
+    let to_client = Arc::new(Mutex::new(to_client));
+    let (from_broker, mut to_broker) = upstream.into_split();
+    let mut downstream = tokio::spawn(pass_down(from_broker, to_client.clone()));
     let mut who = Client::Connecting;
     let mut buffer = BytesMut::with_capacity(4096);
+    // Packets one read brought for the broker, written together.
+    let mut to_forward = BytesMut::new();
+    let mut silence_limit = None;
+    // Started with the first report taken for the gateway.
+    let mut to_gateway: Option<mpsc::Sender<Publish>> = None;
     let outcome = async {
         loop {
-            // Relay every complete packet buffered, checking each.
             loop {
                 let header = match mqttbytes::check(buffer.iter(), MAX_PACKET) {
                     Ok(header) => header,
                     Err(mqttbytes::Error::InsufficientBytes(_)) => break,
                     Err(e) => anyhow::bail!("malformed packet: {e:?}"),
                 };
-                let frame = buffer.split_to(header.frame_length());
-                let packet = Packet::read(&mut frame.clone(), MAX_PACKET)
+                let mut frame = buffer.split_to(header.frame_length());
+                let forwarded_up_to = to_forward.len();
+                to_forward.extend_from_slice(&frame);
+                let packet = Packet::read(&mut frame, MAX_PACKET)
                     .map_err(|e| anyhow::anyhow!("malformed packet: {e:?}"))?;
                 who = admit(who, &packet, server_username)?;
-                to_broker.write_all(&frame).await?;
+                match (&who, packet, gateway.get()) {
+                    (_, Packet::Connect(connect), _) => {
+                        to_forward.truncate(forwarded_up_to);
+                        silence_limit = keep_alive_here(connect, &mut to_forward)?;
+                    }
+                    (Client::Device(_), Packet::Publish(publish), Some(inlet))
+                        if goes_to_gateway(&publish) =>
+                    {
+                        to_forward.truncate(forwarded_up_to);
+                        let deliverer = to_gateway.get_or_insert_with(|| {
+                            let (deliverer, taken) = mpsc::channel(WAITING_FOR_GATEWAY);
+                            tokio::spawn(deliver(taken, inlet.clone(), to_client.clone()));
+                            deliverer
+                        });
+                        deliverer
+                            .send(publish)
+                            .await
+                            .map_err(|_| anyhow::anyhow!("the gateway stopped"))?;
+                    }
+                    _ => {}
+                }
             }
-            if from_client.read_buf(&mut buffer).await? == 0 {
+            if !to_forward.is_empty() {
+                to_broker.write_all(&to_forward).await?;
+                to_forward.clear();
+            }
+            let read = from_client.read_buf(&mut buffer);
+            let read = match silence_limit {
+                Some(limit) => tokio::time::timeout(limit, read)
+                    .await
+                    .map_err(|_| anyhow::anyhow!("silent past its keep-alive"))??,
+                None => read.await?,
+            };
+            if read == 0 {
                 return Ok(());
             }
         }
@@ -84,9 +152,107 @@ async fn relay(client: TcpStream, broker: SocketAddr, server_username: &str) -> 
     drop(to_broker);
     tokio::select! {
         _ = &mut downstream => {}
-        _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => downstream.abort(),
+        _ = tokio::time::sleep(Duration::from_secs(1)) => downstream.abort(),
     }
     outcome
+}
+
+/// Reports of one connection taken for the gateway and not yet in its
+/// queue. Beyond this the relay stops reading the client; a device's own
+/// in-flight window (unacknowledged QoS 1 publishes) is far smaller.
+const WAITING_FOR_GATEWAY: usize = 1024;
+
+/// Hands one connection's reports to the gateway in order, acknowledging
+/// each (QoS 1) once the gateway's queue holds it. Apart from the reading:
+/// while the gateway is busy, the client's pings still get their answers
+/// and it stays connected. Hangs up on the client when the gateway stopped.
+async fn deliver(
+    mut taken: mpsc::Receiver<Publish>,
+    inlet: Inlet,
+    to_client: Arc<Mutex<OwnedWriteHalf>>,
+) {
+    let mut batch = Vec::with_capacity(64);
+    let mut acks = BytesMut::new();
+    while taken.recv_many(&mut batch, 64).await > 0 {
+        for publish in batch.drain(..) {
+            let pkid = (publish.qos == QoS::AtLeastOnce).then_some(publish.pkid);
+            if inlet.deliver(publish).await.is_err() {
+                tracing::debug!("the gateway stopped; client disconnected");
+                let _ = to_client.lock().await.shutdown().await;
+                return;
+            }
+            if let Some(pkid) = pkid {
+                // Cannot fail: it only writes into the buffer.
+                let _ = PubAck::new(pkid).write(&mut acks);
+            }
+        }
+        if !acks.is_empty() {
+            if to_client.lock().await.write_all(&acks).await.is_err() {
+                return;
+            }
+            acks.clear();
+        }
+    }
+}
+
+/// Forwards a client's CONNECT with the broker's keep-alive check turned
+/// off in effect, and answers how long the client may stay silent: the
+/// relay keeps the keep-alive itself, as the broker no longer sees every
+/// packet (see [`deliver`]) and would hang up on a device that publishes
+/// busily but never needs to ping. A keep-alive of 0 is passed on for the
+/// broker to refuse.
+fn keep_alive_here(
+    mut connect: Connect,
+    to_forward: &mut BytesMut,
+) -> anyhow::Result<Option<Duration>> {
+    let limit = (connect.keep_alive > 0)
+        .then(|| Duration::from_secs(connect.keep_alive.into()).mul_f32(1.5));
+    if limit.is_some() {
+        connect.keep_alive = u16::MAX;
+    }
+    connect
+        .write(to_forward)
+        .map_err(|e| anyhow::anyhow!("cannot pass CONNECT on: {e:?}"))?;
+    Ok(limit)
+}
+
+/// Heartbeats and events, at most once or at least once, not retained.
+fn goes_to_gateway(publish: &Publish) -> bool {
+    !publish.retain
+        && publish.qos != QoS::ExactlyOnce
+        && protocol::parse_topic(&publish.topic)
+            .is_some_and(|(_, channel)| matches!(channel, Channel::Heartbeat | Channel::Events))
+}
+
+/// Relays what the broker sends a client, whole packets at a time, then
+/// closes the client's side.
+async fn pass_down(mut from_broker: OwnedReadHalf, to_client: Arc<Mutex<OwnedWriteHalf>>) {
+    let mut buffer = BytesMut::with_capacity(4096);
+    while matches!(from_broker.read_buf(&mut buffer).await, Ok(read) if read > 0) {
+        let Some(whole) = whole_packets(&buffer) else {
+            tracing::warn!("the MQTT broker sent a malformed packet; client disconnected");
+            break;
+        };
+        if whole > 0 {
+            let packets = buffer.split_to(whole);
+            if to_client.lock().await.write_all(&packets).await.is_err() {
+                break;
+            }
+        }
+    }
+    let _ = to_client.lock().await.shutdown().await;
+}
+
+/// How many leading bytes of `buffer` are complete packets; `None` when one is malformed.
+fn whole_packets(buffer: &[u8]) -> Option<usize> {
+    let mut whole = 0;
+    loop {
+        match mqttbytes::check(buffer[whole..].iter(), MAX_PACKET) {
+            Ok(header) => whole += header.frame_length(),
+            Err(mqttbytes::Error::InsufficientBytes(_)) => return Some(whole),
+            Err(_) => return None,
+        }
+    }
 }
 
 /// Checks one packet from a client signed in as `who`; who it is afterwards.

@@ -248,6 +248,91 @@ async fn the_embedded_broker_keeps_each_device_to_its_own_topics() {
     pump.abort();
 }
 
+/// Heartbeats and events are handed to the gateway in-process by the
+/// embedded broker's topic guard, which acknowledges them itself: a
+/// subscriber at the broker never sees them. Statuses, retained, still
+/// go through the broker.
+#[tokio::test]
+async fn the_embedded_broker_hands_device_reports_to_the_gateway_directly() {
+    let app = spawn_app(Options::on(DbBackend::Sqlite)).await;
+    app.gateway_subscribed().await;
+    let token = app.admin_token().await;
+    let id = unique_device();
+    let password = issue(&app, &token, &id).await;
+    let server = app.mqtt.login.clone().expect("the back end's login");
+    let (monitor, mut monitor_events) =
+        connect(&app.mqtt, Some((&server.username, &server.password)))
+            .await
+            .unwrap();
+    for channel in [Channel::Heartbeat, Channel::Status] {
+        monitor
+            .subscribe(topic(&id, channel), QoS::AtLeastOnce)
+            .await
+            .unwrap();
+    }
+    let (seen_tx, mut seen) = tokio::sync::mpsc::unbounded_channel();
+    let watch = tokio::spawn(async move {
+        while let Ok(event) = monitor_events.poll().await {
+            if let Event::Incoming(Packet::Publish(publish)) = event {
+                let _ = seen_tx.send(publish.topic);
+            }
+        }
+    });
+
+    let (device, mut device_events) = connect(&app.mqtt, Some((id.as_str(), &password)))
+        .await
+        .unwrap();
+    device
+        .publish(
+            topic(&id, Channel::Heartbeat),
+            QoS::AtLeastOnce,
+            false,
+            heartbeat(),
+        )
+        .await
+        .unwrap();
+    let status = serde_json::json!({ "schema": SCHEMA_VERSION, "online": true });
+    device
+        .publish(
+            topic(&id, Channel::Status),
+            QoS::AtLeastOnce,
+            true,
+            status.to_string(),
+        )
+        .await
+        .unwrap();
+    let acknowledged = tokio::time::timeout(WITHIN, async {
+        let mut acks = 0;
+        while acks < 2 {
+            if let Event::Incoming(Packet::PubAck(_)) = device_events.poll().await.unwrap() {
+                acks += 1;
+            }
+        }
+    })
+    .await;
+    assert!(acknowledged.is_ok(), "both publishes are acknowledged");
+    let pump = tokio::spawn(async move { while device_events.poll().await.is_ok() {} });
+    eventually(
+        WITHIN,
+        "the heartbeat is heard by the gateway",
+        async || last_seen(&app, &id).await.is_some(),
+    )
+    .await;
+    let first = tokio::time::timeout(WITHIN, seen.recv()).await.unwrap();
+    assert_eq!(
+        first,
+        Some(topic(&id, Channel::Status)),
+        "the status goes through the broker"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        seen.try_recv().is_err(),
+        "the heartbeat went to the gateway only, not through the broker"
+    );
+    pump.abort();
+    watch.abort();
+}
+
 async fn issue_again(app: &TestApp, token: &str, id: &DeviceId) -> String {
     let path = format!("/admin/vending/machines/{}/credentials", id.as_str());
     let (_, body) = send_json(app.admin(Method::POST, &path, token)).await;

@@ -288,33 +288,32 @@ impl Gateway {
         }
     }
 
-    /// Records device events, each with the time it reached the gateway.
+    /// Records device events, each with the time it reached the gateway:
+    /// the batch together, or one by one when that failed.
     async fn record_events(&self, events: Vec<(DeviceId, DeviceMessage, DateTime<Utc>)>) {
         if events.is_empty() {
             return;
         }
         let messages: Vec<(&str, &DeviceMessage)> =
             events.iter().map(|(d, m, _)| (d.as_str(), m)).collect();
-        let recorded = match self.vending.record_inert(&messages).await {
-            Ok(recorded) => recorded,
+        let taken_up = Utc::now();
+        let outcomes = match self.vending.receive_all(&messages).await {
+            Ok(outcomes) => outcomes,
             Err(e) => {
-                tracing::warn!(error = %e, "scale reports not recorded together; one by one instead");
-                vec![false; messages.len()]
+                tracing::warn!(error = %e, "device events not recorded together; one by one instead");
+                let mut outcomes = Vec::with_capacity(messages.len());
+                for (device, message) in &messages {
+                    outcomes.push(self.vending.receive(device, message).await);
+                }
+                outcomes
             }
         };
-        let together = recorded.iter().filter(|r| **r).count();
-        self.stats.count(&self.stats.0.events, together as u64);
+        let settled = Utc::now();
         // Dashboards follow each machine that reported something new.
-        let mut changed: BTreeSet<&str> = messages
-            .iter()
-            .zip(&recorded)
-            .filter(|(_, r)| **r)
-            .map(|((device, _), _)| *device)
-            .collect();
-        for ((device, message, reached), _) in events.iter().zip(recorded).filter(|(_, r)| !r) {
+        let mut changed = BTreeSet::new();
+        for ((device, message, reached), outcome) in events.iter().zip(outcomes) {
             let device = device.as_str();
-            let taken_up = Utc::now();
-            match self.vending.receive(device, message).await {
+            match outcome {
                 Ok(received) => {
                     self.stats.count(&self.stats.0.events, 1);
                     if matches!(message.body, DeviceEvent::DoorClosed { .. })
@@ -326,7 +325,7 @@ impl Gateway {
                         stages[DoorClosedStage::ReachedGateway as usize]
                             .record(since_sent(*reached));
                         stages[DoorClosedStage::TakenUp as usize].record(since_sent(taken_up));
-                        stages[DoorClosedStage::Settled as usize].record(since_sent(Utc::now()));
+                        stages[DoorClosedStage::Settled as usize].record(since_sent(settled));
                     }
                     if received != Received::Duplicate {
                         changed.insert(device);
@@ -454,7 +453,7 @@ struct Counters {
 pub enum DoorClosedStage {
     /// Through the broker to the gateway's connection.
     ReachedGateway,
-    /// Its device's worker starts on it (after the messages ahead of it).
+    /// Its device's worker starts on its batch (after the batches ahead).
     TakenUp,
     /// The session's settlement is committed.
     Settled,

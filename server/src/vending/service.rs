@@ -12,7 +12,7 @@ use std::{
 
 use chrono::Utc;
 use domain::{
-    DomainError,
+    DomainError, db,
     devices::protocol::{
         self, Channel, CommandBody, DeviceEvent, DeviceId, DeviceMessage, MachineMode,
     },
@@ -26,7 +26,7 @@ use domain::{
     },
 };
 use rumqttc::{AsyncClient, QoS};
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, TransactionSession};
 use tokio::sync::{broadcast, watch};
 
 use super::VendingSettings;
@@ -314,18 +314,61 @@ impl Vending {
         self.command(device_id, body).await
     }
 
-    /// Applies a message from a device's `events` topic.
+    /// Takes one device event in a write transaction of its own.
     pub async fn receive(
         &self,
         device_id: &str,
         message: &DeviceMessage,
     ) -> Result<Received, DomainError> {
         let received = sessions::receive(&self.db, &self.providers, device_id, message).await?;
+        self.taken(device_id, message, &received);
+        Ok(received)
+    }
+
+    /// Takes a batch of device events, in order, in one write transaction:
+    /// the scale reports that need only recording together (see
+    /// [`sessions::record_inert`]), each other event in a savepoint of its
+    /// own, so that one that fails leaves the others. On SQLite every write
+    /// transaction waits for the one writer's turn; under load those waits,
+    /// not the statements, were most of a door-closed report's time. An
+    /// error means nothing of the batch was written.
+    pub async fn receive_all(
+        &self,
+        events: &[(&str, &DeviceMessage)],
+    ) -> Result<Vec<Result<Received, DomainError>>, DomainError> {
+        let txn = db::begin_write(&self.db).await?;
+        let together = match sessions::record_inert(&txn, events).await {
+            Ok(together) => together,
+            Err(e) => {
+                tracing::warn!(error = %e, "scale reports not recorded together; one by one instead");
+                vec![false; events.len()]
+            }
+        };
+        let mut outcomes = Vec::with_capacity(events.len());
+        for ((device_id, message), together) in events.iter().zip(together) {
+            outcomes.push(if together {
+                Ok(Received::Applied)
+            } else {
+                sessions::receive(&txn, &self.providers, device_id, message).await
+            });
+        }
+        txn.commit().await?;
+        for ((device_id, message), outcome) in events.iter().zip(&outcomes) {
+            if let Ok(received) = outcome {
+                self.taken(device_id, message, received);
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// What follows an event's commit: its command's waiter wakes, and an
+    /// ignored event is logged.
+    fn taken(&self, device_id: &str, message: &DeviceMessage, received: &Received) {
         if let DeviceEvent::Ack { command_id, .. } = &message.body {
             // Recorded now, or already (a duplicate): the waiter reads which.
             self.acks.wake(command_id);
         }
-        match &received {
+        match received {
             Received::Ignored(why) => {
                 tracing::warn!(device_id, kind = message.body.kind(), %why, "device message ignored")
             }
@@ -338,17 +381,6 @@ impl Vending {
                 )
             }
         }
-        Ok(received)
-    }
-
-    /// Records at once the messages that need no more than recording (see
-    /// [`sessions::record_inert`]); the flags say which, the rest go to
-    /// [`Self::receive`].
-    pub async fn record_inert(
-        &self,
-        messages: &[(&str, &DeviceMessage)],
-    ) -> Result<Vec<bool>, DomainError> {
-        sessions::record_inert(&self.db, messages).await
     }
 
     /// Resumes sending the open-door commands a previous run of the server

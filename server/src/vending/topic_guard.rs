@@ -35,6 +35,7 @@ use tokio::{
         tcp::{OwnedReadHalf, OwnedWriteHalf},
     },
     sync::{Mutex, mpsc},
+    task::JoinHandle,
 };
 
 use super::gateway::Inlet;
@@ -94,7 +95,7 @@ async fn relay(
     let mut to_forward = BytesMut::new();
     let mut silence_limit = None;
     // Started with the first report taken for the gateway.
-    let mut to_gateway: Option<mpsc::Sender<Publish>> = None;
+    let mut to_gateway: Option<(mpsc::Sender<Publish>, JoinHandle<()>)> = None;
     let outcome = async {
         loop {
             loop {
@@ -118,10 +119,11 @@ async fn relay(
                         if goes_to_gateway(&publish) =>
                     {
                         to_forward.truncate(forwarded_up_to);
-                        let deliverer = to_gateway.get_or_insert_with(|| {
+                        let (deliverer, _) = to_gateway.get_or_insert_with(|| {
                             let (deliverer, taken) = mpsc::channel(WAITING_FOR_GATEWAY);
-                            tokio::spawn(deliver(taken, inlet.clone(), to_client.clone()));
-                            deliverer
+                            let delivering =
+                                tokio::spawn(deliver(taken, inlet.clone(), to_client.clone()));
+                            (deliverer, delivering)
                         });
                         deliverer
                             .send(publish)
@@ -148,6 +150,12 @@ async fn relay(
         }
     }
     .await;
+    // Its reports reach the gateway's queue before its last will can (the
+    // gateway keeps each device's messages in order from there).
+    if let Some((deliverer, delivering)) = to_gateway {
+        drop(deliverer);
+        let _ = tokio::time::timeout(REPORTS_BEFORE_WILL, delivering).await;
+    }
     // A refused client loses its connection to the broker too: its last will fires.
     drop(to_broker);
     tokio::select! {
@@ -161,6 +169,10 @@ async fn relay(
 /// queue. Beyond this the relay stops reading the client; a device's own
 /// in-flight window (unacknowledged QoS 1 publishes) is far smaller.
 const WAITING_FOR_GATEWAY: usize = 1024;
+
+/// How long a closed connection's last reports may take to reach the
+/// gateway's queue before its last will goes out anyway.
+const REPORTS_BEFORE_WILL: Duration = Duration::from_secs(10);
 
 /// Hands one connection's reports to the gateway in order, acknowledging
 /// each (QoS 1) once the gateway's queue holds it. Apart from the reading:

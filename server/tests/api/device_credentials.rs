@@ -5,15 +5,23 @@
 
 use std::time::Duration;
 
+use bytes::BytesMut;
 use chrono::Utc;
 use domain::devices::{
     self,
     protocol::{Channel, DeviceId, Heartbeat, SCHEMA_VERSION, topic},
 };
 use reqwest::Method;
-use rumqttc::{AsyncClient, ConnectionError, Event, EventLoop, Packet, QoS};
+use rumqttc::{
+    AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, Packet, QoS,
+    mqttbytes::v4::{Connect, Packet as RawPacket, Publish},
+};
 use server::vending::MqttEndpoint;
 use testkit::{DbBackend, mosquitto::Mosquitto};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
 
 use crate::{Options, TestApp, devices::unique_device, eventually, send_json, spawn_app};
 
@@ -331,6 +339,85 @@ async fn the_embedded_broker_hands_device_reports_to_the_gateway_directly() {
     );
     pump.abort();
     watch.abort();
+}
+
+/// A raw MQTT 3.1.1 connection to the embedded broker, signed in as a
+/// device with the given keep-alive (seconds), once the broker accepted it.
+async fn raw_device(app: &TestApp, id: &DeviceId, password: &str, keep_alive: u16) -> TcpStream {
+    let mut stream = TcpStream::connect((app.mqtt.host.as_str(), app.mqtt.port))
+        .await
+        .unwrap();
+    let mut connect = Connect::new(id.as_str());
+    connect.keep_alive = keep_alive;
+    connect.set_login(id.as_str(), password);
+    let mut out = BytesMut::new();
+    connect.write(&mut out).unwrap();
+    stream.write_all(&out).await.unwrap();
+    match read_packet(&mut stream, &mut BytesMut::new()).await {
+        Some(RawPacket::ConnAck(ack)) => assert_eq!(ack.code, ConnectReturnCode::Success),
+        other => panic!("no CONNACK but {other:?}"),
+    }
+    stream
+}
+
+/// The next packet, or `None` once the broker hung up.
+async fn read_packet(stream: &mut TcpStream, buffer: &mut BytesMut) -> Option<RawPacket> {
+    loop {
+        match RawPacket::read(buffer, 1024 * 1024) {
+            Ok(packet) => return Some(packet),
+            Err(rumqttc::mqttbytes::Error::InsufficientBytes(_)) => {}
+            Err(e) => panic!("malformed packet from the broker: {e:?}"),
+        }
+        if stream.read_buf(buffer).await.ok()? == 0 {
+            return None;
+        }
+    }
+}
+
+/// The relay, not rumqttd, keeps a device's keep-alive (rumqttd no longer
+/// sees its reports): a device that publishes busily without ever pinging
+/// stays connected past its keep-alive, and one that falls silent is
+/// disconnected after one and a half keep-alives.
+#[tokio::test]
+async fn the_embedded_broker_keeps_busy_devices_and_drops_silent_ones() {
+    let app = spawn_app(Options::on(DbBackend::Sqlite)).await;
+    app.gateway_subscribed().await;
+    let token = app.admin_token().await;
+    let id = unique_device();
+    let password = issue(&app, &token, &id).await;
+    let mut stream = raw_device(&app, &id, &password, 1).await;
+    let mut buffer = BytesMut::new();
+    let busy_until = tokio::time::Instant::now() + Duration::from_secs(4);
+    let (mut pkid, mut last_sent) = (0, tokio::time::Instant::now());
+    while tokio::time::Instant::now() < busy_until {
+        pkid += 1;
+        let mut publish = Publish::new(
+            topic(&id, Channel::Heartbeat),
+            QoS::AtLeastOnce,
+            heartbeat(),
+        );
+        publish.pkid = pkid;
+        let mut out = BytesMut::new();
+        publish.write(&mut out).unwrap();
+        stream.write_all(&out).await.unwrap();
+        last_sent = tokio::time::Instant::now();
+        match tokio::time::timeout(WITHIN, read_packet(&mut stream, &mut buffer)).await {
+            Ok(Some(RawPacket::PubAck(ack))) => assert_eq!(ack.pkid, pkid),
+            other => panic!("heartbeat {pkid} got {other:?} instead of its PUBACK"),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let hung_up = tokio::time::timeout(WITHIN, read_packet(&mut stream, &mut buffer)).await;
+    assert!(
+        matches!(hung_up, Ok(None)),
+        "a silent device stays connected: {hung_up:?}"
+    );
+    let silent_for = last_sent.elapsed();
+    assert!(
+        silent_for >= Duration::from_millis(1400),
+        "hung up after {silent_for:?}, before one and a half keep-alives"
+    );
 }
 
 async fn issue_again(app: &TestApp, token: &str, id: &DeviceId) -> String {

@@ -79,6 +79,19 @@ fn heartbeat() -> Vec<u8> {
     .unwrap()
 }
 
+/// Publishes a heartbeat as `id`, at least once, not retained.
+async fn publish_heartbeat(client: &AsyncClient, id: &DeviceId) {
+    client
+        .publish(
+            topic(id, Channel::Heartbeat),
+            QoS::AtLeastOnce,
+            false,
+            heartbeat(),
+        )
+        .await
+        .unwrap();
+}
+
 async fn last_seen(app: &TestApp, id: &DeviceId) -> Option<chrono::DateTime<Utc>> {
     devices::list(&app.db)
         .await
@@ -109,15 +122,7 @@ async fn the_embedded_broker_lets_in_only_devices_with_their_issued_password() {
     let (client, mut eventloop) = connect(&app.mqtt, Some((id.as_str(), &password)))
         .await
         .expect("the right password signs in");
-    client
-        .publish(
-            topic(&id, Channel::Heartbeat),
-            QoS::AtLeastOnce,
-            false,
-            heartbeat(),
-        )
-        .await
-        .unwrap();
+    publish_heartbeat(&client, &id).await;
     let pump = tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
     eventually(WITHIN, "its heartbeat is heard", async || {
         last_seen(&app, &id).await.is_some()
@@ -185,15 +190,7 @@ async fn the_embedded_broker_keeps_each_device_to_its_own_topics() {
     let (client, mut eventloop) = connect(&app.mqtt, Some((alice.as_str(), &alice_password)))
         .await
         .unwrap();
-    client
-        .publish(
-            topic(&bob, Channel::Heartbeat),
-            QoS::AtLeastOnce,
-            false,
-            heartbeat(),
-        )
-        .await
-        .unwrap();
+    publish_heartbeat(&client, &bob).await;
     let ended = tokio::time::timeout(WITHIN, async {
         loop {
             if eventloop.poll().await.is_err() {
@@ -239,15 +236,7 @@ async fn the_embedded_broker_keeps_each_device_to_its_own_topics() {
         .subscribe(topic(&alice, Channel::Commands), QoS::AtLeastOnce)
         .await
         .unwrap();
-    client
-        .publish(
-            topic(&alice, Channel::Heartbeat),
-            QoS::AtLeastOnce,
-            false,
-            heartbeat(),
-        )
-        .await
-        .unwrap();
+    publish_heartbeat(&client, &alice).await;
     let pump = tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
     eventually(WITHIN, "alice's own heartbeat is heard", async || {
         last_seen(&app, &alice).await.is_some()
@@ -290,15 +279,7 @@ async fn the_embedded_broker_hands_device_reports_to_the_gateway_directly() {
     let (device, mut device_events) = connect(&app.mqtt, Some((id.as_str(), &password)))
         .await
         .unwrap();
-    device
-        .publish(
-            topic(&id, Channel::Heartbeat),
-            QoS::AtLeastOnce,
-            false,
-            heartbeat(),
-        )
-        .await
-        .unwrap();
+    publish_heartbeat(&device, &id).await;
     let status = serde_json::json!({ "schema": SCHEMA_VERSION, "online": true });
     device
         .publish(
@@ -469,15 +450,7 @@ async fn mosquitto_with_the_documented_acl_keeps_each_device_to_its_own_topics()
         .expect("alice signs in");
     let pump = tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
     for id in [&bob, &alice] {
-        client
-            .publish(
-                topic(id, Channel::Heartbeat),
-                QoS::AtLeastOnce,
-                false,
-                heartbeat(),
-            )
-            .await
-            .unwrap();
+        publish_heartbeat(&client, id).await;
     }
     eventually(WITHIN, "alice's own heartbeat is heard", async || {
         last_seen(&app, &alice).await.is_some()

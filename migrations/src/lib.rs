@@ -20,6 +20,7 @@ mod m20261122_000016_password_resets;
 mod m20261201_000015_idempotency_keys;
 mod m20261201_000017_vending_deposits;
 mod m20261210_000018_command_conclusion;
+mod m20261210_000019_device_scale_weights;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000013_alerts_device_credentials::Migration),
             Box::new(m20261201_000017_vending_deposits::Migration),
             Box::new(m20261210_000018_command_conclusion::Migration),
+            Box::new(m20261210_000019_device_scale_weights::Migration),
         ]
     }
 }

@@ -20,6 +20,12 @@ pub struct Model {
     /// The argon2id hash of the password the machine signs in to the MQTT
     /// broker with (its username is its id); `None` until credentials are issued.
     pub mqtt_password_hash: Option<String>,
+    /// The scales' weights of the latest unasked scale report (JSON, as the
+    /// protocol's `scales`), its sequence number and when it arrived; reports
+    /// within a session go to the session's event log instead.
+    pub scale_weights: Option<String>,
+    pub scale_weights_seq: Option<i64>,
+    pub scale_weights_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -48,6 +48,9 @@ pub async fn register(
         hub_id: Set(None),
         planogram_version: Set(None),
         mqtt_password_hash: Set(None),
+        scale_weights: Set(None),
+        scale_weights_seq: Set(None),
+        scale_weights_at: Set(None),
     }
     .insert(db)
     .await?)
@@ -91,68 +94,163 @@ pub async fn record_seen(
     }))
 }
 
-/// A device heard from (heartbeat or "online" status), for [`record_seen_many`].
+/// What a device reported since the gateway last wrote its reports down,
+/// for [`record_reports`]: its latest heartbeat, its latest unasked scale
+/// report, or both.
+#[derive(Debug, Clone)]
+pub struct Reports {
+    pub device_id: String,
+    pub heartbeat: Option<Seen>,
+    pub weights: Option<Weights>,
+}
+
+/// A heartbeat: when it arrived, and the firmware it named.
 #[derive(Debug, Clone)]
 pub struct Seen {
-    pub device_id: String,
     pub firmware: Option<String>,
     pub at: DateTime<Utc>,
 }
 
-/// What [`record_seen_many`] found.
+/// The scales' weights as one report gave them (`scale_readings` naming no
+/// session), with its sequence number and arrival time.
+#[derive(Debug, Clone)]
+pub struct Weights {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub scales: Vec<protocol::ScaleReading>,
+}
+
+/// What [`record_reports`] found.
 #[derive(Debug, Default)]
-pub struct SeenMany {
+pub struct RecordedReports {
     /// Devices that were offline and are online again.
     pub changes: Vec<StatusChange>,
     /// Ids no device is registered under (nothing recorded for them).
     pub unknown: Vec<String>,
 }
 
-/// [`record_seen`] for many devices in one write transaction, one entry per
-/// device: a fleet's heartbeats gathered for a moment cost one transaction
-/// instead of one each.
-pub async fn record_seen_many<C: crate::db::Writable>(
+/// Writes many devices' gathered reports in one write transaction: a
+/// heartbeat as [`record_seen`] does, weights as the device's latest unless
+/// a later report's are there already. A fleet's heartbeats and scale
+/// reports of a moment cost one transaction and a few statements, instead
+/// of one transaction or row each.
+pub async fn record_reports<C: crate::db::Writable>(
     db: &C,
-    seen: &[Seen],
-) -> Result<SeenMany, DomainError> {
-    if seen.is_empty() {
-        return Ok(SeenMany::default());
+    reports: &[Reports],
+) -> Result<RecordedReports, DomainError> {
+    if reports.is_empty() {
+        return Ok(RecordedReports::default());
     }
     let txn = crate::db::begin_write(db).await?;
-    let online: std::collections::HashMap<String, bool> = device::Entity::find()
+    let known: std::collections::HashMap<String, (bool, Option<i64>)> = device::Entity::find()
         .select_only()
-        .columns([device::Column::Id, device::Column::Online])
-        .filter(device::Column::Id.is_in(seen.iter().map(|s| s.device_id.as_str())))
-        .into_tuple::<(String, bool)>()
+        .columns([
+            device::Column::Id,
+            device::Column::Online,
+            device::Column::ScaleWeightsSeq,
+        ])
+        .filter(device::Column::Id.is_in(reports.iter().map(|r| r.device_id.as_str())))
+        .into_tuple::<(String, bool, Option<i64>)>()
         .all(&txn)
         .await?
         .into_iter()
+        .map(|(id, online, seq)| (id, (online, seq)))
         .collect();
-    let mut found = SeenMany::default();
-    for s in seen {
-        match online.get(&s.device_id) {
-            None => found.unknown.push(s.device_id.clone()),
-            Some(true) => {
-                let mut update = device::Entity::update_many()
-                    .col_expr(device::Column::LastSeenAt, Expr::value(s.at))
-                    .filter(device::Column::Id.eq(s.device_id.as_str()));
-                if let Some(firmware) = &s.firmware {
-                    update =
-                        update.col_expr(device::Column::Firmware, Expr::value(firmware.as_str()));
-                }
-                update.exec(&txn).await?;
-            }
-            Some(false) => {
-                if let Some(change) =
-                    record_seen(&txn, &s.device_id, s.firmware.as_deref(), s.at).await?
-                {
-                    found.changes.push(change);
-                }
-            }
+    let mut found = RecordedReports::default();
+    let mut updates = Vec::with_capacity(reports.len());
+    for report in reports {
+        let id = report.device_id.as_str();
+        let Some(&(online, weights_seq)) = known.get(id) else {
+            found.unknown.push(id.to_owned());
+            continue;
+        };
+        let mut heartbeat = report.heartbeat.as_ref();
+        if let Some(beat) = heartbeat.filter(|_| !online) {
+            // Back online: the alert is resolved and dashboards hear of it.
+            found
+                .changes
+                .extend(record_seen(&txn, id, beat.firmware.as_deref(), beat.at).await?);
+            heartbeat = None;
         }
+        let weights = report
+            .weights
+            .as_ref()
+            .filter(|w| weights_seq.is_none_or(|stored| stored < w.seq));
+        if heartbeat.is_some() || weights.is_some() {
+            updates.push(DeviceUpdate {
+                id,
+                heartbeat,
+                weights,
+            });
+        }
+    }
+    for chunk in updates.chunks(UPDATES_PER_STATEMENT) {
+        update_devices(&txn, chunk).await?;
     }
     txn.commit().await?;
     Ok(found)
+}
+
+/// One device's row changes in [`update_devices`].
+struct DeviceUpdate<'a> {
+    id: &'a str,
+    heartbeat: Option<&'a Seen>,
+    weights: Option<&'a Weights>,
+}
+
+/// Devices one statement of [`update_devices`] updates: 6 parameters each,
+/// well below the SQLite and PostgreSQL limits.
+const UPDATES_PER_STATEMENT: usize = 500;
+
+/// Updates many devices' last-seen times and scale weights in one statement
+/// (a column a device has nothing new for keeps its value).
+async fn update_devices(
+    db: &impl ConnectionTrait,
+    updates: &[DeviceUpdate<'_>],
+) -> Result<(), DomainError> {
+    use sea_orm::{DbBackend, Statement, Value};
+
+    let backend = db.get_database_backend();
+    let mut values: Vec<Value> = Vec::with_capacity(updates.len() * 6);
+    let mut rows = Vec::with_capacity(updates.len());
+    for update in updates {
+        let scales = match update.weights {
+            Some(w) => Some(serde_json::to_string(&w.scales).map_err(|e| {
+                DomainError::Invalid(format!("scale weights cannot be stored: {e}"))
+            })?),
+            None => None,
+        };
+        values.extend([
+            update.id.into(),
+            update.heartbeat.map(|b| b.at).into(),
+            update.heartbeat.and_then(|b| b.firmware.clone()).into(),
+            scales.into(),
+            update.weights.map(|w| w.seq).into(),
+            update.weights.map(|w| w.at).into(),
+        ]);
+        let first = values.len() - 5;
+        let row: Vec<String> = (first..=values.len())
+            .map(|n| match backend {
+                DbBackend::Postgres => format!("${n}"),
+                _ => "?".to_owned(),
+            })
+            .collect();
+        rows.push(format!("({})", row.join(", ")));
+    }
+    let sql = format!(
+        "WITH reported (id, seen_at, firmware, weights, weights_seq, weights_at) AS (VALUES {}) \
+         UPDATE devices SET \
+         last_seen_at = COALESCE(reported.seen_at, devices.last_seen_at), \
+         firmware = COALESCE(reported.firmware, devices.firmware), \
+         scale_weights = COALESCE(reported.weights, devices.scale_weights), \
+         scale_weights_seq = COALESCE(reported.weights_seq, devices.scale_weights_seq), \
+         scale_weights_at = COALESCE(reported.weights_at, devices.scale_weights_at) \
+         FROM reported WHERE devices.id = reported.id",
+        rows.join(", ")
+    );
+    db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    Ok(())
 }
 
 /// Marks a device offline (last will, or heartbeats missed) and raises a

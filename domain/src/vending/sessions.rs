@@ -1,6 +1,8 @@
 //! Device sessions: opening a machine, the commands sent to it, and every
 //! message it sends back, applied at most once and in order.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
@@ -645,87 +647,27 @@ fn event_record(
     }
 }
 
-/// Rows one multi-row insert carries (9 parameters each, well below the
-/// SQLite and PostgreSQL limits).
-const RECORDS_PER_INSERT: usize = 500;
-
-/// Records, in one transaction, the messages of `messages` that [`receive`]
-/// would only record: scale reports naming no session from registered
-/// devices with no expired session to reconcile. The flags say which were
-/// recorded; the rest are left for [`receive`], one by one. A message seen
-/// before is recorded once, as by [`receive`].
-///
-/// This is what keeps a fleet's periodic scale reports from costing one
-/// write transaction each.
-pub async fn record_inert<C: crate::db::Writable>(
-    db: &C,
-    messages: &[(&str, &DeviceMessage)],
-) -> Result<Vec<bool>, DomainError> {
-    let is_candidate = |message: &DeviceMessage| {
-        matches!(
-            message.body,
-            DeviceEvent::ScaleReadings { session: None, .. }
-        )
-    };
-    let mut devices: Vec<&str> = messages
-        .iter()
-        .filter(|(_, message)| is_candidate(message))
-        .map(|(device_id, _)| *device_id)
-        .collect();
+/// Of `devices`, those with an expired session waiting to be reconciled
+/// from their next state report: their unasked scale reports must go
+/// through [`receive`]. Every other device's are telemetry, its latest
+/// weights (`devices::record_reports`).
+pub async fn reconciling(
+    db: &impl ConnectionTrait,
+    devices: &[&str],
+) -> Result<HashSet<String>, DomainError> {
     if devices.is_empty() {
-        return Ok(vec![false; messages.len()]);
+        return Ok(HashSet::new());
     }
-    devices.sort_unstable();
-    devices.dedup();
-    // Inside the write transaction: a session the sweeper expires meanwhile
-    // waits for it, so no report that should reconcile one slips through.
-    let txn = crate::db::begin_write(db).await?;
-    let registered: std::collections::HashSet<String> = device::Entity::find()
-        .select_only()
-        .column(device::Column::Id)
-        .filter(device::Column::Id.is_in(devices.iter().copied()))
-        .into_tuple::<String>()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .collect();
-    let reconciling: std::collections::HashSet<String> = device_session::Entity::find()
+    Ok(device_session::Entity::find()
         .select_only()
         .column(device_session::Column::DeviceId)
         .filter(device_session::Column::DeviceId.is_in(devices.iter().copied()))
         .filter(device_session::Column::State.eq(State::Expired.as_str()))
         .into_tuple::<String>()
-        .all(&txn)
+        .all(db)
         .await?
         .into_iter()
-        .collect();
-    let inert: Vec<bool> = messages
-        .iter()
-        .map(|(device_id, message)| {
-            is_candidate(message)
-                && registered.contains(*device_id)
-                && !reconciling.contains(*device_id)
-        })
-        .collect();
-    let records: Vec<session_event::ActiveModel> = messages
-        .iter()
-        .zip(&inert)
-        .filter(|(_, inert)| **inert)
-        .map(|((device_id, message), _)| {
-            event_record(&new_id("vsevt"), device_id, message, Some("applied"))
-        })
-        .collect();
-    for chunk in records.chunks(RECORDS_PER_INSERT) {
-        session_event::Entity::insert_many(chunk.to_vec())
-            .on_conflict_do_nothing_on([
-                session_event::Column::DeviceId,
-                session_event::Column::MessageId,
-            ])
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    txn.commit().await?;
-    Ok(inert)
+        .collect())
 }
 
 async fn apply<C: crate::db::Writable>(
@@ -934,11 +876,16 @@ pub async fn events_of(
         .await?)
 }
 
-/// The weights a device last reported of its scales, and when.
+/// The weights a device last reported of its scales, and when: from its
+/// latest unasked scale report or its session events, whichever came later.
 pub async fn last_weights(
     db: &impl ConnectionTrait,
     device_id: &str,
 ) -> Result<Option<(DateTime<Utc>, Vec<ScaleReading>)>, DomainError> {
+    let telemetry = device::Entity::find_by_id(device_id)
+        .one(db)
+        .await?
+        .and_then(|d| Some((d.scale_weights_seq?, d.scale_weights_at?, d.scale_weights?)));
     let reports = session_event::Entity::find()
         .filter(session_event::Column::DeviceId.eq(device_id))
         .filter(session_event::Column::Kind.is_in(["door_opened", "door_closed", "scale_readings"]))
@@ -946,8 +893,18 @@ pub async fn last_weights(
         .limit(1)
         .one(db)
         .await?;
-    let Some(report) = reports else {
-        return Ok(None);
+    let unreadable = |e: serde_json::Error| {
+        DomainError::Invalid(format!("stored scale weights are unreadable: {e}"))
+    };
+    let report = match (telemetry, reports) {
+        (Some((seq, at, scales)), report) if report.as_ref().is_none_or(|r| r.seq < seq) => {
+            return Ok(Some((
+                at,
+                serde_json::from_str(&scales).map_err(unreadable)?,
+            )));
+        }
+        (_, Some(report)) => report,
+        (_, None) => return Ok(None),
     };
     let message: DeviceMessage = serde_json::from_str(&report.payload)
         .map_err(|e| DomainError::Invalid(format!("a stored device message is unreadable: {e}")))?;

@@ -322,6 +322,104 @@ async fn a_lost_door_closed_report_expires_the_session_and_a_late_one_still_sett
 }
 
 #[tokio::test]
+async fn unasked_scale_reports_keep_a_machines_latest_weights_beside_its_session_events() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let telemetry = |seq: i64, grams: i32| devices::Reports {
+            device_id: MACHINE.into(),
+            heartbeat: None,
+            weights: Some(devices::Weights {
+                seq,
+                at: Utc::now(),
+                scales: weight(grams),
+            }),
+        };
+        let beat = |device: &str| devices::Reports {
+            device_id: device.into(),
+            heartbeat: Some(devices::Seen {
+                firmware: Some("fw-9".into()),
+                at: Utc::now(),
+            }),
+            weights: None,
+        };
+        let grams = async || {
+            let (_, scales) = sessions::last_weights(&db, MACHINE).await.unwrap().unwrap();
+            scales[0].grams
+        };
+        assert_eq!(sessions::last_weights(&db, MACHINE).await.unwrap(), None);
+        let mut first = telemetry(10, 4000);
+        first.heartbeat = beat(MACHINE).heartbeat;
+        let found = devices::record_reports(&db, &[first, beat("vm-999")])
+            .await
+            .unwrap();
+        assert_eq!(found.unknown, vec!["vm-999".to_owned()]);
+        assert_eq!(found.changes.len(), 1, "the heartbeat brought it online");
+        let row = device::Entity::find_by_id(MACHINE)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(row.online);
+        assert_eq!(row.firmware.as_deref(), Some("fw-9"));
+        assert_eq!(grams().await, 4000);
+
+        devices::record_reports(&db, &[telemetry(9, 3000)])
+            .await
+            .unwrap();
+        assert_eq!(
+            grams().await,
+            4000,
+            "a late report leaves the later weights"
+        );
+        let session = m.open(&db, Mode::Purchase).await;
+        m.receive(&db, &message(11, "m11", opened(&session.id)))
+            .await;
+        assert_eq!(
+            grams().await,
+            5000,
+            "the door report came after the telemetry"
+        );
+        devices::record_reports(&db, &[telemetry(12, 4500)])
+            .await
+            .unwrap();
+        assert_eq!(
+            grams().await,
+            4500,
+            "and this telemetry after the door report"
+        );
+        let logged = domain::vending::session_event::Entity::find()
+            .filter(domain::vending::session_event::Column::DeviceId.eq(MACHINE))
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(
+            logged.len(),
+            1,
+            "telemetry stays out of the session event log"
+        );
+
+        assert!(
+            sessions::reconciling(&db, &[MACHINE])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        sessions::expire_overdue(&db, Utc::now() + Duration::seconds(1))
+            .await
+            .unwrap();
+        assert!(
+            sessions::reconciling(&db, &[MACHINE, "vm-002"])
+                .await
+                .unwrap()
+                .into_iter()
+                .eq([MACHINE.to_owned()]),
+            "an expired session waits for the machine's next report"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn service_mode_restocks_from_the_weight_increase_without_charging() {
     on_every_backend(async |db| {
         let m = machine(&db).await;

@@ -17,10 +17,10 @@ use chrono::{DateTime, Utc};
 use domain::{
     DomainError,
     devices::{
-        self, Seen, StatusChange,
+        self, Reports, Seen, StatusChange, Weights,
         protocol::{self, Channel, DeviceEvent, DeviceId, DeviceMessage, Heartbeat, StatusMessage},
     },
-    vending::sessions::Received,
+    vending::sessions::{self, Received},
 };
 use rumqttc::{AsyncClient, Event, EventLoop, Packet, Publish, QoS, SubscribeFilter};
 use sea_orm::DatabaseConnection;
@@ -99,10 +99,11 @@ const WORKERS: usize = 4;
 /// are recorded in one transaction).
 const BATCH: usize = 512;
 
-/// How long heartbeats are gathered before their devices' last-seen times
-/// are written, in one transaction. Small against the watchdog's three
-/// heartbeat intervals.
-const PRESENCE_FLUSH: Duration = Duration::from_millis(250);
+/// How long heartbeats and unasked scale reports are gathered before their
+/// devices' last-seen times and latest weights are written, in one
+/// transaction. Small against the watchdog's three heartbeat intervals, and
+/// against the eye of an operator following a machine's scales.
+const REPORTS_FLUSH: Duration = Duration::from_millis(250);
 
 /// A publish on a device topic, waiting for its worker.
 struct Report {
@@ -219,8 +220,8 @@ impl Gateway {
     }
 
     async fn work(self: Arc<Self>, mut inbox: mpsc::Receiver<Report>) {
-        let mut presence = Presence::default();
-        let mut flush = tokio::time::interval(PRESENCE_FLUSH);
+        let mut gathered = Gathered::default();
+        let mut flush = tokio::time::interval(REPORTS_FLUSH);
         flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut batch = Vec::with_capacity(BATCH);
         loop {
@@ -229,31 +230,33 @@ impl Gateway {
                     if taken == 0 {
                         return;
                     }
-                    self.handle(&mut presence, batch.drain(..)).await;
+                    self.handle(&mut gathered, batch.drain(..)).await;
                 }
-                _ = flush.tick() => self.flush_presence(&mut presence).await,
+                _ = flush.tick() => self.flush_reports(&mut gathered).await,
             }
         }
     }
 
-    /// Handles a batch in arrival order as far as anyone can tell: heartbeats
-    /// are gathered (a status report writes them first), scale reports that
-    /// need only recording are recorded together, the other events one by
-    /// one in order.
-    async fn handle(&self, presence: &mut Presence, batch: impl Iterator<Item = Report>) {
+    /// Handles a batch in arrival order as far as anyone can tell:
+    /// heartbeats and unasked scale reports are gathered (a status report
+    /// writes them first), the other events are taken in order.
+    async fn handle(&self, gathered: &mut Gathered, batch: impl Iterator<Item = Report>) {
         let mut events = Vec::new();
         for report in batch {
             let device = report.device.as_str();
             match report.channel {
                 Channel::Heartbeat => match serde_json::from_slice::<Heartbeat>(&report.payload) {
-                    Ok(beat) => presence.note(device, beat.firmware, report.received_at),
+                    Ok(beat) => gathered.heartbeat(device, beat.firmware, report.received_at),
                     Err(e) => self.refuse(device, &format!("bad heartbeat payload: {e}")),
                 },
                 Channel::Status => {
-                    self.flush_presence(presence).await;
+                    self.flush_reports(gathered).await;
                     self.handle_status(&report).await;
                 }
                 Channel::Events => match protocol::parse_device_message(&report.payload) {
+                    Ok(message) if is_telemetry(&message) => {
+                        gathered.readings(&report.device, message, report.received_at)
+                    }
                     Ok(message) => events.push((report.device, message, report.received_at)),
                     Err(e) => self.refuse(device, &e.to_string()),
                 },
@@ -339,34 +342,78 @@ impl Gateway {
         }
     }
 
-    /// Writes the gathered heartbeats: last seen, and back online.
-    async fn flush_presence(&self, presence: &mut Presence) {
-        if presence.0.is_empty() {
+    /// Writes the gathered reports: last seen and back online, latest
+    /// weights. A machine whose expired session waits for its next state
+    /// report has its latest scale report taken as an event instead: it
+    /// reconciles the session.
+    async fn flush_reports(&self, gathered: &mut Gathered) {
+        if gathered.0.is_empty() {
             return;
         }
-        let (seen, beats_of): (Vec<Seen>, HashMap<String, u64>) = presence
+        let reporting: Vec<&str> = gathered
             .0
-            .drain()
-            .map(|(device, (seen, beats))| (seen, (device, beats)))
-            .unzip();
-        let beats: u64 = beats_of.values().sum();
-        match devices::record_seen_many(&self.db, &seen).await {
+            .iter()
+            .filter(|(_, pending)| pending.latest_readings.is_some())
+            .map(|(device, _)| device.as_str())
+            .collect();
+        let reconciling = sessions::reconciling(&self.db, &reporting)
+            .await
+            .unwrap_or_else(|e| {
+                // Their sessions wait for the next flush's reports.
+                tracing::warn!(error = %e, "cannot look for sessions to reconcile");
+                Default::default()
+            });
+        let mut reconciling_reports = Vec::new();
+        let mut reports = Vec::with_capacity(gathered.0.len());
+        let mut counts = HashMap::with_capacity(gathered.0.len());
+        for (device, mut pending) in gathered.0.drain() {
+            let mut weights = None;
+            if let Some((id, message, reached)) = pending.latest_readings.take() {
+                if reconciling.contains(&device) {
+                    pending.readings -= 1;
+                    reconciling_reports.push((id, message, reached));
+                } else if let DeviceEvent::ScaleReadings { scales, .. } = message.body {
+                    let seq = i64::try_from(message.seq).unwrap_or(i64::MAX);
+                    weights = Some(Weights {
+                        seq,
+                        at: reached,
+                        scales,
+                    });
+                }
+            }
+            counts.insert(device.clone(), (pending.beats, pending.readings));
+            reports.push(Reports {
+                device_id: device,
+                heartbeat: pending.heartbeat,
+                weights,
+            });
+        }
+        self.record_events(reconciling_reports).await;
+        let (mut beats, mut readings) =
+            counts.values().fold((0, 0), |(b, r), (beats, readings)| {
+                (b + beats, r + readings)
+            });
+        match devices::record_reports(&self.db, &reports).await {
             Ok(found) => {
-                let ignored: u64 = found
-                    .unknown
-                    .iter()
-                    .filter_map(|device| beats_of.get(device))
-                    .sum();
-                self.stats.count(&self.stats.0.heartbeats, beats - ignored);
-                self.stats.count(&self.stats.0.failed, ignored);
-                for device in found.unknown {
+                for device in &found.unknown {
+                    let (b, r) = counts.get(device).copied().unwrap_or_default();
+                    (beats, readings) = (beats - b, readings - r);
+                    self.stats.count(&self.stats.0.failed, b + r);
                     tracing::warn!(device, "message from an unknown device ignored");
                 }
+                self.stats.count(&self.stats.0.heartbeats, beats);
+                self.stats.count(&self.stats.0.readings, readings);
                 found.changes.into_iter().for_each(|c| self.announce(c));
+                // Dashboards follow each machine's scales.
+                for report in reports.iter().filter(|r| r.weights.is_some()) {
+                    if !found.unknown.contains(&report.device_id) {
+                        self.vending.announce_activity(&report.device_id).await;
+                    }
+                }
             }
             Err(e) => {
-                self.stats.count(&self.stats.0.failed, beats);
-                tracing::warn!(error = %e, devices = seen.len(), "heartbeats not recorded");
+                self.stats.count(&self.stats.0.failed, beats + readings);
+                tracing::warn!(error = %e, devices = reports.len(), "heartbeats and scale reports not recorded");
             }
         }
     }
@@ -405,30 +452,53 @@ impl Gateway {
     }
 }
 
-/// Heartbeats gathered by a worker since its last flush: per device the
-/// latest, and how many.
-#[derive(Default)]
-struct Presence(HashMap<String, (Seen, u64)>);
+/// A scale report naming no session: a machine's telemetry.
+fn is_telemetry(message: &DeviceMessage) -> bool {
+    matches!(
+        message.body,
+        DeviceEvent::ScaleReadings { session: None, .. }
+    )
+}
 
-impl Presence {
-    fn note(&mut self, device: &str, firmware: Option<String>, at: DateTime<Utc>) {
-        let seen = Seen {
-            device_id: device.to_owned(),
-            firmware,
-            at,
-        };
-        self.0
-            .entry(device.to_owned())
-            .and_modify(|(latest, beats)| {
-                *beats += 1;
-                // A later heartbeat without firmware keeps the one reported before.
-                let firmware = seen.firmware.clone().or(latest.firmware.take());
-                *latest = Seen {
-                    firmware,
-                    ..seen.clone()
-                };
-            })
-            .or_insert((seen, 1));
+/// Heartbeats and unasked scale reports gathered by a worker since its
+/// last flush: per device the latest of each, and how many.
+#[derive(Default)]
+struct Gathered(HashMap<String, Pending>);
+
+#[derive(Default)]
+struct Pending {
+    heartbeat: Option<Seen>,
+    /// With the time it reached the gateway.
+    latest_readings: Option<(DeviceId, DeviceMessage, DateTime<Utc>)>,
+    beats: u64,
+    readings: u64,
+}
+
+impl Gathered {
+    fn of(&mut self, device: &str) -> &mut Pending {
+        self.0.entry(device.to_owned()).or_default()
+    }
+
+    fn heartbeat(&mut self, device: &str, firmware: Option<String>, at: DateTime<Utc>) {
+        let pending = self.of(device);
+        pending.beats += 1;
+        // A later heartbeat without firmware keeps the one reported before.
+        let earlier = pending.heartbeat.take();
+        let firmware = firmware.or(earlier.and_then(|seen| seen.firmware));
+        pending.heartbeat = Some(Seen { firmware, at });
+    }
+
+    fn readings(&mut self, device: &DeviceId, message: DeviceMessage, reached: DateTime<Utc>) {
+        let pending = self.of(device.as_str());
+        pending.readings += 1;
+        // A duplicate or a late report leaves the later one.
+        if pending
+            .latest_readings
+            .as_ref()
+            .is_none_or(|(_, latest, _)| latest.seq < message.seq)
+        {
+            pending.latest_readings = Some((device.clone(), message, reached));
+        }
     }
 }
 
@@ -442,6 +512,7 @@ pub struct GatewayStats(Arc<Counters>);
 struct Counters {
     heartbeats: AtomicU64,
     statuses: AtomicU64,
+    readings: AtomicU64,
     events: AtomicU64,
     failed: AtomicU64,
     /// Indexed by [`DoorClosedStage`].
@@ -464,6 +535,9 @@ pub enum DoorClosedStage {
 pub struct Handled {
     pub heartbeats: u64,
     pub statuses: u64,
+    /// Unasked scale reports, kept as their machines' latest weights.
+    pub readings: u64,
+    /// Every other device event, recorded in the session event log.
     pub events: u64,
     /// Messages refused (bad payload, unknown device) or not recorded (database errors).
     pub failed: u64,
@@ -472,7 +546,7 @@ pub struct Handled {
 impl Handled {
     /// Every message accounted for, recorded or not.
     pub fn total(&self) -> u64 {
-        self.heartbeats + self.statuses + self.events + self.failed
+        self.heartbeats + self.statuses + self.readings + self.events + self.failed
     }
 }
 
@@ -486,6 +560,7 @@ impl GatewayStats {
         Handled {
             heartbeats: c.heartbeats.load(Ordering::Relaxed),
             statuses: c.statuses.load(Ordering::Relaxed),
+            readings: c.readings.load(Ordering::Relaxed),
             events: c.events.load(Ordering::Relaxed),
             failed: c.failed.load(Ordering::Relaxed),
         }

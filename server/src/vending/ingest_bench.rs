@@ -280,6 +280,7 @@ impl Handled {
         Handled {
             heartbeats: self.heartbeats - earlier.heartbeats,
             statuses: self.statuses - earlier.statuses,
+            readings: self.readings - earlier.readings,
             events: self.events - earlier.events,
             failed: self.failed - earlier.failed,
         }
@@ -315,8 +316,9 @@ impl Report {
             "- load: {machines} machines, a scale report every {readings_ms} ms and a heartbeat every {heartbeat_ms} ms each, {shopping} of them selling; {secs} s"
         );
         println!(
-            "- handled in the window: **{:.0} messages/s** ({:.0} events/s, {:.0} heartbeats/s); the broker acknowledged {:.0}/s to the machines",
+            "- handled in the window: **{:.0} messages/s** ({:.0} scale reports/s, {:.0} other events/s, {:.0} heartbeats/s); the broker acknowledged {:.0}/s to the machines",
             per_sec(self.in_window.total()),
+            per_sec(self.in_window.readings),
             per_sec(self.in_window.events),
             per_sec(self.in_window.heartbeats),
             per_sec(self.offered),
@@ -326,16 +328,17 @@ impl Report {
             self.drain.as_secs_f64()
         );
         println!(
-            "- accounting: {} publishes acknowledged by the broker, {} handled by the gateway ({} heartbeats, {} statuses, {} events, {} failed); **lost: {lost}**",
+            "- accounting: {} publishes acknowledged by the broker, {} handled by the gateway ({} heartbeats, {} statuses, {} unasked scale reports, {} other events, {} failed); **lost: {lost}**",
             self.acknowledged,
             self.handled.total(),
             self.handled.heartbeats,
             self.handled.statuses,
+            self.handled.readings,
             self.handled.events,
             self.handled.failed,
         );
         println!(
-            "- events in the database (`device_session_events`): {} (gateway counted {})",
+            "- events in the session event log (`device_session_events`): {} (gateway counted {} other events)",
             self.recorded_events, self.handled.events
         );
         let s = &self.sessions;

@@ -325,32 +325,20 @@ impl Vending {
         Ok(received)
     }
 
-    /// Takes a batch of device events, in order, in one write transaction:
-    /// the scale reports that need only recording together (see
-    /// [`sessions::record_inert`]), each other event in a savepoint of its
-    /// own, so that one that fails leaves the others. On SQLite every write
-    /// transaction waits for the one writer's turn; under load those waits,
-    /// not the statements, were most of a door-closed report's time. An
-    /// error means nothing of the batch was written.
+    /// Takes a batch of device events, in order, in one write transaction,
+    /// each in a savepoint of its own, so that one that fails leaves the
+    /// others. On SQLite every write transaction waits for the one writer's
+    /// turn; under load those waits, not the statements, were most of a
+    /// door-closed report's time. An error means nothing of the batch was
+    /// written.
     pub async fn receive_all(
         &self,
         events: &[(&str, &DeviceMessage)],
     ) -> Result<Vec<Result<Received, DomainError>>, DomainError> {
         let txn = db::begin_write(&self.db).await?;
-        let together = match sessions::record_inert(&txn, events).await {
-            Ok(together) => together,
-            Err(e) => {
-                tracing::warn!(error = %e, "scale reports not recorded together; one by one instead");
-                vec![false; events.len()]
-            }
-        };
         let mut outcomes = Vec::with_capacity(events.len());
-        for ((device_id, message), together) in events.iter().zip(together) {
-            outcomes.push(if together {
-                Ok(Received::Applied)
-            } else {
-                sessions::receive(&txn, &self.providers, device_id, message).await
-            });
+        for (device_id, message) in events {
+            outcomes.push(sessions::receive(&txn, &self.providers, device_id, message).await);
         }
         txn.commit().await?;
         for ((device_id, message), outcome) in events.iter().zip(&outcomes) {

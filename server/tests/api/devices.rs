@@ -146,6 +146,56 @@ async fn a_machine_that_stops_talking_is_marked_offline() {
 }
 
 #[tokio::test]
+async fn a_machines_unasked_scale_reports_show_as_its_live_weights_outside_the_event_log() {
+    use domain::vending::{session_event, sessions};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use server::vending::simulator::{SimProduct, SimScale};
+
+    for broker in brokers() {
+        let mut options = Options::on(DbBackend::Sqlite);
+        options.mqtt_url = broker.clone();
+        let app = spawn_app(options).await;
+        app.gateway_subscribed().await;
+        let mut machine = registered_machine(&app, "Telemetry", Duration::from_secs(1)).await;
+        machine.scales = vec![SimScale {
+            position: 1,
+            products: vec![SimProduct {
+                variant_id: "variant_telemetry".into(),
+                unit_weight_g: 250,
+                units: 4,
+            }],
+        }];
+        machine.readings_every = Some(Duration::from_millis(50));
+        let id = machine.device_id.clone();
+        let _running = spawn_machines(&app.mqtt, vec![machine]);
+        eventually(
+            Duration::from_secs(5),
+            "the machine's weights are known",
+            async || {
+                sessions::last_weights(&app.db, id.as_str())
+                    .await
+                    .unwrap()
+                    .is_some_and(|(_, scales)| scales.len() == 1 && scales[0].grams == 1000)
+            },
+        )
+        .await;
+        // A second and more of reports, at 20 a second.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let readings = app.gateway_stats.handled().readings;
+        assert!(readings >= 20, "{readings} reports handled ({broker:?})");
+        let logged = session_event::Entity::find()
+            .filter(session_event::Column::DeviceId.eq(id.as_str()))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(
+            logged, 0,
+            "no session, nothing in its event log ({broker:?})"
+        );
+    }
+}
+
+#[tokio::test]
 async fn unknown_machines_change_nothing() {
     let app = spawn_app(Options::on(DbBackend::Sqlite)).await;
     app.gateway_subscribed().await;

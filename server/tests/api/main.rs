@@ -103,6 +103,8 @@ pub struct TestApp {
     pub publishable_key: String,
     pub device_changes: tokio::sync::broadcast::Sender<domain::devices::StatusChange>,
     pub gateway: server::vending::gateway::GatewayHealth,
+    /// What the device gateway has handled so far.
+    pub gateway_stats: server::vending::gateway::GatewayStats,
     pub vending: server::vending::service::Vending,
     /// A client that keeps cookies and does not follow redirects.
     pub client: reqwest::Client,
@@ -183,6 +185,7 @@ async fn start_on(test_db: TestDb, options: Options) -> TestApp {
         .expect("the demo store has a publishable key");
     let device_changes = app.state.device_changes.clone();
     let gateway = app.state.gateway.clone();
+    let gateway_stats = app.gateway_stats.clone();
     let loyalty = app.state.loyalty.clone();
     let loyalty_host = app
         .loyalty_simulator
@@ -204,6 +207,7 @@ async fn start_on(test_db: TestDb, options: Options) -> TestApp {
         publishable_key,
         device_changes,
         gateway,
+        gateway_stats,
         vending,
         client,
         loyalty_host,

@@ -169,7 +169,7 @@ async fn a_machines_unasked_scale_reports_show_as_its_live_weights_outside_the_e
         let id = machine.device_id.clone();
         let _running = spawn_machines(&app.mqtt, vec![machine]);
         eventually(
-            Duration::from_secs(5),
+            Duration::from_secs(15),
             "the machine's weights are known",
             async || {
                 sessions::last_weights(&app.db, id.as_str())
@@ -179,10 +179,13 @@ async fn a_machines_unasked_scale_reports_show_as_its_live_weights_outside_the_e
             },
         )
         .await;
-        // A second and more of reports, at 20 a second.
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let readings = app.gateway_stats.handled().readings;
-        assert!(readings >= 20, "{readings} reports handled ({broker:?})");
+        // Many reports in, however long a loaded machine takes for them.
+        eventually(
+            Duration::from_secs(30),
+            "twenty scale reports handled",
+            async || app.gateway_stats.handled().readings >= 20,
+        )
+        .await;
         let logged = session_event::Entity::find()
             .filter(session_event::Column::DeviceId.eq(id.as_str()))
             .count(&app.db)

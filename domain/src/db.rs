@@ -3,8 +3,11 @@ use std::{
     future::Future,
     path::PathBuf,
     pin::Pin,
-    sync::{Arc, LazyLock, Mutex},
-    time::Duration,
+    sync::{
+        Arc, LazyLock, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
 };
 
 pub use sea_orm::DatabaseConnection;
@@ -106,7 +109,7 @@ pub async fn write_turn<C: Writable>(db: &C) -> Result<Option<WriteTurn>, DbErr>
 
 /// A writer's turn taken by [`write_turn`].
 pub struct WriteTurn {
-    _turn: OwnedMutexGuard<()>,
+    _turn: Turn,
 }
 
 /// What a writing transaction starts on: the database itself, or a
@@ -144,8 +147,72 @@ impl Writable for WriteTransaction {
 }
 
 /// The writers of one SQLite file in this process, served first come first
-/// served.
-pub struct WriteQueue(Arc<tokio::sync::Mutex<()>>);
+/// served, and how they used their turns.
+pub struct WriteQueue {
+    lock: Arc<tokio::sync::Mutex<()>>,
+    usage: Arc<TurnCounters>,
+}
+
+#[derive(Default)]
+struct TurnCounters {
+    turns: AtomicU64,
+    waited_ns: AtomicU64,
+    held_ns: AtomicU64,
+}
+
+/// The one writer's turn: given back, and how long it was held counted,
+/// when dropped.
+struct Turn {
+    _lock: OwnedMutexGuard<()>,
+    taken: Instant,
+    usage: Arc<TurnCounters>,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        self.usage
+            .held_ns
+            .fetch_add(nanos(self.taken.elapsed()), Ordering::Relaxed);
+    }
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// How the writers of a SQLite database in this process have used the one
+/// writer's turn since it was opened: a saturated writer (held most of the
+/// time) is what makes write transactions queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteTurns {
+    /// Turns taken: top-level write transactions and lone writing statements.
+    pub turns: u64,
+    /// Their time in the queue, added up.
+    pub waited: Duration,
+    /// Their time holding the turn, added up (turns still held not yet counted).
+    pub held: Duration,
+}
+
+impl WriteTurns {
+    /// What happened between `earlier` and these.
+    pub fn since(&self, earlier: &WriteTurns) -> WriteTurns {
+        WriteTurns {
+            turns: self.turns - earlier.turns,
+            waited: self.waited.saturating_sub(earlier.waited),
+            held: self.held.saturating_sub(earlier.held),
+        }
+    }
+}
+
+/// The writer's turns of `db` so far; `None` on PostgreSQL (no queue).
+pub fn write_turns(db: &DatabaseConnection) -> Option<WriteTurns> {
+    let usage = &db.write_queue()?.usage;
+    Some(WriteTurns {
+        turns: usage.turns.load(Ordering::Relaxed),
+        waited: Duration::from_nanos(usage.waited_ns.load(Ordering::Relaxed)),
+        held: Duration::from_nanos(usage.held_ns.load(Ordering::Relaxed)),
+    })
+}
 
 /// How long a writer waits for its turn before giving up, as SQLite's own
 /// busy timeout did before the queue.
@@ -160,19 +227,35 @@ impl WriteQueue {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         queues
             .entry(file)
-            .or_insert_with(|| Arc::new(WriteQueue(Arc::default())))
+            .or_insert_with(|| {
+                Arc::new(WriteQueue {
+                    lock: Arc::default(),
+                    usage: Arc::default(),
+                })
+            })
             .clone()
     }
 
-    async fn take_turn(&self) -> Result<OwnedMutexGuard<()>, DbErr> {
-        tokio::time::timeout(WRITE_TURN_TIMEOUT, self.0.clone().lock_owned())
+    async fn take_turn(&self) -> Result<Turn, DbErr> {
+        let asked = Instant::now();
+        let lock = tokio::time::timeout(WRITE_TURN_TIMEOUT, self.lock.clone().lock_owned())
             .await
             .map_err(|_| {
                 DbErr::Custom(format!(
                     "the database stayed busy with other writes for {} s",
                     WRITE_TURN_TIMEOUT.as_secs()
                 ))
-            })
+            })?;
+        let taken = Instant::now();
+        self.usage.turns.fetch_add(1, Ordering::Relaxed);
+        self.usage
+            .waited_ns
+            .fetch_add(nanos(taken - asked), Ordering::Relaxed);
+        Ok(Turn {
+            _lock: lock,
+            taken,
+            usage: self.usage.clone(),
+        })
     }
 }
 
@@ -180,7 +263,7 @@ impl WriteQueue {
 /// holding its writer's turn until it commits, rolls back or is dropped.
 pub struct WriteTransaction {
     inner: DatabaseTransaction,
-    _turn: Option<OwnedMutexGuard<()>>,
+    _turn: Option<Turn>,
 }
 
 #[async_trait::async_trait]

@@ -105,3 +105,28 @@ async fn many_concurrent_writers_all_commit() {
         .unwrap();
     assert_eq!(count, 64);
 }
+
+#[tokio::test]
+async fn the_writers_turns_are_counted_with_their_waits_and_holds() {
+    let (_file, db) = sqlite().await;
+    let before = domain::db::write_turns(&db).expect("SQLite has a writer's turn");
+    let first = begin_write(&db).await.unwrap();
+    let nested = begin_write(&first).await.unwrap();
+    nested.commit().await.unwrap();
+    let second = tokio::spawn({
+        let db = db.clone();
+        async move { begin_write(&db).await.unwrap().commit().await.unwrap() }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    first.commit().await.unwrap();
+    second.await.unwrap();
+
+    let used = domain::db::write_turns(&db).unwrap().since(&before);
+    assert_eq!(used.turns, 2, "a nested writer takes no turn of its own");
+    assert!(used.waited >= Duration::from_millis(200), "{used:?}");
+    assert!(used.held >= Duration::from_millis(200), "{used:?}");
+
+    let postgres = TestDb::create(DbBackend::Postgres).await;
+    let pg = domain::db::connect(&postgres.url).await.expect("connect");
+    assert_eq!(domain::db::write_turns(&pg), None, "PostgreSQL has no queue");
+}

@@ -9,7 +9,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use domain::vending::{session_event, sessions, state::State};
+use domain::{
+    db::WriteTurns,
+    vending::{session_event, sessions, state::State},
+};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
 use super::{
@@ -118,6 +121,7 @@ pub async fn run(mut settings: Settings, load: Load) -> anyhow::Result<()> {
         load.machines, load.secs
     );
     let (handled_before, acked_before) = (stats.handled(), acknowledged(&traffic));
+    let turns_before = domain::db::write_turns(&db);
     traffic.paused.store(false, Ordering::Relaxed);
     let started = Instant::now();
     let deadline = started + Duration::from_secs(load.secs);
@@ -125,6 +129,9 @@ pub async fn run(mut settings: Settings, load: Load) -> anyhow::Result<()> {
     tokio::time::sleep_until(deadline.into()).await;
     let (handled_after, acked_after) = (stats.handled(), acknowledged(&traffic));
     let window = started.elapsed();
+    let write_turns = domain::db::write_turns(&db)
+        .zip(turns_before)
+        .map(|(after, before)| after.since(&before));
     traffic.paused.store(true, Ordering::Relaxed);
     let sessions = shopping.await?;
 
@@ -140,6 +147,7 @@ pub async fn run(mut settings: Settings, load: Load) -> anyhow::Result<()> {
         window,
         in_window: handled_after.minus(&handled_before),
         offered: acked_after - acked_before,
+        write_turns,
         drain,
         handled: stats.handled(),
         acknowledged: acknowledged(&traffic),
@@ -293,6 +301,8 @@ struct Report {
     in_window: Handled,
     /// Publishes the broker acknowledged to the machines in the window.
     offered: u64,
+    /// How SQLite's one writer's turn was used in the window (`None` on PostgreSQL).
+    write_turns: Option<WriteTurns>,
     drain: Duration,
     handled: Handled,
     acknowledged: u64,
@@ -341,6 +351,16 @@ impl Report {
             "- events in the session event log (`device_session_events`): {} (gateway counted {} other events)",
             self.recorded_events, self.handled.events
         );
+        if let Some(turns) = &self.write_turns {
+            let mean = |total: Duration| total.as_secs_f64() * 1000.0 / turns.turns.max(1) as f64;
+            println!(
+                "- SQLite writer in the window: {:.0} write transactions/s, the writer's turn held **{:.0} %** of the time (each held {:.1} ms and waited {:.1} ms for it on average)",
+                per_sec(turns.turns),
+                turns.held.as_secs_f64() / self.window.as_secs_f64() * 100.0,
+                mean(turns.held),
+                mean(turns.waited),
+            );
+        }
         let s = &self.sessions;
         println!(
             "- purchase sessions: {} settled ({} with an order), {} failed, {} stuck, {} openings refused",

@@ -128,5 +128,9 @@ async fn the_writers_turns_are_counted_with_their_waits_and_holds() {
 
     let postgres = TestDb::create(DbBackend::Postgres).await;
     let pg = domain::db::connect(&postgres.url).await.expect("connect");
-    assert_eq!(domain::db::write_turns(&pg), None, "PostgreSQL has no queue");
+    assert_eq!(
+        domain::db::write_turns(&pg),
+        None,
+        "PostgreSQL has no queue"
+    );
 }

@@ -148,6 +148,7 @@ impl Writable for WriteTransaction {
 
 /// The writers of one SQLite file in this process, served first come first
 /// served, and how they used their turns.
+#[derive(Default)]
 pub struct WriteQueue {
     lock: Arc<tokio::sync::Mutex<()>>,
     usage: Arc<TurnCounters>,
@@ -225,15 +226,7 @@ impl WriteQueue {
         let mut queues = QUEUES
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        queues
-            .entry(file)
-            .or_insert_with(|| {
-                Arc::new(WriteQueue {
-                    lock: Arc::default(),
-                    usage: Arc::default(),
-                })
-            })
-            .clone()
+        queues.entry(file).or_default().clone()
     }
 
     async fn take_turn(&self) -> Result<Turn, DbErr> {

@@ -113,10 +113,16 @@ async fn the_writers_turns_are_counted_with_their_waits_and_holds() {
     let first = begin_write(&db).await.unwrap();
     let nested = begin_write(&first).await.unwrap();
     nested.commit().await.unwrap();
+    let (asking, asked) = tokio::sync::oneshot::channel();
     let second = tokio::spawn({
         let db = db.clone();
-        async move { begin_write(&db).await.unwrap().commit().await.unwrap() }
+        async move {
+            asking.send(()).unwrap();
+            begin_write(&db).await.unwrap().commit().await.unwrap()
+        }
     });
+    // The second writer is in the queue before the first holds on for 200 ms.
+    asked.await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     first.commit().await.unwrap();
     second.await.unwrap();

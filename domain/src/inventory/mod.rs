@@ -109,7 +109,28 @@ pub async fn adjust_stocked(
     location_id: &str,
     delta: i32,
 ) -> Result<inventory_level::Model, DomainError> {
-    ensure_level(db, item_id, location_id).await?;
+    both_exist(db, item_id, location_id).await?;
+    let added = add_to_stocked(db, item_id, location_id, delta).await?;
+    let level = level(db, item_id, location_id).await?;
+    if !added {
+        return Err(below_reserved(
+            &level,
+            i64::from(level.stocked_quantity) + i64::from(delta),
+        ));
+    }
+    Ok(level)
+}
+
+/// [`adjust_stocked`] for an item and a location known to exist (their
+/// foreign keys refuse any other), without reading anything: whether the
+/// count changed. It does not when it would fall below what is reserved.
+pub async fn add_to_stocked(
+    db: &impl ConnectionTrait,
+    item_id: &str,
+    location_id: &str,
+    delta: i32,
+) -> Result<bool, DomainError> {
+    insert_empty_level(db, item_id, location_id).await?;
     let updated = inventory_level::Entity::update_many()
         .col_expr(
             Level::StockedQuantity,
@@ -125,14 +146,7 @@ pub async fn adjust_stocked(
         )
         .exec(db)
         .await?;
-    let level = level(db, item_id, location_id).await?;
-    if updated.rows_affected == 0 {
-        return Err(below_reserved(
-            &level,
-            i64::from(level.stocked_quantity) + i64::from(delta),
-        ));
-    }
-    Ok(level)
+    Ok(updated.rows_affected > 0)
 }
 
 fn below_reserved(level: &inventory_level::Model, wanted: impl std::fmt::Display) -> DomainError {
@@ -148,11 +162,29 @@ async fn ensure_level(
     item_id: &str,
     location_id: &str,
 ) -> Result<(), DomainError> {
+    both_exist(db, item_id, location_id).await?;
+    insert_empty_level(db, item_id, location_id).await
+}
+
+/// Not found, naming which, unless the item and the location both exist.
+async fn both_exist(
+    db: &impl ConnectionTrait,
+    item_id: &str,
+    location_id: &str,
+) -> Result<(), DomainError> {
     inventory_item::Entity::find_by_id(item_id)
         .one(db)
         .await?
         .ok_or_else(|| DomainError::not_found("Inventory item", item_id))?;
     channels::find_stock_location(db, location_id).await?;
+    Ok(())
+}
+
+async fn insert_empty_level(
+    db: &impl ConnectionTrait,
+    item_id: &str,
+    location_id: &str,
+) -> Result<(), DomainError> {
     let now = Utc::now();
     inventory_level::Entity::insert(inventory_level::ActiveModel {
         inventory_item_id: Set(item_id.to_owned()),

@@ -214,19 +214,14 @@ pub(super) async fn advance(
         update.ended_at = Set(Some(now));
     }
     changes(&mut update);
-    let done = device_session::Entity::update_many()
+    device_session::Entity::update_many()
         .set(update)
         .filter(device_session::Column::Id.eq(&session.id))
         .filter(device_session::Column::State.eq(from.as_str()))
-        .exec(db)
-        .await?;
-    if done.rows_affected == 0 {
-        return Err(DomainError::Conflict(format!(
-            "session {} changed meanwhile",
-            session.id
-        )));
-    }
-    find(db, &session.id).await
+        .exec_with_returning(db)
+        .await?
+        .pop()
+        .ok_or_else(|| DomainError::Conflict(format!("session {} changed meanwhile", session.id)))
 }
 
 /// Fails a session and releases its payment hold, together: whoever sees
@@ -597,6 +592,46 @@ pub async fn receive<C: crate::db::Writable>(
     device_id: &str,
     message: &DeviceMessage,
 ) -> Result<Received, DomainError> {
+    let ahead = read_ahead(db, device_id, message).await;
+    receive_read_ahead(db, providers, device_id, message, ahead).await
+}
+
+/// What applying `message` reads, read before the writer's turn is taken,
+/// so that the turn is held for writing: for a door-closed report, its
+/// settlement ([`settlement::plan`]). `None` when there is nothing to read
+/// ahead or it could not be read; applying the message then reads it
+/// under the turn, and reports what went wrong.
+pub async fn read_ahead(
+    db: &impl ConnectionTrait,
+    device_id: &str,
+    message: &DeviceMessage,
+) -> Option<settlement::Plan> {
+    let DeviceEvent::DoorClosed {
+        session,
+        before,
+        after,
+    } = &message.body
+    else {
+        return None;
+    };
+    let session = device_session::Entity::find_by_id(session)
+        .one(db)
+        .await
+        .ok()??;
+    if session.device_id != device_id || state_of(&session).ok()?.is_final() {
+        return None;
+    }
+    settlement::plan(db, &session, before, after).await.ok()
+}
+
+/// [`receive`] with what [`read_ahead`] read for the message.
+pub async fn receive_read_ahead<C: crate::db::Writable>(
+    db: &C,
+    providers: &Providers,
+    device_id: &str,
+    message: &DeviceMessage,
+    ahead: Option<settlement::Plan>,
+) -> Result<Received, DomainError> {
     let txn = crate::db::begin_write(db).await?;
     let db = &txn;
     let event_id = new_id("vsevt");
@@ -610,7 +645,7 @@ pub async fn receive<C: crate::db::Writable>(
     if !matches!(recorded, TryInsertResult::Inserted(n) if n > 0) {
         return Ok(Received::Duplicate);
     }
-    let outcome = apply(db, providers, device_id, message).await;
+    let outcome = apply(db, providers, device_id, message, ahead).await;
     let note = match &outcome {
         Ok(Received::Applied) => "applied".to_owned(),
         Ok(Received::Stale) => "stale".to_owned(),
@@ -675,6 +710,7 @@ async fn apply<C: crate::db::Writable>(
     providers: &Providers,
     device_id: &str,
     message: &DeviceMessage,
+    ahead: Option<settlement::Plan>,
 ) -> Result<Received, DomainError> {
     if let DeviceEvent::Ack {
         command_id,
@@ -760,7 +796,10 @@ async fn apply<C: crate::db::Writable>(
         Err(e) => return Err(e),
     };
     if let DeviceEvent::DoorClosed { before, after, .. } = &message.body {
-        settlement::settle(db, providers, &session, before, after).await?;
+        match ahead {
+            Some(plan) => settlement::carry_out(db, providers, &session, plan).await?,
+            None => settlement::settle(db, providers, &session, before, after).await?,
+        };
     }
     Ok(Received::Applied)
 }

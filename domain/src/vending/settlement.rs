@@ -50,41 +50,145 @@ pub async fn settle<C: crate::db::Writable>(
     before: &[ScaleReading],
     after: &[ScaleReading],
 ) -> Result<device_session::Model, DomainError> {
+    let plan = plan(db, session, before, after).await?;
+    carry_out(db, providers, session, plan).await
+}
+
+/// What settling a session reads, read before the writer's turn is taken
+/// ([`plan`]), so that the turn is held for writing only ([`carry_out`]).
+/// It is what the store knew a moment before the door-closed report was
+/// applied: a scale or a price edited in between counts as edited just
+/// after. The session is not part of it: its move to `settled` is checked
+/// against its state as it is written.
+pub struct Plan(Planned);
+
+enum Planned {
+    /// The scales' change explains nothing: the session fails.
+    Fails(String),
+    /// A purchase where nothing was taken: the hold is released.
+    NothingTaken,
+    Sale(Sale),
+    /// Service: what was put on the scales is in the machine now.
+    Restock {
+        location_id: String,
+        moves: Vec<StockMove>,
+    },
+    /// The deposits of the containers returned, or why the change credits
+    /// nothing.
+    Return(Result<Vec<DepositLine>, String>),
+}
+
+/// What was taken, priced and taxed as a cart in the machine's currency.
+struct Sale {
+    place: MachinePlace,
+    region_id: Option<String>,
+    lines: Vec<SaleLine>,
+    totals: totals::CartTotals,
+}
+
+struct SaleLine {
+    variant: catalog::variant::Model,
+    product_id: String,
+    title: String,
+    unit_price: i64,
+    quantity: i32,
+    stock: Option<StockMove>,
+}
+
+/// Units of a variant leaving (negative: arriving at) the machine's stock.
+struct StockMove {
+    variant_id: String,
+    item_id: String,
+    delta: i32,
+}
+
+struct DepositLine {
+    variant_id: String,
+    quantity: i32,
+    unit_deposit: i64,
+}
+
+/// Reads what settling `session` from these readings needs; writes nothing.
+pub async fn plan(
+    db: &impl ConnectionTrait,
+    session: &device_session::Model,
+    before: &[ScaleReading],
+    after: &[ScaleReading],
+) -> Result<Plan, DomainError> {
     let mode = sessions::mode_of(session)?;
     if mode == Mode::Return {
-        return credit_returns(db, session, before, after).await;
+        return Ok(Plan(Planned::Return(
+            plan_return(db, &session.device_id, before, after).await?,
+        )));
     }
     let setups = scales::weighing_setups(db, &session.device_id).await?;
     let changes = match weigh(&setups, before, after) {
         Ok(changes) => changes,
-        Err(reason) => return sessions::fail(db, providers, session, &reason).await,
+        Err(reason) => return Ok(Plan(Planned::Fails(reason))),
     };
     let changes = resolve_ambiguity(db, changes, &session.currency_code).await?;
     if mode == Mode::Purchase {
-        return charge(db, providers, session, &changes).await;
+        return plan_sale(db, session, &changes).await.map(Plan);
     }
-    // Restocking: what was put on the scales is in the machine now.
-    let txn = crate::db::begin_write(db).await?;
-    let settled = advance(&txn, session, Transition::Settle, |_| {}).await?;
-    let place = machine_place(&txn, &session.device_id).await?;
+    let place = machine_place(db, &session.device_id).await?;
+    let mut moves = Vec::new();
     for count in changes.iter().flatten() {
-        move_stock(&txn, &place.location_id, &count.variant_id, -count.quantity).await?;
+        moves.extend(stock_move(db, &count.variant_id, count.quantity).await?);
     }
-    txn.commit().await?;
-    Ok(settled)
+    Ok(Plan(Planned::Restock {
+        location_id: place.location_id,
+        moves,
+    }))
 }
 
-/// Credits the deposits of the empty containers put back on the scales.
-/// A change the containers do not explain (an unknown weight, something
-/// taken out) credits nothing: the session settles flagged for review.
-async fn credit_returns<C: crate::db::Writable>(
+/// Writes what `plan` says settling `session` does, in one transaction.
+pub async fn carry_out<C: crate::db::Writable>(
     db: &C,
+    providers: &Providers,
     session: &device_session::Model,
+    plan: Plan,
+) -> Result<device_session::Model, DomainError> {
+    match plan.0 {
+        Planned::Fails(reason) => sessions::fail(db, providers, session, &reason).await,
+        Planned::NothingTaken => {
+            let txn = crate::db::begin_write(db).await?;
+            let settled = advance(&txn, session, Transition::Settle, |_| {}).await?;
+            sessions::release_hold(&txn, providers, &settled).await?;
+            txn.commit().await?;
+            Ok(settled)
+        }
+        Planned::Sale(sale) => charge(db, providers, session, sale).await,
+        Planned::Restock { location_id, moves } => {
+            let txn = crate::db::begin_write(db).await?;
+            let settled = advance(&txn, session, Transition::Settle, |_| {}).await?;
+            for stock in &moves {
+                move_stock(&txn, &location_id, stock).await?;
+            }
+            txn.commit().await?;
+            Ok(settled)
+        }
+        Planned::Return(Err(reason)) => {
+            tracing::warn!(session = %session.id, reason, "a return credits nothing");
+            advance(db, session, Transition::Settle, |s| {
+                s.review_reason = Set(Some(reason))
+            })
+            .await
+        }
+        Planned::Return(Ok(lines)) => credit_returns(db, session, lines).await,
+    }
+}
+
+/// The deposits of the empty containers put back on the scales. A change
+/// the containers do not explain (an unknown weight, something taken out)
+/// credits nothing: the session settles flagged for review.
+async fn plan_return(
+    db: &impl ConnectionTrait,
+    device_id: &str,
     before: &[ScaleReading],
     after: &[ScaleReading],
-) -> Result<device_session::Model, DomainError> {
-    let setups = scales::container_setups(db, &session.device_id).await?;
-    let deposits: HashMap<String, i64> = scales::scales_of(db, &session.device_id)
+) -> Result<Result<Vec<DepositLine>, String>, DomainError> {
+    let setups = scales::container_setups(db, device_id).await?;
+    let deposits: HashMap<String, i64> = scales::scales_of(db, device_id)
         .await?
         .into_iter()
         .flat_map(|(_, assignments)| assignments)
@@ -118,39 +222,43 @@ async fn credit_returns<C: crate::db::Writable>(
         }
         Ok(returned)
     });
-    let returned = match returned {
-        Ok(returned) => returned,
-        Err(reason) => {
-            tracing::warn!(session = %session.id, reason, "a return credits nothing");
-            return advance(db, session, Transition::Settle, |s| {
-                s.review_reason = Set(Some(reason))
+    Ok(returned.map(|returned| {
+        returned
+            .into_iter()
+            .map(|(variant_id, quantity)| DepositLine {
+                unit_deposit: deposits.get(&variant_id).copied().unwrap_or(0),
+                variant_id,
+                quantity,
             })
-            .await;
-        }
-    };
-    let lines: Vec<(String, i32, i64)> = returned
-        .into_iter()
-        .map(|(variant_id, quantity)| {
-            let unit = deposits.get(&variant_id).copied().unwrap_or(0);
-            (variant_id, quantity, unit)
-        })
-        .collect();
-    let total: i64 = lines.iter().map(|(_, q, unit)| i64::from(*q) * unit).sum();
+            .collect()
+    }))
+}
+
+/// Credits the deposits of the empty containers put back on the scales.
+async fn credit_returns<C: crate::db::Writable>(
+    db: &C,
+    session: &device_session::Model,
+    lines: Vec<DepositLine>,
+) -> Result<device_session::Model, DomainError> {
+    let total: i64 = lines
+        .iter()
+        .map(|line| i64::from(line.quantity) * line.unit_deposit)
+        .sum();
     let txn = crate::db::begin_write(db).await?;
     let settled = advance(&txn, session, Transition::Settle, |s| {
         s.credit_amount = Set((total > 0).then_some(total))
     })
     .await?;
     let now = Utc::now();
-    for (variant_id, quantity, unit_deposit) in lines {
+    for line in lines {
         deposit_credit::ActiveModel {
             id: Set(new_id("depcr")),
             session_id: Set(session.id.clone()),
             customer_id: Set(session.customer_id.clone()),
-            variant_id: Set(variant_id),
-            quantity: Set(quantity),
-            unit_deposit: Set(unit_deposit),
-            amount: Set(i64::from(quantity) * unit_deposit),
+            amount: Set(i64::from(line.quantity) * line.unit_deposit),
+            variant_id: Set(line.variant_id),
+            quantity: Set(line.quantity),
+            unit_deposit: Set(line.unit_deposit),
             currency_code: Set(session.currency_code.clone()),
             created_at: Set(now),
         }
@@ -313,45 +421,67 @@ async fn resolve_ambiguity(
     Ok(resolved)
 }
 
-async fn charge<C: crate::db::Writable>(
-    db: &C,
-    providers: &Providers,
+/// Prices what the scales say was taken.
+async fn plan_sale(
+    db: &impl ConnectionTrait,
     session: &device_session::Model,
     changes: &[Vec<Count>],
-) -> Result<device_session::Model, DomainError> {
+) -> Result<Planned, DomainError> {
     // Units put back are not sold; units of one variant from two scales add up.
     let mut taken: BTreeMap<String, i32> = BTreeMap::new();
     for count in changes.iter().flatten().filter(|c| c.quantity > 0) {
         *taken.entry(count.variant_id.clone()).or_default() += count.quantity;
     }
     if taken.is_empty() {
-        let txn = crate::db::begin_write(db).await?;
-        let settled = advance(&txn, session, Transition::Settle, |_| {}).await?;
-        sessions::release_hold(&txn, providers, &settled).await?;
-        txn.commit().await?;
-        return Ok(settled);
+        return Ok(Planned::NothingTaken);
     }
     let mut lines = Vec::with_capacity(taken.len());
     for (variant_id, quantity) in taken {
-        let (variant, product_id, title, price) =
+        let (variant, product_id, title, unit_price) =
             unit_price(db, &variant_id, &session.currency_code).await?;
-        lines.push((variant, product_id, title, price, quantity));
+        lines.push(SaleLine {
+            stock: stock_move(db, &variant_id, quantity).await?,
+            variant,
+            product_id,
+            title,
+            unit_price,
+            quantity,
+        });
     }
-    // Priced and taxed as a cart in the machine's currency would be.
     let region = pricing::default_region(db, Some(&session.currency_code)).await?;
     let totals = totals::compute(&totals::TotalsInput {
         tax: totals::Tax::of_region(region.as_ref().map(|r| &r.region)),
         lines: lines
             .iter()
             .enumerate()
-            .map(|(n, (_, _, _, price, quantity))| totals::LineInput {
+            .map(|(n, line)| totals::LineInput {
                 id: n.to_string(),
-                unit_price: *price,
-                quantity: *quantity,
+                unit_price: line.unit_price,
+                quantity: line.quantity,
             })
             .collect(),
         ..Default::default()
     });
+    Ok(Planned::Sale(Sale {
+        place: machine_place(db, &session.device_id).await?,
+        region_id: region.map(|r| r.region.id),
+        lines,
+        totals,
+    }))
+}
+
+async fn charge<C: crate::db::Writable>(
+    db: &C,
+    providers: &Providers,
+    session: &device_session::Model,
+    sale: Sale,
+) -> Result<device_session::Model, DomainError> {
+    let Sale {
+        place,
+        region_id,
+        lines,
+        totals,
+    } = sale;
     let total = totals.total;
     let order_id = new_id("order");
     let txn = crate::db::begin_write(db).await?;
@@ -359,7 +489,6 @@ async fn charge<C: crate::db::Writable>(
         s.order_id = Set(Some(order_id.clone()))
     })
     .await?;
-    let place = machine_place(&txn, &session.device_id).await?;
     order::ActiveModel {
         id: Set(order_id.clone()),
         cart_id: Set(session.id.clone()),
@@ -368,7 +497,7 @@ async fn charge<C: crate::db::Writable>(
         currency_code: Set(session.currency_code.clone()),
         status: Set(orders::STATUS_PENDING.to_owned()),
         payment_collection_id: Set(session.payment_collection_id.clone()),
-        region_id: Set(region.map(|r| r.region.id)),
+        region_id: Set(region_id),
         sales_channel_id: Set(Some(place.channel_id.clone())),
         shipping_option_id: Set(None),
         shipping_method_name: Set(None),
@@ -394,24 +523,26 @@ async fn charge<C: crate::db::Writable>(
     }
     .insert(&txn)
     .await?;
-    for ((variant, product_id, title, price, quantity), line) in lines.iter().zip(&totals.items) {
+    for (line, line_totals) in lines.iter().zip(&totals.items) {
         order_item::ActiveModel {
             id: Set(new_id("ordli")),
             order_id: Set(order_id.clone()),
-            variant_id: Set(variant.id.clone()),
-            product_id: Set(product_id.clone()),
-            title: Set(title.clone()),
-            variant_title: Set(variant.title.clone()),
-            quantity: Set(*quantity),
-            unit_price: Set(*price),
-            subtotal: Set(line.subtotal),
-            discount_total: Set(line.discount_total),
-            tax_total: Set(line.tax_total),
-            total: Set(line.total),
+            variant_id: Set(line.variant.id.clone()),
+            product_id: Set(line.product_id.clone()),
+            title: Set(line.title.clone()),
+            variant_title: Set(line.variant.title.clone()),
+            quantity: Set(line.quantity),
+            unit_price: Set(line.unit_price),
+            subtotal: Set(line_totals.subtotal),
+            discount_total: Set(line_totals.discount_total),
+            tax_total: Set(line_totals.tax_total),
+            total: Set(line_totals.total),
         }
         .insert(&txn)
         .await?;
-        move_stock(&txn, &place.location_id, &variant.id, -quantity).await?;
+        if let Some(stock) = &line.stock {
+            move_stock(&txn, &place.location_id, stock).await?;
+        }
     }
     if let Some(payment_id) = &settled.payment_id {
         // More than the hold cannot be captured; the shortfall is logged for follow-up.
@@ -452,7 +583,6 @@ async fn unit_price(
     Ok((variant, product.id, product.title, price))
 }
 
-/// The stock location the machine sells from.
 /// The sales channel a machine sells through and the stock location behind it.
 struct MachinePlace {
     channel_id: String,
@@ -481,19 +611,37 @@ async fn machine_place(
     })
 }
 
-/// Adds `delta` units of a variant at `location`. The goods moved whatever
-/// the books said, so a count that would go negative is logged, not refused.
+/// `quantity` units of a variant leaving the machine's stock; `None` when
+/// the variant's stock is not kept.
+async fn stock_move(
+    db: &impl ConnectionTrait,
+    variant_id: &str,
+    quantity: i32,
+) -> Result<Option<StockMove>, DomainError> {
+    Ok(inventory::find_item_by_variant(db, variant_id)
+        .await?
+        .map(|item| StockMove {
+            variant_id: variant_id.to_owned(),
+            item_id: item.id,
+            delta: -quantity,
+        }))
+}
+
+/// Books a stock move at `location`. The goods moved whatever the books
+/// said, so a count the move would take below what is reserved is logged,
+/// not refused.
 async fn move_stock(
     db: &impl ConnectionTrait,
     location: &str,
-    variant_id: &str,
-    delta: i32,
+    stock: &StockMove,
 ) -> Result<(), DomainError> {
-    let Some(item) = inventory::find_item_by_variant(db, variant_id).await? else {
-        return Ok(());
-    };
-    if let Err(e) = inventory::adjust_stocked(db, &item.id, location, delta).await {
-        tracing::warn!(variant_id, location, delta, error = %e, "stock count disagrees with the scales");
+    if !inventory::add_to_stocked(db, &stock.item_id, location, stock.delta).await? {
+        tracing::warn!(
+            variant_id = stock.variant_id,
+            location,
+            delta = stock.delta,
+            "stock count disagrees with the scales: below what is reserved"
+        );
     }
     Ok(())
 }

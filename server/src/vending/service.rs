@@ -327,7 +327,7 @@ impl Vending {
 
     /// Takes a batch of device events, in order, in one write transaction,
     /// each in a savepoint of its own, so that one that fails leaves the
-    /// others. On SQLite every write transaction waits for the one writer's
+    /// others. What they read is read first, outside it. On SQLite every write transaction waits for the one writer's
     /// turn; under load those waits, not the statements, were most of a
     /// door-closed report's time. An error means nothing of the batch was
     /// written.
@@ -335,10 +335,17 @@ impl Vending {
         &self,
         events: &[(&str, &DeviceMessage)],
     ) -> Result<Vec<Result<Received, DomainError>>, DomainError> {
+        let mut ahead = Vec::with_capacity(events.len());
+        for (device_id, message) in events {
+            ahead.push(sessions::read_ahead(&self.db, device_id, message).await);
+        }
         let txn = db::begin_write(&self.db).await?;
         let mut outcomes = Vec::with_capacity(events.len());
-        for (device_id, message) in events {
-            outcomes.push(sessions::receive(&txn, &self.providers, device_id, message).await);
+        for ((device_id, message), ahead) in events.iter().zip(ahead) {
+            outcomes.push(
+                sessions::receive_read_ahead(&txn, &self.providers, device_id, message, ahead)
+                    .await,
+            );
         }
         txn.commit().await?;
         for ((device_id, message), outcome) in events.iter().zip(&outcomes) {

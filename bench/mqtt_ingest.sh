@@ -12,7 +12,10 @@
 # (Mosquitto) instead of the embedded one; its password file must know the
 # machines (see docs/device-protocol.md). BENCH_DATABASE_URL=postgres://…
 # uses a fresh PostgreSQL database instead of SQLite. BENCH_MACHINES,
-# BENCH_SHOPPING, BENCH_READINGS_MS, BENCH_HEARTBEAT_MS, BENCH_SECS size the load.
+# BENCH_SHOPPING (machines selling; all by default), BENCH_SESSION_EVERY_MS
+# (each seller's openings; 20000, a fridge in use without pause; 0 opens a
+# machine again the moment its session ends, a stress test of the store's
+# capacity), BENCH_READINGS_MS, BENCH_HEARTBEAT_MS, BENCH_SECS size the load.
 # BENCH_BUILD=0 measures the release build already in the target dir as it is.
 set -euo pipefail
 
@@ -47,7 +50,8 @@ echo "## $(date -u +%Y-%m-%d) — $(git rev-parse --short HEAD), $(nproc) cores,
 echo
 "$BIN" bench-ingest \
     --machines "$MACHINES" \
-    --shopping "${BENCH_SHOPPING:-100}" \
+    --shopping "${BENCH_SHOPPING:-$MACHINES}" \
+    --session-every-ms "${BENCH_SESSION_EVERY_MS:-20000}" \
     --readings-ms "${BENCH_READINGS_MS:-50}" \
     --heartbeat-ms "${BENCH_HEARTBEAT_MS:-1000}" \
     --secs "${BENCH_SECS:-20}"

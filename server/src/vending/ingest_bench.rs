@@ -28,9 +28,17 @@ pub struct Load {
     /// Simulated machines, `vm-001`…; registered first with `automat seed --machines N`.
     #[arg(long, default_value_t = 1000)]
     pub machines: usize,
-    /// Of those (the first ones), how many run purchase sessions one after the other.
-    #[arg(long, default_value_t = 100)]
+    /// Of those (the first ones), how many run purchase sessions.
+    #[arg(long, default_value_t = 1000)]
     pub shopping: usize,
+    /// How often each selling machine is opened for a purchase, in ms; the
+    /// machines' openings are spread evenly over the interval. The default
+    /// is a fridge in use without pause (the next shopper at the door as the
+    /// last one leaves). 0 opens each machine again the moment its session
+    /// ends: a stress test, where sessions arrive as fast as the store
+    /// settles them and their latency is the queue's.
+    #[arg(long, default_value_t = 20_000)]
+    pub session_every_ms: u64,
     /// Each machine's unasked scale report interval.
     #[arg(long, default_value_t = 50)]
     pub readings_ms: u64,
@@ -125,7 +133,12 @@ pub async fn run(mut settings: Settings, load: Load) -> anyhow::Result<()> {
     traffic.paused.store(false, Ordering::Relaxed);
     let started = Instant::now();
     let deadline = started + Duration::from_secs(load.secs);
-    let shopping = tokio::spawn(shop_all(vending, db.clone(), shoppers, deadline));
+    let pace = Pace {
+        every: Duration::from_millis(load.session_every_ms),
+        first: started,
+        deadline,
+    };
+    let shopping = tokio::spawn(shop_all(vending, db.clone(), shoppers, pace));
     tokio::time::sleep_until(deadline.into()).await;
     let (handled_after, acked_after) = (stats.handled(), acknowledged(&traffic));
     let window = started.elapsed();
@@ -215,15 +228,40 @@ struct Sessions {
     refused: u64,
 }
 
+/// When the selling machines open.
+#[derive(Debug, Clone, Copy)]
+struct Pace {
+    /// Between one machine's openings; zero: again as soon as one ends.
+    every: Duration,
+    /// When the first machine opens.
+    first: Instant,
+    /// No session opens after it.
+    deadline: Instant,
+}
+
+impl Pace {
+    /// The first opening of the `n`th of `of` machines: spread evenly over
+    /// one interval, so openings arrive at a steady rate.
+    fn start_of(&self, n: usize, of: usize) -> Instant {
+        self.first + self.every.mul_f64(n as f64 / of.max(1) as f64)
+    }
+}
+
 async fn shop_all(
     vending: Vending,
     db: DatabaseConnection,
     machines: Vec<String>,
-    deadline: Instant,
+    pace: Pace,
 ) -> Sessions {
-    let shops = machines
-        .iter()
-        .map(|device| shop(&vending, &db, device, deadline));
+    let shops = machines.iter().enumerate().map(|(n, device)| {
+        shop(
+            &vending,
+            &db,
+            device,
+            pace.start_of(n, machines.len()),
+            pace,
+        )
+    });
     futures::future::join_all(shops)
         .await
         .into_iter()
@@ -236,16 +274,25 @@ async fn shop_all(
         })
 }
 
-/// Opens the machine for a purchase again and again until the deadline,
-/// each time waiting for the session to end.
+/// Opens the machine for a purchase from `first` on, at the pace's
+/// interval until the deadline, each time waiting for the session to end
+/// (a machine holds one session at a time).
 async fn shop(
     vending: &Vending,
     db: &DatabaseConnection,
     device: &str,
-    deadline: Instant,
+    first: Instant,
+    pace: Pace,
 ) -> Sessions {
     let mut ended = Sessions::default();
-    while Instant::now() < deadline {
+    let mut next = first;
+    loop {
+        tokio::time::sleep_until(next.into()).await;
+        if Instant::now() >= pace.deadline {
+            break;
+        }
+        // A session that outlasts the interval delays the next opening, never doubles it.
+        next = (next + pace.every).max(Instant::now());
         let session = match vending.open_purchase(device, None).await {
             Ok(session) => session,
             Err(e) => {
@@ -316,14 +363,24 @@ impl Report {
         let Load {
             machines,
             shopping,
+            session_every_ms,
             readings_ms,
             heartbeat_ms,
             secs,
         } = self.load;
         let per_sec = |n: u64| n as f64 / self.window.as_secs_f64();
         let lost = self.acknowledged.saturating_sub(self.handled.total());
+        let pace = if session_every_ms == 0 {
+            "each opened again as soon as its session ends".to_owned()
+        } else {
+            format!(
+                "each opened every {:.1} s ({:.1} openings/s offered)",
+                session_every_ms as f64 / 1000.0,
+                shopping as f64 * 1000.0 / session_every_ms as f64
+            )
+        };
         println!(
-            "- load: {machines} machines, a scale report every {readings_ms} ms and a heartbeat every {heartbeat_ms} ms each, {shopping} of them selling; {secs} s"
+            "- load: {machines} machines, a scale report every {readings_ms} ms and a heartbeat every {heartbeat_ms} ms each, {shopping} of them selling, {pace}; {secs} s"
         );
         println!(
             "- handled in the window: **{:.0} messages/s** ({:.0} scale reports/s, {:.0} other events/s, {:.0} heartbeats/s); the broker acknowledged {:.0}/s to the machines",
@@ -363,8 +420,13 @@ impl Report {
         }
         let s = &self.sessions;
         println!(
-            "- purchase sessions: {} settled ({} with an order), {} failed, {} stuck, {} openings refused",
-            s.settled, s.with_order, s.failed, s.stuck, s.refused
+            "- purchase sessions: {} settled ({:.1}/s, {} with an order), {} failed, {} stuck, {} openings refused",
+            s.settled,
+            per_sec(s.settled),
+            s.with_order,
+            s.failed,
+            s.stuck,
+            s.refused
         );
         for (stage, what) in [
             (DoorClosedStage::ReachedGateway, "reached the gateway"),

@@ -107,6 +107,11 @@ const BATCH: usize = 512;
 /// the time.
 const REPORTS_FLUSH: Duration = Duration::from_secs(1);
 
+/// Devices whose reports one write transaction records: a flush is written
+/// in slices, and a settlement waiting for SQLite's writer goes in between
+/// instead of after the whole flush.
+const REPORTS_PER_WRITE: usize = 64;
+
 /// A publish on a device topic, waiting for its worker.
 struct Report {
     device: DeviceId,
@@ -233,6 +238,10 @@ impl Gateway {
         flush_every: Duration,
     ) {
         let mut gathered = Gathered::default();
+        // The flush being written, beside the worker's events: a door-closed
+        // report never waits in the queue for telemetry. One at a time, so a
+        // device's reports are written in order; dropped with the worker.
+        let mut flushing = JoinSet::new();
         let mut flush =
             tokio::time::interval_at(tokio::time::Instant::now() + first_flush, flush_every);
         flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -243,9 +252,14 @@ impl Gateway {
                     if taken == 0 {
                         return;
                     }
-                    self.handle(&mut gathered, batch.drain(..)).await;
+                    self.handle(&mut gathered, &mut flushing, batch.drain(..)).await;
                 }
-                _ = flush.tick() => self.flush_reports(&mut gathered).await,
+                _ = flush.tick() => {
+                    finish(&mut flushing).await;
+                    let mut reports = std::mem::take(&mut gathered);
+                    let gateway = self.clone();
+                    flushing.spawn(async move { gateway.flush_reports(&mut reports).await });
+                }
             }
         }
     }
@@ -253,7 +267,12 @@ impl Gateway {
     /// Handles a batch in arrival order as far as anyone can tell:
     /// heartbeats and unasked scale reports are gathered (a status report
     /// writes them first), the other events are taken in order.
-    async fn handle(&self, gathered: &mut Gathered, batch: impl Iterator<Item = Report>) {
+    async fn handle(
+        &self,
+        gathered: &mut Gathered,
+        flushing: &mut JoinSet<()>,
+        batch: impl Iterator<Item = Report>,
+    ) {
         let mut events = Vec::new();
         for report in batch {
             let device = report.device.as_str();
@@ -263,6 +282,7 @@ impl Gateway {
                     Err(e) => self.refuse(device, &format!("bad heartbeat payload: {e}")),
                 },
                 Channel::Status => {
+                    finish(flushing).await;
                     self.flush_reports(gathered).await;
                     self.handle_status(&report).await;
                 }
@@ -402,11 +422,21 @@ impl Gateway {
             });
         }
         self.record_events(reconciling_reports).await;
-        let (mut beats, mut readings) =
-            counts.values().fold((0, 0), |(b, r), (beats, readings)| {
+        for slice in reports.chunks(REPORTS_PER_WRITE) {
+            self.record_reports(slice, &counts).await;
+        }
+    }
+
+    /// Writes devices' reports; `counts` says how many heartbeats and scale
+    /// reports each device's stand for.
+    async fn record_reports(&self, reports: &[Reports], counts: &HashMap<String, (u64, u64)>) {
+        let (mut beats, mut readings) = reports
+            .iter()
+            .filter_map(|report| counts.get(&report.device_id))
+            .fold((0, 0), |(b, r), (beats, readings)| {
                 (b + beats, r + readings)
             });
-        match devices::record_reports(&self.db, &reports).await {
+        match devices::record_reports(&self.db, reports).await {
             Ok(found) => {
                 for device in &found.unknown {
                     let (b, r) = counts.get(device).copied().unwrap_or_default();
@@ -462,6 +492,15 @@ impl Gateway {
         tracing::info!(device = %change.device_id, online = change.online, "device status changed");
         // No receiver simply means no dashboard is open.
         let _ = self.changes.send(change);
+    }
+}
+
+/// Waits for the flush in flight, if any.
+async fn finish(flushing: &mut JoinSet<()>) {
+    while let Some(done) = flushing.join_next().await {
+        if let Err(e) = done {
+            tracing::error!(error = %e, "writing heartbeats and scale reports stopped");
+        }
     }
 }
 

@@ -47,6 +47,8 @@ pub struct Application {
     event_dispatcher: JoinSet<()>,
     /// The device gateway and its session sweeper, stopped with the application too.
     gateway: JoinSet<()>,
+    /// SQLite's log copied into the database file beside the writers.
+    wal_checkpoints: JoinSet<()>,
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +58,10 @@ pub struct Welcome {
     pub admin_password: Option<String>,
     pub publishable_key: Option<String>,
 }
+
+/// How often SQLite's write-ahead log is copied into the database file: a
+/// fleet's telemetry writes a few thousand pages a second.
+const WAL_CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     let db = settings.connect_database().await?;
@@ -156,6 +162,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     ));
     let mut event_dispatcher = JoinSet::new();
     event_dispatcher.spawn(notifications::dispatch_events(&db, subscribers));
+    let mut wal_checkpoints = JoinSet::new();
+    wal_checkpoints.spawn(domain::db::checkpoint_wal(db.clone(), WAL_CHECKPOINT_EVERY));
     http::idempotency::spawn_expired_cleanup(db.clone(), Duration::from_secs(3600));
     let routes = http::router(state.clone());
     let router = match SessionBackend::connect(&db, settings.redis_url.as_deref()).await? {
@@ -179,6 +187,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         simulated_machines,
         event_dispatcher,
         gateway: gateway_tasks,
+        wal_checkpoints,
     })
 }
 
@@ -337,6 +346,7 @@ impl Application {
             mut simulated_machines,
             mut event_dispatcher,
             mut gateway,
+            mut wal_checkpoints,
             ..
         } = self;
         // A connection gets a clone of the router's `Arc`. Served as itself,
@@ -348,6 +358,7 @@ impl Application {
         simulated_machines.shutdown().await;
         event_dispatcher.shutdown().await;
         gateway.shutdown().await;
+        wal_checkpoints.shutdown().await;
         Ok(())
     }
 }

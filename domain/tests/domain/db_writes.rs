@@ -140,3 +140,61 @@ async fn the_writers_turns_are_counted_with_their_waits_and_holds() {
         "PostgreSQL has no queue"
     );
 }
+
+/// The high-water mark of a SQLite file's write-ahead log, in bytes.
+fn wal_size(test_db: &TestDb) -> u64 {
+    let file = test_db
+        .url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap();
+    std::fs::metadata(format!("{file}-wal"))
+        .map(|m| m.len())
+        .unwrap_or(0)
+}
+
+/// Writes about 12 MB in 300 transactions, a few milliseconds apart.
+async fn write_12_mb(db: &domain::db::DatabaseConnection) {
+    for _ in 0..300 {
+        let txn = begin_write(db).await.unwrap();
+        txn.execute_unprepared("INSERT INTO tally VALUES (length(zeroblob(40000)))")
+            .await
+            .unwrap();
+        txn.execute_unprepared("INSERT INTO blobs VALUES (randomblob(40000))")
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_checkpointer_keeps_the_log_short_without_a_writer_copying_it() {
+    let (quiet, db) = sqlite().await;
+    db.execute_unprepared("CREATE TABLE blobs (b BLOB NOT NULL)")
+        .await
+        .unwrap();
+    write_12_mb(&db).await;
+    assert!(
+        wal_size(&quiet) > 10_000_000,
+        "without the checkpointer, writers leave the log alone well past 10 MB: {} bytes",
+        wal_size(&quiet)
+    );
+
+    let (checkpointed, db) = sqlite().await;
+    db.execute_unprepared("CREATE TABLE blobs (b BLOB NOT NULL)")
+        .await
+        .unwrap();
+    let checkpointer = tokio::spawn(domain::db::checkpoint_wal(
+        db.clone(),
+        Duration::from_millis(20),
+    ));
+    write_12_mb(&db).await;
+    checkpointer.abort();
+    assert!(
+        wal_size(&checkpointed) < 4_000_000,
+        "the log restarts once copied: {} bytes",
+        wal_size(&checkpointed)
+    );
+}

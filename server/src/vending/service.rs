@@ -327,10 +327,10 @@ impl Vending {
 
     /// Takes a batch of device events, in order, in one write transaction,
     /// each in a savepoint of its own, so that one that fails leaves the
-    /// others. What they read is read first, outside it. On SQLite every write transaction waits for the one writer's
-    /// turn; under load those waits, not the statements, were most of a
-    /// door-closed report's time. An error means nothing of the batch was
-    /// written.
+    /// others; what they read is read first, outside it. On SQLite every
+    /// write transaction waits for the one writer's turn; under load those
+    /// waits, not the statements, were most of a door-closed report's time.
+    /// An error means nothing of the batch was written.
     pub async fn receive_all(
         &self,
         events: &[(&str, &DeviceMessage)],

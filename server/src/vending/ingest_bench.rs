@@ -67,7 +67,9 @@ const SESSION_POLL: Duration = Duration::from_millis(100);
 const SESSION_LIMIT: Duration = Duration::from_secs(60);
 
 /// Runs the load and prints a Markdown report; fails when a message was lost.
-pub async fn run(mut settings: Settings, load: Load) -> anyhow::Result<()> {
+pub async fn run(mut settings: Settings, mut load: Load) -> anyhow::Result<()> {
+    // The report counts the machines that sell, not the ones asked for.
+    load.shopping = load.shopping.min(load.machines);
     settings.simulated_machines = 0;
     // Signing the fleet in takes a while, and the fleet is silent meanwhile:
     // the watchdog must not take that for machines gone offline.

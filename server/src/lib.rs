@@ -13,3 +13,4 @@ pub mod state;
 pub mod telemetry;
 pub mod vending;
 pub mod web_sessions;
+pub mod write_lane;

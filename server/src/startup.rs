@@ -29,6 +29,7 @@ use crate::{
         simulator::{self, MachineConfig, SimProduct, SimScale, Take, Visit},
     },
     web_sessions::{self, SessionBackend},
+    write_lane::WriteLane,
 };
 
 pub struct Application {
@@ -89,6 +90,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     let (device_changes, _) = broadcast::channel(1024);
     let (device_activity, _) = broadcast::channel(1024);
     let payment_providers = Providers::default().with(Arc::new(SystemProvider));
+    let write_lane = WriteLane::start()?;
     let gateway = Gateway::spawn(
         &back_end,
         db.clone(),
@@ -102,6 +104,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
                 settings.vending.clone(),
                 settings.currency.clone(),
                 device_activity.clone(),
+                write_lane.clone(),
             )
         },
     );
@@ -163,7 +166,11 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     let mut event_dispatcher = JoinSet::new();
     event_dispatcher.spawn(notifications::dispatch_events(&db, subscribers));
     let mut wal_checkpoints = JoinSet::new();
-    wal_checkpoints.spawn(domain::db::checkpoint_wal(db.clone(), WAL_CHECKPOINT_EVERY));
+    // On the lane: with the turn held, it holds up settlements.
+    wal_checkpoints.spawn_on(
+        domain::db::checkpoint_wal(db.clone(), WAL_CHECKPOINT_EVERY),
+        write_lane.handle(),
+    );
     http::idempotency::spawn_expired_cleanup(db.clone(), Duration::from_secs(3600));
     let routes = http::router(state.clone());
     let router = match SessionBackend::connect(&db, settings.redis_url.as_deref()).await? {

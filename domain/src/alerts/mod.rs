@@ -229,7 +229,7 @@ pub async fn find(db: &impl ConnectionTrait, id: &str) -> Result<alert::Model, D
 /// Records that an admin has seen the alert (the first acknowledgement
 /// stands). An alert no device can resolve is resolved by it.
 pub async fn acknowledge(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     id: &str,
     admin_user_id: &str,
 ) -> Result<alert::Model, DomainError> {
@@ -247,11 +247,13 @@ pub async fn acknowledge(
     if kind.resolved_by_acknowledging() && alert.resolved_at.is_none() {
         update.resolved_at = Set(Some(now));
     }
+    let turn = crate::db::write_turn(db).await?;
     alert::Entity::update_many()
         .set(update)
         .filter(alert::Column::Id.eq(id))
         .filter(alert::Column::AcknowledgedAt.is_null())
         .exec(db)
         .await?;
+    drop(turn);
     find(db, id).await
 }

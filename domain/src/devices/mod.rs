@@ -27,7 +27,7 @@ pub struct StatusChange {
 }
 
 pub async fn register(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     id: &str,
     name: &str,
 ) -> Result<device::Model, DomainError> {
@@ -37,6 +37,7 @@ pub async fn register(
             "a device {id} already exists"
         )));
     }
+    let _turn = crate::db::write_turn(db).await?;
     Ok(device::ActiveModel {
         id: Set(id.to_owned()),
         name: Set(name.to_owned()),
@@ -67,13 +68,14 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<device::Model>, Domai
 /// change when the device was offline before, `None` when nothing changed
 /// that a dashboard shows. Unknown devices are rejected.
 pub async fn record_seen(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     id: &str,
     firmware: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<Option<StatusChange>, DomainError> {
+    let txn = crate::db::begin_write(db).await?;
     let device = device::Entity::find_by_id(id)
-        .one(db)
+        .one(&txn)
         .await?
         .ok_or_else(|| DomainError::not_found("Device", id))?;
     let was_online = device.online;
@@ -83,10 +85,11 @@ pub async fn record_seen(
     if let Some(firmware) = firmware {
         active.firmware = Set(Some(firmware.to_owned()));
     }
-    active.update(db).await?;
+    active.update(&txn).await?;
     if !was_online {
-        alerts::resolve(db, id, Kind::DeviceOffline).await?;
+        alerts::resolve(&txn, id, Kind::DeviceOffline).await?;
     }
+    txn.commit().await?;
     Ok((!was_online).then(|| StatusChange {
         device_id: id.to_owned(),
         online: true,
@@ -331,7 +334,7 @@ pub struct MqttCredentials {
 
 /// Issues a new MQTT password for a device, replacing any earlier one.
 pub async fn issue_credentials(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     id: &str,
 ) -> Result<MqttCredentials, DomainError> {
     let device = device::Entity::find_by_id(id)
@@ -341,6 +344,7 @@ pub async fn issue_credentials(
     let password = random_token(18);
     let mut active = device.into_active_model();
     active.mqtt_password_hash = Set(Some(Password::parse(&password)?.hash()?));
+    let _turn = crate::db::write_turn(db).await?;
     active.update(db).await?;
     Ok(MqttCredentials {
         username: id.to_owned(),

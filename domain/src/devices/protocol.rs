@@ -285,18 +285,75 @@ impl DeviceEvent {
 pub fn parse_device_message(payload: &[u8]) -> Result<DeviceMessage, DomainError> {
     let message: DeviceMessage = serde_json::from_slice(payload)
         .map_err(|e| DomainError::Invalid(format!("bad device message: {e}")))?;
-    if !(OLDEST_SCHEMA..=SCHEMA_VERSION).contains(&message.schema) {
+    check_schema(message.schema)?;
+    Ok(message)
+}
+
+fn check_schema(schema: u32) -> Result<(), DomainError> {
+    if !(OLDEST_SCHEMA..=SCHEMA_VERSION).contains(&schema) {
         return Err(DomainError::Invalid(format!(
-            "device message schema {} is not supported ({OLDEST_SCHEMA}..={SCHEMA_VERSION})",
-            message.schema
+            "device message schema {schema} is not supported ({OLDEST_SCHEMA}..={SCHEMA_VERSION})"
         )));
     }
-    Ok(message)
+    Ok(())
+}
+
+/// The sequence number of a scale report naming no session (a machine's
+/// telemetry), `None` for any other device message. Reads only what tells
+/// them apart: a gateway keeps one machine's latest telemetry of many and
+/// parses that one whole ([`parse_device_message`]), not every one.
+pub fn telemetry_seq(payload: &[u8]) -> Result<Option<u64>, DomainError> {
+    #[derive(Deserialize)]
+    struct Envelope<'a> {
+        schema: u32,
+        seq: u64,
+        #[serde(rename = "type", borrow)]
+        kind: std::borrow::Cow<'a, str>,
+        #[serde(default)]
+        session: Option<serde::de::IgnoredAny>,
+    }
+    let envelope: Envelope = serde_json::from_slice(payload)
+        .map_err(|e| DomainError::Invalid(format!("bad device message: {e}")))?;
+    check_schema(envelope.schema)?;
+    Ok((envelope.kind == "scale_readings" && envelope.session.is_none()).then_some(envelope.seq))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn telemetry_is_told_apart_by_its_envelope() {
+        let reading = |session: Option<&str>| DeviceMessage {
+            schema: SCHEMA_VERSION,
+            seq: 41,
+            msg_id: "m41".into(),
+            sent_at: "2026-11-22T10:00:00Z".parse().unwrap(),
+            body: DeviceEvent::ScaleReadings {
+                session: session.map(str::to_owned),
+                scales: vec![],
+            },
+        };
+        let json = |m: &DeviceMessage| serde_json::to_vec(m).unwrap();
+        assert_eq!(telemetry_seq(&json(&reading(None))).unwrap(), Some(41));
+        assert_eq!(
+            telemetry_seq(&json(&reading(Some("vsess_1")))).unwrap(),
+            None
+        );
+        let door = DeviceMessage {
+            body: DeviceEvent::DoorOpened {
+                session: "vsess_1".into(),
+                scales: vec![],
+            },
+            ..reading(None)
+        };
+        assert_eq!(telemetry_seq(&json(&door)).unwrap(), None);
+        let explicit_null = br#"{"schema":3,"seq":7,"msg_id":"m","sent_at":"2026-11-22T10:00:00Z","type":"scale_readings","session":null,"scales":[]}"#;
+        assert_eq!(telemetry_seq(explicit_null).unwrap(), Some(7));
+        let future = br#"{"schema":99,"seq":7,"msg_id":"m","sent_at":"2026-11-22T10:00:00Z","type":"scale_readings","scales":[]}"#;
+        assert!(telemetry_seq(future).is_err());
+        assert!(telemetry_seq(b"{not json").is_err());
+    }
 
     #[test]
     fn topics_round_trip() {

@@ -20,7 +20,7 @@ use crate::{
 };
 
 pub async fn add_scale(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     device_id: &str,
     position: i32,
     noise_grams: i32,
@@ -44,6 +44,7 @@ pub async fn add_scale(
             "device {device_id} already has a scale {position}"
         )));
     }
+    let _turn = crate::db::write_turn(db).await?;
     Ok(scale::ActiveModel {
         id: Set(new_id("scale")),
         device_id: Set(device_id.to_owned()),
@@ -76,7 +77,7 @@ pub struct Deposit {
 }
 
 pub async fn assign(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     scale_id: &str,
     new: NewAssignment,
 ) -> Result<scale_assignment::Model, DomainError> {
@@ -115,6 +116,7 @@ pub async fn assign(
             new.variant_id
         )));
     }
+    let _turn = crate::db::write_turn(db).await?;
     Ok(scale_assignment::ActiveModel {
         id: Set(new_id("scasg")),
         scale_id: Set(scale_id.to_owned()),
@@ -151,7 +153,7 @@ pub async fn find_assignment(
 
 /// New weights for a product already on a scale.
 pub async fn reweigh(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     id: &str,
     unit_weight_grams: i32,
     min_weight_grams: i32,
@@ -162,12 +164,14 @@ pub async fn reweigh(
     assignment.unit_weight_grams = Set(unit_weight_grams);
     assignment.min_weight_grams = Set(min_weight_grams);
     assignment.max_weight_grams = Set(max_weight_grams);
+    let _turn = crate::db::write_turn(db).await?;
     Ok(assignment.update(db).await?)
 }
 
 /// Takes a product off its scale.
-pub async fn unassign(db: &impl ConnectionTrait, id: &str) -> Result<(), DomainError> {
+pub async fn unassign(db: &impl crate::db::Writable, id: &str) -> Result<(), DomainError> {
     let assignment = find_assignment(db, id).await?;
+    let _turn = crate::db::write_turn(db).await?;
     scale_assignment::Entity::delete_by_id(assignment.id)
         .exec(db)
         .await?;

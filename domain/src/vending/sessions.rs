@@ -488,7 +488,7 @@ pub async fn unacknowledged_opens(
 
 /// Records a command for a device before it is published.
 pub async fn new_command(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     device_id: &str,
     session_id: Option<&str>,
     body: CommandBody,
@@ -502,6 +502,7 @@ pub async fn new_command(
     };
     let payload = serde_json::to_string(&command)
         .map_err(|e| DomainError::Invalid(format!("command not serializable: {e}")))?;
+    let _turn = crate::db::write_turn(db).await?;
     Ok(device_command::ActiveModel {
         id: Set(command.command_id.clone()),
         device_id: Set(device_id.to_owned()),
@@ -546,18 +547,20 @@ pub async fn find_command(
 
 /// Counts one more publication of a command; the updated row.
 pub async fn count_attempt(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     command: &device_command::Model,
 ) -> Result<device_command::Model, DomainError> {
+    let _turn = crate::db::write_turn(db).await?;
     device_command::Entity::update_many()
         .col_expr(
             device_command::Column::Attempts,
             Expr::col(device_command::Column::Attempts).add(1),
         )
         .filter(device_command::Column::Id.eq(&command.id))
-        .exec(db)
-        .await?;
-    find_command(db, &command.id).await
+        .exec_with_returning(db)
+        .await?
+        .pop()
+        .ok_or_else(|| DomainError::not_found("Device command", &command.id))
 }
 
 /// A message's sequence number as stored (beyond `i64::MAX` is the future).

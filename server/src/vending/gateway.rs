@@ -165,8 +165,11 @@ impl Gateway {
             tasks.spawn(gateway.clone().work(inbox, first_flush, flush_every));
         }
         tasks.spawn(gateway.clone().receive(client, eventloop));
-        tasks.spawn(gateway.watchdog(heartbeat));
-        tasks.spawn(vending.clone().sweep_sessions());
+        // What writes without a device waiting on it goes on the lane too:
+        // on the runtime, its transactions would hold the writer longer.
+        let lane = vending.lane().handle();
+        tasks.spawn_on(gateway.watchdog(heartbeat), lane);
+        tasks.spawn_on(vending.clone().sweep_sessions(), lane);
         GatewayHandle {
             health,
             vending,
@@ -258,7 +261,8 @@ impl Gateway {
                     finish(&mut flushing).await;
                     let mut reports = std::mem::take(&mut gathered);
                     let gateway = self.clone();
-                    flushing.spawn(async move { gateway.flush_reports(&mut reports).await });
+                    let lane = self.vending.lane().handle();
+                    flushing.spawn_on(async move { gateway.flush_reports(&mut reports).await }, lane);
                 }
             }
         }
@@ -286,11 +290,19 @@ impl Gateway {
                     self.flush_reports(gathered).await;
                     self.handle_status(&report).await;
                 }
-                Channel::Events => match protocol::parse_device_message(&report.payload) {
-                    Ok(message) if is_telemetry(&message) => {
-                        gathered.readings(&report.device, message, report.received_at)
-                    }
-                    Ok(message) => events.push((report.device, message, report.received_at)),
+                // Of a machine's telemetry only the latest is kept: the rest
+                // is read no further than what tells it from an event.
+                Channel::Events => match protocol::telemetry_seq(&report.payload) {
+                    Ok(Some(seq)) => gathered.readings(Latest {
+                        device: report.device,
+                        seq,
+                        payload: report.payload,
+                        reached: report.received_at,
+                    }),
+                    Ok(None) => match protocol::parse_device_message(&report.payload) {
+                        Ok(message) => events.push((report.device, message, report.received_at)),
+                        Err(e) => self.refuse(device, &e.to_string()),
+                    },
                     Err(e) => self.refuse(device, &e.to_string()),
                 },
                 // Commands are what this gateway sends.
@@ -401,7 +413,17 @@ impl Gateway {
         let mut counts = HashMap::with_capacity(gathered.0.len());
         for (device, mut pending) in gathered.0.drain() {
             let mut weights = None;
-            if let Some((id, message, reached)) = pending.latest_readings.take() {
+            let latest = pending.latest_readings.take().and_then(|latest| {
+                match protocol::parse_device_message(&latest.payload) {
+                    Ok(message) => Some((latest.device, message, latest.reached)),
+                    Err(e) => {
+                        pending.readings -= 1;
+                        self.refuse(&device, &e.to_string());
+                        None
+                    }
+                }
+            });
+            if let Some((id, message, reached)) = latest {
                 if reconciling.contains(&device) {
                     pending.readings -= 1;
                     reconciling_reports.push((id, message, reached));
@@ -504,14 +526,6 @@ async fn finish(flushing: &mut JoinSet<()>) {
     }
 }
 
-/// A scale report naming no session: a machine's telemetry.
-fn is_telemetry(message: &DeviceMessage) -> bool {
-    matches!(
-        message.body,
-        DeviceEvent::ScaleReadings { session: None, .. }
-    )
-}
-
 /// Heartbeats and unasked scale reports gathered by a worker since its
 /// last flush: per device the latest of each, and how many.
 #[derive(Default)]
@@ -520,10 +534,19 @@ struct Gathered(HashMap<String, Pending>);
 #[derive(Default)]
 struct Pending {
     heartbeat: Option<Seen>,
-    /// With the time it reached the gateway.
-    latest_readings: Option<(DeviceId, DeviceMessage, DateTime<Utc>)>,
+    latest_readings: Option<Latest>,
     beats: u64,
     readings: u64,
+}
+
+/// A machine's telemetry (a scale report naming no session), parsed only
+/// when it is still the latest at the flush.
+struct Latest {
+    device: DeviceId,
+    seq: u64,
+    payload: Bytes,
+    /// When it reached the gateway.
+    reached: DateTime<Utc>,
 }
 
 impl Gathered {
@@ -540,16 +563,16 @@ impl Gathered {
         pending.heartbeat = Some(Seen { firmware, at });
     }
 
-    fn readings(&mut self, device: &DeviceId, message: DeviceMessage, reached: DateTime<Utc>) {
-        let pending = self.of(device.as_str());
+    fn readings(&mut self, readings: Latest) {
+        let pending = self.of(readings.device.as_str());
         pending.readings += 1;
         // A duplicate or a late report leaves the later one.
         if pending
             .latest_readings
             .as_ref()
-            .is_none_or(|(_, latest, _)| latest.seq < message.seq)
+            .is_none_or(|latest| latest.seq < readings.seq)
         {
-            pending.latest_readings = Some((device.clone(), message, reached));
+            pending.latest_readings = Some(readings);
         }
     }
 }

@@ -30,6 +30,7 @@ use sea_orm::{DatabaseConnection, TransactionSession};
 use tokio::sync::{broadcast, watch};
 
 use super::VendingSettings;
+use crate::write_lane::WriteLane;
 
 /// Cheap to clone; shared by the gateway and HTTP handlers.
 #[derive(Clone)]
@@ -42,6 +43,8 @@ pub struct Vending {
     acks: AckWaiters,
     /// What machines do now, for live dashboards.
     activity: broadcast::Sender<Activity>,
+    /// Where sessions are opened and settled, and the gateway writes.
+    lane: WriteLane,
 }
 
 /// A session still `door_closed` this long after the report is settled again.
@@ -61,6 +64,7 @@ impl Vending {
         settings: VendingSettings,
         currency: String,
         activity: broadcast::Sender<Activity>,
+        lane: WriteLane,
     ) -> Self {
         Self {
             db,
@@ -70,7 +74,13 @@ impl Vending {
             currency,
             acks: AckWaiters::default(),
             activity,
+            lane,
         }
+    }
+
+    /// The thread this service's writes run on; the gateway's too.
+    pub fn lane(&self) -> &WriteLane {
+        &self.lane
     }
 
     /// Sends what the machine is doing now to the dashboards following it.
@@ -183,6 +193,8 @@ impl Vending {
         }
     }
 
+    /// Runs on the lane: the session is written there, and its opening
+    /// goes on there (`tokio::spawn` in a lane task spawns on the lane).
     async fn open(
         &self,
         device_id: &str,
@@ -190,23 +202,29 @@ impl Vending {
         customer_id: Option<&str>,
         hold_amount: i64,
     ) -> Result<device_session::Model, DomainError> {
-        let session = sessions::open(
-            &self.db,
-            &self.providers,
-            NewSession {
-                device_id: device_id.to_owned(),
-                mode,
-                customer_id: customer_id.map(str::to_owned),
-                hold_amount,
-                currency_code: self.currency.clone(),
-                provider_id: system::ID.to_owned(),
-            },
-        )
-        .await?;
-        self.announce_activity(device_id).await;
+        let this = self.clone();
+        let new = NewSession {
+            device_id: device_id.to_owned(),
+            mode,
+            customer_id: customer_id.map(str::to_owned),
+            hold_amount,
+            currency_code: self.currency.clone(),
+            provider_id: system::ID.to_owned(),
+        };
+        self.lane
+            .run(async move { this.open_on_lane(new).await })
+            .await
+    }
+
+    async fn open_on_lane(&self, new: NewSession) -> Result<device_session::Model, DomainError> {
+        let device_id = new.device_id.clone();
+        // The session and its open-door command in one turn of the writer.
+        let txn = db::begin_write(&self.db).await?;
+        let session = sessions::open(&txn, &self.providers, new).await?;
         let command = sessions::open_door_command(&session)?;
-        let command =
-            sessions::new_command(&self.db, device_id, Some(&session.id), command).await?;
+        let command = sessions::new_command(&txn, &device_id, Some(&session.id), command).await?;
+        txn.commit().await?;
+        self.announce_activity(&device_id).await;
         let this = self.clone();
         let opened = session.clone();
         tokio::spawn(async move {
@@ -320,7 +338,12 @@ impl Vending {
         device_id: &str,
         message: &DeviceMessage,
     ) -> Result<Received, DomainError> {
-        let received = sessions::receive(&self.db, &self.providers, device_id, message).await?;
+        let (db, providers) = (self.db.clone(), self.providers.clone());
+        let (device, owned) = (device_id.to_owned(), message.clone());
+        let received = self
+            .lane
+            .run(async move { sessions::receive(&db, &providers, &device, &owned).await })
+            .await?;
         self.taken(device_id, message, &received);
         Ok(received)
     }
@@ -335,19 +358,15 @@ impl Vending {
         &self,
         events: &[(&str, &DeviceMessage)],
     ) -> Result<Vec<Result<Received, DomainError>>, DomainError> {
-        let mut ahead = Vec::with_capacity(events.len());
-        for (device_id, message) in events {
-            ahead.push(sessions::read_ahead(&self.db, device_id, message).await);
-        }
-        let txn = db::begin_write(&self.db).await?;
-        let mut outcomes = Vec::with_capacity(events.len());
-        for ((device_id, message), ahead) in events.iter().zip(ahead) {
-            outcomes.push(
-                sessions::receive_read_ahead(&txn, &self.providers, device_id, message, ahead)
-                    .await,
-            );
-        }
-        txn.commit().await?;
+        let (db, providers) = (self.db.clone(), self.providers.clone());
+        let owned: Vec<(String, DeviceMessage)> = events
+            .iter()
+            .map(|(device_id, message)| ((*device_id).to_owned(), (*message).clone()))
+            .collect();
+        let outcomes = self
+            .lane
+            .run(async move { receive_together(&db, &providers, &owned).await })
+            .await?;
         for ((device_id, message), outcome) in events.iter().zip(&outcomes) {
             if let Ok(received) = outcome {
                 self.taken(device_id, message, received);
@@ -453,6 +472,26 @@ impl Vending {
             }
         }
     }
+}
+
+/// [`Vending::receive_all`]'s work on the lane.
+async fn receive_together(
+    db: &DatabaseConnection,
+    providers: &Providers,
+    events: &[(String, DeviceMessage)],
+) -> Result<Vec<Result<Received, DomainError>>, DomainError> {
+    let mut ahead = Vec::with_capacity(events.len());
+    for (device_id, message) in events {
+        ahead.push(sessions::read_ahead(db, device_id, message).await);
+    }
+    let txn = db::begin_write(db).await?;
+    let mut outcomes = Vec::with_capacity(events.len());
+    for ((device_id, message), ahead) in events.iter().zip(ahead) {
+        outcomes
+            .push(sessions::receive_read_ahead(&txn, providers, device_id, message, ahead).await);
+    }
+    txn.commit().await?;
+    Ok(outcomes)
 }
 
 /// The commands this process waits on to be acknowledged, by id. Recording

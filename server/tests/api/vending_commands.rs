@@ -46,7 +46,16 @@ fn another_instance(app: &TestApp, settings: VendingSettings) -> (Vending, Arc<A
     });
     let providers = payments::Providers::default().with(Arc::new(payments::system::SystemProvider));
     let activity = tokio::sync::broadcast::channel(16).0;
-    let vending = Vending::new(db, providers, client, settings, "eur".into(), activity);
+    let lane = server::write_lane::WriteLane::start().unwrap();
+    let vending = Vending::new(
+        db,
+        providers,
+        client,
+        settings,
+        "eur".into(),
+        activity,
+        lane,
+    );
     (vending, reads)
 }
 

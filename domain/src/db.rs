@@ -19,6 +19,8 @@ use sea_orm::{
 };
 use tokio::sync::OwnedMutexGuard;
 
+use crate::thread_priority;
+
 /// Opens the database named by `url` (`sqlite://…` or `postgres://…`).
 ///
 /// SQLite files are created when missing and run in WAL mode so readers never
@@ -58,6 +60,16 @@ pub async fn connect_sized(
                     .foreign_keys(true)
                     .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
                     .pragma("mmap_size", MMAP_BYTES)
+                    .thread_name(|n| format!("{SQLITE_THREAD}{n}"))
+            })
+            // Each connection's thread runs its statements inside the writer's turn.
+            .map_sqlx_sqlite_pool_opts(|pool| {
+                pool.after_connect(|_, _| {
+                    Box::pin(async {
+                        thread_priority::favour_threads_named(SQLITE_THREAD);
+                        Ok(())
+                    })
+                })
             });
     } else {
         // A server or a firewall may drop a connection left idle; a busy one
@@ -68,6 +80,9 @@ pub async fn connect_sized(
     }
     Database::connect(options).await
 }
+
+/// What each SQLite connection's own thread is named after (with a number).
+const SQLITE_THREAD: &str = "sqlite-conn-";
 
 /// WAL pages after which a committing writer copies the log into the
 /// database file itself, holding the writer's turn while it does (fsyncs

@@ -29,6 +29,7 @@ pub mod promotions;
 pub mod seed;
 pub mod settings;
 pub mod shipping;
+pub mod thread_priority;
 pub mod vending;
 pub mod workflows;
 

@@ -7,7 +7,8 @@
 //! fleet's telemetry, parsing hundreds of JSON reports. Every machine's
 //! settlement waits for that turn meanwhile. On a thread of its own the
 //! transaction's task is woken by the operating system the moment its
-//! statement is done, as a thread that mostly sleeps is.
+//! statement is done, as a thread that mostly sleeps is; favoured where the
+//! process may ([`domain::thread_priority`]), it also gets a core first.
 
 use std::{future::Future, sync::Arc};
 
@@ -34,6 +35,8 @@ impl WriteLane {
         std::thread::Builder::new()
             .name("write-lane".into())
             .spawn(move || {
+                // Its statements' answers are waited for inside the writer's turn.
+                domain::thread_priority::favour_current_thread();
                 // Either way (sent or dropped) the lane is done.
                 let _ = runtime.block_on(stopped);
             })?;

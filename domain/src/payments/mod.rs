@@ -16,7 +16,7 @@ use std::{collections::HashMap, sync::Arc};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, Set, sea_query::Expr,
 };
 
 pub use provider::{PaymentProvider, ProviderError, ProviderOutcome};
@@ -137,24 +137,7 @@ pub async fn authorize_session(
             active.status = Set(status::AUTHORIZED.to_owned());
             active.update(db).await?;
             set_collection_status(db, &session.payment_collection_id, status::AUTHORIZED).await?;
-            let now = Utc::now();
-            let payment = payment::ActiveModel {
-                id: Set(new_id("pay")),
-                payment_collection_id: Set(session.payment_collection_id.clone()),
-                payment_session_id: Set(session.id.clone()),
-                provider_id: Set(session.provider_id.clone()),
-                amount: Set(session.amount),
-                currency_code: Set(session.currency_code.clone()),
-                captured_amount: Set(0),
-                refunded_amount: Set(0),
-                canceled_at: Set(None),
-                data: Set(data.to_string()),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(db)
-            .await?;
-            Ok(Some(payment))
+            Ok(Some(authorized_payment(&session, &data).insert(db).await?))
         }
         ProviderOutcome::RequiresMore(data) => {
             active.status = Set(status::REQUIRES_MORE.to_owned());
@@ -163,6 +146,122 @@ pub async fn authorize_session(
             Ok(None)
         }
     }
+}
+
+/// A hold the provider granted and nothing recorded yet: taken first, so
+/// that no database transaction waits on the provider's round trip (over
+/// the internet for Stripe), then recorded with [`record_authorization`],
+/// or given back with [`void`] when recording it failed.
+#[derive(Debug)]
+pub struct Authorization {
+    provider_id: String,
+    amount: i64,
+    currency_code: String,
+    /// What the provider said when the payment started, and when it authorized.
+    started: serde_json::Value,
+    authorized: serde_json::Value,
+}
+
+/// Asks `provider_id` to hold `amount` at once, writing nothing: a hold
+/// that needs the shopper's action first (3-D Secure) is refused.
+pub async fn authorize(
+    providers: &Providers,
+    provider_id: &str,
+    amount: i64,
+    currency_code: &str,
+) -> Result<Authorization, DomainError> {
+    if amount <= 0 {
+        return Err(DomainError::Invalid(
+            "a hold needs a positive amount".into(),
+        ));
+    }
+    let provider = providers.get(provider_id)?;
+    let currency_code = currency_code.to_lowercase();
+    let started = provider
+        .initiate(amount, &currency_code)
+        .await
+        .map_err(provider_failure)?;
+    match provider
+        .authorize(&started)
+        .await
+        .map_err(provider_failure)?
+    {
+        ProviderOutcome::Authorized(authorized) => Ok(Authorization {
+            provider_id: provider_id.to_owned(),
+            amount,
+            currency_code,
+            started,
+            authorized,
+        }),
+        ProviderOutcome::RequiresMore(_) => Err(DomainError::Invalid(
+            "the payment needs the shopper's action first".into(),
+        )),
+    }
+}
+
+/// Records a granted hold as an authorized collection, session and payment.
+pub async fn record_authorization(
+    db: &impl ConnectionTrait,
+    hold: &Authorization,
+) -> Result<(collection::Model, payment::Model), DomainError> {
+    let now = Utc::now();
+    let collection = collection::ActiveModel {
+        id: Set(new_id("pay_col")),
+        currency_code: Set(hold.currency_code.clone()),
+        amount: Set(hold.amount),
+        status: Set(status::AUTHORIZED.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    let session = session::ActiveModel {
+        id: Set(new_id("payses")),
+        payment_collection_id: Set(collection.id.clone()),
+        provider_id: Set(hold.provider_id.clone()),
+        amount: Set(hold.amount),
+        currency_code: Set(hold.currency_code.clone()),
+        status: Set(status::AUTHORIZED.to_owned()),
+        data: Set(hold.started.to_string()),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    let payment = authorized_payment(&session, &hold.authorized)
+        .insert(db)
+        .await?;
+    Ok((collection, payment))
+}
+
+/// The payment an authorized `session` became; `data` is what the provider
+/// answered the authorization with.
+fn authorized_payment(session: &session::Model, data: &serde_json::Value) -> payment::ActiveModel {
+    let now = Utc::now();
+    payment::ActiveModel {
+        id: Set(new_id("pay")),
+        payment_collection_id: Set(session.payment_collection_id.clone()),
+        payment_session_id: Set(session.id.clone()),
+        provider_id: Set(session.provider_id.clone()),
+        amount: Set(session.amount),
+        currency_code: Set(session.currency_code.clone()),
+        captured_amount: Set(0),
+        refunded_amount: Set(0),
+        canceled_at: Set(None),
+        data: Set(data.to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+/// Gives back a hold that was never recorded: nobody could capture or
+/// release it otherwise.
+pub async fn void(providers: &Providers, hold: &Authorization) -> Result<(), DomainError> {
+    providers
+        .get(&hold.provider_id)?
+        .cancel(&hold.authorized)
+        .await
+        .map(drop)
+        .map_err(provider_failure)
 }
 
 /// Captures `amount` (all that is left when `None`).
@@ -300,10 +399,16 @@ async fn set_collection_status(
     id: &str,
     new_status: &str,
 ) -> Result<(), DomainError> {
-    let mut collection = find_collection(db, id).await?.into_active_model();
-    collection.status = Set(new_status.to_owned());
-    collection.updated_at = Set(Utc::now());
-    collection.update(db).await?;
+    // One statement: it runs inside captures and releases, under SQLite's one writer.
+    let updated = collection::Entity::update_many()
+        .col_expr(collection::Column::Status, Expr::value(new_status))
+        .col_expr(collection::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(collection::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(DomainError::not_found("Payment collection", id));
+    }
     Ok(())
 }
 

@@ -44,17 +44,62 @@ pub struct NewSession {
 /// Sessions in these states occupy their machine.
 const ACTIVE: [State; 3] = [State::Requested, State::DoorOpen, State::DoorClosed];
 
-/// Creates a session, holding the payment first in purchase mode. A machine
-/// has one active session at a time.
+/// A session just opened, and the open-door command written with it.
+#[derive(Debug)]
+pub struct Opened {
+    pub session: device_session::Model,
+    pub command: device_command::Model,
+}
+
+/// Opens a machine: holds the payment first in purchase mode, then writes
+/// the session and its open-door command together, so that no session
+/// exists without the command that opens its door. A machine has one
+/// active session at a time.
+///
+/// The provider is asked for the hold before the write transaction starts:
+/// on SQLite every writer in the process would otherwise wait out its round
+/// trip (Stripe's, over the internet). When the session cannot be written
+/// after all (the machine got busy meanwhile), the hold is given back.
 pub async fn open(
     db: &impl crate::db::Writable,
     providers: &Providers,
     new: NewSession,
-) -> Result<device_session::Model, DomainError> {
+) -> Result<Opened, DomainError> {
+    // What can be refused already is refused before the provider is asked.
+    let machine = find_machine(db, &new.device_id).await?;
+    check_opening(&machine, &new)?;
+    refuse_if_busy(db, &machine.id).await?;
+    let hold = match new.mode {
+        Mode::Purchase => Some(
+            payments::authorize(
+                providers,
+                &new.provider_id,
+                new.hold_amount,
+                &new.currency_code,
+            )
+            .await?,
+        ),
+        Mode::Return | Mode::Service => None,
+    };
+    let written = write_opening(db, new, hold.as_ref()).await;
+    if written.is_err()
+        && let Some(hold) = &hold
+        && let Err(e) = payments::void(providers, hold).await
+    {
+        tracing::error!(error = %e, ?hold, "a hold for a session never opened was not given back");
+    }
+    written
+}
+
+async fn write_opening(
+    db: &impl crate::db::Writable,
+    new: NewSession,
+    hold: Option<&payments::Authorization>,
+) -> Result<Opened, DomainError> {
     let txn = crate::db::begin_write(db).await?;
-    // A no-op write first: it locks the machine's row (PostgreSQL) or takes
-    // the write lock (SQLite, which could not upgrade a read lock later), so
-    // two openings of one machine run one after the other.
+    // A no-op write first: it locks the machine's row (PostgreSQL), so two
+    // openings of one machine run one after the other; on SQLite the
+    // transaction holds the write lock from its start.
     device::Entity::update_many()
         .col_expr(
             device::Column::HubId,
@@ -63,46 +108,15 @@ pub async fn open(
         .filter(device::Column::Id.eq(&new.device_id))
         .exec(&txn)
         .await?;
-    let machine = device::Entity::find_by_id(&new.device_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DomainError::not_found("Device", &new.device_id))?;
-    if new.mode == Mode::Purchase {
-        if machine.sales_channel_id.is_none() {
-            return Err(DomainError::Invalid(format!(
-                "device {} sells through no sales channel yet",
-                machine.id
-            )));
+    let machine = find_machine(&txn, &new.device_id).await?;
+    check_opening(&machine, &new)?;
+    refuse_if_busy(&txn, &machine.id).await?;
+    let (collection_id, payment_id) = match hold {
+        Some(hold) => {
+            let (collection, payment) = payments::record_authorization(&txn, hold).await?;
+            (Some(collection.id), Some(payment.id))
         }
-        if new.hold_amount <= 0 {
-            return Err(DomainError::Invalid(
-                "a purchase needs a positive hold amount".into(),
-            ));
-        }
-    }
-    if new.mode == Mode::Return && new.customer_id.is_none() {
-        return Err(DomainError::Invalid(
-            "a return credits a signed-in shopper; none was given".into(),
-        ));
-    }
-    if let Some(busy) = active_session(&txn, &machine.id).await? {
-        return Err(DomainError::Conflict(format!(
-            "device {} is busy with session {}",
-            machine.id, busy.id
-        )));
-    }
-    let (collection_id, payment_id) = if new.mode == Mode::Purchase {
-        let (collection, payment) = hold(
-            &txn,
-            providers,
-            new.hold_amount,
-            &new.currency_code,
-            &new.provider_id,
-        )
-        .await?;
-        (Some(collection), Some(payment))
-    } else {
-        (None, None)
+        None => (None, None),
     };
     let now = Utc::now();
     let session = device_session::ActiveModel {
@@ -135,27 +149,58 @@ pub async fn open(
     }
     .insert(&txn)
     .await?;
+    let command = new_command(
+        &txn,
+        &session.device_id,
+        Some(&session.id),
+        open_door_command(&session)?,
+    )
+    .await?;
     txn.commit().await?;
-    Ok(session)
+    Ok(Opened { session, command })
 }
 
-/// Pre-authorizes `amount`; the collection and payment ids.
-async fn hold(
+async fn find_machine(
     db: &impl ConnectionTrait,
-    providers: &Providers,
-    amount: i64,
-    currency_code: &str,
-    provider_id: &str,
-) -> Result<(String, String), DomainError> {
-    let collection = payments::create_collection(db, amount, currency_code).await?;
-    let payment_session =
-        payments::create_session(db, providers, &collection.id, provider_id).await?;
-    let payment = payments::authorize_session(db, providers, &payment_session.id)
+    device_id: &str,
+) -> Result<device::Model, DomainError> {
+    device::Entity::find_by_id(device_id)
+        .one(db)
         .await?
-        .ok_or_else(|| {
-            DomainError::Invalid("the payment needs the shopper's action first".into())
-        })?;
-    Ok((collection.id, payment.id))
+        .ok_or_else(|| DomainError::not_found("Device", device_id))
+}
+
+/// Whether `machine` can be opened as `new` asks, whoever else uses it.
+fn check_opening(machine: &device::Model, new: &NewSession) -> Result<(), DomainError> {
+    if new.mode == Mode::Purchase {
+        if machine.sales_channel_id.is_none() {
+            return Err(DomainError::Invalid(format!(
+                "device {} sells through no sales channel yet",
+                machine.id
+            )));
+        }
+        if new.hold_amount <= 0 {
+            return Err(DomainError::Invalid(
+                "a purchase needs a positive hold amount".into(),
+            ));
+        }
+    }
+    if new.mode == Mode::Return && new.customer_id.is_none() {
+        return Err(DomainError::Invalid(
+            "a return credits a signed-in shopper; none was given".into(),
+        ));
+    }
+    Ok(())
+}
+
+async fn refuse_if_busy(db: &impl ConnectionTrait, device_id: &str) -> Result<(), DomainError> {
+    match active_session(db, device_id).await? {
+        Some(busy) => Err(DomainError::Conflict(format!(
+            "device {device_id} is busy with session {}",
+            busy.id
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Six digits the machine can show or check.
@@ -521,7 +566,7 @@ pub async fn new_command(
 }
 
 /// The open-door command of a session.
-pub fn open_door_command(session: &device_session::Model) -> Result<CommandBody, DomainError> {
+fn open_door_command(session: &device_session::Model) -> Result<CommandBody, DomainError> {
     let mode = match mode_of(session)? {
         Mode::Purchase => DeviceMode::Purchase,
         Mode::Return => DeviceMode::Return,

@@ -286,7 +286,8 @@ async fn a_door_open_too_long_is_alerted_once_and_closing_it_resolves() {
             },
         )
         .await
-        .unwrap();
+        .unwrap()
+        .session;
         let opened = message(
             1,
             DeviceEvent::DoorOpened {

@@ -122,6 +122,7 @@ impl Machine {
         )
         .await
         .unwrap()
+        .session
     }
 
     async fn receive(&self, db: &DatabaseConnection, message: &DeviceMessage) -> Received {
@@ -473,11 +474,14 @@ async fn acknowledgements_are_recorded_once_and_only_from_the_addressee() {
     on_every_backend(async |db| {
         let m = machine(&db).await;
         let session = m.open(&db, Mode::Purchase).await;
-        let body = sessions::open_door_command(&session).unwrap();
-        let command = sessions::new_command(&db, MACHINE, Some(&session.id), body)
-            .await
-            .unwrap();
+        // The opening wrote its open-door command with the session.
+        let commands = sessions::commands_of(&db, &session.id).await.unwrap();
+        let [command] = &commands[..] else {
+            panic!("one open-door command, not {commands:?}")
+        };
+        assert_eq!(command.kind, "open_door");
         assert_eq!(command.attempts, 0);
+        let command = command.clone();
         let command = sessions::count_attempt(&db, &command).await.unwrap();
         assert_eq!(command.attempts, 1);
         let ack = |msg_id: &str| {
@@ -719,6 +723,119 @@ async fn a_settlement_that_failed_is_retried_from_the_timeline() {
                 .unwrap()
                 .is_empty()
         );
+    })
+    .await;
+}
+
+/// The built-in provider, slowed down as one over the internet is, and
+/// counting the holds it granted and gave back.
+#[derive(Default)]
+struct FarAway {
+    authorized: std::sync::atomic::AtomicUsize,
+    canceled: std::sync::atomic::AtomicUsize,
+}
+
+const FAR_AWAY_MS: u64 = 300;
+
+#[async_trait::async_trait]
+impl payments::PaymentProvider for FarAway {
+    fn id(&self) -> &'static str {
+        "pp_far_away"
+    }
+    async fn initiate(
+        &self,
+        amount: i64,
+        currency: &str,
+    ) -> Result<serde_json::Value, payments::ProviderError> {
+        SystemProvider.initiate(amount, currency).await
+    }
+    async fn authorize(
+        &self,
+        data: &serde_json::Value,
+    ) -> Result<payments::ProviderOutcome, payments::ProviderError> {
+        tokio::time::sleep(std::time::Duration::from_millis(FAR_AWAY_MS)).await;
+        self.authorized
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        SystemProvider.authorize(data).await
+    }
+    async fn capture(
+        &self,
+        data: &serde_json::Value,
+        amount: i64,
+    ) -> Result<serde_json::Value, payments::ProviderError> {
+        SystemProvider.capture(data, amount).await
+    }
+    async fn refund(
+        &self,
+        data: &serde_json::Value,
+        amount: i64,
+    ) -> Result<serde_json::Value, payments::ProviderError> {
+        SystemProvider.refund(data, amount).await
+    }
+    async fn cancel(
+        &self,
+        data: &serde_json::Value,
+    ) -> Result<serde_json::Value, payments::ProviderError> {
+        self.canceled
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        SystemProvider.cancel(data).await
+    }
+}
+
+#[tokio::test]
+async fn no_writer_waits_on_the_payment_provider_and_a_hold_never_used_is_given_back() {
+    on_every_backend(async |db| {
+        machine(&db).await;
+        let far_away = Arc::new(FarAway::default());
+        let providers = Providers::default().with(far_away.clone());
+        let purchase = || NewSession {
+            device_id: MACHINE.into(),
+            mode: Mode::Purchase,
+            customer_id: Some("cus_1".into()),
+            hold_amount: HOLD,
+            currency_code: "eur".into(),
+            provider_id: "pp_far_away".into(),
+        };
+        let turns_before = domain::db::write_turns(&db);
+        // Two shoppers at one machine at once: both are let through to the
+        // provider, and only one session can be written.
+        let (first, second) = tokio::join!(
+            sessions::open(&db, &providers, purchase()),
+            sessions::open(&db, &providers, purchase()),
+        );
+        let (opened, refused) = match (first, second) {
+            (Ok(opened), Err(refused)) | (Err(refused), Ok(opened)) => (opened, refused),
+            other => panic!("one opening, one refusal, not {other:?}"),
+        };
+        assert!(matches!(refused, DomainError::Conflict(_)), "{refused:?}");
+        assert_eq!(
+            far_away
+                .authorized
+                .load(std::sync::atomic::Ordering::SeqCst),
+            2
+        );
+        assert_eq!(
+            far_away.canceled.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "the hold of the refused opening is given back"
+        );
+        // Only the opened session's hold is on the books, authorized.
+        let payments = payments::payment::Entity::find().all(&db).await.unwrap();
+        assert_eq!(payments.len(), 1);
+        assert_eq!(Some(&payments[0].id), opened.session.payment_id.as_ref());
+        assert_eq!(payments[0].amount, HOLD);
+        let collection = payments::find_collection(&db, &payments[0].payment_collection_id)
+            .await
+            .unwrap();
+        assert_eq!(collection.status, payments::status::AUTHORIZED);
+        // SQLite's one writer was held for the writes, never for the provider.
+        if let (Some(before), Some(after)) = (turns_before, domain::db::write_turns(&db)) {
+            let held = after.since(&before).held;
+            assert!(
+                held < std::time::Duration::from_millis(FAR_AWAY_MS),
+                "the writer was held {held:?} across a {FAR_AWAY_MS} ms provider"
+            );
+        }
     })
     .await;
 }

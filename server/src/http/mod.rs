@@ -8,7 +8,7 @@ pub(crate) mod idempotency;
 pub mod openapi;
 mod params;
 pub mod read_cache;
-mod store;
+pub(crate) mod store;
 
 use axum::{
     Router,

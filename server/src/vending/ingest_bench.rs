@@ -60,8 +60,9 @@ const CONNECTING_AT_ONCE: usize = 25;
 /// fleet goes quiet before the difference counts as lost.
 const DRAIN_LIMIT: Duration = Duration::from_secs(120);
 
-/// How often a shopping session's state is looked at.
-const SESSION_POLL: Duration = Duration::from_millis(100);
+/// How often a shopping session's state is looked at: as often as the
+/// shopper's page following it does, so the store reads what it would.
+const SESSION_POLL: Duration = crate::http::store::vending::FOLLOW_EVERY;
 
 /// A session not over after this long counts as stuck.
 const SESSION_LIMIT: Duration = Duration::from_secs(60);
@@ -420,6 +421,14 @@ impl Report {
                 mean(turns.waited),
             );
         }
+        println!(
+            "- threads on the database's write path (the write lane, SQLite's connections): {}",
+            match domain::thread_priority::favouring() {
+                Some(true) => format!("favoured (nice {})", domain::thread_priority::FAVOURED_NICE),
+                Some(false) => "normal priority (the process may not raise it)".to_owned(),
+                None => "normal priority".to_owned(),
+            }
+        );
         let s = &self.sessions;
         println!(
             "- purchase sessions: {} settled ({:.1}/s, {} with an order), {} failed, {} stuck, {} openings refused",

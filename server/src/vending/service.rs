@@ -217,14 +217,9 @@ impl Vending {
     }
 
     async fn open_on_lane(&self, new: NewSession) -> Result<device_session::Model, DomainError> {
-        let device_id = new.device_id.clone();
-        // The session and its open-door command in one turn of the writer.
-        let txn = db::begin_write(&self.db).await?;
-        let session = sessions::open(&txn, &self.providers, new).await?;
-        let command = sessions::open_door_command(&session)?;
-        let command = sessions::new_command(&txn, &device_id, Some(&session.id), command).await?;
-        txn.commit().await?;
-        self.announce_activity(&device_id).await;
+        let sessions::Opened { session, command } =
+            sessions::open(&self.db, &self.providers, new).await?;
+        self.announce_activity(&session.device_id).await;
         let this = self.clone();
         let opened = session.clone();
         tokio::spawn(async move {

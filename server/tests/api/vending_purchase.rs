@@ -234,10 +234,11 @@ async fn a_busy_or_unknown_machine_cannot_be_opened() {
 async fn an_opening_cut_short_by_a_restart_is_resumed() {
     on_every_db_and_broker(async |app| {
         let fridge = fridge(&app).await;
-        // What a server that stopped right after recording the opening leaves behind.
+        // What a server that stopped right after recording the opening leaves
+        // behind: the session and its open-door command, never sent.
         let providers = payments::Providers::default()
             .with(std::sync::Arc::new(payments::system::SystemProvider));
-        let session = sessions::open(
+        let opened = sessions::open(
             &app.db,
             &providers,
             sessions::NewSession {
@@ -251,10 +252,8 @@ async fn an_opening_cut_short_by_a_restart_is_resumed() {
         )
         .await
         .unwrap();
-        let body = sessions::open_door_command(&session).unwrap();
-        sessions::new_command(&app.db, fridge.id.as_str(), Some(&session.id), body)
-            .await
-            .unwrap();
+        assert_eq!(opened.command.attempts, 0);
+        let session = opened.session;
         let visit = fridge.three_colas_and_a_water();
         let _machine = spawn_machines(
             &app.mqtt,

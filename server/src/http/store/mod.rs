@@ -12,7 +12,7 @@ pub(crate) mod products;
 mod publishable_key;
 pub(crate) mod regions;
 mod shipping_options;
-mod vending;
+pub(crate) mod vending;
 
 use axum::{
     Router,

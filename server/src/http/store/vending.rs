@@ -165,7 +165,7 @@ async fn own_session(
 /// The server-sent event name of a session update.
 pub const SESSION_EVENT: &str = app::storefront::machine::SESSION_EVENT;
 /// How often a followed session is looked at.
-const FOLLOW_EVERY: Duration = Duration::from_millis(250);
+pub(crate) const FOLLOW_EVERY: Duration = Duration::from_millis(250);
 
 /// `GET /store/vending/sessions/{id}/events`: server-sent events, one per
 /// change of the shopper's session (the current state first), ending once it

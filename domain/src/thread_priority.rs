@@ -30,10 +30,14 @@ pub fn favour_current_thread() {
 /// (Linux names are at most 15 bytes), if the process may.
 pub fn favour_threads_named(prefix: &str) {
     note(imp::threads_named(prefix).and_then(|threads| {
-        threads
-            .iter()
-            .try_for_each(|&thread| imp::set_nice(thread, FAVOURED_NICE))
-            .map(|()| threads.len())
+        for &thread in &threads {
+            match imp::set_nice(thread, FAVOURED_NICE) {
+                // It ended since it was listed: nothing left to favour.
+                Err(e) if e.raw_os_error() == Some(imp::NO_SUCH_THREAD) => {}
+                outcome => outcome?,
+            }
+        }
+        Ok(threads.len())
     }));
 }
 
@@ -65,6 +69,8 @@ mod imp {
     use std::io;
 
     pub type ThreadId = libc::pid_t;
+
+    pub const NO_SUCH_THREAD: i32 = libc::ESRCH;
 
     pub fn current_thread_id() -> ThreadId {
         // SAFETY: gettid takes no arguments and cannot fail.
@@ -104,6 +110,8 @@ mod imp {
     use std::io;
 
     pub type ThreadId = u64;
+
+    pub const NO_SUCH_THREAD: i32 = 0;
 
     pub fn current_thread_id() -> ThreadId {
         0

@@ -65,20 +65,23 @@ pub async fn open(
     providers: &Providers,
     new: NewSession,
 ) -> Result<Opened, DomainError> {
-    // What can be refused already is refused before the provider is asked.
-    let machine = find_machine(db, &new.device_id).await?;
-    check_opening(&machine, &new)?;
-    refuse_if_busy(db, &machine.id).await?;
     let hold = match new.mode {
-        Mode::Purchase => Some(
-            payments::authorize(
-                providers,
-                &new.provider_id,
-                new.hold_amount,
-                &new.currency_code,
+        Mode::Purchase => {
+            // What can be refused already is refused before the provider is
+            // asked; the write checks it all again.
+            let machine = find_machine(db, &new.device_id).await?;
+            check_opening(&machine, &new)?;
+            refuse_if_busy(db, &machine.id).await?;
+            Some(
+                payments::authorize(
+                    providers,
+                    &new.provider_id,
+                    new.hold_amount,
+                    &new.currency_code,
+                )
+                .await?,
             )
-            .await?,
-        ),
+        }
         Mode::Return | Mode::Service => None,
     };
     let written = write_opening(db, new, hold.as_ref()).await;

@@ -50,8 +50,8 @@ pub struct MachineConfig {
     pub keep_service_door_open: bool,
     pub faults: Faults,
     /// How often the machine reports its scales unasked (`scale_readings`
-    /// naming no session), as firmware that streams telemetry does; `None`
-    /// reports only around openings.
+    /// naming no session), on a fixed cadence, as firmware that streams
+    /// telemetry does; `None` reports only around openings.
     pub readings_every: Option<Duration>,
     /// Shared by the machines of one load test.
     pub traffic: Arc<Traffic>,
@@ -321,11 +321,7 @@ impl Firmware {
     }
 
     async fn run(mut self, mut inbox: mpsc::Receiver<Command>) {
-        let mut telemetry = self.readings_every.map(|every| {
-            let mut timer = tokio::time::interval(every);
-            timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            timer
-        });
+        let mut telemetry = self.readings_every.map(telemetry_timer);
         loop {
             let next_report = async {
                 match &mut telemetry {
@@ -587,6 +583,16 @@ impl Firmware {
     }
 }
 
+/// The unasked scale reports' clock. A fixed cadence, as a firmware timer
+/// keeps: a report sent late does not push back the ones after it (a busy
+/// fleet would otherwise offer fewer reports than it was asked for), and one
+/// missed altogether is skipped, not sent in a burst.
+fn telemetry_timer(every: Duration) -> tokio::time::Interval {
+    let mut timer = tokio::time::interval(every);
+    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    timer
+}
+
 /// Reproducible randomness for noise and faults (a linear congruential
 /// generator: the same machine misbehaves the same way every run).
 struct Dice(u64);
@@ -612,5 +618,30 @@ impl Dice {
     /// True with probability `p`.
     fn chance(&mut self, p: f64) -> bool {
         p > 0.0 && (self.next() % 10_000) as f64 / 10_000.0 < p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::time::Instant;
+
+    use super::telemetry_timer;
+
+    #[tokio::test(start_paused = true)]
+    async fn telemetry_keeps_its_cadence_when_a_report_is_late() {
+        let every = Duration::from_millis(50);
+        let mut timer = telemetry_timer(every);
+        let start = Instant::now();
+        timer.tick().await;
+        // Busy until 130 ms: the reports due at 50 and 100 ms are late.
+        tokio::time::sleep(Duration::from_millis(130)).await;
+        timer.tick().await;
+        timer.tick().await;
+        // Keeping the schedule, the next report is the one due at 150 ms:
+        // not at 180 (the schedule pushed back by the late one, offering
+        // fewer reports than asked) nor at once (the missed one in a burst).
+        assert_eq!(start.elapsed(), Duration::from_millis(150));
     }
 }

@@ -15,7 +15,8 @@
 # BENCH_SHOPPING (machines selling; all by default), BENCH_SESSION_EVERY_MS
 # (each seller's openings; 20000, a fridge in use without pause; 0 opens a
 # machine again the moment its session ends, a stress test of the store's
-# capacity), BENCH_READINGS_MS, BENCH_HEARTBEAT_MS, BENCH_SECS size the load.
+# capacity), BENCH_READINGS_MS, BENCH_HEARTBEAT_MS, BENCH_SECS (measured) and
+# BENCH_WARMUP_SECS (pushed before the measuring starts) size the load.
 # BENCH_BUILD=0 measures the release build already in the target dir as it is.
 set -euo pipefail
 
@@ -54,4 +55,5 @@ echo
     --session-every-ms "${BENCH_SESSION_EVERY_MS:-20000}" \
     --readings-ms "${BENCH_READINGS_MS:-50}" \
     --heartbeat-ms "${BENCH_HEARTBEAT_MS:-1000}" \
+    --warmup-secs "${BENCH_WARMUP_SECS:-3}" \
     --secs "${BENCH_SECS:-20}"

@@ -77,6 +77,13 @@ pub struct GatewayHandle {
 #[derive(Clone)]
 pub struct Inlet(Weak<Gateway>);
 
+/// Why [`Inlet::try_deliver`] handed a publish back.
+pub enum NotTaken {
+    /// Its device's worker queue is full: [`Inlet::deliver`] waits for room.
+    Full(Publish),
+    GatewayStopped,
+}
+
 impl Inlet {
     /// Queues `publish` for its device's worker; waits while that queue is
     /// full. Hands it back when the gateway has stopped.
@@ -88,6 +95,22 @@ impl Inlet {
             }
             None => Err(publish),
         }
+    }
+
+    /// Queues `publish` for its device's worker if that queue has room now.
+    pub fn try_deliver(&self, publish: Publish) -> Result<(), NotTaken> {
+        let gateway = self.0.upgrade().ok_or(NotTaken::GatewayStopped)?;
+        let Some((worker, report)) = gateway.route(&publish.topic) else {
+            return Ok(());
+        };
+        match gateway.workers[worker].try_reserve() {
+            Ok(room) => room.send(report(publish.payload)),
+            Err(mpsc::error::TrySendError::Full(())) => return Err(NotTaken::Full(publish)),
+            Err(mpsc::error::TrySendError::Closed(())) => {
+                tracing::error!("a device gateway worker stopped; message dropped");
+            }
+        }
+        Ok(())
     }
 }
 
@@ -218,20 +241,33 @@ impl Gateway {
     /// Hands a publish to its device's worker. A full queue holds up the
     /// broker connection: the broker keeps the backlog, nothing is dropped.
     async fn dispatch(&self, publish: Publish) {
-        let Some((device, channel)) = protocol::parse_topic(&publish.topic) else {
-            tracing::debug!(topic = %publish.topic, "ignoring message on a foreign topic");
+        let Some((worker, report)) = self.route(&publish.topic) else {
             return;
         };
-        let worker = self.hasher.hash_one(device.as_str()) as usize % self.workers.len();
-        let report = Report {
-            device,
-            channel,
-            payload: publish.payload,
-            received_at: Utc::now(),
-        };
-        if self.workers[worker].send(report).await.is_err() {
+        if self.workers[worker]
+            .send(report(publish.payload))
+            .await
+            .is_err()
+        {
             tracing::error!("a device gateway worker stopped; message dropped");
         }
+    }
+
+    /// The worker a publish on `topic` goes to, and its report given the
+    /// payload; `None` (logged) for a topic that is not a device's.
+    fn route(&self, topic: &str) -> Option<(usize, impl FnOnce(Bytes) -> Report + use<>)> {
+        let Some((device, channel)) = protocol::parse_topic(topic) else {
+            tracing::debug!(topic, "ignoring message on a foreign topic");
+            return None;
+        };
+        let worker = self.hasher.hash_one(device.as_str()) as usize % self.workers.len();
+        let report = move |payload| Report {
+            device,
+            channel,
+            payload,
+            received_at: Utc::now(),
+        };
+        Some((worker, report))
     }
 
     async fn work(

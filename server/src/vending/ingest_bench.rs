@@ -45,7 +45,12 @@ pub struct Load {
     /// Each machine's heartbeat interval.
     #[arg(long, default_value_t = 1000)]
     pub heartbeat_ms: u64,
-    /// How long the fleet pushes.
+    /// How long the fleet pushes before the measuring starts: the window
+    /// opens on the steady state, not on 1,000 machines' first reports
+    /// arriving together with nothing yet in flight.
+    #[arg(long, default_value_t = 3)]
+    pub warmup_secs: u64,
+    /// How long the fleet pushes while it is measured.
     #[arg(long, default_value_t = 20)]
     pub secs: u64,
 }
@@ -128,12 +133,15 @@ pub async fn run(mut settings: Settings, mut load: Load) -> anyhow::Result<()> {
     }
 
     eprintln!(
-        "[bench] {} machines connected; pushing for {} s",
-        load.machines, load.secs
+        "[bench] {} machines connected; pushing for {} s, measuring the last {} s",
+        load.machines,
+        load.warmup_secs + load.secs,
+        load.secs
     );
+    traffic.paused.store(false, Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_secs(load.warmup_secs)).await;
     let (handled_before, acked_before) = (stats.handled(), acknowledged(&traffic));
     let turns_before = domain::db::write_turns(&db);
-    traffic.paused.store(false, Ordering::Relaxed);
     let started = Instant::now();
     let deadline = started + Duration::from_secs(load.secs);
     let pace = Pace {
@@ -369,6 +377,7 @@ impl Report {
             session_every_ms,
             readings_ms,
             heartbeat_ms,
+            warmup_secs,
             secs,
         } = self.load;
         let per_sec = |n: u64| n as f64 / self.window.as_secs_f64();
@@ -383,7 +392,7 @@ impl Report {
             )
         };
         println!(
-            "- load: {machines} machines, a scale report every {readings_ms} ms and a heartbeat every {heartbeat_ms} ms each, {shopping} of them selling, {pace}; {secs} s"
+            "- load: {machines} machines, a scale report every {readings_ms} ms and a heartbeat every {heartbeat_ms} ms each, {shopping} of them selling, {pace}; measured for {secs} s after {warmup_secs} s of warm-up"
         );
         println!(
             "- handled in the window: **{:.0} messages/s** ({:.0} scale reports/s, {:.0} other events/s, {:.0} heartbeats/s); the broker acknowledged {:.0}/s to the machines",

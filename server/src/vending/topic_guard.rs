@@ -18,7 +18,10 @@
 
 use std::{
     net::SocketAddr,
-    sync::{Arc, OnceLock},
+    sync::{
+        Arc, OnceLock,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::Duration,
 };
 
@@ -38,7 +41,7 @@ use tokio::{
     task::JoinHandle,
 };
 
-use super::gateway::Inlet;
+use super::gateway::{Inlet, NotTaken};
 
 /// The largest packet relayed (the broker's own limit, plus headers).
 const MAX_PACKET: usize = 256 * 1024 + 1024;
@@ -94,8 +97,7 @@ async fn relay(
     // Packets one read brought for the broker, written together.
     let mut to_forward = BytesMut::new();
     let mut silence_limit = None;
-    // Started with the first report taken for the gateway.
-    let mut to_gateway: Option<(mpsc::Sender<Publish>, JoinHandle<()>)> = None;
+    let mut to_gateway = None;
     let outcome = async {
         loop {
             loop {
@@ -119,19 +121,16 @@ async fn relay(
                         if goes_to_gateway(&publish) =>
                     {
                         to_forward.truncate(forwarded_up_to);
-                        let (deliverer, _) = to_gateway.get_or_insert_with(|| {
-                            let (deliverer, taken) = mpsc::channel(WAITING_FOR_GATEWAY);
-                            let delivering =
-                                tokio::spawn(deliver(taken, inlet.clone(), to_client.clone()));
-                            (deliverer, delivering)
-                        });
-                        deliverer
-                            .send(publish)
-                            .await
-                            .map_err(|_| anyhow::anyhow!("the gateway stopped"))?;
+                        to_gateway
+                            .get_or_insert_with(|| ToGateway::new(inlet.clone(), &to_client))
+                            .take(publish)
+                            .await?;
                     }
                     _ => {}
                 }
+            }
+            if let Some(to_gateway) = &mut to_gateway {
+                to_gateway.acknowledge_taken().await?;
             }
             if !to_forward.is_empty() {
                 to_broker.write_all(&to_forward).await?;
@@ -152,9 +151,8 @@ async fn relay(
     .await;
     // Its reports reach the gateway's queue before its last will can (the
     // gateway keeps each device's messages in order from there).
-    if let Some((deliverer, delivering)) = to_gateway {
-        drop(deliverer);
-        let _ = tokio::time::timeout(REPORTS_BEFORE_WILL, delivering).await;
+    if let Some(to_gateway) = to_gateway {
+        to_gateway.finish().await;
     }
     // A refused client loses its connection to the broker too: its last will fires.
     drop(to_broker);
@@ -174,29 +172,137 @@ const WAITING_FOR_GATEWAY: usize = 1024;
 /// gateway's queue before its last will goes out anyway.
 const REPORTS_BEFORE_WILL: Duration = Duration::from_secs(10);
 
-/// Hands one connection's reports to the gateway in order, acknowledging
-/// each (QoS 1) once the gateway's queue holds it. Apart from the reading:
-/// while the gateway is busy, the client's pings still get their answers
-/// and it stays connected. Hangs up on the client when the gateway stopped.
-async fn deliver(
-    mut taken: mpsc::Receiver<Publish>,
-    inlet: Inlet,
+/// One connection's reports on their way to the gateway, in order, each
+/// acknowledged (QoS 1) once the gateway's queue holds it. A report is
+/// handed over by the reading itself while its worker's queue has room;
+/// otherwise it waits for a task of its own, and so do the ones after it
+/// until that task caught up. Apart from the reading: while the gateway is
+/// busy, the client's pings still get their answers and it stays connected.
+struct ToGateway<Q> {
+    queue: Q,
     to_client: Arc<Mutex<OwnedWriteHalf>>,
+    /// Acknowledgements of the reports this read handed over, written
+    /// after it (or before the next report waits).
+    acks: BytesMut,
+    /// Reports waiting for a worker's queue, or handed over and not yet
+    /// acknowledged: the reading hands over nothing itself meanwhile, which
+    /// keeps both the reports and their acknowledgements in order.
+    waiting: Arc<AtomicUsize>,
+    /// Started when the first report has to wait.
+    waiter: Option<(mpsc::Sender<Publish>, JoinHandle<()>)>,
+}
+
+impl<Q: ReportQueue> ToGateway<Q> {
+    fn new(queue: Q, to_client: &Arc<Mutex<OwnedWriteHalf>>) -> Self {
+        Self {
+            queue,
+            to_client: to_client.clone(),
+            acks: BytesMut::new(),
+            waiting: Arc::default(),
+            waiter: None,
+        }
+    }
+
+    async fn take(&mut self, publish: Publish) -> anyhow::Result<()> {
+        let publish = if self.waiting.load(Ordering::Acquire) == 0 {
+            let pkid = publish.pkid;
+            let qos = publish.qos;
+            match self.queue.try_deliver(publish) {
+                Ok(()) => {
+                    acknowledge(qos, pkid, &mut self.acks);
+                    return Ok(());
+                }
+                Err(NotTaken::Full(publish)) => publish,
+                Err(NotTaken::GatewayStopped) => anyhow::bail!("the gateway stopped"),
+            }
+        } else {
+            publish
+        };
+        // What was handed over is acknowledged before what waits.
+        self.acknowledge_taken().await?;
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        let (waiter, _) = self.waiter.get_or_insert_with(|| {
+            let (waiter, waiting) = mpsc::channel(WAITING_FOR_GATEWAY);
+            let delivering = tokio::spawn(deliver(
+                waiting,
+                self.queue.clone(),
+                self.to_client.clone(),
+                self.waiting.clone(),
+            ));
+            (waiter, delivering)
+        });
+        waiter
+            .send(publish)
+            .await
+            .map_err(|_| anyhow::anyhow!("the gateway stopped"))
+    }
+
+    /// Writes the acknowledgements of the reports handed over.
+    async fn acknowledge_taken(&mut self) -> anyhow::Result<()> {
+        if !self.acks.is_empty() {
+            self.to_client.lock().await.write_all(&self.acks).await?;
+            self.acks.clear();
+        }
+        Ok(())
+    }
+
+    /// Waits (a while) until the waiting reports are in the gateway's queue.
+    async fn finish(mut self) {
+        let _ = self.acknowledge_taken().await;
+        if let Some((waiter, delivering)) = self.waiter {
+            drop(waiter);
+            let _ = tokio::time::timeout(REPORTS_BEFORE_WILL, delivering).await;
+        }
+    }
+}
+
+/// Where a connection's reports go: the gateway's queues.
+trait ReportQueue: Clone + Send + Sync + 'static {
+    /// Queues `publish` if there is room now.
+    fn try_deliver(&self, publish: Publish) -> Result<(), NotTaken>;
+    /// Queues `publish`, waiting for room; hands it back when nobody takes reports any more.
+    fn deliver(&self, publish: Publish) -> impl Future<Output = Result<(), Publish>> + Send;
+}
+
+impl ReportQueue for Inlet {
+    fn try_deliver(&self, publish: Publish) -> Result<(), NotTaken> {
+        Inlet::try_deliver(self, publish)
+    }
+
+    fn deliver(&self, publish: Publish) -> impl Future<Output = Result<(), Publish>> + Send {
+        Inlet::deliver(self, publish)
+    }
+}
+
+/// Adds the acknowledgement a publish of `qos` needs, if any, to `acks`.
+fn acknowledge(qos: QoS, pkid: u16, acks: &mut BytesMut) {
+    if qos == QoS::AtLeastOnce {
+        // Cannot fail: it only writes into the buffer.
+        let _ = PubAck::new(pkid).write(acks);
+    }
+}
+
+/// Hands the reports that had to wait to the gateway, waiting for room in
+/// its queues, and acknowledges them. Hangs up on the client when the
+/// gateway stopped.
+async fn deliver(
+    mut waiting: mpsc::Receiver<Publish>,
+    queue: impl ReportQueue,
+    to_client: Arc<Mutex<OwnedWriteHalf>>,
+    unacknowledged: Arc<AtomicUsize>,
 ) {
     let mut batch = Vec::with_capacity(64);
     let mut acks = BytesMut::new();
-    while taken.recv_many(&mut batch, 64).await > 0 {
+    while waiting.recv_many(&mut batch, 64).await > 0 {
+        let taken = batch.len();
         for publish in batch.drain(..) {
-            let pkid = (publish.qos == QoS::AtLeastOnce).then_some(publish.pkid);
-            if inlet.deliver(publish).await.is_err() {
+            let (qos, pkid) = (publish.qos, publish.pkid);
+            if queue.deliver(publish).await.is_err() {
                 tracing::debug!("the gateway stopped; client disconnected");
                 let _ = to_client.lock().await.shutdown().await;
                 return;
             }
-            if let Some(pkid) = pkid {
-                // Cannot fail: it only writes into the buffer.
-                let _ = PubAck::new(pkid).write(&mut acks);
-            }
+            acknowledge(qos, pkid, &mut acks);
         }
         if !acks.is_empty() {
             if to_client.lock().await.write_all(&acks).await.is_err() {
@@ -204,6 +310,7 @@ async fn deliver(
             }
             acks.clear();
         }
+        unacknowledged.fetch_sub(taken, Ordering::AcqRel);
     }
 }
 
@@ -316,12 +423,22 @@ fn admit(who: Client, packet: &Packet, server_username: &str) -> anyhow::Result<
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+
     use rumqttc::mqttbytes::{
         QoS,
         v4::{Connect, LastWill, Login, Packet, Publish, Subscribe},
     };
+    use tokio::{
+        io::AsyncReadExt,
+        net::{TcpListener, TcpStream},
+        sync::{Mutex, mpsc},
+    };
 
-    use super::{Client, admit};
+    use super::{Client, NotTaken, ReportQueue, ToGateway, admit};
 
     fn signed_in(username: &str) -> Client {
         let mut connect = Connect::new("c1");
@@ -423,5 +540,107 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    /// A gateway queue of three places that counts what it took without waiting.
+    #[derive(Clone)]
+    struct SmallQueue {
+        queue: mpsc::Sender<Publish>,
+        taken_at_once: Arc<AtomicUsize>,
+    }
+
+    impl ReportQueue for SmallQueue {
+        fn try_deliver(&self, publish: Publish) -> Result<(), NotTaken> {
+            self.queue.try_send(publish).map_err(|e| match e {
+                mpsc::error::TrySendError::Full(publish) => NotTaken::Full(publish),
+                mpsc::error::TrySendError::Closed(_) => NotTaken::GatewayStopped,
+            })?;
+            self.taken_at_once.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        }
+
+        fn deliver(&self, publish: Publish) -> impl Future<Output = Result<(), Publish>> + Send {
+            let queue = self.queue.clone();
+            async move { queue.send(publish).await.map_err(|e| e.0) }
+        }
+    }
+
+    fn report(pkid: u16) -> Publish {
+        let mut publish = Publish::new(
+            "automat/v1/devices/vm-001/events",
+            QoS::AtLeastOnce,
+            pkid.to_string(),
+        );
+        publish.pkid = pkid;
+        publish
+    }
+
+    /// The packet ids of the next `count` PUBACKs the client reads.
+    async fn acknowledged(client: &mut TcpStream, count: usize) -> Vec<u16> {
+        let mut acks = vec![0; count * 4];
+        client.read_exact(&mut acks).await.unwrap();
+        acks.chunks(4)
+            .map(|ack| {
+                assert_eq!(ack[..2], [0x40, 0x02], "a PUBACK");
+                u16::from_be_bytes([ack[2], ack[3]])
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn reports_and_their_acknowledgements_stay_in_order_when_the_gateway_falls_behind() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (relayed, _) = listener.accept().await.unwrap();
+        let to_client = Arc::new(Mutex::new(relayed.into_split().1));
+        let (queue, mut gateway) = mpsc::channel(3);
+        let taken_at_once = Arc::new(AtomicUsize::new(0));
+        let mut to_gateway = ToGateway::new(
+            SmallQueue {
+                queue,
+                taken_at_once: taken_at_once.clone(),
+            },
+            &to_client,
+        );
+
+        // Reads of two packets each, while nobody empties the gateway's queue.
+        for pkid in 1..=10 {
+            to_gateway.take(report(pkid)).await.unwrap();
+            if pkid % 2 == 0 {
+                to_gateway.acknowledge_taken().await.unwrap();
+            }
+        }
+        assert_eq!(acknowledged(&mut client, 3).await, [1, 2, 3]);
+        assert_eq!(taken_at_once.load(Ordering::Relaxed), 3);
+
+        let received = tokio::spawn(async move {
+            let mut received = Vec::new();
+            while let Some(publish) = gateway.recv().await {
+                received.push(String::from_utf8(publish.payload.to_vec()).unwrap());
+            }
+            received
+        });
+        assert_eq!(
+            acknowledged(&mut client, 7).await,
+            (4..=10).collect::<Vec<_>>()
+        );
+
+        // Caught up: reports are handed over by the reading again.
+        while to_gateway.waiting.load(Ordering::Acquire) > 0 {
+            tokio::task::yield_now().await;
+        }
+        for pkid in 11..=12 {
+            to_gateway.take(report(pkid)).await.unwrap();
+        }
+        to_gateway.acknowledge_taken().await.unwrap();
+        assert_eq!(acknowledged(&mut client, 2).await, [11, 12]);
+        assert_eq!(taken_at_once.load(Ordering::Relaxed), 5);
+
+        to_gateway.finish().await;
+        let received = received.await.unwrap();
+        let expected: Vec<String> = (1..=12).map(|pkid| pkid.to_string()).collect();
+        assert_eq!(received, expected);
     }
 }

@@ -184,10 +184,10 @@ struct ToGateway<Q> {
     /// Acknowledgements of the reports this read handed over, written
     /// after it (or before the next report waits).
     acks: BytesMut,
-    /// Reports waiting for a worker's queue, or handed over and not yet
-    /// acknowledged: the reading hands over nothing itself meanwhile, which
-    /// keeps both the reports and their acknowledgements in order.
-    waiting: Arc<AtomicUsize>,
+    /// Reports given to the waiter and not yet acknowledged: the reading
+    /// hands over nothing itself meanwhile, which keeps both the reports
+    /// and their acknowledgements in order.
+    unacknowledged: Arc<AtomicUsize>,
     /// Started when the first report has to wait.
     waiter: Option<(mpsc::Sender<Publish>, JoinHandle<()>)>,
 }
@@ -198,13 +198,13 @@ impl<Q: ReportQueue> ToGateway<Q> {
             queue,
             to_client: to_client.clone(),
             acks: BytesMut::new(),
-            waiting: Arc::default(),
+            unacknowledged: Arc::default(),
             waiter: None,
         }
     }
 
     async fn take(&mut self, publish: Publish) -> anyhow::Result<()> {
-        let publish = if self.waiting.load(Ordering::Acquire) == 0 {
+        let publish = if self.unacknowledged.load(Ordering::Acquire) == 0 {
             let pkid = publish.pkid;
             let qos = publish.qos;
             match self.queue.try_deliver(publish) {
@@ -220,14 +220,14 @@ impl<Q: ReportQueue> ToGateway<Q> {
         };
         // What was handed over is acknowledged before what waits.
         self.acknowledge_taken().await?;
-        self.waiting.fetch_add(1, Ordering::AcqRel);
+        self.unacknowledged.fetch_add(1, Ordering::AcqRel);
         let (waiter, _) = self.waiter.get_or_insert_with(|| {
             let (waiter, waiting) = mpsc::channel(WAITING_FOR_GATEWAY);
             let delivering = tokio::spawn(deliver(
                 waiting,
                 self.queue.clone(),
                 self.to_client.clone(),
-                self.waiting.clone(),
+                self.unacknowledged.clone(),
             ));
             (waiter, delivering)
         });
@@ -605,8 +605,16 @@ mod tests {
             &to_client,
         );
 
-        // Reads of two packets each, while nobody empties the gateway's queue.
-        for pkid in 1..=10 {
+        // The gateway's queue holds three: the fourth report has to wait,
+        // and the fifth waits behind it.
+        for pkid in 1..=5 {
+            to_gateway.take(report(pkid)).await.unwrap();
+        }
+        // Room in the gateway's queue before the waiting reports got there
+        // (the test's runtime has one thread: the waiter has not run yet):
+        // the reports after them still wait behind them.
+        let first = gateway.try_recv().unwrap();
+        for pkid in 6..=10 {
             to_gateway.take(report(pkid)).await.unwrap();
             if pkid % 2 == 0 {
                 to_gateway.acknowledge_taken().await.unwrap();
@@ -616,7 +624,7 @@ mod tests {
         assert_eq!(taken_at_once.load(Ordering::Relaxed), 3);
 
         let received = tokio::spawn(async move {
-            let mut received = Vec::new();
+            let mut received = vec![String::from_utf8(first.payload.to_vec()).unwrap()];
             while let Some(publish) = gateway.recv().await {
                 received.push(String::from_utf8(publish.payload.to_vec()).unwrap());
             }
@@ -628,7 +636,7 @@ mod tests {
         );
 
         // Caught up: reports are handed over by the reading again.
-        while to_gateway.waiting.load(Ordering::Acquire) > 0 {
+        while to_gateway.unacknowledged.load(Ordering::Acquire) > 0 {
             tokio::task::yield_now().await;
         }
         for pkid in 11..=12 {

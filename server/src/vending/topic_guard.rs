@@ -575,6 +575,10 @@ mod tests {
         publish
     }
 
+    fn text(publish: &Publish) -> String {
+        String::from_utf8(publish.payload.to_vec()).unwrap()
+    }
+
     /// The packet ids of the next `count` PUBACKs the client reads.
     async fn acknowledged(client: &mut TcpStream, count: usize) -> Vec<u16> {
         let mut acks = vec![0; count * 4];
@@ -587,7 +591,8 @@ mod tests {
             .collect()
     }
 
-    #[tokio::test]
+    // One thread: the waiter runs only when the test awaits something.
+    #[tokio::test(flavor = "current_thread")]
     async fn reports_and_their_acknowledgements_stay_in_order_when_the_gateway_falls_behind() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let mut client = TcpStream::connect(listener.local_addr().unwrap())
@@ -611,8 +616,8 @@ mod tests {
             to_gateway.take(report(pkid)).await.unwrap();
         }
         // Room in the gateway's queue before the waiting reports got there
-        // (the test's runtime has one thread: the waiter has not run yet):
-        // the reports after them still wait behind them.
+        // (the waiter has not run yet): the reports after them still wait
+        // behind them.
         let first = gateway.try_recv().unwrap();
         for pkid in 6..=10 {
             to_gateway.take(report(pkid)).await.unwrap();
@@ -624,9 +629,9 @@ mod tests {
         assert_eq!(taken_at_once.load(Ordering::Relaxed), 3);
 
         let received = tokio::spawn(async move {
-            let mut received = vec![String::from_utf8(first.payload.to_vec()).unwrap()];
+            let mut received = vec![text(&first)];
             while let Some(publish) = gateway.recv().await {
-                received.push(String::from_utf8(publish.payload.to_vec()).unwrap());
+                received.push(text(&publish));
             }
             received
         });

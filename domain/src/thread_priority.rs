@@ -10,29 +10,20 @@
 //!
 //! Raising a thread's priority needs `CAP_SYS_NICE` (or `LimitNICE=` in a
 //! systemd unit). Without it the threads keep the normal priority, and the
-//! first refusal is logged once. The short time slice needs no privilege.
+//! first refusal is logged once.
 
-use std::{sync::OnceLock, time::Duration};
+use std::sync::OnceLock;
 
 /// The nice value favoured threads get (normal is 0; lower runs first).
 /// Linux weighs a runnable thread at nice -10 about nine times one at 0.
 pub const FAVOURED_NICE: i32 = -10;
-
-/// The time slice favoured threads ask for: the shortest Linux grants.
-/// Weight decides how much CPU a thread gets, the slice how soon: since
-/// Linux 6.12 a waking thread whose slice is shorter than the running one's
-/// takes the core at once, where otherwise it waits for that thread's slice
-/// to end (1.4 ms on two cores), once per statement crossing. Favoured
-/// threads run for microseconds at a time, so the short slice costs them
-/// nothing. Older kernels ignore it.
-pub const FAVOURED_SLICE: Duration = Duration::from_micros(100);
 
 /// Whether this process could favour its threads: `None` until it tried.
 static FAVOURING: OnceLock<bool> = OnceLock::new();
 
 /// Favours the calling thread, if the process may.
 pub fn favour_current_thread() {
-    note(imp::favour(imp::current_thread_id()).map(|()| 1));
+    note(imp::set_nice(imp::current_thread_id(), FAVOURED_NICE).map(|()| 1));
 }
 
 /// Favours every thread of this process whose name starts with `prefix`
@@ -40,7 +31,7 @@ pub fn favour_current_thread() {
 pub fn favour_threads_named(prefix: &str) {
     note(imp::threads_named(prefix).and_then(|threads| {
         for &thread in &threads {
-            match imp::favour(thread) {
+            match imp::set_nice(thread, FAVOURED_NICE) {
                 // It ended since it was listed: nothing left to favour.
                 Err(e) if e.raw_os_error() == Some(imp::NO_SUCH_THREAD) => {}
                 outcome => outcome?,
@@ -77,8 +68,6 @@ fn note(outcome: std::io::Result<usize>) {
 mod imp {
     use std::io;
 
-    use super::{FAVOURED_NICE, FAVOURED_SLICE};
-
     pub type ThreadId = libc::pid_t;
 
     pub const NO_SUCH_THREAD: i32 = libc::ESRCH;
@@ -88,60 +77,11 @@ mod imp {
         unsafe { libc::gettid() }
     }
 
-    /// Gives `thread` the favoured nice value and time slice (on Linux both
-    /// belong to a thread, named by its id). Where the nice value is refused
-    /// the slice is still set, and the refusal returned.
-    pub fn favour(thread: ThreadId) -> io::Result<()> {
-        let mut attr = scheduling_of(thread)?;
-        let normal_nice = attr.sched_nice;
-        attr.sched_policy = libc::SCHED_OTHER as u32;
-        attr.sched_flags = 0;
-        attr.sched_runtime = u64::try_from(FAVOURED_SLICE.as_nanos()).unwrap_or(u64::MAX);
-        attr.sched_nice = FAVOURED_NICE;
-        match set_scheduling(thread, &attr) {
-            Err(e) if e.raw_os_error() == Some(libc::EPERM) => {
-                attr.sched_nice = normal_nice;
-                set_scheduling(thread, &attr)?;
-                Err(e)
-            }
-            outcome => outcome,
-        }
-    }
-
-    /// The scheduling attributes of `thread`; for a normal thread its nice
-    /// value and (since Linux 6.12; 0 before) its time slice in `sched_runtime`.
-    pub fn scheduling_of(thread: ThreadId) -> io::Result<libc::sched_attr> {
-        let size = std::mem::size_of::<libc::sched_attr>();
-        // SAFETY: sched_attr is plain integers, valid when zeroed.
-        let mut attr: libc::sched_attr = unsafe { std::mem::zeroed() };
-        // SAFETY: the kernel writes at most `size` bytes into `attr`.
-        let done = unsafe {
-            libc::syscall(
-                libc::SYS_sched_getattr,
-                thread,
-                &mut attr as *mut libc::sched_attr,
-                size as libc::c_uint,
-                0 as libc::c_uint,
-            )
-        };
-        match done {
-            0 => Ok(attr),
-            _ => Err(io::Error::last_os_error()),
-        }
-    }
-
-    pub fn set_scheduling(thread: ThreadId, attr: &libc::sched_attr) -> io::Result<()> {
-        let mut attr = *attr;
-        attr.size = std::mem::size_of::<libc::sched_attr>() as u32;
-        // SAFETY: the kernel reads `attr.size` bytes from `attr`.
-        match unsafe {
-            libc::syscall(
-                libc::SYS_sched_setattr,
-                thread,
-                &attr as *const libc::sched_attr,
-                0 as libc::c_uint,
-            )
-        } {
+    /// On Linux the nice value belongs to a thread, named by its id.
+    pub fn set_nice(thread: ThreadId, nice: i32) -> io::Result<()> {
+        let who = libc::id_t::try_from(thread).map_err(io::Error::other)?;
+        // SAFETY: plain system call on integers.
+        match unsafe { libc::setpriority(libc::PRIO_PROCESS, who, nice) } {
             0 => Ok(()),
             _ => Err(io::Error::last_os_error()),
         }
@@ -177,7 +117,7 @@ mod imp {
         0
     }
 
-    pub fn favour(_: ThreadId) -> io::Result<()> {
+    pub fn set_nice(_: ThreadId, _: i32) -> io::Result<()> {
         Err(io::ErrorKind::Unsupported.into())
     }
 
@@ -209,41 +149,13 @@ mod tests {
         }
     }
 
-    /// The time slice of `thread`; zero where the kernel keeps none per
-    /// thread (before Linux 6.12, which also ignores the one asked for).
-    fn slice_of(thread: imp::ThreadId) -> Duration {
-        Duration::from_nanos(imp::scheduling_of(thread).unwrap().sched_runtime)
-    }
-
-    /// Gives `thread` a normal-length slice (where the kernel keeps one), so
-    /// that a test sees favouring shorten it whatever the thread inherited.
-    /// Returns whether the kernel keeps slices per thread.
-    fn give_normal_slice(thread: imp::ThreadId) -> bool {
-        let normal = Duration::from_millis(3);
-        let mut attr = imp::scheduling_of(thread).unwrap();
-        attr.sched_flags = 0;
-        attr.sched_runtime = normal.as_nanos() as u64;
-        imp::set_scheduling(thread, &attr).unwrap();
-        match slice_of(thread) {
-            slice if slice == Duration::ZERO => false,
-            slice => {
-                assert_eq!(slice, normal);
-                true
-            }
-        }
-    }
-
     #[test]
     fn the_calling_thread_is_favoured_where_allowed() {
         std::thread::spawn(|| {
             let me = imp::current_thread_id();
-            let nice = nice_of(me);
-            let slices_kept = give_normal_slice(me);
+            let before = nice_of(me);
             favour_current_thread();
-            assert_eq!(nice_of(me), expected(nice));
-            if slices_kept {
-                assert_eq!(slice_of(me), FAVOURED_SLICE);
-            }
+            assert_eq!(nice_of(me), expected(before));
         })
         .join()
         .unwrap();
@@ -261,19 +173,12 @@ mod tests {
             })
             .unwrap();
         let thread = told.recv().unwrap();
-        let nice = nice_of(thread);
-        let slices_kept = give_normal_slice(thread);
-        let me = imp::current_thread_id();
-        let my_slice = slice_of(me);
+        let before = nice_of(thread);
         assert_eq!(imp::threads_named("favour-me").unwrap(), vec![thread]);
         favour_threads_named("favour-me");
-        assert_eq!(nice_of(thread), expected(nice));
-        if slices_kept {
-            assert_eq!(slice_of(thread), FAVOURED_SLICE);
-        }
+        assert_eq!(nice_of(thread), expected(before));
         // Nothing else was touched.
-        assert_eq!(nice_of(me), 0);
-        assert_eq!(slice_of(me), my_slice);
+        assert_eq!(nice_of(imp::current_thread_id()), 0);
         drop(stop);
         named.join().unwrap();
     }

@@ -11,7 +11,6 @@ use std::{
 
 use domain::{
     db::WriteTurns,
-    thread_priority::{FAVOURED_NICE, FAVOURED_SLICE, favouring},
     vending::{session_event, sessions, state::State},
 };
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
@@ -433,15 +432,9 @@ impl Report {
         }
         println!(
             "- threads on the database's write path (the write lane, SQLite's connections): {}",
-            match favouring() {
-                Some(true) => format!(
-                    "favoured (nice {FAVOURED_NICE}, time slice {} µs)",
-                    FAVOURED_SLICE.as_micros()
-                ),
-                Some(false) => format!(
-                    "normal priority (the process may not raise it), time slice {} µs",
-                    FAVOURED_SLICE.as_micros()
-                ),
+            match domain::thread_priority::favouring() {
+                Some(true) => format!("favoured (nice {})", domain::thread_priority::FAVOURED_NICE),
+                Some(false) => "normal priority (the process may not raise it)".to_owned(),
                 None => "normal priority".to_owned(),
             }
         );

@@ -245,7 +245,7 @@ async fn send_heartbeats(
     seq: Arc<AtomicU64>,
     traffic: Arc<Traffic>,
 ) {
-    let mut beat = tokio::time::interval(every);
+    let mut beat = firmware_timer(every);
     loop {
         beat.tick().await;
         if traffic.paused() {
@@ -321,7 +321,7 @@ impl Firmware {
     }
 
     async fn run(mut self, mut inbox: mpsc::Receiver<Command>) {
-        let mut telemetry = self.readings_every.map(telemetry_timer);
+        let mut telemetry = self.readings_every.map(firmware_timer);
         loop {
             let next_report = async {
                 match &mut telemetry {
@@ -583,11 +583,13 @@ impl Firmware {
     }
 }
 
-/// The unasked scale reports' clock. A fixed cadence, as a firmware timer
-/// keeps: a report sent late does not push back the ones after it (a busy
-/// fleet would otherwise offer fewer reports than it was asked for), and one
-/// missed altogether is skipped, not sent in a burst.
-fn telemetry_timer(every: Duration) -> tokio::time::Interval {
+/// The clock of a machine's periodic reports (heartbeats, unasked scale
+/// reports). A fixed cadence, as a firmware timer keeps: a report sent late
+/// does not push back the ones after it (a busy fleet would otherwise offer
+/// fewer reports than it was asked for), and one missed altogether is
+/// skipped, not sent in a burst (a stalled machine catching up would send
+/// a flood of heartbeats saying nothing new).
+fn firmware_timer(every: Duration) -> tokio::time::Interval {
     let mut timer = tokio::time::interval(every);
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     timer
@@ -627,12 +629,12 @@ mod tests {
 
     use tokio::time::Instant;
 
-    use super::telemetry_timer;
+    use super::firmware_timer;
 
     #[tokio::test(start_paused = true)]
-    async fn telemetry_keeps_its_cadence_when_a_report_is_late() {
+    async fn periodic_reports_keep_their_cadence_when_one_is_late() {
         let every = Duration::from_millis(50);
-        let mut timer = telemetry_timer(every);
+        let mut timer = firmware_timer(every);
         let start = Instant::now();
         timer.tick().await;
         // Busy until 130 ms: the reports due at 50 and 100 ms are late.

@@ -625,11 +625,13 @@ impl Dice {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
+    use std::{sync::Arc, time::Duration};
 
+    use domain::devices::protocol::DeviceId;
+    use rumqttc::AsyncClient;
     use tokio::time::Instant;
 
-    use super::firmware_timer;
+    use super::{firmware_timer, send_heartbeats};
 
     #[tokio::test(start_paused = true)]
     async fn periodic_reports_keep_their_cadence_when_one_is_late() {
@@ -645,5 +647,35 @@ mod tests {
         // not at 180 (the schedule pushed back by the late one, offering
         // fewer reports than asked) nor at once (the missed one in a burst).
         assert_eq!(start.elapsed(), Duration::from_millis(150));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_machine_skips_the_heartbeats_it_missed() {
+        let (requests, published) = flume::unbounded();
+        let every = Duration::from_secs(1);
+        tokio::spawn(send_heartbeats(
+            AsyncClient::from_senders(requests),
+            DeviceId::parse("vm-001").unwrap(),
+            every,
+            Arc::default(),
+            Arc::default(),
+        ));
+        tokio::task::yield_now().await;
+        assert_eq!(published.drain().count(), 1, "the first beat at start");
+        // The clock jumps 3.5 beats while the machine's task does not run:
+        // the beats due at 1, 2 and 3 s are missed.
+        tokio::time::advance(every * 7 / 2).await;
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            published.drain().count(),
+            1,
+            "one beat, not the missed three"
+        );
+        // Back on the schedule: the next beat is the one due at 4 s.
+        tokio::time::advance(every / 2).await;
+        tokio::task::yield_now().await;
+        assert_eq!(published.drain().count(), 1);
     }
 }

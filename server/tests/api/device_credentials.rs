@@ -401,6 +401,51 @@ async fn the_embedded_broker_keeps_busy_devices_and_drops_silent_ones() {
     );
 }
 
+/// The relay holds a busy device's acknowledgements back to write several
+/// together, but none stays held when the device falls silent: without a
+/// next report to go out with, they go out when due.
+#[tokio::test]
+async fn held_back_acknowledgements_reach_a_device_that_falls_silent() {
+    let app = spawn_app(Options::on(DbBackend::Sqlite)).await;
+    app.gateway_subscribed().await;
+    let token = app.admin_token().await;
+    let id = unique_device();
+    let password = issue(&app, &token, &id).await;
+    // A keep-alive far longer than the test: no ping brings the relay round.
+    let mut stream = raw_device(&app, &id, &password, 600).await;
+    let mut buffer = BytesMut::new();
+    let send = async |stream: &mut TcpStream, pkid: u16| {
+        let mut publish = Publish::new(
+            topic(&id, Channel::Heartbeat),
+            QoS::AtLeastOnce,
+            heartbeat(),
+        );
+        publish.pkid = pkid;
+        let mut out = BytesMut::new();
+        publish.write(&mut out).unwrap();
+        stream.write_all(&out).await.unwrap();
+    };
+    let mut acknowledged = Vec::new();
+    // The first after the sign-in goes out at once; the two right after it
+    // are held back, and the device says nothing more.
+    send(&mut stream, 1).await;
+    let first = tokio::time::timeout(WITHIN, read_packet(&mut stream, &mut buffer)).await;
+    assert!(
+        matches!(first, Ok(Some(RawPacket::PubAck(ref ack))) if ack.pkid == 1),
+        "{first:?}"
+    );
+    for pkid in [2, 3] {
+        send(&mut stream, pkid).await;
+    }
+    while acknowledged.len() < 2 {
+        match tokio::time::timeout(WITHIN, read_packet(&mut stream, &mut buffer)).await {
+            Ok(Some(RawPacket::PubAck(ack))) => acknowledged.push(ack.pkid),
+            other => panic!("acknowledged {acknowledged:?}, then {other:?}"),
+        }
+    }
+    assert_eq!(acknowledged, [2, 3]);
+}
+
 async fn issue_again(app: &TestApp, token: &str, id: &DeviceId) -> String {
     let path = format!("/admin/vending/machines/{}/credentials", id.as_str());
     let (_, body) = send_json(app.admin(Method::POST, &path, token)).await;

@@ -132,10 +132,10 @@ async fn relay(
                     _ => {}
                 }
             }
-            let mut acks_due = None;
-            if let Some(to_gateway) = &mut to_gateway {
-                acks_due = to_gateway.acknowledge_when_due().await?;
-            }
+            let acks_due = match &mut to_gateway {
+                Some(to_gateway) => to_gateway.acknowledge_when_due().await?,
+                None => None,
+            };
             if !to_forward.is_empty() {
                 to_broker.write_all(&to_forward).await?;
                 to_forward.clear();
@@ -618,6 +618,35 @@ mod tests {
         String::from_utf8(publish.payload.to_vec()).unwrap()
     }
 
+    /// A client and its connection's way to a gateway queue of `places`;
+    /// the queue's receiving end, and how many reports it took without
+    /// waiting.
+    async fn relaying_to_a_queue_of(
+        places: usize,
+    ) -> (
+        TcpStream,
+        ToGateway<SmallQueue>,
+        mpsc::Receiver<Publish>,
+        Arc<AtomicUsize>,
+    ) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (relayed, _) = listener.accept().await.unwrap();
+        let to_client = Arc::new(Mutex::new(relayed.into_split().1));
+        let (queue, gateway) = mpsc::channel(places);
+        let taken_at_once = Arc::new(AtomicUsize::new(0));
+        let to_gateway = ToGateway::new(
+            SmallQueue {
+                queue,
+                taken_at_once: taken_at_once.clone(),
+            },
+            &to_client,
+        );
+        (client, to_gateway, gateway, taken_at_once)
+    }
+
     /// The packet ids of the next `count` PUBACKs the client reads.
     async fn acknowledged(client: &mut TcpStream, count: usize) -> Vec<u16> {
         let mut acks = vec![0; count * 4];
@@ -632,20 +661,7 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread", start_paused = true)]
     async fn a_busy_devices_acknowledgements_go_out_together() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut client = TcpStream::connect(listener.local_addr().unwrap())
-            .await
-            .unwrap();
-        let (relayed, _) = listener.accept().await.unwrap();
-        let to_client = Arc::new(Mutex::new(relayed.into_split().1));
-        let (queue, _gateway) = mpsc::channel(16);
-        let mut to_gateway = ToGateway::new(
-            SmallQueue {
-                queue,
-                taken_at_once: Arc::default(),
-            },
-            &to_client,
-        );
+        let (mut client, mut to_gateway, _gateway, _) = relaying_to_a_queue_of(16).await;
 
         // The first report after a quiet spell is acknowledged at once.
         to_gateway.take(report(1)).await.unwrap();
@@ -671,21 +687,8 @@ mod tests {
     // One thread: the waiter runs only when the test awaits something.
     #[tokio::test(flavor = "current_thread")]
     async fn reports_and_their_acknowledgements_stay_in_order_when_the_gateway_falls_behind() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut client = TcpStream::connect(listener.local_addr().unwrap())
-            .await
-            .unwrap();
-        let (relayed, _) = listener.accept().await.unwrap();
-        let to_client = Arc::new(Mutex::new(relayed.into_split().1));
-        let (queue, mut gateway) = mpsc::channel(3);
-        let taken_at_once = Arc::new(AtomicUsize::new(0));
-        let mut to_gateway = ToGateway::new(
-            SmallQueue {
-                queue,
-                taken_at_once: taken_at_once.clone(),
-            },
-            &to_client,
-        );
+        let (mut client, mut to_gateway, mut gateway, taken_at_once) =
+            relaying_to_a_queue_of(3).await;
 
         // The gateway's queue holds three: the fourth report has to wait,
         // and the fifth waits behind it.

@@ -322,15 +322,21 @@ async fn the_embedded_broker_hands_device_reports_to_the_gateway_directly() {
     watch.abort();
 }
 
-/// A raw MQTT 3.1.1 connection to the embedded broker, signed in as a
-/// device with the given keep-alive (seconds), once the broker accepted it.
-async fn raw_device(app: &TestApp, id: &DeviceId, password: &str, keep_alive: u16) -> TcpStream {
+/// A server, and a raw MQTT 3.1.1 connection to its embedded broker signed
+/// in as a new device with the given keep-alive (seconds), once the broker
+/// accepted it.
+async fn signed_in_raw_device(keep_alive: u16) -> (TestApp, DeviceId, TcpStream) {
+    let app = spawn_app(Options::on(DbBackend::Sqlite)).await;
+    app.gateway_subscribed().await;
+    let token = app.admin_token().await;
+    let id = unique_device();
+    let password = issue(&app, &token, &id).await;
     let mut stream = TcpStream::connect((app.mqtt.host.as_str(), app.mqtt.port))
         .await
         .unwrap();
     let mut connect = Connect::new(id.as_str());
     connect.keep_alive = keep_alive;
-    connect.set_login(id.as_str(), password);
+    connect.set_login(id.as_str(), &password);
     let mut out = BytesMut::new();
     connect.write(&mut out).unwrap();
     stream.write_all(&out).await.unwrap();
@@ -338,7 +344,16 @@ async fn raw_device(app: &TestApp, id: &DeviceId, password: &str, keep_alive: u1
         Some(RawPacket::ConnAck(ack)) => assert_eq!(ack.code, ConnectReturnCode::Success),
         other => panic!("no CONNACK but {other:?}"),
     }
-    stream
+    (app, id, stream)
+}
+
+/// Publishes a heartbeat at QoS 1 with packet id `pkid`.
+async fn send_heartbeat(stream: &mut TcpStream, id: &DeviceId, pkid: u16) {
+    let mut publish = Publish::new(topic(id, Channel::Heartbeat), QoS::AtLeastOnce, heartbeat());
+    publish.pkid = pkid;
+    let mut out = BytesMut::new();
+    publish.write(&mut out).unwrap();
+    stream.write_all(&out).await.unwrap();
 }
 
 /// The next packet, or `None` once the broker hung up.
@@ -361,26 +376,13 @@ async fn read_packet(stream: &mut TcpStream, buffer: &mut BytesMut) -> Option<Ra
 /// disconnected after one and a half keep-alives.
 #[tokio::test]
 async fn the_embedded_broker_keeps_busy_devices_and_drops_silent_ones() {
-    let app = spawn_app(Options::on(DbBackend::Sqlite)).await;
-    app.gateway_subscribed().await;
-    let token = app.admin_token().await;
-    let id = unique_device();
-    let password = issue(&app, &token, &id).await;
-    let mut stream = raw_device(&app, &id, &password, 1).await;
+    let (_app, id, mut stream) = signed_in_raw_device(1).await;
     let mut buffer = BytesMut::new();
     let busy_until = tokio::time::Instant::now() + Duration::from_secs(4);
     let (mut pkid, mut last_sent) = (0, tokio::time::Instant::now());
     while tokio::time::Instant::now() < busy_until {
         pkid += 1;
-        let mut publish = Publish::new(
-            topic(&id, Channel::Heartbeat),
-            QoS::AtLeastOnce,
-            heartbeat(),
-        );
-        publish.pkid = pkid;
-        let mut out = BytesMut::new();
-        publish.write(&mut out).unwrap();
-        stream.write_all(&out).await.unwrap();
+        send_heartbeat(&mut stream, &id, pkid).await;
         last_sent = tokio::time::Instant::now();
         match tokio::time::timeout(WITHIN, read_packet(&mut stream, &mut buffer)).await {
             Ok(Some(RawPacket::PubAck(ack))) => assert_eq!(ack.pkid, pkid),
@@ -406,36 +408,20 @@ async fn the_embedded_broker_keeps_busy_devices_and_drops_silent_ones() {
 /// next report to go out with, they go out when due.
 #[tokio::test]
 async fn held_back_acknowledgements_reach_a_device_that_falls_silent() {
-    let app = spawn_app(Options::on(DbBackend::Sqlite)).await;
-    app.gateway_subscribed().await;
-    let token = app.admin_token().await;
-    let id = unique_device();
-    let password = issue(&app, &token, &id).await;
     // A keep-alive far longer than the test: no ping brings the relay round.
-    let mut stream = raw_device(&app, &id, &password, 600).await;
+    let (_app, id, mut stream) = signed_in_raw_device(600).await;
     let mut buffer = BytesMut::new();
-    let send = async |stream: &mut TcpStream, pkid: u16| {
-        let mut publish = Publish::new(
-            topic(&id, Channel::Heartbeat),
-            QoS::AtLeastOnce,
-            heartbeat(),
-        );
-        publish.pkid = pkid;
-        let mut out = BytesMut::new();
-        publish.write(&mut out).unwrap();
-        stream.write_all(&out).await.unwrap();
-    };
     let mut acknowledged = Vec::new();
     // The first after the sign-in goes out at once; the two right after it
     // are held back, and the device says nothing more.
-    send(&mut stream, 1).await;
+    send_heartbeat(&mut stream, &id, 1).await;
     let first = tokio::time::timeout(WITHIN, read_packet(&mut stream, &mut buffer)).await;
     assert!(
         matches!(first, Ok(Some(RawPacket::PubAck(ref ack))) if ack.pkid == 1),
         "{first:?}"
     );
     for pkid in [2, 3] {
-        send(&mut stream, pkid).await;
+        send_heartbeat(&mut stream, &id, pkid).await;
     }
     while acknowledged.len() < 2 {
         match tokio::time::timeout(WITHIN, read_packet(&mut stream, &mut buffer)).await {

@@ -4,7 +4,8 @@
 #   2. wasm-bindgen --target web  ->  <site>/pkg/automat.js + automat.wasm,
 #   3. wasm-opt -Oz (when available and not disabled),
 #   4. style/main.css -> <site>/pkg/automat.css, public/* -> <site>/,
-#   5. the server binary (package `server`, bin `automat`) with the plain toolchain.
+#   5. the server binary (package `server`, bin `automat`) with the host toolchain
+#      (scripts/rust-toolchain.sh: the cargo on PATH, rustup's, or Debian's cargo-web).
 # The file names match what leptos' <HydrationScripts/> requests when the server is
 # compiled with LEPTOS_OUTPUT_NAME=automat (.cargo/config.toml sets it): pkg/automat.js
 # and pkg/automat.wasm (no `_bg`).
@@ -19,6 +20,7 @@
 #                         Debian toolchain route it must have panic = "abort")
 #   AUTOMAT_WASM_OPT      0 = skip wasm-opt (faster, bigger .wasm, keeps function names)
 #   plus those of scripts/wasm-toolchain.sh (AUTOMAT_TOOLS_DIR, AUTOMAT_WASM_ROUTE, ...)
+#   and scripts/rust-toolchain.sh (AUTOMAT_RUST_ROUTE)
 #
 # Re-running with nothing changed is cheap: cargo is incremental, and wasm-bindgen and
 # wasm-opt are skipped while the compiled .wasm (by hash) and the tools are unchanged.
@@ -28,6 +30,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=SCRIPTDIR/wasm-toolchain.sh
 source "$ROOT/scripts/wasm-toolchain.sh"
+# The host toolchain (quiet when the calling script already picked it).
+[[ "${1:-}" == -h || "${1:-}" == --help ]] || automat_rust_toolchain
 
 OUT_NAME=automat
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
@@ -108,7 +112,7 @@ build_server() {
         *) say "ERROR: AUTOMAT_PROFILE must be dev or release"; return 1 ;;
     esac
     local start=$SECONDS
-    say "building server (bin automat, profile $SERVER_PROFILE) with the plain toolchain"
+    say "building server (bin automat, profile $SERVER_PROFILE) with the host toolchain"
     # The WASM compiler's environment must never reach the host build.
     env -u RUSTC -u RUSTDOC -u RUSTC_BOOTSTRAP -u LD_LIBRARY_PATH \
         -u CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER \

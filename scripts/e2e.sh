@@ -16,6 +16,9 @@
 #   E2E_CONCURRENCY    test files run at once (default 1; each starts a server and a browser)
 #   E2E_TEST_TIMEOUT_MS  limit for one test (default 180000)
 #   AUTOMAT_LOG        the servers' log level (default warn)
+#   E2E_PREPARE_ONLY=1 install the browser, node and the npm packages, then stop
+#                      (scripts/test.sh does this before the cargo tests, some of
+#                      which drive the browser too)
 # Exits non-zero when a test fails.
 set -euo pipefail
 
@@ -82,6 +85,11 @@ if [[ ! -d "$E2E/node_modules/playwright-core" || "$(cat "$stamp" 2>/dev/null)" 
     say "npm ci in end2end/"
     (cd "$E2E" && npm ci --no-audit --no-fund --loglevel=error >&2)
     echo "$want" >"$stamp"
+fi
+
+if [[ "${E2E_PREPARE_ONLY:-}" == 1 ]]; then
+    say "browser, node and npm packages ready"
+    exit 0
 fi
 
 # 4. What the tests start.

@@ -1,26 +1,31 @@
 #!/usr/bin/env bash
-# Checks for the few tools the build needs and installs the missing Debian
-# packages (as root, or with sudo). Rust itself comes from rustup.
+# Installs what the build needs and the machine lacks: a few Debian packages
+# (as root, or with sudo), then a Rust toolchain at least as new as the
+# workspace's rust-version (see scripts/rust-toolchain.sh: the one on PATH,
+# else rustup, else Debian's cargo-web and rustc-web).
+#
+# Sourced by the scripts that build (run.sh, test.sh, checks.sh), so that the
+# toolchain's PATH reaches their cargo commands; run on its own it installs and
+# says which toolchain it would use.
 set -euo pipefail
 
-say() { echo "[prerequisites] $*" >&2; }
+_prerequisites_say() { echo "[prerequisites] $*" >&2; }
 
-if ! command -v cargo >/dev/null; then
-    say "Rust is missing. Install it with:"
-    say "  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y && . \"\$HOME/.cargo/env\""
-    exit 1
+_prerequisites_missing=()
+command -v cc >/dev/null || _prerequisites_missing+=(build-essential)
+command -v pkg-config >/dev/null || _prerequisites_missing+=(pkg-config)
+command -v node >/dev/null || _prerequisites_missing+=(nodejs)
+command -v npm >/dev/null || _prerequisites_missing+=(npm)
+command -v curl >/dev/null || _prerequisites_missing+=(curl)
+if ((${#_prerequisites_missing[@]})); then
+    _prerequisites_sudo=()
+    [[ $(id -u) -eq 0 ]] || _prerequisites_sudo=(sudo)
+    _prerequisites_say "installing ${_prerequisites_missing[*]}"
+    "${_prerequisites_sudo[@]}" apt-get update -qq
+    "${_prerequisites_sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${_prerequisites_missing[@]}"
 fi
+unset _prerequisites_missing _prerequisites_sudo
 
-missing=()
-command -v cc >/dev/null || missing+=(build-essential)
-command -v pkg-config >/dev/null || missing+=(pkg-config)
-command -v node >/dev/null || missing+=(nodejs)
-command -v npm >/dev/null || missing+=(npm)
-command -v curl >/dev/null || missing+=(curl)
-if ((${#missing[@]})); then
-    sudo=()
-    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
-    say "installing ${missing[*]}"
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}"
-fi
+# shellcheck source=SCRIPTDIR/rust-toolchain.sh
+source "$(dirname "${BASH_SOURCE[0]}")/rust-toolchain.sh"
+automat_rust_toolchain

@@ -6,7 +6,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-"$ROOT/scripts/prerequisites.sh"
+# Sourced: the Rust toolchain it picks (or installs) must reach the cargo commands below.
+source "$ROOT/scripts/prerequisites.sh"
 "$ROOT/scripts/build-site.sh"
 
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"

@@ -11,7 +11,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 say() { echo "[test] $*" >&2; }
 
-"$ROOT/scripts/prerequisites.sh"
+# Sourced: the Rust toolchain it picks (or installs) must reach the cargo commands below.
+source "$ROOT/scripts/prerequisites.sh"
 if [[ "${CI:-}" == true ]]; then
     "$ROOT/scripts/services.sh" ensure
 else
@@ -21,6 +22,9 @@ fi
 start=$SECONDS
 "$ROOT/scripts/build-site.sh"
 say "build: $((SECONDS - start)) s"
+
+# Some cargo tests drive Chromium too (the payment simulators' stripe.js stand-in).
+E2E_PREPARE_ONLY=1 "$ROOT/scripts/e2e.sh"
 
 start=$SECONDS
 # `frontend` is the browser build (hydrate); it is built for wasm above and

@@ -14,14 +14,19 @@
 #     AUTOMAT_WASM_CARGO_FLAGS  array of extra cargo flags (-Zbuild-std=... on the Debian route)
 #     AUTOMAT_WASM_BINDGEN      path of the wasm-bindgen binary
 #     AUTOMAT_WASM_OPT_BIN      path of wasm-opt, or empty when it is unavailable/disabled
-#   Nothing is exported: pass AUTOMAT_WASM_ENV with `env` to the wasm cargo build only.
+#   Nothing of these is exported: pass AUTOMAT_WASM_ENV with `env` to the wasm cargo
+#   build only. (The host toolchain, picked or installed first by
+#   scripts/rust-toolchain.sh, is exported: its PATH.)
 #
 # Compiler routes:
-#   rustup  `rustup target list --installed` has wasm32-unknown-unknown: plain cargo.
+#   rustup  `rustup target list --installed` has wasm32-unknown-unknown (and the host
+#           toolchain is not Debian's, see scripts/rust-toolchain.sh): plain cargo.
 #   debian  otherwise: Debian's rustc-web (a newer rustc that knows wasm32) + its std
 #           sources, fetched with `apt-get download` and unpacked with `dpkg-deb -x` into
-#           the tools dir (nothing is installed system-wide), used with rustup's cargo
-#           and -Zbuild-std. Needs apt (root for `apt-get update` when lists are empty).
+#           the tools dir (nothing is installed system-wide; the same tree as the host
+#           toolchain's Debian route, see scripts/rust-toolchain.sh), used with the
+#           host's cargo (rustup's, or Debian's cargo-web) and -Zbuild-std. Needs apt
+#           (root or sudo for `apt-get update` when lists lack the packages).
 #
 # Environment:
 #   AUTOMAT_TOOLS_DIR         default ${XDG_CACHE_HOME:-$HOME/.cache}/automat/tools
@@ -35,11 +40,9 @@
 _automat_say() { echo "[wasm-toolchain] $*" >&2; }
 _automat_die() { echo "[wasm-toolchain] ERROR: $*" >&2; return 1; }
 
-_automat_root() { (cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd); }
-
-_automat_tools_dir() {
-    echo "${AUTOMAT_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/automat/tools}"
-}
+# The tools dir, the Debian unpacker (_automat_debian_provision) and the tools lock.
+# shellcheck source=SCRIPTDIR/rust-toolchain.sh
+source "$(dirname "${BASH_SOURCE[0]}")/rust-toolchain.sh"
 
 # The version of a package in Cargo.lock, e.g. `_automat_lock_version wasm-bindgen`.
 _automat_lock_version() {
@@ -56,80 +59,13 @@ _automat_route() {
         "") ;;
         *) _automat_die "AUTOMAT_WASM_ROUTE must be rustup or debian" || return ;;
     esac
+    # Debian's cargo (the host toolchain's Debian route) cannot use rustup's target.
+    [[ "${AUTOMAT_RUST_TOOLCHAIN:-}" == debian ]] && { echo debian; return; }
     local installed=""
     if command -v rustup >/dev/null 2>&1; then
         installed=$(rustup target list --installed 2>/dev/null || true)
     fi
     if grep -qx 'wasm32-unknown-unknown' <<<"$installed"; then echo rustup; else echo debian; fi
-}
-
-# The first dependency of package $1 whose name matches the regex $2.
-_automat_apt_dep() {
-    apt-cache depends --no-recommends --no-suggests "$1" 2>/dev/null |
-        awk '$1 == "Depends:" { print $2 }' | grep -E -m1 "$2" || true
-}
-
-_automat_provision_debian() {
-    local dir="$1/rustc-web"
-    if [[ -f "$dir/.complete" ]]; then
-        _automat_say "Debian rustc-web already unpacked in $dir ($(head -1 "$dir/.complete"))"
-        return 0
-    fi
-    command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null ||
-        _automat_die "no wasm32 target in rustup and no apt/dpkg here: run 'rustup target add wasm32-unknown-unknown'" || return
-
-    if [[ -z "$(apt-cache policy rustc-web 2>/dev/null | awk '/Candidate:/ && $2 != "(none)"')" ]]; then
-        _automat_say "apt knows no rustc-web yet: running apt-get update"
-        apt-get update -q >&2 || _automat_die "apt-get update failed (root needed)" || return
-    fi
-
-    # rustc-web -> libstd-rust-web-dev -> libstd-rust-web-X.Y -> libllvmN; the wasm linker is lld-N.
-    local stddev stdlib llvm
-    stddev=$(_automat_apt_dep rustc-web '^libstd-rust-web-dev$')
-    stdlib=$(_automat_apt_dep "$stddev" '^libstd-rust-web-[0-9.]+$')
-    llvm=$(_automat_apt_dep "$stdlib" '^libllvm[0-9]+$')
-    [[ -n "$stddev" && -n "$stdlib" && -n "$llvm" ]] ||
-        _automat_die "could not resolve rustc-web's dependencies with apt-cache (got '$stddev' '$stdlib' '$llvm')" || return
-    local lld="lld-${llvm#libllvm}"
-    local pkgs=(rustc-web rust-web-src "$stddev" "$stdlib" "$llvm" "$lld")
-    # Anything else they need that this system lacks (normally nothing).
-    local extra
-    extra=$(apt-get -s install --no-install-recommends "${pkgs[@]}" 2>/dev/null | awk '$1 == "Inst" { print $2 }')
-    local p
-    for p in $extra; do
-        [[ " ${pkgs[*]} " == *" $p "* ]] || pkgs+=("$p")
-    done
-
-    local tmp="$dir.tmp"
-    rm -rf "$tmp" && mkdir -p "$tmp/debs"
-    _automat_say "downloading ${pkgs[*]}"
-    (cd "$tmp/debs" && apt-get download -q "${pkgs[@]}" >&2) || _automat_die "apt-get download failed" || return
-    local deb
-    for deb in "$tmp"/debs/*.deb; do
-        _automat_say "unpacking $(basename "$deb")"
-        dpkg-deb -x "$deb" "$tmp" || return
-    done
-    rm -rf "$tmp/debs"
-
-    # rustc passes `-flavor wasm` only to a linker named rust-lld.
-    [[ -e "$tmp/usr/bin/$lld" ]] || _automat_die "$lld binary missing from $tmp/usr/bin" || return
-    ln -sfn "$lld" "$tmp/usr/bin/rust-lld"
-
-    local version
-    version=$(env LD_LIBRARY_PATH="$(_automat_debian_libdir "$tmp")" "$tmp/usr/bin/rustc" -V) ||
-        _automat_die "the unpacked rustc does not run" || return
-    printf '%s\n%s\n' "$version" "${pkgs[*]}" >"$tmp/.complete"
-    rm -rf "$dir" && mv "$tmp" "$dir"
-    _automat_say "unpacked $version into $dir"
-}
-
-# The multiarch library dir holding librustc_driver inside an unpacked Debian tree.
-_automat_debian_libdir() {
-    local lib
-    for lib in "$1"/usr/lib/*-linux-gnu/librustc_driver-*.so; do
-        [[ -e "$lib" ]] && { dirname "$lib"; return; }
-    done
-    echo "$1/usr/lib/x86_64-linux-gnu"
 }
 
 _automat_provision_bindgen() {
@@ -141,7 +77,7 @@ _automat_provision_bindgen() {
     fi
     _automat_say "installing wasm-bindgen-cli $version into $root (a few minutes)"
     # Without --locked: its lockfile pins crates that the registry mirror may lack.
-    # Built with the plain rustup toolchain, never with the wasm compiler env.
+    # Built with the host toolchain, never with the wasm compiler env.
     env -u RUSTC -u RUSTDOC -u RUSTC_BOOTSTRAP -u LD_LIBRARY_PATH -u CARGO_TARGET_DIR \
         cargo install wasm-bindgen-cli --version "=$version" --root "$root" --force >&2 ||
         _automat_die "cargo install wasm-bindgen-cli $version failed" || return
@@ -166,6 +102,9 @@ _automat_provision_wasm_opt() {
 # Provision everything (idempotent) and set the AUTOMAT_WASM_* variables described above.
 automat_wasm_toolchain() {
     local tools route bindgen_version binaryen_version
+    # The host's cargo builds wasm-bindgen and drives the WASM build (quiet when the
+    # calling script already picked it).
+    automat_rust_toolchain || return
     tools=$(_automat_tools_dir)
     route=$(_automat_route) || return
     bindgen_version=$(_automat_lock_version wasm-bindgen)
@@ -180,7 +119,7 @@ automat_wasm_toolchain() {
             flock 9
         fi
         if [[ "$route" == debian ]]; then
-            _automat_provision_debian "$tools" || exit 1
+            _automat_debian_provision "$tools" wasm || exit 1
         else
             _automat_say "using rustup's wasm32-unknown-unknown target"
         fi
@@ -221,6 +160,8 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     printf 'export AUTOMAT_WASM_CARGO_FLAGS=%q\n' "${AUTOMAT_WASM_CARGO_FLAGS[*]}"
     path_add="$(dirname "$AUTOMAT_WASM_BINDGEN")"
     [[ -n "$AUTOMAT_WASM_OPT_BIN" ]] && path_add="$path_add:$(dirname "$AUTOMAT_WASM_OPT_BIN")"
-    # shellcheck disable=SC2016 # $PATH is for the shell that evals this
-    printf 'export PATH=%q:"$PATH"\n' "$path_add"
+    # This PATH has the host toolchain's (scripts/rust-toolchain.sh) in it.
+    printf 'export PATH=%q\n' "$path_add:$PATH"
+    [[ -n "${RUSTUP_TOOLCHAIN:-}" ]] && printf 'export RUSTUP_TOOLCHAIN=%q\n' "$RUSTUP_TOOLCHAIN"
+    exit 0
 fi

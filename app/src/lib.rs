@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod components;
+pub mod redirects;
 pub mod session_keys;
 pub mod storefront;
 
@@ -44,8 +45,32 @@ use crate::{
     },
 };
 
+/// The content security policy of every response: scripts only from the
+/// store itself, and a page's own inline scripts (the hydration start and the
+/// data its resources loaded) by the page's `nonce`; WebAssembly compiled from
+/// those scripts; styles, images and requests from the store; no plugins, no
+/// foreign `<base>`, forms posting only here, and no framing by any site.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let inline = nonce.map_or_else(String::new, |nonce| format!(" 'nonce-{nonce}'"));
+    format!(
+        "default-src 'self'; script-src 'self'{inline} 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // leptos marks the inline scripts it writes into this page with a fresh
+    // nonce; the page's policy allows that nonce's scripts only.
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(policy) = http::HeaderValue::from_str(&content_security_policy(
+            leptos::nonce::use_nonce().as_deref(),
+        ))
+    {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, policy);
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">

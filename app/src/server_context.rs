@@ -1,12 +1,13 @@
 //! What the server hands to server functions, and the small helpers they share.
 
-use std::{future::Future, pin::Pin, sync::Arc};
+use std::{future::Future, net::IpAddr, pin::Pin, sync::Arc};
 
 use domain::DomainError;
 use domain::{
     db::DatabaseConnection,
     loyalty::Loyalty,
     payments::Providers,
+    rate_limits::{RetryAfter, Rule},
     vending::{device_command, device_session},
 };
 use leptos::prelude::*;
@@ -27,6 +28,8 @@ pub struct ServerContext {
     pub machines: Arc<dyn MachineOpener>,
     /// Loyalty through the store's host; every checkout goes on without it.
     pub loyalty: Loyalty,
+    /// Counts attempts at the actions an attacker would repeat ([`admit`]).
+    pub limits: Arc<dyn Throttle>,
     /// Device credentials this request took out of the web session to show
     /// them, once taken (fresh per request).
     pub taken_credentials: TakenCredentials,
@@ -68,6 +71,48 @@ pub trait MachineOpener: Send + Sync {
     fn force_close(&self, session_id: String, reason: String) -> Pending<device_session::Model>;
 }
 
+/// Counts attempts at limited actions; the server keeps the counts (in
+/// memory, or in Redis to share them between instances).
+pub trait Throttle: Send + Sync {
+    /// One attempt at `rule` on `target` from `address`; refused while either
+    /// is over its limit.
+    fn admit(
+        &self,
+        rule: Rule,
+        address: IpAddr,
+        target: &str,
+    ) -> Pin<Box<dyn Future<Output = Result<(), RetryAfter>> + Send + '_>>;
+}
+
+/// The address of the request's client, as the server determined it (the
+/// TCP peer, or what a trusted proxy forwarded): noted in the request's
+/// extensions.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub IpAddr);
+
+/// Counts one attempt at `rule` on `target` by this request's client. Over
+/// the limit: an error saying when to try again, answered 429 with
+/// `Retry-After` (a plain form post gets the form back with the message).
+pub async fn admit(rule: Rule, target: &str) -> Result<(), ServerFnError> {
+    let ctx = server_context()?;
+    let ClientAddress(address) = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientAddress>().copied())
+        .ok_or_else(|| ServerFnError::new("the client's address is unknown"))?;
+    ctx.limits
+        .admit(rule, address, target)
+        .await
+        .map_err(|refused| {
+            set_error_status(http::StatusCode::TOO_MANY_REQUESTS);
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.insert_header(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from(refused.seconds()),
+                );
+            }
+            ServerFnError::new(refused.to_string())
+        })
+}
+
 pub fn server_context() -> Result<ServerContext, ServerFnError> {
     use_context::<ServerContext>().ok_or_else(|| ServerFnError::new("server context missing"))
 }
@@ -76,6 +121,69 @@ pub async fn session() -> Result<Session, ServerFnError> {
     leptos_axum::extract::<Session>()
         .await
         .map_err(|e| ServerFnError::new(format!("no session: {e}")))
+}
+
+/// Who signs in to a web session, under their account's current sign-in generation.
+pub enum SignIn {
+    Customer {
+        id: String,
+        generation: i32,
+    },
+    /// `at`: when the admin signed in (unix seconds), for the maximum age
+    /// of admin sign-ins.
+    Admin {
+        id: String,
+        generation: i32,
+        at: i64,
+    },
+}
+
+/// Signs `who` in to the web session: a new session id (so a session fixed
+/// before sign-in is worthless after it), who it is, and the
+/// [`session_keys::SignInStamp`] the server checks on every request.
+pub async fn start_signed_in_session(
+    session: &Session,
+    who: SignIn,
+) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    let (id_key, stamp_key, id, stamp) = match who {
+        SignIn::Customer { id, generation } => (
+            session_keys::CUSTOMER_ID,
+            session_keys::CUSTOMER_SIGN_IN,
+            id,
+            session_keys::SignInStamp {
+                generation,
+                at: chrono::Utc::now().timestamp(),
+            },
+        ),
+        SignIn::Admin { id, generation, at } => (
+            session_keys::ADMIN_USER_ID,
+            session_keys::ADMIN_SIGN_IN,
+            id,
+            session_keys::SignInStamp { generation, at },
+        ),
+    };
+    session.insert(id_key, id).await?;
+    session.insert(stamp_key, stamp).await
+}
+
+/// Ends every sign-in of `account` (each token and web session), this web
+/// session's at once, and sends the browser to the `login` page.
+pub async fn sign_out_everywhere(
+    session: &Session,
+    account: &domain::sign_ins::Account,
+    login: &str,
+) -> Result<(), ServerFnError> {
+    let ctx = server_context()?;
+    domain::sign_ins::end_all(&ctx.db, account)
+        .await
+        .map_err(to_server_error)?;
+    session
+        .flush()
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    leptos_axum::redirect(login);
+    Ok(())
 }
 
 /// The signed-in admin's id, or an error that reads well in a form.
@@ -96,6 +204,8 @@ pub fn to_server_error(e: DomainError) -> ServerFnError {
         DomainError::Invalid(_) | DomainError::NotAllowed(_) => StatusCode::BAD_REQUEST,
         DomainError::Conflict(_) => StatusCode::CONFLICT,
         DomainError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+        DomainError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+        DomainError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         DomainError::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     set_error_status(status);

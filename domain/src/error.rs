@@ -16,6 +16,16 @@ pub enum DomainError {
     NotAllowed(String),
     #[error("{0}")]
     Unauthorized(String),
+    /// The store is too busy to take this on now (e.g. too many password
+    /// checks waiting); the same request may succeed a moment later.
+    #[error("{0}")]
+    Busy(String),
+    /// Asked again too soon (e.g. another SMS code): try after `retry_after_secs`.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("database error: {0}")]
     Db(#[from] DbErr),
 }

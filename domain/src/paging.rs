@@ -25,11 +25,21 @@ where
 {
     check_page_size(limit)?;
     let count = select.clone().count(db).await?;
-    let items = select.offset(offset).limit(limit).all(db).await?;
+    let items = select
+        .offset(row_offset(offset))
+        .limit(limit)
+        .all(db)
+        .await?;
     Ok(Page {
         items,
         count,
         offset,
         limit,
     })
+}
+
+/// `offset` as the database driver takes it: one past `i64::MAX` (no table
+/// is that long) would fail the query, and is an empty page all the same.
+pub fn row_offset(offset: u64) -> u64 {
+    offset.min(i64::MAX as u64)
 }

@@ -23,16 +23,46 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+// Content Security Policy violations seen in contexts not closed yet: the store's pages
+// must work under their policy, so any violation fails the test (when its context closes)
+// or, at the latest, the test file (when the browser closes).
+const cspViolations = new Map();
+
+function reportCspViolations(violations, where) {
+  if (violations.length > 0) {
+    throw new Error(`Content Security Policy violations (${where}):\n  ${violations.join('\n  ')}`);
+  }
+}
+
 export async function launchBrowser() {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`${CHROMIUM_PATH} not found: apt-get install -y chromium (scripts/e2e.sh does it)`);
   }
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: process.env.E2E_HEADED !== '1',
     args: CHROMIUM_ARGS,
     timeout: 60_000,
   });
+  const close = browser.close.bind(browser);
+  browser.close = async (...args) => {
+    await close(...args);
+    const left = [...cspViolations.values()].flat();
+    cspViolations.clear();
+    reportCspViolations(left, 'in a context the test left open');
+  };
+  return browser;
+}
+
+// Runs in every page (with JavaScript): tells the test about each Content Security Policy
+// violation, with the native addEventListener so that it is not taken for the page's own.
+function reportViolations() {
+  EventTarget.prototype.addEventListener.call(document, 'securitypolicyviolation', (e) =>
+    window.__e2eCspViolation(
+      `${e.effectiveDirective} blocked ${e.blockedURI || 'inline code'} in ${e.documentURI}` +
+        (e.sample ? ` (${e.sample})` : ''),
+    ),
+  );
 }
 
 // Runs in every page before its own scripts: records which event listeners the page
@@ -60,14 +90,32 @@ function instrument() {
 
 /**
  * A new isolated context (own cookies) and a page in it.
- * Collects the page's console errors and uncaught exceptions in `page.problems`.
+ * Collects the page's console errors and uncaught exceptions in `page.problems`, and its
+ * Content Security Policy violations in `page.cspViolations`: closing the context throws
+ * when there are any.
  */
 export async function newPage(browser, contextOptions = {}) {
   const context = await browser.newContext(contextOptions);
   context.setDefaultTimeout(15_000);
   context.setDefaultNavigationTimeout(30_000);
-  if (contextOptions.javaScriptEnabled !== false) await context.addInitScript(instrument);
+  const violations = [];
+  cspViolations.set(context, violations);
+  context.on('console', (msg) => {
+    if (/Content.Security.Policy/i.test(msg.text())) violations.push(`console: ${msg.text()}`);
+  });
+  const close = context.close.bind(context);
+  context.close = async (...args) => {
+    await close(...args);
+    cspViolations.delete(context);
+    reportCspViolations(violations, 'this test');
+  };
+  if (contextOptions.javaScriptEnabled !== false) {
+    await context.exposeBinding('__e2eCspViolation', (_source, violation) => violations.push(violation));
+    await context.addInitScript(reportViolations);
+    await context.addInitScript(instrument);
+  }
   const page = await context.newPage();
+  page.cspViolations = violations;
   page.problems = [];
   // Where the current document's problems start (see waitForHydration).
   page.documentProblems = 0;
@@ -110,7 +158,8 @@ export async function waitForHydration(page, selector, type = 'submit', timeout 
     // The client's files are missing, or it crashed: waiting longer would not help.
     const fatal = page.problems
       .slice(page.documentProblems)
-      .filter((p) => /^HTTP 404: .*\/pkg\/.*\.(js|wasm)$/.test(p) || p.startsWith('pageerror'));
+      .filter((p) => /^HTTP 404: .*\/pkg\/.*\.(js|wasm)$/.test(p) || p.startsWith('pageerror'))
+      .concat(page.cspViolations.map((v) => `Content Security Policy: ${v}`));
     if (fatal.length > 0 || Date.now() - start > timeout) {
       throw new Error(
         `the page did not hydrate "${selector}" (no ${type} listener after ${Date.now() - start} ms). ` +

@@ -89,21 +89,21 @@ describe('admin sign-in', () => {
           if (javaScript) await waitForHydration(page, LOGIN_FORM);
           const posts = documentPosts(page);
 
-          // The devices page, with who is signed in.
+          // Back to the page asked for (/admin, the devices page), with who is signed in.
           await fillLogin(page, ADMIN_EMAIL, ADMIN_PASSWORD);
-          await waitForPath(page, '/admin/devices');
+          await waitForPath(page, '/admin');
           await waitForText(page.locator('[data-testid=admin-email]'), ADMIN_EMAIL);
           await waitForText(page.locator('main h1'), 'Devices');
           assertPosts(posts, javaScript, 1);
 
-          // /admin is the devices page too, now.
-          await page.goto(`${server.baseURL}/admin`);
-          assert.equal(new URL(page.url()).pathname, '/admin');
+          // /admin/devices is the devices page too.
+          await page.goto(`${server.baseURL}/admin/devices`);
+          assert.equal(new URL(page.url()).pathname, '/admin/devices');
           await waitForText(page.locator('[data-testid=admin-email]'), ADMIN_EMAIL);
 
           // Sign out: back to the login page, and the admin is closed again.
           if (javaScript) await waitForHydration(page, 'header form');
-          await page.getByRole('button', { name: 'Sign out' }).click();
+          await page.getByRole('button', { name: 'Sign out', exact: true }).click();
           await waitForPath(page, '/admin/login');
           await waitForText(page.locator('main h1'), /sign in/i);
           assertPosts(posts, javaScript, 2);

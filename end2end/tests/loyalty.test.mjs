@@ -1,17 +1,32 @@
-// Loyalty at checkout: a member identifies by phone, picks an optional reward, the
-// totals follow, and the confirmation shows the points; with the loyalty host
-// unreachable the same checkout goes through without the panel.
+// Loyalty at checkout: a member identifies by phone (shown masked, no balance),
+// proves the phone with the code texted to it (the embedded default writes texts
+// to the server log, where this test reads the code), picks an optional reward
+// that costs points, the totals follow, and the confirmation shows the points;
+// with the loyalty host unreachable the same checkout goes through without the panel.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { freePort, startServer, withLogs } from '../support/server.mjs';
 import { launchBrowser, newPage, waitForHydration, waitForText } from '../support/browser.mjs';
 import { checkOutWithPickup } from '../support/app.mjs';
 
 const DEMO_MEMBER_PHONE = '+1 555 010 0001';
-// The embedded loyalty simulator on a free port, so parallel servers never share one.
-const OWN_SIMULATOR = { AUTOMAT_LOYALTY_EMBEDDED_ADDR: '127.0.0.1:0' };
+// The embedded loyalty simulator on a free port, so parallel servers never share one;
+// texts (no SMS provider configured) logged where the test can read them.
+const OWN_SIMULATOR = { AUTOMAT_LOYALTY_EMBEDDED_ADDR: '127.0.0.1:0', AUTOMAT_LOG: 'warn,server::sms=info' };
+
+/** The latest one-time code the server texted (to its log), waiting for one. */
+async function textedCode(server, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const codes = [...server.logs().matchAll(/(\d{6}) is your loyalty code/g)];
+    if (codes.length > 0) return codes.at(-1)[1];
+    await sleep(100);
+  }
+  throw new Error('no loyalty code in the server log');
+}
 
 /** Two cold brews in the cart, then the checkout page, hydrated. */
 async function checkoutWithTwoColdBrews(page, server) {
@@ -48,7 +63,7 @@ describe('loyalty', () => {
     return server;
   }
 
-  test('a member identifies by phone, picks a reward, and the confirmation shows the points', async () => {
+  test('a member identifies by phone, verifies it by code, picks a reward, and the confirmation shows the points', async () => {
     const server = await serve(OWN_SIMULATOR);
     await withLogs({ server }, async () => {
       const { context, page } = await newPage(browser);
@@ -57,12 +72,22 @@ describe('loyalty', () => {
         const panel = page.locator('[data-testid=loyalty-panel]');
         await waitForText(panel.locator('[data-testid=loyalty-savings]'), '€0.00');
         await panel.locator('input[name=phone]').fill(DEMO_MEMBER_PHONE);
-        await panel.getByRole('button', { name: 'Use my points' }).click();
+        await panel.getByRole('button', { name: 'Collect points' }).click();
 
+        // A phone number alone: the member masked, points to earn, no balance.
         await waitForText(panel.locator('[data-testid=loyalty-member]'), '************5678');
-        await waitForText(panel.locator('[data-testid=loyalty-balance]'), '1200');
         await waitForText(panel.locator('[data-testid=loyalty-instant]'), /cold brew/);
         await waitForText(panel.locator('[data-testid=loyalty-savings]'), '-€1.00');
+        assert.equal(await panel.locator('[data-testid=loyalty-balance]').count(), 0, 'no balance before the code');
+        assert.equal(await panel.locator('li[data-testid=loyalty-optional][data-reward^=ticket-10pct]').count(), 0);
+
+        // "Use my points": a code texted to the phone, entered in the panel.
+        await panel.getByRole('button', { name: 'Use my points' }).click();
+        await waitForText(panel.locator('[data-testid=loyalty-code-sent]'), /ending in 01/);
+        const code = await textedCode(server);
+        await panel.locator('input[name=code]').fill(code);
+        await panel.getByRole('button', { name: 'Verify' }).click();
+        await waitForText(panel.locator('[data-testid=loyalty-balance]'), '1200');
         const before = (await panel.locator('[data-testid=loyalty-total]').textContent()).trim();
 
         const ticket = panel.locator('li[data-testid=loyalty-optional][data-reward^=ticket-10pct]');

@@ -21,6 +21,10 @@ mod m20261201_000015_idempotency_keys;
 mod m20261201_000017_vending_deposits;
 mod m20261210_000018_command_conclusion;
 mod m20261210_000019_device_scale_weights;
+mod m20261220_000020_sign_in_generations;
+mod m20261220_000021_password_reset_ids;
+mod m20261220_000022_loyalty_phone_verification;
+mod m20261230_000001_payment_providers;
 
 pub struct Migrator;
 
@@ -47,6 +51,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000017_vending_deposits::Migration),
             Box::new(m20261210_000018_command_conclusion::Migration),
             Box::new(m20261210_000019_device_scale_weights::Migration),
+            Box::new(m20261220_000020_sign_in_generations::Migration),
+            Box::new(m20261220_000021_password_reset_ids::Migration),
+            Box::new(m20261220_000022_loyalty_phone_verification::Migration),
+            Box::new(m20261230_000001_payment_providers::Migration),
         ]
     }
 }

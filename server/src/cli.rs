@@ -128,7 +128,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             first,
             heartbeat_secs,
         } => {
-            let endpoint = MqttEndpoint::parse(&broker)?;
+            crate::vending::tls::install_crypto_provider();
+            let endpoint = MqttEndpoint::parse_trusting(&broker, settings.mqtt_ca_file.as_deref())?;
             // The simulator stands in for the machines, so it provisions
             // them: fresh credentials for each registered one (a running
             // server's in-process twins of the same ids lose theirs).

@@ -7,6 +7,11 @@ use std::net::SocketAddr;
 
 use clap::Args;
 
+/// The shortest secret accepted in the configuration: as many bytes as the
+/// 256-bit keys made from it (HS256, AES-256) have bits / 8, so guessing it
+/// is no easier than guessing the key.
+pub const MIN_SECRET_BYTES: usize = 32;
+
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
     /// Where the web server listens (port 0 picks a free one).
@@ -38,6 +43,14 @@ pub struct Settings {
         default_value = "127.0.0.1:1884"
     )]
     pub mqtt_embedded_addr: SocketAddr,
+
+    /// The certificate authority (PEM) an `mqtts://` broker's certificate
+    /// is checked against; the system's when unset.
+    #[arg(long, env = "AUTOMAT_MQTT_CA_FILE")]
+    pub mqtt_ca_file: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub mqtt_broker: crate::vending::broker::EmbeddedBrokerSettings,
 
     /// `redis://host:port`; when set, web sessions live in Redis instead of the database.
     #[arg(long, env = "AUTOMAT_REDIS_URL")]
@@ -72,9 +85,20 @@ pub struct Settings {
     #[arg(long, env = "AUTOMAT_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
 
-    /// Mark the session cookie `Secure` (serve over HTTPS).
+    /// Mark the session cookie `Secure` (serve over HTTPS); it is anyway
+    /// when `public_url` is `https://`.
     #[arg(long, env = "AUTOMAT_SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
     pub secure_cookies: bool,
+
+    /// A web session ends this many seconds after sign-in (or after it began,
+    /// for a guest) however busy it is; unused for 7 days it ends sooner.
+    #[arg(long, env = "AUTOMAT_SESSION_MAX_AGE_SECS", default_value_t = 30 * 24 * 3600)]
+    pub session_max_age_secs: u64,
+
+    /// An admin's sign-in (bearer token or dashboard session) lasts this many
+    /// seconds; refreshing the token does not extend it.
+    #[arg(long, env = "AUTOMAT_ADMIN_SIGN_IN_MAX_AGE_SECS", default_value_t = 12 * 3600)]
+    pub admin_sign_in_max_age_secs: u64,
 
     /// The sales channel the web storefront sells through: it lists only
     /// products published there. The demo store's online channel by default.
@@ -85,7 +109,8 @@ pub struct Settings {
     #[arg(long, env = "AUTOMAT_CURRENCY", default_value = "eur")]
     pub currency: String,
 
-    /// Signs customer tokens (JWT, HS256); generated and kept in the database when unset.
+    /// Signs customer tokens (JWT, HS256), at least 32 bytes; generated and
+    /// kept in the database when unset.
     #[arg(long, env = "AUTOMAT_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
 
@@ -126,8 +151,9 @@ pub struct Settings {
     #[arg(long, env = "AUTOMAT_LOYALTY_CLIENT_SECRET", hide_env_values = true)]
     pub loyalty_client_secret: Option<String>,
 
-    /// Seals loyalty secrets in the database; generated and kept in the
-    /// database when unset (set it to keep the key apart from the data).
+    /// Seals loyalty secrets in the database: any text of at least 32 bytes
+    /// (its SHA-256 is the AES-256 key); generated and kept in the database
+    /// when unset (set it to keep the key apart from the data).
     #[arg(long, env = "AUTOMAT_LOYALTY_SECRET_KEY", hide_env_values = true)]
     pub loyalty_secret_key: Option<String>,
 
@@ -142,10 +168,74 @@ pub struct Settings {
     /// Milliseconds one loyalty host call may take before the store goes on without it.
     #[arg(long, env = "AUTOMAT_LOYALTY_TIMEOUT_MS", default_value_t = 3000)]
     pub loyalty_timeout_ms: u64,
+    /// `production` refuses to start while a region offers the test payment
+    /// provider (`pp_system_default`, which moves no money).
+    #[arg(long = "env", env = "AUTOMAT_ENV", value_enum, default_value_t = Environment::Development)]
+    pub environment: Environment,
+    #[command(flatten)]
+    pub stripe: StripeSettings,
     #[command(flatten)]
     pub vending: crate::vending::VendingSettings,
     #[command(flatten)]
     pub alerts: AlertSettings,
+    #[command(flatten)]
+    pub rate_limits: crate::rate_limit::RateLimitSettings,
+    #[command(flatten)]
+    pub sms: SmsSettings,
+}
+
+/// Where text messages (loyalty's one-time codes) go: a Twilio-style REST
+/// provider once an account is set, the log until then.
+#[derive(Debug, Clone, Args)]
+pub struct SmsSettings {
+    /// The provider's base URL; it is asked `POST
+    /// /2010-04-01/Accounts/{sid}/Messages.json`, as Twilio is.
+    #[arg(
+        long,
+        env = "AUTOMAT_SMS_URL",
+        default_value = "https://api.twilio.com"
+    )]
+    pub sms_url: String,
+
+    /// The account sid; when unset, messages are written to the log.
+    #[arg(long, env = "AUTOMAT_SMS_ACCOUNT_SID")]
+    pub sms_account_sid: Option<String>,
+
+    /// The account's auth token (basic auth with the sid).
+    #[arg(long, env = "AUTOMAT_SMS_AUTH_TOKEN", hide_env_values = true)]
+    pub sms_auth_token: Option<String>,
+
+    /// The number (or sender id) messages come from.
+    #[arg(long, env = "AUTOMAT_SMS_FROM")]
+    pub sms_from: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Stripe (`pp_stripe_stripe`), offered once the secret key is set.
+#[derive(Debug, Clone, Default, Args)]
+pub struct StripeSettings {
+    /// The secret API key (`sk_live_…`, `sk_test_…`).
+    #[arg(long, env = "AUTOMAT_STRIPE_SECRET_KEY", hide_env_values = true)]
+    pub stripe_secret_key: Option<String>,
+
+    /// The publishable key Stripe.js uses in the storefront (`pk_…`).
+    #[arg(long, env = "AUTOMAT_STRIPE_PUBLISHABLE_KEY")]
+    pub stripe_publishable_key: Option<String>,
+
+    /// The signing secret of the webhook endpoint `/hooks/payment/stripe`
+    /// (`whsec_…`); webhooks are refused while unset.
+    #[arg(long, env = "AUTOMAT_STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
+    pub stripe_webhook_secret: Option<String>,
+
+    /// Stripe's API address; Stripe itself when unset (tests point it at a
+    /// local simulator).
+    #[arg(long, env = "AUTOMAT_STRIPE_API_BASE")]
+    pub stripe_api_base: Option<String>,
 }
 
 /// Where device alerts go besides the dashboard; each channel is off while
@@ -163,6 +253,41 @@ pub struct AlertSettings {
 }
 
 impl Settings {
+    /// Every setting at its default, as `automat serve` with no flags would
+    /// start; the environment is not read. Tests start from here and change
+    /// what they need, so a new setting needs no edit elsewhere.
+    pub fn defaults() -> Self {
+        use clap::{Args as _, FromArgMatches as _};
+        let command = Self::augment_args(clap::Command::new("automat"))
+            .mut_args(|arg| arg.env(None::<&'static str>));
+        let matches = command
+            .try_get_matches_from(["automat"])
+            .expect("every setting has a default or is optional");
+        Self::from_arg_matches(&matches).expect("the defaults parse")
+    }
+
+    /// Refuses a configured secret too short to be safe (JWT signing key,
+    /// loyalty key); the message names the setting, never the value.
+    pub fn check_secrets(&self) -> anyhow::Result<()> {
+        let configured = [
+            ("AUTOMAT_JWT_SECRET", &self.jwt_secret),
+            ("AUTOMAT_LOYALTY_SECRET_KEY", &self.loyalty_secret_key),
+        ];
+        for (name, secret) in configured {
+            if let Some(secret) = secret
+                && secret.len() < MIN_SECRET_BYTES
+            {
+                anyhow::bail!(
+                    "{name} has {} bytes; a secret needs at least {MIN_SECRET_BYTES} \
+                     (e.g. the output of `openssl rand -hex 32`). Leave it unset to have \
+                     one generated and kept in the database.",
+                    secret.len()
+                );
+            }
+        }
+        Ok(())
+    }
+
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
@@ -225,6 +350,17 @@ mod tests {
             "alert channels are off"
         );
         assert!(s.alerts.alert_emails.is_empty());
+        assert_eq!(s.environment, super::Environment::Development);
+        assert_eq!(
+            s.stripe.stripe_secret_key, None,
+            "no Stripe until configured"
+        );
+        assert!(
+            s.rate_limits.trusted_proxies.is_empty(),
+            "X-Forwarded-For is believed from nobody"
+        );
+        assert_eq!(s.sms.sms_account_sid, None, "codes go to the log");
+        assert_eq!(s.sms.sms_url, "https://api.twilio.com");
         let vending = crate::vending::VendingSettings::default();
         assert_eq!(
             (
@@ -239,6 +375,17 @@ mod tests {
             ),
             "the flags' defaults are the struct's"
         );
+    }
+
+    #[test]
+    fn defaults_ignore_the_environment() {
+        // A variable no other test here asserts on: tests run in parallel.
+        // SAFETY: the other tests only read the environment.
+        unsafe { std::env::set_var("AUTOMAT_MAIL_FROM", "Elsewhere <x@example.com>") };
+        let s = Settings::defaults();
+        unsafe { std::env::remove_var("AUTOMAT_MAIL_FROM") };
+        assert_eq!(s.mail_from, "Automat <orders@automat.local>");
+        assert_eq!(s.http_addr.to_string(), "127.0.0.1:3000");
     }
 
     #[test]
@@ -267,6 +414,26 @@ mod tests {
             s.alerts.alert_emails,
             ["ops@example.com", "oncall@example.com"]
         );
+    }
+
+    #[test]
+    fn short_secrets_are_refused_without_showing_them() {
+        let long = "x".repeat(super::MIN_SECRET_BYTES);
+        for (flag, name) in [
+            ("--jwt-secret", "AUTOMAT_JWT_SECRET"),
+            ("--loyalty-secret-key", "AUTOMAT_LOYALTY_SECRET_KEY"),
+        ] {
+            let short = "y".repeat(super::MIN_SECRET_BYTES - 1);
+            let err = parse(&[flag, &short])
+                .unwrap()
+                .check_secrets()
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(name) && err.contains("at least 32"), "{err}");
+            assert!(!err.contains(&short), "{err}");
+            parse(&[flag, &long]).unwrap().check_secrets().unwrap();
+        }
+        parse(&[]).unwrap().check_secrets().unwrap();
     }
 
     #[test]

@@ -59,6 +59,7 @@ impl Mailer {
         let SmtpSender { transport, from } = match self {
             Self::Log => {
                 let to: Vec<&str> = to.iter().map(AsRef::as_ref).collect();
+                let body = redact_links(&body);
                 tracing::info!(?to, subject, body, "mail (no AUTOMAT_SMTP_URL set)");
                 return Ok(());
             }
@@ -76,6 +77,24 @@ impl Mailer {
             .map(drop)
             .map_err(|e| format!("SMTP: {e}"))
     }
+}
+
+/// `body` with each link's query and fragment cut off: a link may carry a
+/// secret (a password reset token), and a log is read by more people than
+/// the mail's recipient.
+fn redact_links(body: &str) -> String {
+    body.split_inclusive(char::is_whitespace)
+        .map(|word| {
+            let link_at = word.find("https://").or_else(|| word.find("http://"));
+            match link_at.and_then(|at| word[at..].find(['?', '#']).map(|cut| at + cut)) {
+                Some(cut) => {
+                    let tail = &word[word.trim_end().len()..];
+                    format!("{}?[redacted]{tail}", &word[..cut])
+                }
+                None => word.to_owned(),
+            }
+        })
+        .collect()
 }
 
 /// Emails the customer when their order is placed or canceled.
@@ -146,8 +165,10 @@ fn summary(order: &OrderDetail) -> String {
 }
 
 /// Emails a customer the link that sets a new password (Medusa leaves this
-/// to a subscriber of `auth.password_reset` too).
+/// to a subscriber of `auth.password_reset` too). The event names the reset;
+/// its token is issued here, as the mail goes out, and is nowhere else.
 pub struct PasswordResetEmails {
+    db: DatabaseConnection,
     mailer: Mailer,
     /// The storefront's reset page, absolute.
     reset_page: String,
@@ -166,10 +187,17 @@ impl Subscriber for PasswordResetEmails {
     async fn handle(&self, event: &Event) -> Result<(), String> {
         let request: PasswordResetRequested =
             serde_json::from_str(&event.payload).map_err(|e| format!("payload: {e}"))?;
+        let Some(issued) = password_reset::issue_token(&self.db, &request.id)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            // Used or expired before its mail went out: nothing to send.
+            return Ok(());
+        };
         let mut link = reqwest::Url::parse(&self.reset_page).map_err(|e| e.to_string())?;
         link.query_pairs_mut()
-            .append_pair("token", &request.token)
-            .append_pair("email", &request.entity_id);
+            .append_pair("token", &issued.token)
+            .append_pair("email", &issued.email);
         let minutes = password_reset::TOKEN_LIFETIME.num_minutes();
         let body = format!(
             "Someone asked to reset the password of your account.\n\n\
@@ -177,7 +205,7 @@ impl Subscriber for PasswordResetEmails {
              If it was not you, ignore this email: your password stays as it is."
         );
         self.mailer
-            .send(&request.entity_id, "Reset your password", body)
+            .send(&issued.email, "Reset your password", body)
             .await
     }
 }
@@ -197,6 +225,7 @@ pub fn subscribers(
             mailer: mailer.clone(),
         }),
         Arc::new(PasswordResetEmails {
+            db: db.clone(),
             mailer,
             reset_page: format!(
                 "{}{}",
@@ -215,4 +244,23 @@ pub fn dispatch_events(
     subscribers: Vec<Arc<dyn Subscriber>>,
 ) -> impl Future<Output = ()> + Send + 'static {
     Dispatcher::new(db.clone(), subscribers).run(POLL_EVERY)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_links;
+
+    #[test]
+    fn logged_links_lose_their_query_and_fragment() {
+        let body = "Choose a new password here:\nhttp://shop.example.com/account/reset-password?token=abc&email=a%40b.c\n\nThanks";
+        assert_eq!(
+            redact_links(body),
+            "Choose a new password here:\nhttp://shop.example.com/account/reset-password?[redacted]\n\nThanks"
+        );
+        assert_eq!(
+            redact_links("(see https://x.example/p#secret) or https://x.example/plain"),
+            "(see https://x.example/p?[redacted] or https://x.example/plain"
+        );
+        assert_eq!(redact_links("no link? none#here"), "no link? none#here");
+    }
 }

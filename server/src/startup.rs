@@ -7,7 +7,10 @@ use domain::{
     DomainError, admin_users, api_keys,
     carts::CartWriter,
     devices::{self, protocol::DeviceId},
-    payments::{Providers, system::SystemProvider},
+    payments::{
+        Providers,
+        system::{self, SystemProvider},
+    },
     seed,
     vending::machines,
 };
@@ -21,12 +24,15 @@ use crate::{
     config::Settings,
     http, loyalty,
     notifications::{self, Mailer},
+    rate_limit::RateLimiter,
     state::AppState,
     vending::{
         MqttEndpoint, broker,
         gateway::{Gateway, GatewayStats},
         service::Vending,
         simulator::{self, MachineConfig, SimProduct, SimScale, Take, Visit},
+        tls,
+        topic_guard::SignInGate,
     },
     web_sessions::{self, SessionBackend},
     write_lane::WriteLane,
@@ -37,6 +43,8 @@ pub struct Application {
     router: axum::Router,
     pub state: AppState,
     pub mqtt: MqttEndpoint,
+    /// Where devices connect over TLS to the embedded broker, when it listens so.
+    pub mqtt_tls: Option<MqttEndpoint>,
     /// What the device gateway has handled (load tests read it).
     pub gateway_stats: GatewayStats,
     /// What a person needs to start using the store, printed on start.
@@ -65,6 +73,8 @@ pub struct Welcome {
 const WAL_CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+    settings.check_secrets()?;
+    tls::install_crypto_provider();
     let db = settings.connect_database().await?;
     Migrator::up(&db, None).await?;
     if settings.seed_demo
@@ -73,23 +83,34 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         tracing::info!("seeded the demo store");
     }
     let welcome = ensure_admin(&db, &settings).await?;
+    refuse_test_payments_in_production(&db, &settings).await?;
+    // Before the broker starts: device sign-ins are limited too.
+    let limits = RateLimiter::start(&settings.rate_limits, settings.redis_url.as_deref()).await?;
 
     // Machines and the back end meet at one broker; the embedded one lets
     // the back end in by a door of its own.
-    let (mqtt, back_end, gateway_inlet) = match &settings.mqtt_url {
+    let (mqtt, mqtt_tls, back_end, gateway_inlet) = match &settings.mqtt_url {
         Some(url) => {
-            let endpoint = MqttEndpoint::parse(url)?;
-            (endpoint.clone(), endpoint, None)
+            let endpoint = MqttEndpoint::parse_trusting(url, settings.mqtt_ca_file.as_deref())?;
+            (endpoint.clone(), None, endpoint, None)
         }
         None => {
-            let broker = broker::start_embedded(settings.mqtt_embedded_addr, db.clone()).await?;
-            (broker.devices, broker.back_end, Some(broker.gateway_inlet))
+            let sign_in_gate: Arc<dyn SignInGate> = Arc::new(limits.clone());
+            let broker = broker::start_embedded(
+                settings.mqtt_embedded_addr,
+                db.clone(),
+                &settings.mqtt_broker,
+                sign_in_gate,
+            )
+            .await?;
+            let inlet = Some(broker.gateway_inlet);
+            (broker.devices, broker.devices_tls, broker.back_end, inlet)
         }
     };
     let heartbeat = Duration::from_secs(settings.heartbeat_secs.max(1));
     let (device_changes, _) = broadcast::channel(1024);
     let (device_activity, _) = broadcast::channel(1024);
-    let payment_providers = Providers::default().with(Arc::new(SystemProvider));
+    let payment_providers = payment_providers(&settings)?;
     let write_lane = WriteLane::start()?;
     let gateway = Gateway::spawn(
         &back_end,
@@ -125,7 +146,19 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
-    let jwt = http::auth::JwtKeys::load(&db, settings.jwt_secret.as_deref()).await?;
+    let jwt = http::auth::JwtKeys::load(&db, settings.jwt_secret.as_deref())
+        .await?
+        .with_admin_max_age(
+            i64::try_from(settings.admin_sign_in_max_age_secs)
+                .ok()
+                .and_then(chrono::Duration::try_seconds)
+                .unwrap_or(chrono::Duration::MAX),
+        );
+    let public_url = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let browser = http::browser::BrowserPolicy::new(&public_url)?;
     let loyalty = loyalty::start(&settings, &db).await?;
     let storefront_channel_ids = storefront_channels(&db, &settings.storefront_channel).await?;
     let gateway_stats = gateway.stats;
@@ -142,7 +175,14 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         currency: settings.currency.clone(),
         storefront_channel_ids,
         payment_providers,
+        stripe_webhook_secret: settings
+            .stripe
+            .stripe_webhook_secret
+            .as_deref()
+            .map(Arc::from),
         jwt,
+        sign_ins: http::auth::SignInCheck::new(db.clone()),
+        browser: browser.clone(),
         publishable_keys: http::read_cache::Memo::new(read_cache.clone(), 10_000),
         // Enough for the carts edited within a TTL on a busy store; each is a few KB.
         recent_carts: http::read_cache::Memo::new(read_cache.clone(), 1_000),
@@ -150,12 +190,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         cart_writer: CartWriter::start(db.clone()),
         read_cache,
         loyalty: loyalty.loyalty,
+        limits,
     };
     let mailer = Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from)?;
-    let public_url = settings
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
     let mut subscribers = alert_channels::subscribers(&settings.alerts, &mailer)?;
     subscribers.extend(notifications::subscribers(
         &db,
@@ -173,12 +210,14 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     );
     http::idempotency::spawn_expired_cleanup(db.clone(), Duration::from_secs(3600));
     let routes = http::router(state.clone());
+    let secure_cookies = settings.secure_cookies || browser.https();
+    let session_max_age = Duration::from_secs(settings.session_max_age_secs);
     let router = match SessionBackend::connect(&db, settings.redis_url.as_deref()).await? {
         SessionBackend::Database(store) => {
-            routes.layer(web_sessions::layer(store, settings.secure_cookies))
+            routes.layer(web_sessions::layer(store, secure_cookies, session_max_age))
         }
         SessionBackend::Redis(store) => {
-            routes.layer(web_sessions::layer(store, settings.secure_cookies))
+            routes.layer(web_sessions::layer(store, secure_cookies, session_max_age))
         }
     }
     .with_state(state.clone());
@@ -188,6 +227,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         router,
         state,
         mqtt,
+        mqtt_tls,
         gateway_stats,
         welcome,
         loyalty_simulator: loyalty.simulator,
@@ -196,6 +236,48 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         gateway: gateway_tasks,
         wal_checkpoints,
     })
+}
+
+/// The built-in test provider, and Stripe when its secret key is set.
+fn payment_providers(settings: &Settings) -> anyhow::Result<Providers> {
+    let mut providers = Providers::default().with(Arc::new(SystemProvider));
+    if let Some(secret_key) = &settings.stripe.stripe_secret_key {
+        let stripe = crate::payments::stripe::StripeProvider::new(
+            &crate::payments::stripe::StripeSettings {
+                secret_key: secret_key.clone(),
+                publishable_key: settings.stripe.stripe_publishable_key.clone(),
+                api_base: settings.stripe.stripe_api_base.clone(),
+            },
+        )?;
+        providers = providers.with(Arc::new(stripe));
+    }
+    Ok(providers)
+}
+
+/// In production no region may offer the provider that moves no money:
+/// shoppers would get their goods for nothing.
+async fn refuse_test_payments_in_production(
+    db: &DatabaseConnection,
+    settings: &Settings,
+) -> anyhow::Result<()> {
+    if settings.environment != crate::config::Environment::Production {
+        return Ok(());
+    }
+    let regions = domain::pricing::regions_offering(db, system::ID).await?;
+    if regions.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = regions
+        .iter()
+        .map(|r| format!("{} ({})", r.name, r.id))
+        .collect();
+    anyhow::bail!(
+        "AUTOMAT_ENV=production, but these regions still offer the test payment provider \
+         {} (no money moves): {}. Choose a real provider for them (Admin API \
+         POST /admin/regions/{{id}} with payment_providers), or start with AUTOMAT_ENV=development.",
+        system::ID,
+        names.join(", ")
+    )
 }
 
 /// The storefront's sales channel by name; every channel (with a warning)
@@ -340,6 +422,9 @@ impl Application {
             println!("  Publishable key  {key}   (send as x-publishable-api-key to /store/*)");
         }
         println!("  MQTT broker      {}", self.mqtt);
+        if let Some(tls) = self.mqtt_tls.as_ref().filter(|tls| **tls != self.mqtt) {
+            println!("  MQTT over TLS    {tls}");
+        }
         if self.loyalty_simulator.is_some() {
             println!("  Loyalty host     embedded simulator (demo member phone +1 555 010 0001)");
         }
@@ -359,9 +444,13 @@ impl Application {
         // A connection gets a clone of the router's `Arc`. Served as itself,
         // the router would be deep-copied for every connection (axum
         // re-applies its state eagerly): about 0.9 MB per connection here.
-        axum::serve(listener, router.into_make_service())
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        // Each request knows its peer's address: rate limits count by it.
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
         simulated_machines.shutdown().await;
         event_dispatcher.shutdown().await;
         gateway.shutdown().await;

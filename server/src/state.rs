@@ -13,9 +13,11 @@ use tokio::sync::broadcast;
 
 use crate::{
     http::{
-        auth::JwtKeys,
+        auth::{JwtKeys, SignInCheck},
+        browser::BrowserPolicy,
         read_cache::{Memo, ReadCache},
     },
+    rate_limit::RateLimiter,
     vending::{gateway::GatewayHealth, service::Vending},
 };
 
@@ -35,13 +37,19 @@ pub struct AppState {
     /// The channels whose products the web storefront shows; empty for all.
     pub storefront_channel_ids: Vec<String>,
     pub payment_providers: Providers,
+    /// Checks Stripe's webhook deliveries; `None` refuses them.
+    pub stripe_webhook_secret: Option<std::sync::Arc<str>>,
     /// Signs and checks customer tokens.
     pub jwt: JwtKeys,
+    /// Whether a token or web session's sign-in still stands.
+    pub sign_ins: SignInCheck,
+    /// Where the store's pages live, for the browser-side protections.
+    pub browser: BrowserPolicy,
     /// Store catalog reads kept in memory.
     pub read_cache: ReadCache,
-    /// The sales channels of each publishable key, by token (`None`: no
+    /// Each publishable key with its sales channels, by token (`None`: no
     /// active key), kept as the catalog reads are.
-    pub publishable_keys: Memo<Option<Vec<String>>>,
+    pub publishable_keys: Memo<Option<crate::http::store::PublishableKey>>,
     /// Carts as the Store API last answered them, by id, so the next edit
     /// need not read the cart first (the edit finds out if one is stale).
     pub recent_carts: Memo<CartDetail>,
@@ -52,6 +60,8 @@ pub struct AppState {
     pub cart_writer: CartWriter,
     /// Loyalty through the configured host; optional for every checkout.
     pub loyalty: Loyalty,
+    /// Attempts at the actions an attacker would repeat, counted.
+    pub limits: RateLimiter,
 }
 
 impl AppState {
@@ -64,6 +74,7 @@ impl AppState {
             payment_providers: self.payment_providers.clone(),
             machines: std::sync::Arc::new(self.vending.clone()),
             loyalty: self.loyalty.clone(),
+            limits: std::sync::Arc::new(self.limits.clone()),
             taken_credentials: Default::default(),
         });
     }

@@ -8,6 +8,7 @@
 
 pub mod http;
 pub mod mosquitto;
+pub mod sms;
 pub mod smtp;
 
 use std::{net::ToSocketAddrs, time::Duration};

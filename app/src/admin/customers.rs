@@ -68,7 +68,7 @@ pub fn CustomersPage() -> impl IntoView {
             <button type="submit">"Search"</button>
         </form>
         <Transition fallback=|| view! { <p class="loading">"Loading customers…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     let (q, number) = (q(), page());
                     customers.await.map(|found| view! { <CustomerTable found q number /> })

@@ -252,6 +252,7 @@ fn invalid(message: String) -> ServerFnError {
 }
 
 #[server(endpoint = "/admin/devices/assign")]
+#[allow(clippy::too_many_arguments)] // one per field of the assignment form
 pub async fn assign_to_scale(
     device_id: String,
     scale_id: String,
@@ -487,7 +488,7 @@ pub fn DevicePage() -> impl IntoView {
         <p><a href="/admin/devices">"← Devices"</a></p>
         {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     machine
                         .await

@@ -125,7 +125,7 @@ pub fn DevicesPage() -> impl IntoView {
     view! {
         <h1>"Devices"</h1>
         <Transition fallback=|| view! { <p class="loading">"Loading devices…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     devices.await.map(|rows| view! { <DeviceTable rows live /> })
                 })}

@@ -145,7 +145,7 @@ pub fn LoyaltyConfigPage() -> impl IntoView {
         <h1>"Loyalty"</h1>
         <p><a href=SESSIONS_PATH>"Loyalty sessions →"</a></p>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move { config.await.map(|config| view! { <ConfigForm config /> }) })}
             </ErrorBoundary>
         </Transition>
@@ -202,7 +202,7 @@ pub fn LoyaltySessionsPage() -> impl IntoView {
         <p><a href=CONFIG_PATH>"← Loyalty config"</a></p>
         <StatusFilter action=SESSIONS_PATH statuses=&STATUSES current=Signal::derive(status) />
         <Transition fallback=|| view! { <p class="loading">"Loading sessions…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     let (status, number) = (status(), page());
                     sessions.await.map(|(rows, count)| view! { <SessionTable rows count status number /> })

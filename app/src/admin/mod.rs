@@ -15,7 +15,7 @@ use leptos_router::components::{A, Outlet, Redirect};
 use serde::{Deserialize, Serialize};
 
 use crate::components::ErrorNotice;
-use login::AdminLogout;
+use login::{AdminLogout, AdminSignOutEverywhere};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdminIdentity {
@@ -41,18 +41,30 @@ pub async fn current_admin() -> Result<Option<AdminIdentity>, ServerFnError> {
     Ok(user.map(|u| AdminIdentity { email: u.email }))
 }
 
+/// The login page, which sends the admin back to this page once signed in.
+fn sign_in_then_back() -> String {
+    let location = leptos_router::hooks::use_location();
+    let here = format!(
+        "{}{}",
+        location.pathname.get_untracked(),
+        location.search.get_untracked()
+    );
+    format!("/admin/login?next={}", crate::redirects::query_value(&here))
+}
+
 #[component]
 pub fn AdminLayout() -> impl IntoView {
     let admin = Resource::new(|| (), |_| current_admin());
     let logout = ServerAction::<AdminLogout>::new();
+    let sign_out_everywhere = ServerAction::<AdminSignOutEverywhere>::new();
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     admin
                         .await
                         .map(|who| match who {
-                            None => view! { <Redirect path="/admin/login" /> }.into_any(),
+                            None => view! { <Redirect path=sign_in_then_back() /> }.into_any(),
                             Some(who) => {
                                 view! {
                                     <header class="site-header admin">
@@ -68,6 +80,9 @@ pub fn AdminLayout() -> impl IntoView {
                                             <span class="muted" data-testid="admin-email">{who.email}</span>
                                             <ActionForm action=logout attr:class="inline">
                                                 <button type="submit" class="link">"Sign out"</button>
+                                            </ActionForm>
+                                            <ActionForm action=sign_out_everywhere attr:class="inline">
+                                                <button type="submit" class="link">"Sign out everywhere"</button>
                                             </ActionForm>
                                         </nav>
                                     </header>

@@ -114,7 +114,7 @@ pub fn OrdersPage() -> impl IntoView {
         <h1>"Orders"</h1>
         <StatusFilter action="/admin/orders" statuses=&STATUSES current=Signal::derive(status) />
         <Transition fallback=|| view! { <p class="loading">"Loading orders…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     let (status, number) = (status(), page());
                     orders.await.map(|found| view! { <OrderTable found status number /> })
@@ -238,7 +238,7 @@ pub fn AdminOrderPage() -> impl IntoView {
     };
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     order
                         .await

@@ -416,7 +416,7 @@ pub fn ProductsPage() -> impl IntoView {
             <button type="submit">"Filter"</button>
         </form>
         <Transition fallback=|| view! { <p class="loading">"Loading products…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     let filters = Filters { q: q(), status: status() };
                     let number = page();
@@ -531,7 +531,7 @@ pub fn ProductEditorPage() -> impl IntoView {
     let data = Resource::new(id, load_editor);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move { data.await.map(|data| view! { <ProductForm data /> }) })}
             </ErrorBoundary>
         </Transition>

@@ -209,7 +209,7 @@ pub fn VendingSessionsPage() -> impl IntoView {
             <button type="submit">"Filter"</button>
         </form>
         <Transition fallback=|| view! { <p class="loading">"Loading sessions…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     let base = match filter() {
                         Some(f) => format!("{SESSIONS_PATH}?filter={f}&"),
@@ -301,7 +301,7 @@ pub fn VendingSessionPage() -> impl IntoView {
         <p><a href=SESSIONS_PATH>"← Sessions"</a></p>
         {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     session
                         .await

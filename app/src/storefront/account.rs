@@ -18,20 +18,16 @@ pub struct AccountProfile {
     pub last_name: Option<String>,
 }
 
+/// Signs the customer in to the web session and sends the browser on to `destination`.
 #[cfg(feature = "ssr")]
 async fn start_customer_session(
-    customer_id: String,
+    id: String,
+    generation: i32,
     destination: &str,
 ) -> Result<(), ServerFnError> {
-    use crate::{server_context::session, session_keys};
+    use crate::server_context::*;
     let session = session().await?;
-    // A new id on sign-in, so a session fixed before sign-in is worthless after it.
-    session
-        .cycle_id()
-        .await
-        .map_err(|e| ServerFnError::new(e.to_string()))?;
-    session
-        .insert(session_keys::CUSTOMER_ID, customer_id)
+    start_signed_in_session(&session, SignIn::Customer { id, generation })
         .await
         .map_err(|e| ServerFnError::new(e.to_string()))?;
     leptos_axum::redirect(destination);
@@ -41,7 +37,7 @@ async fn start_customer_session(
 /// Where to go after signing in: a path on this site, else the account.
 #[cfg(feature = "ssr")]
 fn after_sign_in(next: Option<&str>) -> &str {
-    next.filter(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
+    next.and_then(crate::redirects::same_site_path)
         .unwrap_or("/account")
 }
 
@@ -56,10 +52,12 @@ pub async fn customer_register(
         DomainError,
         credentials::{Email, Password},
         customers::{self, Profile},
+        rate_limits::Rule,
     };
 
     use crate::server_context::*;
     let ctx = server_context()?;
+    admit(Rule::Registration, &email).await?;
     let parsed = Email::parse(&email).and_then(|email| Ok((email, Password::parse(&password)?)));
     let (email, password) = parsed.map_err(to_server_error)?;
     let given = |name: String| Some(name.trim().to_owned()).filter(|n| !n.is_empty());
@@ -76,7 +74,8 @@ pub async fn customer_register(
             ))),
             other => to_server_error(other),
         })?;
-    start_customer_session(customer.id, "/account").await
+    // A new account signs in under its first generation.
+    start_customer_session(customer.id, domain::sign_ins::FIRST_GENERATION, "/account").await
 }
 
 #[server(endpoint = "/account/login")]
@@ -86,10 +85,11 @@ pub async fn customer_login(
     // Where the shopper was going when asked to sign in.
     next: Option<String>,
 ) -> Result<(), ServerFnError> {
-    use domain::{DomainError, customers};
+    use domain::{DomainError, customers, rate_limits::Rule};
 
     use crate::server_context::*;
     let ctx = server_context()?;
+    admit(Rule::CustomerSignIn, &email).await?;
     let identity = customers::authenticate(&ctx.db, &email, &password)
         .await
         .map_err(to_server_error)?;
@@ -99,7 +99,12 @@ pub async fn customer_login(
             "Invalid email or password".into(),
         ))
     })?;
-    start_customer_session(customer_id, after_sign_in(next.as_deref())).await
+    start_customer_session(
+        customer_id,
+        identity.sign_in_generation,
+        after_sign_in(next.as_deref()),
+    )
+    .await
 }
 
 #[server(endpoint = "/account/logout")]
@@ -117,6 +122,24 @@ pub async fn customer_logout() -> Result<(), ServerFnError> {
         .map_err(|e| ServerFnError::new(e.to_string()))?;
     leptos_axum::redirect("/account/login");
     Ok(())
+}
+
+/// Ends every sign-in of the customer: each token and web session, this
+/// browser's included.
+#[server(endpoint = "/account/sign-out-everywhere")]
+pub async fn customer_sign_out_everywhere() -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    let session = session().await?;
+    match customer_id(&session).await? {
+        Some(id) => {
+            let account = domain::sign_ins::Account::Customer(id);
+            sign_out_everywhere(&session, &account, "/account/login").await
+        }
+        None => {
+            leptos_axum::redirect("/account/login");
+            Ok(())
+        }
+    }
 }
 
 /// The signed-in customer, if anyone.
@@ -267,9 +290,10 @@ pub fn AccountLoginPage() -> impl IntoView {
 pub fn AccountPage() -> impl IntoView {
     let customer = Resource::new(|| (), |_| current_customer());
     let logout = ServerAction::<CustomerLogout>::new();
+    let sign_out_everywhere = ServerAction::<CustomerSignOutEverywhere>::new();
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     customer
                         .await
@@ -284,6 +308,9 @@ pub fn AccountPage() -> impl IntoView {
                                         <p data-testid="account-email">{who.email}</p>
                                         <ActionForm action=logout attr:class="inline">
                                             <button type="submit">"Sign out"</button>
+                                        </ActionForm>
+                                        <ActionForm action=sign_out_everywhere attr:class="inline">
+                                            <button type="submit">"Sign out everywhere"</button>
                                         </ActionForm>
                                         <LoyaltyMembership />
                                         <OrderHistory />
@@ -305,7 +332,7 @@ fn OrderHistory() -> impl IntoView {
     view! {
         <h2>"Your orders"</h2>
         <Transition fallback=|| view! { <p class="loading">"Loading orders…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     orders.await.map(|(orders, count)| {
                         if orders.is_empty() {
@@ -345,7 +372,7 @@ fn DepositCredits() -> impl IntoView {
     view! {
         <h2>"Returned containers"</h2>
         <Transition fallback=|| view! { <p class="loading">"Loading deposit credits…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     credits.await.map(|credits| {
                         if credits.is_empty() {

@@ -156,6 +156,7 @@ pub async fn apply_promo_code(code: String) -> Result<(), ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
     let cart = require_cart(&ctx, &session().await?).await?;
+    admit(domain::rate_limits::Rule::PromotionCode, &cart.cart.id).await?;
     let code = code.trim();
     if code.is_empty() {
         return Err(to_server_error(domain::DomainError::Invalid(
@@ -278,7 +279,7 @@ pub fn CartPage() -> impl IntoView {
     view! {
         <h1>"Your cart"</h1>
         <Transition fallback=|| view! { <p class="loading">"Loading your cart…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move { cart.await.map(|cart| view! { <CartTable cart update apply remove /> }) })}
             </ErrorBoundary>
         </Transition>

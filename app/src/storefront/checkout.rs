@@ -159,7 +159,7 @@ impl From<domain::orders::OrderDetail> for OrderSummary {
 fn payment_label(provider_id: &str) -> String {
     match provider_id {
         domain::payments::system::ID => {
-            "Test payment: authorized at once, no card needed".to_owned()
+            "Test payment — no money moves (authorized at once, no card needed)".to_owned()
         }
         other => other.to_owned(),
     }
@@ -231,15 +231,20 @@ pub async fn get_checkout() -> Result<Option<CheckoutView>, ServerFnError> {
             postal_code: text(address.postal_code),
             country_code: text(address.country_code),
         },
-        payment_providers: ctx
-            .payment_providers
-            .ids()
-            .into_iter()
-            .map(|id| PaymentChoice {
-                label: payment_label(&id),
-                id,
-            })
-            .collect(),
+        // What the cart's region offers (and the store has configured).
+        payment_providers: match cart.cart.region_id.as_deref() {
+            Some(region_id) => domain::pricing::payment_providers(&ctx.db, region_id)
+                .await
+                .map_err(to_server_error)?,
+            None => ctx.payment_providers.ids(),
+        }
+        .into_iter()
+        .filter(|id| ctx.payment_providers.has(id))
+        .map(|id| PaymentChoice {
+            label: payment_label(&id),
+            id,
+        })
+        .collect(),
         cart: cart.into(),
     }))
 }
@@ -499,7 +504,7 @@ pub fn CheckoutPage() -> impl IntoView {
     view! {
         <h1>"Checkout"</h1>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     checkout
                         .await
@@ -724,7 +729,7 @@ pub fn OrderPage() -> impl IntoView {
     );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     order
                         .await

@@ -123,7 +123,7 @@ pub fn HomePage() -> impl IntoView {
             })}
         </Transition>
         <Transition fallback=|| view! { <p class="loading">"Loading products…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     let number = page();
                     let category = category();

@@ -1,8 +1,12 @@
 //! The loyalty panel at checkout: a phone number links the cart to a
-//! member, the host's rewards show (instant ones applied, optional ones to
-//! choose), and the totals follow each choice. Plain forms, so it works
-//! before hydration. When loyalty is off or its host does not answer, the
-//! panel is not there and the checkout goes on without it.
+//! member (shown masked) and the order earns points; "Use my points" texts
+//! a code to that phone, and once it is entered the balance shows and
+//! rewards that cost points can be chosen (a signed-in customer whose
+//! account is linked to that phone needs no code). The host's rewards show
+//! (instant ones applied, optional ones to choose), and the totals follow
+//! each choice. Plain forms, so it works before hydration. When loyalty is
+//! off or its host does not answer, the panel is not there and the checkout
+//! goes on without it.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -21,10 +25,23 @@ pub struct LoyaltyPanelView {
 pub struct MemberView {
     /// Masked by the host.
     pub member_id: String,
-    pub points_balance: i64,
+    /// `None` until the phone is verified.
+    pub points_balance: Option<i64>,
     pub points_earnable: i64,
+    pub verification: Verification,
     pub instant: Vec<RewardView>,
     pub optional: Vec<RewardView>,
+}
+
+/// How far the shopper got proving the member's phone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Verification {
+    NotYet,
+    /// A code went to the phone ending in these digits.
+    CodeSent {
+        phone_ending: String,
+    },
+    Verified,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,13 +69,26 @@ pub struct LoyaltyTotals {
 
 #[cfg(feature = "ssr")]
 fn loyalty_error(e: domain::loyalty::LoyaltyError) -> ServerFnError {
+    loyalty_error_saying(
+        e,
+        "loyalty is unavailable right now; you can check out without it",
+    )
+}
+
+/// A loyalty failure as a form shows it; `unavailable` is what the shopper
+/// reads when the host (or the SMS provider) does not answer.
+#[cfg(feature = "ssr")]
+pub(super) fn loyalty_error_saying(
+    e: domain::loyalty::LoyaltyError,
+    unavailable: &'static str,
+) -> ServerFnError {
     use domain::loyalty::LoyaltyError;
     match e {
         LoyaltyError::Domain(e) => crate::server_context::to_server_error(e),
         LoyaltyError::Unavailable(message) => {
-            tracing::info!(%message, "loyalty unavailable at checkout");
+            tracing::info!(%message, "loyalty unavailable");
             crate::server_context::set_error_status(http::StatusCode::SERVICE_UNAVAILABLE);
-            ServerFnError::new("loyalty is unavailable right now; you can check out without it")
+            ServerFnError::new(unavailable)
         }
     }
 }
@@ -148,10 +178,18 @@ pub async fn loyalty_panel() -> Result<Option<LoyaltyPanelView>, ServerFnError> 
                 })
                 .collect()
         };
+        let verification = match (d.verified, d.code_sent) {
+            (true, _) => Verification::Verified,
+            (false, Some(sent)) => Verification::CodeSent {
+                phone_ending: sent.phone_ending,
+            },
+            (false, None) => Verification::NotYet,
+        };
         MemberView {
             member_id: d.session.member_id,
-            points_balance: d.session.points_balance,
+            points_balance: d.points_balance,
             points_earnable: d.points_earnable,
+            verification,
             instant: view(instant),
             optional: view(optional),
         }
@@ -171,18 +209,48 @@ pub async fn identify_loyalty(phone: String) -> Result<(), ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
     let cart_id = open_cart_id(&ctx).await?;
-    // A signed-in shopper's account gets linked to the membership.
-    if let Some(customer_id) = customer_id(&session().await?).await? {
-        domain::carts::set_customer(&ctx.db, &cart_id, &customer_id)
-            .await
-            .map_err(to_server_error)?;
-    }
+    admit(domain::rate_limits::Rule::LoyaltyIdentify, &phone).await?;
+    let signed_in = customer_id(&session().await?).await?;
     ctx.loyalty
-        .identify(&ctx.db, &cart_id, &phone)
+        .identify(&ctx.db, &cart_id, &phone, signed_in.as_deref())
         .await
         .map_err(loyalty_error)?;
     match ctx.loyalty.calculate_rewards(&ctx.db, &cart_id).await {
         // The panel calculates them on its next load.
+        Ok(_) | Err(LoyaltyError::Unavailable(_)) => Ok(()),
+        Err(e) => Err(loyalty_error(e)),
+    }
+}
+
+/// Texts a code to the phone the cart was identified with ("Use my points").
+#[server(endpoint = "/loyalty/send-code")]
+pub async fn send_loyalty_code() -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let cart_id = open_cart_id(&ctx).await?;
+    ctx.loyalty
+        .send_cart_code(&ctx.db, &cart_id)
+        .await
+        .map_err(loyalty_error)?;
+    Ok(())
+}
+
+/// Checks the code from the SMS; right, the member's points may be used (and
+/// a signed-in shopper's account is linked to the membership). The rewards
+/// that cost points are calculated at once.
+#[server(endpoint = "/loyalty/verify")]
+pub async fn verify_loyalty_code(code: String) -> Result<(), ServerFnError> {
+    use domain::loyalty::LoyaltyError;
+
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let cart_id = open_cart_id(&ctx).await?;
+    let signed_in = customer_id(&session().await?).await?;
+    ctx.loyalty
+        .verify_cart(&ctx.db, &cart_id, &code, signed_in.as_deref())
+        .await
+        .map_err(loyalty_error)?;
+    match ctx.loyalty.calculate_rewards(&ctx.db, &cart_id).await {
         Ok(_) | Err(LoyaltyError::Unavailable(_)) => Ok(()),
         Err(e) => Err(loyalty_error(e)),
     }
@@ -200,18 +268,40 @@ pub async fn choose_loyalty_reward(reward_id: String, selected: bool) -> Result<
     Ok(())
 }
 
+/// The panel's forms, one action each.
+#[derive(Clone, Copy)]
+struct PanelActions {
+    identify: ServerAction<IdentifyLoyalty>,
+    send_code: ServerAction<SendLoyaltyCode>,
+    verify: ServerAction<VerifyLoyaltyCode>,
+    choose: ServerAction<ChooseLoyaltyReward>,
+}
+
 #[component]
 pub fn LoyaltyPanel() -> impl IntoView {
-    let identify = ServerAction::<IdentifyLoyalty>::new();
-    let choose = ServerAction::<ChooseLoyaltyReward>::new();
+    let actions = PanelActions {
+        identify: ServerAction::new(),
+        send_code: ServerAction::new(),
+        verify: ServerAction::new(),
+        choose: ServerAction::new(),
+    };
     let panel = Resource::new(
-        move || (identify.version().get(), choose.version().get()),
+        move || {
+            (
+                actions.identify.version().get(),
+                actions.send_code.version().get(),
+                actions.verify.version().get(),
+                actions.choose.version().get(),
+            )
+        },
         |_| loyalty_panel(),
     );
     let error = move || {
         let failed = |r: Option<Result<(), ServerFnError>>| r.and_then(|r| r.err());
-        failed(identify.value().get())
-            .or_else(|| failed(choose.value().get()))
+        failed(actions.identify.value().get())
+            .or_else(|| failed(actions.send_code.value().get()))
+            .or_else(|| failed(actions.verify.value().get()))
+            .or_else(|| failed(actions.choose.value().get()))
             .map(|e| e.to_string().replace("error running server function: ", ""))
     };
     view! {
@@ -222,19 +312,47 @@ pub fn LoyaltyPanel() -> impl IntoView {
                     .await
                     .ok()
                     .flatten()
-                    .map(|panel| view! { <PanelBody panel identify choose /> })
+                    .map(|panel| view! { <PanelBody panel actions /> })
             })}
         </Transition>
         {move || error().map(|e| view! { <p class="notice error" role="alert" data-testid="loyalty-error">{e}</p> })}
     }
 }
 
+/// "Use my points", then the code from the SMS; nothing once verified.
 #[component]
-fn PanelBody(
-    panel: LoyaltyPanelView,
-    identify: ServerAction<IdentifyLoyalty>,
-    choose: ServerAction<ChooseLoyaltyReward>,
-) -> impl IntoView {
+fn PhoneProof(verification: Verification, actions: PanelActions) -> impl IntoView {
+    let PanelActions {
+        send_code, verify, ..
+    } = actions;
+    match verification {
+        Verification::Verified => ().into_any(),
+        Verification::NotYet => view! {
+            <ActionForm action=send_code attr:class="inline-form" attr:data-testid="loyalty-send-code">
+                <span class="muted">"To use points, confirm the phone with a code we text to it. "</span>
+                <button type="submit" disabled=move || send_code.pending().get()>"Use my points"</button>
+            </ActionForm>
+        }
+        .into_any(),
+        Verification::CodeSent { phone_ending } => view! {
+            <p data-testid="loyalty-code-sent">{format!("We texted a code to the phone ending in {phone_ending}.")}</p>
+            <ActionForm action=verify attr:class="inline-form" attr:data-testid="loyalty-verify">
+                <label>"Code " <input type="text" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required /></label>
+                <button type="submit" disabled=move || verify.pending().get()>"Verify"</button>
+            </ActionForm>
+            <ActionForm action=send_code attr:class="inline-form">
+                <button type="submit" class="secondary" disabled=move || send_code.pending().get()>"Send a new code"</button>
+            </ActionForm>
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+fn PanelBody(panel: LoyaltyPanelView, actions: PanelActions) -> impl IntoView {
+    let PanelActions {
+        identify, choose, ..
+    } = actions;
     let currency = panel.currency;
     let money = {
         let currency = currency.clone();
@@ -244,7 +362,7 @@ fn PanelBody(
         None => view! {
             <ActionForm action=identify attr:class="inline-form" attr:data-testid="loyalty-identify">
                 <label>"Phone number " <input type="tel" name="phone" autocomplete="tel" placeholder="+1 555 010 0001" required /></label>
-                <button type="submit" disabled=move || identify.pending().get()>"Use my points"</button>
+                <button type="submit" disabled=move || identify.pending().get()>"Collect points"</button>
             </ActionForm>
         }
         .into_any(),
@@ -284,13 +402,17 @@ fn PanelBody(
                     }
                 })
                 .collect_view();
+            let balance = member.points_balance.map(|balance| {
+                view! { " · "<span data-testid="loyalty-balance">{balance}</span>" points" }
+            });
             view! {
                 <p>
                     "Member "<code data-testid="loyalty-member">{member.member_id}</code>
-                    " · "<span data-testid="loyalty-balance">{member.points_balance}</span>" points"
+                    {balance}
                     " · this order earns about "<span data-testid="loyalty-earnable">{member.points_earnable}</span>" points"
                 </p>
                 <ul class="loyalty-rewards">{instant}{optional}</ul>
+                <PhoneProof verification=member.verification actions />
             }
             .into_any()
         }

@@ -174,6 +174,7 @@ pub async fn open_machine(machine_id: String) -> Result<(), ServerFnError> {
         leptos_axum::redirect(&format!("/account/login?next=/machines/{machine_id}"));
         return Ok(());
     };
+    admit(domain::rate_limits::Rule::MachineOpening, &customer).await?;
     let session = ctx
         .machines
         .open_purchase(machine_id.clone(), customer)
@@ -193,6 +194,7 @@ pub async fn return_containers(machine_id: String) -> Result<(), ServerFnError> 
         leptos_axum::redirect(&format!("/account/login?next=/machines/{machine_id}"));
         return Ok(());
     };
+    admit(domain::rate_limits::Rule::MachineOpening, &customer).await?;
     let session = ctx
         .machines
         .open_return(machine_id.clone(), customer)
@@ -280,7 +282,7 @@ pub fn MachinesPage() -> impl IntoView {
     view! {
         <h1>"Machines near you"</h1>
         <Transition fallback=|| view! { <p class="loading">"Loading machines…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     machines.await.map(|machines| view! {
                         <ul class="machines">
@@ -313,7 +315,7 @@ pub fn MachinePage() -> impl IntoView {
     );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     machine.await.map(|found| match found {
                         Some(detail) => view! { <MachineDetailView detail /> }.into_any(),
@@ -401,7 +403,7 @@ pub fn PurchasePage() -> impl IntoView {
     follow_session(session_id, purchase);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors.into() /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     purchase.await.map(|found| match found {
                         Some(purchase) => view! { <PurchaseView purchase /> }.into_any(),

@@ -11,10 +11,11 @@ pub const RESET_PASSWORD_PATH: &str = "/account/reset-password";
 
 #[server(endpoint = "/account/forgot-password")]
 pub async fn request_password_reset(email: String) -> Result<(), ServerFnError> {
-    use domain::{credentials::Email, customers::password_reset};
+    use domain::{credentials::Email, customers::password_reset, rate_limits::Rule};
 
     use crate::server_context::*;
     let ctx = server_context()?;
+    admit(Rule::PasswordReset, &email).await?;
     let email = Email::parse(&email).map_err(to_server_error)?;
     password_reset::request(&ctx.db, &email)
         .await

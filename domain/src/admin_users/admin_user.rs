@@ -10,6 +10,9 @@ pub struct Model {
     /// argon2id PHC string.
     pub password_hash: String,
     pub created_at: DateTimeUtc,
+    /// Tokens and web sessions issued under an earlier generation are refused
+    /// (see [`crate::sign_ins`]).
+    pub sign_in_generation: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

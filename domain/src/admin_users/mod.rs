@@ -7,44 +7,75 @@ pub use crate::credentials::{Email, Password};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    TransactionSession, sea_query::Expr,
 };
 
-use crate::{DomainError, ids::new_id};
+use crate::{
+    DomainError,
+    db::{Writable, begin_write},
+    ids::new_id,
+    sign_ins,
+};
 
+/// Creates an admin user; the password is hashed before the writer's turn is taken.
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &impl Writable,
     email: &Email,
     password: &Password,
 ) -> Result<admin_user::Model, DomainError> {
+    ensure_new(db, email).await?;
+    let hash = password.hash().await?;
+    let txn = begin_write(db).await?;
+    ensure_new(&txn, email).await?;
+    let user = admin_user::ActiveModel {
+        id: Set(new_id("user")),
+        email: Set(email.to_string()),
+        password_hash: Set(hash.into()),
+        created_at: Set(Utc::now()),
+        sign_in_generation: Set(sign_ins::FIRST_GENERATION),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+async fn ensure_new(db: &impl ConnectionTrait, email: &Email) -> Result<(), DomainError> {
     if find_by_email(db, email).await?.is_some() {
         return Err(DomainError::Conflict(format!(
             "an admin user {email} already exists"
         )));
     }
-    Ok(admin_user::ActiveModel {
-        id: Set(new_id("user")),
-        email: Set(email.to_string()),
-        password_hash: Set(password.hash()?),
-        created_at: Set(Utc::now()),
-    }
-    .insert(db)
-    .await?)
+    Ok(())
 }
 
-/// Creates the user, or sets a new password when the email is already known.
+/// Creates the user, or sets a new password when the email is already known
+/// (which ends every earlier sign-in of the user). The password is hashed
+/// before the writer's turn is taken.
 pub async fn upsert(
-    db: &impl ConnectionTrait,
+    db: &impl Writable,
     email: &Email,
     password: &Password,
 ) -> Result<admin_user::Model, DomainError> {
-    match find_by_email(db, email).await? {
-        None => create(db, email, password).await,
-        Some(user) => {
-            let mut user: admin_user::ActiveModel = user.into();
-            user.password_hash = Set(password.hash()?);
-            Ok(user.update(db).await?)
-        }
-    }
+    let Some(user) = find_by_email(db, email).await? else {
+        return create(db, email, password).await;
+    };
+    let hash = String::from(password.hash().await?);
+    let txn = begin_write(db).await?;
+    // Not `ActiveModel::update`: on SQLite its `UPDATE … RETURNING` once
+    // came back without `sign_in_generation` (see sign_ins tests).
+    admin_user::Entity::update_many()
+        .col_expr(admin_user::Column::PasswordHash, Expr::value(hash))
+        .filter(admin_user::Column::Id.eq(&user.id))
+        .exec(&txn)
+        .await?;
+    sign_ins::move_on(&txn, &sign_ins::Account::AdminUser(user.id.clone())).await?;
+    let user = find_by_id(&txn, &user.id)
+        .await?
+        .ok_or_else(|| DomainError::not_found("AdminUser", user.id))?;
+    txn.commit().await?;
+    sign_ins::announce_ended();
+    Ok(user)
 }
 
 /// Checks an email and password; the error never says which of the two was wrong.
@@ -63,7 +94,7 @@ pub async fn authenticate(
         .map_or(crate::credentials::UNKNOWN_USER_HASH, |u| {
             u.password_hash.as_str()
         });
-    let verified = Password::verify(password, hash).await;
+    let verified = Password::verify(password, hash).await?;
     match user {
         Some(user) if verified => Ok(user),
         _ => Err(rejected()),

@@ -40,14 +40,27 @@ pub enum Kind {
     SyncFailed,
     /// Nothing ends it but an admin: acknowledging resolves it.
     UnknownSession,
+    /// The device sent a message out of bounds (too large, a value out of
+    /// range, a `seq` far ahead), which was refused. Acknowledging resolves it.
+    RejectedMessage,
+    /// A purchase at the device could not be captured at settlement (the
+    /// hold lapsed, the card was declined): the session waits in the review
+    /// list. Acknowledging resolves it.
+    PaymentCaptureFailed,
+    /// A shopper disputed a charge of a purchase at the device.
+    /// Acknowledging resolves it.
+    PaymentDisputed,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 7] = [
         Kind::DeviceOffline,
         Kind::DoorOpenTooLong,
         Kind::SyncFailed,
         Kind::UnknownSession,
+        Kind::RejectedMessage,
+        Kind::PaymentCaptureFailed,
+        Kind::PaymentDisputed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,12 +69,21 @@ impl Kind {
             Kind::DoorOpenTooLong => "door_open_too_long",
             Kind::SyncFailed => "sync_failed",
             Kind::UnknownSession => "unknown_session",
+            Kind::RejectedMessage => "rejected_message",
+            Kind::PaymentCaptureFailed => "payment_capture_failed",
+            Kind::PaymentDisputed => "payment_disputed",
         }
     }
 
     /// Whether the condition has no "back to normal" a device could report.
     fn resolved_by_acknowledging(self) -> bool {
-        self == Kind::UnknownSession
+        matches!(
+            self,
+            Kind::UnknownSession
+                | Kind::RejectedMessage
+                | Kind::PaymentCaptureFailed
+                | Kind::PaymentDisputed
+        )
     }
 }
 

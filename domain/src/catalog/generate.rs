@@ -36,7 +36,7 @@ const NOUNS: &[&str] = &[
 /// published to every sales channel, in batches, calling `progress` with the
 /// number done so far.
 pub async fn products(
-    db: &(impl crate::db::Writable + sea_orm::ConnectionTrait),
+    db: &impl crate::db::Writable,
     count: u64,
     currency: &str,
     mut progress: impl FnMut(u64),

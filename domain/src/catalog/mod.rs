@@ -156,7 +156,7 @@ pub async fn list_in_statuses(
     let products = select
         .order_by_desc(product::Column::CreatedAt)
         .order_by_desc(product::Column::Id)
-        .offset(query.offset)
+        .offset(crate::paging::row_offset(query.offset))
         .limit(query.limit)
         .all(db)
         .await?;

@@ -282,7 +282,7 @@ pub async fn list_visible_categories(
         .order_by_asc(category::Column::Rank)
         .order_by_asc(category::Column::Name)
         .order_by_asc(category::Column::Id)
-        .offset(query.offset)
+        .offset(crate::paging::row_offset(query.offset))
         .limit(query.limit)
         .all(db)
         .await?;
@@ -378,7 +378,7 @@ pub async fn list_collections(
     let collections = select
         .order_by_asc(collection::Column::Title)
         .order_by_asc(collection::Column::Id)
-        .offset(query.offset)
+        .offset(crate::paging::row_offset(query.offset))
         .limit(query.limit)
         .all(db)
         .await?;

@@ -3,6 +3,7 @@ use argon2::{
     password_hash::{SaltString, rand_core::OsRng},
 };
 
+use super::hashing;
 use crate::DomainError;
 
 pub const MIN_LENGTH: usize = 8;
@@ -23,21 +24,28 @@ impl Password {
         Ok(Self(raw.to_owned()))
     }
 
-    pub fn hash(&self) -> Result<String, DomainError> {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(self.0.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| DomainError::Invalid(format!("cannot hash password: {e}")))
+    /// The argon2id hash to store, computed in the hashing pool: never on
+    /// the async runtime's threads, and before any write transaction starts,
+    /// so nobody waits for the writer's turn while a password is hashed.
+    pub async fn hash(&self) -> Result<HashedPassword, DomainError> {
+        let password = self.0.clone();
+        hashing::run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|h| HashedPassword(h.to_string()))
+                .map_err(|e| DomainError::Invalid(format!("cannot hash password: {e}")))
+        })
+        .await?
     }
 
-    /// Whether `candidate` is the password of `hash`. Argon2 takes tens of
-    /// milliseconds of CPU on purpose, so it runs on a blocking thread: a wave
-    /// of sign-ins (customers, or machines reconnecting to the broker) must
-    /// not stall every other task of the async runtime.
-    pub async fn verify(candidate: &str, hash: &str) -> bool {
+    /// Whether `candidate` is the password of `hash`, checked in the hashing
+    /// pool (a wave of sign-ins, by customers or by machines reconnecting to
+    /// the broker, must not stall the async runtime). [`DomainError::Busy`]
+    /// when too many checks already wait.
+    pub async fn verify(candidate: &str, hash: &str) -> Result<bool, DomainError> {
         let (candidate, hash) = (candidate.to_owned(), hash.to_owned());
-        tokio::task::spawn_blocking(move || {
+        hashing::run(move || {
             PasswordHash::new(&hash).is_ok_and(|parsed| {
                 Argon2::default()
                     .verify_password(candidate.as_bytes(), &parsed)
@@ -45,7 +53,22 @@ impl Password {
             })
         })
         .await
-        .unwrap_or(false)
+    }
+}
+
+/// A new password's argon2id hash, made only by [`Password::hash`].
+#[derive(Clone)]
+pub struct HashedPassword(String);
+
+impl HashedPassword {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<HashedPassword> for String {
+    fn from(hash: HashedPassword) -> Self {
+        hash.0
     }
 }
 
@@ -55,10 +78,22 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_with_argon2id_and_verifies() {
-        let hash = Password::parse("correct horse").unwrap().hash().unwrap();
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(Password::verify("correct horse", &hash).await);
-        assert!(!Password::verify("wrong horse", &hash).await);
+        let hash = Password::parse("correct horse")
+            .unwrap()
+            .hash()
+            .await
+            .unwrap();
+        assert!(hash.as_str().starts_with("$argon2id$"));
+        assert!(
+            Password::verify("correct horse", hash.as_str())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !Password::verify("wrong horse", hash.as_str())
+                .await
+                .unwrap()
+        );
     }
 
     #[test]
@@ -69,7 +104,11 @@ mod tests {
     #[tokio::test]
     async fn unknown_user_hash_parses_and_matches_nothing_common() {
         assert!(PasswordHash::new(UNKNOWN_USER_HASH).is_ok());
-        assert!(!Password::verify("", UNKNOWN_USER_HASH).await);
-        assert!(!Password::verify("password", UNKNOWN_USER_HASH).await);
+        assert!(!Password::verify("", UNKNOWN_USER_HASH).await.unwrap());
+        assert!(
+            !Password::verify("password", UNKNOWN_USER_HASH)
+                .await
+                .unwrap()
+        );
     }
 }

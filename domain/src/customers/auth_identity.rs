@@ -14,6 +14,9 @@ pub struct Model {
     pub password_hash: String,
     pub customer_id: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Tokens and web sessions issued under an earlier generation are refused
+    /// (see [`crate::sign_ins`]).
+    pub sign_in_generation: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,7 +15,7 @@ use serde_json::Value as Json;
 
 use crate::{
     DomainError,
-    credentials::{Email, Password, UNKNOWN_USER_HASH},
+    credentials::{Email, HashedPassword, Password, UNKNOWN_USER_HASH},
     events,
     ids::new_id,
 };
@@ -76,23 +76,45 @@ pub struct AddressFields {
 }
 
 /// Creates an identity to sign in with; the customer comes next, with [`create_for_identity`].
-pub async fn register(
-    db: &impl ConnectionTrait,
+pub async fn register<C: crate::db::Writable>(
+    db: &C,
     email: &Email,
     password: &Password,
 ) -> Result<auth_identity::Model, DomainError> {
+    // Hashing costs the CPU on purpose: not for an email already taken,
+    // and never while holding the writer's turn.
+    ensure_unregistered(db, email).await?;
+    let hash = password.hash().await?;
+    let txn = crate::db::begin_write(db).await?;
+    let identity = insert_identity(&txn, email, hash).await?;
+    txn.commit().await?;
+    Ok(identity)
+}
+
+async fn ensure_unregistered(db: &impl ConnectionTrait, email: &Email) -> Result<(), DomainError> {
     if find_identity_by_email(db, email).await?.is_some() {
         return Err(DomainError::Conflict(
             "Identity with email already exists".into(),
         ));
     }
+    Ok(())
+}
+
+async fn insert_identity(
+    db: &impl ConnectionTrait,
+    email: &Email,
+    hash: HashedPassword,
+) -> Result<auth_identity::Model, DomainError> {
+    // Checked again with the turn held: another sign-up may have won the race.
+    ensure_unregistered(db, email).await?;
     Ok(auth_identity::ActiveModel {
         id: Set(new_id("authid")),
         actor_type: Set(ACTOR_CUSTOMER.to_owned()),
         email: Set(email.to_string()),
-        password_hash: Set(password.hash()?),
+        password_hash: Set(hash.into()),
         customer_id: Set(None),
         created_at: Set(Utc::now()),
+        sign_in_generation: Set(crate::sign_ins::FIRST_GENERATION),
     }
     .insert(db)
     .await?)
@@ -112,7 +134,7 @@ pub async fn authenticate(
     let hash = identity
         .as_ref()
         .map_or(UNKNOWN_USER_HASH, |i| i.password_hash.as_str());
-    let verified = Password::verify(password, hash).await;
+    let verified = Password::verify(password, hash).await?;
     match identity {
         Some(identity) if verified => Ok(identity),
         _ => Err(rejected()),
@@ -137,11 +159,12 @@ async fn find_identity_by_email(
         .await?)
 }
 
-/// Creates the customer of a registered identity and links the two.
+/// Creates the customer of a registered identity, with the identity's email,
+/// and links the two. A `stated_email` (a request's) must be that email.
 pub async fn create_for_identity<C: crate::db::Writable>(
     db: &C,
     identity_id: &str,
-    email: &Email,
+    stated_email: Option<&Email>,
     profile: Profile,
 ) -> Result<customer::Model, DomainError> {
     let txn = crate::db::begin_write(db).await?;
@@ -153,10 +176,17 @@ pub async fn create_for_identity<C: crate::db::Writable>(
             "Request already authenticated as a customer.".into(),
         ));
     }
+    // The customer's email is the one that signs in (and gets the password
+    // resets): whoever registered it, not whatever a request states.
+    if stated_email.is_some_and(|stated| stated.as_ref() != identity.email) {
+        return Err(DomainError::Invalid(
+            "The customer's email must be the one the account was registered with.".into(),
+        ));
+    }
     let now = Utc::now();
     let customer = customer::ActiveModel {
         id: Set(new_id("cus")),
-        email: Set(email.to_string()),
+        email: Set(identity.email.clone()),
         first_name: Set(profile.first_name),
         last_name: Set(profile.last_name),
         phone: Set(profile.phone),
@@ -188,9 +218,11 @@ pub async fn sign_up<C: crate::db::Writable>(
     password: &Password,
     profile: Profile,
 ) -> Result<customer::Model, DomainError> {
+    ensure_unregistered(db, email).await?;
+    let hash = password.hash().await?;
     let txn = crate::db::begin_write(db).await?;
-    let identity = register(&txn, email, password).await?;
-    let customer = create_for_identity(&txn, &identity.id, email, profile).await?;
+    let identity = insert_identity(&txn, email, hash).await?;
+    let customer = create_for_identity(&txn, &identity.id, None, profile).await?;
     txn.commit().await?;
     Ok(customer)
 }
@@ -251,7 +283,7 @@ pub async fn list_addresses(
 ) -> Result<(Vec<address::Model>, u64), DomainError> {
     let count = addresses_query(customer_id).count(db).await?;
     let page = addresses_query(customer_id)
-        .offset(offset)
+        .offset(crate::paging::row_offset(offset))
         .limit(limit)
         .all(db)
         .await?;
@@ -393,7 +425,7 @@ pub async fn list(
     let customers = query
         .order_by_desc(customer::Column::CreatedAt)
         .order_by_desc(customer::Column::Id)
-        .offset(offset)
+        .offset(crate::paging::row_offset(offset))
         .limit(limit)
         .all(db)
         .await?;

@@ -130,6 +130,9 @@ pub struct RecordedReports {
     pub changes: Vec<StatusChange>,
     /// Ids no device is registered under (nothing recorded for them).
     pub unknown: Vec<String>,
+    /// Devices whose weights were refused, and why: their `seq` ran far
+    /// ahead of the weights kept ([`protocol::SeqOrder::TooFarAhead`]).
+    pub refused: Vec<(String, String)>,
 }
 
 /// Writes many devices' gathered reports in one write transaction: a
@@ -145,25 +148,27 @@ pub async fn record_reports<C: crate::db::Writable>(
         return Ok(RecordedReports::default());
     }
     let txn = crate::db::begin_write(db).await?;
-    let known: std::collections::HashMap<String, (bool, Option<i64>)> = device::Entity::find()
+    type Known = (bool, Option<i64>, Option<DateTime<Utc>>);
+    let known: std::collections::HashMap<String, Known> = device::Entity::find()
         .select_only()
         .columns([
             device::Column::Id,
             device::Column::Online,
             device::Column::ScaleWeightsSeq,
+            device::Column::ScaleWeightsAt,
         ])
         .filter(device::Column::Id.is_in(reports.iter().map(|r| r.device_id.as_str())))
-        .into_tuple::<(String, bool, Option<i64>)>()
+        .into_tuple::<(String, bool, Option<i64>, Option<DateTime<Utc>>)>()
         .all(&txn)
         .await?
         .into_iter()
-        .map(|(id, online, seq)| (id, (online, seq)))
+        .map(|(id, online, seq, at)| (id, (online, seq, at)))
         .collect();
     let mut found = RecordedReports::default();
     let mut updates = Vec::with_capacity(reports.len());
     for report in reports {
         let id = report.device_id.as_str();
-        let Some(&(online, weights_seq)) = known.get(id) else {
+        let Some(&(online, weights_seq, weights_at)) = known.get(id) else {
             found.unknown.push(id.to_owned());
             continue;
         };
@@ -175,10 +180,25 @@ pub async fn record_reports<C: crate::db::Writable>(
                 .extend(record_seen(&txn, id, beat.firmware.as_deref(), beat.at).await?);
             heartbeat = None;
         }
-        let weights = report
-            .weights
-            .as_ref()
-            .filter(|w| weights_seq.is_none_or(|stored| stored < w.seq));
+        let kept = weights_seq.zip(weights_at);
+        let weights = report.weights.as_ref().filter(|w| {
+            match protocol::seq_order(w.seq, w.at, kept) {
+                protocol::SeqOrder::After => true,
+                protocol::SeqOrder::NotAfter => false,
+                protocol::SeqOrder::TooFarAhead => {
+                    let kept = weights_seq.unwrap_or_default();
+                    found.refused.push((
+                        id.to_owned(),
+                        format!(
+                            "scale report seq {} is more than {} past the weights kept (seq {kept})",
+                            w.seq,
+                            protocol::MAX_SEQ_JUMP
+                        ),
+                    ));
+                    false
+                }
+            }
+        });
         if heartbeat.is_some() || weights.is_some() {
             updates.push(DeviceUpdate {
                 id,
@@ -343,7 +363,7 @@ pub async fn issue_credentials(
         .ok_or_else(|| DomainError::not_found("Device", id))?;
     let password = random_token(18);
     let mut active = device.into_active_model();
-    active.mqtt_password_hash = Set(Some(Password::parse(&password)?.hash()?));
+    active.mqtt_password_hash = Set(Some(Password::parse(&password)?.hash().await?.into()));
     let _turn = crate::db::write_turn(db).await?;
     active.update(db).await?;
     Ok(MqttCredentials {
@@ -364,6 +384,6 @@ pub async fn verify_credentials(
         .await?
         .and_then(|d| d.mqtt_password_hash);
     // Verified against a dummy hash when there is none: refusals take as long.
-    let matches = Password::verify(password, hash.as_deref().unwrap_or(UNKNOWN_USER_HASH)).await;
+    let matches = Password::verify(password, hash.as_deref().unwrap_or(UNKNOWN_USER_HASH)).await?;
     Ok(matches && hash.is_some())
 }

@@ -281,12 +281,207 @@ impl DeviceEvent {
     }
 }
 
-/// Reads a device message, refusing payload schemas this server does not speak.
+/// Reads a device message, refusing payload schemas this server does not
+/// speak and values out of [bounds](MAX_MESSAGE_BYTES).
 pub fn parse_device_message(payload: &[u8]) -> Result<DeviceMessage, DomainError> {
+    check_size(payload)?;
     let message: DeviceMessage = serde_json::from_slice(payload)
         .map_err(|e| DomainError::Invalid(format!("bad device message: {e}")))?;
     check_schema(message.schema)?;
+    message.check_bounds()?;
     Ok(message)
+}
+
+/// Reads a heartbeat, refusing values out of [bounds](MAX_MESSAGE_BYTES).
+pub fn parse_heartbeat(payload: &[u8]) -> Result<Heartbeat, DomainError> {
+    check_size(payload)?;
+    let beat: Heartbeat = serde_json::from_slice(payload)
+        .map_err(|e| DomainError::Invalid(format!("bad heartbeat payload: {e}")))?;
+    check_seq(beat.seq)?;
+    check_id("msg_id", &beat.msg_id)?;
+    check_id("firmware", beat.firmware.as_deref().unwrap_or_default())?;
+    Ok(beat)
+}
+
+/// Reads a status, refusing values out of [bounds](MAX_MESSAGE_BYTES).
+pub fn parse_status(payload: &[u8]) -> Result<StatusMessage, DomainError> {
+    check_size(payload)?;
+    let status: StatusMessage = serde_json::from_slice(payload)
+        .map_err(|e| DomainError::Invalid(format!("bad status payload: {e}")))?;
+    check_id("firmware", status.firmware.as_deref().unwrap_or_default())?;
+    Ok(status)
+}
+
+// What a device may report. Everything it sends is hostile until bounded:
+// a message with any value out of these bounds is refused whole, before
+// anything is computed from it.
+
+/// The largest payload read (a door-closed report of [`MAX_READINGS`]
+/// readings twice takes about a third of it).
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// The largest `seq`: the largest integer every JSON reader holds exactly,
+/// enough for a millisecond clock for 285,000 years. Stored as `i64`
+/// without clamping.
+pub const MAX_SEQ: u64 = (1 << 53) - 1;
+/// A scale reading's grams lie within this far of zero (a tonne; a
+/// reading a little below zero is a scale's drift). The difference of two
+/// readings then fits an `i32` many times over.
+pub const MAX_GRAMS: i32 = 1_000_000;
+/// Readings in one list of a message (several samples of each scale).
+pub const MAX_READINGS: usize = 256;
+/// Bytes of an identifier a device names: `msg_id`, a session or command
+/// id, an error code, a firmware version.
+pub const MAX_ID_BYTES: usize = 64;
+/// Bytes of a free text a device sends: an error message.
+pub const MAX_TEXT_BYTES: usize = 1024;
+
+fn check_size(payload: &[u8]) -> Result<(), DomainError> {
+    if payload.len() > MAX_MESSAGE_BYTES {
+        return Err(DomainError::Invalid(format!(
+            "device message of {} bytes (at most {MAX_MESSAGE_BYTES})",
+            payload.len()
+        )));
+    }
+    Ok(())
+}
+
+fn check_seq(seq: u64) -> Result<(), DomainError> {
+    if seq > MAX_SEQ {
+        return Err(DomainError::Invalid(format!(
+            "seq {seq} is beyond {MAX_SEQ}"
+        )));
+    }
+    Ok(())
+}
+
+fn check_id(field: &str, value: &str) -> Result<(), DomainError> {
+    check_text(field, value, MAX_ID_BYTES)
+}
+
+fn check_text(field: &str, value: &str, max: usize) -> Result<(), DomainError> {
+    if value.len() > max {
+        return Err(DomainError::Invalid(format!(
+            "{field} of {} bytes (at most {max})",
+            value.len()
+        )));
+    }
+    Ok(())
+}
+
+fn check_readings(field: &str, readings: &[ScaleReading]) -> Result<(), DomainError> {
+    if readings.len() > MAX_READINGS {
+        return Err(DomainError::Invalid(format!(
+            "{} {field} readings (at most {MAX_READINGS})",
+            readings.len()
+        )));
+    }
+    if let Some(r) = readings
+        .iter()
+        .find(|r| !(-MAX_GRAMS..=MAX_GRAMS).contains(&r.grams))
+    {
+        return Err(DomainError::Invalid(format!(
+            "scale {} read {} g (at most {MAX_GRAMS} g either way)",
+            r.scale, r.grams
+        )));
+    }
+    Ok(())
+}
+
+impl DeviceMessage {
+    /// Refuses a message with any value out of bounds.
+    fn check_bounds(&self) -> Result<(), DomainError> {
+        check_seq(self.seq)?;
+        check_id("msg_id", &self.msg_id)?;
+        match &self.body {
+            DeviceEvent::Ack {
+                command_id, error, ..
+            } => {
+                check_id("command_id", command_id)?;
+                check_text(
+                    "error",
+                    error.as_deref().unwrap_or_default(),
+                    MAX_TEXT_BYTES,
+                )
+            }
+            DeviceEvent::DoorOpened { session, scales } => {
+                check_id("session", session)?;
+                check_readings("door-opened", scales)
+            }
+            DeviceEvent::DoorClosed {
+                session,
+                before,
+                after,
+            } => {
+                check_id("session", session)?;
+                check_readings("before", before)?;
+                check_readings("after", after)
+            }
+            DeviceEvent::ScaleReadings { session, scales } => {
+                check_id("session", session.as_deref().unwrap_or_default())?;
+                check_readings("scale", scales)
+            }
+            DeviceEvent::SyncApplied { error, .. } => check_text(
+                "error",
+                error.as_deref().unwrap_or_default(),
+                MAX_TEXT_BYTES,
+            ),
+            DeviceEvent::Error {
+                code,
+                message,
+                session,
+            } => {
+                check_id("code", code)?;
+                check_text("message", message, MAX_TEXT_BYTES)?;
+                check_id("session", session.as_deref().unwrap_or_default())
+            }
+        }
+    }
+}
+
+/// How far one message's `seq` may run past the last one applied of the
+/// same kind (a session's events, a machine's telemetry) while that one is
+/// recent ([`SEQ_WINDOW`]). Far more than a device sends in that window,
+/// and more than a millisecond clock advances in it: a device that
+/// restarts counting from its clock stays inside.
+pub const MAX_SEQ_JUMP: u64 = 1 << 24;
+/// How long a `seq` applied orders what comes after it: reports overtake
+/// each other within seconds, never minutes. Past this window what arrives
+/// later counts as later, so no `seq` however large pins a device for good.
+pub const SEQ_WINDOW: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
+/// Where a message numbered `seq`, arriving `at`, stands against the last
+/// one applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeqOrder {
+    /// It comes after: apply it.
+    After,
+    /// A duplicate or overtaken: the later one applied stays.
+    NotAfter,
+    /// More than [`MAX_SEQ_JUMP`] past a recent one: refused, it would
+    /// make the device's next reports look overtaken.
+    TooFarAhead,
+}
+
+/// Orders a message numbered `seq`, arriving `at`, against `last`, the
+/// last one applied and when (`None`: nothing applied yet). A `last` more
+/// than [`MAX_SEQ_JUMP`] past `seq` was itself out of line (it came first,
+/// with nothing to compare it with): `seq` takes its place.
+pub fn seq_order(seq: i64, at: DateTime<Utc>, last: Option<(i64, DateTime<Utc>)>) -> SeqOrder {
+    let Some((last, last_at)) = last else {
+        return SeqOrder::After;
+    };
+    if at - last_at >= SEQ_WINDOW {
+        return SeqOrder::After;
+    }
+    // Widened: a stored `last` may be any i64.
+    let ahead = i128::from(seq) - i128::from(last);
+    let jump = i128::from(MAX_SEQ_JUMP);
+    match ahead {
+        _ if ahead > jump => SeqOrder::TooFarAhead,
+        1.. => SeqOrder::After,
+        _ if -ahead > jump => SeqOrder::After,
+        _ => SeqOrder::NotAfter,
+    }
 }
 
 fn check_schema(schema: u32) -> Result<(), DomainError> {
@@ -312,9 +507,11 @@ pub fn telemetry_seq(payload: &[u8]) -> Result<Option<u64>, DomainError> {
         #[serde(default)]
         session: Option<serde::de::IgnoredAny>,
     }
+    check_size(payload)?;
     let envelope: Envelope = serde_json::from_slice(payload)
         .map_err(|e| DomainError::Invalid(format!("bad device message: {e}")))?;
     check_schema(envelope.schema)?;
+    check_seq(envelope.seq)?;
     Ok((envelope.kind == "scale_readings" && envelope.session.is_none()).then_some(envelope.seq))
 }
 
@@ -424,6 +621,151 @@ mod tests {
         let unknown_type = br#"{"schema":2,"seq":1,"msg_id":"m","sent_at":"2026-11-22T10:00:00Z","type":"explode"}"#;
         assert!(parse_device_message(unknown_type).is_err());
         assert!(parse_device_message(b"not json").is_err());
+    }
+
+    fn door_closed(before: i32, after: i32) -> DeviceMessage {
+        let reading = |grams| ScaleReading {
+            scale: 1,
+            grams,
+            stable: true,
+            at: "2026-11-22T10:00:00Z".parse().unwrap(),
+        };
+        DeviceMessage {
+            schema: SCHEMA_VERSION,
+            seq: 7,
+            msg_id: "m7".into(),
+            sent_at: "2026-11-22T10:00:00Z".parse().unwrap(),
+            body: DeviceEvent::DoorClosed {
+                session: "vsess_1".into(),
+                before: vec![reading(before)],
+                after: vec![reading(after)],
+            },
+        }
+    }
+
+    fn read_back(message: &DeviceMessage) -> Result<DeviceMessage, DomainError> {
+        parse_device_message(&serde_json::to_vec(message).unwrap())
+    }
+
+    #[test]
+    fn grams_out_of_range_are_refused_before_anything_is_weighed() {
+        assert!(read_back(&door_closed(MAX_GRAMS, -MAX_GRAMS)).is_ok());
+        for (before, after) in [
+            (i32::MAX, i32::MIN),
+            (MAX_GRAMS + 1, 0),
+            (0, -MAX_GRAMS - 1),
+        ] {
+            let refused = read_back(&door_closed(before, after)).unwrap_err();
+            assert!(refused.to_string().contains("g (at most"), "{refused}");
+        }
+        // Beyond i32 the JSON does not even read as a reading.
+        let beyond = br#"{"schema":3,"seq":1,"msg_id":"m","sent_at":"2026-11-22T10:00:00Z","type":"door_opened","session":"s","scales":[{"scale":1,"grams":4294967296,"stable":true,"at":"2026-11-22T10:00:00Z"}]}"#;
+        assert!(parse_device_message(beyond).is_err());
+    }
+
+    #[test]
+    fn counts_strings_seqs_and_sizes_out_of_bounds_are_refused() {
+        let mut many = door_closed(100, 100);
+        if let DeviceEvent::DoorClosed { after, .. } = &mut many.body {
+            *after = vec![after[0].clone(); MAX_READINGS + 1];
+        }
+        assert!(read_back(&many).is_err(), "too many readings");
+        let mut long_session = door_closed(100, 100);
+        if let DeviceEvent::DoorClosed { session, .. } = &mut long_session.body {
+            *session = "s".repeat(MAX_ID_BYTES + 1);
+        }
+        assert!(read_back(&long_session).is_err(), "a session id too long");
+        let long_msg_id = DeviceMessage {
+            msg_id: "m".repeat(MAX_ID_BYTES + 1),
+            ..door_closed(100, 100)
+        };
+        assert!(read_back(&long_msg_id).is_err());
+        let error = |message: String| DeviceMessage {
+            body: DeviceEvent::Error {
+                code: "jam".into(),
+                message,
+                session: None,
+            },
+            ..door_closed(100, 100)
+        };
+        assert!(read_back(&error("x".repeat(MAX_TEXT_BYTES))).is_ok());
+        assert!(read_back(&error("x".repeat(MAX_TEXT_BYTES + 1))).is_err());
+        for seq in [MAX_SEQ + 1, u64::MAX] {
+            let absurd = DeviceMessage {
+                seq,
+                ..door_closed(100, 100)
+            };
+            assert!(read_back(&absurd).is_err(), "seq {seq}");
+            let telemetry = format!(
+                r#"{{"schema":3,"seq":{seq},"msg_id":"m","sent_at":"2026-11-22T10:00:00Z","type":"scale_readings","scales":[]}}"#
+            );
+            assert!(telemetry_seq(telemetry.as_bytes()).is_err(), "seq {seq}");
+            let beat = format!(
+                r#"{{"schema":3,"seq":{seq},"msg_id":"m","sent_at":"2026-11-22T10:00:00Z"}}"#
+            );
+            assert!(parse_heartbeat(beat.as_bytes()).is_err(), "seq {seq}");
+        }
+        let beat = br#"{"schema":3,"seq":9,"msg_id":"m","sent_at":"2026-11-22T10:00:00Z","firmware":"fw"}"#;
+        assert_eq!(parse_heartbeat(beat).unwrap().seq, 9);
+        let long_firmware = format!(
+            r#"{{"schema":3,"online":true,"firmware":"{}"}}"#,
+            "f".repeat(MAX_ID_BYTES + 1)
+        );
+        assert!(parse_status(long_firmware.as_bytes()).is_err());
+        assert!(
+            parse_status(br#"{"schema":3,"online":true}"#)
+                .unwrap()
+                .online
+        );
+        let mut padded = serde_json::to_vec(&door_closed(100, 100)).unwrap();
+        padded.pop();
+        padded.extend(std::iter::repeat_n(b' ', MAX_MESSAGE_BYTES));
+        padded.push(b'}');
+        let too_big = parse_device_message(&padded).unwrap_err();
+        assert!(too_big.to_string().contains("bytes"), "{too_big}");
+        assert!(telemetry_seq(&padded).is_err());
+    }
+
+    #[test]
+    fn a_seq_far_ahead_is_refused_and_none_pins_a_device() {
+        let at = |secs: i64| DateTime::<Utc>::UNIX_EPOCH + chrono::TimeDelta::seconds(secs);
+        let jump = MAX_SEQ_JUMP as i64;
+        assert_eq!(seq_order(5, at(0), None), SeqOrder::After);
+        assert_eq!(seq_order(11, at(1), Some((10, at(0)))), SeqOrder::After);
+        assert_eq!(seq_order(10, at(1), Some((10, at(0)))), SeqOrder::NotAfter);
+        assert_eq!(seq_order(9, at(1), Some((10, at(0)))), SeqOrder::NotAfter);
+        assert_eq!(
+            seq_order(10 + jump, at(1), Some((10, at(0)))),
+            SeqOrder::After
+        );
+        assert_eq!(
+            seq_order(11 + jump, at(1), Some((10, at(0)))),
+            SeqOrder::TooFarAhead
+        );
+        assert_eq!(
+            seq_order(MAX_SEQ as i64, at(1), Some((10, at(0)))),
+            SeqOrder::TooFarAhead
+        );
+        // A last one out of line (it came first) gives way to the next sane one...
+        assert_eq!(
+            seq_order(10, at(1), Some((MAX_SEQ as i64, at(0)))),
+            SeqOrder::After
+        );
+        assert_eq!(
+            seq_order(10, at(1), Some((i64::MAX, at(0)))),
+            SeqOrder::After
+        );
+        // ...and past the window arrival order wins whatever the numbers.
+        let window = SEQ_WINDOW.num_seconds();
+        assert_eq!(seq_order(9, at(window), Some((10, at(0)))), SeqOrder::After);
+        assert_eq!(
+            seq_order(i64::MAX, at(window), Some((10, at(0)))),
+            SeqOrder::After
+        );
+        assert_eq!(
+            seq_order(i64::MIN, at(1), Some((i64::MAX, at(0)))),
+            SeqOrder::After
+        );
     }
 
     #[test]

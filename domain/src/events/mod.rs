@@ -118,10 +118,10 @@ impl Dispatcher {
             .await?;
         let mut completed = 0;
         for id in due {
-            if let Some(event) = self.claim(&id, now).await? {
-                if self.deliver(&event).await? {
-                    completed += 1;
-                }
+            if let Some(event) = self.claim(&id, now).await?
+                && self.deliver(&event).await?
+            {
+                completed += 1;
             }
         }
         Ok(completed)

@@ -3,6 +3,10 @@
 //! first request's answer again instead of a second effect. Keys live in the
 //! database, so the answer survives a restart and is shared by every server
 //! instance. A key reused for a different request is refused.
+//!
+//! Keys belong to whoever used them ([`KeyOwner`]): the same key from another
+//! storefront or customer is another key, so nobody gets someone else's
+//! answer, nor learns what they used a key for.
 
 pub mod record;
 
@@ -26,6 +30,36 @@ const WAIT_FOR_FIRST: Duration = Duration::from_secs(15);
 pub const KEPT_FOR: chrono::TimeDelta = chrono::TimeDelta::days(1);
 /// Longer keys are refused (Stripe's limit).
 pub const MAX_KEY_LEN: usize = 255;
+
+/// Who sent a key: a signed-in customer, else the storefront (by its
+/// publishable key's id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyOwner {
+    Customer(String),
+    PublishableKey(String),
+}
+
+/// The keys of one operation (e.g. completing carts) of one owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyScope {
+    pub operation: &'static str,
+    pub owner: KeyOwner,
+}
+
+impl KeyScope {
+    pub fn new(operation: &'static str, owner: KeyOwner) -> Self {
+        Self { operation, owner }
+    }
+
+    /// The `scope` column: the operation, then the owner.
+    fn column(&self) -> String {
+        let operation = self.operation;
+        match &self.owner {
+            KeyOwner::Customer(id) => format!("{operation} customer {id}"),
+            KeyOwner::PublishableKey(id) => format!("{operation} publishable_key {id}"),
+        }
+    }
+}
 
 /// A finished request's answer, kept for its repeats.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +88,7 @@ pub fn digest(request: &str) -> String {
 /// waits for its answer.
 pub async fn begin(
     db: &DatabaseConnection,
-    scope: &str,
+    scope: &KeyScope,
     key: &str,
     fingerprint: &str,
 ) -> Result<Begun, DomainError> {
@@ -63,6 +97,7 @@ pub async fn begin(
             "Idempotency-Key must have 1 to {MAX_KEY_LEN} characters"
         )));
     }
+    let scope = &scope.column();
     let deadline = tokio::time::Instant::now() + WAIT_FOR_FIRST;
     loop {
         let now = Utc::now();
@@ -88,10 +123,11 @@ pub async fn begin(
             // Released between our insert and this read: try again.
             continue;
         };
+        // What the key was first used for stays unsaid: the answer is the
+        // same whoever asks.
         if existing.fingerprint != fingerprint {
             return Err(DomainError::Conflict(format!(
-                "Idempotency-Key {key} was already used for another request ({}); send a new key for this one",
-                existing.fingerprint
+                "Idempotency-Key {key} was already used for another request; send a new key for this one"
             )));
         }
         if let (Some(status), Some(body)) = (existing.status_code, existing.response_body) {
@@ -130,7 +166,7 @@ async fn take_over(db: &DatabaseConnection, scope: &str, key: &str) -> Result<bo
 /// Keeps the first request's answer for the repeats.
 pub async fn finish(
     db: &DatabaseConnection,
-    scope: &str,
+    scope: &KeyScope,
     key: &str,
     answer: &StoredResponse,
 ) -> Result<(), DomainError> {
@@ -143,7 +179,7 @@ pub async fn finish(
             record::Column::ResponseBody,
             Expr::value(answer.body.clone()),
         )
-        .filter(record::Column::Scope.eq(scope))
+        .filter(record::Column::Scope.eq(scope.column()))
         .filter(record::Column::Key.eq(key))
         .exec(db)
         .await?;
@@ -152,9 +188,13 @@ pub async fn finish(
 
 /// Frees a key whose request ended without an answer worth repeating (a
 /// server error, a conflict with another request), so a repeat runs it again.
-pub async fn release(db: &DatabaseConnection, scope: &str, key: &str) -> Result<(), DomainError> {
+pub async fn release(
+    db: &DatabaseConnection,
+    scope: &KeyScope,
+    key: &str,
+) -> Result<(), DomainError> {
     record::Entity::delete_many()
-        .filter(record::Column::Scope.eq(scope))
+        .filter(record::Column::Scope.eq(scope.column()))
         .filter(record::Column::Key.eq(key))
         .filter(record::Column::StatusCode.is_null())
         .exec(db)

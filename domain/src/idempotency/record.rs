@@ -5,7 +5,8 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "idempotency_keys")]
 pub struct Model {
-    /// What the key is for (one operation), so two operations never share keys.
+    /// What the key is for (one operation) and whose it is (see
+    /// `KeyScope`), so two operations or two owners never share keys.
     #[sea_orm(primary_key, auto_increment = false)]
     pub scope: String,
     #[sea_orm(primary_key, auto_increment = false)]

@@ -462,7 +462,7 @@ pub async fn list_items(
     let items = select
         .order_by_asc(inventory_item::Column::Sku)
         .order_by_asc(inventory_item::Column::Id)
-        .offset(offset)
+        .offset(crate::paging::row_offset(offset))
         .limit(limit)
         .all(db)
         .await?;

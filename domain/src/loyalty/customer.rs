@@ -15,6 +15,9 @@ pub struct Model {
     /// As the host last reported it; `None` until then.
     pub points_balance: Option<i64>,
     pub balance_synced_at: Option<DateTimeUtc>,
+    /// When the customer proved the phone by SMS code; `None` for links made
+    /// before that was asked (they earn points, never show or spend them).
+    pub verified_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,17 +6,22 @@
 //!
 //! The checkout never depends on the host: every host failure is a
 //! [`LoyaltyError::Unavailable`] the caller can answer with "go on without".
+//!
+//! A phone number alone earns points; spending them, seeing the balance and
+//! linking an account need the phone proved ([`verification`]).
 
 pub mod customer;
 pub mod discount;
 pub mod finalize;
 pub mod host;
+pub mod phone_code;
 pub mod reward;
 pub mod secret;
 pub mod session;
 mod status;
 pub mod store_config;
 pub mod sync;
+pub mod verification;
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -40,6 +45,7 @@ use discount::{Discount, Line};
 use host::{BasketLine, HostCredentials, HostError, LoyaltyHost};
 use secret::SecretBox;
 pub use status::SessionStatus;
+use verification::{SmsSender, redeemable};
 
 /// Automat runs one store per installation; its config row has this id.
 pub const DEFAULT_STORE_ID: &str = "default";
@@ -102,10 +108,20 @@ pub struct RewardsSnapshot {
     pub basket: String,
 }
 
+/// A cart's session as the shopper may see it. Until the phone is verified
+/// the balance is not told and rewards that cost points are left out (the
+/// host offers only those the balance covers, so they would tell it too).
 #[derive(Debug, Clone)]
 pub struct SessionDetail {
+    /// The stored row, with the balance: for operators, not for shoppers.
     pub session: session::Model,
     pub status: SessionStatus,
+    /// The shopper proved the phone: rewards that cost points may be chosen.
+    pub verified: bool,
+    /// `None` until the phone is verified.
+    pub points_balance: Option<i64>,
+    /// The code sent to verify the phone, while it can be entered.
+    pub code_sent: Option<verification::CodeSent>,
     pub rewards: Vec<reward::Model>,
     /// What the applied rewards take off the cart now, minor units.
     pub discount_total: i64,
@@ -115,16 +131,18 @@ pub struct SessionDetail {
     pub rewards_stale: bool,
 }
 
-/// The loyalty service: a host to call and the key that opens stored secrets.
+/// The loyalty service: a host to call, the key that opens stored secrets
+/// (and tags codes), and the SMS sender that proves phones.
 #[derive(Clone)]
 pub struct Loyalty {
     host: Arc<dyn LoyaltyHost>,
     secrets: SecretBox,
+    sms: Arc<dyn SmsSender>,
 }
 
 impl Loyalty {
-    pub fn new(host: Arc<dyn LoyaltyHost>, secrets: SecretBox) -> Self {
-        Self { host, secrets }
+    pub fn new(host: Arc<dyn LoyaltyHost>, secrets: SecretBox, sms: Arc<dyn SmsSender>) -> Self {
+        Self { host, secrets, sms }
     }
 
     pub async fn config(
@@ -244,12 +262,15 @@ impl Loyalty {
     }
 
     /// Links the cart to the member with `phone` (again, with another phone,
-    /// while the session is active).
+    /// while the session is active): the cart earns points. It may redeem
+    /// them once the phone is verified, at once when the `signed_in`
+    /// customer's verified link is for this phone.
     pub async fn identify(
         &self,
         db: &DatabaseConnection,
         cart_id: &str,
         phone: &str,
+        signed_in: Option<&str>,
     ) -> Result<SessionDetail, LoyaltyError> {
         let phone = parse_phone(phone)?;
         let cart = carts::get_cart(db, cart_id).await?;
@@ -267,10 +288,27 @@ impl Loyalty {
             .identify(&credentials, &phone, &pos_sequence_id)
             .await?;
         let now = Utc::now();
+        let verified_at = match &existing {
+            Some(s)
+                if verification::same_phone(&s.phone, &phone) && s.phone_verified_at.is_some() =>
+            {
+                s.phone_verified_at
+            }
+            _ => match signed_in {
+                Some(customer_id) => verification::verified_link_for(db, customer_id, &phone)
+                    .await?
+                    .map(|_| now),
+                None => None,
+            },
+        };
         let empty = snapshot_json(&RewardsSnapshot::default())?;
         let txn = crate::db::begin_write(db).await?;
         let session = match existing {
             Some(session) => {
+                if !verification::same_phone(&session.phone, &phone) {
+                    // A code sent to the other phone proves nothing about this one.
+                    verification::void_cart_codes(&txn, cart_id, now).await?;
+                }
                 reward::Entity::delete_many()
                     .filter(reward::Column::SessionId.eq(&session.id))
                     .exec(&txn)
@@ -280,6 +318,7 @@ impl Loyalty {
                 session.member_id = Set(member.member_id.clone());
                 session.points_balance = Set(member.points_balance);
                 session.rewards = Set(empty);
+                session.phone_verified_at = Set(verified_at);
                 session.updated_at = Set(now);
                 session.update(&txn).await?
             }
@@ -300,14 +339,12 @@ impl Loyalty {
                     last_error: Set(None),
                     created_at: Set(now),
                     updated_at: Set(now),
+                    phone_verified_at: Set(verified_at),
                 }
                 .insert(&txn)
                 .await?
             }
         };
-        if let Some(customer_id) = &cart.cart.customer_id {
-            link_customer(&txn, customer_id, &member, &phone).await?;
-        }
         carts::touch_at(&txn, cart_id, now).await?;
         txn.commit().await?;
         Ok(detail(db, session).await?)
@@ -341,6 +378,8 @@ impl Loyalty {
             if chosen {
                 selected.push(offered.reward_id.clone());
             }
+            // An instant reward that costs points waits for the phone, like a chosen one.
+            let applied = (offered.instant || chosen) && redeemable(&session, offered.points_cost);
             reward::ActiveModel {
                 id: Set(new_id("lrew")),
                 session_id: Set(session.id.clone()),
@@ -352,7 +391,7 @@ impl Loyalty {
                 points_multiplier: Set(offered.points_multiplier),
                 points_cost: Set(offered.points_cost.max(0)),
                 instant: Set(offered.instant),
-                applied: Set(offered.instant || chosen),
+                applied: Set(applied),
             }
             .insert(&txn)
             .await?;
@@ -435,6 +474,7 @@ impl Loyalty {
                     last_error: Set(None),
                     created_at: Set(now),
                     updated_at: Set(now),
+                    phone_verified_at: Set(membership.verified_at),
                 }
                 .insert(db)
                 .await?
@@ -483,45 +523,14 @@ impl Loyalty {
         let applied: Vec<String> = if is_stale(session, &cart.items) {
             Vec::new()
         } else {
-            rewards_of(db, &session.id)
-                .await?
-                .into_iter()
-                .filter(|r| r.applied)
-                .map(|r| r.reward_id)
+            given(session, &rewards_of(db, &session.id).await?)
+                .map(|r| r.reward_id.clone())
                 .collect()
         };
         Ok(self
             .host
             .finalize(&credentials, &session.pos_sequence_id, &lines, &applied)
             .await?)
-    }
-
-    /// Links a newly registered customer whose phone is a member's. `Ok`
-    /// when there is nothing to do (no phone, no such member, loyalty off).
-    pub async fn link_by_phone<C: crate::db::Writable>(
-        &self,
-        db: &C,
-        customer_id: &str,
-    ) -> Result<Option<customer::Model>, LoyaltyError> {
-        let found = crate::customers::retrieve(db, customer_id).await?;
-        let Some(phone) = found.customer.phone.and_then(|p| parse_phone(&p).ok()) else {
-            return Ok(None);
-        };
-        let Some(credentials) = self.credentials_if_enabled(db, DEFAULT_STORE_ID).await? else {
-            return Ok(None);
-        };
-        let member = match self.host.member(&credentials, &phone).await {
-            Ok(member) => member,
-            Err(HostError::MemberNotFound) => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
-        let txn = crate::db::begin_write(db).await?;
-        if linked_membership(&txn, customer_id).await?.is_none() {
-            link_customer(&txn, customer_id, &member, &phone).await?;
-        }
-        let link = linked_membership(&txn, customer_id).await?;
-        txn.commit().await?;
-        Ok(link)
     }
 
     /// Asks the host for the linked member's balance and keeps it with the link.
@@ -661,6 +670,13 @@ pub async fn select_reward(
             "instant rewards are always applied".into(),
         ));
     }
+    if selected && !redeemable(&session, reward.points_cost) {
+        return Err(DomainError::NotAllowed(format!(
+            "this reward costs {} points: the member's phone must be verified first \
+             (ask for a code by SMS and enter it)",
+            reward.points_cost
+        )));
+    }
     let cost: i64 = rewards
         .iter()
         .filter(|r| {
@@ -732,8 +748,19 @@ fn discount_given(
     match status {
         SessionStatus::Cancelled | SessionStatus::Failed => Ok(0),
         _ if is_stale(session, items) => Ok(0),
-        _ => discount_of(items, rewards),
+        _ => discount_of(items, given(session, rewards)),
     }
+}
+
+/// The rewards the session gives: applied, and not costing points the
+/// shopper has not proved are theirs.
+fn given<'a>(
+    session: &'a session::Model,
+    rewards: &'a [reward::Model],
+) -> impl Iterator<Item = &'a reward::Model> {
+    rewards
+        .iter()
+        .filter(|r| r.applied && redeemable(session, r.points_cost))
 }
 
 /// Sessions, newest first, optionally only those in `status` (operators'
@@ -752,7 +779,7 @@ pub async fn list_sessions(
     let sessions = query
         .order_by_desc(session::Column::CreatedAt)
         .order_by_desc(session::Column::Id)
-        .offset(offset)
+        .offset(crate::paging::row_offset(offset))
         .limit(limit)
         .all(db)
         .await?;
@@ -777,7 +804,8 @@ pub struct OrderLoyalty {
     pub status: SessionStatus,
     pub member_id: String,
     pub points_earned: Option<i64>,
-    pub points_balance: i64,
+    /// `None` unless the shopper verified the phone.
+    pub points_balance: Option<i64>,
     /// Descriptions of the rewards given on the order.
     pub rewards_redeemed: Vec<String>,
 }
@@ -803,18 +831,15 @@ pub async fn for_order(
     let rewards_redeemed = if is_stale(&session, &items) {
         Vec::new()
     } else {
-        rewards_of(db, &session.id)
-            .await?
-            .into_iter()
-            .filter(|r| r.applied)
-            .map(|r| r.description)
+        given(&session, &rewards_of(db, &session.id).await?)
+            .map(|r| r.description.clone())
             .collect()
     };
     Ok(Some(OrderLoyalty {
         status,
+        points_balance: session.phone_verified_at.map(|_| session.points_balance),
         member_id: session.member_id,
         points_earned: session.points_earned,
-        points_balance: session.points_balance,
         rewards_redeemed,
     }))
 }
@@ -926,11 +951,24 @@ async fn detail(
     let cart = carts::get_cart(db, &session.cart_id).await?;
     let rewards_stale = is_stale(&session, &cart.items);
     let discount_total = discount_given(&session, status, &cart.items, &rewards)?;
+    let verified = session.phone_verified_at.is_some();
+    let code_sent = match (verified, status) {
+        (false, SessionStatus::Active) => {
+            verification::open_cart_code(db, &session.cart_id).await?
+        }
+        _ => None,
+    };
     Ok(SessionDetail {
         points_earnable: snapshot(&session).points_earnable,
+        verified,
+        points_balance: verified.then_some(session.points_balance),
+        code_sent,
+        rewards: rewards
+            .into_iter()
+            .filter(|r| redeemable(&session, r.points_cost))
+            .collect(),
         session,
         status,
-        rewards,
         discount_total,
         rewards_stale,
     })
@@ -953,7 +991,10 @@ fn basket_fingerprint(items: &[line_item::Model]) -> String {
     digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn discount_of(items: &[line_item::Model], rewards: &[reward::Model]) -> Result<i64, DomainError> {
+fn discount_of<'a>(
+    items: &[line_item::Model],
+    given: impl Iterator<Item = &'a reward::Model>,
+) -> Result<i64, DomainError> {
     let lines: Vec<Line> = items
         .iter()
         .map(|i| Line {
@@ -961,9 +1002,7 @@ fn discount_of(items: &[line_item::Model], rewards: &[reward::Model]) -> Result<
             total: i.unit_price.saturating_mul(i64::from(i.quantity)),
         })
         .collect();
-    let applied: Vec<Discount> = rewards
-        .iter()
-        .filter(|r| r.applied)
+    let applied: Vec<Discount> = given
         .map(|r| Discount {
             reward_id: &r.reward_id,
             line_id: r.line_item_id.as_deref(),
@@ -1013,8 +1052,9 @@ async fn basket(
     Ok(lines)
 }
 
-/// Links the customer to `member` (again, when already linked) and
-/// announces it, in the caller's transaction.
+/// Links the customer to `member` (again, when already linked), verified:
+/// the caller checked a code sent to `phone`. Announced, in the caller's
+/// transaction.
 async fn link_customer(
     db: &impl ConnectionTrait,
     customer_id: &str,
@@ -1036,6 +1076,7 @@ async fn link_customer(
     link.linked_at = Set(now);
     link.points_balance = Set(Some(member.points_balance));
     link.balance_synced_at = Set(Some(now));
+    link.verified_at = Set(Some(now));
     match existing {
         Some(_) => link.update(db).await?,
         None => link.insert(db).await?,

@@ -1,12 +1,14 @@
 //! Secrets at rest (the hosts' client secrets): AES-256-GCM, a fresh random
 //! nonce per value, the owning row's key as associated data so a sealed value
-//! cannot be moved to another row.
+//! cannot be moved to another row. One-time codes are kept as tags (HMAC-SHA256)
+//! under a key derived from the same material, so a copy of the table alone
+//! cannot be searched for them.
 
 use std::sync::Arc;
 
 use ring::{
     aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey},
-    digest,
+    digest, hmac,
     rand::{SecureRandom, SystemRandom},
 };
 
@@ -17,6 +19,7 @@ const VERSION: &str = "v1";
 #[derive(Clone)]
 pub struct SecretBox {
     key: Arc<LessSafeKey>,
+    tags: hmac::Key,
 }
 
 impl std::fmt::Debug for SecretBox {
@@ -31,9 +34,25 @@ impl SecretBox {
     pub fn new(key_material: &str) -> Self {
         let hash = digest::digest(&digest::SHA256, key_material.as_bytes());
         let key = UnboundKey::new(&AES_256_GCM, hash.as_ref()).expect("SHA-256 is a 256-bit key");
+        // Another key for tags than for sealing: one use per key.
+        let mut tag_material = b"automat loyalty code tags\0".to_vec();
+        tag_material.extend_from_slice(key_material.as_bytes());
+        let tag_key = digest::digest(&digest::SHA256, &tag_material);
         Self {
             key: Arc::new(LessSafeKey::new(key)),
+            tags: hmac::Key::new(hmac::HMAC_SHA256, tag_key.as_ref()),
         }
+    }
+
+    /// The tag of `value` for `owner` (hex): what is stored instead of a code.
+    pub fn tag(&self, owner: &str, value: &str) -> String {
+        hex(hmac::sign(&self.tags, &tag_input(owner, value)).as_ref())
+    }
+
+    /// Whether `tag` is the tag of `value` for `owner`, compared in constant time.
+    pub fn tag_matches(&self, owner: &str, value: &str, tag: &str) -> bool {
+        unhex(tag)
+            .is_some_and(|tag| hmac::verify(&self.tags, &tag_input(owner, value), &tag).is_ok())
     }
 
     /// `v1.<nonce hex>.<ciphertext+tag hex>`.
@@ -77,6 +96,10 @@ impl SecretBox {
     }
 }
 
+fn tag_input(owner: &str, value: &str) -> Vec<u8> {
+    [owner.as_bytes(), b"\0", value.as_bytes()].concat()
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -109,5 +132,17 @@ mod tests {
         assert!(secrets.open("other-store", &sealed).is_err());
         assert!(SecretBox::new("key two").open("default", &sealed).is_err());
         assert!(secrets.open("default", "v1.zz.00").is_err());
+    }
+
+    #[test]
+    fn tags_match_only_the_same_value_owner_and_key() {
+        let secrets = SecretBox::new("key one");
+        let tag = secrets.tag("lcode_1", "123456");
+        assert!(!tag.contains("123456"));
+        assert!(secrets.tag_matches("lcode_1", "123456", &tag));
+        assert!(!secrets.tag_matches("lcode_1", "123457", &tag));
+        assert!(!secrets.tag_matches("lcode_2", "123456", &tag));
+        assert!(!SecretBox::new("key two").tag_matches("lcode_1", "123456", &tag));
+        assert!(!secrets.tag_matches("lcode_1", "123456", "not hex"));
     }
 }

@@ -17,6 +17,7 @@ pub struct Model {
     pub phone: String,
     /// Masked, as the host returns it.
     pub member_id: String,
+    /// What the host last said; shown only once the phone is verified.
     pub points_balance: i64,
     /// JSON [`super::RewardsSnapshot`].
     #[sea_orm(column_type = "Text")]
@@ -29,6 +30,9 @@ pub struct Model {
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When the shopper proved the phone (an SMS code, or the signed-in
+    /// customer's verified link); `None`: the member may earn, not redeem.
+    pub phone_verified_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,7 +1,5 @@
 //! Keeps loyalty in step with the rest of the store, from the outbox:
-//! a registered customer whose phone is a member's gets linked
-//! ([`customers::CUSTOMER_REGISTERED`]), a linked member's balance is fetched
-//! ([`MEMBER_LINKED`]), an identified cart whose lines changed gets its
+//! a linked member's balance is fetched ([`MEMBER_LINKED`]), an identified cart whose lines changed gets its
 //! rewards calculated again ([`CART_UPDATED`], once per burst of changes), and a changed config makes the
 //! client forget tokens and breaker state of the hosts involved
 //! ([`CONFIG_CHANGED`]). A host that is unavailable means a retry later.
@@ -11,10 +9,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Quer
 use serde::Deserialize;
 
 use super::{CART_UPDATED, CONFIG_CHANGED, Loyalty, LoyaltyError, MEMBER_LINKED};
-use crate::{
-    customers,
-    events::{Event, Subscriber, outbox_event},
-};
+use crate::events::{Event, Subscriber, outbox_event};
 
 pub struct LoyaltySync {
     db: DatabaseConnection,
@@ -38,11 +33,6 @@ impl LoyaltySync {
             .map_err(|e| e.to_string())?;
         Ok(newer > 0)
     }
-}
-
-#[derive(Deserialize)]
-struct CustomerRegistered {
-    id: String,
 }
 
 #[derive(Deserialize)]
@@ -72,24 +62,13 @@ impl Subscriber for LoyaltySync {
     }
 
     fn wants(&self, event_name: &str) -> bool {
-        [
-            customers::CUSTOMER_REGISTERED,
-            MEMBER_LINKED,
-            CART_UPDATED,
-            CONFIG_CHANGED,
-        ]
-        .contains(&event_name)
+        // Not `customer.registered`: a phone typed at sign-up proves nothing,
+        // so registering links no membership (the account page verifies it).
+        [MEMBER_LINKED, CART_UPDATED, CONFIG_CHANGED].contains(&event_name)
     }
 
     async fn handle(&self, event: &Event) -> Result<(), String> {
         let outcome = match event.name.as_str() {
-            customers::CUSTOMER_REGISTERED => {
-                let registered: CustomerRegistered = payload(event)?;
-                self.loyalty
-                    .link_by_phone(&self.db, &registered.id)
-                    .await
-                    .map(drop)
-            }
             MEMBER_LINKED => {
                 let linked: MemberLinked = payload(event)?;
                 self.loyalty

@@ -108,7 +108,7 @@ pub async fn list(
     let orders = query
         .order_by_desc(order::Column::CreatedAt)
         .order_by_desc(order::Column::Id)
-        .offset(offset)
+        .offset(crate::paging::row_offset(offset))
         .limit(limit)
         .all(db)
         .await?;
@@ -301,8 +301,8 @@ pub async fn cancel(
 
 /// Gives back what the shopper paid: a refund of what was captured, a
 /// cancelation of an authorization never captured.
-async fn settle_payments(
-    db: &impl ConnectionTrait,
+async fn settle_payments<C: crate::db::Writable>(
+    db: &C,
     providers: &Providers,
     collection_id: &str,
 ) -> Result<(), DomainError> {

@@ -5,7 +5,9 @@
 //! Providers plug in behind [`PaymentProvider`]; the built-in
 //! [`system::SystemProvider`] (`pp_system_default`) authorizes instantly.
 
+pub mod account;
 pub mod collection;
+pub mod events;
 pub mod payment;
 pub mod provider;
 pub mod session;
@@ -16,10 +18,11 @@ use std::{collections::HashMap, sync::Arc};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, sea_query::Expr,
+    QueryOrder, Set, TransactionSession, sea_query::Expr,
 };
 
-pub use provider::{PaymentProvider, ProviderError, ProviderOutcome};
+pub use events::{Applied, ProviderEvent, apply_event, record_event};
+pub use provider::{Initiation, Payer, PaymentProvider, ProviderError, ProviderOutcome};
 
 use crate::{DomainError, ids::new_id};
 
@@ -51,11 +54,38 @@ impl Providers {
         ids
     }
 
-    fn get(&self, id: &str) -> Result<&Arc<dyn PaymentProvider>, DomainError> {
+    pub fn has(&self, id: &str) -> bool {
+        self.0.contains_key(id)
+    }
+
+    pub fn get(&self, id: &str) -> Result<&Arc<dyn PaymentProvider>, DomainError> {
         self.0
             .get(id)
             .ok_or_else(|| DomainError::not_found("Payment provider", id))
     }
+}
+
+/// The provider a machine's holds go through: one the region of
+/// `currency_code` offers, a real one before the built-in.
+pub async fn provider_for_holds(
+    db: &impl ConnectionTrait,
+    providers: &Providers,
+    currency_code: &str,
+) -> Result<String, DomainError> {
+    let Some(region) = crate::pricing::default_region(db, Some(currency_code)).await? else {
+        return Ok(system::ID.to_owned());
+    };
+    crate::pricing::payment_providers(db, &region.region.id)
+        .await?
+        .into_iter()
+        .filter(|id| providers.has(id))
+        .min_by_key(|id| id == system::ID)
+        .ok_or_else(|| {
+            DomainError::Invalid(format!(
+                "region {} offers no payment provider this store has",
+                region.region.name
+            ))
+        })
 }
 
 pub async fn create_collection(
@@ -90,22 +120,62 @@ pub async fn create_session(
 ) -> Result<session::Model, DomainError> {
     let provider = providers.get(provider_id)?;
     let collection = find_collection(db, collection_id).await?;
+    let cart_id = crate::carts::cart_of_payment_collection(db, &collection.id).await?;
+    if let Some(cart_id) = &cart_id {
+        refuse_unless_offered(db, cart_id, provider_id).await?;
+    }
+    let id = new_id("payses");
     let data = provider
-        .initiate(collection.amount, &collection.currency_code)
+        .initiate(&Initiation {
+            amount: collection.amount,
+            currency_code: collection.currency_code.clone(),
+            session_id: id.clone(),
+            cart_id,
+            payer: Payer::Present,
+        })
         .await
         .map_err(provider_failure)?;
     Ok(session::ActiveModel {
-        id: Set(new_id("payses")),
+        id: Set(id),
         payment_collection_id: Set(collection.id),
         provider_id: Set(provider_id.to_owned()),
         amount: Set(collection.amount),
         currency_code: Set(collection.currency_code),
         status: Set(status::PENDING.to_owned()),
+        provider_reference: Set(provider.reference(&data)),
         data: Set(data.to_string()),
         created_at: Set(Utc::now()),
     }
     .insert(db)
     .await?)
+}
+
+/// A cart pays only with what its region offers: the test provider, still
+/// configured, must not pay in a region that takes real money.
+async fn refuse_unless_offered(
+    db: &impl ConnectionTrait,
+    cart_id: &str,
+    provider_id: &str,
+) -> Result<(), DomainError> {
+    let cart = crate::carts::cart::Entity::find_by_id(cart_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Cart", cart_id))?;
+    let Some(region_id) = cart.region_id else {
+        return Ok(());
+    };
+    let offered = crate::pricing::payment_providers(db, &region_id).await?;
+    if offered.iter().any(|id| id == provider_id) {
+        return Ok(());
+    }
+    Err(DomainError::Invalid(format!(
+        "the cart's region does not offer payment provider {provider_id}; it offers {}",
+        if offered.is_empty() {
+            "none".to_owned()
+        } else {
+            offered.join(", ")
+        }
+    )))
 }
 
 /// Asks the provider to authorize the session. On success a payment exists
@@ -154,6 +224,8 @@ pub async fn authorize_session(
 /// or given back with [`void`] when recording it failed.
 #[derive(Debug)]
 pub struct Authorization {
+    /// The session it will be recorded as; the provider knows the hold by it.
+    session_id: String,
     provider_id: String,
     amount: i64,
     currency_code: String,
@@ -169,6 +241,7 @@ pub async fn authorize(
     provider_id: &str,
     amount: i64,
     currency_code: &str,
+    payer: Payer,
 ) -> Result<Authorization, DomainError> {
     if amount <= 0 {
         return Err(DomainError::Invalid(
@@ -177,8 +250,15 @@ pub async fn authorize(
     }
     let provider = providers.get(provider_id)?;
     let currency_code = currency_code.to_lowercase();
+    let session_id = new_id("payses");
     let started = provider
-        .initiate(amount, &currency_code)
+        .initiate(&Initiation {
+            amount,
+            currency_code: currency_code.clone(),
+            session_id: session_id.clone(),
+            cart_id: None,
+            payer,
+        })
         .await
         .map_err(provider_failure)?;
     match provider
@@ -187,15 +267,23 @@ pub async fn authorize(
         .map_err(provider_failure)?
     {
         ProviderOutcome::Authorized(authorized) => Ok(Authorization {
+            session_id,
             provider_id: provider_id.to_owned(),
             amount,
             currency_code,
             started,
             authorized,
         }),
-        ProviderOutcome::RequiresMore(_) => Err(DomainError::Invalid(
-            "the payment needs the shopper's action first".into(),
-        )),
+        ProviderOutcome::RequiresMore(started) => {
+            // Nobody is there to authenticate: the hold is given back.
+            let key = format!("{session_id}:cancel");
+            if let Err(e) = provider.cancel(&started, &key).await {
+                tracing::error!(error = %e, session_id, "a hold needing action was not given back");
+            }
+            Err(DomainError::Invalid(
+                "your bank asks you to confirm this card first; pay once online with it, or use another card".into(),
+            ))
+        }
     }
 }
 
@@ -216,12 +304,13 @@ pub async fn record_authorization(
     .insert(db)
     .await?;
     let session = session::ActiveModel {
-        id: Set(new_id("payses")),
+        id: Set(hold.session_id.clone()),
         payment_collection_id: Set(collection.id.clone()),
         provider_id: Set(hold.provider_id.clone()),
         amount: Set(hold.amount),
         currency_code: Set(hold.currency_code.clone()),
         status: Set(status::AUTHORIZED.to_owned()),
+        provider_reference: Set(reference_of(&hold.started, &hold.authorized)),
         data: Set(hold.started.to_string()),
         created_at: Set(now),
     }
@@ -247,10 +336,21 @@ fn authorized_payment(session: &session::Model, data: &serde_json::Value) -> pay
         captured_amount: Set(0),
         refunded_amount: Set(0),
         canceled_at: Set(None),
+        provider_reference: Set(session
+            .provider_reference
+            .clone()
+            .or_else(|| data["id"].as_str().map(str::to_owned))),
         data: Set(data.to_string()),
         created_at: Set(now),
         updated_at: Set(now),
     }
+}
+
+/// The provider's id of a hold, from what it answered (the same id twice).
+fn reference_of(started: &serde_json::Value, authorized: &serde_json::Value) -> Option<String> {
+    [started, authorized]
+        .into_iter()
+        .find_map(|data| data["id"].as_str().map(str::to_owned))
 }
 
 /// Gives back a hold that was never recorded: nobody could capture or
@@ -258,19 +358,39 @@ fn authorized_payment(session: &session::Model, data: &serde_json::Value) -> pay
 pub async fn void(providers: &Providers, hold: &Authorization) -> Result<(), DomainError> {
     providers
         .get(&hold.provider_id)?
-        .cancel(&hold.authorized)
+        .cancel(&hold.authorized, &format!("{}:cancel", hold.session_id))
         .await
         .map(drop)
         .map_err(provider_failure)
 }
 
 /// Captures `amount` (all that is left when `None`).
-pub async fn capture(
-    db: &impl ConnectionTrait,
+///
+/// Nothing is written while the provider is asked: the payment is read, the
+/// provider called with a key made of the payment, what it had captured
+/// before and the amount (a retry after a crash or a timeout asks for the
+/// same capture again, which the provider does once), then the answer is
+/// recorded in a short transaction that checks nobody recorded another
+/// capture meanwhile.
+pub async fn capture<C: crate::db::Writable>(
+    db: &C,
     providers: &Providers,
     payment_id: &str,
     amount: Option<i64>,
 ) -> Result<payment::Model, DomainError> {
+    try_capture(db, providers, payment_id, amount)
+        .await?
+        .map_err(provider_failure)
+}
+
+/// [`capture`], telling the provider's refusal (declined, the hold lapsed)
+/// apart from everything else that can go wrong.
+pub async fn try_capture<C: crate::db::Writable>(
+    db: &C,
+    providers: &Providers,
+    payment_id: &str,
+    amount: Option<i64>,
+) -> Result<Result<payment::Model, ProviderError>, DomainError> {
     let payment = find_payment(db, payment_id).await?;
     if payment.canceled_at.is_some() {
         return Err(DomainError::Conflict(
@@ -285,29 +405,45 @@ pub async fn capture(
         )));
     }
     let provider = providers.get(&payment.provider_id)?;
-    let data = provider
-        .capture(&parse(&payment.data), amount)
-        .await
-        .map_err(provider_failure)?;
+    let key = format!(
+        "{}:capture:{}:{amount}",
+        payment.id, payment.captured_amount
+    );
+    let data = match provider.capture(&parse(&payment.data), amount, &key).await {
+        Ok(data) => data,
+        Err(ProviderError::Unavailable(reason)) => {
+            return Err(provider_failure(ProviderError::Unavailable(reason)));
+        }
+        Err(refused) => return Ok(Err(refused)),
+    };
     let captured = payment.captured_amount + amount;
     let collection_status = if captured == payment.amount {
         status::COMPLETED
     } else {
         status::PARTIALLY_CAPTURED
     };
-    let collection_id = payment.payment_collection_id.clone();
-    let mut active = payment.into_active_model();
-    active.captured_amount = Set(captured);
-    active.data = Set(data.to_string());
-    active.updated_at = Set(Utc::now());
-    let payment = active.update(db).await?;
-    set_collection_status(db, &collection_id, collection_status).await?;
-    Ok(payment)
+    let txn = crate::db::begin_write(db).await?;
+    let updated = payment::Entity::update_many()
+        .col_expr(payment::Column::CapturedAmount, Expr::value(captured))
+        .col_expr(payment::Column::Data, Expr::value(data.to_string()))
+        .col_expr(payment::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(payment::Column::Id.eq(&payment.id))
+        .filter(payment::Column::CapturedAmount.eq(payment.captured_amount))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(changed_meanwhile(&payment.id));
+    }
+    set_collection_status(&txn, &payment.payment_collection_id, collection_status).await?;
+    txn.commit().await?;
+    Ok(Ok(find_payment(db, payment_id).await?))
 }
 
-/// Refunds up to what was captured and not yet refunded.
-pub async fn refund(
-    db: &impl ConnectionTrait,
+/// Refunds up to what was captured and not yet refunded, as [`capture`]
+/// does: provider first with a key of what was refunded before, then a short
+/// write.
+pub async fn refund<C: crate::db::Writable>(
+    db: &C,
     providers: &Providers,
     payment_id: &str,
     amount: i64,
@@ -320,21 +456,31 @@ pub async fn refund(
         )));
     }
     let provider = providers.get(&payment.provider_id)?;
+    let key = format!("{}:refund:{}:{amount}", payment.id, payment.refunded_amount);
     let data = provider
-        .refund(&parse(&payment.data), amount)
+        .refund(&parse(&payment.data), amount, &key)
         .await
         .map_err(provider_failure)?;
     let refunded = payment.refunded_amount + amount;
-    let mut active = payment.into_active_model();
-    active.refunded_amount = Set(refunded);
-    active.data = Set(data.to_string());
-    active.updated_at = Set(Utc::now());
-    Ok(active.update(db).await?)
+    let txn = crate::db::begin_write(db).await?;
+    let updated = payment::Entity::update_many()
+        .col_expr(payment::Column::RefundedAmount, Expr::value(refunded))
+        .col_expr(payment::Column::Data, Expr::value(data.to_string()))
+        .col_expr(payment::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(payment::Column::Id.eq(&payment.id))
+        .filter(payment::Column::RefundedAmount.eq(payment.refunded_amount))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(changed_meanwhile(&payment.id));
+    }
+    txn.commit().await?;
+    find_payment(db, payment_id).await
 }
 
 /// Releases an authorization that was never (fully) captured. Idempotent.
-pub async fn cancel(
-    db: &impl ConnectionTrait,
+pub async fn cancel<C: crate::db::Writable>(
+    db: &C,
     providers: &Providers,
     payment_id: &str,
 ) -> Result<payment::Model, DomainError> {
@@ -349,16 +495,40 @@ pub async fn cancel(
     }
     let provider = providers.get(&payment.provider_id)?;
     let data = provider
-        .cancel(&parse(&payment.data))
+        .cancel(&parse(&payment.data), &format!("{}:cancel", payment.id))
         .await
         .map_err(provider_failure)?;
-    let collection_id = payment.payment_collection_id.clone();
-    let mut active = payment.into_active_model();
-    active.canceled_at = Set(Some(Utc::now()));
-    active.data = Set(data.to_string());
-    let payment = active.update(db).await?;
-    set_collection_status(db, &collection_id, status::CANCELED).await?;
-    Ok(payment)
+    mark_canceled(db, &payment, &data).await?;
+    find_payment(db, payment_id).await
+}
+
+/// Records a payment as released, unless something else was recorded meanwhile.
+async fn mark_canceled<C: crate::db::Writable>(
+    db: &C,
+    payment: &payment::Model,
+    data: &serde_json::Value,
+) -> Result<(), DomainError> {
+    let txn = crate::db::begin_write(db).await?;
+    let updated = payment::Entity::update_many()
+        .col_expr(payment::Column::CanceledAt, Expr::value(Some(Utc::now())))
+        .col_expr(payment::Column::Data, Expr::value(data.to_string()))
+        .col_expr(payment::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(payment::Column::Id.eq(&payment.id))
+        .filter(payment::Column::CanceledAt.is_null())
+        .filter(payment::Column::CapturedAmount.eq(0))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected > 0 {
+        set_collection_status(&txn, &payment.payment_collection_id, status::CANCELED).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+fn changed_meanwhile(payment_id: &str) -> DomainError {
+    DomainError::Conflict(format!(
+        "payment {payment_id} changed while the provider was asked; look at it again"
+    ))
 }
 
 pub async fn find_collection(
@@ -394,7 +564,7 @@ pub async fn find_payment(
         .ok_or_else(|| DomainError::not_found("Payment", id))
 }
 
-async fn set_collection_status(
+pub(crate) async fn set_collection_status(
     db: &impl ConnectionTrait,
     id: &str,
     new_status: &str,
@@ -412,11 +582,11 @@ async fn set_collection_status(
     Ok(())
 }
 
-fn parse(data: &str) -> serde_json::Value {
+pub(crate) fn parse(data: &str) -> serde_json::Value {
     serde_json::from_str(data).unwrap_or(serde_json::Value::Null)
 }
 
-fn provider_failure(e: ProviderError) -> DomainError {
+pub(crate) fn provider_failure(e: ProviderError) -> DomainError {
     match e {
         ProviderError::Declined(reason) => {
             DomainError::Invalid(format!("payment declined: {reason}"))

@@ -15,6 +15,8 @@ pub struct Model {
     pub captured_amount: i64,
     pub refunded_amount: i64,
     pub canceled_at: Option<DateTimeUtc>,
+    /// The provider's own id of it (Stripe's PaymentIntent), which its webhooks name.
+    pub provider_reference: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub data: String,
     pub created_at: DateTimeUtc,

@@ -1,18 +1,76 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
+/// What a payment is for, handed to the provider when it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Initiation {
+    /// Minor units.
+    pub amount: i64,
+    pub currency_code: String,
+    /// Our id of this attempt (the payment session's): the provider keeps it
+    /// with its payment, and a retried start reuses it as idempotency key.
+    pub session_id: String,
+    pub cart_id: Option<String>,
+    pub payer: Payer,
+}
+
+/// Who confirms the payment.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payer {
+    /// The shopper, in the browser (Stripe.js with the client secret).
+    Present,
+    /// Nobody: the shopper is away (a vending hold), and the card saved with
+    /// their account at the provider (a Stripe Customer, `None` when they
+    /// have none) is held at once.
+    Away { account: Option<String> },
+}
+
 /// What a payment provider (the built-in one, Stripe, …) must do. `Value` is
 /// the provider's own data, stored with the session or payment and handed
 /// back on the next call.
+///
+/// Every call that moves money gets a `key` derived from our own ids and the
+/// amount: the same operation retried (after a timeout, a crash) carries the
+/// same key, so the provider does it once.
 #[async_trait]
 pub trait PaymentProvider: Send + Sync {
     /// Medusa-style id, e.g. `pp_system_default`, `pp_stripe_stripe`.
     fn id(&self) -> &'static str;
-    async fn initiate(&self, amount: i64, currency_code: &str) -> Result<Value, ProviderError>;
+    async fn initiate(&self, payment: &Initiation) -> Result<Value, ProviderError>;
     async fn authorize(&self, data: &Value) -> Result<ProviderOutcome, ProviderError>;
-    async fn capture(&self, data: &Value, amount: i64) -> Result<Value, ProviderError>;
-    async fn refund(&self, data: &Value, amount: i64) -> Result<Value, ProviderError>;
-    async fn cancel(&self, data: &Value) -> Result<Value, ProviderError>;
+    async fn capture(&self, data: &Value, amount: i64, key: &str) -> Result<Value, ProviderError>;
+    async fn refund(&self, data: &Value, amount: i64, key: &str) -> Result<Value, ProviderError>;
+    async fn cancel(&self, data: &Value, key: &str) -> Result<Value, ProviderError>;
+
+    /// The provider's own id of the payment in `data` (Stripe's
+    /// PaymentIntent), by which its webhooks name it.
+    fn reference(&self, _data: &Value) -> Option<String> {
+        None
+    }
+
+    /// Opens an account for a customer at the provider (a Stripe Customer),
+    /// which cards are saved to; its id. `key` makes a retry open no second one.
+    async fn create_account(
+        &self,
+        _customer_id: &str,
+        _email: Option<&str>,
+        _key: &str,
+    ) -> Result<String, ProviderError> {
+        Err(ProviderError::Unavailable(format!(
+            "{} keeps no saved cards",
+            self.id()
+        )))
+    }
+
+    /// Starts saving a card with `account`, for payments without the shopper
+    /// (vending holds): what the browser needs to collect it (Stripe's
+    /// SetupIntent `client_secret`).
+    async fn start_saving_card(&self, _account: &str, _key: &str) -> Result<Value, ProviderError> {
+        Err(ProviderError::Unavailable(format!(
+            "{} keeps no saved cards",
+            self.id()
+        )))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -10,6 +10,8 @@ pub struct Model {
     pub amount: i64,
     pub currency_code: String,
     pub status: String,
+    /// The provider's own id of it (Stripe's PaymentIntent), which its webhooks name.
+    pub provider_reference: Option<String>,
     /// The provider's data, JSON.
     #[sea_orm(column_type = "Text")]
     pub data: String,

@@ -5,6 +5,7 @@ pub mod currency;
 pub mod money;
 pub mod region;
 pub mod region_country;
+pub mod region_provider;
 
 use std::collections::HashMap;
 
@@ -67,8 +68,95 @@ pub async fn create_region(
     .insert(&txn)
     .await?;
     insert_countries(&txn, &id, countries).await?;
+    // Until an admin picks others, a region offers the built-in provider.
+    insert_payment_providers(&txn, &id, &[crate::payments::system::ID.to_owned()]).await?;
     txn.commit().await?;
     Ok(id)
+}
+
+/// The payment providers each of `region_ids` offers, sorted.
+pub async fn payment_providers_of(
+    db: &impl ConnectionTrait,
+    region_ids: &[String],
+) -> Result<HashMap<String, Vec<String>>, DomainError> {
+    let mut by_region: HashMap<String, Vec<String>> = HashMap::new();
+    for row in region_provider::Entity::find()
+        .filter(region_provider::Column::RegionId.is_in(region_ids.iter().cloned()))
+        .order_by_asc(region_provider::Column::ProviderId)
+        .all(db)
+        .await?
+    {
+        by_region
+            .entry(row.region_id)
+            .or_default()
+            .push(row.provider_id);
+    }
+    Ok(by_region)
+}
+
+/// The payment providers `region_id` offers, sorted.
+pub async fn payment_providers(
+    db: &impl ConnectionTrait,
+    region_id: &str,
+) -> Result<Vec<String>, DomainError> {
+    Ok(payment_providers_of(db, &[region_id.to_owned()])
+        .await?
+        .remove(region_id)
+        .unwrap_or_default())
+}
+
+/// Replaces the payment providers `region_id` offers. Which providers exist
+/// is the caller's to check (they are configured, not stored).
+pub async fn set_payment_providers(
+    db: &impl crate::db::Writable,
+    region_id: &str,
+    provider_ids: &[String],
+) -> Result<(), DomainError> {
+    let txn = crate::db::begin_write(db).await?;
+    find_region(&txn, region_id).await?;
+    region_provider::Entity::delete_many()
+        .filter(region_provider::Column::RegionId.eq(region_id))
+        .exec(&txn)
+        .await?;
+    insert_payment_providers(&txn, region_id, provider_ids).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn insert_payment_providers(
+    db: &impl ConnectionTrait,
+    region_id: &str,
+    provider_ids: &[String],
+) -> Result<(), DomainError> {
+    for provider_id in provider_ids {
+        region_provider::Entity::insert(region_provider::ActiveModel {
+            region_id: Set(region_id.to_owned()),
+            provider_id: Set(provider_id.clone()),
+        })
+        .on_conflict_do_nothing()
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The regions that offer `provider_id`, by name.
+pub async fn regions_offering(
+    db: &impl ConnectionTrait,
+    provider_id: &str,
+) -> Result<Vec<region::Model>, DomainError> {
+    let ids: Vec<String> = region_provider::Entity::find()
+        .filter(region_provider::Column::ProviderId.eq(provider_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.region_id)
+        .collect();
+    Ok(region::Entity::find()
+        .filter(region::Column::Id.is_in(ids))
+        .order_by_asc(region::Column::Name)
+        .all(db)
+        .await?)
 }
 
 /// Changes to a region; `None` keeps a field, `countries` replaces them all.
@@ -213,7 +301,7 @@ pub async fn list_regions(
     let regions = select
         .order_by_asc(region::Column::Name)
         .order_by_asc(region::Column::Id)
-        .offset(offset)
+        .offset(crate::paging::row_offset(offset))
         .limit(limit)
         .all(db)
         .await?;

@@ -20,8 +20,8 @@ use crate::{
     devices::{
         device,
         protocol::{
-            Command, CommandBody, DeviceEvent, DeviceMessage, DeviceMode, SCHEMA_VERSION,
-            ScaleReading,
+            self, Command, CommandBody, DeviceEvent, DeviceMessage, DeviceMode, MAX_SEQ_JUMP,
+            SCHEMA_VERSION, ScaleReading, SeqOrder,
         },
     },
     ids::new_id,
@@ -72,12 +72,21 @@ pub async fn open(
             let machine = find_machine(db, &new.device_id).await?;
             check_opening(&machine, &new)?;
             refuse_if_busy(db, &machine.id).await?;
+            // The shopper is at the machine, not at a browser: the card
+            // saved with their account at the provider is held.
+            let account = match &new.customer_id {
+                Some(customer_id) => {
+                    payments::account::find(db, customer_id, &new.provider_id).await?
+                }
+                None => None,
+            };
             Some(
                 payments::authorize(
                     providers,
                     &new.provider_id,
                     new.hold_amount,
                     &new.currency_code,
+                    payments::Payer::Away { account },
                 )
                 .await?,
             )
@@ -104,10 +113,7 @@ async fn write_opening(
     // openings of one machine run one after the other; on SQLite the
     // transaction holds the write lock from its start.
     device::Entity::update_many()
-        .col_expr(
-            device::Column::HubId,
-            Expr::col(device::Column::HubId).into(),
-        )
+        .col_expr(device::Column::HubId, Expr::col(device::Column::HubId))
         .filter(device::Column::Id.eq(&new.device_id))
         .exec(&txn)
         .await?;
@@ -290,8 +296,8 @@ pub async fn fail<C: crate::db::Writable>(
     Ok(failed)
 }
 
-pub(super) async fn release_hold(
-    db: &impl ConnectionTrait,
+pub(super) async fn release_hold<C: crate::db::Writable>(
+    db: &C,
     providers: &Providers,
     session: &device_session::Model,
 ) -> Result<(), DomainError> {
@@ -352,7 +358,7 @@ pub async fn list(
     let sessions = select
         .order_by_desc(device_session::Column::CreatedAt)
         .order_by_desc(device_session::Column::Id)
-        .offset(offset)
+        .offset(crate::paging::row_offset(offset))
         .limit(limit)
         .all(db)
         .await?;
@@ -611,9 +617,19 @@ pub async fn count_attempt(
         .ok_or_else(|| DomainError::not_found("Device command", &command.id))
 }
 
-/// A message's sequence number as stored (beyond `i64::MAX` is the future).
+/// A message's sequence number as stored (a message read through
+/// [`protocol::parse_device_message`] has one below `i64::MAX`).
 fn seq_of(message: &DeviceMessage) -> i64 {
     i64::try_from(message.seq).unwrap_or(i64::MAX)
+}
+
+/// The last device message a session applied, and when (`None` before its first).
+fn last_applied(session: &device_session::Model) -> Option<(i64, DateTime<Utc>)> {
+    let at = session
+        .door_closed_at
+        .or(session.door_opened_at)
+        .unwrap_or(session.updated_at);
+    (session.last_seq > 0).then_some((session.last_seq, at))
 }
 
 /// What became of a device message.
@@ -823,8 +839,22 @@ async fn apply<C: crate::db::Writable>(
             "session {session_id} belongs to another device"
         )));
     }
-    if seq <= session.last_seq {
-        return Ok(Received::Stale);
+    match protocol::seq_order(seq, Utc::now(), last_applied(&session)) {
+        SeqOrder::After => {}
+        SeqOrder::NotAfter => return Ok(Received::Stale),
+        SeqOrder::TooFarAhead => {
+            tracing::warn!(
+                device_id,
+                session_id,
+                seq,
+                last_seq = session.last_seq,
+                "a device message's seq is far ahead of its session's last; ignored"
+            );
+            return Ok(Received::Ignored(format!(
+                "seq {seq} is more than {MAX_SEQ_JUMP} past the session's last ({})",
+                session.last_seq
+            )));
+        }
     }
     let transition = match &message.body {
         DeviceEvent::DoorOpened { .. } => Transition::Opened,
@@ -871,10 +901,13 @@ async fn reconcile_expired<C: crate::db::Writable>(
         .filter(device_session::Column::DeviceId.eq(device_id))
         .filter(device_session::Column::Id.ne(reporting_session.unwrap_or_default()))
         .filter(device_session::Column::State.eq(State::Expired.as_str()))
-        .filter(device_session::Column::LastSeq.lt(seq))
         .all(db)
         .await?;
-    for session in expired {
+    let now = Utc::now();
+    let later = |s: &device_session::Model| {
+        protocol::seq_order(seq, now, last_applied(s)) == SeqOrder::After
+    };
+    for session in expired.into_iter().filter(later) {
         let Some(before) = opening_weights(db, &session.id).await? else {
             continue;
         };
@@ -966,6 +999,17 @@ pub async fn events_of(
         .await?)
 }
 
+/// Whether report `a` (its `seq` and arrival) comes after report `b`: the
+/// one that arrived later does, unless [`protocol::seq_order`] finds it
+/// overtaken (or out of line) against the other.
+fn comes_after(a: (i64, DateTime<Utc>), b: (i64, DateTime<Utc>)) -> bool {
+    if a.1 >= b.1 {
+        protocol::seq_order(a.0, a.1, Some(b)) == SeqOrder::After
+    } else {
+        protocol::seq_order(b.0, b.1, Some(a)) != SeqOrder::After
+    }
+}
+
 /// The weights a device last reported of its scales, and when: from its
 /// latest unasked scale report or its session events, whichever came later.
 pub async fn last_weights(
@@ -976,9 +1020,11 @@ pub async fn last_weights(
         .one(db)
         .await?
         .and_then(|d| Some((d.scale_weights_seq?, d.scale_weights_at?, d.scale_weights?)));
+    // The latest to arrive: ordered by `seq`, a wild one would stay the latest for good.
     let reports = session_event::Entity::find()
         .filter(session_event::Column::DeviceId.eq(device_id))
         .filter(session_event::Column::Kind.is_in(["door_opened", "door_closed", "scale_readings"]))
+        .order_by_desc(session_event::Column::ReceivedAt)
         .order_by_desc(session_event::Column::Seq)
         .limit(1)
         .one(db)
@@ -987,7 +1033,11 @@ pub async fn last_weights(
         DomainError::Invalid(format!("stored scale weights are unreadable: {e}"))
     };
     let report = match (telemetry, reports) {
-        (Some((seq, at, scales)), report) if report.as_ref().is_none_or(|r| r.seq < seq) => {
+        (Some((seq, at, scales)), report)
+            if report
+                .as_ref()
+                .is_none_or(|r| comes_after((seq, at), (r.seq, r.received_at))) =>
+        {
             return Ok(Some((
                 at,
                 serde_json::from_str(&scales).map_err(unreadable)?,

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionSession,
+    TransactionSession, sea_query::Expr,
 };
 
 use super::{
@@ -26,7 +26,7 @@ use super::{
     weighing::{self, Count, Outcome, Sample},
 };
 use crate::{
-    DomainError,
+    DomainError, alerts,
     carts::totals,
     catalog, channels,
     devices::{device, protocol::ScaleReading},
@@ -67,7 +67,7 @@ enum Planned {
     Fails(String),
     /// A purchase where nothing was taken: the hold is released.
     NothingTaken,
-    Sale(Sale),
+    Sale(Box<Sale>),
     /// Service: what was put on the scales is in the machine now.
     Restock {
         location_id: String,
@@ -157,7 +157,7 @@ pub async fn carry_out<C: crate::db::Writable>(
             txn.commit().await?;
             Ok(settled)
         }
-        Planned::Sale(sale) => charge(db, providers, session, sale).await,
+        Planned::Sale(sale) => charge(db, providers, session, *sale).await,
         Planned::Restock { location_id, moves } => {
             let txn = crate::db::begin_write(db).await?;
             let settled = advance(&txn, session, Transition::Settle, |_| {}).await?;
@@ -269,16 +269,18 @@ async fn credit_returns<C: crate::db::Writable>(
     Ok(settled)
 }
 
-/// A shopper's deposit credits, newest first: their return history.
+/// A page of a shopper's deposit credits, newest first: their return history.
 pub async fn credits_of(
     db: &impl ConnectionTrait,
     customer_id: &str,
-) -> Result<Vec<deposit_credit::Model>, DomainError> {
-    Ok(deposit_credit::Entity::find()
+    offset: u64,
+    limit: u64,
+) -> Result<crate::paging::Page<deposit_credit::Model>, DomainError> {
+    let select = deposit_credit::Entity::find()
         .filter(deposit_credit::Column::CustomerId.eq(customer_id))
         .order_by_desc(deposit_credit::Column::CreatedAt)
-        .all(db)
-        .await?)
+        .order_by_desc(deposit_credit::Column::Id);
+    crate::paging::page_of(db, select, offset, limit).await
 }
 
 /// A deposit credit as the shopper reads it: at which machine, for what.
@@ -291,12 +293,15 @@ pub struct CreditLine {
     pub product: String,
 }
 
-/// [`credits_of`] with the machine and product of each credit.
+/// The latest [`crate::catalog::MAX_PAGE_SIZE`] of [`credits_of`], with the
+/// machine and product of each credit.
 pub async fn credit_history(
     db: &impl ConnectionTrait,
     customer_id: &str,
 ) -> Result<Vec<CreditLine>, DomainError> {
-    let credits = credits_of(db, customer_id).await?;
+    let credits = credits_of(db, customer_id, 0, crate::catalog::MAX_PAGE_SIZE)
+        .await?
+        .items;
     let machine_of: HashMap<String, String> = device_session::Entity::find()
         .filter(device_session::Column::Id.is_in(credits.iter().map(|c| c.session_id.clone())))
         .all(db)
@@ -462,12 +467,12 @@ async fn plan_sale(
             .collect(),
         ..Default::default()
     });
-    Ok(Planned::Sale(Sale {
+    Ok(Planned::Sale(Box::new(Sale {
         place: machine_place(db, &session.device_id).await?,
         region_id: region.map(|r| r.region.id),
         lines,
         totals,
-    }))
+    })))
 }
 
 async fn charge<C: crate::db::Writable>(
@@ -485,7 +490,7 @@ async fn charge<C: crate::db::Writable>(
     let total = totals.total;
     let order_id = new_id("order");
     let txn = crate::db::begin_write(db).await?;
-    let settled = advance(&txn, session, Transition::Settle, |s| {
+    let mut settled = advance(&txn, session, Transition::Settle, |s| {
         s.order_id = Set(Some(order_id.clone()))
     })
     .await?;
@@ -550,7 +555,36 @@ async fn charge<C: crate::db::Writable>(
         if amount < total {
             tracing::warn!(session = %session.id, total, hold = session.hold_amount, "sale exceeds the hold");
         }
-        payments::capture(&txn, providers, payment_id, Some(amount)).await?;
+        // The provider may refuse (the hold lapsed, the card was blocked):
+        // the sale stands, unpaid, in the review list with an alert. An
+        // unreachable provider is an error instead: the session stays
+        // closed and is settled again later, with the same capture key.
+        if let Err(refused) =
+            payments::try_capture(&txn, providers, payment_id, Some(amount)).await?
+        {
+            let reason = format!("the payment could not be captured: {refused}");
+            tracing::error!(session = %session.id, %reason, "capture refused at settlement");
+            device_session::Entity::update_many()
+                .col_expr(
+                    device_session::Column::ReviewReason,
+                    Expr::value(Some(reason.clone())),
+                )
+                .filter(device_session::Column::Id.eq(&settled.id))
+                .exec(&txn)
+                .await?;
+            settled.review_reason = Some(reason.clone());
+            let message = format!(
+                "session {}: {reason} ({} of {} due); see the review list",
+                session.id, amount, session.currency_code
+            );
+            alerts::raise(
+                &txn,
+                alerts::Kind::PaymentCaptureFailed,
+                &session.device_id,
+                &message,
+            )
+            .await?;
+        }
     }
     events::emit(
         &txn,

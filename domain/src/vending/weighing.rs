@@ -65,7 +65,7 @@ pub enum Outcome {
     Ambiguous(Vec<Vec<Count>>),
     /// No count of the assigned products fits the change.
     Unexplained {
-        delta_grams: i32,
+        delta_grams: i64,
     },
 }
 
@@ -75,14 +75,18 @@ const MAX_UNITS: i32 = 64;
 impl ScaleSetup {
     /// Grams a change between two readings may be off, either way: each
     /// reading carries its own noise.
-    fn delta_slack(&self) -> i32 {
-        2 * self.noise
+    fn delta_slack(&self) -> i64 {
+        2 * i64::from(self.noise)
     }
 }
 
 /// Explains the change from `before` to `after` grams on `scale`.
+///
+/// Weights are added up as `i64`: two `i32` readings, and up to
+/// [`MAX_UNITS`] units of `i32` weights, cannot overflow it whatever a
+/// device or an admin entered.
 pub fn explain(scale: &ScaleSetup, before: i32, after: i32) -> Outcome {
-    let removed = before - after;
+    let removed = i64::from(before) - i64::from(after);
     let delta = removed.abs();
     if delta <= scale.delta_slack() {
         return Outcome::Unchanged;
@@ -90,7 +94,7 @@ pub fn explain(scale: &ScaleSetup, before: i32, after: i32) -> Outcome {
     let mut fits = Vec::new();
     let mut quantities = vec![0; scale.products.len()];
     search(scale, delta, 0, &mut quantities, &mut fits);
-    let sign = removed.signum();
+    let sign = if removed < 0 { -1 } else { 1 };
     let as_counts = |quantities: &[i32]| -> Vec<Count> {
         let mut counts: Vec<Count> = scale
             .products
@@ -105,12 +109,12 @@ pub fn explain(scale: &ScaleSetup, before: i32, after: i32) -> Outcome {
         counts.sort();
         counts
     };
-    let nominal_distance = |quantities: &[i32]| -> i32 {
-        let nominal: i32 = scale
+    let nominal_distance = |quantities: &[i32]| -> i64 {
+        let nominal: i64 = scale
             .products
             .iter()
             .zip(quantities)
-            .map(|(p, q)| p.unit_weight * q)
+            .map(|(p, q)| i64::from(p.unit_weight) * i64::from(*q))
             .sum();
         (nominal - delta).abs()
     };
@@ -130,18 +134,22 @@ pub fn explain(scale: &ScaleSetup, before: i32, after: i32) -> Outcome {
 /// lightest possible weight already exceeds the change.
 fn search(
     scale: &ScaleSetup,
-    delta: i32,
+    delta: i64,
     index: usize,
     quantities: &mut Vec<i32>,
     fits: &mut Vec<Vec<i32>>,
 ) {
-    let (lightest, heaviest, units) = scale
-        .products
-        .iter()
-        .zip(quantities.iter())
-        .fold((0, 0, 0), |(lo, hi, n), (p, q)| {
-            (lo + p.min_weight * q, hi + p.max_weight * q, n + q)
-        });
+    let (lightest, heaviest, units) = scale.products.iter().zip(quantities.iter()).fold(
+        (0i64, 0i64, 0),
+        |(lo, hi, n), (p, q)| {
+            let q64 = i64::from(*q);
+            (
+                lo + i64::from(p.min_weight) * q64,
+                hi + i64::from(p.max_weight) * q64,
+                n + q,
+            )
+        },
+    );
     let slack = scale.delta_slack();
     if lightest - slack > delta || units > MAX_UNITS {
         return;
@@ -155,7 +163,8 @@ fn search(
     let mut quantity = 0;
     loop {
         quantities[index] = quantity;
-        let lightest_now = lightest + scale.products[index].min_weight * quantity;
+        let lightest_now =
+            lightest + i64::from(scale.products[index].min_weight) * i64::from(quantity);
         if lightest_now - slack > delta || units + quantity > MAX_UNITS {
             break;
         }
@@ -329,6 +338,43 @@ mod tests {
         // 3 × (95..105) = 285..315 and 2 × (145..155) = 290..310 both contain 300.
         let s = scale(vec![product("small", 100, 5), product("large", 150, 5)]);
         assert!(matches!(explain(&s, 1000, 700), Outcome::Ambiguous(_)));
+    }
+
+    #[test]
+    fn extreme_weights_never_overflow() {
+        // Whatever reaches it, explaining a change cannot overflow: the
+        // bounds checked when a message is read are not its only guard.
+        let s = scale(vec![product("cola", 355, 5)]);
+        assert_eq!(
+            explain(&s, i32::MAX, i32::MIN),
+            Outcome::Unexplained {
+                delta_grams: i64::from(i32::MIN) - i64::from(i32::MAX)
+            }
+        );
+        assert_eq!(
+            explain(&s, i32::MIN, i32::MAX),
+            Outcome::Unexplained {
+                delta_grams: i64::from(i32::MAX) - i64::from(i32::MIN)
+            }
+        );
+        let heavy = ScaleSetup {
+            noise: i32::MAX,
+            products: vec![Product {
+                variant_id: "anvil".into(),
+                unit_weight: i32::MAX,
+                min_weight: i32::MAX - 1,
+                max_weight: i32::MAX,
+            }],
+        };
+        assert!(matches!(
+            explain(&heavy, i32::MAX, i32::MIN),
+            Outcome::Ambiguous(_)
+        ));
+        let noiseless = ScaleSetup { noise: 0, ..heavy };
+        assert_eq!(
+            explain(&noiseless, i32::MAX, 0),
+            Outcome::Explained(counts(&[("anvil", 1)]))
+        );
     }
 
     #[test]

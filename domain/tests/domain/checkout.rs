@@ -13,6 +13,7 @@ use domain::{
     },
     promotions, seed, shipping,
 };
+use sea_orm::EntityTrait;
 use serde_json::Value;
 
 use crate::{on_every_backend, seeded};
@@ -216,19 +217,19 @@ impl PaymentProvider for NeedsMore {
     fn id(&self) -> &'static str {
         "pp_needs_more"
     }
-    async fn initiate(&self, _: i64, _: &str) -> Result<Value, ProviderError> {
+    async fn initiate(&self, _: &payments::Initiation) -> Result<Value, ProviderError> {
         Ok(Value::Null)
     }
     async fn authorize(&self, data: &Value) -> Result<ProviderOutcome, ProviderError> {
         Ok(ProviderOutcome::RequiresMore(data.clone()))
     }
-    async fn capture(&self, data: &Value, _: i64) -> Result<Value, ProviderError> {
+    async fn capture(&self, data: &Value, _: i64, _: &str) -> Result<Value, ProviderError> {
         Ok(data.clone())
     }
-    async fn refund(&self, data: &Value, _: i64) -> Result<Value, ProviderError> {
+    async fn refund(&self, data: &Value, _: i64, _: &str) -> Result<Value, ProviderError> {
         Ok(data.clone())
     }
-    async fn cancel(&self, data: &Value) -> Result<Value, ProviderError> {
+    async fn cancel(&self, data: &Value, _: &str) -> Result<Value, ProviderError> {
         Ok(data.clone())
     }
 }
@@ -238,19 +239,19 @@ impl PaymentProvider for Declining {
     fn id(&self) -> &'static str {
         "pp_declining"
     }
-    async fn initiate(&self, _: i64, _: &str) -> Result<Value, ProviderError> {
+    async fn initiate(&self, _: &payments::Initiation) -> Result<Value, ProviderError> {
         Ok(Value::Null)
     }
     async fn authorize(&self, _: &Value) -> Result<ProviderOutcome, ProviderError> {
         Err(ProviderError::Declined("insufficient funds".into()))
     }
-    async fn capture(&self, data: &Value, _: i64) -> Result<Value, ProviderError> {
+    async fn capture(&self, data: &Value, _: i64, _: &str) -> Result<Value, ProviderError> {
         Ok(data.clone())
     }
-    async fn refund(&self, data: &Value, _: i64) -> Result<Value, ProviderError> {
+    async fn refund(&self, data: &Value, _: i64, _: &str) -> Result<Value, ProviderError> {
         Ok(data.clone())
     }
-    async fn cancel(&self, data: &Value) -> Result<Value, ProviderError> {
+    async fn cancel(&self, data: &Value, _: &str) -> Result<Value, ProviderError> {
         Ok(data.clone())
     }
 }
@@ -261,6 +262,21 @@ async fn pay(
     cart_id: &str,
     provider: &str,
 ) {
+    // The cart's region offers the provider besides what it offered.
+    let region_id = domain::carts::cart::Entity::find_by_id(cart_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .region_id
+        .unwrap();
+    let mut offered = domain::pricing::payment_providers(db, &region_id)
+        .await
+        .unwrap();
+    offered.push(provider.to_owned());
+    domain::pricing::set_payment_providers(db, &region_id, &offered)
+        .await
+        .unwrap();
     let collection = checkout::payment_collection_for_cart(db, cart_id)
         .await
         .unwrap();

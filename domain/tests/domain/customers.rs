@@ -21,7 +21,7 @@ async fn registered_customer(
         last_name: Some("Lovelace".into()),
         ..Default::default()
     };
-    customers::create_for_identity(db, &identity.id, &email, profile)
+    customers::create_for_identity(db, &identity.id, Some(&email), profile)
         .await
         .unwrap()
 }
@@ -36,10 +36,10 @@ async fn registration_then_customer_then_sign_in() {
         let again = customers::register(&db, &email, &Password::parse("other password").unwrap()).await;
         assert!(matches!(&again, Err(DomainError::Conflict(m)) if m == "Identity with email already exists"), "{again:?}");
 
-        let customer = customers::create_for_identity(&db, &identity.id, &email, Profile::default()).await.unwrap();
+        let customer = customers::create_for_identity(&db, &identity.id, Some(&email), Profile::default()).await.unwrap();
         assert!(customer.id.starts_with("cus_") && customer.has_account);
         assert_eq!(customer.email, "ada@example.com");
-        let twice = customers::create_for_identity(&db, &identity.id, &email, Profile::default()).await;
+        let twice = customers::create_for_identity(&db, &identity.id, Some(&email), Profile::default()).await;
         assert!(matches!(twice, Err(DomainError::Invalid(_))));
 
         let signed_in = customers::authenticate(&db, " ADA@example.com", "long enough").await.unwrap();

@@ -17,6 +17,7 @@ use domain::{
         secret::SecretBox,
         store_config,
         sync::LoyaltySync,
+        verification::{SmsError, SmsSender},
     },
 };
 use sea_orm::{DatabaseConnection, EntityTrait};
@@ -24,7 +25,9 @@ use serde_json::json;
 
 use crate::{on_every_backend, seeded};
 
-const PHONE: &str = "+1 555 010 0001";
+pub const PHONE: &str = "+1 555 010 0001";
+/// [`PHONE`] as an SMS is addressed.
+pub const PHONE_E164: &str = "+15550100001";
 const SECRET: &str = "host secret";
 
 /// A host with one member (100 points, plus `balance_change` when asked
@@ -32,14 +35,16 @@ const SECRET: &str = "host secret";
 /// the first line (instant), 80 off the ticket for 60 points (optional),
 /// 70 off the ticket for 60 points (optional).
 #[derive(Default)]
-struct FakeHost {
-    down: AtomicBool,
-    finalized: Mutex<Vec<(String, Vec<String>)>>,
+pub struct FakeHost {
+    pub down: AtomicBool,
+    pub finalized: Mutex<Vec<(String, Vec<String>)>>,
     cancelled: AtomicUsize,
-    balance_change: AtomicI64,
+    pub balance_change: AtomicI64,
     /// The base URLs the client was told to forget.
     forgotten: Mutex<Vec<String>>,
     calculations: AtomicUsize,
+    /// Also offers an instant reward of 30 off that costs 40 points.
+    pub costly_instant: AtomicBool,
 }
 
 impl FakeHost {
@@ -73,6 +78,12 @@ fn offer(id: &str, line: Option<&str>, amount: i64, instant: bool, cost: i64) ->
     }
 }
 
+/// Whether `phone` is [`PHONE`], however it is written (hosts compare digits).
+fn is_member(phone: &str) -> bool {
+    let digits = |p: &str| p.chars().filter(char::is_ascii_digit).collect::<String>();
+    digits(phone) == digits(PHONE)
+}
+
 #[async_trait]
 impl LoyaltyHost for FakeHost {
     async fn identify(
@@ -82,7 +93,7 @@ impl LoyaltyHost for FakeHost {
         _pos_sequence_id: &str,
     ) -> Result<Member, HostError> {
         self.check(credentials)?;
-        if phone != PHONE {
+        if !is_member(phone) {
             return Err(HostError::MemberNotFound);
         }
         Ok(Member {
@@ -98,7 +109,7 @@ impl LoyaltyHost for FakeHost {
         phone: &str,
     ) -> Result<Member, HostError> {
         self.check(credentials)?;
-        if phone != PHONE {
+        if !is_member(phone) {
             return Err(HostError::MemberNotFound);
         }
         Ok(Member {
@@ -122,12 +133,16 @@ impl LoyaltyHost for FakeHost {
                 .all(|l| l.item_code == l.item_code.to_uppercase()),
             "SKUs"
         );
+        let mut rewards = vec![
+            offer("line-50", Some(&lines[0].line_id), 50, true, 0),
+            offer("ticket-80", None, 80, false, 60),
+            offer("ticket-70", None, 70, false, 60),
+        ];
+        if self.costly_instant.load(Ordering::SeqCst) {
+            rewards.push(offer("gift-30", None, 30, true, 40));
+        }
         Ok(Calculation {
-            rewards: vec![
-                offer("line-50", Some(&lines[0].line_id), 50, true, 0),
-                offer("ticket-80", None, 80, false, 60),
-                offer("ticket-70", None, 70, false, 60),
-            ],
+            rewards,
             points_balance: 100,
             points_earnable: 7,
         })
@@ -164,8 +179,54 @@ impl LoyaltyHost for FakeHost {
     }
 }
 
-async fn configured(db: &DatabaseConnection, host: Arc<FakeHost>) -> Loyalty {
-    let loyalty = Loyalty::new(host, SecretBox::new("test key"));
+/// Records the messages it is asked to send; fails them while `down`.
+#[derive(Default)]
+pub struct FakeSms {
+    pub sent: Mutex<Vec<(String, String)>>,
+    pub down: AtomicBool,
+}
+
+impl FakeSms {
+    /// The code in the latest message.
+    pub fn last_code(&self) -> String {
+        let sent = self.sent.lock().unwrap();
+        let (_, body) = sent.last().expect("a message was sent");
+        body.split(|c: char| !c.is_ascii_digit())
+            .find(|run| run.len() == 6)
+            .expect("a 6-digit code")
+            .to_owned()
+    }
+}
+
+#[async_trait]
+impl SmsSender for FakeSms {
+    async fn send(&self, to: &str, body: &str) -> Result<(), SmsError> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(SmsError("provider down".into()));
+        }
+        self.sent.lock().unwrap().push((to.into(), body.into()));
+        Ok(())
+    }
+}
+
+pub async fn configured(db: &DatabaseConnection, host: Arc<FakeHost>) -> Loyalty {
+    configured_with_sms(db, host, Arc::default()).await
+}
+
+/// A configured service, with the host and the SMS sender it talks to.
+pub async fn texting(db: &DatabaseConnection) -> (Arc<FakeHost>, Arc<FakeSms>, Loyalty) {
+    let host = Arc::new(FakeHost::default());
+    let sms = Arc::new(FakeSms::default());
+    let loyalty = configured_with_sms(db, host.clone(), sms.clone()).await;
+    (host, sms, loyalty)
+}
+
+pub async fn configured_with_sms(
+    db: &DatabaseConnection,
+    host: Arc<FakeHost>,
+    sms: Arc<FakeSms>,
+) -> Loyalty {
+    let loyalty = Loyalty::new(host, SecretBox::new("test key"), sms);
     loyalty
         .save_config(db, DEFAULT_STORE_ID, config_input(Some(SECRET)))
         .await
@@ -185,9 +246,14 @@ fn config_input(secret: Option<&str>) -> ConfigInput {
     }
 }
 
-/// A cart with 2 cold brews and an apple.
-async fn cart(db: &DatabaseConnection) -> String {
+/// The demo store, and a cart in it with 2 cold brews and an apple.
+pub async fn cart(db: &DatabaseConnection) -> String {
     seeded(db).await;
+    another_cart(db).await
+}
+
+/// One more cart with 2 cold brews and an apple, in a store seeded before.
+pub async fn another_cart(db: &DatabaseConnection) -> String {
     let cart = carts::create_cart(db, carts::NewCart::in_currency("eur"))
         .await
         .unwrap()
@@ -225,7 +291,11 @@ async fn the_client_secret_is_sealed_at_rest_and_kept_when_not_resent() {
             loyalty.save_config(&db, DEFAULT_STORE_ID, bad).await,
             Err(DomainError::Invalid(_))
         ));
-        let unconfigured = Loyalty::new(Arc::new(FakeHost::default()), SecretBox::new("k"));
+        let unconfigured = Loyalty::new(
+            Arc::new(FakeHost::default()),
+            SecretBox::new("k"),
+            Arc::new(FakeSms::default()),
+        );
         assert!(matches!(
             unconfigured
                 .save_config(&db, "other", config_input(None))
@@ -236,37 +306,46 @@ async fn the_client_secret_is_sealed_at_rest_and_kept_when_not_resent() {
     .await;
 }
 
+/// Texts a code for the cart and enters it.
+pub async fn verify_by_sms(
+    db: &DatabaseConnection,
+    loyalty: &Loyalty,
+    sms: &FakeSms,
+    cart_id: &str,
+) {
+    loyalty.send_cart_code(db, cart_id).await.unwrap();
+    let verified = loyalty
+        .verify_cart(db, cart_id, &sms.last_code(), None)
+        .await
+        .unwrap();
+    assert!(verified.verified);
+}
+
 #[tokio::test]
 async fn identify_calculate_and_choose_rewards() {
     on_every_backend(async |db| {
-        let host = Arc::new(FakeHost::default());
-        let loyalty = configured(&db, host.clone()).await;
+        let (_, sms, loyalty) = texting(&db).await;
         let cart_id = cart(&db).await;
         assert!(matches!(
-            loyalty.identify(&db, &cart_id, "+1 555 999 9999").await,
+            loyalty
+                .identify(&db, &cart_id, "+1 555 999 9999", None)
+                .await,
             Err(LoyaltyError::Domain(DomainError::NotFound { .. }))
         ));
         assert!(matches!(
-            loyalty.identify(&db, &cart_id, "call me").await,
+            loyalty.identify(&db, &cart_id, "call me", None).await,
             Err(LoyaltyError::Domain(DomainError::Invalid(_)))
         ));
-        set_customer(&db, &cart_id, "cus_1").await;
-        let identified = loyalty.identify(&db, &cart_id, PHONE).await.unwrap();
+        let identified = loyalty.identify(&db, &cart_id, PHONE, None).await.unwrap();
         assert_eq!(identified.status, SessionStatus::Active);
         assert_eq!(identified.session.member_id, "****5678");
-        let link = loyalty::linked_membership(&db, "cus_1")
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            (link.membership_id.as_str(), link.phone.as_str()),
-            ("****5678", PHONE)
-        );
-        let again = loyalty.identify(&db, &cart_id, PHONE).await.unwrap();
+        verify_by_sms(&db, &loyalty, &sms, &cart_id).await;
+        let again = loyalty.identify(&db, &cart_id, PHONE, None).await.unwrap();
         assert_eq!(
             again.session.pos_sequence_id, identified.session.pos_sequence_id,
             "identifying again keeps the host transaction"
         );
+        assert!(again.verified, "and, with the same phone, its proof");
         assert_eq!(
             carts::get_cart(&db, &cart_id)
                 .await
@@ -359,7 +438,7 @@ async fn an_unavailable_or_disabled_host_is_reported_as_unavailable() {
         let cart_id = cart(&db).await;
         host.down.store(true, Ordering::SeqCst);
         assert!(matches!(
-            loyalty.identify(&db, &cart_id, PHONE).await,
+            loyalty.identify(&db, &cart_id, PHONE, None).await,
             Err(LoyaltyError::Unavailable(_))
         ));
         host.down.store(false, Ordering::SeqCst);
@@ -370,24 +449,15 @@ async fn an_unavailable_or_disabled_host_is_reported_as_unavailable() {
             .await
             .unwrap();
         assert!(matches!(
-            loyalty.identify(&db, &cart_id, PHONE).await,
+            loyalty.identify(&db, &cart_id, PHONE, None).await,
             Err(LoyaltyError::Unavailable(_))
         ));
     })
     .await;
 }
 
-/// Signs the cart's shopper in as `customer_id`.
-async fn set_customer(db: &DatabaseConnection, cart_id: &str, customer_id: &str) {
-    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
-    let cart = carts::get_cart(db, cart_id).await.unwrap().cart;
-    let mut cart = cart.into_active_model();
-    cart.customer_id = Set(Some(customer_id.to_owned()));
-    cart.update(db).await.unwrap();
-}
-
 /// Makes every pending event due now (skips the retry back-off).
-async fn due_now(db: &DatabaseConnection) {
+pub async fn due_now(db: &DatabaseConnection) {
     use sea_orm::ConnectionTrait;
     db.execute_unprepared("UPDATE outbox_events SET available_at = created_at")
         .await
@@ -397,10 +467,10 @@ async fn due_now(db: &DatabaseConnection) {
 #[tokio::test]
 async fn the_order_is_finalized_from_the_outbox_once_the_host_is_back() {
     on_every_backend(async |db| {
-        let host = Arc::new(FakeHost::default());
-        let loyalty = configured(&db, host.clone()).await;
+        let (host, sms, loyalty) = texting(&db).await;
         let cart_id = cart(&db).await;
-        loyalty.identify(&db, &cart_id, PHONE).await.unwrap();
+        loyalty.identify(&db, &cart_id, PHONE, None).await.unwrap();
+        verify_by_sms(&db, &loyalty, &sms, &cart_id).await;
         loyalty.calculate_rewards(&db, &cart_id).await.unwrap();
         loyalty::select_reward(&db, &cart_id, "ticket-80", true)
             .await
@@ -480,7 +550,7 @@ async fn finalize_fails_for_good_on_the_last_attempt_and_skips_unidentified_cart
             None,
             "not identified: nothing to do"
         );
-        loyalty.identify(&db, &cart_id, PHONE).await.unwrap();
+        loyalty.identify(&db, &cart_id, PHONE, None).await.unwrap();
         host.down.store(true, Ordering::SeqCst);
         assert!(matches!(
             loyalty
@@ -503,7 +573,7 @@ async fn finalize_fails_for_good_on_the_last_attempt_and_skips_unidentified_cart
         assert_eq!(failed.discount_total, 0);
         assert!(
             matches!(
-                loyalty.identify(&db, &cart_id, PHONE).await,
+                loyalty.identify(&db, &cart_id, PHONE, None).await,
                 Err(LoyaltyError::Domain(DomainError::Conflict(_)))
             ),
             "a closed session takes no changes"
@@ -518,7 +588,7 @@ async fn a_cancelled_session_is_never_finalized() {
         let host = Arc::new(FakeHost::default());
         let loyalty = configured(&db, host.clone()).await;
         let cart_id = cart(&db).await;
-        loyalty.identify(&db, &cart_id, PHONE).await.unwrap();
+        loyalty.identify(&db, &cart_id, PHONE, None).await.unwrap();
         loyalty.calculate_rewards(&db, &cart_id).await.unwrap();
         let cancelled = loyalty.cancel(&db, &cart_id).await.unwrap();
         assert_eq!(cancelled.status, SessionStatus::Cancelled);
@@ -548,14 +618,14 @@ async fn a_cancelled_session_is_never_finalized() {
     .await;
 }
 
-fn syncing(db: &DatabaseConnection, loyalty: &Loyalty) -> Dispatcher {
+pub fn syncing(db: &DatabaseConnection, loyalty: &Loyalty) -> Dispatcher {
     Dispatcher::new(
         db.clone(),
         vec![Arc::new(LoyaltySync::new(db.clone(), loyalty.clone()))],
     )
 }
 
-async fn pending_named(db: &DatabaseConnection, name: &str) -> usize {
+pub async fn pending_named(db: &DatabaseConnection, name: &str) -> usize {
     events::pending(db)
         .await
         .unwrap()
@@ -564,7 +634,7 @@ async fn pending_named(db: &DatabaseConnection, name: &str) -> usize {
         .count()
 }
 
-async fn register(db: &DatabaseConnection, email: &str, phone: Option<&str>) -> String {
+pub async fn register(db: &DatabaseConnection, email: &str, phone: Option<&str>) -> String {
     use domain::{
         credentials::{Email, Password},
         customers::{self, Profile},
@@ -585,39 +655,42 @@ async fn register(db: &DatabaseConnection, email: &str, phone: Option<&str>) -> 
 }
 
 #[tokio::test]
-async fn a_registered_member_is_linked_and_the_balance_synced_when_linked() {
+async fn registering_with_a_phone_links_nothing_and_a_verified_link_syncs_the_balance() {
     on_every_backend(async |db| {
-        let host = Arc::new(FakeHost::default());
-        let loyalty = configured(&db, host.clone()).await;
+        let (host, sms, loyalty) = texting(&db).await;
         let dispatcher = syncing(&db, &loyalty);
         let member = register(&db, "member@example.com", Some(PHONE)).await;
-        let stranger = register(&db, "stranger@example.com", Some("+1 555 999 0000")).await;
-        let no_phone = register(&db, "nophone@example.com", None).await;
         assert_eq!(
             pending_named(&db, domain::customers::CUSTOMER_REGISTERED).await,
-            3
+            1
         );
-        // Linking announces the link; its sync then reads the balance again.
-        host.balance_change.store(25, Ordering::SeqCst);
         dispatcher.run_once(10).await.unwrap();
+        assert!(
+            loyalty::linked_membership(&db, &member)
+                .await
+                .unwrap()
+                .is_none(),
+            "a phone typed at sign-up proves nothing"
+        );
+        assert_eq!(pending_named(&db, loyalty::MEMBER_LINKED).await, 0);
+        assert!(sms.sent.lock().unwrap().is_empty());
+
+        // Proved by a code: linked, and the link's sync reads the balance again.
+        loyalty.send_link_code(&db, &member, PHONE).await.unwrap();
+        loyalty
+            .verify_link(&db, &member, &sms.last_code())
+            .await
+            .unwrap();
         let link = loyalty::linked_membership(&db, &member)
             .await
             .unwrap()
-            .expect("linked by phone");
+            .expect("linked once verified");
         assert_eq!(
             (link.membership_id.as_str(), link.phone.as_str()),
             ("****5678", PHONE)
         );
+        assert!(link.verified_at.is_some());
         assert_eq!(pending_named(&db, loyalty::MEMBER_LINKED).await, 1);
-        for other in [&stranger, &no_phone] {
-            assert!(
-                loyalty::linked_membership(&db, other)
-                    .await
-                    .unwrap()
-                    .is_none()
-            );
-        }
-
         host.balance_change.store(50, Ordering::SeqCst);
         dispatcher.run_once(10).await.unwrap();
         let synced = loyalty::linked_membership(&db, &member)
@@ -627,26 +700,6 @@ async fn a_registered_member_is_linked_and_the_balance_synced_when_linked() {
         assert_eq!(synced.points_balance, Some(150));
         assert!(synced.balance_synced_at.is_some());
         assert!(events::pending(&db).await.unwrap().is_empty());
-
-        // A host that is down is asked again later; the registration is not in its way.
-        host.down.store(true, Ordering::SeqCst);
-        let later = register(&db, "later@example.com", Some(PHONE)).await;
-        assert_eq!(dispatcher.run_once(10).await.unwrap(), 0);
-        assert!(
-            loyalty::linked_membership(&db, &later)
-                .await
-                .unwrap()
-                .is_none()
-        );
-        host.down.store(false, Ordering::SeqCst);
-        due_now(&db).await;
-        dispatcher.run_once(10).await.unwrap();
-        assert!(
-            loyalty::linked_membership(&db, &later)
-                .await
-                .unwrap()
-                .is_some()
-        );
     })
     .await;
 }
@@ -663,7 +716,7 @@ async fn an_identified_cart_that_changes_gets_its_rewards_calculated_again() {
             .unwrap()
             .cart
             .id;
-        loyalty.identify(&db, &cart_id, PHONE).await.unwrap();
+        loyalty.identify(&db, &cart_id, PHONE, None).await.unwrap();
         let calculated = loyalty.calculate_rewards(&db, &cart_id).await.unwrap();
         assert_eq!(calculated.discount_total, 50);
         dispatcher.run_once(10).await.unwrap();

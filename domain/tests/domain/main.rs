@@ -15,9 +15,13 @@ mod events;
 mod idempotency;
 mod inventory;
 mod loyalty;
+mod loyalty_verification;
 mod orders;
+mod password_hashing;
+mod password_resets;
 mod payments;
 mod pricing;
+mod sign_ins;
 mod taxonomy;
 mod vending;
 

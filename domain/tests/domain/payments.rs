@@ -32,7 +32,7 @@ impl PaymentProvider for Picky {
     fn id(&self) -> &'static str {
         "pp_picky"
     }
-    async fn initiate(&self, _: i64, _: &str) -> Result<Value, ProviderError> {
+    async fn initiate(&self, _: &payments::Initiation) -> Result<Value, ProviderError> {
         if self.decline.load(Ordering::SeqCst) {
             return Err(ProviderError::Declined("card expired".into()));
         }
@@ -45,13 +45,13 @@ impl PaymentProvider for Picky {
             ProviderOutcome::Authorized(data.clone())
         })
     }
-    async fn capture(&self, data: &Value, _: i64) -> Result<Value, ProviderError> {
+    async fn capture(&self, data: &Value, _: i64, _: &str) -> Result<Value, ProviderError> {
         Ok(data.clone())
     }
-    async fn refund(&self, data: &Value, _: i64) -> Result<Value, ProviderError> {
+    async fn refund(&self, data: &Value, _: i64, _: &str) -> Result<Value, ProviderError> {
         Ok(data.clone())
     }
-    async fn cancel(&self, data: &Value) -> Result<Value, ProviderError> {
+    async fn cancel(&self, data: &Value, _: &str) -> Result<Value, ProviderError> {
         Ok(data.clone())
     }
 }

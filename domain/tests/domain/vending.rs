@@ -6,7 +6,9 @@ use domain::{
     db::DatabaseConnection,
     devices::{
         self, device,
-        protocol::{DeviceEvent, DeviceMessage, SCHEMA_VERSION, ScaleReading},
+        protocol::{
+            DeviceEvent, DeviceMessage, MAX_SEQ, MAX_SEQ_JUMP, SCHEMA_VERSION, ScaleReading,
+        },
     },
     inventory, orders,
     payments::{self, Providers, system::SystemProvider},
@@ -253,6 +255,105 @@ async fn an_overtaken_report_is_stale() {
         let settled = sessions::find(&db, &session.id).await.unwrap();
         assert_eq!(settled.state, "settled");
         assert_eq!(payment(&db, &settled).await.captured_amount, m.price);
+    })
+    .await;
+}
+
+/// A door report whose seq jumps far past the session's last is ignored
+/// (and kept in the timeline as such); the next sane one is applied.
+#[tokio::test]
+async fn a_seq_far_ahead_of_the_sessions_last_is_ignored_and_pins_nothing() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let session = m.open(&db, Mode::Purchase).await;
+        m.receive(&db, &message(10, "m10", opened(&session.id)))
+            .await;
+        let far = message(
+            10 + MAX_SEQ_JUMP + 1,
+            "m-far",
+            closed(&session.id, 5000, 5000 - 3 * UNIT_GRAMS),
+        );
+        assert!(matches!(m.receive(&db, &far).await, Received::Ignored(_)));
+        assert_eq!(
+            sessions::find(&db, &session.id).await.unwrap().state,
+            "door_open"
+        );
+        let timeline = sessions::events_of(&db, &session.id).await.unwrap();
+        assert!(
+            timeline[1]
+                .outcome
+                .as_deref()
+                .unwrap()
+                .contains("past the session's last")
+        );
+        let sane = message(11, "m11", closed(&session.id, 5000, 5000 - UNIT_GRAMS));
+        assert_eq!(m.receive(&db, &sane).await, Received::Applied);
+        let settled = sessions::find(&db, &session.id).await.unwrap();
+        assert_eq!(payment(&db, &settled).await.captured_amount, m.price);
+    })
+    .await;
+}
+
+/// A machine's telemetry with a seq far past the weights kept is refused
+/// and reported; weights kept with a seq out of line (far past the next
+/// report's, or kept long ago) give way to the next report.
+#[tokio::test]
+async fn telemetry_far_ahead_is_refused_and_no_seq_pins_a_machines_weights() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let telemetry = |seq: i64, at, grams: i32| devices::Reports {
+            device_id: MACHINE.into(),
+            heartbeat: None,
+            weights: Some(devices::Weights {
+                seq,
+                at,
+                scales: weight(grams),
+            }),
+        };
+        let grams = async || {
+            let (_, scales) = sessions::last_weights(&db, MACHINE).await.unwrap().unwrap();
+            scales[0].grams
+        };
+        let jump = MAX_SEQ_JUMP as i64;
+        let hours_ago =
+            |hours: i64, secs: i64| Utc::now() - Duration::hours(hours) + Duration::seconds(secs);
+        devices::record_reports(&db, &[telemetry(10, hours_ago(2, 0), 4000)])
+            .await
+            .unwrap();
+        let found = devices::record_reports(&db, &[telemetry(11 + jump, hours_ago(2, 1), 1)])
+            .await
+            .unwrap();
+        assert_eq!(found.refused.len(), 1, "{:?}", found.refused);
+        assert_eq!(found.refused[0].0, MACHINE);
+        assert_eq!(grams().await, 4000, "the weights kept stay");
+
+        // Long after the last weights kept, a report counts as later whatever its seq...
+        devices::record_reports(&db, &[telemetry(i64::MAX, hours_ago(1, 0), 7)])
+            .await
+            .unwrap();
+        assert_eq!(grams().await, 7);
+        // ...and kept weights far ahead of the next report were out of line: it wins.
+        devices::record_reports(&db, &[telemetry(12, hours_ago(1, 1), 4100)])
+            .await
+            .unwrap();
+        assert_eq!(grams().await, 4100);
+        // An overtaken report still leaves the later weights.
+        let found = devices::record_reports(&db, &[telemetry(11, hours_ago(1, 2), 3000)])
+            .await
+            .unwrap();
+        assert!(found.refused.is_empty());
+        assert_eq!(grams().await, 4100);
+
+        // A session's first event has no seq to be compared with: a wild one
+        // does not keep the machine's live weights on it.
+        let session = m.open(&db, Mode::Purchase).await;
+        let wild = message(MAX_SEQ, "m-wild", opened(&session.id));
+        assert_eq!(m.receive(&db, &wild).await, Received::Applied);
+        assert_eq!(grams().await, 5000);
+        devices::record_reports(&db, &[telemetry(13, Utc::now(), 4200)])
+            .await
+            .unwrap();
+        assert_eq!(grams().await, 4200);
     })
     .await;
 }
@@ -744,10 +845,9 @@ impl payments::PaymentProvider for FarAway {
     }
     async fn initiate(
         &self,
-        amount: i64,
-        currency: &str,
+        payment: &payments::Initiation,
     ) -> Result<serde_json::Value, payments::ProviderError> {
-        SystemProvider.initiate(amount, currency).await
+        SystemProvider.initiate(payment).await
     }
     async fn authorize(
         &self,
@@ -762,23 +862,26 @@ impl payments::PaymentProvider for FarAway {
         &self,
         data: &serde_json::Value,
         amount: i64,
+        key: &str,
     ) -> Result<serde_json::Value, payments::ProviderError> {
-        SystemProvider.capture(data, amount).await
+        SystemProvider.capture(data, amount, key).await
     }
     async fn refund(
         &self,
         data: &serde_json::Value,
         amount: i64,
+        key: &str,
     ) -> Result<serde_json::Value, payments::ProviderError> {
-        SystemProvider.refund(data, amount).await
+        SystemProvider.refund(data, amount, key).await
     }
     async fn cancel(
         &self,
         data: &serde_json::Value,
+        key: &str,
     ) -> Result<serde_json::Value, payments::ProviderError> {
         self.canceled
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        SystemProvider.cancel(data).await
+        SystemProvider.cancel(data, key).await
     }
 }
 

@@ -4,10 +4,10 @@
 use axum::{
     Json,
     extract::rejection::JsonRejection,
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header::RETRY_AFTER},
     response::{IntoResponse, Response},
 };
-use domain::{DomainError, loyalty::LoyaltyError};
+use domain::{DomainError, loyalty::LoyaltyError, rate_limits::RetryAfter};
 use serde::Serialize;
 
 #[derive(Debug)]
@@ -15,6 +15,8 @@ pub struct ApiError {
     status: StatusCode,
     kind: &'static str,
     message: String,
+    /// Seconds for a `Retry-After` header (429, 503).
+    retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -30,6 +32,7 @@ impl ApiError {
             status,
             kind,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -39,6 +42,10 @@ impl ApiError {
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
     }
 }
 
@@ -52,6 +59,17 @@ impl From<DomainError> for ApiError {
             DomainError::Conflict(m) => Self::new(StatusCode::CONFLICT, "duplicate_error", m),
             DomainError::NotAllowed(m) => Self::new(StatusCode::BAD_REQUEST, "not_allowed", m),
             DomainError::Unauthorized(m) => Self::unauthorized(m),
+            DomainError::Busy(m) => Self {
+                retry_after: Some(1),
+                ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
+            },
+            DomainError::TooManyRequests {
+                message,
+                retry_after_secs,
+            } => Self {
+                retry_after: Some(retry_after_secs),
+                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message)
+            },
             DomainError::Db(db) => {
                 tracing::error!(error = %db, "database error");
                 Self::new(
@@ -77,6 +95,20 @@ impl From<LoyaltyError> for ApiError {
     }
 }
 
+/// Too many attempts: 429, saying when to try again.
+impl From<RetryAfter> for ApiError {
+    fn from(refused: RetryAfter) -> Self {
+        Self {
+            retry_after: Some(refused.seconds()),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                refused.to_string(),
+            )
+        }
+    }
+}
+
 /// A body that is not the JSON a route expects is the client's mistake.
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
@@ -86,13 +118,19 @@ impl From<JsonRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status,
             Json(Body {
                 kind: self.kind,
                 message: &self.message,
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }

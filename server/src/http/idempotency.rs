@@ -9,7 +9,7 @@ use axum::{
 };
 use domain::{
     db::DatabaseConnection,
-    idempotency::{self, Begun, StoredResponse},
+    idempotency::{self, Begun, KeyScope, StoredResponse},
 };
 
 use crate::http::error::ApiError;
@@ -33,12 +33,13 @@ pub fn spawn_expired_cleanup(db: DatabaseConnection, every: std::time::Duration)
 }
 
 /// Runs `request`; when it carries an `Idempotency-Key`, once per key within
-/// `scope` (see [`once`]). `fingerprint` describes the request in words, to
-/// tell a repeat from another request under the same key.
+/// `scope`, the operation and who asks (see [`once`]). `fingerprint`
+/// describes the request in words, to tell a repeat from another request
+/// under the same key; it is never shown.
 pub async fn run<F>(
     db: &DatabaseConnection,
     headers: &HeaderMap,
-    scope: &str,
+    scope: &KeyScope,
     fingerprint: String,
     request: F,
 ) -> Result<Response, ApiError>
@@ -69,7 +70,7 @@ fn key_of(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
 /// repeat runs again.
 async fn once<F>(
     db: &DatabaseConnection,
-    scope: &str,
+    scope: &KeyScope,
     key: &str,
     fingerprint: &str,
     request: F,

@@ -2,6 +2,7 @@
 
 mod admin;
 pub mod auth;
+pub mod browser;
 pub mod error;
 mod health;
 pub(crate) mod idempotency;
@@ -24,7 +25,7 @@ use std::sync::LazyLock;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
-use crate::{realtime, state::AppState};
+use crate::{rate_limit, realtime, state::AppState};
 
 pub fn router(state: AppState) -> Router<AppState> {
     // Paths that are both an Admin API route and a dashboard page are routed
@@ -42,6 +43,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/health", get(health::live))
         .route("/health/ready", get(health::ready))
         .route(openapi::PATH, get(openapi::serve))
+        .route(
+            "/hooks/payment/stripe",
+            axum::routing::post(crate::payments::stripe_webhook::receive),
+        )
         .merge(auth::routes())
         .merge(store::routes(&state))
         .merge(admin::routes().layer(middleware::from_fn({
@@ -61,12 +66,39 @@ pub fn router(state: AppState) -> Router<AppState> {
             AppState,
             _,
         >(context, app::shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::end_outdated_sessions,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.read_cache.clone(),
             read_cache::invalidate_after_writes,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.browser.clone(),
+            browser::refuse_cross_site_writes,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.browser.clone(),
+            browser::security_headers,
+        ))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            state.limits.clone(),
+            rate_limit::note_client,
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+}
+
+/// A request's span: its method and path, never its query, which may carry
+/// a secret (`/auth/customer/emailpass/update?token=…`).
+fn request_span(request: &Request<Body>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = request.uri().path(),
+        version = ?request.version(),
+    )
 }
 
 /// The Leptos app's page routes, generated once per process.

@@ -107,6 +107,8 @@ const OPERATIONS: &[Operation] = &[
     op("post", "/store/customers", "Create the customer of a registration token", Token, Some("CreateCustomer"), One("customer", "StoreCustomer")),
     op("get", "/store/customers/me", "Retrieve the signed-in customer", Customer, None, One("customer", "StoreCustomer")),
     op("post", "/store/customers/me", "Update the signed-in customer", Customer, Some("UpdateCustomer"), One("customer", "StoreCustomer")),
+    op("post", "/store/customers/me/payment-methods/{provider_id}", "Start saving a card with a payment provider for payments without the shopper (Stripe: a SetupIntent's client_secret for Stripe.js)", Customer, None, Object),
+    op("post", "/store/customers/me/sign-out-everywhere", "End every sign-in of the customer (each token and web session, this one too)", Customer, None, Object),
     op("get", "/store/customers/me/addresses", "List the customer's addresses", Customer, None, List("addresses", "StoreCustomerAddress")),
     op("post", "/store/customers/me/addresses", "Add an address", Customer, Some("CustomerAddressInput"), One("customer", "StoreCustomer")),
     op("get", "/store/customers/me/addresses/{address_id}", "Retrieve an address", Customer, None, One("address", "StoreCustomerAddress")),
@@ -134,6 +136,10 @@ const OPERATIONS: &[Operation] = &[
     op("get", "/store/orders/{id}", "Retrieve an order", Store, None, One("order", "StoreOrder")),
     // Store: loyalty and vending (not Medusa's).
     op("post", "/store/loyalty/identify", "Identify the cart's loyalty member by phone", Store, Some("LoyaltyIdentify"), Object),
+    op("post", "/store/loyalty/code", "Text a one-time code to the identified phone (needed to redeem points)", Store, Some("LoyaltyCart"), Object),
+    op("post", "/store/loyalty/verify", "Verify the phone with its code: the balance shows and points may be redeemed", Store, Some("LoyaltyVerify"), Object),
+    op("post", "/store/customers/me/loyalty/code", "Text a one-time code to a member's phone, to link the account", Customer, Some("LoyaltyPhone"), Object),
+    op("post", "/store/customers/me/loyalty/verify", "Link the account to the membership with the code", Customer, Some("LoyaltyCode"), Object),
     op("post", "/store/loyalty/rewards", "Calculate the member's rewards for the cart", Store, Some("LoyaltyCart"), Object),
     op("post", "/store/loyalty/rewards/select", "Select or unselect a reward", Store, Some("LoyaltySelect"), Object),
     op("post", "/store/vending/machines/{device_id}/sessions", "Open a vending machine for a purchase", Customer, None, Object),
@@ -152,6 +158,7 @@ const OPERATIONS: &[Operation] = &[
     op("delete", "/auth/session", "End the session", Public, None, Object),
     // Admin.
     op("get", "/admin/users/me", "The signed-in admin user", Admin, None, Object),
+    op("post", "/admin/users/me/sign-out-everywhere", "End every sign-in of the admin user (each token and dashboard session, this one too)", Admin, None, Object),
     op("get", "/admin/users", "List admin users", Admin, None, Object),
     op("get", "/admin/api/device-events", "Live device status changes", Admin, None, Events),
     op("get", "/admin/alerts", "List alerts (open, resolved or all)", Admin, None, Object),
@@ -171,6 +178,9 @@ const OPERATIONS: &[Operation] = &[
     op("get", "/admin/orders", "List orders", Admin, None, Object),
     op("get", "/admin/orders/{id}", "Retrieve an order", Admin, None, Object),
     op("post", "/admin/orders/{id}/cancel", "Cancel an order (refund, release stock)", Admin, None, Object),
+    op("get", "/admin/payments/{id}", "Retrieve a payment (amounts in minor units)", Admin, None, Object),
+    op("post", "/admin/payments/{id}/capture", "Capture a payment (amount in minor units; all that is left when absent)", Admin, None, Object),
+    op("post", "/admin/payments/{id}/refund", "Refund a payment (amount in minor units; all that is captured and not refunded when absent)", Admin, None, Object),
     op("get", "/admin/customers", "List customers", Admin, None, Object),
     op("get", "/admin/customers/{id}", "Retrieve a customer", Admin, None, Object),
     op("get", "/admin/products", "List products", Admin, None, Object),
@@ -263,10 +273,13 @@ fn operation_object(operation: &Operation) -> Value {
         .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
         .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
         .collect();
+    if matches!(operation.answer, List(..)) {
+        parameters.extend(page_parameters());
+    }
     if operation.path == "/store/carts/{id}/complete" {
         parameters.push(json!({
             "name": "Idempotency-Key", "in": "header", "required": false,
-            "description": "A repeat with the same key gets the first answer again (header `Idempotent-Replayed: true`); the same key for another cart is a 409.",
+            "description": "A repeat with the same key gets the first answer again (header `Idempotent-Replayed: true`); the same key for another cart is a 409. Keys belong to the signed-in customer, else to the publishable key: another's use of the same key is another key.",
             "schema": { "type": "string", "minLength": 1, "maxLength": 255 },
         }));
     }
@@ -289,7 +302,7 @@ fn operation_object(operation: &Operation) -> Value {
         "responses": {
             status: success,
             "default": {
-                "description": "An error: 400 invalid data, 401 unauthorized, 404 not found, 409 conflict",
+                "description": "An error: 400 invalid data, 401 unauthorized, 404 not found, 409 conflict, 429 too many attempts (`Retry-After` says when to try again), 503 busy or unavailable",
                 "content": { "application/json": { "schema": reference("Error") } },
             },
         },
@@ -401,6 +414,19 @@ fn input(properties: &[(&str, Value)], required: &[&str]) -> Value {
     let mut schema = object(properties);
     schema["required"] = json!(required);
     schema
+}
+
+/// `offset` and `limit` of a list (see `http::params`).
+fn page_parameters() -> [Value; 2] {
+    let max = crate::http::params::MAX_PAGE_SIZE;
+    [
+        json!({ "name": "offset", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 0, "default": 0 } }),
+        json!({
+            "name": "limit", "in": "query", "required": false,
+            "description": format!("At most {max} items a page; more is answered with {max}, and the answer's `limit` says so."),
+            "schema": { "type": "integer", "minimum": 1, "maximum": max, "default": 50 },
+        }),
+    ]
 }
 
 fn nstring() -> Value {
@@ -1033,7 +1059,8 @@ fn schemas() -> Value {
     let name_fields: Vec<(&str, Value)> = names.iter().map(|n| (*n, string())).collect();
     let mut create_customer = vec![("email", string())];
     create_customer.extend(name_fields.iter().cloned());
-    add("CreateCustomer", input(&create_customer, &["email"]));
+    // The email is the registered identity's; one stated must be that one.
+    add("CreateCustomer", input(&create_customer, &[]));
     add("UpdateCustomer", input(&name_fields, &[]));
     let mut address_input = vec![
         ("address_name", string()),
@@ -1052,6 +1079,15 @@ fn schemas() -> Value {
         ),
     );
     add("LoyaltyCart", input(&[("cart_id", string())], &["cart_id"]));
+    add(
+        "LoyaltyVerify",
+        input(
+            &[("cart_id", string()), ("code", string())],
+            &["cart_id", "code"],
+        ),
+    );
+    add("LoyaltyPhone", input(&[("phone", string())], &["phone"]));
+    add("LoyaltyCode", input(&[("code", string())], &["code"]));
     add(
         "LoyaltySelect",
         input(

@@ -1,5 +1,10 @@
 //! Query strings as Medusa clients send them: scalars once, lists as a
 //! repeated `key=` or `key[]=`, pages as `offset` and `limit`.
+//!
+//! A page holds at most [`MAX_PAGE_SIZE`] items, whatever `limit` asks:
+//! Medusa sets no maximum, but no request may have the database read an
+//! unbounded number of rows. The answer's `limit` is the one applied, so a
+//! client paging by it (or by the items it got) misses nothing.
 
 use axum::{
     extract::{FromRequestParts, Query},
@@ -8,6 +13,9 @@ use axum::{
 
 use crate::http::error::ApiError;
 
+pub use domain::catalog::MAX_PAGE_SIZE;
+
+/// Medusa's page size when `limit` is not given.
 const DEFAULT_LIMIT: u64 = 50;
 
 pub struct Params(Vec<(String, String)>);
@@ -61,11 +69,10 @@ impl Params {
             .transpose()
     }
 
-    /// `(offset, limit)`, 0 and 50 when not given.
+    /// `(offset, limit)`, 0 and 50 when not given; `limit` at most
+    /// [`MAX_PAGE_SIZE`].
     pub fn page(&self) -> Result<(u64, u64), ApiError> {
-        Ok((
-            self.count("offset")?.unwrap_or(0),
-            self.count("limit")?.unwrap_or(DEFAULT_LIMIT),
-        ))
+        let limit = self.count("limit")?.unwrap_or(DEFAULT_LIMIT);
+        Ok((self.count("offset")?.unwrap_or(0), limit.min(MAX_PAGE_SIZE)))
     }
 }

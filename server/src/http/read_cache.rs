@@ -2,10 +2,13 @@
 //!
 //! Catalog pages are read far more often than they change, and building one
 //! takes several queries. A successful GET is kept (as the bytes sent) per
-//! publishable key and URI for a short time-to-live. Any successful write
-//! request other than a cart edit clears the whole cache through a generation
-//! counter, so an admin's change shows on the next read; writes that never pass
-//! through HTTP here (another instance, a machine's sale) show within the TTL.
+//! publishable key and URI for a short time-to-live, within a budget of
+//! bytes (a request chooses its URI, so it could otherwise fill memory). A
+//! successful write that can change what is kept (an admin's, an order
+//! placed) clears the whole cache through a generation counter, so the change
+//! shows on the next read; other requests, reads sent as POST included,
+//! leave it be. Writes that never pass through HTTP here (another instance,
+//! a machine's sale) show within the TTL.
 //!
 //! A missing or expired entry is rebuilt by one request per key (single
 //! flight): while it runs, others asking for the same key get the expired
@@ -32,20 +35,33 @@ use axum::{
 };
 use tokio::sync::watch;
 
-/// Past this many entries the cache starts over rather than growing.
+/// Past this many entries the cache makes room rather than growing.
 const MAX_ENTRIES: usize = 20_000;
+/// Past this many bytes (keys and bodies) too.
+pub const MAX_BYTES: usize = 64 * 1024 * 1024;
 /// Larger responses are not worth keeping.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// What an entry costs besides its key and body (the map's slot, the entry).
+const ENTRY_OVERHEAD: usize = 128;
 
 #[derive(Clone)]
 pub struct ReadCache(Arc<Inner>);
 
 struct Inner {
     ttl: Duration,
+    /// The most [`Entries::bytes`] may reach.
+    max_bytes: usize,
     generation: AtomicU64,
-    entries: RwLock<HashMap<String, Entry>>,
+    entries: RwLock<Entries>,
     /// Keys being rebuilt; a receiver sees its sender close when the rebuild ends.
     rebuilding: Mutex<HashMap<String, watch::Receiver<()>>>,
+}
+
+#[derive(Default)]
+struct Entries {
+    by_key: HashMap<String, Entry>,
+    /// The weight of every entry kept (see [`Entry::weight`]).
+    bytes: usize,
 }
 
 struct Entry {
@@ -55,15 +71,43 @@ struct Entry {
     body: Bytes,
 }
 
+impl Entry {
+    /// The memory `key` and this entry take, about.
+    fn weight(&self, key: &str) -> usize {
+        let content_type = self.content_type.as_ref().map_or(0, HeaderValue::len);
+        key.len() + self.body.len() + content_type + ENTRY_OVERHEAD
+    }
+
+    fn current(&self, generation: u64, ttl: Duration) -> bool {
+        self.generation == generation && self.stored_at.elapsed() <= ttl
+    }
+}
+
 impl ReadCache {
-    /// A cache keeping reads for `ttl`; a zero TTL keeps nothing.
+    /// A cache keeping reads for `ttl` within [`MAX_BYTES`]; a zero TTL
+    /// keeps nothing.
     pub fn new(ttl: Duration) -> Self {
+        Self::within(ttl, MAX_BYTES)
+    }
+
+    /// A cache keeping reads for `ttl` within `max_bytes`.
+    pub fn within(ttl: Duration, max_bytes: usize) -> Self {
         Self(Arc::new(Inner {
             ttl,
+            max_bytes,
             generation: AtomicU64::new(0),
-            entries: RwLock::new(HashMap::new()),
+            entries: RwLock::new(Entries::default()),
             rebuilding: Mutex::new(HashMap::new()),
         }))
+    }
+
+    /// The bytes kept now, keys and bodies (see [`MAX_BYTES`]).
+    pub fn bytes(&self) -> usize {
+        self.0
+            .entries
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .bytes
     }
 
     /// Forgets every kept read.
@@ -78,7 +122,7 @@ impl ReadCache {
             .entries
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let Some(entry) = entries.get(key) else {
+        let Some(entry) = entries.by_key.get(key) else {
             return Lookup::Missing;
         };
         if entry.generation != generation {
@@ -117,23 +161,75 @@ impl ReadCache {
     }
 
     fn store(&self, key: String, generation: u64, content_type: Option<HeaderValue>, body: Bytes) {
+        let entry = Entry {
+            generation,
+            stored_at: Instant::now(),
+            content_type,
+            body,
+        };
+        let weight = entry.weight(&key);
+        let max_bytes = self.0.max_bytes;
+        if weight > max_bytes / 4 {
+            return;
+        }
         let mut entries = self
             .0
             .entries
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if entries.len() >= MAX_ENTRIES {
-            entries.clear();
+        if let Some(replaced) = entries.by_key.remove(&key) {
+            entries.bytes -= replaced.weight(&key);
         }
-        entries.insert(
-            key,
-            Entry {
-                generation,
-                stored_at: Instant::now(),
-                content_type,
-                body,
-            },
-        );
+        let full = |entries: &Entries| {
+            entries.by_key.len() >= MAX_ENTRIES || entries.bytes + weight > max_bytes
+        };
+        if full(&entries) {
+            entries.make_room(
+                weight,
+                max_bytes,
+                self.0.generation.load(Ordering::Acquire),
+                self.0.ttl,
+            );
+        }
+        entries.bytes += weight;
+        entries.by_key.insert(key, entry);
+    }
+}
+
+impl Entries {
+    /// Forgets the outdated entries, then the oldest, until a quarter of the
+    /// room is free besides `weight`: the hot pages, kept again every TTL,
+    /// stay; making room is rare.
+    fn make_room(&mut self, weight: usize, max_bytes: usize, generation: u64, ttl: Duration) {
+        let Self { by_key, bytes } = self;
+        by_key.retain(|key, kept| {
+            let keep = kept.current(generation, ttl);
+            if !keep {
+                *bytes -= kept.weight(key);
+            }
+            keep
+        });
+        let roomy = |entries: &Self| {
+            entries.by_key.len() < MAX_ENTRIES / 4 * 3
+                && entries.bytes + weight <= max_bytes / 4 * 3
+        };
+        if roomy(self) {
+            return;
+        }
+        let mut by_age: Vec<(Instant, String)> = self
+            .by_key
+            .iter()
+            .map(|(key, kept)| (kept.stored_at, key.clone()))
+            .collect();
+        by_age.sort_unstable();
+        for (_, key) in by_age {
+            if roomy(self) {
+                break;
+            }
+            if let Some(kept) = self.by_key.remove(&key) {
+                self.bytes -= kept.weight(&key);
+            }
+        }
     }
 }
 
@@ -332,8 +428,11 @@ async fn answer_and_keep(cache: &ReadCache, key: String, request: Request, next:
     }
 }
 
-/// Middleware for the whole router: a successful write clears the cache.
-/// Cart edits are left out; they are frequent and never change the catalog.
+/// Middleware for the whole router: a successful write that can change what
+/// is kept clears the cache. Everything else leaves it be: reads (server
+/// functions read by POST too), cart edits, sign-ins, a shopper's own data.
+/// Otherwise anyone could empty it at will, and every visit to the
+/// storefront would.
 pub async fn invalidate_after_writes(
     State(cache): State<ReadCache>,
     request: Request,
@@ -342,7 +441,7 @@ pub async fn invalidate_after_writes(
     let writes = !matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) && !is_cart_edit(request.uri().path());
+    ) && changes_kept_reads(request.uri().path());
     let response = next.run(request).await;
     if writes && response.status().is_success() | response.status().is_redirection() {
         cache.invalidate();
@@ -350,9 +449,14 @@ pub async fn invalidate_after_writes(
     response
 }
 
-fn is_cart_edit(path: &str) -> bool {
-    let store_cart = path.starts_with("/store/carts") && !path.ends_with("/complete");
-    store_cart || path.starts_with("/api/cart")
+/// Whether a write to `path` can change what the cache keeps: the catalog,
+/// publishable keys, regions (an admin's writes, by the Admin API or the
+/// dashboard) and stock (an order placed).
+fn changes_kept_reads(path: &str) -> bool {
+    let admin = path.starts_with("/admin/") || path.starts_with("/api/admin/");
+    let order_placed = (path.starts_with("/store/carts/") && path.ends_with("/complete"))
+        || path == "/api/checkout/place-order";
+    admin || order_placed
 }
 
 fn cache_key(headers: &HeaderMap, uri: String) -> String {
@@ -396,11 +500,71 @@ mod tests {
     }
 
     #[test]
-    fn cart_edits_do_not_count_as_catalog_writes() {
-        assert!(is_cart_edit("/store/carts/cart_1/line-items"));
-        assert!(is_cart_edit("/api/cart/add"));
-        assert!(!is_cart_edit("/store/carts/cart_1/complete"));
-        assert!(!is_cart_edit("/admin/products"));
+    fn only_admin_writes_and_orders_count_as_catalog_writes() {
+        for path in [
+            "/admin/products",
+            "/admin/regions/reg_1",
+            "/api/admin/products/save",
+            "/store/carts/cart_1/complete",
+            "/api/checkout/place-order",
+        ] {
+            assert!(changes_kept_reads(path), "{path}");
+        }
+        for path in [
+            "/store/carts/cart_1/line-items",
+            "/store/carts/cart_1/taxes",
+            "/api/cart/add",
+            "/api/catalog/products",
+            "/api/account/login",
+            "/auth/customer/emailpass",
+            "/auth/customer/emailpass/reset-password",
+            "/store/customers/me/addresses",
+            "/store/loyalty/identify",
+        ] {
+            assert!(!changes_kept_reads(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn the_cache_stays_within_its_bytes() {
+        let budget = 64 * 1024;
+        let cache = ReadCache::within(Duration::from_secs(60), budget);
+        let body = Bytes::from(vec![b'x'; 1000]);
+        for n in 0..1000 {
+            cache.store(format!("k /page?n={n}"), 0, None, body.clone());
+            assert!(cache.bytes() <= budget, "{} bytes after {n}", cache.bytes());
+        }
+        assert!(
+            is_fresh(cache.lookup("k /page?n=999")),
+            "the latest is kept"
+        );
+        assert!(
+            matches!(cache.lookup("k /page?n=0"), Lookup::Missing),
+            "the oldest made room"
+        );
+        assert!(
+            cache.bytes() > budget / 2,
+            "room is made as needed: {}",
+            cache.bytes()
+        );
+
+        cache.store("k /huge".into(), 0, None, Bytes::from(vec![b'x'; budget]));
+        assert!(matches!(cache.lookup("k /huge"), Lookup::Missing));
+        assert!(cache.bytes() <= budget);
+
+        // A long key weighs as much as a long body.
+        let long_key = format!("k /page?{}", "q".repeat(budget / 8));
+        cache.store(long_key, 0, None, Bytes::from_static(b"{}"));
+        assert!(cache.bytes() <= budget);
+    }
+
+    #[test]
+    fn a_replaced_entry_is_counted_once() {
+        let cache = ReadCache::within(Duration::from_secs(60), 1024 * 1024);
+        for _ in 0..10 {
+            cache.store("k /a".into(), 0, None, Bytes::from(vec![b'x'; 1000]));
+        }
+        assert!(cache.bytes() < 2000, "{}", cache.bytes());
     }
 
     /// A cached route whose every build is counted and slow; it answers the

@@ -10,7 +10,6 @@ use std::{sync::Arc, time::Duration};
 use domain::loyalty::{ConfigInput, DEFAULT_STORE_ID, Loyalty, secret::SecretBox};
 use loyalty_host::{HostConfig, HostHandle};
 use sea_orm::DatabaseConnection;
-use tower_sessions_redis_store::fred::prelude::{ClientLike, Config, Pool};
 
 use crate::config::Settings;
 use breaker::{BreakerPolicy, CircuitBreaker};
@@ -37,14 +36,20 @@ pub async fn start(settings: &Settings, db: &DatabaseConnection) -> anyhow::Resu
         }
     };
     let breaker = match &settings.redis_url {
-        Some(url) => CircuitBreaker::in_redis(BreakerPolicy::default(), redis_pool(url).await?),
+        Some(url) => {
+            CircuitBreaker::in_redis(BreakerPolicy::default(), crate::redis::pool(url).await?)
+        }
         None => CircuitBreaker::in_memory(BreakerPolicy::default()),
     };
     let host = HttpLoyaltyHost::new(
         breaker,
         Duration::from_millis(settings.loyalty_timeout_ms.max(1)),
     );
-    let loyalty = Loyalty::new(Arc::new(host), SecretBox::new(&key));
+    let loyalty = Loyalty::new(
+        Arc::new(host),
+        SecretBox::new(&key),
+        crate::sms::sender(&settings.sms)?,
+    );
     let simulator = match &settings.loyalty_url {
         Some(url) => {
             let input = ConfigInput {
@@ -101,14 +106,4 @@ async fn start_embedded(
         loyalty.save_config(db, DEFAULT_STORE_ID, input).await?;
     }
     Ok(Some(handle))
-}
-
-async fn redis_pool(url: &str) -> anyhow::Result<Pool> {
-    let config =
-        Config::from_url(url).map_err(|e| anyhow::anyhow!("invalid Redis URL {url}: {e}"))?;
-    let pool = Pool::new(config, None, None, None, 2)?;
-    pool.init()
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot reach Redis at {url}: {e}"))?;
-    Ok(pool)
 }

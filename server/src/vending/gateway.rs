@@ -16,9 +16,10 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use domain::{
     DomainError,
+    alerts::{self, Kind},
     devices::{
         self, Reports, Seen, StatusChange, Weights,
-        protocol::{self, Channel, DeviceEvent, DeviceId, DeviceMessage, Heartbeat, StatusMessage},
+        protocol::{self, Channel, DeviceEvent, DeviceId, DeviceMessage, SeqOrder},
     },
     vending::sessions::{self, Received},
 };
@@ -29,7 +30,7 @@ use tokio::{
     task::JoinSet,
 };
 
-use super::{MqttEndpoint, mqtt_client, service::Vending};
+use super::{MqttEndpoint, mqtt_client, service::Vending, shortened};
 
 /// Shared view of the gateway for readiness checks.
 #[derive(Clone, Default)]
@@ -54,6 +55,8 @@ pub struct Gateway {
     workers: Vec<mpsc::Sender<Report>>,
     /// Picks a device's worker.
     hasher: RandomState,
+    /// When each device last had a `rejected_message` alert raised (see [`Gateway::refuse`]).
+    rejections_alerted: std::sync::Mutex<HashMap<String, std::time::Instant>>,
 }
 
 /// What the rest of the server uses of a running gateway.
@@ -176,6 +179,7 @@ impl Gateway {
             stats: stats.clone(),
             workers,
             hasher: RandomState::new(),
+            rejections_alerted: Default::default(),
         });
         let inlet = Inlet(Arc::downgrade(&gateway));
         let mut tasks = JoinSet::new();
@@ -277,6 +281,7 @@ impl Gateway {
         flush_every: Duration,
     ) {
         let mut gathered = Gathered::default();
+        let mut seqs = Seqs::default();
         // The flush being written, beside the worker's events: a door-closed
         // report never waits in the queue for telemetry. One at a time, so a
         // device's reports are written in order; dropped with the worker.
@@ -291,7 +296,7 @@ impl Gateway {
                     if taken == 0 {
                         return;
                     }
-                    self.handle(&mut gathered, &mut flushing, batch.drain(..)).await;
+                    self.handle(&mut gathered, &mut seqs, &mut flushing, batch.drain(..)).await;
                 }
                 _ = flush.tick() => {
                     finish(&mut flushing).await;
@@ -310,16 +315,21 @@ impl Gateway {
     async fn handle(
         &self,
         gathered: &mut Gathered,
+        seqs: &mut Seqs,
         flushing: &mut JoinSet<()>,
         batch: impl Iterator<Item = Report>,
     ) {
         let mut events = Vec::new();
         for report in batch {
             let device = report.device.as_str();
+            let at = report.received_at;
             match report.channel {
-                Channel::Heartbeat => match serde_json::from_slice::<Heartbeat>(&report.payload) {
-                    Ok(beat) => gathered.heartbeat(device, beat.firmware, report.received_at),
-                    Err(e) => self.refuse(device, &format!("bad heartbeat payload: {e}")),
+                Channel::Heartbeat => match protocol::parse_heartbeat(&report.payload)
+                    .map_err(|e| e.to_string())
+                    .and_then(|beat| seqs.admit(device, beat.seq, at).map(|()| beat))
+                {
+                    Ok(beat) => gathered.heartbeat(device, beat.firmware, at),
+                    Err(e) => self.refuse(device, &e),
                 },
                 Channel::Status => {
                     finish(flushing).await;
@@ -329,15 +339,21 @@ impl Gateway {
                 // Of a machine's telemetry only the latest is kept: the rest
                 // is read no further than what tells it from an event.
                 Channel::Events => match protocol::telemetry_seq(&report.payload) {
-                    Ok(Some(seq)) => gathered.readings(Latest {
-                        device: report.device,
-                        seq,
-                        payload: report.payload,
-                        reached: report.received_at,
-                    }),
-                    Ok(None) => match protocol::parse_device_message(&report.payload) {
-                        Ok(message) => events.push((report.device, message, report.received_at)),
-                        Err(e) => self.refuse(device, &e.to_string()),
+                    Ok(Some(seq)) => match seqs.admit(device, seq, at) {
+                        Ok(()) => gathered.readings(Latest {
+                            device: report.device,
+                            seq,
+                            payload: report.payload,
+                            reached: at,
+                        }),
+                        Err(e) => self.refuse(device, &e),
+                    },
+                    Ok(None) => match protocol::parse_device_message(&report.payload)
+                        .map_err(|e| e.to_string())
+                        .and_then(|m| seqs.admit(device, m.seq, at).map(|()| m))
+                    {
+                        Ok(message) => events.push((report.device, message, at)),
+                        Err(e) => self.refuse(device, &e),
                     },
                     Err(e) => self.refuse(device, &e.to_string()),
                 },
@@ -350,7 +366,7 @@ impl Gateway {
 
     async fn handle_status(&self, report: &Report) {
         let device = report.device.as_str();
-        let outcome = match serde_json::from_slice::<StatusMessage>(&report.payload) {
+        let outcome = match protocol::parse_status(&report.payload) {
             Ok(status) if status.online => {
                 devices::record_seen(
                     &self.db,
@@ -361,7 +377,7 @@ impl Gateway {
                 .await
             }
             Ok(_) => devices::record_offline(&self.db, device).await,
-            Err(e) => return self.refuse(device, &format!("bad status payload: {e}")),
+            Err(e) => return self.refuse(device, &e.to_string()),
         };
         match outcome {
             Ok(change) => {
@@ -502,6 +518,11 @@ impl Gateway {
                     self.stats.count(&self.stats.0.failed, b + r);
                     tracing::warn!(device, "message from an unknown device ignored");
                 }
+                // The latest scale report of each; the others were left for it.
+                for (device, why) in &found.refused {
+                    readings -= 1;
+                    self.refuse(device, why);
+                }
                 self.stats.count(&self.stats.0.heartbeats, beats);
                 self.stats.count(&self.stats.0.readings, readings);
                 found.changes.into_iter().for_each(|c| self.announce(c));
@@ -519,18 +540,53 @@ impl Gateway {
         }
     }
 
+    /// Refuses a device's message that is malformed or out of bounds: it
+    /// is counted as failed and logged, and an admin hears of it through a
+    /// `rejected_message` alert, raised at most once per device every
+    /// [`REJECTION_ALERT_EVERY`] (a device sending nothing but garbage
+    /// costs the database one write a minute) and open until acknowledged.
     fn refuse(&self, device: &str, why: &str) {
         self.stats.count(&self.stats.0.failed, 1);
-        tracing::warn!(device, error = why, "device message not recorded");
+        // What a device sent may be quoted in the reason: never all of it.
+        let why = shortened(why, 300);
+        tracing::warn!(device, error = why, "device message refused");
+        let now = std::time::Instant::now();
+        {
+            let mut alerted = self
+                .rejections_alerted
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if alerted
+                .get(device)
+                .is_some_and(|at| now.duration_since(*at) < REJECTION_ALERT_EVERY)
+            {
+                return;
+            }
+            // Only registered devices reach the gateway, but bounded all the same.
+            if alerted.len() >= 100_000 {
+                alerted.clear();
+            }
+            alerted.insert(device.to_owned(), now);
+        }
+        let (db, device, message) = (
+            self.db.clone(),
+            device.to_owned(),
+            format!("{device} sent a message that was refused: {why}"),
+        );
+        self.vending.lane().handle().spawn(async move {
+            if let Err(e) = alerts::raise(&db, Kind::RejectedMessage, &device, &message).await {
+                tracing::debug!(device, error = %e, "no rejected_message alert raised");
+            }
+        });
     }
 
     fn not_recorded(&self, device: &str, error: &DomainError) {
+        self.stats.count(&self.stats.0.failed, 1);
         match error {
             DomainError::NotFound { .. } => {
-                self.stats.count(&self.stats.0.failed, 1);
                 tracing::warn!(device, "message from an unknown device ignored");
             }
-            other => self.refuse(device, &other.to_string()),
+            other => tracing::warn!(device, error = %other, "device message not recorded"),
         }
     }
 
@@ -550,6 +606,42 @@ impl Gateway {
         tracing::info!(device = %change.device_id, online = change.online, "device status changed");
         // No receiver simply means no dashboard is open.
         let _ = self.changes.send(change);
+    }
+}
+
+/// How often, at most, a device's refused messages raise a `rejected_message` alert.
+const REJECTION_ALERT_EVERY: Duration = Duration::from_secs(60);
+
+/// The highest `seq` each of a worker's devices reported since the gateway
+/// started, and when. A message more than [`protocol::MAX_SEQ_JUMP`] past
+/// it is refused ([`protocol::seq_order`]) before it could make the
+/// device's next reports look overtaken. In memory, per worker (a device
+/// always goes to the same one): no database call per message. A device's
+/// first message after a start is bounded by [`protocol::MAX_SEQ`] only;
+/// where a `seq` is kept, the domain orders it the same way.
+#[derive(Default)]
+struct Seqs(HashMap<String, (i64, DateTime<Utc>)>);
+
+impl Seqs {
+    fn admit(&mut self, device: &str, seq: u64, at: DateTime<Utc>) -> Result<(), String> {
+        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        let Some(last) = self.0.get_mut(device) else {
+            self.0.insert(device.to_owned(), (seq, at));
+            return Ok(());
+        };
+        match protocol::seq_order(seq, at, Some(*last)) {
+            SeqOrder::After => *last = (seq, at),
+            // Redelivered or overtaken: the domain decides what it changes.
+            SeqOrder::NotAfter => {}
+            SeqOrder::TooFarAhead => {
+                return Err(format!(
+                    "seq {seq} is more than {} past the last one ({})",
+                    protocol::MAX_SEQ_JUMP,
+                    last.0
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -7,9 +7,10 @@ pub mod gateway;
 pub mod ingest_bench;
 pub mod service;
 pub mod simulator;
+pub mod tls;
 pub mod topic_guard;
 
-use std::{fmt, time::Duration};
+use std::{fmt, path::Path, time::Duration};
 
 /// How device sessions behave.
 #[derive(Debug, Clone, clap::Args)]
@@ -55,7 +56,19 @@ impl Default for VendingSettings {
     }
 }
 
-use rumqttc::{AsyncClient, EventLoop, MqttOptions, NetworkOptions};
+use rumqttc::{AsyncClient, EventLoop, MqttOptions, NetworkOptions, TlsConfiguration, Transport};
+
+use self::tls::ClientTls;
+
+/// At most `max` bytes of `text`, cut at a character boundary: what a
+/// device sent may be quoted in a log line or an alert, never all of it.
+pub(crate) fn shortened(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
 
 /// An MQTT client with Nagle's algorithm off: its packets are small and
 /// each matters at once (an acknowledgement, a door event, a command).
@@ -69,13 +82,16 @@ pub fn mqtt_client(options: MqttOptions, requests: usize) -> (AsyncClient, Event
     (client, eventloop)
 }
 
-/// Where an MQTT broker listens, parsed from `mqtt://[user:password@]host:port`.
+/// Where an MQTT broker listens, parsed from `mqtt://[user:password@]host:port`
+/// (`mqtts://` over TLS).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MqttEndpoint {
     pub host: String,
     pub port: u16,
     /// How the back end itself signs in (devices sign in with their own).
     pub login: Option<Login>,
+    /// Over TLS, trusting these certificates.
+    pub tls: Option<ClientTls>,
 }
 
 /// An MQTT username and password.
@@ -92,11 +108,30 @@ impl fmt::Debug for Login {
 }
 
 impl MqttEndpoint {
+    /// Reads a broker's URL; an `mqtts://` broker's certificate is checked
+    /// against the system's certificate authorities.
     pub fn parse(url: &str) -> anyhow::Result<Self> {
-        let rest = url
-            .strip_prefix("mqtt://")
-            .or_else(|| url.strip_prefix("tcp://"))
-            .ok_or_else(|| anyhow::anyhow!("MQTT URL {url:?} must start with mqtt://"))?;
+        Self::parse_trusting(url, None)
+    }
+
+    /// [`Self::parse`], an `mqtts://` broker's certificate checked against
+    /// the PEM file `ca` when given (`AUTOMAT_MQTT_CA_FILE`).
+    pub fn parse_trusting(url: &str, ca: Option<&Path>) -> anyhow::Result<Self> {
+        let (rest, tls, default_port) = if let Some(rest) = url.strip_prefix("mqtts://") {
+            let trust = match ca {
+                Some(ca) => ClientTls::trusting_file(ca)?,
+                None => ClientTls::system_roots()?,
+            };
+            (rest, Some(trust), 8883)
+        } else {
+            let rest = url
+                .strip_prefix("mqtt://")
+                .or_else(|| url.strip_prefix("tcp://"))
+                .ok_or_else(|| {
+                    anyhow::anyhow!("MQTT URL {url:?} must start with mqtt:// or mqtts://")
+                })?;
+            (rest, None, 1883)
+        };
         let rest = rest.trim_end_matches('/');
         let (login, rest) = match rest.rsplit_once('@') {
             Some((userinfo, rest)) => {
@@ -117,7 +152,7 @@ impl MqttEndpoint {
                 port.parse()
                     .map_err(|_| anyhow::anyhow!("bad port in MQTT URL {url:?}"))?,
             ),
-            None => (rest, 1883),
+            None => (rest, default_port),
         };
         if host.is_empty() {
             anyhow::bail!("MQTT URL {url:?} names no host");
@@ -126,6 +161,7 @@ impl MqttEndpoint {
             host: host.to_owned(),
             port,
             login,
+            tls,
         })
     }
 
@@ -133,6 +169,11 @@ impl MqttEndpoint {
     pub fn options(&self, client_id: &str, keep_alive: Duration) -> MqttOptions {
         let mut options = MqttOptions::new(client_id, &self.host, self.port);
         options.set_keep_alive(keep_alive).set_clean_session(true);
+        if let Some(tls) = &self.tls {
+            options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(
+                tls.config(),
+            )));
+        }
         options
     }
 
@@ -148,7 +189,8 @@ impl MqttEndpoint {
 
 impl fmt::Display for MqttEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "mqtt://{}:{}", self.host, self.port)
+        let scheme = if self.tls.is_some() { "mqtts" } else { "mqtt" };
+        write!(f, "{scheme}://{}:{}", self.host, self.port)
     }
 }
 
@@ -164,6 +206,7 @@ mod tests {
                 host: "127.0.0.1".into(),
                 port: 1884,
                 login: None,
+                tls: None,
             }
         );
         assert_eq!(

@@ -16,7 +16,7 @@ use domain::{
     devices::protocol::{
         self, Channel, CommandBody, DeviceEvent, DeviceId, DeviceMessage, MachineMode,
     },
-    payments::{Providers, system},
+    payments::{self, Providers, system},
     vending::{
         device_command, device_session,
         machines::{self, Activity},
@@ -203,13 +203,19 @@ impl Vending {
         hold_amount: i64,
     ) -> Result<device_session::Model, DomainError> {
         let this = self.clone();
+        let provider_id = match mode {
+            Mode::Purchase => {
+                payments::provider_for_holds(&self.db, &self.providers, &self.currency).await?
+            }
+            Mode::Return | Mode::Service => system::ID.to_owned(),
+        };
         let new = NewSession {
             device_id: device_id.to_owned(),
             mode,
             customer_id: customer_id.map(str::to_owned),
             hold_amount,
             currency_code: self.currency.clone(),
-            provider_id: system::ID.to_owned(),
+            provider_id,
         };
         self.lane
             .run(async move { this.open_on_lane(new).await })

@@ -471,10 +471,11 @@ impl Firmware {
         let mut after = Vec::new();
         for sample in 0..3 {
             let mut readings = self.readings();
-            if self.faults.bump && sample == 1 {
-                if let Some(first) = readings.first_mut() {
-                    first.grams += BUMP_GRAMS;
-                }
+            if self.faults.bump
+                && sample == 1
+                && let Some(first) = readings.first_mut()
+            {
+                first.grams += BUMP_GRAMS;
             }
             after.extend(readings);
         }

@@ -3,6 +3,7 @@
 
 mod db_store;
 mod entity;
+mod max_age;
 
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use tower_sessions_redis_store::{
 };
 
 pub use db_store::DbSessionStore;
+pub use max_age::MaxAge;
 
 pub const COOKIE_NAME: &str = "automat_session";
 const IDLE_LIFETIME: SessionDuration = SessionDuration::days(7);
@@ -45,8 +47,15 @@ impl SessionBackend {
     }
 }
 
-pub fn layer<S: SessionStore + Clone>(store: S, secure: bool) -> SessionManagerLayer<S> {
-    SessionManagerLayer::new(store)
+/// The session cookie over `store`: `secure` behind HTTPS; a session ends
+/// after 7 idle days or `max_age` after it began, whichever comes first.
+pub fn layer<S: SessionStore + Clone>(
+    store: S,
+    secure: bool,
+    max_age: Duration,
+) -> SessionManagerLayer<MaxAge<S>> {
+    let max_age = SessionDuration::try_from(max_age).unwrap_or(SessionDuration::MAX);
+    SessionManagerLayer::new(MaxAge::new(store, max_age))
         .with_name(COOKIE_NAME)
         .with_secure(secure)
         .with_http_only(true)

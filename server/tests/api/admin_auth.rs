@@ -49,7 +49,11 @@ async fn assert_redirects_to_login(app: &TestApp, path: &str) {
         302,
         "{path} should redirect when signed out"
     );
-    assert_eq!(response.headers()[LOCATION], "/admin/login");
+    assert_eq!(
+        response.headers()[LOCATION],
+        format!("/admin/login?next={path}").as_str(),
+        "back to {path} once signed in"
+    );
 }
 
 #[tokio::test]

@@ -81,18 +81,9 @@ pub async fn checkout(app: &TestApp, client: &reqwest::Client, email: &str) -> S
 
 /// A guest's order of `quantity` sparkling waters, from a fresh browser.
 pub async fn place_order(app: &TestApp, email: &str, quantity: i32) -> String {
-    let client = shopper();
+    let client = app.browser();
     add_to_cart(app, &client, "sparkling-water", quantity).await;
     checkout(app, &client, email).await
-}
-
-/// A browser of its own: cookies kept, redirects not followed.
-pub fn shopper() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 fn providers() -> Providers {
@@ -195,7 +186,7 @@ async fn admins_list_filter_and_read_orders() {
 async fn canceling_refunds_the_payment_and_releases_the_stock_once() {
     on_every_db(async |app| {
         let token = app.admin_token().await;
-        let client = shopper();
+        let client = app.browser();
         add_to_cart(&app, &client, "sparkling-water", 2).await;
         // Stock held for the cart's line, as checkout holds it.
         let cart: Value = client

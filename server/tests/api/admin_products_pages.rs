@@ -12,7 +12,7 @@ async fn the_product_list_filters_pages_and_explains_emptiness() {
     on_every_db(async |app| {
         assert_eq!(
             app.page("/admin/products").await.headers()[LOCATION],
-            "/admin/login",
+            "/admin/login?next=/admin/products",
             "signed out, the list is not shown"
         );
         app.sign_in().await;

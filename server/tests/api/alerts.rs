@@ -381,7 +381,7 @@ async fn the_dashboard_lists_alerts_and_acknowledges_without_javascript() {
     let app = spawn_app(Options::on(DbBackend::Sqlite)).await;
     assert_eq!(
         app.page("/admin/alerts").await.headers()[LOCATION],
-        "/admin/login",
+        "/admin/login?next=/admin/alerts",
         "signed out, no alerts"
     );
     app.sign_in().await;

@@ -33,7 +33,8 @@ async fn add(app: &TestApp, handle: &str, quantity: &str) -> Value {
         .unwrap()
 }
 
-async fn cart(app: &TestApp) -> Value {
+/// The shopper's cart (`app.client`'s), as the cart page loads it.
+pub async fn cart(app: &TestApp) -> Value {
     app.client
         .post(app.url("/api/cart"))
         .send()

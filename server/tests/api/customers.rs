@@ -1,11 +1,11 @@
 use reqwest::{Method, RequestBuilder};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 use serde_json::{Value, json};
 use server::http::auth::{AppMetadata, Claims, JwtKeys};
 
 use crate::{Options, TestApp, on_every_db, spawn_app};
 
-const PASSWORD: &str = "long enough";
+pub const PASSWORD: &str = "long enough";
 
 /// A Store API request with the publishable key and, when given, a bearer token.
 pub fn store(app: &TestApp, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
@@ -25,7 +25,7 @@ async fn send(request: RequestBuilder) -> (u16, Value) {
     (status, response.json().await.expect("a JSON body"))
 }
 
-async fn post_auth(app: &TestApp, path: &str, email: &str, password: &str) -> (u16, Value) {
+pub async fn post_auth(app: &TestApp, path: &str, email: &str, password: &str) -> (u16, Value) {
     send(
         app.client
             .post(app.url(path))
@@ -96,6 +96,60 @@ async fn a_customer_registers_signs_in_and_edits_the_profile() {
         assert_eq!((body["customer"]["first_name"].as_str(), body["customer"]["last_name"].as_str()), (Some("Ada"), Some("Byron")));
         let wrong_type = store(&app, Method::POST, "/store/customers/me", Some(&token)).json(&json!({ "last_name": 7 }));
         assert_error(send(wrong_type).await, 400, "invalid_data", "last_name");
+    })
+    .await;
+}
+
+/// The customer's email is the registered identity's: a registration token
+/// for one address cannot make a customer under another (who would then get
+/// that person's order mails and own their guest orders' email).
+#[tokio::test]
+async fn a_customer_gets_the_registered_email_whatever_the_body_says() {
+    on_every_db(async |app| {
+        let register = "/auth/customer/emailpass/register";
+        let (status, body) = post_auth(&app, register, "mallory@example.com", PASSWORD).await;
+        assert_eq!(status, 200, "{body}");
+        let registration = body["token"].as_str().unwrap().to_owned();
+        let create = |body: Value| {
+            store(&app, Method::POST, "/store/customers", Some(&registration)).json(&body)
+        };
+
+        let other = create(json!({ "email": "victim@example.com", "first_name": "Mallory" }));
+        assert_error(
+            send(other).await,
+            400,
+            "invalid_data",
+            "the one the account was registered with",
+        );
+        let found = domain::customers::customer::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert!(
+            found.iter().all(|c| c.email != "victim@example.com"),
+            "{found:?}"
+        );
+
+        let (status, body) = send(create(json!({ "first_name": "Mallory" }))).await;
+        assert_eq!(status, 200, "no email stated: {body}");
+        assert_eq!(body["customer"]["email"], "mallory@example.com");
+    })
+    .await;
+    on_every_db(async |app| {
+        let (status, body) = post_auth(
+            &app,
+            "/auth/customer/emailpass/register",
+            "ada@example.com",
+            PASSWORD,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let registration = body["token"].as_str().unwrap().to_owned();
+        let same = store(&app, Method::POST, "/store/customers", Some(&registration))
+            .json(&json!({ "email": " Ada@Example.COM " }));
+        let (status, body) = send(same).await;
+        assert_eq!(status, 200, "the same address, written otherwise: {body}");
+        assert_eq!(body["customer"]["email"], "ada@example.com");
     })
     .await;
 }
@@ -174,6 +228,8 @@ async fn missing_forged_and_expired_tokens_are_401() {
             },
             iat: now - 7200,
             exp,
+            generation: 0,
+            auth_time: None,
         };
         let fresh = keys.encode(&claims(now + 60));
         assert_eq!(
@@ -305,16 +361,18 @@ async fn addresses_are_managed_and_private_to_their_customer() {
     .await;
 }
 
+const CONFIGURED_SECRET: &str = "a configured secret, at least 32 bytes long";
+
 #[tokio::test]
 async fn a_configured_secret_signs_the_tokens_and_none_is_stored() {
     for backend in testkit::db_backends() {
         let app = spawn_app(Options {
-            jwt_secret: Some("configured secret".into()),
+            jwt_secret: Some(CONFIGURED_SECRET.into()),
             ..Options::on(backend)
         })
         .await;
         let token = signed_up(&app, "ada@example.com").await;
-        let claims = JwtKeys::new("configured secret")
+        let claims = JwtKeys::new(CONFIGURED_SECRET)
             .verify(&token)
             .expect("signed with the configured secret");
         assert!(claims.actor_id.starts_with("cus_"));

@@ -34,7 +34,11 @@ async fn connect(
     endpoint: &MqttEndpoint,
     login: Option<(&str, &str)>,
 ) -> Result<(AsyncClient, EventLoop), String> {
-    let client_id = format!("probe-{}", ulid::Ulid::new().to_string().to_lowercase());
+    // A device's client id is its id (the username); anonymous probes get one of their own.
+    let client_id = match login {
+        Some((username, _)) => username.to_owned(),
+        None => format!("probe-{}", ulid::Ulid::new().to_string().to_lowercase()),
+    };
     let mut options = endpoint.options(&client_id, Duration::from_secs(30));
     if let Some((username, password)) = login {
         options.set_credentials(username, password);
@@ -92,7 +96,7 @@ async fn publish_heartbeat(client: &AsyncClient, id: &DeviceId) {
         .unwrap();
 }
 
-async fn last_seen(app: &TestApp, id: &DeviceId) -> Option<chrono::DateTime<Utc>> {
+pub async fn last_seen(app: &TestApp, id: &DeviceId) -> Option<chrono::DateTime<Utc>> {
     devices::list(&app.db)
         .await
         .unwrap()
@@ -357,7 +361,7 @@ async fn send_heartbeat(stream: &mut TcpStream, id: &DeviceId, pkid: u16) {
 }
 
 /// The next packet, or `None` once the broker hung up.
-async fn read_packet(stream: &mut TcpStream, buffer: &mut BytesMut) -> Option<RawPacket> {
+pub async fn read_packet(stream: &mut TcpStream, buffer: &mut BytesMut) -> Option<RawPacket> {
     loop {
         match RawPacket::read(buffer, 1024 * 1024) {
             Ok(packet) => return Some(packet),

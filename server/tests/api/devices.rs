@@ -240,9 +240,7 @@ async fn next_change_for(
 async fn silent_client(app: &TestApp, machine: &MachineConfig) -> tokio::task::JoinHandle<()> {
     use domain::devices::protocol::{Channel, Heartbeat, SCHEMA_VERSION, topic};
     let id = &machine.device_id;
-    let mut options = app
-        .mqtt
-        .options(&format!("{}-probe", id.as_str()), Duration::from_secs(30));
+    let mut options = app.mqtt.options(id.as_str(), Duration::from_secs(30));
     options.set_credentials(id.as_str(), machine.password.clone().unwrap());
     let (client, mut eventloop) = rumqttc::AsyncClient::new(options, 10);
     let beat = Heartbeat {

@@ -4,18 +4,31 @@
 use serde_json::{Value, json};
 
 use crate::{
-    Options, TestApp, on_every_db, spawn_app,
+    Options, TestApp,
+    customers::signed_up,
+    on_every_db, spawn_app,
     store_carts::{expect, pay, post, ready_cart, set_online_stock},
+    store_channels::{channel_named, key_for},
 };
 use domain::seed;
 
 /// Completes the cart sending `key`; the status, the body and whether the
 /// answer was a replay.
 async fn complete_with_key(app: &TestApp, cart_id: &str, key: &str) -> (u16, Value, bool) {
+    complete_as(app, &app.publishable_key, cart_id, key).await
+}
+
+/// [`complete_with_key`] from the storefront of `publishable_key`.
+async fn complete_as(
+    app: &TestApp,
+    publishable_key: &str,
+    cart_id: &str,
+    key: &str,
+) -> (u16, Value, bool) {
     let response = app
         .client
         .post(app.url(&format!("/store/carts/{cart_id}/complete")))
-        .header("x-publishable-api-key", &app.publishable_key)
+        .header("x-publishable-api-key", publishable_key)
         .header("idempotency-key", key)
         .json(&json!({}))
         .send()
@@ -71,9 +84,8 @@ async fn a_key_used_for_another_cart_is_refused() {
         assert_eq!(body["type"], "duplicate_error");
         assert_eq!(
             body["message"],
-            format!(
-                "Idempotency-Key shared was already used for another request (completing cart {first}); send a new key for this one"
-            )
+            "Idempotency-Key shared was already used for another request; send a new key for this one",
+            "what the key was used for (the first cart) is not told"
         );
         let (status, body, _) = complete_with_key(&app, &second, "fresh").await;
         assert_eq!(status, 200, "a new key completes the second cart: {body}");
@@ -184,11 +196,65 @@ async fn a_repeated_cart_creation_gets_the_same_cart() {
             .unwrap();
         assert_eq!(other.status(), 409);
         let other: Value = other.json().await.unwrap();
-        assert!(
-            other["message"].as_str().unwrap().starts_with(
-                "Idempotency-Key new-cart-1 was already used for another request (creating a cart"
-            ),
-            "{other}"
+        assert_eq!(
+            other["message"],
+            "Idempotency-Key new-cart-1 was already used for another request; send a new key for this one"
+        );
+    })
+    .await;
+}
+
+/// Keys belong to who sent them: the same key from another storefront or
+/// another customer is another key. It neither replays the first answer
+/// (someone else's order or cart) nor is refused with a hint of it.
+#[tokio::test]
+async fn a_key_is_its_senders_alone() {
+    on_every_db(async |app| {
+        let alice = ready_cart(&app, &[("apple", 1)]).await;
+        let mallory = ready_cart(&app, &[("apple", 1)]).await;
+        pay(&app, &alice).await;
+        pay(&app, &mallory).await;
+        let (status, first, _) = complete_with_key(&app, &alice, "k").await;
+        assert_eq!(status, 200, "{first}");
+
+        // Another storefront selling in the same channel, the same key.
+        let channel = channel_named(&app, seed::ONLINE_STORE_CHANNEL).await;
+        let other_storefront = key_for(&app, &[&channel]).await;
+        let (status, body, replayed) = complete_as(&app, &other_storefront, &mallory, "k").await;
+        assert_eq!(status, 200, "{body}");
+        assert!(!replayed);
+        assert_eq!(body["type"], "order");
+        assert_ne!(body["order"]["id"], first["order"]["id"]);
+
+        // Two customers (and a guest) of one storefront, one key, one body.
+        let create = |token: Option<String>| {
+            let mut request = app
+                .client
+                .post(app.url("/store/carts"))
+                .header("x-publishable-api-key", &app.publishable_key)
+                .header("idempotency-key", "new-cart")
+                .json(&json!({}));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            crate::send_json(request)
+        };
+        let ada = signed_up(&app, "ada@example.com").await;
+        let grace = signed_up(&app, "grace@example.com").await;
+        let mut carts = Vec::new();
+        for token in [Some(ada.clone()), Some(grace), None] {
+            let (status, body) = create(token).await;
+            assert_eq!(status, 200, "{body}");
+            carts.push(body["cart"]["id"].as_str().unwrap().to_owned());
+        }
+        let distinct: std::collections::HashSet<&String> = carts.iter().collect();
+        assert_eq!(distinct.len(), 3, "three carts: {carts:?}");
+        let (status, again) = create(Some(ada)).await;
+        assert_eq!(status, 200, "{again}");
+        assert_eq!(
+            again["cart"]["id"],
+            carts[0].as_str(),
+            "Ada's repeat is Ada's"
         );
     })
     .await;

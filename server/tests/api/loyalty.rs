@@ -14,12 +14,16 @@ use reqwest::Method;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::{TestApp, eventually, get_json, on_every_db, send_json};
+use crate::{
+    TestApp, eventually, get_json,
+    loyalty_verification::{on_every_db_with_sms, verified_cart, verify_by_sms},
+    on_every_db, send_json,
+};
 
-const PHONE: &str = "+1 555 010 0001";
+pub const PHONE: &str = "+1 555 010 0001";
 
 /// 2 cold brews (an instant reward) and a buddha bowl (double points).
-async fn cart(app: &TestApp) -> String {
+pub async fn cart(app: &TestApp) -> String {
     let cart = carts::create_cart(&app.db, carts::NewCart::in_currency("eur"))
         .await
         .unwrap()
@@ -85,7 +89,7 @@ fn reward<'a>(session: &'a Value, id: &str) -> &'a Value {
 
 #[tokio::test]
 async fn a_shopper_identifies_by_phone_and_chooses_rewards() {
-    on_every_db(async |app| {
+    on_every_db_with_sms(async |app, sms| {
         let cart_id = cart(&app).await;
         let no_key = send_json(
             app.client
@@ -129,7 +133,13 @@ async fn a_shopper_identifies_by_phone_and_chooses_rewards() {
         let session = &identified["loyalty_session"];
         assert_eq!(session["status"], "ACTIVE");
         assert_eq!(session["member_id"], "************5678");
-        assert_eq!(session["points_balance"], 1200);
+        assert_eq!(
+            session["points_balance"],
+            Value::Null,
+            "not before the phone is verified"
+        );
+        let verified = verify_by_sms(&app, &sms, &cart_id).await;
+        assert_eq!(verified["loyalty_session"]["points_balance"], 1200);
 
         let (status, calculated) =
             post(&app, "/store/loyalty/rewards", json!({"cart_id": cart_id})).await;
@@ -290,10 +300,9 @@ async fn admins_configure_the_host_and_never_see_the_secret() {
 
 #[tokio::test]
 async fn the_order_is_finalized_after_checkout_once_the_host_is_back() {
-    on_every_db(async |app| {
+    on_every_db_with_sms(async |app, sms| {
         let cart_id = cart(&app).await;
-        let identify = json!({"cart_id": cart_id, "phone": PHONE});
-        assert_eq!(post(&app, "/store/loyalty/identify", identify).await.0, 200);
+        verified_cart(&app, &sms, &cart_id).await;
         let (_, calculated) =
             post(&app, "/store/loyalty/rewards", json!({"cart_id": cart_id})).await;
         let ticket_id = reward(&calculated, "ticket-10pct")["id"]

@@ -11,7 +11,11 @@ use domain::{
 use loyalty_host::Faults;
 use reqwest::header::LOCATION;
 
-use crate::{TestApp, eventually, on_every_db, send_json};
+use crate::{
+    TestApp, eventually,
+    loyalty_verification::{nth_code, on_every_db_with_sms},
+    on_every_db, send_json,
+};
 
 const PHONE: &str = "+1 555 010 0001";
 
@@ -56,14 +60,47 @@ fn optional_reward(html: &str, prefix: &str) -> String {
     html[start..start + html[start..].find('"').unwrap()].to_owned()
 }
 
+/// Creates an account in the storefront, and signs the browser in.
+async fn register(app: &TestApp, email: &str) {
+    let registered = app
+        .post_form(
+            "/api/account/register",
+            &[
+                ("email", email),
+                ("password", "long enough"),
+                ("first_name", "Dana"),
+                ("last_name", "Demo"),
+            ],
+        )
+        .await;
+    assert_eq!(registered.status(), 200);
+}
+
+/// The order's confirmation page once it shows the points earned
+/// (the order is finalized with the host from the outbox).
+async fn confirmation_with_points(app: &TestApp, order_id: &str) -> String {
+    let page = format!("/orders/{order_id}");
+    eventually(
+        Duration::from_secs(10),
+        "the order is finalized",
+        async || {
+            html(app, &page)
+                .await
+                .contains(r#"data-testid="loyalty-points-earned""#)
+        },
+    )
+    .await;
+    html(app, &page).await
+}
+
 /// Checks out with pick-up at a machine, as the storefront's forms do.
 async fn place_order(app: &TestApp) -> String {
     crate::admin_orders::checkout(app, &app.client, "member@example.com").await
 }
 
 #[tokio::test]
-async fn a_shopper_identifies_chooses_a_reward_and_sees_the_points_on_the_confirmation() {
-    on_every_db(async |app| {
+async fn a_shopper_identifies_verifies_chooses_a_reward_and_sees_the_points_on_the_confirmation() {
+    on_every_db_with_sms(async |app, sms| {
         fill_cart(&app).await;
         let checkout = html(&app, "/checkout").await;
         assert!(
@@ -107,12 +144,57 @@ async fn a_shopper_identifies_chooses_a_reward_and_sees_the_points_on_the_confir
             Some("************5678")
         );
         assert_eq!(
-            testid(&checkout, "loyalty-balance").as_deref(),
-            Some("1200")
+            testid(&checkout, "loyalty-balance"),
+            None,
+            "no balance for a phone number alone"
+        );
+        assert!(
+            !checkout.contains("ticket-10pct"),
+            "nor rewards that cost points"
         );
         assert!(
             checkout.contains("0.50 off every cold brew coffee"),
             "the instant reward"
+        );
+        let unproved = app
+            .post_form(
+                "/api/loyalty/choose",
+                &[("reward_id", "ticket-10pct"), ("selected", "true")],
+            )
+            .await;
+        assert_eq!(unproved.status(), 400);
+        assert!(
+            unproved
+                .text()
+                .await
+                .unwrap()
+                .contains("phone must be verified")
+        );
+
+        // "Use my points": a code to the phone, entered in the panel.
+        assert!(checkout.contains(r#"data-testid="loyalty-send-code""#));
+        let sent = app.post_form("/api/loyalty/send-code", &[]).await;
+        assert_eq!(sent.status(), 200, "{}", sent.text().await.unwrap());
+        let checkout = html(&app, "/checkout").await;
+        assert!(
+            testid(&checkout, "loyalty-code-sent")
+                .is_some_and(|text| text.contains("ending in 01")),
+            "{checkout}"
+        );
+        assert!(checkout.contains(r#"data-testid="loyalty-verify""#));
+        let wrong = app
+            .post_form("/api/loyalty/verify", &[("code", "12345x")])
+            .await;
+        assert_eq!(wrong.status(), 400);
+        let code = nth_code(&sms, 1).await;
+        let verified = app
+            .post_form("/api/loyalty/verify", &[("code", code.as_str())])
+            .await;
+        assert_eq!(verified.status(), 200, "{}", verified.text().await.unwrap());
+        let checkout = html(&app, "/checkout").await;
+        assert_eq!(
+            testid(&checkout, "loyalty-balance").as_deref(),
+            Some("1200")
         );
         assert_eq!(
             testid(&checkout, "loyalty-savings").as_deref(),
@@ -149,17 +231,7 @@ async fn a_shopper_identifies_chooses_a_reward_and_sees_the_points_on_the_confir
                 .contains(r#"data-testid="order-loyalty""#),
             "the loyalty summary shows at once, pending or not"
         );
-        eventually(
-            Duration::from_secs(10),
-            "the order is finalized",
-            async || {
-                html(&app, &format!("/orders/{order_id}"))
-                    .await
-                    .contains(r#"data-testid="loyalty-points-earned""#)
-            },
-        )
-        .await;
-        let confirmation = html(&app, &format!("/orders/{order_id}")).await;
+        let confirmation = confirmation_with_points(&app, &order_id).await;
         let earned: i64 = testid(&confirmation, "loyalty-points-earned")
             .unwrap()
             .parse()
@@ -179,29 +251,33 @@ async fn a_shopper_identifies_chooses_a_reward_and_sees_the_points_on_the_confir
 }
 
 #[tokio::test]
-async fn a_signed_in_shopper_gets_the_membership_linked_to_the_account() {
-    on_every_db(async |app| {
-        let registered = app
-            .post_form(
-                "/api/account/register",
-                &[
-                    ("email", "dana@example.com"),
-                    ("password", "long enough"),
-                    ("first_name", "Dana"),
-                    ("last_name", "Demo"),
-                ],
-            )
-            .await;
-        assert_eq!(registered.status(), 200);
+async fn a_signed_in_shopper_who_verifies_at_checkout_gets_the_membership_linked() {
+    on_every_db_with_sms(async |app, sms| {
+        register(&app, "dana@example.com").await;
+        let account = html(&app, "/account").await;
         assert!(
-            !html(&app, "/account")
-                .await
-                .contains(r#"data-testid="loyalty-membership""#),
+            !account.contains(r#"data-testid="membership-id""#),
             "no membership yet"
+        );
+        assert!(
+            account.contains(r#"data-testid="membership-send-code""#),
+            "a way to link one"
         );
         fill_cart(&app).await;
         app.post_form("/api/loyalty/identify", &[("phone", PHONE)])
             .await;
+        assert!(
+            !html(&app, "/account")
+                .await
+                .contains(r#"data-testid="membership-id""#),
+            "a phone number alone links nothing"
+        );
+        app.post_form("/api/loyalty/send-code", &[]).await;
+        let code = nth_code(&sms, 1).await;
+        let verified = app
+            .post_form("/api/loyalty/verify", &[("code", code.as_str())])
+            .await;
+        assert_eq!(verified.status(), 200);
         let account = html(&app, "/account").await;
         assert_eq!(
             testid(&account, "membership-id").as_deref(),
@@ -230,6 +306,88 @@ async fn a_signed_in_shopper_gets_the_membership_linked_to_the_account() {
             Some(format!("{} points", 1200 + earned)),
             "the balance after the purchase"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_phone_alone_earns_on_the_order_and_the_confirmation_tells_no_balance() {
+    on_every_db(async |app| {
+        fill_cart(&app).await;
+        let identified = app
+            .post_form("/api/loyalty/identify", &[("phone", PHONE)])
+            .await;
+        assert_eq!(identified.status(), 200);
+        let order_id = place_order(&app).await;
+        let confirmation = confirmation_with_points(&app, &order_id).await;
+        assert!(
+            testid(&confirmation, "loyalty-points-earned")
+                .is_some_and(|earned| earned.parse::<i64>().unwrap() > 0)
+        );
+        assert_eq!(testid(&confirmation, "loyalty-new-balance"), None);
+        assert!(!confirmation.contains("1200"), "{confirmation}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_account_page_links_a_membership_with_the_code_texted_to_the_phone() {
+    on_every_db_with_sms(async |app, sms| {
+        register(&app, "sam@example.com").await;
+        let unknown = app
+            .post_form(
+                "/api/loyalty/link/send-code",
+                &[("phone", "+1 555 999 0000")],
+            )
+            .await;
+        assert_eq!(unknown.status(), 404);
+        let sent = app
+            .post_form("/api/loyalty/link/send-code", &[("phone", PHONE)])
+            .await;
+        assert_eq!(sent.status(), 200, "{}", sent.text().await.unwrap());
+        let account = html(&app, "/account").await;
+        assert!(
+            testid(&account, "membership-code-sent")
+                .is_some_and(|text| text.contains("ending in 01")),
+            "{account}"
+        );
+        let code = nth_code(&sms, 1).await;
+        let wrong = if code == "000000" { "000001" } else { "000000" };
+        let refused = app
+            .post_form("/api/loyalty/link/verify", &[("code", wrong)])
+            .await;
+        assert_eq!(refused.status(), 400);
+        assert!(refused.text().await.unwrap().contains("tries left"));
+        assert!(
+            !html(&app, "/account")
+                .await
+                .contains(r#"data-testid="membership-id""#)
+        );
+        let linked = app
+            .post_form("/api/loyalty/link/verify", &[("code", code.as_str())])
+            .await;
+        assert_eq!(linked.status(), 200, "{}", linked.text().await.unwrap());
+        let account = html(&app, "/account").await;
+        assert_eq!(
+            testid(&account, "membership-id").as_deref(),
+            Some("************5678")
+        );
+        assert_eq!(
+            testid(&account, "membership-balance").as_deref(),
+            Some("1200 points")
+        );
+
+        // Signed in, the linked phone redeems at checkout without a code.
+        fill_cart(&app).await;
+        app.post_form("/api/loyalty/identify", &[("phone", PHONE)])
+            .await;
+        let checkout = html(&app, "/checkout").await;
+        assert_eq!(
+            testid(&checkout, "loyalty-balance").as_deref(),
+            Some("1200")
+        );
+        assert!(!checkout.contains(r#"data-testid="loyalty-send-code""#));
+        assert_eq!(sms.messages().len(), 1);
     })
     .await;
 }
@@ -462,6 +620,7 @@ async fn a_machine_purchase_by_a_linked_member_earns_points() {
             linked_at: Set(chrono::Utc::now()),
             points_balance: Set(Some(1200)),
             balance_synced_at: Set(None),
+            verified_at: Set(Some(chrono::Utc::now())),
         }
         .insert(&app.db)
         .await

@@ -228,7 +228,7 @@ async fn a_shopper_opens_a_machine_without_javascript_and_gets_a_receipt() {
             feed.contains("event: session") && feed.contains(r#""state":"settled""#),
             "{feed}"
         );
-        let stranger = crate::admin_orders::shopper();
+        let stranger = app.browser();
         let refused = stranger
             .get(app.url(&format!("/vending/sessions/{session_id}/events")))
             .send()

@@ -6,23 +6,33 @@ mod admin_catalog;
 mod admin_orders;
 mod admin_products_pages;
 mod alerts;
+mod browser_protections;
 mod cart;
 mod checkout;
 mod customers;
+mod device_channel;
 mod device_credentials;
 mod devices;
 mod first_start;
 mod health;
 mod idempotency;
+mod list_limits;
+mod log_capture;
 mod loyalty;
 mod loyalty_client;
 mod loyalty_pages;
+mod loyalty_verification;
 mod machine_pages;
 mod openapi;
 mod order_emails;
 mod order_history;
+mod password_flood;
 mod password_reset;
+mod payments_stripe;
+mod rate_limits;
 mod read_cache;
+mod short_secrets;
+mod sign_ins;
 mod sqlite_writes;
 mod store_cart_channels;
 mod store_carts;
@@ -72,6 +82,9 @@ pub struct Options {
     pub vending: server::vending::VendingSettings,
     /// Where alerts are delivered; nowhere when default.
     pub alerts: server::config::AlertSettings,
+    /// Every other setting: the defaults unless a test changes them. The
+    /// fields above win over their namesakes here.
+    pub settings: Settings,
 }
 
 impl Options {
@@ -92,6 +105,14 @@ impl Options {
                 ..Default::default()
             },
             alerts: Default::default(),
+            settings: Settings {
+                rate_limits: server::rate_limit::RateLimitSettings {
+                    // Counts kept in a shared Redis stay this test's own.
+                    prefix: format!("automat-test:{}:rate", ulid::Ulid::new()),
+                    ..Settings::defaults().rate_limits
+                },
+                ..Settings::defaults()
+            },
         }
     }
 }
@@ -106,7 +127,8 @@ pub struct TestApp {
     /// What the device gateway has handled so far.
     pub gateway_stats: server::vending::gateway::GatewayStats,
     pub vending: server::vending::service::Vending,
-    /// A client that keeps cookies and does not follow redirects.
+    /// A browser on the store's pages: keeps cookies, does not follow
+    /// redirects, sends the store's `Origin` (see [`TestApp::browser`]).
     pub client: reqwest::Client,
     /// The embedded loyalty host the store talks to.
     pub loyalty_host: loyalty_host::HostHandle,
@@ -123,11 +145,7 @@ impl Drop for TestApp {
 }
 
 pub async fn spawn_app(options: Options) -> TestApp {
-    // Logs go to the test's captured output, shown only when it fails.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter("info,rumqttd=off,sqlx=warn,sea_orm_migration=warn")
-        .with_test_writer()
-        .try_init();
+    log_capture::init();
     let test_db = TestDb::create(options.db).await;
     start_on(test_db, options).await
 }
@@ -147,32 +165,29 @@ async fn start_on(test_db: TestDb, options: Options) -> TestApp {
     let settings = Settings {
         http_addr: "127.0.0.1:0".parse().unwrap(),
         database_url: test_db.url.clone(),
-        database_max_connections: None,
         mqtt_url: options.mqtt_url,
         mqtt_embedded_addr: "127.0.0.1:0".parse().unwrap(),
         redis_url: options.redis_url,
         simulated_machines: options.simulated_machines,
         heartbeat_secs: options.heartbeat_secs,
-        seed_demo: true,
         admin_email: ADMIN_EMAIL.into(),
         admin_password: Some(ADMIN_PASSWORD.into()),
-        site_root: "target/site".into(),
-        secure_cookies: false,
-        currency: "eur".into(),
         storefront_channel: domain::seed::ONLINE_STORE_CHANNEL.into(),
         jwt_secret: options.jwt_secret,
         store_cache_ms: options.store_cache_ms,
         smtp_url: options.smtp_url,
         mail_from: "Automat <orders@example.com>".into(),
-        public_url: Some("http://shop.example.com".into()),
-        loyalty_url: None,
-        loyalty_client_id: None,
-        loyalty_client_secret: None,
-        loyalty_secret_key: None,
+        // Unless a test serves the store elsewhere (https, say).
+        public_url: options
+            .settings
+            .public_url
+            .clone()
+            .or_else(|| Some("http://shop.example.com".into())),
         loyalty_embedded_addr: "127.0.0.1:0".parse().unwrap(),
         loyalty_timeout_ms: options.loyalty_timeout_ms,
         vending: options.vending,
         alerts: options.alerts,
+        ..options.settings
     };
     let app = startup::build(settings).await.expect("the server starts");
     let base = format!("http://{}", app.addr());
@@ -193,13 +208,7 @@ async fn start_on(test_db: TestDb, options: Options) -> TestApp {
         .expect("without AUTOMAT_LOYALTY_URL the embedded loyalty host runs");
     let vending = app.state.vending.clone();
     let server = tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        // A request the server never answers fails its test instead of hanging CI.
-        .timeout(std::time::Duration::from_secs(60))
-        .build()
-        .unwrap();
+    let client = browser(&base);
     TestApp {
         base,
         db,
@@ -217,9 +226,33 @@ async fn start_on(test_db: TestDb, options: Options) -> TestApp {
     }
 }
 
+/// A browser of the store at `base`: keeps cookies, does not follow
+/// redirects, and names the store's pages as the `Origin` of its requests, as
+/// a browser does with every POST from them.
+fn browser(base: &str) -> reqwest::Client {
+    let mut from_the_store = reqwest::header::HeaderMap::new();
+    from_the_store.insert(
+        reqwest::header::ORIGIN,
+        reqwest::header::HeaderValue::from_str(base).unwrap(),
+    );
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(from_the_store)
+        // A request the server never answers fails its test instead of hanging CI.
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Another browser (cookies of its own) on the store's pages.
+    pub fn browser(&self) -> reqwest::Client {
+        browser(&self.base)
     }
 
     pub async fn sign_in(&self) -> reqwest::Response {

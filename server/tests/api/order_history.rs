@@ -5,7 +5,7 @@ use reqwest::header::LOCATION;
 
 use crate::{
     TestApp,
-    admin_orders::{add_to_cart, checkout, place_order, shopper},
+    admin_orders::{add_to_cart, checkout, place_order},
     on_every_db,
 };
 
@@ -31,7 +31,7 @@ async fn post_form(
 #[tokio::test]
 async fn a_signed_in_shopper_finds_their_orders_from_any_browser() {
     on_every_db(async |app| {
-        let browser = shopper();
+        let browser = app.browser();
         let registered = post_form(
             &app,
             &browser,
@@ -64,7 +64,7 @@ async fn a_signed_in_shopper_finds_their_orders_from_any_browser() {
         );
 
         // Another browser, signed in as the same customer, may open the order.
-        let laptop = shopper();
+        let laptop = app.browser();
         let signed_in = post_form(
             &app,
             &laptop,
@@ -77,7 +77,7 @@ async fn a_signed_in_shopper_finds_their_orders_from_any_browser() {
         assert_eq!(status, 200);
         assert!(confirmation.contains("Thank you for your order"));
         // A stranger may not.
-        let (status, _) = page(&app, &shopper(), &format!("/orders/{order}")).await;
+        let (status, _) = page(&app, &app.browser(), &format!("/orders/{order}")).await;
         assert_eq!(status, 404);
     })
     .await;
@@ -86,7 +86,7 @@ async fn a_signed_in_shopper_finds_their_orders_from_any_browser() {
 #[tokio::test]
 async fn an_admin_lists_filters_and_cancels_orders_in_the_dashboard() {
     on_every_db(async |app| {
-        let (_, signed_out) = page(&app, &shopper(), "/admin/orders").await;
+        let (_, signed_out) = page(&app, &app.browser(), "/admin/orders").await;
         assert!(!signed_out.contains(r#"data-testid="order-row""#));
         let order = place_order(&app, "buyer@example.com", 1).await;
         app.sign_in().await;
@@ -142,7 +142,7 @@ async fn an_admin_searches_customers_in_the_dashboard() {
         for (email, first_name) in [("ada@example.com", "Ada"), ("grace@example.com", "Grace")] {
             post_form(
                 &app,
-                &shopper(),
+                &app.browser(),
                 "/api/account/register",
                 &[
                     ("email", email),

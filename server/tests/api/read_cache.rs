@@ -7,7 +7,10 @@ use domain::pricing::region;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::json;
 
-use crate::{Options, TestApp, customers, get_json, spawn_app, store_carts::new_cart};
+use crate::{
+    Options, TestApp, customers, get_json, spawn_app,
+    store_carts::{add, new_cart, post},
+};
 
 async fn rename_region_behind_the_servers_back(app: &TestApp, name: &str) {
     let region = region::Entity::find().one(&app.db).await.unwrap().unwrap();
@@ -16,9 +19,16 @@ async fn rename_region_behind_the_servers_back(app: &TestApp, name: &str) {
     region.update(&app.db).await.unwrap();
 }
 
-/// Any write but a cart edit clears what the server keeps.
+/// An admin's write clears what the server keeps.
 async fn write_through_the_server(app: &TestApp) {
-    customers::signed_up(app, "shopper@example.com").await;
+    let token = app.admin_token().await;
+    let created = app
+        .admin(reqwest::Method::POST, "/admin/collections", &token)
+        .json(&json!({ "title": "Summer", "handle": format!("summer-{}", ulid::Ulid::new().to_string().to_lowercase()) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 200);
 }
 
 async fn region_name(app: &TestApp) -> String {
@@ -93,5 +103,85 @@ async fn a_zero_ttl_reads_the_database_every_time() {
         assert_eq!(region_name(&app).await, "Europe");
         rename_region_behind_the_servers_back(&app, "Elsewhere").await;
         assert_eq!(region_name(&app).await, "Elsewhere");
+    }
+}
+
+/// Calls that change nothing kept leave the cache be, whatever their
+/// method: reads, server functions that read (by POST), cart edits, sign-ins,
+/// password reset requests. Otherwise anyone could empty it at will.
+#[tokio::test]
+async fn calls_that_change_no_catalog_keep_the_cache() {
+    for backend in testkit::db_backends() {
+        let app = spawn_app(Options {
+            store_cache_ms: 60_000,
+            ..Options::on(backend)
+        })
+        .await;
+        let token = customers::signed_up(&app, "reader@example.com").await;
+        assert_eq!(region_name(&app).await, "Europe");
+        rename_region_behind_the_servers_back(&app, "Elsewhere").await;
+
+        let cart = new_cart(&app, json!({})).await;
+        let cart_id = cart["id"].as_str().unwrap();
+        add(&app, cart_id, "apple", 1).await;
+        let (status, _) = get_json(
+            &app,
+            &format!("/store/carts/{cart_id}"),
+            Some(&app.publishable_key),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (status, body) = post(&app, &format!("/store/carts/{cart_id}/taxes"), json!({})).await;
+        assert_eq!(status, 200, "{body}");
+        let signed_in = app
+            .client
+            .post(app.url("/auth/customer/emailpass"))
+            .json(&json!({ "email": "reader@example.com", "password": "long enough" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed_in.status(), 200);
+        let reset = app
+            .client
+            .post(app.url("/auth/customer/emailpass/reset-password"))
+            .json(&json!({ "identifier": "reader@example.com" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reset.status(), 201);
+        let address = app
+            .client
+            .post(app.url("/store/customers/me/addresses"))
+            .header("x-publishable-api-key", &app.publishable_key)
+            .bearer_auth(&token)
+            .json(&json!({ "city": "Berlin" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(address.status(), 200);
+        for read in [
+            "/api/catalog/products",
+            "/api/catalog/categories",
+            "/api/cart/summary",
+        ] {
+            let response = app.post_form(read, &[("offset", "0")]).await;
+            assert!(
+                response.status().is_success(),
+                "{read}: {}",
+                response.status()
+            );
+        }
+        assert_eq!(
+            region_name(&app).await,
+            "Europe",
+            "none of these cleared the cache"
+        );
+
+        write_through_the_server(&app).await;
+        assert_eq!(
+            region_name(&app).await,
+            "Elsewhere",
+            "an admin's write does"
+        );
     }
 }

@@ -22,7 +22,7 @@ async fn an_admin_assigns_a_product_to_a_scale_and_syncs_it_to_the_machine() {
         let page = format!("/admin/devices/{machine}");
         assert_eq!(
             app.page(&page).await.headers()[LOCATION],
-            "/admin/login",
+            format!("/admin/login?next={page}").as_str(),
             "signed out, the machine is not shown"
         );
         app.sign_in().await;
@@ -245,7 +245,7 @@ async fn the_session_preview_lists_filters_shows_a_timeline_and_force_closes() {
     on_every_db_and_broker(async |app| {
         assert_eq!(
             app.page("/admin/vending/sessions").await.headers()[LOCATION],
-            "/admin/login"
+            "/admin/login?next=/admin/vending/sessions"
         );
         app.sign_in().await;
         let fridge = fridge(&app).await;

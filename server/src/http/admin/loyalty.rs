@@ -15,8 +15,6 @@ use crate::{
     state::AppState,
 };
 
-const MAX_LIMIT: u64 = 200;
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigBody {
@@ -158,7 +156,6 @@ pub async fn sessions(
         .map(|s| SessionStatus::parse(&s.to_uppercase()))
         .transpose()?;
     let (offset, limit) = params.page()?;
-    let limit = limit.min(MAX_LIMIT);
     let (sessions, count) = loyalty::list_sessions(&state.db, status, offset, limit).await?;
     Ok(Json(SessionList {
         loyalty_sessions: sessions.into_iter().map(Into::into).collect(),

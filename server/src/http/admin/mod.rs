@@ -7,6 +7,7 @@ mod customers;
 mod inventory;
 mod loyalty;
 mod orders;
+mod payments;
 mod products;
 mod regions;
 mod sales_channels;
@@ -42,6 +43,10 @@ pub const PAGE_PATHS: &[&str] = &[
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/users/me", get(users::me))
+        .route(
+            "/admin/users/me/sign-out-everywhere",
+            post(users::sign_out_everywhere),
+        )
         .route("/admin/alerts", get(alerts::list))
         .route("/admin/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route(
@@ -81,6 +86,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/orders", get(orders::list))
         .route("/admin/orders/{id}", get(orders::retrieve))
         .route("/admin/orders/{id}/cancel", post(orders::cancel))
+        .route("/admin/payments/{id}", get(payments::retrieve))
+        .route("/admin/payments/{id}/capture", post(payments::capture))
+        .route("/admin/payments/{id}/refund", post(payments::refund))
         .route("/admin/customers", get(customers::list))
         .route("/admin/customers/{id}", get(customers::retrieve))
         .route("/admin/users", get(users::list))

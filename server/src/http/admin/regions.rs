@@ -23,6 +23,16 @@ pub struct AdminRegion {
     base: StoreRegion,
     tax_rate: f64,
     is_tax_inclusive: bool,
+    /// Medusa's shape: `[{id, is_enabled}]`.
+    payment_providers: Vec<RegionPaymentProvider>,
+}
+
+#[derive(Serialize)]
+pub struct RegionPaymentProvider {
+    id: String,
+    /// Whether this store has the provider configured (a region may name
+    /// one whose settings were removed since).
+    is_enabled: bool,
 }
 
 #[derive(Deserialize)]
@@ -34,6 +44,9 @@ pub struct RegionBody {
     is_tax_inclusive: Option<bool>,
     /// ISO-2 codes.
     countries: Option<Vec<String>>,
+    /// The payment providers offered in the region (`pp_system_default`,
+    /// `pp_stripe_stripe`), replacing those offered before.
+    payment_providers: Option<Vec<String>>,
 }
 
 pub async fn list(
@@ -43,13 +56,18 @@ pub async fn list(
 ) -> Result<Json<Listing<AdminRegion>>, ApiError> {
     let (offset, limit) = params.page()?;
     let page = pricing::list_regions(&state.db, offset, limit).await?;
+    let ids: Vec<String> = page.regions.iter().map(|r| r.region.id.clone()).collect();
+    let mut providers = pricing::payment_providers_of(&state.db, &ids).await?;
     let page = domain::paging::Page {
         items: page.regions,
         count: page.count,
         offset: page.offset,
         limit: page.limit,
     };
-    Ok(Listing::of("regions", page, AdminRegion::from))
+    Ok(Listing::of("regions", page, |detail| {
+        let offered = providers.remove(&detail.region.id).unwrap_or_default();
+        AdminRegion::of(&state, detail, offered)
+    }))
 }
 
 pub async fn retrieve(
@@ -66,6 +84,11 @@ pub async fn create(
     body: Result<Json<RegionBody>, JsonRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Json(body) = body?;
+    let payment_providers = body
+        .payment_providers
+        .as_deref()
+        .map(|ids| known_providers(&state, ids))
+        .transpose()?;
     let new = NewRegion {
         name: body.name.unwrap_or_default(),
         currency_code: body.currency_code.unwrap_or_default(),
@@ -74,6 +97,9 @@ pub async fn create(
         countries: body.countries.unwrap_or_default(),
     };
     let id = pricing::create_region(&state.db, new).await?;
+    if let Some(ids) = payment_providers {
+        pricing::set_payment_providers(&state.db, &id, &ids).await?;
+    }
     region_response(&state, &id).await
 }
 
@@ -84,6 +110,11 @@ pub async fn update(
     body: Result<Json<RegionBody>, JsonRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Json(body) = body?;
+    let payment_providers = body
+        .payment_providers
+        .as_deref()
+        .map(|ids| known_providers(&state, ids))
+        .transpose()?;
     let changes = RegionChanges {
         name: body.name,
         currency_code: body.currency_code,
@@ -92,6 +123,9 @@ pub async fn update(
         countries: body.countries,
     };
     pricing::update_region(&state.db, &id, changes).await?;
+    if let Some(ids) = payment_providers {
+        pricing::set_payment_providers(&state.db, &id, &ids).await?;
+    }
     region_response(&state, &id).await
 }
 
@@ -115,18 +149,41 @@ fn basis_points(percent: f64) -> Result<i32, ApiError> {
     Ok(points as i32)
 }
 
-async fn region_response(state: &AppState, id: &str) -> Result<Json<serde_json::Value>, ApiError> {
-    Ok(one(
-        "region",
-        AdminRegion::from(pricing::find_region(&state.db, id).await?),
-    ))
+/// The ids, each a provider this store has, without repeats.
+fn known_providers(state: &AppState, ids: &[String]) -> Result<Vec<String>, ApiError> {
+    let mut known: Vec<String> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !state.payment_providers.has(id) {
+            return Err(ApiError::invalid_data(format!(
+                "payment provider {id:?} is not configured here; the store has {}",
+                state.payment_providers.ids().join(", ")
+            )));
+        }
+        if !known.contains(id) {
+            known.push(id.clone());
+        }
+    }
+    Ok(known)
 }
 
-impl From<RegionDetail> for AdminRegion {
-    fn from(detail: RegionDetail) -> Self {
+async fn region_response(state: &AppState, id: &str) -> Result<Json<serde_json::Value>, ApiError> {
+    let detail = pricing::find_region(&state.db, id).await?;
+    let offered = pricing::payment_providers(&state.db, id).await?;
+    Ok(one("region", AdminRegion::of(state, detail, offered)))
+}
+
+impl AdminRegion {
+    fn of(state: &AppState, detail: RegionDetail, offered: Vec<String>) -> Self {
         Self {
             tax_rate: f64::from(detail.region.tax_rate_basis_points) / 100.0,
             is_tax_inclusive: detail.region.tax_inclusive,
+            payment_providers: offered
+                .into_iter()
+                .map(|id| RegionPaymentProvider {
+                    is_enabled: state.payment_providers.has(&id),
+                    id,
+                })
+                .collect(),
             base: detail.into(),
         }
     }

@@ -1,5 +1,8 @@
 use axum::{Json, extract::State};
-use domain::admin_users::{self, admin_user};
+use domain::{
+    admin_users::{self, admin_user},
+    sign_ins,
+};
 use serde::Serialize;
 
 use super::Listing;
@@ -51,6 +54,16 @@ pub async fn me(
         .await?
         .ok_or_else(|| ApiError::unauthorized("Unauthorized"))?;
     Ok(Json(UserResponse { user: user.into() }))
+}
+
+/// Ends every sign-in of the admin user: each token and dashboard session,
+/// the caller's own included.
+pub async fn sign_out_everywhere(
+    admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    sign_ins::end_all(&state.db, &sign_ins::Account::AdminUser(admin.id)).await?;
+    Ok(Json(serde_json::json!({ "success": true })))
 }
 
 pub async fn list(

@@ -12,6 +12,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::http::error::ApiError;
+use domain::sign_ins::Account;
 
 /// Where a generated secret is kept, so tokens survive restarts.
 pub const SECRET_SETTING: &str = "jwt_secret";
@@ -30,6 +31,29 @@ pub struct Claims {
     pub app_metadata: AppMetadata,
     pub iat: i64,
     pub exp: i64,
+    /// The account's sign-in generation when the token was issued: ending
+    /// the account's sign-ins moves the generation on and refuses the token
+    /// (see `domain::sign_ins`). Tokens from before generations count as the first.
+    #[serde(default)]
+    pub generation: i32,
+    /// When the admin user signed in (unix seconds); refreshing keeps it, and
+    /// past the admins' maximum sign-in age the token is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
+}
+
+impl Claims {
+    /// The account the token was issued to.
+    pub fn account(&self) -> Account {
+        match self.actor_type.as_str() {
+            ACTOR_USER => Account::AdminUser(self.actor_id.clone()),
+            // A registration token names no customer yet, only its identity.
+            _ if self.actor_id.is_empty() => {
+                Account::CustomerIdentity(self.auth_identity_id.clone())
+            }
+            _ => Account::Customer(self.actor_id.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -38,15 +62,36 @@ pub struct AppMetadata {
     pub customer_id: Option<String>,
 }
 
+/// Signs and checks tokens.
 #[derive(Clone)]
-pub struct JwtKeys(Arc<(EncodingKey, DecodingKey)>);
+pub struct JwtKeys {
+    keys: Arc<(EncodingKey, DecodingKey)>,
+    /// How long an admin's sign-in lasts, refreshes included.
+    admin_max_age: Duration,
+}
 
 impl JwtKeys {
     pub fn new(secret: &str) -> Self {
-        Self(Arc::new((
-            EncodingKey::from_secret(secret.as_bytes()),
-            DecodingKey::from_secret(secret.as_bytes()),
-        )))
+        Self {
+            keys: Arc::new((
+                EncodingKey::from_secret(secret.as_bytes()),
+                DecodingKey::from_secret(secret.as_bytes()),
+            )),
+            admin_max_age: LIFETIME,
+        }
+    }
+
+    /// Admin sign-ins older than `max_age` are refused, and their tokens
+    /// cannot be refreshed past it.
+    pub fn with_admin_max_age(self, max_age: Duration) -> Self {
+        Self {
+            admin_max_age: max_age,
+            ..self
+        }
+    }
+
+    pub fn admin_max_age(&self) -> Duration {
+        self.admin_max_age
     }
 
     /// The configured secret, or the one generated on first start.
@@ -67,60 +112,74 @@ impl JwtKeys {
     /// A customer's token (or a registration token before the customer exists).
     pub fn issue(&self, identity: &auth_identity::Model) -> String {
         let customer_id = identity.customer_id.clone();
-        self.issue_claims(
-            customer_id.clone().unwrap_or_default(),
-            &identity.actor_type,
-            &identity.id,
-            AppMetadata { customer_id },
-        )
+        let now = Utc::now();
+        self.encode(&Claims {
+            actor_id: customer_id.clone().unwrap_or_default(),
+            actor_type: identity.actor_type.clone(),
+            auth_identity_id: identity.id.clone(),
+            app_metadata: AppMetadata { customer_id },
+            iat: now.timestamp(),
+            exp: (now + LIFETIME).timestamp(),
+            generation: identity.sign_in_generation,
+            auth_time: None,
+        })
     }
 
     /// An admin user's token, as `/auth/user/emailpass` hands it out.
     pub fn issue_for_admin(&self, user: &admin_user::Model) -> String {
-        self.issue_claims(
-            user.id.clone(),
-            ACTOR_USER,
-            &user.id,
-            AppMetadata::default(),
-        )
-    }
-
-    fn issue_claims(
-        &self,
-        actor_id: String,
-        actor_type: &str,
-        auth_identity_id: &str,
-        app_metadata: AppMetadata,
-    ) -> String {
-        let now = Utc::now();
-        self.encode(&Claims {
-            actor_id,
-            actor_type: actor_type.to_owned(),
-            auth_identity_id: auth_identity_id.to_owned(),
-            app_metadata,
-            iat: now.timestamp(),
-            exp: (now + LIFETIME).timestamp(),
+        let now = Utc::now().timestamp();
+        self.refresh_admin(Claims {
+            actor_id: user.id.clone(),
+            actor_type: ACTOR_USER.to_owned(),
+            auth_identity_id: user.id.clone(),
+            app_metadata: AppMetadata::default(),
+            iat: now,
+            exp: now,
+            generation: user.sign_in_generation,
+            auth_time: Some(now),
         })
     }
 
-    /// The same claims with a new lifetime.
-    pub fn refresh(&self, claims: Claims) -> String {
-        self.issue_claims(
-            claims.actor_id,
-            &claims.actor_type,
-            &claims.auth_identity_id,
-            claims.app_metadata,
-        )
+    /// An admin's claims with a new lifetime, which ends with the sign-in's
+    /// maximum age at the latest.
+    pub fn refresh_admin(&self, claims: Claims) -> String {
+        let now = Utc::now();
+        let signed_in = claims.auth_time.unwrap_or(claims.iat);
+        let exp = (now + LIFETIME)
+            .timestamp()
+            .min(signed_in + self.admin_max_age.num_seconds());
+        self.encode(&Claims {
+            iat: now.timestamp(),
+            exp,
+            auth_time: Some(signed_in),
+            ..claims
+        })
     }
 
     pub fn encode(&self, claims: &Claims) -> String {
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.0.0)
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.keys.0)
             .expect("HS256 signing cannot fail")
     }
 
+    /// The claims of a token signed with this key, unexpired, and, for an
+    /// admin, within the sign-in's maximum age. Whether the account's
+    /// sign-ins have ended since is for [`super::SignInCheck`] to say.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        jsonwebtoken::decode::<Claims>(token, &self.0.1, &Validation::new(Algorithm::HS256))
-            .map(|data| data.claims)
-            .map_err(|_| ApiError::unauthorized("Unauthorized"))
+        let claims =
+            jsonwebtoken::decode::<Claims>(token, &self.keys.1, &Validation::new(Algorithm::HS256))
+                .map(|data| data.claims)
+                .map_err(|_| ApiError::unauthorized("Unauthorized"))?;
+        if claims.actor_type == ACTOR_USER && !self.admin_sign_in_is_fresh(&claims) {
+            return Err(ApiError::unauthorized(
+                "this admin sign-in is too old; sign in again",
+            ));
+        }
+        Ok(claims)
+    }
+
+    fn admin_sign_in_is_fresh(&self, claims: &Claims) -> bool {
+        // Tokens from before `auth_time` count from when they were issued.
+        let signed_in = claims.auth_time.unwrap_or(claims.iat);
+        Utc::now().timestamp() < signed_in + self.admin_max_age.num_seconds()
     }
 }

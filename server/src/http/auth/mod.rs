@@ -3,13 +3,15 @@
 
 mod jwt;
 mod routes;
+mod sign_ins;
 
 pub use jwt::{ACTOR_USER, AppMetadata, Claims, JwtKeys, SECRET_SETTING};
+pub use sign_ins::{SignInCheck, end_outdated_sessions};
 
 use axum::{
     Router,
     extract::{FromRequestParts, OptionalFromRequestParts},
-    http::{header::AUTHORIZATION, request::Parts},
+    http::{StatusCode, header::AUTHORIZATION, request::Parts},
     routing::post,
 };
 use domain::customers::ACTOR_CUSTOMER;
@@ -46,7 +48,8 @@ pub(crate) fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// The verified claims of the request's `Authorization: Bearer` token.
+/// The verified claims of the request's `Authorization: Bearer` token,
+/// issued under its account's current sign-in generation.
 pub struct BearerClaims(pub Claims);
 
 impl FromRequestParts<AppState> for BearerClaims {
@@ -58,7 +61,17 @@ impl FromRequestParts<AppState> for BearerClaims {
     ) -> Result<Self, Self::Rejection> {
         let token =
             bearer_token(&parts.headers).ok_or_else(|| ApiError::unauthorized("Unauthorized"))?;
-        Ok(Self(state.jwt.verify(token)?))
+        let claims = state.jwt.verify(token)?;
+        if !state
+            .sign_ins
+            .stands(&claims.account(), claims.generation)
+            .await?
+        {
+            return Err(ApiError::unauthorized(
+                "this sign-in has ended (signed out everywhere, or the password changed); sign in again",
+            ));
+        }
+        Ok(Self(claims))
     }
 }
 
@@ -103,7 +116,10 @@ impl FromRequestParts<AppState> for AuthenticatedCustomer {
 }
 
 /// A customer when one is signed in: carts and orders are also for guests.
-/// A bearer token that is not a valid customer token is still refused.
+/// As in Medusa, a bearer token that is not a customer's valid token (expired,
+/// forged, ended, an admin's) makes a guest, not a refusal: a storefront with
+/// a stale token can still shop. Only a failure to check (the database) is an
+/// error.
 impl OptionalFromRequestParts<AppState> for AuthenticatedCustomer {
     type Rejection = ApiError;
 
@@ -115,8 +131,8 @@ impl OptionalFromRequestParts<AppState> for AuthenticatedCustomer {
             <Self as FromRequestParts<AppState>>::from_request_parts(parts, state).await;
         match signed_in {
             Ok(customer) => Ok(Some(customer)),
-            Err(e) if parts.headers.contains_key(AUTHORIZATION) => Err(e),
-            Err(_) => Ok(None),
+            Err(e) if e.status() == StatusCode::UNAUTHORIZED => Ok(None),
+            Err(e) => Err(e),
         }
     }
 }

@@ -1,3 +1,4 @@
+use app::server_context::{SignIn, start_signed_in_session};
 use axum::{
     Json,
     extract::{State, rejection::JsonRejection},
@@ -7,6 +8,7 @@ use domain::{
     DomainError, admin_users,
     credentials::{Email, Password},
     customers::{self, password_reset},
+    rate_limits::Rule,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -15,6 +17,7 @@ use tower_sessions::Session;
 use super::{ACTOR_USER, BearerClaims, Claims};
 use crate::{
     http::{error::ApiError, params::Params},
+    rate_limit::Attempts,
     state::AppState,
 };
 
@@ -32,9 +35,11 @@ pub struct TokenResponse {
 /// A registration token: the identity exists, its customer not yet.
 pub async fn register(
     State(state): State<AppState>,
+    attempts: Attempts,
     body: Result<Json<EmailPass>, JsonRejection>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let Json(body) = body?;
+    attempts.admit(Rule::Registration, &body.email).await?;
     let email = Email::parse(&body.email)?;
     let password = Password::parse(&body.password)?;
     let identity = customers::register(&state.db, &email, &password)
@@ -51,9 +56,11 @@ pub async fn register(
 
 pub async fn login(
     State(state): State<AppState>,
+    attempts: Attempts,
     body: Result<Json<EmailPass>, JsonRejection>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let Json(body) = body?;
+    attempts.admit(Rule::CustomerSignIn, &body.email).await?;
     let identity = customers::authenticate(&state.db, &body.email, &body.password).await?;
     Ok(Json(TokenResponse {
         token: state.jwt.issue(&identity),
@@ -63,9 +70,11 @@ pub async fn login(
 /// An admin user's token for the Admin API.
 pub async fn admin_login(
     State(state): State<AppState>,
+    attempts: Attempts,
     body: Result<Json<EmailPass>, JsonRejection>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let Json(body) = body?;
+    attempts.admit(Rule::AdminSignIn, &body.email).await?;
     let user = admin_users::authenticate(&state.db, &body.email, &body.password).await?;
     Ok(Json(TokenResponse {
         token: state.jwt.issue_for_admin(&user),
@@ -93,15 +102,19 @@ pub async fn create_session(
             "the session could not be stored; try again",
         )
     };
-    // A new id on sign-in, so a session fixed before sign-in is worthless after it.
-    session.cycle_id().await.map_err(session_error)?;
-    let key = if claims.actor_type == ACTOR_USER {
-        app::session_keys::ADMIN_USER_ID
+    let who = if claims.actor_type == ACTOR_USER {
+        SignIn::Admin {
+            id: claims.actor_id.clone(),
+            generation: claims.generation,
+            at: claims.auth_time.unwrap_or(claims.iat),
+        }
     } else {
-        app::session_keys::CUSTOMER_ID
+        SignIn::Customer {
+            id: claims.actor_id.clone(),
+            generation: claims.generation,
+        }
     };
-    session
-        .insert(key, &claims.actor_id)
+    start_signed_in_session(&session, who)
         .await
         .map_err(session_error)?;
     Ok(Json(SessionResponse { user: claims }))
@@ -132,7 +145,7 @@ pub async fn refresh_token(
             .ok_or_else(|| ApiError::unauthorized("Unauthorized"))?;
         state.jwt.issue(&identity)
     } else {
-        state.jwt.refresh(claims)
+        state.jwt.refresh_admin(claims)
     };
     Ok(Json(TokenResponse { token }))
 }
@@ -146,9 +159,13 @@ pub struct ResetRequest {
 /// any well-formed email, so the answer does not tell who has an account.
 pub async fn request_password_reset(
     State(state): State<AppState>,
+    attempts: Attempts,
     body: Result<Json<ResetRequest>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Json(body) = body?;
+    attempts
+        .admit(Rule::PasswordReset, &body.identifier)
+        .await?;
     let email = Email::parse(&body.identifier)?;
     password_reset::request(&state.db, &email).await?;
     Ok(StatusCode::CREATED)

@@ -13,9 +13,11 @@ use domain::{
     },
     checkout::{self, PaymentFailure},
     credentials::Email,
+    idempotency::{KeyOwner, KeyScope},
     payments,
     pricing::money::{to_major_units, to_minor_units},
     promotions::{self, promotion},
+    rate_limits::Rule,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -23,6 +25,7 @@ use serde_json::{Map, Value};
 use super::{orders::StoreOrder, publishable_key::PublishableKey, regions::StoreRegion};
 use crate::{
     http::{auth::AuthenticatedCustomer, error::ApiError, idempotency},
+    rate_limit::Attempts,
     state::AppState,
 };
 
@@ -461,6 +464,15 @@ fn email(raw: Option<String>) -> Result<Option<Email>, ApiError> {
     Ok(raw.as_deref().map(Email::parse).transpose()?)
 }
 
+/// Whose an `Idempotency-Key` is: the signed-in customer's, else the
+/// storefront's.
+fn key_owner(key: &PublishableKey, customer_id: Option<&str>) -> KeyOwner {
+    match customer_id {
+        Some(id) => KeyOwner::Customer(id.to_owned()),
+        None => KeyOwner::PublishableKey(key.id.clone()),
+    }
+}
+
 /// What the `Idempotency-Key` of a cart creation is for.
 const CREATE_SCOPE: &str = "store.carts.create";
 
@@ -469,10 +481,19 @@ pub async fn create(
     key: PublishableKey,
     State(state): State<AppState>,
     customer: Option<AuthenticatedCustomer>,
+    attempts: Attempts,
     headers: HeaderMap,
     body: Result<Json<CreateCart>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(body) = body?;
+    if body
+        .promo_codes
+        .as_ref()
+        .is_some_and(|codes| !codes.is_empty())
+    {
+        // No cart to count against yet: the codes count against the address.
+        attempts.admit_address(Rule::PromotionCode).await?;
+    }
     let customer_id = customer.map(|c| c.id);
     // The key's channels and the customer belong to the request: the same
     // body from another storefront or shopper is another request.
@@ -483,11 +504,12 @@ pub async fn create(
         domain::idempotency::digest(&request)
     );
     let attempt = async {
-        create_cart(&state, &key, customer_id, body)
+        create_cart(&state, &key, customer_id.clone(), body)
             .await
             .into_response()
     };
-    idempotency::run(&state.db, &headers, CREATE_SCOPE, fingerprint, attempt).await
+    let scope = KeyScope::new(CREATE_SCOPE, key_owner(&key, customer_id.as_deref()));
+    idempotency::run(&state.db, &headers, &scope, fingerprint, attempt).await
 }
 
 async fn create_cart(
@@ -541,10 +563,18 @@ pub async fn update(
     key: PublishableKey,
     State(state): State<AppState>,
     customer: Option<AuthenticatedCustomer>,
+    attempts: Attempts,
     Path(id): Path<String>,
     body: Result<Json<UpdateCart>, JsonRejection>,
 ) -> Result<Json<CartResponse>, ApiError> {
     let Json(body) = body?;
+    if body
+        .promo_codes
+        .as_ref()
+        .is_some_and(|codes| !codes.is_empty())
+    {
+        attempts.admit(Rule::PromotionCode, &id).await?;
+    }
     let sales_channel_id = body
         .sales_channel_id
         .map(|requested| channel_of_key(&key, Some(requested)))
@@ -648,11 +678,13 @@ pub async fn add_shipping_method(
 pub async fn add_promotions(
     key: PublishableKey,
     State(state): State<AppState>,
+    attempts: Attempts,
     Path(id): Path<String>,
     body: Result<Json<PromoCodes>, JsonRejection>,
 ) -> Result<Json<CartResponse>, ApiError> {
     let Json(body) = body?;
     key.ensure_cart(&state, &id).await?;
+    attempts.admit(Rule::PromotionCode, &id).await?;
     let detail = carts::apply_promotions(&state.db, &id, &body.promo_codes).await?;
     respond(&state, detail).await
 }
@@ -704,13 +736,16 @@ const COMPLETE_SCOPE: &str = "store.carts.complete";
 pub async fn complete(
     key: PublishableKey,
     State(state): State<AppState>,
+    customer: Option<AuthenticatedCustomer>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     key.ensure_cart(&state, &id).await?;
     let fingerprint = format!("completing cart {id}");
     let attempt = async { complete_cart(&state, &id).await.into_response() };
-    idempotency::run(&state.db, &headers, COMPLETE_SCOPE, fingerprint, attempt).await
+    let owner = key_owner(&key, customer.as_ref().map(|c| c.id.as_str()));
+    let scope = KeyScope::new(COMPLETE_SCOPE, owner);
+    idempotency::run(&state.db, &headers, &scope, fingerprint, attempt).await
 }
 
 async fn complete_cart(state: &AppState, id: &str) -> Result<Json<CompleteResponse>, ApiError> {

@@ -2,15 +2,13 @@
 
 use axum::{
     Json,
-    extract::{
-        Path, Query, State,
-        rejection::{JsonRejection, QueryRejection},
-    },
+    extract::{Path, State, rejection::JsonRejection},
 };
 use chrono::{DateTime, Utc};
 use domain::{
     credentials::Email,
     customers::{self, AddressFields, CustomerWithAddresses, Profile, address},
+    sign_ins,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -20,16 +18,17 @@ use crate::{
     http::{
         auth::{AuthenticatedCustomer, BearerClaims},
         error::ApiError,
+        params::Params,
     },
     state::AppState,
 };
 
-const DEFAULT_LIMIT: u64 = 50;
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCustomer {
-    email: String,
+    /// Optional: the customer gets the registered identity's email; one
+    /// stated here must be that one.
+    email: Option<String>,
     first_name: Option<String>,
     last_name: Option<String>,
     phone: Option<String>,
@@ -94,12 +93,6 @@ impl From<AddressBody> for AddressFields {
             metadata: b.metadata.map(Value::Object),
         }
     }
-}
-
-#[derive(Deserialize)]
-pub struct ListParams {
-    offset: Option<u64>,
-    limit: Option<u64>,
 }
 
 /// Medusa's `StoreCustomer`.
@@ -234,7 +227,7 @@ async fn customer_response(
     }))
 }
 
-/// Creates the customer of a registration token's identity.
+/// Creates the customer of a registration token's identity, with its email.
 pub async fn create(
     State(state): State<AppState>,
     _key: PublishableKey,
@@ -247,16 +240,20 @@ pub async fn create(
             "Request already authenticated as a customer.",
         ));
     }
-    let email = Email::parse(&body.email)?;
+    let stated_email = body.email.as_deref().map(Email::parse).transpose()?;
     let profile = Profile {
         first_name: body.first_name,
         last_name: body.last_name,
         phone: body.phone,
         company_name: body.company_name,
     };
-    let customer =
-        customers::create_for_identity(&state.db, &claims.auth_identity_id, &email, profile)
-            .await?;
+    let customer = customers::create_for_identity(
+        &state.db,
+        &claims.auth_identity_id,
+        stated_email.as_ref(),
+        profile,
+    )
+    .await?;
     customer_response(&state, &customer.id).await
 }
 
@@ -266,6 +263,17 @@ pub async fn me(
     me: AuthenticatedCustomer,
 ) -> Result<Json<CustomerResponse>, ApiError> {
     customer_response(&state, &me.id).await
+}
+
+/// Ends every sign-in of the customer: each token and web session, the
+/// caller's own included.
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    _key: PublishableKey,
+    me: AuthenticatedCustomer,
+) -> Result<Json<Value>, ApiError> {
+    sign_ins::end_all(&state.db, &sign_ins::Account::Customer(me.id)).await?;
+    Ok(Json(serde_json::json!({ "success": true })))
 }
 
 pub async fn update_me(
@@ -286,13 +294,9 @@ pub async fn list_addresses(
     State(state): State<AppState>,
     _key: PublishableKey,
     me: AuthenticatedCustomer,
-    params: Result<Query<ListParams>, QueryRejection>,
+    params: Params,
 ) -> Result<Json<AddressList>, ApiError> {
-    let Query(params) = params.map_err(|e| ApiError::invalid_data(e.body_text()))?;
-    let (offset, limit) = (
-        params.offset.unwrap_or(0),
-        params.limit.unwrap_or(DEFAULT_LIMIT),
-    );
+    let (offset, limit) = params.page()?;
     let (page, count) = customers::list_addresses(&state.db, &me.id, offset, limit).await?;
     Ok(Json(AddressList {
         addresses: page.into_iter().map(Into::into).collect(),

@@ -1,13 +1,25 @@
-//! `/store/loyalty/*`: identify a cart by phone, calculate its rewards,
-//! choose optional ones. A host that is down, slow or off answers 503
-//! `{type: "unavailable"}`; the storefront then hides loyalty and goes on.
+//! `/store/loyalty/*`: identify a cart by phone (the member shows masked
+//! and the cart earns points), prove the phone with a code sent by SMS
+//! (then the balance shows and rewards that cost points may be chosen),
+//! calculate the rewards, choose optional ones; and
+//! `/store/customers/me/loyalty/*`: link the signed-in customer's account to
+//! a membership by the same proof. A host that is down, slow or off answers
+//! 503 `{type: "unavailable"}`; the storefront then hides loyalty and goes on.
 
 use axum::{Json, extract::State, extract::rejection::JsonRejection};
-use domain::loyalty::{self, SessionDetail, reward};
+use chrono::{DateTime, Utc};
+use domain::{
+    loyalty::{self, SessionDetail, customer, reward, verification::CodeSent},
+    rate_limits::Rule,
+};
 use serde::{Deserialize, Serialize};
 
 use super::publishable_key::PublishableKey;
-use crate::{http::error::ApiError, state::AppState};
+use crate::{
+    http::{auth::AuthenticatedCustomer, error::ApiError},
+    rate_limit::Attempts,
+    state::AppState,
+};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,6 +32,25 @@ pub struct IdentifyBody {
 #[serde(deny_unknown_fields)]
 pub struct CartBody {
     cart_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyBody {
+    cart_id: String,
+    code: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneBody {
+    phone: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeBody {
+    code: String,
 }
 
 #[derive(Deserialize)]
@@ -40,8 +71,14 @@ struct LoyaltySession {
     id: String,
     cart_id: String,
     status: &'static str,
+    /// Masked by the host.
     member_id: String,
-    points_balance: i64,
+    /// The shopper proved the phone: the balance shows, points may be redeemed.
+    verified: bool,
+    /// `null` until the phone is verified.
+    points_balance: Option<i64>,
+    /// The code sent to verify the phone, while it can be entered.
+    code_sent: Option<CodeSentView>,
     points_earnable: i64,
     /// What the applied rewards take off the cart, minor units.
     discount_total: i64,
@@ -51,6 +88,54 @@ struct LoyaltySession {
     confirmation_id: Option<String>,
     points_earned: Option<i64>,
     rewards: Vec<LoyaltyReward>,
+}
+
+#[derive(Serialize)]
+struct CodeSentView {
+    /// The last two digits of the phone the code went to.
+    phone_ending: String,
+    expires_at: DateTime<Utc>,
+}
+
+impl From<CodeSent> for CodeSentView {
+    fn from(sent: CodeSent) -> Self {
+        Self {
+            phone_ending: sent.phone_ending,
+            expires_at: sent.expires_at,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct CodeSentResponse {
+    loyalty_code: CodeSentView,
+}
+
+#[derive(Serialize)]
+pub struct MembershipResponse {
+    loyalty_membership: Membership,
+}
+
+#[derive(Serialize)]
+struct Membership {
+    /// Masked by the host.
+    member_id: String,
+    phone: String,
+    points_balance: Option<i64>,
+    verified_at: Option<DateTime<Utc>>,
+}
+
+impl From<customer::Model> for MembershipResponse {
+    fn from(link: customer::Model) -> Self {
+        Self {
+            loyalty_membership: Membership {
+                member_id: link.membership_id,
+                phone: link.phone,
+                points_balance: link.points_balance,
+                verified_at: link.verified_at,
+            },
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -92,7 +177,9 @@ impl From<SessionDetail> for SessionResponse {
                 cart_id: s.cart_id,
                 status: d.status.as_str(),
                 member_id: s.member_id,
-                points_balance: s.points_balance,
+                verified: d.verified,
+                points_balance: d.points_balance,
+                code_sent: d.code_sent.map(Into::into),
                 points_earnable: d.points_earnable,
                 discount_total: d.discount_total,
                 rewards_stale: d.rewards_stale,
@@ -105,18 +192,99 @@ impl From<SessionDetail> for SessionResponse {
     }
 }
 
+/// A signed-in customer whose verified link is for this phone may redeem
+/// at once; anyone else earns until the phone is verified.
 pub async fn identify(
     key: PublishableKey,
+    customer: Option<AuthenticatedCustomer>,
     State(state): State<AppState>,
+    attempts: Attempts,
     body: Result<Json<IdentifyBody>, JsonRejection>,
+) -> Result<Json<SessionResponse>, ApiError> {
+    let Json(body) = body?;
+    key.ensure_cart(&state, &body.cart_id).await?;
+    attempts.admit(Rule::LoyaltyIdentify, &body.phone).await?;
+    let detail = state
+        .loyalty
+        .identify(
+            &state.db,
+            &body.cart_id,
+            &body.phone,
+            customer.as_ref().map(|c| c.id.as_str()),
+        )
+        .await?;
+    Ok(Json(detail.into()))
+}
+
+/// Texts a code to the phone the cart was identified with.
+pub async fn send_code(
+    key: PublishableKey,
+    State(state): State<AppState>,
+    body: Result<Json<CartBody>, JsonRejection>,
+) -> Result<Json<CodeSentResponse>, ApiError> {
+    let Json(body) = body?;
+    key.ensure_cart(&state, &body.cart_id).await?;
+    let sent = state
+        .loyalty
+        .send_cart_code(&state.db, &body.cart_id)
+        .await?;
+    Ok(Json(CodeSentResponse {
+        loyalty_code: sent.into(),
+    }))
+}
+
+/// Checks the code; right, the cart may redeem (and a signed-in customer's
+/// account is linked to the membership).
+pub async fn verify(
+    key: PublishableKey,
+    customer: Option<AuthenticatedCustomer>,
+    State(state): State<AppState>,
+    body: Result<Json<VerifyBody>, JsonRejection>,
 ) -> Result<Json<SessionResponse>, ApiError> {
     let Json(body) = body?;
     key.ensure_cart(&state, &body.cart_id).await?;
     let detail = state
         .loyalty
-        .identify(&state.db, &body.cart_id, &body.phone)
+        .verify_cart(
+            &state.db,
+            &body.cart_id,
+            &body.code,
+            customer.as_ref().map(|c| c.id.as_str()),
+        )
         .await?;
     Ok(Json(detail.into()))
+}
+
+/// Texts a code to `phone`, a member's, to link the customer's account.
+pub async fn send_link_code(
+    State(state): State<AppState>,
+    _key: PublishableKey,
+    me: AuthenticatedCustomer,
+    body: Result<Json<PhoneBody>, JsonRejection>,
+) -> Result<Json<CodeSentResponse>, ApiError> {
+    let Json(body) = body?;
+    let sent = state
+        .loyalty
+        .send_link_code(&state.db, &me.id, &body.phone)
+        .await?;
+    Ok(Json(CodeSentResponse {
+        loyalty_code: sent.into(),
+    }))
+}
+
+/// Checks the code; right, the account is linked to the membership.
+pub async fn verify_link(
+    State(state): State<AppState>,
+    _key: PublishableKey,
+    me: AuthenticatedCustomer,
+    body: Result<Json<CodeBody>, JsonRejection>,
+) -> Result<Json<MembershipResponse>, ApiError> {
+    let Json(body) = body?;
+    let link = state
+        .loyalty
+        .verify_link(&state.db, &me.id, &body.code)
+        .await?;
+    Ok(Json(link.into()))
 }
 
 pub async fn calculate(

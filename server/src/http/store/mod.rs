@@ -20,6 +20,8 @@ use axum::{
     routing::{get, post},
 };
 
+pub(crate) use publishable_key::PublishableKey;
+
 use crate::{http::read_cache, state::AppState};
 
 pub fn routes(state: &AppState) -> Router<AppState> {
@@ -59,6 +61,10 @@ fn shopper_routes() -> Router<AppState> {
             get(customers::me).post(customers::update_me),
         )
         .route(
+            "/store/customers/me/sign-out-everywhere",
+            post(customers::sign_out_everywhere),
+        )
+        .route(
             "/store/customers/me/addresses",
             get(customers::list_addresses).post(customers::add_address),
         )
@@ -92,6 +98,10 @@ fn shopper_routes() -> Router<AppState> {
         .route("/store/shipping-options", get(shipping_options::list))
         .route("/store/payment-providers", get(payment::list_providers))
         .route(
+            "/store/customers/me/payment-methods/{provider_id}",
+            post(payment::start_saving_card),
+        )
+        .route(
             "/store/payment-collections",
             post(payment::create_collection),
         )
@@ -102,6 +112,16 @@ fn shopper_routes() -> Router<AppState> {
         .route("/store/orders", get(orders::list))
         .route("/store/orders/{id}", get(orders::retrieve))
         .route("/store/loyalty/identify", post(loyalty::identify))
+        .route("/store/loyalty/code", post(loyalty::send_code))
+        .route("/store/loyalty/verify", post(loyalty::verify))
+        .route(
+            "/store/customers/me/loyalty/code",
+            post(loyalty::send_link_code),
+        )
+        .route(
+            "/store/customers/me/loyalty/verify",
+            post(loyalty::verify_link),
+        )
         .route("/store/loyalty/rewards", post(loyalty::calculate))
         .route("/store/loyalty/rewards/select", post(loyalty::select))
         .route(

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::publishable_key::PublishableKey;
 use crate::{
-    http::{error::ApiError, params::Params},
+    http::{auth::AuthenticatedCustomer, error::ApiError, params::Params},
     state::AppState,
 };
 
@@ -82,7 +82,7 @@ pub struct StorePaymentSession {
     created_at: DateTime<Utc>,
 }
 
-/// Every provider the store has; they all serve every region.
+/// The providers the region offers that the store has.
 pub async fn list_providers(
     _key: PublishableKey,
     State(state): State<AppState>,
@@ -93,7 +93,15 @@ pub async fn list_providers(
         .ok_or_else(|| ApiError::invalid_data("region_id is required"))?;
     pricing::find_region(&state.db, &region_id).await?;
     let (offset, limit) = params.page()?;
-    let all = providers(&state);
+    let all: Vec<StorePaymentProvider> = pricing::payment_providers(&state.db, &region_id)
+        .await?
+        .into_iter()
+        .filter(|id| state.payment_providers.has(id))
+        .map(|id| StorePaymentProvider {
+            id,
+            is_enabled: true,
+        })
+        .collect();
     let count = all.len();
     Ok(Json(ProviderList {
         payment_providers: all
@@ -163,6 +171,31 @@ pub async fn create_collection(
     key.ensure_cart(&state, &body.cart_id).await?;
     let collection = checkout::payment_collection_for_cart(&state.db, &body.cart_id).await?;
     respond(&state, collection).await
+}
+
+/// `POST /store/customers/me/payment-methods/{provider_id}`: starts saving
+/// a card for payments without the shopper (opening a machine): the
+/// customer's account at the provider is opened if need be, and the answer
+/// carries what Stripe.js needs (`client_secret` of a SetupIntent).
+pub async fn start_saving_card(
+    _key: PublishableKey,
+    State(state): State<AppState>,
+    me: AuthenticatedCustomer,
+    Path(provider_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let customer = domain::customers::retrieve(&state.db, &me.id)
+        .await?
+        .customer;
+    let setup = payments::account::start_saving_card(
+        &state.db,
+        &state.payment_providers,
+        &provider_id,
+        &me.id,
+        Some(customer.email.as_str()),
+        &domain::ids::new_id("attempt"),
+    )
+    .await?;
+    Ok(Json(serde_json::json!({ "card_setup": setup })))
 }
 
 pub async fn create_session(

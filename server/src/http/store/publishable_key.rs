@@ -8,9 +8,16 @@ use crate::{http::error::ApiError, state::AppState};
 
 pub const HEADER: &str = "x-publishable-api-key";
 
+/// Longer tokens are refused unread: no key is that long, and each token
+/// asked about is remembered a while.
+const MAX_TOKEN_LEN: usize = 128;
+
 /// Proof that the request carries an active publishable key, with the sales
 /// channels it gives access to.
+#[derive(Debug, Clone)]
 pub struct PublishableKey {
+    /// The key's id (not its token).
+    pub id: String,
     pub sales_channel_ids: Vec<String>,
 }
 
@@ -36,29 +43,33 @@ impl FromRequestParts<AppState> for PublishableKey {
                 ),
             ));
         }
-        let channels = state
-            .publishable_keys
-            .get_or_load(token, key_channels(state, token))
-            .await?;
-        match channels {
-            Some(sales_channel_ids) => Ok(Self { sales_channel_ids }),
-            None => Err(ApiError::unauthorized(format!(
+        let key = if token.len() > MAX_TOKEN_LEN {
+            None
+        } else {
+            state
+                .publishable_keys
+                .get_or_load(token, active_key(state, token))
+                .await?
+        };
+        key.ok_or_else(|| {
+            ApiError::unauthorized(format!(
                 "A valid publishable key is required to proceed with the request (the {HEADER} header names no active key)."
-            ))),
-        }
+            ))
+        })
     }
 }
 
-/// The sales channels of the active publishable key `token`; `None` when no
-/// active key has it.
-async fn key_channels(
+/// The active publishable key `token` with its sales channels; `None` when
+/// no active key has it.
+async fn active_key(
     state: &AppState,
     token: &str,
-) -> Result<Option<Vec<String>>, domain::DomainError> {
+) -> Result<Option<PublishableKey>, domain::DomainError> {
     match api_keys::find_publishable(&state.db, token).await? {
-        Some(key) => Ok(Some(
-            channels::publishable_key_channel_ids(&state.db, &key.id).await?,
-        )),
+        Some(key) => Ok(Some(PublishableKey {
+            sales_channel_ids: channels::publishable_key_channel_ids(&state.db, &key.id).await?,
+            id: key.id,
+        })),
         None => Ok(None),
     }
 }

@@ -12,6 +12,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use domain::{
     DomainError,
+    rate_limits::Rule,
     vending::{device_session, sessions, settlement},
 };
 use futures::{Stream, stream};
@@ -19,7 +20,8 @@ use serde::Serialize;
 
 use super::publishable_key::PublishableKey;
 use crate::{
-    http::{auth::AuthenticatedCustomer, error::ApiError},
+    http::{auth::AuthenticatedCustomer, error::ApiError, params::Params},
+    rate_limit::Attempts,
     state::AppState,
 };
 
@@ -77,8 +79,10 @@ pub async fn open(
     State(state): State<AppState>,
     _key: PublishableKey,
     me: AuthenticatedCustomer,
+    attempts: Attempts,
     Path(device_id): Path<String>,
 ) -> Result<Json<SessionResponse>, ApiError> {
+    attempts.admit(Rule::MachineOpening, &me.id).await?;
     let session = state
         .vending
         .open_purchase(&device_id, Some(&me.id))
@@ -92,8 +96,10 @@ pub async fn open_return(
     State(state): State<AppState>,
     _key: PublishableKey,
     me: AuthenticatedCustomer,
+    attempts: Attempts,
     Path(device_id): Path<String>,
 ) -> Result<Json<SessionResponse>, ApiError> {
+    attempts.admit(Rule::MachineOpening, &me.id).await?;
     let session = state.vending.open_return(&device_id, &me.id).await?;
     Ok(Json(session.into()))
 }
@@ -101,6 +107,9 @@ pub async fn open_return(
 #[derive(Serialize)]
 pub struct DepositCreditList {
     deposit_credits: Vec<StoreDepositCredit>,
+    count: u64,
+    offset: u64,
+    limit: u64,
 }
 
 #[derive(Serialize)]
@@ -115,16 +124,22 @@ pub struct StoreDepositCredit {
     created_at: DateTime<Utc>,
 }
 
-/// `GET /store/vending/deposit-credits`: the shopper's returned containers
-/// and what they were credited, newest first.
+/// `GET /store/vending/deposit-credits?offset=&limit=`: the shopper's
+/// returned containers and what they were credited, newest first.
 pub async fn list_deposit_credits(
     State(state): State<AppState>,
     _key: PublishableKey,
     me: AuthenticatedCustomer,
+    params: Params,
 ) -> Result<Json<DepositCreditList>, ApiError> {
-    let credits = settlement::credits_of(&state.db, &me.id).await?;
+    let (offset, limit) = params.page()?;
+    let page = settlement::credits_of(&state.db, &me.id, offset, limit).await?;
     Ok(Json(DepositCreditList {
-        deposit_credits: credits
+        count: page.count,
+        offset: page.offset,
+        limit: page.limit,
+        deposit_credits: page
+            .items
             .into_iter()
             .map(|c| StoreDepositCredit {
                 id: c.id,

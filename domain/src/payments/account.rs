@@ -1,0 +1,94 @@
+//! A customer's account at a payment provider (a Stripe Customer), which
+//! their saved cards belong to.
+
+use chrono::Utc;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+use super::{Providers, provider_failure};
+use crate::DomainError;
+
+pub mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "payment_accounts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub customer_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub provider_id: String,
+        /// The provider's id, e.g. `cus_…`.
+        pub account_id: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The customer's account at the provider, if they have one.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    customer_id: &str,
+    provider_id: &str,
+) -> Result<Option<String>, DomainError> {
+    Ok(entity::Entity::find()
+        .filter(entity::Column::CustomerId.eq(customer_id))
+        .filter(entity::Column::ProviderId.eq(provider_id))
+        .one(db)
+        .await?
+        .map(|a| a.account_id))
+}
+
+/// The customer's account at the provider, opened there first when they
+/// have none. The provider is asked with no transaction open; two requests
+/// at once send the same idempotency key, so they get the same account.
+pub async fn ensure(
+    db: &impl ConnectionTrait,
+    providers: &Providers,
+    provider_id: &str,
+    customer_id: &str,
+    email: Option<&str>,
+) -> Result<String, DomainError> {
+    if let Some(account) = find(db, customer_id, provider_id).await? {
+        return Ok(account);
+    }
+    let account = providers
+        .get(provider_id)?
+        .create_account(customer_id, email, &format!("{customer_id}:account"))
+        .await
+        .map_err(provider_failure)?;
+    entity::Entity::insert(entity::ActiveModel {
+        customer_id: Set(customer_id.to_owned()),
+        provider_id: Set(provider_id.to_owned()),
+        account_id: Set(account.clone()),
+        created_at: Set(Utc::now()),
+    })
+    .on_conflict_do_nothing()
+    .exec(db)
+    .await?;
+    find(db, customer_id, provider_id)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Payment account", customer_id))
+}
+
+/// Starts saving a card for `customer_id` at `provider_id`, opening their
+/// account there first if need be; what the browser needs to collect it.
+/// `attempt` tells one attempt from the next (the key of the provider call).
+pub async fn start_saving_card(
+    db: &impl ConnectionTrait,
+    providers: &Providers,
+    provider_id: &str,
+    customer_id: &str,
+    email: Option<&str>,
+    attempt: &str,
+) -> Result<serde_json::Value, DomainError> {
+    let account = ensure(db, providers, provider_id, customer_id, email).await?;
+    providers
+        .get(provider_id)?
+        .start_saving_card(&account, &format!("{customer_id}:save-card:{attempt}"))
+        .await
+        .map_err(provider_failure)
+}

@@ -1,0 +1,556 @@
+//! Stripe (`pp_stripe_stripe`) against the local Stripe simulator: online
+//! checkout through the Store API with the browser's part (Stripe.js) played
+//! by the test, 3-D Secure finished by a webhook, refunds, webhook
+//! signatures and replays, vending holds on a saved card.
+
+use std::time::Duration;
+
+use domain::{alerts, orders, payments, pricing};
+use reqwest::Method;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::json;
+use server::{config::StripeSettings, payments::stripe as stripe_provider};
+use simulators::stripe::{StripeConfig, StripeSimulator};
+use stripe::{Client, ClientBuilder};
+use stripe_core::{
+    PaymentIntentStatus, payment_intent::ConfirmPaymentIntent, setup_intent::ConfirmSetupIntent,
+};
+use testkit::DbBackend;
+
+use crate::{
+    Options, TestApp,
+    customers::{signed_up, store},
+    eventually, send_json, spawn_app,
+    store_carts::{complete, expect, get, post, ready_cart},
+    vending_fixture::{fridge, wait_for_state},
+};
+
+const STRIPE: &str = stripe_provider::ID;
+
+struct Setup {
+    app: TestApp,
+    sim: StripeSimulator,
+    /// Stripe as the shopper's browser reaches it (Stripe.js's part).
+    browser: Client,
+}
+
+fn stripe_settings(sim: &StripeSimulator) -> StripeSettings {
+    StripeSettings {
+        stripe_secret_key: Some(sim.config().secret_key.clone()),
+        stripe_publishable_key: Some(sim.config().publishable_key.clone()),
+        stripe_webhook_secret: Some(sim.config().webhook_secret.clone()),
+        stripe_api_base: Some(sim.api_base()),
+    }
+}
+
+/// A store with Stripe configured and its demo region offering only
+/// Stripe; the simulator's webhooks go to the store.
+async fn start(backend: DbBackend) -> Setup {
+    let sim = simulators::stripe::spawn(StripeConfig::default())
+        .await
+        .unwrap();
+    let mut options = Options::on(backend);
+    options.settings.stripe = stripe_settings(&sim);
+    let app = spawn_app(options).await;
+    let token = app.admin_token().await;
+    let region = pricing::default_region(&app.db, Some("eur"))
+        .await
+        .unwrap()
+        .unwrap()
+        .region;
+    let (status, body) = send_json(
+        app.admin(
+            Method::POST,
+            &format!("/admin/regions/{}", region.id),
+            &token,
+        )
+        .json(&json!({ "payment_providers": [STRIPE] })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["region"]["payment_providers"],
+        json!([{ "id": STRIPE, "is_enabled": true }])
+    );
+    sim.webhooks()
+        .set_url(Some(app.url("/hooks/payment/stripe")));
+    let browser = ClientBuilder::new(&sim.config().secret_key)
+        .url(sim.api_base())
+        .build()
+        .unwrap();
+    Setup { app, sim, browser }
+}
+
+async fn on_every_db_with_stripe(test: impl AsyncFn(Setup)) {
+    for backend in testkit::db_backends() {
+        test(start(backend).await).await;
+    }
+}
+
+/// A cart ready to pay, with a Stripe payment session; the cart id and the
+/// session's PaymentIntent id.
+async fn cart_paying_with_stripe(s: &Setup) -> (String, String) {
+    let cart_id = ready_cart(&s.app, &[("sparkling-water", 2)]).await;
+    let region_id = pricing::default_region(&s.app.db, Some("eur"))
+        .await
+        .unwrap()
+        .unwrap()
+        .region
+        .id;
+    let listed = expect(
+        200,
+        get(
+            &s.app,
+            &format!("/store/payment-providers?region_id={region_id}"),
+        )
+        .await,
+    );
+    assert_eq!(
+        listed["payment_providers"],
+        json!([{ "id": STRIPE, "is_enabled": true }]),
+        "the region offers Stripe only"
+    );
+    let collection = expect(
+        200,
+        post(
+            &s.app,
+            "/store/payment-collections",
+            json!({ "cart_id": cart_id }),
+        )
+        .await,
+    )["payment_collection"]
+        .clone();
+    let path = format!(
+        "/store/payment-collections/{}/payment-sessions",
+        collection["id"].as_str().unwrap()
+    );
+    let collection = expect(
+        200,
+        post(&s.app, &path, json!({ "provider_id": STRIPE })).await,
+    )["payment_collection"]
+        .clone();
+    let session = &collection["payment_sessions"][0];
+    assert_eq!(session["provider_id"], STRIPE);
+    let intent = session["data"]["id"].as_str().unwrap().to_owned();
+    let secret = session["data"]["client_secret"].as_str().unwrap();
+    assert!(
+        secret.starts_with(&format!("{intent}_secret_")),
+        "Medusa's storefronts confirm with data.client_secret: {session}"
+    );
+    // What Stripe was asked: the amount in cents, our ids, a key of our own.
+    let stored = s.sim.object(&intent).unwrap();
+    assert_eq!(stored["amount"], 300, "2 × €1.50");
+    assert_eq!(stored["currency"], "eur");
+    assert_eq!(stored["capture_method"], "manual");
+    assert_eq!(stored["metadata"]["cart_id"], cart_id.as_str());
+    let create = s
+        .sim
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/v1/payment_intents")
+        .unwrap();
+    assert!(
+        create
+            .idempotency_key
+            .as_deref()
+            .is_some_and(|k| k.starts_with("payses")),
+        "{create:?}"
+    );
+    (cart_id, intent)
+}
+
+/// Stripe.js confirming the intent with a test card.
+async fn confirm(s: &Setup, intent: &str, card: &str) -> Result<PaymentIntentStatus, String> {
+    ConfirmPaymentIntent::new(intent)
+        .payment_method(card)
+        .send(&s.browser)
+        .await
+        .map(|pi| pi.status)
+        .map_err(|e| e.to_string())
+}
+
+async fn order_of(s: &Setup, cart_id: &str) -> Option<orders::OrderDetail> {
+    orders::find_by_cart(&s.app.db, cart_id).await.unwrap()
+}
+
+async fn payment_of(s: &Setup, intent: &str) -> payments::payment::Model {
+    payments::payment::Entity::find()
+        .filter(payments::payment::Column::ProviderReference.eq(intent))
+        .one(&s.app.db)
+        .await
+        .unwrap()
+        .expect("a payment for the intent")
+}
+
+#[tokio::test]
+async fn a_card_payment_places_the_order_and_refunds_go_back_in_parts() {
+    on_every_db_with_stripe(async |s| {
+        let (cart_id, intent) = cart_paying_with_stripe(&s).await;
+        assert_eq!(
+            confirm(&s, &intent, "pm_card_visa").await,
+            Ok(PaymentIntentStatus::RequiresCapture)
+        );
+        let (status, body) = complete(&s.app, &cart_id).await;
+        assert_eq!(
+            (status, body["type"].as_str()),
+            (200, Some("order")),
+            "{body}"
+        );
+        let payment = payment_of(&s, &intent).await;
+        assert_eq!((payment.amount, payment.captured_amount), (300, 0));
+
+        // Captured on fulfilment, then refunded in part and the rest.
+        let token = s.app.admin_token().await;
+        let admin_post = |path: String, body: serde_json::Value| {
+            send_json(s.app.admin(Method::POST, &path, &token).json(&body))
+        };
+        let (status, body) =
+            admin_post(format!("/admin/payments/{}/capture", payment.id), json!({})).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["payment"]["captured_amount"], 300);
+        assert_eq!(s.sim.object(&intent).unwrap()["amount_received"], 300);
+        let (status, body) = admin_post(
+            format!("/admin/payments/{}/refund", payment.id),
+            json!({ "amount": 100 }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["payment"]["refunded_amount"], 100);
+        let (status, body) = admin_post(
+            format!("/admin/payments/{}/refund", payment.id),
+            json!({ "amount": 201 }),
+        )
+        .await;
+        assert_eq!(status, 400, "no more than what is left: {body}");
+        let charge_id = s.sim.object(&intent).unwrap()["latest_charge"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(s.sim.object(&charge_id).unwrap()["amount_refunded"], 100);
+        let order = order_of(&s, &cart_id).await.unwrap();
+        let (status, body) = send_json(s.app.admin(
+            Method::POST,
+            &format!("/admin/orders/{}/cancel", order.order.id),
+            &token,
+        ))
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(s.sim.object(&charge_id).unwrap()["amount_refunded"], 300);
+        assert_eq!(payment_of(&s, &intent).await.refunded_amount, 300);
+        let refund_keys: Vec<String> = s
+            .sim
+            .requests()
+            .into_iter()
+            .filter(|r| r.path == "/v1/refunds")
+            .map(|r| r.idempotency_key.unwrap_or_default())
+            .collect();
+        assert_eq!(
+            refund_keys,
+            [
+                format!("{}:refund:0:100", payment.id),
+                format!("{}:refund:100:200", payment.id)
+            ]
+        );
+
+        // Stripe's charge.refunded events arrive (twice, the first after the
+        // second): the refunds stay as they are.
+        eventually(
+            Duration::from_secs(5),
+            "both refunds are reported",
+            async || handled(&s, "charge.refunded").await == 2,
+        )
+        .await;
+        let first = s.sim.events_of_type("charge.refunded")[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let replay = s.sim.webhooks().deliver(&first).await.unwrap();
+        assert_eq!(replay.status, Some(200));
+        assert_eq!(payment_of(&s, &intent).await.refunded_amount, 300);
+        assert_eq!(handled(&s, "charge.refunded").await, 2, "each event once");
+        assert_eq!(s.sim.charge_count(), 1, "one charge, never two");
+    })
+    .await;
+}
+
+/// How many events of `kind` the store has handled.
+async fn handled(s: &Setup, kind: &str) -> u64 {
+    payments::events::entity::Entity::find()
+        .filter(payments::events::entity::Column::EventType.eq(kind))
+        .count(&s.app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_declined_card_places_no_order_and_says_why() {
+    on_every_db_with_stripe(async |s| {
+        let (cart_id, intent) = cart_paying_with_stripe(&s).await;
+        // The test provider is still configured, but this region takes real money.
+        let collection = expect(
+            200,
+            post(
+                &s.app,
+                "/store/payment-collections",
+                json!({ "cart_id": cart_id }),
+            )
+            .await,
+        )["payment_collection"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, body) = post(
+            &s.app,
+            &format!("/store/payment-collections/{collection}/payment-sessions"),
+            json!({ "provider_id": "pp_system_default" }),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("does not offer"),
+            "{body}"
+        );
+        let declined = confirm(&s, &intent, "pm_card_visa_chargeDeclined").await;
+        assert!(declined.is_err(), "{declined:?}");
+        let (status, body) = complete(&s.app, &cart_id).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["type"], "cart", "{body}");
+        assert_eq!(body["error"]["type"], "payment_authorization_error");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("Your card was declined"), "{message}");
+        assert!(order_of(&s, &cart_id).await.is_none());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn three_d_secure_waits_for_the_shopper_and_the_webhook_places_the_order() {
+    on_every_db_with_stripe(async |s| {
+        let (cart_id, intent) = cart_paying_with_stripe(&s).await;
+        assert_eq!(
+            confirm(&s, &intent, "pm_card_threeDSecure2Required").await,
+            Ok(PaymentIntentStatus::RequiresAction)
+        );
+        let (status, body) = complete(&s.app, &cart_id).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            body["error"]["type"], "payment_requires_more_error",
+            "{body}"
+        );
+        assert!(order_of(&s, &cart_id).await.is_none());
+
+        // The shopper completes the challenge; the storefront is gone.
+        s.sim.authenticate(&intent, true).unwrap();
+        eventually(
+            Duration::from_secs(10),
+            "the webhook places the order",
+            async || order_of(&s, &cart_id).await.is_some(),
+        )
+        .await;
+        let capturable = s
+            .sim
+            .events_of_type("payment_intent.amount_capturable_updated");
+        let event_id = capturable[0]["id"].as_str().unwrap().to_owned();
+        // Delivered again: still one order, one payment.
+        let replay = s.sim.webhooks().deliver(&event_id).await.unwrap();
+        assert_eq!(replay.status, Some(200));
+        let orders_of_cart = orders::order::Entity::find()
+            .filter(orders::order::Column::CartId.eq(&cart_id))
+            .count(&s.app.db)
+            .await
+            .unwrap();
+        assert_eq!(orders_of_cart, 1);
+        assert_eq!(payment_of(&s, &intent).await.amount, 300);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_webhook_with_a_bad_signature_is_refused() {
+    let s = start(DbBackend::Sqlite).await;
+    let (_, intent) = cart_paying_with_stripe(&s).await;
+    let created = s.sim.events_of_type("payment_intent.created");
+    let event_id = created[0]["id"].as_str().unwrap();
+    assert!(created[0]["data"]["object"]["id"] == intent.as_str());
+    let signed = s.sim.webhooks().signed(event_id).unwrap();
+    let post = |body: String, signature: Option<String>| {
+        let mut request = reqwest::Client::new()
+            .post(s.app.url("/hooks/payment/stripe"))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(signature) = signature {
+            request = request.header("stripe-signature", signature);
+        }
+        send_json(request)
+    };
+    let header = signed.header("Stripe-Signature").unwrap().to_owned();
+    let tampered = signed.body.replace("\"eur\"", "\"usd\"");
+    for (body, signature, why) in [
+        (tampered, Some(header.clone()), "no v1 signature"),
+        (signed.body.clone(), None, "missing"),
+        (
+            signed.body.clone(),
+            Some("t=1,v1=00".to_owned()),
+            "more than 300 s",
+        ),
+    ] {
+        let (status, answer) = post(body, signature).await;
+        assert_eq!(status, 400, "{answer}");
+        let message = answer["message"].as_str().unwrap();
+        assert!(
+            message.contains("signature") && message.contains(why),
+            "{message}"
+        );
+    }
+    let (status, answer) = post(signed.body.clone(), Some(header)).await;
+    assert_eq!(status, 200, "{answer}");
+}
+
+#[tokio::test]
+async fn production_refuses_to_start_while_a_region_takes_test_payments() {
+    let test_db = testkit::TestDb::create(DbBackend::Sqlite).await;
+    let settings = server::config::Settings {
+        http_addr: "127.0.0.1:0".parse().unwrap(),
+        database_url: test_db.url.clone(),
+        mqtt_embedded_addr: "127.0.0.1:0".parse().unwrap(),
+        loyalty_embedded_addr: "127.0.0.1:0".parse().unwrap(),
+        simulated_machines: 0,
+        environment: server::config::Environment::Production,
+        ..server::config::Settings::defaults()
+    };
+    let refused = match server::startup::build(settings).await {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("a production store started with the test provider"),
+    };
+    assert!(
+        refused.contains("AUTOMAT_ENV=production") && refused.contains("pp_system_default"),
+        "{refused}"
+    );
+}
+
+/// A signed-in shopper who saved `card` with Stripe (through the store's
+/// SetupIntent, confirmed as Stripe.js would); their token and customer id.
+async fn shopper_with_card(s: &Setup, email: &str, card: &str) -> (String, String) {
+    let token = signed_up(&s.app, email).await;
+    let (status, me) = send_json(store(
+        &s.app,
+        Method::GET,
+        "/store/customers/me",
+        Some(&token),
+    ))
+    .await;
+    assert_eq!(status, 200, "{me}");
+    let customer_id = me["customer"]["id"].as_str().unwrap().to_owned();
+    let (status, body) = send_json(store(
+        &s.app,
+        Method::POST,
+        &format!("/store/customers/me/payment-methods/{STRIPE}"),
+        Some(&token),
+    ))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let setup = body["card_setup"]["id"].as_str().unwrap().to_owned();
+    assert!(
+        body["card_setup"]["client_secret"]
+            .as_str()
+            .unwrap()
+            .starts_with(&setup)
+    );
+    ConfirmSetupIntent::new(setup.as_str())
+        .payment_method(card)
+        .send(&s.browser)
+        .await
+        .unwrap();
+    (token, customer_id)
+}
+
+#[tokio::test]
+async fn a_declined_hold_keeps_the_machine_shut_and_says_why() {
+    let s = start(DbBackend::Sqlite).await;
+    let fridge = fridge(&s.app).await;
+    let (token, _) =
+        shopper_with_card(&s, "declined@example.com", "pm_card_chargeCustomerFail").await;
+    let (status, body) = send_json(store(
+        &s.app,
+        Method::POST,
+        &format!("/store/vending/machines/{}/sessions", fridge.id.as_str()),
+        Some(&token),
+    ))
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("payment declined") && message.contains("declined"),
+        "{message}"
+    );
+    assert!(
+        domain::vending::sessions::active_session(&s.app.db, fridge.id.as_str())
+            .await
+            .unwrap()
+            .is_none(),
+        "the machine stays shut"
+    );
+    let hold = s
+        .sim
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/v1/payment_intents")
+        .unwrap();
+    assert_eq!(hold.params["capture_method"], "manual");
+    assert_eq!(hold.params["off_session"], "true");
+
+    // A shopper without a saved card is told to add one.
+    let token = signed_up(&s.app, "nocard@example.com").await;
+    let (status, body) = send_json(store(
+        &s.app,
+        Method::POST,
+        &format!("/store/vending/machines/{}/sessions", fridge.id.as_str()),
+        Some(&token),
+    ))
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("no card is saved"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_capture_that_fails_at_settlement_raises_an_alert_for_review() {
+    let s = start(DbBackend::Sqlite).await;
+    s.app.gateway_subscribed().await;
+    let fridge = fridge(&s.app).await;
+    let (_, customer_id) =
+        shopper_with_card(&s, "lapsed@example.com", "pm_card_captureExpired").await;
+    let visit = fridge.three_colas_and_a_water();
+    let _machine = server::vending::simulator::spawn_machines(
+        &s.app.mqtt,
+        vec![fridge.simulated(vec![visit], Default::default())],
+    );
+    fridge.online(&s.app).await;
+    let opened = s
+        .app
+        .vending
+        .open_purchase(fridge.id.as_str(), Some(&customer_id))
+        .await
+        .expect("the hold is granted");
+    let settled = wait_for_state(&s.app, &opened.id, "settled").await;
+    let review = settled.review_reason.unwrap_or_default();
+    assert!(review.contains("could not be captured"), "{review}");
+    assert!(settled.order_id.is_some(), "the sale is on the books");
+    let payment = payments::find_payment(&s.app.db, settled.payment_id.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(payment.captured_amount, 0);
+    let raised = alerts::alert::Entity::find()
+        .filter(alerts::alert::Column::DeviceId.eq(fridge.id.as_str()))
+        .filter(alerts::alert::Column::Kind.eq(alerts::Kind::PaymentCaptureFailed.as_str()))
+        .one(&s.app.db)
+        .await
+        .unwrap()
+        .expect("an alert");
+    assert!(raised.message.contains(&opened.id), "{}", raised.message);
+}

@@ -3,11 +3,14 @@
 # every cargo taken off PATH (~/.cargo/bin included), the prerequisites `make run`
 # and `make test` source install Debian's cargo-web + rustc-web (the route taken
 # when rustup's host does not answer; forced here) into a throwaway tools dir, and
-# that toolchain checks the server: `cargo check -p server --locked` into a
-# throwaway target dir (a check, not a second build). Both are deleted afterwards.
-# Fails when the install or the check fails.
+# that toolchain checks the server: `cargo check -p server --locked` (a check,
+# not a second build). The tools dir is always thrown away; the target dir is too
+# unless AUTOMAT_FALLBACK_TARGET_DIR names one to keep (CI keeps it beside its
+# cache, so a warm run re-checks only what changed: cargo rebuilds everything
+# by itself should Debian's rustc change). Fails when the install or the check fails.
 #
-# Environment: TMPDIR (where the throwaway dirs go; ~1 GB tools + ~2 GB target).
+# Environment: TMPDIR (where the throwaway dirs go; ~1 GB tools + ~2 GB target),
+#   AUTOMAT_FALLBACK_TARGET_DIR (a target dir to keep instead).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,7 +41,7 @@ if command -v cargo >/dev/null || command -v rustc >/dev/null; then
     die "cargo or rustc is still on PATH ($PATH)"
 fi
 export AUTOMAT_TOOLS_DIR="$work/tools" AUTOMAT_RUST_ROUTE=debian
-export CARGO_TARGET_DIR="$work/target" CARGO_INCREMENTAL=0
+export CARGO_TARGET_DIR="${AUTOMAT_FALLBACK_TARGET_DIR:-$work/target}" CARGO_INCREMENTAL=0
 say "PATH without cargo: $PATH; tools dir $AUTOMAT_TOOLS_DIR"
 
 start=$SECONDS

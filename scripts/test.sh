@@ -20,7 +20,11 @@ else
 fi
 
 start=$SECONDS
-"$ROOT/scripts/build-site.sh"
+# The WASM client and assets only: `cargo test` below builds the server binary
+# the browser tests run (server's integration tests need it). Built here alone,
+# without the tests' dev-dependency features (tokio's test-util), its whole
+# dependency graph would compile twice.
+"$ROOT/scripts/build-site.sh" wasm
 say "build: $((SECONDS - start)) s"
 
 # Some cargo tests drive Chromium too (the payment simulators' stripe.js stand-in).

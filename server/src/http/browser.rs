@@ -44,6 +44,13 @@ impl BrowserPolicy {
         Ok(Self { public_origin })
     }
 
+    /// The address of `path` (e.g. `/machines/vm-001`) as shoppers reach it.
+    pub fn public_url(&self, path: &str) -> String {
+        self.public_origin
+            .join(path.trim_start_matches('/'))
+            .map_or_else(|_| self.public_origin.to_string(), String::from)
+    }
+
     /// Served over HTTPS: the session cookie is `Secure` and HSTS is sent.
     pub fn https(&self) -> bool {
         self.public_origin.scheme() == "https"

@@ -339,7 +339,11 @@ pub fn DevicesPage() -> impl IntoView {
 /// A plain GET form: filtering works before hydration too.
 #[component]
 fn FleetFilterForm(filter: FleetFilter, versions: Vec<String>) -> impl IntoView {
-    let status_choices = [("", "any"), ("active", "active"), ("decommissioned", "decommissioned")];
+    let status_choices = [
+        ("", "any"),
+        ("active", "active"),
+        ("decommissioned", "decommissioned"),
+    ];
     view! {
         <form method="get" action="/admin/devices" class="inline filters" data-testid="device-filter">
             <label>
@@ -427,7 +431,7 @@ fn AddMachineForm(add: ServerAction<AddMachine>, fleet: FleetView) -> impl IntoV
             <label>
                 "Lockers and their scales "
                 <textarea name="lockers" required rows="3" placeholder="A:1,2,3
-B:4,5"></textarea>
+    B:4,5"></textarea>
             </label>
             <label>"Scale noise (g) " <input name="scale_noise" type="number" min="0" max="1000" value="3" /></label>
             <label>

@@ -702,11 +702,7 @@ async fn place(
 }
 
 /// A referenced record that is missing is bad input, not a missing page.
-fn referenced<T>(
-    found: Result<T, DomainError>,
-    what: &str,
-    id: &str,
-) -> Result<T, DomainError> {
+fn referenced<T>(found: Result<T, DomainError>, what: &str, id: &str) -> Result<T, DomainError> {
     found.map_err(|e| match e {
         DomainError::NotFound { .. } => DomainError::Invalid(format!("there is no {what} {id}")),
         e => e,
@@ -719,9 +715,13 @@ async fn pickup_region(
     region_id: Option<&str>,
 ) -> Result<String, DomainError> {
     if let Some(region_id) = optional(region_id) {
-        return Ok(referenced(pricing::find_region(db, &region_id).await, "region", &region_id)?
-            .region
-            .id);
+        return Ok(referenced(
+            pricing::find_region(db, &region_id).await,
+            "region",
+            &region_id,
+        )?
+        .region
+        .id);
     }
     let regions = pricing::list_regions(db, 0, 2).await?;
     match regions.regions.as_slice() {
@@ -846,7 +846,12 @@ mod tests {
         assert_eq!(p.longitude_microdeg, 16_373_819);
         assert!((p.longitude() - 16.373_819).abs() < 1e-9);
         assert!(GeoPosition::from_degrees(-90.0, 180.0).is_ok());
-        for (lat, lon) in [(90.5, 0.0), (0.0, -180.1), (f64::NAN, 0.0), (0.0, f64::INFINITY)] {
+        for (lat, lon) in [
+            (90.5, 0.0),
+            (0.0, -180.1),
+            (f64::NAN, 0.0),
+            (0.0, f64::INFINITY),
+        ] {
             assert!(
                 GeoPosition::from_degrees(lat, lon).is_err(),
                 "{lat}, {lon} is refused"

@@ -65,9 +65,11 @@ fn simulated(id: &DeviceId, password: &str) -> MachineConfig {
 }
 
 async fn online(app: &TestApp, id: &DeviceId) {
-    eventually(Duration::from_secs(5), "the machine is online", async || {
-        stored(app, id.as_str()).await.online
-    })
+    eventually(
+        Duration::from_secs(5),
+        "the machine is online",
+        async || stored(app, id.as_str()).await.online,
+    )
     .await;
 }
 
@@ -133,12 +135,7 @@ async fn an_added_machine_signs_in_with_its_credentials_opens_and_can_be_decommi
             "{refusal}"
         );
         let shopper = app.vending.open_purchase(id.as_str(), None).await;
-        assert!(
-            shopper
-                .unwrap_err()
-                .to_string()
-                .contains("decommissioned")
-        );
+        assert!(shopper.unwrap_err().to_string().contains("decommissioned"));
         let (status, body) = send_json(app.admin(Method::POST, &decommission, &token)).await;
         assert_eq!(status, 400, "once is enough: {body}");
         let (_, kept) = sessions::list(
@@ -194,10 +191,19 @@ async fn bad_machines_are_refused_with_a_clear_message_and_a_taken_id_is_a_confl
             body
         };
         let cases: Vec<(Value, &str)> = vec![
-            (with(&|b| b["id"] = json!("Not An Id")), "is not a device id"),
+            (
+                with(&|b| b["id"] = json!("Not An Id")),
+                "is not a device id",
+            ),
             (with(&|b| b["name"] = json!("  ")), "a machine needs a name"),
-            (with(&|b| b["latitude"] = json!(91.0)), "latitude 91 is out of range"),
-            (with(&|b| b["longitude"] = json!(-180.5)), "longitude -180.5 is out of range"),
+            (
+                with(&|b| b["latitude"] = json!(91.0)),
+                "latitude 91 is out of range",
+            ),
+            (
+                with(&|b| b["longitude"] = json!(-180.5)),
+                "longitude -180.5 is out of range",
+            ),
             (
                 with(&|b| {
                     b.as_object_mut().unwrap().remove("longitude");
@@ -209,12 +215,18 @@ async fn bad_machines_are_refused_with_a_clear_message_and_a_taken_id_is_a_confl
                 with(&|b| b["lockers"][1]["scales"][0]["position"] = json!(1)),
                 "scale position 1 is used twice",
             ),
-            (with(&|b| b["lockers"][1]["label"] = json!("A")), "two lockers are labelled"),
+            (
+                with(&|b| b["lockers"][1]["label"] = json!("A")),
+                "two lockers are labelled",
+            ),
             (
                 with(&|b| b["location"] = json!({ "sales_channel_id": "sc_nope" })),
                 "there is no sales channel sc_nope",
             ),
-            (with(&|b| b["region_id"] = json!("reg_nope")), "there is no region reg_nope"),
+            (
+                with(&|b| b["region_id"] = json!("reg_nope")),
+                "there is no region reg_nope",
+            ),
             (with(&|b| b["lockers"] = json!("A:1")), "lockers"),
         ];
         for (body, expected) in cases {
@@ -262,11 +274,9 @@ async fn a_machine_moves_to_another_location_with_its_pick_up_option() {
         let target = body["location"].clone();
 
         let path = format!("{MACHINES}/{}/location", id.as_str());
-        let (status, body) = send_json(
-            app.admin(Method::POST, &path, &token).json(&json!({
-                "location": { "sales_channel_id": target["sales_channel_id"] }
-            })),
-        )
+        let (status, body) = send_json(app.admin(Method::POST, &path, &token).json(&json!({
+            "location": { "sales_channel_id": target["sales_channel_id"] }
+        })))
         .await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(
@@ -366,11 +376,7 @@ async fn a_machine_has_a_printable_qr_code_of_its_storefront_page() {
         let (status, body) = add(&app, &token, &new_machine(&id)).await;
         assert_eq!(status, 200, "{body}");
         let path = format!("{MACHINES}/{}/qr-code", id.as_str());
-        let answer = app
-            .admin(Method::GET, &path, &token)
-            .send()
-            .await
-            .unwrap();
+        let answer = app.admin(Method::GET, &path, &token).send().await.unwrap();
         assert_eq!(answer.status(), 200);
         assert_eq!(
             answer.headers()["content-type"],
@@ -435,9 +441,13 @@ async fn the_device_list_shows_and_filters_by_firmware_and_sync_version() {
         assert_eq!(listed("?firmware=2.1.0").await, [new.as_str()]);
         assert_eq!(listed("?sync_version=3").await, [old.as_str()]);
         assert_eq!(listed("?sync_version=never").await, [never.as_str()]);
-        assert_eq!(listed("?firmware=1.0.0&sync_version=4").await, Vec::<String>::new());
+        assert_eq!(
+            listed("?firmware=1.0.0&sync_version=4").await,
+            Vec::<String>::new()
+        );
         assert_eq!(listed("?status=active").await.len(), 3);
-        let (_, body) = send_json(app.admin(Method::GET, &format!("{MACHINES}?firmware=2.1.0"), &token)).await;
+        let (_, body) =
+            send_json(app.admin(Method::GET, &format!("{MACHINES}?firmware=2.1.0"), &token)).await;
         assert_eq!(body["machines"][0]["firmware"], "2.1.0");
         assert_eq!(body["machines"][0]["sync_version"], 4);
         assert_eq!(body["count"], 1);
@@ -502,10 +512,12 @@ async fn an_admin_adds_a_machine_from_the_devices_page_and_sees_its_password_onc
             app.post_form("/api/admin/devices/add", &fields).await
         };
         let signed_out = post(form(id.as_str(), "48.85")).await;
-        assert!(signed_out.headers().get(LOCATION).is_none_or(|l| !l
-            .to_str()
-            .unwrap()
-            .starts_with("/admin/devices/")));
+        assert!(
+            signed_out
+                .headers()
+                .get(LOCATION)
+                .is_none_or(|l| !l.to_str().unwrap().starts_with("/admin/devices/"))
+        );
         assert!(
             device::Entity::find_by_id(id.as_str())
                 .one(&app.db)
@@ -516,12 +528,17 @@ async fn an_admin_adds_a_machine_from_the_devices_page_and_sees_its_password_onc
 
         app.sign_in().await;
         let html = app.page("/admin/devices").await.text().await.unwrap();
-        assert!(html.contains(r#"action="/api/admin/devices/add""#), "{html}");
+        assert!(
+            html.contains(r#"action="/api/admin/devices/add""#),
+            "{html}"
+        );
         let refused = post(form(id.as_str(), "north")).await;
-        assert!(refused.headers().get(LOCATION).is_none_or(|l| !l
-            .to_str()
-            .unwrap()
-            .starts_with("/admin/devices/")));
+        assert!(
+            refused
+                .headers()
+                .get(LOCATION)
+                .is_none_or(|l| !l.to_str().unwrap().starts_with("/admin/devices/"))
+        );
         assert!(
             device::Entity::find_by_id(id.as_str())
                 .one(&app.db)
@@ -600,12 +617,29 @@ async fn automat_device_add_adds_a_machine_and_prints_its_credentials() {
         assert_eq!(machine.latitude_microdeg, Some(-33_868_800));
         assert!(machine.hub_id.is_some() && machine.sales_channel_id.is_some());
 
-        let again = run(&["device", "add", id.as_str(), "--name", "Twin", "--locker", "A:1"]);
+        let again = run(&[
+            "device",
+            "add",
+            id.as_str(),
+            "--name",
+            "Twin",
+            "--locker",
+            "A:1",
+        ]);
         assert!(!again.status.success());
         assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
         let bad = run(&[
-            "device", "add", "vm-x1", "--name", "Far", "--latitude", "100", "--longitude", "0",
-            "--locker", "A:1",
+            "device",
+            "add",
+            "vm-x1",
+            "--name",
+            "Far",
+            "--latitude",
+            "100",
+            "--longitude",
+            "0",
+            "--locker",
+            "A:1",
         ]);
         assert!(!bad.status.success());
         assert!(String::from_utf8_lossy(&bad.stderr).contains("latitude 100 is out of range"));

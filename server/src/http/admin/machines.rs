@@ -406,7 +406,9 @@ pub async fn qr_code(
 ) -> Result<impl IntoResponse, ApiError> {
     let machine = domain::vending::machines::find(&state.db, &id).await?;
     fleet::refuse_if_decommissioned(&machine.device)?;
-    let url = state.browser.public_url(&format!("/machines/{}", machine.device.id));
+    let url = state
+        .browser
+        .public_url(&format!("/machines/{}", machine.device.id));
     let svg = storefront_qr_svg(&url)?;
     Ok((
         [

@@ -54,7 +54,10 @@ pub fn routes() -> Router<AppState> {
             "/admin/vending/machines",
             get(machines::list).post(machines::create),
         )
-        .route("/admin/vending/machines/{device_id}", get(machines::retrieve))
+        .route(
+            "/admin/vending/machines/{device_id}",
+            get(machines::retrieve),
+        )
         .route(
             "/admin/vending/machines/{device_id}/location",
             post(machines::move_machine),

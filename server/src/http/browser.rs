@@ -237,4 +237,19 @@ mod tests {
         );
         assert!(!BrowserPolicy::new("http://127.0.0.1:3000").unwrap().https());
     }
+
+    #[test]
+    fn a_page_is_addressed_at_the_public_origin() {
+        let policy = BrowserPolicy::new("https://shop.example.com/ignored?x=1").unwrap();
+        assert_eq!(
+            policy.public_url("/machines/vm-001"),
+            "https://shop.example.com/machines/vm-001"
+        );
+        assert_eq!(
+            BrowserPolicy::new("http://127.0.0.1:3000")
+                .unwrap()
+                .public_url("machines/vm-002"),
+            "http://127.0.0.1:3000/machines/vm-002"
+        );
+    }
 }

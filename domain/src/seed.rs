@@ -10,11 +10,14 @@ use crate::{
         taxonomy::{self, NewCategory},
     },
     channels::{self, NewStockLocation},
-    devices, inventory,
+    inventory,
     pricing::{self, NewRegion},
     promotions::{self, NewPromotion},
     shipping::{self, NewShippingOption},
-    vending::scales::{self, Deposit, NewAssignment},
+    vending::{
+        fleet::{self, LocationChoice, NewLocker, NewMachine, NewScale},
+        scales::{self, Deposit, NewAssignment},
+    },
 };
 
 pub const DEMO_CURRENCY: &str = "eur";
@@ -47,7 +50,7 @@ const DEMO_TAX_RATE_BASIS_POINTS: i32 = 2000;
 /// Home delivery in the demo region, tax included like its prices.
 pub const STANDARD_DELIVERY: (&str, i64) = ("Standard delivery", 490);
 /// Pickup options are named "Pick up at <machine's stock location>" and cost nothing.
-pub const PICKUP_PREFIX: &str = "Pick up at ";
+pub use crate::vending::fleet::PICKUP_PREFIX;
 /// 10 % off the items of an order.
 pub const DEMO_PROMO_CODE: &str = "WELCOME10";
 const DEMO_PROMO_BASIS_POINTS: i64 = 1000;
@@ -204,23 +207,37 @@ pub async fn demo_store(db: &DatabaseConnection, machines: usize) -> Result<bool
     let warehouse = channel_location(db, &online.id, "Warehouse").await?;
     let mut machine_outlets = Vec::with_capacity(machines);
     for n in 1..=machines {
-        let id = demo_device_id(n);
-        let name = format!("Vending machine {n}");
-        devices::register(db, &id, &name).await?;
-        let channel = channels::create_sales_channel(db, &name, None).await?;
-        channels::assign_device(db, &id, &channel.id).await?;
-        let location = channel_location(db, &channel.id, &name).await?;
-        shipping::create_option(
+        // One door, each product alone on its own scale, numbered from 1.
+        let scales = (1..=DEMO_PRODUCTS.len() as i32)
+            .map(|position| NewScale {
+                position,
+                noise_grams: DEMO_SCALE_NOISE_GRAMS,
+            })
+            .collect();
+        let added = fleet::add_machine(
             db,
-            NewShippingOption {
-                name: format!("{PICKUP_PREFIX}{name}"),
-                region_id: region_id.clone(),
-                amount: 0,
-                stock_location_id: Some(location.clone()),
+            NewMachine {
+                id: demo_device_id(n),
+                name: format!("Vending machine {n}"),
+                address: None,
+                position: None,
+                hub: None,
+                lockers: vec![NewLocker {
+                    label: "A".to_owned(),
+                    scales,
+                }],
+                location: LocationChoice::New { name: None },
+                region_id: Some(region_id.clone()),
+                issue_credentials: false,
             },
         )
         .await?;
-        machine_outlets.push((channel.id, location));
+        let scale_ids: Vec<String> = added.scales().map(|s| s.id.clone()).collect();
+        machine_outlets.push((
+            added.placement.sales_channel.id,
+            added.placement.stock_location.id,
+            scale_ids,
+        ));
     }
     shipping::create_option(
         db,
@@ -269,23 +286,15 @@ pub async fn demo_store(db: &DatabaseConnection, machines: usize) -> Result<bool
         let item = inventory::create_item(db, &variant.id).await?;
         channels::publish_product(db, &product_id, &online.id).await?;
         inventory::set_stocked(db, &item.id, &warehouse, WAREHOUSE_STOCK).await?;
-        for (n, (channel_id, location_id)) in machine_outlets.iter().enumerate() {
+        for (n, (channel_id, location_id, scale_ids)) in machine_outlets.iter().enumerate() {
             channels::publish_product(db, &product_id, channel_id).await?;
             // 5 to 12 units, varying by machine and product.
             inventory::set_stocked(db, &item.id, location_id, 5 + ((index + 3 * n) % 8) as i32)
                 .await?;
-            // Each product alone on its own scale, numbered from 1.
-            let scale = scales::add_scale(
-                db,
-                &demo_device_id(n + 1),
-                index as i32 + 1,
-                DEMO_SCALE_NOISE_GRAMS,
-            )
-            .await?;
             let deposit = (p.handle == DEMO_RETURNABLE.0).then_some(DEMO_RETURNABLE.1);
             scales::assign(
                 db,
-                &scale.id,
+                &scale_ids[index],
                 demo_assignment(&variant.id, p.grams, deposit),
             )
             .await?;
@@ -317,14 +326,14 @@ async fn channel_location(
     channel_id: &str,
     name: &str,
 ) -> Result<String, DomainError> {
-    let location = channels::create_stock_location(
+    let location = channels::create_linked_stock_location(
         db,
+        channel_id,
         NewStockLocation {
             name: name.to_owned(),
             ..Default::default()
         },
     )
     .await?;
-    channels::link_stock_location(db, channel_id, &location.id).await?;
     Ok(location.id)
 }

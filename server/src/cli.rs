@@ -7,6 +7,7 @@ use domain::{
     DomainError, admin_users,
     devices::{self, protocol::DeviceId},
     seed,
+    vending::fleet::{self, LocationChoice},
 };
 use migrations::{Migrator, MigratorTrait};
 
@@ -70,9 +71,149 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         heartbeat_secs: u64,
     },
+    /// Manage vending machines.
+    Device {
+        #[command(subcommand)]
+        action: DeviceCommand,
+    },
     /// Load-test the device gateway: the store and a fleet of simulated
     /// machines in this process, on a database seeded with `seed --machines N`.
     BenchIngest(ingest_bench::Load),
+}
+
+#[derive(Debug, Subcommand)]
+enum DeviceCommand {
+    /// Add a machine: its lockers and scales, the location it sells from
+    /// with its pick-up option; prints its MQTT credentials (shown once).
+    Add(AddMachine),
+    /// Move a machine to another location.
+    Move {
+        id: String,
+        #[command(flatten)]
+        location: LocationArgs,
+    },
+    /// Decommission a machine: no new sessions; its history stays.
+    Decommission { id: String },
+}
+
+#[derive(Debug, clap::Args)]
+struct AddMachine {
+    /// The id it signs in and publishes under (a-z, 0-9, - and _).
+    id: String,
+    #[arg(long)]
+    name: String,
+    #[arg(long)]
+    address: Option<String>,
+    /// Decimal degrees, -90 to 90.
+    #[arg(long, allow_hyphen_values = true)]
+    latitude: Option<f64>,
+    /// Decimal degrees, -180 to 180.
+    #[arg(long, allow_hyphen_values = true)]
+    longitude: Option<f64>,
+    /// The hub's name: joins that hub, or starts one.
+    #[arg(long)]
+    hub: Option<String>,
+    /// A locker (door) and the positions of its scales, e.g. `A:1,2,3`;
+    /// repeat for more doors.
+    #[arg(long = "locker", required = true)]
+    lockers: Vec<String>,
+    /// How far two readings of an unchanged load may differ, in grams.
+    #[arg(long, default_value_t = 3)]
+    scale_noise: i32,
+    #[command(flatten)]
+    location: LocationArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct LocationArgs {
+    /// Sell through this existing sales channel (a new one otherwise).
+    #[arg(long)]
+    sales_channel: Option<String>,
+    /// …from this stock location (the channel's first one otherwise).
+    #[arg(long, requires = "sales_channel")]
+    stock_location: Option<String>,
+    /// The new location's name (the machine's name otherwise).
+    #[arg(long, conflicts_with = "sales_channel")]
+    location_name: Option<String>,
+    /// The region of the pick-up option (the store's only one otherwise).
+    #[arg(long)]
+    region: Option<String>,
+}
+
+impl LocationArgs {
+    fn choice(&self) -> LocationChoice {
+        match &self.sales_channel {
+            Some(channel) => LocationChoice::Existing {
+                sales_channel_id: channel.clone(),
+                stock_location_id: self.stock_location.clone(),
+            },
+            None => LocationChoice::New {
+                name: self.location_name.clone(),
+            },
+        }
+    }
+}
+
+async fn device_command(settings: Settings, action: DeviceCommand) -> anyhow::Result<()> {
+    let db = settings.connect_database().await?;
+    Migrator::up(&db, None).await?;
+    match action {
+        DeviceCommand::Add(add) => {
+            let position = match (add.latitude, add.longitude) {
+                (Some(lat), Some(lon)) => Some(fleet::GeoPosition::from_degrees(lat, lon)?),
+                (None, None) => None,
+                _ => anyhow::bail!("a geo position needs both --latitude and --longitude"),
+            };
+            let lockers = add
+                .lockers
+                .iter()
+                .map(|spec| fleet::NewLocker::parse(spec, add.scale_noise))
+                .collect::<Result<_, _>>()?;
+            let added = fleet::add_machine(
+                &db,
+                fleet::NewMachine {
+                    id: add.id,
+                    name: add.name,
+                    address: add.address,
+                    position,
+                    hub: add.hub,
+                    lockers,
+                    location: add.location.choice(),
+                    region_id: add.location.region,
+                    issue_credentials: true,
+                },
+            )
+            .await?;
+            let placement = &added.placement;
+            println!(
+                "added machine {} selling through {} ({}) from {} ({}), pick-up option {}",
+                added.device.id,
+                placement.sales_channel.name,
+                placement.sales_channel.id,
+                placement.stock_location.name,
+                placement.stock_location.id,
+                placement.pickup.id,
+            );
+            if let Some(credentials) = added.credentials {
+                println!("MQTT username: {}", credentials.username);
+                println!("MQTT password: {} (shown once)", credentials.password);
+            }
+        }
+        DeviceCommand::Move { id, location } => {
+            let (device, placement) =
+                fleet::move_machine(&db, &id, location.choice(), location.region.as_deref())
+                    .await?;
+            println!(
+                "machine {} now sells through {} from {}",
+                device.id, placement.sales_channel.name, placement.stock_location.name
+            );
+        }
+        DeviceCommand::Decommission { id } => {
+            fleet::decommission(&db, &id).await?;
+            println!("machine {id} is decommissioned: no new sessions; its history stays");
+        }
+    }
+    Ok(())
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -154,6 +295,45 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             set.shutdown().await;
             Ok(())
         }
+        Command::Device { action } => device_command(settings, action).await,
         Command::BenchIngest(load) => ingest_bench::run(settings, load).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn device_add_reads_its_options() {
+        let cli = Cli::try_parse_from([
+            "automat",
+            "device",
+            "add",
+            "vm-200",
+            "--name",
+            "Station fridge",
+            "--latitude",
+            "-33.86",
+            "--longitude",
+            "151.2",
+            "--locker",
+            "A:1,2",
+            "--locker",
+            "B:3",
+        ])
+        .unwrap();
+        let Some(Command::Device {
+            action: DeviceCommand::Add(add),
+        }) = cli.command
+        else {
+            panic!("not device add: {:?}", cli.command);
+        };
+        assert_eq!(add.id, "vm-200");
+        assert_eq!(add.latitude, Some(-33.86));
+        assert_eq!(add.lockers.len(), 2);
+        assert_eq!(add.location.choice(), LocationChoice::New { name: None });
     }
 }

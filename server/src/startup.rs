@@ -308,6 +308,8 @@ pub async fn demo_machines(
         // A machine the store knows gets fresh credentials on every start:
         // its simulated twin is the only one that needs them.
         let (shelves, password) = match machines::find(db, &id).await {
+            // Decommissioned: it signs in no more, so its twin gets no password.
+            Ok(machine) if machine.device.decommissioned_at.is_some() => (Vec::new(), None),
             Ok(machine) => (
                 machines::shelves(db, &machine).await?,
                 Some(devices::issue_credentials(db, &id).await?.password),

@@ -39,6 +39,17 @@ pub struct MachineView {
     pub sessions: Vec<SessionRow>,
     /// Whether the machine has an MQTT password.
     pub has_credentials: bool,
+    pub address: Option<String>,
+    /// (latitude, longitude) in decimal degrees.
+    pub position: Option<(f64, f64)>,
+    pub hub: Option<String>,
+    /// Each locker's label and the positions of its scales.
+    pub lockers: Vec<(String, Vec<i32>)>,
+    pub decommissioned_at: Option<DateTime<Utc>>,
+    /// (id, name) of the sales channels it can move to.
+    pub sales_channels: Vec<(String, String)>,
+    /// (id, name) of the regions its pick-up option can be in.
+    pub regions: Vec<(String, String)>,
     /// Credentials issued a moment ago, shown once, on the page the issuing
     /// redirected to.
     pub issued_credentials: Option<IssuedCredentials>,
@@ -96,7 +107,7 @@ pub async fn load_machine(
     use domain::{
         DomainError, catalog, channels,
         vending::{
-            machines, scales,
+            fleet, machines, scales,
             scales::SyncStatus,
             sessions::{self, SessionFilter},
         },
@@ -216,6 +227,7 @@ pub async fn load_machine(
         })
         .await
         .map_err(|e| ServerFnError::new(e.to_string()))?;
+    let device_hub = device.clone();
     let issued_credentials = taken.clone().filter(|pending| {
         issued.as_ref() == Some(&pending.token) && pending.device_id == device.id
     });
@@ -234,6 +246,32 @@ pub async fn load_machine(
         sessions: recent.into_iter().map(Into::into).collect(),
         has_credentials: device.mqtt_password_hash.is_some(),
         issued_credentials,
+        position: fleet::GeoPosition::of(&device_hub).map(|p| (p.latitude(), p.longitude())),
+        address: device.address,
+        hub: fleet::hub_of(&ctx.db, &device_hub)
+            .await
+            .map_err(to_server_error)?
+            .map(|h| h.name),
+        lockers: fleet::lockers_of(&ctx.db, &id)
+            .await
+            .map_err(to_server_error)?
+            .into_iter()
+            .map(|(l, scales)| (l.label, scales.into_iter().map(|s| s.position).collect()))
+            .collect(),
+        decommissioned_at: device.decommissioned_at,
+        sales_channels: channels::list_sales_channels(&ctx.db)
+            .await
+            .map_err(to_server_error)?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect(),
+        regions: domain::pricing::list_regions(&ctx.db, 0, catalog::MAX_PAGE_SIZE)
+            .await
+            .map_err(to_server_error)?
+            .regions
+            .into_iter()
+            .map(|r| (r.region.id, r.region.name))
+            .collect(),
     }))
 }
 
@@ -401,13 +439,26 @@ pub async fn switch_service(device_id: String, turn: String) -> Result<(), Serve
 /// once (a plain form post cannot carry it back otherwise).
 #[server(endpoint = "/admin/devices/credentials")]
 pub async fn issue_device_credentials(device_id: String) -> Result<(), ServerFnError> {
-    use crate::{server_context::*, session_keys::ISSUED_DEVICE_CREDENTIALS};
+    use crate::server_context::*;
     let ctx = server_context()?;
     let session = session().await?;
     require_admin(&session).await?;
     let credentials = domain::devices::issue_credentials(&ctx.db, &device_id)
         .await
         .map_err(to_server_error)?;
+    show_credentials_once(&session, credentials).await
+}
+
+/// Keeps credentials just issued in the admin's session and redirects to
+/// the machine's page, which shows them once (a plain form post cannot
+/// carry them back otherwise).
+#[cfg(feature = "ssr")]
+pub(crate) async fn show_credentials_once(
+    session: &tower_sessions::Session,
+    credentials: domain::devices::MqttCredentials,
+) -> Result<(), ServerFnError> {
+    use crate::session_keys::ISSUED_DEVICE_CREDENTIALS;
+    let device_id = credentials.username.clone();
     let issued = IssuedCredentials {
         device_id: device_id.clone(),
         username: credentials.username,
@@ -427,6 +478,58 @@ pub async fn issue_device_credentials(device_id: String) -> Result<(), ServerFnE
     Ok(())
 }
 
+/// Moves the machine to another location: an existing sales channel, or
+/// (empty) a new channel and stock location named `location_name`.
+#[server(endpoint = "/admin/devices/move")]
+pub async fn move_device(
+    device_id: String,
+    #[server(default)] sales_channel_id: String,
+    #[server(default)] location_name: String,
+    #[server(default)] region_id: String,
+) -> Result<(), ServerFnError> {
+    use domain::vending::fleet::{self, LocationChoice};
+
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    require_admin(&session().await?).await?;
+    let location = match sales_channel_id.trim() {
+        "" => LocationChoice::New {
+            name: Some(location_name),
+        },
+        channel => LocationChoice::Existing {
+            sales_channel_id: channel.to_owned(),
+            stock_location_id: None,
+        },
+    };
+    fleet::move_machine(&ctx.db, &device_id, location, Some(region_id.as_str()))
+        .await
+        .map_err(to_server_error)?;
+    leptos_axum::redirect(&device_path(&device_id));
+    Ok(())
+}
+
+/// Decommissions the machine; the form asks for its id typed again, so a
+/// stray click does not take a machine out of service.
+#[server(endpoint = "/admin/devices/decommission")]
+pub async fn decommission_device(
+    device_id: String,
+    #[server(default)] confirm: String,
+) -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    require_admin(&session().await?).await?;
+    if confirm.trim() != device_id {
+        return Err(invalid(format!(
+            "type the machine's id ({device_id}) to decommission it"
+        )));
+    }
+    domain::vending::fleet::decommission(&ctx.db, &device_id)
+        .await
+        .map_err(to_server_error)?;
+    leptos_axum::redirect(&device_path(&device_id));
+    Ok(())
+}
+
 /// The first error of any of the page's forms, as a person reads it.
 fn first_error(results: &[Option<Result<(), ServerFnError>>]) -> Option<String> {
     results.iter().find_map(|r| match r {
@@ -443,6 +546,8 @@ struct Actions {
     sync: ServerAction<SyncMachine>,
     service: ServerAction<SwitchService>,
     credentials: ServerAction<IssueDeviceCredentials>,
+    relocate: ServerAction<MoveDevice>,
+    decommission: ServerAction<DecommissionDevice>,
 }
 
 #[component]
@@ -456,6 +561,8 @@ pub fn DevicePage() -> impl IntoView {
         sync: ServerAction::new(),
         service: ServerAction::new(),
         credentials: ServerAction::new(),
+        relocate: ServerAction::new(),
+        decommission: ServerAction::new(),
     };
     let machine = Resource::new(
         move || {
@@ -468,7 +575,9 @@ pub fn DevicePage() -> impl IntoView {
                     + actions.sync.version().get()
                     // Not the credentials action: it leads to `?issued=`, which
                     // reloads the machine; a load without that would forget them.
-                    + actions.service.version().get(),
+                    + actions.service.version().get()
+                    + actions.relocate.version().get()
+                    + actions.decommission.version().get(),
             )
         },
         |(id, issued, _)| load_machine(id, issued),
@@ -481,6 +590,8 @@ pub fn DevicePage() -> impl IntoView {
             actions.sync.value().get(),
             actions.service.value().get(),
             actions.credentials.value().get(),
+            actions.relocate.value().get(),
+            actions.decommission.value().get(),
         ])
     };
     let live = LiveDevices::follow();
@@ -528,6 +639,8 @@ fn MachineDetail(machine: MachineView, actions: Actions, live: LiveDevices) -> i
     let sync_pending = machine.sync.state == "pending";
     let variants = machine.variants;
     let (service_id, sync_id, credentials_id) = (id.clone(), id.clone(), id.clone());
+    let (move_id, decommission_id) = (id.clone(), id.clone());
+    let decommissioned = machine.decommissioned_at.map(timestamp);
     view! {
         // Until the machine answers, the page looks again by itself (with or without JavaScript).
         {sync_pending.then(|| view! { <Meta http_equiv="refresh" content="1" /> })}
@@ -545,6 +658,31 @@ fn MachineDetail(machine: MachineView, actions: Actions, live: LiveDevices) -> i
             <dt>"Last seen"</dt>
             <dd>{move || status.get().1.map(timestamp).unwrap_or_else(|| "never".to_owned())}</dd>
             <dt>"Firmware"</dt><dd>{machine.firmware.unwrap_or_else(|| "unknown".to_owned())}</dd>
+            {decommissioned.clone().map(|at| view! {
+                <dt>"Decommissioned"</dt><dd><span class="badge decommissioned" data-testid="decommissioned">{at}</span></dd>
+            })}
+            <dt>"Address"</dt><dd data-testid="device-address">{machine.address.unwrap_or_else(|| "not given".to_owned())}</dd>
+            <dt>"Position"</dt>
+            <dd>{machine.position.map_or_else(|| "not given".to_owned(), |(lat, lon)| format!("{lat:.6}, {lon:.6}"))}</dd>
+            <dt>"Hub"</dt><dd>{machine.hub.unwrap_or_else(|| "none".to_owned())}</dd>
+            <dt>"Lockers"</dt>
+            <dd data-testid="device-lockers">
+                {if machine.lockers.is_empty() {
+                    "none".to_owned()
+                } else {
+                    machine
+                        .lockers
+                        .iter()
+                        .map(|(label, scales)| {
+                            let scales: Vec<String> = scales.iter().map(i32::to_string).collect();
+                            format!("{label} (scales {})", scales.join(", "))
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }}
+            </dd>
+            <dt>"QR code"</dt>
+            <dd><a href=format!("/admin/vending/machines/{id}/qr-code") data-testid="qr-code-link" target="_blank">"Printable QR code (SVG)"</a></dd>
             <dt>"Sales channel"</dt><dd>{machine.sales_channel.unwrap_or_else(|| "unassigned".to_owned())}</dd>
             <dt>"Stock location"</dt><dd>{machine.stock_location.unwrap_or_else(|| "unassigned".to_owned())}</dd>
             <dt>"Mode"</dt><dd data-testid="device-mode">{move || activity.read().mode.clone()}</dd>
@@ -633,6 +771,44 @@ fn MachineDetail(machine: MachineView, actions: Actions, live: LiveDevices) -> i
                 {move || if actions.sync.pending().get() { "Syncing…" } else { "Sync to machine" }}
             </button>
         </ActionForm>
+
+        <h2>"Location"</h2>
+        <ActionForm action=actions.relocate attr:class="inline" attr:data-testid="move-form">
+            <input type="hidden" name="device_id" value=move_id />
+            <label>
+                "Move to "
+                <select name="sales_channel_id">
+                    <option value="">"a new location named:"</option>
+                    {machine
+                        .sales_channels
+                        .into_iter()
+                        .map(|(id, name)| view! { <option value=id>{name}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <input name="location_name" placeholder="new location's name" />
+            <label>
+                " Pick-up in "
+                <select name="region_id">
+                    {machine
+                        .regions
+                        .into_iter()
+                        .map(|(id, name)| view! { <option value=id>{name}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <button type="submit" disabled=move || actions.relocate.pending().get()>"Move"</button>
+        </ActionForm>
+
+        {decommissioned.is_none().then(|| view! {
+            <h2>"Decommission"</h2>
+            <p class="muted">"A decommissioned machine opens for no new session and can no longer sign in; its sessions and orders stay."</p>
+            <ActionForm action=actions.decommission attr:class="inline" attr:data-testid="decommission-form">
+                <input type="hidden" name="device_id" value=decommission_id />
+                <label>"Type its id to confirm " <input name="confirm" required /></label>
+                <button type="submit" class="danger" disabled=move || actions.decommission.pending().get()>"Decommission"</button>
+            </ActionForm>
+        })}
 
         <h2>"Sessions"</h2>
         {if machine.sessions.is_empty() {

@@ -21,6 +21,35 @@ pub struct DeviceRow {
     pub online: bool,
     pub last_seen_at: Option<DateTime<Utc>>,
     pub firmware: Option<String>,
+    /// The planogram version the machine last confirmed applying.
+    pub sync_version: Option<i64>,
+    pub decommissioned: bool,
+}
+
+/// The device list's filters, as its query parameters give them (empty: any).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FleetFilter {
+    pub firmware: String,
+    /// A version number, or "never".
+    pub sync_version: String,
+    /// "active" or "decommissioned".
+    pub status: String,
+}
+
+/// One page of the fleet, and the choices of the page's forms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetView {
+    pub rows: Vec<DeviceRow>,
+    /// Machines the filter matches, on every page.
+    pub count: u64,
+    pub offset: u64,
+    pub limit: u64,
+    /// Every firmware version machines named, to filter by.
+    pub firmware_versions: Vec<String>,
+    /// (id, name) of the sales channels a new machine can sell through.
+    pub sales_channels: Vec<(String, String)>,
+    /// (id, name) of the regions its pick-up option can be in.
+    pub regions: Vec<(String, String)>,
 }
 
 /// What the live stream says about a device; the same fields the server sends.
@@ -98,39 +127,336 @@ impl LiveDevices {
 }
 
 #[server(endpoint = "/admin/devices")]
-pub async fn list_devices() -> Result<Vec<DeviceRow>, ServerFnError> {
+pub async fn list_devices(filter: FleetFilter, offset: u64) -> Result<FleetView, ServerFnError> {
+    use domain::{
+        catalog::MAX_PAGE_SIZE,
+        channels, pricing,
+        vending::fleet::{self, MachineFilter},
+    };
+
     use crate::server_context::*;
     let ctx = server_context()?;
     require_admin(&session().await?).await?;
-    let devices = domain::devices::list(&ctx.db)
+    let given = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
+    let machine_filter = MachineFilter {
+        firmware: given(&filter.firmware),
+        sync_version: given(&filter.sync_version)
+            .map(|v| v.parse())
+            .transpose()
+            .map_err(to_server_error)?,
+        status: given(&filter.status)
+            .map(|v| v.parse())
+            .transpose()
+            .map_err(to_server_error)?,
+    };
+    let page = fleet::list(&ctx.db, &machine_filter, offset, MAX_PAGE_SIZE)
         .await
         .map_err(to_server_error)?;
-    Ok(devices
+    let firmware_versions = fleet::firmware_versions(&ctx.db)
+        .await
+        .map_err(to_server_error)?;
+    let sales_channels = channels::list_sales_channels(&ctx.db)
+        .await
+        .map_err(to_server_error)?
         .into_iter()
-        .map(|d| DeviceRow {
-            id: d.id,
-            name: d.name,
-            online: d.online,
-            last_seen_at: d.last_seen_at,
-            firmware: d.firmware,
-        })
-        .collect())
+        .map(|c| (c.id, c.name))
+        .collect();
+    let regions = pricing::list_regions(&ctx.db, 0, MAX_PAGE_SIZE)
+        .await
+        .map_err(to_server_error)?
+        .regions
+        .into_iter()
+        .map(|r| (r.region.id, r.region.name))
+        .collect();
+    Ok(FleetView {
+        rows: page
+            .items
+            .into_iter()
+            .map(|d| DeviceRow {
+                decommissioned: d.decommissioned_at.is_some(),
+                id: d.id,
+                name: d.name,
+                online: d.online,
+                last_seen_at: d.last_seen_at,
+                firmware: d.firmware,
+                sync_version: d.planogram_version,
+            })
+            .collect(),
+        count: page.count,
+        offset: page.offset,
+        limit: page.limit,
+        firmware_versions,
+        sales_channels,
+        regions,
+    })
+}
+
+/// Adds a machine from the page's form, then shows its page with its MQTT
+/// credentials (once).
+#[server(endpoint = "/admin/devices/add")]
+#[allow(clippy::too_many_arguments)] // one per field of the form
+pub async fn add_machine(
+    id: String,
+    name: String,
+    #[server(default)] address: String,
+    #[server(default)] latitude: String,
+    #[server(default)] longitude: String,
+    #[server(default)] hub: String,
+    // `A:1,2,3`, one locker a line or separated by `;`.
+    lockers: String,
+    #[server(default)] scale_noise: String,
+    // An existing sales channel's id; empty for a new location.
+    #[server(default)] sales_channel_id: String,
+    #[server(default)] region_id: String,
+) -> Result<(), ServerFnError> {
+    use domain::{
+        DomainError,
+        vending::fleet::{self, GeoPosition, LocationChoice, NewLocker, NewMachine},
+    };
+
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let session = session().await?;
+    require_admin(&session).await?;
+    let invalid = |m: String| to_server_error(DomainError::Invalid(m));
+    let degrees = |text: &str, what: &str| -> Result<Option<f64>, ServerFnError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse()
+            .map(Some)
+            .map_err(|_| invalid(format!("the {what} must be decimal degrees, not {text:?}")))
+    };
+    let position = match (
+        degrees(&latitude, "latitude")?,
+        degrees(&longitude, "longitude")?,
+    ) {
+        (Some(lat), Some(lon)) => {
+            Some(GeoPosition::from_degrees(lat, lon).map_err(to_server_error)?)
+        }
+        (None, None) => None,
+        _ => {
+            return Err(invalid(
+                "a geo position needs both latitude and longitude".into(),
+            ));
+        }
+    };
+    let noise = match scale_noise.trim() {
+        "" => 3,
+        text => text
+            .parse()
+            .map_err(|_| invalid(format!("the scale noise must be whole grams, not {text:?}")))?,
+    };
+    let location = match sales_channel_id.trim() {
+        "" => LocationChoice::New { name: None },
+        channel => LocationChoice::Existing {
+            sales_channel_id: channel.to_owned(),
+            stock_location_id: None,
+        },
+    };
+    let added = fleet::add_machine(
+        &ctx.db,
+        NewMachine {
+            id,
+            name,
+            address: Some(address),
+            position,
+            hub: Some(hub),
+            lockers: NewLocker::parse_all(&lockers, noise).map_err(to_server_error)?,
+            location,
+            region_id: Some(region_id),
+            issue_credentials: true,
+        },
+    )
+    .await
+    .map_err(to_server_error)?;
+    match added.credentials {
+        Some(credentials) => {
+            super::device_detail::show_credentials_once(&session, credentials).await
+        }
+        None => {
+            leptos_axum::redirect(&super::device_detail::device_path(&added.device.id));
+            Ok(())
+        }
+    }
+}
+
+/// The query parameters of the page's filter.
+fn filter_of(query: &leptos_router::params::ParamsMap) -> FleetFilter {
+    let get = |key: &str| query.get(key).unwrap_or_default();
+    FleetFilter {
+        firmware: get("firmware"),
+        sync_version: get("sync_version"),
+        status: get("status"),
+    }
 }
 
 #[component]
 pub fn DevicesPage() -> impl IntoView {
-    let devices = Resource::new(|| (), |_| list_devices());
+    let query = leptos_router::hooks::use_query_map();
+    let add = ServerAction::<AddMachine>::new();
+    let devices = Resource::new(
+        move || {
+            let query = query.read();
+            let offset = query
+                .get("offset")
+                .and_then(|o| o.parse().ok())
+                .unwrap_or(0);
+            (filter_of(&query), offset)
+        },
+        |(filter, offset)| list_devices(filter, offset),
+    );
     // Live overrides of each device's status, fed by the event stream.
     let live = LiveDevices::follow().status;
+    let error = move || {
+        add.value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string().replace("error running server function: ", ""))
+    };
     view! {
         <h1>"Devices"</h1>
+        {move || error().map(|e| view! { <p class="notice error" role="alert" data-testid="add-machine-error">{e}</p> })}
         <Transition fallback=|| view! { <p class="loading">"Loading devices…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
-                    devices.await.map(|rows| view! { <DeviceTable rows live /> })
+                    devices.await.map(|fleet| {
+                        let filter = filter_of(&query.read_untracked());
+                        view! {
+                            <FleetFilterForm filter versions=fleet.firmware_versions.clone() />
+                            <DeviceTable rows=fleet.rows.clone() live />
+                            <Pager count=fleet.count offset=fleet.offset limit=fleet.limit />
+                            <AddMachineForm add fleet />
+                        }
+                    })
                 })}
             </ErrorBoundary>
         </Transition>
+    }
+}
+
+/// A plain GET form: filtering works before hydration too.
+#[component]
+fn FleetFilterForm(filter: FleetFilter, versions: Vec<String>) -> impl IntoView {
+    let status_choices = [
+        ("", "any"),
+        ("active", "active"),
+        ("decommissioned", "decommissioned"),
+    ];
+    view! {
+        <form method="get" action="/admin/devices" class="inline filters" data-testid="device-filter">
+            <label>
+                "Firmware "
+                <select name="firmware">
+                    <option value="" selected=filter.firmware.is_empty()>"any"</option>
+                    {versions
+                        .into_iter()
+                        .map(|v| {
+                            let selected = v == filter.firmware;
+                            view! { <option value=v.clone() selected=selected>{v.clone()}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                " Sync version "
+                <input name="sync_version" size="6" placeholder="any, a number or never" value=filter.sync_version />
+            </label>
+            <label>
+                " Status "
+                <select name="status">
+                    {status_choices
+                        .into_iter()
+                        .map(|(value, label)| {
+                            let selected = value == filter.status;
+                            view! { <option value=value selected=selected>{label}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            " "
+            <button type="submit">"Filter"</button>
+        </form>
+    }
+}
+
+#[component]
+fn Pager(count: u64, offset: u64, limit: u64) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let link = move |offset: u64| {
+        let filter = filter_of(&query.read_untracked());
+        format!(
+            "/admin/devices?firmware={}&sync_version={}&status={}&offset={offset}",
+            urlencoding_light(&filter.firmware),
+            urlencoding_light(&filter.sync_version),
+            urlencoding_light(&filter.status),
+        )
+    };
+    let shown = (count.saturating_sub(offset)).min(limit);
+    view! {
+        <p class="muted" data-testid="device-count">
+            {format!("{shown} of {count} machine(s)")}
+            {(offset > 0).then(|| view! { " " <a href=link(offset.saturating_sub(limit))>"← Previous"</a> })}
+            {(offset + limit < count).then(|| view! { " " <a href=link(offset + limit)>"Next →"</a> })}
+        </p>
+    }
+}
+
+/// Percent-encodes what a query value cannot hold as it is.
+fn urlencoding_light(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Adds a machine; a plain form, so it works before hydration.
+#[component]
+fn AddMachineForm(add: ServerAction<AddMachine>, fleet: FleetView) -> impl IntoView {
+    view! {
+        <h2>"Add a machine"</h2>
+        <ActionForm action=add attr:class="stacked" attr:data-testid="add-machine-form">
+            <label>"Id " <input name="id" required pattern="[a-z0-9_-]{1,64}" placeholder="vm-042" /></label>
+            <label>"Name " <input name="name" required maxlength="200" /></label>
+            <label>"Address " <input name="address" maxlength="500" /></label>
+            <label>"Latitude " <input name="latitude" inputmode="decimal" placeholder="48.2082" /></label>
+            <label>"Longitude " <input name="longitude" inputmode="decimal" placeholder="16.3738" /></label>
+            <label>"Hub " <input name="hub" placeholder="an existing hub's name, or a new one" /></label>
+            <label>
+                "Lockers and their scales "
+                <textarea name="lockers" required rows="3" placeholder="A:1,2,3
+    B:4,5"></textarea>
+            </label>
+            <label>"Scale noise (g) " <input name="scale_noise" type="number" min="0" max="1000" value="3" /></label>
+            <label>
+                "Sells through "
+                <select name="sales_channel_id">
+                    <option value="">"a new sales channel and stock location"</option>
+                    {fleet
+                        .sales_channels
+                        .into_iter()
+                        .map(|(id, name)| view! { <option value=id>{name}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Pick-up option in region "
+                <select name="region_id">
+                    {fleet
+                        .regions
+                        .into_iter()
+                        .map(|(id, name)| view! { <option value=id>{name}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <button type="submit" disabled=move || add.pending().get()>"Add machine"</button>
+        </ActionForm>
     }
 }
 
@@ -140,7 +466,7 @@ fn DeviceTable(
     live: RwSignal<HashMap<String, DeviceStatus>>,
 ) -> impl IntoView {
     if rows.is_empty() {
-        return view! { <p class="empty">"No devices yet. Machines appear here once they are registered."</p> }.into_any();
+        return view! { <p class="empty">"No machines match. Add one below."</p> }.into_any();
     }
     view! {
         <table class="data">
@@ -151,6 +477,7 @@ fn DeviceTable(
                     <th>"Status"</th>
                     <th>"Last seen"</th>
                     <th>"Firmware"</th>
+                    <th>"Sync version"</th>
                 </tr>
             </thead>
             <tbody>
@@ -175,6 +502,9 @@ fn DeviceTable(
                                     >
                                         {move || if status.get().0 { "online" } else { "offline" }}
                                     </span>
+                                    {row.decommissioned.then(|| view! {
+                                        " "<span class="badge decommissioned" data-testid=format!("decommissioned-{}", row.id)>"decommissioned"</span>
+                                    })}
                                 </td>
                                 <td>
                                     {move || {
@@ -185,7 +515,10 @@ fn DeviceTable(
                                             .unwrap_or_else(|| "never".to_owned())
                                     }}
                                 </td>
-                                <td>{row.firmware.unwrap_or_else(|| "unknown".to_owned())}</td>
+                                <td data-testid=format!("firmware-{}", row.id)>{row.firmware.unwrap_or_else(|| "unknown".to_owned())}</td>
+                                <td data-testid=format!("sync-version-{}", row.id)>
+                                    {row.sync_version.map_or_else(|| "never".to_owned(), |v| v.to_string())}
+                                </td>
                             </tr>
                         }
                     })

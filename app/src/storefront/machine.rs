@@ -124,7 +124,12 @@ pub async fn list_machines() -> Result<Vec<MachineSummary>, ServerFnError> {
     let machines = domain::vending::machines::list(&ctx.db)
         .await
         .map_err(to_server_error)?;
-    Ok(machines.into_iter().map(MachineSummary::from).collect())
+    // A decommissioned machine opens no more: shoppers are not sent to it.
+    Ok(machines
+        .into_iter()
+        .filter(|m| m.device.decommissioned_at.is_none())
+        .map(MachineSummary::from)
+        .collect())
 }
 
 #[server(endpoint = "/machines/detail")]

@@ -113,6 +113,17 @@ pub async fn find_stock_location(
         .ok_or_else(|| DomainError::not_found("Stock location", id))
 }
 
+/// Creates a stock location that supplies `channel_id`.
+pub async fn create_linked_stock_location(
+    db: &impl ConnectionTrait,
+    channel_id: &str,
+    new: NewStockLocation,
+) -> Result<stock_location::Model, DomainError> {
+    let location = create_stock_location(db, new).await?;
+    link_stock_location(db, channel_id, &location.id).await?;
+    Ok(location)
+}
+
 /// Lets `location_id` supply `channel_id`. Linking twice is harmless.
 pub async fn link_stock_location(
     db: &impl ConnectionTrait,

@@ -26,6 +26,13 @@ pub struct Model {
     pub scale_weights: Option<String>,
     pub scale_weights_seq: Option<i64>,
     pub scale_weights_at: Option<DateTimeUtc>,
+    /// Where the machine stands, as a person finds it.
+    pub address: Option<String>,
+    /// Its geo position in millionths of a degree (see `vending::fleet::GeoPosition`).
+    pub latitude_microdeg: Option<i32>,
+    pub longitude_microdeg: Option<i32>,
+    /// When it was taken out of service: it keeps its history but opens no more.
+    pub decommissioned_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -52,6 +52,10 @@ pub async fn register(
         scale_weights: Set(None),
         scale_weights_seq: Set(None),
         scale_weights_at: Set(None),
+        address: Set(None),
+        latitude_microdeg: Set(None),
+        longitude_microdeg: Set(None),
+        decommissioned_at: Set(None),
     }
     .insert(db)
     .await?)

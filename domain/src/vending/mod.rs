@@ -10,6 +10,7 @@
 pub mod deposit_credit;
 pub mod device_command;
 pub mod device_session;
+pub mod fleet;
 pub mod hub;
 pub mod locker;
 pub mod machines;

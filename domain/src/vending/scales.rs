@@ -25,6 +25,17 @@ pub async fn add_scale(
     position: i32,
     noise_grams: i32,
 ) -> Result<scale::Model, DomainError> {
+    add_scale_to(db, device_id, None, position, noise_grams).await
+}
+
+/// [`add_scale`] behind a locker (door) of the machine.
+pub async fn add_scale_to(
+    db: &impl crate::db::Writable,
+    device_id: &str,
+    locker_id: Option<&str>,
+    position: i32,
+    noise_grams: i32,
+) -> Result<scale::Model, DomainError> {
     device::Entity::find_by_id(device_id)
         .one(db)
         .await?
@@ -48,7 +59,7 @@ pub async fn add_scale(
     Ok(scale::ActiveModel {
         id: Set(new_id("scale")),
         device_id: Set(device_id.to_owned()),
-        locker_id: Set(None),
+        locker_id: Set(locker_id.map(str::to_owned)),
         position: Set(position),
         noise_grams: Set(noise_grams),
         created_at: Set(Utc::now()),

@@ -181,6 +181,7 @@ async fn find_machine(
 
 /// Whether `machine` can be opened as `new` asks, whoever else uses it.
 fn check_opening(machine: &device::Model, new: &NewSession) -> Result<(), DomainError> {
+    super::fleet::refuse_if_decommissioned(machine)?;
     if new.mode == Mode::Purchase {
         if machine.sales_channel_id.is_none() {
             return Err(DomainError::Invalid(format!(

@@ -44,6 +44,13 @@ impl BrowserPolicy {
         Ok(Self { public_origin })
     }
 
+    /// The address of `path` (e.g. `/machines/vm-001`) as shoppers reach it.
+    pub fn public_url(&self, path: &str) -> String {
+        self.public_origin
+            .join(path.trim_start_matches('/'))
+            .map_or_else(|_| self.public_origin.to_string(), String::from)
+    }
+
     /// Served over HTTPS: the session cookie is `Secure` and HSTS is sent.
     pub fn https(&self) -> bool {
         self.public_origin.scheme() == "https"
@@ -229,5 +236,20 @@ mod tests {
                 .https()
         );
         assert!(!BrowserPolicy::new("http://127.0.0.1:3000").unwrap().https());
+    }
+
+    #[test]
+    fn a_page_is_addressed_at_the_public_origin() {
+        let policy = BrowserPolicy::new("https://shop.example.com/ignored?x=1").unwrap();
+        assert_eq!(
+            policy.public_url("/machines/vm-001"),
+            "https://shop.example.com/machines/vm-001"
+        );
+        assert_eq!(
+            BrowserPolicy::new("http://127.0.0.1:3000")
+                .unwrap()
+                .public_url("machines/vm-002"),
+            "http://127.0.0.1:3000/machines/vm-002"
+        );
     }
 }

@@ -38,6 +38,8 @@ enum Answer {
     Deleted(Option<&'static str>),
     /// A server-sent event stream.
     Events,
+    /// An SVG image.
+    Svg,
     /// 201 without a body.
     Created,
     /// A JSON object not described further (Admin API).
@@ -87,7 +89,7 @@ const fn op(
 }
 
 use Access::{Admin, Customer, Public, Store, Token};
-use Answer::{Body, Created, Deleted, Events, List, Object, One};
+use Answer::{Body, Created, Deleted, Events, List, Object, One, Svg};
 
 /// Every route of `/store`, `/auth` and `/admin` the server registers.
 #[rustfmt::skip]
@@ -163,6 +165,12 @@ const OPERATIONS: &[Operation] = &[
     op("get", "/admin/api/device-events", "Live device status changes", Admin, None, Events),
     op("get", "/admin/alerts", "List alerts (open, resolved or all)", Admin, None, Object),
     op("post", "/admin/alerts/{id}/acknowledge", "Acknowledge an alert", Admin, None, Object),
+    op("get", "/admin/vending/machines", "List machines (filters: firmware, sync_version as a number or \"never\", status active|decommissioned)", Admin, None, Object),
+    op("post", "/admin/vending/machines", "Add a machine: lockers with their scales, location and pick-up option; issues its MQTT credentials (shown once)", Admin, None, Object),
+    op("get", "/admin/vending/machines/{device_id}", "Retrieve a machine with its hub and lockers", Admin, None, Object),
+    op("post", "/admin/vending/machines/{device_id}/location", "Move a machine to another location", Admin, None, Object),
+    op("post", "/admin/vending/machines/{device_id}/decommission", "Decommission a machine (no new sessions; history kept)", Admin, None, Object),
+    op("get", "/admin/vending/machines/{device_id}/qr-code", "A printable QR code (SVG) of the machine's storefront page", Admin, None, Svg),
     op("post", "/admin/vending/machines/{device_id}/credentials", "Issue a machine's MQTT credentials (the password is shown once)", Admin, None, Object),
     op("get", "/admin/vending/sessions", "List vending sessions", Admin, None, Object),
     op("get", "/admin/vending/sessions/{id}", "Retrieve a vending session", Admin, None, Object),
@@ -289,6 +297,10 @@ fn operation_object(operation: &Operation) -> Value {
             json!({ "description": "Server-sent events", "content": { "text/event-stream": { "schema": { "type": "string" } } } }),
         ),
         Created => ("201", json!({ "description": "Created" })),
+        Svg => (
+            "200",
+            json!({ "description": "An SVG image", "content": { "image/svg+xml": { "schema": { "type": "string" } } } }),
+        ),
         answer => (
             "200",
             json!({ "description": "OK", "content": { "application/json": { "schema": answer_schema(answer) } } }),
@@ -349,7 +361,7 @@ fn answer_schema(answer: Answer) -> Value {
             }
             object(&fields)
         }
-        Object | Events | Created => json!({ "type": "object" }),
+        Object | Events | Created | Svg => json!({ "type": "object" }),
     }
 }
 

@@ -14,6 +14,7 @@ mod device_channel;
 mod device_credentials;
 mod devices;
 mod first_start;
+mod fleet;
 mod health;
 mod idempotency;
 mod list_limits;
@@ -246,6 +247,11 @@ fn browser(base: &str) -> reqwest::Client {
 }
 
 impl TestApp {
+    /// The database the server runs on, for the command line's tests.
+    pub fn database_url(&self) -> &str {
+        &self.test_db.as_ref().expect("the database is here").url
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

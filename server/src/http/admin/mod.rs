@@ -6,6 +6,7 @@ mod api_keys;
 mod customers;
 mod inventory;
 mod loyalty;
+mod machines;
 mod orders;
 mod payments;
 mod products;
@@ -49,6 +50,26 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/alerts", get(alerts::list))
         .route("/admin/alerts/{id}/acknowledge", post(alerts::acknowledge))
+        .route(
+            "/admin/vending/machines",
+            get(machines::list).post(machines::create),
+        )
+        .route(
+            "/admin/vending/machines/{device_id}",
+            get(machines::retrieve),
+        )
+        .route(
+            "/admin/vending/machines/{device_id}/location",
+            post(machines::move_machine),
+        )
+        .route(
+            "/admin/vending/machines/{device_id}/decommission",
+            post(machines::decommission),
+        )
+        .route(
+            "/admin/vending/machines/{device_id}/qr-code",
+            get(machines::qr_code),
+        )
         .route(
             "/admin/vending/machines/{device_id}/credentials",
             post(vending::issue_credentials),

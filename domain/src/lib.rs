@@ -22,6 +22,7 @@ pub mod ids;
 pub mod inventory;
 pub mod loyalty;
 pub mod orders;
+pub mod overview;
 pub mod paging;
 pub mod payments;
 pub mod pricing;

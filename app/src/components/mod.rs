@@ -1,5 +1,6 @@
 //! Widgets shared by the storefront and the admin.
 
+pub mod charts;
 mod money;
 mod totals;
 

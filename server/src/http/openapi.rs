@@ -40,6 +40,8 @@ enum Answer {
     Events,
     /// An SVG image.
     Svg,
+    /// A CSV file, header row first.
+    Csv,
     /// 201 without a body.
     Created,
     /// A JSON object not described further (Admin API).
@@ -89,7 +91,7 @@ const fn op(
 }
 
 use Access::{Admin, Customer, Public, Store, Token};
-use Answer::{Body, Created, Deleted, Events, List, Object, One, Svg};
+use Answer::{Body, Created, Csv, Deleted, Events, List, Object, One, Svg};
 
 /// Every route of `/store`, `/auth` and `/admin` the server registers.
 #[rustfmt::skip]
@@ -163,6 +165,9 @@ const OPERATIONS: &[Operation] = &[
     op("post", "/admin/users/me/sign-out-everywhere", "End every sign-in of the admin user (each token and dashboard session, this one too)", Admin, None, Object),
     op("get", "/admin/users", "List admin users", Admin, None, Object),
     op("get", "/admin/api/device-events", "Live device status changes", Admin, None, Events),
+    op("get", "/admin/overview", "The overview's figures: revenue today, 7 and 30 days per currency, orders and sessions, top products, sales per machine and per day, machines online and uptime, open alerts, the review list (days: the window of the lists, 1-366, default 30)", Admin, None, Object),
+    op("get", "/admin/exports/orders.csv", "Orders created from one date to another (from, to: YYYY-MM-DD, UTC, both included) as CSV, one row per order line", Admin, None, Csv),
+    op("get", "/admin/exports/sessions.csv", "Vending sessions created from one date to another (from, to: YYYY-MM-DD, UTC, both included) as CSV", Admin, None, Csv),
     op("get", "/admin/alerts", "List alerts (open, resolved or all)", Admin, None, Object),
     op("post", "/admin/alerts/{id}/acknowledge", "Acknowledge an alert", Admin, None, Object),
     op("get", "/admin/vending/machines", "List machines (filters: firmware, sync_version as a number or \"never\", status active|decommissioned)", Admin, None, Object),
@@ -301,6 +306,10 @@ fn operation_object(operation: &Operation) -> Value {
             "200",
             json!({ "description": "An SVG image", "content": { "image/svg+xml": { "schema": { "type": "string" } } } }),
         ),
+        Csv => (
+            "200",
+            json!({ "description": "A CSV file (RFC 4180), header row first", "content": { "text/csv": { "schema": { "type": "string" } } } }),
+        ),
         answer => (
             "200",
             json!({ "description": "OK", "content": { "application/json": { "schema": answer_schema(answer) } } }),
@@ -361,7 +370,7 @@ fn answer_schema(answer: Answer) -> Value {
             }
             object(&fields)
         }
-        Object | Events | Created | Svg => json!({ "type": "object" }),
+        Object | Events | Created | Svg | Csv => json!({ "type": "object" }),
     }
 }
 

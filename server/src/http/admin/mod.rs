@@ -8,6 +8,7 @@ mod inventory;
 mod loyalty;
 mod machines;
 mod orders;
+mod overview;
 mod payments;
 mod products;
 mod regions;
@@ -48,6 +49,9 @@ pub fn routes() -> Router<AppState> {
             "/admin/users/me/sign-out-everywhere",
             post(users::sign_out_everywhere),
         )
+        .route("/admin/overview", get(overview::retrieve))
+        .route("/admin/exports/orders.csv", get(overview::orders_csv))
+        .route("/admin/exports/sessions.csv", get(overview::sessions_csv))
         .route("/admin/alerts", get(alerts::list))
         .route("/admin/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route(

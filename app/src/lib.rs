@@ -29,6 +29,7 @@ use crate::{
         login::LoginPage,
         loyalty::{LoyaltyConfigPage, LoyaltySessionsPage},
         orders::{AdminOrderPage, OrdersPage},
+        overview::OverviewPage,
         products::{ProductEditorPage, ProductsPage},
         vending_sessions::{VendingSessionPage, VendingSessionsPage},
     },
@@ -116,7 +117,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("admin/login") view=LoginPage ssr=SsrMode::Async />
                 // Async so that a signed-out visitor gets a real redirect, not a page.
                 <ParentRoute path=path!("admin") view=AdminLayout ssr=SsrMode::Async>
-                    <Route path=path!("") view=DevicesPage ssr=SsrMode::Async />
+                    <Route path=path!("") view=OverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("overview") view=OverviewPage ssr=SsrMode::Async />
                     <Route path=path!("devices") view=DevicesPage ssr=SsrMode::Async />
                     <Route path=path!("devices/:id") view=DevicePage ssr=SsrMode::Async />
                     <Route path=path!("vending/sessions") view=VendingSessionsPage ssr=SsrMode::Async />

@@ -89,16 +89,17 @@ describe('admin sign-in', () => {
           if (javaScript) await waitForHydration(page, LOGIN_FORM);
           const posts = documentPosts(page);
 
-          // Back to the page asked for (/admin, the devices page), with who is signed in.
+          // Back to the page asked for (/admin, the overview), with who is signed in.
           await fillLogin(page, ADMIN_EMAIL, ADMIN_PASSWORD);
           await waitForPath(page, '/admin');
           await waitForText(page.locator('[data-testid=admin-email]'), ADMIN_EMAIL);
-          await waitForText(page.locator('main h1'), 'Devices');
+          await waitForText(page.locator('main h1'), 'Overview');
           assertPosts(posts, javaScript, 1);
 
-          // /admin/devices is the devices page too.
+          // The devices page is one click away, at /admin/devices.
           await page.goto(`${server.baseURL}/admin/devices`);
           assert.equal(new URL(page.url()).pathname, '/admin/devices');
+          await waitForText(page.locator('main h1'), 'Devices');
           await waitForText(page.locator('[data-testid=admin-email]'), ADMIN_EMAIL);
 
           // Sign out: back to the login page, and the admin is closed again.

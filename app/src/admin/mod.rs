@@ -7,6 +7,7 @@ pub mod devices;
 pub mod login;
 pub mod loyalty;
 pub mod orders;
+pub mod overview;
 pub mod products;
 pub mod vending_sessions;
 
@@ -70,6 +71,7 @@ pub fn AdminLayout() -> impl IntoView {
                                     <header class="site-header admin">
                                         <A href="/admin" attr:class="brand">"Automat admin"</A>
                                         <nav>
+                                            <A href=overview::OVERVIEW_PATH exact=true>"Overview"</A>
                                             <A href="/admin/devices">"Devices"</A>
                                             <A href=vending_sessions::SESSIONS_PATH>"Sessions"</A>
                                             <A href="/admin/orders">"Orders"</A>

@@ -30,6 +30,7 @@ use crate::state::AppState;
 /// Admin API paths that are dashboard pages too: a browser asking for HTML
 /// gets the page, every other client the API.
 pub const PAGE_PATHS: &[&str] = &[
+    "/admin/overview",
     "/admin/orders",
     "/admin/orders/{id}",
     "/admin/customers",

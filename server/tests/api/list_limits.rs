@@ -22,6 +22,10 @@ const BOUNDED_LISTS: &[(&str, &str)] = &[
         "/admin/vending/machines/{device_id}/scales",
         "the scales fitted in one machine",
     ),
+    (
+        "/admin/overview",
+        "the top products, the machines and the days of a window of at most 366",
+    ),
 ];
 
 /// Lists that must be among the pages checked (those of a resource need its id).
@@ -98,6 +102,9 @@ fn required_query(path: &str, cart: &Value) -> String {
     match path {
         "/store/shipping-options" => format!("cart_id={}&", cart["id"].as_str().unwrap()),
         "/store/payment-providers" => format!("region_id={}&", cart["region_id"].as_str().unwrap()),
+        "/admin/exports/orders.csv" | "/admin/exports/sessions.csv" => {
+            "from=2026-01-01&to=2026-01-31&".to_owned()
+        }
         _ => String::new(),
     }
 }

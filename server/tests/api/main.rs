@@ -27,6 +27,7 @@ mod machine_pages;
 mod openapi;
 mod order_emails;
 mod order_history;
+mod overview;
 mod password_flood;
 mod password_reset;
 mod payments_stripe;

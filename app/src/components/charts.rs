@@ -211,7 +211,10 @@ mod tests {
     #[test]
     fn empty_data_says_so_with_title_and_description() {
         let plain = |v: i64| v.to_string();
-        for svg in [bar_chart(&chart(&plain), &[]), line_chart(&chart(&plain), &[])] {
+        for svg in [
+            bar_chart(&chart(&plain), &[]),
+            line_chart(&chart(&plain), &[]),
+        ] {
             assert!(svg.starts_with("<svg"), "{svg}");
             assert!(svg.ends_with("</svg>"));
             assert!(svg.contains("<title id=\"sales-title\">Sales per machine</title>"));
@@ -246,7 +249,10 @@ mod tests {
         let base = LINE_HEIGHT - PLOT_BOTTOM;
         let height = LINE_HEIGHT - PLOT_TOP - PLOT_BOTTOM;
         assert_eq!(attr(&svg, "cy"), [base, base - height, base - height / 2.0]);
-        assert_eq!(attr(&svg, "cx"), [PLOT_LEFT, WIDTH / 2.0, WIDTH - PLOT_RIGHT]);
+        assert_eq!(
+            attr(&svg, "cx"),
+            [PLOT_LEFT, WIDTH / 2.0, WIDTH - PLOT_RIGHT]
+        );
         assert_eq!(scale(-5, 100, 10.0), 0.0);
         assert_eq!(scale(5, 0, 10.0), 0.0);
     }

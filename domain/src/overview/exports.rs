@@ -81,9 +81,11 @@ fn after<C: ColumnTrait>(range: &DateRange, created_at: C, id: C, cursor: &Curso
         .add(created_at.lt(range.end));
     if let Some((at, last)) = cursor {
         condition = condition.add(
-            Condition::any()
-                .add(created_at.gt(*at))
-                .add(Condition::all().add(created_at.eq(*at)).add(id.gt(last.clone()))),
+            Condition::any().add(created_at.gt(*at)).add(
+                Condition::all()
+                    .add(created_at.eq(*at))
+                    .add(id.gt(last.clone())),
+            ),
         );
     }
     condition
@@ -106,7 +108,12 @@ pub async fn orders_page(
     cursor: &Cursor,
 ) -> Result<(Vec<ExportedOrder>, Cursor), DomainError> {
     let orders = order::Entity::find()
-        .filter(after(range, order::Column::CreatedAt, order::Column::Id, cursor))
+        .filter(after(
+            range,
+            order::Column::CreatedAt,
+            order::Column::Id,
+            cursor,
+        ))
         .order_by_asc(order::Column::CreatedAt)
         .order_by_asc(order::Column::Id)
         .limit(PAGE)
@@ -182,8 +189,14 @@ mod tests {
     #[test]
     fn ranges_are_whole_utc_days_and_bad_dates_say_why() {
         let range = DateRange::parse(Some("2026-12-01"), Some("2026-12-01")).unwrap();
-        assert_eq!(range.start, "2026-12-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap());
-        assert_eq!(range.end, "2026-12-02T00:00:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(
+            range.start,
+            "2026-12-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(
+            range.end,
+            "2026-12-02T00:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
         let message = |from, to| DateRange::parse(from, to).unwrap_err().to_string();
         assert_eq!(
             message(Some("2026-13-01"), Some("2026-12-01")),

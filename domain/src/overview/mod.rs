@@ -152,7 +152,10 @@ pub async fn overview(
         daily_sales: query.daily_sales(window_from, now).await?,
         machines: query.machines(window_from, now).await?,
         open_alerts: query
-            .count("SELECT COUNT(*) AS n FROM alerts WHERE resolved_at IS NULL", vec![])
+            .count(
+                "SELECT COUNT(*) AS n FROM alerts WHERE resolved_at IS NULL",
+                vec![],
+            )
             .await?,
         review_sessions: query
             .count(
@@ -180,24 +183,13 @@ impl<'a, C: ConnectionTrait> Query<'a, C> {
         }
     }
 
-    async fn rows(
-        &self,
-        sql: &str,
-        values: Vec<Value>,
-    ) -> Result<Vec<QueryResult>, DomainError> {
-        let statement = Statement::from_sql_and_values(
-            self.backend,
-            placeholders(self.backend, sql),
-            values,
-        );
+    async fn rows(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>, DomainError> {
+        let statement =
+            Statement::from_sql_and_values(self.backend, placeholders(self.backend, sql), values);
         Ok(self.db.query_all_raw(statement).await?)
     }
 
-    async fn count(
-        &self,
-        sql: &str,
-        values: Vec<Value>,
-    ) -> Result<u64, DomainError> {
+    async fn count(&self, sql: &str, values: Vec<Value>) -> Result<u64, DomainError> {
         let rows = self.rows(sql, values).await?;
         match rows.first() {
             Some(row) => count_of(row, "n"),
@@ -238,39 +230,43 @@ impl<'a, C: ConnectionTrait> Query<'a, C> {
                 vec![starts[0].into(), starts[1].into(), starts[2].into()],
             )
             .await?;
-        let mut periods = [("today", "today_n"), ("week", "week_n"), ("month", "month_n")]
-            .into_iter()
-            .zip(starts)
-            .map(|((amount, n), from)| -> Result<Period, DomainError> {
-                let mut revenue = Vec::new();
-                let mut orders = 0;
-                for row in &rows {
-                    let count = count_of(row, n)?;
-                    if count > 0 {
-                        orders += count;
-                        revenue.push(Amount {
-                            currency_code: row.try_get("", "currency_code")?,
-                            amount: row.try_get("", amount)?,
-                        });
-                    }
+        let mut periods = [
+            ("today", "today_n"),
+            ("week", "week_n"),
+            ("month", "month_n"),
+        ]
+        .into_iter()
+        .zip(starts)
+        .map(|((amount, n), from)| -> Result<Period, DomainError> {
+            let mut revenue = Vec::new();
+            let mut orders = 0;
+            for row in &rows {
+                let count = count_of(row, n)?;
+                if count > 0 {
+                    orders += count;
+                    revenue.push(Amount {
+                        currency_code: row.try_get("", "currency_code")?,
+                        amount: row.try_get("", amount)?,
+                    });
                 }
-                revenue.sort_by(|a, b| {
-                    b.amount
-                        .cmp(&a.amount)
-                        .then(a.currency_code.cmp(&b.currency_code))
-                });
-                Ok(Period {
-                    from,
-                    orders,
-                    sessions: match sessions.first() {
-                        Some(row) => count_of(row, n)?,
-                        None => 0,
-                    },
-                    revenue,
-                })
+            }
+            revenue.sort_by(|a, b| {
+                b.amount
+                    .cmp(&a.amount)
+                    .then(a.currency_code.cmp(&b.currency_code))
+            });
+            Ok(Period {
+                from,
+                orders,
+                sessions: match sessions.first() {
+                    Some(row) => count_of(row, n)?,
+                    None => 0,
+                },
+                revenue,
             })
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter();
+        })
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter();
         let mut next = || periods.next().expect("three periods");
         Ok(Periods {
             today: next(),
@@ -369,11 +365,7 @@ impl<'a, C: ConnectionTrait> Query<'a, C> {
                 amount: row.try_get("", "amount")?,
             });
         }
-        Ok(every_day(
-            from.date_naive(),
-            now.date_naive(),
-            sold,
-        ))
+        Ok(every_day(from.date_naive(), now.date_naive(), sold))
     }
 
     async fn machines(
@@ -418,9 +410,10 @@ impl<'a, C: ConnectionTrait> Query<'a, C> {
         for row in &spells {
             let id: String = row.try_get("", "device_id")?;
             if let Some(machine) = machines.get_mut(&id) {
-                machine
-                    .offline
-                    .push((row.try_get("", "raised_at")?, row.try_get("", "resolved_at")?));
+                machine.offline.push((
+                    row.try_get("", "raised_at")?,
+                    row.try_get("", "resolved_at")?,
+                ));
             }
         }
         let online = machines.values().filter(|m| m.online).count() as u64;
@@ -468,7 +461,8 @@ pub fn uptime_percent<'m>(
             continue;
         }
         in_service += now - start;
-        let clipped = |a: DateTime<Utc>, b: DateTime<Utc>| (b.min(now) - a.max(start)).max(Duration::zero());
+        let clipped =
+            |a: DateTime<Utc>, b: DateTime<Utc>| (b.min(now) - a.max(start)).max(Duration::zero());
         let mut down = Duration::zero();
         let mut open_alert = false;
         for (raised, resolved) in &machine.offline {

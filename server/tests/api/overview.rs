@@ -69,7 +69,14 @@ async fn add_order(
     .unwrap();
 }
 
-async fn add_item(app: &TestApp, order_id: &str, product: &str, title: &str, quantity: i32, unit: i64) {
+async fn add_item(
+    app: &TestApp,
+    order_id: &str,
+    product: &str,
+    title: &str,
+    quantity: i32,
+    unit: i64,
+) {
     order_item::ActiveModel {
         id: Set(format!("{order_id}-{product}")),
         order_id: Set(order_id.to_owned()),
@@ -162,28 +169,88 @@ async fn seed(app: &TestApp) -> Seeded {
     let now = Utc::now();
     let today = midnight(now);
     let [m1, m2, m3] = [1, 2, 3].map(demo_device_id);
-    add_order(app, "order-a", "eur", 1000, today + Duration::seconds(1), false).await;
+    add_order(
+        app,
+        "order-a",
+        "eur",
+        1000,
+        today + Duration::seconds(1),
+        false,
+    )
+    .await;
     add_item(app, "order-a", "cola", "Cola, \"light\"", 2, 400).await;
     add_item(app, "order-a", "chips", "Chips", 1, 200).await;
     add_order(app, "order-b", "eur", 500, now - Duration::days(3), false).await;
     add_item(app, "order-b", "chips", "Chips", 5, 100).await;
     add_order(app, "order-c", "eur", 250, now - Duration::days(20), false).await;
     add_item(app, "order-c", "cola", "Cola, \"light\"", 1, 250).await;
-    add_order(app, "order-d", "usd", 700, today + Duration::seconds(2), false).await;
+    add_order(
+        app,
+        "order-d",
+        "usd",
+        700,
+        today + Duration::seconds(2),
+        false,
+    )
+    .await;
     add_item(app, "order-d", "water", "Water", 7, 100).await;
-    add_order(app, "order-e", "eur", 9999, today + Duration::seconds(3), true).await;
+    add_order(
+        app,
+        "order-e",
+        "eur",
+        9999,
+        today + Duration::seconds(3),
+        true,
+    )
+    .await;
     add_order(app, "order-f", "eur", 100, now - Duration::days(40), false).await;
     add_item(app, "order-f", "water", "Water", 1, 100).await;
 
-    let mut in_review = session("session-4", &m1, "return", None, today + Duration::seconds(4));
+    let mut in_review = session(
+        "session-4",
+        &m1,
+        "return",
+        None,
+        today + Duration::seconds(4),
+    );
     in_review.review_reason = Set(Some("=unexplained weight".to_owned()));
     for s in [
-        session("session-1", &m1, "purchase", Some("order-a"), today + Duration::seconds(1)),
-        session("session-2", &m1, "purchase", Some("order-b"), now - Duration::days(3)),
-        session("session-3", &m2, "purchase", Some("order-d"), today + Duration::seconds(2)),
+        session(
+            "session-1",
+            &m1,
+            "purchase",
+            Some("order-a"),
+            today + Duration::seconds(1),
+        ),
+        session(
+            "session-2",
+            &m1,
+            "purchase",
+            Some("order-b"),
+            now - Duration::days(3),
+        ),
+        session(
+            "session-3",
+            &m2,
+            "purchase",
+            Some("order-d"),
+            today + Duration::seconds(2),
+        ),
         in_review,
-        session("session-5", &m2, "service", None, today + Duration::seconds(5)),
-        session("session-6", &m1, "purchase", Some("order-f"), now - Duration::days(40)),
+        session(
+            "session-5",
+            &m2,
+            "service",
+            None,
+            today + Duration::seconds(5),
+        ),
+        session(
+            "session-6",
+            &m1,
+            "purchase",
+            Some("order-f"),
+            now - Duration::days(40),
+        ),
     ] {
         s.insert(&app.db).await.unwrap();
     }
@@ -192,12 +259,18 @@ async fn seed(app: &TestApp) -> Seeded {
     // offline machines alone (an online one not heard from it would mark
     // offline, with an alert, mid-test).
     device::Entity::update_many()
-        .col_expr(device::Column::CreatedAt, Expr::value(now - Duration::days(10)))
+        .col_expr(
+            device::Column::CreatedAt,
+            Expr::value(now - Duration::days(10)),
+        )
         .exec(&app.db)
         .await
         .unwrap();
     device::Entity::update_many()
-        .col_expr(device::Column::LastSeenAt, Expr::value(now - Duration::days(2)))
+        .col_expr(
+            device::Column::LastSeenAt,
+            Expr::value(now - Duration::days(2)),
+        )
         .filter(device::Column::Id.eq(&m2))
         .exec(&app.db)
         .await
@@ -209,7 +282,13 @@ async fn seed(app: &TestApp) -> Seeded {
         .await
         .unwrap();
     for a in [
-        offline_alert("alert-1", &m1, "device_offline", now - Duration::days(1), None),
+        offline_alert(
+            "alert-1",
+            &m1,
+            "device_offline",
+            now - Duration::days(1),
+            None,
+        ),
         offline_alert(
             "alert-2",
             &m2,
@@ -217,9 +296,21 @@ async fn seed(app: &TestApp) -> Seeded {
             now - Duration::days(5),
             Some(now - Duration::days(4)),
         ),
-        offline_alert("alert-3", &m1, "door_open_too_long", now - Duration::hours(1), None),
+        offline_alert(
+            "alert-3",
+            &m1,
+            "door_open_too_long",
+            now - Duration::hours(1),
+            None,
+        ),
         // Another machine's, before it was decommissioned: not in the uptime.
-        offline_alert("alert-4", &m3, "device_offline", now - Duration::days(3), None),
+        offline_alert(
+            "alert-4",
+            &m3,
+            "device_offline",
+            now - Duration::days(3),
+            None,
+        ),
     ] {
         a.insert(&app.db).await.unwrap();
     }
@@ -356,7 +447,10 @@ async fn overview_figures_match_a_seeded_set_of_orders_and_sessions() {
         );
 
         let fleet = &body["machines"];
-        assert_eq!((fleet["total"].as_u64(), fleet["online"].as_u64()), (Some(2), Some(0)));
+        assert_eq!(
+            (fleet["total"].as_u64(), fleet["online"].as_u64()),
+            (Some(2), Some(0))
+        );
         assert_eq!(fleet["offline"], 2);
         // 1 + 2 + 1 days offline of 2 × 10 days in service.
         let uptime = fleet["uptime_percent"].as_f64().unwrap();
@@ -374,9 +468,17 @@ async fn overview_figures_match_a_seeded_set_of_orders_and_sessions() {
         for bad in ["?days=0", "?days=367", "?days=abc"] {
             let (status, error) = overview(&app, &token, bad).await;
             assert_eq!(status, 400, "{bad}: {error}");
-            assert!(error["message"].as_str().unwrap().contains("days"), "{error}");
+            assert!(
+                error["message"].as_str().unwrap().contains("days"),
+                "{error}"
+            );
         }
-        let anonymous = app.client.get(app.url("/admin/overview")).send().await.unwrap();
+        let anonymous = app
+            .client
+            .get(app.url("/admin/overview"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(anonymous.status(), 401);
     })
     .await;
@@ -416,11 +518,20 @@ async fn the_overview_page_shows_the_figures_and_charts_and_an_empty_state() {
             // Server-drawn charts, one pair per currency, titled.
             assert_eq!(html.matches("<svg").count(), 4, "{path}");
             assert!(html.contains("<title id=\"days-eur-title\">Sales per day (EUR)</title>"));
-            assert!(html.contains("Vending machine 1"), "{path}: a machine's bar");
+            assert!(
+                html.contains("Vending machine 1"),
+                "{path}: a machine's bar"
+            );
             // The product title is escaped, not markup.
             assert!(html.contains("Cola, &quot;light&quot;") || html.contains("Cola, \"light\""));
-            assert!(html.contains("href=\"/admin/exports/orders.csv?from="), "{path}");
-            assert!(html.contains("action=\"/admin/exports/sessions.csv\""), "{path}");
+            assert!(
+                html.contains("href=\"/admin/exports/orders.csv?from="),
+                "{path}"
+            );
+            assert!(
+                html.contains("action=\"/admin/exports/sessions.csv\""),
+                "{path}"
+            );
         }
     })
     .await;
@@ -430,7 +541,10 @@ async fn csv(app: &TestApp, token: &str, path: &str) -> (u16, String) {
     let response = app.admin(Method::GET, path, token).send().await.unwrap();
     let status = response.status().as_u16();
     if status == 200 {
-        assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/csv; charset=utf-8"
+        );
         assert!(
             response.headers()["content-disposition"]
                 .to_str()
@@ -443,7 +557,12 @@ async fn csv(app: &TestApp, token: &str, path: &str) -> (u16, String) {
 
 fn records(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
     let rows = reader
         .records()
         .map(|r| r.unwrap().iter().map(str::to_owned).collect())
@@ -465,10 +584,16 @@ async fn csv_exports_have_the_ranges_rows_properly_quoted() {
         let (header, rows) = records(&text);
         assert_eq!(header[0], "order_id");
         let column = |name: &str| header.iter().position(|h| h == name).unwrap();
-        let ids: Vec<&str> = rows.iter().map(|r| r[column("order_id")].as_str()).collect();
+        let ids: Vec<&str> = rows
+            .iter()
+            .map(|r| r[column("order_id")].as_str())
+            .collect();
         // Oldest first; one row per line; the canceled order (no lines) once.
         assert_eq!(ids, ["order-b", "order-a", "order-a", "order-d", "order-e"]);
-        let cola = rows.iter().find(|r| r[column("product_id")] == "cola").unwrap();
+        let cola = rows
+            .iter()
+            .find(|r| r[column("product_id")] == "cola")
+            .unwrap();
         assert_eq!(cola[column("title")], "Cola, \"light\"");
         assert_eq!(cola[column("quantity")], "2");
         assert_eq!(cola[column("line_total_minor")], "800");
@@ -481,21 +606,41 @@ async fn csv_exports_have_the_ranges_rows_properly_quoted() {
         assert_eq!(records(&text).1.len(), 4);
 
         let forty = format!("from={}&to={}", day(now - Duration::days(40)), day(now));
-        let (status, text) = csv(&app, &token, &format!("/admin/exports/sessions.csv?{forty}")).await;
+        let (status, text) = csv(
+            &app,
+            &token,
+            &format!("/admin/exports/sessions.csv?{forty}"),
+        )
+        .await;
         assert_eq!(status, 200, "{text}");
         let (header, rows) = records(&text);
         let column = |name: &str| header.iter().position(|h| h == name).unwrap();
-        let ids: Vec<&str> = rows.iter().map(|r| r[column("session_id")].as_str()).collect();
+        let ids: Vec<&str> = rows
+            .iter()
+            .map(|r| r[column("session_id")].as_str())
+            .collect();
         assert_eq!(
             ids,
-            ["session-6", "session-2", "session-1", "session-3", "session-4", "session-5"]
+            [
+                "session-6",
+                "session-2",
+                "session-1",
+                "session-3",
+                "session-4",
+                "session-5"
+            ]
         );
         // A reason a spreadsheet would take for a formula is defused.
         assert_eq!(rows[4][column("review_reason")], "'=unexplained weight");
         assert_eq!(rows[4][column("mode")], "return");
 
         // A range with nothing in it: the header alone.
-        let (status, text) = csv(&app, &token, "/admin/exports/sessions.csv?from=2001-01-01&to=2001-01-31").await;
+        let (status, text) = csv(
+            &app,
+            &token,
+            "/admin/exports/sessions.csv?from=2001-01-01&to=2001-01-31",
+        )
+        .await;
         assert_eq!(status, 200);
         assert_eq!(text.lines().count(), 1, "{text}");
     })
@@ -541,10 +686,19 @@ async fn csv_exports_refuse_bad_dates_and_strangers() {
     on_every_db(async |app| {
         let token = app.admin_token().await;
         for (query, message) in [
-            ("from=2026-02-30&to=2026-03-01", "from must be a date as YYYY-MM-DD, not \"2026-02-30\""),
+            (
+                "from=2026-02-30&to=2026-03-01",
+                "from must be a date as YYYY-MM-DD, not \"2026-02-30\"",
+            ),
             ("from=2026-03-01", "to is required, as a date YYYY-MM-DD"),
-            ("from=yesterday&to=2026-03-01", "from must be a date as YYYY-MM-DD, not \"yesterday\""),
-            ("from=2026-03-02&to=2026-03-01", "to must not be before from"),
+            (
+                "from=yesterday&to=2026-03-01",
+                "from must be a date as YYYY-MM-DD, not \"yesterday\"",
+            ),
+            (
+                "from=2026-03-02&to=2026-03-01",
+                "to must not be before from",
+            ),
         ] {
             for export in ["orders", "sessions"] {
                 let path = format!("/admin/exports/{export}.csv?{query}");

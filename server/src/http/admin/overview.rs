@@ -85,7 +85,13 @@ pub async fn orders_csv(
                         exported.device_id.clone().unwrap_or_default(),
                     ];
                     if exported.items.is_empty() {
-                        rows.push(order.iter().cloned().chain(vec![String::new(); 6]).collect());
+                        rows.push(
+                            order
+                                .iter()
+                                .cloned()
+                                .chain(vec![String::new(); 6])
+                                .collect(),
+                        );
                     }
                     for item in &exported.items {
                         rows.push(
@@ -189,17 +195,14 @@ type Rows = Vec<Vec<String>>;
 /// as it arrives; the range's rows are never all in memory. A database error
 /// mid-way ends the body early (the client sees a broken download, not a
 /// short file that looks whole).
-fn csv_stream<F, Fut>(
-    name: &str,
-    range: DateRange,
-    header: &[&str],
-    next_page: F,
-) -> Response
+fn csv_stream<F, Fut>(name: &str, range: DateRange, header: &[&str], next_page: F) -> Response
 where
     F: Fn(DateRange, Cursor) -> Fut + Send + 'static,
     Fut: Future<Output = Result<(Rows, Cursor), DomainError>> + Send + 'static,
 {
-    let first = write_rows(std::iter::once(header.iter().map(|h| h.to_string()).collect()));
+    let first = write_rows(std::iter::once(
+        header.iter().map(|h| h.to_string()).collect(),
+    ));
     // `Some(cursor)`: pages remain, starting after `cursor`.
     let pages = futures::stream::try_unfold(Some(None::<(_, _)>), move |remaining| {
         let page = remaining.map(|cursor| next_page(range, cursor));

@@ -24,7 +24,7 @@ use crate::{
     events,
     ids::new_id,
     inventory::{self, reservation},
-    payments::{self, Providers, payment},
+    payments::{self, Providers, operations::AskedBy, payment},
 };
 
 pub const STATUS_PENDING: &str = "pending";
@@ -328,7 +328,8 @@ async fn finish_paying_back(db: &DatabaseConnection, providers: &Providers, orde
 }
 
 /// Records giving back what the shopper paid: a refund of what was
-/// captured, a release of an authorization never captured.
+/// captured, a release of an authorization never captured; the cancel asks
+/// the provider itself after its commit.
 async fn settle_payments(
     db: &impl ConnectionTrait,
     collection_id: &str,
@@ -349,9 +350,10 @@ async fn settle_payments(
         }
         let refundable = payment.captured_amount - payment.refunded_amount;
         if refundable > 0 {
-            payments::operations::request_refund(db, &payment.id, refundable).await?;
+            payments::operations::request_refund(db, &payment.id, refundable, AskedBy::Caller)
+                .await?;
         } else if payment.captured_amount == 0 {
-            payments::operations::request_release(db, &payment.id).await?;
+            payments::operations::request_release(db, &payment.id, AskedBy::Caller).await?;
         }
     }
     Ok(())

@@ -138,8 +138,23 @@ impl Operation {
     }
 }
 
+/// Who asks the provider first for an operation just recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AskedBy {
+    /// The payment worker, at once.
+    Worker,
+    /// The caller, right after its commit ([`run_pending_of`]); the worker
+    /// only if it is still pending a while later ([`CALLER_FIRST`]), so the
+    /// two do not ask at the same time.
+    Caller,
+}
+
+/// How long the worker leaves an operation to the caller that recorded it.
+pub const CALLER_FIRST: chrono::Duration = chrono::Duration::seconds(5);
+
 /// Records a capture of `amount` of `payment_id`, in the caller's
-/// transaction; `device_session_id` names the machine's sale it is for.
+/// transaction, for the worker; `device_session_id` names the machine's sale
+/// it is for.
 pub async fn request_capture(
     db: &impl ConnectionTrait,
     payment_id: &str,
@@ -163,7 +178,16 @@ pub async fn request_capture(
         "{}:capture:{}:{amount}",
         payment.id, payment.captured_amount
     );
-    record(db, &payment, Kind::Capture, amount, key, device_session_id).await
+    record(
+        db,
+        &payment,
+        Kind::Capture,
+        amount,
+        key,
+        device_session_id,
+        AskedBy::Worker,
+    )
+    .await
 }
 
 /// Records a refund of `amount` of `payment_id`, in the caller's transaction.
@@ -171,6 +195,7 @@ pub async fn request_refund(
     db: &impl ConnectionTrait,
     payment_id: &str,
     amount: i64,
+    asked_by: AskedBy,
 ) -> Result<Operation, DomainError> {
     let payment = find_payment(db, payment_id).await?;
     let refundable = payment.captured_amount - payment.refunded_amount;
@@ -180,7 +205,7 @@ pub async fn request_refund(
         )));
     }
     let key = format!("{}:refund:{}:{amount}", payment.id, payment.refunded_amount);
-    record(db, &payment, Kind::Refund, amount, key, None).await
+    record(db, &payment, Kind::Refund, amount, key, None, asked_by).await
 }
 
 /// Records the release of `payment_id`'s hold, in the caller's transaction;
@@ -188,6 +213,7 @@ pub async fn request_refund(
 pub async fn request_release(
     db: &impl ConnectionTrait,
     payment_id: &str,
+    asked_by: AskedBy,
 ) -> Result<Option<Operation>, DomainError> {
     let payment = find_payment(db, payment_id).await?;
     if payment.canceled_at.is_some() {
@@ -199,7 +225,7 @@ pub async fn request_release(
         ));
     }
     let key = format!("{}:cancel", payment.id);
-    record(db, &payment, Kind::Release, 0, key, None)
+    record(db, &payment, Kind::Release, 0, key, None, asked_by)
         .await
         .map(Some)
 }
@@ -213,6 +239,7 @@ async fn record(
     amount: i64,
     idempotency_key: String,
     device_session_id: Option<&str>,
+    asked_by: AskedBy,
 ) -> Result<Operation, DomainError> {
     if let Some(existing) = entity::Entity::find()
         .filter(entity::Column::IdempotencyKey.eq(&idempotency_key))
@@ -232,7 +259,10 @@ async fn record(
         device_session_id: Set(device_session_id.map(str::to_owned)),
         attempts: Set(0),
         last_error: Set(None),
-        next_attempt_at: Set(now),
+        next_attempt_at: Set(match asked_by {
+            AskedBy::Worker => now,
+            AskedBy::Caller => now + CALLER_FIRST,
+        }),
         created_at: Set(now),
         completed_at: Set(None),
     }
@@ -339,7 +369,11 @@ pub async fn run<C: crate::db::Writable>(
     }
     let kind = Kind::parse(&operation.kind)?;
     let payment = find_payment(db, &operation.payment_id).await?;
-    let provider = providers.get(&payment.provider_id)?;
+    let provider = match providers.get(&payment.provider_id) {
+        Ok(provider) => provider,
+        // Not configured (any more): asked again later, not every round.
+        Err(e) => return retry_later(db, &operation, kind, e.to_string()).await,
+    };
     let data = parse(&payment.data);
     let key = &operation.idempotency_key;
     let answer = match kind {
@@ -352,23 +386,31 @@ pub async fn run<C: crate::db::Writable>(
         Err(ProviderError::Declined(reason)) => {
             record_refused(db, &operation, kind, &payment, &reason).await
         }
-        Err(ProviderError::Unavailable(reason)) => {
-            let attempts = operation.attempts + 1;
-            tracing::warn!(operation = %operation.id, kind = kind.as_str(), attempts, reason, "payment provider unavailable; retried later");
-            entity::Entity::update_many()
-                .col_expr(entity::Column::Attempts, Expr::value(attempts))
-                .col_expr(entity::Column::LastError, Expr::value(Some(reason)))
-                .col_expr(
-                    entity::Column::NextAttemptAt,
-                    Expr::value(Utc::now() + backoff(attempts)),
-                )
-                .filter(entity::Column::Id.eq(&operation.id))
-                .filter(entity::Column::Status.eq(Status::Pending.as_str()))
-                .exec(db)
-                .await?;
-            Ok(Status::Pending)
-        }
+        Err(ProviderError::Unavailable(reason)) => retry_later(db, &operation, kind, reason).await,
     }
+}
+
+/// Leaves `operation` pending, to be asked again after a back-off.
+async fn retry_later(
+    db: &impl ConnectionTrait,
+    operation: &Operation,
+    kind: Kind,
+    reason: String,
+) -> Result<Status, DomainError> {
+    let attempts = operation.attempts + 1;
+    tracing::warn!(operation = %operation.id, kind = kind.as_str(), attempts, reason, "payment provider unavailable; retried later");
+    entity::Entity::update_many()
+        .col_expr(entity::Column::Attempts, Expr::value(attempts))
+        .col_expr(entity::Column::LastError, Expr::value(Some(reason)))
+        .col_expr(
+            entity::Column::NextAttemptAt,
+            Expr::value(Utc::now() + backoff(attempts)),
+        )
+        .filter(entity::Column::Id.eq(&operation.id))
+        .filter(entity::Column::Status.eq(Status::Pending.as_str()))
+        .exec(db)
+        .await?;
+    Ok(Status::Pending)
 }
 
 /// Marks `operation` answered in `txn`; false when another worker did first.

@@ -25,7 +25,7 @@ use crate::{
         },
     },
     ids::new_id,
-    payments::{self, Providers},
+    payments::{self, Providers, operations::AskedBy},
 };
 
 /// What a shopper (or admin) asks for when opening a machine.
@@ -301,7 +301,7 @@ pub(super) async fn release_hold(
 ) -> Result<(), DomainError> {
     // Asked of the provider after the commit (see `payments::operations`).
     if let Some(payment_id) = &session.payment_id {
-        payments::operations::request_release(db, payment_id).await?;
+        payments::operations::request_release(db, payment_id, AskedBy::Worker).await?;
     }
     Ok(())
 }

@@ -35,7 +35,8 @@ use crate::{
     ids::new_id,
     inventory,
     orders::{self, order, order_item},
-    payments, pricing,
+    payments::{self, operations::AskedBy},
+    pricing,
 };
 
 /// A machine purchase became an order: `{id, session_id, customer_id}`.
@@ -558,6 +559,9 @@ async fn charge<C: crate::db::Writable>(
         if amount > 0 {
             payments::operations::request_capture(&txn, payment_id, amount, Some(&session.id))
                 .await?;
+        } else {
+            // Nothing to pay (free goods): the hold is given back.
+            payments::operations::request_release(&txn, payment_id, AskedBy::Worker).await?;
         }
     }
     events::emit(

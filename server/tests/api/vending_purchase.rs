@@ -183,7 +183,7 @@ async fn an_open_command_never_acknowledged_fails_the_session_and_releases_the_h
         );
         let opened = open_for_shopper(&app, &fridge).await;
         let failed = wait_for_state(&app, &opened.id, "failed").await;
-        let reason = failed.failure_reason.unwrap_or_default();
+        let reason = failed.failure_reason.clone().unwrap_or_default();
         assert!(reason.contains("did not acknowledge"), "{reason}");
         assert!(failed.ended_at.is_some());
         let payment = paid(&app, &failed).await;

@@ -53,7 +53,7 @@ async fn assert_sold_once(app: &TestApp, fridge: &Fridge, settled: &device_sessi
     };
     assert_eq!(quantity_of(&fridge.cola.variant_id), 3);
     assert_eq!(quantity_of(&fridge.water.variant_id), 1);
-    let payment = paid(&app, &settled).await;
+    let payment = paid(app, settled).await;
     assert_eq!(
         payment.amount, settled.hold_amount,
         "the hold was authorized"

@@ -26,6 +26,8 @@ mod m20261220_000021_password_reset_ids;
 mod m20261220_000022_loyalty_phone_verification;
 mod m20261230_000001_payment_providers;
 mod m20261231_000001_machine_fleet;
+mod m20261231_000001_payment_operations;
+mod m20261231_000002_order_alerts;
 mod m20261231_000010_overview_indexes;
 
 pub struct Migrator;
@@ -58,6 +60,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261220_000022_loyalty_phone_verification::Migration),
             Box::new(m20261230_000001_payment_providers::Migration),
             Box::new(m20261231_000001_machine_fleet::Migration),
+            Box::new(m20261231_000001_payment_operations::Migration),
+            Box::new(m20261231_000002_order_alerts::Migration),
             Box::new(m20261231_000010_overview_indexes::Migration),
         ]
     }

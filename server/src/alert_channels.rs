@@ -53,7 +53,7 @@ fn raised(event: &Event) -> Result<Raised, String> {
 
 /// One line that says it all, for chat and subject lines.
 fn headline(alert: &Raised) -> String {
-    format!("[{}] {}: {}", alert.kind, alert.device_id, alert.message)
+    format!("[{}] {}: {}", alert.kind, alert.about(), alert.message)
 }
 
 /// Posts `{"text": …}` to a Slack incoming webhook.
@@ -109,9 +109,9 @@ impl Subscriber for AlertEmails {
     async fn handle(&self, event: &Event) -> Result<(), String> {
         let alert = raised(event)?;
         let body = format!(
-            "{}\n\nDevice: {}\nKind: {}\nRaised: {}\nAlert: {}\n\nSee /admin/alerts to acknowledge it.",
+            "{}\n\nAbout: {}\nKind: {}\nRaised: {}\nAlert: {}\n\nSee /admin/alerts to acknowledge it.",
             alert.message,
-            alert.device_id,
+            alert.about(),
             alert.kind,
             alert.raised_at.format("%Y-%m-%d %H:%M:%S UTC"),
             alert.id,

@@ -11,8 +11,10 @@ use domain::{
     events::{Dispatcher, Event, Subscriber},
     loyalty::{Loyalty, finalize::FinalizeOnOrderPlaced, sync::LoyaltySync},
     orders::{self, ORDER_CANCELED, ORDER_PLACED, OrderDetail},
+    payments::operations::{CaptureFailed, PAYMENT_CAPTURE_FAILED},
 };
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, message::Mailbox};
+use sea_orm::EntityTrait;
 
 /// How often the dispatcher looks for new events when there were none.
 const POLL_EVERY: Duration = Duration::from_millis(250);
@@ -97,7 +99,9 @@ fn redact_links(body: &str) -> String {
         .collect()
 }
 
-/// Emails the customer when their order is placed or canceled.
+/// Emails the customer when their order is placed or canceled, and when
+/// its payment could not be taken after all (a machine's sale whose
+/// capture the card's bank refused).
 pub struct OrderEmails {
     db: DatabaseConnection,
     mailer: Mailer,
@@ -110,10 +114,15 @@ impl Subscriber for OrderEmails {
     }
 
     fn wants(&self, event_name: &str) -> bool {
-        event_name == ORDER_PLACED || event_name == ORDER_CANCELED
+        event_name == ORDER_PLACED
+            || event_name == ORDER_CANCELED
+            || event_name == PAYMENT_CAPTURE_FAILED
     }
 
     async fn handle(&self, event: &Event) -> Result<(), String> {
+        if event.name == PAYMENT_CAPTURE_FAILED {
+            return self.capture_failed(event).await;
+        }
         let payload: serde_json::Value =
             serde_json::from_str(&event.payload).map_err(|e| format!("payload: {e}"))?;
         let id = payload["id"]
@@ -140,6 +149,48 @@ impl Subscriber for OrderEmails {
             )
         };
         self.mailer.send(&to, &subject, body).await
+    }
+}
+
+impl OrderEmails {
+    async fn capture_failed(&self, event: &Event) -> Result<(), String> {
+        let failed: CaptureFailed =
+            serde_json::from_str(&event.payload).map_err(|e| format!("payload: {e}"))?;
+        let Some(id) = &failed.order_id else {
+            return Ok(());
+        };
+        let order = orders::find(&self.db, id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(to) = self.recipient(&order).await? else {
+            return Ok(());
+        };
+        let due = app::components::format_money(failed.amount, &failed.currency_code);
+        let body = format!(
+            "We could not take the payment of {due} for your order {id}: your card's bank refused it \
+             ({}).\n\nNothing else is charged for now; we will be in touch about paying it. If your \
+             card has changed, save the new one in your account.\n\n{}",
+            failed.reason,
+            summary(&order)
+        );
+        self.mailer
+            .send(&to, &format!("Payment for your order {id} failed"), body)
+            .await
+    }
+
+    /// The order's email, or its customer's (a machine's sale has no email of its own).
+    async fn recipient(&self, order: &OrderDetail) -> Result<Option<String>, String> {
+        if let Some(email) = &order.order.email {
+            return Ok(Some(email.clone()));
+        }
+        let Some(customer_id) = &order.order.customer_id else {
+            return Ok(None);
+        };
+        Ok(domain::customers::customer::Entity::find_by_id(customer_id)
+            .one(&self.db)
+            .await
+            .map_err(|e| e.to_string())?
+            .map(|c| c.email))
     }
 }
 

@@ -58,6 +58,8 @@ pub struct Application {
     gateway: JoinSet<()>,
     /// SQLite's log copied into the database file beside the writers.
     wal_checkpoints: JoinSet<()>,
+    /// Captures, refunds and releases recorded and not yet answered.
+    payment_operations: JoinSet<()>,
 }
 
 #[derive(Debug, Clone)]
@@ -202,6 +204,11 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     ));
     let mut event_dispatcher = JoinSet::new();
     event_dispatcher.spawn(notifications::dispatch_events(&db, subscribers));
+    let mut payment_operations = JoinSet::new();
+    payment_operations.spawn(crate::payments::operations::run(
+        db.clone(),
+        state.payment_providers.clone(),
+    ));
     let mut wal_checkpoints = JoinSet::new();
     // On the lane: with the turn held, it holds up settlements.
     wal_checkpoints.spawn_on(
@@ -235,6 +242,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         event_dispatcher,
         gateway: gateway_tasks,
         wal_checkpoints,
+        payment_operations,
     })
 }
 
@@ -441,6 +449,7 @@ impl Application {
             mut event_dispatcher,
             mut gateway,
             mut wal_checkpoints,
+            mut payment_operations,
             ..
         } = self;
         // A connection gets a clone of the router's `Arc`. Served as itself,
@@ -457,6 +466,7 @@ impl Application {
         event_dispatcher.shutdown().await;
         gateway.shutdown().await;
         wal_checkpoints.shutdown().await;
+        payment_operations.shutdown().await;
         Ok(())
     }
 }

@@ -1,4 +1,4 @@
-//! Device alerts: open ones first to the eye (filter), each acknowledgeable.
+//! Device and order alerts: open ones first to the eye (filter), each acknowledgeable.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -15,7 +15,8 @@ const STATUSES: [&str; 2] = ["open", "resolved"];
 pub struct AlertRow {
     pub id: String,
     pub kind: String,
-    pub device_id: String,
+    /// What it is about: `device vm-1`, `order order_…`.
+    pub about: String,
     pub message: String,
     pub raised_at: String,
     pub resolved_at: Option<String>,
@@ -52,9 +53,9 @@ pub async fn list_alerts(
                 raised_at: at(a.raised_at),
                 resolved_at: a.resolved_at.map(at),
                 acknowledged: a.acknowledged_at.is_some(),
+                about: a.about(),
                 id: a.id,
                 kind: a.kind,
-                device_id: a.device_id,
                 message: a.message,
             })
             .collect(),
@@ -127,7 +128,7 @@ fn AlertTable(
             <thead>
                 <tr>
                     <th>"Raised"</th>
-                    <th>"Device"</th>
+                    <th>"About"</th>
                     <th>"Kind"</th>
                     <th>"Message"</th>
                     <th>"Resolved"</th>
@@ -143,7 +144,7 @@ fn AlertTable(
                         view! {
                             <tr data-testid="alert-row" data-alert=a.id>
                                 <td>{a.raised_at}</td>
-                                <td><code>{a.device_id}</code></td>
+                                <td><code>{a.about}</code></td>
                                 <td><span class=format!("badge {}", a.kind)>{a.kind.clone()}</span></td>
                                 <td>{a.message}</td>
                                 <td>{a.resolved_at.unwrap_or_else(|| "open".to_owned())}</td>

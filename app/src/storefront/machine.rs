@@ -80,6 +80,9 @@ pub struct Receipt {
     pub total_charged: i64,
     /// What of the hold was given back.
     pub released: i64,
+    /// The card is still being charged (the capture is asked of the payment
+    /// provider after the sale is booked): the page keeps reloading.
+    pub charging: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -243,26 +246,30 @@ pub async fn get_purchase(session_id: String) -> Result<Option<Purchase>, Server
                 .collect(),
             None => Vec::new(),
         };
-        let total_charged = match &session.payment_id {
-            Some(payment_id) => {
+        let (total_charged, charging) = match &session.payment_id {
+            Some(payment_id) => (
                 payments::find_payment(&ctx.db, payment_id)
                     .await
                     .map_err(to_server_error)?
-                    .captured_amount
-            }
-            None => 0,
+                    .captured_amount,
+                payments::operations::has_pending(&ctx.db, payment_id)
+                    .await
+                    .map_err(to_server_error)?,
+            ),
+            None => (0, false),
         };
         Some(Receipt {
             order_id: session.order_id.clone(),
             lines,
             total_charged,
             released: session.hold_amount - total_charged,
+            charging,
         })
     } else {
         None
     };
     Ok(Some(Purchase {
-        finished: state.is_final(),
+        finished: state.is_final() && !receipt.as_ref().is_some_and(|r| r.charging),
         id: session.id,
         machine_id: session.device_id,
         state: session.state,
@@ -535,6 +542,7 @@ fn PurchaseView(purchase: Purchase) -> impl IntoView {
 
 #[component]
 fn ReceiptView(receipt: Receipt, money: impl Fn(i64) -> String + Clone + 'static) -> impl IntoView {
+    let due: i64 = receipt.lines.iter().map(|line| line.total).sum();
     view! {
         <section class="receipt" data-testid="receipt">
             <h2>"Receipt"</h2>
@@ -561,8 +569,18 @@ fn ReceiptView(receipt: Receipt, money: impl Fn(i64) -> String + Clone + 'static
                 }
                     .into_any()
             }}
-            <p data-testid="receipt-total">{format!("Total charged: {}", money(receipt.total_charged))}</p>
-            <p data-testid="hold-released">{format!("Hold released: {}", money(receipt.released))}</p>
+            {if receipt.charging {
+                view! {
+                    <p data-testid="receipt-charging">{format!("Charging your card: {}…", money(due))}</p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <p data-testid="receipt-total">{format!("Total charged: {}", money(receipt.total_charged))}</p>
+                    <p data-testid="hold-released">{format!("Hold released: {}", money(receipt.released))}</p>
+                }
+                    .into_any()
+            }}
             {receipt.order_id.map(|id| view! {
                 <p>"Order " <a href=format!("/orders/{id}")><code>{id.clone()}</code></a> " — also in "<A href="/account">"your account"</A></p>
             })}

@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// Something about a device an admin should know; open until resolved.
+/// Something about a device, or an order, an admin should know; open until
+/// resolved.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "alerts")]
 pub struct Model {
@@ -8,7 +9,10 @@ pub struct Model {
     pub id: String,
     /// One of [`super::Kind`], e.g. `device_offline`.
     pub kind: String,
-    pub device_id: String,
+    /// The device it is about; `None` for an alert about an order.
+    pub device_id: Option<String>,
+    /// The order it is about (a disputed online payment).
+    pub order_id: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub message: String,
     pub raised_at: DateTimeUtc,
@@ -23,3 +27,10 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// What it is about, as an admin reads it: `device vm-1`, `order order_…`.
+    pub fn about(&self) -> String {
+        super::about(self.device_id.as_deref(), self.order_id.as_deref())
+    }
+}

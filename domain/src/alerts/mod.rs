@@ -1,12 +1,12 @@
 //! Alerts: conditions of a device an admin must hear about (offline, a door
 //! open too long, a planogram it failed to apply, a session it reports that
-//! the server does not know).
+//! the server does not know), and of an order (its payment disputed).
 //!
 //! An alert is raised where its condition is detected, in one transaction
 //! with an [`ALERT_RAISED`] outbox event, which the notification channels
-//! deliver. A device has at most one open alert of a kind (a unique partial
-//! index), so a condition seen again and again, or by two servers at once,
-//! raises one alert until it is resolved.
+//! deliver. A device or an order has at most one open alert of a kind (a
+//! unique partial index each), so a condition seen again and again, or by
+//! two servers at once, raises one alert until it is resolved.
 
 pub mod alert;
 
@@ -47,8 +47,8 @@ pub enum Kind {
     /// hold lapsed, the card was declined): the session waits in the review
     /// list. Acknowledging resolves it.
     PaymentCaptureFailed,
-    /// A shopper disputed a charge of a purchase at the device.
-    /// Acknowledging resolves it.
+    /// A shopper disputed a charge of a purchase at the device, or of an
+    /// online order (an alert about the order). Acknowledging resolves it.
     PaymentDisputed,
 }
 
@@ -110,24 +110,64 @@ impl FromStr for Kind {
 pub struct Raised {
     pub id: String,
     pub kind: Kind,
-    pub device_id: String,
+    /// `None` for an alert about an order.
+    pub device_id: Option<String>,
+    #[serde(default)]
+    pub order_id: Option<String>,
     pub message: String,
     pub raised_at: DateTime<Utc>,
 }
 
-/// Raises an alert with its outbox event, unless the device has an open
-/// alert of that kind already (then `None`). Runs in its own transaction,
-/// nested in the caller's when given one.
+impl Raised {
+    /// What it is about, as an admin reads it: `device vm-1`, `order order_…`.
+    pub fn about(&self) -> String {
+        about(self.device_id.as_deref(), self.order_id.as_deref())
+    }
+}
+
+fn about(device_id: Option<&str>, order_id: Option<&str>) -> String {
+    match (device_id, order_id) {
+        (Some(device), _) => format!("device {device}"),
+        (None, Some(order)) => format!("order {order}"),
+        (None, None) => "the store".to_owned(),
+    }
+}
+
+/// Raises an alert about a device with its outbox event, unless the device
+/// has an open alert of that kind already (then `None`). Runs in its own
+/// transaction, nested in the caller's when given one.
 pub async fn raise<C: crate::db::Writable>(
     db: &C,
     kind: Kind,
     device_id: &str,
     message: &str,
 ) -> Result<Option<alert::Model>, DomainError> {
+    insert(db, kind, Some(device_id), None, message).await
+}
+
+/// [`raise`] for an alert about an order (no device involved): one open
+/// per order and kind.
+pub async fn raise_for_order<C: crate::db::Writable>(
+    db: &C,
+    kind: Kind,
+    order_id: &str,
+    message: &str,
+) -> Result<Option<alert::Model>, DomainError> {
+    insert(db, kind, None, Some(order_id), message).await
+}
+
+async fn insert<C: crate::db::Writable>(
+    db: &C,
+    kind: Kind,
+    device_id: Option<&str>,
+    order_id: Option<&str>,
+    message: &str,
+) -> Result<Option<alert::Model>, DomainError> {
     let alert = alert::Model {
         id: new_id("alert"),
         kind: kind.as_str().to_owned(),
-        device_id: device_id.to_owned(),
+        device_id: device_id.map(str::to_owned),
+        order_id: order_id.map(str::to_owned),
         message: message.to_owned(),
         raised_at: Utc::now(),
         resolved_at: None,
@@ -153,13 +193,14 @@ pub async fn raise<C: crate::db::Writable>(
             id: alert.id.clone(),
             kind,
             device_id: alert.device_id.clone(),
+            order_id: alert.order_id.clone(),
             message: alert.message.clone(),
             raised_at: alert.raised_at,
         },
     )
     .await?;
     txn.commit().await?;
-    tracing::warn!(alert = %alert.id, %kind, device_id, message, "alert raised");
+    tracing::warn!(alert = %alert.id, %kind, about = alert.about(), message, "alert raised");
     Ok(Some(alert))
 }
 
@@ -187,15 +228,16 @@ pub async fn devices_with_open(
     db: &impl ConnectionTrait,
     kind: Kind,
 ) -> Result<HashSet<String>, DomainError> {
-    let devices: Vec<String> = alert::Entity::find()
+    let devices: Vec<Option<String>> = alert::Entity::find()
         .select_only()
         .column(alert::Column::DeviceId)
         .filter(alert::Column::Kind.eq(kind.as_str()))
         .filter(alert::Column::ResolvedAt.is_null())
+        .filter(alert::Column::DeviceId.is_not_null())
         .into_tuple()
         .all(db)
         .await?;
-    Ok(devices.into_iter().collect())
+    Ok(devices.into_iter().flatten().collect())
 }
 
 /// Which alerts to list.

@@ -24,7 +24,7 @@ use crate::{
     events,
     ids::new_id,
     inventory::{self, reservation},
-    payments::{self, Providers, payment},
+    payments::{self, Providers, operations::AskedBy, payment},
 };
 
 pub const STATUS_PENDING: &str = "pending";
@@ -255,9 +255,10 @@ fn payment_status_of(payments: &[payment::Model]) -> &'static str {
     }
 }
 
-/// Cancels an order: its payments are refunded (what was captured) or
-/// released (what was only authorized), its reserved stock goes back, and
-/// `order.canceled` is emitted, all in one transaction. Canceling a canceled
+/// Cancels an order: the refund of its payments (what was captured) or their
+/// release (what was only authorized) is recorded, its reserved stock goes
+/// back, and `order.canceled` is emitted, all in one transaction; the
+/// provider is asked after the commit (`payments::operations`). Canceling a canceled
 /// order changes nothing (no second refund); a fulfilled one cannot be.
 pub async fn cancel(
     db: &DatabaseConnection,
@@ -276,6 +277,9 @@ pub async fn cancel(
         .await?;
     if claimed.rows_affected == 0 {
         txn.rollback().await?;
+        // Canceled already: what that cancel recorded may still wait for the provider.
+        let canceled = find(db, id).await?;
+        finish_paying_back(db, providers, &canceled.order).await;
         return find(db, id).await;
     }
     let order = order::Entity::find_by_id(id)
@@ -289,21 +293,45 @@ pub async fn cancel(
         )));
     }
     if let Some(collection_id) = &order.payment_collection_id {
-        settle_payments(&txn, providers, collection_id).await?;
+        settle_payments(&txn, collection_id).await?;
     }
     for reservation in reservations_of(&txn, &order).await? {
         inventory::release(&txn, &reservation.id).await?;
     }
     events::emit(&txn, ORDER_CANCELED, &serde_json::json!({ "id": id })).await?;
     txn.commit().await?;
+    finish_paying_back(db, providers, &order).await;
     find(db, id).await
 }
 
-/// Gives back what the shopper paid: a refund of what was captured, a
-/// cancelation of an authorization never captured.
-async fn settle_payments<C: crate::db::Writable>(
-    db: &C,
-    providers: &Providers,
+/// Asks the provider for the refunds and releases a cancel of `order`
+/// recorded, outside any transaction; what it cannot be asked for now
+/// (unreachable) the payment worker retries, with the same keys.
+async fn finish_paying_back(db: &DatabaseConnection, providers: &Providers, order: &order::Model) {
+    let Some(collection_id) = &order.payment_collection_id else {
+        return;
+    };
+    let ran = async {
+        let payment_ids: Vec<String> = payment::Entity::find()
+            .select_only()
+            .column(payment::Column::Id)
+            .filter(payment::Column::PaymentCollectionId.eq(collection_id))
+            .into_tuple()
+            .all(db)
+            .await?;
+        payments::operations::run_pending_of(db, providers, &payment_ids).await
+    };
+    // The cancel stands; the worker finishes what went wrong here.
+    if let Err(e) = ran.await {
+        tracing::warn!(order = %order.id, error = %e, "paying back a canceled order is left to retries");
+    }
+}
+
+/// Records giving back what the shopper paid: a refund of what was
+/// captured, a release of an authorization never captured; the cancel asks
+/// the provider itself after its commit.
+async fn settle_payments(
+    db: &impl ConnectionTrait,
     collection_id: &str,
 ) -> Result<(), DomainError> {
     let live = payment::Entity::find()
@@ -312,11 +340,20 @@ async fn settle_payments<C: crate::db::Writable>(
         .all(db)
         .await?;
     for payment in live {
+        // A capture still waiting for the provider (a machine's sale just
+        // settled) would be paid back from amounts not yet known.
+        if payments::operations::has_pending(db, &payment.id).await? {
+            return Err(DomainError::Conflict(format!(
+                "payment {} of this order is still waiting for the payment provider; try again in a moment",
+                payment.id
+            )));
+        }
         let refundable = payment.captured_amount - payment.refunded_amount;
         if refundable > 0 {
-            payments::refund(db, providers, &payment.id, refundable).await?;
+            payments::operations::request_refund(db, &payment.id, refundable, AskedBy::Caller)
+                .await?;
         } else if payment.captured_amount == 0 {
-            payments::cancel(db, providers, &payment.id).await?;
+            payments::operations::request_release(db, &payment.id, AskedBy::Caller).await?;
         }
     }
     Ok(())

@@ -14,6 +14,7 @@ use crate::{
     DomainError,
     alerts::{self, Kind},
     events,
+    orders::order,
     vending::device_session,
 };
 
@@ -199,12 +200,20 @@ pub async fn apply_event<C: crate::db::Writable>(
             )
             .await?;
             tracing::error!(payment = %payment.id, amount, reason, "a payment is disputed");
+            let message = format!(
+                "payment {} of {amount} (minor units) is disputed by the cardholder: {reason}",
+                payment.id
+            );
+            // About the machine that sold, or else about the online order.
             if let Some(device_id) = device_of_payment(&txn, &payment.id).await? {
-                let message = format!(
-                    "payment {} of {amount} (minor units) is disputed by the cardholder: {reason}",
-                    payment.id
-                );
                 alerts::raise(&txn, Kind::PaymentDisputed, &device_id, &message).await?;
+            } else if let Some(order) = order::Entity::find()
+                .filter(order::Column::PaymentCollectionId.eq(&payment.payment_collection_id))
+                .one(&txn)
+                .await?
+            {
+                let message = format!("order {}: {message}", order.id);
+                alerts::raise_for_order(&txn, Kind::PaymentDisputed, &order.id, &message).await?;
             }
         }
         // A payment is authorized already (its own call recorded it), or a

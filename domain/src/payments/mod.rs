@@ -8,6 +8,7 @@
 pub mod account;
 pub mod collection;
 pub mod events;
+pub mod operations;
 pub mod payment;
 pub mod provider;
 pub mod session;
@@ -404,6 +405,7 @@ pub async fn try_capture<C: crate::db::Writable>(
             "can capture between 1 and {left}, not {amount}"
         )));
     }
+    refuse_while_pending(db, &payment.id).await?;
     let provider = providers.get(&payment.provider_id)?;
     let key = format!(
         "{}:capture:{}:{amount}",
@@ -455,6 +457,7 @@ pub async fn refund<C: crate::db::Writable>(
             "can refund between 1 and {refundable}, not {amount}"
         )));
     }
+    refuse_while_pending(db, &payment.id).await?;
     let provider = providers.get(&payment.provider_id)?;
     let key = format!("{}:refund:{}:{amount}", payment.id, payment.refunded_amount);
     let data = provider
@@ -522,6 +525,20 @@ async fn mark_canceled<C: crate::db::Writable>(
         set_collection_status(&txn, &payment.payment_collection_id, status::CANCELED).await?;
     }
     txn.commit().await?;
+    Ok(())
+}
+
+/// A capture or refund asked while a recorded one waits for the provider
+/// could carry its key for another amount, or be recorded twice.
+async fn refuse_while_pending(
+    db: &impl ConnectionTrait,
+    payment_id: &str,
+) -> Result<(), DomainError> {
+    if operations::has_pending(db, payment_id).await? {
+        return Err(DomainError::Conflict(format!(
+            "payment {payment_id} has a capture, refund or release waiting for the provider; try again once it is answered"
+        )));
+    }
     Ok(())
 }
 

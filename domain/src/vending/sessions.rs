@@ -25,7 +25,7 @@ use crate::{
         },
     },
     ids::new_id,
-    payments::{self, Providers},
+    payments::{self, Providers, operations::AskedBy},
 };
 
 /// What a shopper (or admin) asks for when opening a machine.
@@ -279,11 +279,10 @@ pub(super) async fn advance(
         .ok_or_else(|| DomainError::Conflict(format!("session {} changed meanwhile", session.id)))
 }
 
-/// Fails a session and releases its payment hold, together: whoever sees
-/// the session failed sees the hold released.
+/// Fails a session and records the release of its payment hold, together:
+/// whoever sees the session failed sees the release on its way.
 pub async fn fail<C: crate::db::Writable>(
     db: &C,
-    providers: &Providers,
     session: &device_session::Model,
     reason: &str,
 ) -> Result<device_session::Model, DomainError> {
@@ -292,18 +291,18 @@ pub async fn fail<C: crate::db::Writable>(
         s.failure_reason = Set(Some(reason.to_owned()))
     })
     .await?;
-    release_hold(&txn, providers, &failed).await?;
+    release_hold(&txn, &failed).await?;
     txn.commit().await?;
     Ok(failed)
 }
 
-pub(super) async fn release_hold<C: crate::db::Writable>(
-    db: &C,
-    providers: &Providers,
+pub(super) async fn release_hold(
+    db: &impl ConnectionTrait,
     session: &device_session::Model,
 ) -> Result<(), DomainError> {
+    // Asked of the provider after the commit (see `payments::operations`).
     if let Some(payment_id) = &session.payment_id {
-        payments::cancel(db, providers, payment_id).await?;
+        payments::operations::request_release(db, payment_id, AskedBy::Worker).await?;
     }
     Ok(())
 }
@@ -312,7 +311,6 @@ pub(super) async fn release_hold<C: crate::db::Writable>(
 /// machine), releasing its hold; nothing is charged.
 pub async fn force_close<C: crate::db::Writable>(
     db: &C,
-    providers: &Providers,
     id: &str,
     reason: &str,
 ) -> Result<device_session::Model, DomainError> {
@@ -323,13 +321,7 @@ pub async fn force_close<C: crate::db::Writable>(
         ));
     }
     let session = find(db, id).await?;
-    fail(
-        db,
-        providers,
-        &session,
-        &format!("closed by an admin: {reason}"),
-    )
-    .await
+    fail(db, &session, &format!("closed by an admin: {reason}")).await
 }
 
 /// Which sessions to list.
@@ -450,7 +442,6 @@ async fn raise_door_open<C: crate::db::Writable>(
 /// move). They fail and release their hold.
 pub async fn fail_unopened<C: crate::db::Writable>(
     db: &C,
-    providers: &Providers,
     cutoff: DateTime<Utc>,
 ) -> Result<Vec<device_session::Model>, DomainError> {
     let stuck = device_session::Entity::find()
@@ -460,14 +451,7 @@ pub async fn fail_unopened<C: crate::db::Writable>(
         .await?;
     let mut failed = Vec::with_capacity(stuck.len());
     for session in stuck {
-        match fail(
-            db,
-            providers,
-            &session,
-            "the machine never reported its door opening",
-        )
-        .await
-        {
+        match fail(db, &session, "the machine never reported its door opening").await {
             Ok(session) => failed.push(session),
             Err(DomainError::Conflict(_)) => {}
             Err(e) => return Err(e),
@@ -482,7 +466,6 @@ pub async fn fail_unopened<C: crate::db::Writable>(
 /// timeline; the settlement's compare-and-set keeps this from charging twice.
 pub async fn settle_stranded<C: crate::db::Writable>(
     db: &C,
-    providers: &Providers,
     cutoff: DateTime<Utc>,
 ) -> Result<Vec<device_session::Model>, DomainError> {
     let stranded = device_session::Entity::find()
@@ -506,7 +489,7 @@ pub async fn settle_stranded<C: crate::db::Writable>(
         else {
             continue;
         };
-        match settlement::settle(db, providers, &session, &before, &after).await {
+        match settlement::settle(db, &session, &before, &after).await {
             Ok(session) => settled.push(session),
             Err(DomainError::Conflict(_)) => {}
             Err(e) => {
@@ -656,12 +639,11 @@ pub enum Received {
 /// nested transaction of its own.
 pub async fn receive<C: crate::db::Writable>(
     db: &C,
-    providers: &Providers,
     device_id: &str,
     message: &DeviceMessage,
 ) -> Result<Received, DomainError> {
     let ahead = read_ahead(db, device_id, message).await;
-    receive_read_ahead(db, providers, device_id, message, ahead).await
+    receive_read_ahead(db, device_id, message, ahead).await
 }
 
 /// What applying `message` reads, read before the writer's turn is taken,
@@ -695,7 +677,6 @@ pub async fn read_ahead(
 /// [`receive`] with what [`read_ahead`] read for the message.
 pub async fn receive_read_ahead<C: crate::db::Writable>(
     db: &C,
-    providers: &Providers,
     device_id: &str,
     message: &DeviceMessage,
     ahead: Option<settlement::Plan>,
@@ -713,7 +694,7 @@ pub async fn receive_read_ahead<C: crate::db::Writable>(
     if !matches!(recorded, TryInsertResult::Inserted(n) if n > 0) {
         return Ok(Received::Duplicate);
     }
-    let outcome = apply(db, providers, device_id, message, ahead).await;
+    let outcome = apply(db, device_id, message, ahead).await;
     let note = match &outcome {
         Ok(Received::Applied) => "applied".to_owned(),
         Ok(Received::Stale) => "stale".to_owned(),
@@ -775,7 +756,6 @@ pub async fn reconciling(
 
 async fn apply<C: crate::db::Writable>(
     db: &C,
-    providers: &Providers,
     device_id: &str,
     message: &DeviceMessage,
     ahead: Option<settlement::Plan>,
@@ -804,7 +784,7 @@ async fn apply<C: crate::db::Writable>(
     let seq = seq_of(message);
     if let Some(readings) = message.body.scale_weights() {
         let reporting = message.body.session();
-        reconcile_expired(db, providers, device_id, reporting, seq, readings).await?;
+        reconcile_expired(db, device_id, reporting, seq, readings).await?;
     }
     let Some(session_id) = message.body.session() else {
         return Ok(Received::Applied);
@@ -879,8 +859,8 @@ async fn apply<C: crate::db::Writable>(
     };
     if let DeviceEvent::DoorClosed { before, after, .. } = &message.body {
         match ahead {
-            Some(plan) => settlement::carry_out(db, providers, &session, plan).await?,
-            None => settlement::settle(db, providers, &session, before, after).await?,
+            Some(plan) => settlement::carry_out(db, &session, plan).await?,
+            None => settlement::settle(db, &session, before, after).await?,
         };
     }
     Ok(Received::Applied)
@@ -892,7 +872,6 @@ async fn apply<C: crate::db::Writable>(
 /// nothing to compare with and stays expired for an admin to close.
 async fn reconcile_expired<C: crate::db::Writable>(
     db: &C,
-    providers: &Providers,
     device_id: &str,
     reporting_session: Option<&str>,
     seq: i64,
@@ -924,7 +903,7 @@ async fn reconcile_expired<C: crate::db::Writable>(
             Err(e) => return Err(e),
         };
         tracing::info!(session = %session.id, device_id, "expired session reconciled from a later scale report");
-        settlement::settle(db, providers, &closed, &before, readings).await?;
+        settlement::settle(db, &closed, &before, readings).await?;
     }
     Ok(())
 }

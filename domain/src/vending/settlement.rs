@@ -2,10 +2,11 @@
 //! an order in the machine's channel, stock leaves its location, and the
 //! payment is captured for the real amount (the hold released when nothing
 //! was taken). The session moves to `settled` in the same transaction as the
-//! order, the stock movement and the capture, so a repeated door-closed
-//! report can never charge twice and whoever sees the session settled sees
-//! the money taken; the order is keyed by the session too (`orders.cart_id`
-//! is unique).
+//! order, the stock movement and the capture's record, so a repeated
+//! door-closed report can never charge twice; the order is keyed by the
+//! session too (`orders.cart_id` is unique). The provider is asked for the
+//! capture after the commit (`payments::operations`): a slow or unreachable
+//! provider holds up neither the machine's report nor other writers.
 //!
 //! A return session charges nothing: the empty containers put back are
 //! recognized by weight and their deposits credited to the shopper, in the
@@ -34,7 +35,7 @@ use crate::{
     ids::new_id,
     inventory,
     orders::{self, order, order_item},
-    payments::{self, Providers},
+    payments::{self, operations::AskedBy},
     pricing,
 };
 
@@ -45,13 +46,12 @@ pub const MACHINE_ORDER_PLACED: &str = "vending.order_placed";
 /// its door-closed report.
 pub async fn settle<C: crate::db::Writable>(
     db: &C,
-    providers: &Providers,
     session: &device_session::Model,
     before: &[ScaleReading],
     after: &[ScaleReading],
 ) -> Result<device_session::Model, DomainError> {
     let plan = plan(db, session, before, after).await?;
-    carry_out(db, providers, session, plan).await
+    carry_out(db, session, plan).await
 }
 
 /// What settling a session reads, read before the writer's turn is taken
@@ -144,20 +144,19 @@ pub async fn plan(
 /// Writes what `plan` says settling `session` does, in one transaction.
 pub async fn carry_out<C: crate::db::Writable>(
     db: &C,
-    providers: &Providers,
     session: &device_session::Model,
     plan: Plan,
 ) -> Result<device_session::Model, DomainError> {
     match plan.0 {
-        Planned::Fails(reason) => sessions::fail(db, providers, session, &reason).await,
+        Planned::Fails(reason) => sessions::fail(db, session, &reason).await,
         Planned::NothingTaken => {
             let txn = crate::db::begin_write(db).await?;
             let settled = advance(&txn, session, Transition::Settle, |_| {}).await?;
-            sessions::release_hold(&txn, providers, &settled).await?;
+            sessions::release_hold(&txn, &settled).await?;
             txn.commit().await?;
             Ok(settled)
         }
-        Planned::Sale(sale) => charge(db, providers, session, *sale).await,
+        Planned::Sale(sale) => charge(db, session, *sale).await,
         Planned::Restock { location_id, moves } => {
             let txn = crate::db::begin_write(db).await?;
             let settled = advance(&txn, session, Transition::Settle, |_| {}).await?;
@@ -477,7 +476,6 @@ async fn plan_sale(
 
 async fn charge<C: crate::db::Writable>(
     db: &C,
-    providers: &Providers,
     session: &device_session::Model,
     sale: Sale,
 ) -> Result<device_session::Model, DomainError> {
@@ -490,7 +488,7 @@ async fn charge<C: crate::db::Writable>(
     let total = totals.total;
     let order_id = new_id("order");
     let txn = crate::db::begin_write(db).await?;
-    let mut settled = advance(&txn, session, Transition::Settle, |s| {
+    let settled = advance(&txn, session, Transition::Settle, |s| {
         s.order_id = Set(Some(order_id.clone()))
     })
     .await?;
@@ -555,35 +553,15 @@ async fn charge<C: crate::db::Writable>(
         if amount < total {
             tracing::warn!(session = %session.id, total, hold = session.hold_amount, "sale exceeds the hold");
         }
-        // The provider may refuse (the hold lapsed, the card was blocked):
-        // the sale stands, unpaid, in the review list with an alert. An
-        // unreachable provider is an error instead: the session stays
-        // closed and is settled again later, with the same capture key.
-        if let Err(refused) =
-            payments::try_capture(&txn, providers, payment_id, Some(amount)).await?
-        {
-            let reason = format!("the payment could not be captured: {refused}");
-            tracing::error!(session = %session.id, %reason, "capture refused at settlement");
-            device_session::Entity::update_many()
-                .col_expr(
-                    device_session::Column::ReviewReason,
-                    Expr::value(Some(reason.clone())),
-                )
-                .filter(device_session::Column::Id.eq(&settled.id))
-                .exec(&txn)
+        // Recorded now, asked of the provider after the commit (see
+        // `payments::operations`); a refusal then puts the session in the
+        // review list ([`capture_refused`]).
+        if amount > 0 {
+            payments::operations::request_capture(&txn, payment_id, amount, Some(&session.id))
                 .await?;
-            settled.review_reason = Some(reason.clone());
-            let message = format!(
-                "session {}: {reason} ({} of {} due); see the review list",
-                session.id, amount, session.currency_code
-            );
-            alerts::raise(
-                &txn,
-                alerts::Kind::PaymentCaptureFailed,
-                &session.device_id,
-                &message,
-            )
-            .await?;
+        } else {
+            // Nothing to pay (free goods): the hold is given back.
+            payments::operations::request_release(&txn, payment_id, AskedBy::Worker).await?;
         }
     }
     events::emit(
@@ -598,6 +576,39 @@ async fn charge<C: crate::db::Writable>(
     .await?;
     txn.commit().await?;
     Ok(settled)
+}
+
+/// The provider refused the capture of a settled sale (the hold lapsed, the
+/// card was blocked): the sale stands, unpaid, in the review list, with an
+/// alert on its machine.
+pub(crate) async fn capture_refused<C: crate::db::Writable>(
+    db: &C,
+    session_id: &str,
+    amount: i64,
+    reason: &str,
+) -> Result<(), DomainError> {
+    let session = sessions::find(db, session_id).await?;
+    tracing::error!(session = %session.id, %reason, "capture refused after settlement");
+    device_session::Entity::update_many()
+        .col_expr(
+            device_session::Column::ReviewReason,
+            Expr::value(Some(reason.to_owned())),
+        )
+        .filter(device_session::Column::Id.eq(&session.id))
+        .exec(db)
+        .await?;
+    let message = format!(
+        "session {}: {reason} ({amount} of {} due); see the review list",
+        session.id, session.currency_code
+    );
+    alerts::raise(
+        db,
+        alerts::Kind::PaymentCaptureFailed,
+        &session.device_id,
+        &message,
+    )
+    .await?;
+    Ok(())
 }
 
 /// A variant, its product's id and title, and its price in `currency_code`.

@@ -210,9 +210,7 @@ async fn failed_syncs_raise_and_an_applied_one_resolves() {
                 error: Some("busy".into()),
             },
         );
-        sessions::receive(&db, &Providers::default(), "vm-1", &refused)
-            .await
-            .unwrap();
+        sessions::receive(&db, "vm-1", &refused).await.unwrap();
         let open = alerts::list(&db, Status::Open, 0, 10).await.unwrap();
         assert_eq!(open.count, 1);
         assert!(open.items[0].message.contains("busy"));
@@ -231,9 +229,7 @@ async fn an_unknown_session_is_alerted_and_acknowledging_resolves_it() {
                 scales: vec![],
             },
         );
-        let received = sessions::receive(&db, &Providers::default(), "vm-1", &stranger)
-            .await
-            .unwrap();
+        let received = sessions::receive(&db, "vm-1", &stranger).await.unwrap();
         assert!(matches!(received, Received::Ignored(_)));
         let alert = of_kind(&db, "vm-1", Kind::UnknownSession).await.remove(0);
         assert!(alert.message.contains("vsess_nobody"));
@@ -295,9 +291,7 @@ async fn a_door_open_too_long_is_alerted_once_and_closing_it_resolves() {
                 scales: vec![],
             },
         );
-        sessions::receive(&db, &providers, "vm-001", &opened)
-            .await
-            .unwrap();
+        sessions::receive(&db, "vm-001", &opened).await.unwrap();
         let not_yet = sessions::alert_doors_open_since(&db, Utc::now() - Duration::minutes(2))
             .await
             .unwrap();
@@ -321,9 +315,7 @@ async fn a_door_open_too_long_is_alerted_once_and_closing_it_resolves() {
                 after: vec![],
             },
         );
-        sessions::receive(&db, &providers, "vm-001", &closed)
-            .await
-            .unwrap();
+        sessions::receive(&db, "vm-001", &closed).await.unwrap();
         assert!(
             of_kind(&db, "vm-001", Kind::DoorOpenTooLong).await[0]
                 .resolved_at

@@ -128,9 +128,7 @@ impl Machine {
     }
 
     async fn receive(&self, db: &DatabaseConnection, message: &DeviceMessage) -> Received {
-        sessions::receive(db, &self.providers, MACHINE, message)
-            .await
-            .unwrap()
+        sessions::receive(db, MACHINE, message).await.unwrap()
     }
 
     async fn stocked(&self, db: &DatabaseConnection) -> i32 {
@@ -175,10 +173,16 @@ fn closed(session: &str, before: i32, after: i32) -> DeviceEvent {
     }
 }
 
+/// The session's payment, once the provider has been asked for what
+/// settling or failing it recorded (the server's payment worker does that).
 async fn payment(
     db: &DatabaseConnection,
     session: &device_session::Model,
 ) -> payments::payment::Model {
+    let system = Providers::default().with(Arc::new(SystemProvider));
+    payments::operations::run_due(db, &system, 100)
+        .await
+        .unwrap();
     payments::find_payment(db, session.payment_id.as_deref().unwrap())
         .await
         .unwrap()
@@ -380,9 +384,7 @@ async fn a_session_the_server_does_not_know_changes_nothing() {
         let session = m.open(&db, Mode::Purchase).await;
         devices::register(&db, "vm-777", "Elsewhere").await.unwrap();
         let foreign = message(2, "m2", closed(&session.id, 5000, 4000));
-        let received = sessions::receive(&db, &m.providers, "vm-777", &foreign)
-            .await
-            .unwrap();
+        let received = sessions::receive(&db, "vm-777", &foreign).await.unwrap();
         assert!(matches!(received, Received::Ignored(_)), "{received:?}");
         assert_eq!(
             sessions::find(&db, &session.id).await.unwrap().state,
@@ -597,9 +599,7 @@ async fn acknowledgements_are_recorded_once_and_only_from_the_addressee() {
             )
         };
         devices::register(&db, "vm-777", "Elsewhere").await.unwrap();
-        let foreign = sessions::receive(&db, &m.providers, "vm-777", &ack("x1"))
-            .await
-            .unwrap();
+        let foreign = sessions::receive(&db, "vm-777", &ack("x1")).await.unwrap();
         assert!(matches!(foreign, Received::Ignored(_)));
         assert_eq!(
             sessions::find_command(&db, &command.id)
@@ -707,11 +707,11 @@ async fn a_door_that_never_reports_opening_fails_its_session_and_releases_the_ho
     on_every_backend(async |db| {
         let m = machine(&db).await;
         let session = m.open(&db, Mode::Purchase).await;
-        let not_yet = sessions::fail_unopened(&db, &m.providers, Utc::now() - Duration::minutes(5))
+        let not_yet = sessions::fail_unopened(&db, Utc::now() - Duration::minutes(5))
             .await
             .unwrap();
         assert!(not_yet.is_empty());
-        let failed = sessions::fail_unopened(&db, &m.providers, Utc::now() + Duration::seconds(1))
+        let failed = sessions::fail_unopened(&db, Utc::now() + Duration::seconds(1))
             .await
             .unwrap();
         assert_eq!(failed.len(), 1);
@@ -784,17 +784,13 @@ async fn a_settlement_that_failed_is_retried_from_the_timeline() {
             .await
             .unwrap();
         let close = message(1, "m1", closed(&session.id, 5000, 5000 - UNIT_GRAMS));
-        assert!(
-            sessions::receive(&db, &m.providers, MACHINE, &close)
-                .await
-                .is_err()
-        );
+        assert!(sessions::receive(&db, MACHINE, &close).await.is_err());
         assert_eq!(
             sessions::find(&db, &session.id).await.unwrap().state,
             "door_closed"
         );
         assert!(
-            sessions::settle_stranded(&db, &m.providers, Utc::now() - Duration::minutes(1))
+            sessions::settle_stranded(&db, Utc::now() - Duration::minutes(1))
                 .await
                 .unwrap()
                 .is_empty(),
@@ -811,15 +807,13 @@ async fn a_settlement_that_failed_is_retried_from_the_timeline() {
         .await
         .unwrap();
         let cutoff = Utc::now() + Duration::seconds(1);
-        let settled = sessions::settle_stranded(&db, &m.providers, cutoff)
-            .await
-            .unwrap();
+        let settled = sessions::settle_stranded(&db, cutoff).await.unwrap();
         assert_eq!(settled.len(), 1);
         assert_eq!(settled[0].state, "settled");
         assert_eq!(payment(&db, &session).await.captured_amount, m.price);
         assert_eq!(m.stocked(&db).await, stocked - 1);
         assert!(
-            sessions::settle_stranded(&db, &m.providers, cutoff)
+            sessions::settle_stranded(&db, cutoff)
                 .await
                 .unwrap()
                 .is_empty()
@@ -833,6 +827,7 @@ async fn a_settlement_that_failed_is_retried_from_the_timeline() {
 #[derive(Default)]
 struct FarAway {
     authorized: std::sync::atomic::AtomicUsize,
+    captured: std::sync::atomic::AtomicUsize,
     canceled: std::sync::atomic::AtomicUsize,
 }
 
@@ -864,6 +859,9 @@ impl payments::PaymentProvider for FarAway {
         amount: i64,
         key: &str,
     ) -> Result<serde_json::Value, payments::ProviderError> {
+        tokio::time::sleep(std::time::Duration::from_millis(FAR_AWAY_MS)).await;
+        self.captured
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         SystemProvider.capture(data, amount, key).await
     }
     async fn refund(
@@ -939,6 +937,67 @@ async fn no_writer_waits_on_the_payment_provider_and_a_hold_never_used_is_given_
                 "the writer was held {held:?} across a {FAR_AWAY_MS} ms provider"
             );
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_sale_settles_without_asking_the_provider_and_is_captured_once_afterwards() {
+    on_every_backend(async |db| {
+        use payments::operations::{self, Status};
+        let m = machine(&db).await;
+        let far_away = Arc::new(FarAway::default());
+        let providers = Providers::default().with(far_away.clone());
+        let session = sessions::open(
+            &db,
+            &providers,
+            NewSession {
+                device_id: MACHINE.into(),
+                mode: Mode::Purchase,
+                customer_id: Some("cus_1".into()),
+                hold_amount: HOLD,
+                currency_code: "eur".into(),
+                provider_id: "pp_far_away".into(),
+            },
+        )
+        .await
+        .unwrap()
+        .session;
+        m.receive(&db, &message(1, "m1", opened(&session.id))).await;
+        let close = message(2, "m2", closed(&session.id, 5000, 5000 - UNIT_GRAMS));
+        assert_eq!(m.receive(&db, &close).await, Received::Applied);
+        let settled = sessions::find(&db, &session.id).await.unwrap();
+        assert_eq!(settled.state, "settled");
+        let captures = || far_away.captured.load(std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(captures(), 0, "the provider is asked after the commit");
+        let payment_id = settled.payment_id.clone().unwrap();
+        let recorded = operations::of_payment(&db, &payment_id).await.unwrap();
+        assert_eq!(recorded.len(), 1);
+        assert_eq!(
+            (
+                recorded[0].kind.as_str(),
+                recorded[0].amount,
+                recorded[0].state()
+            ),
+            ("capture", m.price, Status::Pending)
+        );
+        assert_eq!(
+            payments::find_payment(&db, &payment_id)
+                .await
+                .unwrap()
+                .captured_amount,
+            0
+        );
+
+        assert_eq!(operations::run_due(&db, &providers, 10).await.unwrap(), 1);
+        assert_eq!(operations::run_due(&db, &providers, 10).await.unwrap(), 0);
+        assert_eq!(captures(), 1, "captured once");
+        let paid = payments::find_payment(&db, &payment_id).await.unwrap();
+        assert_eq!(paid.captured_amount, m.price);
+        assert_eq!(
+            operations::of_payment(&db, &payment_id).await.unwrap()[0].state(),
+            Status::Done
+        );
     })
     .await;
 }

@@ -1,5 +1,6 @@
 //! Payment providers that talk to the outside world (the trait and the
 //! built-in provider live in `domain`, which has no HTTP client).
 
+pub mod operations;
 pub mod stripe;
 pub mod stripe_webhook;

@@ -133,10 +133,12 @@ fn no_saved_card() -> ProviderError {
 /// Stripe's refusal, as a shopper or an admin can read it: a card error
 /// (402) is a decline with Stripe's own message ("Your card was
 /// declined."); other 4xx answers refuse the operation (Stripe's message
-/// again); 5xx, 429 and transport failures mean try again later.
+/// again); 5xx, 429, 409 (the same idempotency key still in progress, a
+/// retry of ours racing the first call) and transport failures mean try
+/// again later.
 fn refusal(what: &str, error: StripeError) -> ProviderError {
     match error {
-        StripeError::Stripe(api, status) if status < 500 && status != 429 => {
+        StripeError::Stripe(api, status) if status < 500 && status != 429 && status != 409 => {
             let message = api.message.clone().unwrap_or_else(|| {
                 api.code
                     .as_ref()

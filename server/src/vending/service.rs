@@ -103,7 +103,7 @@ impl Vending {
         session_id: &str,
         reason: &str,
     ) -> Result<device_session::Model, DomainError> {
-        let closed = sessions::force_close(&self.db, &self.providers, session_id, reason).await?;
+        let closed = sessions::force_close(&self.db, session_id, reason).await?;
         self.announce_activity(&closed.device_id).await;
         Ok(closed)
     }
@@ -181,7 +181,6 @@ impl Vending {
             State::Requested | State::DoorOpen => {
                 let failed = sessions::fail(
                     &self.db,
-                    &self.providers,
                     &service,
                     "service mode turned off, but the machine reported no door closing: nothing booked",
                 )
@@ -260,7 +259,7 @@ impl Vending {
         if sessions::state_of(&current)? != State::Requested {
             return Ok(());
         }
-        match sessions::fail(&self.db, &self.providers, &current, &reason).await {
+        match sessions::fail(&self.db, &current, &reason).await {
             Ok(_) => {
                 tracing::warn!(session = %session.id, %reason, "session failed");
                 self.announce_activity(&session.device_id).await;
@@ -339,11 +338,11 @@ impl Vending {
         device_id: &str,
         message: &DeviceMessage,
     ) -> Result<Received, DomainError> {
-        let (db, providers) = (self.db.clone(), self.providers.clone());
+        let db = self.db.clone();
         let (device, owned) = (device_id.to_owned(), message.clone());
         let received = self
             .lane
-            .run(async move { sessions::receive(&db, &providers, &device, &owned).await })
+            .run(async move { sessions::receive(&db, &device, &owned).await })
             .await?;
         self.taken(device_id, message, &received);
         Ok(received)
@@ -359,14 +358,14 @@ impl Vending {
         &self,
         events: &[(&str, &DeviceMessage)],
     ) -> Result<Vec<Result<Received, DomainError>>, DomainError> {
-        let (db, providers) = (self.db.clone(), self.providers.clone());
+        let db = self.db.clone();
         let owned: Vec<(String, DeviceMessage)> = events
             .iter()
             .map(|(device_id, message)| ((*device_id).to_owned(), (*message).clone()))
             .collect();
         let outcomes = self
             .lane
-            .run(async move { receive_together(&db, &providers, &owned).await })
+            .run(async move { receive_together(&db, &owned).await })
             .await?;
         for ((device_id, message), outcome) in events.iter().zip(&outcomes) {
             if let Ok(received) = outcome {
@@ -443,7 +442,7 @@ impl Vending {
             if let Err(e) = sessions::alert_doors_open_since(&self.db, now - door_alert).await {
                 tracing::warn!(error = %e, "looking for doors open too long failed");
             }
-            match sessions::settle_stranded(&self.db, &self.providers, now - STRANDED_AFTER).await {
+            match sessions::settle_stranded(&self.db, now - STRANDED_AFTER).await {
                 Ok(settled) => {
                     for session in settled {
                         tracing::info!(session = %session.id, "stranded session settled");
@@ -453,7 +452,7 @@ impl Vending {
                 Err(e) => tracing::warn!(error = %e, "settling stranded sessions failed"),
             }
             let cutoff = now - door_timeout - delivery;
-            match sessions::fail_unopened(&self.db, &self.providers, cutoff).await {
+            match sessions::fail_unopened(&self.db, cutoff).await {
                 Ok(failed) => {
                     for session in failed {
                         tracing::warn!(session = %session.id, device = %session.device_id, "door never reported opening; session failed");
@@ -478,7 +477,6 @@ impl Vending {
 /// [`Vending::receive_all`]'s work on the lane.
 async fn receive_together(
     db: &DatabaseConnection,
-    providers: &Providers,
     events: &[(String, DeviceMessage)],
 ) -> Result<Vec<Result<Received, DomainError>>, DomainError> {
     let mut ahead = Vec::with_capacity(events.len());
@@ -488,8 +486,7 @@ async fn receive_together(
     let txn = db::begin_write(db).await?;
     let mut outcomes = Vec::with_capacity(events.len());
     for ((device_id, message), ahead) in events.iter().zip(ahead) {
-        outcomes
-            .push(sessions::receive_read_ahead(&txn, providers, device_id, message, ahead).await);
+        outcomes.push(sessions::receive_read_ahead(&txn, device_id, message, ahead).await);
     }
     txn.commit().await?;
     Ok(outcomes)

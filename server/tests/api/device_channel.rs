@@ -454,7 +454,7 @@ async fn a_hostile_devices_values_are_refused_and_recorded_and_it_is_not_pinned(
                 .await
                 .map(|page| {
                     page.items.iter().any(|a| {
-                        a.device_id == fridge.id.as_str()
+                        a.device_id.as_deref() == Some(fridge.id.as_str())
                             && a.kind == Kind::RejectedMessage.as_str()
                     })
                 })

@@ -15,7 +15,7 @@ use server::vending::simulator::{Faults, spawn_machines};
 
 use crate::{
     Options, TestApp, on_every_db, spawn_app,
-    vending_fixture::{fridge, on_every_db_and_broker_with, wait_for_state},
+    vending_fixture::{fridge, on_every_db_and_broker_with, paid, wait_for_state},
 };
 
 async fn html(app: &TestApp, path: &str) -> (u16, String) {
@@ -179,6 +179,8 @@ async fn a_shopper_opens_a_machine_without_javascript_and_gets_a_receipt() {
             vec![fridge.simulated(vec![visit], Faults::default())],
         );
         let settled = wait_for_state(&app, &session_id, "settled").await;
+        // The card is charged just after the sale is booked.
+        paid(&app, &settled).await;
         let (_, done) = html(&app, &to).await;
         assert!(done.contains(r#"data-testid="receipt""#), "{done}");
         assert!(

@@ -140,7 +140,8 @@ fn offline_alert(
     alert::ActiveModel {
         id: Set(id.to_owned()),
         kind: Set(kind.to_owned()),
-        device_id: Set(device_id.to_owned()),
+        device_id: Set(Some(device_id.to_owned())),
+        order_id: Set(None),
         message: Set("seeded".to_owned()),
         raised_at: Set(raised_at),
         resolved_at: Set(resolved_at),

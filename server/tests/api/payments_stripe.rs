@@ -10,12 +10,15 @@ use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 use server::{config::StripeSettings, payments::stripe as stripe_provider};
-use simulators::stripe::{StripeConfig, StripeSimulator};
+use simulators::{
+    Faults,
+    stripe::{StripeConfig, StripeSimulator},
+};
 use stripe::{Client, ClientBuilder};
 use stripe_core::{
     PaymentIntentStatus, payment_intent::ConfirmPaymentIntent, setup_intent::ConfirmSetupIntent,
 };
-use testkit::DbBackend;
+use testkit::{DbBackend, smtp::SmtpRecorder};
 
 use crate::{
     Options, TestApp,
@@ -46,11 +49,23 @@ fn stripe_settings(sim: &StripeSimulator) -> StripeSettings {
 /// A store with Stripe configured and its demo region offering only
 /// Stripe; the simulator's webhooks go to the store.
 async fn start(backend: DbBackend) -> Setup {
+    start_with(backend, |_| {}).await
+}
+
+/// The options of a store paying with `sim`.
+fn options_with_stripe(backend: DbBackend, sim: &StripeSimulator) -> Options {
+    let mut options = Options::on(backend);
+    options.settings.stripe = stripe_settings(sim);
+    options
+}
+
+/// [`start`] with options changed by `tune`.
+async fn start_with(backend: DbBackend, tune: impl FnOnce(&mut Options)) -> Setup {
     let sim = simulators::stripe::spawn(StripeConfig::default())
         .await
         .unwrap();
-    let mut options = Options::on(backend);
-    options.settings.stripe = stripe_settings(&sim);
+    let mut options = options_with_stripe(backend, &sim);
+    tune(&mut options);
     let app = spawn_app(options).await;
     let token = app.admin_token().await;
     let region = pricing::default_region(&app.db, Some("eur"))
@@ -518,15 +533,22 @@ async fn a_declined_hold_keeps_the_machine_shut_and_says_why() {
     );
 }
 
-#[tokio::test]
-async fn a_capture_that_fails_at_settlement_raises_an_alert_for_review() {
-    let s = start(DbBackend::Sqlite).await;
+/// A machine of `s`'s store with a shopper at it who saved `card`: the
+/// machine (kept running while held), the session opened with a hold on the
+/// card, and the shopper's customer id.
+async fn machine_purchase(
+    s: &Setup,
+    email: &str,
+    card: &str,
+) -> (
+    tokio::task::JoinSet<()>,
+    domain::vending::device_session::Model,
+) {
     s.app.gateway_subscribed().await;
     let fridge = fridge(&s.app).await;
-    let (_, customer_id) =
-        shopper_with_card(&s, "lapsed@example.com", "pm_card_captureExpired").await;
+    let (_, customer_id) = shopper_with_card(s, email, card).await;
     let visit = fridge.three_colas_and_a_water();
-    let _machine = server::vending::simulator::spawn_machines(
+    let machine = server::vending::simulator::spawn_machines(
         &s.app.mqtt,
         vec![fridge.simulated(vec![visit], Default::default())],
     );
@@ -537,7 +559,227 @@ async fn a_capture_that_fails_at_settlement_raises_an_alert_for_review() {
         .open_purchase(fridge.id.as_str(), Some(&customer_id))
         .await
         .expect("the hold is granted");
-    let settled = wait_for_state(&s.app, &opened.id, "settled").await;
+    (machine, opened)
+}
+
+/// Whether a capture, refund or release of the payment still waits for Stripe.
+async fn waits_for_stripe(db: &domain::db::DatabaseConnection, payment_id: &str) -> bool {
+    payments::operations::has_pending(db, payment_id)
+        .await
+        .unwrap()
+}
+
+/// The requests that captured `intent` at the simulator.
+fn captures_of(sim: &StripeSimulator, intent: &str) -> Vec<simulators::RecordedRequest> {
+    let path = format!("/v1/payment_intents/{intent}/capture");
+    sim.requests()
+        .into_iter()
+        .filter(|r| r.path == path)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_sale_settles_while_stripe_is_down_and_is_captured_once_it_answers() {
+    on_every_db_with_stripe(async |s| {
+        let (_machine, opened) = machine_purchase(&s, "patient@example.com", "pm_card_visa").await;
+        // From now on Stripe fails twice, then answers slowly.
+        s.sim.set_faults(Faults {
+            fail_next: 2,
+            delay_next: 1,
+            response_delay_ms: 1500,
+        });
+        let settled = wait_for_state(&s.app, &opened.id, "settled").await;
+        let payment_id = settled.payment_id.clone().unwrap();
+        let payment = payments::find_payment(&s.app.db, &payment_id)
+            .await
+            .unwrap();
+        assert_eq!(payment.captured_amount, 0, "settled before Stripe answered");
+        eventually(
+            Duration::from_secs(20),
+            "the capture once Stripe answers",
+            async || !waits_for_stripe(&s.app.db, &payment_id).await,
+        )
+        .await;
+        let payment = payments::find_payment(&s.app.db, &payment_id)
+            .await
+            .unwrap();
+        let intent = payment.provider_reference.clone().unwrap();
+        assert_eq!(
+            s.sim.object(&intent).unwrap()["amount_received"],
+            payment.captured_amount
+        );
+        let captures = captures_of(&s.sim, &intent);
+        assert!(
+            captures.len() >= 3,
+            "two failures and the answer: {captures:?}"
+        );
+        let key = format!("{payment_id}:capture:0:{}", payment.captured_amount);
+        assert!(
+            captures
+                .iter()
+                .all(|r| r.idempotency_key.as_deref() == Some(key.as_str())),
+            "every attempt with one key: {captures:?}"
+        );
+        assert_eq!(s.sim.charge_count(), 1);
+    })
+    .await;
+}
+
+/// The server dies after Stripe captured and before the capture was
+/// recorded: the next server asks again with the same key, Stripe answers
+/// with its first answer, and the money is taken once.
+#[tokio::test]
+async fn a_capture_cut_short_by_a_crash_is_finished_after_the_restart_without_charging_twice() {
+    for backend in testkit::db_backends() {
+        let s = start(backend).await;
+        // Only the store's own calls record the capture here.
+        s.sim.webhooks().set_url(None);
+        let (machine, opened) = machine_purchase(&s, "crash@example.com", "pm_card_visa").await;
+        s.sim.set_faults(Faults {
+            delay_next: 1,
+            response_delay_ms: 5000,
+            ..Default::default()
+        });
+        let settled = wait_for_state(&s.app, &opened.id, "settled").await;
+        let payment_id = settled.payment_id.clone().unwrap();
+        let intent = payments::find_payment(&s.app.db, &payment_id)
+            .await
+            .unwrap()
+            .provider_reference
+            .unwrap();
+        eventually(
+            Duration::from_secs(10),
+            "Stripe captured, its answer still on the way",
+            async || s.sim.object(&intent).unwrap()["amount_received"].as_i64() > Some(0),
+        )
+        .await;
+        let payment = payments::find_payment(&s.app.db, &payment_id)
+            .await
+            .unwrap();
+        assert_eq!(payment.captured_amount, 0, "not recorded yet");
+
+        drop(machine);
+        let Setup { app, sim, .. } = s;
+        let app = app.restart(options_with_stripe(backend, &sim)).await;
+        eventually(
+            Duration::from_secs(15),
+            "the capture recorded after the restart",
+            async || !waits_for_stripe(&app.db, &payment_id).await,
+        )
+        .await;
+        let payment = payments::find_payment(&app.db, &payment_id).await.unwrap();
+        assert_eq!(
+            sim.object(&intent).unwrap()["amount_received"],
+            payment.captured_amount
+        );
+        let captures = captures_of(&sim, &intent);
+        let key = format!("{payment_id}:capture:0:{}", payment.captured_amount);
+        assert!(
+            captures
+                .iter()
+                .all(|r| r.idempotency_key.as_deref() == Some(key.as_str())),
+            "{captures:?}"
+        );
+        assert!(
+            captures.iter().any(|r| r.replayed),
+            "the retry got Stripe's first answer: {captures:?}"
+        );
+        assert_eq!(sim.charge_count(), 1, "one charge, captured once");
+        let operations = payments::operations::of_payment(&app.db, &payment_id)
+            .await
+            .unwrap();
+        assert_eq!(operations.len(), 1);
+        assert_eq!(operations[0].state(), payments::operations::Status::Done);
+    }
+}
+
+#[tokio::test]
+async fn an_order_canceled_while_stripe_is_down_is_refunded_once_it_answers() {
+    on_every_db_with_stripe(async |s| {
+        let (cart_id, intent) = cart_paying_with_stripe(&s).await;
+        confirm(&s, &intent, "pm_card_visa").await.unwrap();
+        let (status, body) = complete(&s.app, &cart_id).await;
+        assert_eq!(status, 200, "{body}");
+        let payment = payment_of(&s, &intent).await;
+        let token = s.app.admin_token().await;
+        let (status, body) = send_json(
+            s.app
+                .admin(
+                    Method::POST,
+                    &format!("/admin/payments/{}/capture", payment.id),
+                    &token,
+                )
+                .json(&json!({})),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+
+        s.sim.set_faults(Faults {
+            fail_next: 2,
+            ..Default::default()
+        });
+        let order = order_of(&s, &cart_id).await.unwrap();
+        let (status, body) = send_json(s.app.admin(
+            Method::POST,
+            &format!("/admin/orders/{}/cancel", order.order.id),
+            &token,
+        ))
+        .await;
+        assert_eq!(status, 200, "canceled although Stripe is down: {body}");
+        assert!(body["order"]["canceled_at"].is_string(), "{body}");
+        assert_eq!(payment_of(&s, &intent).await.refunded_amount, 0);
+        eventually(
+            Duration::from_secs(15),
+            "the refund once Stripe answers",
+            async || !waits_for_stripe(&s.app.db, &payment.id).await,
+        )
+        .await;
+        assert_eq!(payment_of(&s, &intent).await.refunded_amount, 300);
+        let charge_id = s.sim.object(&intent).unwrap()["latest_charge"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(s.sim.object(&charge_id).unwrap()["amount_refunded"], 300);
+        let refunds: Vec<_> = s
+            .sim
+            .requests()
+            .into_iter()
+            .filter(|r| r.path == "/v1/refunds")
+            .collect();
+        assert!(refunds.len() >= 3, "{refunds:?}");
+        let key = format!("{}:refund:0:300", payment.id);
+        assert!(
+            refunds
+                .iter()
+                .all(|r| r.idempotency_key.as_deref() == Some(key.as_str())),
+            "{refunds:?}"
+        );
+        let refunded: Vec<_> = refunds.iter().filter(|r| r.status == 200).collect();
+        assert_eq!(refunded.len(), 1, "refunded once: {refunds:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_capture_that_fails_at_settlement_raises_an_alert_for_review() {
+    let smtp = SmtpRecorder::start().await;
+    let s = start_with(DbBackend::Sqlite, |o| o.smtp_url = Some(smtp.url())).await;
+    let (_machine, opened) =
+        machine_purchase(&s, "lapsed@example.com", "pm_card_captureExpired").await;
+    let fridge_id = opened.device_id.clone();
+    wait_for_state(&s.app, &opened.id, "settled").await;
+    eventually(
+        Duration::from_secs(10),
+        "the refused capture puts the session in review",
+        async || {
+            crate::vending_fixture::session(&s.app, &opened.id)
+                .await
+                .review_reason
+                .is_some()
+        },
+    )
+    .await;
+    let settled = crate::vending_fixture::session(&s.app, &opened.id).await;
     let review = settled.review_reason.unwrap_or_default();
     assert!(review.contains("could not be captured"), "{review}");
     assert!(settled.order_id.is_some(), "the sale is on the books");
@@ -546,11 +788,108 @@ async fn a_capture_that_fails_at_settlement_raises_an_alert_for_review() {
         .unwrap();
     assert_eq!(payment.captured_amount, 0);
     let raised = alerts::alert::Entity::find()
-        .filter(alerts::alert::Column::DeviceId.eq(fridge.id.as_str()))
+        .filter(alerts::alert::Column::DeviceId.eq(fridge_id.as_str()))
         .filter(alerts::alert::Column::Kind.eq(alerts::Kind::PaymentCaptureFailed.as_str()))
         .one(&s.app.db)
         .await
         .unwrap()
         .expect("an alert");
     assert!(raised.message.contains(&opened.id), "{}", raised.message);
+
+    // The shopper is told, by email (a machine's sale has their account's).
+    let subject = format!(
+        "Subject: Payment for your order {} failed",
+        settled.order_id.unwrap()
+    );
+    let told = || {
+        smtp.mails()
+            .into_iter()
+            .filter(|m| m.data.contains(&subject))
+            .collect::<Vec<_>>()
+    };
+    eventually(
+        Duration::from_secs(15),
+        "the shopper is mailed",
+        async || !told().is_empty(),
+    )
+    .await;
+    assert_eq!(told().len(), 1);
+    assert_eq!(told()[0].to, ["lapsed@example.com"]);
+}
+
+#[tokio::test]
+async fn a_disputed_online_order_raises_an_alert_about_the_order() {
+    on_every_db_with_stripe(async |s| {
+        let (cart_id, intent) = cart_paying_with_stripe(&s).await;
+        confirm(&s, &intent, "pm_card_visa").await.unwrap();
+        let (status, body) = complete(&s.app, &cart_id).await;
+        assert_eq!(status, 200, "{body}");
+        let order_id = order_of(&s, &cart_id).await.unwrap().order.id;
+        let payment = payment_of(&s, &intent).await;
+        let token = s.app.admin_token().await;
+        let (status, body) = send_json(
+            s.app
+                .admin(
+                    Method::POST,
+                    &format!("/admin/payments/{}/capture", payment.id),
+                    &token,
+                )
+                .json(&json!({})),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let charge_id = s.sim.object(&intent).unwrap()["latest_charge"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        s.sim.dispute(&charge_id).unwrap();
+        let disputed = || async {
+            alerts::alert::Entity::find()
+                .filter(alerts::alert::Column::OrderId.eq(&order_id))
+                .filter(alerts::alert::Column::Kind.eq(alerts::Kind::PaymentDisputed.as_str()))
+                .all(&s.app.db)
+                .await
+                .unwrap()
+        };
+        eventually(
+            Duration::from_secs(10),
+            "an alert about the disputed order",
+            async || !disputed().await.is_empty(),
+        )
+        .await;
+        let raised = disputed().await;
+        assert_eq!(raised.len(), 1);
+        assert_eq!(raised[0].device_id, None, "no machine sold it");
+        assert!(
+            raised[0].message.contains(&order_id),
+            "{}",
+            raised[0].message
+        );
+
+        // Admins see it with the others, and a replayed event raises no second one.
+        let (status, listed) = send_json(s.app.admin(
+            Method::GET,
+            "/admin/alerts?status=open",
+            &token,
+        ))
+        .await;
+        assert_eq!(status, 200, "{listed}");
+        let listed = listed["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == raised[0].id.as_str())
+            .cloned()
+            .expect("listed");
+        assert_eq!(listed["order_id"], order_id.as_str());
+        assert_eq!(listed["device_id"], serde_json::Value::Null);
+        let event = s.sim.events_of_type("charge.dispute.created")[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let replay = s.sim.webhooks().deliver(&event).await.unwrap();
+        assert_eq!(replay.status, Some(200));
+        assert_eq!(disputed().await.len(), 1);
+    })
+    .await;
 }

@@ -3,14 +3,13 @@
 
 use std::time::Duration;
 
-use domain::payments;
 use reqwest::Method;
 use serde_json::json;
 use server::vending::simulator::{Faults, spawn_machines};
 
 use crate::{
     eventually, send_json,
-    vending_fixture::{fridge, on_every_db_and_broker, wait_for_state},
+    vending_fixture::{fridge, on_every_db_and_broker, paid, wait_for_state},
 };
 
 #[tokio::test]
@@ -151,9 +150,7 @@ async fn an_admin_force_closes_a_stuck_session_releasing_the_hold() {
                 .unwrap()
                 .contains("door jammed")
         );
-        let payment = payments::find_payment(&app.db, session.payment_id.as_deref().unwrap())
-            .await
-            .unwrap();
+        let payment = paid(&app, &session).await;
         assert!(payment.canceled_at.is_some(), "the hold is released");
         let (status, _) = send_json(
             app.admin(Method::POST, &close, &token)

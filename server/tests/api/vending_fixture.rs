@@ -6,7 +6,7 @@ use std::time::Duration;
 use domain::{
     catalog, channels, devices,
     devices::protocol::DeviceId,
-    inventory,
+    inventory, payments,
     vending::{
         device_session,
         scales::{self, Deposit, NewAssignment},
@@ -208,6 +208,24 @@ pub async fn on_every_db_and_broker_with(tune: impl Fn(&mut Options), test: impl
 
 pub async fn session(app: &TestApp, id: &str) -> device_session::Model {
     sessions::find(&app.db, id).await.unwrap()
+}
+
+/// The session's payment once the provider has answered what settling or
+/// failing the session recorded (the capture or the release of its hold,
+/// asked after the commit).
+pub async fn paid(app: &TestApp, session: &device_session::Model) -> payments::payment::Model {
+    let id = session.payment_id.as_deref().expect("a payment");
+    eventually(
+        Duration::from_secs(10),
+        "the provider answered",
+        async || {
+            !payments::operations::has_pending(&app.db, id)
+                .await
+                .unwrap()
+        },
+    )
+    .await;
+    payments::find_payment(&app.db, id).await.unwrap()
 }
 
 pub async fn wait_for_state(app: &TestApp, id: &str, state: &str) -> device_session::Model {

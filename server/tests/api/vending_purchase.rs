@@ -18,7 +18,7 @@ use crate::{
     customers::{signed_up, store},
     eventually, send_json, spawn_app,
     vending_fixture::{
-        Fridge, STOCKED, fridge, on_every_db_and_broker, on_every_db_and_broker_with,
+        Fridge, STOCKED, fridge, on_every_db_and_broker, on_every_db_and_broker_with, paid,
         wait_for_state,
     },
 };
@@ -53,9 +53,7 @@ async fn assert_sold_once(app: &TestApp, fridge: &Fridge, settled: &device_sessi
     };
     assert_eq!(quantity_of(&fridge.cola.variant_id), 3);
     assert_eq!(quantity_of(&fridge.water.variant_id), 1);
-    let payment = payments::find_payment(&app.db, settled.payment_id.as_deref().unwrap())
-        .await
-        .unwrap();
+    let payment = paid(app, settled).await;
     assert_eq!(
         payment.amount, settled.hold_amount,
         "the hold was authorized"
@@ -163,9 +161,7 @@ async fn nothing_taken_releases_the_hold() {
         let opened = open_for_shopper(&app, &fridge).await;
         let settled = wait_for_state(&app, &opened.id, "settled").await;
         assert_eq!(settled.order_id, None);
-        let payment = payments::find_payment(&app.db, settled.payment_id.as_deref().unwrap())
-            .await
-            .unwrap();
+        let payment = paid(&app, &settled).await;
         assert!(payment.canceled_at.is_some(), "the hold is released");
         assert_eq!(payment.captured_amount, 0);
         assert_eq!(fridge.stocked(&app, &fridge.cola).await, STOCKED);
@@ -187,12 +183,10 @@ async fn an_open_command_never_acknowledged_fails_the_session_and_releases_the_h
         );
         let opened = open_for_shopper(&app, &fridge).await;
         let failed = wait_for_state(&app, &opened.id, "failed").await;
-        let reason = failed.failure_reason.unwrap_or_default();
+        let reason = failed.failure_reason.clone().unwrap_or_default();
         assert!(reason.contains("did not acknowledge"), "{reason}");
         assert!(failed.ended_at.is_some());
-        let payment = payments::find_payment(&app.db, failed.payment_id.as_deref().unwrap())
-            .await
-            .unwrap();
+        let payment = paid(&app, &failed).await;
         assert!(payment.canceled_at.is_some(), "the hold is released");
         assert_eq!(payment.captured_amount, 0);
         let commands = domain::vending::device_command::Entity::find()
@@ -366,12 +360,8 @@ async fn a_lost_door_closed_report_expires_the_session_and_the_next_opening_sett
         let next = open_for_shopper(&app, &fridge).await;
         let reconciled = wait_for_state(&app, &lost.id, "settled").await;
         let settled = wait_for_state(&app, &next.id, "settled").await;
-        let captured = async |session: &device_session::Model| {
-            payments::find_payment(&app.db, session.payment_id.as_deref().unwrap())
-                .await
-                .unwrap()
-                .captured_amount
-        };
+        let captured =
+            async |session: &device_session::Model| paid(&app, session).await.captured_amount;
         assert_eq!(captured(&reconciled).await, fridge.cola.price);
         assert_eq!(captured(&settled).await, fridge.water.price);
         assert_eq!(fridge.stocked(&app, &fridge.cola).await, STOCKED - 1);

@@ -180,7 +180,7 @@ async fn a_planogram_never_confirmed_fails_after_the_sync_timeout_with_an_alert(
             let raised: Vec<_> = open
                 .items
                 .iter()
-                .filter(|a| a.device_id == id && a.kind == "sync_failed")
+                .filter(|a| a.device_id.as_deref() == Some(id) && a.kind == "sync_failed")
                 .collect();
             assert_eq!(raised.len(), 1, "one alert: {open:?}");
             assert!(raised[0].message.contains(reason));

@@ -11,7 +11,6 @@ use std::{str::FromStr, time::Duration};
 
 use domain::{
     orders::order,
-    payments,
     vending::{device_command, device_session, session_event},
 };
 use sea_orm::{EntityTrait, PaginatorTrait};
@@ -22,7 +21,9 @@ use server::vending::{
 
 use crate::{
     Options, TestApp, eventually,
-    vending_fixture::{Fridge, STOCKED, fridge_stocked, on_every_db_and_broker_with, session},
+    vending_fixture::{
+        Fridge, STOCKED, fridge_stocked, on_every_db_and_broker_with, paid, session,
+    },
 };
 
 /// The soak's size and faults.
@@ -127,9 +128,7 @@ async fn shop(app: &TestApp, fridge: &Fridge, visits: &[(i32, i32, i32)]) -> u64
             opened.id,
             fridge.id.as_str()
         );
-        let payment = payments::find_payment(&app.db, settled.payment_id.as_deref().unwrap())
-            .await
-            .unwrap();
+        let payment = paid(app, &settled).await;
         let expected = i64::from(colas + colas_on_two) * fridge.cola.price
             + i64::from(waters) * fridge.water.price;
         assert_eq!(payment.captured_amount, expected, "session {}", opened.id);

@@ -1,4 +1,4 @@
-//! `/admin/alerts`: device alerts, newest first, and acknowledging them.
+//! `/admin/alerts`: device (and order) alerts, newest first, and acknowledging them.
 //! Not a Medusa route: Medusa has no machines.
 
 use axum::{
@@ -19,7 +19,9 @@ use crate::{
 pub struct AdminAlert {
     id: String,
     kind: String,
-    device_id: String,
+    /// `null` for an alert about an order.
+    device_id: Option<String>,
+    order_id: Option<String>,
     message: String,
     raised_at: DateTime<Utc>,
     resolved_at: Option<DateTime<Utc>>,
@@ -33,6 +35,7 @@ impl From<alert::Model> for AdminAlert {
             id: a.id,
             kind: a.kind,
             device_id: a.device_id,
+            order_id: a.order_id,
             message: a.message,
             raised_at: a.raised_at,
             resolved_at: a.resolved_at,

@@ -413,6 +413,7 @@ pub fn PurchasePage() -> impl IntoView {
     let session_id = move || params.read().get("session_id").unwrap_or_default();
     let purchase = Resource::new(session_id, get_purchase);
     follow_session(session_id, purchase);
+    refetch_while_charging(purchase);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
@@ -464,6 +465,26 @@ fn follow_session(
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = (session_id, purchase);
+}
+
+/// A sale is on the books a moment before its card is charged (the capture
+/// is asked of the provider after the commit), and the live stream ends with
+/// the session: while the receipt says "charging", ask again every second.
+fn refetch_while_charging(purchase: Resource<Result<Option<Purchase>, ServerFnError>>) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let charging = purchase
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .and_then(|p| p.receipt)
+            .is_some_and(|r| r.charging);
+        if charging {
+            set_timeout(move || purchase.refetch(), std::time::Duration::from_secs(1));
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = purchase;
 }
 
 /// What each state means to the shopper.

@@ -273,12 +273,14 @@ pub async fn rebuild(
     Ok(done)
 }
 
-/// Rebuilds the index when it is empty (a new or lost index) and the catalog is not.
-pub async fn rebuild_if_empty(
+/// Rebuilds the index when it holds another number of products than the
+/// catalog: a new or lost index, or one left from another database (the
+/// index directory is not tied to the database URL).
+pub async fn rebuild_if_out_of_step(
     db: &impl ConnectionTrait,
     search: &dyn ProductSearch,
 ) -> Result<Option<u64>, SearchError> {
-    if search.count().await? > 0 || catalog::count_products(db).await? == 0 {
+    if search.count().await? == catalog::count_products(db).await? {
         return Ok(None);
     }
     Ok(Some(rebuild(db, search, |_, _| {}).await?))

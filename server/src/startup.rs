@@ -209,7 +209,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     )));
     // Before the first request and before any event is handled, so
     // searches find the whole catalog and a rebuild never overwrites a newer change.
-    match domain::search::rebuild_if_empty(&db, search.as_ref()).await {
+    match domain::search::rebuild_if_out_of_step(&db, search.as_ref()).await {
         Ok(Some(indexed)) => tracing::info!(indexed, "search index rebuilt"),
         Ok(None) => {}
         Err(e) => {

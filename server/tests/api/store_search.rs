@@ -188,7 +188,16 @@ async fn suggestions_complete_titles_for_the_keys_channels() {
 
         let (status, body) = get_json(
             &app,
-            "/store/products/search-suggestions?q=choc&limit=500",
+            "/store/products/search-suggestions?q=a&limit=500",
+            Some(&app.publishable_key),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let many = body["suggestions"].as_array().unwrap().len();
+        assert!((1..=10).contains(&many), "at most 10: {body}");
+        let (status, body) = get_json(
+            &app,
+            "/store/products/search-suggestions?q=choc&limit=lots",
             Some(&app.publishable_key),
         )
         .await;
@@ -224,5 +233,23 @@ async fn a_lost_index_is_rebuilt_at_start_and_by_reindex() {
         let hits = search.search("aple", 10).await.unwrap();
         assert_eq!(hits.len(), 1, "{hits:?}");
         assert_eq!(hits[0].handle, "apple");
+        // In step: left alone at start. Another database's index: rebuilt.
+        assert_eq!(
+            domain::search::rebuild_if_out_of_step(&app.db, &search)
+                .await
+                .unwrap(),
+            None
+        );
+        search
+            .remove(vec![hits[0].product_id.clone()])
+            .await
+            .unwrap();
+        assert_eq!(
+            domain::search::rebuild_if_out_of_step(&app.db, &search)
+                .await
+                .unwrap(),
+            Some(8)
+        );
+        assert_eq!(search.search("aple", 10).await.unwrap().len(), 1);
     }
 }

@@ -211,7 +211,7 @@ pub async fn list(
     }))
 }
 
-/// At most this many suggestions are given.
+/// At most this many suggestions are given, whatever `limit` asks.
 const MAX_SUGGESTIONS: u64 = 10;
 
 #[derive(Serialize)]
@@ -234,16 +234,11 @@ pub async fn suggestions(
     params: Params,
 ) -> Result<Json<SuggestionList>, ApiError> {
     let channel_ids = channels_in_scope(&key, params.text("sales_channel_id")?)?;
-    let limit = match params.text("limit")? {
-        None => 5,
-        Some(limit) => limit
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (1..=MAX_SUGGESTIONS).contains(n))
-            .ok_or_else(|| {
-                ApiError::invalid_data(format!("limit must be between 1 and {MAX_SUGGESTIONS}"))
-            })?,
-    };
+    // Like every list, a limit above the most is the most.
+    let limit = params
+        .count("limit")?
+        .unwrap_or(5)
+        .clamp(1, MAX_SUGGESTIONS);
     let q = params.text("q")?.unwrap_or_default();
     // Ranked by the index, then only what this key's shoppers may see.
     let hits = state.search.suggest(&q, domain::search::MAX_HITS).await?;

@@ -101,6 +101,7 @@ pub fn App() -> impl IntoView {
                 // Async: whole pages, so they work without JavaScript too.
                 <ParentRoute path=path!("") view=StorefrontLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("search") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("products/:handle") view=ProductPage ssr=SsrMode::Async />
                     <Route path=path!("cart") view=CartPage ssr=SsrMode::Async />
                     <Route path=path!("checkout") view=CheckoutPage ssr=SsrMode::Async />

@@ -30,6 +30,8 @@ pub struct ServerContext {
     pub loyalty: Loyalty,
     /// Counts attempts at the actions an attacker would repeat ([`admit`]).
     pub limits: Arc<dyn Throttle>,
+    /// Finds products by words.
+    pub search: Arc<dyn domain::search::ProductSearch>,
     /// Device credentials this request took out of the web session to show
     /// them, once taken (fresh per request).
     pub taken_credentials: TakenCredentials,

@@ -79,6 +79,18 @@ enum Command {
     /// Load-test the device gateway: the store and a fleet of simulated
     /// machines in this process, on a database seeded with `seed --machines N`.
     BenchIngest(ingest_bench::Load),
+    /// Product search.
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SearchCommand {
+    /// Rebuild the search index from the catalog (stop the server first:
+    /// it keeps the index open).
+    Reindex,
 }
 
 #[derive(Debug, Subcommand)]
@@ -297,6 +309,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Device { action } => device_command(settings, action).await,
         Command::BenchIngest(load) => ingest_bench::run(settings, load).await,
+        Command::Search {
+            command: SearchCommand::Reindex,
+        } => {
+            let db = settings.connect_database().await?;
+            Migrator::up(&db, None).await?;
+            let search = crate::search::EmbeddedSearch::open(&settings.search_dir)?;
+            let bar = indicatif::ProgressBar::new(0).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} products ({eta} left)",
+                )
+                .expect("valid template"),
+            );
+            let indexed = domain::search::rebuild(&db, &search, |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await?;
+            bar.finish();
+            println!(
+                "indexed {indexed} products in {}",
+                settings.search_dir.display()
+            );
+            Ok(())
+        }
     }
 }
 

@@ -31,6 +31,11 @@ pub struct Settings {
     #[arg(long, env = "AUTOMAT_DATABASE_MAX_CONNECTIONS")]
     pub database_max_connections: Option<u32>,
 
+    /// Where the embedded product search keeps its index; a directory this
+    /// server owns (one server per directory).
+    #[arg(long, env = "AUTOMAT_SEARCH_DIR", default_value = "data/search")]
+    pub search_dir: std::path::PathBuf,
+
     /// An external MQTT broker, `mqtt://host:port`. When unset, an embedded
     /// broker is started on `mqtt_embedded_addr`.
     #[arg(long, env = "AUTOMAT_MQTT_URL")]

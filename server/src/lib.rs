@@ -11,6 +11,7 @@ pub mod payments;
 pub mod rate_limit;
 pub mod realtime;
 pub mod redis;
+pub mod search;
 pub mod sms;
 pub mod startup;
 pub mod state;

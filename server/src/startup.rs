@@ -167,6 +167,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     let read_cache =
         http::read_cache::ReadCache::new(Duration::from_millis(settings.store_cache_ms));
     let gateway_tasks = gateway.tasks;
+    let search: Arc<dyn domain::search::ProductSearch> =
+        Arc::new(crate::search::EmbeddedSearch::open(&settings.search_dir)?);
     let state = AppState {
         leptos_options,
         db: db.clone(),
@@ -193,6 +195,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         read_cache,
         loyalty: loyalty.loyalty,
         limits,
+        search: search.clone(),
     };
     let mailer = Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from)?;
     let mut subscribers = alert_channels::subscribers(&settings.alerts, &mailer)?;
@@ -202,6 +205,19 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         &state.loyalty,
         &public_url,
     ));
+    subscribers.push(Arc::new(domain::search::SearchIndexer::new(
+        db.clone(),
+        search.clone(),
+    )));
+    // Before the first request and before any event is handled, so
+    // searches find the whole catalog and a rebuild never overwrites a newer change.
+    match domain::search::rebuild_if_out_of_step(&db, search.as_ref()).await {
+        Ok(Some(indexed)) => tracing::info!(indexed, "search index rebuilt"),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "search index rebuild failed; `automat search reindex` retries it")
+        }
+    }
     let mut event_dispatcher = JoinSet::new();
     event_dispatcher.spawn(notifications::dispatch_events(&db, subscribers));
     let mut payment_operations = JoinSet::new();

@@ -62,6 +62,8 @@ pub struct AppState {
     pub loyalty: Loyalty,
     /// Attempts at the actions an attacker would repeat, counted.
     pub limits: RateLimiter,
+    /// Finds products by words (the embedded engine).
+    pub search: std::sync::Arc<dyn domain::search::ProductSearch>,
 }
 
 impl AppState {
@@ -75,6 +77,7 @@ impl AppState {
             machines: std::sync::Arc::new(self.vending.clone()),
             loyalty: self.loyalty.clone(),
             limits: std::sync::Arc::new(self.limits.clone()),
+            search: self.search.clone(),
             taken_credentials: Default::default(),
         });
     }

@@ -1,4 +1,5 @@
-//! The catalog: published products, newest first, optionally of one category.
+//! The catalog: published products, newest first, optionally of one
+//! category, or those the search finds for the words typed (`/search?q=`).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -8,6 +9,8 @@ use super::{CategoryLink, ProductCard, cart::AddToCartForm};
 use crate::components::ErrorNotice;
 
 pub const PAGE_SIZE: u64 = 24;
+/// Where the search box sends its words.
+pub const SEARCH_PATH: &str = "/search";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CatalogPage {
@@ -16,11 +19,13 @@ pub struct CatalogPage {
 }
 
 /// One page of the catalog; with `category` (a handle) only that category's
-/// products, none when no visible category has that handle.
+/// products, none when no visible category has that handle; with `q` only
+/// those the search finds.
 #[server(endpoint = "/catalog/products")]
 pub async fn list_products(
     offset: u64,
     category: Option<String>,
+    q: Option<String>,
 ) -> Result<CatalogPage, ServerFnError> {
     use domain::catalog::taxonomy::{self, CategoryQuery};
 
@@ -51,6 +56,7 @@ pub async fn list_products(
         }
     };
     let query = domain::catalog::ProductQuery {
+        q,
         category_ids,
         sales_channel_ids: (!ctx.storefront_channel_ids.is_empty())
             .then(|| ctx.storefront_channel_ids.clone()),
@@ -58,9 +64,16 @@ pub async fn list_products(
         limit: PAGE_SIZE,
         ..Default::default()
     };
-    let page = domain::catalog::list_published(&ctx.db, &query)
+    let page = domain::search::list_published(&ctx.db, ctx.search.as_ref(), query)
         .await
-        .map_err(to_server_error)?;
+        .map_err(|e| match e {
+            domain::search::SearchError::Domain(e) => to_server_error(e),
+            domain::search::SearchError::Engine(e) => {
+                tracing::error!(error = %e, "search failed");
+                set_error_status(http::StatusCode::SERVICE_UNAVAILABLE);
+                ServerFnError::new("search is not available right now; try again")
+            }
+        })?;
     Ok(CatalogPage {
         count: page.count,
         products: page
@@ -109,13 +122,26 @@ pub fn HomePage() -> impl IntoView {
             .unwrap_or(1)
     };
     let category = move || query.read().get("category").filter(|c| !c.is_empty());
+    let q = move || {
+        query
+            .read()
+            .get("q")
+            .map(|q| q.trim().to_owned())
+            .filter(|q| !q.is_empty())
+    };
     let products = Resource::new(
-        move || (page(), category()),
-        |(page, category)| list_products((page - 1) * PAGE_SIZE, category),
+        move || (page(), category(), q()),
+        |(page, category, q)| list_products((page - 1) * PAGE_SIZE, category, q),
     );
     let categories = Resource::new(|| (), |_| list_categories());
     view! {
-        <h1>"Fresh from the machine"</h1>
+        <h1>
+            {move || match q() {
+                Some(q) => format!("Results for “{q}”"),
+                None => "Fresh from the machine".to_owned(),
+            }}
+        </h1>
+        {move || view! { <SearchBox current=q() /> }}
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let current = category();
@@ -127,10 +153,31 @@ pub fn HomePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let number = page();
                     let category = category();
-                    products.await.map(|catalog| view! { <ProductGrid page=catalog number category /> })
+                    let q = q();
+                    products.await.map(|catalog| view! { <ProductGrid page=catalog number category q /> })
                 })}
             </ErrorBoundary>
         </Transition>
+    }
+}
+
+/// The words to look for; a plain GET form, so it works before hydration.
+#[component]
+fn SearchBox(current: Option<String>) -> impl IntoView {
+    view! {
+        <form class="catalog-search" role="search" method="get" action=SEARCH_PATH>
+            <label for="catalog-q">"Search products"</label>
+            <input
+                type="search"
+                id="catalog-q"
+                name="q"
+                value=current
+                placeholder="Chocolate, coffee, …"
+                autocomplete="off"
+                enterkeyhint="search"
+            />
+            <button type="submit">"Search"</button>
+        </form>
     }
 }
 
@@ -156,10 +203,24 @@ fn CategoryNav(links: Vec<CategoryLink>, current: Option<String>) -> impl IntoVi
 }
 
 #[component]
-fn ProductGrid(page: CatalogPage, number: u64, category: Option<String>) -> impl IntoView {
+fn ProductGrid(
+    page: CatalogPage,
+    number: u64,
+    category: Option<String>,
+    q: Option<String>,
+) -> impl IntoView {
     let pages = page.count.div_ceil(PAGE_SIZE).max(1);
     if page.products.is_empty() && number > 1 {
         return view! { <p class="empty">"This page is empty. "<a href="/">"Back to the first page"</a></p> }.into_any();
+    }
+    if let Some(q) = q.as_deref().filter(|_| page.products.is_empty()) {
+        return view! {
+            <p class="empty" role="status">
+                {format!("No products match “{q}”. Check the spelling or try fewer words. ")}
+                <a href="/">"See all products"</a>
+            </p>
+        }
+        .into_any();
     }
     if page.products.is_empty() && category.is_some() {
         return view! { <p class="empty">"Nothing in this category. "<a href="/">"See all products"</a></p> }.into_any();
@@ -199,17 +260,22 @@ fn ProductGrid(page: CatalogPage, number: u64, category: Option<String>) -> impl
                 })
                 .collect_view()}
         </ul>
-        <Pager number pages category />
+        <Pager number pages category q />
     }
     .into_any()
 }
 
-/// Previous / next links, keeping the category; plain links, so they work before hydration.
+/// Previous / next links, keeping the category or the search; plain links,
+/// so they work before hydration.
 #[component]
-fn Pager(number: u64, pages: u64, category: Option<String>) -> impl IntoView {
-    let href = move |n: u64| match &category {
-        Some(handle) => format!("/?category={handle}&page={n}"),
-        None => format!("/?page={n}"),
+fn Pager(number: u64, pages: u64, category: Option<String>, q: Option<String>) -> impl IntoView {
+    let href = move |n: u64| match (&q, &category) {
+        (Some(q), _) => format!(
+            "{SEARCH_PATH}?q={}&page={n}",
+            crate::redirects::query_value(q)
+        ),
+        (None, Some(handle)) => format!("/?category={handle}&page={n}"),
+        (None, None) => format!("/?page={n}"),
     };
     (pages > 1).then(|| {
         view! {

@@ -136,6 +136,7 @@ pub async fn create(
     replace_categories(&txn, &product_id, &input.category_ids).await?;
     replace_tags(&txn, &product_id, &input.tags).await?;
     replace_channels(&txn, &product_id, &input.sales_channel_ids).await?;
+    product_changed(&txn, super::PRODUCT_CREATED, &product_id).await?;
     txn.commit().await?;
     Ok(product_id)
 }
@@ -190,6 +191,7 @@ pub async fn update(
     if let Some(variants) = changes.variants {
         upsert_variants(&txn, product_id, variants).await?;
     }
+    product_changed(&txn, super::PRODUCT_UPDATED, product_id).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -206,6 +208,7 @@ pub async fn delete(db: &impl crate::db::Writable, product_id: &str) -> Result<(
         .collect();
     ensure_nothing_reserved(&txn, &variant_ids).await?;
     product::Entity::delete_by_id(product_id).exec(&txn).await?;
+    product_changed(&txn, super::PRODUCT_DELETED, product_id).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -221,6 +224,7 @@ pub async fn create_variant(
     let rank = variants_of(&txn, product_id).await?.len();
     let options = options_of(&txn, product_id).await?;
     let id = insert_variant(&txn, product_id, rank, input, &options).await?;
+    product_changed(&txn, super::PRODUCT_UPDATED, product_id).await?;
     txn.commit().await?;
     Ok(id)
 }
@@ -236,6 +240,7 @@ pub async fn update_variant(
     let variant = variant_of(&txn, product_id, variant_id).await?;
     let options = options_of(&txn, product_id).await?;
     change_variant(&txn, variant, input, &options).await?;
+    product_changed(&txn, super::PRODUCT_UPDATED, product_id).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -249,7 +254,19 @@ pub async fn delete_variant(
     let txn = crate::db::begin_write(db).await?;
     variant_of(&txn, product_id, variant_id).await?;
     remove_variant(&txn, variant_id).await?;
+    product_changed(&txn, super::PRODUCT_UPDATED, product_id).await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// Records a change of the product in the outbox (search keeps up from it),
+/// inside the change's transaction.
+async fn product_changed(
+    txn: &impl ConnectionTrait,
+    name: &str,
+    product_id: &str,
+) -> Result<(), DomainError> {
+    crate::events::emit(txn, name, &serde_json::json!({ "id": product_id })).await?;
     Ok(())
 }
 

@@ -32,6 +32,13 @@ pub const STATUS_PUBLISHED: &str = "published";
 pub const STATUS_DRAFT: &str = "draft";
 pub const MAX_PAGE_SIZE: u64 = 100;
 
+/// Outbox events of product changes, each with the product's `id`; a change
+/// to a variant or its prices is an update of its product.
+pub const PRODUCT_CREATED: &str = "product.created";
+pub const PRODUCT_UPDATED: &str = "product.updated";
+pub const PRODUCT_DELETED: &str = "product.deleted";
+pub const PRODUCT_EVENTS: [&str; 3] = [PRODUCT_CREATED, PRODUCT_UPDATED, PRODUCT_DELETED];
+
 /// A product as shoppers see it: its variants, each with its prices, and
 /// where it is filed (only categories shoppers may see).
 #[derive(Debug, Clone)]
@@ -220,6 +227,24 @@ async fn find_published_where(
     Ok(with_details(db, vec![product]).await?.remove(0))
 }
 
+/// Which of `ids` are published to one of `channel_ids`.
+pub async fn visible_ids(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+    channel_ids: &[String],
+) -> Result<std::collections::HashSet<String>, DomainError> {
+    let visible: Vec<String> = product::Entity::find()
+        .select_only()
+        .column(product::Column::Id)
+        .filter(product::Column::Status.eq(STATUS_PUBLISHED))
+        .filter(product::Column::Id.is_in(ids.iter().cloned()))
+        .filter(in_channels(channel_ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(visible.into_iter().collect())
+}
+
 /// Products published to one of `channel_ids` (none when it is empty).
 fn in_channels(channel_ids: &[String]) -> sea_orm::Condition {
     use crate::channels::product_channel;
@@ -238,7 +263,7 @@ fn in_channels(channel_ids: &[String]) -> sea_orm::Condition {
 
 /// Loads variants, prices and organisation for `products` with a fixed number
 /// of queries, whatever their number.
-async fn with_details(
+pub(crate) async fn with_details(
     db: &impl ConnectionTrait,
     products: Vec<product::Model>,
 ) -> Result<Vec<ProductDetail>, DomainError> {

@@ -193,3 +193,66 @@ async fn reserved_units_protect_variants_products_and_stock() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn every_product_change_is_announced_in_the_outbox() {
+    on_every_backend(async |db| {
+        let announced = async || -> Vec<(String, String)> {
+            domain::events::pending(&db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| {
+                    let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap();
+                    (e.name, payload["id"].as_str().unwrap().to_owned())
+                })
+                .collect()
+        };
+        let id = editing::create(
+            &db,
+            ProductInput {
+                title: "Iced Tea".into(),
+                variants: vec![priced("TEA", 200)],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let variant = editing::create_variant(&db, &id, priced("TEA-L", 300))
+            .await
+            .unwrap();
+        editing::update_variant(&db, &id, &variant, priced("TEA-L", 320))
+            .await
+            .unwrap();
+        editing::delete_variant(&db, &id, &variant).await.unwrap();
+        editing::update(
+            &db,
+            &id,
+            ProductChanges {
+                title: Some("Peach Iced Tea".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        editing::delete(&db, &id).await.unwrap();
+        let updated = (catalog::PRODUCT_UPDATED.to_owned(), id.clone());
+        let mut expected = vec![
+            (catalog::PRODUCT_CREATED.to_owned(), id.clone()),
+            (catalog::PRODUCT_DELETED.to_owned(), id.clone()),
+            updated.clone(),
+            updated.clone(),
+            updated.clone(),
+            updated,
+        ];
+        expected.sort();
+        // Sorted: changes within the same instant may be listed in either order.
+        let mut got = announced().await;
+        got.sort();
+        assert_eq!(got, expected);
+        // A refused change announces nothing.
+        assert!(editing::delete(&db, &id).await.is_err());
+        assert_eq!(announced().await.len(), 6);
+    })
+    .await;
+}

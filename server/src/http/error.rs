@@ -95,6 +95,23 @@ impl From<LoyaltyError> for ApiError {
     }
 }
 
+/// A failing search engine is the store's trouble, not the shopper's: 503.
+impl From<domain::search::SearchError> for ApiError {
+    fn from(e: domain::search::SearchError) -> Self {
+        match e {
+            domain::search::SearchError::Domain(e) => e.into(),
+            domain::search::SearchError::Engine(message) => {
+                tracing::error!(error = %message, "search failed");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "search is not available right now; try again",
+                )
+            }
+        }
+    }
+}
+
 /// Too many attempts: 429, saying when to try again.
 impl From<RetryAfter> for ApiError {
     fn from(refused: RetryAfter) -> Self {

@@ -57,7 +57,7 @@ impl Params {
         Ok(values)
     }
 
-    fn count(&self, key: &str) -> Result<Option<u64>, ApiError> {
+    pub fn count(&self, key: &str) -> Result<Option<u64>, ApiError> {
         self.text(key)?
             .map(|v| {
                 v.trim().parse().map_err(|_| {

@@ -19,6 +19,10 @@ const BOUNDED_LISTS: &[(&str, &str)] = &[
         "the options configured for the cart's region",
     ),
     (
+        "/store/products/search-suggestions",
+        "at most 10 suggestions, whatever the limit asked",
+    ),
+    (
         "/admin/vending/machines/{device_id}/scales",
         "the scales fitted in one machine",
     ),

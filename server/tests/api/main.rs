@@ -44,6 +44,7 @@ mod store_currencies;
 mod store_customer_carts;
 mod store_products;
 mod store_regions;
+mod store_search;
 mod storefront;
 mod storefront_account;
 mod storefront_checkout;
@@ -138,6 +139,8 @@ pub struct TestApp {
     server: tokio::task::JoinHandle<anyhow::Result<()>>,
     /// Kept for the app's lifetime; taken over by [`TestApp::restart`].
     test_db: Option<TestDb>,
+    /// The search index's directory, this app's own (removed with it).
+    _search_dir: tempfile::TempDir,
 }
 
 impl Drop for TestApp {
@@ -164,7 +167,11 @@ impl TestApp {
 }
 
 async fn start_on(test_db: TestDb, options: Options) -> TestApp {
+    // A fresh index on every start: a restarted app rebuilds it, as a
+    // server whose index was lost does.
+    let search_dir = tempfile::tempdir().unwrap();
     let settings = Settings {
+        search_dir: search_dir.path().to_owned(),
         http_addr: "127.0.0.1:0".parse().unwrap(),
         database_url: test_db.url.clone(),
         mqtt_url: options.mqtt_url,
@@ -225,6 +232,7 @@ async fn start_on(test_db: TestDb, options: Options) -> TestApp {
         loyalty,
         server,
         test_db: Some(test_db),
+        _search_dir: search_dir,
     }
 }
 

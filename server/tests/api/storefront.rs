@@ -231,3 +231,77 @@ async fn the_storefront_shows_only_its_own_channels_products() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_catalog_searches_with_a_plain_form() {
+    on_every_db(async |app| {
+        let home = app.page("/").await.text().await.unwrap();
+        for part in [
+            r#"role="search""#,
+            r#"method="get""#,
+            r#"action="/search""#,
+            r#"type="search""#,
+            r#"name="q""#,
+            r#"<label for="catalog-q">"#,
+        ] {
+            assert!(home.contains(part), "the search box has {part}");
+        }
+
+        let found = app.page("/search?q=choclate").await;
+        assert_eq!(found.status(), 200);
+        let found = found.text().await.unwrap();
+        assert_eq!(cards(&found), 1, "a typo is forgiven");
+        assert!(found.contains("Dark Chocolate Bar"));
+        assert!(found.contains("Results for “choclate”"));
+        assert!(
+            found.contains(r#"value="choclate""#),
+            "the words stay in the box"
+        );
+
+        let none = app.page("/search?q=zzzzqx").await.text().await.unwrap();
+        assert_eq!(cards(&none), 0);
+        assert!(none.contains("No products match “zzzzqx”"), "{none}");
+        assert_eq!(
+            cards(&app.page("/search?q=%20").await.text().await.unwrap()),
+            8,
+            "no words: the whole catalog"
+        );
+
+        // Pages of results keep the words.
+        let online = online_channel(&app).await;
+        for n in 0..30 {
+            product_in(
+                &app,
+                &format!("Trail Mix {n}"),
+                &format!("trail-mix-{n}"),
+                Some(&online),
+            )
+            .await;
+        }
+        crate::eventually(
+            std::time::Duration::from_secs(10),
+            "30 trail mixes are found",
+            async || {
+                let page = app
+                    .page("/search?q=trail%20mix")
+                    .await
+                    .text()
+                    .await
+                    .unwrap();
+                page.contains(">30 products<")
+                    && cards(&page) == 24
+                    && page.contains("Page 1 of 2")
+                    && page.contains(r#"href="/search?q=trail%20mix&amp;page=2""#)
+            },
+        )
+        .await;
+        let second = app
+            .page("/search?q=trail%20mix&page=2")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(cards(&second), 6);
+    })
+    .await;
+}

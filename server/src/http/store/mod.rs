@@ -34,6 +34,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 fn catalog_routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/store/products", get(products::list))
+        .route(
+            "/store/products/search-suggestions",
+            get(products::suggestions),
+        )
         .route("/store/products/{id}", get(products::retrieve))
         .route("/store/product-categories", get(product_categories::list))
         .route(

@@ -190,7 +190,8 @@ pub async fn list(
         limit,
     };
     let prices = price_context(&state, &params).await?;
-    let page = catalog::list_published(&state.db, &query).await?;
+    // Medusa's `q` filters the list; here the search index finds the words.
+    let page = domain::search::list_published(&state.db, state.search.as_ref(), query).await?;
     let stock = Stock::of(
         &state,
         &page.products,
@@ -207,6 +208,57 @@ pub async fn list(
         count: page.count,
         offset: page.offset,
         limit: page.limit,
+    }))
+}
+
+/// At most this many suggestions are given, whatever `limit` asks.
+const MAX_SUGGESTIONS: u64 = 10;
+
+#[derive(Serialize)]
+pub struct SuggestionList {
+    suggestions: Vec<Suggestion>,
+}
+
+#[derive(Serialize)]
+pub struct Suggestion {
+    id: String,
+    title: String,
+    handle: String,
+}
+
+/// `GET /store/products/search-suggestions?q=`: published products of the
+/// key's channels whose title has words starting as typed, best first.
+pub async fn suggestions(
+    key: PublishableKey,
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<SuggestionList>, ApiError> {
+    let channel_ids = channels_in_scope(&key, params.text("sales_channel_id")?)?;
+    // Like every list, a limit above the most is the most.
+    let limit = params
+        .count("limit")?
+        .unwrap_or(5)
+        .clamp(1, MAX_SUGGESTIONS);
+    let q = params.text("q")?.unwrap_or_default();
+    // Ranked by the index, then only what this key's shoppers may see.
+    let hits = state.search.suggest(&q, domain::search::MAX_HITS).await?;
+    let ids: Vec<String> = hits.iter().map(|h| h.product_id.clone()).collect();
+    let visible: HashSet<String> = if ids.is_empty() {
+        HashSet::new()
+    } else {
+        catalog::visible_ids(&state.db, &ids, &channel_ids).await?
+    };
+    Ok(Json(SuggestionList {
+        suggestions: hits
+            .into_iter()
+            .filter(|h| visible.contains(&h.product_id))
+            .take(limit as usize)
+            .map(|h| Suggestion {
+                id: h.product_id,
+                title: h.title,
+                handle: h.handle,
+            })
+            .collect(),
     }))
 }
 

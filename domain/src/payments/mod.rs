@@ -119,6 +119,18 @@ pub async fn create_session(
     collection_id: &str,
     provider_id: &str,
 ) -> Result<session::Model, DomainError> {
+    create_session_with(db, providers, collection_id, provider_id, None).await
+}
+
+/// [`create_session`] with what the storefront sent for the provider
+/// (Medusa's `data`: a Finix.js token).
+pub async fn create_session_with(
+    db: &impl ConnectionTrait,
+    providers: &Providers,
+    collection_id: &str,
+    provider_id: &str,
+    input: Option<serde_json::Value>,
+) -> Result<session::Model, DomainError> {
     let provider = providers.get(provider_id)?;
     let collection = find_collection(db, collection_id).await?;
     let cart_id = crate::carts::cart_of_payment_collection(db, &collection.id).await?;
@@ -133,6 +145,7 @@ pub async fn create_session(
             session_id: id.clone(),
             cart_id,
             payer: Payer::Present,
+            input,
         })
         .await
         .map_err(provider_failure)?;
@@ -259,6 +272,7 @@ pub async fn authorize(
             session_id: session_id.clone(),
             cart_id: None,
             payer,
+            input: None,
         })
         .await
         .map_err(provider_failure)?;

@@ -29,6 +29,7 @@ mod order_emails;
 mod order_history;
 mod password_flood;
 mod password_reset;
+mod payments_finix;
 mod payments_stripe;
 mod rate_limits;
 mod read_cache;

@@ -448,7 +448,12 @@ pub async fn try_capture<C: crate::db::Writable>(
         .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(changed_meanwhile(&payment.id));
+        // The provider's webhook about this very capture may have been
+        // recorded first (Finix reports captures as it answers them).
+        let now = find_payment(&txn, &payment.id).await?;
+        if now.captured_amount != captured {
+            return Err(changed_meanwhile(&payment.id));
+        }
     }
     set_collection_status(&txn, &payment.payment_collection_id, collection_status).await?;
     txn.commit().await?;
@@ -488,7 +493,8 @@ pub async fn refund<C: crate::db::Writable>(
         .filter(payment::Column::RefundedAmount.eq(payment.refunded_amount))
         .exec(&txn)
         .await?;
-    if updated.rows_affected == 0 {
+    // As for captures: the webhook about this refund may have come first.
+    if updated.rows_affected == 0 && find_payment(&txn, &payment.id).await?.refunded_amount != refunded {
         return Err(changed_meanwhile(&payment.id));
     }
     txn.commit().await?;

@@ -113,13 +113,17 @@ async fn provider_event(
                         .unwrap_or("the payment failed")
                         .to_owned(),
                 })
-            } else if state == "SUCCEEDED" && object["transfer"].is_null() {
-                Some(ProviderEvent::Authorized { reference })
             } else {
+                // We create authorizations ourselves and record them from
+                // Finix's answer (no 3-D Secure step finishes later), so a
+                // success here has nothing to add.
                 None
             }
         }
-        "transfer" if state == "FAILED" => None,
+        // Captures and reversals count once settled: Finix reports them
+        // `PENDING` first, right as it answers us, and our own record of
+        // the answer comes first that way.
+        "transfer" if state != "SUCCEEDED" => None,
         "transfer" if object["type"] == "DEBIT" => {
             let (Some(reference), Some(captured)) = (session_of(object), object["amount"].as_i64())
             else {

@@ -236,7 +236,9 @@ async fn a_card_payment_places_the_order_and_refunds_go_back_in_parts() {
             .sim
             .requests()
             .into_iter()
-            .filter(|r| r.path == format!("/transfers/{transfer_id}/reversals"))
+            .filter(|r| {
+                r.method == "POST" && r.path == format!("/transfers/{transfer_id}/reversals")
+            })
             .map(|r| (r.params["refund_amount"].clone(), r.idempotency_key))
             .collect();
         assert_eq!(
@@ -251,11 +253,11 @@ async fn a_card_payment_places_the_order_and_refunds_go_back_in_parts() {
         // they change nothing.
         eventually(
             Duration::from_secs(10),
-            "the capture and both reversals are reported",
-            async || handled(&s, "transfer.created").await >= 3,
+            "the capture and both reversals are reported settled",
+            async || handled(&s, "transfer.updated").await >= 3,
         )
         .await;
-        for event in s.sim.events_of_type("transfer.created") {
+        for event in s.sim.events_of_type("transfer.updated") {
             let replay = s
                 .sim
                 .webhooks()
@@ -266,7 +268,7 @@ async fn a_card_payment_places_the_order_and_refunds_go_back_in_parts() {
         }
         let payment = payment_of(&s, &session_id).await;
         assert_eq!((payment.captured_amount, payment.refunded_amount), (300, 300));
-        assert_eq!(handled(&s, "transfer.created").await, 3, "each event once");
+        assert_eq!(handled(&s, "transfer.updated").await, 3, "each event once");
         assert_eq!(s.sim.debit_count(), 1, "one debit, never two");
     })
     .await;

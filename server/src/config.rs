@@ -271,7 +271,11 @@ pub struct FinixSettings {
 
     /// The webhook's `secret_signing_key`, which signs `Finix-Signature`;
     /// `/hooks/payment/finix` refuses every delivery while unset.
-    #[arg(long, env = "AUTOMAT_FINIX_WEBHOOK_SIGNING_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "AUTOMAT_FINIX_WEBHOOK_SIGNING_KEY",
+        hide_env_values = true
+    )]
     pub finix_webhook_signing_key: Option<String>,
 }
 

@@ -270,7 +270,9 @@ fn payment_providers(settings: &Settings) -> anyhow::Result<Providers> {
         providers = providers.with(Arc::new(stripe));
     }
     if let Some(finix) = settings.finix.provider() {
-        providers = providers.with(Arc::new(crate::payments::finix::FinixProvider::new(&finix)?));
+        providers = providers.with(Arc::new(crate::payments::finix::FinixProvider::new(
+            &finix,
+        )?));
     }
     Ok(providers)
 }

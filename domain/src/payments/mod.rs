@@ -454,6 +454,7 @@ pub async fn try_capture<C: crate::db::Writable>(
         if now.captured_amount != captured {
             return Err(changed_meanwhile(&payment.id));
         }
+        keep_answer(&txn, &payment.id, &data).await?;
     }
     set_collection_status(&txn, &payment.payment_collection_id, collection_status).await?;
     txn.commit().await?;
@@ -494,11 +495,30 @@ pub async fn refund<C: crate::db::Writable>(
         .exec(&txn)
         .await?;
     // As for captures: the webhook about this refund may have come first.
-    if updated.rows_affected == 0 && find_payment(&txn, &payment.id).await?.refunded_amount != refunded {
-        return Err(changed_meanwhile(&payment.id));
+    if updated.rows_affected == 0 {
+        if find_payment(&txn, &payment.id).await?.refunded_amount != refunded {
+            return Err(changed_meanwhile(&payment.id));
+        }
+        keep_answer(&txn, &payment.id, &data).await?;
     }
     txn.commit().await?;
     find_payment(db, payment_id).await
+}
+
+/// Stores the provider's answer with the payment (what later calls need,
+/// e.g. Finix's capture transfer) when its webhook recorded the amounts.
+async fn keep_answer(
+    db: &impl ConnectionTrait,
+    payment_id: &str,
+    data: &serde_json::Value,
+) -> Result<(), DomainError> {
+    payment::Entity::update_many()
+        .col_expr(payment::Column::Data, Expr::value(data.to_string()))
+        .col_expr(payment::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(payment::Column::Id.eq(payment_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Releases an authorization that was never (fully) captured. Idempotent.

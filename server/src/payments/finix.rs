@@ -322,7 +322,9 @@ impl PaymentProvider for FinixProvider {
                 let authorization = self.authorization(text(data, "authorization")?).await?;
                 capture_transfer(&authorization)
                     .ok_or_else(|| {
-                        ProviderError::Declined("nothing was captured, so nothing is refunded".into())
+                        ProviderError::Declined(
+                            "nothing was captured, so nothing is refunded".into(),
+                        )
                     })?
                     .to_owned()
             }

@@ -57,7 +57,12 @@ pub enum SignatureError {
 
 /// Checks `header` (`timestamp=…, sig=…`) against `body` signed with `key`
 /// at `now` (Unix seconds).
-pub fn verify(header: Option<&str>, body: &[u8], key: &str, now: i64) -> Result<(), SignatureError> {
+pub fn verify(
+    header: Option<&str>,
+    body: &[u8],
+    key: &str,
+    now: i64,
+) -> Result<(), SignatureError> {
     let header = header.ok_or(SignatureError::Missing)?;
     let mut timestamp = None;
     let mut signature = None;
@@ -66,7 +71,9 @@ pub fn verify(header: Option<&str>, body: &[u8], key: &str, now: i64) -> Result<
             Some(("timestamp", t)) => {
                 timestamp = Some(t.parse::<i64>().map_err(|_| SignatureError::Malformed)?)
             }
-            Some(("sig", s)) => signature = Some(hex::decode(s).map_err(|_| SignatureError::NoMatch)?),
+            Some(("sig", s)) => {
+                signature = Some(hex::decode(s).map_err(|_| SignatureError::NoMatch)?)
+            }
             Some(_) => {}
             None => return Err(SignatureError::Malformed),
         }
@@ -77,7 +84,8 @@ pub fn verify(header: Option<&str>, body: &[u8], key: &str, now: i64) -> Result<
     if now.abs_diff(timestamp) > TOLERANCE_SECS.unsigned_abs() {
         return Err(SignatureError::OutOfTolerance);
     }
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes keys of any size");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes keys of any size");
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b":");
     mac.update(body);
@@ -129,7 +137,10 @@ async fn provider_event(
             else {
                 return Ok(None);
             };
-            Some(ProviderEvent::Captured { reference, captured })
+            Some(ProviderEvent::Captured {
+                reference,
+                captured,
+            })
         }
         "transfer" if object["type"] == "REVERSAL" => {
             let (Some(reference), Some(parent)) =
@@ -138,7 +149,10 @@ async fn provider_event(
                 return Ok(None);
             };
             let reversals = finix
-                .read("list reversals", &format!("transfers/{parent}/reversals?limit=100"))
+                .read(
+                    "list reversals",
+                    &format!("transfers/{parent}/reversals?limit=100"),
+                )
                 .await?;
             let refunded = reversals["_embedded"]["transfers"]
                 .as_array()
@@ -147,7 +161,10 @@ async fn provider_event(
                 .filter(|r| r["state"] != "FAILED")
                 .filter_map(|r| r["amount"].as_i64())
                 .sum();
-            Some(ProviderEvent::Refunded { reference, refunded })
+            Some(ProviderEvent::Refunded {
+                reference,
+                refunded,
+            })
         }
         "dispute" => {
             let Some(transfer) = object["transfer"].as_str() else {
@@ -202,7 +219,9 @@ pub async fn receive(
         event["entity"].as_str(),
         event["type"].as_str(),
     ) else {
-        return Err(ApiError::invalid_data("the event has no id, entity or type"));
+        return Err(ApiError::invalid_data(
+            "the event has no id, entity or type",
+        ));
     };
     let event_type = format!("{entity}.{kind}");
     // `_embedded` holds one list, named after the entity (`authorizations`).
@@ -215,7 +234,13 @@ pub async fn receive(
     // Finix unreachable: answered 500, so that Finix delivers the event again.
     let news = provider_event(&hooks.finix, entity, &object)
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "unexpected_state", e.to_string()))?;
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "unexpected_state",
+                e.to_string(),
+            )
+        })?;
     let Some(news) = news else {
         return Ok(Json(json!({ "received": true, "handled": false })));
     };
@@ -243,7 +268,10 @@ mod tests {
     fn sign(key: &str, t: i64, body: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).unwrap();
         mac.update(format!("{t}:{body}").as_bytes());
-        format!("timestamp={t}, sig={}", hex::encode(mac.finalize().into_bytes()))
+        format!(
+            "timestamp={t}, sig={}",
+            hex::encode(mac.finalize().into_bytes())
+        )
     }
 
     #[test]
@@ -260,7 +288,12 @@ mod tests {
             Err(SignatureError::NoMatch)
         );
         assert_eq!(
-            verify(Some(&header), body.as_bytes(), "key", 1000 + TOLERANCE_SECS + 1),
+            verify(
+                Some(&header),
+                body.as_bytes(),
+                "key",
+                1000 + TOLERANCE_SECS + 1
+            ),
             Err(SignatureError::OutOfTolerance)
         );
         assert_eq!(
@@ -272,6 +305,9 @@ mod tests {
             verify(Some(&extreme), body.as_bytes(), "key", 1000),
             Err(SignatureError::OutOfTolerance)
         );
-        assert_eq!(verify(None, body.as_bytes(), "key", 0), Err(SignatureError::Missing));
+        assert_eq!(
+            verify(None, body.as_bytes(), "key", 0),
+            Err(SignatureError::Missing)
+        );
     }
 }

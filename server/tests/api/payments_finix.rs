@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use domain::{orders, payments, pricing};
+use domain::{alerts, orders, payments, pricing};
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -267,7 +267,10 @@ async fn a_card_payment_places_the_order_and_refunds_go_back_in_parts() {
             assert_eq!(replay.status, Some(200));
         }
         let payment = payment_of(&s, &session_id).await;
-        assert_eq!((payment.captured_amount, payment.refunded_amount), (300, 300));
+        assert_eq!(
+            (payment.captured_amount, payment.refunded_amount),
+            (300, 300)
+        );
         assert_eq!(handled(&s, "transfer.updated").await, 3, "each event once");
         assert_eq!(s.sim.debit_count(), 1, "one debit, never two");
     })
@@ -392,15 +395,11 @@ async fn a_vending_purchase_is_held_and_captured_on_the_saved_card() {
             .expect("the hold is granted");
         let settled = wait_for_state(&s.app, &opened.id, "settled").await;
         let payment_id = settled.payment_id.clone().unwrap();
-        eventually(
-            Duration::from_secs(20),
-            "the capture",
-            async || {
-                !payments::operations::has_pending(&s.app.db, &payment_id)
-                    .await
-                    .unwrap()
-            },
-        )
+        eventually(Duration::from_secs(20), "the capture", async || {
+            !payments::operations::has_pending(&s.app.db, &payment_id)
+                .await
+                .unwrap()
+        })
         .await;
         let payment = payments::find_payment(&s.app.db, &payment_id)
             .await
@@ -433,4 +432,55 @@ fn saved_source(s: &Setup, identity: &str) -> Value {
         .collect();
     assert_eq!(instruments.len(), 1);
     instruments[0]["id"].clone()
+}
+
+#[tokio::test]
+async fn a_disputed_transfer_raises_an_alert_about_the_order_once() {
+    let s = start(DbBackend::Sqlite).await;
+    let (cart_id, session_id) = cart_paying_with_finix(&s, APPROVED).await;
+    let (status, body) = complete(&s.app, &cart_id).await;
+    assert_eq!(status, 200, "{body}");
+    let order_id = orders::find_by_cart(&s.app.db, &cart_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .order
+        .id;
+    let payment = payment_of(&s, &session_id).await;
+    let token = s.app.admin_token().await;
+    let (status, body) = send_json(
+        s.app
+            .admin(
+                Method::POST,
+                &format!("/admin/payments/{}/capture", payment.id),
+                &token,
+            )
+            .json(&json!({})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let data: Value = serde_json::from_str(&payment_of(&s, &session_id).await.data).unwrap();
+    let transfer = data["transfer"].as_str().unwrap();
+    s.sim.dispute(transfer).unwrap();
+    let disputed = || async {
+        alerts::alert::Entity::find()
+            .filter(alerts::alert::Column::OrderId.eq(&order_id))
+            .filter(alerts::alert::Column::Kind.eq(alerts::Kind::PaymentDisputed.as_str()))
+            .all(&s.app.db)
+            .await
+            .unwrap()
+    };
+    eventually(
+        Duration::from_secs(10),
+        "an alert about the disputed order",
+        async || !disputed().await.is_empty(),
+    )
+    .await;
+    let event = s.sim.events_of_type("dispute.created")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let replay = s.sim.webhooks().deliver(&event).await.unwrap();
+    assert_eq!(replay.status, Some(200));
+    assert_eq!(disputed().await.len(), 1, "a replay raises no second alert");
 }

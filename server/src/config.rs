@@ -180,6 +180,8 @@ pub struct Settings {
     #[command(flatten)]
     pub stripe: StripeSettings,
     #[command(flatten)]
+    pub finix: FinixSettings,
+    #[command(flatten)]
     pub vending: crate::vending::VendingSettings,
     #[command(flatten)]
     pub alerts: AlertSettings,
@@ -241,6 +243,58 @@ pub struct StripeSettings {
     /// local simulator).
     #[arg(long, env = "AUTOMAT_STRIPE_API_BASE")]
     pub stripe_api_base: Option<String>,
+}
+
+/// Finix (`pp_finix`), offered once the username, password, merchant and
+/// application are set.
+#[derive(Debug, Clone, Args)]
+pub struct FinixSettings {
+    /// Finix's API address (the live one by default; the sandbox is
+    /// `https://finix.sandbox-payments-api.com/`; tests point it at a local
+    /// simulator).
+    #[arg(
+        long,
+        env = "AUTOMAT_FINIX_API_BASE",
+        default_value = "https://finix.live-payments-api.com/"
+    )]
+    pub finix_api_base: String,
+
+    /// The API user (`US…`), with the password as HTTP basic auth.
+    #[arg(long, env = "AUTOMAT_FINIX_USERNAME")]
+    pub finix_username: Option<String>,
+
+    #[arg(long, env = "AUTOMAT_FINIX_PASSWORD", hide_env_values = true)]
+    pub finix_password: Option<String>,
+
+    /// The merchant our authorizations pay (`MU…`).
+    #[arg(long, env = "AUTOMAT_FINIX_MERCHANT_ID")]
+    pub finix_merchant_id: Option<String>,
+
+    /// The application Finix.js tokenizes cards for (`AP…`).
+    #[arg(long, env = "AUTOMAT_FINIX_APPLICATION_ID")]
+    pub finix_application_id: Option<String>,
+
+    /// The webhook's `secret_signing_key`, which signs `Finix-Signature`;
+    /// `/hooks/payment/finix` refuses every delivery while unset.
+    #[arg(
+        long,
+        env = "AUTOMAT_FINIX_WEBHOOK_SIGNING_KEY",
+        hide_env_values = true
+    )]
+    pub finix_webhook_signing_key: Option<String>,
+}
+
+impl FinixSettings {
+    /// The provider's settings, when all of them are set.
+    pub fn provider(&self) -> Option<crate::payments::finix::FinixSettings> {
+        Some(crate::payments::finix::FinixSettings {
+            api_base: self.finix_api_base.clone(),
+            username: self.finix_username.clone()?,
+            password: self.finix_password.clone()?,
+            merchant_id: self.finix_merchant_id.clone()?,
+            application_id: self.finix_application_id.clone()?,
+        })
+    }
 }
 
 /// Where device alerts go besides the dashboard; each channel is off while
@@ -360,6 +414,7 @@ mod tests {
             s.stripe.stripe_secret_key, None,
             "no Stripe until configured"
         );
+        assert!(s.finix.provider().is_none(), "no Finix until configured");
         assert!(
             s.rate_limits.trusted_proxies.is_empty(),
             "X-Forwarded-For is believed from nobody"

@@ -184,6 +184,15 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
             .stripe_webhook_secret
             .as_deref()
             .map(Arc::from),
+        finix_webhooks: match (
+            settings.finix.provider(),
+            settings.finix.finix_webhook_signing_key.as_deref(),
+        ) {
+            (Some(finix), Some(key)) => Some(Arc::new(
+                crate::payments::finix_webhook::FinixWebhooks::new(&finix, key)?,
+            )),
+            _ => None,
+        },
         jwt,
         sign_ins: http::auth::SignInCheck::new(db.clone()),
         browser: browser.clone(),
@@ -262,7 +271,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     })
 }
 
-/// The built-in test provider, and Stripe when its secret key is set.
+/// The built-in test provider, Stripe when its secret key is set, Finix
+/// when its account is.
 fn payment_providers(settings: &Settings) -> anyhow::Result<Providers> {
     let mut providers = Providers::default().with(Arc::new(SystemProvider));
     if let Some(secret_key) = &settings.stripe.stripe_secret_key {
@@ -274,6 +284,11 @@ fn payment_providers(settings: &Settings) -> anyhow::Result<Providers> {
             },
         )?;
         providers = providers.with(Arc::new(stripe));
+    }
+    if let Some(finix) = settings.finix.provider() {
+        providers = providers.with(Arc::new(crate::payments::finix::FinixProvider::new(
+            &finix,
+        )?));
     }
     Ok(providers)
 }

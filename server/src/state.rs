@@ -39,6 +39,8 @@ pub struct AppState {
     pub payment_providers: Providers,
     /// Checks Stripe's webhook deliveries; `None` refuses them.
     pub stripe_webhook_secret: Option<std::sync::Arc<str>>,
+    /// Checks and reads Finix's webhook deliveries; `None` refuses them.
+    pub finix_webhooks: Option<std::sync::Arc<crate::payments::finix_webhook::FinixWebhooks>>,
     /// Signs and checks customer tokens.
     pub jwt: JwtKeys,
     /// Whether a token or web session's sign-in still stands.

@@ -119,6 +119,18 @@ pub async fn create_session(
     collection_id: &str,
     provider_id: &str,
 ) -> Result<session::Model, DomainError> {
+    create_session_with(db, providers, collection_id, provider_id, None).await
+}
+
+/// [`create_session`] with what the storefront sent for the provider
+/// (Medusa's `data`: a Finix.js token).
+pub async fn create_session_with(
+    db: &impl ConnectionTrait,
+    providers: &Providers,
+    collection_id: &str,
+    provider_id: &str,
+    input: Option<serde_json::Value>,
+) -> Result<session::Model, DomainError> {
     let provider = providers.get(provider_id)?;
     let collection = find_collection(db, collection_id).await?;
     let cart_id = crate::carts::cart_of_payment_collection(db, &collection.id).await?;
@@ -133,6 +145,7 @@ pub async fn create_session(
             session_id: id.clone(),
             cart_id,
             payer: Payer::Present,
+            input,
         })
         .await
         .map_err(provider_failure)?;
@@ -259,6 +272,7 @@ pub async fn authorize(
             session_id: session_id.clone(),
             cart_id: None,
             payer,
+            input: None,
         })
         .await
         .map_err(provider_failure)?;
@@ -434,7 +448,13 @@ pub async fn try_capture<C: crate::db::Writable>(
         .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(changed_meanwhile(&payment.id));
+        // The provider's webhook about this very capture may have been
+        // recorded first (Finix reports captures as it answers them).
+        let now = find_payment(&txn, &payment.id).await?;
+        if now.captured_amount != captured {
+            return Err(changed_meanwhile(&payment.id));
+        }
+        keep_answer(&txn, &payment.id, &data).await?;
     }
     set_collection_status(&txn, &payment.payment_collection_id, collection_status).await?;
     txn.commit().await?;
@@ -474,11 +494,31 @@ pub async fn refund<C: crate::db::Writable>(
         .filter(payment::Column::RefundedAmount.eq(payment.refunded_amount))
         .exec(&txn)
         .await?;
+    // As for captures: the webhook about this refund may have come first.
     if updated.rows_affected == 0 {
-        return Err(changed_meanwhile(&payment.id));
+        if find_payment(&txn, &payment.id).await?.refunded_amount != refunded {
+            return Err(changed_meanwhile(&payment.id));
+        }
+        keep_answer(&txn, &payment.id, &data).await?;
     }
     txn.commit().await?;
     find_payment(db, payment_id).await
+}
+
+/// Stores the provider's answer with the payment (what later calls need,
+/// e.g. Finix's capture transfer) when its webhook recorded the amounts.
+async fn keep_answer(
+    db: &impl ConnectionTrait,
+    payment_id: &str,
+    data: &serde_json::Value,
+) -> Result<(), DomainError> {
+    payment::Entity::update_many()
+        .col_expr(payment::Column::Data, Expr::value(data.to_string()))
+        .col_expr(payment::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(payment::Column::Id.eq(payment_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Releases an authorization that was never (fully) captured. Idempotent.

@@ -12,6 +12,9 @@ pub struct Initiation {
     pub session_id: String,
     pub cart_id: Option<String>,
     pub payer: Payer,
+    /// What the storefront sent with the session (Medusa's `data`), e.g. a
+    /// Finix.js token; `None` for holds. Hostile input: providers check it.
+    pub input: Option<Value>,
 }
 
 /// Who confirms the payment.

@@ -47,6 +47,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/hooks/payment/stripe",
             axum::routing::post(crate::payments::stripe_webhook::receive),
         )
+        .route(
+            "/hooks/payment/finix",
+            axum::routing::post(crate::payments::finix_webhook::receive),
+        )
         .merge(auth::routes())
         .merge(store::routes(&state))
         .merge(admin::routes().layer(middleware::from_fn({

@@ -48,8 +48,9 @@ pub struct InitializeSession {
     /// Extra input for providers that need it; the built-in one needs none.
     #[serde(rename = "context")]
     _context: Option<Value>,
-    #[serde(rename = "data")]
-    _data: Option<Value>,
+    /// What the provider needs from the browser (Finix: `{"token": "TK…"}`
+    /// from Finix.js); the built-in provider and Stripe need none.
+    data: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -208,7 +209,14 @@ pub async fn create_session(
     if let Some(cart_id) = carts::cart_of_payment_collection(&state.db, &id).await? {
         key.ensure_cart(&state, &cart_id).await?;
     }
-    payments::create_session(&state.db, &state.payment_providers, &id, &body.provider_id).await?;
+    payments::create_session_with(
+        &state.db,
+        &state.payment_providers,
+        &id,
+        &body.provider_id,
+        body.data,
+    )
+    .await?;
     let collection = payments::find_collection(&state.db, &id).await?;
     respond(&state, collection).await
 }

@@ -1,0 +1,486 @@
+//! Finix (`pp_finix`) against the local Finix simulator: online checkout
+//! through the Store API with a Finix.js token (the browser's part played
+//! by the test), a decline, capture and refunds from the Admin API, webhook
+//! signatures and replays, a vending hold on a saved card.
+
+use std::time::Duration;
+
+use domain::{alerts, orders, payments, pricing};
+use reqwest::Method;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+use server::{config::FinixSettings, payments::finix as finix_provider};
+use simulators::finix::{FinixConfig, FinixSimulator};
+use testkit::DbBackend;
+
+use crate::{
+    Options, TestApp,
+    customers::{signed_up, store},
+    eventually, send_json, spawn_app,
+    store_carts::{complete, expect, post, ready_cart},
+    vending_fixture::{fridge, wait_for_state},
+};
+
+const FINIX: &str = finix_provider::ID;
+const APPROVED: &str = "4111111111111111";
+const DECLINED: &str = "4000000000000002";
+
+struct Setup {
+    app: TestApp,
+    sim: FinixSimulator,
+}
+
+fn finix_settings(sim: &FinixSimulator) -> FinixSettings {
+    let config = sim.config();
+    FinixSettings {
+        finix_api_base: sim.api_base(),
+        finix_username: Some(config.username.clone()),
+        finix_password: Some(config.password.clone()),
+        finix_merchant_id: Some(config.merchant_id.clone()),
+        finix_application_id: Some(config.application_id.clone()),
+        finix_webhook_signing_key: Some(config.webhook_signing_key.clone()),
+    }
+}
+
+/// A store with Finix configured and its demo region offering only Finix;
+/// the simulator's webhooks go to the store.
+async fn start(backend: DbBackend) -> Setup {
+    let sim = simulators::finix::spawn(FinixConfig::default())
+        .await
+        .unwrap();
+    let mut options = Options::on(backend);
+    options.settings.finix = finix_settings(&sim);
+    let app = spawn_app(options).await;
+    let token = app.admin_token().await;
+    let region = pricing::default_region(&app.db, Some("eur"))
+        .await
+        .unwrap()
+        .unwrap()
+        .region;
+    let (status, body) = send_json(
+        app.admin(
+            Method::POST,
+            &format!("/admin/regions/{}", region.id),
+            &token,
+        )
+        .json(&json!({ "payment_providers": [FINIX] })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    sim.webhooks()
+        .set_url(Some(app.url("/hooks/payment/finix")));
+    Setup { app, sim }
+}
+
+async fn on_every_db_with_finix(test: impl AsyncFn(Setup)) {
+    for backend in testkit::db_backends() {
+        test(start(backend).await).await;
+    }
+}
+
+/// What Finix.js does in the browser: a token (`TK…`) from card data,
+/// with the application id alone.
+async fn tokenize(s: &Setup, number: &str) -> String {
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}applications/{}/tokens",
+            s.sim.api_base(),
+            s.sim.config().application_id
+        ))
+        .json(&json!({
+            "type": "PAYMENT_CARD",
+            "number": number,
+            "expiration_month": 12,
+            "expiration_year": 2040,
+            "security_code": "123",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let token: Value = response.json().await.unwrap();
+    token["id"].as_str().unwrap().to_owned()
+}
+
+/// A cart ready to pay with a Finix session made from a token of `card`:
+/// the cart id and the session id (by which Finix's objects are tagged).
+async fn cart_paying_with_finix(s: &Setup, card: &str) -> (String, String) {
+    let cart_id = ready_cart(&s.app, &[("sparkling-water", 2)]).await;
+    let collection = expect(
+        200,
+        post(
+            &s.app,
+            "/store/payment-collections",
+            json!({ "cart_id": cart_id }),
+        )
+        .await,
+    )["payment_collection"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/store/payment-collections/{collection}/payment-sessions");
+    // Without a token there is nothing to pay with.
+    let (status, body) = post(&s.app, &path, json!({ "provider_id": FINIX })).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("Finix.js token"),
+        "{body}"
+    );
+    let token = tokenize(s, card).await;
+    let collection = expect(
+        200,
+        post(
+            &s.app,
+            &path,
+            json!({ "provider_id": FINIX, "data": { "token": token } }),
+        )
+        .await,
+    )["payment_collection"]
+        .clone();
+    let session = collection["payment_sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["provider_id"] == FINIX)
+        .unwrap()
+        .clone();
+    let instrument = session["data"]["instrument"].as_str().unwrap();
+    assert_eq!(
+        s.sim.object(instrument).unwrap()["last_four"],
+        &card[card.len() - 4..]
+    );
+    (cart_id, session["id"].as_str().unwrap().to_owned())
+}
+
+async fn payment_of(s: &Setup, session_id: &str) -> payments::payment::Model {
+    payments::payment::Entity::find()
+        .filter(payments::payment::Column::ProviderReference.eq(session_id))
+        .one(&s.app.db)
+        .await
+        .unwrap()
+        .expect("a payment for the session")
+}
+
+/// How many events of `kind` the store has handled.
+async fn handled(s: &Setup, kind: &str) -> u64 {
+    payments::events::entity::Entity::find()
+        .filter(payments::events::entity::Column::ProviderId.eq(FINIX))
+        .filter(payments::events::entity::Column::EventType.eq(kind))
+        .count(&s.app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_card_payment_places_the_order_and_refunds_go_back_in_parts() {
+    on_every_db_with_finix(async |s| {
+        let (cart_id, session_id) = cart_paying_with_finix(&s, APPROVED).await;
+        let (status, body) = complete(&s.app, &cart_id).await;
+        assert_eq!(
+            (status, body["type"].as_str()),
+            (200, Some("order")),
+            "{body}"
+        );
+        let payment = payment_of(&s, &session_id).await;
+        assert_eq!((payment.amount, payment.captured_amount), (300, 0));
+        let data: Value = serde_json::from_str(&payment.data).unwrap();
+        let authorization_id = data["authorization"].as_str().unwrap().to_owned();
+        let authorization = s.sim.object(&authorization_id).unwrap();
+        assert_eq!(authorization["amount"], 300, "2 × €1.50, in cents");
+        assert_eq!(authorization["currency"], "EUR");
+        assert_eq!(authorization["tags"]["session_id"], session_id.as_str());
+        assert_eq!(
+            authorization["idempotency_id"],
+            format!("{session_id}:authorize")
+        );
+
+        let token = s.app.admin_token().await;
+        let admin_post = |path: String, body: Value| {
+            send_json(s.app.admin(Method::POST, &path, &token).json(&body))
+        };
+        let (status, body) =
+            admin_post(format!("/admin/payments/{}/capture", payment.id), json!({})).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["payment"]["captured_amount"], 300);
+        let transfer_id = s.sim.object(&authorization_id).unwrap()["transfer"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(s.sim.object(&transfer_id).unwrap()["amount"], 300);
+        let (status, body) = admin_post(
+            format!("/admin/payments/{}/refund", payment.id),
+            json!({ "amount": 100 }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["payment"]["refunded_amount"], 100);
+        let (status, body) = admin_post(
+            format!("/admin/payments/{}/refund", payment.id),
+            json!({ "amount": 201 }),
+        )
+        .await;
+        assert_eq!(status, 400, "no more than what is left: {body}");
+        let order = orders::find_by_cart(&s.app.db, &cart_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let (status, body) = send_json(s.app.admin(
+            Method::POST,
+            &format!("/admin/orders/{}/cancel", order.order.id),
+            &token,
+        ))
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(payment_of(&s, &session_id).await.refunded_amount, 300);
+        let reversals: Vec<_> = s
+            .sim
+            .requests()
+            .into_iter()
+            .filter(|r| {
+                r.method == "POST" && r.path == format!("/transfers/{transfer_id}/reversals")
+            })
+            .map(|r| (r.params["refund_amount"].clone(), r.idempotency_key))
+            .collect();
+        assert_eq!(
+            reversals,
+            [
+                (json!(100), Some(format!("{}:refund:0:100", payment.id))),
+                (json!(200), Some(format!("{}:refund:100:200", payment.id))),
+            ]
+        );
+
+        // Finix reports the capture and both reversals; delivered again,
+        // they change nothing.
+        eventually(
+            Duration::from_secs(10),
+            "the capture and both reversals are reported settled",
+            async || handled(&s, "transfer.updated").await >= 3,
+        )
+        .await;
+        for event in s.sim.events_of_type("transfer.updated") {
+            let replay = s
+                .sim
+                .webhooks()
+                .deliver(event["id"].as_str().unwrap())
+                .await
+                .unwrap();
+            assert_eq!(replay.status, Some(200));
+        }
+        let payment = payment_of(&s, &session_id).await;
+        assert_eq!(
+            (payment.captured_amount, payment.refunded_amount),
+            (300, 300)
+        );
+        assert_eq!(handled(&s, "transfer.updated").await, 3, "each event once");
+        assert_eq!(s.sim.debit_count(), 1, "one debit, never two");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_declined_card_places_no_order_and_says_why() {
+    on_every_db_with_finix(async |s| {
+        let (cart_id, _) = cart_paying_with_finix(&s, DECLINED).await;
+        let (status, body) = complete(&s.app, &cart_id).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["type"], "cart", "{body}");
+        assert_eq!(body["error"]["type"], "payment_authorization_error");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("The card was declined"), "{message}");
+        assert!(
+            orders::find_by_cart(&s.app.db, &cart_id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_webhook_with_a_bad_signature_is_refused() {
+    let s = start(DbBackend::Sqlite).await;
+    cart_paying_with_finix(&s, APPROVED).await;
+    let created = s.sim.events_of_type("identity.created");
+    let event_id = created[0]["id"].as_str().unwrap();
+    let signed = s.sim.webhooks().signed(event_id).unwrap();
+    let post = |body: String, signature: Option<String>| {
+        let mut request = reqwest::Client::new()
+            .post(s.app.url("/hooks/payment/finix"))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(signature) = signature {
+            request = request.header("finix-signature", signature);
+        }
+        send_json(request)
+    };
+    let header = signed.header("Finix-Signature").unwrap().to_owned();
+    let tampered = signed.body.replacen("\"identity\"", "\"dispute\"", 1);
+    assert_ne!(tampered, signed.body);
+    for (body, signature, why) in [
+        (tampered, Some(header.clone()), "does not match"),
+        (signed.body.clone(), None, "missing"),
+        (
+            signed.body.clone(),
+            Some("timestamp=1, sig=00".to_owned()),
+            "more than 300 s",
+        ),
+    ] {
+        let (status, answer) = post(body, signature).await;
+        assert_eq!(status, 400, "{answer}");
+        let message = answer["message"].as_str().unwrap();
+        assert!(
+            message.contains("signature") && message.contains(why),
+            "{message}"
+        );
+    }
+    let (status, answer) = post(signed.body.clone(), Some(header)).await;
+    assert_eq!(status, 200, "{answer}");
+}
+
+/// A machine sale paid with a card the shopper saved with their Finix
+/// Identity: held on opening, captured for what was taken at settlement.
+#[tokio::test]
+async fn a_vending_purchase_is_held_and_captured_on_the_saved_card() {
+    on_every_db_with_finix(async |s| {
+        s.app.gateway_subscribed().await;
+        let fridge = fridge(&s.app).await;
+        let token = signed_up(&s.app, "finix-shopper@example.com").await;
+        let (status, me) = send_json(store(
+            &s.app,
+            Method::GET,
+            "/store/customers/me",
+            Some(&token),
+        ))
+        .await;
+        assert_eq!(status, 200, "{me}");
+        let customer_id = me["customer"]["id"].as_str().unwrap().to_owned();
+        let (status, body) = send_json(store(
+            &s.app,
+            Method::POST,
+            &format!("/store/customers/me/payment-methods/{FINIX}"),
+            Some(&token),
+        ))
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let identity = body["card_setup"]["identity"].as_str().unwrap().to_owned();
+        assert_eq!(
+            s.sim.object(&identity).unwrap()["tags"]["customer_id"],
+            customer_id.as_str()
+        );
+        // Saving the tokenized card with the Identity (the store has no
+        // route for that yet; see docs/payments.md).
+        let card_token = tokenize(&s, APPROVED).await;
+        let config = s.sim.config();
+        let saved = reqwest::Client::new()
+            .post(format!("{}payment_instruments", s.sim.api_base()))
+            .basic_auth(&config.username, Some(&config.password))
+            .json(&json!({ "type": "TOKEN", "token": card_token, "identity": identity }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(saved.status(), 201);
+
+        let visit = fridge.three_colas_and_a_water();
+        let _machine = server::vending::simulator::spawn_machines(
+            &s.app.mqtt,
+            vec![fridge.simulated(vec![visit], Default::default())],
+        );
+        fridge.online(&s.app).await;
+        let opened = s
+            .app
+            .vending
+            .open_purchase(fridge.id.as_str(), Some(&customer_id))
+            .await
+            .expect("the hold is granted");
+        let settled = wait_for_state(&s.app, &opened.id, "settled").await;
+        let payment_id = settled.payment_id.clone().unwrap();
+        eventually(Duration::from_secs(20), "the capture", async || {
+            !payments::operations::has_pending(&s.app.db, &payment_id)
+                .await
+                .unwrap()
+        })
+        .await;
+        let payment = payments::find_payment(&s.app.db, &payment_id)
+            .await
+            .unwrap();
+        assert!(payment.captured_amount > 0, "{payment:?}");
+        let data: Value = serde_json::from_str(&payment.data).unwrap();
+        let authorization = s
+            .sim
+            .object(data["authorization"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(authorization["source"], saved_source(&s, &identity));
+        let transfer = s
+            .sim
+            .object(authorization["transfer"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(transfer["amount"], payment.captured_amount);
+        assert_eq!(s.sim.debit_count(), 1);
+    })
+    .await;
+}
+
+/// The instrument saved with `identity` (there is one).
+fn saved_source(s: &Setup, identity: &str) -> Value {
+    let instruments: Vec<Value> = s
+        .sim
+        .events_of_type("instrument.created")
+        .into_iter()
+        .map(|e| e["_embedded"]["payment_instruments"][0].clone())
+        .filter(|i| i["identity"] == identity)
+        .collect();
+    assert_eq!(instruments.len(), 1);
+    instruments[0]["id"].clone()
+}
+
+#[tokio::test]
+async fn a_disputed_transfer_raises_an_alert_about_the_order_once() {
+    let s = start(DbBackend::Sqlite).await;
+    let (cart_id, session_id) = cart_paying_with_finix(&s, APPROVED).await;
+    let (status, body) = complete(&s.app, &cart_id).await;
+    assert_eq!(status, 200, "{body}");
+    let order_id = orders::find_by_cart(&s.app.db, &cart_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .order
+        .id;
+    let payment = payment_of(&s, &session_id).await;
+    let token = s.app.admin_token().await;
+    let (status, body) = send_json(
+        s.app
+            .admin(
+                Method::POST,
+                &format!("/admin/payments/{}/capture", payment.id),
+                &token,
+            )
+            .json(&json!({})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let data: Value = serde_json::from_str(&payment_of(&s, &session_id).await.data).unwrap();
+    let transfer = data["transfer"].as_str().unwrap();
+    s.sim.dispute(transfer).unwrap();
+    let disputed = || async {
+        alerts::alert::Entity::find()
+            .filter(alerts::alert::Column::OrderId.eq(&order_id))
+            .filter(alerts::alert::Column::Kind.eq(alerts::Kind::PaymentDisputed.as_str()))
+            .all(&s.app.db)
+            .await
+            .unwrap()
+    };
+    eventually(
+        Duration::from_secs(10),
+        "an alert about the disputed order",
+        async || !disputed().await.is_empty(),
+    )
+    .await;
+    let event = s.sim.events_of_type("dispute.created")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let replay = s.sim.webhooks().deliver(&event).await.unwrap();
+    assert_eq!(replay.status, Some(200));
+    assert_eq!(disputed().await.len(), 1, "a replay raises no second alert");
+}

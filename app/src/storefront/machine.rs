@@ -480,7 +480,10 @@ fn refetch_while_charging(purchase: Resource<Result<Option<Purchase>, ServerFnEr
             .and_then(|p| p.receipt)
             .is_some_and(|r| r.charging);
         if charging {
-            set_timeout(move || purchase.refetch(), std::time::Duration::from_secs(1));
+            set_timeout(
+                move || purchase.refetch(),
+                std::time::Duration::from_secs(1),
+            );
         }
     });
     #[cfg(not(feature = "hydrate"))]

@@ -16,7 +16,7 @@ use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
 };
-use domain::payments::{self, Applied, ProviderError, ProviderEvent};
+use domain::payments::{ProviderError, ProviderEvent};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -244,21 +244,7 @@ pub async fn receive(
     let Some(news) = news else {
         return Ok(Json(json!({ "received": true, "handled": false })));
     };
-    let applied = payments::apply_event(&state.db, ID, event_id, &event_type, &news).await?;
-    if let Applied::CompleteCart(cart_id) = &applied {
-        let order = domain::checkout::complete_cart(&state.db, &state.payment_providers, cart_id)
-            .await
-            .map_err(|failure| {
-                tracing::warn!(cart_id, error = %failure.error, "a webhook could not complete its cart");
-                ApiError::from(domain::DomainError::from(failure))
-            })?;
-        tracing::info!(cart_id, order = %order.order.id, "order placed from a Finix webhook");
-        payments::record_event(&state.db, ID, event_id, &event_type).await?;
-    }
-    Ok(Json(json!({
-        "received": true,
-        "handled": !matches!(applied, Applied::Seen | Applied::NotOurs),
-    })))
+    super::apply_webhook_event(&state, ID, event_id, &event_type, &news).await
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
 };
-use domain::payments::{self, Applied, ProviderEvent};
+use domain::payments::ProviderEvent;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -156,24 +156,7 @@ pub async fn receive(
     let Some(news) = provider_event(event_type, &event["data"]["object"]) else {
         return Ok(Json(json!({ "received": true, "handled": false })));
     };
-    let applied = payments::apply_event(&state.db, ID, event_id, event_type, &news).await?;
-    if let Applied::CompleteCart(cart_id) = &applied {
-        // The shopper finished 3-D Secure after the storefront gave up
-        // waiting: the order is placed now, as Medusa's Stripe webhook does.
-        // A failure is answered 500, so that Stripe delivers the event again.
-        let order = domain::checkout::complete_cart(&state.db, &state.payment_providers, cart_id)
-            .await
-            .map_err(|failure| {
-                tracing::warn!(cart_id, error = %failure.error, "a webhook could not complete its cart");
-                ApiError::from(domain::DomainError::from(failure))
-            })?;
-        tracing::info!(cart_id, order = %order.order.id, "order placed from a Stripe webhook");
-        payments::record_event(&state.db, ID, event_id, event_type).await?;
-    }
-    Ok(Json(json!({
-        "received": true,
-        "handled": !matches!(applied, Applied::Seen | Applied::NotOurs),
-    })))
+    super::apply_webhook_event(&state, ID, event_id, event_type, &news).await
 }
 
 #[cfg(test)]

@@ -28,6 +28,10 @@ const TOKENIZER: &str = "automat_words";
 const SCHEMA_DIR: &str = "products-v1";
 /// The writer's indexing memory; tantivy's minimum is 15 MB, and a catalog is small.
 const WRITER_BYTES: usize = 20_000_000;
+/// Words of a query that are searched for; the rest are ignored (as
+/// Meilisearch does past 10). Each word builds typo automata per field, so a
+/// query of thousands of words would cost a core for one request.
+const MAX_QUERY_WORDS: usize = 10;
 
 struct Fields {
     id: Field,
@@ -140,7 +144,8 @@ impl EmbeddedSearch {
     /// Documents matching every word of `text` in one of `fields` (the
     /// first weighs most); the last word also matches as a prefix.
     fn query(&self, text: &str, fields: &[Field]) -> Option<BooleanQuery> {
-        let words = self.words(text);
+        let mut words = self.words(text);
+        words.truncate(MAX_QUERY_WORDS);
         let last = words.len().checked_sub(1)?;
         let clauses = words
             .iter()

@@ -342,6 +342,17 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_query_searches_at_most_its_first_ten_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let search = EmbeddedSearch::open(dir.path()).unwrap();
+        let fields = [search.inner.fields.title];
+        let query = search
+            .query(&"chocolate ".repeat(5_000), &fields)
+            .expect("words to search");
+        assert_eq!(query.clauses().len(), MAX_QUERY_WORDS);
+    }
+
+    #[tokio::test]
     async fn finds_words_typos_prefixes_and_forgets() {
         let dir = tempfile::tempdir().unwrap();
         let search = EmbeddedSearch::open(dir.path()).unwrap();

@@ -188,21 +188,30 @@ async fn documents_of(
         .collect())
 }
 
-/// Brings one product's document up to date: indexed as it is now, or
-/// forgotten when it no longer exists.
-pub async fn reindex_product(
+/// Brings these products' documents up to date in one index write: each
+/// indexed as it is now, or forgotten when it no longer exists.
+pub async fn reindex_products(
     db: &impl ConnectionTrait,
     search: &dyn ProductSearch,
-    product_id: &str,
+    product_ids: &[String],
 ) -> Result<(), SearchError> {
-    match product::Entity::find_by_id(product_id)
-        .one(db)
+    let found = product::Entity::find()
+        .filter(product::Column::Id.is_in(product_ids.iter().cloned()))
+        .all(db)
         .await
-        .map_err(DomainError::from)?
-    {
-        Some(found) => search.upsert(documents_of(db, vec![found]).await?).await,
-        None => search.remove(vec![product_id.to_owned()]).await,
+        .map_err(DomainError::from)?;
+    let gone: Vec<String> = product_ids
+        .iter()
+        .filter(|id| !found.iter().any(|p| &p.id == *id))
+        .cloned()
+        .collect();
+    if !found.is_empty() {
+        search.upsert(documents_of(db, found).await?).await?;
     }
+    if !gone.is_empty() {
+        search.remove(gone).await?;
+    }
+    Ok(())
 }
 
 /// Narrows `query` by its free text through the index: its `q` becomes the
@@ -314,13 +323,36 @@ impl<C: ConnectionTrait + Send + Sync> Subscriber for SearchIndexer<C> {
     }
 
     async fn handle(&self, event: &Event) -> Result<(), String> {
-        let ProductEvent { id } =
-            serde_json::from_str(&event.payload).map_err(|e| format!("payload: {e}"))?;
-        // Reads the product as it is now: a late or repeated event indexes
-        // the current state, never an old one.
-        reindex_product(&self.db, self.search.as_ref(), &id)
-            .await
-            .map_err(|e| e.to_string())
+        self.handle_batch(&[event]).await.remove(0)
+    }
+
+    /// One index write for the whole batch: a commit per product event made
+    /// a bulk edit or import hold the outbox for seconds.
+    async fn handle_batch(&self, events: &[&Event]) -> Vec<Result<(), String>> {
+        let parsed: Vec<Result<String, String>> = events
+            .iter()
+            .map(|event| {
+                serde_json::from_str::<ProductEvent>(&event.payload)
+                    .map(|p| p.id)
+                    .map_err(|e| format!("payload: {e}"))
+            })
+            .collect();
+        let mut ids: Vec<String> = parsed.iter().filter_map(|p| p.clone().ok()).collect();
+        ids.sort();
+        ids.dedup();
+        // Reads the products as they are now: a late or repeated event
+        // indexes the current state, never an old one.
+        let outcome = if ids.is_empty() {
+            Ok(())
+        } else {
+            reindex_products(&self.db, self.search.as_ref(), &ids)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        parsed
+            .into_iter()
+            .map(|p| p.and_then(|_| outcome.clone()))
+            .collect()
     }
 }
 

@@ -13,7 +13,11 @@
 mod delivery;
 pub mod outbox_event;
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -79,6 +83,17 @@ pub trait Subscriber: Send + Sync {
     fn name(&self) -> &'static str;
     fn wants(&self, event_name: &str) -> bool;
     async fn handle(&self, event: &Event) -> Result<(), String>;
+
+    /// Handles several events, oldest first: one result per event, in
+    /// order. Override where one piece of work serves many events (one
+    /// index commit for a batch of product changes).
+    async fn handle_batch(&self, events: &[&Event]) -> Vec<Result<(), String>> {
+        let mut results = Vec::with_capacity(events.len());
+        for event in events {
+            results.push(self.handle(event).await);
+        }
+        results
+    }
 }
 
 pub struct Dispatcher {
@@ -98,6 +113,10 @@ impl Dispatcher {
     }
 
     /// Delivers what is due, up to `batch` events; returns how many were completed.
+    ///
+    /// The subscribers work through the batch side by side, each in event
+    /// order: a slow one (a search index commit, a mail server) holds back
+    /// only its own deliveries, not the other subscribers' later events.
     pub async fn run_once(&self, batch: u64) -> Result<usize, DomainError> {
         let now = Utc::now();
         let due: Vec<String> = outbox_event::Entity::find()
@@ -116,15 +135,74 @@ impl Dispatcher {
             .into_tuple()
             .all(&self.db)
             .await?;
-        let mut completed = 0;
+        let mut claimed = Vec::with_capacity(due.len());
         for id in due {
-            if let Some(event) = self.claim(&id, now).await?
-                && self.deliver(&event).await?
-            {
+            if let Some(event) = self.claim(&id, now).await? {
+                claimed.push(event);
+            }
+        }
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        let done: HashSet<(String, String)> = delivery::Entity::find()
+            .filter(delivery::Column::EventId.is_in(claimed.iter().map(|e| e.id.clone())))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|d| (d.event_id, d.subscriber))
+            .collect();
+        let lanes = self.subscribers.iter().map(|subscriber| {
+            let owed: Vec<&Event> = claimed
+                .iter()
+                .filter(|e| subscriber.wants(&e.name))
+                .filter(|e| !done.contains(&(e.id.clone(), subscriber.name().to_owned())))
+                .collect();
+            self.deliver_to(subscriber.as_ref(), owed)
+        });
+        let mut failures: HashMap<String, Vec<String>> = HashMap::new();
+        for lane in futures::future::join_all(lanes).await {
+            for (event_id, error) in lane? {
+                failures.entry(event_id).or_default().push(error);
+            }
+        }
+        let mut completed = 0;
+        for event in &claimed {
+            let failed = failures.remove(&event.id).unwrap_or_default();
+            if self.finish(event, failed).await? {
                 completed += 1;
             }
         }
         Ok(completed)
+    }
+
+    /// Hands `events` (oldest first) to one subscriber and records each it
+    /// completes at once, so a crash later does not repeat it. The failures,
+    /// as (event id, error).
+    async fn deliver_to(
+        &self,
+        subscriber: &dyn Subscriber,
+        events: Vec<&Event>,
+    ) -> Result<Vec<(String, String)>, DomainError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let results = subscriber.handle_batch(&events).await;
+        let mut failures = Vec::new();
+        for (event, result) in events.iter().zip(results) {
+            match result {
+                Ok(()) => {
+                    delivery::ActiveModel {
+                        event_id: Set(event.id.clone()),
+                        subscriber: Set(subscriber.name().to_owned()),
+                        delivered_at: Set(Utc::now()),
+                    }
+                    .insert(&self.db)
+                    .await?;
+                }
+                Err(e) => failures.push((event.id.clone(), format!("{}: {e}", subscriber.name()))),
+            }
+        }
+        Ok(failures)
     }
 
     /// Polls until the process ends.
@@ -166,34 +244,10 @@ impl Dispatcher {
         Ok(outbox_event::Entity::find_by_id(id).one(&self.db).await?)
     }
 
-    /// Hands the event to each interested subscriber that has not had it yet.
+    /// Releases the event's claim: completed when no subscriber failed,
+    /// else rescheduled with backoff (failed for good after [`MAX_ATTEMPTS`]).
     /// Returns whether the event is now complete.
-    async fn deliver(&self, event: &Event) -> Result<bool, DomainError> {
-        let done: Vec<String> = delivery::Entity::find()
-            .select_only()
-            .column(delivery::Column::Subscriber)
-            .filter(delivery::Column::EventId.eq(&event.id))
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        let mut failures = Vec::new();
-        for subscriber in self.subscribers.iter().filter(|s| s.wants(&event.name)) {
-            if done.iter().any(|d| d == subscriber.name()) {
-                continue;
-            }
-            match subscriber.handle(event).await {
-                Ok(()) => {
-                    delivery::ActiveModel {
-                        event_id: Set(event.id.clone()),
-                        subscriber: Set(subscriber.name().to_owned()),
-                        delivered_at: Set(Utc::now()),
-                    }
-                    .insert(&self.db)
-                    .await?;
-                }
-                Err(e) => failures.push(format!("{}: {e}", subscriber.name())),
-            }
-        }
+    async fn finish(&self, event: &Event, failures: Vec<String>) -> Result<bool, DomainError> {
         let now = Utc::now();
         let mut update = outbox_event::Entity::update_many()
             .col_expr(
@@ -234,6 +288,18 @@ impl Dispatcher {
 fn backoff(attempts: i32) -> chrono::Duration {
     let seconds = 1i64 << attempts.clamp(0, 20).saturating_sub(1);
     chrono::Duration::seconds(seconds.min(300))
+}
+
+/// The subscribers that have completed the event (operators' view, tests).
+pub async fn delivered_to(db: &impl ConnectionTrait, event_id: &str) -> Result<Vec<String>, DomainError> {
+    Ok(delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::Subscriber)
+        .filter(delivery::Column::EventId.eq(event_id))
+        .order_by_asc(delivery::Column::Subscriber)
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 /// Events not yet completed, oldest first (operators' view, tests).

@@ -12,6 +12,8 @@ use domain::events::{self, Dispatcher, Event, Subscriber};
 use sea_orm::{EntityTrait, TransactionTrait};
 use serde_json::json;
 
+use testkit::eventually;
+
 use crate::on_every_backend;
 
 /// Records what it handled; fails the first `failures` calls.
@@ -249,6 +251,12 @@ async fn a_dispatcher_killed_mid_delivery_is_finished_by_the_next_once_per_subsc
         tokio::time::timeout(Duration::from_secs(10), stuck.started.notified())
             .await
             .expect("the delivery starts");
+        // Subscribers work side by side: wait until the quick one's
+        // completion is recorded, as it would be long before a real crash.
+        eventually(Duration::from_secs(10), "the quick subscriber's delivery recorded", async || {
+            events::delivered_to(&db, &id).await.unwrap() == ["quick"]
+        })
+        .await;
         running.abort();
         assert!(running.await.unwrap_err().is_cancelled());
         assert_eq!(quick.handled(), std::slice::from_ref(&id));
@@ -275,6 +283,36 @@ async fn a_dispatcher_killed_mid_delivery_is_finished_by_the_next_once_per_subsc
             0,
             "nothing is left to deliver"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_hung_subscriber_does_not_hold_back_the_others_later_events() {
+    on_every_backend(async |db| {
+        let stuck = Arc::new(Stuck {
+            started: tokio::sync::Notify::new(),
+        });
+        let quick = Recorder::new("quick", "order.", 0);
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            ids.push(
+                events::emit(&db, "order.placed", &json!({ "n": n }))
+                    .await
+                    .unwrap(),
+            );
+        }
+        // The hung subscriber comes first and never finishes its first event.
+        let dispatcher = Dispatcher::new(db.clone(), vec![stuck.clone(), quick.clone()]);
+        let running = tokio::spawn(async move { dispatcher.run_once(10).await });
+        eventually(Duration::from_secs(10), "the quick subscriber's events", async || {
+            quick.handled() == ids
+        })
+        .await;
+        for id in &ids {
+            assert_eq!(events::delivered_to(&db, id).await.unwrap(), ["quick"]);
+        }
+        running.abort();
     })
     .await;
 }

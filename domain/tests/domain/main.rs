@@ -21,6 +21,7 @@ mod password_hashing;
 mod password_resets;
 mod payments;
 mod pricing;
+mod search;
 mod sign_ins;
 mod taxonomy;
 mod vending;

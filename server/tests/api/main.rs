@@ -362,14 +362,4 @@ pub async fn on_every_db(test: impl AsyncFn(TestApp)) {
     }
 }
 
-/// Polls `check` until it holds or `within` passes.
-pub async fn eventually<F: AsyncFn() -> bool>(within: Duration, what: &str, check: F) {
-    let deadline = tokio::time::Instant::now() + within;
-    while tokio::time::Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out after {within:?} waiting for: {what}");
-}
+pub use testkit::eventually;

@@ -9,7 +9,7 @@ use domain::{
     seed,
     vending::fleet::{self, LocationChoice},
 };
-use migrations::{Migrator, MigratorTrait};
+
 
 use crate::{
     config::Settings,
@@ -168,7 +168,7 @@ impl LocationArgs {
 
 async fn device_command(settings: Settings, action: DeviceCommand) -> anyhow::Result<()> {
     let db = settings.connect_database().await?;
-    Migrator::up(&db, None).await?;
+    migrations::up(&db).await?;
     match action {
         DeviceCommand::Add(add) => {
             let position = match (add.latitude, add.longitude) {
@@ -238,13 +238,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let db = settings.connect_database().await?;
-            Migrator::up(&db, None).await?;
+            migrations::up(&db).await?;
             println!("database is up to date");
             Ok(())
         }
         Command::User { email, password } => {
             let db = settings.connect_database().await?;
-            Migrator::up(&db, None).await?;
+            migrations::up(&db).await?;
             let email = admin_users::Email::parse(&email)?;
             let user =
                 admin_users::upsert(&db, &email, &admin_users::Password::parse(&password)?).await?;
@@ -253,7 +253,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Seed { machines, products } => {
             let db = settings.connect_database().await?;
-            Migrator::up(&db, None).await?;
+            migrations::up(&db).await?;
             if seed::demo_store(&db, machines).await? {
                 println!("seeded the demo store");
             } else {
@@ -287,7 +287,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             // them: fresh credentials for each registered one (a running
             // server's in-process twins of the same ids lose theirs).
             let db = settings.connect_database().await?;
-            Migrator::up(&db, None).await?;
+            migrations::up(&db).await?;
             let mut configs = Vec::with_capacity(machines);
             for n in first..first + machines {
                 let id = DeviceId::parse(&seed::demo_device_id(n))?;
@@ -313,7 +313,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             command: SearchCommand::Reindex,
         } => {
             let db = settings.connect_database().await?;
-            Migrator::up(&db, None).await?;
+            migrations::up(&db).await?;
             let search = crate::search::EmbeddedSearch::open(&settings.search_dir)?;
             let bar = indicatif::ProgressBar::new(0).with_style(
                 indicatif::ProgressStyle::with_template(

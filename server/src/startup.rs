@@ -15,7 +15,7 @@ use domain::{
     vending::machines,
 };
 use leptos::config::LeptosOptions;
-use migrations::{Migrator, MigratorTrait};
+
 use sea_orm::DatabaseConnection;
 use tokio::{net::TcpListener, sync::broadcast, task::JoinSet};
 
@@ -78,7 +78,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     settings.check_secrets()?;
     tls::install_crypto_provider();
     let db = settings.connect_database().await?;
-    Migrator::up(&db, None).await?;
+    migrations::up(&db).await?;
     if settings.seed_demo
         && seed::demo_store(&db, settings.simulated_machines.max(seed::DEMO_MACHINES)).await?
     {

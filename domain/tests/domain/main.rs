@@ -21,13 +21,14 @@ mod password_hashing;
 mod password_resets;
 mod payments;
 mod pricing;
+mod schema_migrations;
 mod search;
 mod sign_ins;
 mod taxonomy;
 mod vending;
 
 use domain::db::DatabaseConnection;
-use migrations::{Migrator, MigratorTrait};
+
 use testkit::{TestDb, db_backends};
 
 /// Runs `test` once per database backend on a fresh, migrated database.
@@ -35,7 +36,7 @@ pub async fn on_every_backend(test: impl AsyncFn(DatabaseConnection)) {
     for backend in db_backends() {
         let test_db = TestDb::create(backend).await;
         let db = domain::db::connect(&test_db.url).await.expect("connect");
-        Migrator::up(&db, None).await.expect("migrate");
+        migrations::up(&db).await.expect("migrate");
         test(db.clone()).await;
         db.close().await.ok();
     }

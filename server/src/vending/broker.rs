@@ -455,7 +455,7 @@ mod tests {
     };
 
     use domain::devices;
-    use migrations::{Migrator, MigratorTrait};
+
     use rumqttc::{ConnectReturnCode, ConnectionError, Event, Packet};
 
     use super::{Login, free_loopback_port, signs_in, start_embedded, start_rumqttd};
@@ -505,7 +505,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/gate.db?mode=rwc", dir.path().display());
         let db = domain::db::connect(&url).await.unwrap();
-        Migrator::up(&db, None).await.unwrap();
+        migrations::up(&db).await.unwrap();
         devices::register(&db, "vm-gated", "Gated").await.unwrap();
         let password = devices::issue_credentials(&db, "vm-gated")
             .await

@@ -38,30 +38,75 @@ const FORMER_NAMES: [(&str, &str); 27] = [
     ("m20261122_000001_initial", "m0001_initial"),
     ("m20261122_000002_catalog_pricing", "m0002_catalog_pricing"),
     ("m20261122_000003_customers", "m0003_customers"),
-    ("m20261122_000004_channels_inventory", "m0004_channels_inventory"),
+    (
+        "m20261122_000004_channels_inventory",
+        "m0004_channels_inventory",
+    ),
     ("m20261122_000005_events", "m0005_events"),
     ("m20261122_000006_payments", "m0006_payments"),
     ("m20261122_000007_orders", "m0007_orders"),
     ("m20261122_000008_cart_checkout", "m0008_cart_checkout"),
-    ("m20261122_000009_product_media_options", "m0009_product_media_options"),
-    ("m20261122_000010_order_fulfillments", "m0010_order_fulfillments"),
+    (
+        "m20261122_000009_product_media_options",
+        "m0009_product_media_options",
+    ),
+    (
+        "m20261122_000010_order_fulfillments",
+        "m0010_order_fulfillments",
+    ),
     ("m20261122_000011_vending", "m0011_vending"),
     ("m20261122_000012_loyalty", "m0012_loyalty"),
-    ("m20261122_000014_loyalty_member_balance", "m0013_loyalty_member_balance"),
-    ("m20261201_000015_idempotency_keys", "m0014_idempotency_keys"),
+    (
+        "m20261122_000014_loyalty_member_balance",
+        "m0013_loyalty_member_balance",
+    ),
+    (
+        "m20261201_000015_idempotency_keys",
+        "m0014_idempotency_keys",
+    ),
     ("m20261122_000016_password_resets", "m0015_password_resets"),
-    ("m20261122_000013_alerts_device_credentials", "m0016_alerts_device_credentials"),
-    ("m20261201_000017_vending_deposits", "m0017_vending_deposits"),
-    ("m20261210_000018_command_conclusion", "m0018_command_conclusion"),
-    ("m20261210_000019_device_scale_weights", "m0019_device_scale_weights"),
-    ("m20261220_000020_sign_in_generations", "m0020_sign_in_generations"),
-    ("m20261220_000021_password_reset_ids", "m0021_password_reset_ids"),
-    ("m20261220_000022_loyalty_phone_verification", "m0022_loyalty_phone_verification"),
-    ("m20261230_000001_payment_providers", "m0023_payment_providers"),
+    (
+        "m20261122_000013_alerts_device_credentials",
+        "m0016_alerts_device_credentials",
+    ),
+    (
+        "m20261201_000017_vending_deposits",
+        "m0017_vending_deposits",
+    ),
+    (
+        "m20261210_000018_command_conclusion",
+        "m0018_command_conclusion",
+    ),
+    (
+        "m20261210_000019_device_scale_weights",
+        "m0019_device_scale_weights",
+    ),
+    (
+        "m20261220_000020_sign_in_generations",
+        "m0020_sign_in_generations",
+    ),
+    (
+        "m20261220_000021_password_reset_ids",
+        "m0021_password_reset_ids",
+    ),
+    (
+        "m20261220_000022_loyalty_phone_verification",
+        "m0022_loyalty_phone_verification",
+    ),
+    (
+        "m20261230_000001_payment_providers",
+        "m0023_payment_providers",
+    ),
     ("m20261231_000001_machine_fleet", "m0024_machine_fleet"),
-    ("m20261231_000001_payment_operations", "m0025_payment_operations"),
+    (
+        "m20261231_000001_payment_operations",
+        "m0025_payment_operations",
+    ),
     ("m20261231_000002_order_alerts", "m0026_order_alerts"),
-    ("m20261231_000010_overview_indexes", "m0027_overview_indexes"),
+    (
+        "m20261231_000010_overview_indexes",
+        "m0027_overview_indexes",
+    ),
 ];
 
 /// Brings the schema up to date: the one way the server, its CLI and the

@@ -10,7 +10,6 @@ use domain::{
     vending::fleet::{self, LocationChoice},
 };
 
-
 use crate::{
     config::Settings,
     startup,

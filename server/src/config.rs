@@ -36,6 +36,11 @@ pub struct Settings {
     #[arg(long, env = "AUTOMAT_SEARCH_DIR", default_value = "data/search")]
     pub search_dir: std::path::PathBuf,
 
+    /// The bearer token Prometheus sends to `GET /metrics`; the endpoint is
+    /// off while unset.
+    #[arg(long, env = "AUTOMAT_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// An external MQTT broker, `mqtt://host:port`. When unset, an embedded
     /// broker is started on `mqtt_embedded_addr`.
     #[arg(long, env = "AUTOMAT_MQTT_URL")]
@@ -331,6 +336,7 @@ impl Settings {
         let configured = [
             ("AUTOMAT_JWT_SECRET", &self.jwt_secret),
             ("AUTOMAT_LOYALTY_SECRET_KEY", &self.loyalty_secret_key),
+            ("AUTOMAT_METRICS_TOKEN", &self.metrics_token),
         ];
         for (name, secret) in configured {
             if let Some(secret) = secret

@@ -194,6 +194,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
             _ => None,
         },
         jwt,
+        metrics: http::metrics::Metrics {
+            token: settings.metrics_token.as_deref().map(Arc::from),
+            ..Default::default()
+        },
         sign_ins: http::auth::SignInCheck::new(db.clone()),
         browser: browser.clone(),
         publishable_keys: http::read_cache::Memo::new(read_cache.clone(), 10_000),

@@ -66,6 +66,8 @@ pub struct AppState {
     pub limits: RateLimiter,
     /// Finds products by words (the embedded engine).
     pub search: std::sync::Arc<dyn domain::search::ProductSearch>,
+    /// Request timings and the token for `/metrics`.
+    pub metrics: crate::http::metrics::Metrics,
 }
 
 impl AppState {

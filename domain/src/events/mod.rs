@@ -291,7 +291,10 @@ fn backoff(attempts: i32) -> chrono::Duration {
 }
 
 /// The subscribers that have completed the event (operators' view, tests).
-pub async fn delivered_to(db: &impl ConnectionTrait, event_id: &str) -> Result<Vec<String>, DomainError> {
+pub async fn delivered_to(
+    db: &impl ConnectionTrait,
+    event_id: &str,
+) -> Result<Vec<String>, DomainError> {
     Ok(delivery::Entity::find()
         .select_only()
         .column(delivery::Column::Subscriber)

@@ -11,6 +11,7 @@
 //! amounts in different currencies are never added up.
 
 pub mod exports;
+pub mod operations;
 
 use std::collections::BTreeMap;
 

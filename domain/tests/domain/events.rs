@@ -253,9 +253,11 @@ async fn a_dispatcher_killed_mid_delivery_is_finished_by_the_next_once_per_subsc
             .expect("the delivery starts");
         // Subscribers work side by side: wait until the quick one's
         // completion is recorded, as it would be long before a real crash.
-        eventually(Duration::from_secs(10), "the quick subscriber's delivery recorded", async || {
-            events::delivered_to(&db, &id).await.unwrap() == ["quick"]
-        })
+        eventually(
+            Duration::from_secs(10),
+            "the quick subscriber's delivery recorded",
+            async || events::delivered_to(&db, &id).await.unwrap() == ["quick"],
+        )
         .await;
         running.abort();
         assert!(running.await.unwrap_err().is_cancelled());
@@ -305,9 +307,11 @@ async fn a_hung_subscriber_does_not_hold_back_the_others_later_events() {
         // The hung subscriber comes first and never finishes its first event.
         let dispatcher = Dispatcher::new(db.clone(), vec![stuck.clone(), quick.clone()]);
         let running = tokio::spawn(async move { dispatcher.run_once(10).await });
-        eventually(Duration::from_secs(10), "the quick subscriber's events", async || {
-            quick.handled() == ids
-        })
+        eventually(
+            Duration::from_secs(10),
+            "the quick subscriber's events",
+            async || quick.handled() == ids,
+        )
         .await;
         for id in &ids {
             assert_eq!(events::delivered_to(&db, id).await.unwrap(), ["quick"]);

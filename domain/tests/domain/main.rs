@@ -16,6 +16,7 @@ mod idempotency;
 mod inventory;
 mod loyalty;
 mod loyalty_verification;
+mod operations;
 mod orders;
 mod password_hashing;
 mod password_resets;

@@ -25,18 +25,32 @@ async fn a_database_migrated_under_the_former_names_is_brought_up_without_rerunn
         // As a store migrated before the migrations were numbered would have them.
         for (current, former) in [
             ("m0001_initial", "m20261122_000001_initial"),
-            ("m0016_alerts_device_credentials", "m20261122_000013_alerts_device_credentials"),
-            ("m0027_overview_indexes", "m20261231_000010_overview_indexes"),
+            (
+                "m0016_alerts_device_credentials",
+                "m20261122_000013_alerts_device_credentials",
+            ),
+            (
+                "m0027_overview_indexes",
+                "m20261231_000010_overview_indexes",
+            ),
         ] {
             db.execute_raw(Statement::from_string(
                 backend,
-                format!("UPDATE seaql_migrations SET version = '{former}' WHERE version = '{current}'"),
+                format!(
+                    "UPDATE seaql_migrations SET version = '{former}' WHERE version = '{current}'"
+                ),
             ))
             .await
             .unwrap();
         }
-        migrations::up(&db).await.expect("the former names are adopted");
-        assert_eq!(versions(&db).await, current, "renamed back, nothing run again");
+        migrations::up(&db)
+            .await
+            .expect("the former names are adopted");
+        assert_eq!(
+            versions(&db).await,
+            current,
+            "renamed back, nothing run again"
+        );
     })
     .await;
 }

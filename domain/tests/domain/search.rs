@@ -73,7 +73,10 @@ async fn a_batch_of_product_events_is_one_index_write() {
         indexed.sort();
         created.sort();
         assert_eq!(indexed, created);
-        assert_eq!(*writes.removals.lock().unwrap(), [vec!["prod_gone".to_owned()]]);
+        assert_eq!(
+            *writes.removals.lock().unwrap(),
+            [vec!["prod_gone".to_owned()]]
+        );
     })
     .await;
 }

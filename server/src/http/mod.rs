@@ -6,6 +6,7 @@ pub mod browser;
 pub mod error;
 mod health;
 pub(crate) mod idempotency;
+pub mod metrics;
 pub mod openapi;
 mod params;
 pub mod read_cache;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/health", get(health::live))
         .route("/health/ready", get(health::ready))
+        .route("/metrics", get(metrics::serve))
         .route(openapi::PATH, get(openapi::serve))
         .route(
             "/hooks/payment/stripe",
@@ -90,6 +92,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .layer(axum::middleware::from_fn_with_state(
             state.limits.clone(),
             rate_limit::note_client,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.metrics.http.clone(),
+            metrics::record,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
 }

@@ -437,7 +437,7 @@ async fn signs_in(broker: &MqttEndpoint) -> bool {
 }
 
 /// Compares secrets in time that depends on their length only.
-fn same_secret(given: &str, expected: &str) -> bool {
+pub(crate) fn same_secret(given: &str, expected: &str) -> bool {
     given.len() == expected.len()
         && given
             .bytes()

@@ -24,6 +24,7 @@ mod loyalty_client;
 mod loyalty_pages;
 mod loyalty_verification;
 mod machine_pages;
+mod metrics;
 mod openapi;
 mod order_emails;
 mod order_history;

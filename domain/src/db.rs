@@ -19,7 +19,7 @@ use sea_orm::{
 };
 use tokio::sync::OwnedMutexGuard;
 
-use crate::thread_priority;
+use crate::{DomainError, thread_priority};
 
 /// Opens the database named by `url` (`sqlite://…` or `postgres://…`).
 ///
@@ -415,6 +415,37 @@ impl TransactionSession for WriteTransaction {
     async fn rollback(self) -> Result<(), DbErr> {
         self.inner.rollback().await
     }
+}
+
+/// Writes a consistent copy of a SQLite database to `to` while the store
+/// runs (`VACUUM INTO`: one read transaction, so writers go on and the copy
+/// is the database as of one moment, compacted). `to` must not exist yet.
+/// PostgreSQL is backed up with its own tools (`pg_dump`).
+pub async fn backup(db: &DatabaseConnection, to: &std::path::Path) -> Result<(), DomainError> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Err(DomainError::Invalid(
+            "this store runs on PostgreSQL: back it up with pg_dump \
+             (e.g. `pg_dump --format=custom --file=automat.dump \"$AUTOMAT_DATABASE_URL\"`)"
+                .into(),
+        ));
+    }
+    if to.exists() {
+        return Err(DomainError::Conflict(format!(
+            "{} already exists; a backup never overwrites a file",
+            to.display()
+        )));
+    }
+    let Some(path) = to.to_str() else {
+        return Err(DomainError::Invalid(format!(
+            "{} is not a UTF-8 path SQLite can be given",
+            to.display()
+        )));
+    };
+    // A string literal: quotes inside are doubled, nothing else is special.
+    let literal = path.replace('\'', "''");
+    db.execute_unprepared(&format!("VACUUM INTO '{literal}'"))
+        .await?;
+    Ok(())
 }
 
 /// Answers whether the database is reachable right now (readiness probes).

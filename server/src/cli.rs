@@ -78,6 +78,12 @@ enum Command {
     /// Load-test the device gateway: the store and a fleet of simulated
     /// machines in this process, on a database seeded with `seed --machines N`.
     BenchIngest(ingest_bench::Load),
+    /// Copy the SQLite database, consistent and compacted, while the store
+    /// runs (PostgreSQL: use pg_dump).
+    Backup {
+        /// The new file; an existing one is never overwritten.
+        to: std::path::PathBuf,
+    },
     /// Product search.
     Search {
         #[command(subcommand)]
@@ -308,6 +314,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Device { action } => device_command(settings, action).await,
         Command::BenchIngest(load) => ingest_bench::run(settings, load).await,
+        Command::Backup { to } => {
+            let db = settings.connect_database().await?;
+            domain::db::backup(&db, &to).await?;
+            println!("backed up to {}", to.display());
+            Ok(())
+        }
         Command::Search {
             command: SearchCommand::Reindex,
         } => {

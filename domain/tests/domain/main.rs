@@ -2,6 +2,7 @@
 
 mod admin_users;
 mod alerts;
+mod backup;
 mod cart_writer;
 mod carts;
 mod catalog;

@@ -441,6 +441,11 @@ pub async fn backup(db: &DatabaseConnection, to: &std::path::Path) -> Result<(),
             to.display()
         )));
     };
+    if let Some(parent) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            DomainError::Invalid(format!("cannot create {}: {e}", parent.display()))
+        })?;
+    }
     // A string literal: quotes inside are doubled, nothing else is special.
     let literal = path.replace('\'', "''");
     db.execute_unprepared(&format!("VACUUM INTO '{literal}'"))

@@ -18,7 +18,7 @@ async fn a_sqlite_store_is_copied_whole_and_never_over_a_file() {
     migrations::up(&live).await.unwrap();
     seed::demo_store(&live, 1).await.unwrap();
     let dir = scratch_dir();
-    let to = dir.join("it's a backup.sqlite");
+    let to = dir.join("new folder").join("it's a backup.sqlite");
 
     db::backup(&live, &to).await.unwrap();
     let copy = db::connect(&format!("sqlite://{}?mode=rw", to.display()))

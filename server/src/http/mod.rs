@@ -16,7 +16,7 @@ use axum::{
     Router,
     body::Body,
     extract::{MatchedPath, State},
-    http::{Method, Request, header::ACCEPT},
+    http::{HeaderValue, Method, Request, header, header::ACCEPT},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             state.browser.clone(),
             browser::security_headers,
         ))
+        .layer(middleware::map_response(unbuffered_event_streams))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             state.limits.clone(),
@@ -98,6 +99,21 @@ pub fn router(state: AppState) -> Router<AppState> {
             metrics::record,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
+}
+
+/// Event streams reach the browser as they are written, also through a
+/// proxy: nginx buffers a response unless it says `X-Accel-Buffering: no`.
+async fn unbuffered_event_streams(mut response: Response) -> Response {
+    let is_stream = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/event-stream"));
+    if is_stream {
+        let headers = response.headers_mut();
+        headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    response
 }
 
 /// A request's span: its method and path, never its query, which may carry

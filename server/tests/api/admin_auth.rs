@@ -188,6 +188,11 @@ async fn the_device_stream_needs_a_signed_in_admin() {
         .unwrap();
     assert_eq!(stream.status(), 200);
     assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    assert_eq!(
+        stream.headers()["x-accel-buffering"],
+        "no",
+        "a proxy passes each event on at once"
+    );
     let mut body = stream.bytes_stream();
     let mut seen = String::new();
     let read = tokio::time::timeout(Duration::from_secs(5), async {

@@ -155,6 +155,18 @@ fn replace_db_name(url: &str, name: &str) -> String {
     format!("{base}/{name}")
 }
 
+/// Polls `check` until it holds or `within` passes.
+pub async fn eventually<F: AsyncFn() -> bool>(within: Duration, what: &str, check: F) {
+    let deadline = tokio::time::Instant::now() + within;
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out after {within:?} waiting for: {what}");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,16 +186,4 @@ mod tests {
             "postgres://u@h:5432/x"
         );
     }
-}
-
-/// Polls `check` until it holds or `within` passes.
-pub async fn eventually<F: AsyncFn() -> bool>(within: Duration, what: &str, check: F) {
-    let deadline = tokio::time::Instant::now() + within;
-    while tokio::time::Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out after {within:?} waiting for: {what}");
 }

@@ -33,6 +33,7 @@ pub mod seed;
 pub mod settings;
 pub mod shipping;
 pub mod sign_ins;
+pub mod states;
 pub mod thread_priority;
 pub mod vending;
 pub mod workflows;

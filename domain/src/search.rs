@@ -64,7 +64,7 @@ impl ProductDocument {
             subtitle: p.subtitle.clone(),
             description: p.description.clone(),
             handle: p.handle.clone(),
-            status: p.status.clone(),
+            status: p.status.to_string(),
             variant_titles: detail
                 .variants
                 .iter()

@@ -64,7 +64,10 @@ fn note(outcome: std::io::Result<usize>) {
     }
 }
 
+// The workspace denies unsafe code; thread ids and nice values are only
+// reachable through libc.
 #[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
 mod imp {
     use std::io;
 

@@ -444,6 +444,8 @@ mod tests {
     }
 
     #[test]
+    // Setting a variable is unsafe since edition 2024 (the workspace denies unsafe code).
+    #[allow(unsafe_code)]
     fn defaults_ignore_the_environment() {
         // A variable no other test here asserts on: tests run in parallel.
         // SAFETY: the other tests only read the environment.

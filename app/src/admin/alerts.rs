@@ -55,7 +55,7 @@ pub async fn list_alerts(
                 acknowledged: a.acknowledged_at.is_some(),
                 about: a.about(),
                 id: a.id,
-                kind: a.kind,
+                kind: a.kind.to_string(),
                 message: a.message,
             })
             .collect(),

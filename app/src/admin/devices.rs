@@ -97,7 +97,7 @@ impl From<domain::vending::machines::Activity> for DeviceActivity {
             device_id: activity.device_id,
             mode: activity
                 .mode
-                .map_or_else(|| "idle".to_owned(), |m| m.as_str().to_owned()),
+                .map_or_else(|| "idle".to_owned(), |m| m.to_string()),
             door: door.to_owned(),
             service_session: activity.service_session,
             weights_at,

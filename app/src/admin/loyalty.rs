@@ -110,14 +110,14 @@ pub async fn list_loyalty_sessions(
     status: Option<String>,
     offset: u64,
 ) -> Result<(Vec<LoyaltySessionRow>, u64), ServerFnError> {
-    use domain::loyalty::{self, SessionStatus};
+    use domain::{loyalty, states};
 
     use crate::server_context::*;
     let ctx = server_context()?;
     require_admin(&session().await?).await?;
     let status = status
         .filter(|s| !s.is_empty())
-        .map(|s| SessionStatus::parse(&s))
+        .map(|s| states::parse(&s, "a loyalty session status"))
         .transpose()
         .map_err(to_server_error)?;
     let (sessions, count) = loyalty::list_sessions(&ctx.db, status, offset, PAGE_SIZE)
@@ -127,7 +127,7 @@ pub async fn list_loyalty_sessions(
         .into_iter()
         .map(|s| LoyaltySessionRow {
             id: s.id,
-            status: s.status,
+            status: s.status.to_string(),
             member_id: s.member_id,
             order_id: s.order_id,
             points_earned: s.points_earned,

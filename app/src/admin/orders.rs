@@ -38,7 +38,12 @@ pub async fn list_orders(
     let ctx = server_context()?;
     require_admin(&session().await?).await?;
     let filter = domain::orders::OrderFilter {
-        status: status.into_iter().filter(|s| !s.is_empty()).collect(),
+        status: status
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| domain::states::parse(s, "an order status"))
+            .collect::<Result<_, _>>()
+            .map_err(to_server_error)?,
         ..Default::default()
     };
     let (orders, count) = domain::orders::list(&ctx.db, &filter, offset, PAGE_SIZE)

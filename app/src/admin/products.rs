@@ -51,7 +51,12 @@ pub async fn list_products(
         limit: PAGE_SIZE,
         ..Default::default()
     };
-    let statuses: Vec<String> = status.into_iter().filter(|s| !s.is_empty()).collect();
+    let statuses = status
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| domain::states::parse(s, "a product status"))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(to_server_error)?;
     let page = domain::catalog::list_in_statuses(&ctx.db, &query, &statuses)
         .await
         .map_err(to_server_error)?;
@@ -71,7 +76,7 @@ pub async fn list_products(
                 id: p.product.id,
                 title: p.product.title,
                 handle: p.product.handle,
-                status: p.product.status,
+                status: p.product.status.to_string(),
             })
             .collect(),
     })
@@ -164,7 +169,7 @@ pub async fn load_editor(id: Option<String>) -> Result<EditorData, ServerFnError
                 title: detail.product.title,
                 handle: detail.product.handle,
                 description: detail.product.description.unwrap_or_default(),
-                status: detail.product.status,
+                status: detail.product.status.to_string(),
                 channel_ids: detail.sales_channel_ids,
                 variants,
             })

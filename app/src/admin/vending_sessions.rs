@@ -35,8 +35,8 @@ impl From<domain::vending::device_session::Model> for SessionRow {
         Self {
             id: s.id,
             device_id: s.device_id,
-            mode: s.mode,
-            state: s.state,
+            mode: s.mode.to_string(),
+            state: s.state.to_string(),
             created_at: s.created_at,
             ended_at: s.ended_at,
             failure_reason: s.failure_reason,
@@ -56,17 +56,20 @@ pub async fn list_vending_sessions(
     filter: Option<String>,
     offset: u64,
 ) -> Result<SessionTable, ServerFnError> {
-    use domain::vending::{
-        sessions::{self, SessionFilter},
-        state::State,
+    use domain::{
+        states::Iterable,
+        vending::{
+            sessions::{self, SessionFilter},
+            state::State,
+        },
     };
 
     use crate::server_context::*;
     let ctx = server_context()?;
     require_admin(&session().await?).await?;
     let states = match filter.as_deref() {
-        Some("open") => State::ALL.into_iter().filter(|s| !s.is_final()).collect(),
-        Some("closed") => State::ALL.into_iter().filter(|s| s.is_final()).collect(),
+        Some("open") => State::iter().filter(|s| !s.is_final()).collect(),
+        Some("closed") => State::iter().filter(|s| s.is_final()).collect(),
         _ => Vec::new(),
     };
     let filter = SessionFilter {
@@ -114,9 +117,7 @@ pub async fn vending_session(id: String) -> Result<Option<SessionView>, ServerFn
         Err(DomainError::NotFound { .. }) => return Ok(None),
         Err(e) => return Err(to_server_error(e)),
     };
-    let open = !sessions::state_of(&session)
-        .map_err(to_server_error)?
-        .is_final();
+    let open = !session.state.is_final();
     let mut timeline: Vec<TimelineEntry> = sessions::commands_of(&ctx.db, &id)
         .await
         .map_err(to_server_error)?
@@ -132,7 +133,7 @@ pub async fn vending_session(id: String) -> Result<Option<SessionView>, ServerFn
                 ),
                 (None, _) => format!("unacknowledged after {} attempt(s)", c.attempts),
             },
-            kind: c.kind,
+            kind: c.kind.to_string(),
         })
         .collect();
     timeline.extend(
@@ -148,7 +149,7 @@ pub async fn vending_session(id: String) -> Result<Option<SessionView>, ServerFn
                     e.seq,
                     e.outcome.unwrap_or_else(|| "not yet applied".into())
                 ),
-                kind: e.kind,
+                kind: e.kind.to_string(),
             }),
     );
     timeline.sort_by_key(|entry| entry.at);

@@ -145,7 +145,7 @@ impl From<domain::orders::OrderDetail> for OrderSummary {
                 .created_at
                 .format("%Y-%m-%d %H:%M UTC")
                 .to_string(),
-            status: detail.order.status,
+            status: detail.order.status.to_string(),
             payment_status: detail.payment_status.to_owned(),
             fulfillment_status: detail.fulfillment_status.to_owned(),
             email: detail.order.email,
@@ -439,7 +439,7 @@ pub async fn get_order(id: String) -> Result<Option<OrderView>, ServerFnError> {
             .into_iter()
             .map(|i| (i.title, i.quantity, i.unit_price))
             .collect(),
-        status: order.order.status,
+        status: order.order.status.to_string(),
         shipping_method: order.order.shipping_method_name,
         delivery_address,
     }))

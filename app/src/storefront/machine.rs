@@ -217,7 +217,10 @@ pub async fn return_containers(machine_id: String) -> Result<(), ServerFnError> 
 pub async fn get_purchase(session_id: String) -> Result<Option<Purchase>, ServerFnError> {
     use domain::{
         DomainError, orders, payments,
-        vending::{sessions, state::State},
+        vending::{
+            sessions,
+            state::{Mode, State},
+        },
     };
 
     use crate::server_context::*;
@@ -230,8 +233,8 @@ pub async fn get_purchase(session_id: String) -> Result<Option<Purchase>, Server
         Ok(_) | Err(DomainError::NotFound { .. }) => return Ok(None),
         Err(e) => return Err(to_server_error(e)),
     };
-    let state = sessions::state_of(&session).map_err(to_server_error)?;
-    let receipt = if state == State::Settled && session.mode != "return" {
+    let state = session.state;
+    let receipt = if state == State::Settled && session.mode != Mode::Return {
         let lines = match &session.order_id {
             Some(order_id) => orders::find(&ctx.db, order_id)
                 .await
@@ -272,14 +275,14 @@ pub async fn get_purchase(session_id: String) -> Result<Option<Purchase>, Server
         finished: state.is_final() && !receipt.as_ref().is_some_and(|r| r.charging),
         id: session.id,
         machine_id: session.device_id,
-        state: session.state,
+        state: session.state.to_string(),
         code: session.code,
         hold_amount: session.hold_amount,
         currency: session.currency_code,
         failure_reason: session.failure_reason,
         receipt,
         credit: session.credit_amount,
-        mode: session.mode,
+        mode: session.mode.to_string(),
     }))
 }
 

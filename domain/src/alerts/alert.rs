@@ -7,8 +7,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
-    /// One of [`super::Kind`], e.g. `device_offline`.
-    pub kind: String,
+    pub kind: super::Kind,
     /// The device it is about; `None` for an alert about an order.
     pub device_id: Option<String>,
     /// The order it is about (a disputed online payment).

@@ -10,13 +10,13 @@
 
 pub mod alert;
 
-use std::{collections::HashSet, fmt, str::FromStr};
+use std::{collections::HashSet, str::FromStr};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionSession, TryInsertResult,
-    sea_query::{Expr, OnConflict},
+    ColumnTrait, ConnectionTrait, DeriveActiveEnum, EntityTrait, EnumIter, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TryInsertResult,
+    sea_query::{Expr, OnConflict, StringLen},
 };
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +29,15 @@ use crate::{
 /// The outbox event of a new alert; its payload is a [`Raised`].
 pub const ALERT_RAISED: &str = "alert.raised";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Stored (and shown) in snake case: `device_offline`, `door_open_too_long`…
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// Resolved when the device is heard from again.
@@ -53,28 +61,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
-        Kind::DeviceOffline,
-        Kind::DoorOpenTooLong,
-        Kind::SyncFailed,
-        Kind::UnknownSession,
-        Kind::RejectedMessage,
-        Kind::PaymentCaptureFailed,
-        Kind::PaymentDisputed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::DeviceOffline => "device_offline",
-            Kind::DoorOpenTooLong => "door_open_too_long",
-            Kind::SyncFailed => "sync_failed",
-            Kind::UnknownSession => "unknown_session",
-            Kind::RejectedMessage => "rejected_message",
-            Kind::PaymentCaptureFailed => "payment_capture_failed",
-            Kind::PaymentDisputed => "payment_disputed",
-        }
-    }
-
     /// Whether the condition has no "back to normal" a device could report.
     fn resolved_by_acknowledging(self) -> bool {
         matches!(
@@ -87,22 +73,7 @@ impl Kind {
     }
 }
 
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Kind {
-    type Err = DomainError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Kind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| DomainError::Invalid(format!("{s:?} is not an alert kind")))
-    }
-}
+crate::states::display_as_word!(Kind);
 
 /// What [`ALERT_RAISED`] carries: all a notification says, so channels need
 /// not read the database.
@@ -165,7 +136,7 @@ async fn insert<C: crate::db::Writable>(
 ) -> Result<Option<alert::Model>, DomainError> {
     let alert = alert::Model {
         id: new_id("alert"),
-        kind: kind.as_str().to_owned(),
+        kind,
         device_id: device_id.map(str::to_owned),
         order_id: order_id.map(str::to_owned),
         message: message.to_owned(),
@@ -213,7 +184,7 @@ pub async fn resolve(
     let resolved = alert::Entity::update_many()
         .col_expr(alert::Column::ResolvedAt, Expr::value(Utc::now()))
         .filter(alert::Column::DeviceId.eq(device_id))
-        .filter(alert::Column::Kind.eq(kind.as_str()))
+        .filter(alert::Column::Kind.eq(kind))
         .filter(alert::Column::ResolvedAt.is_null())
         .exec(db)
         .await?;
@@ -231,7 +202,7 @@ pub async fn devices_with_open(
     let devices: Vec<Option<String>> = alert::Entity::find()
         .select_only()
         .column(alert::Column::DeviceId)
-        .filter(alert::Column::Kind.eq(kind.as_str()))
+        .filter(alert::Column::Kind.eq(kind))
         .filter(alert::Column::ResolvedAt.is_null())
         .filter(alert::Column::DeviceId.is_not_null())
         .into_tuple()
@@ -302,7 +273,7 @@ pub async fn acknowledge(
         return Ok(alert);
     }
     let now = Utc::now();
-    let kind: Kind = alert.kind.parse()?;
+    let kind = alert.kind;
     let mut update = alert::ActiveModel {
         acknowledged_at: Set(Some(now)),
         acknowledged_by: Set(Some(admin_user_id.to_owned())),
@@ -320,4 +291,20 @@ pub async fn acknowledge(
         .await?;
     drop(turn);
     find(db, id).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn kinds_keep_their_stored_words() {
+        crate::states::assert_words::<super::Kind>(&[
+            "device_offline",
+            "door_open_too_long",
+            "sync_failed",
+            "unknown_session",
+            "rejected_message",
+            "payment_capture_failed",
+            "payment_disputed",
+        ]);
+    }
 }

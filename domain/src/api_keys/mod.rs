@@ -15,8 +15,6 @@ use crate::{
     paging::{Page, page_of},
 };
 
-pub const KIND_PUBLISHABLE: &str = "publishable";
-
 pub async fn create_publishable(
     db: &impl ConnectionTrait,
     title: &str,
@@ -25,7 +23,7 @@ pub async fn create_publishable(
         id: Set(ids::new_id("apk")),
         token: Set(format!("pk_{}", ids::random_token(32))),
         title: Set(title.to_owned()),
-        kind: Set(KIND_PUBLISHABLE.to_owned()),
+        kind: Set(api_key::Kind::Publishable),
         revoked_at: Set(None),
         created_at: Set(Utc::now()),
     }
@@ -40,7 +38,7 @@ pub async fn find_publishable(
 ) -> Result<Option<api_key::Model>, DomainError> {
     Ok(api_key::Entity::find()
         .filter(api_key::Column::Token.eq(token))
-        .filter(api_key::Column::Kind.eq(KIND_PUBLISHABLE))
+        .filter(api_key::Column::Kind.eq(api_key::Kind::Publishable))
         .filter(api_key::Column::RevokedAt.is_null())
         .one(db)
         .await?)
@@ -51,7 +49,7 @@ pub async fn first_publishable(
     db: &impl ConnectionTrait,
 ) -> Result<Option<api_key::Model>, DomainError> {
     Ok(api_key::Entity::find()
-        .filter(api_key::Column::Kind.eq(KIND_PUBLISHABLE))
+        .filter(api_key::Column::Kind.eq(api_key::Kind::Publishable))
         .filter(api_key::Column::RevokedAt.is_null())
         .order_by_asc(api_key::Column::CreatedAt)
         .one(db)

@@ -833,7 +833,7 @@ struct OfferRow {
     variant_title: String,
     product_id: String,
     product_title: String,
-    product_status: String,
+    product_status: catalog::product::Status,
     unit_price: Option<i64>,
     in_channel: bool,
     stock_managed: bool,
@@ -928,7 +928,7 @@ impl Offer {
             .into_model::<OfferRow>()
             .one(db)
             .await?
-            .filter(|row| row.product_status == catalog::STATUS_PUBLISHED)
+            .filter(|row| row.product_status == catalog::product::Status::Published)
             .ok_or_else(|| DomainError::not_found("Variant", variant_id))?;
         if cart.sales_channel_id.is_some() && !row.in_channel {
             return Err(DomainError::Invalid(format!(

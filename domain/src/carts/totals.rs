@@ -20,6 +20,8 @@
 //! discount_total` when prices include tax. Shipping is taxed at the region's
 //! rate but never discounted; the tip is neither taxed nor discounted.
 
+use sea_orm::sea_query::StringLen;
+
 use crate::pricing::{divide_rounding, region};
 
 const BASIS: i128 = 10_000;
@@ -62,13 +64,30 @@ pub enum DiscountValue {
     Fixed(i64),
 }
 
-/// What a promotion applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a promotion applies to; stored (and shown) as Medusa's
+/// `target_type`, `items` or `order`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    sea_orm::EnumIter,
+    sea_orm::DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 pub enum DiscountTarget {
     /// Every unit of every line: a fixed value comes off each unit.
+    #[sea_orm(string_value = "items")]
+    #[serde(rename = "items")]
     EachItem,
     /// The items together: a fixed value is shared out over the lines in
     /// proportion to their amounts.
+    #[sea_orm(string_value = "order")]
+    #[serde(rename = "order")]
     Order,
 }
 
@@ -298,6 +317,11 @@ fn share_out(amount: i64, weights: &[i64]) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn targets_keep_their_stored_words() {
+        crate::states::assert_words::<DiscountTarget>(&["items", "order"]);
+    }
 
     fn line(id: &str, unit_price: i64, quantity: i32) -> LineInput {
         LineInput {

@@ -11,8 +11,8 @@ use sea_orm::{
 };
 
 use super::{
-    OptionDetail, STATUS_DRAFT, STATUS_PUBLISHED, image, option_value, price, product,
-    product_option, tag_link, taxonomy, valid_handle, variant, variant_option,
+    OptionDetail, image, option_value, price, product, product_option, tag_link, taxonomy,
+    valid_handle, variant, variant_option,
 };
 use crate::{
     DomainError,
@@ -97,7 +97,10 @@ pub async fn create(
         Some(handle) if !handle.is_empty() => valid_handle(handle)?,
         _ => handle_from(&title)?,
     };
-    let status = valid_status(input.status.as_deref().unwrap_or(STATUS_DRAFT))?;
+    let status = match input.status.as_deref() {
+        Some(status) => valid_status(status)?,
+        None => product::Status::Draft,
+    };
     let options = valid_options(&input.options)?;
     let txn = crate::db::begin_write(db).await?;
     ensure_handle_free(&txn, &handle, None).await?;
@@ -390,13 +393,8 @@ pub fn handle_from(title: &str) -> Result<String, DomainError> {
     Ok(handle.to_owned())
 }
 
-fn valid_status(status: &str) -> Result<String, DomainError> {
-    match status.trim() {
-        s @ (STATUS_DRAFT | STATUS_PUBLISHED) => Ok(s.to_owned()),
-        other => Err(DomainError::Invalid(format!(
-            "status must be {STATUS_DRAFT} or {STATUS_PUBLISHED}, not {other:?}"
-        ))),
-    }
+fn valid_status(status: &str) -> Result<product::Status, DomainError> {
+    crate::states::parse(status.trim(), "a product status (draft or published)")
 }
 
 fn required_text(text: &str, message: &str) -> Result<String, DomainError> {

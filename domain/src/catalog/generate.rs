@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sea_orm::{EntityTrait, PaginatorTrait, Set, TransactionSession};
 
-use super::{STATUS_PUBLISHED, price, product, variant};
+use super::{price, product, variant};
 use crate::{DomainError, channels::product_channel, ids::new_id};
 
 const BATCH: u64 = 500;
@@ -71,7 +71,7 @@ pub async fn products(
                 subtitle: Set(None),
                 description: Set(Some("Generated for a large catalog.".to_owned())),
                 thumbnail: Set(None),
-                status: Set(STATUS_PUBLISHED.to_owned()),
+                status: Set(product::Status::Published),
                 collection_id: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),

@@ -28,8 +28,6 @@ use sea_orm::{
 
 use crate::DomainError;
 
-pub const STATUS_PUBLISHED: &str = "published";
-pub const STATUS_DRAFT: &str = "draft";
 pub const MAX_PAGE_SIZE: u64 = 100;
 
 /// Outbox events of product changes, each with the product's `id`; a change
@@ -110,7 +108,7 @@ pub async fn list_published(
     db: &impl ConnectionTrait,
     query: &ProductQuery,
 ) -> Result<ProductPage, DomainError> {
-    list_in_statuses(db, query, &[STATUS_PUBLISHED.to_owned()]).await
+    list_in_statuses(db, query, &[product::Status::Published]).await
 }
 
 /// Products in any of `statuses` (any status when empty), newest first, one
@@ -118,12 +116,12 @@ pub async fn list_published(
 pub async fn list_in_statuses(
     db: &impl ConnectionTrait,
     query: &ProductQuery,
-    statuses: &[String],
+    statuses: &[product::Status],
 ) -> Result<ProductPage, DomainError> {
     check_page_size(query.limit)?;
     let mut select = product::Entity::find();
     if !statuses.is_empty() {
-        select = select.filter(product::Column::Status.is_in(statuses.iter().cloned()));
+        select = select.filter(product::Column::Status.is_in(statuses.iter().copied()));
     }
     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         select = select.filter(
@@ -211,7 +209,7 @@ async fn find_published_where(
     channel_ids: Option<&[String]>,
 ) -> Result<ProductDetail, DomainError> {
     let mut select = product::Entity::find()
-        .filter(product::Column::Status.eq(STATUS_PUBLISHED))
+        .filter(product::Column::Status.eq(product::Status::Published))
         .filter(
             sea_orm::Condition::any()
                 .add(product::Column::Id.eq(id_or_handle))
@@ -236,7 +234,7 @@ pub async fn visible_ids(
     let visible: Vec<String> = product::Entity::find()
         .select_only()
         .column(product::Column::Id)
-        .filter(product::Column::Status.eq(STATUS_PUBLISHED))
+        .filter(product::Column::Status.eq(product::Status::Published))
         .filter(product::Column::Id.is_in(ids.iter().cloned()))
         .filter(in_channels(channel_ids))
         .into_tuple()
@@ -378,11 +376,11 @@ pub async fn create_product(
         thumbnail: new.thumbnail,
         status: Some(
             if new.published {
-                STATUS_PUBLISHED
+                product::Status::Published
             } else {
-                STATUS_DRAFT
+                product::Status::Draft
             }
-            .to_owned(),
+            .to_string(),
         ),
         variants: new
             .variants
@@ -412,7 +410,7 @@ pub async fn find_variant(
         .await?
         .ok_or_else(|| DomainError::not_found("Variant", variant_id))?;
     let product = product
-        .filter(|p| p.status == STATUS_PUBLISHED)
+        .filter(|p| p.status == product::Status::Published)
         .ok_or_else(|| DomainError::not_found("Variant", variant_id))?;
     let prices = price::Entity::find()
         .filter(price::Column::VariantId.eq(variant_id))

@@ -245,7 +245,7 @@ impl Step<Context> for CreateOrder<'_> {
             customer_id: Set(cart.customer_id.clone()),
             email: Set(cart.email.clone()),
             currency_code: Set(cart.currency_code.clone()),
-            status: Set(orders::STATUS_PENDING.to_owned()),
+            status: Set(orders::order::Status::Pending),
             payment_collection_id: Set(cart.payment_collection_id.clone()),
             region_id: Set(cart.region_id.clone()),
             sales_channel_id: Set(cart.sales_channel_id.clone()),

@@ -7,6 +7,7 @@
 //! carries a `command_id` the device acknowledges.
 
 use chrono::{DateTime, Utc};
+use sea_orm::{DeriveActiveEnum, EnumIter, sea_query::StringLen};
 use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
@@ -184,13 +185,32 @@ pub enum CommandBody {
     Ping,
 }
 
+/// A [`CommandBody`]'s `type`, as each command sent is recorded.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CommandKind {
+    OpenDoor,
+    SetMode,
+    SyncPlanogram,
+    Ping,
+}
+
+crate::states::display_as_word!(CommandKind);
+
 impl CommandBody {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> CommandKind {
         match self {
-            Self::OpenDoor { .. } => "open_door",
-            Self::SetMode { .. } => "set_mode",
-            Self::SyncPlanogram { .. } => "sync_planogram",
-            Self::Ping => "ping",
+            Self::OpenDoor { .. } => CommandKind::OpenDoor,
+            Self::SetMode { .. } => CommandKind::SetMode,
+            Self::SyncPlanogram { .. } => CommandKind::SyncPlanogram,
+            Self::Ping => CommandKind::Ping,
         }
     }
 }
@@ -250,15 +270,36 @@ pub enum DeviceEvent {
     },
 }
 
+/// A [`DeviceEvent`]'s `type`, as each message received is recorded.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Ack,
+    DoorOpened,
+    DoorClosed,
+    ScaleReadings,
+    SyncApplied,
+    Error,
+}
+
+crate::states::display_as_word!(EventKind);
+
 impl DeviceEvent {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> EventKind {
         match self {
-            Self::Ack { .. } => "ack",
-            Self::DoorOpened { .. } => "door_opened",
-            Self::DoorClosed { .. } => "door_closed",
-            Self::ScaleReadings { .. } => "scale_readings",
-            Self::SyncApplied { .. } => "sync_applied",
-            Self::Error { .. } => "error",
+            Self::Ack { .. } => EventKind::Ack,
+            Self::DoorOpened { .. } => EventKind::DoorOpened,
+            Self::DoorClosed { .. } => EventKind::DoorClosed,
+            Self::ScaleReadings { .. } => EventKind::ScaleReadings,
+            Self::SyncApplied { .. } => EventKind::SyncApplied,
+            Self::Error { .. } => EventKind::Error,
         }
     }
 
@@ -518,6 +559,27 @@ pub fn telemetry_seq(payload: &[u8]) -> Result<Option<u64>, DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The stored kinds are the protocol's `type` words.
+    #[test]
+    fn kinds_keep_their_stored_words() {
+        crate::states::assert_words::<EventKind>(&[
+            "ack",
+            "door_opened",
+            "door_closed",
+            "scale_readings",
+            "sync_applied",
+            "error",
+        ]);
+        crate::states::assert_words::<CommandKind>(&[
+            "open_door",
+            "set_mode",
+            "sync_planogram",
+            "ping",
+        ]);
+        let ping = serde_json::to_value(CommandBody::Ping).unwrap();
+        assert_eq!(ping["type"], CommandBody::Ping.kind().to_string());
+    }
 
     #[test]
     fn telemetry_is_told_apart_by_its_envelope() {

@@ -328,7 +328,7 @@ impl Loyalty {
                     store_id: Set(DEFAULT_STORE_ID.to_owned()),
                     cart_id: Set(cart_id.to_owned()),
                     pos_sequence_id: Set(pos_sequence_id),
-                    status: Set(SessionStatus::Active.as_str().to_owned()),
+                    status: Set(SessionStatus::Active),
                     phone: Set(phone.clone()),
                     member_id: Set(member.member_id.clone()),
                     points_balance: Set(member.points_balance),
@@ -423,7 +423,7 @@ impl Loyalty {
         let Some(mut session) = find_session(db, cart_id).await? else {
             return Ok(None);
         };
-        match SessionStatus::parse(&session.status)? {
+        match session.status {
             SessionStatus::Active => {
                 let order_id = order_id.to_owned();
                 session = transition(db, &session, SessionStatus::PendingFinalization, |u| {
@@ -463,7 +463,7 @@ impl Loyalty {
                     store_id: Set(DEFAULT_STORE_ID.to_owned()),
                     cart_id: Set(order.order.cart_id.clone()),
                     pos_sequence_id: Set(new_id("pos")),
-                    status: Set(SessionStatus::PendingFinalization.as_str().to_owned()),
+                    status: Set(SessionStatus::PendingFinalization),
                     phone: Set(membership.phone),
                     member_id: Set(membership.membership_id),
                     points_balance: Set(membership.points_balance.unwrap_or(0)),
@@ -480,7 +480,7 @@ impl Loyalty {
                 .await?
             }
         };
-        match SessionStatus::parse(&session.status)? {
+        match session.status {
             SessionStatus::PendingFinalization => {}
             done => return Ok(Some(done)),
         }
@@ -563,7 +563,7 @@ impl Loyalty {
         let session = find_session(db, cart_id)
             .await?
             .ok_or_else(|| DomainError::not_found("Loyalty session", cart_id))?;
-        let status = SessionStatus::parse(&session.status)?;
+        let status = session.status;
         if !status.can_become(SessionStatus::Cancelled) {
             return Err(DomainError::Conflict(format!(
                 "the loyalty session is {status} and cannot be cancelled"
@@ -734,7 +734,7 @@ pub async fn discount_for_items(
     let Some(session) = find_session(db, cart_id).await? else {
         return Ok(0);
     };
-    let status = SessionStatus::parse(&session.status)?;
+    let status = session.status;
     let rewards = rewards_of(db, &session.id).await?;
     discount_given(&session, status, items, &rewards)
 }
@@ -773,7 +773,7 @@ pub async fn list_sessions(
 ) -> Result<(Vec<session::Model>, u64), DomainError> {
     let mut query = session::Entity::find();
     if let Some(status) = status {
-        query = query.filter(session::Column::Status.eq(status.as_str()));
+        query = query.filter(session::Column::Status.eq(status));
     }
     let count = query.clone().count(db).await?;
     let sessions = query
@@ -822,7 +822,7 @@ pub async fn for_order(
     let Some(session) = find_session(db, &order.cart_id).await? else {
         return Ok(None);
     };
-    let status = SessionStatus::parse(&session.status)?;
+    let status = session.status;
     let items = line_item::Entity::find()
         .filter(line_item::Column::CartId.eq(&session.cart_id))
         .all(db)
@@ -857,7 +857,7 @@ pub async fn cart_lines_changed(
 ) -> Result<(), DomainError> {
     let active = find_session(db, cart_id)
         .await?
-        .is_some_and(|s| s.status == SessionStatus::Active.as_str());
+        .is_some_and(|s| s.status == SessionStatus::Active);
     if active {
         events::emit_after(
             db,
@@ -892,7 +892,7 @@ async fn active_session(
 }
 
 fn ensure_active(session: &session::Model) -> Result<(), DomainError> {
-    match SessionStatus::parse(&session.status)? {
+    match session.status {
         SessionStatus::Active => Ok(()),
         other => Err(DomainError::Conflict(format!(
             "the cart's loyalty session is {other}"
@@ -908,17 +908,17 @@ async fn transition(
     to: SessionStatus,
     changes: impl FnOnce(UpdateMany<session::Entity>) -> UpdateMany<session::Entity>,
 ) -> Result<session::Model, DomainError> {
-    let from = SessionStatus::parse(&session.status)?;
+    let from = session.status;
     if !from.can_become(to) {
         return Err(DomainError::Conflict(format!(
             "a loyalty session that is {from} cannot become {to}"
         )));
     }
     let update = session::Entity::update_many()
-        .col_expr(session::Column::Status, Expr::value(to.as_str()))
+        .col_expr(session::Column::Status, Expr::value(to))
         .col_expr(session::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(session::Column::Id.eq(&session.id))
-        .filter(session::Column::Status.eq(from.as_str()));
+        .filter(session::Column::Status.eq(from));
     let done = changes(update).exec(db).await?;
     if done.rows_affected != 1 {
         return Err(DomainError::Conflict(
@@ -946,7 +946,7 @@ async fn detail(
     db: &impl ConnectionTrait,
     session: session::Model,
 ) -> Result<SessionDetail, DomainError> {
-    let status = SessionStatus::parse(&session.status)?;
+    let status = session.status;
     let rewards = rewards_of(db, &session.id).await?;
     let cart = carts::get_cart(db, &session.cart_id).await?;
     let rewards_stale = is_stale(&session, &cart.items);

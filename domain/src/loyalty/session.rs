@@ -12,8 +12,7 @@ pub struct Model {
     /// The host's key for this transaction.
     #[sea_orm(unique)]
     pub pos_sequence_id: String,
-    /// A [`super::SessionStatus`].
-    pub status: String,
+    pub status: super::SessionStatus,
     pub phone: String,
     /// Masked, as the host returns it.
     pub member_id: String,

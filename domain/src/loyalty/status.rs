@@ -1,9 +1,20 @@
 //! A session's life: ACTIVE → PENDING_FINALIZATION → FINALIZED | FAILED |
 //! CANCELLED. Every change goes through [`SessionStatus::can_become`].
 
-use crate::DomainError;
+use sea_orm::{DeriveActiveEnum, EnumIter, sea_query::StringLen};
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Stored (and shown) in upper case, as the loyalty host names them:
+/// `ACTIVE`, `PENDING_FINALIZATION`…
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SessionStatus {
     /// Identified; rewards may be calculated and chosen.
     Active,
@@ -16,31 +27,6 @@ pub enum SessionStatus {
 }
 
 impl SessionStatus {
-    pub const ALL: [Self; 5] = [
-        Self::Active,
-        Self::PendingFinalization,
-        Self::Finalized,
-        Self::Failed,
-        Self::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "ACTIVE",
-            Self::PendingFinalization => "PENDING_FINALIZATION",
-            Self::Finalized => "FINALIZED",
-            Self::Failed => "FAILED",
-            Self::Cancelled => "CANCELLED",
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<Self, DomainError> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == text)
-            .ok_or_else(|| DomainError::Invalid(format!("unknown loyalty session status {text}")))
-    }
-
     pub fn can_become(self, next: Self) -> bool {
         use SessionStatus::*;
         matches!(
@@ -58,21 +44,18 @@ impl SessionStatus {
     }
 }
 
-impl std::fmt::Display for SessionStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::states::display_as_word!(SessionStatus);
 
 #[cfg(test)]
 mod tests {
+    use sea_orm::Iterable;
+
     use super::SessionStatus::{self, *};
 
     #[test]
     fn only_the_designed_transitions_are_allowed() {
-        let allowed: Vec<(SessionStatus, SessionStatus)> = SessionStatus::ALL
-            .into_iter()
-            .flat_map(|from| SessionStatus::ALL.into_iter().map(move |to| (from, to)))
+        let allowed: Vec<(SessionStatus, SessionStatus)> = SessionStatus::iter()
+            .flat_map(|from| SessionStatus::iter().map(move |to| (from, to)))
             .filter(|(from, to)| from.can_become(*to))
             .collect();
         assert_eq!(
@@ -86,22 +69,21 @@ mod tests {
             ]
         );
         assert!(
-            SessionStatus::ALL
-                .into_iter()
+            SessionStatus::iter()
                 .filter(|s| s.is_final())
-                .all(|s| {
-                    SessionStatus::ALL
-                        .into_iter()
-                        .all(|next| !s.can_become(next))
-                })
+                .all(|s| { SessionStatus::iter().all(|next| !s.can_become(next)) })
         );
     }
 
     #[test]
-    fn statuses_round_trip_through_text() {
-        for status in SessionStatus::ALL {
-            assert_eq!(SessionStatus::parse(status.as_str()).unwrap(), status);
-        }
-        assert!(SessionStatus::parse("active").is_err());
+    fn statuses_keep_their_stored_words() {
+        crate::states::assert_words::<SessionStatus>(&[
+            "ACTIVE",
+            "PENDING_FINALIZATION",
+            "FINALIZED",
+            "FAILED",
+            "CANCELLED",
+        ]);
+        assert!(crate::states::parse::<SessionStatus>("active", "a status").is_err());
     }
 }

@@ -27,10 +27,6 @@ use crate::{
     payments::{self, Providers, operations::AskedBy, payment},
 };
 
-pub const STATUS_PENDING: &str = "pending";
-pub const STATUS_COMPLETED: &str = "completed";
-pub const STATUS_CANCELED: &str = "canceled";
-
 /// Emitted by checkout with the order it creates; payload `{"id": order_id, "cart_id": …}`.
 pub const ORDER_PLACED: &str = "order.placed";
 /// Emitted in the transaction that cancels an order; payload `{"id": order_id}`.
@@ -64,7 +60,7 @@ pub struct OrderDetail {
 /// Which orders to list; empty fields do not filter.
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
-    pub status: Vec<String>,
+    pub status: Vec<order::Status>,
     pub customer_id: Vec<String>,
     pub sales_channel_id: Vec<String>,
     pub created_from: Option<DateTime<Utc>>,
@@ -83,7 +79,7 @@ pub async fn list(
     crate::catalog::check_page_size(limit)?;
     let mut query = order::Entity::find();
     if !filter.status.is_empty() {
-        query = query.filter(order::Column::Status.is_in(filter.status.clone()));
+        query = query.filter(order::Column::Status.is_in(filter.status.iter().copied()));
     }
     if !filter.customer_id.is_empty() {
         query = query.filter(order::Column::CustomerId.is_in(filter.customer_id.clone()));
@@ -269,7 +265,7 @@ pub async fn cancel(
     // The conditional update comes first: it takes the row's write lock, so a
     // concurrent cancel waits here and then finds the order canceled.
     let claimed = order::Entity::update_many()
-        .col_expr(order::Column::Status, Expr::value(STATUS_CANCELED))
+        .col_expr(order::Column::Status, Expr::value(order::Status::Canceled))
         .col_expr(order::Column::CanceledAt, Expr::value(Utc::now()))
         .filter(order::Column::Id.eq(id))
         .filter(order::Column::CanceledAt.is_null())
@@ -396,7 +392,7 @@ async fn is_fulfilled(db: &impl ConnectionTrait, order_id: &str) -> Result<bool,
 pub async fn fulfil(db: &DatabaseConnection, id: &str) -> Result<OrderDetail, DomainError> {
     let txn = crate::db::begin_write(db).await?;
     let completed = order::Entity::update_many()
-        .col_expr(order::Column::Status, Expr::value(STATUS_COMPLETED))
+        .col_expr(order::Column::Status, Expr::value(order::Status::Completed))
         .filter(order::Column::Id.eq(id))
         .filter(order::Column::CanceledAt.is_null())
         .exec(&txn)

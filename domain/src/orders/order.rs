@@ -1,4 +1,24 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// An order's own status, as Medusa names it: `pending` when placed,
+/// `completed` when fulfilled, `canceled`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pending,
+    Completed,
+    Canceled,
+}
+
+crate::states::display_as_word!(Status);
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "orders")]
@@ -11,7 +31,7 @@ pub struct Model {
     pub customer_id: Option<String>,
     pub email: Option<String>,
     pub currency_code: String,
-    pub status: String,
+    pub status: Status,
     pub payment_collection_id: Option<String>,
     pub region_id: Option<String>,
     pub sales_channel_id: Option<String>,
@@ -48,3 +68,11 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statuses_keep_their_stored_words() {
+        crate::states::assert_words::<super::Status>(&["pending", "completed", "canceled"]);
+    }
+}

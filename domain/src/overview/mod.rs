@@ -389,7 +389,7 @@ impl<'a, C: ConnectionTrait> Query<'a, C> {
                  WHERE a.kind = ? AND a.raised_at < ? \
                  AND (a.resolved_at IS NULL OR a.resolved_at > ?)",
                 vec![
-                    crate::alerts::Kind::DeviceOffline.as_str().into(),
+                    crate::alerts::Kind::DeviceOffline.into(),
                     now.into(),
                     from.into(),
                 ],

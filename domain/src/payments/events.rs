@@ -9,7 +9,7 @@ use sea_orm::{
     sea_query::Expr,
 };
 
-use super::{payment, session, set_collection_status, status};
+use super::{collection, payment, session, set_collection_status};
 use crate::{
     DomainError,
     alerts::{self, Kind},
@@ -151,9 +151,9 @@ pub async fn apply_event<C: crate::db::Writable>(
                 .await?;
             if updated.rows_affected > 0 {
                 let to = if captured == payment.amount {
-                    status::COMPLETED
+                    collection::Status::Completed
                 } else {
-                    status::PARTIALLY_CAPTURED
+                    collection::Status::PartiallyCaptured
                 };
                 set_collection_status(&txn, &payment.payment_collection_id, to).await?;
             }
@@ -177,16 +177,20 @@ pub async fn apply_event<C: crate::db::Writable>(
                 .exec(&txn)
                 .await?;
             if updated.rows_affected > 0 {
-                set_collection_status(&txn, &payment.payment_collection_id, status::CANCELED)
-                    .await?;
+                set_collection_status(
+                    &txn,
+                    &payment.payment_collection_id,
+                    collection::Status::Canceled,
+                )
+                .await?;
             }
         }
         (ProviderEvent::Canceled { .. }, None) => {
-            set_session_status(&txn, &session.id, status::CANCELED).await?;
+            set_session_status(&txn, &session.id, session::Status::Canceled).await?;
         }
         (ProviderEvent::Failed { message, .. }, None) => {
             tracing::info!(session = %session.id, message, "payment failed at the provider");
-            set_session_status(&txn, &session.id, status::ERROR).await?;
+            set_session_status(&txn, &session.id, session::Status::Error).await?;
         }
         (ProviderEvent::Disputed { amount, reason, .. }, Some(payment)) => {
             events::emit(
@@ -270,12 +274,15 @@ async fn insert_seen(
 async fn set_session_status(
     db: &impl ConnectionTrait,
     session_id: &str,
-    to: &str,
+    to: session::Status,
 ) -> Result<(), DomainError> {
     session::Entity::update_many()
         .col_expr(session::Column::Status, Expr::value(to))
         .filter(session::Column::Id.eq(session_id))
-        .filter(session::Column::Status.is_in([status::PENDING, status::REQUIRES_MORE]))
+        .filter(
+            session::Column::Status
+                .is_in([session::Status::Pending, session::Status::RequiresMore]),
+        )
         .exec(db)
         .await?;
     Ok(())

@@ -27,18 +27,6 @@ pub use provider::{Initiation, Payer, PaymentProvider, ProviderError, ProviderOu
 
 use crate::{DomainError, ids::new_id};
 
-/// Statuses, as Medusa names them.
-pub mod status {
-    pub const NOT_PAID: &str = "not_paid";
-    pub const AUTHORIZED: &str = "authorized";
-    pub const PARTIALLY_CAPTURED: &str = "partially_captured";
-    pub const COMPLETED: &str = "completed";
-    pub const CANCELED: &str = "canceled";
-    pub const PENDING: &str = "pending";
-    pub const REQUIRES_MORE: &str = "requires_more";
-    pub const ERROR: &str = "error";
-}
-
 /// The payment providers a store has, by id.
 #[derive(Clone, Default)]
 pub struct Providers(HashMap<String, Arc<dyn PaymentProvider>>);
@@ -104,7 +92,7 @@ pub async fn create_collection(
         id: Set(new_id("pay_col")),
         currency_code: Set(currency_code.to_lowercase()),
         amount: Set(amount),
-        status: Set(status::NOT_PAID.to_owned()),
+        status: Set(collection::Status::NotPaid),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -155,7 +143,7 @@ pub async fn create_session_with(
         provider_id: Set(provider_id.to_owned()),
         amount: Set(collection.amount),
         currency_code: Set(collection.currency_code),
-        status: Set(status::PENDING.to_owned()),
+        status: Set(session::Status::Pending),
         provider_reference: Set(provider.reference(&data)),
         data: Set(data.to_string()),
         created_at: Set(Utc::now()),
@@ -204,7 +192,7 @@ pub async fn authorize_session(
         .one(db)
         .await?
         .ok_or_else(|| DomainError::not_found("Payment session", session_id))?;
-    if session.status == status::AUTHORIZED {
+    if session.status == session::Status::Authorized {
         return Ok(payment::Entity::find()
             .filter(payment::Column::PaymentSessionId.eq(session_id))
             .one(db)
@@ -218,13 +206,18 @@ pub async fn authorize_session(
     let mut active = session.clone().into_active_model();
     match outcome {
         ProviderOutcome::Authorized(data) => {
-            active.status = Set(status::AUTHORIZED.to_owned());
+            active.status = Set(session::Status::Authorized);
             active.update(db).await?;
-            set_collection_status(db, &session.payment_collection_id, status::AUTHORIZED).await?;
+            set_collection_status(
+                db,
+                &session.payment_collection_id,
+                collection::Status::Authorized,
+            )
+            .await?;
             Ok(Some(authorized_payment(&session, &data).insert(db).await?))
         }
         ProviderOutcome::RequiresMore(data) => {
-            active.status = Set(status::REQUIRES_MORE.to_owned());
+            active.status = Set(session::Status::RequiresMore);
             active.data = Set(data.to_string());
             active.update(db).await?;
             Ok(None)
@@ -312,7 +305,7 @@ pub async fn record_authorization(
         id: Set(new_id("pay_col")),
         currency_code: Set(hold.currency_code.clone()),
         amount: Set(hold.amount),
-        status: Set(status::AUTHORIZED.to_owned()),
+        status: Set(collection::Status::Authorized),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -324,7 +317,7 @@ pub async fn record_authorization(
         provider_id: Set(hold.provider_id.clone()),
         amount: Set(hold.amount),
         currency_code: Set(hold.currency_code.clone()),
-        status: Set(status::AUTHORIZED.to_owned()),
+        status: Set(session::Status::Authorized),
         provider_reference: Set(reference_of(&hold.started, &hold.authorized)),
         data: Set(hold.started.to_string()),
         created_at: Set(now),
@@ -434,9 +427,9 @@ pub async fn try_capture<C: crate::db::Writable>(
     };
     let captured = payment.captured_amount + amount;
     let collection_status = if captured == payment.amount {
-        status::COMPLETED
+        collection::Status::Completed
     } else {
-        status::PARTIALLY_CAPTURED
+        collection::Status::PartiallyCaptured
     };
     let txn = crate::db::begin_write(db).await?;
     let updated = payment::Entity::update_many()
@@ -562,7 +555,12 @@ async fn mark_canceled<C: crate::db::Writable>(
         .exec(&txn)
         .await?;
     if updated.rows_affected > 0 {
-        set_collection_status(&txn, &payment.payment_collection_id, status::CANCELED).await?;
+        set_collection_status(
+            &txn,
+            &payment.payment_collection_id,
+            collection::Status::Canceled,
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(())
@@ -624,7 +622,7 @@ pub async fn find_payment(
 pub(crate) async fn set_collection_status(
     db: &impl ConnectionTrait,
     id: &str,
-    new_status: &str,
+    new_status: collection::Status,
 ) -> Result<(), DomainError> {
     // One statement: it runs inside captures and releases, under SQLite's one writer.
     let updated = collection::Entity::update_many()

@@ -14,13 +14,14 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionSession, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DeriveActiveEnum, EntityTrait, EnumIter,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession,
+    sea_query::{Expr, StringLen},
 };
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ProviderError, Providers, find_payment, parse, payment, set_collection_status, status,
+    ProviderError, Providers, collection, find_payment, parse, payment, set_collection_status,
 };
 use crate::{DomainError, events, ids::new_id, orders::order};
 
@@ -52,15 +53,13 @@ pub mod entity {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: String,
         pub payment_id: String,
-        /// One of [`super::Kind`].
-        pub kind: String,
+        pub kind: super::Kind,
         /// Minor units; 0 for a release.
         pub amount: i64,
         /// Sent with every attempt: the provider does the operation once.
         #[sea_orm(unique)]
         pub idempotency_key: String,
-        /// One of [`super::Status`].
-        pub status: String,
+        pub status: super::Status,
         /// The machine's session whose sale it captures, if one's: a refused
         /// capture puts that session in the review list.
         pub device_session_id: Option<String>,
@@ -80,7 +79,17 @@ pub mod entity {
 
 pub use entity::Model as Operation;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What an operation asks of the provider; stored as `capture`, `refund`
+/// or `release`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Kind {
     Capture,
     Refund,
@@ -88,24 +97,16 @@ pub enum Kind {
     Release,
 }
 
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Capture => "capture",
-            Kind::Refund => "refund",
-            Kind::Release => "release",
-        }
-    }
-
-    fn parse(s: &str) -> Result<Self, DomainError> {
-        [Kind::Capture, Kind::Refund, Kind::Release]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| DomainError::Invalid(format!("{s:?} is not a payment operation")))
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Stored as `pending`, `done` or `refused`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Not answered by the provider yet (or the answer not recorded).
     Pending,
@@ -114,29 +115,7 @@ pub enum Status {
     Refused,
 }
 
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::Done => "done",
-            Status::Refused => "refused",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "done" => Status::Done,
-            "refused" => Status::Refused,
-            _ => Status::Pending,
-        }
-    }
-}
-
-impl Operation {
-    pub fn state(&self) -> Status {
-        Status::parse(&self.status)
-    }
-}
+crate::states::display_as_word!(Kind, Status);
 
 /// Who asks the provider first for an operation just recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,10 +231,10 @@ async fn record(
     Ok(entity::ActiveModel {
         id: Set(new_id("payop")),
         payment_id: Set(payment.id.clone()),
-        kind: Set(kind.as_str().to_owned()),
+        kind: Set(kind),
         amount: Set(amount),
         idempotency_key: Set(idempotency_key),
-        status: Set(Status::Pending.as_str().to_owned()),
+        status: Set(Status::Pending),
         device_session_id: Set(device_session_id.map(str::to_owned)),
         attempts: Set(0),
         last_error: Set(None),
@@ -275,7 +254,7 @@ async fn record(
 pub async fn has_pending(db: &impl ConnectionTrait, payment_id: &str) -> Result<bool, DomainError> {
     Ok(entity::Entity::find()
         .filter(entity::Column::PaymentId.eq(payment_id))
-        .filter(entity::Column::Status.eq(Status::Pending.as_str()))
+        .filter(entity::Column::Status.eq(Status::Pending))
         .one(db)
         .await?
         .is_some())
@@ -302,7 +281,7 @@ pub async fn run_due<C: crate::db::Writable>(
     limit: u64,
 ) -> Result<usize, DomainError> {
     let due = entity::Entity::find()
-        .filter(entity::Column::Status.eq(Status::Pending.as_str()))
+        .filter(entity::Column::Status.eq(Status::Pending))
         .filter(entity::Column::NextAttemptAt.lte(Utc::now()))
         .order_by_asc(entity::Column::CreatedAt)
         .order_by_asc(entity::Column::Id)
@@ -332,7 +311,7 @@ pub async fn run_pending_of<C: crate::db::Writable>(
 ) -> Result<(), DomainError> {
     let pending = entity::Entity::find()
         .filter(entity::Column::PaymentId.is_in(payment_ids.iter().cloned()))
-        .filter(entity::Column::Status.eq(Status::Pending.as_str()))
+        .filter(entity::Column::Status.eq(Status::Pending))
         .order_by_asc(entity::Column::CreatedAt)
         .order_by_asc(entity::Column::Id)
         .all(db)
@@ -354,20 +333,20 @@ pub async fn run<C: crate::db::Writable>(
         .one(db)
         .await?
         .ok_or_else(|| DomainError::not_found("Payment operation", operation_id))?;
-    if operation.state() != Status::Pending {
-        return Ok(operation.state());
+    if operation.status != Status::Pending {
+        return Ok(operation.status);
     }
     // One payment's operations go in order (a refund after its capture).
     let earlier = entity::Entity::find()
         .filter(entity::Column::PaymentId.eq(&operation.payment_id))
-        .filter(entity::Column::Status.eq(Status::Pending.as_str()))
+        .filter(entity::Column::Status.eq(Status::Pending))
         .filter(entity::Column::CreatedAt.lt(operation.created_at))
         .one(db)
         .await?;
     if earlier.is_some() {
         return Ok(Status::Pending);
     }
-    let kind = Kind::parse(&operation.kind)?;
+    let kind = operation.kind;
     let payment = find_payment(db, &operation.payment_id).await?;
     let provider = match providers.get(&payment.provider_id) {
         Ok(provider) => provider,
@@ -398,7 +377,7 @@ async fn retry_later(
     reason: String,
 ) -> Result<Status, DomainError> {
     let attempts = operation.attempts + 1;
-    tracing::warn!(operation = %operation.id, kind = kind.as_str(), attempts, reason, "payment provider unavailable; retried later");
+    tracing::warn!(operation = %operation.id, %kind, attempts, reason, "payment provider unavailable; retried later");
     entity::Entity::update_many()
         .col_expr(entity::Column::Attempts, Expr::value(attempts))
         .col_expr(entity::Column::LastError, Expr::value(Some(reason)))
@@ -407,7 +386,7 @@ async fn retry_later(
             Expr::value(Utc::now() + backoff(attempts)),
         )
         .filter(entity::Column::Id.eq(&operation.id))
-        .filter(entity::Column::Status.eq(Status::Pending.as_str()))
+        .filter(entity::Column::Status.eq(Status::Pending))
         .exec(db)
         .await?;
     Ok(Status::Pending)
@@ -421,7 +400,7 @@ async fn conclude(
     error: Option<&str>,
 ) -> Result<bool, DomainError> {
     let concluded = entity::Entity::update_many()
-        .col_expr(entity::Column::Status, Expr::value(to.as_str()))
+        .col_expr(entity::Column::Status, Expr::value(to))
         .col_expr(
             entity::Column::CompletedAt,
             Expr::value(Some(Utc::now()) as Option<DateTime<Utc>>),
@@ -431,7 +410,7 @@ async fn conclude(
             Expr::value(error.map(str::to_owned)),
         )
         .filter(entity::Column::Id.eq(&operation.id))
-        .filter(entity::Column::Status.eq(Status::Pending.as_str()))
+        .filter(entity::Column::Status.eq(Status::Pending))
         .exec(txn)
         .await?;
     Ok(concluded.rows_affected == 1)
@@ -464,9 +443,9 @@ async fn record_done<C: crate::db::Writable>(
                 .await?;
             if updated.rows_affected > 0 {
                 let to = if captured >= payment.amount {
-                    status::COMPLETED
+                    collection::Status::Completed
                 } else {
-                    status::PARTIALLY_CAPTURED
+                    collection::Status::PartiallyCaptured
                 };
                 set_collection_status(&txn, &payment.payment_collection_id, to).await?;
             }
@@ -500,7 +479,7 @@ async fn record_refused<C: crate::db::Writable>(
         // Another worker recorded its answer first.
         return Ok(Status::Refused);
     }
-    tracing::error!(operation = %operation.id, payment = %payment.id, kind = kind.as_str(), reason, "the payment provider refused");
+    tracing::error!(operation = %operation.id, payment = %payment.id, %kind, reason, "the payment provider refused");
     if kind == Kind::Capture {
         if let Some(session_id) = &operation.device_session_id {
             let review = format!("the payment could not be captured: declined: {reason}");
@@ -538,4 +517,16 @@ async fn record_refused<C: crate::db::Writable>(
 fn backoff(attempts: i32) -> chrono::Duration {
     let seconds = 1i64 << attempts.clamp(1, 20).saturating_sub(1);
     chrono::Duration::seconds(seconds.min(300))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Kind, Status};
+    use crate::states::assert_words;
+
+    #[test]
+    fn kinds_and_statuses_keep_their_stored_words() {
+        assert_words::<Kind>(&["capture", "refund", "release"]);
+        assert_words::<Status>(&["pending", "done", "refused"]);
+    }
 }

@@ -18,11 +18,6 @@ use crate::{
     ids::new_id,
 };
 
-pub const VALUE_PERCENTAGE: &str = "percentage";
-pub const VALUE_FIXED: &str = "fixed";
-pub const TARGET_ITEMS: &str = "items";
-pub const TARGET_ORDER: &str = "order";
-
 #[derive(Debug, Clone)]
 pub struct NewPromotion {
     pub code: String,
@@ -41,8 +36,10 @@ pub async fn create_promotion(
         return Err(DomainError::Invalid("a promotion needs a code".into()));
     }
     let (value_type, value) = match new.value {
-        DiscountValue::Percentage(bp) if (1..=10_000).contains(&bp) => (VALUE_PERCENTAGE, bp),
-        DiscountValue::Fixed(amount) if amount > 0 => (VALUE_FIXED, amount),
+        DiscountValue::Percentage(bp) if (1..=10_000).contains(&bp) => {
+            (promotion::ValueType::Percentage, bp)
+        }
+        DiscountValue::Fixed(amount) if amount > 0 => (promotion::ValueType::Fixed, amount),
         _ => {
             return Err(DomainError::Invalid(
                 "a promotion takes off a positive amount or 0.01 % to 100 %".into(),
@@ -67,13 +64,9 @@ pub async fn create_promotion(
         id: Set(new_id("promo")),
         code: Set(code),
         is_active: Set(new.is_active),
-        value_type: Set(value_type.to_owned()),
+        value_type: Set(value_type),
         value: Set(value),
-        target_type: Set(match new.target {
-            DiscountTarget::EachItem => TARGET_ITEMS,
-            DiscountTarget::Order => TARGET_ORDER,
-        }
-        .to_owned()),
+        target_type: Set(new.target),
         usage_limit: Set(new.usage_limit),
         used_count: Set(0),
         created_at: Set(now),
@@ -118,16 +111,11 @@ pub fn discount(promotion: &promotion::Model) -> Discount {
     Discount {
         promotion_id: promotion.id.clone(),
         code: promotion.code.clone(),
-        value: if promotion.value_type == VALUE_PERCENTAGE {
-            DiscountValue::Percentage(promotion.value)
-        } else {
-            DiscountValue::Fixed(promotion.value)
+        value: match promotion.value_type {
+            promotion::ValueType::Percentage => DiscountValue::Percentage(promotion.value),
+            promotion::ValueType::Fixed => DiscountValue::Fixed(promotion.value),
         },
-        target: if promotion.target_type == TARGET_ITEMS {
-            DiscountTarget::EachItem
-        } else {
-            DiscountTarget::Order
-        },
+        target: promotion.target_type,
     }
 }
 

@@ -1,4 +1,20 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// How [`Model::value`] reads; Medusa's application method `type`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueType {
+    Percentage,
+    Fixed,
+}
 
 /// A code a shopper enters for a discount.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,12 +26,10 @@ pub struct Model {
     #[sea_orm(unique)]
     pub code: String,
     pub is_active: bool,
-    /// `percentage` or `fixed`.
-    pub value_type: String,
+    pub value_type: ValueType,
     /// Basis points for a percentage (1000 is 10 %), minor units when fixed.
     pub value: i64,
-    /// `items` (each unit) or `order` (the items together).
-    pub target_type: String,
+    pub target_type: crate::carts::totals::DiscountTarget,
     /// How many orders may use the code; unlimited when `None`.
     pub usage_limit: Option<i32>,
     pub used_count: i32,
@@ -27,3 +41,11 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn value_types_keep_their_stored_words() {
+        crate::states::assert_words::<super::ValueType>(&["percentage", "fixed"]);
+    }
+}

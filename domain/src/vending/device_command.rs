@@ -8,8 +8,7 @@ pub struct Model {
     pub id: String,
     pub device_id: String,
     pub session_id: Option<String>,
-    /// The command type, e.g. `open_door`.
-    pub kind: String,
+    pub kind: crate::devices::protocol::CommandKind,
     #[sea_orm(column_type = "Text")]
     pub payload: String,
     /// How often it was published.

@@ -9,13 +9,11 @@ pub struct Model {
     pub device_id: String,
     pub hub_id: Option<String>,
     pub locker_id: Option<String>,
-    /// `purchase`, `return` or `service` (see [`super::state::Mode`]).
-    pub mode: String,
+    pub mode: super::state::Mode,
     /// The code the device shows or checks when it opens.
     pub code: String,
     pub customer_id: Option<String>,
-    /// See [`super::state::State`].
-    pub state: String,
+    pub state: super::state::State,
     pub currency_code: String,
     /// What was pre-authorized before opening, minor units.
     pub hold_amount: i64,

@@ -140,7 +140,7 @@ pub struct Activity {
 pub async fn activity(db: &impl ConnectionTrait, device_id: &str) -> Result<Activity, DomainError> {
     let active = sessions::active_session(db, device_id).await?;
     let (mode, session_state) = match &active {
-        Some(s) => (Some(sessions::mode_of(s)?), Some(sessions::state_of(s)?)),
+        Some(s) => (Some(s.mode), Some(s.state)),
         None => (None, None),
     };
     Ok(Activity {

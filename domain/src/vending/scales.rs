@@ -14,7 +14,9 @@ use crate::{
     alerts::{self, Kind},
     devices::{
         device,
-        protocol::{DeviceEvent, DeviceMessage, PlanogramProduct, PlanogramScale},
+        protocol::{
+            CommandKind, DeviceEvent, DeviceMessage, EventKind, PlanogramProduct, PlanogramScale,
+        },
     },
     ids::new_id,
 };
@@ -224,13 +226,11 @@ async fn latest_sync(
 ) -> Result<Option<device_command::Model>, DomainError> {
     Ok(device_command::Entity::find()
         .filter(device_command::Column::DeviceId.eq(device_id))
-        .filter(device_command::Column::Kind.eq(SYNC_PLANOGRAM))
+        .filter(device_command::Column::Kind.eq(CommandKind::SyncPlanogram))
         .order_by_desc(device_command::Column::CreatedAt)
         .one(db)
         .await?)
 }
-
-const SYNC_PLANOGRAM: &str = "sync_planogram";
 
 /// What became of one sync command. A `sync_applied` report wins even when
 /// it comes after the back end gave up waiting.
@@ -251,7 +251,7 @@ async fn sync_outcome(
     }
     let reports = session_event::Entity::find()
         .filter(session_event::Column::DeviceId.eq(&command.device_id))
-        .filter(session_event::Column::Kind.eq("sync_applied"))
+        .filter(session_event::Column::Kind.eq(EventKind::SyncApplied))
         .filter(session_event::Column::ReceivedAt.gte(command.created_at))
         .all(db)
         .await?;
@@ -304,7 +304,7 @@ pub async fn conclude_syncs_sent_before<C: crate::db::Writable>(
     cutoff: DateTime<Utc>,
 ) -> Result<Vec<device_command::Model>, DomainError> {
     let overdue = device_command::Entity::find()
-        .filter(device_command::Column::Kind.eq(SYNC_PLANOGRAM))
+        .filter(device_command::Column::Kind.eq(CommandKind::SyncPlanogram))
         .filter(device_command::Column::ConcludedAt.is_null())
         .filter(device_command::Column::CreatedAt.lt(cutoff))
         .all(db)
@@ -439,7 +439,7 @@ pub async fn next_planogram_version(
 ) -> Result<i64, DomainError> {
     let sent = device_command::Entity::find()
         .filter(device_command::Column::DeviceId.eq(device_id))
-        .filter(device_command::Column::Kind.eq(SYNC_PLANOGRAM))
+        .filter(device_command::Column::Kind.eq(CommandKind::SyncPlanogram))
         .count(db)
         .await?;
     Ok(i64::try_from(sent).unwrap_or(i64::MAX - 1) + 1)

@@ -11,8 +11,7 @@ pub struct Model {
     pub session_id: Option<String>,
     pub seq: i64,
     pub message_id: String,
-    /// The message type, e.g. `door_closed`.
-    pub kind: String,
+    pub kind: crate::devices::protocol::EventKind,
     #[sea_orm(column_type = "Text")]
     pub payload: String,
     /// What handling it did (`applied`, `stale`, `rejected: …`).

@@ -20,8 +20,8 @@ use crate::{
     devices::{
         device,
         protocol::{
-            self, Command, CommandBody, DeviceEvent, DeviceMessage, DeviceMode, MAX_SEQ_JUMP,
-            SCHEMA_VERSION, ScaleReading, SeqOrder,
+            self, Command, CommandBody, CommandKind, DeviceEvent, DeviceMessage, DeviceMode,
+            EventKind, MAX_SEQ_JUMP, SCHEMA_VERSION, ScaleReading, SeqOrder,
         },
     },
     ids::new_id,
@@ -133,10 +133,10 @@ async fn write_opening(
         device_id: Set(machine.id),
         hub_id: Set(machine.hub_id),
         locker_id: Set(None),
-        mode: Set(new.mode.as_str().to_owned()),
+        mode: Set(new.mode),
         code: Set(door_code()),
         customer_id: Set(new.customer_id),
-        state: Set(State::Requested.as_str().to_owned()),
+        state: Set(State::Requested),
         currency_code: Set(new.currency_code.to_lowercase()),
         hold_amount: Set(if new.mode == Mode::Purchase {
             new.hold_amount
@@ -235,17 +235,9 @@ pub async fn active_session(
 ) -> Result<Option<device_session::Model>, DomainError> {
     Ok(device_session::Entity::find()
         .filter(device_session::Column::DeviceId.eq(device_id))
-        .filter(device_session::Column::State.is_in(ACTIVE.map(State::as_str)))
+        .filter(device_session::Column::State.is_in(ACTIVE))
         .one(db)
         .await?)
-}
-
-pub fn state_of(session: &device_session::Model) -> Result<State, DomainError> {
-    session.state.parse()
-}
-
-pub fn mode_of(session: &device_session::Model) -> Result<Mode, DomainError> {
-    session.mode.parse()
 }
 
 /// Moves a session along `transition`, applying `changes` with it. The write
@@ -257,11 +249,11 @@ pub(super) async fn advance(
     transition: Transition,
     changes: impl FnOnce(&mut device_session::ActiveModel),
 ) -> Result<device_session::Model, DomainError> {
-    let from = state_of(session)?;
-    let to = from.next(mode_of(session)?, transition)?;
+    let from = session.state;
+    let to = from.next(session.mode, transition)?;
     let now = Utc::now();
     let mut update = device_session::ActiveModel {
-        state: Set(to.as_str().to_owned()),
+        state: Set(to),
         updated_at: Set(now),
         ..Default::default()
     };
@@ -272,7 +264,7 @@ pub(super) async fn advance(
     device_session::Entity::update_many()
         .set(update)
         .filter(device_session::Column::Id.eq(&session.id))
-        .filter(device_session::Column::State.eq(from.as_str()))
+        .filter(device_session::Column::State.eq(from))
         .exec_with_returning(db)
         .await?
         .pop()
@@ -344,8 +336,7 @@ pub async fn list(
         select = select.filter(device_session::Column::DeviceId.eq(device_id));
     }
     if !filter.states.is_empty() {
-        select = select
-            .filter(device_session::Column::State.is_in(filter.states.iter().map(|s| s.as_str())));
+        select = select.filter(device_session::Column::State.is_in(filter.states.iter().copied()));
     }
     let count = select.clone().count(db).await?;
     let sessions = select
@@ -377,8 +368,8 @@ pub async fn expire_overdue<C: crate::db::Writable>(
     cutoff: DateTime<Utc>,
 ) -> Result<Vec<device_session::Model>, DomainError> {
     let overdue = device_session::Entity::find()
-        .filter(device_session::Column::State.eq(State::DoorOpen.as_str()))
-        .filter(device_session::Column::Mode.ne(Mode::Service.as_str()))
+        .filter(device_session::Column::State.eq(State::DoorOpen))
+        .filter(device_session::Column::Mode.ne(Mode::Service))
         .filter(device_session::Column::DoorOpenedAt.lt(cutoff))
         .all(db)
         .await?;
@@ -404,7 +395,7 @@ pub async fn alert_doors_open_since<C: crate::db::Writable>(
     cutoff: DateTime<Utc>,
 ) -> Result<Vec<alert::Model>, DomainError> {
     let open = device_session::Entity::find()
-        .filter(device_session::Column::State.eq(State::DoorOpen.as_str()))
+        .filter(device_session::Column::State.eq(State::DoorOpen))
         .filter(device_session::Column::DoorOpenedAt.lt(cutoff))
         .all(db)
         .await?;
@@ -445,7 +436,7 @@ pub async fn fail_unopened<C: crate::db::Writable>(
     cutoff: DateTime<Utc>,
 ) -> Result<Vec<device_session::Model>, DomainError> {
     let stuck = device_session::Entity::find()
-        .filter(device_session::Column::State.eq(State::Requested.as_str()))
+        .filter(device_session::Column::State.eq(State::Requested))
         .filter(device_session::Column::CreatedAt.lt(cutoff))
         .all(db)
         .await?;
@@ -469,7 +460,7 @@ pub async fn settle_stranded<C: crate::db::Writable>(
     cutoff: DateTime<Utc>,
 ) -> Result<Vec<device_session::Model>, DomainError> {
     let stranded = device_session::Entity::find()
-        .filter(device_session::Column::State.eq(State::DoorClosed.as_str()))
+        .filter(device_session::Column::State.eq(State::DoorClosed))
         .filter(device_session::Column::DoorClosedAt.lt(cutoff))
         .all(db)
         .await?;
@@ -477,7 +468,7 @@ pub async fn settle_stranded<C: crate::db::Writable>(
     for session in stranded {
         let report = session_event::Entity::find()
             .filter(session_event::Column::SessionId.eq(&session.id))
-            .filter(session_event::Column::Kind.eq("door_closed"))
+            .filter(session_event::Column::Kind.eq(EventKind::DoorClosed))
             .order_by_asc(session_event::Column::Seq)
             .one(db)
             .await?
@@ -506,14 +497,14 @@ pub async fn unacknowledged_opens(
     db: &impl ConnectionTrait,
 ) -> Result<Vec<(device_session::Model, device_command::Model)>, DomainError> {
     let requested = device_session::Entity::find()
-        .filter(device_session::Column::State.eq(State::Requested.as_str()))
+        .filter(device_session::Column::State.eq(State::Requested))
         .all(db)
         .await?;
     let mut pending = Vec::with_capacity(requested.len());
     for session in requested {
         let command = device_command::Entity::find()
             .filter(device_command::Column::SessionId.eq(&session.id))
-            .filter(device_command::Column::Kind.eq("open_door"))
+            .filter(device_command::Column::Kind.eq(CommandKind::OpenDoor))
             .filter(device_command::Column::AckedAt.is_null())
             .one(db)
             .await?;
@@ -545,7 +536,7 @@ pub async fn new_command(
         id: Set(command.command_id.clone()),
         device_id: Set(device_id.to_owned()),
         session_id: Set(session_id.map(str::to_owned)),
-        kind: Set(command.body.kind().to_owned()),
+        kind: Set(command.body.kind()),
         payload: Set(payload),
         attempts: Set(0),
         created_at: Set(now),
@@ -560,7 +551,7 @@ pub async fn new_command(
 
 /// The open-door command of a session.
 fn open_door_command(session: &device_session::Model) -> Result<CommandBody, DomainError> {
-    let mode = match mode_of(session)? {
+    let mode = match session.mode {
         Mode::Purchase => DeviceMode::Purchase,
         Mode::Return => DeviceMode::Return,
         Mode::Service => DeviceMode::Service,
@@ -668,7 +659,7 @@ pub async fn read_ahead(
         .one(db)
         .await
         .ok()??;
-    if session.device_id != device_id || state_of(&session).ok()?.is_final() {
+    if session.device_id != device_id || session.state.is_final() {
         return None;
     }
     settlement::plan(db, &session, before, after).await.ok()
@@ -724,7 +715,7 @@ fn event_record(
         session_id: Set(message.body.session().map(str::to_owned)),
         seq: Set(seq_of(message)),
         message_id: Set(message.msg_id.clone()),
-        kind: Set(message.body.kind().to_owned()),
+        kind: Set(message.body.kind()),
         payload: Set(serde_json::to_string(message).unwrap_or_default()),
         outcome: Set(outcome.map(str::to_owned)),
         received_at: Set(Utc::now()),
@@ -746,7 +737,7 @@ pub async fn reconciling(
         .select_only()
         .column(device_session::Column::DeviceId)
         .filter(device_session::Column::DeviceId.is_in(devices.iter().copied()))
-        .filter(device_session::Column::State.eq(State::Expired.as_str()))
+        .filter(device_session::Column::State.eq(State::Expired))
         .into_tuple::<String>()
         .all(db)
         .await?
@@ -880,7 +871,7 @@ async fn reconcile_expired<C: crate::db::Writable>(
     let expired = device_session::Entity::find()
         .filter(device_session::Column::DeviceId.eq(device_id))
         .filter(device_session::Column::Id.ne(reporting_session.unwrap_or_default()))
-        .filter(device_session::Column::State.eq(State::Expired.as_str()))
+        .filter(device_session::Column::State.eq(State::Expired))
         .all(db)
         .await?;
     let now = Utc::now();
@@ -915,7 +906,7 @@ async fn opening_weights(
 ) -> Result<Option<Vec<ScaleReading>>, DomainError> {
     let opened = session_event::Entity::find()
         .filter(session_event::Column::SessionId.eq(session_id))
-        .filter(session_event::Column::Kind.eq("door_opened"))
+        .filter(session_event::Column::Kind.eq(EventKind::DoorOpened))
         .one(db)
         .await?;
     Ok(opened
@@ -947,7 +938,7 @@ async fn record_ack<C: crate::db::Writable>(
     if command.acked_at.is_some() {
         return Ok(Received::Ignored("acknowledged already".into()));
     }
-    if !ok && command.kind == "sync_planogram" {
+    if !ok && command.kind == CommandKind::SyncPlanogram {
         alerts::raise(
             db,
             Kind::SyncFailed,
@@ -1003,7 +994,11 @@ pub async fn last_weights(
     // The latest to arrive: ordered by `seq`, a wild one would stay the latest for good.
     let reports = session_event::Entity::find()
         .filter(session_event::Column::DeviceId.eq(device_id))
-        .filter(session_event::Column::Kind.is_in(["door_opened", "door_closed", "scale_readings"]))
+        .filter(session_event::Column::Kind.is_in([
+            EventKind::DoorOpened,
+            EventKind::DoorClosed,
+            EventKind::ScaleReadings,
+        ]))
         .order_by_desc(session_event::Column::ReceivedAt)
         .order_by_desc(session_event::Column::Seq)
         .limit(1)

@@ -115,7 +115,7 @@ pub async fn plan(
     before: &[ScaleReading],
     after: &[ScaleReading],
 ) -> Result<Plan, DomainError> {
-    let mode = sessions::mode_of(session)?;
+    let mode = session.mode;
     if mode == Mode::Return {
         return Ok(Plan(Planned::Return(
             plan_return(db, &session.device_id, before, after).await?,
@@ -498,7 +498,7 @@ async fn charge<C: crate::db::Writable>(
         customer_id: Set(session.customer_id.clone()),
         email: Set(None),
         currency_code: Set(session.currency_code.clone()),
-        status: Set(orders::STATUS_PENDING.to_owned()),
+        status: Set(orders::order::Status::Pending),
         payment_collection_id: Set(session.payment_collection_id.clone()),
         region_id: Set(region_id),
         sales_channel_id: Set(Some(place.channel_id.clone())),

@@ -12,18 +12,38 @@
 //! was lost or overtaken: closing proves it opened. Service sessions never
 //! expire: an admin may keep the door open as long as restocking takes.
 
-use std::{fmt, str::FromStr};
+use sea_orm::{DeriveActiveEnum, EnumIter, sea_query::StringLen};
+use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Stored (and shown) as `purchase`, `return` or `service`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Mode {
     Purchase,
     Return,
     Service,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Stored (and shown) as `requested`, `door_open`, `door_closed`, `settled`,
+/// `failed` or `expired`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
 pub enum State {
     /// Created (payment held) and the open command sent.
     Requested,
@@ -86,80 +106,14 @@ impl State {
     pub fn is_final(self) -> bool {
         matches!(self, State::Settled | State::Failed)
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Requested => "requested",
-            State::DoorOpen => "door_open",
-            State::DoorClosed => "door_closed",
-            State::Settled => "settled",
-            State::Failed => "failed",
-            State::Expired => "expired",
-        }
-    }
-
-    pub const ALL: [State; 6] = [
-        State::Requested,
-        State::DoorOpen,
-        State::DoorClosed,
-        State::Settled,
-        State::Failed,
-        State::Expired,
-    ];
 }
 
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Purchase => "purchase",
-            Mode::Return => "return",
-            Mode::Service => "service",
-        }
-    }
-
-    pub const ALL: [Mode; 3] = [Mode::Purchase, Mode::Return, Mode::Service];
-}
-
-impl FromStr for State {
-    type Err = DomainError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        State::ALL
-            .into_iter()
-            .find(|state| state.as_str() == s)
-            .ok_or_else(|| DomainError::Invalid(format!("{s:?} is not a session state")))
-    }
-}
-
-impl FromStr for Mode {
-    type Err = DomainError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Mode::ALL
-            .into_iter()
-            .find(|mode| mode.as_str() == s)
-            .ok_or_else(|| {
-                DomainError::Invalid(format!(
-                    "{s:?} is not a session mode (purchase, return or service)"
-                ))
-            })
-    }
-}
-
-impl fmt::Display for State {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::states::display_as_word!(State, Mode);
 
 #[cfg(test)]
 mod tests {
+    use sea_orm::Iterable;
+
     use super::{Mode::*, State::*, Transition::*, *};
 
     const TRANSITIONS: [Transition; 5] = [Opened, Closed, Settle, Fail, Expire];
@@ -186,9 +140,9 @@ mod tests {
 
     #[test]
     fn every_state_and_transition_in_every_mode() {
-        for mode in Mode::ALL {
+        for mode in Mode::iter() {
             let legal = legal(mode);
-            for from in State::ALL {
+            for from in State::iter() {
                 for transition in TRANSITIONS {
                     let expected = legal
                         .iter()
@@ -213,7 +167,7 @@ mod tests {
 
     #[test]
     fn final_states_accept_nothing() {
-        for mode in Mode::ALL {
+        for mode in Mode::iter() {
             for from in [Settled, Failed] {
                 assert!(from.is_final());
                 for transition in TRANSITIONS {
@@ -246,14 +200,15 @@ mod tests {
     }
 
     #[test]
-    fn names_round_trip_and_unknown_names_are_refused() {
-        for state in State::ALL {
-            assert_eq!(state.as_str().parse::<State>().unwrap(), state);
-        }
-        for mode in Mode::ALL {
-            assert_eq!(mode.as_str().parse::<Mode>().unwrap(), mode);
-        }
-        assert!("open".parse::<State>().is_err());
-        assert!("refill".parse::<Mode>().is_err());
+    fn states_and_modes_keep_their_stored_words() {
+        crate::states::assert_words::<State>(&[
+            "requested",
+            "door_open",
+            "door_closed",
+            "settled",
+            "failed",
+            "expired",
+        ]);
+        crate::states::assert_words::<Mode>(&["purchase", "return", "service"]);
     }
 }

@@ -22,7 +22,7 @@ use crate::{on_every_backend, seeded};
 async fn of_kind(db: &DatabaseConnection, device_id: &str, kind: Kind) -> Vec<alert::Model> {
     alert::Entity::find()
         .filter(alert::Column::DeviceId.eq(device_id))
-        .filter(alert::Column::Kind.eq(kind.as_str()))
+        .filter(alert::Column::Kind.eq(kind))
         .all(db)
         .await
         .unwrap()

@@ -52,7 +52,7 @@ async fn a_product_is_created_with_stock_and_its_variants_upserted() {
         .unwrap();
         let product = catalog::find_product(&db, &id).await.unwrap();
         assert_eq!(product.product.handle, "cold-brew-0-5-l");
-        assert_eq!(product.product.status, "draft");
+        assert_eq!(product.product.status, catalog::product::Status::Draft);
         let small = product.variants[0].clone();
         assert_eq!(small.variant.title, "S", "a title from the option values");
         assert_eq!(small.options[0].0, "Size");

@@ -8,8 +8,8 @@ use domain::{
     },
     catalog, channels, checkout, events, inventory, orders,
     payments::{
-        self, PaymentProvider, ProviderError, ProviderOutcome, Providers, status,
-        system::SystemProvider,
+        self, PaymentProvider, ProviderError, ProviderOutcome, Providers,
+        collection::Status as CollectionStatus, system::SystemProvider,
     },
     promotions, seed, shipping,
 };
@@ -78,12 +78,12 @@ async fn completing_a_cart_places_one_order_with_its_event() {
             .unwrap();
         assert_eq!(order.order.total, 380);
         assert_eq!(order.items.len(), 2);
-        assert_eq!(order.order.status, orders::STATUS_PENDING);
+        assert_eq!(order.order.status, orders::order::Status::Pending);
         let collection =
             payments::find_collection(&db, order.order.payment_collection_id.as_deref().unwrap())
                 .await
                 .unwrap();
-        assert_eq!(collection.status, status::AUTHORIZED);
+        assert_eq!(collection.status, CollectionStatus::Authorized);
         let placed: Vec<_> = events::pending(&db)
             .await
             .unwrap()

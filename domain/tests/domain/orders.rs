@@ -151,7 +151,7 @@ async fn orders_are_listed_newest_first_by_status_customer_date_and_text() {
         );
 
         let canceled = OrderFilter {
-            status: vec![orders::STATUS_CANCELED.into()],
+            status: vec![orders::order::Status::Canceled],
             ..Default::default()
         };
         let found = orders::list(&db, &canceled, 0, 10).await.unwrap();
@@ -214,7 +214,7 @@ async fn canceling_refunds_the_capture_releases_stock_and_emits_once() {
         let canceled = orders::cancel(&db, &providers(), &order.order.id)
             .await
             .unwrap();
-        assert_eq!(canceled.order.status, orders::STATUS_CANCELED);
+        assert_eq!(canceled.order.status, orders::order::Status::Canceled);
         assert!(canceled.order.canceled_at.is_some());
         assert_eq!(canceled.payment_status, payment_status::REFUNDED);
         assert_eq!(reserved(&db).await, before, "the reservation is released");
@@ -258,7 +258,7 @@ async fn a_fulfilled_order_cannot_be_canceled() {
         let order = place(&db, "ada@example.com", None, 1).await;
         let fulfilled = orders::fulfil(&db, &order.order.id).await.unwrap();
         assert_eq!(fulfilled.fulfillment_status, fulfillment_status::FULFILLED);
-        assert_eq!(fulfilled.order.status, orders::STATUS_COMPLETED);
+        assert_eq!(fulfilled.order.status, orders::order::Status::Completed);
         assert_eq!(
             reserved(&db).await,
             (before.0 - 1, before.1),

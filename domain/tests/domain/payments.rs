@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use domain::{
     DomainError,
     payments::{
-        self, PaymentProvider, ProviderError, ProviderOutcome, Providers, status,
-        system::SystemProvider,
+        self, PaymentProvider, ProviderError, ProviderOutcome, Providers,
+        collection::Status as CollectionStatus, system::SystemProvider,
     },
 };
 use serde_json::{Value, json};
@@ -62,7 +62,7 @@ async fn the_system_provider_authorizes_then_captures_in_parts_and_refunds() {
         let providers = providers();
         assert_eq!(providers.ids(), ["pp_picky", "pp_system_default"]);
         let collection = payments::create_collection(&db, 1000, "EUR").await.unwrap();
-        assert_eq!(collection.status, status::NOT_PAID);
+        assert_eq!(collection.status, CollectionStatus::NotPaid);
         let session =
             payments::create_session(&db, &providers, &collection.id, "pp_system_default")
                 .await
@@ -77,7 +77,7 @@ async fn the_system_provider_authorizes_then_captures_in_parts_and_refunds() {
                 .await
                 .unwrap()
                 .status,
-            status::AUTHORIZED
+            CollectionStatus::Authorized
         );
         let again = payments::authorize_session(&db, &providers, &session.id)
             .await
@@ -96,7 +96,7 @@ async fn the_system_provider_authorizes_then_captures_in_parts_and_refunds() {
                 .await
                 .unwrap()
                 .status,
-            status::PARTIALLY_CAPTURED
+            CollectionStatus::PartiallyCaptured
         );
         let over = payments::capture(&db, &providers, &payment.id, Some(601))
             .await
@@ -111,7 +111,7 @@ async fn the_system_provider_authorizes_then_captures_in_parts_and_refunds() {
                 .await
                 .unwrap()
                 .status,
-            status::COMPLETED
+            CollectionStatus::Completed
         );
 
         payments::refund(&db, &providers, &payment.id, 250)
@@ -169,7 +169,7 @@ async fn cancel_releases_an_uncaptured_authorization_once() {
                 .await
                 .unwrap()
                 .status,
-            status::CANCELED
+            CollectionStatus::Canceled
         );
     })
     .await;

@@ -16,7 +16,7 @@ use domain::{
         device_session, scale, scale_assignment,
         scales::{self, NewAssignment},
         sessions::{self, NewSession, Received},
-        state::Mode,
+        state::{Mode, State},
     },
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -221,7 +221,7 @@ async fn a_closed_door_settles_once_however_often_it_is_reported() {
         );
 
         let settled = sessions::find(&db, &session.id).await.unwrap();
-        assert_eq!(settled.state, "settled");
+        assert_eq!(settled.state, State::Settled);
         let order = orders::find(&db, settled.order_id.as_deref().unwrap())
             .await
             .unwrap();
@@ -257,7 +257,7 @@ async fn an_overtaken_report_is_stale() {
             Received::Stale
         );
         let settled = sessions::find(&db, &session.id).await.unwrap();
-        assert_eq!(settled.state, "settled");
+        assert_eq!(settled.state, State::Settled);
         assert_eq!(payment(&db, &settled).await.captured_amount, m.price);
     })
     .await;
@@ -280,7 +280,7 @@ async fn a_seq_far_ahead_of_the_sessions_last_is_ignored_and_pins_nothing() {
         assert!(matches!(m.receive(&db, &far).await, Received::Ignored(_)));
         assert_eq!(
             sessions::find(&db, &session.id).await.unwrap().state,
-            "door_open"
+            State::DoorOpen
         );
         let timeline = sessions::events_of(&db, &session.id).await.unwrap();
         assert!(
@@ -388,7 +388,7 @@ async fn a_session_the_server_does_not_know_changes_nothing() {
         assert!(matches!(received, Received::Ignored(_)), "{received:?}");
         assert_eq!(
             sessions::find(&db, &session.id).await.unwrap().state,
-            "requested"
+            State::Requested
         );
     })
     .await;
@@ -411,7 +411,7 @@ async fn a_lost_door_closed_report_expires_the_session_and_a_late_one_still_sett
             .await
             .unwrap();
         assert_eq!(expired.len(), 1);
-        assert_eq!(expired[0].state, "expired");
+        assert_eq!(expired[0].state, State::Expired);
         assert!(
             payment(&db, &session).await.canceled_at.is_none(),
             "the hold is kept"
@@ -419,7 +419,7 @@ async fn a_lost_door_closed_report_expires_the_session_and_a_late_one_still_sett
         let late = message(2, "m2", closed(&session.id, 5000, 5000 - UNIT_GRAMS));
         assert_eq!(m.receive(&db, &late).await, Received::Applied);
         let settled = sessions::find(&db, &session.id).await.unwrap();
-        assert_eq!(settled.state, "settled");
+        assert_eq!(settled.state, State::Settled);
         assert_eq!(payment(&db, &settled).await.captured_amount, m.price);
     })
     .await;
@@ -541,7 +541,7 @@ async fn service_mode_restocks_from_the_weight_increase_without_charging() {
         let restocked = message(2, "m2", closed(&session.id, 1000, 1000 + 3 * UNIT_GRAMS));
         assert_eq!(m.receive(&db, &restocked).await, Received::Applied);
         let settled = sessions::find(&db, &session.id).await.unwrap();
-        assert_eq!(settled.state, "settled");
+        assert_eq!(settled.state, State::Settled);
         assert_eq!(settled.order_id, None);
         assert_eq!(m.stocked(&db).await, before + 3);
     })
@@ -557,7 +557,7 @@ async fn an_unexplained_weight_change_fails_the_session_and_releases_the_hold() 
         let odd = message(1, "m1", closed(&session.id, 5000, 4880));
         assert_eq!(m.receive(&db, &odd).await, Received::Applied);
         let failed = sessions::find(&db, &session.id).await.unwrap();
-        assert_eq!(failed.state, "failed");
+        assert_eq!(failed.state, State::Failed);
         assert!(
             failed
                 .failure_reason
@@ -582,7 +582,7 @@ async fn acknowledgements_are_recorded_once_and_only_from_the_addressee() {
         let [command] = &commands[..] else {
             panic!("one open-door command, not {commands:?}")
         };
-        assert_eq!(command.kind, "open_door");
+        assert_eq!(command.kind.to_string(), "open_door");
         assert_eq!(command.attempts, 0);
         let command = command.clone();
         let command = sessions::count_attempt(&db, &command).await.unwrap();
@@ -715,7 +715,7 @@ async fn a_door_that_never_reports_opening_fails_its_session_and_releases_the_ho
             .await
             .unwrap();
         assert_eq!(failed.len(), 1);
-        assert_eq!(failed[0].state, "failed");
+        assert_eq!(failed[0].state, State::Failed);
         assert!(payment(&db, &session).await.canceled_at.is_some());
         // A door report after giving up changes nothing and charges nothing.
         let late = message(1, "m1", closed(&session.id, 5000, 5000 - UNIT_GRAMS));
@@ -740,7 +740,7 @@ async fn a_lost_door_closed_report_is_reconciled_from_the_next_opening() {
         m.receive(&db, &resent).await;
         assert_eq!(
             sessions::find(&db, &lost.id).await.unwrap().state,
-            "expired"
+            State::Expired
         );
 
         let next = m.open(&db, Mode::Purchase).await;
@@ -753,12 +753,12 @@ async fn a_lost_door_closed_report_is_reconciled_from_the_next_opening() {
             Received::Applied
         );
         let reconciled = sessions::find(&db, &lost.id).await.unwrap();
-        assert_eq!(reconciled.state, "settled");
+        assert_eq!(reconciled.state, State::Settled);
         assert_eq!(payment(&db, &reconciled).await.captured_amount, m.price);
         assert_eq!(m.stocked(&db).await, stocked - 1);
         assert_eq!(
             sessions::find(&db, &next.id).await.unwrap().state,
-            "door_open"
+            State::DoorOpen
         );
     })
     .await;
@@ -787,7 +787,7 @@ async fn a_settlement_that_failed_is_retried_from_the_timeline() {
         assert!(sessions::receive(&db, MACHINE, &close).await.is_err());
         assert_eq!(
             sessions::find(&db, &session.id).await.unwrap().state,
-            "door_closed"
+            State::DoorClosed
         );
         assert!(
             sessions::settle_stranded(&db, Utc::now() - Duration::minutes(1))
@@ -809,7 +809,7 @@ async fn a_settlement_that_failed_is_retried_from_the_timeline() {
         let cutoff = Utc::now() + Duration::seconds(1);
         let settled = sessions::settle_stranded(&db, cutoff).await.unwrap();
         assert_eq!(settled.len(), 1);
-        assert_eq!(settled[0].state, "settled");
+        assert_eq!(settled[0].state, State::Settled);
         assert_eq!(payment(&db, &session).await.captured_amount, m.price);
         assert_eq!(m.stocked(&db).await, stocked - 1);
         assert!(
@@ -928,7 +928,7 @@ async fn no_writer_waits_on_the_payment_provider_and_a_hold_never_used_is_given_
         let collection = payments::find_collection(&db, &payments[0].payment_collection_id)
             .await
             .unwrap();
-        assert_eq!(collection.status, payments::status::AUTHORIZED);
+        assert_eq!(collection.status, payments::collection::Status::Authorized);
         // SQLite's one writer was held for the writes, never for the provider.
         if let (Some(before), Some(after)) = (turns_before, domain::db::write_turns(&db)) {
             let held = after.since(&before).held;
@@ -944,7 +944,7 @@ async fn no_writer_waits_on_the_payment_provider_and_a_hold_never_used_is_given_
 #[tokio::test]
 async fn a_sale_settles_without_asking_the_provider_and_is_captured_once_afterwards() {
     on_every_backend(async |db| {
-        use payments::operations::{self, Status};
+        use payments::operations::{self, Kind, Status};
         let m = machine(&db).await;
         let far_away = Arc::new(FarAway::default());
         let providers = Providers::default().with(far_away.clone());
@@ -967,19 +967,15 @@ async fn a_sale_settles_without_asking_the_provider_and_is_captured_once_afterwa
         let close = message(2, "m2", closed(&session.id, 5000, 5000 - UNIT_GRAMS));
         assert_eq!(m.receive(&db, &close).await, Received::Applied);
         let settled = sessions::find(&db, &session.id).await.unwrap();
-        assert_eq!(settled.state, "settled");
+        assert_eq!(settled.state, State::Settled);
         let captures = || far_away.captured.load(std::sync::atomic::Ordering::SeqCst);
         assert_eq!(captures(), 0, "the provider is asked after the commit");
         let payment_id = settled.payment_id.clone().unwrap();
         let recorded = operations::of_payment(&db, &payment_id).await.unwrap();
         assert_eq!(recorded.len(), 1);
         assert_eq!(
-            (
-                recorded[0].kind.as_str(),
-                recorded[0].amount,
-                recorded[0].state()
-            ),
-            ("capture", m.price, Status::Pending)
+            (recorded[0].kind, recorded[0].amount, recorded[0].status),
+            (Kind::Capture, m.price, Status::Pending)
         );
         assert_eq!(
             payments::find_payment(&db, &payment_id)
@@ -995,7 +991,7 @@ async fn a_sale_settles_without_asking_the_provider_and_is_captured_once_afterwa
         let paid = payments::find_payment(&db, &payment_id).await.unwrap();
         assert_eq!(paid.captured_amount, m.price);
         assert_eq!(
-            operations::of_payment(&db, &payment_id).await.unwrap()[0].state(),
+            operations::of_payment(&db, &payment_id).await.unwrap()[0].status,
             Status::Done
         );
     })

@@ -328,7 +328,7 @@ async fn shop(
             let state = sessions::find(db, &session.id)
                 .await
                 .ok()
-                .and_then(|s| Some((sessions::state_of(&s).ok()?, s.order_id.is_some())));
+                .map(|s| (s.state, s.order_id.is_some()));
             match state {
                 Some((State::Settled, with_order)) => {
                     ended.settled += 1;

@@ -153,7 +153,7 @@ impl Vending {
     pub async fn end_service(&self, device_id: &str) -> Result<device_session::Model, DomainError> {
         let service = sessions::active_session(&self.db, device_id)
             .await?
-            .filter(|s| s.mode == Mode::Service.as_str())
+            .filter(|s| s.mode == Mode::Service)
             .ok_or_else(|| DomainError::Invalid("the machine is not in service mode".into()))?;
         let body = CommandBody::SetMode {
             mode: MachineMode::Normal,
@@ -177,7 +177,7 @@ impl Vending {
         }
         // The door-closed report came before the acknowledgement, so it is applied by now.
         let service = sessions::find(&self.db, &service.id).await?;
-        match sessions::state_of(&service)? {
+        match service.state {
             State::Requested | State::DoorOpen => {
                 let failed = sessions::fail(
                     &self.db,
@@ -256,7 +256,7 @@ impl Vending {
         };
         let current = sessions::find(&self.db, &session.id).await?;
         // A door report may have overtaken a lost acknowledgement: then it opened.
-        if sessions::state_of(&current)? != State::Requested {
+        if current.state != State::Requested {
             return Ok(());
         }
         match sessions::fail(&self.db, &current, &reason).await {
@@ -384,12 +384,12 @@ impl Vending {
         }
         match received {
             Received::Ignored(why) => {
-                tracing::warn!(device_id, kind = message.body.kind(), %why, "device message ignored")
+                tracing::warn!(device_id, kind = %message.body.kind(), %why, "device message ignored")
             }
             other => {
                 tracing::debug!(
                     device_id,
-                    kind = message.body.kind(),
+                    kind = %message.body.kind(),
                     ?other,
                     "device message"
                 )

@@ -53,7 +53,7 @@ impl Channels {
 async fn alerts_of(app: &TestApp, device_id: &str, kind: Kind) -> Vec<alert::Model> {
     alert::Entity::find()
         .filter(alert::Column::DeviceId.eq(device_id))
-        .filter(alert::Column::Kind.eq(kind.as_str()))
+        .filter(alert::Column::Kind.eq(kind))
         .all(&app.db)
         .await
         .unwrap()

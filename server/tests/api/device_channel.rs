@@ -9,6 +9,7 @@ use std::{
 
 use bytes::BytesMut;
 use chrono::Utc;
+use domain::vending::state::State as SessionState;
 use domain::{
     alerts::{self, Kind},
     devices::{
@@ -168,7 +169,7 @@ async fn fridge_opened(backend: DbBackend) -> (TestApp, Fridge, device_session::
         .open_purchase(fridge.id.as_str(), Some("cus_shopper"))
         .await
         .unwrap();
-    assert_eq!(session.state, "requested");
+    assert_eq!(session.state, SessionState::Requested);
     (app, fridge, session)
 }
 
@@ -234,7 +235,7 @@ async fn nothing_a_client_sends_before_its_login_is_accepted_reaches_the_gateway
         tokio::time::sleep(GATEWAY_WOULD_HAVE_WRITTEN).await;
         assert_eq!(
             sessions::find(&app.db, &session.id).await.unwrap().state,
-            "requested",
+            SessionState::Requested,
             "the session is unchanged"
         );
         assert!(
@@ -439,7 +440,7 @@ async fn a_hostile_devices_values_are_refused_and_recorded_and_it_is_not_pinned(
         })
         .await;
         let timeline = sessions::events_of(&app.db, &session.id).await.unwrap();
-        let kinds: Vec<&str> = timeline.iter().map(|e| e.kind.as_str()).collect();
+        let kinds: Vec<String> = timeline.iter().map(|e| e.kind.to_string()).collect();
         assert_eq!(
             kinds,
             ["door_opened"],
@@ -447,7 +448,7 @@ async fn a_hostile_devices_values_are_refused_and_recorded_and_it_is_not_pinned(
         );
         assert_eq!(
             sessions::find(&app.db, &session.id).await.unwrap().state,
-            "door_open"
+            SessionState::DoorOpen
         );
         eventually(WITHIN, "an admin sees the refusal", async || {
             alerts::list(&app.db, alerts::Status::Open, 0, 100)
@@ -455,7 +456,7 @@ async fn a_hostile_devices_values_are_refused_and_recorded_and_it_is_not_pinned(
                 .map(|page| {
                     page.items.iter().any(|a| {
                         a.device_id.as_deref() == Some(fridge.id.as_str())
-                            && a.kind == Kind::RejectedMessage.as_str()
+                            && a.kind == Kind::RejectedMessage
                     })
                 })
                 .unwrap_or(false)
@@ -472,7 +473,7 @@ async fn a_hostile_devices_values_are_refused_and_recorded_and_it_is_not_pinned(
         );
         machine.write_all(&closed).await.unwrap();
         eventually(WITHIN, "the session settles", async || {
-            sessions::find(&app.db, &session.id).await.unwrap().state == "settled"
+            sessions::find(&app.db, &session.id).await.unwrap().state == SessionState::Settled
         })
         .await;
     }

@@ -8,7 +8,8 @@ use domain::{
     devices::device,
     orders::{order, order_item},
     seed::demo_device_id,
-    vending::device_session,
+    states,
+    vending::{self, device_session},
 };
 use reqwest::Method;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
@@ -38,7 +39,11 @@ async fn add_order(
         customer_id: Set(None),
         email: Set(None),
         currency_code: Set(currency.to_owned()),
-        status: Set(if canceled { "canceled" } else { "pending" }.to_owned()),
+        status: Set(if canceled {
+            order::Status::Canceled
+        } else {
+            order::Status::Pending
+        }),
         payment_collection_id: Set(None),
         region_id: Set(None),
         sales_channel_id: Set(None),
@@ -109,10 +114,10 @@ fn session(
         device_id: Set(device_id.to_owned()),
         hub_id: Set(None),
         locker_id: Set(None),
-        mode: Set(mode.to_owned()),
+        mode: Set(states::parse(mode, "a session mode").unwrap()),
         code: Set(format!("code-{id}")),
         customer_id: Set(None),
-        state: Set("settled".to_owned()),
+        state: Set(vending::state::State::Settled),
         currency_code: Set("eur".to_owned()),
         hold_amount: Set(2000),
         payment_collection_id: Set(None),
@@ -139,7 +144,7 @@ fn offline_alert(
 ) -> alert::ActiveModel {
     alert::ActiveModel {
         id: Set(id.to_owned()),
-        kind: Set(kind.to_owned()),
+        kind: Set(states::parse(kind, "an alert kind").unwrap()),
         device_id: Set(Some(device_id.to_owned())),
         order_id: Set(None),
         message: Set("seeded".to_owned()),

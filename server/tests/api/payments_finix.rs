@@ -465,7 +465,7 @@ async fn a_disputed_transfer_raises_an_alert_about_the_order_once() {
     let disputed = || async {
         alerts::alert::Entity::find()
             .filter(alerts::alert::Column::OrderId.eq(&order_id))
-            .filter(alerts::alert::Column::Kind.eq(alerts::Kind::PaymentDisputed.as_str()))
+            .filter(alerts::alert::Column::Kind.eq(alerts::Kind::PaymentDisputed))
             .all(&s.app.db)
             .await
             .unwrap()

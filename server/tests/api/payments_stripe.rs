@@ -689,7 +689,7 @@ async fn a_capture_cut_short_by_a_crash_is_finished_after_the_restart_without_ch
             .await
             .unwrap();
         assert_eq!(operations.len(), 1);
-        assert_eq!(operations[0].state(), payments::operations::Status::Done);
+        assert_eq!(operations[0].status, payments::operations::Status::Done);
     }
 }
 
@@ -789,7 +789,7 @@ async fn a_capture_that_fails_at_settlement_raises_an_alert_for_review() {
     assert_eq!(payment.captured_amount, 0);
     let raised = alerts::alert::Entity::find()
         .filter(alerts::alert::Column::DeviceId.eq(fridge_id.as_str()))
-        .filter(alerts::alert::Column::Kind.eq(alerts::Kind::PaymentCaptureFailed.as_str()))
+        .filter(alerts::alert::Column::Kind.eq(alerts::Kind::PaymentCaptureFailed))
         .one(&s.app.db)
         .await
         .unwrap()
@@ -846,7 +846,7 @@ async fn a_disputed_online_order_raises_an_alert_about_the_order() {
         let disputed = || async {
             alerts::alert::Entity::find()
                 .filter(alerts::alert::Column::OrderId.eq(&order_id))
-                .filter(alerts::alert::Column::Kind.eq(alerts::Kind::PaymentDisputed.as_str()))
+                .filter(alerts::alert::Column::Kind.eq(alerts::Kind::PaymentDisputed))
                 .all(&s.app.db)
                 .await
                 .unwrap()

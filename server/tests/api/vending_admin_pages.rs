@@ -1,6 +1,7 @@
 //! The dashboard's machine pages, rendered on the server, and their forms
 //! posted as a browser without JavaScript would, against simulated machines.
 
+use domain::vending::state::Mode as SessionMode;
 use domain::vending::{scales, sessions};
 use reqwest::header::LOCATION;
 use server::vending::simulator::{Faults, MachineConfig, Take, Visit, spawn_machines};
@@ -200,7 +201,7 @@ async fn service_mode_is_turned_on_and_off_from_the_device_page() {
             .await
             .unwrap()
             .expect("a service session");
-        assert_eq!(service.mode, "service");
+        assert_eq!(service.mode, SessionMode::Service);
         wait_for_state(&app, &service.id, "door_open").await;
         let html = app.page(&page).await.text().await.unwrap();
         assert!(
@@ -234,7 +235,7 @@ async fn service_mode_is_turned_on_and_off_from_the_device_page() {
         };
         let (newest, _) = sessions::list(&app.db, &filter, 0, 1).await.unwrap();
         assert_ne!(newest[0].id, service.id);
-        assert_eq!(newest[0].mode, "service");
+        assert_eq!(newest[0].mode, SessionMode::Service);
         wait_for_state(&app, &newest[0].id, "settled").await;
     })
     .await;

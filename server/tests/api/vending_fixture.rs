@@ -231,7 +231,7 @@ pub async fn paid(app: &TestApp, session: &device_session::Model) -> payments::p
 pub async fn wait_for_state(app: &TestApp, id: &str, state: &str) -> device_session::Model {
     let what = format!("session {id} is {state}");
     eventually(Duration::from_secs(10), &what, async || {
-        session(app, id).await.state == state
+        session(app, id).await.state.to_string() == state
     })
     .await;
     session(app, id).await

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use domain::vending::state::State as SessionState;
 use domain::{
     orders, payments,
     vending::{device_session, sessions},
@@ -82,12 +83,12 @@ async fn a_purchase_charges_what_the_scales_say_was_taken() {
             vec![fridge.simulated(vec![visit], Faults::default())],
         );
         let opened = open_for_shopper(&app, &fridge).await;
-        assert_eq!(opened.state, "requested");
+        assert_eq!(opened.state, SessionState::Requested);
         let settled = wait_for_state(&app, &opened.id, "settled").await;
         assert!(settled.door_opened_at.is_some() && settled.door_closed_at.is_some());
         assert_sold_once(&app, &fridge, &settled).await;
         let timeline = sessions::events_of(&app.db, &opened.id).await.unwrap();
-        let kinds: Vec<&str> = timeline.iter().map(|e| e.kind.as_str()).collect();
+        let kinds: Vec<String> = timeline.iter().map(|e| e.kind.to_string()).collect();
         assert_eq!(
             kinds,
             ["door_opened", "door_closed"],
@@ -122,7 +123,7 @@ async fn duplicated_reordered_and_noisy_reports_charge_once() {
                     .await
                     .unwrap()
                     .iter()
-                    .filter(|e| e.kind == "door_closed" && e.outcome.is_some())
+                    .filter(|e| e.kind.to_string() == "door_closed" && e.outcome.is_some())
                     .count()
                     == 2
             },
@@ -138,7 +139,7 @@ async fn duplicated_reordered_and_noisy_reports_charge_once() {
         let outcome = |kind: &str| -> Vec<String> {
             timeline
                 .iter()
-                .filter(|e| e.kind == kind)
+                .filter(|e| e.kind.to_string() == kind)
                 .map(|e| e.outcome.clone().unwrap_or_default())
                 .collect()
         };

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use domain::vending::state::Mode as SessionMode;
 use domain::{
     catalog, customers,
     vending::{deposit_credit, device_session, sessions},
@@ -89,7 +90,7 @@ async fn two_cans_returned_on_noisy_scales_credit_two_deposits() {
         let machine = returning(&fridge, &[(1, CAN, 1), (2, CAN, 1)], faults);
         let _machine = spawn_machines(&app.mqtt, vec![machine]);
         let opened = open_return(&app, &fridge).await;
-        assert_eq!(opened.mode, "return");
+        assert_eq!(opened.mode, SessionMode::Return);
         let settled = wait_for_state(&app, &opened.id, "settled").await;
         assert_eq!(settled.credit_amount, Some(2 * CAN_DEPOSIT));
         assert_eq!(settled.review_reason, None);
@@ -164,7 +165,7 @@ async fn duplicated_and_resent_door_reports_credit_once() {
                     .await
                     .unwrap()
                     .iter()
-                    .filter(|e| e.kind == "door_closed")
+                    .filter(|e| e.kind.to_string() == "door_closed")
                     .count()
                     == 2
             },

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use domain::vending::state::{Mode as SessionMode, State as SessionState};
 use domain::{
     alerts::{self, Status},
     devices::device,
@@ -47,7 +48,7 @@ async fn service_mode_restocks_from_the_weight_increase_without_charging() {
         );
         fridge.online(&app).await;
         let opened = app.vending.open_service(fridge.id.as_str()).await.unwrap();
-        assert_eq!(opened.mode, "service");
+        assert_eq!(opened.mode, SessionMode::Service);
         assert_eq!(opened.payment_id, None, "nothing is held");
         let settled = wait_for_state(&app, &opened.id, "settled").await;
         assert_eq!(settled.order_id, None, "nothing is sold");
@@ -80,10 +81,18 @@ async fn turning_service_off_has_the_machine_close_its_door_and_books_the_restoc
 
         let ended = app.vending.end_service(id).await.unwrap();
         assert_eq!(ended.id, opened.id);
-        assert_eq!(ended.state, "settled", "{:?}", ended.failure_reason);
+        assert_eq!(
+            ended.state,
+            SessionState::Settled,
+            "{:?}",
+            ended.failure_reason
+        );
         assert_eq!(fridge.stocked(&app, &fridge.cola).await, STOCKED + 3);
         let commands = sessions::commands_of(&app.db, &opened.id).await.unwrap();
-        let set_mode = commands.iter().find(|c| c.kind == "set_mode").unwrap();
+        let set_mode = commands
+            .iter()
+            .find(|c| c.kind.to_string() == "set_mode")
+            .unwrap();
         assert_eq!(set_mode.ack_ok, Some(true));
         assert!(set_mode.payload.contains(r#""mode":"normal""#));
         assert!(set_mode.payload.contains(r#""schema":3"#));
@@ -103,7 +112,7 @@ async fn a_planogram_sync_is_acknowledged_and_its_version_applied() {
         assert_eq!(planogram_version(&app, id).await, None);
         for version in 1..=2 {
             let command = app.vending.sync_planogram(id).await.unwrap();
-            assert_eq!(command.kind, "sync_planogram");
+            assert_eq!(command.kind.to_string(), "sync_planogram");
             assert_eq!(command.ack_ok, Some(true), "acknowledged");
             assert!(command.payload.contains(&fridge.water.variant_id));
             let what = format!("version {version} applied");
@@ -180,7 +189,9 @@ async fn a_planogram_never_confirmed_fails_after_the_sync_timeout_with_an_alert(
             let raised: Vec<_> = open
                 .items
                 .iter()
-                .filter(|a| a.device_id.as_deref() == Some(id) && a.kind == "sync_failed")
+                .filter(|a| {
+                    a.device_id.as_deref() == Some(id) && a.kind.to_string() == "sync_failed"
+                })
                 .collect();
             assert_eq!(raised.len(), 1, "one alert: {open:?}");
             assert!(raised[0].message.contains(reason));

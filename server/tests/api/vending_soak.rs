@@ -9,6 +9,7 @@
 
 use std::{str::FromStr, time::Duration};
 
+use domain::vending::state::State as SessionState;
 use domain::{
     orders::order,
     vending::{device_command, device_session, session_event},
@@ -103,7 +104,7 @@ fn visit(fridge: &Fridge, (colas, waters, colas_on_two): (i32, i32, i32)) -> Vis
 async fn session_over(app: &TestApp, id: &str) -> device_session::Model {
     let what = format!("session {id} settles or fails");
     eventually(Duration::from_secs(30), &what, async || {
-        matches!(session(app, id).await.state.as_str(), "settled" | "failed")
+        session(app, id).await.state.is_final()
     })
     .await;
     session(app, id).await
@@ -122,8 +123,8 @@ async fn shop(app: &TestApp, fridge: &Fridge, visits: &[(i32, i32, i32)]) -> u64
             .expect("the previous session is over");
         let settled = session_over(app, &opened.id).await;
         assert_eq!(
-            (settled.state.as_str(), settled.failure_reason.as_deref()),
-            ("settled", None),
+            (settled.state, settled.failure_reason.as_deref()),
+            (SessionState::Settled, None),
             "session {} of {}",
             opened.id,
             fridge.id.as_str()

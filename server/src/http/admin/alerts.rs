@@ -18,7 +18,7 @@ use crate::{
 #[derive(Serialize)]
 pub struct AdminAlert {
     id: String,
-    kind: String,
+    kind: alerts::Kind,
     /// `null` for an alert about an order.
     device_id: Option<String>,
     order_id: Option<String>,

@@ -7,7 +7,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use domain::{
     DomainError,
-    api_keys::{self, KIND_PUBLISHABLE, api_key},
+    api_keys::{self, api_key},
     channels,
 };
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,7 @@ pub struct AdminApiKey {
     redacted: String,
     title: String,
     #[serde(rename = "type")]
-    kind: String,
+    kind: api_key::Kind,
     revoked_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
 }
@@ -68,9 +68,10 @@ pub async fn create(
     body: Result<Json<CreateApiKey>, JsonRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Json(body) = body?;
-    if body.kind != KIND_PUBLISHABLE {
+    let publishable = api_key::Kind::Publishable;
+    if body.kind != publishable.to_string() {
         return Err(DomainError::Invalid(format!(
-            "only {KIND_PUBLISHABLE} keys can be created, not {:?}",
+            "only {publishable} keys can be created, not {:?}",
             body.kind
         ))
         .into());

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use domain::{
     DomainError,
     loyalty::{self, ConfigInput, DEFAULT_STORE_ID, SessionStatus, session, store_config},
+    states,
 };
 use serde::{Deserialize, Serialize};
 
@@ -115,7 +116,7 @@ struct LoyaltySession {
     cart_id: String,
     order_id: Option<String>,
     pos_sequence_id: String,
-    status: String,
+    status: SessionStatus,
     member_id: String,
     points_balance: i64,
     points_earned: Option<i64>,
@@ -153,7 +154,7 @@ pub async fn sessions(
 ) -> Result<Json<SessionList>, ApiError> {
     let status = params
         .text("status")?
-        .map(|s| SessionStatus::parse(&s.to_uppercase()))
+        .map(|s| states::parse(&s.to_uppercase(), "a loyalty session status"))
         .transpose()?;
     let (offset, limit) = params.page()?;
     let (sessions, count) = loyalty::list_sessions(&state.db, status, offset, limit).await?;

@@ -5,7 +5,10 @@ use axum::{
     extract::{Path, State},
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::orders::{self, OrderDetail, OrderFilter};
+use domain::{
+    orders::{self, OrderDetail, OrderFilter, order},
+    states,
+};
 use serde::Serialize;
 
 use crate::{
@@ -17,7 +20,7 @@ use crate::{
 #[derive(Serialize)]
 pub struct AdminOrder {
     id: String,
-    status: String,
+    status: order::Status,
     payment_status: &'static str,
     fulfillment_status: &'static str,
     email: Option<String>,
@@ -106,7 +109,11 @@ pub async fn list(
 ) -> Result<Json<OrderList>, ApiError> {
     let (offset, limit) = params.page()?;
     let filter = OrderFilter {
-        status: params.list("status")?,
+        status: params
+            .list("status")?
+            .iter()
+            .map(|s| states::parse(s, "an order status (pending, completed or canceled)"))
+            .collect::<Result<_, _>>()?,
         customer_id: params.list("customer_id")?,
         sales_channel_id: params.list("sales_channel_id")?,
         created_from: date_param(&params, "created_at[$gte]", Bound::From)?,

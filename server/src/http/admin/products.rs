@@ -37,7 +37,7 @@ pub struct AdminProduct {
     subtitle: Option<String>,
     description: Option<String>,
     handle: String,
-    status: String,
+    status: domain::catalog::product::Status,
     thumbnail: Option<String>,
     is_giftcard: bool,
     discountable: bool,
@@ -218,7 +218,12 @@ pub async fn list(
         offset,
         limit,
     };
-    let page = catalog::list_in_statuses(&state.db, &query, &params.list("status")?).await?;
+    let statuses = params
+        .list("status")?
+        .iter()
+        .map(|s| domain::states::parse(s, "a product status (draft or published)"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let page = catalog::list_in_statuses(&state.db, &query, &statuses).await?;
     let products = shape_products(&state, page.products).await?;
     Ok(Listing::new(
         "products",

@@ -9,11 +9,13 @@ use axum::{
 use chrono::{DateTime, Utc};
 use domain::{
     DomainError,
+    devices::protocol::{CommandKind, EventKind},
     vending::{
         device_command, device_session, scale, scale_assignment,
         scales::{self, Deposit, NewAssignment},
         session_event,
         sessions::{self, SessionFilter},
+        state,
     },
 };
 use serde::{Deserialize, Serialize};
@@ -30,8 +32,8 @@ pub struct AdminSession {
     device_id: String,
     hub_id: Option<String>,
     locker_id: Option<String>,
-    mode: String,
-    state: String,
+    mode: state::Mode,
+    state: state::State,
     code: String,
     customer_id: Option<String>,
     currency_code: String,
@@ -85,7 +87,7 @@ pub struct AdminSessionEvent {
     id: String,
     seq: i64,
     message_id: String,
-    kind: String,
+    kind: EventKind,
     /// The message as the device sent it.
     payload: Value,
     outcome: Option<String>,
@@ -111,7 +113,7 @@ pub struct AdminCommand {
     id: String,
     device_id: String,
     session_id: Option<String>,
-    kind: String,
+    kind: CommandKind,
     payload: Value,
     attempts: i32,
     created_at: DateTime<Utc>,
@@ -155,7 +157,7 @@ pub async fn list_sessions(
     let states = params
         .list("state")?
         .iter()
-        .map(|s| s.parse())
+        .map(|s| domain::states::parse(s, "a session state"))
         .collect::<Result<_, _>>()?;
     let filter = SessionFilter {
         device_id: params.text("device_id")?,

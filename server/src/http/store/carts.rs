@@ -9,14 +9,15 @@ use axum::{
 use chrono::{DateTime, Utc};
 use domain::{
     carts::{
-        self, Address, CartDetail, CartPlace, CartUpdate, NewCart, NewLineItem, totals::LineTotals,
+        self, Address, CartDetail, CartPlace, CartUpdate, NewCart, NewLineItem,
+        totals::{DiscountTarget, LineTotals},
     },
     checkout::{self, PaymentFailure},
     credentials::Email,
     idempotency::{KeyOwner, KeyScope},
     payments,
     pricing::money::{to_major_units, to_minor_units},
-    promotions::{self, promotion},
+    promotions::promotion,
     rate_limits::Rule,
 };
 use serde::{Deserialize, Serialize};
@@ -261,8 +262,8 @@ pub struct StoreCartPromotion {
 #[derive(Serialize)]
 pub struct StoreApplicationMethod {
     #[serde(rename = "type")]
-    kind: String,
-    target_type: String,
+    kind: promotion::ValueType,
+    target_type: DiscountTarget,
     /// Percent for a percentage (10 for 10 %), major units when fixed.
     value: f64,
     currency_code: String,
@@ -273,7 +274,7 @@ pub struct StoreCartPaymentCollection {
     id: String,
     currency_code: String,
     amount: f64,
-    status: String,
+    status: payments::collection::Status,
 }
 
 /// Percent from basis points: 2000 → 20.
@@ -283,18 +284,17 @@ fn percent(basis_points: i64) -> f64 {
 
 impl StoreCartPromotion {
     fn new(p: &promotion::Model, currency_code: &str) -> Self {
-        let value = if p.value_type == promotions::VALUE_PERCENTAGE {
-            percent(p.value)
-        } else {
-            to_major_units(p.value, currency_code)
+        let value = match p.value_type {
+            promotion::ValueType::Percentage => percent(p.value),
+            promotion::ValueType::Fixed => to_major_units(p.value, currency_code),
         };
         Self {
             id: p.id.clone(),
             code: p.code.clone(),
             is_automatic: false,
             application_method: StoreApplicationMethod {
-                kind: p.value_type.clone(),
-                target_type: p.target_type.clone(),
+                kind: p.value_type,
+                target_type: p.target_type,
                 value,
                 currency_code: currency_code.to_owned(),
             },

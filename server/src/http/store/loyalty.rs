@@ -70,7 +70,7 @@ pub struct SessionResponse {
 struct LoyaltySession {
     id: String,
     cart_id: String,
-    status: &'static str,
+    status: loyalty::SessionStatus,
     /// Masked by the host.
     member_id: String,
     /// The shopper proved the phone: the balance shows, points may be redeemed.
@@ -175,7 +175,7 @@ impl From<SessionDetail> for SessionResponse {
             loyalty_session: LoyaltySession {
                 id: s.id,
                 cart_id: s.cart_id,
-                status: d.status.as_str(),
+                status: d.status,
                 member_id: s.member_id,
                 verified: d.verified,
                 points_balance: d.points_balance,

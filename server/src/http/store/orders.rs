@@ -7,7 +7,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use domain::{
     carts::Address,
-    orders::{self, OrderDetail},
+    orders::{self, OrderDetail, order},
     pricing::money::to_major_units,
 };
 use serde::Serialize;
@@ -35,7 +35,7 @@ pub struct OrderResponse {
 #[derive(Serialize)]
 pub struct StoreOrder {
     id: String,
-    status: String,
+    status: order::Status,
     email: Option<String>,
     currency_code: String,
     region_id: Option<String>,
@@ -161,7 +161,7 @@ impl From<OrderDetail> for StoreOrder {
             .into_iter()
             .collect();
         Self {
-            status: o.status.clone(),
+            status: o.status,
             email: o.email.clone(),
             region_id: o.region_id.clone(),
             customer_id: o.customer_id.clone(),

@@ -64,7 +64,7 @@ pub struct StorePaymentCollection {
     id: String,
     currency_code: String,
     amount: f64,
-    status: String,
+    status: collection::Status,
     payment_providers: Vec<StorePaymentProvider>,
     payment_sessions: Vec<StorePaymentSession>,
     created_at: DateTime<Utc>,
@@ -78,7 +78,7 @@ pub struct StorePaymentSession {
     provider_id: String,
     amount: f64,
     currency_code: String,
-    status: String,
+    status: session::Status,
     data: Value,
     created_at: DateTime<Utc>,
 }

@@ -47,7 +47,7 @@ pub struct StoreProduct {
     subtitle: Option<String>,
     description: Option<String>,
     handle: String,
-    status: String,
+    status: domain::catalog::product::Status,
     thumbnail: Option<String>,
     is_giftcard: bool,
     discountable: bool,

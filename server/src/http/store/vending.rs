@@ -13,7 +13,10 @@ use chrono::{DateTime, Utc};
 use domain::{
     DomainError,
     rate_limits::Rule,
-    vending::{device_session, sessions, settlement},
+    vending::{
+        device_session, sessions, settlement,
+        state::{Mode, State as SessionState},
+    },
 };
 use futures::{Stream, stream};
 use serde::Serialize;
@@ -34,8 +37,8 @@ pub struct SessionResponse {
 pub struct StoreSession {
     id: String,
     device_id: String,
-    mode: String,
-    state: String,
+    mode: Mode,
+    state: SessionState,
     /// Shown or checked at the machine.
     code: String,
     currency_code: String,
@@ -220,7 +223,7 @@ async fn follow_own_session(
                 tokio::time::sleep(FOLLOW_EVERY).await;
                 session = sessions::find(&state.db, &session.id).await.ok()?;
             }
-            let done = sessions::state_of(&session).is_ok_and(|s| s.is_final());
+            let done = session.state.is_final();
             let event = Event::default()
                 .event(SESSION_EVENT)
                 .json_data(SessionResponse::from(session.clone()))

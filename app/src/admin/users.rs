@@ -137,13 +137,13 @@ pub async fn change_user(
             ))));
         }
     };
-    match changes {
+    let done = match changes {
         Some(changes) => admin_users::update(&ctx.db, &me, &id, changes)
             .await
             .map(drop),
         None => admin_users::delete(&ctx.db, &me, &id).await,
-    }
-    .map_err(to_server_error)?;
+    };
+    done.map_err(to_server_error)?;
     leptos_axum::redirect(USERS_PATH);
     Ok(())
 }
@@ -158,12 +158,12 @@ pub async fn change_invite(id: String, op: String) -> Result<(), ServerFnError> 
     };
     let ctx = server_context()?;
     require_admin(&session().await?, Permission::ManageUsers).await?;
-    match op.as_str() {
+    let done = match op.as_str() {
         "resend" => invites::resend(&ctx.db, &id).await.map(drop),
         "withdraw" => invites::delete(&ctx.db, &id).await,
         other => Err(DomainError::Invalid(format!("unknown change {other:?}"))),
-    }
-    .map_err(to_server_error)?;
+    };
+    done.map_err(to_server_error)?;
     leptos_axum::redirect(USERS_PATH);
     Ok(())
 }

@@ -3,6 +3,10 @@
 
 use std::{convert::Infallible, time::Duration};
 
+use crate::{
+    http::{auth::AuthenticatedAdmin, error::ApiError},
+    state::AppState,
+};
 use app::admin::devices::{DEVICE_ACTIVITY_EVENT, DEVICE_STATUS_EVENT, DeviceActivity};
 use axum::{
     extract::State,
@@ -11,10 +15,6 @@ use axum::{
 use domain::devices::{self, StatusChange};
 use futures::{Stream, StreamExt, stream};
 use tokio_stream::wrappers::BroadcastStream;
-use crate::{
-    http::{auth::AuthenticatedAdmin, error::ApiError},
-    state::AppState,
-};
 
 /// Every device's current status first (so a reconnecting page catches up),
 /// then each change of status or activity as it happens. For an admin user

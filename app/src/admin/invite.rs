@@ -19,7 +19,8 @@ pub async fn accept_invite(
     use domain::admin_users::{Names, Password, invites};
     let ctx = server_context()?;
     let session = session().await?;
-    let names = Names::parse(Some(first_name.as_str()), Some(last_name.as_str())).map_err(to_server_error)?;
+    let names = Names::parse(Some(first_name.as_str()), Some(last_name.as_str()))
+        .map_err(to_server_error)?;
     let password = Password::parse(&password).map_err(to_server_error)?;
     let user = invites::accept(&ctx.db, &token, None, names, &password)
         .await

@@ -169,11 +169,8 @@ pub async fn change_invite(id: String, op: String) -> Result<(), ServerFnError> 
 }
 
 /// An action's error, as the person reads it.
-fn failure<T: Clone + Send + Sync + 'static>(
-    value: RwSignal<Option<Result<T, ServerFnError>>>,
-) -> Option<String> {
+fn failure(value: Option<Result<(), ServerFnError>>) -> Option<String> {
     value
-        .get()
         .and_then(|r| r.err())
         .map(|e| e.to_string().replace("error running server function: ", ""))
 }
@@ -194,9 +191,9 @@ pub fn UsersPage() -> impl IntoView {
         |_| load_team(),
     );
     let error = move || {
-        failure(invite.value())
-            .or_else(|| failure(change.value()))
-            .or_else(|| failure(change_invite.value()))
+        failure(invite.value().get())
+            .or_else(|| failure(change.value().get()))
+            .or_else(|| failure(change_invite.value().get()))
     };
     view! {
         <h1>"Users"</h1>

@@ -26,11 +26,13 @@ use crate::{
         customers::CustomersPage,
         device_detail::DevicePage,
         devices::DevicesPage,
+        invite::AcceptInvitePage,
         login::LoginPage,
         loyalty::{LoyaltyConfigPage, LoyaltySessionsPage},
         orders::{AdminOrderPage, OrdersPage},
         overview::OverviewPage,
         products::{ProductEditorPage, ProductsPage},
+        users::UsersPage,
         vending_sessions::{VendingSessionPage, VendingSessionsPage},
     },
     components::NotFound,
@@ -116,6 +118,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("machines/:id/sessions/:session_id") view=PurchasePage ssr=SsrMode::Async />
                 </ParentRoute>
                 <Route path=path!("admin/login") view=LoginPage ssr=SsrMode::Async />
+                <Route path=path!("admin/accept-invite") view=AcceptInvitePage ssr=SsrMode::Async />
                 // Async so that a signed-out visitor gets a real redirect, not a page.
                 <ParentRoute path=path!("admin") view=AdminLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=OverviewPage ssr=SsrMode::Async />
@@ -132,6 +135,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("loyalty/config") view=LoyaltyConfigPage ssr=SsrMode::Async />
                     <Route path=path!("loyalty/sessions") view=LoyaltySessionsPage ssr=SsrMode::Async />
                     <Route path=path!("alerts") view=AlertsPage ssr=SsrMode::Async />
+                    <Route path=path!("users") view=UsersPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

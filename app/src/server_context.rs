@@ -188,13 +188,25 @@ pub async fn sign_out_everywhere(
     Ok(())
 }
 
-/// The signed-in admin's id, or an error that reads well in a form.
-pub async fn require_admin(session: &Session) -> Result<String, ServerFnError> {
-    session
+/// The signed-in admin's id when their role allows `permission` (the rule
+/// the Admin API applies too), or an error that reads well in a form (403
+/// with what the role lacks).
+pub async fn require_admin(
+    session: &Session,
+    permission: domain::admin_users::Permission,
+) -> Result<String, ServerFnError> {
+    let Some(id) = session
         .get::<String>(session_keys::ADMIN_USER_ID)
         .await
         .map_err(|e| ServerFnError::new(e.to_string()))?
-        .ok_or_else(|| ServerFnError::new("please sign in"))
+    else {
+        return Err(ServerFnError::new("please sign in"));
+    };
+    let ctx = server_context()?;
+    domain::admin_users::authorize(&ctx.db, &id, permission)
+        .await
+        .map_err(to_server_error)?;
+    Ok(id)
 }
 
 /// Domain errors become messages a person can act on, with the HTTP status
@@ -206,6 +218,7 @@ pub fn to_server_error(e: DomainError) -> ServerFnError {
         DomainError::Invalid(_) | DomainError::NotAllowed(_) => StatusCode::BAD_REQUEST,
         DomainError::Conflict(_) => StatusCode::CONFLICT,
         DomainError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+        DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
         DomainError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         DomainError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         DomainError::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,

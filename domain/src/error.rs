@@ -16,6 +16,9 @@ pub enum DomainError {
     NotAllowed(String),
     #[error("{0}")]
     Unauthorized(String),
+    /// Signed in, but the account's role does not cover the action.
+    #[error("{0}")]
+    Forbidden(String),
     /// The store is too busy to take this on now (e.g. too many password
     /// checks waiting); the same request may succeed a moment later.
     #[error("{0}")]

@@ -47,6 +47,8 @@ pub async fn generation(
                 .select_only()
                 .column(admin_user::Column::SignInGeneration)
                 .filter(admin_user::Column::Id.eq(id))
+                // A disabled user's sign-ins stand no more than a deleted one's.
+                .filter(admin_user::Column::DisabledAt.is_null())
                 .into_tuple::<i32>()
                 .one(db)
                 .await?

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 
 import Medusa from '@medusajs/js-sdk';
 
-import { startServer, withLogs } from '../support/server.mjs';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startServer, withLogs } from '../support/server.mjs';
 
 describe('Medusa JS SDK', () => {
   let server;
@@ -127,5 +127,32 @@ describe('Medusa JS SDK', () => {
       (e) => e.status === 400,
     );
     await assert.rejects(sdk.auth.login('customer', 'emailpass', { email: 'no@example.com', password: 'wrong password' }), (e) => e.status === 401);
+  }));
+
+  test('an owner invites and lists the team through the admin SDK', logged(async () => {
+    const sdk = client();
+    await sdk.auth.login('user', 'emailpass', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    const { user: me } = await sdk.admin.user.me();
+    assert.equal(me.email, ADMIN_EMAIL);
+    assert.equal(me.role, 'owner');
+
+    const { invite } = await sdk.admin.invite.create({ email: 'sdk.invitee@example.com' });
+    assert.equal(invite.email, 'sdk.invitee@example.com');
+    assert.equal(invite.accepted, false);
+    assert.equal(invite.role, 'technician', 'an invite without a role gets the least one');
+    const { invites, count } = await sdk.admin.invite.list();
+    assert.equal(count, 1);
+    assert.deepEqual(invites.map((i) => i.id), [invite.id]);
+    await assert.rejects(sdk.admin.invite.create({ email: 'sdk.invitee@example.com' }), (e) => e.status === 409);
+
+    const { users } = await sdk.admin.user.list();
+    assert.deepEqual(users.map((u) => u.email), [ADMIN_EMAIL]);
+    const { user } = await sdk.admin.user.retrieve(me.id);
+    assert.equal(user.id, me.id);
+
+    const { id, deleted } = await sdk.admin.invite.delete(invite.id);
+    assert.equal(id, invite.id);
+    assert.equal(deleted, true);
+    assert.equal((await sdk.admin.invite.list()).count, 0);
   }));
 });

@@ -30,6 +30,7 @@ mod m0024_machine_fleet;
 mod m0025_payment_operations;
 mod m0026_order_alerts;
 mod m0027_overview_indexes;
+mod m0028_admin_roles_invites;
 
 /// What each migration was called before they were numbered in run order
 /// (the dates in the old names did not follow it). [`up`] renames the
@@ -165,6 +166,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0025_payment_operations::Migration),
             Box::new(m0026_order_alerts::Migration),
             Box::new(m0027_overview_indexes::Migration),
+            Box::new(m0028_admin_roles_invites::Migration),
         ]
     }
 }

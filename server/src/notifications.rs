@@ -1,11 +1,12 @@
 //! What the store does when something happens: event subscribers fed by the
-//! outbox [`Dispatcher`] (order and password-reset emails, loyalty), and
+//! outbox [`Dispatcher`] (order, password-reset and invite emails, loyalty), and
 //! the mailer.
 
 use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use domain::{
+    admin_users::invites::{self, INVITE_CREATED, INVITE_RESENT, InviteSent},
     customers::password_reset::{self, PASSWORD_RESET, PasswordResetRequested},
     db::DatabaseConnection,
     events::{Dispatcher, Event, Subscriber},
@@ -261,6 +262,50 @@ impl Subscriber for PasswordResetEmails {
     }
 }
 
+/// Emails an invited admin user the link that accepts their invite. As with
+/// password resets, the token is issued here, as the mail goes out.
+pub struct InviteEmails {
+    db: DatabaseConnection,
+    mailer: Mailer,
+    /// The admin's accept page, absolute.
+    accept_page: String,
+}
+
+#[async_trait]
+impl Subscriber for InviteEmails {
+    fn name(&self) -> &'static str {
+        "invite-emails"
+    }
+
+    fn wants(&self, event_name: &str) -> bool {
+        event_name == INVITE_CREATED || event_name == INVITE_RESENT
+    }
+
+    async fn handle(&self, event: &Event) -> Result<(), String> {
+        let sent: InviteSent =
+            serde_json::from_str(&event.payload).map_err(|e| format!("payload: {e}"))?;
+        let Some(issued) = invites::issue_token(&self.db, &sent.id)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            // Accepted, withdrawn or expired before its mail went out.
+            return Ok(());
+        };
+        let mut link = reqwest::Url::parse(&self.accept_page).map_err(|e| e.to_string())?;
+        link.query_pairs_mut().append_pair("token", &issued.token);
+        let days = invites::LIFETIME.num_days();
+        let body = format!(
+            "You are invited to the store's admin as {role}.\n\n\
+             Choose your name and password here (the link works once, for {days} days):\n{link}\n\n\
+             If you did not expect this, ignore this email.",
+            role = issued.role.name(),
+        );
+        self.mailer
+            .send(&issued.email, "You are invited to the admin", body)
+            .await
+    }
+}
+
 /// Everything that acts on outbox events: order and password-reset emails,
 /// loyalty finalize and keeping loyalty in step (links, balances, rewards,
 /// caches). `public_url` is where shoppers reach the store.
@@ -274,6 +319,15 @@ pub fn subscribers(
         Arc::new(OrderEmails {
             db: db.clone(),
             mailer: mailer.clone(),
+        }),
+        Arc::new(InviteEmails {
+            db: db.clone(),
+            mailer: mailer.clone(),
+            accept_page: format!(
+                "{}{}",
+                public_url.trim_end_matches('/'),
+                app::admin::invite::ACCEPT_INVITE_PATH
+            ),
         }),
         Arc::new(PasswordResetEmails {
             db: db.clone(),

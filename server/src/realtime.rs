@@ -3,6 +3,10 @@
 
 use std::{convert::Infallible, time::Duration};
 
+use crate::{
+    http::{auth::AuthenticatedAdmin, error::ApiError},
+    state::AppState,
+};
 use app::admin::devices::{DEVICE_ACTIVITY_EVENT, DEVICE_STATUS_EVENT, DeviceActivity};
 use axum::{
     extract::State,
@@ -11,27 +15,14 @@ use axum::{
 use domain::devices::{self, StatusChange};
 use futures::{Stream, StreamExt, stream};
 use tokio_stream::wrappers::BroadcastStream;
-use tower_sessions::Session;
-
-use crate::{http::error::ApiError, state::AppState};
 
 /// Every device's current status first (so a reconnecting page catches up),
-/// then each change of status or activity as it happens.
+/// then each change of status or activity as it happens. For an admin user
+/// who may see devices (the admin router's access layer checks it).
 pub async fn device_events(
-    session: Session,
+    _admin: AuthenticatedAdmin,
     State(state): State<AppState>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let signed_in = session
-        .get::<String>(app::session_keys::ADMIN_USER_ID)
-        .await
-        .ok()
-        .flatten()
-        .is_some();
-    if !signed_in {
-        return Err(ApiError::unauthorized(
-            "sign in to the admin to follow devices",
-        ));
-    }
     // Subscribe before reading the snapshot so no change falls between the two.
     // A lagging page skips what it missed; the next change or reconnect corrects it.
     let changes = BroadcastStream::new(state.device_changes.subscribe())

@@ -36,7 +36,11 @@ pub async fn list_alerts(
 ) -> Result<AlertListPage, ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     let status = match status {
         Some(status) => status.parse().map_err(to_server_error)?,
         None => domain::alerts::Status::All,
@@ -67,7 +71,11 @@ pub async fn list_alerts(
 pub async fn acknowledge_alert(id: String) -> Result<(), ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
-    let admin_id = require_admin(&session().await?).await?;
+    let admin_id = require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     domain::alerts::acknowledge(&ctx.db, &id, &admin_id)
         .await
         .map_err(to_server_error)?;

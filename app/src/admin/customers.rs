@@ -29,7 +29,11 @@ pub async fn list_customers(
 ) -> Result<CustomerListPage, ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     let (customers, count) = domain::customers::list(&ctx.db, q.as_deref(), offset, PAGE_SIZE)
         .await
         .map_err(to_server_error)?;

@@ -116,7 +116,7 @@ pub async fn load_machine(
     use crate::{server_context::*, session_keys::ISSUED_DEVICE_CREDENTIALS};
     let ctx = server_context()?;
     let session = session().await?;
-    require_admin(&session).await?;
+    require_admin(&session, domain::admin_users::Permission::ViewDevices).await?;
     let machine = match machines::find(&ctx.db, &id).await {
         Ok(machine) => machine,
         Err(DomainError::NotFound { .. }) => return Ok(None),
@@ -309,7 +309,11 @@ pub async fn assign_to_scale(
 
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::Restocking,
+    )
+    .await?;
     let deposit = match (deposit.trim(), container_weight_g.trim()) {
         ("", "") => None,
         ("", _) | (_, "") => {
@@ -353,7 +357,11 @@ pub async fn reweigh_product(
 ) -> Result<(), ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::Restocking,
+    )
+    .await?;
     domain::vending::scales::reweigh(
         &ctx.db,
         &assignment_id,
@@ -374,7 +382,11 @@ pub async fn unassign_product(
 ) -> Result<(), ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::Restocking,
+    )
+    .await?;
     domain::vending::scales::unassign(&ctx.db, &assignment_id)
         .await
         .map_err(to_server_error)?;
@@ -388,7 +400,11 @@ pub async fn unassign_product(
 pub async fn sync_machine(device_id: String) -> Result<(), ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::Restocking,
+    )
+    .await?;
     let command = ctx
         .machines
         .sync_planogram(device_id.clone())
@@ -410,7 +426,11 @@ pub async fn sync_machine(device_id: String) -> Result<(), ServerFnError> {
 pub async fn switch_service(device_id: String, turn: String) -> Result<(), ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ServiceMode,
+    )
+    .await?;
     match turn.as_str() {
         "on" => {
             ctx.machines
@@ -442,7 +462,7 @@ pub async fn issue_device_credentials(device_id: String) -> Result<(), ServerFnE
     use crate::server_context::*;
     let ctx = server_context()?;
     let session = session().await?;
-    require_admin(&session).await?;
+    require_admin(&session, domain::admin_users::Permission::ManageFleet).await?;
     let credentials = domain::devices::issue_credentials(&ctx.db, &device_id)
         .await
         .map_err(to_server_error)?;
@@ -491,7 +511,11 @@ pub async fn move_device(
 
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageFleet,
+    )
+    .await?;
     let location = match sales_channel_id.trim() {
         "" => LocationChoice::New {
             name: Some(location_name),
@@ -517,7 +541,11 @@ pub async fn decommission_device(
 ) -> Result<(), ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageFleet,
+    )
+    .await?;
     if confirm.trim() != device_id {
         return Err(invalid(format!(
             "type the machine's id ({device_id}) to decommission it"

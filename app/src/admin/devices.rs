@@ -136,7 +136,11 @@ pub async fn list_devices(filter: FleetFilter, offset: u64) -> Result<FleetView,
 
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ViewDevices,
+    )
+    .await?;
     let given = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
     let machine_filter = MachineFilter {
         firmware: given(&filter.firmware),
@@ -217,7 +221,7 @@ pub async fn add_machine(
     use crate::server_context::*;
     let ctx = server_context()?;
     let session = session().await?;
-    require_admin(&session).await?;
+    require_admin(&session, domain::admin_users::Permission::ManageFleet).await?;
     let invalid = |m: String| to_server_error(DomainError::Invalid(m));
     let degrees = |text: &str, what: &str| -> Result<Option<f64>, ServerFnError> {
         let text = text.trim();

@@ -54,7 +54,9 @@ pub async fn admin_logout() -> Result<(), ServerFnError> {
 pub async fn admin_sign_out_everywhere() -> Result<(), ServerFnError> {
     use crate::server_context::*;
     let session = session().await?;
-    let account = domain::sign_ins::Account::AdminUser(require_admin(&session).await?);
+    let account = domain::sign_ins::Account::AdminUser(
+        require_admin(&session, domain::admin_users::Permission::OwnAccount).await?,
+    );
     sign_out_everywhere(&session, &account, "/admin/login").await
 }
 

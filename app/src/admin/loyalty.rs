@@ -51,7 +51,11 @@ pub async fn load_loyalty_config() -> Result<LoyaltyConfigForm, ServerFnError> {
 
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     let config = ctx
         .loyalty
         .config(&ctx.db, DEFAULT_STORE_ID)
@@ -87,7 +91,11 @@ pub async fn save_loyalty_config(
 
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     let input = ConfigInput {
         enabled: enabled.is_some(),
         provider,
@@ -114,7 +122,11 @@ pub async fn list_loyalty_sessions(
 
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     let status = status
         .filter(|s| !s.is_empty())
         .map(|s| states::parse(&s, "a loyalty session status"))

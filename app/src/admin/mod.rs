@@ -4,11 +4,13 @@ pub mod alerts;
 pub mod customers;
 pub mod device_detail;
 pub mod devices;
+pub mod invite;
 pub mod login;
 pub mod loyalty;
 pub mod orders;
 pub mod overview;
 pub mod products;
+pub mod users;
 pub mod vending_sessions;
 
 use leptos::prelude::*;
@@ -21,12 +23,21 @@ use login::{AdminLogout, AdminSignOutEverywhere};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdminIdentity {
     pub email: String,
+    pub role: String,
+    /// What the role may open, for the navigation only: each page's server
+    /// functions check the role again.
+    pub may_manage_store: bool,
+    pub may_manage_users: bool,
 }
 
-/// Who is signed in, if anyone.
+/// Who is signed in, if anyone (a user disabled or deleted since is no one).
 #[server(endpoint = "/admin/me")]
 pub async fn current_admin() -> Result<Option<AdminIdentity>, ServerFnError> {
     use crate::{server_context::*, session_keys};
+    use domain::{
+        DomainError,
+        admin_users::{self, Permission},
+    };
     let ctx = server_context()?;
     let session = session().await?;
     let Some(id) = session
@@ -36,10 +47,17 @@ pub async fn current_admin() -> Result<Option<AdminIdentity>, ServerFnError> {
     else {
         return Ok(None);
     };
-    let user = domain::admin_users::find_by_id(&ctx.db, &id)
-        .await
-        .map_err(to_server_error)?;
-    Ok(user.map(|u| AdminIdentity { email: u.email }))
+    let user = match admin_users::signed_in(&ctx.db, &id).await {
+        Ok(user) => user,
+        Err(DomainError::Unauthorized(_)) => return Ok(None),
+        Err(e) => return Err(to_server_error(e)),
+    };
+    Ok(Some(AdminIdentity {
+        email: user.email,
+        role: user.role.name().to_owned(),
+        may_manage_store: user.role.may(Permission::ManageStore),
+        may_manage_users: user.role.may(Permission::ManageUsers),
+    }))
 }
 
 /// The login page, which sends the admin back to this page once signed in.
@@ -67,18 +85,24 @@ pub fn AdminLayout() -> impl IntoView {
                         .map(|who| match who {
                             None => view! { <Redirect path=sign_in_then_back() /> }.into_any(),
                             Some(who) => {
+                                let store = who.may_manage_store;
+                                // A technician's home is the devices: the overview is the store's.
+                                let home = if store { "/admin" } else { login::ADMIN_HOME };
                                 view! {
                                     <header class="site-header admin">
-                                        <A href="/admin" attr:class="brand">"Automat admin"</A>
-                                        <nav>
-                                            <A href=overview::OVERVIEW_PATH exact=true>"Overview"</A>
+                                        <A href=home attr:class="brand">"Automat admin"</A>
+                                        <nav data-role={who.role.clone()}>
+                                            {store.then(|| view! { <A href=overview::OVERVIEW_PATH exact=true>"Overview"</A> })}
                                             <A href="/admin/devices">"Devices"</A>
                                             <A href=vending_sessions::SESSIONS_PATH>"Sessions"</A>
-                                            <A href="/admin/orders">"Orders"</A>
-                                            <A href="/admin/customers">"Customers"</A>
-                                            <A href=products::PRODUCTS_PATH>"Products"</A>
-                                            <A href=loyalty::CONFIG_PATH attr:data-testid="loyalty-nav">"Loyalty"</A>
-                                            <A href=alerts::ALERTS_PATH>"Alerts"</A>
+                                            {store.then(|| view! {
+                                                <A href="/admin/orders">"Orders"</A>
+                                                <A href="/admin/customers">"Customers"</A>
+                                                <A href=products::PRODUCTS_PATH>"Products"</A>
+                                                <A href=loyalty::CONFIG_PATH attr:data-testid="loyalty-nav">"Loyalty"</A>
+                                                <A href=alerts::ALERTS_PATH>"Alerts"</A>
+                                            })}
+                                            {who.may_manage_users.then(|| view! { <A href=users::USERS_PATH attr:data-testid="users-nav">"Users"</A> })}
                                             <span class="muted" data-testid="admin-email">{who.email}</span>
                                             <ActionForm action=logout attr:class="inline">
                                                 <button type="submit" class="link">"Sign out"</button>

@@ -36,7 +36,11 @@ pub async fn list_orders(
 ) -> Result<OrderListPage, ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     let filter = domain::orders::OrderFilter {
         status: status
             .iter()
@@ -59,7 +63,11 @@ pub async fn list_orders(
 pub async fn admin_order(id: String) -> Result<Option<AdminOrderView>, ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     match domain::orders::find(&ctx.db, &id).await {
         Ok(detail) => Ok(Some(AdminOrderView {
             customer_id: detail.order.customer_id.clone(),
@@ -91,7 +99,11 @@ pub async fn admin_order(id: String) -> Result<Option<AdminOrderView>, ServerFnE
 pub async fn cancel_order(id: String) -> Result<(), ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     domain::orders::cancel(&ctx.db, &ctx.payment_providers, &id)
         .await
         .map_err(to_server_error)?;

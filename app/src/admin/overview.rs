@@ -67,7 +67,11 @@ pub async fn load_overview(days: Option<u32>) -> Result<OverviewFigures, ServerF
         server_context::*,
     };
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     let now = chrono::Utc::now();
     let days = days.unwrap_or(domain::overview::DEFAULT_DAYS);
     let o = domain::overview::overview(&ctx.db, now, days)

@@ -44,7 +44,11 @@ pub async fn list_products(
 ) -> Result<ProductTable, ServerFnError> {
     use crate::{components::format_money, server_context::*};
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     let query = domain::catalog::ProductQuery {
         q,
         offset,
@@ -127,7 +131,11 @@ pub async fn load_editor(id: Option<String>) -> Result<EditorData, ServerFnError
 
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     let product = match id {
         None => None,
         Some(id) => {
@@ -238,7 +246,11 @@ pub async fn save_product(
 
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     let variants = variants
         .into_iter()
         .filter(|v| v.remove.is_none() && !v.is_blank())

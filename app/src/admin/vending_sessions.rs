@@ -66,7 +66,11 @@ pub async fn list_vending_sessions(
 
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ViewVendingSessions,
+    )
+    .await?;
     let states = match filter.as_deref() {
         Some("open") => State::iter().filter(|s| !s.is_final()).collect(),
         Some("closed") => State::iter().filter(|s| s.is_final()).collect(),
@@ -111,7 +115,11 @@ pub async fn vending_session(id: String) -> Result<Option<SessionView>, ServerFn
 
     use crate::{components::format_money, server_context::*};
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ViewVendingSessions,
+    )
+    .await?;
     let session = match sessions::find(&ctx.db, &id).await {
         Ok(session) => session,
         Err(DomainError::NotFound { .. }) => return Ok(None),
@@ -168,7 +176,11 @@ pub async fn vending_session(id: String) -> Result<Option<SessionView>, ServerFn
 pub async fn force_close_session(id: String, reason: String) -> Result<(), ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageFleet,
+    )
+    .await?;
     ctx.machines
         .force_close(id.clone(), reason)
         .await

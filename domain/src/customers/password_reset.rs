@@ -63,11 +63,7 @@ pub struct IssuedToken {
 
 /// SHA-256 of a token, hex, as kept in `password_resets.token_hash`.
 fn hash(token: &str) -> String {
-    ring::digest::digest(&ring::digest::SHA256, token.as_bytes())
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::credentials::token_digest(token)
 }
 
 /// Records a reset for the customer signing in with `email` and emits

@@ -59,6 +59,7 @@ impl From<DomainError> for ApiError {
             DomainError::Conflict(m) => Self::new(StatusCode::CONFLICT, "duplicate_error", m),
             DomainError::NotAllowed(m) => Self::new(StatusCode::BAD_REQUEST, "not_allowed", m),
             DomainError::Unauthorized(m) => Self::unauthorized(m),
+            DomainError::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, "forbidden", m),
             DomainError::Busy(m) => Self {
                 retry_after: Some(1),
                 ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)

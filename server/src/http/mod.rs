@@ -1,6 +1,6 @@
 //! The HTTP surface: the Leptos app, the REST APIs, probes and live events.
 
-mod admin;
+pub mod admin;
 pub mod auth;
 pub mod browser;
 pub mod error;
@@ -26,7 +26,7 @@ use std::sync::LazyLock;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
-use crate::{rate_limit, realtime, state::AppState};
+use crate::{rate_limit, state::AppState};
 
 pub fn router(state: AppState) -> Router<AppState> {
     // Paths that are both an Admin API route and a dashboard page are routed
@@ -55,17 +55,13 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .merge(auth::routes())
         .merge(store::routes(&state))
-        .merge(admin::routes().layer(middleware::from_fn({
+        .merge(admin::routes(&state).layer(middleware::from_fn({
             let render_page =
                 leptos_axum::render_app_async_with_context(context.clone(), shell.clone());
             move |request: Request<Body>, next: Next| {
                 pages_for_browsers(render_page.clone(), request, next)
             }
         })))
-        .route(
-            app::admin::devices::DEVICE_EVENTS_PATH,
-            get(realtime::device_events),
-        )
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .leptos_routes_with_context(&state, routes, context.clone(), shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<

@@ -1,10 +1,13 @@
 //! The Admin API (`/admin/*`), Medusa v2 paths and shapes, for operators'
-//! tools and the dashboard. Every route takes [`AuthenticatedAdmin`].
+//! tools and the dashboard. Every route but accepting an invite is behind
+//! [`access::authorize`]: a signed-in admin user whose role allows it.
 
+pub mod access;
 mod alerts;
 mod api_keys;
 mod customers;
 mod inventory;
+mod invites;
 mod loyalty;
 mod machines;
 mod orders;
@@ -19,7 +22,7 @@ mod users;
 mod vending;
 
 use axum::{
-    Json, Router,
+    Json, Router, middleware,
     routing::{get, post},
 };
 use domain::paging::Page;
@@ -41,14 +44,44 @@ pub const PAGE_PATHS: &[&str] = &[
     "/admin/alerts",
     "/admin/vending/sessions",
     "/admin/vending/sessions/{id}",
+    "/admin/users",
 ];
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: &AppState) -> Router<AppState> {
+    signed_in_routes()
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            access::authorize,
+        ))
+        // Added after the access layer, so outside it: whoever accepts an
+        // invite has no account yet; the invite's token is their proof.
+        .route("/admin/invites/accept", post(invites::accept))
+}
+
+/// Every route [`access::authorize`] guards.
+fn signed_in_routes() -> Router<AppState> {
     Router::new()
         .route("/admin/users/me", get(users::me))
         .route(
             "/admin/users/me/sign-out-everywhere",
             post(users::sign_out_everywhere),
+        )
+        .route("/admin/users", get(users::list))
+        .route(
+            "/admin/users/{id}",
+            get(users::retrieve)
+                .post(users::update)
+                .delete(users::delete),
+        )
+        .route("/admin/invites", get(invites::list).post(invites::create))
+        .route(
+            "/admin/invites/{id}",
+            get(invites::retrieve).delete(invites::delete),
+        )
+        .route("/admin/invites/{id}/resend", post(invites::resend))
+        .route(
+            app::admin::devices::DEVICE_EVENTS_PATH,
+            get(crate::realtime::device_events),
         )
         .route("/admin/overview", get(overview::retrieve))
         .route("/admin/exports/orders.csv", get(overview::orders_csv))
@@ -117,7 +150,6 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/payments/{id}/refund", post(payments::refund))
         .route("/admin/customers", get(customers::list))
         .route("/admin/customers/{id}", get(customers::retrieve))
-        .route("/admin/users", get(users::list))
         .route(
             "/admin/products",
             get(products::list).post(products::create),

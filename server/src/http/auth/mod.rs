@@ -138,7 +138,10 @@ impl OptionalFromRequestParts<AppState> for AuthenticatedCustomer {
 }
 
 /// The signed-in admin user, by bearer token (`/auth/user/emailpass`) or by the
-/// dashboard's session cookie. Every `/admin` route takes this.
+/// dashboard's session cookie. Every `/admin` route takes this; the admin
+/// router's access layer (`admin::access`) has found it already, and checked
+/// the user's role, by the time a handler runs.
+#[derive(Clone)]
 pub struct AuthenticatedAdmin {
     pub id: String,
 }
@@ -150,6 +153,9 @@ impl FromRequestParts<AppState> for AuthenticatedAdmin {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(admin) = parts.extensions.get::<Self>() {
+            return Ok(admin.clone());
+        }
         if parts.headers.contains_key(AUTHORIZATION) {
             let BearerClaims(claims) = BearerClaims::from_request_parts(parts, state).await?;
             return match claims {

@@ -29,6 +29,9 @@ use crate::{
         login::LoginPage,
         loyalty::{LoyaltyConfigPage, LoyaltySessionsPage},
         orders::{AdminOrderPage, OrdersPage},
+        payments::PaymentsPage,
+        regions::RegionsPage,
+        reviews::ReviewsPage,
         overview::OverviewPage,
         products::{ProductEditorPage, ProductsPage},
         vending_sessions::{VendingSessionPage, VendingSessionsPage},
@@ -126,6 +129,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("vending/sessions/:id") view=VendingSessionPage ssr=SsrMode::Async />
                     <Route path=path!("orders") view=OrdersPage ssr=SsrMode::Async />
                     <Route path=path!("orders/:id") view=AdminOrderPage ssr=SsrMode::Async />
+                    <Route path=path!("payments") view=PaymentsPage ssr=SsrMode::Async />
+                    <Route path=path!("reviews") view=ReviewsPage ssr=SsrMode::Async />
+                    <Route path=path!("regions") view=RegionsPage ssr=SsrMode::Async />
                     <Route path=path!("customers") view=CustomersPage ssr=SsrMode::Async />
                     <Route path=path!("products") view=ProductsPage ssr=SsrMode::Async />
                     <Route path=path!("products/:id") view=ProductEditorPage ssr=SsrMode::Async />

@@ -29,6 +29,7 @@ mod m20261231_000001_machine_fleet;
 mod m20261231_000001_payment_operations;
 mod m20261231_000002_order_alerts;
 mod m20261231_000010_overview_indexes;
+mod m20270101_000001_payment_reviews;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261231_000001_payment_operations::Migration),
             Box::new(m20261231_000002_order_alerts::Migration),
             Box::new(m20261231_000010_overview_indexes::Migration),
+            Box::new(m20270101_000001_payment_reviews::Migration),
         ]
     }
 }

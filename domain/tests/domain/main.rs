@@ -19,6 +19,7 @@ mod loyalty_verification;
 mod orders;
 mod password_hashing;
 mod password_resets;
+mod payment_admin;
 mod payments;
 mod pricing;
 mod sign_ins;

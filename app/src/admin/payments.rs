@@ -155,7 +155,10 @@ async fn back_to(
     )
     .await?
     .remove(&payment.payment_collection_id)
-    .map_or_else(|| PAYMENTS_PATH.to_owned(), |id| format!("/admin/orders/{id}")))
+    .map_or_else(
+        || PAYMENTS_PATH.to_owned(),
+        |id| format!("/admin/orders/{id}"),
+    ))
 }
 
 /// Captures all that is left of the payment, as `POST /admin/payments/{id}/capture` does.

@@ -88,9 +88,12 @@ pub async fn list_reviews(
     let actions = reviews::actions_of(&ctx.db, &ids)
         .await
         .map_err(to_server_error)?;
-    let emails = admin_emails(&ctx.db, actions.iter().map(|a| a.admin_user_id.clone()).collect())
-        .await
-        .map_err(to_server_error)?;
+    let emails = admin_emails(
+        &ctx.db,
+        actions.iter().map(|a| a.admin_user_id.clone()).collect(),
+    )
+    .await
+    .map_err(to_server_error)?;
     let at = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
     Ok(ReviewListPage {
         rows: page
@@ -209,7 +212,8 @@ fn ReviewTable(
     act: ServerAction<ActOnReview>,
 ) -> impl IntoView {
     if found.rows.is_empty() {
-        return view! { <p class="empty" data-testid="reviews-empty">"Nothing to review."</p> }.into_any();
+        return view! { <p class="empty" data-testid="reviews-empty">"Nothing to review."</p> }
+            .into_any();
     }
     let base = match &showing {
         Some(s) => format!("{REVIEWS_PATH}?status={s}&"),

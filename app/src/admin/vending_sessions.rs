@@ -156,10 +156,12 @@ pub async fn vending_session(id: String) -> Result<Option<SessionView>, ServerFn
     let (reviews, actions) = domain::payments::reviews::of_session(&ctx.db, &id)
         .await
         .map_err(to_server_error)?;
-    let emails =
-        super::reviews::admin_emails(&ctx.db, actions.iter().map(|a| a.admin_user_id.clone()).collect())
-            .await
-            .map_err(to_server_error)?;
+    let emails = super::reviews::admin_emails(
+        &ctx.db,
+        actions.iter().map(|a| a.admin_user_id.clone()).collect(),
+    )
+    .await
+    .map_err(to_server_error)?;
     timeline.extend(reviews.into_iter().map(|r| TimelineEntry {
         at: r.created_at,
         source: "server".into(),

@@ -393,9 +393,7 @@ impl AskedFor {
     pub fn admin(admin_user_id: &str, note: Option<String>) -> Self {
         Self {
             admin_user_id: Some(admin_user_id.to_owned()),
-            note: note
-                .map(|n| n.trim().to_owned())
-                .filter(|n| !n.is_empty()),
+            note: note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
         }
     }
 }
@@ -460,7 +458,12 @@ pub async fn try_capture<C: crate::db::Writable>(
         )));
     }
     if amount <= 0 || amount > left {
-        return Err(out_of_range("capture", left, amount, &payment.currency_code));
+        return Err(out_of_range(
+            "capture",
+            left,
+            amount,
+            &payment.currency_code,
+        ));
     }
     refuse_while_pending(db, &payment.id).await?;
     let provider = providers.get(&payment.provider_id)?;
@@ -506,8 +509,16 @@ pub async fn try_capture<C: crate::db::Writable>(
         keep_answer(&txn, &payment.id, &data).await?;
     }
     set_collection_status(&txn, &payment.payment_collection_id, collection_status).await?;
-    operations::record_answered(&txn, &payment, operations::Kind::Capture, amount, &key, None, by)
-        .await?;
+    operations::record_answered(
+        &txn,
+        &payment,
+        operations::Kind::Capture,
+        amount,
+        &key,
+        None,
+        by,
+    )
+    .await?;
     txn.commit().await?;
     Ok(Ok(find_payment(db, payment_id).await?))
 }
@@ -534,7 +545,9 @@ async fn capture_declined<C: crate::db::Writable>(
     )
     .await?;
     let order_id = crate::orders::order::Entity::find()
-        .filter(crate::orders::order::Column::PaymentCollectionId.eq(&payment.payment_collection_id))
+        .filter(
+            crate::orders::order::Column::PaymentCollectionId.eq(&payment.payment_collection_id),
+        )
         .one(&txn)
         .await?
         .map(|o| o.id);
@@ -569,7 +582,14 @@ pub async fn refund<C: crate::db::Writable>(
     payment_id: &str,
     amount: i64,
 ) -> Result<payment::Model, DomainError> {
-    refund_by(db, providers, payment_id, Some(amount), &AskedFor::default()).await
+    refund_by(
+        db,
+        providers,
+        payment_id,
+        Some(amount),
+        &AskedFor::default(),
+    )
+    .await
 }
 
 /// [`refund`] asked for by `by` (the Admin API and the order page alike);
@@ -595,7 +615,12 @@ pub async fn refund_by<C: crate::db::Writable>(
     }
     let amount = amount.unwrap_or(refundable);
     if amount <= 0 || amount > refundable {
-        return Err(out_of_range("refund", refundable, amount, &payment.currency_code));
+        return Err(out_of_range(
+            "refund",
+            refundable,
+            amount,
+            &payment.currency_code,
+        ));
     }
     refuse_while_pending(db, &payment.id).await?;
     let provider = providers.get(&payment.provider_id)?;
@@ -621,8 +646,16 @@ pub async fn refund_by<C: crate::db::Writable>(
         }
         keep_answer(&txn, &payment.id, &data).await?;
     }
-    operations::record_answered(&txn, &payment, operations::Kind::Refund, amount, &key, None, by)
-        .await?;
+    operations::record_answered(
+        &txn,
+        &payment,
+        operations::Kind::Refund,
+        amount,
+        &key,
+        None,
+        by,
+    )
+    .await?;
     txn.commit().await?;
     find_payment(db, payment_id).await
 }
@@ -864,8 +897,7 @@ impl PaymentState {
         // By path: in scope, its methods would clash with the columns' own.
         use sea_orm::sea_query::ExprTrait as Ops;
         let live = C::CanceledAt.is_null();
-        let refunded_all =
-            Ops::gte(Expr::col(C::RefundedAmount), Expr::col(C::CapturedAmount));
+        let refunded_all = Ops::gte(Expr::col(C::RefundedAmount), Expr::col(C::CapturedAmount));
         let captured_all = Ops::gte(Expr::col(C::CapturedAmount), Expr::col(C::Amount));
         match self {
             PaymentState::Canceled => Condition::all().add(C::CanceledAt.is_not_null()),

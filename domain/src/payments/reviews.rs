@@ -275,8 +275,15 @@ pub async fn retry_capture<C: crate::db::Writable>(
     // The action's id makes the attempt's idempotency key: a new attempt,
     // where the refused key would only get the provider's refusal again.
     let action_id = new_id("payrevact");
-    let answer =
-        super::try_capture(db, providers, &item.payment_id, Some(due), &by, Some(&action_id)).await;
+    let answer = super::try_capture(
+        db,
+        providers,
+        &item.payment_id,
+        Some(due),
+        &by,
+        Some(&action_id),
+    )
+    .await;
     let (outcome, resolves, error) = match answer {
         Ok(Ok(captured)) => (
             format!(
@@ -292,7 +299,16 @@ pub async fn retry_capture<C: crate::db::Writable>(
         }
         Err(e) => (format!("failed: {e}"), false, Some(e)),
     };
-    record_action(db, &item, action_id, Action::RetryCapture, &by, outcome, resolves).await?;
+    record_action(
+        db,
+        &item,
+        action_id,
+        Action::RetryCapture,
+        &by,
+        outcome,
+        resolves,
+    )
+    .await?;
     match error {
         Some(e) => Err(e),
         None => find(db, id).await,
@@ -398,7 +414,10 @@ async fn record_action<C: crate::db::Writable>(
 
 /// The session leaves the overview's "to review" count once none of its
 /// payment items is open.
-async fn clear_session_flag(db: &impl ConnectionTrait, session_id: &str) -> Result<(), DomainError> {
+async fn clear_session_flag(
+    db: &impl ConnectionTrait,
+    session_id: &str,
+) -> Result<(), DomainError> {
     let still_open = review::Entity::find()
         .select_only()
         .column(review::Column::Id)

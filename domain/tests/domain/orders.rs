@@ -326,8 +326,11 @@ async fn a_region_captures_on_fulfilment_or_as_soon_as_the_order_is_placed() {
         assert_eq!(fulfilled.payment_status, payment_status::CAPTURED);
         let payment = payments::payment::Entity::find()
             .filter(
-                payments::payment::Column::PaymentCollectionId
-                    .eq(placed.order.payment_collection_id.clone().unwrap()),
+                payments::payment::Column::PaymentCollectionId.eq(placed
+                    .order
+                    .payment_collection_id
+                    .clone()
+                    .unwrap()),
             )
             .one(&db)
             .await

@@ -63,7 +63,9 @@ async fn authorized(
     provider: &str,
     amount: i64,
 ) -> payments::payment::Model {
-    let collection = payments::create_collection(db, amount, "eur").await.unwrap();
+    let collection = payments::create_collection(db, amount, "eur")
+        .await
+        .unwrap();
     let session = payments::create_session(db, providers, &collection.id, provider)
         .await
         .unwrap();
@@ -96,9 +98,9 @@ async fn admin_captures_and_refunds_are_kept_with_who_and_why_and_listed_by_stat
         .unwrap_err();
         assert!(
             matches!(over, DomainError::Invalid(_))
-                && over
-                    .to_string()
-                    .contains("can refund between 1 and 400 minor units (4.00 EUR), not 500 (5.00 EUR)"),
+                && over.to_string().contains(
+                    "can refund between 1 and 400 minor units (4.00 EUR), not 500 (5.00 EUR)"
+                ),
             "a refund above what was captured is refused plainly: {over}"
         );
         let nothing = payments::refund_by(&db, &providers, &untouched.id, None, &admin)
@@ -139,7 +141,13 @@ async fn admin_captures_and_refunds_are_kept_with_who_and_why_and_listed_by_stat
             seen,
             [
                 ("capture", 400, Status::Done, Some("user_1"), None),
-                ("refund", 150, Status::Done, Some("user_2"), Some("damaged can")),
+                (
+                    "refund",
+                    150,
+                    Status::Done,
+                    Some("user_2"),
+                    Some("damaged can")
+                ),
             ]
         );
         assert!(history.iter().all(|o| o.completed_at.is_some()));
@@ -162,23 +170,44 @@ async fn admin_captures_and_refunds_are_kept_with_who_and_why_and_listed_by_stat
             [payment.id.clone(), untouched.id.clone()],
             "newest first"
         );
-        assert_eq!(listed(&[PaymentState::PartiallyRefunded]).await, [payment.id.clone()]);
-        assert_eq!(listed(&[PaymentState::Authorized]).await, [untouched.id.clone()]);
-        assert!(listed(&[PaymentState::Captured, PaymentState::Refunded]).await.is_empty());
+        assert_eq!(
+            listed(&[PaymentState::PartiallyRefunded]).await,
+            [payment.id.clone()]
+        );
+        assert_eq!(
+            listed(&[PaymentState::Authorized]).await,
+            [untouched.id.clone()]
+        );
+        assert!(
+            listed(&[PaymentState::Captured, PaymentState::Refunded])
+                .await
+                .is_empty()
+        );
         assert_eq!(PaymentState::of(&refunded), PaymentState::PartiallyRefunded);
 
         payments::refund_by(&db, &providers, &payment.id, None, &admin)
             .await
             .unwrap();
-        assert_eq!(listed(&[PaymentState::Refunded]).await, [payment.id.clone()]);
-        payments::cancel(&db, &providers, &untouched.id).await.unwrap();
-        assert_eq!(listed(&[PaymentState::Canceled]).await, [untouched.id.clone()]);
+        assert_eq!(
+            listed(&[PaymentState::Refunded]).await,
+            [payment.id.clone()]
+        );
+        payments::cancel(&db, &providers, &untouched.id)
+            .await
+            .unwrap();
+        assert_eq!(
+            listed(&[PaymentState::Canceled]).await,
+            [untouched.id.clone()]
+        );
         let by_id = PaymentFilter {
             id: vec![untouched.id.clone()],
             ..Default::default()
         };
         assert_eq!(
-            payments::list_payments(&db, &by_id, 0, 50).await.unwrap().count,
+            payments::list_payments(&db, &by_id, 0, 50)
+                .await
+                .unwrap()
+                .count,
             1
         );
         assert!(PaymentState::parse("paid").is_err());
@@ -234,14 +263,24 @@ async fn a_refused_capture_is_reviewed_then_retried_voided_or_resolved_by_an_adm
             .unwrap_err();
         assert!(matches!(blank, DomainError::Invalid(_)), "{blank}");
         assert!(
-            reviews::find(&db, &item.id).await.unwrap().resolved_at.is_none(),
+            reviews::find(&db, &item.id)
+                .await
+                .unwrap()
+                .resolved_at
+                .is_none(),
             "still open after a refused retry"
         );
 
         lapsing.lapsed.store(false, Ordering::SeqCst);
-        let done = reviews::retry_capture(&db, &providers, &item.id, "user_2", Some("card topped up".into()))
-            .await
-            .unwrap();
+        let done = reviews::retry_capture(
+            &db,
+            &providers,
+            &item.id,
+            "user_2",
+            Some("card topped up".into()),
+        )
+        .await
+        .unwrap();
         assert!(done.resolved_at.is_some());
         assert_eq!(
             payments::find_payment(&db, &payment.id)
@@ -255,7 +294,13 @@ async fn a_refused_capture_is_reviewed_then_retried_voided_or_resolved_by_an_adm
             .unwrap();
         let seen: Vec<_> = actions
             .iter()
-            .map(|a| (a.action.as_str(), a.admin_user_id.as_str(), a.note.as_deref()))
+            .map(|a| {
+                (
+                    a.action.as_str(),
+                    a.admin_user_id.as_str(),
+                    a.note.as_deref(),
+                )
+            })
             .collect();
         assert_eq!(
             seen,
@@ -264,8 +309,16 @@ async fn a_refused_capture_is_reviewed_then_retried_voided_or_resolved_by_an_adm
                 ("retry_capture", "user_2", Some("card topped up")),
             ]
         );
-        assert!(actions[0].outcome.starts_with("refused"), "{}", actions[0].outcome);
-        assert!(actions[1].outcome.starts_with("captured"), "{}", actions[1].outcome);
+        assert!(
+            actions[0].outcome.starts_with("refused"),
+            "{}",
+            actions[0].outcome
+        );
+        assert!(
+            actions[1].outcome.starts_with("captured"),
+            "{}",
+            actions[1].outcome
+        );
         let late = reviews::resolve(&db, &item.id, "user_1", "twice".into())
             .await
             .unwrap_err();
@@ -280,7 +333,10 @@ async fn a_refused_capture_is_reviewed_then_retried_voided_or_resolved_by_an_adm
                 .await
                 .unwrap_err();
         }
-        let items = reviews::list(&db, Showing::Open, 0, 50).await.unwrap().items;
+        let items = reviews::list(&db, Showing::Open, 0, 50)
+            .await
+            .unwrap()
+            .items;
         let item_of = |payment_id: &str| {
             items
                 .iter()
@@ -299,12 +355,20 @@ async fn a_refused_capture_is_reviewed_then_retried_voided_or_resolved_by_an_adm
                 .canceled_at
                 .is_some()
         );
-        reviews::resolve(&db, &item_of(&written_off.id), "user_1", "paid in cash".into())
-            .await
-            .unwrap();
+        reviews::resolve(
+            &db,
+            &item_of(&written_off.id),
+            "user_1",
+            "paid in cash".into(),
+        )
+        .await
+        .unwrap();
         assert_eq!(reviews::open_count(&db).await.unwrap(), 0);
         assert_eq!(
-            reviews::list(&db, Showing::Resolved, 0, 50).await.unwrap().count,
+            reviews::list(&db, Showing::Resolved, 0, 50)
+                .await
+                .unwrap()
+                .count,
             3
         );
     })

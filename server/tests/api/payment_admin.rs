@@ -51,22 +51,36 @@ async fn an_admin_captures_and_refunds_from_the_order_page_and_errors_are_plain(
             .await;
         assert_eq!(early.status(), 400);
         assert!(
-            early.text().await.unwrap().contains("nothing captured to refund"),
+            early
+                .text()
+                .await
+                .unwrap()
+                .contains("nothing captured to refund"),
         );
 
         let captured = app
-            .post_form("/api/admin/payments/capture", &[("payment_id", &payment.id)])
+            .post_form(
+                "/api/admin/payments/capture",
+                &[("payment_id", &payment.id)],
+            )
             .await;
         assert_eq!(captured.headers()[LOCATION], page.as_str());
         let again = app
-            .post_form("/api/admin/payments/capture", &[("payment_id", &payment.id)])
+            .post_form(
+                "/api/admin/payments/capture",
+                &[("payment_id", &payment.id)],
+            )
             .await;
         assert_eq!(again.status(), 409, "captured in full already");
 
         let refund = async |amount: &str, note: &str| {
             app.post_form(
                 "/api/admin/payments/refund",
-                &[("payment_id", &payment.id), ("amount", amount), ("note", note)],
+                &[
+                    ("payment_id", &payment.id),
+                    ("amount", amount),
+                    ("note", note),
+                ],
             )
             .await
         };
@@ -74,12 +88,20 @@ async fn an_admin_captures_and_refunds_from_the_order_page_and_errors_are_plain(
         assert_eq!(over.status(), 400);
         let message = over.text().await.unwrap();
         assert!(
-            message.contains("can refund between 1 and 300 minor units (3.00 EUR), not 500 (5.00 EUR)"),
+            message.contains(
+                "can refund between 1 and 300 minor units (3.00 EUR), not 500 (5.00 EUR)"
+            ),
             "{message}"
         );
         let unreadable = refund("three", "").await;
         assert_eq!(unreadable.status(), 400);
-        assert!(unreadable.text().await.unwrap().contains("is not an amount of EUR"));
+        assert!(
+            unreadable
+                .text()
+                .await
+                .unwrap()
+                .contains("is not an amount of EUR")
+        );
         let finer = refund("1.005", "").await;
         assert_eq!(finer.status(), 400);
 
@@ -91,8 +113,14 @@ async fn an_admin_captures_and_refunds_from_the_order_page_and_errors_are_plain(
         assert_eq!((done.captured_amount, done.refunded_amount), (300, 300));
 
         let html = app.page(&page).await.text().await.unwrap();
-        assert!(html.contains(r#"data-kind="capture" data-status="done""#), "{html}");
-        assert!(html.contains("dented can") && html.contains(ADMIN_EMAIL), "{html}");
+        assert!(
+            html.contains(r#"data-kind="capture" data-status="done""#),
+            "{html}"
+        );
+        assert!(
+            html.contains("dented can") && html.contains(ADMIN_EMAIL),
+            "{html}"
+        );
         assert_eq!(html.matches(r#"data-kind="refund""#).count(), 2, "{html}");
         assert!(html.contains(">refunded<"), "{html}");
         assert!(
@@ -146,7 +174,10 @@ async fn admins_list_payments_by_status_with_their_captures_and_refunds() {
         .await;
         assert_eq!(status, 400);
         assert!(
-            body["message"].as_str().unwrap().contains("between 1 and 200"),
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("between 1 and 200"),
             "{body}"
         );
 
@@ -165,7 +196,11 @@ async fn admins_list_payments_by_status_with_their_captures_and_refunds() {
         assert_eq!(status, 200, "{all}");
         assert_eq!(ids(&all), [second.clone(), first.clone()], "newest first");
         assert_eq!(
-            (all["count"].as_u64(), all["offset"].as_u64(), all["limit"].as_u64()),
+            (
+                all["count"].as_u64(),
+                all["offset"].as_u64(),
+                all["limit"].as_u64()
+            ),
             (Some(2), Some(0), Some(50))
         );
         let paid = &all["payments"][0];
@@ -179,7 +214,10 @@ async fn admins_list_payments_by_status_with_their_captures_and_refunds() {
 
         assert_eq!(ids(&list("?status=authorized").await.1), [first.clone()]);
         assert_eq!(
-            ids(&list("?status[]=authorized&status[]=partially_refunded").await.1).len(),
+            ids(&list("?status[]=authorized&status[]=partially_refunded")
+                .await
+                .1)
+            .len(),
             2
         );
         assert!(ids(&list("?status=canceled").await.1).is_empty());
@@ -188,7 +226,13 @@ async fn admins_list_payments_by_status_with_their_captures_and_refunds() {
         assert!(ids(&list("?created_at[$gte]=2999-01-01").await.1).is_empty());
         let (status, bad) = list("?status=paid").await;
         assert_eq!((status, bad["type"].as_str()), (400, Some("invalid_data")));
-        assert!(bad["message"].as_str().unwrap().contains("partially_refunded"), "{bad}");
+        assert!(
+            bad["message"]
+                .as_str()
+                .unwrap()
+                .contains("partially_refunded"),
+            "{bad}"
+        );
         let (status, _) = list("?created_at[$lte]=soon").await;
         assert_eq!(status, 400);
         let (status, one) =
@@ -207,7 +251,12 @@ async fn admins_list_payments_by_status_with_their_captures_and_refunds() {
             .await
             .unwrap();
         assert!(html.contains(&first) && !html.contains(&second), "{html}");
-        let html = app.page("/admin/payments?status=canceled").await.text().await.unwrap();
+        let html = app
+            .page("/admin/payments?status=canceled")
+            .await
+            .text()
+            .await
+            .unwrap();
         assert!(html.contains(r#"data-testid="payments-empty""#), "{html}");
         let (status, _) = send_json(app.client.get(app.url("/admin/payments"))).await;
         assert_eq!(status, 401, "the API wants an admin");
@@ -228,9 +277,15 @@ async fn a_region_captures_at_once_when_its_admin_says_so() {
         let path = format!("/admin/regions/{region}");
         let (status, body) = send_json(app.admin(Method::GET, &path, &token)).await;
         assert_eq!(status, 200, "{body}");
-        assert_eq!(body["region"]["automatic_capture"], false, "on fulfilment by default");
+        assert_eq!(
+            body["region"]["automatic_capture"], false,
+            "on fulfilment by default"
+        );
         let on_fulfilment = place_order(&app, "later@example.com", 1).await;
-        assert_eq!(payment_of_order(&app, &on_fulfilment).await.captured_amount, 0);
+        assert_eq!(
+            payment_of_order(&app, &on_fulfilment).await.captured_amount,
+            0
+        );
 
         let (status, body) = send_json(
             app.admin(Method::POST, &path, &token)

@@ -939,7 +939,10 @@ async fn a_failed_capture_is_reviewed_retried_and_voided_from_the_review_list() 
             html.contains("Capture failed") && html.contains(&opened.id),
             "{html}"
         );
-        assert!(html.contains(r#"action="/api/admin/reviews/act""#), "{html}");
+        assert!(
+            html.contains(r#"action="/api/admin/reviews/act""#),
+            "{html}"
+        );
         let overview = s.app.page("/admin").await.text().await.unwrap();
         assert!(overview.contains(r#"href="/admin/reviews""#), "{overview}");
         let act = async |action: &str, note: &str| {
@@ -953,14 +956,20 @@ async fn a_failed_capture_is_reviewed_retried_and_voided_from_the_review_list() 
         let retried = act("retry_capture", "").await;
         assert_eq!(retried.status(), 409);
         let said = retried.text().await.unwrap();
-        assert!(said.contains("canceled payment cannot be captured"), "{said}");
+        assert!(
+            said.contains("canceled payment cannot be captured"),
+            "{said}"
+        );
         let unexplained = act("resolve", "").await;
         assert_eq!(unexplained.status(), 400);
         assert!(unexplained.text().await.unwrap().contains("note"));
         let bogus = act("refund_twice", "").await;
         assert_eq!(bogus.status(), 400);
         let voided = act("void_hold", "customer called").await;
-        assert_eq!(voided.headers()[reqwest::header::LOCATION], "/admin/reviews");
+        assert_eq!(
+            voided.headers()[reqwest::header::LOCATION],
+            "/admin/reviews"
+        );
         assert_eq!(payments::reviews::open_count(&s.app.db).await.unwrap(), 0);
         assert!(
             crate::vending_fixture::session(&s.app, &opened.id)

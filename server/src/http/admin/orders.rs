@@ -153,7 +153,11 @@ pub(super) enum Bound {
 
 /// An RFC 3339 time, or a calendar day (which then starts or ends the range
 /// with the whole day, in UTC).
-pub(super) fn date_param(params: &Params, key: &str, bound: Bound) -> Result<Option<DateTime<Utc>>, ApiError> {
+pub(super) fn date_param(
+    params: &Params,
+    key: &str,
+    bound: Bound,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
     let Some(raw) = params.text(key)? else {
         return Ok(None);
     };

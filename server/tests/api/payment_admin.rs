@@ -258,7 +258,8 @@ async fn admins_list_payments_by_status_with_their_captures_and_refunds() {
             .await
             .unwrap();
         assert!(html.contains(r#"data-testid="payments-empty""#), "{html}");
-        let (status, _) = send_json(app.client.get(app.url("/admin/payments"))).await;
+        // A client without the admin's session or token.
+        let (status, _) = send_json(app.browser().get(app.url("/admin/payments"))).await;
         assert_eq!(status, 401, "the API wants an admin");
     })
     .await;

@@ -31,8 +31,11 @@ use crate::{
         loyalty::{LoyaltyConfigPage, LoyaltySessionsPage},
         orders::{AdminOrderPage, OrdersPage},
         overview::OverviewPage,
+        payments::PaymentsPage,
         products::{ProductEditorPage, ProductsPage},
         users::UsersPage,
+        regions::RegionsPage,
+        reviews::ReviewsPage,
         vending_sessions::{VendingSessionPage, VendingSessionsPage},
     },
     components::NotFound,
@@ -129,6 +132,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("vending/sessions/:id") view=VendingSessionPage ssr=SsrMode::Async />
                     <Route path=path!("orders") view=OrdersPage ssr=SsrMode::Async />
                     <Route path=path!("orders/:id") view=AdminOrderPage ssr=SsrMode::Async />
+                    <Route path=path!("payments") view=PaymentsPage ssr=SsrMode::Async />
+                    <Route path=path!("reviews") view=ReviewsPage ssr=SsrMode::Async />
+                    <Route path=path!("regions") view=RegionsPage ssr=SsrMode::Async />
                     <Route path=path!("customers") view=CustomersPage ssr=SsrMode::Async />
                     <Route path=path!("products") view=ProductsPage ssr=SsrMode::Async />
                     <Route path=path!("products/:id") view=ProductEditorPage ssr=SsrMode::Async />

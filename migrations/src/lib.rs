@@ -31,6 +31,7 @@ mod m0025_payment_operations;
 mod m0026_order_alerts;
 mod m0027_overview_indexes;
 mod m0028_admin_roles_invites;
+mod m0029_payment_reviews;
 
 /// What each migration was called before they were numbered in run order
 /// (the dates in the old names did not follow it). [`up`] renames the
@@ -167,6 +168,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0026_order_alerts::Migration),
             Box::new(m0027_overview_indexes::Migration),
             Box::new(m0028_admin_roles_invites::Migration),
+            Box::new(m0029_payment_reviews::Migration),
         ]
     }
 }

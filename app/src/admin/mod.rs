@@ -9,8 +9,11 @@ pub mod login;
 pub mod loyalty;
 pub mod orders;
 pub mod overview;
+pub mod payments;
 pub mod products;
 pub mod users;
+pub mod regions;
+pub mod reviews;
 pub mod vending_sessions;
 
 use leptos::prelude::*;
@@ -97,6 +100,9 @@ pub fn AdminLayout() -> impl IntoView {
                                             <A href=vending_sessions::SESSIONS_PATH>"Sessions"</A>
                                             {store.then(|| view! {
                                                 <A href="/admin/orders">"Orders"</A>
+                                                <A href=payments::PAYMENTS_PATH>"Payments"</A>
+                                                <A href=regions::REGIONS_PATH>"Regions"</A>
+                                                <A href=reviews::REVIEWS_PATH attr:data-testid="reviews-nav">"Review"</A>
                                                 <A href="/admin/customers">"Customers"</A>
                                                 <A href=products::PRODUCTS_PATH>"Products"</A>
                                                 <A href=loyalty::CONFIG_PATH attr:data-testid="loyalty-nav">"Loyalty"</A>

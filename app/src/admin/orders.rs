@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
+use super::payments::{CapturePayment, OrderPayments, PaymentView, RefundPayment};
 use crate::{
     components::{ErrorNotice, NotFound, format_money},
     storefront::checkout::OrderSummary,
@@ -27,6 +28,7 @@ pub struct AdminOrderView {
     pub canceled_at: Option<String>,
     /// Title, variant, quantity, unit price.
     pub lines: Vec<(String, String, i32, i64)>,
+    pub payments: Vec<PaymentView>,
 }
 
 #[server(endpoint = "/admin/orders/list")]
@@ -70,6 +72,17 @@ pub async fn admin_order(id: String) -> Result<Option<AdminOrderView>, ServerFnE
     .await?;
     match domain::orders::find(&ctx.db, &id).await {
         Ok(detail) => Ok(Some(AdminOrderView {
+            payments: match &detail.order.payment_collection_id {
+                Some(collection) => super::payments::payment_views(
+                    &ctx.db,
+                    domain::payments::payments_of(&ctx.db, collection)
+                        .await
+                        .map_err(to_server_error)?,
+                )
+                .await
+                .map_err(to_server_error)?,
+                None => Vec::new(),
+            },
             customer_id: detail.order.customer_id.clone(),
             canceled_at: detail
                 .order
@@ -237,21 +250,27 @@ pub fn Pager(base: String, number: u64, pages: u64) -> impl IntoView {
 pub fn AdminOrderPage() -> impl IntoView {
     let params = use_params_map();
     let cancel = ServerAction::<CancelOrder>::new();
+    let capture = ServerAction::<CapturePayment>::new();
+    let refund = ServerAction::<RefundPayment>::new();
     let order = Resource::new(
         move || {
             (
                 params.read().get("id").unwrap_or_default(),
-                cancel.version().get(),
+                cancel.version().get() + capture.version().get() + refund.version().get(),
             )
         },
         |(id, _)| admin_order(id),
     );
+    // The last action's error, whichever form it came from.
+    let plain = |e: ServerFnError| e.to_string().replace("error running server function: ", "");
     let error = move || {
         cancel
             .value()
             .get()
             .and_then(|r| r.err())
-            .map(|e| e.to_string().replace("error running server function: ", ""))
+            .or_else(|| capture.value().get().and_then(|r| r.err()))
+            .or_else(|| refund.value().get().and_then(|r| r.err()))
+            .map(plain)
     };
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -260,7 +279,7 @@ pub fn AdminOrderPage() -> impl IntoView {
                     order
                         .await
                         .map(|found| match found {
-                            Some(order) => view! { <OrderDetail order cancel /> }.into_any(),
+                            Some(order) => view! { <OrderDetail order cancel capture refund /> }.into_any(),
                             None => view! { <NotFound /> }.into_any(),
                         })
                 })}
@@ -271,7 +290,12 @@ pub fn AdminOrderPage() -> impl IntoView {
 }
 
 #[component]
-fn OrderDetail(order: AdminOrderView, cancel: ServerAction<CancelOrder>) -> impl IntoView {
+fn OrderDetail(
+    order: AdminOrderView,
+    cancel: ServerAction<CancelOrder>,
+    capture: ServerAction<CapturePayment>,
+    refund: ServerAction<RefundPayment>,
+) -> impl IntoView {
     let summary = order.summary;
     let currency = summary.currency.clone();
     let can_cancel = summary.status != "canceled" && summary.fulfillment_status != "fulfilled";
@@ -300,6 +324,7 @@ fn OrderDetail(order: AdminOrderView, cancel: ServerAction<CancelOrder>) -> impl
             </tbody>
         </table>
         <p>"Total: "<strong>{format_money(summary.total, &summary.currency)}</strong></p>
+        <OrderPayments payments=order.payments capture refund />
         {can_cancel
             .then(|| {
                 view! {

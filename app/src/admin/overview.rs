@@ -52,6 +52,8 @@ pub struct OverviewFigures {
     pub uptime: Option<String>,
     pub open_alerts: u64,
     pub review_sessions: u64,
+    /// Payments in the review list, waiting for a decision.
+    pub review_payments: u64,
     /// The window's first and last day, `YYYY-MM-DD`, for the export forms.
     pub from: String,
     pub to: String,
@@ -168,6 +170,9 @@ pub async fn load_overview(days: Option<u32>) -> Result<OverviewFigures, ServerF
         uptime: o.machines.uptime_percent.map(|u| format!("{u:.1} %")),
         open_alerts: o.open_alerts,
         review_sessions: o.review_sessions,
+        review_payments: domain::payments::reviews::open_count(&ctx.db)
+            .await
+            .map_err(to_server_error)?,
         from: o.window_from.format("%Y-%m-%d").to_string(),
         to: now.format("%Y-%m-%d").to_string(),
     })
@@ -237,6 +242,11 @@ fn Figures(figures: OverviewFigures) -> impl IntoView {
                 <h2>"To review"</h2>
                 <p class="figure"><a href=SESSIONS_PATH>{figures.review_sessions}</a></p>
                 <p class="muted">"sessions that want a look"</p>
+            </div>
+            <div class="stat" data-testid="review-payments">
+                <h2>"Payments to review"</h2>
+                <p class="figure"><a href=super::reviews::REVIEWS_PATH>{figures.review_payments}</a></p>
+                <p class="muted">"failed captures to retry, void or resolve"</p>
             </div>
         </section>
         <form method="get" action=OVERVIEW_PATH class="filters">

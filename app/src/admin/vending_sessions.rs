@@ -92,7 +92,8 @@ pub async fn list_vending_sessions(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineEntry {
     pub at: DateTime<Utc>,
-    /// "device" for what the machine reported, "server" for commands sent.
+    /// "device" for what the machine reported, "server" for commands sent,
+    /// "admin" for what an admin did about its payment.
     pub source: String,
     pub kind: String,
     pub detail: String,
@@ -160,6 +161,35 @@ pub async fn vending_session(id: String) -> Result<Option<SessionView>, ServerFn
                 kind: e.kind.to_string(),
             }),
     );
+    // The payment's review: when it was opened, and every admin action on it.
+    let (reviews, actions) = domain::payments::reviews::of_session(&ctx.db, &id)
+        .await
+        .map_err(to_server_error)?;
+    let emails = super::reviews::admin_emails(
+        &ctx.db,
+        actions.iter().map(|a| a.admin_user_id.clone()).collect(),
+    )
+    .await
+    .map_err(to_server_error)?;
+    timeline.extend(reviews.into_iter().map(|r| TimelineEntry {
+        at: r.created_at,
+        source: "server".into(),
+        kind: "review_opened".into(),
+        detail: r.detail,
+    }));
+    timeline.extend(actions.into_iter().map(|a| TimelineEntry {
+        at: a.created_at,
+        source: "admin".into(),
+        detail: format!(
+            "by {}: {}{}",
+            emails
+                .get(&a.admin_user_id)
+                .map_or(a.admin_user_id.as_str(), String::as_str),
+            a.outcome,
+            a.note.map(|n| format!(" — {n}")).unwrap_or_default()
+        ),
+        kind: a.action,
+    }));
     timeline.sort_by_key(|entry| entry.at);
     Ok(Some(SessionView {
         open,

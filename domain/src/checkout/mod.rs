@@ -111,8 +111,15 @@ pub async fn complete_cart(
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     let result = run_workflow(db, providers, cart_id).await;
-    if result.is_err() {
-        release(db, cart_id).await?;
+    match &result {
+        Err(_) => release(db, cart_id).await?,
+        // The order stands whatever the capture's fate: a refusal goes to
+        // the review list, an unreachable provider to the worker's retries.
+        Ok(placed) => {
+            if let Err(e) = orders::capture_if_automatic(db, providers, &placed.order).await {
+                tracing::warn!(order = %placed.order.id, error = %e, "capturing at once failed; see the review list");
+            }
+        }
     }
     result
 }

@@ -275,7 +275,7 @@ pub async fn cancel(
         txn.rollback().await?;
         // Canceled already: what that cancel recorded may still wait for the provider.
         let canceled = find(db, id).await?;
-        finish_paying_back(db, providers, &canceled.order).await;
+        finish_paying(db, providers, &canceled.order).await;
         return find(db, id).await;
     }
     let order = order::Entity::find_by_id(id)
@@ -296,14 +296,15 @@ pub async fn cancel(
     }
     events::emit(&txn, ORDER_CANCELED, &serde_json::json!({ "id": id })).await?;
     txn.commit().await?;
-    finish_paying_back(db, providers, &order).await;
+    finish_paying(db, providers, &order).await;
     find(db, id).await
 }
 
-/// Asks the provider for the refunds and releases a cancel of `order`
-/// recorded, outside any transaction; what it cannot be asked for now
-/// (unreachable) the payment worker retries, with the same keys.
-async fn finish_paying_back(db: &DatabaseConnection, providers: &Providers, order: &order::Model) {
+/// Asks the provider for the captures, refunds and releases a change of
+/// `order` recorded (a cancel, a fulfilment), outside any transaction; what
+/// it cannot be asked for now (unreachable) the payment worker retries,
+/// with the same keys.
+async fn finish_paying(db: &DatabaseConnection, providers: &Providers, order: &order::Model) {
     let Some(collection_id) = &order.payment_collection_id else {
         return;
     };
@@ -319,7 +320,7 @@ async fn finish_paying_back(db: &DatabaseConnection, providers: &Providers, orde
     };
     // The cancel stands; the worker finishes what went wrong here.
     if let Err(e) = ran.await {
-        tracing::warn!(order = %order.id, error = %e, "paying back a canceled order is left to retries");
+        tracing::warn!(order = %order.id, error = %e, "the order's payment operations are left to retries");
     }
 }
 
@@ -387,9 +388,17 @@ async fn is_fulfilled(db: &impl ConnectionTrait, order_id: &str) -> Result<bool,
 }
 
 /// Records that the order's goods left the store: its reservations become
-/// sold stock and the order is completed. A canceled order cannot be
-/// fulfilled, nor can an order be fulfilled twice.
-pub async fn fulfil(db: &DatabaseConnection, id: &str) -> Result<OrderDetail, DomainError> {
+/// sold stock, the order is completed, and what its payments hold is
+/// captured (online payments are captured on fulfilment unless the region
+/// captures at once): the capture is recorded with the fulfilment and asked
+/// of the provider after the commit; a refusal puts the order in the
+/// review list. A canceled order cannot be fulfilled, nor can an order be
+/// fulfilled twice.
+pub async fn fulfil(
+    db: &DatabaseConnection,
+    providers: &Providers,
+    id: &str,
+) -> Result<OrderDetail, DomainError> {
     let txn = crate::db::begin_write(db).await?;
     let completed = order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value(order::Status::Completed))
@@ -421,6 +430,75 @@ pub async fn fulfil(db: &DatabaseConnection, id: &str) -> Result<OrderDetail, Do
     for reservation in reservations_of(&txn, &order).await? {
         inventory::fulfil(&txn, &reservation.id).await?;
     }
+    if let Some(collection_id) = &order.payment_collection_id {
+        request_captures(&txn, collection_id).await?;
+    }
     txn.commit().await?;
+    finish_paying(db, providers, &order).await;
     find(db, id).await
+}
+
+/// The orders paid by these payment collections: order id by collection id.
+pub async fn ids_by_payment_collection(
+    db: &impl ConnectionTrait,
+    collection_ids: &[String],
+) -> Result<HashMap<String, String>, DomainError> {
+    if collection_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(order::Entity::find()
+        .filter(order::Column::PaymentCollectionId.is_in(collection_ids.iter().cloned()))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|o| o.payment_collection_id.map(|c| (c, o.id)))
+        .collect())
+}
+
+/// Records the capture of what is left of the collection's live payments,
+/// in the caller's transaction; the caller asks the provider after its
+/// commit ([`finish_paying`]). A payment with an operation still waiting
+/// for the provider is left alone: its amounts are not known yet.
+async fn request_captures(
+    db: &impl ConnectionTrait,
+    collection_id: &str,
+) -> Result<(), DomainError> {
+    let live = payment::Entity::find()
+        .filter(payment::Column::PaymentCollectionId.eq(collection_id))
+        .filter(payment::Column::CanceledAt.is_null())
+        .all(db)
+        .await?;
+    for payment in live {
+        let left = payment.amount - payment.captured_amount;
+        if left > 0 && !payments::operations::has_pending(db, &payment.id).await? {
+            payments::operations::request_capture(db, &payment.id, left, None).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Captures an order just placed when its region captures at once (the
+/// others are captured on fulfilment): recorded, then asked of the provider;
+/// a refusal puts the order in the review list, the order stands.
+pub async fn capture_if_automatic(
+    db: &DatabaseConnection,
+    providers: &Providers,
+    order: &order::Model,
+) -> Result<(), DomainError> {
+    let (Some(region_id), Some(collection_id)) = (&order.region_id, &order.payment_collection_id)
+    else {
+        return Ok(());
+    };
+    let automatic = crate::pricing::region::Entity::find_by_id(region_id)
+        .one(db)
+        .await?
+        .is_some_and(|r| r.automatic_capture);
+    if !automatic {
+        return Ok(());
+    }
+    let txn = crate::db::begin_write(db).await?;
+    request_captures(&txn, collection_id).await?;
+    txn.commit().await?;
+    finish_paying(db, providers, order).await;
+    Ok(())
 }

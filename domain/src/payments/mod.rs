@@ -11,6 +11,7 @@ pub mod events;
 pub mod operations;
 pub mod payment;
 pub mod provider;
+pub mod reviews;
 pub mod session;
 pub mod system;
 
@@ -372,6 +373,24 @@ pub async fn void(providers: &Providers, hold: &Authorization) -> Result<(), Dom
         .map_err(provider_failure)
 }
 
+/// Who asked for a capture or refund by hand, and why: kept in the
+/// payment's history (the order page shows it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AskedFor {
+    pub admin_user_id: Option<String>,
+    pub note: Option<String>,
+}
+
+impl AskedFor {
+    /// An admin's request, with an optional note (blank means none).
+    pub fn admin(admin_user_id: &str, note: Option<String>) -> Self {
+        Self {
+            admin_user_id: Some(admin_user_id.to_owned()),
+            note: note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+        }
+    }
+}
+
 /// Captures `amount` (all that is left when `None`).
 ///
 /// Nothing is written while the provider is asked: the payment is read, the
@@ -386,18 +405,36 @@ pub async fn capture<C: crate::db::Writable>(
     payment_id: &str,
     amount: Option<i64>,
 ) -> Result<payment::Model, DomainError> {
-    try_capture(db, providers, payment_id, amount)
+    capture_by(db, providers, payment_id, amount, &AskedFor::default()).await
+}
+
+/// [`capture`] asked for by `by` (the Admin API and the order page alike).
+pub async fn capture_by<C: crate::db::Writable>(
+    db: &C,
+    providers: &Providers,
+    payment_id: &str,
+    amount: Option<i64>,
+    by: &AskedFor,
+) -> Result<payment::Model, DomainError> {
+    try_capture(db, providers, payment_id, amount, by, None)
         .await?
         .map_err(provider_failure)
 }
 
 /// [`capture`], telling the provider's refusal (declined, the hold lapsed)
-/// apart from everything else that can go wrong.
+/// apart from everything else that can go wrong. A refusal is kept in the
+/// payment's history and puts the payment in the review list.
+///
+/// `retry` names a new attempt after a refusal (a review action's id): the
+/// provider answers a key it has seen with its first answer, the refusal,
+/// so another attempt needs a key of its own.
 pub async fn try_capture<C: crate::db::Writable>(
     db: &C,
     providers: &Providers,
     payment_id: &str,
     amount: Option<i64>,
+    by: &AskedFor,
+    retry: Option<&str>,
 ) -> Result<Result<payment::Model, ProviderError>, DomainError> {
     let payment = find_payment(db, payment_id).await?;
     if payment.canceled_at.is_some() {
@@ -407,23 +444,38 @@ pub async fn try_capture<C: crate::db::Writable>(
     }
     let left = payment.amount - payment.captured_amount;
     let amount = amount.unwrap_or(left);
-    if amount <= 0 || amount > left {
-        return Err(DomainError::Invalid(format!(
-            "can capture between 1 and {left}, not {amount}"
+    if left == 0 {
+        return Err(DomainError::Conflict(format!(
+            "payment {} is captured in full already",
+            payment.id
         )));
+    }
+    if amount <= 0 || amount > left {
+        return Err(out_of_range(
+            "capture",
+            left,
+            amount,
+            &payment.currency_code,
+        ));
     }
     refuse_while_pending(db, &payment.id).await?;
     let provider = providers.get(&payment.provider_id)?;
-    let key = format!(
+    let mut key = format!(
         "{}:capture:{}:{amount}",
         payment.id, payment.captured_amount
     );
+    if let Some(retry) = retry {
+        key = format!("{key}:{retry}");
+    }
     let data = match provider.capture(&parse(&payment.data), amount, &key).await {
         Ok(data) => data,
         Err(ProviderError::Unavailable(reason)) => {
             return Err(provider_failure(ProviderError::Unavailable(reason)));
         }
-        Err(refused) => return Ok(Err(refused)),
+        Err(ProviderError::Declined(reason)) => {
+            capture_declined(db, &payment, amount, &key, &reason, by).await?;
+            return Ok(Err(ProviderError::Declined(reason)));
+        }
     };
     let captured = payment.captured_amount + amount;
     let collection_status = if captured == payment.amount {
@@ -450,8 +502,68 @@ pub async fn try_capture<C: crate::db::Writable>(
         keep_answer(&txn, &payment.id, &data).await?;
     }
     set_collection_status(&txn, &payment.payment_collection_id, collection_status).await?;
+    operations::record_answered(
+        &txn,
+        &payment,
+        operations::Kind::Capture,
+        amount,
+        &key,
+        None,
+        by,
+    )
+    .await?;
     txn.commit().await?;
     Ok(Ok(find_payment(db, payment_id).await?))
+}
+
+/// Records a capture the provider refused: in the payment's history, and
+/// in the review list (once per payment while its review is open).
+async fn capture_declined<C: crate::db::Writable>(
+    db: &C,
+    payment: &payment::Model,
+    amount: i64,
+    key: &str,
+    reason: &str,
+    by: &AskedFor,
+) -> Result<(), DomainError> {
+    let txn = crate::db::begin_write(db).await?;
+    let operation = operations::record_answered(
+        &txn,
+        payment,
+        operations::Kind::Capture,
+        amount,
+        key,
+        Some(reason),
+        by,
+    )
+    .await?;
+    let order_id = crate::orders::order::Entity::find()
+        .filter(
+            crate::orders::order::Column::PaymentCollectionId.eq(&payment.payment_collection_id),
+        )
+        .one(&txn)
+        .await?
+        .map(|o| o.id);
+    let device_session_id = crate::vending::device_session::Entity::find()
+        .filter(crate::vending::device_session::Column::PaymentId.eq(&payment.id))
+        .one(&txn)
+        .await?
+        .map(|s| s.id);
+    reviews::open(
+        &txn,
+        reviews::Opening {
+            reason: reviews::Reason::CaptureFailed,
+            payment,
+            operation_id: Some(&operation.id),
+            device_session_id: device_session_id.as_deref(),
+            order_id: order_id.as_deref(),
+            amount,
+            detail: &format!("the payment could not be captured: declined: {reason}"),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Refunds up to what was captured and not yet refunded, as [`capture`]
@@ -463,12 +575,45 @@ pub async fn refund<C: crate::db::Writable>(
     payment_id: &str,
     amount: i64,
 ) -> Result<payment::Model, DomainError> {
+    refund_by(
+        db,
+        providers,
+        payment_id,
+        Some(amount),
+        &AskedFor::default(),
+    )
+    .await
+}
+
+/// [`refund`] asked for by `by` (the Admin API and the order page alike);
+/// all that is captured and not refunded when `amount` is `None`.
+pub async fn refund_by<C: crate::db::Writable>(
+    db: &C,
+    providers: &Providers,
+    payment_id: &str,
+    amount: Option<i64>,
+    by: &AskedFor,
+) -> Result<payment::Model, DomainError> {
     let payment = find_payment(db, payment_id).await?;
     let refundable = payment.captured_amount - payment.refunded_amount;
+    if refundable == 0 {
+        return Err(DomainError::Invalid(if payment.captured_amount == 0 {
+            format!(
+                "payment {} has nothing captured to refund; capture it first, or cancel the order to release the hold",
+                payment.id
+            )
+        } else {
+            format!("payment {} is refunded in full already", payment.id)
+        }));
+    }
+    let amount = amount.unwrap_or(refundable);
     if amount <= 0 || amount > refundable {
-        return Err(DomainError::Invalid(format!(
-            "can refund between 1 and {refundable}, not {amount}"
-        )));
+        return Err(out_of_range(
+            "refund",
+            refundable,
+            amount,
+            &payment.currency_code,
+        ));
     }
     refuse_while_pending(db, &payment.id).await?;
     let provider = providers.get(&payment.provider_id)?;
@@ -494,6 +639,16 @@ pub async fn refund<C: crate::db::Writable>(
         }
         keep_answer(&txn, &payment.id, &data).await?;
     }
+    operations::record_answered(
+        &txn,
+        &payment,
+        operations::Kind::Refund,
+        amount,
+        &key,
+        None,
+        by,
+    )
+    .await?;
     txn.commit().await?;
     find_payment(db, payment_id).await
 }
@@ -580,6 +735,24 @@ async fn refuse_while_pending(
     Ok(())
 }
 
+/// An amount outside 1..=`most`, said in minor units (what the Admin API
+/// takes) and in the currency (what the dashboard's forms take).
+fn out_of_range(what: &str, most: i64, amount: i64, currency_code: &str) -> DomainError {
+    let major = |minor: i64| {
+        let places = crate::pricing::money::decimals(currency_code) as usize;
+        format!(
+            "{:.places$} {}",
+            crate::pricing::money::to_major_units(minor, currency_code),
+            currency_code.to_uppercase()
+        )
+    };
+    DomainError::Invalid(format!(
+        "can {what} between 1 and {most} minor units ({}), not {amount} ({})",
+        major(most),
+        major(amount)
+    ))
+}
+
 fn changed_meanwhile(payment_id: &str) -> DomainError {
     DomainError::Conflict(format!(
         "payment {payment_id} changed while the provider was asked; look at it again"
@@ -650,4 +823,167 @@ pub(crate) fn provider_failure(e: ProviderError) -> DomainError {
             DomainError::Conflict(format!("payment provider unavailable: {reason}"))
         }
     }
+}
+
+/// Where a payment stands, from its amounts: the filter of the admin's
+/// payments list (Medusa keeps no status on a payment, only amounts and
+/// times, so these are ours).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentState {
+    Authorized,
+    PartiallyCaptured,
+    Captured,
+    PartiallyRefunded,
+    Refunded,
+    Canceled,
+}
+
+impl PaymentState {
+    pub const ALL: [PaymentState; 6] = [
+        PaymentState::Authorized,
+        PaymentState::PartiallyCaptured,
+        PaymentState::Captured,
+        PaymentState::PartiallyRefunded,
+        PaymentState::Refunded,
+        PaymentState::Canceled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentState::Authorized => "authorized",
+            PaymentState::PartiallyCaptured => "partially_captured",
+            PaymentState::Captured => "captured",
+            PaymentState::PartiallyRefunded => "partially_refunded",
+            PaymentState::Refunded => "refunded",
+            PaymentState::Canceled => "canceled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| {
+                DomainError::Invalid(format!(
+                    "{s:?} is not a payment status; one of {}",
+                    Self::ALL.map(Self::as_str).join(", ")
+                ))
+            })
+    }
+
+    pub fn of(payment: &payment::Model) -> Self {
+        if payment.canceled_at.is_some() {
+            PaymentState::Canceled
+        } else if payment.refunded_amount > 0 && payment.refunded_amount >= payment.captured_amount
+        {
+            PaymentState::Refunded
+        } else if payment.refunded_amount > 0 {
+            PaymentState::PartiallyRefunded
+        } else if payment.captured_amount >= payment.amount {
+            PaymentState::Captured
+        } else if payment.captured_amount > 0 {
+            PaymentState::PartiallyCaptured
+        } else {
+            PaymentState::Authorized
+        }
+    }
+
+    /// The same rule as [`Self::of`], as a query condition.
+    fn condition(self) -> sea_orm::Condition {
+        use payment::Column as C;
+        use sea_orm::Condition;
+        // By path: in scope, its methods would clash with the columns' own.
+        use sea_orm::sea_query::ExprTrait as Ops;
+        let live = C::CanceledAt.is_null();
+        let refunded_all = Ops::gte(Expr::col(C::RefundedAmount), Expr::col(C::CapturedAmount));
+        let captured_all = Ops::gte(Expr::col(C::CapturedAmount), Expr::col(C::Amount));
+        match self {
+            PaymentState::Canceled => Condition::all().add(C::CanceledAt.is_not_null()),
+            PaymentState::Refunded => Condition::all()
+                .add(live)
+                .add(C::RefundedAmount.gt(0))
+                .add(refunded_all),
+            PaymentState::PartiallyRefunded => Condition::all()
+                .add(live)
+                .add(C::RefundedAmount.gt(0))
+                .add(Ops::not(refunded_all)),
+            PaymentState::Captured => Condition::all()
+                .add(live)
+                .add(C::RefundedAmount.eq(0))
+                .add(captured_all),
+            PaymentState::PartiallyCaptured => Condition::all()
+                .add(live)
+                .add(C::RefundedAmount.eq(0))
+                .add(C::CapturedAmount.gt(0))
+                .add(Ops::not(captured_all)),
+            PaymentState::Authorized => Condition::all()
+                .add(live)
+                .add(C::RefundedAmount.eq(0))
+                .add(C::CapturedAmount.eq(0)),
+        }
+    }
+}
+
+/// What the admin's payments list is narrowed to; empty lists mean any.
+#[derive(Debug, Clone, Default)]
+pub struct PaymentFilter {
+    pub id: Vec<String>,
+    pub payment_collection_id: Vec<String>,
+    pub provider_id: Vec<String>,
+    pub status: Vec<PaymentState>,
+    pub created_from: Option<chrono::DateTime<Utc>>,
+    pub created_until: Option<chrono::DateTime<Utc>>,
+}
+
+/// One page of payments, newest first, and how many match.
+pub async fn list_payments(
+    db: &impl ConnectionTrait,
+    filter: &PaymentFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<crate::paging::Page<payment::Model>, DomainError> {
+    use sea_orm::Condition;
+    let mut query = payment::Entity::find();
+    if !filter.id.is_empty() {
+        query = query.filter(payment::Column::Id.is_in(filter.id.clone()));
+    }
+    if !filter.payment_collection_id.is_empty() {
+        query = query.filter(
+            payment::Column::PaymentCollectionId.is_in(filter.payment_collection_id.clone()),
+        );
+    }
+    if !filter.provider_id.is_empty() {
+        query = query.filter(payment::Column::ProviderId.is_in(filter.provider_id.clone()));
+    }
+    if !filter.status.is_empty() {
+        query = query.filter(
+            filter
+                .status
+                .iter()
+                .fold(Condition::any(), |any, state| any.add(state.condition())),
+        );
+    }
+    if let Some(from) = filter.created_from {
+        query = query.filter(payment::Column::CreatedAt.gte(from));
+    }
+    if let Some(until) = filter.created_until {
+        query = query.filter(payment::Column::CreatedAt.lte(until));
+    }
+    let query = query
+        .order_by_desc(payment::Column::CreatedAt)
+        .order_by_desc(payment::Column::Id);
+    crate::paging::page_of(db, query, offset, limit).await
+}
+
+/// The payments of a payment collection (an order's), oldest first.
+pub async fn payments_of(
+    db: &impl ConnectionTrait,
+    collection_id: &str,
+) -> Result<Vec<payment::Model>, DomainError> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::PaymentCollectionId.eq(collection_id))
+        .order_by_asc(payment::Column::CreatedAt)
+        .order_by_asc(payment::Column::Id)
+        .all(db)
+        .await?)
 }

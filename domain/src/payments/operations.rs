@@ -69,6 +69,11 @@ pub mod entity {
         pub next_attempt_at: DateTimeUtc,
         pub created_at: DateTimeUtc,
         pub completed_at: Option<DateTimeUtc>,
+        /// Why an admin asked for it (a refund's reason), shown with the payment.
+        #[sea_orm(column_type = "Text", nullable)]
+        pub note: Option<String>,
+        /// The admin who asked for it; none for what the store did itself.
+        pub admin_user_id: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -244,9 +249,88 @@ async fn record(
         }),
         created_at: Set(now),
         completed_at: Set(None),
+        note: Set(None),
+        admin_user_id: Set(None),
     }
     .insert(db)
     .await?)
+}
+
+/// Keeps in the payment's history a capture or refund asked of the
+/// provider directly (an admin's button), once answered: the same table as
+/// the operations the worker runs, so the order page shows one history.
+/// The same key answered again (the provider repeating its refusal) updates
+/// its row.
+pub(crate) async fn record_answered(
+    db: &impl ConnectionTrait,
+    payment: &payment::Model,
+    kind: Kind,
+    amount: i64,
+    idempotency_key: &str,
+    refused: Option<&str>,
+    by: &super::AskedFor,
+) -> Result<Operation, DomainError> {
+    let now = Utc::now();
+    let to = if refused.is_some() {
+        Status::Refused
+    } else {
+        Status::Done
+    };
+    if let Some(existing) = entity::Entity::find()
+        .filter(entity::Column::IdempotencyKey.eq(idempotency_key))
+        .one(db)
+        .await?
+    {
+        let mut active: entity::ActiveModel = existing.into();
+        active.status = Set(to.as_str().to_owned());
+        active.last_error = Set(refused.map(str::to_owned));
+        active.attempts = Set(active.attempts.take().unwrap_or(0) + 1);
+        active.completed_at = Set(Some(now));
+        return Ok(active.update(db).await?);
+    }
+    Ok(entity::ActiveModel {
+        id: Set(new_id("payop")),
+        payment_id: Set(payment.id.clone()),
+        kind: Set(kind.as_str().to_owned()),
+        amount: Set(amount),
+        idempotency_key: Set(idempotency_key.to_owned()),
+        status: Set(to.as_str().to_owned()),
+        device_session_id: Set(None),
+        attempts: Set(1),
+        last_error: Set(refused.map(str::to_owned)),
+        next_attempt_at: Set(now),
+        created_at: Set(now),
+        completed_at: Set(Some(now)),
+        note: Set(by.note.clone()),
+        admin_user_id: Set(by.admin_user_id.clone()),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The operations of these payments, oldest first, by payment.
+pub async fn of_payments(
+    db: &impl ConnectionTrait,
+    payment_ids: &[String],
+) -> Result<std::collections::HashMap<String, Vec<Operation>>, DomainError> {
+    let mut by_payment: std::collections::HashMap<String, Vec<Operation>> =
+        std::collections::HashMap::new();
+    if payment_ids.is_empty() {
+        return Ok(by_payment);
+    }
+    for operation in entity::Entity::find()
+        .filter(entity::Column::PaymentId.is_in(payment_ids.iter().cloned()))
+        .order_by_asc(entity::Column::CreatedAt)
+        .order_by_asc(entity::Column::Id)
+        .all(db)
+        .await?
+    {
+        by_payment
+            .entry(operation.payment_id.clone())
+            .or_default()
+            .push(operation);
+    }
+    Ok(by_payment)
 }
 
 /// Whether `payment_id` has an operation the provider has not answered yet:
@@ -481,8 +565,8 @@ async fn record_refused<C: crate::db::Writable>(
     }
     tracing::error!(operation = %operation.id, payment = %payment.id, %kind, reason, "the payment provider refused");
     if kind == Kind::Capture {
+        let review = format!("the payment could not be captured: declined: {reason}");
         if let Some(session_id) = &operation.device_session_id {
-            let review = format!("the payment could not be captured: declined: {reason}");
             crate::vending::settlement::capture_refused(
                 &txn,
                 session_id,
@@ -496,6 +580,19 @@ async fn record_refused<C: crate::db::Writable>(
             .one(&txn)
             .await?
             .map(|o| o.id);
+        super::reviews::open(
+            &txn,
+            super::reviews::Opening {
+                reason: super::reviews::Reason::CaptureFailed,
+                payment,
+                operation_id: Some(&operation.id),
+                device_session_id: operation.device_session_id.as_deref(),
+                order_id: order_id.as_deref(),
+                amount: operation.amount,
+                detail: &review,
+            },
+        )
+        .await?;
         events::emit(
             &txn,
             PAYMENT_CAPTURE_FAILED,

@@ -62,6 +62,7 @@ pub async fn create_region(
         currency_code: Set(currency_code),
         tax_rate_basis_points: Set(new.tax_rate_basis_points),
         tax_inclusive: Set(new.tax_inclusive),
+        automatic_capture: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -167,6 +168,8 @@ pub struct RegionChanges {
     pub tax_rate_basis_points: Option<i32>,
     pub tax_inclusive: Option<bool>,
     pub countries: Option<Vec<String>>,
+    /// Capture online payments when the order is placed (true) or on fulfilment.
+    pub automatic_capture: Option<bool>,
 }
 
 pub async fn update_region(
@@ -188,6 +191,9 @@ pub async fn update_region(
     }
     if let Some(inclusive) = changes.tax_inclusive {
         active.tax_inclusive = Set(inclusive);
+    }
+    if let Some(automatic) = changes.automatic_capture {
+        active.automatic_capture = Set(automatic);
     }
     active.updated_at = Set(Utc::now());
     active.update(&txn).await?;
@@ -481,6 +487,7 @@ mod tests {
             currency_code: "eur".into(),
             tax_rate_basis_points: rate,
             tax_inclusive: inclusive,
+            automatic_capture: false,
             created_at: Utc::now(),
             updated_at: Utc::now(),
         }

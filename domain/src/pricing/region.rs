@@ -12,6 +12,9 @@ pub struct Model {
     pub tax_rate_basis_points: i32,
     /// Whether prices in this region already include the tax.
     pub tax_inclusive: bool,
+    /// Online payments are captured as soon as the order is placed; when
+    /// false (the default) they are captured on fulfilment.
+    pub automatic_capture: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -21,6 +21,7 @@ mod operations;
 mod orders;
 mod password_hashing;
 mod password_resets;
+mod payment_admin;
 mod payments;
 mod pricing;
 mod schema_migrations;

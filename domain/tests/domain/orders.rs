@@ -256,7 +256,9 @@ async fn a_fulfilled_order_cannot_be_canceled() {
         seeded(&db).await;
         let before = reserved(&db).await;
         let order = place(&db, "ada@example.com", None, 1).await;
-        let fulfilled = orders::fulfil(&db, &order.order.id).await.unwrap();
+        let fulfilled = orders::fulfil(&db, &providers(), &order.order.id)
+            .await
+            .unwrap();
         assert_eq!(fulfilled.fulfillment_status, fulfillment_status::FULFILLED);
         assert_eq!(fulfilled.order.status, orders::order::Status::Completed);
         assert_eq!(
@@ -272,12 +274,73 @@ async fn a_fulfilled_order_cannot_be_canceled() {
         );
         let unchanged = orders::find(&db, &order.order.id).await.unwrap();
         assert!(unchanged.order.canceled_at.is_none());
-        assert_eq!(unchanged.payment_status, payment_status::AUTHORIZED);
+        // Captured on fulfilment (the region captures on fulfilment by default).
+        assert_eq!(unchanged.payment_status, payment_status::CAPTURED);
         assert_eq!(canceled_events(&db, &order.order.id).await, 0);
         assert!(matches!(
             orders::cancel(&db, &providers(), "order_missing").await,
             Err(DomainError::NotFound { .. })
         ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_region_captures_on_fulfilment_or_as_soon_as_the_order_is_placed() {
+    on_every_backend(async |db| {
+        seeded(&db).await;
+        let on_fulfilment = place(&db, "ada@example.com", None, 1).await;
+        let region_id = on_fulfilment.order.region_id.clone().unwrap();
+        assert!(
+            !domain::pricing::find_region(&db, &region_id)
+                .await
+                .unwrap()
+                .region
+                .automatic_capture,
+            "regions capture on fulfilment unless told otherwise"
+        );
+        assert_eq!(on_fulfilment.payment_status, payment_status::AUTHORIZED);
+        let fulfilled = orders::fulfil(&db, &providers(), &on_fulfilment.order.id)
+            .await
+            .unwrap();
+        assert_eq!(fulfilled.payment_status, payment_status::CAPTURED);
+
+        domain::pricing::update_region(
+            &db,
+            &region_id,
+            domain::pricing::RegionChanges {
+                automatic_capture: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let at_once = place(&db, "bob@example.com", None, 2).await;
+        let placed = orders::find(&db, &at_once.order.id).await.unwrap();
+        assert_eq!(placed.payment_status, payment_status::CAPTURED);
+        assert_eq!(placed.fulfillment_status, fulfillment_status::NOT_FULFILLED);
+        // Fulfilling it later captures nothing more.
+        let fulfilled = orders::fulfil(&db, &providers(), &at_once.order.id)
+            .await
+            .unwrap();
+        assert_eq!(fulfilled.payment_status, payment_status::CAPTURED);
+        let payment = payments::payment::Entity::find()
+            .filter(
+                payments::payment::Column::PaymentCollectionId.eq(placed
+                    .order
+                    .payment_collection_id
+                    .clone()
+                    .unwrap()),
+            )
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        let history = payments::operations::of_payment(&db, &payment.id)
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 1, "captured once: {history:?}");
+        assert_eq!(payment.captured_amount, payment.amount);
     })
     .await;
 }

@@ -32,6 +32,7 @@ mod order_history;
 mod overview;
 mod password_flood;
 mod password_reset;
+mod payment_admin;
 mod payments_finix;
 mod payments_stripe;
 mod rate_limits;

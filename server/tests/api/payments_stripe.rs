@@ -893,3 +893,119 @@ async fn a_disputed_online_order_raises_an_alert_about_the_order() {
     })
     .await;
 }
+
+/// The failed capture of a machine's sale waits in the admin's review list:
+/// a retry is refused (Stripe released the lapsed hold), voiding resolves
+/// it, and both are on the session's timeline with the admin and the time.
+#[tokio::test]
+async fn a_failed_capture_is_reviewed_retried_and_voided_from_the_review_list() {
+    on_every_db_with_stripe(async |s| {
+        let (_machine, opened) =
+            machine_purchase(&s, "review@example.com", "pm_card_captureExpired").await;
+        wait_for_state(&s.app, &opened.id, "settled").await;
+        eventually(
+            Duration::from_secs(10),
+            "the refused capture is in the review list",
+            async || payments::reviews::open_count(&s.app.db).await.unwrap() == 1,
+        )
+        .await;
+        let settled = crate::vending_fixture::session(&s.app, &opened.id).await;
+        let payment_id = settled.payment_id.clone().unwrap();
+        let item = payments::reviews::list(&s.app.db, Default::default(), 0, 10)
+            .await
+            .unwrap()
+            .items
+            .remove(0);
+        assert_eq!(item.device_session_id.as_deref(), Some(opened.id.as_str()));
+        assert_eq!(item.order_id, settled.order_id);
+        assert_eq!(item.reason, "capture_failed");
+        // Stripe released the lapsed hold and says so.
+        eventually(
+            Duration::from_secs(10),
+            "Stripe's payment_intent.canceled is applied",
+            async || {
+                payments::find_payment(&s.app.db, &payment_id)
+                    .await
+                    .unwrap()
+                    .canceled_at
+                    .is_some()
+            },
+        )
+        .await;
+
+        s.app.sign_in().await;
+        let html = s.app.page("/admin/reviews").await.text().await.unwrap();
+        assert!(
+            html.contains("Capture failed") && html.contains(&opened.id),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"action="/api/admin/reviews/act""#),
+            "{html}"
+        );
+        let overview = s.app.page("/admin").await.text().await.unwrap();
+        assert!(overview.contains(r#"href="/admin/reviews""#), "{overview}");
+        let act = async |action: &str, note: &str| {
+            s.app
+                .post_form(
+                    "/api/admin/reviews/act",
+                    &[("review_id", &item.id), ("action", action), ("note", note)],
+                )
+                .await
+        };
+        let retried = act("retry_capture", "").await;
+        assert_eq!(retried.status(), 409);
+        let said = retried.text().await.unwrap();
+        assert!(
+            said.contains("canceled payment cannot be captured"),
+            "{said}"
+        );
+        let unexplained = act("resolve", "").await;
+        assert_eq!(unexplained.status(), 400);
+        assert!(unexplained.text().await.unwrap().contains("note"));
+        let bogus = act("refund_twice", "").await;
+        assert_eq!(bogus.status(), 400);
+        let voided = act("void_hold", "customer called").await;
+        assert_eq!(
+            voided.headers()[reqwest::header::LOCATION],
+            "/admin/reviews"
+        );
+        assert_eq!(payments::reviews::open_count(&s.app.db).await.unwrap(), 0);
+        assert!(
+            crate::vending_fixture::session(&s.app, &opened.id)
+                .await
+                .review_reason
+                .is_none(),
+            "the session leaves the overview's review count"
+        );
+        let late = act("retry_capture", "").await;
+        assert_eq!(late.status(), 409, "resolved already");
+
+        let timeline = s
+            .app
+            .page(&format!("/admin/vending/sessions/{}", opened.id))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            timeline.contains(r#"data-kind="review_opened""#)
+                && timeline.contains(r#"data-kind="retry_capture""#)
+                && timeline.contains(r#"data-kind="void_hold""#)
+                && timeline.contains(crate::ADMIN_EMAIL)
+                && timeline.contains("customer called"),
+            "{timeline}"
+        );
+        let html = s.app.page("/admin/reviews").await.text().await.unwrap();
+        assert!(html.contains(r#"data-testid="reviews-empty""#), "{html}");
+        let html = s
+            .app
+            .page("/admin/reviews?status=resolved")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("customer called"), "{html}");
+    })
+    .await;
+}

@@ -36,6 +36,8 @@ pub const PAGE_PATHS: &[&str] = &[
     "/admin/overview",
     "/admin/orders",
     "/admin/orders/{id}",
+    "/admin/payments",
+    "/admin/regions",
     "/admin/customers",
     "/admin/products",
     "/admin/products/{id}",
@@ -145,6 +147,7 @@ fn signed_in_routes() -> Router<AppState> {
         .route("/admin/orders", get(orders::list))
         .route("/admin/orders/{id}", get(orders::retrieve))
         .route("/admin/orders/{id}/cancel", post(orders::cancel))
+        .route("/admin/payments", get(payments::list))
         .route("/admin/payments/{id}", get(payments::retrieve))
         .route("/admin/payments/{id}/capture", post(payments::capture))
         .route("/admin/payments/{id}/refund", post(payments::refund))

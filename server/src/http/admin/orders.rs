@@ -153,14 +153,18 @@ pub async fn cancel(
     }))
 }
 
-enum Bound {
+pub(super) enum Bound {
     From,
     Until,
 }
 
 /// An RFC 3339 time, or a calendar day (which then starts or ends the range
 /// with the whole day, in UTC).
-fn date_param(params: &Params, key: &str, bound: Bound) -> Result<Option<DateTime<Utc>>, ApiError> {
+pub(super) fn date_param(
+    params: &Params,
+    key: &str,
+    bound: Bound,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
     let Some(raw) = params.text(key)? else {
         return Ok(None);
     };

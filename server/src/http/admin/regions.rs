@@ -25,6 +25,9 @@ pub struct AdminRegion {
     is_tax_inclusive: bool,
     /// Medusa's shape: `[{id, is_enabled}]`.
     payment_providers: Vec<RegionPaymentProvider>,
+    /// Ours: online payments captured when the order is placed (true), or
+    /// on fulfilment (false, the default).
+    automatic_capture: bool,
 }
 
 #[derive(Serialize)]
@@ -47,6 +50,8 @@ pub struct RegionBody {
     /// The payment providers offered in the region (`pp_system_default`,
     /// `pp_stripe_stripe`), replacing those offered before.
     payment_providers: Option<Vec<String>>,
+    /// Capture online payments when the order is placed, or on fulfilment.
+    automatic_capture: Option<bool>,
 }
 
 pub async fn list(
@@ -97,6 +102,13 @@ pub async fn create(
         countries: body.countries.unwrap_or_default(),
     };
     let id = pricing::create_region(&state.db, new).await?;
+    if body.automatic_capture.is_some() {
+        let capture = RegionChanges {
+            automatic_capture: body.automatic_capture,
+            ..Default::default()
+        };
+        pricing::update_region(&state.db, &id, capture).await?;
+    }
     if let Some(ids) = payment_providers {
         pricing::set_payment_providers(&state.db, &id, &ids).await?;
     }
@@ -121,6 +133,7 @@ pub async fn update(
         tax_rate_basis_points: body.tax_rate.map(basis_points).transpose()?,
         tax_inclusive: body.is_tax_inclusive,
         countries: body.countries,
+        automatic_capture: body.automatic_capture,
     };
     pricing::update_region(&state.db, &id, changes).await?;
     if let Some(ids) = payment_providers {
@@ -177,6 +190,7 @@ impl AdminRegion {
         Self {
             tax_rate: f64::from(detail.region.tax_rate_basis_points) / 100.0,
             is_tax_inclusive: detail.region.tax_inclusive,
+            automatic_capture: detail.region.automatic_capture,
             payment_providers: offered
                 .into_iter()
                 .map(|id| RegionPaymentProvider {

@@ -11,9 +11,9 @@ pub mod orders;
 pub mod overview;
 pub mod payments;
 pub mod products;
-pub mod users;
 pub mod regions;
 pub mod reviews;
+pub mod users;
 pub mod vending_sessions;
 
 use leptos::prelude::*;

@@ -105,12 +105,12 @@ pub async fn payment_views(
                 .as_ref()
                 .map(|id| emails.get(id).cloned().unwrap_or_else(|| id.clone()));
             history.push(PaymentEvent {
-                status: o.status.clone(),
+                status: o.status.to_string(),
                 at: at(o.completed_at.unwrap_or(o.created_at)),
                 note: o.note,
                 error: o.last_error,
                 by,
-                kind: o.kind,
+                kind: o.kind.to_string(),
                 amount: o.amount,
             });
         }
@@ -168,7 +168,11 @@ pub async fn capture_payment(payment_id: String) -> Result<(), ServerFnError> {
 
     use crate::server_context::*;
     let ctx = server_context()?;
-    let admin = require_admin(&session().await?).await?;
+    let admin = require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     let captured = payments::capture_by(
         &ctx.db,
         &ctx.payment_providers,
@@ -199,7 +203,11 @@ pub async fn refund_payment(
 
     use crate::server_context::*;
     let ctx = server_context()?;
-    let admin = require_admin(&session().await?).await?;
+    let admin = require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     let payment = payments::find_payment(&ctx.db, &payment_id)
         .await
         .map_err(to_server_error)?;
@@ -352,7 +360,11 @@ pub async fn list_payments(
 
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     let filter = PaymentFilter {
         status: status
             .filter(|s| !s.is_empty())

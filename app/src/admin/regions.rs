@@ -23,7 +23,11 @@ pub struct RegionRow {
 pub async fn list_region_rows() -> Result<Vec<RegionRow>, ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     // A store has a handful of regions: one page of the most there can be.
     let page = domain::pricing::list_regions(&ctx.db, 0, 100)
         .await
@@ -52,7 +56,11 @@ pub async fn set_region_capture(region_id: String, capture: String) -> Result<()
 
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     let automatic = match capture.as_str() {
         "automatic" => true,
         "on_fulfilment" => false,

@@ -75,7 +75,11 @@ pub async fn list_reviews(
 
     use crate::server_context::*;
     let ctx = server_context()?;
-    require_admin(&session().await?).await?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     let showing = match showing.as_deref() {
         Some("resolved") => Showing::Resolved,
         Some("all") => Showing::All,
@@ -143,7 +147,11 @@ pub async fn act_on_review(
 
     use crate::server_context::*;
     let ctx = server_context()?;
-    let admin = require_admin(&session().await?).await?;
+    let admin = require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
     let note = Some(note).filter(|n| !n.trim().is_empty());
     let done = match action.as_str() {
         "retry_capture" => {

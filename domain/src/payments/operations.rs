@@ -282,7 +282,7 @@ pub(crate) async fn record_answered(
         .await?
     {
         let mut active: entity::ActiveModel = existing.into();
-        active.status = Set(to.as_str().to_owned());
+        active.status = Set(to);
         active.last_error = Set(refused.map(str::to_owned));
         active.attempts = Set(active.attempts.take().unwrap_or(0) + 1);
         active.completed_at = Set(Some(now));
@@ -291,10 +291,10 @@ pub(crate) async fn record_answered(
     Ok(entity::ActiveModel {
         id: Set(new_id("payop")),
         payment_id: Set(payment.id.clone()),
-        kind: Set(kind.as_str().to_owned()),
+        kind: Set(kind),
         amount: Set(amount),
         idempotency_key: Set(idempotency_key.to_owned()),
-        status: Set(to.as_str().to_owned()),
+        status: Set(to),
         device_session_id: Set(None),
         attempts: Set(1),
         last_error: Set(refused.map(str::to_owned)),

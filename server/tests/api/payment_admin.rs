@@ -212,7 +212,10 @@ async fn admins_list_payments_by_status_with_their_captures_and_refunds() {
         assert_eq!(all["payments"][1]["status"], "authorized");
         assert!(all["payments"][1]["captured_at"].is_null());
 
-        assert_eq!(ids(&list("?status=authorized").await.1), [first.clone()]);
+        assert_eq!(
+            ids(&list("?status=authorized").await.1),
+            std::slice::from_ref(&first)
+        );
         assert_eq!(
             ids(&list("?status[]=authorized&status[]=partially_refunded")
                 .await
@@ -221,8 +224,14 @@ async fn admins_list_payments_by_status_with_their_captures_and_refunds() {
             2
         );
         assert!(ids(&list("?status=canceled").await.1).is_empty());
-        assert_eq!(ids(&list(&format!("?id={first}")).await.1), [first.clone()]);
-        assert_eq!(ids(&list("?limit=1&offset=1").await.1), [first.clone()]);
+        assert_eq!(
+            ids(&list(&format!("?id={first}")).await.1),
+            std::slice::from_ref(&first)
+        );
+        assert_eq!(
+            ids(&list("?limit=1&offset=1").await.1),
+            std::slice::from_ref(&first)
+        );
         assert!(ids(&list("?created_at[$gte]=2999-01-01").await.1).is_empty());
         let (status, bad) = list("?status=paid").await;
         assert_eq!((status, bad["type"].as_str()), (400, Some("invalid_data")));

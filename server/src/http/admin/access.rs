@@ -66,6 +66,7 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("get", "/admin/orders", ManageStore),
     ("get", "/admin/orders/{id}", ManageStore),
     ("post", "/admin/orders/{id}/cancel", ManageStore),
+    ("get", "/admin/payments", ManageStore),
     ("get", "/admin/payments/{id}", ManageStore),
     ("post", "/admin/payments/{id}/capture", ManageStore),
     ("post", "/admin/payments/{id}/refund", ManageStore),

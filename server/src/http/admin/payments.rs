@@ -77,7 +77,7 @@ impl AdminPayment {
         let ops = &history;
         let done = move |kind: Kind| {
             ops.iter()
-                .filter(move |o| o.state() == Status::Done && o.kind == kind.as_str())
+                .filter(move |o| o.status == Status::Done && o.kind == kind)
         };
         let captures: Vec<AdminCapture> = done(Kind::Capture)
             .map(|o| AdminCapture {

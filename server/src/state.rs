@@ -66,6 +66,9 @@ pub struct AppState {
     pub limits: RateLimiter,
     /// Finds products by words (the embedded engine).
     pub search: std::sync::Arc<dyn domain::search::ProductSearch>,
+    /// What the storefront's card forms load Stripe.js with; `None` while
+    /// Stripe is not configured.
+    pub stripe_js: Option<app::storefront::card::StripeJs>,
 }
 
 impl AppState {
@@ -80,6 +83,7 @@ impl AppState {
             loyalty: self.loyalty.clone(),
             limits: std::sync::Arc::new(self.limits.clone()),
             search: self.search.clone(),
+            stripe_js: self.stripe_js.clone(),
             taken_credentials: Default::default(),
         });
     }

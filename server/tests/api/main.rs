@@ -32,6 +32,7 @@ mod password_flood;
 mod password_reset;
 mod payments_finix;
 mod payments_stripe;
+mod payments_stripe_storefront;
 mod rate_limits;
 mod read_cache;
 mod short_secrets;

@@ -105,15 +105,35 @@ mod tests {
     #[test]
     fn stripe_may_run_frame_and_be_asked_only_when_configured() {
         let plain = content_security_policy(None, None);
-        assert!(!plain.contains("stripe") && !plain.contains("frame-src"), "{plain}");
+        assert!(
+            !plain.contains("stripe") && !plain.contains("frame-src"),
+            "{plain}"
+        );
         let real = content_security_policy(None, Some("https://js.stripe.com/v3/"));
-        assert!(real.contains("script-src 'self' 'wasm-unsafe-eval' https://js.stripe.com;"), "{real}");
-        assert!(real.contains("frame-src https://js.stripe.com https://hooks.stripe.com"), "{real}");
-        assert!(real.contains("connect-src 'self' https://api.stripe.com;"), "{real}");
+        assert!(
+            real.contains("script-src 'self' 'wasm-unsafe-eval' https://js.stripe.com;"),
+            "{real}"
+        );
+        assert!(
+            real.contains("frame-src https://js.stripe.com https://hooks.stripe.com"),
+            "{real}"
+        );
+        assert!(
+            real.contains("connect-src 'self' https://api.stripe.com;"),
+            "{real}"
+        );
         let local = content_security_policy(None, Some("http://127.0.0.1:4242/v3/stripe.js"));
         assert!(local.contains("frame-src http://127.0.0.1:4242"), "{local}");
-        for hostile in ["javascript:alert(1)", "https://a.example;script-src *", "https:///x"] {
-            assert_eq!(content_security_policy(None, Some(hostile)), plain, "{hostile}");
+        for hostile in [
+            "javascript:alert(1)",
+            "https://a.example;script-src *",
+            "https:///x",
+        ] {
+            assert_eq!(
+                content_security_policy(None, Some(hostile)),
+                plain,
+                "{hostile}"
+            );
         }
     }
 }

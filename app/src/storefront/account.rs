@@ -261,10 +261,14 @@ pub async fn my_saved_cards() -> Result<Option<SavedCards>, ServerFnError> {
     let Some(provider) = card::saved_card_provider(&ctx).await? else {
         return Ok(None);
     };
-    let cards =
-        domain::payments::account::saved_cards(&ctx.db, &ctx.payment_providers, &provider, &customer)
-            .await
-            .map_err(to_server_error)?;
+    let cards = domain::payments::account::saved_cards(
+        &ctx.db,
+        &ctx.payment_providers,
+        &provider,
+        &customer,
+    )
+    .await
+    .map_err(to_server_error)?;
     Ok(Some(SavedCards {
         cards: cards
             .into_iter()
@@ -284,7 +288,9 @@ pub async fn start_card_setup() -> Result<CardPayment, ServerFnError> {
     use domain::DomainError;
     let ctx = server_context()?;
     let Some(customer) = customer_id(&session().await?).await? else {
-        return Err(to_server_error(DomainError::Unauthorized("sign in first".into())));
+        return Err(to_server_error(DomainError::Unauthorized(
+            "sign in first".into(),
+        )));
     };
     let provider = card::saved_card_provider(&ctx)
         .await?
@@ -320,7 +326,9 @@ pub async fn remove_saved_card(card_id: String) -> Result<(), ServerFnError> {
     use domain::DomainError;
     let ctx = server_context()?;
     let Some(customer) = customer_id(&session().await?).await? else {
-        return Err(to_server_error(DomainError::Unauthorized("sign in first".into())));
+        return Err(to_server_error(DomainError::Unauthorized(
+            "sign in first".into(),
+        )));
     };
     let provider = card::saved_card_provider(&ctx)
         .await?
@@ -531,14 +539,19 @@ fn AddCard(stripe: StripeJs, on_saved: impl Fn() + Copy + Send + Sync + 'static)
         leptos::task::spawn_local(async move {
             match start_card_setup().await {
                 Err(e) => {
-                    set_problem.set(Some(e.to_string().replace("error running server function: ", "")));
+                    set_problem.set(Some(
+                        e.to_string().replace("error running server function: ", ""),
+                    ));
                     set_saving.set(false);
                 }
                 Ok(setup) => card::confirm_setup(&setup.client_secret, move |answer| {
                     set_saving.set(false);
                     match answer.outcome() {
                         Ok(status) if status == "succeeded" => on_saved(),
-                        Ok(_) => set_problem.set(Some("Your card was not confirmed. Try again, or use another card.".to_owned())),
+                        Ok(_) => set_problem.set(Some(
+                            "Your card was not confirmed. Try again, or use another card."
+                                .to_owned(),
+                        )),
                         Err(message) => set_problem.set(Some(message)),
                     }
                 }),

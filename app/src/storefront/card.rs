@@ -180,9 +180,14 @@ mod tests {
 
     #[test]
     fn a_decline_reads_as_stripe_wrote_it_for_the_shopper() {
-        assert_eq!(answer(r#"{"status":"requires_capture"}"#), Ok("requires_capture".into()));
         assert_eq!(
-            answer(r#"{"error":{"message":"Your card has insufficient funds.","code":"card_declined","decline_code":"insufficient_funds"}}"#),
+            answer(r#"{"status":"requires_capture"}"#),
+            Ok("requires_capture".into())
+        );
+        assert_eq!(
+            answer(
+                r#"{"error":{"message":"Your card has insufficient funds.","code":"card_declined","decline_code":"insufficient_funds"}}"#
+            ),
             Err("Your card has insufficient funds.".into())
         );
         assert_eq!(
@@ -190,7 +195,10 @@ mod tests {
             Err("Your bank could not confirm it was you. Try again, or use another card.".into())
         );
         assert!(answer("{}").is_err());
-        assert_eq!(describe("visa", "4242", 3, 2034), "Visa •••• 4242, expires 03/2034");
+        assert_eq!(
+            describe("visa", "4242", 3, 2034),
+            "Visa •••• 4242, expires 03/2034"
+        );
         assert!(payment_authorized("requires_capture") && !payment_authorized("requires_action"));
     }
 }

@@ -339,11 +339,11 @@ pub async fn save_shipping_address(
 #[cfg(feature = "ssr")]
 async fn ready_to_pay(
     ctx: &crate::server_context::ServerContext,
-    session: &tower_sessions::Session,
+    web_session: &tower_sessions::Session,
 ) -> Result<domain::carts::CartDetail, ServerFnError> {
     use crate::{server_context::*, storefront::cart::require_cart};
     use domain::DomainError;
-    let cart = require_cart(ctx, session).await?;
+    let cart = require_cart(ctx, web_session).await?;
     let refuse = |message: &str| to_server_error(DomainError::Invalid(message.to_owned()));
     let method = cart
         .shipping_method
@@ -371,7 +371,7 @@ async fn ready_to_pay(
             return Err(refuse("complete the shipping address first"));
         }
     }
-    if let Some(customer_id) = customer_id(session).await? {
+    if let Some(customer_id) = customer_id(web_session).await? {
         domain::carts::set_customer(&ctx.db, &cart.cart.id, &customer_id)
             .await
             .map_err(to_server_error)?;
@@ -789,7 +789,11 @@ fn PaymentAndReview(
     let placing = form_error(action.value());
     let first = providers.first().map(|p| p.id.clone());
     let (provider, set_provider) = signal(first.clone().unwrap_or_default());
-    let card_ids: Vec<String> = providers.iter().filter(|p| p.card).map(|p| p.id.clone()).collect();
+    let card_ids: Vec<String> = providers
+        .iter()
+        .filter(|p| p.card)
+        .map(|p| p.id.clone())
+        .collect();
     let paying_by_card = {
         let card_ids = card_ids.clone();
         move || card_ids.contains(&provider.get())
@@ -836,9 +840,10 @@ fn PaymentAndReview(
         });
     };
     let has_card = providers.iter().any(|p| p.card);
+    let place_order_url = <PlaceOrder as leptos::server_fn::ServerFn>::url();
     view! {
         <section class="checkout-step">
-            <form action=PlaceOrder::url() method="post" class="stacked" on:submit=submit>
+            <form action=place_order_url method="post" class="stacked" on:submit=submit>
                 <h2>"Payment"</h2>
                 <fieldset class="payment-providers">
                     <legend>"Pay with"</legend>

@@ -177,13 +177,23 @@ pub async fn get_machine(id: String) -> Result<Option<MachineDetail>, ServerFnEr
     let payment = match (&customer, super::card::saved_card_provider(&ctx).await?) {
         (Some(customer), Some(provider)) => Some(
             // The hold takes the newest saved card, as listed first.
-            domain::payments::account::saved_cards(&ctx.db, &ctx.payment_providers, &provider, customer)
-                .await
-                .map_err(to_server_error)?
-                .first()
-                .map_or(HoldCard::Missing, |c| {
-                    HoldCard::Saved(super::card::describe(&c.brand, &c.last4, c.exp_month, c.exp_year))
-                }),
+            domain::payments::account::saved_cards(
+                &ctx.db,
+                &ctx.payment_providers,
+                &provider,
+                customer,
+            )
+            .await
+            .map_err(to_server_error)?
+            .first()
+            .map_or(HoldCard::Missing, |c| {
+                HoldCard::Saved(super::card::describe(
+                    &c.brand,
+                    &c.last4,
+                    c.exp_month,
+                    c.exp_year,
+                ))
+            }),
         ),
         _ => None,
     };

@@ -144,9 +144,7 @@ pub async fn remove_saved_card(
 /// A provider's id of a saved card: `pm_…` (Stripe), `PI…` (Finix); letters,
 /// digits and underscores, at most 100.
 fn is_card_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 100
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    !id.is_empty() && id.len() <= 100 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 #[cfg(test)]
@@ -154,7 +152,13 @@ mod tests {
     #[test]
     fn card_ids_that_could_reach_another_path_are_refused() {
         assert!(super::is_card_id("pm_1QabcXYZ"));
-        for hostile in ["", "pm_1/../../customers", "pm_1?x=1", "pm 1", &"p".repeat(101)] {
+        for hostile in [
+            "",
+            "pm_1/../../customers",
+            "pm_1?x=1",
+            "pm 1",
+            &"p".repeat(101),
+        ] {
             assert!(!super::is_card_id(hostile), "{hostile:?}");
         }
     }

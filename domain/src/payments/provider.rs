@@ -89,7 +89,11 @@ pub trait PaymentProvider: Send + Sync {
 
     /// Removes the saved card `card_id` from `account`; `false` when
     /// `account` has no such card (another customer's card is never touched).
-    async fn remove_saved_card(&self, _account: &str, _card_id: &str) -> Result<bool, ProviderError> {
+    async fn remove_saved_card(
+        &self,
+        _account: &str,
+        _card_id: &str,
+    ) -> Result<bool, ProviderError> {
         Ok(false)
     }
 }

@@ -380,10 +380,16 @@ impl PaymentProvider for StripeProvider {
     async fn remove_saved_card(&self, account: &str, card_id: &str) -> Result<bool, ProviderError> {
         // Stripe detaches any card the secret key can see: whose it is is
         // checked here first, so that a customer can only remove their own.
-        let card = match RetrievePaymentMethod::new(card_id).send(&self.client).await {
-            Ok(card) => card,
-            Err(StripeError::Stripe(_, 404)) => return Ok(false),
-            Err(e) => return Err(refusal("retrieve a saved card", e)),
+        let retrieve = RetrievePaymentMethod::new(card_id);
+        let card = match tokio::time::timeout(CALL_TIMEOUT, retrieve.send(&self.client)).await {
+            Ok(Ok(card)) => card,
+            Ok(Err(StripeError::Stripe(_, 404))) => return Ok(false),
+            Ok(Err(e)) => return Err(refusal("retrieve a saved card", e)),
+            Err(_) => {
+                return Err(ProviderError::Unavailable(
+                    "Stripe did not answer (retrieve a saved card)".into(),
+                ));
+            }
         };
         if card.customer.as_ref().map(|c| c.id().as_str()) != Some(account) {
             return Ok(false);

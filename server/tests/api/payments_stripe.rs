@@ -176,7 +176,11 @@ async fn cart_paying_with_stripe(s: &Setup) -> (String, String) {
 }
 
 /// Stripe.js confirming the intent with a test card.
-pub(crate) async fn confirm(s: &Setup, intent: &str, card: &str) -> Result<PaymentIntentStatus, String> {
+pub(crate) async fn confirm(
+    s: &Setup,
+    intent: &str,
+    card: &str,
+) -> Result<PaymentIntentStatus, String> {
     ConfirmPaymentIntent::new(intent)
         .payment_method(card)
         .send(&s.browser)

@@ -79,11 +79,20 @@ async fn a_card_payment_in_the_checkout_places_the_order_once_stripe_authorised_
         // The card field loads the configured Stripe.js (here the
         // simulator's stand-in), which the page's policy lets run and frame.
         let origin = s.sim.api_base().trim_end_matches('/').to_owned();
-        assert!(policy.contains(&format!("'wasm-unsafe-eval' {origin};")), "{policy}");
+        assert!(
+            policy.contains(&format!("'wasm-unsafe-eval' {origin};")),
+            "{policy}"
+        );
         assert!(policy.contains(&format!("frame-src {origin}")), "{policy}");
         assert!(page.contains(r#"data-testid="card-field""#), "{page}");
-        assert!(page.contains("Card payment needs JavaScript"), "said without scripts");
-        assert!(!page.contains("Test payment"), "the region takes Stripe only");
+        assert!(
+            page.contains("Card payment needs JavaScript"),
+            "said without scripts"
+        );
+        assert!(
+            !page.contains("Test payment"),
+            "the region takes Stripe only"
+        );
 
         // Without scripts, no card was confirmed: the order is refused, and why.
         let back = place(&s).await;
@@ -156,7 +165,10 @@ async fn a_declined_card_can_be_followed_by_another_and_3d_secure_must_be_finish
         s.sim.authenticate(&challenged, true).unwrap();
         let placed = place(&s).await;
         assert!(placed.starts_with("/orders/order_"), "{placed}");
-        assert_eq!(order_of(&s, &cart).await.unwrap().order.id, order_id(&placed));
+        assert_eq!(
+            order_of(&s, &cart).await.unwrap().order.id,
+            order_id(&placed)
+        );
         let orders = domain::orders::order::Entity::find()
             .filter(domain::orders::order::Column::CartId.eq(&cart))
             .all(&s.app.db)

@@ -11,7 +11,12 @@ use crate::{TestApp, on_every_db};
 pub(crate) const PICKUP: &str = "Pick up at Vending machine 1";
 
 /// A form posted from `page` by a browser without JavaScript; the page it is sent back to.
-pub(crate) async fn submit(app: &TestApp, page: &str, action: &str, form: &[(&str, &str)]) -> String {
+pub(crate) async fn submit(
+    app: &TestApp,
+    page: &str,
+    action: &str,
+    form: &[(&str, &str)],
+) -> String {
     let response = app
         .client
         .post(app.url(action))

@@ -56,13 +56,91 @@ use crate::{
 /// data its resources loaded) by the page's `nonce`; WebAssembly compiled from
 /// those scripts; styles, images and requests from the store; no plugins, no
 /// foreign `<base>`, forms posting only here, and no framing by any site.
-pub fn content_security_policy(nonce: Option<&str>) -> String {
+///
+/// With `stripe_js` (the address the card forms load Stripe.js from), Stripe
+/// may also run its script, frame its card field and 3-D Secure pages and
+/// be asked for payments: Stripe's own origins, or the one of a stand-in.
+pub fn content_security_policy(nonce: Option<&str>, stripe_js: Option<&str>) -> String {
     let inline = nonce.map_or_else(String::new, |nonce| format!(" 'nonce-{nonce}'"));
+    let stripe = stripe_js.and_then(origin_of);
+    let (scripts, frames, requests) = match stripe {
+        // Stripe.js calls its API and frames its 3-D Secure pages from
+        // origins of their own (https://docs.stripe.com/security/guide#content-security-policy).
+        Some(origin @ "https://js.stripe.com") => (
+            format!(" {origin}"),
+            format!("; frame-src {origin} https://hooks.stripe.com"),
+            " https://api.stripe.com".to_owned(),
+        ),
+        Some(origin) => (
+            format!(" {origin}"),
+            format!("; frame-src {origin}"),
+            format!(" {origin}"),
+        ),
+        None => Default::default(),
+    };
     format!(
-        "default-src 'self'; script-src 'self'{inline} 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
-         form-action 'self'; frame-ancestors 'none'"
+        "default-src 'self'; script-src 'self'{inline} 'wasm-unsafe-eval'{scripts}; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'{requests}; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'{frames}"
     )
+}
+
+/// `https://host:port` of an absolute http(s) URL, when it is one.
+fn origin_of(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host = &rest[..host_end];
+    // A policy source is space- and semicolon-separated: nothing may break out.
+    if host.is_empty()
+        || !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+    {
+        return None;
+    }
+    Some(&url[..url.len() - rest.len() + host_end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_security_policy;
+
+    #[test]
+    fn stripe_may_run_frame_and_be_asked_only_when_configured() {
+        let plain = content_security_policy(None, None);
+        assert!(
+            !plain.contains("stripe") && !plain.contains("frame-src"),
+            "{plain}"
+        );
+        let real = content_security_policy(None, Some("https://js.stripe.com/v3/"));
+        assert!(
+            real.contains("script-src 'self' 'wasm-unsafe-eval' https://js.stripe.com;"),
+            "{real}"
+        );
+        assert!(
+            real.contains("frame-src https://js.stripe.com https://hooks.stripe.com"),
+            "{real}"
+        );
+        assert!(
+            real.contains("connect-src 'self' https://api.stripe.com;"),
+            "{real}"
+        );
+        let local = content_security_policy(None, Some("http://127.0.0.1:4242/v3/stripe.js"));
+        assert!(local.contains("frame-src http://127.0.0.1:4242"), "{local}");
+        for hostile in [
+            "javascript:alert(1)",
+            "https://a.example;script-src *",
+            "https:///x",
+        ] {
+            assert_eq!(
+                content_security_policy(None, Some(hostile)),
+                plain,
+                "{hostile}"
+            );
+        }
+    }
 }
 
 /// The HTML document around the app, rendered on the server only.
@@ -73,6 +151,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
         && let Ok(policy) = http::HeaderValue::from_str(&content_security_policy(
             leptos::nonce::use_nonce().as_deref(),
+            use_context::<server_context::ServerContext>()
+                .and_then(|ctx| ctx.stripe_js)
+                .map(|stripe| stripe.url)
+                .as_deref(),
         ))
     {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, policy);

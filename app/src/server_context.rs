@@ -32,6 +32,9 @@ pub struct ServerContext {
     pub limits: Arc<dyn Throttle>,
     /// Finds products by words.
     pub search: Arc<dyn domain::search::ProductSearch>,
+    /// What card forms load Stripe.js with; `None` while Stripe is not
+    /// configured (with its publishable key).
+    pub stripe_js: Option<crate::storefront::card::StripeJs>,
     /// Device credentials this request took out of the web session to show
     /// them, once taken (fresh per request).
     pub taken_credentials: TakenCredentials,

@@ -248,7 +248,16 @@ pub struct StripeSettings {
     /// local simulator).
     #[arg(long, env = "AUTOMAT_STRIPE_API_BASE")]
     pub stripe_api_base: Option<String>,
+
+    /// Where the storefront loads Stripe.js from: Stripe's own
+    /// ([`STRIPE_JS`]) when unset; tests point it at the simulator's stand-in.
+    #[arg(long, env = "AUTOMAT_STRIPE_JS_URL")]
+    pub stripe_js_url: Option<String>,
 }
+
+/// Stripe.js v3, which Stripe requires to be loaded from its own address
+/// (never bundled or copied, for PCI compliance).
+pub const STRIPE_JS: &str = "https://js.stripe.com/v3/";
 
 /// Finix (`pp_finix`), offered once the username, password, merchant and
 /// application are set.

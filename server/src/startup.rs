@@ -179,6 +179,16 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         currency: settings.currency.clone(),
         storefront_channel_ids,
         payment_providers,
+        stripe_js: settings.stripe.stripe_secret_key.as_ref().and_then(|_| {
+            Some(app::storefront::card::StripeJs {
+                publishable_key: settings.stripe.stripe_publishable_key.clone()?,
+                url: settings
+                    .stripe
+                    .stripe_js_url
+                    .clone()
+                    .unwrap_or_else(|| crate::config::STRIPE_JS.to_owned()),
+            })
+        }),
         stripe_webhook_secret: settings
             .stripe
             .stripe_webhook_secret

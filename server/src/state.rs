@@ -68,6 +68,9 @@ pub struct AppState {
     pub search: std::sync::Arc<dyn domain::search::ProductSearch>,
     /// Request timings and the token for `/metrics`.
     pub metrics: crate::http::metrics::Metrics,
+    /// What the storefront's card forms load Stripe.js with; `None` while
+    /// Stripe is not configured.
+    pub stripe_js: Option<app::storefront::card::StripeJs>,
 }
 
 impl AppState {
@@ -82,6 +85,7 @@ impl AppState {
             loyalty: self.loyalty.clone(),
             limits: std::sync::Arc::new(self.limits.clone()),
             search: self.search.clone(),
+            stripe_js: self.stripe_js.clone(),
             taken_credentials: Default::default(),
         });
     }

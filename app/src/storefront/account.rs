@@ -8,7 +8,11 @@ use leptos_router::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{checkout::OrderSummary, loyalty_summary::LoyaltyMembership};
+use super::{
+    card::{self, CardField, StripeJs},
+    checkout::{CardPayment, OrderSummary},
+    loyalty_summary::LoyaltyMembership,
+};
 use crate::components::{ErrorNotice, format_money};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -230,6 +234,116 @@ pub async fn my_deposit_credits() -> Result<Vec<DepositCreditRow>, ServerFnError
         .collect())
 }
 
+/// A card the shopper saved, as the account lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedCardRow {
+    pub id: String,
+    /// "Visa •••• 4242, expires 12/2034".
+    pub description: String,
+}
+
+/// The account's saved cards, and how to add one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedCards {
+    pub cards: Vec<SavedCardRow>,
+    pub stripe: Option<StripeJs>,
+}
+
+/// The signed-in customer's saved cards; `None` when nobody is signed in or
+/// the store takes no cards (the test provider).
+#[server(endpoint = "/account/cards")]
+pub async fn my_saved_cards() -> Result<Option<SavedCards>, ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let Some(customer) = customer_id(&session().await?).await? else {
+        return Ok(None);
+    };
+    let Some(provider) = card::saved_card_provider(&ctx).await? else {
+        return Ok(None);
+    };
+    let cards = domain::payments::account::saved_cards(
+        &ctx.db,
+        &ctx.payment_providers,
+        &provider,
+        &customer,
+    )
+    .await
+    .map_err(to_server_error)?;
+    Ok(Some(SavedCards {
+        cards: cards
+            .into_iter()
+            .map(|c| SavedCardRow {
+                description: card::describe(&c.brand, &c.last4, c.exp_month, c.exp_year),
+                id: c.id,
+            })
+            .collect(),
+        stripe: ctx.stripe_js.clone(),
+    }))
+}
+
+/// Starts saving a card: the SetupIntent the card field confirms.
+#[server(endpoint = "/account/cards/start")]
+pub async fn start_card_setup() -> Result<CardPayment, ServerFnError> {
+    use crate::server_context::*;
+    use domain::DomainError;
+    let ctx = server_context()?;
+    let Some(customer) = customer_id(&session().await?).await? else {
+        return Err(to_server_error(DomainError::Unauthorized(
+            "sign in first".into(),
+        )));
+    };
+    let provider = card::saved_card_provider(&ctx)
+        .await?
+        .ok_or_else(|| to_server_error(DomainError::Invalid("this store saves no cards".into())))?;
+    let email = domain::customers::retrieve(&ctx.db, &customer)
+        .await
+        .map_err(to_server_error)?
+        .customer
+        .email;
+    let setup = domain::payments::account::start_saving_card(
+        &ctx.db,
+        &ctx.payment_providers,
+        &provider,
+        &customer,
+        Some(email.as_str()),
+        &domain::ids::new_id("attempt"),
+    )
+    .await
+    .map_err(to_server_error)?;
+    let client_secret = setup["client_secret"]
+        .as_str()
+        .ok_or_else(|| ServerFnError::new("the payment provider gave no client secret"))?;
+    Ok(CardPayment {
+        client_secret: client_secret.to_owned(),
+    })
+}
+
+/// Removes one of the signed-in customer's saved cards (only theirs: the
+/// card must belong to their account at the provider).
+#[server(endpoint = "/account/cards/remove")]
+pub async fn remove_saved_card(card_id: String) -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    use domain::DomainError;
+    let ctx = server_context()?;
+    let Some(customer) = customer_id(&session().await?).await? else {
+        return Err(to_server_error(DomainError::Unauthorized(
+            "sign in first".into(),
+        )));
+    };
+    let provider = card::saved_card_provider(&ctx)
+        .await?
+        .ok_or_else(|| to_server_error(DomainError::not_found("Saved card", &card_id)))?;
+    domain::payments::account::remove_saved_card(
+        &ctx.db,
+        &ctx.payment_providers,
+        &provider,
+        &customer,
+        &card_id,
+    )
+    .await
+    .map_err(to_server_error)
+}
+
 /// The message of a form's last failed submission.
 pub(crate) fn form_error<T: Clone + Send + Sync + 'static>(
     outcome: MappedSignal<Option<Result<T, ServerFnError>>>,
@@ -313,6 +427,7 @@ pub fn AccountPage() -> impl IntoView {
                                             <button type="submit">"Sign out everywhere"</button>
                                         </ActionForm>
                                         <LoyaltyMembership />
+                                        <SavedCardsSection />
                                         <OrderHistory />
                                         <DepositCredits />
                                     </section>
@@ -362,6 +477,94 @@ fn OrderHistory() -> impl IntoView {
                 })}
             </ErrorBoundary>
         </Transition>
+    }
+}
+
+/// Where the account mounts the card field.
+const CARD_ELEMENT: &str = "account-card";
+
+/// The shopper's saved cards (a machine's door opens with the newest), each
+/// removable, and a card field to add one (with JavaScript).
+#[component]
+fn SavedCardsSection() -> impl IntoView {
+    let remove = ServerAction::<RemoveSavedCard>::new();
+    let removing = form_error(remove.value());
+    let (added, set_added) = signal(0u32);
+    let cards = Resource::new(
+        move || (remove.version().get(), added.get()),
+        |_| my_saved_cards(),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading saved cards…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
+                {move || Suspend::new(async move {
+                    cards.await.map(|found| found.map(|saved| view! {
+                        <h2>"Saved cards"</h2>
+                        {if saved.cards.is_empty() {
+                            view! { <p class="empty" data-testid="no-saved-cards">"No card saved yet. Save one to open machines with one tap."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="saved-cards">
+                                    {saved.cards.into_iter().map(|c| view! {
+                                        <li data-testid="saved-card">
+                                            <span>{c.description}</span>
+                                            <ActionForm action=remove attr:class="inline">
+                                                <input type="hidden" name="card_id" value=c.id />
+                                                <button type="submit" class="secondary" data-testid="remove-card">"Remove"</button>
+                                            </ActionForm>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                        {move || removing().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+                        {saved.stripe.map(|stripe| view! { <AddCard stripe on_saved=move || set_added.update(|n| *n += 1) /> })}
+                    }))
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// The card field and "Save card": a SetupIntent confirmed with Stripe.js
+/// (3-D Secure when the bank asks), which saves the card with Stripe.
+#[component]
+fn AddCard(stripe: StripeJs, on_saved: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let (problem, set_problem) = signal(None::<String>);
+    let (saving, set_saving) = signal(false);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        set_problem.set(None);
+        set_saving.set(true);
+        leptos::task::spawn_local(async move {
+            match start_card_setup().await {
+                Err(e) => {
+                    set_problem.set(Some(
+                        e.to_string().replace("error running server function: ", ""),
+                    ));
+                    set_saving.set(false);
+                }
+                Ok(setup) => card::confirm_setup(&setup.client_secret, move |answer| {
+                    set_saving.set(false);
+                    match answer.outcome() {
+                        Ok(status) if status == "succeeded" => on_saved(),
+                        Ok(_) => set_problem.set(Some(
+                            "Your card was not confirmed. Try again, or use another card."
+                                .to_owned(),
+                        )),
+                        Err(message) => set_problem.set(Some(message)),
+                    }
+                }),
+            }
+        });
+    };
+    view! {
+        <form class="stacked add-card" on:submit=save>
+            <h3>"Add a card"</h3>
+            <CardField stripe element_id=CARD_ELEMENT />
+            <button type="submit" data-testid="save-card" disabled=move || saving.get()>"Save card"</button>
+        </form>
+        {move || problem.get().map(|p| view! { <p class="notice error" role="alert" data-testid="save-card-error">{p}</p> })}
     }
 }
 

@@ -13,7 +13,11 @@ use super::{
     account::form_error,
     cart::{ApplyPromoCode, CartLine, CartView, EmptyCart, PromoCodes, RemovePromoCode},
 };
-use super::{loyalty_panel::LoyaltyPanel, loyalty_summary::OrderLoyaltySummary};
+use super::{
+    card::{self, CardField, StripeJs},
+    loyalty_panel::LoyaltyPanel,
+    loyalty_summary::OrderLoyaltySummary,
+};
 use crate::components::{ErrorNotice, NotFound, Totals, TotalsBreakdown, format_money};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +49,8 @@ pub struct ShippingChoice {
 pub struct PaymentChoice {
     pub id: String,
     pub label: String,
+    /// Paid by card in the browser (Stripe.js) before the order is placed.
+    pub card: bool,
 }
 
 /// The shipping address as its form shows it; blanks are empty.
@@ -70,6 +76,8 @@ pub struct CheckoutView {
     /// Where the cart's region delivers (lowercase ISO codes).
     pub countries: Vec<String>,
     pub payment_providers: Vec<PaymentChoice>,
+    /// How the card field loads, when a choice is paid by card.
+    pub stripe: Option<StripeJs>,
 }
 
 impl CheckoutView {
@@ -156,14 +164,20 @@ impl From<domain::orders::OrderDetail> for OrderSummary {
 }
 
 #[cfg(feature = "ssr")]
-fn payment_label(provider_id: &str) -> String {
+fn payment_label(provider_id: &str, card: bool) -> String {
     match provider_id {
         domain::payments::system::ID => {
             "Test payment — no money moves (authorized at once, no card needed)".to_owned()
         }
+        _ if card => "Card".to_owned(),
         other => other.to_owned(),
     }
 }
+
+/// Why a card payment cannot go on without the page's scripts.
+#[cfg(feature = "ssr")]
+const CARD_NEEDS_JAVASCRIPT: &str =
+    "card payment needs JavaScript: turn it on in your browser, or choose another way to pay";
 
 /// The countries the cart's region delivers to.
 #[cfg(feature = "ssr")]
@@ -239,12 +253,16 @@ pub async fn get_checkout() -> Result<Option<CheckoutView>, ServerFnError> {
             None => ctx.payment_providers.ids(),
         }
         .into_iter()
-        .filter(|id| ctx.payment_providers.has(id))
-        .map(|id| PaymentChoice {
-            label: payment_label(&id),
-            id,
+        .filter_map(|id| {
+            let card = ctx.payment_providers.get(&id).ok()?.confirmed_by_shopper();
+            Some(PaymentChoice {
+                label: payment_label(&id, card),
+                card,
+                id,
+            })
         })
         .collect(),
+        stripe: ctx.stripe_js.clone(),
         cart: cart.into(),
     }))
 }
@@ -315,14 +333,17 @@ pub async fn save_shipping_address(
     }
 }
 
-/// Pays the cart with the chosen provider and places the order.
-#[server(endpoint = "/checkout/place-order")]
-pub async fn place_order(payment_provider: String) -> Result<(), ServerFnError> {
-    use crate::{server_context::*, session_keys, storefront::cart::require_cart};
-    use domain::{DomainError, checkout, payments};
-    let ctx = server_context()?;
-    let session = session().await?;
-    let cart = require_cart(&ctx, &session).await?;
+/// The shopper's cart once everything but the payment is filled in (the
+/// way it ships, the email, a delivery's address), with the signed-in
+/// shopper's order going to their order history.
+#[cfg(feature = "ssr")]
+async fn ready_to_pay(
+    ctx: &crate::server_context::ServerContext,
+    web_session: &tower_sessions::Session,
+) -> Result<domain::carts::CartDetail, ServerFnError> {
+    use crate::{server_context::*, storefront::cart::require_cart};
+    use domain::DomainError;
+    let cart = require_cart(ctx, web_session).await?;
     let refuse = |message: &str| to_server_error(DomainError::Invalid(message.to_owned()));
     let method = cart
         .shipping_method
@@ -350,17 +371,44 @@ pub async fn place_order(payment_provider: String) -> Result<(), ServerFnError> 
             return Err(refuse("complete the shipping address first"));
         }
     }
-    let store_err = |e: tower_sessions::session::Error| ServerFnError::new(e.to_string());
-    // A signed-in shopper's order goes to their order history.
-    if let Some(customer_id) = customer_id(&session).await? {
+    if let Some(customer_id) = customer_id(web_session).await? {
         domain::carts::set_customer(&ctx.db, &cart.cart.id, &customer_id)
             .await
             .map_err(to_server_error)?;
     }
+    Ok(cart)
+}
+
+/// What the card field confirms: the payment session's PaymentIntent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardPayment {
+    pub client_secret: String,
+}
+
+/// Starts paying the cart by card: a payment session whose PaymentIntent the
+/// browser confirms with Stripe.js, then places the order with
+/// [`place_order`]. A new session (and intent) each time, so that a declined
+/// card can be followed by another.
+#[server(endpoint = "/checkout/card-payment")]
+pub async fn start_card_payment(payment_provider: String) -> Result<CardPayment, ServerFnError> {
+    use crate::server_context::*;
+    use domain::{DomainError, checkout, payments};
+    let ctx = server_context()?;
+    let session = session().await?;
+    let provider = ctx
+        .payment_providers
+        .get(&payment_provider)
+        .map_err(to_server_error)?;
+    if !provider.confirmed_by_shopper() {
+        return Err(to_server_error(DomainError::Invalid(format!(
+            "{payment_provider} is not paid by card in the browser; place the order instead"
+        ))));
+    }
+    let cart = ready_to_pay(&ctx, &session).await?;
     let collection = checkout::payment_collection_for_cart(&ctx.db, &cart.cart.id)
         .await
         .map_err(to_server_error)?;
-    payments::create_session(
+    let started = payments::create_session(
         &ctx.db,
         &ctx.payment_providers,
         &collection.id,
@@ -368,6 +416,55 @@ pub async fn place_order(payment_provider: String) -> Result<(), ServerFnError> 
     )
     .await
     .map_err(to_server_error)?;
+    let data: serde_json::Value = serde_json::from_str(&started.data).unwrap_or_default();
+    let client_secret = data["client_secret"]
+        .as_str()
+        .ok_or_else(|| ServerFnError::new("the payment provider gave no client secret"))?;
+    Ok(CardPayment {
+        client_secret: client_secret.to_owned(),
+    })
+}
+
+/// Pays the cart with the chosen provider and places the order. A card
+/// payment was confirmed in the browser first ([`start_card_payment`]): the
+/// order is placed only when the provider itself says its intent is
+/// authorised (the checkout asks it; the browser's word counts for nothing).
+#[server(endpoint = "/checkout/place-order")]
+pub async fn place_order(payment_provider: String) -> Result<(), ServerFnError> {
+    use crate::{server_context::*, session_keys};
+    use domain::{DomainError, checkout, payments};
+    let ctx = server_context()?;
+    let session = session().await?;
+    let refuse = |message: &str| to_server_error(DomainError::Invalid(message.to_owned()));
+    let provider = ctx
+        .payment_providers
+        .get(&payment_provider)
+        .map_err(to_server_error)?;
+    let cart = ready_to_pay(&ctx, &session).await?;
+    let store_err = |e: tower_sessions::session::Error| ServerFnError::new(e.to_string());
+    let collection = checkout::payment_collection_for_cart(&ctx.db, &cart.cart.id)
+        .await
+        .map_err(to_server_error)?;
+    if provider.confirmed_by_shopper() {
+        // The card field confirmed the latest session's intent; without
+        // scripts there is none (or one of another provider) to place the order with.
+        let latest = payments::sessions_of(&ctx.db, &collection.id)
+            .await
+            .map_err(to_server_error)?
+            .pop();
+        if latest.is_none_or(|s| s.provider_id != payment_provider) {
+            return Err(refuse(CARD_NEEDS_JAVASCRIPT));
+        }
+    } else {
+        payments::create_session(
+            &ctx.db,
+            &ctx.payment_providers,
+            &collection.id,
+            &payment_provider,
+        )
+        .await
+        .map_err(to_server_error)?;
+    }
     let order = checkout::complete_cart(&ctx.db, &ctx.payment_providers, &cart.cart.id)
         .await
         .map_err(|failure| to_server_error(failure.into()))?;
@@ -548,6 +645,7 @@ fn CheckoutSections(checkout: CheckoutView, actions: CheckoutActions) -> impl In
             <PaymentAndReview
                 totals=checkout.cart.breakdown.clone()
                 providers=checkout.payment_providers.clone()
+                stripe=checkout.stripe.clone()
                 chosen=chosen
                 action=actions.place
             />
@@ -677,18 +775,75 @@ fn ShippingAddress(
     }
 }
 
+/// Where the checkout mounts the card field.
+const CARD_ELEMENT: &str = "checkout-card";
+
 #[component]
 fn PaymentAndReview(
     totals: Totals,
     providers: Vec<PaymentChoice>,
+    stripe: Option<StripeJs>,
     chosen: Option<ShippingChoice>,
     action: ServerAction<PlaceOrder>,
 ) -> impl IntoView {
-    let error = form_error(action.value());
+    let placing = form_error(action.value());
     let first = providers.first().map(|p| p.id.clone());
+    let (provider, set_provider) = signal(first.clone().unwrap_or_default());
+    let card_ids: Vec<String> = providers
+        .iter()
+        .filter(|p| p.card)
+        .map(|p| p.id.clone())
+        .collect();
+    let paying_by_card = {
+        let card_ids = card_ids.clone();
+        move || card_ids.contains(&provider.get())
+    };
+    // A card's problem (declined, 3-D Secure failed) and whether the card
+    // is being confirmed, before the order is placed.
+    let (card_problem, set_card_problem) = signal(None::<String>);
+    let (confirming, set_confirming) = signal(false);
+    // Without scripts the form posts to place_order, which pays without a
+    // card (the test provider) or says a card needs JavaScript; with them,
+    // a card is confirmed with Stripe.js first.
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let payment_provider = provider.get_untracked();
+        set_card_problem.set(None);
+        if !card_ids.contains(&payment_provider) {
+            action.dispatch(PlaceOrder { payment_provider });
+            return;
+        }
+        set_confirming.set(true);
+        leptos::task::spawn_local(async move {
+            let started = match start_card_payment(payment_provider.clone()).await {
+                Ok(started) => started,
+                Err(e) => {
+                    set_card_problem.set(Some(
+                        e.to_string().replace("error running server function: ", ""),
+                    ));
+                    set_confirming.set(false);
+                    return;
+                }
+            };
+            card::confirm_payment(&started.client_secret, move |answer| {
+                set_confirming.set(false);
+                match answer.outcome() {
+                    Ok(status) if card::payment_authorized(&status) => {
+                        action.dispatch(PlaceOrder { payment_provider });
+                    }
+                    Ok(_) => set_card_problem.set(Some(
+                        "Your card was not confirmed. Try again, or use another card.".to_owned(),
+                    )),
+                    Err(message) => set_card_problem.set(Some(message)),
+                }
+            });
+        });
+    };
+    let has_card = providers.iter().any(|p| p.card);
+    let place_order_url = <PlaceOrder as leptos::server_fn::ServerFn>::url();
     view! {
         <section class="checkout-step">
-            <ActionForm action attr:class="stacked">
+            <form action=place_order_url method="post" class="stacked" on:submit=submit>
                 <h2>"Payment"</h2>
                 <fieldset class="payment-providers">
                     <legend>"Pay with"</legend>
@@ -696,15 +851,34 @@ fn PaymentAndReview(
                         .into_iter()
                         .map(|p| {
                             let checked = first.as_deref() == Some(p.id.as_str());
+                            let id = p.id.clone();
                             view! {
-                                <label class="choice">
-                                    <input type="radio" name="payment_provider" value=p.id checked=checked required />
+                                <label class="choice" data-testid="payment-provider">
+                                    <input
+                                        type="radio"
+                                        name="payment_provider"
+                                        value=p.id
+                                        checked=checked
+                                        required
+                                        on:change=move |_| set_provider.set(id.clone())
+                                    />
                                     {p.label}
                                 </label>
                             }
                         })
                         .collect_view()}
                 </fieldset>
+                {match (has_card, stripe) {
+                    (true, Some(stripe)) => view! {
+                        <div class="card-payment" class:hidden=move || !paying_by_card()>
+                            <CardField stripe element_id=CARD_ELEMENT />
+                        </div>
+                    }.into_any(),
+                    (true, None) => view! {
+                        <p class="notice error">"Card payment is not set up in this store yet (no publishable key)."</p>
+                    }.into_any(),
+                    _ => ().into_any(),
+                }}
                 <h2>"Review"</h2>
                 <p data-testid="checkout-shipping-method">
                     {match chosen {
@@ -713,9 +887,12 @@ fn PaymentAndReview(
                     }}
                 </p>
                 <TotalsBreakdown totals testid="checkout" />
-                <button type="submit" disabled=move || action.pending().get()>"Place order"</button>
-            </ActionForm>
-            {move || error().map(|e| view! { <p class="notice error" role="alert" data-testid="place-order-error">{e}</p> })}
+                <button type="submit" data-testid="place-order" disabled=move || action.pending().get() || confirming.get()>
+                    "Place order"
+                </button>
+            </form>
+            {move || confirming.get().then(|| view! { <p class="muted" role="status">"Checking your card…"</p> })}
+            {move || card_problem.get().or_else(placing).map(|e| view! { <p class="notice error" role="alert" data-testid="place-order-error">{e}</p> })}
         </section>
     }
 }

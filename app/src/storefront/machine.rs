@@ -42,6 +42,17 @@ pub struct MachineDetail {
     pub url: String,
     pub shelves: Vec<ShelfLine>,
     pub signed_in: bool,
+    /// How the door's hold is paid, for a signed-in shopper of a store that
+    /// takes cards.
+    pub payment: Option<HoldCard>,
+}
+
+/// The card a machine's hold goes on: the newest saved, or none yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum HoldCard {
+    /// "Visa •••• 4242, expires 12/2034".
+    Saved(String),
+    Missing,
 }
 
 /// A product a machine holds.
@@ -162,13 +173,38 @@ pub async fn get_machine(id: String) -> Result<Option<MachineDetail>, ServerFnEr
             in_stock: shelf.in_stock,
         })
         .collect();
-    let signed_in = customer_id(&session().await?).await?.is_some();
+    let customer = customer_id(&session().await?).await?;
+    let payment = match (&customer, super::card::saved_card_provider(&ctx).await?) {
+        (Some(customer), Some(provider)) => Some(
+            // The hold takes the newest saved card, as listed first.
+            domain::payments::account::saved_cards(
+                &ctx.db,
+                &ctx.payment_providers,
+                &provider,
+                customer,
+            )
+            .await
+            .map_err(to_server_error)?
+            .first()
+            .map_or(HoldCard::Missing, |c| {
+                HoldCard::Saved(super::card::describe(
+                    &c.brand,
+                    &c.last4,
+                    c.exp_month,
+                    c.exp_year,
+                ))
+            }),
+        ),
+        _ => None,
+    };
+    let signed_in = customer.is_some();
     let machine = MachineSummary::from(machine);
     Ok(Some(MachineDetail {
         url: format!("{}{}", site_origin(), machine.href()),
         machine,
         shelves,
         signed_in,
+        payment,
     }))
 }
 
@@ -353,6 +389,7 @@ fn MachineDetailView(detail: MachineDetail) -> impl IntoView {
         url,
         shelves,
         signed_in,
+        payment,
     } = detail;
     let status = status_label(machine.online);
     let machine_id = machine.id.clone();
@@ -393,6 +430,16 @@ fn MachineDetailView(detail: MachineDetail) -> impl IntoView {
                     "Open the door"
                 </button>
             </ActionForm>
+            {payment.map(|payment| match payment {
+                HoldCard::Saved(card) => view! {
+                    <p class="muted" data-testid="hold-card">{format!("Held on your {card} until you close the door.")}</p>
+                }.into_any(),
+                HoldCard::Missing => view! {
+                    <p class="notice" data-testid="hold-card-missing">
+                        "Save a card in "<a href="/account">"your account"</a>" first: the door opens with one tap after that."
+                    </p>
+                }.into_any(),
+            })}
             {(!signed_in).then(|| view! { <p class="muted">"You will be asked to sign in first; the payment is held until you close the door."</p> })}
             {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
             {signed_in.then(|| view! {

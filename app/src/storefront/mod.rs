@@ -1,6 +1,7 @@
 //! What shoppers see: the catalog, product pages and the cart.
 
 pub mod account;
+pub mod card;
 pub mod cart;
 pub mod checkout;
 pub mod home;

@@ -92,3 +92,74 @@ pub async fn start_saving_card(
         .await
         .map_err(provider_failure)
 }
+
+/// The cards `customer_id` saved at `provider_id`, newest first; none while
+/// they have no account there (listing opens none).
+pub async fn saved_cards(
+    db: &impl ConnectionTrait,
+    providers: &Providers,
+    provider_id: &str,
+    customer_id: &str,
+) -> Result<Vec<super::SavedCard>, DomainError> {
+    let provider = providers.get(provider_id)?;
+    let Some(account) = find(db, customer_id, provider_id).await? else {
+        return Ok(Vec::new());
+    };
+    provider
+        .saved_cards(&account)
+        .await
+        .map_err(provider_failure)
+}
+
+/// Removes one of `customer_id`'s saved cards. A card that is not theirs
+/// (another customer's, or none at all) is "not found" alike, so that
+/// nobody learns which ids exist.
+pub async fn remove_saved_card(
+    db: &impl ConnectionTrait,
+    providers: &Providers,
+    provider_id: &str,
+    customer_id: &str,
+    card_id: &str,
+) -> Result<(), DomainError> {
+    let provider = providers.get(provider_id)?;
+    let not_found = || DomainError::not_found("Saved card", card_id);
+    // The id goes into the provider's URL path: only its own id shape passes.
+    if !is_card_id(card_id) {
+        return Err(not_found());
+    }
+    let account = find(db, customer_id, provider_id)
+        .await?
+        .ok_or_else(not_found)?;
+    if provider
+        .remove_saved_card(&account, card_id)
+        .await
+        .map_err(provider_failure)?
+    {
+        Ok(())
+    } else {
+        Err(not_found())
+    }
+}
+
+/// A provider's id of a saved card: `pm_…` (Stripe), `PI…` (Finix); letters,
+/// digits and underscores, at most 100.
+fn is_card_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 100 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn card_ids_that_could_reach_another_path_are_refused() {
+        assert!(super::is_card_id("pm_1QabcXYZ"));
+        for hostile in [
+            "",
+            "pm_1/../../customers",
+            "pm_1?x=1",
+            "pm 1",
+            &"p".repeat(101),
+        ] {
+            assert!(!super::is_card_id(hostile), "{hostile:?}");
+        }
+    }
+}

@@ -24,7 +24,7 @@ use sea_orm::{
 };
 
 pub use events::{Applied, ProviderEvent, apply_event, record_event};
-pub use provider::{Initiation, Payer, PaymentProvider, ProviderError, ProviderOutcome};
+pub use provider::{Initiation, Payer, PaymentProvider, ProviderError, ProviderOutcome, SavedCard};
 
 use crate::{DomainError, ids::new_id};
 

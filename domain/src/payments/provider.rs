@@ -45,6 +45,13 @@ pub trait PaymentProvider: Send + Sync {
     async fn refund(&self, data: &Value, amount: i64, key: &str) -> Result<Value, ProviderError>;
     async fn cancel(&self, data: &Value, key: &str) -> Result<Value, ProviderError>;
 
+    /// Whether the shopper confirms an online payment in the browser (Stripe:
+    /// the card field of Stripe.js, with the session's `client_secret`)
+    /// before the order can be placed; such a payment needs JavaScript.
+    fn confirmed_by_shopper(&self) -> bool {
+        false
+    }
+
     /// The provider's own id of the payment in `data` (Stripe's
     /// PaymentIntent), by which its webhooks name it.
     fn reference(&self, _data: &Value) -> Option<String> {
@@ -74,6 +81,34 @@ pub trait PaymentProvider: Send + Sync {
             self.id()
         )))
     }
+
+    /// The cards saved with `account`, newest first.
+    async fn saved_cards(&self, _account: &str) -> Result<Vec<SavedCard>, ProviderError> {
+        Ok(Vec::new())
+    }
+
+    /// Removes the saved card `card_id` from `account`; `false` when
+    /// `account` has no such card (another customer's card is never touched).
+    async fn remove_saved_card(
+        &self,
+        _account: &str,
+        _card_id: &str,
+    ) -> Result<bool, ProviderError> {
+        Ok(false)
+    }
+}
+
+/// A card saved with a customer's account at a provider, as the shopper
+/// recognises it (the provider keeps the number; we never see it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SavedCard {
+    /// The provider's id (Stripe's `pm_…`).
+    pub id: String,
+    /// `visa`, `mastercard`, … as the provider names it.
+    pub brand: String,
+    pub last4: String,
+    pub exp_month: i64,
+    pub exp_year: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]

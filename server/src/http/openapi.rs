@@ -112,6 +112,8 @@ const OPERATIONS: &[Operation] = &[
     op("post", "/store/customers", "Create the customer of a registration token", Token, Some("CreateCustomer"), One("customer", "StoreCustomer")),
     op("get", "/store/customers/me", "Retrieve the signed-in customer", Customer, None, One("customer", "StoreCustomer")),
     op("post", "/store/customers/me", "Update the signed-in customer", Customer, Some("UpdateCustomer"), One("customer", "StoreCustomer")),
+    op("get", "/store/customers/me/payment-methods/{provider_id}", "List the customer's saved cards at a payment provider (newest first; none before one is saved)", Customer, None, Body("StorePaymentMethodList")),
+    op("delete", "/store/customers/me/payment-methods/{provider_id}/{payment_method_id}", "Remove one of the customer's saved cards (another customer's is not found)", Customer, None, Deleted(None)),
     op("post", "/store/customers/me/payment-methods/{provider_id}", "Start saving a card with a payment provider for payments without the shopper (Stripe: a SetupIntent's client_secret for Stripe.js)", Customer, None, Object),
     op("post", "/store/customers/me/sign-out-everywhere", "End every sign-in of the customer (each token and web session, this one too)", Customer, None, Object),
     op("get", "/store/customers/me/addresses", "List the customer's addresses", Customer, None, List("addresses", "StoreCustomerAddress")),
@@ -951,6 +953,35 @@ fn schemas() -> Value {
             ("is_tax_inclusive", boolean()),
             ("data", object(&[("stock_location_id", nstring())])),
             ("metadata", any_object()),
+        ]),
+    );
+    add(
+        "StorePaymentMethodList",
+        object(&[
+            (
+                "payment_methods",
+                array(object(&[
+                    ("id", string()),
+                    ("provider_id", string()),
+                    (
+                        "data",
+                        object(&[
+                            ("id", string()),
+                            ("type", string()),
+                            (
+                                "card",
+                                object(&[
+                                    ("brand", string()),
+                                    ("last4", string()),
+                                    ("exp_month", integer()),
+                                    ("exp_year", integer()),
+                                ]),
+                            ),
+                        ]),
+                    ),
+                ])),
+            ),
+            ("count", integer()),
         ]),
     );
     add(

@@ -16,12 +16,14 @@
 use std::{collections::HashMap, str::FromStr, time::Duration};
 
 use async_trait::async_trait;
-use domain::payments::{Initiation, Payer, PaymentProvider, ProviderError, ProviderOutcome};
+use domain::payments::{
+    Initiation, Payer, PaymentProvider, ProviderError, ProviderOutcome, SavedCard,
+};
 use serde_json::{Value, json};
 use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
 use stripe_core::{
     PaymentIntent, PaymentIntentCaptureMethod, PaymentIntentStatus,
-    customer::{CreateCustomer, ListPaymentMethodsCustomer},
+    customer::{CreateCustomer, ListPaymentMethodsCustomer, ListPaymentMethodsCustomerType},
     payment_intent::{
         CancelPaymentIntent, CapturePaymentIntent, CreatePaymentIntent,
         CreatePaymentIntentOffSession, RetrievePaymentIntent,
@@ -29,6 +31,7 @@ use stripe_core::{
     refund::CreateRefund,
     setup_intent::{CreateSetupIntent, CreateSetupIntentUsage},
 };
+use stripe_payment::payment_method::{DetachPaymentMethod, RetrievePaymentMethod};
 use stripe_types::Currency;
 
 pub const ID: &str = "pp_stripe_stripe";
@@ -108,6 +111,9 @@ impl StripeProvider {
         })
     }
 }
+
+/// The most saved cards a customer is shown (Stripe's largest page).
+const SAVED_CARDS_SHOWN: i64 = 100;
 
 fn key(key: &str) -> Result<RequestStrategy, ProviderError> {
     IdempotencyKey::new(key)
@@ -292,6 +298,10 @@ impl PaymentProvider for StripeProvider {
         }
     }
 
+    fn confirmed_by_shopper(&self) -> bool {
+        true
+    }
+
     fn reference(&self, data: &Value) -> Option<String> {
         intent_id(data).ok().map(str::to_owned)
     }
@@ -339,5 +349,56 @@ impl PaymentProvider for StripeProvider {
             "customer": account,
             "publishable_key": self.publishable_key,
         }))
+    }
+
+    async fn saved_cards(&self, account: &str) -> Result<Vec<SavedCard>, ProviderError> {
+        let saved = self
+            .call(
+                "list saved cards",
+                ListPaymentMethodsCustomer::new(account)
+                    .type_(ListPaymentMethodsCustomerType::Card)
+                    .limit(SAVED_CARDS_SHOWN)
+                    .send(&self.client),
+            )
+            .await?;
+        Ok(saved
+            .data
+            .into_iter()
+            .filter_map(|pm| {
+                let card = pm.card?;
+                Some(SavedCard {
+                    id: pm.id.as_str().to_owned(),
+                    brand: card.display_brand.unwrap_or(card.brand),
+                    last4: card.last4,
+                    exp_month: card.exp_month,
+                    exp_year: card.exp_year,
+                })
+            })
+            .collect())
+    }
+
+    async fn remove_saved_card(&self, account: &str, card_id: &str) -> Result<bool, ProviderError> {
+        // Stripe detaches any card the secret key can see: whose it is is
+        // checked here first, so that a customer can only remove their own.
+        let retrieve = RetrievePaymentMethod::new(card_id);
+        let card = match tokio::time::timeout(CALL_TIMEOUT, retrieve.send(&self.client)).await {
+            Ok(Ok(card)) => card,
+            Ok(Err(StripeError::Stripe(_, 404))) => return Ok(false),
+            Ok(Err(e)) => return Err(refusal("retrieve a saved card", e)),
+            Err(_) => {
+                return Err(ProviderError::Unavailable(
+                    "Stripe did not answer (retrieve a saved card)".into(),
+                ));
+            }
+        };
+        if card.customer.as_ref().map(|c| c.id().as_str()) != Some(account) {
+            return Ok(false);
+        }
+        self.call(
+            "detach a saved card",
+            DetachPaymentMethod::new(card_id).send(&self.client),
+        )
+        .await?;
+        Ok(true)
     }
 }

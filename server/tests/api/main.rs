@@ -35,6 +35,7 @@ mod password_reset;
 mod payment_admin;
 mod payments_finix;
 mod payments_stripe;
+mod payments_stripe_storefront;
 mod rate_limits;
 mod read_cache;
 mod short_secrets;

@@ -28,13 +28,13 @@ use crate::{
     vending_fixture::{fridge, wait_for_state},
 };
 
-const STRIPE: &str = stripe_provider::ID;
+pub(crate) const STRIPE: &str = stripe_provider::ID;
 
-struct Setup {
-    app: TestApp,
-    sim: StripeSimulator,
+pub(crate) struct Setup {
+    pub(crate) app: TestApp,
+    pub(crate) sim: StripeSimulator,
     /// Stripe as the shopper's browser reaches it (Stripe.js's part).
-    browser: Client,
+    pub(crate) browser: Client,
 }
 
 fn stripe_settings(sim: &StripeSimulator) -> StripeSettings {
@@ -43,12 +43,13 @@ fn stripe_settings(sim: &StripeSimulator) -> StripeSettings {
         stripe_publishable_key: Some(sim.config().publishable_key.clone()),
         stripe_webhook_secret: Some(sim.config().webhook_secret.clone()),
         stripe_api_base: Some(sim.api_base()),
+        stripe_js_url: Some(format!("{}v3/stripe.js", sim.api_base())),
     }
 }
 
 /// A store with Stripe configured and its demo region offering only
 /// Stripe; the simulator's webhooks go to the store.
-async fn start(backend: DbBackend) -> Setup {
+pub(crate) async fn start(backend: DbBackend) -> Setup {
     start_with(backend, |_| {}).await
 }
 
@@ -96,7 +97,7 @@ async fn start_with(backend: DbBackend, tune: impl FnOnce(&mut Options)) -> Setu
     Setup { app, sim, browser }
 }
 
-async fn on_every_db_with_stripe(test: impl AsyncFn(Setup)) {
+pub(crate) async fn on_every_db_with_stripe(test: impl AsyncFn(Setup)) {
     for backend in testkit::db_backends() {
         test(start(backend).await).await;
     }
@@ -175,7 +176,11 @@ async fn cart_paying_with_stripe(s: &Setup) -> (String, String) {
 }
 
 /// Stripe.js confirming the intent with a test card.
-async fn confirm(s: &Setup, intent: &str, card: &str) -> Result<PaymentIntentStatus, String> {
+pub(crate) async fn confirm(
+    s: &Setup,
+    intent: &str,
+    card: &str,
+) -> Result<PaymentIntentStatus, String> {
     ConfirmPaymentIntent::new(intent)
         .payment_method(card)
         .send(&s.browser)
@@ -184,7 +189,7 @@ async fn confirm(s: &Setup, intent: &str, card: &str) -> Result<PaymentIntentSta
         .map_err(|e| e.to_string())
 }
 
-async fn order_of(s: &Setup, cart_id: &str) -> Option<orders::OrderDetail> {
+pub(crate) async fn order_of(s: &Setup, cart_id: &str) -> Option<orders::OrderDetail> {
     orders::find_by_cart(&s.app.db, cart_id).await.unwrap()
 }
 
@@ -445,7 +450,7 @@ async fn production_refuses_to_start_while_a_region_takes_test_payments() {
 
 /// A signed-in shopper who saved `card` with Stripe (through the store's
 /// SetupIntent, confirmed as Stripe.js would); their token and customer id.
-async fn shopper_with_card(s: &Setup, email: &str, card: &str) -> (String, String) {
+pub(crate) async fn shopper_with_card(s: &Setup, email: &str, card: &str) -> (String, String) {
     let token = signed_up(&s.app, email).await;
     let (status, me) = send_json(store(
         &s.app,

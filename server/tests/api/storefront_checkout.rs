@@ -8,10 +8,15 @@ use serde_json::Value;
 
 use crate::{TestApp, on_every_db};
 
-const PICKUP: &str = "Pick up at Vending machine 1";
+pub(crate) const PICKUP: &str = "Pick up at Vending machine 1";
 
 /// A form posted from `page` by a browser without JavaScript; the page it is sent back to.
-async fn submit(app: &TestApp, page: &str, action: &str, form: &[(&str, &str)]) -> String {
+pub(crate) async fn submit(
+    app: &TestApp,
+    page: &str,
+    action: &str,
+    form: &[(&str, &str)],
+) -> String {
     let response = app
         .client
         .post(app.url(action))
@@ -26,7 +31,7 @@ async fn submit(app: &TestApp, page: &str, action: &str, form: &[(&str, &str)]) 
 }
 
 /// The HTML at a redirect's location.
-async fn follow(app: &TestApp, location: &str) -> String {
+pub(crate) async fn follow(app: &TestApp, location: &str) -> String {
     let url = if location.starts_with("http") {
         location.to_owned()
     } else {
@@ -43,7 +48,7 @@ async fn follow(app: &TestApp, location: &str) -> String {
     response.text().await.unwrap()
 }
 
-async fn html(app: &TestApp, path: &str) -> String {
+pub(crate) async fn html(app: &TestApp, path: &str) -> String {
     follow(app, path).await
 }
 
@@ -67,7 +72,7 @@ async fn add(app: &TestApp, handle: &str, quantity: &str) -> reqwest::Response {
 }
 
 /// Two waters and an apple: €3.80.
-async fn fill_cart(app: &TestApp) {
+pub(crate) async fn fill_cart(app: &TestApp) {
     assert_eq!(add(app, "sparkling-water", "2").await.status(), 200);
     assert_eq!(add(app, "apple", "1").await.status(), 200);
 }
@@ -82,7 +87,7 @@ async fn option_id(app: &TestApp, name: &str) -> String {
         .id
 }
 
-async fn choose(app: &TestApp, email: &str, option: &str) -> String {
+pub(crate) async fn choose(app: &TestApp, email: &str, option: &str) -> String {
     let option = option_id(app, option).await;
     submit(
         app,
@@ -106,12 +111,12 @@ async fn place(app: &TestApp) -> String {
     location
 }
 
-fn order_id(location: &str) -> &str {
+pub(crate) fn order_id(location: &str) -> &str {
     location.trim_start_matches("/orders/")
 }
 
 /// The text of the element with `data-testid="<testid>"`.
-fn testid<'a>(html: &'a str, testid: &str) -> Option<&'a str> {
+pub(crate) fn testid<'a>(html: &'a str, testid: &str) -> Option<&'a str> {
     let start = html.find(&format!(r#"data-testid="{testid}""#))?;
     let text = &html[start..];
     let open = text.find('>')? + 1;

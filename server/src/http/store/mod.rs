@@ -17,7 +17,7 @@ pub(crate) mod vending;
 use axum::{
     Router,
     middleware::from_fn_with_state,
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 
 pub(crate) use publishable_key::PublishableKey;
@@ -103,7 +103,11 @@ fn shopper_routes() -> Router<AppState> {
         .route("/store/payment-providers", get(payment::list_providers))
         .route(
             "/store/customers/me/payment-methods/{provider_id}",
-            post(payment::start_saving_card),
+            get(payment::list_saved_cards).post(payment::start_saving_card),
+        )
+        .route(
+            "/store/customers/me/payment-methods/{provider_id}/{payment_method_id}",
+            delete(payment::remove_saved_card),
         )
         .route(
             "/store/payment-collections",

@@ -199,6 +199,79 @@ pub async fn start_saving_card(
     Ok(Json(serde_json::json!({ "card_setup": setup })))
 }
 
+/// A saved card as Medusa's `StorePaymentMethod` (`id`, `provider_id`,
+/// `data`), `data` shaped like the provider's PaymentMethod (`card.brand`,
+/// `card.last4`, `card.exp_month`, `card.exp_year`).
+#[derive(Serialize)]
+pub struct StoreSavedCard {
+    id: String,
+    provider_id: String,
+    data: Value,
+}
+
+#[derive(Serialize)]
+pub struct SavedCardList {
+    payment_methods: Vec<StoreSavedCard>,
+    count: usize,
+}
+
+/// `GET /store/customers/me/payment-methods/{provider_id}`: the signed-in
+/// customer's saved cards at the provider (none before they saved one).
+pub async fn list_saved_cards(
+    _key: PublishableKey,
+    State(state): State<AppState>,
+    me: AuthenticatedCustomer,
+    Path(provider_id): Path<String>,
+) -> Result<Json<SavedCardList>, ApiError> {
+    let cards =
+        payments::account::saved_cards(&state.db, &state.payment_providers, &provider_id, &me.id)
+            .await?;
+    let payment_methods: Vec<StoreSavedCard> = cards
+        .into_iter()
+        .map(|card| StoreSavedCard {
+            data: serde_json::json!({
+                "id": card.id,
+                "type": "card",
+                "card": {
+                    "brand": card.brand,
+                    "last4": card.last4,
+                    "exp_month": card.exp_month,
+                    "exp_year": card.exp_year,
+                },
+            }),
+            id: card.id,
+            provider_id: provider_id.clone(),
+        })
+        .collect();
+    Ok(Json(SavedCardList {
+        count: payment_methods.len(),
+        payment_methods,
+    }))
+}
+
+/// `DELETE /store/customers/me/payment-methods/{provider_id}/{id}`: removes
+/// one of the signed-in customer's saved cards; another's is 404.
+pub async fn remove_saved_card(
+    _key: PublishableKey,
+    State(state): State<AppState>,
+    me: AuthenticatedCustomer,
+    Path((provider_id, card_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    payments::account::remove_saved_card(
+        &state.db,
+        &state.payment_providers,
+        &provider_id,
+        &me.id,
+        &card_id,
+    )
+    .await?;
+    Ok(Json(serde_json::json!({
+        "id": card_id,
+        "object": "payment_method",
+        "deleted": true,
+    })))
+}
+
 pub async fn create_session(
     key: PublishableKey,
     State(state): State<AppState>,

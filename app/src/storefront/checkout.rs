@@ -365,7 +365,7 @@ async fn ready_to_pay(
     } else {
         let address = cart.shipping_address().unwrap_or_default();
         if !address
-            .delivery_problems(&delivery_countries(&ctx, &cart).await?)
+            .delivery_problems(&delivery_countries(ctx, &cart).await?)
             .is_empty()
         {
             return Err(refuse("complete the shipping address first"));

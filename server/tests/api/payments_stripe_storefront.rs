@@ -13,7 +13,7 @@ use crate::{
         STRIPE, Setup, confirm, on_every_db_with_stripe, order_of, shopper_with_card,
     },
     send_json,
-    storefront_checkout::{PICKUP, choose, fill_cart, follow, html, order_id, submit, testid},
+    storefront_checkout::{PICKUP, choose, fill_cart, follow, order_id, submit, testid},
 };
 
 /// The storefront's cart, read from the database (the shopper has one).

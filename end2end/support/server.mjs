@@ -132,6 +132,8 @@ async function terminate(child, graceMs = 5_000) {
  *                      database before the server starts (its own first-start seed is
  *                      then skipped, since the store has products)
  *   heartbeatSecs      AUTOMAT_HEARTBEAT_SECS (default 1)
+ *   httpPort           the port to serve on, when the caller had to name it before
+ *                      (a simulator's webhook address); a free one otherwise
  *   env                extra environment variables
  */
 export async function startServer(options = {}) {
@@ -139,7 +141,8 @@ export async function startServer(options = {}) {
   const { simulatedMachines = 3, seedMachines, heartbeatSecs = 1, env: extraEnv = {} } = options;
   const tmpdir = await mkdtemp(path.join(os.tmpdir(), 'automat-e2e-'));
   tmpdirs.add(tmpdir);
-  const [httpPort, mqttPort] = await distinctPorts(2);
+  const [freeHttpPort, mqttPort] = await distinctPorts(2);
+  const httpPort = options.httpPort ?? freeHttpPort;
   const databaseUrl = `sqlite://${tmpdir}/automat.db?mode=rwc`;
   const env = {
     ...process.env,

@@ -307,15 +307,23 @@ async fn a_hung_subscriber_does_not_hold_back_the_others_later_events() {
         // The hung subscriber comes first and never finishes its first event.
         let dispatcher = Dispatcher::new(db.clone(), vec![stuck.clone(), quick.clone()]);
         let running = tokio::spawn(async move { dispatcher.run_once(10).await });
+        // The handler returns before its completion is written: wait for both.
         eventually(
             Duration::from_secs(10),
-            "the quick subscriber's events",
-            async || quick.handled() == ids,
+            "the quick subscriber's events handled and recorded",
+            async || {
+                if quick.handled() != ids {
+                    return false;
+                }
+                for id in &ids {
+                    if events::delivered_to(&db, id).await.unwrap() != ["quick"] {
+                        return false;
+                    }
+                }
+                true
+            },
         )
         .await;
-        for id in &ids {
-            assert_eq!(events::delivered_to(&db, id).await.unwrap(), ["quick"]);
-        }
         running.abort();
     })
     .await;

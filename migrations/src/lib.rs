@@ -32,6 +32,7 @@ mod m0026_order_alerts;
 mod m0027_overview_indexes;
 mod m0028_admin_roles_invites;
 mod m0029_payment_reviews;
+mod m0030_deposit_payouts;
 
 /// What each migration was called before they were numbered in run order
 /// (the dates in the old names did not follow it). [`up`] renames the
@@ -169,6 +170,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0027_overview_indexes::Migration),
             Box::new(m0028_admin_roles_invites::Migration),
             Box::new(m0029_payment_reviews::Migration),
+            Box::new(m0030_deposit_payouts::Migration),
         ]
     }
 }

@@ -58,7 +58,7 @@ pub async fn set_region_capture(region_id: String, capture: String) -> Result<()
     let ctx = server_context()?;
     require_admin(
         &session().await?,
-        domain::admin_users::Permission::ManageStore,
+        domain::admin_users::Permission::PaymentSettings,
     )
     .await?;
     let automatic = match capture.as_str() {

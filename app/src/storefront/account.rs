@@ -234,6 +234,49 @@ pub async fn my_deposit_credits() -> Result<Vec<DepositCreditRow>, ServerFnError
         .collect())
 }
 
+/// The signed-in customer's deposit credit not yet paid out, in the store's
+/// currency; `None` when nobody is signed in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DepositBalanceView {
+    pub available: i64,
+    pub paid_out: i64,
+    pub currency: String,
+}
+
+#[server(endpoint = "/account/deposit-balance")]
+pub async fn my_deposit_balance() -> Result<Option<DepositBalanceView>, ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let Some(id) = customer_id(&session().await?).await? else {
+        return Ok(None);
+    };
+    let balance = domain::vending::payouts::balance(&ctx.db, &id, &ctx.currency)
+        .await
+        .map_err(to_server_error)?;
+    Ok(Some(DepositBalanceView {
+        available: balance.available(),
+        paid_out: balance.paid_out,
+        currency: balance.currency_code,
+    }))
+}
+
+/// Pays the signed-in customer's deposit credit back to their cards; what
+/// was paid, for the page to say.
+#[server(endpoint = "/account/deposit-payout")]
+pub async fn pay_out_deposits() -> Result<i64, ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let Some(id) = customer_id(&session().await?).await? else {
+        leptos_axum::redirect("/account/login?next=/account");
+        return Ok(0);
+    };
+    let payout =
+        domain::vending::payouts::pay_out(&ctx.db, &ctx.payment_providers, &id, &ctx.currency)
+            .await
+            .map_err(to_server_error)?;
+    Ok(payout.amount)
+}
+
 /// A card the shopper saved, as the account lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedCardRow {
@@ -572,8 +615,46 @@ fn AddCard(stripe: StripeJs, on_saved: impl Fn() + Copy + Send + Sync + 'static)
 #[component]
 fn DepositCredits() -> impl IntoView {
     let credits = Resource::new(|| (), |_| my_deposit_credits());
+    let pay_out = ServerAction::<PayOutDeposits>::new();
+    let balance = Resource::new(move || pay_out.version().get(), |_| my_deposit_balance());
+    let outcome = move || {
+        pay_out.value().get().map(|result| match result {
+            Ok(_) => view! {
+                <p class="notice" role="status" data-testid="deposit-payout-done">
+                    "Paid back to your card. Refunds take a few days to show on your statement."
+                </p>
+            }
+            .into_any(),
+            Err(e) => view! {
+                <p class="notice error" role="alert" data-testid="deposit-payout-error">
+                    {e.to_string().replace("error running server function: ", "")}
+                </p>
+            }
+            .into_any(),
+        })
+    };
     view! {
         <h2>"Returned containers"</h2>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                balance.await.ok().flatten().map(|b| view! {
+                    <div class="deposit-balance" data-testid="deposit-balance">
+                        <p>
+                            "Deposit credit: " <strong>{format_money(b.available, &b.currency)}</strong>
+                            {(b.paid_out > 0).then(|| format!(" ({} paid back so far)", format_money(b.paid_out, &b.currency)))}
+                        </p>
+                        {(b.available > 0).then(|| view! {
+                            <ActionForm action=pay_out attr:class="inline">
+                                <button type="submit" data-testid="deposit-payout" disabled=move || pay_out.pending().get()>
+                                    "Pay back to my card"
+                                </button>
+                            </ActionForm>
+                        })}
+                    </div>
+                })
+            })}
+        </Transition>
+        {outcome}
         <Transition fallback=|| view! { <p class="loading">"Loading deposit credits…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {

@@ -431,7 +431,7 @@ pub async fn start_card_payment(payment_provider: String) -> Result<CardPayment,
 /// authorised (the checkout asks it; the browser's word counts for nothing).
 #[server(endpoint = "/checkout/place-order")]
 pub async fn place_order(payment_provider: String) -> Result<(), ServerFnError> {
-    use crate::{server_context::*, session_keys};
+    use crate::server_context::*;
     use domain::{DomainError, checkout, payments};
     let ctx = server_context()?;
     let session = session().await?;
@@ -440,8 +440,16 @@ pub async fn place_order(payment_provider: String) -> Result<(), ServerFnError> 
         .payment_providers
         .get(&payment_provider)
         .map_err(to_server_error)?;
+    // The provider's webhook may have placed the order already (it races
+    // the browser after 3-D Secure): then this is the shopper's order.
+    if let Some(cart_id) = cart_id(&session).await?
+        && let Some(order) = domain::orders::find_by_cart(&ctx.db, &cart_id)
+            .await
+            .map_err(to_server_error)?
+    {
+        return show_placed_order(&session, order.order.id).await;
+    }
     let cart = ready_to_pay(&ctx, &session).await?;
-    let store_err = |e: tower_sessions::session::Error| ServerFnError::new(e.to_string());
     let collection = checkout::payment_collection_for_cart(&ctx.db, &cart.cart.id)
         .await
         .map_err(to_server_error)?;
@@ -468,12 +476,25 @@ pub async fn place_order(payment_provider: String) -> Result<(), ServerFnError> 
     let order = checkout::complete_cart(&ctx.db, &ctx.payment_providers, &cart.cart.id)
         .await
         .map_err(|failure| to_server_error(failure.into()))?;
+    show_placed_order(&session, order.order.id).await
+}
+
+/// Remembers the order as this browser's, forgets its cart, and goes to it.
+#[cfg(feature = "ssr")]
+async fn show_placed_order(
+    session: &tower_sessions::Session,
+    order_id: String,
+) -> Result<(), ServerFnError> {
+    use crate::session_keys;
+    let store_err = |e: tower_sessions::session::Error| ServerFnError::new(e.to_string());
     let mut placed: Vec<String> = session
         .get(session_keys::ORDER_IDS)
         .await
         .map_err(store_err)?
         .unwrap_or_default();
-    placed.push(order.order.id.clone());
+    if !placed.contains(&order_id) {
+        placed.push(order_id.clone());
+    }
     session
         .insert(session_keys::ORDER_IDS, placed)
         .await
@@ -482,7 +503,7 @@ pub async fn place_order(payment_provider: String) -> Result<(), ServerFnError> 
         .remove::<String>(session_keys::CART_ID)
         .await
         .map_err(store_err)?;
-    leptos_axum::redirect(&format!("/orders/{}", order.order.id));
+    leptos_axum::redirect(&format!("/orders/{order_id}"));
     Ok(())
 }
 

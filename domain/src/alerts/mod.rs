@@ -1,6 +1,7 @@
 //! Alerts: conditions of a device an admin must hear about (offline, a door
 //! open too long, a planogram it failed to apply, a session it reports that
-//! the server does not know), and of an order (its payment disputed).
+//! the server does not know), of an order (its payment disputed), and of
+//! money a payment provider has not moved for a long time.
 //!
 //! An alert is raised where its condition is detected, in one transaction
 //! with an [`ALERT_RAISED`] outbox event, which the notification channels
@@ -58,6 +59,11 @@ pub enum Kind {
     /// A shopper disputed a charge of a purchase at the device, or of an
     /// online order (an alert about the order). Acknowledging resolves it.
     PaymentDisputed,
+    /// A capture, refund or release the payment provider could not be
+    /// reached for through [`crate::payments::operations::STUCK_AFTER_ATTEMPTS`]
+    /// attempts: money due or owed is not moving. It is still retried;
+    /// acknowledging resolves the alert.
+    PaymentOperationStuck,
 }
 
 impl Kind {
@@ -69,6 +75,7 @@ impl Kind {
                 | Kind::RejectedMessage
                 | Kind::PaymentCaptureFailed
                 | Kind::PaymentDisputed
+                | Kind::PaymentOperationStuck
         )
     }
 }
@@ -125,6 +132,18 @@ pub async fn raise_for_order<C: crate::db::Writable>(
     message: &str,
 ) -> Result<Option<alert::Model>, DomainError> {
     insert(db, kind, None, Some(order_id), message).await
+}
+
+/// An alert about the store as a whole (neither a device nor an order):
+/// every call raises one, so callers raise it once per condition.
+pub async fn raise_for_store<C: crate::db::Writable>(
+    db: &C,
+    kind: Kind,
+    message: &str,
+) -> Result<alert::Model, DomainError> {
+    insert(db, kind, None, None, message)
+        .await?
+        .ok_or_else(|| DomainError::Conflict("the alert was not raised".into()))
 }
 
 async fn insert<C: crate::db::Writable>(
@@ -305,6 +324,7 @@ mod tests {
             "rejected_message",
             "payment_capture_failed",
             "payment_disputed",
+            "payment_operation_stuck",
         ]);
     }
 }

@@ -1,4 +1,5 @@
-//! Email + password credentials, shared by admin users and customers.
+//! Email + password credentials, shared by admin users and customers, and
+//! what every check of a shared secret uses.
 
 mod email;
 mod hashing;
@@ -17,4 +18,29 @@ pub(crate) fn token_digest(token: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Compares secrets (a broker password, a scrape token) in time that depends
+/// on their length only, so timing tells an attacker nothing of the content.
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0, |diff, (a, b)| diff | (a ^ b))
+            == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_secret;
+
+    #[test]
+    fn secrets_match_only_byte_for_byte() {
+        assert!(same_secret("s3cret", "s3cret"));
+        assert!(!same_secret("s3cret", "s3creT"));
+        assert!(!same_secret("s3cre", "s3cret"));
+        assert!(!same_secret("", "s3cret"));
+        assert!(same_secret("", ""));
+    }
 }

@@ -93,6 +93,30 @@ pub async fn start_saving_card(
         .map_err(provider_failure)
 }
 
+/// Saves for `customer_id` the card tokenized in the browser (Finix.js's
+/// `TK…`), opening their account at the provider first if need be.
+pub async fn save_card(
+    db: &impl ConnectionTrait,
+    providers: &Providers,
+    provider_id: &str,
+    customer_id: &str,
+    email: Option<&str>,
+    token: &str,
+) -> Result<super::SavedCard, DomainError> {
+    // The token goes into the provider's request: only its own id shape passes.
+    if !is_card_id(token) {
+        return Err(DomainError::Invalid(
+            "the card token is not one the card form made; enter the card again".into(),
+        ));
+    }
+    let account = ensure(db, providers, provider_id, customer_id, email).await?;
+    providers
+        .get(provider_id)?
+        .save_card(&account, token)
+        .await
+        .map_err(provider_failure)
+}
+
 /// The cards `customer_id` saved at `provider_id`, newest first; none while
 /// they have no account there (listing opens none).
 pub async fn saved_cards(

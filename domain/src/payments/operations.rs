@@ -192,6 +192,53 @@ pub async fn request_refund(
     record(db, &payment, Kind::Refund, amount, key, None, asked_by).await
 }
 
+/// What of `payment` is left to refund once the refunds already asked for
+/// (answered or not) are done.
+pub async fn refundable(
+    db: &impl ConnectionTrait,
+    payment: &payment::Model,
+) -> Result<i64, DomainError> {
+    let pending: i64 = entity::Entity::find()
+        .filter(entity::Column::PaymentId.eq(&payment.id))
+        .filter(entity::Column::Kind.eq(Kind::Refund))
+        .filter(entity::Column::Status.eq(Status::Pending))
+        .all(db)
+        .await?
+        .iter()
+        .map(|op| op.amount)
+        .sum();
+    Ok(payment.captured_amount - payment.refunded_amount - pending)
+}
+
+/// Records a refund of `amount` of `payment_id` for the caller's own
+/// reason, named by `key` (a deposit payout's id): unlike
+/// [`request_refund`], two such refunds of the same amount are two refunds.
+pub async fn request_refund_for(
+    db: &impl ConnectionTrait,
+    payment_id: &str,
+    amount: i64,
+    key: &str,
+) -> Result<Operation, DomainError> {
+    let payment = find_payment(db, payment_id).await?;
+    let refundable = refundable(db, &payment).await?;
+    if amount <= 0 || amount > refundable {
+        return Err(DomainError::Invalid(format!(
+            "can refund between 1 and {refundable}, not {amount}"
+        )));
+    }
+    let key = format!("{}:refund:{key}", payment.id);
+    record(
+        db,
+        &payment,
+        Kind::Refund,
+        amount,
+        key,
+        None,
+        AskedBy::Caller,
+    )
+    .await
+}
+
 /// Records the release of `payment_id`'s hold, in the caller's transaction;
 /// `None` when it is released already.
 pub async fn request_release(
@@ -453,27 +500,81 @@ pub async fn run<C: crate::db::Writable>(
     }
 }
 
-/// Leaves `operation` pending, to be asked again after a back-off.
-async fn retry_later(
-    db: &impl ConnectionTrait,
+/// After this many attempts the provider could not be reached for (about
+/// half an hour of back-off), an operation raises an alert: it is still
+/// retried, but someone should look at the provider's settings or status.
+pub const STUCK_AFTER_ATTEMPTS: i32 = 15;
+
+/// Leaves `operation` pending, to be asked again after a back-off; the
+/// attempt that makes it [`STUCK_AFTER_ATTEMPTS`] raises the alert, once.
+async fn retry_later<C: crate::db::Writable>(
+    db: &C,
     operation: &Operation,
     kind: Kind,
     reason: String,
 ) -> Result<Status, DomainError> {
     let attempts = operation.attempts + 1;
     tracing::warn!(operation = %operation.id, %kind, attempts, reason, "payment provider unavailable; retried later");
-    entity::Entity::update_many()
+    let txn = crate::db::begin_write(db).await?;
+    let counted = entity::Entity::update_many()
         .col_expr(entity::Column::Attempts, Expr::value(attempts))
-        .col_expr(entity::Column::LastError, Expr::value(Some(reason)))
+        .col_expr(entity::Column::LastError, Expr::value(Some(reason.clone())))
         .col_expr(
             entity::Column::NextAttemptAt,
             Expr::value(Utc::now() + backoff(attempts)),
         )
         .filter(entity::Column::Id.eq(&operation.id))
         .filter(entity::Column::Status.eq(Status::Pending))
-        .exec(db)
+        // Another worker's count of the same attempt does not count twice.
+        .filter(entity::Column::Attempts.eq(operation.attempts))
+        .exec(&txn)
         .await?;
+    if counted.rows_affected == 1 && attempts == STUCK_AFTER_ATTEMPTS {
+        raise_stuck(&txn, operation, kind, &reason).await?;
+    }
+    txn.commit().await?;
     Ok(Status::Pending)
+}
+
+/// The alert of an operation the provider has not answered for long: about
+/// the machine whose sale it is, else the order, else the store.
+async fn raise_stuck<C: crate::db::Writable>(
+    db: &C,
+    operation: &Operation,
+    kind: Kind,
+    reason: &str,
+) -> Result<(), DomainError> {
+    use crate::alerts::{self, Kind::PaymentOperationStuck};
+    let payment = find_payment(db, &operation.payment_id).await?;
+    let message = format!(
+        "the {kind} of {} {} (payment {}, operation {}) has not reached {} in {} attempts; \
+         last error: {reason}. It is still retried: check the provider's settings and status.",
+        operation.amount,
+        payment.currency_code,
+        payment.id,
+        operation.id,
+        payment.provider_id,
+        STUCK_AFTER_ATTEMPTS,
+    );
+    if let Some(session_id) = &operation.device_session_id {
+        let session = crate::vending::sessions::find(db, session_id).await?;
+        alerts::raise(db, PaymentOperationStuck, &session.device_id, &message).await?;
+        return Ok(());
+    }
+    let order_id = order::Entity::find()
+        .filter(order::Column::PaymentCollectionId.eq(&payment.payment_collection_id))
+        .one(db)
+        .await?
+        .map(|o| o.id);
+    match order_id {
+        Some(order_id) => {
+            alerts::raise_for_order(db, PaymentOperationStuck, &order_id, &message).await?;
+        }
+        None => {
+            alerts::raise_for_store(db, PaymentOperationStuck, &message).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Marks `operation` answered in `txn`; false when another worker did first.

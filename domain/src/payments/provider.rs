@@ -82,6 +82,16 @@ pub trait PaymentProvider: Send + Sync {
         )))
     }
 
+    /// Saves with `account` the card the browser tokenized (`token`, from
+    /// Finix.js), for providers whose cards are saved by the server; the
+    /// card as saved. Stripe saves cards in the browser instead.
+    async fn save_card(&self, _account: &str, _token: &str) -> Result<SavedCard, ProviderError> {
+        Err(ProviderError::Declined(format!(
+            "{} saves cards in the browser, not from a token",
+            self.id()
+        )))
+    }
+
     /// The cards saved with `account`, newest first.
     async fn saved_cards(&self, _account: &str) -> Result<Vec<SavedCard>, ProviderError> {
         Ok(Vec::new())

@@ -8,12 +8,14 @@
 //! deposit credits).
 
 pub mod deposit_credit;
+pub mod deposit_payout;
 pub mod device_command;
 pub mod device_session;
 pub mod fleet;
 pub mod hub;
 pub mod locker;
 pub mod machines;
+pub mod payouts;
 pub mod scale;
 pub mod scale_assignment;
 pub mod scales;

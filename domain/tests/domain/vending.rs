@@ -997,3 +997,186 @@ async fn a_sale_settles_without_asking_the_provider_and_is_captured_once_afterwa
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_capture_the_provider_cannot_be_reached_for_raises_one_alert_and_is_still_retried() {
+    on_every_backend(async |db| {
+        use domain::alerts;
+        use payments::operations::{self, STUCK_AFTER_ATTEMPTS, Status, entity};
+        use sea_orm::sea_query::Expr;
+        let m = machine(&db).await;
+        let far_away = Arc::new(FarAway::default());
+        let providers = Providers::default().with(far_away.clone());
+        let session = sessions::open(
+            &db,
+            &providers,
+            NewSession {
+                device_id: MACHINE.into(),
+                mode: Mode::Purchase,
+                customer_id: Some("cus_1".into()),
+                hold_amount: HOLD,
+                currency_code: "eur".into(),
+                provider_id: "pp_far_away".into(),
+            },
+        )
+        .await
+        .unwrap()
+        .session;
+        m.receive(&db, &message(1, "m1", opened(&session.id))).await;
+        let close = message(2, "m2", closed(&session.id, 5000, 5000 - UNIT_GRAMS));
+        assert_eq!(m.receive(&db, &close).await, Received::Applied);
+        let payment_id = sessions::find(&db, &session.id)
+            .await
+            .unwrap()
+            .payment_id
+            .unwrap();
+        let operation = operations::of_payment(&db, &payment_id).await.unwrap()[0].clone();
+        let stuck_alerts = async || {
+            alerts::alert::Entity::find()
+                .filter(alerts::alert::Column::Kind.eq(alerts::Kind::PaymentOperationStuck))
+                .all(&db)
+                .await
+                .unwrap()
+        };
+        // The provider is out of reach (here: no longer configured); the
+        // back-off is skipped by making each attempt due at once.
+        let unreachable = Providers::default();
+        let attempt = async || {
+            entity::Entity::update_many()
+                .col_expr(entity::Column::NextAttemptAt, Expr::value(Utc::now()))
+                .filter(entity::Column::Id.eq(&operation.id))
+                .exec(&db)
+                .await
+                .unwrap();
+            assert_eq!(operations::run_due(&db, &unreachable, 10).await.unwrap(), 0);
+        };
+        entity::Entity::update_many()
+            .col_expr(
+                entity::Column::Attempts,
+                Expr::value(STUCK_AFTER_ATTEMPTS - 2),
+            )
+            .filter(entity::Column::Id.eq(&operation.id))
+            .exec(&db)
+            .await
+            .unwrap();
+        attempt().await;
+        assert!(stuck_alerts().await.is_empty(), "not yet");
+        attempt().await;
+        let raised = stuck_alerts().await;
+        assert_eq!(raised.len(), 1, "{raised:?}");
+        assert_eq!(raised[0].device_id.as_deref(), Some(MACHINE));
+        assert!(
+            raised[0].message.contains(&operation.id) && raised[0].message.contains("capture"),
+            "{}",
+            raised[0].message
+        );
+        attempt().await;
+        assert_eq!(stuck_alerts().await.len(), 1, "raised once");
+
+        // Still retried: once the provider answers, the sale is captured.
+        entity::Entity::update_many()
+            .col_expr(entity::Column::NextAttemptAt, Expr::value(Utc::now()))
+            .filter(entity::Column::Id.eq(&operation.id))
+            .exec(&db)
+            .await
+            .unwrap();
+        assert_eq!(operations::run_due(&db, &providers, 10).await.unwrap(), 1);
+        assert_eq!(
+            operations::of_payment(&db, &payment_id).await.unwrap()[0].status,
+            Status::Done
+        );
+    })
+    .await;
+}
+
+/// Credits a deposit to cus_1 as a return's settlement does.
+async fn credit(db: &DatabaseConnection, m: &Machine, session_id: &str, amount: i64) {
+    use domain::vending::deposit_credit;
+    use sea_orm::{ActiveModelTrait, Set};
+    deposit_credit::ActiveModel {
+        id: Set(domain::ids::new_id("depcr")),
+        session_id: Set(session_id.to_owned()),
+        customer_id: Set(Some("cus_1".into())),
+        variant_id: Set(m.variant_id.clone()),
+        quantity: Set(1),
+        unit_deposit: Set(amount),
+        amount: Set(amount),
+        currency_code: Set("eur".into()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn deposit_credit_is_paid_back_to_the_shoppers_card_once_and_what_it_cannot_take_stays() {
+    on_every_backend(async |db| {
+        use domain::vending::payouts;
+        let m = machine(&db).await;
+        let purchase = m.open(&db, Mode::Purchase).await;
+        m.receive(&db, &message(1, "m1", opened(&purchase.id)))
+            .await;
+        let close = message(2, "m2", closed(&purchase.id, 5000, 5000 - 2 * UNIT_GRAMS));
+        assert_eq!(m.receive(&db, &close).await, Received::Applied);
+        let paid = payment(&db, &purchase).await;
+        assert_eq!(paid.captured_amount, 2 * m.price);
+        let refused = payouts::pay_out(&db, &m.providers, "cus_1", "eur").await;
+        assert!(
+            matches!(&refused, Err(DomainError::Invalid(m)) if m.contains("no deposit credit")),
+            "{refused:?}"
+        );
+
+        credit(&db, &m, &purchase.id, 50).await;
+        let payout = payouts::pay_out(&db, &m.providers, "cus_1", "EUR")
+            .await
+            .unwrap();
+        assert_eq!((payout.amount, payout.left), (50, 0));
+        assert_eq!(payout.refunds.len(), 1);
+        assert_eq!(payout.refunds[0].payment_id, paid.id);
+        let refunded = payments::find_payment(&db, &paid.id).await.unwrap();
+        assert_eq!(refunded.refunded_amount, 50, "refunded to the card at once");
+        let balance = payouts::balance(&db, "cus_1", "eur").await.unwrap();
+        assert_eq!(
+            (balance.credited, balance.paid_out, balance.available()),
+            (50, 50, 0)
+        );
+        assert!(
+            matches!(
+                payouts::pay_out(&db, &m.providers, "cus_1", "eur").await,
+                Err(DomainError::Invalid(_))
+            ),
+            "paid out once"
+        );
+
+        // More credit than the card payment has left: the rest stays credit.
+        let returned = m.open(&db, Mode::Return).await;
+        credit(&db, &m, &returned.id, 2 * m.price).await;
+        let payout = payouts::pay_out(&db, &m.providers, "cus_1", "eur")
+            .await
+            .unwrap();
+        assert_eq!((payout.amount, payout.left), (2 * m.price - 50, 50));
+        let balance = payouts::balance(&db, "cus_1", "eur").await.unwrap();
+        assert_eq!(balance.available(), 50);
+        assert_eq!(
+            payments::find_payment(&db, &paid.id)
+                .await
+                .unwrap()
+                .refunded_amount,
+            2 * m.price
+        );
+        let nothing_left = payouts::pay_out(&db, &m.providers, "cus_1", "eur").await;
+        assert!(
+            matches!(&nothing_left, Err(DomainError::Conflict(m)) if m.contains("stays as credit")),
+            "{nothing_left:?}"
+        );
+        assert_eq!(
+            payouts::payouts_of(&db, "cus_1", 0, 10)
+                .await
+                .unwrap()
+                .count,
+            2
+        );
+    })
+    .await;
+}

@@ -20,10 +20,13 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use domain::overview::operations::{self, Operations};
+use domain::{
+    credentials::same_secret,
+    overview::operations::{self, Operations},
+};
 
 use super::error::ApiError;
-use crate::{state::AppState, vending::broker::same_secret};
+use crate::state::AppState;
 
 /// Upper bounds of the request-duration buckets, in seconds.
 const BUCKETS: [f64; 11] = [

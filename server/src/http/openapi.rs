@@ -152,6 +152,8 @@ const OPERATIONS: &[Operation] = &[
     op("post", "/store/vending/machines/{device_id}/sessions", "Open a vending machine for a purchase", Customer, None, Object),
     op("post", "/store/vending/machines/{device_id}/returns", "Open a vending machine to return deposit containers", Customer, None, Object),
     op("get", "/store/vending/deposit-credits", "List the deposits credited to the signed-in customer", Customer, None, Object),
+    op("get", "/store/vending/deposit-payouts", "The signed-in customer's deposit balance and payouts to their cards", Customer, None, Object),
+    op("post", "/store/vending/deposit-payouts", "Pay the signed-in customer's deposit credit back to their cards", Customer, None, Object),
     op("get", "/store/vending/sessions/{id}", "Retrieve a vending session", Customer, None, Object),
     op("get", "/store/vending/sessions/{id}/events", "Follow a vending session", Customer, None, Events),
     // Auth.

@@ -20,7 +20,9 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use domain::payments::{Initiation, Payer, PaymentProvider, ProviderError, ProviderOutcome};
+use domain::payments::{
+    Initiation, Payer, PaymentProvider, ProviderError, ProviderOutcome, SavedCard,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -410,4 +412,77 @@ impl PaymentProvider for FinixProvider {
             "application_id": self.settings.application_id,
         }))
     }
+
+    /// A Payment Instrument of the Identity `account` from a Finix.js token
+    /// (Finix uses a token once, so a retry cannot save the card twice).
+    async fn save_card(&self, account: &str, token: &str) -> Result<SavedCard, ProviderError> {
+        let instrument = self
+            .call(
+                "save a card",
+                Method::POST,
+                "payment_instruments",
+                Some(json!({ "type": "TOKEN", "token": token, "identity": account })),
+            )
+            .await?;
+        card_of(&instrument).ok_or_else(|| {
+            ProviderError::Unavailable("Finix answered a card without its details".into())
+        })
+    }
+
+    /// The enabled cards of the Identity `account`, newest first.
+    async fn saved_cards(&self, account: &str) -> Result<Vec<SavedCard>, ProviderError> {
+        let listed = self
+            .read(
+                "list saved cards",
+                &format!("identities/{account}/payment_instruments?limit=20"),
+            )
+            .await?;
+        Ok(listed["_embedded"]["payment_instruments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|i| i["enabled"] == true)
+            .filter_map(card_of)
+            .collect())
+    }
+
+    /// Disables the instrument (Finix deletes none) if it is `account`'s.
+    async fn remove_saved_card(&self, account: &str, card_id: &str) -> Result<bool, ProviderError> {
+        let instrument = match self
+            .read(
+                "read a saved card",
+                &format!("payment_instruments/{card_id}"),
+            )
+            .await
+        {
+            Ok(instrument) => instrument,
+            Err(ProviderError::Declined(_)) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        if instrument["identity"] != account || instrument["enabled"] != true {
+            return Ok(false);
+        }
+        self.call(
+            "remove a saved card",
+            Method::PUT,
+            &format!("payment_instruments/{card_id}"),
+            Some(json!({ "enabled": false })),
+        )
+        .await?;
+        Ok(true)
+    }
+}
+
+/// A Finix Payment Instrument as a saved card.
+fn card_of(instrument: &Value) -> Option<SavedCard> {
+    Some(SavedCard {
+        id: instrument["id"].as_str()?.to_owned(),
+        brand: instrument["brand"]
+            .as_str()
+            .unwrap_or("card")
+            .to_ascii_lowercase(),
+        last4: instrument["last_four"].as_str()?.to_owned(),
+        exp_month: instrument["expiration_month"].as_i64()?,
+        exp_year: instrument["expiration_year"].as_i64()?,
+    })
 }

@@ -376,7 +376,7 @@ fn authenticator(db: DatabaseConnection, server: Login) -> AuthHandler {
         let (db, server) = (db.clone(), server.clone());
         let check = runtime.spawn(async move {
             if username == server.username {
-                return same_secret(&password, &server.password);
+                return domain::credentials::same_secret(&password, &server.password);
             }
             match devices::verify_credentials(&db, &username, &password).await {
                 Ok(true) => true,
@@ -436,16 +436,6 @@ async fn signs_in(broker: &MqttEndpoint) -> bool {
         answer,
         Ok(Ok(rumqttc::Event::Incoming(rumqttc::Packet::ConnAck(_))))
     )
-}
-
-/// Compares secrets in time that depends on their length only.
-pub(crate) fn same_secret(given: &str, expected: &str) -> bool {
-    given.len() == expected.len()
-        && given
-            .bytes()
-            .zip(expected.bytes())
-            .fold(0, |diff, (a, b)| diff | (a ^ b))
-            == 0
 }
 
 #[cfg(test)]

@@ -35,8 +35,9 @@ const SIGN_OUT_EVERYWHERE: &str = "/admin/users/me/sign-out-everywhere";
 /// Needs no sign-in at all: the invite's token is the proof.
 const ACCEPT: &str = "/admin/invites/accept";
 
-/// Whether an operator is refused a route: users and invites (the store has
-/// no payment settings route yet).
+/// Whether an operator is refused a route: users and invites (a region's
+/// payment settings are refused by what the body changes: see
+/// `only_owners_change_a_regions_payment_providers_and_capture`).
 fn operator_refused(path: &str) -> bool {
     (path.starts_with("/admin/users") && !path.starts_with("/admin/users/me"))
         || path.starts_with("/admin/invites")
@@ -206,6 +207,60 @@ async fn every_admin_route_refuses_a_role_that_lacks_it() {
             let (status, _) = call(&app, "post", SIGN_OUT_EVERYWHERE, token).await;
             assert_eq!(status, 200);
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_owners_change_a_regions_payment_providers_and_capture() {
+    on_every_db(async |app| {
+        let owner = app.admin_token().await;
+        let (_, operator) = admin_with_role(&app, "operator@example.com", Role::Operator).await;
+        let (_, regions) = send_json(
+            app.client
+                .get(app.url("/admin/regions"))
+                .bearer_auth(&owner),
+        )
+        .await;
+        let path = format!(
+            "/admin/regions/{}",
+            regions["regions"][0]["id"].as_str().unwrap()
+        );
+        let change = |token: &str, body: Value| {
+            send_json(
+                app.client
+                    .post(app.url(&path))
+                    .bearer_auth(token)
+                    .json(&body),
+            )
+        };
+
+        // An operator edits the region itself...
+        let (status, body) = change(&operator, json!({ "name": "Renamed by the operator" })).await;
+        assert_eq!(status, 200, "{body}");
+        // ...but not its payment settings, nor half of a change that has them.
+        for body in [
+            json!({ "payment_providers": ["pp_system_default"] }),
+            json!({ "automatic_capture": true }),
+            json!({ "name": "Half", "automatic_capture": true }),
+        ] {
+            let (status, refused) = change(&operator, body.clone()).await;
+            assert_eq!(status, 403, "{body}: {refused}");
+            assert!(
+                refused["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("change payment settings"),
+                "{refused}"
+            );
+        }
+        let (_, region) = send_json(app.client.get(app.url(&path)).bearer_auth(&owner)).await;
+        assert_eq!(region["region"]["name"], "Renamed by the operator");
+        assert_eq!(region["region"]["automatic_capture"], false);
+
+        let (status, body) = change(&owner, json!({ "automatic_capture": true })).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["region"]["automatic_capture"], true);
     })
     .await;
 }

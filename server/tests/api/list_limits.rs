@@ -38,6 +38,7 @@ const PAGES: &[&str] = &[
     "/store/customers/me/addresses",
     "/store/orders",
     "/store/vending/deposit-credits",
+    "/store/vending/deposit-payouts",
     "/admin/orders",
     "/admin/customers",
     "/admin/products/{id}/variants",

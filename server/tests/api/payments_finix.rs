@@ -24,6 +24,8 @@ use crate::{
 const FINIX: &str = finix_provider::ID;
 const APPROVED: &str = "4111111111111111";
 const DECLINED: &str = "4000000000000002";
+/// Authorizes; its capture fails as if the authorization had expired.
+const CAPTURE_EXPIRES: &str = "4000000000007726";
 
 struct Setup {
     app: TestApp,
@@ -42,15 +44,19 @@ fn finix_settings(sim: &FinixSimulator) -> FinixSettings {
     }
 }
 
+fn options_with_finix(backend: DbBackend, sim: &FinixSimulator) -> Options {
+    let mut options = Options::on(backend);
+    options.settings.finix = finix_settings(sim);
+    options
+}
+
 /// A store with Finix configured and its demo region offering only Finix;
 /// the simulator's webhooks go to the store.
 async fn start(backend: DbBackend) -> Setup {
     let sim = simulators::finix::spawn(FinixConfig::default())
         .await
         .unwrap();
-    let mut options = Options::on(backend);
-    options.settings.finix = finix_settings(&sim);
-    let app = spawn_app(options).await;
+    let app = spawn_app(options_with_finix(backend, &sim)).await;
     let token = app.admin_token().await;
     let region = pricing::default_region(&app.db, Some("eur"))
         .await
@@ -343,56 +349,8 @@ async fn a_webhook_with_a_bad_signature_is_refused() {
 #[tokio::test]
 async fn a_vending_purchase_is_held_and_captured_on_the_saved_card() {
     on_every_db_with_finix(async |s| {
-        s.app.gateway_subscribed().await;
-        let fridge = fridge(&s.app).await;
-        let token = signed_up(&s.app, "finix-shopper@example.com").await;
-        let (status, me) = send_json(store(
-            &s.app,
-            Method::GET,
-            "/store/customers/me",
-            Some(&token),
-        ))
-        .await;
-        assert_eq!(status, 200, "{me}");
-        let customer_id = me["customer"]["id"].as_str().unwrap().to_owned();
-        let (status, body) = send_json(store(
-            &s.app,
-            Method::POST,
-            &format!("/store/customers/me/payment-methods/{FINIX}"),
-            Some(&token),
-        ))
-        .await;
-        assert_eq!(status, 200, "{body}");
-        let identity = body["card_setup"]["identity"].as_str().unwrap().to_owned();
-        assert_eq!(
-            s.sim.object(&identity).unwrap()["tags"]["customer_id"],
-            customer_id.as_str()
-        );
-        // Saving the tokenized card with the Identity (the store has no
-        // route for that yet; see docs/payments.md).
-        let card_token = tokenize(&s, APPROVED).await;
-        let config = s.sim.config();
-        let saved = reqwest::Client::new()
-            .post(format!("{}payment_instruments", s.sim.api_base()))
-            .basic_auth(&config.username, Some(&config.password))
-            .json(&json!({ "type": "TOKEN", "token": card_token, "identity": identity }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(saved.status(), 201);
-
-        let visit = fridge.three_colas_and_a_water();
-        let _machine = server::vending::simulator::spawn_machines(
-            &s.app.mqtt,
-            vec![fridge.simulated(vec![visit], Default::default())],
-        );
-        fridge.online(&s.app).await;
-        let opened = s
-            .app
-            .vending
-            .open_purchase(fridge.id.as_str(), Some(&customer_id))
-            .await
-            .expect("the hold is granted");
+        let (_machine, opened, identity) =
+            machine_purchase(&s, "finix-shopper@example.com", APPROVED).await;
         let settled = wait_for_state(&s.app, &opened.id, "settled").await;
         let payment_id = settled.payment_id.clone().unwrap();
         eventually(Duration::from_secs(20), "the capture", async || {
@@ -417,6 +375,351 @@ async fn a_vending_purchase_is_held_and_captured_on_the_saved_card() {
             .unwrap();
         assert_eq!(transfer["amount"], payment.captured_amount);
         assert_eq!(s.sim.debit_count(), 1);
+    })
+    .await;
+}
+
+/// A shopper who saved `card` with their Finix Identity: their token, the
+/// customer id and the Identity.
+async fn shopper_with_card(s: &Setup, email: &str, card: &str) -> (String, String, String) {
+    let token = signed_up(&s.app, email).await;
+    let (status, me) = send_json(store(
+        &s.app,
+        Method::GET,
+        "/store/customers/me",
+        Some(&token),
+    ))
+    .await;
+    assert_eq!(status, 200, "{me}");
+    let customer_id = me["customer"]["id"].as_str().unwrap().to_owned();
+    let (status, body) = send_json(store(
+        &s.app,
+        Method::POST,
+        &format!("/store/customers/me/payment-methods/{FINIX}"),
+        Some(&token),
+    ))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let identity = body["card_setup"]["identity"].as_str().unwrap().to_owned();
+    assert_eq!(
+        s.sim.object(&identity).unwrap()["tags"]["customer_id"],
+        customer_id.as_str()
+    );
+    // Finix.js tokenizes the card in the browser; the store saves it.
+    let card_token = tokenize(s, card).await;
+    let (status, body) = send_json(
+        store(
+            &s.app,
+            Method::POST,
+            &format!("/store/customers/me/payment-methods/{FINIX}"),
+            Some(&token),
+        )
+        .json(&json!({ "token": card_token })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["payment_method"]["data"]["card"]["last4"],
+        &card[card.len() - 4..],
+        "{body}"
+    );
+    (token, customer_id, identity)
+}
+
+#[tokio::test]
+async fn a_shopper_saves_lists_and_removes_a_finix_card_and_nobody_else_can() {
+    on_every_db_with_finix(async |s| {
+        let (token, _, identity) = shopper_with_card(&s, "cards-finix@example.com", APPROVED).await;
+        let path = format!("/store/customers/me/payment-methods/{FINIX}");
+        let (status, listed) = send_json(store(&s.app, Method::GET, &path, Some(&token))).await;
+        assert_eq!(status, 200, "{listed}");
+        assert_eq!(listed["count"], 1, "{listed}");
+        let card = listed["payment_methods"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(s.sim.object(&card).unwrap()["identity"], identity.as_str());
+
+        // A token used once, or made up, saves nothing.
+        let (status, body) = send_json(
+            store(&s.app, Method::POST, &path, Some(&token))
+                .json(&json!({ "token": "TK/../identities" })),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+
+        // Another shopper can neither see nor remove it.
+        let other = signed_up(&s.app, "other-finix@example.com").await;
+        let (status, theirs) = send_json(store(&s.app, Method::GET, &path, Some(&other))).await;
+        assert_eq!(
+            (status, theirs["count"].as_u64()),
+            (200, Some(0)),
+            "{theirs}"
+        );
+        let (status, _) = send_json(store(
+            &s.app,
+            Method::DELETE,
+            &format!("{path}/{card}"),
+            Some(&other),
+        ))
+        .await;
+        assert_eq!(status, 404);
+        assert_eq!(s.sim.object(&card).unwrap()["enabled"], true);
+
+        let (status, body) = send_json(store(
+            &s.app,
+            Method::DELETE,
+            &format!("{path}/{card}"),
+            Some(&token),
+        ))
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(s.sim.object(&card).unwrap()["enabled"], false);
+        let (_, listed) = send_json(store(&s.app, Method::GET, &path, Some(&token))).await;
+        assert_eq!(listed["count"], 0, "{listed}");
+    })
+    .await;
+}
+
+/// A machine of `s`'s store (kept running while the set is held) opened
+/// by a shopper who saved `card`: the session, held on the card, and the
+/// shopper's Identity.
+async fn machine_purchase(
+    s: &Setup,
+    email: &str,
+    card: &str,
+) -> (
+    tokio::task::JoinSet<()>,
+    domain::vending::device_session::Model,
+    String,
+) {
+    s.app.gateway_subscribed().await;
+    let fridge = fridge(&s.app).await;
+    let (_, customer_id, identity) = shopper_with_card(s, email, card).await;
+    let visit = fridge.three_colas_and_a_water();
+    let machine = server::vending::simulator::spawn_machines(
+        &s.app.mqtt,
+        vec![fridge.simulated(vec![visit], Default::default())],
+    );
+    fridge.online(&s.app).await;
+    let opened = s
+        .app
+        .vending
+        .open_purchase(fridge.id.as_str(), Some(&customer_id))
+        .await
+        .expect("the hold is granted");
+    (machine, opened, identity)
+}
+
+/// Whether a capture, refund or release of the payment still waits for Finix.
+async fn waits_for_finix(db: &domain::db::DatabaseConnection, payment_id: &str) -> bool {
+    payments::operations::has_pending(db, payment_id)
+        .await
+        .unwrap()
+}
+
+/// The requests that captured `authorization` at the simulator.
+fn captures_of(sim: &FinixSimulator, authorization: &str) -> Vec<simulators::RecordedRequest> {
+    let path = format!("/authorizations/{authorization}");
+    sim.requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT" && r.path == path && r.params.get("capture_amount").is_some())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_capture_that_fails_at_settlement_puts_the_session_in_review_with_an_alert() {
+    on_every_db_with_finix(async |s| {
+        let (_machine, opened, _) =
+            machine_purchase(&s, "lapsed-finix@example.com", CAPTURE_EXPIRES).await;
+        wait_for_state(&s.app, &opened.id, "settled").await;
+        eventually(
+            Duration::from_secs(15),
+            "the refused capture puts the session in review",
+            async || {
+                crate::vending_fixture::session(&s.app, &opened.id)
+                    .await
+                    .review_reason
+                    .is_some()
+            },
+        )
+        .await;
+        let settled = crate::vending_fixture::session(&s.app, &opened.id).await;
+        let review = settled.review_reason.unwrap_or_default();
+        assert!(review.contains("could not be captured"), "{review}");
+        assert!(settled.order_id.is_some(), "the sale is on the books");
+        let payment_id = settled.payment_id.unwrap();
+        let payment = payments::find_payment(&s.app.db, &payment_id)
+            .await
+            .unwrap();
+        assert_eq!(payment.captured_amount, 0);
+        assert_eq!(s.sim.debit_count(), 0, "no money moved");
+        let operations = payments::operations::of_payment(&s.app.db, &payment_id)
+            .await
+            .unwrap();
+        assert_eq!(operations.len(), 1);
+        assert_eq!(operations[0].status, payments::operations::Status::Refused);
+        let raised = alerts::alert::Entity::find()
+            .filter(alerts::alert::Column::DeviceId.eq(opened.device_id.as_str()))
+            .filter(alerts::alert::Column::Kind.eq(alerts::Kind::PaymentCaptureFailed))
+            .one(&s.app.db)
+            .await
+            .unwrap()
+            .expect("an alert");
+        assert!(raised.message.contains(&opened.id), "{}", raised.message);
+    })
+    .await;
+}
+
+/// The server dies after Finix captured and before the capture was
+/// recorded: the next server asks again, finds the authorization captured,
+/// and records it; the money moves once.
+#[tokio::test]
+async fn a_capture_cut_short_by_a_crash_is_finished_after_the_restart_without_debiting_twice() {
+    for backend in testkit::db_backends() {
+        let s = start(backend).await;
+        // Only the store's own calls record the capture here.
+        s.sim.webhooks().set_url(None);
+        let (machine, opened, _) = machine_purchase(&s, "crash-finix@example.com", APPROVED).await;
+        let settled = {
+            s.sim.set_faults(simulators::Faults {
+                delay_next: 1,
+                response_delay_ms: 5000,
+                ..Default::default()
+            });
+            wait_for_state(&s.app, &opened.id, "settled").await
+        };
+        let payment_id = settled.payment_id.clone().unwrap();
+        let data: Value = serde_json::from_str(
+            &payments::find_payment(&s.app.db, &payment_id)
+                .await
+                .unwrap()
+                .data,
+        )
+        .unwrap();
+        let authorization = data["authorization"].as_str().unwrap().to_owned();
+        eventually(
+            Duration::from_secs(10),
+            "Finix captured, its answer still on the way",
+            async || s.sim.object(&authorization).unwrap()["transfer"].is_string(),
+        )
+        .await;
+        assert_eq!(
+            payments::find_payment(&s.app.db, &payment_id)
+                .await
+                .unwrap()
+                .captured_amount,
+            0,
+            "not recorded yet"
+        );
+
+        drop(machine);
+        let Setup { app, sim } = s;
+        let app = app.restart(options_with_finix(backend, &sim)).await;
+        eventually(
+            Duration::from_secs(15),
+            "the capture recorded after the restart",
+            async || !waits_for_finix(&app.db, &payment_id).await,
+        )
+        .await;
+        let payment = payments::find_payment(&app.db, &payment_id).await.unwrap();
+        assert!(payment.captured_amount > 0, "{payment:?}");
+        let transfer = sim.object(&authorization).unwrap()["transfer"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            sim.object(&transfer).unwrap()["amount"],
+            payment.captured_amount
+        );
+        assert!(
+            captures_of(&sim, &authorization).len() >= 2,
+            "asked again after the restart"
+        );
+        assert_eq!(sim.debit_count(), 1, "one debit, never two");
+        let operations = payments::operations::of_payment(&app.db, &payment_id)
+            .await
+            .unwrap();
+        assert_eq!(operations.len(), 1);
+        assert_eq!(operations[0].status, payments::operations::Status::Done);
+    }
+}
+
+/// Finix's reports of a capture and a refund arrive last first, and again:
+/// the payment ends as the store recorded it, each event handled once.
+#[tokio::test]
+async fn webhooks_out_of_order_and_twice_change_nothing_wrong() {
+    on_every_db_with_finix(async |s| {
+        let (cart_id, session_id) = cart_paying_with_finix(&s, APPROVED).await;
+        s.sim.webhooks().hold();
+        let (status, body) = complete(&s.app, &cart_id).await;
+        assert_eq!(status, 200, "{body}");
+        let payment = payment_of(&s, &session_id).await;
+        let token = s.app.admin_token().await;
+        let admin_post = |path: String, body: Value| {
+            send_json(s.app.admin(Method::POST, &path, &token).json(&body))
+        };
+        let (status, body) =
+            admin_post(format!("/admin/payments/{}/capture", payment.id), json!({})).await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = admin_post(
+            format!("/admin/payments/{}/refund", payment.id),
+            json!({ "amount": 100 }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+
+        eventually(
+            Duration::from_secs(10),
+            "Finix settles the capture and the refund",
+            async || s.sim.events_of_type("transfer.updated").len() >= 2,
+        )
+        .await;
+        let mut events: Vec<String> = s
+            .sim
+            .events()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(events.len() >= 3, "an authorization, a capture, a refund");
+        events.reverse();
+        let recorded = async || {
+            payments::events::entity::Entity::find()
+                .filter(payments::events::entity::Column::ProviderId.eq(FINIX))
+                .count(&s.app.db)
+                .await
+                .unwrap()
+        };
+        let mut after_each_pass = Vec::new();
+        for _ in 0..2 {
+            for id in &events {
+                let delivered = s.sim.webhooks().deliver(id).await.unwrap();
+                assert_eq!(delivered.status, Some(200), "{delivered:?}");
+            }
+            let payment = payment_of(&s, &session_id).await;
+            assert_eq!(
+                (
+                    payment.amount,
+                    payment.captured_amount,
+                    payment.refunded_amount
+                ),
+                (300, 300, 100)
+            );
+            assert!(payment.canceled_at.is_none());
+            after_each_pass.push(recorded().await);
+        }
+        assert!(
+            after_each_pass[0] >= 2,
+            "the capture's and the refund's reports"
+        );
+        assert_eq!(after_each_pass[0], after_each_pass[1], "each event once");
+        assert_eq!(s.sim.debit_count(), 1);
+        let orders_of_cart = orders::order::Entity::find()
+            .filter(orders::order::Column::CartId.eq(&cart_id))
+            .count(&s.app.db)
+            .await
+            .unwrap();
+        assert_eq!(orders_of_cart, 1);
     })
     .await;
 }

@@ -540,7 +540,7 @@ async fn a_declined_hold_keeps_the_machine_shut_and_says_why() {
 
 /// A machine of `s`'s store with a shopper at it who saved `card`: the
 /// machine (kept running while held), the session opened with a hold on the
-/// card, and the shopper's customer id.
+/// card, and the shopper's token.
 async fn machine_purchase(
     s: &Setup,
     email: &str,
@@ -548,10 +548,11 @@ async fn machine_purchase(
 ) -> (
     tokio::task::JoinSet<()>,
     domain::vending::device_session::Model,
+    String,
 ) {
     s.app.gateway_subscribed().await;
     let fridge = fridge(&s.app).await;
-    let (_, customer_id) = shopper_with_card(s, email, card).await;
+    let (token, customer_id) = shopper_with_card(s, email, card).await;
     let visit = fridge.three_colas_and_a_water();
     let machine = server::vending::simulator::spawn_machines(
         &s.app.mqtt,
@@ -564,7 +565,7 @@ async fn machine_purchase(
         .open_purchase(fridge.id.as_str(), Some(&customer_id))
         .await
         .expect("the hold is granted");
-    (machine, opened)
+    (machine, opened, token)
 }
 
 /// Whether a capture, refund or release of the payment still waits for Stripe.
@@ -586,7 +587,8 @@ fn captures_of(sim: &StripeSimulator, intent: &str) -> Vec<simulators::RecordedR
 #[tokio::test]
 async fn a_sale_settles_while_stripe_is_down_and_is_captured_once_it_answers() {
     on_every_db_with_stripe(async |s| {
-        let (_machine, opened) = machine_purchase(&s, "patient@example.com", "pm_card_visa").await;
+        let (_machine, opened, _) =
+            machine_purchase(&s, "patient@example.com", "pm_card_visa").await;
         // From now on Stripe fails twice, then answers slowly.
         s.sim.set_faults(Faults {
             fail_next: 2,
@@ -639,7 +641,7 @@ async fn a_capture_cut_short_by_a_crash_is_finished_after_the_restart_without_ch
         let s = start(backend).await;
         // Only the store's own calls record the capture here.
         s.sim.webhooks().set_url(None);
-        let (machine, opened) = machine_purchase(&s, "crash@example.com", "pm_card_visa").await;
+        let (machine, opened, _) = machine_purchase(&s, "crash@example.com", "pm_card_visa").await;
         s.sim.set_faults(Faults {
             delay_next: 1,
             response_delay_ms: 5000,
@@ -769,7 +771,7 @@ async fn an_order_canceled_while_stripe_is_down_is_refunded_once_it_answers() {
 async fn a_capture_that_fails_at_settlement_raises_an_alert_for_review() {
     let smtp = SmtpRecorder::start().await;
     let s = start_with(DbBackend::Sqlite, |o| o.smtp_url = Some(smtp.url())).await;
-    let (_machine, opened) =
+    let (_machine, opened, _) =
         machine_purchase(&s, "lapsed@example.com", "pm_card_captureExpired").await;
     let fridge_id = opened.device_id.clone();
     wait_for_state(&s.app, &opened.id, "settled").await;
@@ -905,7 +907,7 @@ async fn a_disputed_online_order_raises_an_alert_about_the_order() {
 #[tokio::test]
 async fn a_failed_capture_is_reviewed_retried_and_voided_from_the_review_list() {
     on_every_db_with_stripe(async |s| {
-        let (_machine, opened) =
+        let (_machine, opened, _) =
             machine_purchase(&s, "review@example.com", "pm_card_captureExpired").await;
         wait_for_state(&s.app, &opened.id, "settled").await;
         eventually(
@@ -1011,6 +1013,97 @@ async fn a_failed_capture_is_reviewed_retried_and_voided_from_the_review_list() 
             .await
             .unwrap();
         assert!(html.contains("customer called"), "{html}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn deposit_credit_is_paid_back_to_the_card_the_shopper_paid_with() {
+    on_every_db_with_stripe(async |s| {
+        let (_machine, opened, token) =
+            machine_purchase(&s, "deposits@example.com", "pm_card_visa").await;
+        let settled = wait_for_state(&s.app, &opened.id, "settled").await;
+        let payment_id = settled.payment_id.clone().unwrap();
+        eventually(Duration::from_secs(20), "the sale captured", async || {
+            !waits_for_stripe(&s.app.db, &payment_id).await
+        })
+        .await;
+        let payouts = |method: Method| {
+            send_json(store(
+                &s.app,
+                method,
+                "/store/vending/deposit-payouts",
+                Some(&token),
+            ))
+        };
+        let (status, body) = payouts(Method::POST).await;
+        assert_eq!(status, 400, "no credit yet: {body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("no deposit credit"),
+            "{body}"
+        );
+
+        // The shopper brought two empty bottles back (credited as a
+        // return's settlement does; the return itself is tested elsewhere).
+        {
+            use sea_orm::{ActiveModelTrait, Set};
+            domain::vending::deposit_credit::ActiveModel {
+                id: Set("depcr_e2e".into()),
+                session_id: Set(opened.id.clone()),
+                customer_id: Set(opened.customer_id.clone()),
+                variant_id: Set("variant_any".into()),
+                quantity: Set(2),
+                unit_deposit: Set(25),
+                amount: Set(50),
+                currency_code: Set(settled.currency_code.clone()),
+                created_at: Set(chrono::Utc::now()),
+            }
+            .insert(&s.app.db)
+            .await
+            .unwrap();
+        }
+        let (status, body) = payouts(Method::GET).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["balance"]["available"], 50, "{body}");
+        let (status, body) = payouts(Method::POST).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["deposit_payout"]["amount"], 50, "{body}");
+        assert_eq!(body["deposit_payout"]["left"], 0, "{body}");
+        assert_eq!(
+            body["deposit_payout"]["refunds"][0]["payment_id"],
+            payment_id.as_str()
+        );
+
+        // The refund reached the charge at Stripe, once, with our key.
+        let intent = payments::find_payment(&s.app.db, &payment_id)
+            .await
+            .unwrap()
+            .provider_reference
+            .unwrap();
+        let charge = s.sim.object(&intent).unwrap()["latest_charge"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        eventually(
+            Duration::from_secs(10),
+            "the refund at Stripe",
+            async || s.sim.object(&charge).unwrap()["amount_refunded"] == 50,
+        )
+        .await;
+        let (_, body) = payouts(Method::GET).await;
+        assert_eq!(body["balance"]["available"], 0, "{body}");
+        assert_eq!(body["balance"]["paid_out"], 50, "{body}");
+        assert_eq!(
+            body["deposit_payouts"].as_array().unwrap().len(),
+            1,
+            "{body}"
+        );
+        let (status, _) = payouts(Method::POST).await;
+        assert_eq!(status, 400, "paid out once");
+        assert_eq!(s.sim.object(&charge).unwrap()["amount_refunded"], 50);
     })
     .await;
 }

@@ -3,12 +3,15 @@
 //! Stripe.js, whose part the test plays), and saved cards (listed, removed
 //! only by their owner).
 
+use std::time::Duration;
+
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
 use crate::{
     customers::{signed_up, store},
+    eventually,
     payments_stripe::{
         STRIPE, Setup, confirm, on_every_db_with_stripe, order_of, shopper_with_card,
     },
@@ -160,8 +163,10 @@ async fn a_declined_card_can_be_followed_by_another_and_3d_secure_must_be_finish
         assert!(!back.starts_with("/orders/"), "{back}");
         assert!(order_of(&s, &cart).await.is_none());
 
-        // The challenge passed (in Stripe.js's frame): the order is placed,
-        // by the page or by the webhook, whichever comes first, once.
+        // The challenge passed (in Stripe.js's frame) and the page asks
+        // before Stripe's webhook arrives: the page places the order; the
+        // webhook, let through afterwards, finds it placed.
+        s.sim.webhooks().hold();
         s.sim.authenticate(&challenged, true).unwrap();
         let placed = place(&s).await;
         assert!(placed.starts_with("/orders/order_"), "{placed}");
@@ -169,14 +174,55 @@ async fn a_declined_card_can_be_followed_by_another_and_3d_secure_must_be_finish
             order_of(&s, &cart).await.unwrap().order.id,
             order_id(&placed)
         );
-        let orders = domain::orders::order::Entity::find()
-            .filter(domain::orders::order::Column::CartId.eq(&cart))
-            .all(&s.app.db)
-            .await
-            .unwrap();
-        assert_eq!(orders.len(), 1);
+        s.sim.webhooks().release();
+        eventually(
+            Duration::from_secs(10),
+            "the held webhook delivered",
+            async || s.sim.webhooks().deliveries().iter().any(|d| d.succeeded()),
+        )
+        .await;
+        assert_eq!(orders_of_cart(&s, &cart).await, 1);
     })
     .await;
+}
+
+#[tokio::test]
+async fn after_3d_secure_the_page_shows_the_order_its_webhook_placed_first() {
+    on_every_db_with_stripe(async |s| {
+        let cart = ready(&s).await;
+        let (_, intent) = start_card_payment(&s).await;
+        assert_eq!(
+            confirm(&s, &intent, "pm_card_threeDSecure2Required").await,
+            Ok(stripe_core::PaymentIntentStatus::RequiresAction)
+        );
+        // Stripe's webhook wins the race with the page's "Place order".
+        s.sim.authenticate(&intent, true).unwrap();
+        eventually(
+            Duration::from_secs(10),
+            "the webhook places the order",
+            async || order_of(&s, &cart).await.is_some(),
+        )
+        .await;
+        let placed = place(&s).await;
+        assert!(placed.starts_with("/orders/order_"), "{placed}");
+        assert_eq!(
+            order_of(&s, &cart).await.unwrap().order.id,
+            order_id(&placed)
+        );
+        let shown = follow(&s.app, &placed).await;
+        assert!(shown.contains("Thank you for your order"), "{shown}");
+        assert_eq!(orders_of_cart(&s, &cart).await, 1);
+    })
+    .await;
+}
+
+async fn orders_of_cart(s: &Setup, cart: &str) -> usize {
+    domain::orders::order::Entity::find()
+        .filter(domain::orders::order::Column::CartId.eq(cart))
+        .all(&s.app.db)
+        .await
+        .unwrap()
+        .len()
 }
 
 /// The customer's saved cards through the Store API.

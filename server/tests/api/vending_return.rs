@@ -17,6 +17,7 @@ use crate::{
     TestApp,
     customers::{signed_up, store},
     eventually, send_json,
+    storefront_checkout::{follow, submit, testid},
     vending_fixture::{
         CAN_DEPOSIT, CAN_GRAMS, Fridge, STOCKED, fridge, on_every_db_and_broker, wait_for_state,
     },
@@ -340,6 +341,26 @@ async fn the_account_page_lists_the_shoppers_deposit_credits() {
         ] {
             assert!(row.contains(shown), "{shown:?} in {row}");
         }
+
+        // The credit can be paid back to a card, with a plain form; a
+        // shopper who never paid at a machine has no card to pay it to.
+        let start = html
+            .find(r#"data-testid="deposit-balance""#)
+            .expect("the balance is shown");
+        let balance = &html[start..start + html[start..].find("</div>").unwrap()];
+        assert!(balance.contains("€0.50"), "{balance}");
+        assert!(
+            balance.contains(r#"action="/api/account/deposit-payout""#),
+            "{balance}"
+        );
+        let back = submit(&app, "/account", "/api/account/deposit-payout", &[]).await;
+        let shown = follow(&app, &back).await;
+        assert!(
+            testid(&shown, "deposit-payout-error")
+                .is_some_and(|e| e.contains("no card payment of yours")),
+            "{shown}"
+        );
+        assert!(shown.contains("€0.50"), "still credit: {shown}");
     })
     .await;
 }

@@ -4,7 +4,10 @@ use axum::{
     Json,
     extract::{Path, State, rejection::JsonRejection},
 };
-use domain::pricing::{self, NewRegion, RegionChanges, RegionDetail};
+use domain::{
+    admin_users::{self, Permission},
+    pricing::{self, NewRegion, RegionChanges, RegionDetail},
+};
 use serde::{Deserialize, Serialize};
 
 use super::{Deleted, Listing, one};
@@ -54,6 +57,22 @@ pub struct RegionBody {
     automatic_capture: Option<bool>,
 }
 
+impl RegionBody {
+    /// Which providers a region offers and when it captures are payment
+    /// settings: a role that may edit regions but not those is refused the
+    /// whole change, not half of it.
+    async fn check_payment_settings(
+        &self,
+        state: &AppState,
+        admin: &AuthenticatedAdmin,
+    ) -> Result<(), ApiError> {
+        if self.payment_providers.is_some() || self.automatic_capture.is_some() {
+            admin_users::authorize(&state.db, &admin.id, Permission::PaymentSettings).await?;
+        }
+        Ok(())
+    }
+}
+
 pub async fn list(
     _admin: AuthenticatedAdmin,
     State(state): State<AppState>,
@@ -84,11 +103,12 @@ pub async fn retrieve(
 }
 
 pub async fn create(
-    _admin: AuthenticatedAdmin,
+    admin: AuthenticatedAdmin,
     State(state): State<AppState>,
     body: Result<Json<RegionBody>, JsonRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Json(body) = body?;
+    body.check_payment_settings(&state, &admin).await?;
     let payment_providers = body
         .payment_providers
         .as_deref()
@@ -116,12 +136,13 @@ pub async fn create(
 }
 
 pub async fn update(
-    _admin: AuthenticatedAdmin,
+    admin: AuthenticatedAdmin,
     State(state): State<AppState>,
     Path(id): Path<String>,
     body: Result<Json<RegionBody>, JsonRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Json(body) = body?;
+    body.check_payment_settings(&state, &admin).await?;
     let payment_providers = body
         .payment_providers
         .as_deref()

@@ -144,6 +144,10 @@ fn shopper_routes() -> Router<AppState> {
             "/store/vending/deposit-credits",
             get(vending::list_deposit_credits),
         )
+        .route(
+            "/store/vending/deposit-payouts",
+            get(vending::list_deposit_payouts).post(vending::pay_out_deposits),
+        )
         .route("/store/vending/sessions/{id}", get(vending::retrieve))
         .route("/store/vending/sessions/{id}/events", get(vending::follow))
         .route(

@@ -174,19 +174,43 @@ pub async fn create_collection(
     respond(&state, collection).await
 }
 
+#[derive(Deserialize, Default)]
+pub struct SaveCard {
+    /// A card tokenized in the browser (Finix.js's `TK…`), to save now.
+    token: Option<String>,
+}
+
 /// `POST /store/customers/me/payment-methods/{provider_id}`: starts saving
 /// a card for payments without the shopper (opening a machine): the
 /// customer's account at the provider is opened if need be, and the answer
-/// carries what Stripe.js needs (`client_secret` of a SetupIntent).
+/// carries what the browser needs (Stripe.js: a SetupIntent's
+/// `client_secret`; Finix.js: the application and Identity). With
+/// `{"token": …}` (Finix), the tokenized card is saved and answered as
+/// `payment_method`.
 pub async fn start_saving_card(
     _key: PublishableKey,
     State(state): State<AppState>,
     me: AuthenticatedCustomer,
     Path(provider_id): Path<String>,
+    body: Option<Json<SaveCard>>,
 ) -> Result<Json<Value>, ApiError> {
     let customer = domain::customers::retrieve(&state.db, &me.id)
         .await?
         .customer;
+    if let Some(token) = body.and_then(|Json(b)| b.token) {
+        let card = payments::account::save_card(
+            &state.db,
+            &state.payment_providers,
+            &provider_id,
+            &me.id,
+            Some(customer.email.as_str()),
+            &token,
+        )
+        .await?;
+        return Ok(Json(serde_json::json!({
+            "payment_method": StoreSavedCard::of(&provider_id, card),
+        })));
+    }
     let setup = payments::account::start_saving_card(
         &state.db,
         &state.payment_providers,
@@ -209,6 +233,25 @@ pub struct StoreSavedCard {
     data: Value,
 }
 
+impl StoreSavedCard {
+    fn of(provider_id: &str, card: payments::SavedCard) -> Self {
+        Self {
+            data: serde_json::json!({
+                "id": card.id,
+                "type": "card",
+                "card": {
+                    "brand": card.brand,
+                    "last4": card.last4,
+                    "exp_month": card.exp_month,
+                    "exp_year": card.exp_year,
+                },
+            }),
+            id: card.id,
+            provider_id: provider_id.to_owned(),
+        }
+    }
+}
+
 #[derive(Serialize)]
 pub struct SavedCardList {
     payment_methods: Vec<StoreSavedCard>,
@@ -228,20 +271,7 @@ pub async fn list_saved_cards(
             .await?;
     let payment_methods: Vec<StoreSavedCard> = cards
         .into_iter()
-        .map(|card| StoreSavedCard {
-            data: serde_json::json!({
-                "id": card.id,
-                "type": "card",
-                "card": {
-                    "brand": card.brand,
-                    "last4": card.last4,
-                    "exp_month": card.exp_month,
-                    "exp_year": card.exp_year,
-                },
-            }),
-            id: card.id,
-            provider_id: provider_id.clone(),
-        })
+        .map(|card| StoreSavedCard::of(&provider_id, card))
         .collect();
     Ok(Json(SavedCardList {
         count: payment_methods.len(),

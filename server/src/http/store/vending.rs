@@ -14,12 +14,12 @@ use domain::{
     DomainError,
     rate_limits::Rule,
     vending::{
-        device_session, sessions, settlement,
+        deposit_payout, device_session, payouts, sessions, settlement,
         state::{Mode, State as SessionState},
     },
 };
 use futures::{Stream, stream};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::publishable_key::PublishableKey;
 use crate::{
@@ -155,6 +155,120 @@ pub async fn list_deposit_credits(
                 created_at: c.created_at,
             })
             .collect(),
+    }))
+}
+
+#[derive(Serialize)]
+pub struct StoreDepositBalance {
+    currency_code: String,
+    credited: i64,
+    paid_out: i64,
+    available: i64,
+}
+
+impl From<payouts::Balance> for StoreDepositBalance {
+    fn from(b: payouts::Balance) -> Self {
+        Self {
+            available: b.available(),
+            currency_code: b.currency_code,
+            credited: b.credited,
+            paid_out: b.paid_out,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct StoreDepositPayout {
+    id: String,
+    amount: i64,
+    currency_code: String,
+    payment_id: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<deposit_payout::Model> for StoreDepositPayout {
+    fn from(p: deposit_payout::Model) -> Self {
+        Self {
+            id: p.id,
+            amount: p.amount,
+            currency_code: p.currency_code,
+            payment_id: p.payment_id,
+            created_at: p.created_at,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct DepositPayoutList {
+    balance: StoreDepositBalance,
+    deposit_payouts: Vec<StoreDepositPayout>,
+    count: u64,
+    offset: u64,
+    limit: u64,
+}
+
+/// `GET /store/vending/deposit-payouts?currency_code=&offset=&limit=`: the
+/// shopper's deposit balance (the store's currency unless asked) and a page
+/// of what was paid out to their cards, newest first.
+pub async fn list_deposit_payouts(
+    State(state): State<AppState>,
+    _key: PublishableKey,
+    me: AuthenticatedCustomer,
+    params: Params,
+) -> Result<Json<DepositPayoutList>, ApiError> {
+    let currency = params
+        .text("currency_code")?
+        .unwrap_or_else(|| state.currency.clone());
+    let (offset, limit) = params.page()?;
+    let balance = payouts::balance(&state.db, &me.id, &currency).await?;
+    let paid = payouts::payouts_of(&state.db, &me.id, offset, limit).await?;
+    Ok(Json(DepositPayoutList {
+        balance: balance.into(),
+        count: paid.count,
+        offset: paid.offset,
+        limit: paid.limit,
+        deposit_payouts: paid.items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Deserialize, Default)]
+pub struct PayoutBody {
+    currency_code: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct PayoutResponse {
+    deposit_payout: StorePayout,
+}
+
+#[derive(Serialize)]
+pub struct StorePayout {
+    amount: i64,
+    currency_code: String,
+    /// Credit no earlier payment could take back; it stays credit.
+    left: i64,
+    refunds: Vec<StoreDepositPayout>,
+}
+
+/// `POST /store/vending/deposit-payouts`: pays the shopper's deposit credit
+/// back to the cards of their machine payments.
+pub async fn pay_out_deposits(
+    State(state): State<AppState>,
+    _key: PublishableKey,
+    me: AuthenticatedCustomer,
+    body: Option<Json<PayoutBody>>,
+) -> Result<Json<PayoutResponse>, ApiError> {
+    let currency = body
+        .and_then(|Json(b)| b.currency_code)
+        .unwrap_or_else(|| state.currency.clone());
+    let payout = payouts::pay_out(&state.db, &state.payment_providers, &me.id, &currency).await?;
+    Ok(Json(PayoutResponse {
+        deposit_payout: StorePayout {
+            amount: payout.amount,
+            currency_code: payout.currency_code,
+            left: payout.left,
+            refunds: payout.refunds.into_iter().map(Into::into).collect(),
+        },
     }))
 }
 

@@ -34,6 +34,7 @@ use crate::{
         payments::PaymentsPage,
         products::{ProductEditorPage, ProductsPage},
         regions::RegionsPage,
+        restock::PickListPage,
         reviews::ReviewsPage,
         users::UsersPage,
         vending_sessions::{VendingSessionPage, VendingSessionsPage},
@@ -216,6 +217,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("orders/:id") view=AdminOrderPage ssr=SsrMode::Async />
                     <Route path=path!("payments") view=PaymentsPage ssr=SsrMode::Async />
                     <Route path=path!("reviews") view=ReviewsPage ssr=SsrMode::Async />
+                    <Route path=path!("pick-list") view=PickListPage ssr=SsrMode::Async />
                     <Route path=path!("regions") view=RegionsPage ssr=SsrMode::Async />
                     <Route path=path!("customers") view=CustomersPage ssr=SsrMode::Async />
                     <Route path=path!("products") view=ProductsPage ssr=SsrMode::Async />

@@ -785,6 +785,8 @@ fn MachineDetail(machine: MachineView, actions: Actions, live: LiveDevices) -> i
             .map(|scale| view! { <ScaleEditor device_id=id.clone() scale variants=variants.clone() actions /> })
             .collect_view()}
 
+        <super::restock::ParLevelsSection device_id=id.clone() />
+
         <h2>"Planogram"</h2>
         <p>
             "Sync: "

@@ -12,6 +12,7 @@ pub mod overview;
 pub mod payments;
 pub mod products;
 pub mod regions;
+pub mod restock;
 pub mod reviews;
 pub mod users;
 pub mod vending_sessions;
@@ -98,6 +99,7 @@ pub fn AdminLayout() -> impl IntoView {
                                             {store.then(|| view! { <A href=overview::OVERVIEW_PATH exact=true>"Overview"</A> })}
                                             <A href="/admin/devices">"Devices"</A>
                                             <A href=vending_sessions::SESSIONS_PATH>"Sessions"</A>
+                                            <A href=restock::PICK_LIST_PATH attr:data-testid="pick-list-nav">"Pick list"</A>
                                             {store.then(|| view! {
                                                 <A href="/admin/orders">"Orders"</A>
                                                 <A href=payments::PAYMENTS_PATH>"Payments"</A>

@@ -64,6 +64,9 @@ pub enum Kind {
     /// attempts: money due or owed is not moving. It is still retried;
     /// acknowledging resolves the alert.
     PaymentOperationStuck,
+    /// A product at or below its machine's low-stock threshold. Resolved
+    /// when the machine is restocked above every threshold.
+    LowStock,
 }
 
 impl Kind {
@@ -325,6 +328,7 @@ mod tests {
             "payment_capture_failed",
             "payment_disputed",
             "payment_operation_stuck",
+            "low_stock",
         ]);
     }
 }

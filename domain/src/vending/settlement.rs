@@ -42,6 +42,9 @@ use crate::{
 /// A machine purchase became an order: `{id, session_id, customer_id}`.
 pub const MACHINE_ORDER_PLACED: &str = "vending.order_placed";
 
+/// A settled return credited deposits: `{session_id, customer_id}`.
+pub const RETURN_CREDITED: &str = "vending.return_credited";
+
 /// Settles `session` (just moved to `door_closed`) from the readings of
 /// its door-closed report.
 pub async fn settle<C: crate::db::Writable>(
@@ -51,7 +54,14 @@ pub async fn settle<C: crate::db::Writable>(
     after: &[ScaleReading],
 ) -> Result<device_session::Model, DomainError> {
     let plan = plan(db, session, before, after).await?;
-    carry_out(db, session, plan).await
+    let settled = carry_out(db, session, plan).await?;
+    if settled.mode != Mode::Return
+        && let Err(e) = super::restock::check_low_stock(db, &settled.device_id).await
+    {
+        // The sale stands; the next one checks again.
+        tracing::warn!(device = %settled.device_id, error = %e, "checking low stock failed");
+    }
+    Ok(settled)
 }
 
 /// What settling a session reads, read before the writer's turn is taken
@@ -264,6 +274,17 @@ async fn credit_returns<C: crate::db::Writable>(
         .insert(&txn)
         .await?;
     }
+    if total > 0 {
+        events::emit(
+            &txn,
+            RETURN_CREDITED,
+            &serde_json::json!({
+                "session_id": session.id,
+                "customer_id": session.customer_id,
+            }),
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(settled)
 }
@@ -301,6 +322,27 @@ pub async fn credit_history(
     let credits = credits_of(db, customer_id, 0, crate::catalog::MAX_PAGE_SIZE)
         .await?
         .items;
+    described(db, credits).await
+}
+
+/// The deposit credits of one return session, with machine and product.
+pub async fn credit_lines_of(
+    db: &impl ConnectionTrait,
+    session_id: &str,
+) -> Result<Vec<CreditLine>, DomainError> {
+    let credits = deposit_credit::Entity::find()
+        .filter(deposit_credit::Column::SessionId.eq(session_id))
+        .order_by_asc(deposit_credit::Column::Id)
+        .all(db)
+        .await?;
+    described(db, credits).await
+}
+
+/// `credits` with the name of each one's machine and product.
+async fn described(
+    db: &impl ConnectionTrait,
+    credits: Vec<deposit_credit::Model>,
+) -> Result<Vec<CreditLine>, DomainError> {
     let machine_of: HashMap<String, String> = device_session::Entity::find()
         .filter(device_session::Column::Id.is_in(credits.iter().map(|c| c.session_id.clone())))
         .all(db)

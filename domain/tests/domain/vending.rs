@@ -127,6 +127,35 @@ impl Machine {
         .session
     }
 
+    /// A purchase held by `provider_id` in which one unit is taken: settled.
+    async fn sell_one_held_by(
+        &self,
+        db: &DatabaseConnection,
+        providers: &Providers,
+        provider_id: &str,
+    ) -> device_session::Model {
+        let session = sessions::open(
+            db,
+            providers,
+            NewSession {
+                device_id: MACHINE.into(),
+                mode: Mode::Purchase,
+                customer_id: Some("cus_1".into()),
+                hold_amount: HOLD,
+                currency_code: "eur".into(),
+                provider_id: provider_id.into(),
+            },
+        )
+        .await
+        .unwrap()
+        .session;
+        self.receive(db, &message(1, "m1", opened(&session.id)))
+            .await;
+        let close = message(2, "m2", closed(&session.id, 5000, 5000 - UNIT_GRAMS));
+        assert_eq!(self.receive(db, &close).await, Received::Applied);
+        session
+    }
+
     async fn receive(&self, db: &DatabaseConnection, message: &DeviceMessage) -> Received {
         sessions::receive(db, MACHINE, message).await.unwrap()
     }
@@ -948,24 +977,7 @@ async fn a_sale_settles_without_asking_the_provider_and_is_captured_once_afterwa
         let m = machine(&db).await;
         let far_away = Arc::new(FarAway::default());
         let providers = Providers::default().with(far_away.clone());
-        let session = sessions::open(
-            &db,
-            &providers,
-            NewSession {
-                device_id: MACHINE.into(),
-                mode: Mode::Purchase,
-                customer_id: Some("cus_1".into()),
-                hold_amount: HOLD,
-                currency_code: "eur".into(),
-                provider_id: "pp_far_away".into(),
-            },
-        )
-        .await
-        .unwrap()
-        .session;
-        m.receive(&db, &message(1, "m1", opened(&session.id))).await;
-        let close = message(2, "m2", closed(&session.id, 5000, 5000 - UNIT_GRAMS));
-        assert_eq!(m.receive(&db, &close).await, Received::Applied);
+        let session = m.sell_one_held_by(&db, &providers, "pp_far_away").await;
         let settled = sessions::find(&db, &session.id).await.unwrap();
         assert_eq!(settled.state, State::Settled);
         let captures = || far_away.captured.load(std::sync::atomic::Ordering::SeqCst);
@@ -1007,24 +1019,7 @@ async fn a_capture_the_provider_cannot_be_reached_for_raises_one_alert_and_is_st
         let m = machine(&db).await;
         let far_away = Arc::new(FarAway::default());
         let providers = Providers::default().with(far_away.clone());
-        let session = sessions::open(
-            &db,
-            &providers,
-            NewSession {
-                device_id: MACHINE.into(),
-                mode: Mode::Purchase,
-                customer_id: Some("cus_1".into()),
-                hold_amount: HOLD,
-                currency_code: "eur".into(),
-                provider_id: "pp_far_away".into(),
-            },
-        )
-        .await
-        .unwrap()
-        .session;
-        m.receive(&db, &message(1, "m1", opened(&session.id))).await;
-        let close = message(2, "m2", closed(&session.id, 5000, 5000 - UNIT_GRAMS));
-        assert_eq!(m.receive(&db, &close).await, Received::Applied);
+        let session = m.sell_one_held_by(&db, &providers, "pp_far_away").await;
         let payment_id = sessions::find(&db, &session.id)
             .await
             .unwrap()
@@ -1177,6 +1172,78 @@ async fn deposit_credit_is_paid_back_to_the_shoppers_card_once_and_what_it_canno
                 .count,
             2
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn par_levels_raise_a_low_stock_alert_and_make_the_pick_list() {
+    on_every_backend(async |db| {
+        use domain::{alerts, vending::restock};
+        let m = machine(&db).await;
+        let before = m.stocked(&db).await;
+        assert!(before >= 2, "the fixture stocks the machine: {before}");
+        for (par, low_at) in [(-1, 0), (10_001, 0), (5, 5), (5, -1)] {
+            let refused = restock::set_par_level(&db, MACHINE, &m.variant_id, par, low_at).await;
+            assert!(
+                matches!(refused, Err(DomainError::Invalid(_))),
+                "{par}/{low_at}: {refused:?}"
+            );
+        }
+        let elsewhere = restock::set_par_level(&db, MACHINE, "variant_not_here", 5, 1).await;
+        assert!(
+            matches!(elsewhere, Err(DomainError::Invalid(_))),
+            "{elsewhere:?}"
+        );
+
+        // Low once one more unit is sold.
+        restock::set_par_level(&db, MACHINE, &m.variant_id, before + 5, before - 1)
+            .await
+            .unwrap();
+        let stock = restock::stock_of(&db, MACHINE).await.unwrap();
+        assert_eq!(stock.len(), 1);
+        assert_eq!(
+            (stock[0].in_stock, stock[0].to_bring(), stock[0].is_low()),
+            (before, 5, false)
+        );
+        let low_alerts = async || {
+            alerts::alert::Entity::find()
+                .filter(alerts::alert::Column::DeviceId.eq(MACHINE))
+                .filter(alerts::alert::Column::Kind.eq(alerts::Kind::LowStock))
+                .filter(alerts::alert::Column::ResolvedAt.is_null())
+                .all(&db)
+                .await
+                .unwrap()
+        };
+        m.sell_one_held_by(&db, &m.providers, domain::payments::system::ID)
+            .await;
+        let raised = low_alerts().await;
+        assert_eq!(raised.len(), 1, "the sale took it to its threshold");
+        assert!(
+            raised[0].message.contains(&format!("{} left", before - 1)),
+            "{}",
+            raised[0].message
+        );
+
+        let (picks, totals) = restock::pick_list(&db, &[MACHINE.to_owned(), MACHINE.to_owned()])
+            .await
+            .unwrap();
+        assert_eq!(picks.len(), 1, "each machine once");
+        assert_eq!(picks[0].lines[0].to_bring(), 6);
+        assert_eq!(totals.len(), 1);
+        assert_eq!(totals[0].1, 6);
+        let too_many = restock::pick_list_of_route(&db, vec!["a".into(), "b".into()], 1).await;
+        assert!(
+            matches!(too_many, Err(DomainError::Invalid(_))),
+            "{too_many:?}"
+        );
+
+        // A lower threshold (as after a restock) ends the alert.
+        restock::set_par_level(&db, MACHINE, &m.variant_id, before + 5, 0)
+            .await
+            .unwrap();
+        restock::check_low_stock(&db, MACHINE).await.unwrap();
+        assert!(low_alerts().await.is_empty(), "resolved");
     })
     .await;
 }

@@ -26,6 +26,8 @@ const TECHNICIAN_MAY: &[(&str, &str)] = &[
     ("post", "/admin/vending/machines/{device_id}/service"),
     ("post", "/admin/vending/machines/{device_id}/sync"),
     ("post", "/admin/vending/scales/{scale_id}/products"),
+    ("get", "/admin/vending/machines/{device_id}/par-levels"),
+    ("get", "/admin/vending/pick-list"),
     ("get", "/admin/vending/sessions"),
     ("get", "/admin/vending/sessions/{id}"),
 ];

@@ -27,6 +27,14 @@ const BOUNDED_LISTS: &[(&str, &str)] = &[
         "the scales fitted in one machine",
     ),
     (
+        "/admin/vending/machines/{device_id}/par-levels",
+        "the products on one machine's scales",
+    ),
+    (
+        "/admin/vending/pick-list",
+        "at most 100 machines (refused beyond), each with its products",
+    ),
+    (
         "/admin/overview",
         "the top products, the machines and the days of a window of at most 366",
     ),

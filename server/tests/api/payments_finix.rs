@@ -18,7 +18,7 @@ use crate::{
     customers::{signed_up, store},
     eventually, send_json, spawn_app,
     store_carts::{complete, expect, post, ready_cart},
-    vending_fixture::{fridge, wait_for_state},
+    vending_fixture::{purchase_at_a_fridge, wait_for_state},
 };
 
 const FINIX: &str = finix_provider::ID;
@@ -493,21 +493,8 @@ async fn machine_purchase(
     domain::vending::device_session::Model,
     String,
 ) {
-    s.app.gateway_subscribed().await;
-    let fridge = fridge(&s.app).await;
     let (_, customer_id, identity) = shopper_with_card(s, email, card).await;
-    let visit = fridge.three_colas_and_a_water();
-    let machine = server::vending::simulator::spawn_machines(
-        &s.app.mqtt,
-        vec![fridge.simulated(vec![visit], Default::default())],
-    );
-    fridge.online(&s.app).await;
-    let opened = s
-        .app
-        .vending
-        .open_purchase(fridge.id.as_str(), Some(&customer_id))
-        .await
-        .expect("the hold is granted");
+    let (machine, opened) = purchase_at_a_fridge(&s.app, &customer_id).await;
     (machine, opened, identity)
 }
 

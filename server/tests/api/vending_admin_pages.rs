@@ -561,3 +561,101 @@ async fn the_device_event_stream_carries_mode_door_and_scale_weights() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn par_levels_are_set_on_the_machine_page_and_make_a_printable_pick_list() {
+    on_every_db(async |app| {
+        use domain::alerts;
+        use reqwest::Method;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        use serde_json::json;
+
+        use crate::send_json;
+
+        let fridge = fridge(&app).await;
+        let machine = fridge.id.as_str();
+        let token = app.admin_token().await;
+        let levels = format!("/admin/vending/machines/{machine}/par-levels");
+        let (status, body) = send_json(app.admin(Method::GET, &levels, &token)).await;
+        assert_eq!(status, 200, "{body}");
+        let rows = body["par_levels"].as_array().unwrap();
+        assert_eq!(rows.len(), 2, "cola and water, each once: {body}");
+        assert!(rows.iter().all(|r| r["par_level"].is_null()), "{body}");
+
+        let set = |body: serde_json::Value| send_json(app.admin(Method::POST, &levels, &token).json(&body));
+        let (status, body) = set(json!({ "variant_id": fridge.cola.variant_id, "par_level": 15, "low_stock_at": 20 })).await;
+        assert_eq!(status, 400, "the threshold is below par: {body}");
+        let (status, body) = set(json!({ "variant_id": fridge.cola.variant_id, "par_level": 15, "low_stock_at": fridge.units })).await;
+        assert_eq!(status, 200, "{body}");
+        let cola = body["par_levels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["variant_id"] == fridge.cola.variant_id.as_str())
+            .unwrap()
+            .clone();
+        assert_eq!(cola["to_bring"], 15 - fridge.units, "{cola}");
+        assert_eq!(cola["low"], true, "{cola}");
+        let low = alerts::alert::Entity::find()
+            .filter(alerts::alert::Column::DeviceId.eq(machine))
+            .filter(alerts::alert::Column::Kind.eq(alerts::Kind::LowStock))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("a low-stock alert at once");
+        assert!(low.resolved_at.is_none());
+
+        let (status, body) = send_json(app.admin(
+            Method::GET,
+            &format!("/admin/vending/pick-list?device_id={machine}"),
+            &token,
+        ))
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["machines"][0]["id"], machine);
+        assert_eq!(body["machines"][0]["lines"].as_array().unwrap().len(), 1, "{body}");
+        assert_eq!(body["totals"][0]["quantity"], 15 - fridge.units, "{body}");
+
+        // The same from the pages, without JavaScript.
+        app.sign_in().await;
+        let page = format!("/admin/devices/{machine}");
+        let html = app.page(&page).await.text().await.unwrap();
+        assert!(html.contains(r#"data-testid="par-levels""#), "{html}");
+        assert!(html.contains(r#"action="/api/admin/restock/set-par-level""#), "{html}");
+        let saved = app
+            .post_form(
+                "/api/admin/restock/set-par-level",
+                &[
+                    ("device_id", machine),
+                    ("variant_id", fridge.water.variant_id.as_str()),
+                    ("par_level", "12"),
+                    ("low_stock_at", "2"),
+                ],
+            )
+            .await;
+        assert!(saved.status().is_redirection(), "{:?}", saved.status());
+        let refused = app
+            .post_form(
+                "/api/admin/restock/set-par-level",
+                &[
+                    ("device_id", machine),
+                    ("variant_id", fridge.water.variant_id.as_str()),
+                    ("par_level", "twelve"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status(), 400);
+        assert!(refused.text().await.unwrap().contains("whole number of units"));
+
+        let html = app
+            .page(&format!("/admin/pick-list?device_id={machine}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(html.matches(r#"data-testid="pick-line""#).count(), 2, "cola and water: {html}");
+        assert!(html.contains(r#"data-testid="pick-totals""#), "{html}");
+        assert!(html.contains(r#"name="device_id""#) && html.contains("checked"), "{html}");
+    })
+    .await;
+}

@@ -206,6 +206,28 @@ pub async fn on_every_db_and_broker_with(tune: impl Fn(&mut Options), test: impl
     }
 }
 
+/// A fridge of `app`, running (while the set is held), opened for
+/// `customer_id`'s purchase of three colas and a water (the hold granted).
+pub async fn purchase_at_a_fridge(
+    app: &TestApp,
+    customer_id: &str,
+) -> (tokio::task::JoinSet<()>, device_session::Model) {
+    app.gateway_subscribed().await;
+    let fridge = fridge(app).await;
+    let visit = fridge.three_colas_and_a_water();
+    let machine = server::vending::simulator::spawn_machines(
+        &app.mqtt,
+        vec![fridge.simulated(vec![visit], Default::default())],
+    );
+    fridge.online(app).await;
+    let opened = app
+        .vending
+        .open_purchase(fridge.id.as_str(), Some(customer_id))
+        .await
+        .expect("the hold is granted");
+    (machine, opened)
+}
+
 pub async fn session(app: &TestApp, id: &str) -> device_session::Model {
     sessions::find(&app.db, id).await.unwrap()
 }

@@ -12,6 +12,7 @@ use reqwest::{Method, header::LOCATION};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use server::vending::simulator::{Faults, MachineConfig, SimProduct, Take, Visit, spawn_machines};
+use testkit::smtp::SmtpRecorder;
 
 use crate::{
     TestApp,
@@ -19,7 +20,8 @@ use crate::{
     eventually, send_json,
     storefront_checkout::{follow, submit, testid},
     vending_fixture::{
-        CAN_DEPOSIT, CAN_GRAMS, Fridge, STOCKED, fridge, on_every_db_and_broker, wait_for_state,
+        CAN_DEPOSIT, CAN_GRAMS, Fridge, STOCKED, fridge, on_every_db_and_broker,
+        on_every_db_and_broker_with, wait_for_state,
     },
 };
 
@@ -362,5 +364,69 @@ async fn the_account_page_lists_the_shoppers_deposit_credits() {
         );
         assert!(shown.contains("€0.50"), "still credit: {shown}");
     })
+    .await;
+}
+
+#[tokio::test]
+async fn a_shopper_is_mailed_a_receipt_of_each_purchase_and_each_return() {
+    let smtp = SmtpRecorder::start().await;
+    let url = smtp.url();
+    let runs = std::sync::atomic::AtomicUsize::new(0);
+    on_every_db_and_broker_with(
+        |options| options.smtp_url = Some(url.clone()),
+        async |app| {
+            let run = runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let email = format!("receipts-{run}@example.com");
+            signed_up(&app, &email).await;
+            let customer_id = domain::customers::customer::Entity::find()
+                .filter(domain::customers::customer::Column::Email.eq(&email))
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap()
+                .id;
+            let fridge = fridge(&app).await;
+            let mut machine = returning(&fridge, &[(1, CAN, 2)], Faults::default());
+            machine.shopper = vec![fridge.three_colas_and_a_water()];
+            let _machine = spawn_machines(&app.mqtt, vec![machine]);
+            fridge.online(&app).await;
+
+            let bought = app
+                .vending
+                .open_purchase(fridge.id.as_str(), Some(&customer_id))
+                .await
+                .unwrap();
+            let bought = wait_for_state(&app, &bought.id, "settled").await;
+            let mails = smtp.wait_for(&email, 1, Duration::from_secs(15)).await;
+            let data = mails[0].data.replace("=\r\n", "").replace("=3D", "=");
+            for shown in [
+                "Subject: Your receipt from Test fridge",
+                "multipart/alternative",
+                "text/html",
+                "Weighed by the machine",
+                "Charged to your card",
+                bought.order_id.as_deref().unwrap(),
+            ] {
+                assert!(data.contains(shown), "{shown:?} in {data}");
+            }
+
+            let returned = app
+                .vending
+                .open_return(fridge.id.as_str(), &customer_id)
+                .await
+                .unwrap();
+            wait_for_state(&app, &returned.id, "settled").await;
+            let mails = smtp.wait_for(&email, 2, Duration::from_secs(15)).await;
+            assert_eq!(mails.len(), 2, "one receipt a visit");
+            let data = mails[1].data.replace("=\r\n", "").replace("=3D", "=");
+            for shown in [
+                "Subject: Your deposit receipt from Test fridge",
+                "Deposit credited",
+                &returned.id,
+            ] {
+                assert!(data.contains(shown), "{shown:?} in {data}");
+            }
+        },
+    )
     .await;
 }

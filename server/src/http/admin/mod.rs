@@ -15,6 +15,7 @@ mod overview;
 mod payments;
 mod products;
 mod regions;
+mod restock;
 mod sales_channels;
 mod stock_locations;
 mod taxonomy;
@@ -135,6 +136,11 @@ fn signed_in_routes() -> Router<AppState> {
             "/admin/vending/machines/{device_id}/scales",
             get(vending::list_scales).post(vending::add_scale),
         )
+        .route(
+            "/admin/vending/machines/{device_id}/par-levels",
+            get(restock::list_par_levels).post(restock::set_par_level),
+        )
+        .route("/admin/vending/pick-list", get(restock::pick_list))
         .route(
             "/admin/vending/scales/{scale_id}/products",
             post(vending::assign_product),

@@ -1,6 +1,8 @@
 //! What the store does when something happens: event subscribers fed by the
-//! outbox [`Dispatcher`] (order, password-reset and invite emails, loyalty), and
-//! the mailer.
+//! outbox [`Dispatcher`] (order, password-reset and invite emails, machine
+//! receipts, loyalty), and the mailer.
+
+mod receipts;
 
 use std::{sync::Arc, time::Duration};
 
@@ -14,7 +16,10 @@ use domain::{
     orders::{self, ORDER_CANCELED, ORDER_PLACED, OrderDetail},
     payments::operations::{CaptureFailed, PAYMENT_CAPTURE_FAILED},
 };
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, message::Mailbox};
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Mailbox, MultiPart},
+};
 use sea_orm::EntityTrait;
 
 /// How often the dispatcher looks for new events when there were none.
@@ -59,10 +64,32 @@ impl Mailer {
         subject: &str,
         body: String,
     ) -> Result<(), String> {
+        self.deliver(to, subject, body, None).await
+    }
+
+    /// A message with an HTML version beside its text (mail programs show
+    /// the one they can).
+    pub async fn send_with_html(
+        &self,
+        to: &str,
+        subject: &str,
+        text: String,
+        html: String,
+    ) -> Result<(), String> {
+        self.deliver(&[to], subject, text, Some(html)).await
+    }
+
+    async fn deliver(
+        &self,
+        to: &[impl AsRef<str>],
+        subject: &str,
+        text: String,
+        html: Option<String>,
+    ) -> Result<(), String> {
         let SmtpSender { transport, from } = match self {
             Self::Log => {
                 let to: Vec<&str> = to.iter().map(AsRef::as_ref).collect();
-                let body = redact_links(&body);
+                let body = redact_links(&text);
                 tracing::info!(?to, subject, body, "mail (no AUTOMAT_SMTP_URL set)");
                 return Ok(());
             }
@@ -73,7 +100,11 @@ impl Mailer {
             let to: Mailbox = to.parse().map_err(|e| format!("recipient {to:?}: {e}"))?;
             message = message.to(to);
         }
-        let message = message.body(body).map_err(|e| e.to_string())?;
+        let message = match html {
+            Some(html) => message.multipart(MultiPart::alternative_plain_html(text, html)),
+            None => message.body(text),
+        }
+        .map_err(|e| e.to_string())?;
         transport
             .send(message)
             .await
@@ -184,15 +215,23 @@ impl OrderEmails {
         if let Some(email) = &order.order.email {
             return Ok(Some(email.clone()));
         }
-        let Some(customer_id) = &order.order.customer_id else {
-            return Ok(None);
-        };
-        Ok(domain::customers::customer::Entity::find_by_id(customer_id)
-            .one(&self.db)
-            .await
-            .map_err(|e| e.to_string())?
-            .map(|c| c.email))
+        match &order.order.customer_id {
+            Some(customer_id) => customer_email(&self.db, customer_id).await,
+            None => Ok(None),
+        }
     }
+}
+
+/// The customer's email; `None` for one since deleted.
+async fn customer_email(
+    db: &DatabaseConnection,
+    customer_id: &str,
+) -> Result<Option<String>, String> {
+    Ok(domain::customers::customer::Entity::find_by_id(customer_id)
+        .one(db)
+        .await
+        .map_err(|e| e.to_string())?
+        .map(|c| c.email))
 }
 
 fn summary(order: &OrderDetail) -> String {
@@ -320,6 +359,7 @@ pub fn subscribers(
             db: db.clone(),
             mailer: mailer.clone(),
         }),
+        Arc::new(receipts::MachineReceipts::new(db.clone(), mailer.clone())),
         Arc::new(InviteEmails {
             db: db.clone(),
             mailer: mailer.clone(),

@@ -87,6 +87,7 @@ pub async fn save_par_level(
     restock::check_low_stock(&ctx.db, &device_id)
         .await
         .map_err(to_server_error)?;
+    leptos_axum::redirect(&super::device_detail::device_path(&device_id));
     Ok(())
 }
 

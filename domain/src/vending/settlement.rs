@@ -23,7 +23,7 @@ use sea_orm::{
 use super::{
     deposit_credit, device_session, scales,
     sessions::{self, advance},
-    state::{Mode, Transition},
+    state::{Mode, State, Transition},
     weighing::{self, Count, Outcome, Sample},
 };
 use crate::{
@@ -54,14 +54,7 @@ pub async fn settle<C: crate::db::Writable>(
     after: &[ScaleReading],
 ) -> Result<device_session::Model, DomainError> {
     let plan = plan(db, session, before, after).await?;
-    let settled = carry_out(db, session, plan).await?;
-    if settled.mode != Mode::Return
-        && let Err(e) = super::restock::check_low_stock(db, &settled.device_id).await
-    {
-        // The sale stands; the next one checks again.
-        tracing::warn!(device = %settled.device_id, error = %e, "checking low stock failed");
-    }
-    Ok(settled)
+    carry_out(db, session, plan).await
 }
 
 /// What settling a session reads, read before the writer's turn is taken
@@ -153,6 +146,23 @@ pub async fn plan(
 
 /// Writes what `plan` says settling `session` does, in one transaction.
 pub async fn carry_out<C: crate::db::Writable>(
+    db: &C,
+    session: &device_session::Model,
+    plan: Plan,
+) -> Result<device_session::Model, DomainError> {
+    let settled = carry_out_plan(db, session, plan).await?;
+    // A sale or a restock changed the machine's stock.
+    if settled.state == State::Settled
+        && settled.mode != Mode::Return
+        && let Err(e) = super::restock::check_low_stock(db, &settled.device_id).await
+    {
+        // The settlement stands; the next one checks again.
+        tracing::warn!(device = %settled.device_id, error = %e, "checking low stock failed");
+    }
+    Ok(settled)
+}
+
+async fn carry_out_plan<C: crate::db::Writable>(
     db: &C,
     session: &device_session::Model,
     plan: Plan,

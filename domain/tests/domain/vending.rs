@@ -1247,3 +1247,100 @@ async fn par_levels_raise_a_low_stock_alert_and_make_the_pick_list() {
     })
     .await;
 }
+
+/// Several server instances run the same sweeps: each condition is acted on
+/// once however many run it at the same moment (compare-and-set on the
+/// session's state, one open alert a machine and kind, the device's status).
+#[tokio::test]
+async fn every_sweep_acts_once_when_two_instances_run_it_at_once() {
+    on_every_backend(async |db| {
+        use domain::alerts;
+        const OTHER: &str = "vm-002";
+        let m = machine(&db).await;
+        let soon = Utc::now() + Duration::minutes(1);
+        let open_alerts = async |kind: alerts::Kind| {
+            alerts::alert::Entity::find()
+                .filter(alerts::alert::Column::Kind.eq(kind))
+                .filter(alerts::alert::Column::ResolvedAt.is_null())
+                .all(&db)
+                .await
+                .unwrap()
+                .len()
+        };
+
+        // A door left open: one alert, then expired once.
+        let open = m.open(&db, Mode::Purchase).await;
+        m.receive(&db, &message(1, "m1", opened(&open.id))).await;
+        let (a, b) = tokio::join!(
+            sessions::alert_doors_open_since(&db, soon),
+            sessions::alert_doors_open_since(&db, soon),
+        );
+        assert_eq!(a.unwrap().len() + b.unwrap().len(), 1, "alerted once");
+        let (a, b) = tokio::join!(
+            sessions::expire_overdue(&db, soon),
+            sessions::expire_overdue(&db, soon),
+        );
+        assert_eq!(a.unwrap().len() + b.unwrap().len(), 1, "expired once");
+        assert_eq!(open_alerts(alerts::Kind::DoorOpenTooLong).await, 1);
+
+        // A door that never reported opening: failed once, its hold released once.
+        let far_away = Arc::new(FarAway::default());
+        let providers = Providers::default().with(far_away.clone());
+        let unopened = sessions::open(
+            &db,
+            &providers,
+            NewSession {
+                device_id: OTHER.into(),
+                mode: Mode::Purchase,
+                customer_id: Some("cus_2".into()),
+                hold_amount: HOLD,
+                currency_code: "eur".into(),
+                provider_id: "pp_far_away".into(),
+            },
+        )
+        .await
+        .unwrap()
+        .session;
+        let (a, b) = tokio::join!(
+            sessions::fail_unopened(&db, soon),
+            sessions::fail_unopened(&db, soon),
+        );
+        assert_eq!(a.unwrap().len() + b.unwrap().len(), 1, "failed once");
+        assert_eq!(
+            sessions::find(&db, &unopened.id).await.unwrap().state,
+            State::Failed
+        );
+        let releases =
+            payments::operations::of_payment(&db, unopened.payment_id.as_deref().unwrap())
+                .await
+                .unwrap();
+        assert_eq!(releases.len(), 1, "one release asked: {releases:?}");
+        payments::operations::run_due(&db, &providers, 10)
+            .await
+            .unwrap();
+        payments::operations::run_due(&db, &providers, 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            far_away.canceled.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "the hold given back once"
+        );
+
+        // A machine gone silent: marked offline once.
+        devices::record_seen(&db, OTHER, None, Utc::now() - Duration::hours(1))
+            .await
+            .unwrap();
+        let (a, b) = tokio::join!(
+            devices::expire_silent(&db, soon),
+            devices::expire_silent(&db, soon),
+        );
+        let changes: Vec<_> = a.unwrap().into_iter().chain(b.unwrap()).collect();
+        assert_eq!(
+            changes.iter().filter(|c| c.device_id == OTHER).count(),
+            1,
+            "{changes:?}"
+        );
+    })
+    .await;
+}

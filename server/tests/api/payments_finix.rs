@@ -619,8 +619,10 @@ async fn a_capture_cut_short_by_a_crash_is_finished_after_the_restart_without_de
             sim.object(&transfer).unwrap()["amount"],
             payment.captured_amount
         );
+        // The simulator records a request as it answers it: the one cut
+        // short by the crash was never answered, the one after the restart was.
         assert!(
-            captures_of(&sim, &authorization).len() >= 2,
+            !captures_of(&sim, &authorization).is_empty(),
             "asked again after the restart"
         );
         assert_eq!(sim.debit_count(), 1, "one debit, never two");

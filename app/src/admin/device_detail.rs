@@ -53,6 +53,8 @@ pub struct MachineView {
     /// Credentials issued a moment ago, shown once, on the page the issuing
     /// redirected to.
     pub issued_credentials: Option<IssuedCredentials>,
+    /// Each product on its scales with stock and par level.
+    pub stock: Vec<super::restock::StockRow>,
 }
 
 /// A device's MQTT login, just issued.
@@ -271,6 +273,12 @@ pub async fn load_machine(
             .regions
             .into_iter()
             .map(|r| (r.region.id, r.region.name))
+            .collect(),
+        stock: domain::vending::restock::stock_of(&ctx.db, &id)
+            .await
+            .map_err(to_server_error)?
+            .into_iter()
+            .map(Into::into)
             .collect(),
     }))
 }
@@ -576,6 +584,7 @@ struct Actions {
     credentials: ServerAction<IssueDeviceCredentials>,
     relocate: ServerAction<MoveDevice>,
     decommission: ServerAction<DecommissionDevice>,
+    par_level: ServerAction<super::restock::SaveParLevel>,
 }
 
 #[component]
@@ -591,6 +600,7 @@ pub fn DevicePage() -> impl IntoView {
         credentials: ServerAction::new(),
         relocate: ServerAction::new(),
         decommission: ServerAction::new(),
+        par_level: ServerAction::new(),
     };
     let machine = Resource::new(
         move || {
@@ -605,7 +615,8 @@ pub fn DevicePage() -> impl IntoView {
                     // reloads the machine; a load without that would forget them.
                     + actions.service.version().get()
                     + actions.relocate.version().get()
-                    + actions.decommission.version().get(),
+                    + actions.decommission.version().get()
+                    + actions.par_level.version().get(),
             )
         },
         |(id, issued, _)| load_machine(id, issued),
@@ -620,6 +631,7 @@ pub fn DevicePage() -> impl IntoView {
             actions.credentials.value().get(),
             actions.relocate.value().get(),
             actions.decommission.value().get(),
+            actions.par_level.value().get(),
         ])
     };
     let live = LiveDevices::follow();
@@ -785,7 +797,7 @@ fn MachineDetail(machine: MachineView, actions: Actions, live: LiveDevices) -> i
             .map(|scale| view! { <ScaleEditor device_id=id.clone() scale variants=variants.clone() actions /> })
             .collect_view()}
 
-        <super::restock::ParLevelsSection device_id=id.clone() />
+        <super::restock::ParLevels device_id=id.clone() rows=machine.stock save=actions.par_level />
 
         <h2>"Planogram"</h2>
         <p>

@@ -36,21 +36,6 @@ impl From<domain::vending::restock::StockLine> for StockRow {
     }
 }
 
-#[server(endpoint = "/admin/restock/par-levels")]
-pub async fn par_levels(device_id: String) -> Result<Vec<StockRow>, ServerFnError> {
-    use crate::server_context::*;
-    let ctx = server_context()?;
-    require_admin(
-        &session().await?,
-        domain::admin_users::Permission::ViewDevices,
-    )
-    .await?;
-    let lines = domain::vending::restock::stock_of(&ctx.db, &device_id)
-        .await
-        .map_err(to_server_error)?;
-    Ok(lines.into_iter().map(Into::into).collect())
-}
-
 /// `par_level` and `low_stock_at` as typed (blank: 0).
 #[server(endpoint = "/admin/restock/set-par-level")]
 pub async fn save_par_level(
@@ -91,69 +76,54 @@ pub async fn save_par_level(
     Ok(())
 }
 
-/// A machine's products with stock and par levels, each editable.
+/// A machine's products with stock and par levels, each editable (on the
+/// machine's page, which loads them and reloads after `save`).
 #[component]
-pub fn ParLevelsSection(device_id: String) -> impl IntoView {
-    let save = ServerAction::<SaveParLevel>::new();
-    let id = device_id.clone();
-    let rows = Resource::new(
-        move || save.version().get(),
-        move |_| par_levels(id.clone()),
-    );
-    let error = move || {
-        save.value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.to_string().replace("error running server function: ", ""))
+pub fn ParLevels(
+    device_id: String,
+    rows: Vec<StockRow>,
+    save: ServerAction<SaveParLevel>,
+) -> impl IntoView {
+    let pick_list = format!("{PICK_LIST_PATH}?device_id={device_id}");
+    let table = if rows.is_empty() {
+        view! { <p class="empty">"No products on this machine's scales yet."</p> }.into_any()
+    } else {
+        view! {
+            <table class="data" data-testid="par-levels">
+                <thead><tr><th>"Product"</th><th>"In stock"</th><th>"Par"</th><th>"Low at"</th><th>"To bring"</th><th></th></tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|row| {
+                        let form = format!("par-{}", row.variant_id);
+                        let device_id = device_id.clone();
+                        let state = if row.low { "low" } else { "" };
+                        view! {
+                            <tr data-testid="par-level-row" class=state>
+                                <td>{row.product}</td>
+                                <td>{row.in_stock}</td>
+                                <td><input form=form.clone() name="par_level" type="number" min="0" value=row.par.map(|p| p.to_string()).unwrap_or_default() aria-label="Par level" /></td>
+                                <td><input form=form.clone() name="low_stock_at" type="number" min="0" value=row.low_at.map(|p| p.to_string()).unwrap_or_default() aria-label="Low at" /></td>
+                                <td>{row.to_bring}</td>
+                                <td>
+                                    <ActionForm action=save attr:id=form attr:class="inline">
+                                        <input type="hidden" name="device_id" value=device_id />
+                                        <input type="hidden" name="variant_id" value=row.variant_id />
+                                        <button type="submit">"Save"</button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }.into_any()
     };
     view! {
         <h2>"Stock and par levels"</h2>
         <p class="muted">
             "Par: how many to have after a restock. Low at: the stock that raises a low-stock alert. "
-            <a href=format!("{PICK_LIST_PATH}?device_id={device_id}")>"Pick list for this machine"</a>
+            <a href=pick_list>"Pick list for this machine"</a>
         </p>
-        {move || error().map(|e| view! { <p class="notice error" role="alert" data-testid="par-level-error">{e}</p> })}
-        <Transition fallback=|| view! { <p class="loading">"Loading stock…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
-                {move || {
-                    let device_id = device_id.clone();
-                    Suspend::new(async move {
-                        rows.await.map(|rows| {
-                            if rows.is_empty() {
-                                return view! { <p class="empty">"No products on this machine's scales yet."</p> }.into_any();
-                            }
-                            view! {
-                                <table class="data" data-testid="par-levels">
-                                    <thead><tr><th>"Product"</th><th>"In stock"</th><th>"Par"</th><th>"Low at"</th><th>"To bring"</th><th></th></tr></thead>
-                                    <tbody>
-                                        {rows.into_iter().map(|row| {
-                                            let form = format!("par-{}", row.variant_id);
-                                            let device_id = device_id.clone();
-                                            view! {
-                                                <tr data-testid="par-level-row" class:low=row.low>
-                                                    <td>{row.product}{row.low.then(|| view! { " "<span class="badge offline">"low"</span> })}</td>
-                                                    <td>{row.in_stock}</td>
-                                                    <td><input form=form.clone() name="par_level" type="number" min="0" value=row.par.map(|p| p.to_string()).unwrap_or_default() aria-label="Par level" /></td>
-                                                    <td><input form=form.clone() name="low_stock_at" type="number" min="0" value=row.low_at.map(|p| p.to_string()).unwrap_or_default() aria-label="Low at" /></td>
-                                                    <td>{row.to_bring}</td>
-                                                    <td>
-                                                        <ActionForm action=save attr:id=form attr:class="inline">
-                                                            <input type="hidden" name="device_id" value=device_id />
-                                                            <input type="hidden" name="variant_id" value=row.variant_id />
-                                                            <button type="submit" disabled=move || save.pending().get()>"Save"</button>
-                                                        </ActionForm>
-                                                    </td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            }.into_any()
-                        })
-                    })
-                }}
-            </ErrorBoundary>
-        </Transition>
+        {table}
     }
 }
 

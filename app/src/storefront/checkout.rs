@@ -440,16 +440,21 @@ pub async fn place_order(payment_provider: String) -> Result<(), ServerFnError> 
         .payment_providers
         .get(&payment_provider)
         .map_err(to_server_error)?;
-    // The provider's webhook may have placed the order already (it races
-    // the browser after 3-D Secure): then this is the shopper's order.
-    if let Some(cart_id) = cart_id(&session).await?
-        && let Some(order) = domain::orders::find_by_cart(&ctx.db, &cart_id)
-            .await
-            .map_err(to_server_error)?
-    {
-        return show_placed_order(&session, order.order.id).await;
+    // The provider's webhook may place the order (it races the browser
+    // after 3-D Secure), before this or while it runs: then this is the
+    // shopper's order.
+    if let Some(order_id) = placed_by_webhook(&ctx, &session).await? {
+        return show_placed_order(&session, order_id).await;
     }
-    let cart = ready_to_pay(&ctx, &session).await?;
+    let cart = match ready_to_pay(&ctx, &session).await {
+        Ok(cart) => cart,
+        Err(refused) => {
+            return match placed_by_webhook(&ctx, &session).await? {
+                Some(order_id) => show_placed_order(&session, order_id).await,
+                None => Err(refused),
+            };
+        }
+    };
     let collection = checkout::payment_collection_for_cart(&ctx.db, &cart.cart.id)
         .await
         .map_err(to_server_error)?;
@@ -477,6 +482,22 @@ pub async fn place_order(payment_provider: String) -> Result<(), ServerFnError> 
         .await
         .map_err(|failure| to_server_error(failure.into()))?;
     show_placed_order(&session, order.order.id).await
+}
+
+/// The order the session's cart became, if it became one.
+#[cfg(feature = "ssr")]
+async fn placed_by_webhook(
+    ctx: &crate::server_context::ServerContext,
+    session: &tower_sessions::Session,
+) -> Result<Option<String>, ServerFnError> {
+    use crate::server_context::{cart_id, to_server_error};
+    let Some(cart_id) = cart_id(session).await? else {
+        return Ok(None);
+    };
+    Ok(domain::orders::find_by_cart(&ctx.db, &cart_id)
+        .await
+        .map_err(to_server_error)?
+        .map(|order| order.order.id))
 }
 
 /// Remembers the order as this browser's, forgets its cart, and goes to it.

@@ -10,13 +10,18 @@ use crate::components::ErrorNotice;
 
 pub const PICK_LIST_PATH: &str = "/admin/pick-list";
 
+/// A product on a machine's scales with its stock and par level: the
+/// Admin API's shape and the pages' alike.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StockRow {
     pub variant_id: String,
-    pub product: String,
+    pub product_title: String,
     pub in_stock: i32,
-    pub par: Option<i32>,
-    pub low_at: Option<i32>,
+    /// Units after a restock; `None` while unset.
+    pub par_level: Option<i32>,
+    /// Low at or below this many units.
+    pub low_stock_at: Option<i32>,
+    /// Units to bring to get back to par.
     pub to_bring: i32,
     pub low: bool,
 }
@@ -28,10 +33,10 @@ impl From<domain::vending::restock::StockLine> for StockRow {
             to_bring: line.to_bring(),
             low: line.is_low(),
             variant_id: line.variant_id,
-            product: line.product_title,
+            product_title: line.product_title,
             in_stock: line.in_stock,
-            par: line.par,
-            low_at: line.low_at,
+            par_level: line.par,
+            low_stock_at: line.low_at,
         }
     }
 }
@@ -98,10 +103,10 @@ pub fn ParLevels(
                         let state = if row.low { "low" } else { "" };
                         view! {
                             <tr data-testid="par-level-row" class=state>
-                                <td>{row.product}</td>
+                                <td>{row.product_title}</td>
                                 <td>{row.in_stock}</td>
-                                <td><input form=form.clone() name="par_level" type="number" min="0" value=row.par.map(|p| p.to_string()).unwrap_or_default() aria-label="Par level" /></td>
-                                <td><input form=form.clone() name="low_stock_at" type="number" min="0" value=row.low_at.map(|p| p.to_string()).unwrap_or_default() aria-label="Low at" /></td>
+                                <td><input form=form.clone() name="par_level" type="number" min="0" value=row.par_level.map(|p| p.to_string()).unwrap_or_default() aria-label="Par level" /></td>
+                                <td><input form=form.clone() name="low_stock_at" type="number" min="0" value=row.low_stock_at.map(|p| p.to_string()).unwrap_or_default() aria-label="Low at" /></td>
                                 <td>{row.to_bring}</td>
                                 <td>
                                     <ActionForm action=save attr:id=form attr:class="inline">
@@ -232,9 +237,9 @@ pub fn PickListPage() -> impl IntoView {
                                         <tbody>
                                             {pick.lines.into_iter().map(|line| view! {
                                                 <tr data-testid="pick-line">
-                                                    <td>{line.product}</td>
+                                                    <td>{line.product_title}</td>
                                                     <td>{line.in_stock}</td>
-                                                    <td>{line.par.unwrap_or_default()}</td>
+                                                    <td>{line.par_level.unwrap_or_default()}</td>
                                                     <td><strong>{line.to_bring}</strong></td>
                                                     <td>"☐"</td>
                                                 </tr>

@@ -56,6 +56,11 @@ pub async fn balance(
     currency_code: &str,
 ) -> Result<Balance, DomainError> {
     let currency = currency_code.to_ascii_lowercase();
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Err(DomainError::Invalid(format!(
+            "{currency_code:?} is not a currency code (three letters, like eur)"
+        )));
+    }
     let total = || Expr::cust("CAST(COALESCE(SUM(amount), 0) AS BIGINT)");
     let credited = deposit_credit::Entity::find()
         .select_only()

@@ -58,6 +58,15 @@ pub async fn signed_up(app: &TestApp, email: &str) -> String {
     body["token"].as_str().unwrap().to_owned()
 }
 
+/// [`signed_up`], and the customer's id.
+pub async fn signed_up_with_id(app: &TestApp, email: &str) -> (String, String) {
+    let token = signed_up(app, email).await;
+    let (status, me) = send(store(app, Method::GET, "/store/customers/me", Some(&token))).await;
+    assert_eq!(status, 200, "{me}");
+    let id = me["customer"]["id"].as_str().unwrap().to_owned();
+    (token, id)
+}
+
 #[tokio::test]
 async fn a_customer_registers_signs_in_and_edits_the_profile() {
     on_every_db(async |app| {

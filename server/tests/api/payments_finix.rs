@@ -15,7 +15,7 @@ use testkit::DbBackend;
 
 use crate::{
     Options, TestApp,
-    customers::{signed_up, store},
+    customers::{signed_up, signed_up_with_id, store},
     eventually, send_json, spawn_app,
     store_carts::{complete, expect, post, ready_cart},
     vending_fixture::{purchase_at_a_fridge, wait_for_state},
@@ -382,16 +382,7 @@ async fn a_vending_purchase_is_held_and_captured_on_the_saved_card() {
 /// A shopper who saved `card` with their Finix Identity: their token, the
 /// customer id and the Identity.
 async fn shopper_with_card(s: &Setup, email: &str, card: &str) -> (String, String, String) {
-    let token = signed_up(&s.app, email).await;
-    let (status, me) = send_json(store(
-        &s.app,
-        Method::GET,
-        "/store/customers/me",
-        Some(&token),
-    ))
-    .await;
-    assert_eq!(status, 200, "{me}");
-    let customer_id = me["customer"]["id"].as_str().unwrap().to_owned();
+    let (token, customer_id) = signed_up_with_id(&s.app, email).await;
     let (status, body) = send_json(store(
         &s.app,
         Method::POST,

@@ -22,7 +22,7 @@ use testkit::{DbBackend, smtp::SmtpRecorder};
 
 use crate::{
     Options, TestApp,
-    customers::{signed_up, store},
+    customers::{signed_up, signed_up_with_id, store},
     eventually, send_json, spawn_app,
     store_carts::{complete, expect, get, post, ready_cart},
     vending_fixture::{fridge, purchase_at_a_fridge, wait_for_state},
@@ -451,16 +451,7 @@ async fn production_refuses_to_start_while_a_region_takes_test_payments() {
 /// A signed-in shopper who saved `card` with Stripe (through the store's
 /// SetupIntent, confirmed as Stripe.js would); their token and customer id.
 pub(crate) async fn shopper_with_card(s: &Setup, email: &str, card: &str) -> (String, String) {
-    let token = signed_up(&s.app, email).await;
-    let (status, me) = send_json(store(
-        &s.app,
-        Method::GET,
-        "/store/customers/me",
-        Some(&token),
-    ))
-    .await;
-    assert_eq!(status, 200, "{me}");
-    let customer_id = me["customer"]["id"].as_str().unwrap().to_owned();
+    let (token, customer_id) = signed_up_with_id(&s.app, email).await;
     let (status, body) = send_json(store(
         &s.app,
         Method::POST,

@@ -1,11 +1,12 @@
 //! Par levels per product per machine, and the pick list of a route
 //! (`domain::vending::restock`). Not Medusa routes: Medusa has no machines.
 
+use app::admin::restock::StockRow;
 use axum::{
     Json,
     extract::{Path, State, rejection::JsonRejection},
 };
-use domain::vending::restock::{self, MachinePick, StockLine};
+use domain::vending::restock::{self, MachinePick};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -14,34 +15,8 @@ use crate::{
 };
 
 #[derive(Serialize)]
-pub struct AdminStockLine {
-    variant_id: String,
-    product_title: String,
-    in_stock: i32,
-    par_level: Option<i32>,
-    low_stock_at: Option<i32>,
-    /// Units to bring to get back to par.
-    to_bring: i32,
-    low: bool,
-}
-
-impl From<StockLine> for AdminStockLine {
-    fn from(line: StockLine) -> Self {
-        Self {
-            to_bring: line.to_bring(),
-            low: line.is_low(),
-            variant_id: line.variant_id,
-            product_title: line.product_title,
-            in_stock: line.in_stock,
-            par_level: line.par,
-            low_stock_at: line.low_at,
-        }
-    }
-}
-
-#[derive(Serialize)]
 pub struct ParLevelList {
-    par_levels: Vec<AdminStockLine>,
+    par_levels: Vec<StockRow>,
 }
 
 /// `GET /admin/vending/machines/{device_id}/par-levels`: each product on the
@@ -95,7 +70,7 @@ pub struct PickMachine {
     id: String,
     name: String,
     address: Option<String>,
-    lines: Vec<AdminStockLine>,
+    lines: Vec<StockRow>,
 }
 
 #[derive(Serialize)]

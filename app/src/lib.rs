@@ -33,6 +33,7 @@ use crate::{
         overview::OverviewPage,
         payments::PaymentsPage,
         products::{ProductEditorPage, ProductsPage},
+        promotions::PromotionsPage,
         regions::RegionsPage,
         restock::PickListPage,
         reviews::ReviewsPage,
@@ -222,6 +223,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("customers") view=CustomersPage ssr=SsrMode::Async />
                     <Route path=path!("products") view=ProductsPage ssr=SsrMode::Async />
                     <Route path=path!("products/:id") view=ProductEditorPage ssr=SsrMode::Async />
+                    <Route path=path!("promotions") view=PromotionsPage ssr=SsrMode::Async />
                     <Route path=path!("loyalty/config") view=LoyaltyConfigPage ssr=SsrMode::Async />
                     <Route path=path!("loyalty/sessions") view=LoyaltySessionsPage ssr=SsrMode::Async />
                     <Route path=path!("alerts") view=AlertsPage ssr=SsrMode::Async />

@@ -203,7 +203,9 @@ pub async fn require_admin(
         .await
         .map_err(|e| ServerFnError::new(e.to_string()))?
     else {
-        return Err(ServerFnError::new("please sign in"));
+        return Err(to_server_error(DomainError::Unauthorized(
+            "please sign in".into(),
+        )));
     };
     let ctx = server_context()?;
     domain::admin_users::authorize(&ctx.db, &id, permission)

@@ -255,8 +255,11 @@ pub async fn demo_store(db: &DatabaseConnection, machines: usize) -> Result<bool
             code: DEMO_PROMO_CODE.to_owned(),
             value: DiscountValue::Percentage(DEMO_PROMO_BASIS_POINTS),
             target: DiscountTarget::Order,
-            is_active: true,
+            status: promotions::promotion::Status::Active,
+            is_automatic: false,
+            currency_code: None,
             usage_limit: None,
+            campaign_id: None,
         },
     )
     .await?;

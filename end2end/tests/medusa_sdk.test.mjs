@@ -155,4 +155,44 @@ describe('Medusa JS SDK', () => {
     assert.equal(deleted, true);
     assert.equal((await sdk.admin.invite.list()).count, 0);
   }));
+  test('an operator runs a campaign and its promotion through the admin SDK', logged(async () => {
+    const sdk = client();
+    await sdk.auth.login('user', 'emailpass', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    const { campaign } = await sdk.admin.campaign.create({
+      name: 'SDK week',
+      campaign_identifier: 'SDK-WEEK',
+      budget: { type: 'usage', limit: 10 },
+    });
+    assert.equal(campaign.budget.limit, 10);
+    const { promotion } = await sdk.admin.promotion.create({
+      code: 'sdk5',
+      type: 'standard',
+      status: 'active',
+      campaign_id: campaign.id,
+      application_method: { type: 'percentage', target_type: 'order', allocation: 'across', value: 5 },
+    });
+    assert.equal(promotion.code, 'SDK5');
+    assert.equal(promotion.application_method.value, 5);
+    assert.equal(promotion.campaign.id, campaign.id);
+
+    const { promotions, count } = await sdk.admin.promotion.list({ q: 'sdk' });
+    assert.equal(count, 1);
+    assert.equal(promotions[0].id, promotion.id);
+    const { promotion: paused } = await sdk.admin.promotion.update(promotion.id, { status: 'inactive' });
+    assert.equal(paused.status, 'inactive');
+    assert.equal((await sdk.admin.promotion.retrieve(promotion.id)).promotion.status, 'inactive');
+    await assert.rejects(
+      sdk.admin.promotion.create({ code: 'SDK5', application_method: { type: 'percentage', value: 5 } }),
+      (e) => e.status === 409,
+    );
+
+    const { campaigns } = await sdk.admin.campaign.list();
+    assert.deepEqual(campaigns.map((c) => c.campaign_identifier), ['SDK-WEEK']);
+    const { campaign: fetched } = await sdk.admin.campaign.retrieve(campaign.id);
+    assert.deepEqual(fetched.promotions.map((p) => p.id), [promotion.id]);
+
+    assert.equal((await sdk.admin.promotion.delete(promotion.id)).deleted, true);
+    assert.equal((await sdk.admin.campaign.delete(campaign.id)).deleted, true);
+    assert.equal((await sdk.admin.campaign.list()).count, 0);
+  }));
 });

@@ -34,6 +34,7 @@ mod m0028_admin_roles_invites;
 mod m0029_payment_reviews;
 mod m0030_deposit_payouts;
 mod m0031_par_levels;
+mod m0032_promotion_campaigns;
 
 /// What each migration was called before they were numbered in run order
 /// (the dates in the old names did not follow it). [`up`] renames the
@@ -173,6 +174,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0029_payment_reviews::Migration),
             Box::new(m0030_deposit_payouts::Migration),
             Box::new(m0031_par_levels::Migration),
+            Box::new(m0032_promotion_campaigns::Migration),
         ]
     }
 }

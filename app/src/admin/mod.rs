@@ -11,6 +11,7 @@ pub mod orders;
 pub mod overview;
 pub mod payments;
 pub mod products;
+pub mod promotions;
 pub mod regions;
 pub mod restock;
 pub mod reviews;
@@ -107,6 +108,7 @@ pub fn AdminLayout() -> impl IntoView {
                                                 <A href=reviews::REVIEWS_PATH attr:data-testid="reviews-nav">"Review"</A>
                                                 <A href="/admin/customers">"Customers"</A>
                                                 <A href=products::PRODUCTS_PATH>"Products"</A>
+                                                <A href=promotions::PROMOTIONS_PATH attr:data-testid="promotions-nav">"Promotions"</A>
                                                 <A href=loyalty::CONFIG_PATH attr:data-testid="loyalty-nav">"Loyalty"</A>
                                                 <A href=alerts::ALERTS_PATH>"Alerts"</A>
                                             })}

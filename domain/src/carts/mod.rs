@@ -531,10 +531,8 @@ pub async fn get_cart(db: &impl ConnectionTrait, cart_id: &str) -> Result<CartDe
         }
         false => None,
     };
-    let promotions = match parts.promotions {
-        true => promotions::of_cart(db, cart_id).await?,
-        false => vec![],
-    };
+    let promotions =
+        promotions::of_cart(db, cart_id, &cart.currency_code, parts.promotions).await?;
     let loyalty_discount = match parts.loyalty_session {
         true => Some(crate::loyalty::discount_for_items(db, cart_id, &items).await?),
         false => None,
@@ -1106,8 +1104,12 @@ async fn attach_promotions(
     cart_id: &str,
     codes: &[String],
 ) -> Result<(), DomainError> {
+    if codes.is_empty() {
+        return Ok(());
+    }
+    let cart = open_cart(db, cart_id).await?;
     for code in codes {
-        let promotion = promotions::find_usable(db, code).await?;
+        let promotion = promotions::find_usable(db, code, &cart.currency_code).await?;
         promotions::attach(db, cart_id, &promotion.id).await?;
     }
     Ok(())

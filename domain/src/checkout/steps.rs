@@ -237,7 +237,7 @@ impl Step<Context> for CreateOrder<'_> {
         let now = Utc::now();
         let order_id = new_id("order");
         let txn = crate::db::begin_write(self.db).await?;
-        promotions::record_usage(&txn, &detail.promotions).await?;
+        promotions::record_usage(&txn, &detail.promotions, &cart.currency_code, totals).await?;
         let codes: Vec<&str> = detail.promotions.iter().map(|p| p.code.as_str()).collect();
         order::ActiveModel {
             id: Set(order_id.clone()),

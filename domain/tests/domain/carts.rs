@@ -575,8 +575,11 @@ async fn promotion_codes_apply_and_come_off() {
                 code: "PAUSED".into(),
                 value: DiscountValue::Percentage(5000),
                 target: DiscountTarget::Order,
-                is_active: false,
+                status: promotions::promotion::Status::Inactive,
+                is_automatic: false,
+                currency_code: None,
                 usage_limit: None,
+                campaign_id: None,
             },
         )
         .await

@@ -450,8 +450,11 @@ async fn a_promotion_at_its_usage_limit_fails_the_next_order() {
                 code: "ONCE".into(),
                 value: DiscountValue::Fixed(50),
                 target: DiscountTarget::Order,
-                is_active: true,
+                status: promotions::promotion::Status::Active,
+                is_automatic: false,
+                currency_code: Some("eur".into()),
                 usage_limit: Some(1),
+                campaign_id: None,
             },
         )
         .await

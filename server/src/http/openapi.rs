@@ -234,6 +234,17 @@ const OPERATIONS: &[Operation] = &[
     op("get", "/admin/collections/{id}", "Retrieve a collection", Admin, None, Object),
     op("post", "/admin/collections/{id}", "Update a collection", Admin, None, Object),
     op("delete", "/admin/collections/{id}", "Delete a collection", Admin, None, Deleted(None)),
+    op("get", "/admin/promotions", "List promotions (q: part of the code, campaign_id)", Admin, None, List("promotions", "AdminPromotion")),
+    op("post", "/admin/promotions", "Create a standard promotion: a percentage or a fixed amount off the items or the order, with a code or automatic", Admin, None, One("promotion", "AdminPromotion")),
+    op("get", "/admin/promotions/{id}", "Retrieve a promotion with its campaign", Admin, None, One("promotion", "AdminPromotion")),
+    op("post", "/admin/promotions/{id}", "Update a promotion (status, code, value, campaign, usage limit)", Admin, None, One("promotion", "AdminPromotion")),
+    op("delete", "/admin/promotions/{id}", "Delete a promotion (orders keep the code they used)", Admin, None, Deleted(None)),
+    op("get", "/admin/campaigns", "List campaigns (q: part of the name)", Admin, None, List("campaigns", "AdminCampaign")),
+    op("post", "/admin/campaigns", "Create a campaign: a window in time and a usage or spend budget for its promotions", Admin, None, One("campaign", "AdminCampaign")),
+    op("get", "/admin/campaigns/{id}", "Retrieve a campaign with its promotions", Admin, None, One("campaign", "AdminCampaign")),
+    op("post", "/admin/campaigns/{id}", "Update a campaign (name, window, budget limit)", Admin, None, One("campaign", "AdminCampaign")),
+    op("delete", "/admin/campaigns/{id}", "Delete a campaign; its promotions stay, outside any campaign", Admin, None, Deleted(None)),
+    op("post", "/admin/campaigns/{id}/promotions", "Add promotions to the campaign or remove them", Admin, Some("LinkBatch"), One("campaign", "AdminCampaign")),
     op("get", "/admin/sales-channels", "List sales channels", Admin, None, Object),
     op("post", "/admin/sales-channels", "Create a sales channel", Admin, None, Object),
     op("get", "/admin/sales-channels/{id}", "Retrieve a sales channel", Admin, None, Object),
@@ -1148,6 +1159,66 @@ fn schemas() -> Value {
     ];
     address_input.extend(address_fields());
     add("CustomerAddressInput", input(&address_input, &[]));
+
+    // Promotions.
+    let no_rules = || json!({ "type": "array", "maxItems": 0 });
+    let mut campaign = vec![
+        ("id", string()),
+        ("name", string()),
+        ("campaign_identifier", string()),
+        ("description", nstring()),
+        ("starts_at", nullable(datetime())),
+        ("ends_at", nullable(datetime())),
+        (
+            "budget",
+            nullable(object(&[
+                ("id", string()),
+                ("type", json!({ "enum": ["usage", "spend"] })),
+                ("currency_code", nstring()),
+                ("limit", nullable(number())),
+                ("used", number()),
+            ])),
+        ),
+        ("deleted_at", nullable(datetime())),
+    ];
+    campaign.extend(timestamps());
+    let mut promotion = vec![
+        ("id", string()),
+        ("code", string()),
+        ("type", json!({ "const": "standard" })),
+        ("is_automatic", boolean()),
+        ("is_tax_inclusive", boolean()),
+        ("status", json!({ "enum": ["draft", "active", "inactive"] })),
+        ("campaign_id", nstring()),
+        (
+            "application_method",
+            object(&[
+                ("id", string()),
+                ("type", json!({ "enum": ["percentage", "fixed"] })),
+                ("target_type", json!({ "enum": ["items", "order"] })),
+                ("allocation", json!({ "enum": ["each", "across"] })),
+                ("value", number()),
+                ("currency_code", nstring()),
+                ("max_quantity", nullable(integer())),
+                ("target_rules", no_rules()),
+                ("buy_rules", no_rules()),
+            ]),
+        ),
+        ("rules", no_rules()),
+        ("usage_limit", nullable(integer())),
+        ("used_count", integer()),
+        ("deleted_at", nullable(datetime())),
+    ];
+    promotion.extend(timestamps());
+    promotion.push(("campaign", nullable(object(&campaign))));
+    add("AdminPromotion", object(&promotion));
+    add(
+        "AdminCampaign",
+        object_with_optional(
+            &campaign,
+            &[("promotions", array(reference("AdminPromotion")))],
+        ),
+    );
 
     // Loyalty.
     add(

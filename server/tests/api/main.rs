@@ -5,6 +5,7 @@ mod admin_auth;
 mod admin_catalog;
 mod admin_orders;
 mod admin_products_pages;
+mod admin_promotions;
 mod admin_roles;
 mod alerts;
 mod browser_protections;

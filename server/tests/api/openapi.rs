@@ -197,7 +197,7 @@ fn mismatches(document: &Value, schema: &Value, value: &Value, at: &str) -> Vec<
 }
 
 /// Asserts that `body` is what the document says `method path` answers.
-fn assert_documented(document: &Value, method: &str, path: &str, status: u16, body: &Value) {
+pub fn assert_documented(document: &Value, method: &str, path: &str, status: u16, body: &Value) {
     let operation = &document["paths"][path][method];
     assert!(operation.is_object(), "{method} {path} is documented");
     let response = if status == 200 { "200" } else { "default" };

@@ -14,6 +14,7 @@ mod orders;
 mod overview;
 mod payments;
 mod products;
+mod promotions;
 mod regions;
 mod restock;
 mod sales_channels;
@@ -39,6 +40,7 @@ pub const PAGE_PATHS: &[&str] = &[
     "/admin/orders/{id}",
     "/admin/payments",
     "/admin/regions",
+    "/admin/promotions",
     "/admin/customers",
     "/admin/products",
     "/admin/products/{id}",
@@ -85,6 +87,30 @@ fn signed_in_routes() -> Router<AppState> {
         .route(
             app::admin::devices::DEVICE_EVENTS_PATH,
             get(crate::realtime::device_events),
+        )
+        .route(
+            "/admin/promotions",
+            get(promotions::list).post(promotions::create),
+        )
+        .route(
+            "/admin/promotions/{id}",
+            get(promotions::retrieve)
+                .post(promotions::update)
+                .delete(promotions::delete),
+        )
+        .route(
+            "/admin/campaigns",
+            get(promotions::list_campaigns).post(promotions::create_campaign),
+        )
+        .route(
+            "/admin/campaigns/{id}",
+            get(promotions::retrieve_campaign)
+                .post(promotions::update_campaign)
+                .delete(promotions::delete_campaign),
+        )
+        .route(
+            "/admin/campaigns/{id}/promotions",
+            post(promotions::batch_promotions),
         )
         .route("/admin/overview", get(overview::retrieve))
         .route("/admin/exports/orders.csv", get(overview::orders_csv))
@@ -332,4 +358,14 @@ pub struct LinkBatch {
     add: Vec<String>,
     #[serde(default)]
     remove: Vec<String>,
+}
+
+/// For a field that may be sent as `null` to clear it: absent is `None`,
+/// `null` is `Some(None)` (use with `#[serde(default)]`).
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
 }

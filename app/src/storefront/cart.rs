@@ -20,6 +20,8 @@ pub struct CartView {
     pub breakdown: Totals,
     /// The promotion codes applied, in the order they were.
     pub promo_codes: Vec<String>,
+    /// The automatic promotions the cart gets without a code.
+    pub automatic_codes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,7 +42,10 @@ impl From<domain::carts::CartDetail> for CartView {
             currency: cart.cart.currency_code.clone(),
         };
         let breakdown = Totals::from(&cart);
-        let promo_codes = cart.promotions.iter().map(|p| p.code.clone()).collect();
+        let (automatic, entered): (Vec<_>, Vec<_>) =
+            cart.promotions.iter().partition(|p| p.is_automatic);
+        let promo_codes = entered.into_iter().map(|p| p.code.clone()).collect();
+        let automatic_codes = automatic.into_iter().map(|p| p.code.clone()).collect();
         let lines = cart
             .items
             .into_iter()
@@ -57,6 +62,7 @@ impl From<domain::carts::CartDetail> for CartView {
             totals,
             breakdown,
             promo_codes,
+            automatic_codes,
         }
     }
 }
@@ -136,6 +142,7 @@ pub async fn get_cart() -> Result<CartView, ServerFnError> {
                 total: 0,
             },
             promo_codes: Vec::new(),
+            automatic_codes: Vec::new(),
         },
     })
 }
@@ -217,10 +224,12 @@ pub fn AddToCartForm(variant_id: String, #[prop(optional)] with_quantity: bool) 
     }
 }
 
-/// The codes applied to the cart, each with "Remove", and a field to apply one.
+/// The codes applied to the cart, each with "Remove", the automatic ones
+/// (which cannot be removed), and a field to apply a code.
 #[component]
 pub fn PromoCodes(
     codes: Vec<String>,
+    automatic: Vec<String>,
     apply: ServerAction<ApplyPromoCode>,
     remove: ServerAction<RemovePromoCode>,
 ) -> impl IntoView {
@@ -242,6 +251,12 @@ pub fn PromoCodes(
                                 </ActionForm>
                             </li>
                         }
+                    })
+                    .collect_view()}
+                {automatic
+                    .into_iter()
+                    .map(|code| view! {
+                        <li data-testid="automatic-promotion"><code>{code}</code>" applied automatically"</li>
                     })
                     .collect_view()}
             </ul>
@@ -341,7 +356,7 @@ fn CartTable(
                     .collect_view()}
             </tbody>
         </table>
-        <PromoCodes codes=cart.promo_codes apply remove />
+        <PromoCodes codes=cart.promo_codes automatic=cart.automatic_codes apply remove />
         <TotalsBreakdown totals=cart.breakdown testid="cart" />
         <p><a href="/checkout" class="button">"Go to checkout"</a></p>
     }

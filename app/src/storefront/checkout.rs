@@ -681,7 +681,7 @@ fn CheckoutSections(checkout: CheckoutView, actions: CheckoutActions) -> impl In
                         />
                     }
                 })}
-            <PromoCodes codes=checkout.cart.promo_codes.clone() apply=actions.apply_promo remove=actions.remove_promo />
+            <PromoCodes codes=checkout.cart.promo_codes.clone() automatic=checkout.cart.automatic_codes.clone() apply=actions.apply_promo remove=actions.remove_promo />
             // Panels that change the totals belong here, before the review.
             <LoyaltyPanel />
             <PaymentAndReview

@@ -322,7 +322,23 @@ async fn an_automatic_promotion_reaches_carts_without_a_code() {
         let id = ready_cart(&app, &[("sparkling-water", 4)]).await;
         let cart = expect(200, crate::store_carts::get(&app, &format!("/store/carts/{id}")).await)["cart"].clone();
         assert_eq!(cart["promotions"][0]["code"], "AUTO20", "{cart}");
+        assert_eq!(cart["promotions"][0]["is_automatic"], true);
         assert_eq!(cart["discount_total"], 1.2);
+
+        // The storefront's cart shows it, without a "Remove" it could not honour.
+        let shopper = app.browser();
+        crate::admin_orders::add_to_cart(&app, &shopper, "sparkling-water", 1).await;
+        let html = shopper
+            .get(app.url("/cart"))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("automatic-promotion") && html.contains("AUTO20"), "{html}");
+        assert!(!html.contains(r#"value="AUTO20""#), "no remove form for it: {html}");
 
         pay(&app, &id).await;
         let order = expect(200, complete(&app, &id).await)["order"].clone();

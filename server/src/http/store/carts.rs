@@ -291,7 +291,7 @@ impl StoreCartPromotion {
         Self {
             id: p.id.clone(),
             code: p.code.clone(),
-            is_automatic: false,
+            is_automatic: p.is_automatic,
             application_method: StoreApplicationMethod {
                 kind: p.value_type,
                 target_type: p.target_type,

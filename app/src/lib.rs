@@ -36,6 +36,7 @@ use crate::{
         promotions::PromotionsPage,
         regions::RegionsPage,
         restock::PickListPage,
+        return_reasons::ReturnReasonsPage,
         reviews::ReviewsPage,
         users::UsersPage,
         vending_sessions::{VendingSessionPage, VendingSessionsPage},
@@ -224,6 +225,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("products") view=ProductsPage ssr=SsrMode::Async />
                     <Route path=path!("products/:id") view=ProductEditorPage ssr=SsrMode::Async />
                     <Route path=path!("promotions") view=PromotionsPage ssr=SsrMode::Async />
+                    <Route path=path!("return-reasons") view=ReturnReasonsPage ssr=SsrMode::Async />
                     <Route path=path!("loyalty/config") view=LoyaltyConfigPage ssr=SsrMode::Async />
                     <Route path=path!("loyalty/sessions") view=LoyaltySessionsPage ssr=SsrMode::Async />
                     <Route path=path!("alerts") view=AlertsPage ssr=SsrMode::Async />

@@ -28,6 +28,7 @@ pub mod payments;
 pub mod pricing;
 pub mod promotions;
 pub mod rate_limits;
+pub mod returns;
 pub mod search;
 pub mod seed;
 pub mod settings;

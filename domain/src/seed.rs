@@ -52,6 +52,12 @@ pub const STANDARD_DELIVERY: (&str, i64) = ("Standard delivery", 490);
 /// Pickup options are named "Pick up at <machine's stock location>" and cost nothing.
 pub use crate::vending::fleet::PICKUP_PREFIX;
 /// 10 % off the items of an order.
+/// The reasons a shopper of the demo store can give for a return.
+pub const DEMO_RETURN_REASONS: &[(&str, &str)] = &[
+    ("damaged", "Arrived damaged"),
+    ("expired", "Past its best-before date"),
+    ("wrong_item", "Not what I ordered"),
+];
 pub const DEMO_PROMO_CODE: &str = "WELCOME10";
 const DEMO_PROMO_BASIS_POINTS: i64 = 1000;
 
@@ -249,6 +255,14 @@ pub async fn demo_store(db: &DatabaseConnection, machines: usize) -> Result<bool
         },
     )
     .await?;
+    for (value, label) in DEMO_RETURN_REASONS {
+        let fields = crate::returns::ReturnReasonFields {
+            value: Some((*value).to_owned()),
+            label: Some((*label).to_owned()),
+            description: None,
+        };
+        crate::returns::create_return_reason(db, fields).await?;
+    }
     promotions::create_promotion(
         db,
         NewPromotion {

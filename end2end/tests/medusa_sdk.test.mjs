@@ -195,4 +195,21 @@ describe('Medusa JS SDK', () => {
     assert.equal((await sdk.admin.campaign.delete(campaign.id)).deleted, true);
     assert.equal((await sdk.admin.campaign.list()).count, 0);
   }));
+  test('an operator keeps return reasons through the admin SDK, and shoppers see them', logged(async () => {
+    const sdk = client();
+    await sdk.auth.login('user', 'emailpass', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    const { return_reason: made } = await sdk.admin.returnReason.create({ value: 'sdk_reason', label: 'Told by the SDK' });
+    assert.equal(made.value, 'sdk_reason');
+    const { return_reason: renamed } = await sdk.admin.returnReason.update(made.id, { label: 'Renamed by the SDK' });
+    assert.equal(renamed.label, 'Renamed by the SDK');
+    assert.equal((await sdk.admin.returnReason.retrieve(made.id)).return_reason.id, made.id);
+    const { return_reasons: listed } = await sdk.admin.returnReason.list({ q: 'sdk' });
+    assert.deepEqual(listed.map((r) => r.id), [made.id]);
+
+    const shopper = await sdk.client.fetch('/store/return-reasons');
+    assert.ok(shopper.return_reasons.some((r) => r.id === made.id && r.label === 'Renamed by the SDK'));
+
+    const { deleted } = await sdk.admin.returnReason.delete(made.id);
+    assert.equal(deleted, true);
+  }));
 });

@@ -35,6 +35,7 @@ mod m0029_payment_reviews;
 mod m0030_deposit_payouts;
 mod m0031_par_levels;
 mod m0032_promotion_campaigns;
+mod m0033_return_reasons;
 
 /// What each migration was called before they were numbered in run order
 /// (the dates in the old names did not follow it). [`up`] renames the
@@ -175,6 +176,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0030_deposit_payouts::Migration),
             Box::new(m0031_par_levels::Migration),
             Box::new(m0032_promotion_campaigns::Migration),
+            Box::new(m0033_return_reasons::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ pub mod products;
 pub mod promotions;
 pub mod regions;
 pub mod restock;
+pub mod return_reasons;
 pub mod reviews;
 pub mod users;
 pub mod vending_sessions;
@@ -109,6 +110,7 @@ pub fn AdminLayout() -> impl IntoView {
                                                 <A href="/admin/customers">"Customers"</A>
                                                 <A href=products::PRODUCTS_PATH>"Products"</A>
                                                 <A href=promotions::PROMOTIONS_PATH attr:data-testid="promotions-nav">"Promotions"</A>
+                                                <A href=return_reasons::RETURN_REASONS_PATH>"Return reasons"</A>
                                                 <A href=loyalty::CONFIG_PATH attr:data-testid="loyalty-nav">"Loyalty"</A>
                                                 <A href=alerts::ALERTS_PATH>"Alerts"</A>
                                             })}

@@ -105,6 +105,8 @@ const OPERATIONS: &[Operation] = &[
     op("get", "/store/collections", "List collections", Store, None, List("collections", "StoreCollection")),
     op("get", "/store/collections/{id}", "Retrieve a collection", Store, None, One("collection", "StoreCollection")),
     op("get", "/store/regions", "List regions", Store, None, List("regions", "StoreRegion")),
+    op("get", "/store/return-reasons", "List the reasons a shopper can give for a return", Store, None, List("return_reasons", "ReturnReason")),
+    op("get", "/store/return-reasons/{id}", "Retrieve a return reason", Store, None, One("return_reason", "ReturnReason")),
     op("get", "/store/regions/{id}", "Retrieve a region", Store, None, One("region", "StoreRegion")),
     op("get", "/store/currencies", "List the currencies of the store's regions", Store, None, List("currencies", "StoreCurrency")),
     op("get", "/store/currencies/{code}", "Retrieve a currency", Store, None, One("currency", "StoreCurrency")),
@@ -239,6 +241,11 @@ const OPERATIONS: &[Operation] = &[
     op("get", "/admin/promotions/{id}", "Retrieve a promotion with its campaign", Admin, None, One("promotion", "AdminPromotion")),
     op("post", "/admin/promotions/{id}", "Update a promotion (status, code, value, campaign, usage limit)", Admin, None, One("promotion", "AdminPromotion")),
     op("delete", "/admin/promotions/{id}", "Delete a promotion (orders keep the code they used)", Admin, None, Deleted(None)),
+    op("get", "/admin/return-reasons", "List return reasons (q: part of the value or label)", Admin, None, List("return_reasons", "ReturnReason")),
+    op("post", "/admin/return-reasons", "Create a return reason (value: one word, label)", Admin, None, One("return_reason", "ReturnReason")),
+    op("get", "/admin/return-reasons/{id}", "Retrieve a return reason", Admin, None, One("return_reason", "ReturnReason")),
+    op("post", "/admin/return-reasons/{id}", "Update a return reason", Admin, None, One("return_reason", "ReturnReason")),
+    op("delete", "/admin/return-reasons/{id}", "Delete a return reason", Admin, None, Deleted(None)),
     op("get", "/admin/campaigns", "List campaigns (q: part of the name)", Admin, None, List("campaigns", "AdminCampaign")),
     op("post", "/admin/campaigns", "Create a campaign: a window in time and a usage or spend budget for its promotions", Admin, None, One("campaign", "AdminCampaign")),
     op("get", "/admin/campaigns/{id}", "Retrieve a campaign with its promotions", Admin, None, One("campaign", "AdminCampaign")),
@@ -1159,6 +1166,19 @@ fn schemas() -> Value {
     ];
     address_input.extend(address_fields());
     add("CustomerAddressInput", input(&address_input, &[]));
+
+    // Returns.
+    let mut return_reason = vec![
+        ("id", string()),
+        ("value", string()),
+        ("label", string()),
+        ("description", nstring()),
+        ("parent_return_reason_id", nstring()),
+        ("metadata", nullable(any_object())),
+        ("deleted_at", nullable(datetime())),
+    ];
+    return_reason.extend(timestamps());
+    add("ReturnReason", object(&return_reason));
 
     // Promotions.
     let no_rules = || json!({ "type": "array", "maxItems": 0 });

@@ -17,6 +17,7 @@ mod products;
 mod promotions;
 mod regions;
 mod restock;
+mod return_reasons;
 mod sales_channels;
 mod stock_locations;
 mod taxonomy;
@@ -41,6 +42,7 @@ pub const PAGE_PATHS: &[&str] = &[
     "/admin/payments",
     "/admin/regions",
     "/admin/promotions",
+    "/admin/return-reasons",
     "/admin/customers",
     "/admin/products",
     "/admin/products/{id}",
@@ -97,6 +99,16 @@ fn signed_in_routes() -> Router<AppState> {
             get(promotions::retrieve)
                 .post(promotions::update)
                 .delete(promotions::delete),
+        )
+        .route(
+            "/admin/return-reasons",
+            get(return_reasons::list).post(return_reasons::create),
+        )
+        .route(
+            "/admin/return-reasons/{id}",
+            get(return_reasons::retrieve)
+                .post(return_reasons::update)
+                .delete(return_reasons::delete),
         )
         .route(
             "/admin/campaigns",

@@ -11,6 +11,7 @@ pub(crate) mod product_categories;
 pub(crate) mod products;
 mod publishable_key;
 pub(crate) mod regions;
+pub(crate) mod return_reasons;
 mod shipping_options;
 pub(crate) mod vending;
 
@@ -59,6 +60,9 @@ fn catalog_routes(state: &AppState) -> Router<AppState> {
 /// Routes whose answers belong to one shopper.
 fn shopper_routes() -> Router<AppState> {
     Router::new()
+        // Not behind the read cache: an operator's new reason shows at once.
+        .route("/store/return-reasons", get(return_reasons::list))
+        .route("/store/return-reasons/{id}", get(return_reasons::retrieve))
         .route("/store/customers", post(customers::create))
         .route(
             "/store/customers/me",

@@ -23,6 +23,7 @@ use crate::{
     admin::{
         AdminLayout,
         alerts::AlertsPage,
+        customer_groups::CustomerGroupsPage,
         customers::CustomersPage,
         device_detail::DevicePage,
         devices::DevicesPage,
@@ -222,6 +223,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("pick-list") view=PickListPage ssr=SsrMode::Async />
                     <Route path=path!("regions") view=RegionsPage ssr=SsrMode::Async />
                     <Route path=path!("customers") view=CustomersPage ssr=SsrMode::Async />
+                    <Route path=path!("customer-groups") view=CustomerGroupsPage ssr=SsrMode::Async />
                     <Route path=path!("products") view=ProductsPage ssr=SsrMode::Async />
                     <Route path=path!("products/:id") view=ProductEditorPage ssr=SsrMode::Async />
                     <Route path=path!("promotions") view=PromotionsPage ssr=SsrMode::Async />

@@ -214,6 +214,14 @@ pub async fn require_admin(
     Ok(id)
 }
 
+/// The server's context, once the signed-in admin's role allows `permission`.
+pub async fn admin_context(
+    permission: domain::admin_users::Permission,
+) -> Result<ServerContext, ServerFnError> {
+    require_admin(&session().await?, permission).await?;
+    server_context()
+}
+
 /// Domain errors become messages a person can act on, with the HTTP status
 /// that fits; database details stay in the log.
 pub fn to_server_error(e: DomainError) -> ServerFnError {

@@ -212,4 +212,17 @@ describe('Medusa JS SDK', () => {
     const { deleted } = await sdk.admin.returnReason.delete(made.id);
     assert.equal(deleted, true);
   }));
+  test('an operator groups customers through the admin SDK', logged(async () => {
+    const sdk = client();
+    await sdk.auth.login('user', 'emailpass', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    const { customer_group: group } = await sdk.admin.customerGroup.create({ name: 'SDK regulars' });
+    assert.equal(group.name, 'SDK regulars');
+    const { customer_group: renamed } = await sdk.admin.customerGroup.update(group.id, { name: 'SDK VIPs' });
+    assert.equal(renamed.name, 'SDK VIPs');
+    const { customer_groups: groups, count } = await sdk.admin.customerGroup.list({ q: 'SDK' });
+    assert.equal(count, 1);
+    assert.equal(groups[0].id, group.id);
+    assert.equal((await sdk.admin.customerGroup.retrieve(group.id)).customer_group.id, group.id);
+    assert.equal((await sdk.admin.customerGroup.delete(group.id)).deleted, true);
+  }));
 });

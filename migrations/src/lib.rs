@@ -36,6 +36,7 @@ mod m0030_deposit_payouts;
 mod m0031_par_levels;
 mod m0032_promotion_campaigns;
 mod m0033_return_reasons;
+mod m0034_customer_groups;
 
 /// What each migration was called before they were numbered in run order
 /// (the dates in the old names did not follow it). [`up`] renames the
@@ -177,6 +178,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0031_par_levels::Migration),
             Box::new(m0032_promotion_campaigns::Migration),
             Box::new(m0033_return_reasons::Migration),
+            Box::new(m0034_customer_groups::Migration),
         ]
     }
 }

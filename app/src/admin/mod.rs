@@ -1,6 +1,7 @@
 //! The operators' dashboard. Every page below `/admin` needs a signed-in admin.
 
 pub mod alerts;
+pub mod customer_groups;
 pub mod customers;
 pub mod device_detail;
 pub mod devices;
@@ -108,6 +109,7 @@ pub fn AdminLayout() -> impl IntoView {
                                                 <A href=regions::REGIONS_PATH>"Regions"</A>
                                                 <A href=reviews::REVIEWS_PATH attr:data-testid="reviews-nav">"Review"</A>
                                                 <A href="/admin/customers">"Customers"</A>
+                                                <A href=customer_groups::CUSTOMER_GROUPS_PATH>"Groups"</A>
                                                 <A href=products::PRODUCTS_PATH>"Products"</A>
                                                 <A href=promotions::PROMOTIONS_PATH attr:data-testid="promotions-nav">"Promotions"</A>
                                                 <A href=return_reasons::RETURN_REASONS_PATH>"Return reasons"</A>

@@ -58,12 +58,7 @@ pub async fn list_promotions(offset: u64) -> Result<PromotionsView, ServerFnErro
     use domain::promotions::{self, campaign, promotion};
 
     use crate::{components::format_money, server_context::*};
-    let ctx = server_context()?;
-    require_admin(
-        &session().await?,
-        domain::admin_users::Permission::ManageStore,
-    )
-    .await?;
+    let ctx = admin_context(domain::admin_users::Permission::ManageStore).await?;
     let page = promotions::list_promotion_page(&ctx.db, None, None, offset, PAGE_SIZE)
         .await
         .map_err(to_server_error)?;
@@ -172,12 +167,7 @@ pub async fn create_promotion(
     };
 
     use crate::server_context::*;
-    let ctx = server_context()?;
-    require_admin(
-        &session().await?,
-        domain::admin_users::Permission::ManageStore,
-    )
-    .await?;
+    let ctx = admin_context(domain::admin_users::Permission::ManageStore).await?;
     let invalid = |m: String| to_server_error(DomainError::Invalid(m));
     let amount: f64 = value
         .trim()
@@ -245,12 +235,7 @@ pub async fn set_promotion_status(
     use domain::promotions::{self, PromotionChanges};
 
     use crate::server_context::*;
-    let ctx = server_context()?;
-    require_admin(
-        &session().await?,
-        domain::admin_users::Permission::ManageStore,
-    )
-    .await?;
+    let ctx = admin_context(domain::admin_users::Permission::ManageStore).await?;
     let changes = PromotionChanges {
         status: Some(
             domain::states::parse(&status, "a promotion status (draft, active, inactive)")
@@ -285,12 +270,7 @@ pub async fn create_campaign(
     };
 
     use crate::server_context::*;
-    let ctx = server_context()?;
-    require_admin(
-        &session().await?,
-        domain::admin_users::Permission::ManageStore,
-    )
-    .await?;
+    let ctx = admin_context(domain::admin_users::Permission::ManageStore).await?;
     let invalid = |m: String| to_server_error(DomainError::Invalid(m));
     let day = |text: Option<String>, later: i64| -> Result<_, ServerFnError> {
         match text.as_deref().map(str::trim) {

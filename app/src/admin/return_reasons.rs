@@ -20,12 +20,7 @@ pub struct ReturnReasonRow {
 #[server(endpoint = "/admin/return-reasons/list")]
 pub async fn list_return_reasons() -> Result<Vec<ReturnReasonRow>, ServerFnError> {
     use crate::server_context::*;
-    let ctx = server_context()?;
-    require_admin(
-        &session().await?,
-        domain::admin_users::Permission::ManageStore,
-    )
-    .await?;
+    let ctx = admin_context(domain::admin_users::Permission::ManageStore).await?;
     // A store keeps a short list: one page of the most there can be.
     let page = domain::returns::list_return_reason_page(&ctx.db, None, 0, 100)
         .await
@@ -49,12 +44,7 @@ pub async fn create_return_reason(
     description: Option<String>,
 ) -> Result<(), ServerFnError> {
     use crate::server_context::*;
-    let ctx = server_context()?;
-    require_admin(
-        &session().await?,
-        domain::admin_users::Permission::ManageStore,
-    )
-    .await?;
+    let ctx = admin_context(domain::admin_users::Permission::ManageStore).await?;
     let fields = domain::returns::ReturnReasonFields {
         value: Some(value),
         label: Some(label),
@@ -70,12 +60,7 @@ pub async fn create_return_reason(
 #[server(endpoint = "/admin/return-reasons/delete")]
 pub async fn delete_return_reason(id: String) -> Result<(), ServerFnError> {
     use crate::server_context::*;
-    let ctx = server_context()?;
-    require_admin(
-        &session().await?,
-        domain::admin_users::Permission::ManageStore,
-    )
-    .await?;
+    let ctx = admin_context(domain::admin_users::Permission::ManageStore).await?;
     domain::returns::delete_return_reason(&ctx.db, &id)
         .await
         .map_err(to_server_error)?;

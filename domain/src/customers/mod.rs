@@ -4,6 +4,11 @@
 pub mod address;
 pub mod auth_identity;
 pub mod customer;
+pub mod group;
+pub mod group_member;
+mod groups;
+
+pub use groups::*;
 pub mod password_reset;
 
 use chrono::Utc;

@@ -241,6 +241,12 @@ const OPERATIONS: &[Operation] = &[
     op("get", "/admin/promotions/{id}", "Retrieve a promotion with its campaign", Admin, None, One("promotion", "AdminPromotion")),
     op("post", "/admin/promotions/{id}", "Update a promotion (status, code, value, campaign, usage limit)", Admin, None, One("promotion", "AdminPromotion")),
     op("delete", "/admin/promotions/{id}", "Delete a promotion (orders keep the code they used)", Admin, None, Deleted(None)),
+    op("get", "/admin/customer-groups", "List customer groups (q: part of the name)", Admin, None, List("customer_groups", "AdminCustomerGroup")),
+    op("post", "/admin/customer-groups", "Create a customer group", Admin, None, One("customer_group", "AdminCustomerGroup")),
+    op("get", "/admin/customer-groups/{id}", "Retrieve a customer group with its first 100 customers", Admin, None, One("customer_group", "AdminCustomerGroup")),
+    op("post", "/admin/customer-groups/{id}", "Rename a customer group", Admin, None, One("customer_group", "AdminCustomerGroup")),
+    op("delete", "/admin/customer-groups/{id}", "Delete a customer group (its customers stay)", Admin, None, Deleted(None)),
+    op("post", "/admin/customer-groups/{id}/customers", "Add customers to the group or remove them", Admin, Some("LinkBatch"), One("customer_group", "AdminCustomerGroup")),
     op("get", "/admin/return-reasons", "List return reasons (q: part of the value or label)", Admin, None, List("return_reasons", "ReturnReason")),
     op("post", "/admin/return-reasons", "Create a return reason (value: one word, label)", Admin, None, One("return_reason", "ReturnReason")),
     op("get", "/admin/return-reasons/{id}", "Retrieve a return reason", Admin, None, One("return_reason", "ReturnReason")),
@@ -1166,6 +1172,20 @@ fn schemas() -> Value {
     ];
     address_input.extend(address_fields());
     add("CustomerAddressInput", input(&address_input, &[]));
+
+    // Customer groups.
+    let mut customer_group = vec![
+        ("id", string()),
+        ("name", string()),
+        ("metadata", nullable(any_object())),
+        ("created_by", nstring()),
+        ("deleted_at", nullable(datetime())),
+    ];
+    customer_group.extend(timestamps());
+    add(
+        "AdminCustomerGroup",
+        object_with_optional(&customer_group, &[("customers", array(any_object()))]),
+    );
 
     // Returns.
     let mut return_reason = vec![

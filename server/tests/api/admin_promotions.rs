@@ -6,24 +6,11 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::{
-    TestApp, on_every_db, send_json,
+    TestApp, on_every_db,
     store_carts::{complete, expect, new_cart, pay, post, ready_cart},
 };
 
-async fn admin(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let request = app.admin(method, path, token);
-    send_json(match body {
-        Some(body) => request.json(&body),
-        None => request,
-    })
-    .await
-}
+use crate::admin_json as admin;
 
 async fn create_promotion(app: &TestApp, token: &str, body: Value) -> Value {
     expect(
@@ -31,6 +18,21 @@ async fn create_promotion(app: &TestApp, token: &str, body: Value) -> Value {
         admin(app, token, Method::POST, "/admin/promotions", Some(body)).await,
     )["promotion"]
         .clone()
+}
+
+async fn create_campaign(app: &TestApp, token: &str, body: Value) -> Value {
+    let path = "/admin/campaigns";
+    expect(200, admin(app, token, Method::POST, path, Some(body)).await)["campaign"].clone()
+}
+
+/// GETs an admin path; the answer, asserting 200.
+async fn got(app: &TestApp, token: &str, path: &str) -> Value {
+    expect(200, admin(app, token, Method::GET, path, None).await)
+}
+
+/// POSTs `body` to an admin path; the answer, asserting 200.
+async fn posted(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    expect(200, admin(app, token, Method::POST, path, Some(body)).await)
 }
 
 fn fixed_eur(code: &str, amount: f64) -> Value {
@@ -61,22 +63,16 @@ fn message(body: &Value) -> &str {
 async fn a_campaigns_budget_and_a_promotions_status_decide_what_carts_get() {
     on_every_db(async |app| {
         let token = app.admin_token().await;
-        let campaign = expect(
-            200,
-            admin(
-                &app,
-                &token,
-                Method::POST,
-                "/admin/campaigns",
-                Some(json!({
-                    "name": "Winter warmers",
-                    "campaign_identifier": "WINTER-26",
-                    "budget": { "type": "usage", "limit": 1 },
-                })),
-            )
-            .await,
-        )["campaign"]
-            .clone();
+        let campaign = create_campaign(
+            &app,
+            &token,
+            json!({
+                "name": "Winter warmers",
+                "campaign_identifier": "WINTER-26",
+                "budget": { "type": "usage", "limit": 1 },
+            }),
+        )
+        .await;
         let campaign_id = campaign["id"].as_str().unwrap().to_owned();
         assert_eq!(campaign["budget"]["limit"], 1.0);
         assert_eq!(campaign["budget"]["used"], 0.0);
@@ -91,53 +87,20 @@ async fn a_campaigns_budget_and_a_promotions_status_decide_what_carts_get() {
         assert_eq!(promotion["application_method"]["currency_code"], "eur");
         assert_eq!(promotion["campaign"]["campaign_identifier"], "WINTER-26");
 
-        let listed = expect(
-            200,
-            admin(&app, &token, Method::GET, "/admin/promotions?q=warm", None).await,
-        );
+        let listed = got(&app, &token, "/admin/promotions?q=warm").await;
         assert_eq!(listed["count"], 1, "{listed}");
         assert_eq!(listed["promotions"][0]["id"], id.as_str());
-        let in_campaign = expect(
-            200,
-            admin(
-                &app,
-                &token,
-                Method::GET,
-                &format!("/admin/campaigns/{campaign_id}"),
-                None,
-            )
-            .await,
-        );
+        let in_campaign = got(&app, &token, &format!("/admin/campaigns/{campaign_id}")).await;
         assert_eq!(in_campaign["campaign"]["promotions"][0]["id"], id.as_str());
 
         // Switched off, the code is refused; switched on, it takes 2.50 off.
         let path = format!("/admin/promotions/{id}");
-        let off = expect(
-            200,
-            admin(
-                &app,
-                &token,
-                Method::POST,
-                &path,
-                Some(json!({ "status": "inactive" })),
-            )
-            .await,
-        );
+        let off = posted(&app, &token, &path, json!({ "status": "inactive" })).await;
         assert_eq!(off["promotion"]["status"], "inactive");
         let (_, refused) = apply(&app, "WARM250").await;
         let refused = expect(400, refused);
         assert!(message(&refused).contains("invalid"), "{refused}");
-        expect(
-            200,
-            admin(
-                &app,
-                &token,
-                Method::POST,
-                &path,
-                Some(json!({ "status": "active" })),
-            )
-            .await,
-        );
+        posted(&app, &token, &path, json!({ "status": "active" })).await;
         let (cart_id, applied) = apply(&app, "warm250").await;
         let cart = expect(200, applied)["cart"].clone();
         assert_eq!(cart["discount_total"], 2.5, "{cart}");
@@ -147,17 +110,7 @@ async fn a_campaigns_budget_and_a_promotions_status_decide_what_carts_get() {
         pay(&app, &cart_id).await;
         let order = expect(200, complete(&app, &cart_id).await)["order"].clone();
         assert_eq!(order["discount_total"], 2.5);
-        let campaign = expect(
-            200,
-            admin(
-                &app,
-                &token,
-                Method::GET,
-                &format!("/admin/campaigns/{campaign_id}"),
-                None,
-            )
-            .await,
-        );
+        let campaign = got(&app, &token, &format!("/admin/campaigns/{campaign_id}")).await;
         assert_eq!(campaign["campaign"]["budget"]["used"], 1.0, "{campaign}");
         assert_eq!(campaign["campaign"]["promotions"][0]["used_count"], 1);
         let (_, spent) = apply(&app, "WARM250").await;
@@ -165,34 +118,20 @@ async fn a_campaigns_budget_and_a_promotions_status_decide_what_carts_get() {
         assert!(message(&spent).contains("used up"), "{spent}");
 
         // A bigger budget lets it be used again.
-        let raised = expect(
-            200,
-            admin(
-                &app,
-                &token,
-                Method::POST,
-                &format!("/admin/campaigns/{campaign_id}"),
-                Some(json!({ "budget": { "limit": 5 } })),
-            )
-            .await,
-        );
+        let raised = posted(
+            &app,
+            &token,
+            &format!("/admin/campaigns/{campaign_id}"),
+            json!({ "budget": { "limit": 5 } }),
+        )
+        .await;
         assert_eq!(raised["campaign"]["budget"]["limit"], 5.0);
         let (_, again) = apply(&app, "WARM250").await;
         expect(200, again);
 
         // Out of the campaign, deleted: gone from the list, and from carts.
         let batch = format!("/admin/campaigns/{campaign_id}/promotions");
-        let emptied = expect(
-            200,
-            admin(
-                &app,
-                &token,
-                Method::POST,
-                &batch,
-                Some(json!({ "remove": [id] })),
-            )
-            .await,
-        );
+        let emptied = posted(&app, &token, &batch, json!({ "remove": [id] })).await;
         assert_eq!(emptied["campaign"]["promotions"], json!([]));
         let deleted = expect(200, admin(&app, &token, Method::DELETE, &path, None).await);
         assert_eq!(
@@ -223,20 +162,14 @@ async fn a_campaign_outside_its_window_or_a_cart_in_another_currency_does_not_ge
     on_every_db(async |app| {
         let token = app.admin_token().await;
         let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
-        let campaign = expect(
-            200,
-            admin(
-                &app,
-                &token,
-                Method::POST,
-                "/admin/campaigns",
-                Some(json!({
-                    "name": "Spring", "campaign_identifier": "SPRING", "starts_at": tomorrow,
-                })),
-            )
-            .await,
-        )["campaign"]
-            .clone();
+        let campaign = create_campaign(
+            &app,
+            &token,
+            json!({
+                "name": "Spring", "campaign_identifier": "SPRING", "starts_at": tomorrow,
+            }),
+        )
+        .await;
         let campaign_id = campaign["id"].as_str().unwrap();
         let mut body = fixed_eur("SPRING1", 1.0);
         body["campaign_id"] = json!(campaign_id);
@@ -247,49 +180,31 @@ async fn a_campaign_outside_its_window_or_a_cart_in_another_currency_does_not_ge
 
         let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
         let path = format!("/admin/campaigns/{campaign_id}");
-        let ended = expect(
-            200,
-            admin(
-                &app,
-                &token,
-                Method::POST,
-                &path,
-                Some(json!({ "starts_at": null, "ends_at": yesterday })),
-            )
-            .await,
-        );
+        let ended = posted(
+            &app,
+            &token,
+            &path,
+            json!({ "starts_at": null, "ends_at": yesterday }),
+        )
+        .await;
         assert_eq!(ended["campaign"]["starts_at"], Value::Null);
         let (_, late) = apply(&app, "SPRING1").await;
         let late = expect(400, late);
         assert!(message(&late).contains("expired"), "{late}");
 
         // A fixed amount in euros is no discount for a cart in dollars.
-        expect(
-            200,
-            admin(
-                &app,
-                &token,
-                Method::POST,
-                &path,
-                Some(json!({ "ends_at": null })),
-            )
-            .await,
-        );
+        posted(&app, &token, &path, json!({ "ends_at": null })).await;
         let (_, now_valid) = apply(&app, "SPRING1").await;
         expect(200, now_valid);
-        let region = expect(
-            200,
-            admin(
-                &app,
-                &token,
-                Method::POST,
-                "/admin/regions",
-                Some(json!({
-                    "name": "United States", "currency_code": "usd", "countries": ["us"],
-                })),
-            )
-            .await,
-        )["region"]["id"]
+        let region = posted(
+            &app,
+            &token,
+            "/admin/regions",
+            json!({
+                "name": "United States", "currency_code": "usd", "countries": ["us"],
+            }),
+        )
+        .await["region"]["id"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -346,7 +261,7 @@ async fn an_automatic_promotion_reaches_carts_without_a_code() {
         assert_eq!(order["promo_codes"][0], "AUTO20");
 
         let path = format!("/admin/promotions/{}", promotion["id"].as_str().unwrap());
-        let drafted = expect(200, admin(&app, &token, Method::POST, &path, Some(json!({ "status": "draft" }))).await);
+        let drafted = posted(&app, &token, &path, json!({ "status": "draft" })).await;
         assert_eq!(drafted["promotion"]["used_count"], 1);
         let id = ready_cart(&app, &[("sparkling-water", 4)]).await;
         let cart = expect(200, crate::store_carts::get(&app, &format!("/store/carts/{id}")).await)["cart"].clone();
@@ -421,21 +336,15 @@ async fn promotions_and_campaigns_that_cannot_be_honoured_are_refused_clearly() 
 async fn a_spend_budget_counts_the_discount_given() {
     on_every_db(async |app| {
         let token = app.admin_token().await;
-        let campaign = expect(
-            200,
-            admin(
-                &app,
-                &token,
-                Method::POST,
-                "/admin/campaigns",
-                Some(json!({
-                    "name": "Tenner", "campaign_identifier": "TENNER",
-                    "budget": { "type": "spend", "limit": 4, "currency_code": "eur" },
-                })),
-            )
-            .await,
-        )["campaign"]
-            .clone();
+        let campaign = create_campaign(
+            &app,
+            &token,
+            json!({
+                "name": "Tenner", "campaign_identifier": "TENNER",
+                "budget": { "type": "spend", "limit": 4, "currency_code": "eur" },
+            }),
+        )
+        .await;
         let mut body = fixed_eur("SPEND3", 3.0);
         body["campaign_id"] = campaign["id"].clone();
         create_promotion(&app, &token, body).await;
@@ -444,7 +353,7 @@ async fn a_spend_budget_counts_the_discount_given() {
         pay(&app, &id).await;
         expect(200, complete(&app, &id).await);
         let path = format!("/admin/campaigns/{}", campaign["id"].as_str().unwrap());
-        let after = expect(200, admin(&app, &token, Method::GET, &path, None).await);
+        let after = got(&app, &token, &path).await;
         assert_eq!(after["campaign"]["budget"]["used"], 3.0, "{after}");
 
         // 3.00 more would pass the 4.00 budget: the order is refused, not discounted past it.
@@ -454,7 +363,7 @@ async fn a_spend_budget_counts_the_discount_given() {
         let (status, refused) = complete(&app, &id).await;
         assert_ne!(status, 200, "{refused}");
         assert!(refused.to_string().contains("used up"), "{refused}");
-        let after = expect(200, admin(&app, &token, Method::GET, &path, None).await);
+        let after = got(&app, &token, &path).await;
         assert_eq!(after["campaign"]["budget"]["used"], 3.0);
     })
     .await;
@@ -488,10 +397,7 @@ async fn the_promotions_page_creates_and_switches_promotions_without_javascript(
             .await;
         assert_eq!(campaign.headers()[LOCATION], PAGE);
         let token = app.admin_token().await;
-        let listed = expect(
-            200,
-            admin(&app, &token, Method::GET, "/admin/campaigns", None).await,
-        );
+        let listed = got(&app, &token, "/admin/campaigns").await;
         let made = &listed["campaigns"][0];
         assert_eq!(made["budget"]["limit"], 50.0, "{listed}");
         assert_eq!(
@@ -522,17 +428,7 @@ async fn the_promotions_page_creates_and_switches_promotions_without_javascript(
         let (_, draft) = apply(&app, "NIGHT2").await;
         expect(400, draft);
 
-        let id = expect(
-            200,
-            admin(
-                &app,
-                &token,
-                Method::GET,
-                "/admin/promotions?q=night2",
-                None,
-            )
-            .await,
-        )["promotions"][0]["id"]
+        let id = got(&app, &token, "/admin/promotions?q=night2").await["promotions"][0]["id"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -553,10 +449,7 @@ async fn the_promotions_page_creates_and_switches_promotions_without_javascript(
         let refused = app.post_form("/api/admin/promotions/create", &bad).await;
         assert_eq!(refused.status(), 400);
         assert!(refused.text().await.unwrap().contains("is not a number"));
-        let listed = expect(
-            200,
-            admin(&app, &token, Method::GET, "/admin/promotions", None).await,
-        );
+        let listed = got(&app, &token, "/admin/promotions").await;
         assert_eq!(listed["count"], 2, "{listed}");
 
         // Nobody signed out changes a promotion.
@@ -577,15 +470,7 @@ const PAGE: &str = "/admin/promotions";
 #[tokio::test]
 async fn admin_promotion_answers_match_the_openapi_document() {
     let app = crate::spawn_app(crate::Options::on(testkit::DbBackend::Sqlite)).await;
-    let document: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document = crate::openapi::fetch_document(&app).await;
     let token = app.admin_token().await;
     let campaign = admin(
         &app,

@@ -11,6 +11,7 @@ mod alerts;
 mod browser_protections;
 mod cart;
 mod checkout;
+mod customer_groups;
 mod customers;
 mod device_channel;
 mod device_credentials;
@@ -359,6 +360,23 @@ pub async fn send_json(request: reqwest::RequestBuilder) -> (u16, serde_json::Va
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.expect("a JSON body"))
+}
+
+/// Sends an Admin API request carrying `token`, with `body` as JSON if any;
+/// the status and the JSON body.
+pub async fn admin_json(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let request = app.admin(method, path, token);
+    send_json(match body {
+        Some(body) => request.json(&body),
+        None => request,
+    })
+    .await
 }
 
 /// Runs `test` once per database backend, each on a fresh server.

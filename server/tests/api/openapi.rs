@@ -210,7 +210,7 @@ pub fn assert_documented(document: &Value, method: &str, path: &str, status: u16
     );
 }
 
-async fn fetch_document(app: &TestApp) -> Value {
+pub async fn fetch_document(app: &TestApp) -> Value {
     let response = app
         .client
         .get(app.url("/openapi.json"))

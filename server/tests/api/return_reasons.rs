@@ -5,24 +5,11 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::{
-    TestApp, on_every_db, send_json,
+    on_every_db,
     store_carts::{expect, get},
 };
 
-async fn admin(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let request = app.admin(method, path, token);
-    send_json(match body {
-        Some(body) => request.json(&body),
-        None => request,
-    })
-    .await
-}
+use crate::admin_json as admin;
 
 fn values(list: &Value) -> Vec<&str> {
     list["return_reasons"]
@@ -185,15 +172,7 @@ async fn the_return_reasons_page_adds_and_deletes_without_javascript() {
 #[tokio::test]
 async fn return_reason_answers_match_the_openapi_document() {
     let app = crate::spawn_app(crate::Options::on(testkit::DbBackend::Sqlite)).await;
-    let document: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document = crate::openapi::fetch_document(&app).await;
     let token = app.admin_token().await;
     let created = admin(
         &app,

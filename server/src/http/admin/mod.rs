@@ -5,6 +5,7 @@
 pub mod access;
 mod alerts;
 mod api_keys;
+mod customer_groups;
 mod customers;
 mod inventory;
 mod invites;
@@ -43,6 +44,7 @@ pub const PAGE_PATHS: &[&str] = &[
     "/admin/regions",
     "/admin/promotions",
     "/admin/return-reasons",
+    "/admin/customer-groups",
     "/admin/customers",
     "/admin/products",
     "/admin/products/{id}",
@@ -99,6 +101,20 @@ fn signed_in_routes() -> Router<AppState> {
             get(promotions::retrieve)
                 .post(promotions::update)
                 .delete(promotions::delete),
+        )
+        .route(
+            "/admin/customer-groups",
+            get(customer_groups::list).post(customer_groups::create),
+        )
+        .route(
+            "/admin/customer-groups/{id}",
+            get(customer_groups::retrieve)
+                .post(customer_groups::update)
+                .delete(customer_groups::delete),
+        )
+        .route(
+            "/admin/customer-groups/{id}/customers",
+            post(customer_groups::batch_customers),
         )
         .route(
             "/admin/return-reasons",

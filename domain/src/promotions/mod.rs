@@ -291,6 +291,22 @@ pub fn unusable_because(
         return Some(format!("the promotion code {code} has been used up"));
     }
     let campaign = campaign?;
+    // A spend budget counts discounts in its own currency only.
+    if campaign.budget_type == Some(campaign::BudgetType::Spend)
+        && campaign
+            .budget_currency_code
+            .as_deref()
+            .is_some_and(|c| !c.eq_ignore_ascii_case(currency))
+    {
+        return Some(format!(
+            "the promotion code {code} is for carts in {}",
+            campaign
+                .budget_currency_code
+                .as_deref()
+                .unwrap_or_default()
+                .to_uppercase()
+        ));
+    }
     if campaign.starts_at.is_some_and(|starts| now < starts) {
         return Some(format!("the promotion code {code} is not valid yet"));
     }
@@ -645,6 +661,22 @@ mod tests {
             why(&fixed_eur(), Some(&spent), "eur")
                 .unwrap()
                 .contains("used up")
+        );
+        let euro_budget = campaign::Model {
+            budget_type: Some(campaign::BudgetType::Spend),
+            budget_currency_code: Some("eur".into()),
+            ..campaign()
+        };
+        let percent = promotion::Model {
+            value_type: promotion::ValueType::Percentage,
+            currency_code: None,
+            ..fixed_eur()
+        };
+        assert_eq!(why(&percent, Some(&euro_budget), "eur"), None);
+        assert!(
+            why(&percent, Some(&euro_budget), "usd")
+                .unwrap()
+                .contains("for carts in EUR")
         );
     }
 

@@ -156,7 +156,12 @@ describe('card payments', () => {
       await fillCard(page, '4000 0000 0000 3220');
       await page.getByRole('button', { name: 'Place order' }).click();
       await challenge(page).getByRole('button', { name: 'Complete' }).click();
-      await page.waitForURL(/\/orders\/order_/, { timeout: 20_000 });
+      await page.waitForURL(/\/orders\/order_/, { timeout: 20_000 }).catch(async (e) => {
+        // A rare race here failed CI twice: say where the page was stuck.
+        const error = await page.locator('[data-testid=place-order-error]').allTextContents();
+        const frames = await page.locator('iframe').count();
+        throw new Error(`${e.message}\nstill at ${page.url()}; place-order error: ${JSON.stringify(error)}; iframes: ${frames}`);
+      });
       assert.match(await page.locator('h1').textContent(), /Thank you for your order/);
       noPageErrors(page);
     } finally {

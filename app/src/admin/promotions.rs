@@ -176,15 +176,7 @@ pub async fn create_promotion(
         .map_err(|_| invalid(format!("{value:?} is not a number")))?;
     let currency = currency.filter(|c| !c.trim().is_empty());
     let value = match kind.as_str() {
-        "percentage" => {
-            let points = (amount * 100.0).round();
-            if (amount * 100.0 - points).abs() > 1e-6 {
-                return Err(invalid(format!(
-                    "{amount} is not a percentage with at most two decimals"
-                )));
-            }
-            DiscountValue::Percentage(points.clamp(-1.0, 1e7) as i64)
-        }
+        "percentage" => promotions::percentage_off(amount).map_err(to_server_error)?,
         "fixed" => {
             let currency = currency
                 .as_deref()

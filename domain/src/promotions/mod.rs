@@ -197,6 +197,18 @@ pub async fn list_promotion_page(
     page_of(db, select, offset, limit).await
 }
 
+/// `percent` off (e.g. 12.5) as a discount value; finer than 0.01 % or not
+/// a number is refused here, out of range by [`create_promotion`]'s check.
+pub fn percentage_off(percent: f64) -> Result<DiscountValue, DomainError> {
+    let points = (percent * 100.0).round();
+    if !percent.is_finite() || (percent * 100.0 - points).abs() > 1e-6 {
+        return Err(DomainError::Invalid(format!(
+            "{percent} is not a percentage with at most two decimals"
+        )));
+    }
+    Ok(DiscountValue::Percentage(points.clamp(-1.0, 1e7) as i64))
+}
+
 fn stored_value(value: DiscountValue) -> (promotion::ValueType, i64) {
     match value {
         DiscountValue::Percentage(bp) => (promotion::ValueType::Percentage, bp),

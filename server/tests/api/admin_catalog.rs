@@ -7,14 +7,14 @@ use serde_json::{Value, json};
 use crate::{TestApp, get_json, on_every_db, send_json};
 
 /// `GET` an admin path; the JSON body, asserting 200.
-async fn admin_get(app: &TestApp, token: &str, path: &str) -> Value {
+pub async fn admin_get(app: &TestApp, token: &str, path: &str) -> Value {
     let (status, body) = send_json(app.admin(Method::GET, path, token)).await;
     assert_eq!(status, 200, "GET {path}: {body}");
     body
 }
 
 /// `POST` JSON to an admin path; the status and the JSON body.
-async fn admin_post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+pub async fn admin_post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
     send_json(app.admin(Method::POST, path, token).json(&body)).await
 }
 

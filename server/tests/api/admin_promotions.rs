@@ -10,6 +10,7 @@ use crate::{
     store_carts::{complete, expect, new_cart, pay, post, ready_cart},
 };
 
+use crate::admin_catalog::{admin_get, admin_post};
 use crate::admin_json as admin;
 
 async fn create_promotion(app: &TestApp, token: &str, body: Value) -> Value {
@@ -25,14 +26,9 @@ async fn create_campaign(app: &TestApp, token: &str, body: Value) -> Value {
     expect(200, admin(app, token, Method::POST, path, Some(body)).await)["campaign"].clone()
 }
 
-/// GETs an admin path; the answer, asserting 200.
-async fn got(app: &TestApp, token: &str, path: &str) -> Value {
-    expect(200, admin(app, token, Method::GET, path, None).await)
-}
-
 /// POSTs `body` to an admin path; the answer, asserting 200.
 async fn posted(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    expect(200, admin(app, token, Method::POST, path, Some(body)).await)
+    expect(200, admin_post(app, token, path, body).await)
 }
 
 fn fixed_eur(code: &str, amount: f64) -> Value {
@@ -87,10 +83,10 @@ async fn a_campaigns_budget_and_a_promotions_status_decide_what_carts_get() {
         assert_eq!(promotion["application_method"]["currency_code"], "eur");
         assert_eq!(promotion["campaign"]["campaign_identifier"], "WINTER-26");
 
-        let listed = got(&app, &token, "/admin/promotions?q=warm").await;
+        let listed = admin_get(&app, &token, "/admin/promotions?q=warm").await;
         assert_eq!(listed["count"], 1, "{listed}");
         assert_eq!(listed["promotions"][0]["id"], id.as_str());
-        let in_campaign = got(&app, &token, &format!("/admin/campaigns/{campaign_id}")).await;
+        let in_campaign = admin_get(&app, &token, &format!("/admin/campaigns/{campaign_id}")).await;
         assert_eq!(in_campaign["campaign"]["promotions"][0]["id"], id.as_str());
 
         // Switched off, the code is refused; switched on, it takes 2.50 off.
@@ -110,7 +106,7 @@ async fn a_campaigns_budget_and_a_promotions_status_decide_what_carts_get() {
         pay(&app, &cart_id).await;
         let order = expect(200, complete(&app, &cart_id).await)["order"].clone();
         assert_eq!(order["discount_total"], 2.5);
-        let campaign = got(&app, &token, &format!("/admin/campaigns/{campaign_id}")).await;
+        let campaign = admin_get(&app, &token, &format!("/admin/campaigns/{campaign_id}")).await;
         assert_eq!(campaign["campaign"]["budget"]["used"], 1.0, "{campaign}");
         assert_eq!(campaign["campaign"]["promotions"][0]["used_count"], 1);
         let (_, spent) = apply(&app, "WARM250").await;
@@ -353,7 +349,7 @@ async fn a_spend_budget_counts_the_discount_given() {
         pay(&app, &id).await;
         expect(200, complete(&app, &id).await);
         let path = format!("/admin/campaigns/{}", campaign["id"].as_str().unwrap());
-        let after = got(&app, &token, &path).await;
+        let after = admin_get(&app, &token, &path).await;
         assert_eq!(after["campaign"]["budget"]["used"], 3.0, "{after}");
 
         // 3.00 more would pass the 4.00 budget: the order is refused, not discounted past it.
@@ -363,7 +359,7 @@ async fn a_spend_budget_counts_the_discount_given() {
         let (status, refused) = complete(&app, &id).await;
         assert_ne!(status, 200, "{refused}");
         assert!(refused.to_string().contains("used up"), "{refused}");
-        let after = got(&app, &token, &path).await;
+        let after = admin_get(&app, &token, &path).await;
         assert_eq!(after["campaign"]["budget"]["used"], 3.0);
     })
     .await;
@@ -397,7 +393,7 @@ async fn the_promotions_page_creates_and_switches_promotions_without_javascript(
             .await;
         assert_eq!(campaign.headers()[LOCATION], PAGE);
         let token = app.admin_token().await;
-        let listed = got(&app, &token, "/admin/campaigns").await;
+        let listed = admin_get(&app, &token, "/admin/campaigns").await;
         let made = &listed["campaigns"][0];
         assert_eq!(made["budget"]["limit"], 50.0, "{listed}");
         assert_eq!(
@@ -428,7 +424,7 @@ async fn the_promotions_page_creates_and_switches_promotions_without_javascript(
         let (_, draft) = apply(&app, "NIGHT2").await;
         expect(400, draft);
 
-        let id = got(&app, &token, "/admin/promotions?q=night2").await["promotions"][0]["id"]
+        let id = admin_get(&app, &token, "/admin/promotions?q=night2").await["promotions"][0]["id"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -449,7 +445,7 @@ async fn the_promotions_page_creates_and_switches_promotions_without_javascript(
         let refused = app.post_form("/api/admin/promotions/create", &bad).await;
         assert_eq!(refused.status(), 400);
         assert!(refused.text().await.unwrap().contains("is not a number"));
-        let listed = got(&app, &token, "/admin/promotions").await;
+        let listed = admin_get(&app, &token, "/admin/promotions").await;
         assert_eq!(listed["count"], 2, "{listed}");
 
         // Nobody signed out changes a promotion.

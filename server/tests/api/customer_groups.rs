@@ -4,12 +4,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::{
-    TestApp, admin_json as admin, customers::signed_up_with_id, on_every_db, store_carts::expect,
+    admin_catalog::admin_post as posted, admin_json as admin, customers::signed_up_with_id,
+    on_every_db, store_carts::expect,
 };
-
-async fn posted(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
-    admin(app, token, Method::POST, path, Some(body)).await
-}
 
 fn emails(group: &Value) -> Vec<&str> {
     group["customers"]

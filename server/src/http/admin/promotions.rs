@@ -176,16 +176,7 @@ impl ApplicationMethodBody {
             return Ok(None);
         };
         Ok(Some(match kind {
-            promotion::ValueType::Percentage => {
-                let points = (value * 100.0).round();
-                if !value.is_finite() || (value * 100.0 - points).abs() > 1e-6 {
-                    return Err(ApiError::invalid_data(format!(
-                        "{value} is not a percentage with at most two decimals"
-                    )));
-                }
-                // Out-of-range values are refused by the domain's own check.
-                DiscountValue::Percentage(points.clamp(-1.0, 1e7) as i64)
-            }
+            promotion::ValueType::Percentage => promotions::percentage_off(value)?,
             promotion::ValueType::Fixed => {
                 let currency = currency.ok_or_else(|| {
                     ApiError::invalid_data("a fixed amount off needs its currency_code")

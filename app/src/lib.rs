@@ -23,6 +23,7 @@ use crate::{
     admin::{
         AdminLayout,
         alerts::AlertsPage,
+        channels::{ApiKeysPage, SalesChannelsPage, StockLocationsPage},
         customer_groups::CustomerGroupsPage,
         customers::CustomersPage,
         device_detail::DevicePage,
@@ -38,7 +39,9 @@ use crate::{
         regions::RegionsPage,
         restock::PickListPage,
         return_reasons::ReturnReasonsPage,
+        returns::ReturnsPage,
         reviews::ReviewsPage,
+        store_settings::StoreSettingsPage,
         users::UsersPage,
         vending_sessions::{VendingSessionPage, VendingSessionsPage},
     },
@@ -228,6 +231,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("products/:id") view=ProductEditorPage ssr=SsrMode::Async />
                     <Route path=path!("promotions") view=PromotionsPage ssr=SsrMode::Async />
                     <Route path=path!("return-reasons") view=ReturnReasonsPage ssr=SsrMode::Async />
+                    <Route path=path!("returns") view=ReturnsPage ssr=SsrMode::Async />
+                    <Route path=path!("settings") view=StoreSettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("sales-channels") view=SalesChannelsPage ssr=SsrMode::Async />
+                    <Route path=path!("stock-locations") view=StockLocationsPage ssr=SsrMode::Async />
+                    <Route path=path!("api-keys") view=ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("loyalty/config") view=LoyaltyConfigPage ssr=SsrMode::Async />
                     <Route path=path!("loyalty/sessions") view=LoyaltySessionsPage ssr=SsrMode::Async />
                     <Route path=path!("alerts") view=AlertsPage ssr=SsrMode::Async />

@@ -35,6 +35,7 @@ pub mod settings;
 pub mod shipping;
 pub mod sign_ins;
 pub mod states;
+pub mod stores;
 pub mod thread_priority;
 pub mod vending;
 pub mod workflows;

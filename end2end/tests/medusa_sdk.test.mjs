@@ -225,4 +225,44 @@ describe('Medusa JS SDK', () => {
     assert.equal((await sdk.admin.customerGroup.retrieve(group.id)).customer_group.id, group.id);
     assert.equal((await sdk.admin.customerGroup.delete(group.id)).deleted, true);
   }));
+  test('an operator fulfils, ships and delivers an order, and receives its return, through the admin SDK', logged(async () => {
+    const shopper = client();
+    const email = `returns.${Date.now()}@example.com`;
+    await shopper.auth.register('customer', 'emailpass', { email, password: 'a long password' });
+    await shopper.store.customer.create({ email, first_name: 'Ret', last_name: 'Urn' });
+    await shopper.auth.login('customer', 'emailpass', { email, password: 'a long password' });
+    const { regions } = await shopper.store.region.list();
+    const placed = await checkOut(shopper, { regionId: regions[0].id, quantity: 2 });
+
+    const admin = client();
+    await admin.auth.login('user', 'emailpass', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    const items = placed.items.map((i) => ({ id: i.id, quantity: i.quantity }));
+    let { order } = await admin.admin.order.createFulfillment(placed.id, { items });
+    assert.equal(order.fulfillment_status, 'fulfilled');
+    const fulfillment = order.fulfillments[0];
+    ({ order } = await admin.admin.order.createShipment(placed.id, fulfillment.id, {
+      items,
+      labels: [{ tracking_number: 'SDK-1', tracking_url: 'https://track.example/SDK-1', label_url: 'https://label.example/SDK-1' }],
+    }));
+    assert.equal(order.fulfillment_status, 'shipped');
+    assert.equal(order.fulfillments[0].labels[0].tracking_number, 'SDK-1');
+    ({ order } = await admin.admin.order.markAsDelivered(placed.id, fulfillment.id));
+    assert.equal(order.fulfillment_status, 'delivered');
+
+    const { return: asked } = await shopper.client.fetch('/store/returns', {
+      method: 'POST',
+      body: { order_id: placed.id, items: [{ id: placed.items[0].id, quantity: 1 }] },
+    });
+    assert.equal(asked.status, 'requested');
+    const { returns, count } = await admin.admin.return.list({ order_id: placed.id });
+    assert.equal(count, 1);
+    assert.equal(returns[0].id, asked.id);
+    const { return: received } = await admin.admin.return.initiateReceive(asked.id, {});
+    assert.equal(received.status, 'received');
+    assert.equal((await admin.admin.return.retrieve(asked.id)).return.items[0].received_quantity, 1);
+    ({ order } = await admin.admin.order.retrieve(placed.id));
+    assert.equal(order.payment_status, 'partially_refunded');
+    ({ order } = await admin.admin.order.archive(placed.id));
+    assert.equal(order.status, 'archived');
+  }));
 });

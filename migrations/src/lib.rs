@@ -37,6 +37,8 @@ mod m0031_par_levels;
 mod m0032_promotion_campaigns;
 mod m0033_return_reasons;
 mod m0034_customer_groups;
+mod m0035_fulfilment_progress_and_returns;
+mod m0036_store_settings;
 
 /// What each migration was called before they were numbered in run order
 /// (the dates in the old names did not follow it). [`up`] renames the
@@ -179,6 +181,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0032_promotion_campaigns::Migration),
             Box::new(m0033_return_reasons::Migration),
             Box::new(m0034_customer_groups::Migration),
+            Box::new(m0035_fulfilment_progress_and_returns::Migration),
+            Box::new(m0036_store_settings::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! The operators' dashboard. Every page below `/admin` needs a signed-in admin.
 
 pub mod alerts;
+pub mod channels;
 pub mod customer_groups;
 pub mod customers;
 pub mod device_detail;
@@ -8,6 +9,7 @@ pub mod devices;
 pub mod invite;
 pub mod login;
 pub mod loyalty;
+pub mod order_fulfilment;
 pub mod orders;
 pub mod overview;
 pub mod payments;
@@ -16,7 +18,9 @@ pub mod promotions;
 pub mod regions;
 pub mod restock;
 pub mod return_reasons;
+pub mod returns;
 pub mod reviews;
+pub mod store_settings;
 pub mod users;
 pub mod vending_sessions;
 
@@ -105,6 +109,7 @@ pub fn AdminLayout() -> impl IntoView {
                                             <A href=restock::PICK_LIST_PATH attr:data-testid="pick-list-nav">"Pick list"</A>
                                             {store.then(|| view! {
                                                 <A href="/admin/orders">"Orders"</A>
+                                                <A href=returns::RETURNS_PATH>"Returns"</A>
                                                 <A href=payments::PAYMENTS_PATH>"Payments"</A>
                                                 <A href=regions::REGIONS_PATH>"Regions"</A>
                                                 <A href=reviews::REVIEWS_PATH attr:data-testid="reviews-nav">"Review"</A>
@@ -115,6 +120,10 @@ pub fn AdminLayout() -> impl IntoView {
                                                 <A href=return_reasons::RETURN_REASONS_PATH>"Return reasons"</A>
                                                 <A href=loyalty::CONFIG_PATH attr:data-testid="loyalty-nav">"Loyalty"</A>
                                                 <A href=alerts::ALERTS_PATH>"Alerts"</A>
+                                                <A href=channels::SALES_CHANNELS_PATH>"Channels"</A>
+                                                <A href=channels::STOCK_LOCATIONS_PATH>"Locations"</A>
+                                                <A href=channels::API_KEYS_PATH>"API keys"</A>
+                                                <A href=store_settings::SETTINGS_PATH>"Settings"</A>
                                             })}
                                             {who.may_manage_users.then(|| view! { <A href=users::USERS_PATH attr:data-testid="users-nav">"Users"</A> })}
                                             <span class="muted" data-testid="admin-email">{who.email}</span>

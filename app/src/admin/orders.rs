@@ -1,11 +1,15 @@
 //! Orders: a paginated list filtered by status, and an order's page with a
-//! cancel button. Plain links and forms, so they work before hydration.
+//! cancel button, its payments, its fulfilment and its returns. Plain links
+//! and forms, so they work before hydration.
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
-use super::payments::{CapturePayment, OrderPayments, PaymentView, RefundPayment};
+use super::{
+    order_fulfilment::{AfterSale, AfterSaleActions, Fulfilment, Returns},
+    payments::{CapturePayment, OrderPayments, PaymentView, RefundPayment},
+};
 use crate::{
     components::{ErrorNotice, NotFound, format_money},
     storefront::checkout::OrderSummary,
@@ -13,7 +17,7 @@ use crate::{
 
 pub const PAGE_SIZE: u64 = 20;
 /// The statuses the filter offers, as Medusa names them.
-const STATUSES: [&str; 3] = ["pending", "completed", "canceled"];
+const STATUSES: [&str; 4] = ["pending", "completed", "canceled", "archived"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderListPage {
@@ -29,6 +33,7 @@ pub struct AdminOrderView {
     /// Title, variant, quantity, unit price.
     pub lines: Vec<(String, String, i32, i64)>,
     pub payments: Vec<PaymentView>,
+    pub after_sale: AfterSale,
 }
 
 #[server(endpoint = "/admin/orders/list")]
@@ -72,6 +77,9 @@ pub async fn admin_order(id: String) -> Result<Option<AdminOrderView>, ServerFnE
     .await?;
     match domain::orders::find(&ctx.db, &id).await {
         Ok(detail) => Ok(Some(AdminOrderView {
+            after_sale: super::order_fulfilment::after_sale(&ctx.db, &detail)
+                .await
+                .map_err(to_server_error)?,
             payments: match &detail.order.payment_collection_id {
                 Some(collection) => super::payments::payment_views(
                     &ctx.db,
@@ -252,11 +260,15 @@ pub fn AdminOrderPage() -> impl IntoView {
     let cancel = ServerAction::<CancelOrder>::new();
     let capture = ServerAction::<CapturePayment>::new();
     let refund = ServerAction::<RefundPayment>::new();
+    let after_sale = AfterSaleActions::new();
     let order = Resource::new(
         move || {
             (
                 params.read().get("id").unwrap_or_default(),
-                cancel.version().get() + capture.version().get() + refund.version().get(),
+                cancel.version().get()
+                    + capture.version().get()
+                    + refund.version().get()
+                    + after_sale.version(),
             )
         },
         |(id, _)| admin_order(id),
@@ -270,6 +282,7 @@ pub fn AdminOrderPage() -> impl IntoView {
             .and_then(|r| r.err())
             .or_else(|| capture.value().get().and_then(|r| r.err()))
             .or_else(|| refund.value().get().and_then(|r| r.err()))
+            .or_else(|| after_sale.error())
             .map(plain)
     };
     view! {
@@ -279,7 +292,7 @@ pub fn AdminOrderPage() -> impl IntoView {
                     order
                         .await
                         .map(|found| match found {
-                            Some(order) => view! { <OrderDetail order cancel capture refund /> }.into_any(),
+                            Some(order) => view! { <OrderDetail order cancel capture refund after_sale /> }.into_any(),
                             None => view! { <NotFound /> }.into_any(),
                         })
                 })}
@@ -295,10 +308,22 @@ fn OrderDetail(
     cancel: ServerAction<CancelOrder>,
     capture: ServerAction<CapturePayment>,
     refund: ServerAction<RefundPayment>,
+    after_sale: AfterSaleActions,
 ) -> impl IntoView {
     let summary = order.summary;
     let currency = summary.currency.clone();
-    let can_cancel = summary.status != "canceled" && summary.fulfillment_status != "fulfilled";
+    let can_cancel = summary.status == "pending" && summary.fulfillment_status == "not_fulfilled";
+    let AfterSale {
+        fulfilment,
+        returns,
+        reasons,
+        returnable,
+    } = order.after_sale;
+    let (order_id, status, return_currency) = (
+        summary.id.clone(),
+        summary.status.clone(),
+        summary.currency.clone(),
+    );
     view! {
         <p><a href="/admin/orders">"← Orders"</a></p>
         <h1>"Order "<code>{summary.id.clone()}</code></h1>
@@ -325,6 +350,8 @@ fn OrderDetail(
         </table>
         <p>"Total: "<strong>{format_money(summary.total, &summary.currency)}</strong></p>
         <OrderPayments payments=order.payments capture refund />
+        <Fulfilment order_id=order_id.clone() status fulfilment actions=after_sale />
+        <Returns order_id currency=return_currency returns reasons returnable actions=after_sale />
         {can_cancel
             .then(|| {
                 view! {

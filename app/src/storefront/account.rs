@@ -12,6 +12,7 @@ use super::{
     card::{self, CardField, StripeJs},
     checkout::{CardPayment, OrderSummary},
     loyalty_summary::LoyaltyMembership,
+    returns::AccountReturns,
 };
 use crate::components::{ErrorNotice, format_money};
 
@@ -472,6 +473,7 @@ pub fn AccountPage() -> impl IntoView {
                                         <LoyaltyMembership />
                                         <SavedCardsSection />
                                         <OrderHistory />
+                                        <AccountReturns />
                                         <DepositCredits />
                                     </section>
                                 }

@@ -17,6 +17,7 @@ use super::{
     card::{self, CardField, StripeJs},
     loyalty_panel::LoyaltyPanel,
     loyalty_summary::OrderLoyaltySummary,
+    returns::OrderReturns,
 };
 use crate::components::{ErrorNotice, NotFound, Totals, TotalsBreakdown, format_money};
 
@@ -32,6 +33,8 @@ pub struct OrderView {
     pub shipping_method: Option<String>,
     /// The address lines of a delivery; a pickup has none.
     pub delivery_address: Option<Vec<String>>,
+    /// Shipping progress and returns, for the signed-in customer who placed it.
+    pub returns: Option<super::returns::ShopperReturns>,
 }
 
 /// A way the cart can reach the shopper.
@@ -568,7 +571,17 @@ pub async fn get_order(id: String) -> Result<Option<OrderView>, ServerFnError> {
         .and_then(|json| serde_json::from_str::<domain::carts::Address>(json).ok())
         .filter(|_| !pickup)
         .map(|a| address_lines(&a));
+    let returns = if owned {
+        Some(
+            super::returns::shopper_returns(&ctx.db, &order)
+                .await
+                .map_err(to_server_error)?,
+        )
+    } else {
+        None
+    };
     Ok(Some(OrderView {
+        returns,
         totals: Totals::from(&order.order),
         id: order.order.id,
         email: order.order.email,
@@ -998,6 +1011,7 @@ fn OrderConfirmation(order: OrderView) -> impl IntoView {
                     }
                 })}
             <TotalsBreakdown totals=order.totals testid="order" />
+            {order.returns.map(|found| view! { <OrderReturns order_id=order.id.clone() currency=order.currency.clone() found /> })}
             <OrderLoyaltySummary order_id=order.id.clone() />
             <p><a href="/">"Continue shopping"</a></p>
         </article>

@@ -10,6 +10,7 @@ pub mod loyalty_summary;
 pub mod machine;
 pub mod password_reset;
 pub mod product;
+pub mod returns;
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};

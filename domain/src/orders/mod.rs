@@ -9,7 +9,7 @@ pub mod fulfillment;
 pub mod order;
 pub mod order_item;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -20,7 +20,7 @@ use sea_orm::{
 use crate::{
     DomainError,
     carts::line_item,
-    db::contains_ignoring_case,
+    db::{Writable, contains_ignoring_case},
     events,
     ids::new_id,
     inventory::{self, reservation},
@@ -47,7 +47,12 @@ pub mod payment_status {
 pub mod fulfillment_status {
     pub const NOT_FULFILLED: &str = "not_fulfilled";
     pub const FULFILLED: &str = "fulfilled";
+    pub const SHIPPED: &str = "shipped";
+    pub const DELIVERED: &str = "delivered";
 }
+
+/// Emitted when an order's fulfilment is shipped; payload `{"id": order_id}`.
+pub const ORDER_SHIPPED: &str = "shipment.created";
 
 #[derive(Debug, Clone)]
 pub struct OrderDetail {
@@ -55,6 +60,7 @@ pub struct OrderDetail {
     pub items: Vec<order_item::Model>,
     pub payment_status: &'static str,
     pub fulfillment_status: &'static str,
+    pub fulfillment: Option<fulfillment::Model>,
 }
 
 /// Which orders to list; empty fields do not filter.
@@ -174,12 +180,12 @@ async fn with_details(
     {
         items.entry(item.order_id.clone()).or_default().push(item);
     }
-    let fulfilled: HashSet<String> = fulfillment::Entity::find()
+    let mut fulfillments: HashMap<String, fulfillment::Model> = fulfillment::Entity::find()
         .filter(fulfillment::Column::OrderId.is_in(ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|f| f.order_id)
+        .map(|f| (f.order_id.clone(), f))
         .collect();
     let collections = orders
         .iter()
@@ -204,14 +210,15 @@ async fn with_details(
                 .and_then(|c| payments_of.get(c))
                 .map(Vec::as_slice)
                 .unwrap_or_default();
+            let fulfillment = fulfillments.remove(&order.id);
             OrderDetail {
                 items: items.remove(&order.id).unwrap_or_default(),
                 payment_status: payment_status_of(payments),
-                fulfillment_status: if fulfilled.contains(&order.id) {
-                    fulfillment_status::FULFILLED
-                } else {
-                    fulfillment_status::NOT_FULFILLED
-                },
+                fulfillment_status: fulfillment.as_ref().map_or(
+                    fulfillment_status::NOT_FULFILLED,
+                    fulfillment::Model::status,
+                ),
+                fulfillment,
                 order,
             }
         })
@@ -304,7 +311,11 @@ pub async fn cancel(
 /// `order` recorded (a cancel, a fulfilment), outside any transaction; what
 /// it cannot be asked for now (unreachable) the payment worker retries,
 /// with the same keys.
-async fn finish_paying(db: &DatabaseConnection, providers: &Providers, order: &order::Model) {
+pub(crate) async fn finish_paying(
+    db: &DatabaseConnection,
+    providers: &Providers,
+    order: &order::Model,
+) {
     let Some(collection_id) = &order.payment_collection_id else {
         return;
     };
@@ -387,23 +398,64 @@ async fn is_fulfilled(db: &impl ConnectionTrait, order_id: &str) -> Result<bool,
         .is_some())
 }
 
+/// What an admin asks to fulfil: the items (this store fulfils whole
+/// orders, so every item with its full quantity, or none to mean all) and
+/// the stock location the goods leave from.
+#[derive(Debug, Clone, Default)]
+pub struct FulfilmentRequest {
+    pub items: Vec<(String, i64)>,
+    pub location_id: Option<String>,
+}
+
+/// Refuses a list of items that is not the whole order: partial fulfilments
+/// are not kept (an order has one fulfilment).
+pub fn check_whole_order(
+    order_items: &[order_item::Model],
+    asked: &[(String, i64)],
+) -> Result<(), DomainError> {
+    if asked.is_empty() {
+        return Ok(());
+    }
+    let mut wanted: HashMap<&str, i64> = HashMap::new();
+    for (id, quantity) in asked {
+        if !order_items.iter().any(|item| &item.id == id) {
+            return Err(DomainError::Invalid(format!(
+                "item {id} is not an item of this order"
+            )));
+        }
+        *wanted.entry(id.as_str()).or_default() += quantity;
+    }
+    for item in order_items {
+        let quantity = wanted.get(item.id.as_str()).copied().unwrap_or(0);
+        if quantity != i64::from(item.quantity) {
+            return Err(DomainError::Invalid(format!(
+                "this store fulfils whole orders: item {} ({}) has quantity {}, not {quantity}; list every item with its full quantity, or no items",
+                item.id, item.title, item.quantity
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Records that the order's goods left the store: its reservations become
 /// sold stock, the order is completed, and what its payments hold is
 /// captured (online payments are captured on fulfilment unless the region
 /// captures at once): the capture is recorded with the fulfilment and asked
 /// of the provider after the commit; a refusal puts the order in the
 /// review list. A canceled order cannot be fulfilled, nor can an order be
-/// fulfilled twice.
+/// fulfilled twice; the goods leave from where their stock is reserved.
 pub async fn fulfil(
     db: &DatabaseConnection,
     providers: &Providers,
     id: &str,
+    request: &FulfilmentRequest,
 ) -> Result<OrderDetail, DomainError> {
     let txn = crate::db::begin_write(db).await?;
     let completed = order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value(order::Status::Completed))
         .filter(order::Column::Id.eq(id))
         .filter(order::Column::CanceledAt.is_null())
+        .filter(order::Column::Status.ne(order::Status::Archived))
         .exec(&txn)
         .await?;
     let order = order::Entity::find_by_id(id)
@@ -412,7 +464,8 @@ pub async fn fulfil(
         .ok_or_else(|| DomainError::not_found("Order", id))?;
     if completed.rows_affected == 0 {
         return Err(DomainError::Conflict(format!(
-            "order {id} is canceled and cannot be fulfilled"
+            "order {id} is {} and cannot be fulfilled",
+            order.status
         )));
     }
     if is_fulfilled(&txn, id).await? {
@@ -420,14 +473,41 @@ pub async fn fulfil(
             "order {id} is fulfilled already"
         )));
     }
+    let items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(id))
+        .all(&txn)
+        .await?;
+    check_whole_order(&items, &request.items)?;
+    let reservations = reservations_of(&txn, &order).await?;
+    let reserved_at = reservations.first().map(|r| r.location_id.clone());
+    let location_id = match (&request.location_id, reserved_at) {
+        (Some(asked), Some(reserved)) if *asked != reserved => {
+            return Err(DomainError::Invalid(format!(
+                "the stock of order {id} is reserved at location {reserved}: fulfil it from there"
+            )));
+        }
+        (Some(asked), _) => {
+            crate::channels::stock_location::Entity::find_by_id(asked)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| DomainError::not_found("Stock location", asked))?;
+            Some(asked.clone())
+        }
+        (None, reserved) => reserved,
+    };
     fulfillment::ActiveModel {
         id: Set(new_id("ful")),
         order_id: Set(id.to_owned()),
+        location_id: Set(location_id),
         created_at: Set(Utc::now()),
+        shipped_at: Set(None),
+        delivered_at: Set(None),
+        tracking_number: Set(None),
+        tracking_url: Set(None),
     }
     .insert(&txn)
     .await?;
-    for reservation in reservations_of(&txn, &order).await? {
+    for reservation in reservations {
         inventory::fulfil(&txn, &reservation.id).await?;
     }
     if let Some(collection_id) = &order.payment_collection_id {
@@ -436,6 +516,146 @@ pub async fn fulfil(
     txn.commit().await?;
     finish_paying(db, providers, &order).await;
     find(db, id).await
+}
+
+/// A shipment's tracking, as the carrier gave it.
+#[derive(Debug, Clone, Default)]
+pub struct Tracking {
+    pub number: Option<String>,
+    pub url: Option<String>,
+}
+
+/// Records that the order's fulfilment was handed to the carrier, and emits
+/// [`ORDER_SHIPPED`] (the shopper is told). Shipping it again is refused; a
+/// delivered or picked-up one cannot be shipped.
+pub async fn mark_shipped(
+    db: &impl Writable,
+    order_id: &str,
+    fulfillment_id: &str,
+    tracking: Tracking,
+) -> Result<OrderDetail, DomainError> {
+    let tracking = Tracking {
+        number: checked_text(tracking.number, "tracking_number", 200)?,
+        url: checked_text(tracking.url, "tracking_url", 2000)?,
+    };
+    if let Some(url) = &tracking.url
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        return Err(DomainError::Invalid(format!(
+            "tracking_url must be a web address (https://…), not {url:?}"
+        )));
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let found = fulfillment_of(&txn, order_id, fulfillment_id).await?;
+    if found.delivered_at.is_some() {
+        return Err(DomainError::Conflict(format!(
+            "fulfillment {fulfillment_id} is delivered already"
+        )));
+    }
+    let shipped = fulfillment::Entity::update_many()
+        .col_expr(fulfillment::Column::ShippedAt, Expr::value(Utc::now()))
+        .col_expr(
+            fulfillment::Column::TrackingNumber,
+            Expr::value(tracking.number),
+        )
+        .col_expr(fulfillment::Column::TrackingUrl, Expr::value(tracking.url))
+        .filter(fulfillment::Column::Id.eq(fulfillment_id))
+        .filter(fulfillment::Column::ShippedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if shipped.rows_affected == 0 {
+        return Err(DomainError::Conflict(format!(
+            "fulfillment {fulfillment_id} is shipped already"
+        )));
+    }
+    events::emit(&txn, ORDER_SHIPPED, &serde_json::json!({ "id": order_id })).await?;
+    txn.commit().await?;
+    find(db, order_id).await
+}
+
+/// Records that the shopper has the goods: delivered by the carrier, or
+/// picked up (a pick-up order is never shipped). Once only.
+pub async fn mark_delivered(
+    db: &impl Writable,
+    order_id: &str,
+    fulfillment_id: &str,
+) -> Result<OrderDetail, DomainError> {
+    let txn = crate::db::begin_write(db).await?;
+    fulfillment_of(&txn, order_id, fulfillment_id).await?;
+    let delivered = fulfillment::Entity::update_many()
+        .col_expr(fulfillment::Column::DeliveredAt, Expr::value(Utc::now()))
+        .filter(fulfillment::Column::Id.eq(fulfillment_id))
+        .filter(fulfillment::Column::DeliveredAt.is_null())
+        .exec(&txn)
+        .await?;
+    if delivered.rows_affected == 0 {
+        return Err(DomainError::Conflict(format!(
+            "fulfillment {fulfillment_id} is delivered already"
+        )));
+    }
+    txn.commit().await?;
+    find(db, order_id).await
+}
+
+/// Puts a completed or canceled order away (listed with `status=archived`).
+/// An open order still needs something done and cannot be archived.
+/// Archiving an archived order changes nothing.
+pub async fn archive(db: &impl Writable, id: &str) -> Result<OrderDetail, DomainError> {
+    let txn = crate::db::begin_write(db).await?;
+    let archived = order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value(order::Status::Archived))
+        .filter(order::Column::Id.eq(id))
+        .filter(order::Column::Status.is_in([order::Status::Completed, order::Status::Canceled]))
+        .exec(&txn)
+        .await?;
+    if archived.rows_affected == 0 {
+        let order = order::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| DomainError::not_found("Order", id))?;
+        if order.status != order::Status::Archived {
+            return Err(DomainError::Conflict(format!(
+                "order {id} is {}: only a completed or canceled order can be archived",
+                order.status
+            )));
+        }
+    }
+    txn.commit().await?;
+    find(db, id).await
+}
+
+async fn fulfillment_of(
+    db: &impl ConnectionTrait,
+    order_id: &str,
+    fulfillment_id: &str,
+) -> Result<fulfillment::Model, DomainError> {
+    fulfillment::Entity::find_by_id(fulfillment_id)
+        .filter(fulfillment::Column::OrderId.eq(order_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            DomainError::not_found(
+                "Fulfillment",
+                format!("{fulfillment_id} of order {order_id}"),
+            )
+        })
+}
+
+/// Trimmed text, `None` when blank; too long is refused.
+fn checked_text(
+    text: Option<String>,
+    field: &str,
+    max_chars: usize,
+) -> Result<Option<String>, DomainError> {
+    let Some(text) = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > max_chars {
+        return Err(DomainError::Invalid(format!(
+            "{field} is too long: at most {max_chars} characters"
+        )));
+    }
+    Ok(Some(text))
 }
 
 /// The orders paid by these payment collections: order id by collection id.

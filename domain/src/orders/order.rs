@@ -2,7 +2,8 @@ use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// An order's own status, as Medusa names it: `pending` when placed,
-/// `completed` when fulfilled, `canceled`.
+/// `completed` when fulfilled, `canceled`, and `archived` when put away
+/// after either.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
@@ -16,6 +17,7 @@ pub enum Status {
     Pending,
     Completed,
     Canceled,
+    Archived,
 }
 
 crate::states::display_as_word!(Status);
@@ -73,6 +75,11 @@ impl ActiveModelBehavior for ActiveModel {}
 mod tests {
     #[test]
     fn statuses_keep_their_stored_words() {
-        crate::states::assert_words::<super::Status>(&["pending", "completed", "canceled"]);
+        crate::states::assert_words::<super::Status>(&[
+            "pending",
+            "completed",
+            "canceled",
+            "archived",
+        ]);
     }
 }

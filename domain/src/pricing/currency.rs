@@ -87,6 +87,42 @@ pub async fn list_currencies(db: &impl ConnectionTrait) -> Result<Vec<Currency>,
     Ok(currencies)
 }
 
+/// Every currency this store knows how to describe, those of its regions
+/// first by code, then the others (dated `since`, when the store began).
+pub async fn all_currencies(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+) -> Result<Vec<Currency>, DomainError> {
+    let mut currencies = list_currencies(db).await?;
+    for (code, ..) in KNOWN {
+        if !currencies.iter().any(|c| c.code == *code) {
+            currencies.push(describe(code, since, since));
+        }
+    }
+    currencies.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(currencies)
+}
+
+/// Those of `currencies` with one of `codes` (any case; all when none) whose
+/// code or name contains `q` (any case).
+pub fn matching(currencies: Vec<Currency>, codes: &[String], q: Option<&str>) -> Vec<Currency> {
+    let q = q.map(str::to_lowercase);
+    currencies
+        .into_iter()
+        .filter(|c| codes.is_empty() || codes.iter().any(|code| code.eq_ignore_ascii_case(&c.code)))
+        .filter(|c| {
+            q.as_ref().is_none_or(|q| {
+                c.code.contains(q.as_str()) || c.name.to_lowercase().contains(q.as_str())
+            })
+        })
+        .collect()
+}
+
+/// How a currency code is described, dated `at`.
+pub fn describe_code(code: &str, at: DateTime<Utc>) -> Currency {
+    describe(code, at, at)
+}
+
 /// One currency the store sells in; not found when no region uses it.
 pub async fn find_currency(db: &impl ConnectionTrait, code: &str) -> Result<Currency, DomainError> {
     let code = code.to_ascii_lowercase();

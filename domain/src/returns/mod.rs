@@ -1,7 +1,11 @@
-//! Returns: for now the store's list of return reasons, which shoppers and
-//! staff choose from when something comes back.
+//! Returns: items of an order a customer sends back ([`order_returns`]),
+//! and the store's list of return reasons they choose from.
 
+pub mod order_return;
+pub mod order_returns;
+pub mod return_item;
 pub mod return_reason;
+pub mod rules;
 
 use chrono::Utc;
 use sea_orm::{

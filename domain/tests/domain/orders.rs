@@ -256,7 +256,7 @@ async fn a_fulfilled_order_cannot_be_canceled() {
         seeded(&db).await;
         let before = reserved(&db).await;
         let order = place(&db, "ada@example.com", None, 1).await;
-        let fulfilled = orders::fulfil(&db, &providers(), &order.order.id)
+        let fulfilled = orders::fulfil(&db, &providers(), &order.order.id, &Default::default())
             .await
             .unwrap();
         assert_eq!(fulfilled.fulfillment_status, fulfillment_status::FULFILLED);
@@ -300,9 +300,14 @@ async fn a_region_captures_on_fulfilment_or_as_soon_as_the_order_is_placed() {
             "regions capture on fulfilment unless told otherwise"
         );
         assert_eq!(on_fulfilment.payment_status, payment_status::AUTHORIZED);
-        let fulfilled = orders::fulfil(&db, &providers(), &on_fulfilment.order.id)
-            .await
-            .unwrap();
+        let fulfilled = orders::fulfil(
+            &db,
+            &providers(),
+            &on_fulfilment.order.id,
+            &Default::default(),
+        )
+        .await
+        .unwrap();
         assert_eq!(fulfilled.payment_status, payment_status::CAPTURED);
 
         domain::pricing::update_region(
@@ -320,7 +325,7 @@ async fn a_region_captures_on_fulfilment_or_as_soon_as_the_order_is_placed() {
         assert_eq!(placed.payment_status, payment_status::CAPTURED);
         assert_eq!(placed.fulfillment_status, fulfillment_status::NOT_FULFILLED);
         // Fulfilling it later captures nothing more.
-        let fulfilled = orders::fulfil(&db, &providers(), &at_once.order.id)
+        let fulfilled = orders::fulfil(&db, &providers(), &at_once.order.id, &Default::default())
             .await
             .unwrap();
         assert_eq!(fulfilled.payment_status, payment_status::CAPTURED);

@@ -143,6 +143,10 @@ const OPERATIONS: &[Operation] = &[
     // Store: orders.
     op("get", "/store/orders", "List the signed-in customer's orders", Customer, None, List("orders", "StoreOrder")),
     op("get", "/store/orders/{id}", "Retrieve an order", Store, None, One("order", "StoreOrder")),
+    op("post", "/store/returns", "Ask to return items of one of the signed-in customer's sent orders", Customer, Some("CreateReturn"), One("return", "Return")),
+    op("post", "/store/return", "Ask to return items (the same as POST /store/returns)", Customer, Some("CreateReturn"), One("return", "Return")),
+    op("get", "/store/returns", "List the signed-in customer's returns (order_id filters)", Customer, None, List("returns", "Return")),
+    op("get", "/store/returns/{id}", "Retrieve one of the signed-in customer's returns", Customer, None, One("return", "Return")),
     // Store: loyalty and vending (not Medusa's).
     op("post", "/store/loyalty/identify", "Identify the cart's loyalty member by phone", Store, Some("LoyaltyIdentify"), Object),
     op("post", "/store/loyalty/code", "Text a one-time code to the identified phone (needed to redeem points)", Store, Some("LoyaltyCart"), Object),
@@ -210,6 +214,20 @@ const OPERATIONS: &[Operation] = &[
     op("get", "/admin/orders", "List orders", Admin, None, Object),
     op("get", "/admin/orders/{id}", "Retrieve an order", Admin, None, Object),
     op("post", "/admin/orders/{id}/cancel", "Cancel an order (refund, release stock)", Admin, None, Object),
+    op("post", "/admin/orders/{id}/fulfillments", "Fulfil the whole order from a stock location (captures what the payment holds)", Admin, Some("CreateFulfillment"), Object),
+    op("post", "/admin/orders/{id}/fulfillments/{fulfillment_id}/shipments", "Mark the fulfilment shipped, with its tracking (labels)", Admin, Some("CreateShipment"), Object),
+    op("post", "/admin/orders/{id}/fulfillments/{fulfillment_id}/mark-as-delivered", "Mark the fulfilment delivered or picked up", Admin, None, Object),
+    op("post", "/admin/orders/{id}/archive", "Archive a completed or canceled order", Admin, None, Object),
+    op("get", "/admin/stores", "List stores (one: this deployment's)", Admin, None, List("stores", "AdminStore")),
+    op("get", "/admin/stores/{id}", "Retrieve the store's settings", Admin, None, One("store", "AdminStore")),
+    op("post", "/admin/stores/{id}", "Update the store: name, currencies (one default), default region, sales channel and stock location", Admin, Some("UpdateStore"), One("store", "AdminStore")),
+    op("get", "/admin/currencies", "List the currencies the store can sell in (q, code)", Admin, None, List("currencies", "AdminCurrency")),
+    op("get", "/admin/currencies/{code}", "Retrieve a currency", Admin, None, One("currency", "AdminCurrency")),
+    op("get", "/admin/returns", "List returns, newest first (order_id, status filter)", Admin, None, List("returns", "Return")),
+    op("post", "/admin/returns", "Record a return of items of a sent order, for the customer (items in the same request)", Admin, Some("CreateReturn"), One("return", "Return")),
+    op("get", "/admin/returns/{id}", "Retrieve a return", Admin, None, One("return", "Return")),
+    op("post", "/admin/returns/{id}/receive", "Receive all of a return's items: stock back at its location, the refund asked of the provider", Admin, Some("ReceiveReturn"), One("return", "Return")),
+    op("post", "/admin/returns/{id}/cancel", "Cancel a return not yet received", Admin, None, One("return", "Return")),
     op("get", "/admin/payments", "List payments with their captures and refunds (id, payment_collection_id, provider_id, status: authorized, partially_captured, captured, partially_refunded, refunded, canceled; created_at[$gte], created_at[$lte])", Admin, None, Object),
     op("get", "/admin/payments/{id}", "Retrieve a payment (amounts in minor units)", Admin, None, Object),
     op("post", "/admin/payments/{id}/capture", "Capture a payment (amount in minor units; all that is left when absent)", Admin, None, Object),
@@ -1199,6 +1217,153 @@ fn schemas() -> Value {
     ];
     return_reason.extend(timestamps());
     add("ReturnReason", object(&return_reason));
+    let return_item = [
+        ("id", string()),
+        ("return_id", string()),
+        ("item_id", string()),
+        ("quantity", integer()),
+        ("received_quantity", integer()),
+        ("reason_id", nstring()),
+        ("note", nstring()),
+    ];
+    add(
+        "Return",
+        object(&[
+            ("id", string()),
+            ("order_id", string()),
+            (
+                "status",
+                json!({ "enum": ["requested", "received", "canceled"] }),
+            ),
+            ("location_id", nstring()),
+            ("note", nstring()),
+            ("currency_code", string()),
+            ("refund_amount", number()),
+            ("items", array(object(&return_item))),
+            ("created_at", datetime()),
+            ("received_at", nullable(datetime())),
+            ("canceled_at", nullable(datetime())),
+        ]),
+    );
+    let return_item_input = input(
+        &[
+            ("id", string()),
+            ("quantity", integer()),
+            ("reason_id", string()),
+            ("note", string()),
+        ],
+        &["id", "quantity"],
+    );
+    add(
+        "CreateReturn",
+        input(
+            &[
+                ("order_id", string()),
+                ("items", array(return_item_input)),
+                ("return_shipping", any_object()),
+                ("note", string()),
+                ("location_id", string()),
+                ("metadata", any_object()),
+            ],
+            &["order_id", "items"],
+        ),
+    );
+    add(
+        "AdminStore",
+        object(&[
+            ("id", string()),
+            ("name", string()),
+            (
+                "supported_currencies",
+                array(object(&[
+                    ("id", string()),
+                    ("currency_code", string()),
+                    ("is_default", boolean()),
+                    ("store_id", string()),
+                    ("created_at", datetime()),
+                    ("updated_at", datetime()),
+                    ("deleted_at", nullable(datetime())),
+                ])),
+            ),
+            ("default_sales_channel_id", nstring()),
+            ("default_region_id", nstring()),
+            ("default_location_id", nstring()),
+            ("metadata", nullable(any_object())),
+            ("created_at", datetime()),
+            ("updated_at", datetime()),
+        ]),
+    );
+    add(
+        "UpdateStore",
+        input(
+            &[
+                ("name", string()),
+                (
+                    "supported_currencies",
+                    array(input(
+                        &[("currency_code", string()), ("is_default", boolean())],
+                        &["currency_code"],
+                    )),
+                ),
+                ("default_region_id", nstring()),
+                ("default_sales_channel_id", nstring()),
+                ("default_location_id", nstring()),
+                ("metadata", any_object()),
+            ],
+            &[],
+        ),
+    );
+    add(
+        "AdminCurrency",
+        object(&[
+            ("code", string()),
+            ("symbol", string()),
+            ("symbol_native", string()),
+            ("name", string()),
+            ("decimal_digits", integer()),
+            ("rounding", number()),
+            ("created_at", datetime()),
+            ("updated_at", datetime()),
+            ("deleted_at", nullable(datetime())),
+        ]),
+    );
+    add("ReceiveReturn", input(&[("location_id", string())], &[]));
+    let fulfil_item = input(
+        &[("id", string()), ("quantity", integer())],
+        &["id", "quantity"],
+    );
+    add(
+        "CreateFulfillment",
+        input(
+            &[
+                ("items", array(fulfil_item.clone())),
+                ("location_id", string()),
+                ("no_notification", boolean()),
+                ("metadata", any_object()),
+            ],
+            &[],
+        ),
+    );
+    let label = input(
+        &[
+            ("tracking_number", string()),
+            ("tracking_url", string()),
+            ("label_url", string()),
+        ],
+        &[],
+    );
+    add(
+        "CreateShipment",
+        input(
+            &[
+                ("items", array(fulfil_item)),
+                ("labels", array(label)),
+                ("no_notification", boolean()),
+                ("metadata", any_object()),
+            ],
+            &[],
+        ),
+    );
 
     // Promotions.
     let no_rules = || json!({ "type": "array", "maxItems": 0 });

@@ -13,8 +13,9 @@ use domain::{
     db::DatabaseConnection,
     events::{Dispatcher, Event, Subscriber},
     loyalty::{Loyalty, finalize::FinalizeOnOrderPlaced, sync::LoyaltySync},
-    orders::{self, ORDER_CANCELED, ORDER_PLACED, OrderDetail},
+    orders::{self, ORDER_CANCELED, ORDER_PLACED, ORDER_SHIPPED, OrderDetail},
     payments::operations::{CaptureFailed, PAYMENT_CAPTURE_FAILED},
+    returns::order_returns::{self, RETURN_RECEIVED},
 };
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
@@ -131,9 +132,10 @@ fn redact_links(body: &str) -> String {
         .collect()
 }
 
-/// Emails the customer when their order is placed or canceled, and when
-/// its payment could not be taken after all (a machine's sale whose
-/// capture the card's bank refused).
+/// Emails the customer when their order is placed, canceled or shipped,
+/// when a return of theirs is received (and refunded), and when its
+/// payment could not be taken after all (a machine's sale whose capture
+/// the card's bank refused).
 pub struct OrderEmails {
     db: DatabaseConnection,
     mailer: Mailer,
@@ -148,6 +150,8 @@ impl Subscriber for OrderEmails {
     fn wants(&self, event_name: &str) -> bool {
         event_name == ORDER_PLACED
             || event_name == ORDER_CANCELED
+            || event_name == ORDER_SHIPPED
+            || event_name == RETURN_RECEIVED
             || event_name == PAYMENT_CAPTURE_FAILED
     }
 
@@ -171,6 +175,46 @@ impl Subscriber for OrderEmails {
                 format!("Your order {id} was canceled"),
                 format!(
                     "Your order {id} was canceled. Whatever you paid is returned to you.\n\n{}",
+                    summary(&order)
+                ),
+            )
+        } else if event.name == ORDER_SHIPPED {
+            let tracking = order
+                .fulfillment
+                .as_ref()
+                .map(|f| {
+                    [f.tracking_number.as_deref(), f.tracking_url.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .filter(|t| !t.is_empty())
+                .map(|t| format!("Tracking: {t}\n\n"))
+                .unwrap_or_default();
+            (
+                format!("Your order {id} is on its way"),
+                format!(
+                    "Your order {id} has been shipped.\n\n{tracking}{}",
+                    summary(&order)
+                ),
+            )
+        } else if event.name == RETURN_RECEIVED {
+            let return_id = payload["return_id"]
+                .as_str()
+                .ok_or("payload without a return id")?;
+            let received = order_returns::find(&self.db, return_id)
+                .await
+                .map_err(|e| e.to_string())?;
+            let refund = app::components::format_money(
+                received.order_return.refund_amount,
+                &received.currency_code,
+            );
+            (
+                format!("We received your return for order {id}"),
+                format!(
+                    "We received the items you sent back from order {id}. {refund} is refunded to your card; \
+                     it can take a few days to show on your statement.\n\n{}",
                     summary(&order)
                 ),
             )

@@ -280,7 +280,7 @@ async fn canceling_refunds_the_payment_and_releases_the_stock_once() {
         assert_eq!((status, missing["type"].as_str()), (404, Some("not_found")));
 
         let shipped = place_order(&app, "shipped@example.com", 1).await;
-        orders::fulfil(&app.db, &providers(), &shipped)
+        orders::fulfil(&app.db, &providers(), &shipped, &Default::default())
             .await
             .unwrap();
         let (status, refused) = send_json(app.admin(

@@ -132,3 +132,80 @@ async fn an_order_committed_before_a_crash_is_mailed_after_the_restart() {
         drop(app);
     }
 }
+
+#[tokio::test]
+async fn customers_are_mailed_when_their_order_ships_and_their_return_is_received() {
+    for backend in testkit::db_backends() {
+        let smtp = SmtpRecorder::start().await;
+        let app = spawn_app(Options {
+            smtp_url: Some(smtp.url()),
+            ..Options::on(backend)
+        })
+        .await;
+        let order = place_order(&app, "track@example.com", 2).await;
+        smtp.wait_for("track@example.com", 1, WITHIN).await;
+        let token = app.admin_token().await;
+        let (status, fulfilled) = crate::admin_json(
+            &app,
+            &token,
+            Method::POST,
+            &format!("/admin/orders/{order}/fulfillments"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{fulfilled}");
+        let fulfillment = fulfilled["order"]["fulfillments"][0]["id"]
+            .as_str()
+            .unwrap();
+        let item = fulfilled["order"]["items"][0]["id"].as_str().unwrap();
+        let (status, _) = crate::admin_json(
+            &app,
+            &token,
+            Method::POST,
+            &format!("/admin/orders/{order}/fulfillments/{fulfillment}/shipments"),
+            Some(serde_json::json!({ "labels": [{ "tracking_number": "TRACK-9" }] })),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let mails = smtp.wait_for("track@example.com", 2, WITHIN).await;
+        assert!(
+            mails[1]
+                .data
+                .contains(&format!("Subject: Your order {order} is on its way")),
+            "{}",
+            mails[1].data
+        );
+        assert!(mails[1].data.contains("TRACK-9"), "{}", mails[1].data);
+
+        let (status, asked) = crate::admin_json(
+            &app,
+            &token,
+            Method::POST,
+            "/admin/returns",
+            Some(
+                serde_json::json!({ "order_id": order, "items": [{ "id": item, "quantity": 1 }] }),
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{asked}");
+        let return_id = asked["return"]["id"].as_str().unwrap();
+        let (status, received) = crate::admin_json(
+            &app,
+            &token,
+            Method::POST,
+            &format!("/admin/returns/{return_id}/receive"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{received}");
+        let mails = smtp.wait_for("track@example.com", 3, WITHIN).await;
+        assert!(
+            mails[2].data.contains(&format!(
+                "Subject: We received your return for order {order}"
+            )),
+            "{}",
+            mails[2].data
+        );
+        assert!(mails[2].data.contains("refunded"), "{}", mails[2].data);
+    }
+}

@@ -168,3 +168,237 @@ async fn an_admin_searches_customers_in_the_dashboard() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_admin_fulfils_ships_and_takes_a_return_in_the_dashboard() {
+    on_every_db(async |app| {
+        let order = place_order(&app, "parcel@example.com", 2).await;
+        app.sign_in().await;
+        let detail_path = format!("/admin/orders/{order}");
+        let submit = async |path: &str, form: &[(&str, &str)]| {
+            let answer = post_form(&app, &app.client, path, form).await;
+            assert_eq!(
+                answer.headers().get(LOCATION).map(|l| l.to_str().unwrap()),
+                Some(detail_path.as_str()),
+                "{path}: {}",
+                answer.status()
+            );
+        };
+        let (_, detail) = page(&app, &app.client, &detail_path).await;
+        assert!(
+            detail.contains(r#"action="/api/admin/orders/fulfil""#),
+            "{detail}"
+        );
+        assert!(detail.contains("No returns."), "{detail}");
+        assert!(
+            !detail.contains("Record return"),
+            "nothing sent, nothing to return"
+        );
+        submit("/api/admin/orders/fulfil", &[("id", order.as_str())]).await;
+
+        let (_, detail) = page(&app, &app.client, &detail_path).await;
+        assert!(detail.contains("Mark shipped"), "{detail}");
+        assert!(
+            !detail.contains("Cancel order"),
+            "a sent order is returned, not canceled"
+        );
+        let fulfillment_id = detail
+            .split(r#"name="fulfillment_id" value=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the fulfilment's id in the ship form")
+            .to_owned();
+        submit(
+            "/api/admin/orders/ship",
+            &[
+                ("id", order.as_str()),
+                ("fulfillment_id", fulfillment_id.as_str()),
+                ("tracking_number", "TRK-42"),
+                ("tracking_url", ""),
+            ],
+        )
+        .await;
+        let (_, detail) = page(&app, &app.client, &detail_path).await;
+        assert!(
+            detail.contains(r#"data-testid="tracking">TRK-42"#),
+            "{detail}"
+        );
+        assert!(!detail.contains("Mark shipped"), "shipped once");
+        submit(
+            "/api/admin/orders/deliver",
+            &[
+                ("id", order.as_str()),
+                ("fulfillment_id", fulfillment_id.as_str()),
+            ],
+        )
+        .await;
+
+        let (_, detail) = page(&app, &app.client, &detail_path).await;
+        let item_id = detail
+            .split(r#"name="item_id" value=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a return form per item")
+            .to_owned();
+        submit(
+            "/api/admin/returns/record",
+            &[
+                ("order_id", order.as_str()),
+                ("item_id", item_id.as_str()),
+                ("quantity", "1"),
+                ("reason_id", ""),
+            ],
+        )
+        .await;
+        let refused = post_form(
+            &app,
+            &app.client,
+            "/api/admin/returns/record",
+            &[
+                ("order_id", order.as_str()),
+                ("item_id", item_id.as_str()),
+                ("quantity", "5"),
+                ("reason_id", ""),
+            ],
+        )
+        .await;
+        assert_ne!(refused.status(), 200, "more than is left is refused");
+        let (_, detail) = page(&app, &app.client, &detail_path).await;
+        assert!(
+            detail.contains(r#"data-testid="return-status">requested"#),
+            "{detail}"
+        );
+        let (_, waiting) = page(&app, &app.client, "/admin/returns?status=requested").await;
+        assert_eq!(
+            waiting.matches(r#"data-testid="return-row""#).count(),
+            1,
+            "{waiting}"
+        );
+        assert!(waiting.contains(&format!(r#"href="/admin/orders/{order}""#)));
+        let (_, none) = page(&app, &app.client, "/admin/returns?status=canceled").await;
+        assert!(none.contains(r#"data-testid="returns-empty""#), "{none}");
+        let (_, signed_out) = page(&app, &app.browser(), "/admin/returns").await;
+        assert!(!signed_out.contains(r#"data-testid="return-row""#));
+        let return_id = detail
+            .split(r#"name="return_id" value=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the return's receive form")
+            .to_owned();
+        submit(
+            "/api/admin/returns/receive",
+            &[
+                ("order_id", order.as_str()),
+                ("return_id", return_id.as_str()),
+            ],
+        )
+        .await;
+        let (_, detail) = page(&app, &app.client, &detail_path).await;
+        assert!(
+            detail.contains(r#"data-testid="return-status">received"#),
+            "{detail}"
+        );
+        assert!(
+            detail.contains(r#"data-testid="payment-status">partially_refunded"#),
+            "{detail}"
+        );
+        submit("/api/admin/orders/archive", &[("id", order.as_str())]).await;
+        let (_, detail) = page(&app, &app.client, &detail_path).await;
+        assert!(
+            detail.contains(r#"data-testid="order-status">archived"#),
+            "{detail}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_signed_in_shopper_follows_the_parcel_and_returns_an_item_from_the_order_page() {
+    on_every_db(async |app| {
+        let browser = app.browser();
+        post_form(
+            &app,
+            &browser,
+            "/api/account/register",
+            &[
+                ("email", "back@example.com"),
+                ("password", "long enough"),
+                ("first_name", "Ada"),
+                ("last_name", "Back"),
+            ],
+        )
+        .await;
+        add_to_cart(&app, &browser, "sparkling-water", 2).await;
+        let order = checkout(&app, &browser, "back@example.com").await;
+        let order_path = format!("/orders/{order}");
+        let (_, placed) = page(&app, &browser, &order_path).await;
+        assert!(
+            !placed.contains("Ask to return"),
+            "nothing sent yet: {placed}"
+        );
+
+        let token = app.admin_token().await;
+        let (status, fulfilled) = crate::admin_json(
+            &app,
+            &token,
+            reqwest::Method::POST,
+            &format!("/admin/orders/{order}/fulfillments"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{fulfilled}");
+        let fulfillment = fulfilled["order"]["fulfillments"][0]["id"]
+            .as_str()
+            .unwrap();
+        let (status, _) = crate::admin_json(
+            &app,
+            &token,
+            reqwest::Method::POST,
+            &format!("/admin/orders/{order}/fulfillments/{fulfillment}/shipments"),
+            Some(serde_json::json!({ "labels": [{ "tracking_number": "PARCEL-7" }] })),
+        )
+        .await;
+        assert_eq!(status, 200);
+
+        let (_, sent) = page(&app, &browser, &order_path).await;
+        assert!(sent.contains("Your order is on its way"), "{sent}");
+        assert!(
+            sent.contains(r#"data-testid="order-tracking">PARCEL-7"#),
+            "{sent}"
+        );
+        let item_id = sent
+            .split(r#"name="item_id" value=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a return form per item")
+            .to_owned();
+        let form = [
+            ("order_id", order.as_str()),
+            ("item_id", item_id.as_str()),
+            ("quantity", "1"),
+            ("reason_id", ""),
+        ];
+        // Another shopper cannot return it, signed in or not.
+        let stranger = post_form(&app, &app.browser(), "/api/orders/return", &form).await;
+        assert_ne!(stranger.status(), 200);
+        assert!(
+            stranger
+                .headers()
+                .get(LOCATION)
+                .is_none_or(|l| l != order_path.as_str())
+        );
+
+        let asked = post_form(&app, &browser, "/api/orders/return", &form).await;
+        assert_eq!(asked.headers()[LOCATION], order_path.as_str());
+        let (_, after) = page(&app, &browser, &order_path).await;
+        assert!(
+            after.contains(r#"data-testid="shopper-return""#) && after.contains("asked for"),
+            "{after}"
+        );
+        assert!(
+            after.contains("up to 1"),
+            "one unit left to return: {after}"
+        );
+    })
+    .await;
+}

@@ -19,8 +19,10 @@ mod promotions;
 mod regions;
 mod restock;
 mod return_reasons;
+mod returns;
 mod sales_channels;
 mod stock_locations;
+mod stores;
 mod taxonomy;
 mod users;
 mod vending;
@@ -44,6 +46,10 @@ pub const PAGE_PATHS: &[&str] = &[
     "/admin/regions",
     "/admin/promotions",
     "/admin/return-reasons",
+    "/admin/returns",
+    "/admin/sales-channels",
+    "/admin/stock-locations",
+    "/admin/api-keys",
     "/admin/customer-groups",
     "/admin/customers",
     "/admin/products",
@@ -207,6 +213,27 @@ fn signed_in_routes() -> Router<AppState> {
         .route("/admin/orders", get(orders::list))
         .route("/admin/orders/{id}", get(orders::retrieve))
         .route("/admin/orders/{id}/cancel", post(orders::cancel))
+        .route("/admin/orders/{id}/fulfillments", post(orders::fulfil))
+        .route(
+            "/admin/orders/{id}/fulfillments/{fulfillment_id}/shipments",
+            post(orders::ship),
+        )
+        .route(
+            "/admin/orders/{id}/fulfillments/{fulfillment_id}/mark-as-delivered",
+            post(orders::mark_delivered),
+        )
+        .route("/admin/orders/{id}/archive", post(orders::archive))
+        .route("/admin/stores", get(stores::list))
+        .route(
+            "/admin/stores/{id}",
+            get(stores::retrieve).post(stores::update),
+        )
+        .route("/admin/currencies", get(stores::list_currencies))
+        .route("/admin/currencies/{code}", get(stores::retrieve_currency))
+        .route("/admin/returns", get(returns::list).post(returns::create))
+        .route("/admin/returns/{id}", get(returns::retrieve))
+        .route("/admin/returns/{id}/receive", post(returns::receive))
+        .route("/admin/returns/{id}/cancel", post(returns::cancel))
         .route("/admin/payments", get(payments::list))
         .route("/admin/payments/{id}", get(payments::retrieve))
         .route("/admin/payments/{id}/capture", post(payments::capture))
@@ -359,6 +386,18 @@ pub fn one<T: Serialize>(key: &str, value: T) -> Json<serde_json::Value> {
         serde_json::to_value(value).unwrap_or_default(),
     );
     Json(serde_json::Value::Object(body))
+}
+
+/// A JSON body that may be left out (an empty body means every default).
+pub fn optional_body<T: serde::de::DeserializeOwned + Default>(
+    body: &axum::body::Bytes,
+) -> Result<T, crate::http::error::ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        crate::http::error::ApiError::invalid_data(format!("the request body does not fit: {e}"))
+    })
 }
 
 /// Medusa's answer to a delete.

@@ -15,7 +15,7 @@ use crate::{
     state::AppState,
 };
 
-/// Medusa's `StoreCurrency`.
+/// Medusa's `StoreCurrency` (its `AdminCurrency` has the same fields).
 #[derive(Serialize)]
 pub struct StoreCurrency {
     code: String,
@@ -65,17 +65,12 @@ pub async fn list(
 ) -> Result<Json<CurrencyList>, ApiError> {
     let (offset, limit) = params.page()?;
     let codes = params.list("code")?;
-    let query = params.text("q")?.map(|q| q.to_lowercase());
-    let matching: Vec<Currency> = currency::list_currencies(&state.db)
-        .await?
-        .into_iter()
-        .filter(|c| codes.is_empty() || codes.iter().any(|code| code.eq_ignore_ascii_case(&c.code)))
-        .filter(|c| {
-            query.as_ref().is_none_or(|q| {
-                c.code.contains(q.as_str()) || c.name.to_lowercase().contains(q.as_str())
-            })
-        })
-        .collect();
+    let q = params.text("q")?;
+    let matching = currency::matching(
+        currency::list_currencies(&state.db).await?,
+        &codes,
+        q.as_deref(),
+    );
     let count = matching.len() as u64;
     Ok(Json(CurrencyList {
         currencies: matching

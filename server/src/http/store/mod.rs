@@ -2,7 +2,7 @@
 
 mod carts;
 pub(crate) mod collections;
-mod currencies;
+pub(crate) mod currencies;
 mod customers;
 mod loyalty;
 mod orders;
@@ -12,6 +12,7 @@ pub(crate) mod products;
 mod publishable_key;
 pub(crate) mod regions;
 pub(crate) mod return_reasons;
+pub(crate) mod returns;
 mod shipping_options;
 pub(crate) mod vending;
 
@@ -123,6 +124,9 @@ fn shopper_routes() -> Router<AppState> {
         )
         .route("/store/orders", get(orders::list))
         .route("/store/orders/{id}", get(orders::retrieve))
+        .route("/store/returns", get(returns::list).post(returns::create))
+        .route("/store/return", post(returns::create))
+        .route("/store/returns/{id}", get(returns::retrieve))
         .route("/store/loyalty/identify", post(loyalty::identify))
         .route("/store/loyalty/code", post(loyalty::send_code))
         .route("/store/loyalty/verify", post(loyalty::verify))

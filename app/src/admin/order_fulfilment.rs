@@ -37,6 +37,8 @@ pub struct ReturnView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AfterSale {
     pub fulfilment: Option<FulfilmentView>,
+    /// A machine's sale: the shopper took the goods there.
+    pub at_machine: bool,
     pub returns: Vec<ReturnView>,
     /// Return reasons: id, label.
     pub reasons: Vec<(String, String)>,
@@ -81,6 +83,7 @@ pub async fn after_sale(
     };
     let returnable = order_returns::returnable(db, detail).await?;
     Ok(AfterSale {
+        at_machine: domain::orders::sold_at_machine(db, &detail.order.id).await?,
         fulfilment: detail.fulfillment.clone().map(|f| FulfilmentView {
             id: f.id,
             location_id: f.location_id,
@@ -289,9 +292,10 @@ pub fn Fulfilment(
     order_id: String,
     status: String,
     fulfilment: Option<FulfilmentView>,
+    at_machine: bool,
     actions: AfterSaleActions,
 ) -> impl IntoView {
-    let open = status == "pending";
+    let open = status == "pending" && !at_machine;
     let can_archive = status == "completed" || status == "canceled";
     let archive_id = order_id.clone();
     view! {
@@ -305,6 +309,7 @@ pub fn Fulfilment(
                         <button type="submit" disabled=move || actions.fulfil.pending().get()>"Fulfil order"</button>
                     </ActionForm>
                 }.into_any(),
+                None if at_machine => view! { <p class="muted" data-testid="sold-at-machine">"Sold at a machine: the shopper took the goods there."</p> }.into_any(),
                 None => view! { <p class="muted">"Nothing was sent."</p> }.into_any(),
                 Some(f) => view! { <FulfilmentSteps order_id=order_id.clone() fulfilment=f actions /> }.into_any(),
             }}

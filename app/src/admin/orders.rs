@@ -315,6 +315,7 @@ fn OrderDetail(
     let can_cancel = summary.status == "pending" && summary.fulfillment_status == "not_fulfilled";
     let AfterSale {
         fulfilment,
+        at_machine,
         returns,
         reasons,
         returnable,
@@ -350,7 +351,7 @@ fn OrderDetail(
         </table>
         <p>"Total: "<strong>{format_money(summary.total, &summary.currency)}</strong></p>
         <OrderPayments payments=order.payments capture refund />
-        <Fulfilment order_id=order_id.clone() status fulfilment actions=after_sale />
+        <Fulfilment order_id=order_id.clone() status fulfilment at_machine actions=after_sale />
         <Returns order_id currency=return_currency returns reasons returnable actions=after_sale />
         {can_cancel
             .then(|| {

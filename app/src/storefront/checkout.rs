@@ -458,33 +458,45 @@ pub async fn place_order(payment_provider: String) -> Result<(), ServerFnError> 
             };
         }
     };
-    let collection = checkout::payment_collection_for_cart(&ctx.db, &cart.cart.id)
-        .await
-        .map_err(to_server_error)?;
-    if provider.confirmed_by_shopper() {
-        // The card field confirmed the latest session's intent; without
-        // scripts there is none (or one of another provider) to place the order with.
-        let latest = payments::sessions_of(&ctx.db, &collection.id)
+    let placed = async {
+        let collection = checkout::payment_collection_for_cart(&ctx.db, &cart.cart.id)
             .await
-            .map_err(to_server_error)?
-            .pop();
-        if latest.is_none_or(|s| s.provider_id != payment_provider) {
-            return Err(refuse(CARD_NEEDS_JAVASCRIPT));
+            .map_err(to_server_error)?;
+        if provider.confirmed_by_shopper() {
+            // The card field confirmed the latest session's intent; without
+            // scripts there is none (or one of another provider) to place the order with.
+            let latest = payments::sessions_of(&ctx.db, &collection.id)
+                .await
+                .map_err(to_server_error)?
+                .pop();
+            if latest.is_none_or(|s| s.provider_id != payment_provider) {
+                return Err(refuse(CARD_NEEDS_JAVASCRIPT));
+            }
+        } else {
+            payments::create_session(
+                &ctx.db,
+                &ctx.payment_providers,
+                &collection.id,
+                &payment_provider,
+            )
+            .await
+            .map_err(to_server_error)?;
         }
-    } else {
-        payments::create_session(
-            &ctx.db,
-            &ctx.payment_providers,
-            &collection.id,
-            &payment_provider,
-        )
-        .await
-        .map_err(to_server_error)?;
+        checkout::complete_cart(&ctx.db, &ctx.payment_providers, &cart.cart.id)
+            .await
+            .map(|order| order.order.id)
+            .map_err(|failure| to_server_error(failure.into()))
     }
-    let order = checkout::complete_cart(&ctx.db, &ctx.payment_providers, &cart.cart.id)
-        .await
-        .map_err(|failure| to_server_error(failure.into()))?;
-    show_placed_order(&session, order.order.id).await
+    .await;
+    match placed {
+        Ok(order_id) => show_placed_order(&session, order_id).await,
+        // The webhook may win the race at any step here (the cart is then
+        // completed under this request's feet): its order is the shopper's.
+        Err(refused) => match placed_by_webhook(&ctx, &session).await? {
+            Some(order_id) => show_placed_order(&session, order_id).await,
+            None => Err(refused),
+        },
+    }
 }
 
 /// The order the session's cart became, if it became one.

@@ -473,6 +473,13 @@ pub async fn fulfil(
             "order {id} is fulfilled already"
         )));
     }
+    // A machine's sale is captured for what was taken out; "fulfilling"
+    // it would capture the rest of the hold.
+    if sold_at_machine(&txn, id).await? {
+        return Err(DomainError::Conflict(format!(
+            "order {id} was sold at a machine: the shopper took the goods there, there is nothing to send"
+        )));
+    }
     let items = order_item::Entity::find()
         .filter(order_item::Column::OrderId.eq(id))
         .all(&txn)
@@ -516,6 +523,18 @@ pub async fn fulfil(
     txn.commit().await?;
     finish_paying(db, providers, &order).await;
     find(db, id).await
+}
+
+/// Whether the order is a vending machine's sale (settled from a session).
+pub async fn sold_at_machine(
+    db: &impl ConnectionTrait,
+    order_id: &str,
+) -> Result<bool, DomainError> {
+    Ok(crate::vending::device_session::Entity::find()
+        .filter(crate::vending::device_session::Column::OrderId.eq(order_id))
+        .one(db)
+        .await?
+        .is_some())
 }
 
 /// A shipment's tracking, as the carrier gave it.

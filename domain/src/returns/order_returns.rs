@@ -103,6 +103,11 @@ pub async fn request(
             "order {id} is canceled: there is nothing to return"
         )));
     }
+    if orders::sold_at_machine(&txn, id).await? {
+        return Err(DomainError::Conflict(format!(
+            "order {id} was bought at a machine: bring the items back to a machine to return them"
+        )));
+    }
     let fulfilled = fulfillment::Entity::find()
         .filter(fulfillment::Column::OrderId.eq(id))
         .one(&txn)

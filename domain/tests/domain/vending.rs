@@ -270,6 +270,32 @@ async fn a_closed_door_settles_once_however_often_it_is_reported() {
 }
 
 #[tokio::test]
+async fn a_machine_sale_is_never_fulfilled_again_from_the_admin() {
+    on_every_backend(async |db| {
+        let m = machine(&db).await;
+        let session = m.open(&db, Mode::Purchase).await;
+        m.receive(&db, &message(1, "m1", opened(&session.id))).await;
+        let close = message(2, "m2", closed(&session.id, 5000, 5000 - UNIT_GRAMS));
+        assert_eq!(m.receive(&db, &close).await, Received::Applied);
+        let settled = sessions::find(&db, &session.id).await.unwrap();
+        let order_id = settled.order_id.clone().unwrap();
+        let captured = payment(&db, &settled).await.captured_amount;
+        let system = Providers::default().with(Arc::new(SystemProvider));
+        let refused = orders::fulfil(&db, &system, &order_id, &Default::default()).await;
+        assert!(
+            matches!(&refused, Err(domain::DomainError::Conflict(m)) if m.contains("sold at a machine")),
+            "{refused:?}"
+        );
+        assert_eq!(
+            payment(&db, &settled).await.captured_amount,
+            captured,
+            "the rest of the hold is not captured"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn an_overtaken_report_is_stale() {
     on_every_backend(async |db| {
         let m = machine(&db).await;

@@ -265,6 +265,14 @@ pub fn set_error_status(status: http::StatusCode) {
     }
 }
 
+/// Undoes [`set_error_status`] when a server function recovers from an
+/// error it met on the way (its answer is a success after all).
+pub fn clear_error_status() {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::OK);
+    }
+}
+
 /// The signed-in shopper's customer id, if anyone is signed in.
 pub async fn customer_id(session: &Session) -> Result<Option<String>, ServerFnError> {
     session

@@ -43,6 +43,7 @@ pub enum ChannelKind {
 }
 
 impl ChannelKind {
+    #[cfg(feature = "ssr")]
     fn path(self) -> &'static str {
         match self {
             Self::SalesChannels => SALES_CHANNELS_PATH,
@@ -53,6 +54,7 @@ impl ChannelKind {
 }
 
 /// How many rows a page lists; the Admin API pages through more.
+#[cfg(feature = "ssr")]
 const SHOWN: u64 = 100;
 
 #[server(endpoint = "/admin/channels/list")]

@@ -321,6 +321,7 @@ pub fn Fulfilment(
             })}
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -367,6 +368,7 @@ fn FulfilmentSteps(
             </ActionForm>
         })}
     }
+    .into_any()
 }
 
 /// The order's returns, with receive and cancel, and a form to record one.
@@ -458,4 +460,5 @@ pub fn Returns(
             {forms}
         </section>
     }
+    .into_any()
 }

@@ -17,7 +17,7 @@ use super::{
     card::{self, CardField, StripeJs},
     loyalty_panel::LoyaltyPanel,
     loyalty_summary::OrderLoyaltySummary,
-    returns::OrderReturns,
+    returns::{OrderReturns, RequestReturn},
 };
 use crate::components::{ErrorNotice, NotFound, Totals, TotalsBreakdown, format_money};
 
@@ -522,6 +522,9 @@ async fn show_placed_order(
     order_id: String,
 ) -> Result<(), ServerFnError> {
     use crate::session_keys;
+    // Reached after losing a race to the webhook too: an error met on the
+    // way must not make the answer (a redirect to the order) a failure.
+    crate::server_context::clear_error_status();
     let store_err = |e: tower_sessions::session::Error| ServerFnError::new(e.to_string());
     let mut placed: Vec<String> = session
         .get(session_keys::ORDER_IDS)
@@ -967,9 +970,17 @@ fn PaymentAndReview(
 #[component]
 pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
+    // The return form's action: the order is read again once it is answered.
+    let request_return = ServerAction::<RequestReturn>::new();
+    provide_context(request_return);
     let order = Resource::new(
-        move || params.read().get("id").unwrap_or_default(),
-        get_order,
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                request_return.version().get(),
+            )
+        },
+        |(id, _)| get_order(id),
     );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>

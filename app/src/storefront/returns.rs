@@ -147,7 +147,8 @@ pub async fn request_return(
 /// Where the order is on its way, its returns, and the return forms.
 #[component]
 pub fn OrderReturns(order_id: String, currency: String, found: ShopperReturns) -> impl IntoView {
-    let request = ServerAction::<RequestReturn>::new();
+    // The order's page owns the action, so the order is read again after it.
+    let request = use_context::<ServerAction<RequestReturn>>().unwrap_or_default();
     let error = form_error(request.value());
     let ShopperReturns {
         fulfillment_status,
@@ -207,6 +208,7 @@ pub fn OrderReturns(order_id: String, currency: String, found: ShopperReturns) -
             </section>
         })}
     }
+    .into_any()
 }
 
 /// One of the shopper's returns, as the account lists it.

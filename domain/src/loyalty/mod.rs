@@ -546,11 +546,28 @@ impl Loyalty {
             return Ok(Some(link));
         };
         let member = self.host.member(&credentials, &link.phone).await?;
-        let mut link = link.into_active_model();
-        link.membership_id = Set(member.member_id);
-        link.points_balance = Set(Some(member.points_balance));
-        link.balance_synced_at = Set(Some(Utc::now()));
-        Ok(Some(link.update(db).await?))
+        // Only over the balance read before asking: a finalize that wrote a
+        // newer one meanwhile (the purchase's points) must not be undone by
+        // this older answer.
+        let seen = match link.points_balance {
+            Some(balance) => customer::Column::PointsBalance.eq(balance),
+            None => customer::Column::PointsBalance.is_null(),
+        };
+        customer::Entity::update_many()
+            .col_expr(
+                customer::Column::MembershipId,
+                Expr::value(member.member_id),
+            )
+            .col_expr(
+                customer::Column::PointsBalance,
+                Expr::value(member.points_balance),
+            )
+            .col_expr(customer::Column::BalanceSyncedAt, Expr::value(Utc::now()))
+            .filter(customer::Column::Id.eq(&link.id))
+            .filter(seen)
+            .exec(db)
+            .await?;
+        Ok(linked_membership(db, customer_id).await?)
     }
 
     /// Ends the cart's session without an order (the shopper left loyalty);

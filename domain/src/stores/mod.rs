@@ -58,7 +58,9 @@ pub async fn current(db: &impl Writable) -> Result<store::Model, DomainError> {
         currencies.push("eur".to_owned());
     }
     let now = Utc::now();
-    let made = store::ActiveModel {
+    // Two first reads at once (PostgreSQL does not queue them) both get
+    // here: the second insert does nothing and both read the one row.
+    store::Entity::insert(store::ActiveModel {
         id: Set(STORE_ID.to_owned()),
         name: Set("Automat store".to_owned()),
         default_currency_code: Set(currencies[0].clone()),
@@ -68,9 +70,14 @@ pub async fn current(db: &impl Writable) -> Result<store::Model, DomainError> {
         default_location_id: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
-    }
-    .insert(&txn)
+    })
+    .on_conflict_do_nothing()
+    .exec(&txn)
     .await?;
+    let made = store::Entity::find_by_id(STORE_ID)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::Conflict("the store's settings vanished while made".into()))?;
     txn.commit().await?;
     Ok(made)
 }

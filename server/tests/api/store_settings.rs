@@ -25,6 +25,13 @@ async fn an_operator_names_the_store_and_chooses_its_currencies_and_defaults() {
         let region_id = regions["regions"][0]["id"].as_str().unwrap().to_owned();
         let other = if region_currency == "usd" { "gbp" } else { "usd" };
 
+        // The store is made on first read: first reads at once all get it.
+        let (a, b, c) = tokio::join!(
+            admin_json(&app, &token, Method::GET, "/admin/stores", None),
+            admin_json(&app, &token, Method::GET, STORE, None),
+            admin_json(&app, &token, Method::GET, "/admin/currencies", None),
+        );
+        assert_eq!((a.0, b.0, c.0), (200, 200, 200), "{a:?} {b:?} {c:?}");
         let (status, listed) = admin_json(&app, &token, Method::GET, "/admin/stores", None).await;
         assert_eq!((status, listed["count"].as_u64()), (200, Some(1)), "{listed}");
         assert_documented(&document, "get", "/admin/stores", status, &listed);

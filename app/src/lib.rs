@@ -64,26 +64,33 @@ use crate::{
 /// those scripts; styles, images and requests from the store; no plugins, no
 /// foreign `<base>`, forms posting only here, and no framing by any site.
 ///
-/// With `stripe_js` (the address the card forms load Stripe.js from), Stripe
-/// may also run its script, frame its card field and 3-D Secure pages and
-/// be asked for payments: Stripe's own origins, or the one of a stand-in.
-pub fn content_security_policy(nonce: Option<&str>, stripe_js: Option<&str>) -> String {
+/// With `card_scripts` (the addresses the card forms load Stripe.js and
+/// Finix.js from), each provider may also run its script, frame its card
+/// field (and Stripe its 3-D Secure pages) and be asked for payments: the
+/// providers' own origins, or a stand-in's.
+pub fn content_security_policy(nonce: Option<&str>, card_scripts: &[&str]) -> String {
     let inline = nonce.map_or_else(String::new, |nonce| format!(" 'nonce-{nonce}'"));
-    let stripe = stripe_js.and_then(origin_of);
-    let (scripts, frames, requests) = match stripe {
-        // Stripe.js calls its API and frames its 3-D Secure pages from
-        // origins of their own (https://docs.stripe.com/security/guide#content-security-policy).
-        Some(origin @ "https://js.stripe.com") => (
-            format!(" {origin}"),
-            format!("; frame-src {origin} https://hooks.stripe.com"),
-            " https://api.stripe.com".to_owned(),
-        ),
-        Some(origin) => (
-            format!(" {origin}"),
-            format!("; frame-src {origin}"),
-            format!(" {origin}"),
-        ),
-        None => Default::default(),
+    let (mut scripts, mut frames, mut requests) = (String::new(), String::new(), String::new());
+    for origin in card_scripts.iter().filter_map(|url| origin_of(url)) {
+        scripts.push_str(&format!(" {origin}"));
+        frames.push_str(&format!(" {origin}"));
+        match origin {
+            // Stripe.js calls its API and frames its 3-D Secure pages from
+            // origins of their own (https://docs.stripe.com/security/guide#content-security-policy).
+            "https://js.stripe.com" => {
+                frames.push_str(" https://hooks.stripe.com");
+                requests.push_str(" https://api.stripe.com");
+            }
+            // Finix.js's frame sends the card to Finix itself; the page
+            // only loads the script and frames the form.
+            "https://js.finix.com" => {}
+            stand_in => requests.push_str(&format!(" {stand_in}")),
+        }
+    }
+    let frames = if frames.is_empty() {
+        frames
+    } else {
+        format!("; frame-src{frames}")
     };
     format!(
         "default-src 'self'; script-src 'self'{inline} 'wasm-unsafe-eval'{scripts}; style-src 'self'; \
@@ -116,12 +123,12 @@ mod tests {
 
     #[test]
     fn stripe_may_run_frame_and_be_asked_only_when_configured() {
-        let plain = content_security_policy(None, None);
+        let plain = content_security_policy(None, &[]);
         assert!(
             !plain.contains("stripe") && !plain.contains("frame-src"),
             "{plain}"
         );
-        let real = content_security_policy(None, Some("https://js.stripe.com/v3/"));
+        let real = content_security_policy(None, &["https://js.stripe.com/v3/"]);
         assert!(
             real.contains("script-src 'self' 'wasm-unsafe-eval' https://js.stripe.com;"),
             "{real}"
@@ -134,15 +141,30 @@ mod tests {
             real.contains("connect-src 'self' https://api.stripe.com;"),
             "{real}"
         );
-        let local = content_security_policy(None, Some("http://127.0.0.1:4242/v3/stripe.js"));
+        let local = content_security_policy(None, &["http://127.0.0.1:4242/v3/stripe.js"]);
         assert!(local.contains("frame-src http://127.0.0.1:4242"), "{local}");
+        let both = content_security_policy(
+            None,
+            &[
+                "https://js.stripe.com/v3/",
+                "https://js.finix.com/v/2/finix.js",
+            ],
+        );
+        assert!(
+            both.contains("'wasm-unsafe-eval' https://js.stripe.com https://js.finix.com;")
+                && both.contains(
+                    "frame-src https://js.stripe.com https://hooks.stripe.com https://js.finix.com"
+                )
+                && both.contains("connect-src 'self' https://api.stripe.com;"),
+            "{both}"
+        );
         for hostile in [
             "javascript:alert(1)",
             "https://a.example;script-src *",
             "https:///x",
         ] {
             assert_eq!(
-                content_security_policy(None, Some(hostile)),
+                content_security_policy(None, &[hostile]),
                 plain,
                 "{hostile}"
             );
@@ -158,10 +180,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
         && let Ok(policy) = http::HeaderValue::from_str(&content_security_policy(
             leptos::nonce::use_nonce().as_deref(),
-            use_context::<server_context::ServerContext>()
-                .and_then(|ctx| ctx.stripe_js)
-                .map(|stripe| stripe.url)
-                .as_deref(),
+            &use_context::<server_context::ServerContext>()
+                .map(|ctx| ctx.card_scripts)
+                .unwrap_or_default()
+                .urls(),
         ))
     {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, policy);

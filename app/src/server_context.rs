@@ -32,9 +32,9 @@ pub struct ServerContext {
     pub limits: Arc<dyn Throttle>,
     /// Finds products by words.
     pub search: Arc<dyn domain::search::ProductSearch>,
-    /// What card forms load Stripe.js with; `None` while Stripe is not
-    /// configured (with its publishable key).
-    pub stripe_js: Option<crate::storefront::card::StripeJs>,
+    /// What card forms load Stripe.js (with its publishable key) and
+    /// Finix.js with; each `None` while its provider is not configured.
+    pub card_scripts: crate::storefront::card::CardScripts,
     /// Device credentials this request took out of the web session to show
     /// them, once taken (fresh per request).
     pub taken_credentials: TakenCredentials,
@@ -53,11 +53,13 @@ pub type Pending<T> = Pin<Box<dyn Future<Output = Result<T, DomainError>> + Send
 /// purchase, holding the payment first, or a return) or for service (and
 /// ending it), syncing its planogram, and ending a session by hand.
 pub trait MachineOpener: Send + Sync {
-    /// Holds the payment first.
+    /// Holds the payment first: the saved card `card_id` (the shopper's
+    /// choice, checked to be theirs), or their newest.
     fn open_purchase(
         &self,
         device_id: String,
         customer_id: String,
+        card_id: Option<String>,
     ) -> Pending<device_session::Model>;
 
     /// For empty containers, credited by their deposit.

@@ -36,6 +36,7 @@ pub mod shipping;
 pub mod sign_ins;
 pub mod states;
 pub mod stores;
+pub mod text;
 pub mod thread_priority;
 pub mod vending;
 pub mod workflows;

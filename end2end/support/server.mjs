@@ -32,17 +32,30 @@ export const ADMIN_PASSWORD = 'e2e-secret-password';
 const READY_TIMEOUT_MS = Number(process.env.E2E_READY_TIMEOUT_MS || 60_000);
 const LOG_LIMIT = 256 * 1024;
 
-/** A free TCP port on 127.0.0.1 (asked from the kernel, then released). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
+/** Ports this process has handed out: the kernel may offer a released one again. */
+const handedOut = new Set();
+
+/**
+ * A free TCP port on 127.0.0.1 (asked from the kernel, then released), never one
+ * this process handed out before: a test names a port for one server before it
+ * starts the next, and the kernel may offer the same, still unused, port twice.
+ */
+export async function freePort() {
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const srv = net.createServer();
+      srv.unref();
+      srv.on('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const { port } = srv.address();
+        srv.close(() => resolve(port));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** Keeps the last LOG_LIMIT characters a child printed. */
@@ -141,8 +154,8 @@ export async function startServer(options = {}) {
   const { simulatedMachines = 3, seedMachines, heartbeatSecs = 1, env: extraEnv = {} } = options;
   const tmpdir = await mkdtemp(path.join(os.tmpdir(), 'automat-e2e-'));
   tmpdirs.add(tmpdir);
-  const [freeHttpPort, mqttPort] = await distinctPorts(2);
-  const httpPort = options.httpPort ?? freeHttpPort;
+  const httpPort = options.httpPort ?? (await freePort());
+  const mqttPort = await freePort();
   const databaseUrl = `sqlite://${tmpdir}/automat.db?mode=rwc`;
   const env = {
     ...process.env,
@@ -198,12 +211,6 @@ export async function startServer(options = {}) {
     throw new Error(`${err.message}\n--- server output ---\n${log}`, { cause: err });
   }
   return server;
-}
-
-async function distinctPorts(n) {
-  const ports = new Set();
-  while (ports.size < n) ports.add(await freePort());
-  return [...ports];
 }
 
 async function waitReady(baseURL, child, log) {

@@ -288,6 +288,11 @@ pub struct FinixSettings {
     #[arg(long, env = "AUTOMAT_FINIX_APPLICATION_ID")]
     pub finix_application_id: Option<String>,
 
+    /// Where the storefront loads Finix.js from: Finix's own ([`FINIX_JS`])
+    /// when unset; tests point it at the simulator's stand-in.
+    #[arg(long, env = "AUTOMAT_FINIX_JS_URL")]
+    pub finix_js_url: Option<String>,
+
     /// The webhook's `secret_signing_key`, which signs `Finix-Signature`;
     /// `/hooks/payment/finix` refuses every delivery while unset.
     #[arg(
@@ -298,7 +303,29 @@ pub struct FinixSettings {
     pub finix_webhook_signing_key: Option<String>,
 }
 
+/// Finix.js v2, loaded from Finix's own address.
+pub const FINIX_JS: &str = "https://js.finix.com/v/2/finix.js";
+
 impl FinixSettings {
+    /// What the storefront's card form loads Finix.js with, once Finix is
+    /// configured: its environment follows the API address (the sandbox's,
+    /// or live).
+    pub fn finix_js(&self) -> Option<app::storefront::card::FinixJs> {
+        let provider = self.provider()?;
+        Some(app::storefront::card::FinixJs {
+            url: self
+                .finix_js_url
+                .clone()
+                .unwrap_or_else(|| FINIX_JS.to_owned()),
+            environment: if provider.api_base.contains("live-payments-api") {
+                "live".to_owned()
+            } else {
+                "sandbox".to_owned()
+            },
+            application_id: provider.application_id,
+        })
+    }
+
     /// The provider's settings, when all of them are set.
     pub fn provider(&self) -> Option<crate::payments::finix::FinixSettings> {
         Some(crate::payments::finix::FinixSettings {

@@ -179,16 +179,19 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         currency: settings.currency.clone(),
         storefront_channel_ids,
         payment_providers,
-        stripe_js: settings.stripe.stripe_secret_key.as_ref().and_then(|_| {
-            Some(app::storefront::card::StripeJs {
-                publishable_key: settings.stripe.stripe_publishable_key.clone()?,
-                url: settings
-                    .stripe
-                    .stripe_js_url
-                    .clone()
-                    .unwrap_or_else(|| crate::config::STRIPE_JS.to_owned()),
-            })
-        }),
+        card_scripts: app::storefront::card::CardScripts {
+            stripe: settings.stripe.stripe_secret_key.as_ref().and_then(|_| {
+                Some(app::storefront::card::StripeJs {
+                    publishable_key: settings.stripe.stripe_publishable_key.clone()?,
+                    url: settings
+                        .stripe
+                        .stripe_js_url
+                        .clone()
+                        .unwrap_or_else(|| crate::config::STRIPE_JS.to_owned()),
+                })
+            }),
+            finix: settings.finix.finix_js(),
+        },
         stripe_webhook_secret: settings
             .stripe
             .stripe_webhook_secret

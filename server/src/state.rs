@@ -68,9 +68,9 @@ pub struct AppState {
     pub search: std::sync::Arc<dyn domain::search::ProductSearch>,
     /// Request timings and the token for `/metrics`.
     pub metrics: crate::http::metrics::Metrics,
-    /// What the storefront's card forms load Stripe.js with; `None` while
-    /// Stripe is not configured.
-    pub stripe_js: Option<app::storefront::card::StripeJs>,
+    /// What the storefront's card forms load Stripe.js and Finix.js with;
+    /// each `None` while its provider is not configured.
+    pub card_scripts: app::storefront::card::CardScripts,
 }
 
 impl AppState {
@@ -85,7 +85,7 @@ impl AppState {
             loyalty: self.loyalty.clone(),
             limits: std::sync::Arc::new(self.limits.clone()),
             search: self.search.clone(),
-            stripe_js: self.stripe_js.clone(),
+            card_scripts: self.card_scripts.clone(),
             taken_credentials: Default::default(),
         });
     }
@@ -96,9 +96,14 @@ impl app::server_context::MachineOpener for Vending {
         &self,
         device_id: String,
         customer_id: String,
+        card_id: Option<String>,
     ) -> Pending<device_session::Model> {
         let vending = self.clone();
-        Box::pin(async move { vending.open_purchase(&device_id, Some(&customer_id)).await })
+        Box::pin(async move {
+            vending
+                .open_purchase_on_card(&device_id, Some(&customer_id), card_id.as_deref())
+                .await
+        })
     }
 
     fn open_return(

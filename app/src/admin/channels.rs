@@ -129,19 +129,28 @@ pub async fn list_channel_page(kind: ChannelKind) -> Result<ChannelPage, ServerF
             let page = api_keys::list_page(db, None, 0, SHOWN)
                 .await
                 .map_err(to_server_error)?;
-            let mut rows = Vec::with_capacity(page.items.len());
-            for key in page.items {
-                let bound = channels::publishable_key_channel_ids(db, &key.id)
-                    .await
-                    .map_err(to_server_error)?;
-                rows.push(ChannelRow {
-                    channels: names(bound),
+            let ids: Vec<String> = page.items.iter().map(|k| k.id.clone()).collect();
+            let mut bound: HashMap<String, Vec<String>> = HashMap::new();
+            for link in channels::channels_of_keys(db, &ids)
+                .await
+                .map_err(to_server_error)?
+            {
+                bound
+                    .entry(link.api_key_id)
+                    .or_default()
+                    .push(link.sales_channel_id);
+            }
+            let rows = page
+                .items
+                .into_iter()
+                .map(|key| ChannelRow {
+                    channels: names(bound.remove(&key.id).unwrap_or_default()),
                     id: key.id,
                     name: key.title,
                     detail: key.token,
                     inactive: key.revoked_at.is_some(),
-                });
-            }
+                })
+                .collect();
             (rows, page.count)
         }
     };

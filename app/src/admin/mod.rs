@@ -102,30 +102,50 @@ pub fn AdminLayout() -> impl IntoView {
                                 view! {
                                     <header class="site-header admin">
                                         <A href=home attr:class="brand">"Automat admin"</A>
-                                        <nav data-role={who.role.clone()}>
-                                            {store.then(|| view! { <A href=overview::OVERVIEW_PATH exact=true>"Overview"</A> })}
-                                            <A href="/admin/devices">"Devices"</A>
-                                            <A href=vending_sessions::SESSIONS_PATH>"Sessions"</A>
-                                            <A href=restock::PICK_LIST_PATH attr:data-testid="pick-list-nav">"Pick list"</A>
+                                        <nav data-role={who.role.clone()} aria-label="Admin">
+                                            // Grouped as an operator thinks of the work, so the
+                                            // twenty links read as five short rows on a phone.
+                                            <span class="nav-group" role="group" aria-label="Fleet">
+                                                <span class="nav-label" aria-hidden="true">"Fleet"</span>
+                                                {store.then(|| view! { <A href=overview::OVERVIEW_PATH exact=true>"Overview"</A> })}
+                                                <A href="/admin/devices">"Devices"</A>
+                                                <A href=vending_sessions::SESSIONS_PATH>"Sessions"</A>
+                                                <A href=restock::PICK_LIST_PATH attr:data-testid="pick-list-nav">"Pick list"</A>
+                                                {store.then(|| view! {
+                                                    <A href=reviews::REVIEWS_PATH attr:data-testid="reviews-nav">"Review"</A>
+                                                    <A href=alerts::ALERTS_PATH>"Alerts"</A>
+                                                })}
+                                            </span>
                                             {store.then(|| view! {
-                                                <A href="/admin/orders">"Orders"</A>
-                                                <A href=returns::RETURNS_PATH>"Returns"</A>
-                                                <A href=payments::PAYMENTS_PATH>"Payments"</A>
-                                                <A href=regions::REGIONS_PATH>"Regions"</A>
-                                                <A href=reviews::REVIEWS_PATH attr:data-testid="reviews-nav">"Review"</A>
-                                                <A href="/admin/customers">"Customers"</A>
-                                                <A href=customer_groups::CUSTOMER_GROUPS_PATH>"Groups"</A>
-                                                <A href=products::PRODUCTS_PATH>"Products"</A>
-                                                <A href=promotions::PROMOTIONS_PATH attr:data-testid="promotions-nav">"Promotions"</A>
-                                                <A href=return_reasons::RETURN_REASONS_PATH>"Return reasons"</A>
-                                                <A href=loyalty::CONFIG_PATH attr:data-testid="loyalty-nav">"Loyalty"</A>
-                                                <A href=alerts::ALERTS_PATH>"Alerts"</A>
-                                                <A href=channels::SALES_CHANNELS_PATH>"Channels"</A>
-                                                <A href=channels::STOCK_LOCATIONS_PATH>"Locations"</A>
-                                                <A href=channels::API_KEYS_PATH>"API keys"</A>
-                                                <A href=store_settings::SETTINGS_PATH>"Settings"</A>
+                                                <span class="nav-group" role="group" aria-label="Sales">
+                                                    <span class="nav-label" aria-hidden="true">"Sales"</span>
+                                                    <A href="/admin/orders">"Orders"</A>
+                                                    <A href=returns::RETURNS_PATH>"Returns"</A>
+                                                    <A href=payments::PAYMENTS_PATH>"Payments"</A>
+                                                </span>
+                                                <span class="nav-group" role="group" aria-label="Catalog">
+                                                    <span class="nav-label" aria-hidden="true">"Catalog"</span>
+                                                    <A href=products::PRODUCTS_PATH>"Products"</A>
+                                                    <A href=promotions::PROMOTIONS_PATH attr:data-testid="promotions-nav">"Promotions"</A>
+                                                </span>
+                                                <span class="nav-group" role="group" aria-label="Customers">
+                                                    <span class="nav-label" aria-hidden="true">"Customers"</span>
+                                                    <A href="/admin/customers">"Customers"</A>
+                                                    <A href=customer_groups::CUSTOMER_GROUPS_PATH>"Groups"</A>
+                                                    <A href=loyalty::CONFIG_PATH attr:data-testid="loyalty-nav">"Loyalty"</A>
+                                                </span>
+                                                <span class="nav-group" role="group" aria-label="Settings">
+                                                    <span class="nav-label" aria-hidden="true">"Settings"</span>
+                                                    <A href=store_settings::SETTINGS_PATH>"Store"</A>
+                                                    <A href=regions::REGIONS_PATH>"Regions"</A>
+                                                    <A href=channels::SALES_CHANNELS_PATH>"Channels"</A>
+                                                    <A href=channels::STOCK_LOCATIONS_PATH>"Locations"</A>
+                                                    <A href=channels::API_KEYS_PATH>"API keys"</A>
+                                                    <A href=return_reasons::RETURN_REASONS_PATH>"Return reasons"</A>
+                                                </span>
                                             })}
-                                            {who.may_manage_users.then(|| view! { <A href=users::USERS_PATH attr:data-testid="users-nav">"Users"</A> })}
+                                            <span class="nav-group" role="group" aria-label="Account">
+                                                {who.may_manage_users.then(|| view! { <A href=users::USERS_PATH attr:data-testid="users-nav">"Users"</A> })}
                                             <span class="muted" data-testid="admin-email">{who.email}</span>
                                             <ActionForm action=logout attr:class="inline">
                                                 <button type="submit" class="link">"Sign out"</button>
@@ -133,6 +153,7 @@ pub fn AdminLayout() -> impl IntoView {
                                             <ActionForm action=sign_out_everywhere attr:class="inline">
                                                 <button type="submit" class="link">"Sign out everywhere"</button>
                                             </ActionForm>
+                                            </span>
                                         </nav>
                                     </header>
                                     <main class="page">

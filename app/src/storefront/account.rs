@@ -9,7 +9,7 @@ use leptos_router::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    card::{self, CardField, StripeJs},
+    card::{self, CardField, CardScript, FinixCardField, FinixJs, StripeJs},
     checkout::{CardPayment, OrderSummary},
     loyalty_summary::LoyaltyMembership,
     returns::AccountReturns,
@@ -290,7 +290,8 @@ pub struct SavedCardRow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedCards {
     pub cards: Vec<SavedCardRow>,
-    pub stripe: Option<StripeJs>,
+    /// The form that adds one; `None` while the provider's script is not configured.
+    pub add: Option<CardScript>,
 }
 
 /// The signed-in customer's saved cards; `None` when nobody is signed in or
@@ -313,6 +314,12 @@ pub async fn my_saved_cards() -> Result<Option<SavedCards>, ServerFnError> {
     )
     .await
     .map_err(to_server_error)?;
+    let add = ctx
+        .payment_providers
+        .get(&provider)
+        .ok()
+        .and_then(|p| card::CardForm::of(p.as_ref()))
+        .and_then(|form| ctx.card_scripts.for_form(form));
     Ok(Some(SavedCards {
         cards: cards
             .into_iter()
@@ -321,7 +328,7 @@ pub async fn my_saved_cards() -> Result<Option<SavedCards>, ServerFnError> {
                 id: c.id,
             })
             .collect(),
-        stripe: ctx.stripe_js.clone(),
+        add,
     }))
 }
 
@@ -360,6 +367,39 @@ pub async fn start_card_setup() -> Result<CardPayment, ServerFnError> {
     Ok(CardPayment {
         client_secret: client_secret.to_owned(),
     })
+}
+
+/// Saves the card Finix.js tokenized in the browser (`TK…`) with the
+/// signed-in customer's account at Finix.
+#[server(endpoint = "/account/cards/save-token")]
+pub async fn save_tokenized_card(token: String) -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    use domain::DomainError;
+    let ctx = server_context()?;
+    let Some(customer) = customer_id(&session().await?).await? else {
+        return Err(to_server_error(DomainError::Unauthorized(
+            "sign in first".into(),
+        )));
+    };
+    let provider = card::saved_card_provider(&ctx)
+        .await?
+        .ok_or_else(|| to_server_error(DomainError::Invalid("this store saves no cards".into())))?;
+    let email = domain::customers::retrieve(&ctx.db, &customer)
+        .await
+        .map_err(to_server_error)?
+        .customer
+        .email;
+    domain::payments::account::save_card(
+        &ctx.db,
+        &ctx.payment_providers,
+        &provider,
+        &customer,
+        Some(email.as_str()),
+        &token,
+    )
+    .await
+    .map(drop)
+    .map_err(to_server_error)
 }
 
 /// Removes one of the signed-in customer's saved cards (only theirs: the
@@ -563,7 +603,13 @@ fn SavedCardsSection() -> impl IntoView {
                             }.into_any()
                         }}
                         {move || removing().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
-                        {saved.stripe.map(|stripe| view! { <AddCard stripe on_saved=move || set_added.update(|n| *n += 1) /> })}
+                        {saved.add.map(|script| {
+                            let on_saved = move || set_added.update(|n| *n += 1);
+                            match script {
+                                CardScript::Stripe(stripe) => view! { <AddCard stripe on_saved /> }.into_any(),
+                                CardScript::Finix(finix) => view! { <AddFinixCard finix on_saved /> }.into_any(),
+                            }
+                        })}
                     }))
                 })}
             </ErrorBoundary>
@@ -607,6 +653,46 @@ fn AddCard(stripe: StripeJs, on_saved: impl Fn() + Copy + Send + Sync + 'static)
         <form class="stacked add-card" on:submit=save>
             <h3>"Add a card"</h3>
             <CardField stripe element_id=CARD_ELEMENT />
+            <button type="submit" data-testid="save-card" disabled=move || saving.get()>"Save card"</button>
+        </form>
+        {move || problem.get().map(|p| view! { <p class="notice error" role="alert" data-testid="save-card-error">{p}</p> })}
+    }
+}
+
+/// The Finix.js card form and "Save card": the card becomes a token in the
+/// browser, which the server saves with Finix.
+#[component]
+fn AddFinixCard(
+    finix: FinixJs,
+    on_saved: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let (problem, set_problem) = signal(None::<String>);
+    let (saving, set_saving) = signal(false);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        set_problem.set(None);
+        set_saving.set(true);
+        card::tokenize(move |answer| match card::token_of(answer) {
+            Err(message) => {
+                set_problem.set(Some(message));
+                set_saving.set(false);
+            }
+            Ok(token) => leptos::task::spawn_local(async move {
+                let saved = save_tokenized_card(token).await;
+                set_saving.set(false);
+                match saved {
+                    Ok(()) => on_saved(),
+                    Err(e) => set_problem.set(Some(
+                        e.to_string().replace("error running server function: ", ""),
+                    )),
+                }
+            }),
+        });
+    };
+    view! {
+        <form class="stacked add-card" on:submit=save>
+            <h3>"Add a card"</h3>
+            <FinixCardField finix element_id=CARD_ELEMENT />
             <button type="submit" data-testid="save-card" disabled=move || saving.get()>"Save card"</button>
         </form>
         {move || problem.get().map(|p| view! { <p class="notice error" role="alert" data-testid="save-card-error">{p}</p> })}

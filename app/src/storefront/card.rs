@@ -1,9 +1,11 @@
-//! Card payments in the browser with Stripe.js: the card field, confirming a
-//! payment (3-D Secure included) and saving a card. Stripe.js is loaded from
-//! the configured address by `card.js`, and the card number is typed into
-//! Stripe's own frame: it never reaches our page's code or our server. Our
-//! server only ever hands out an intent's `client_secret` and later asks
-//! Stripe itself how the intent stands.
+//! Card payments in the browser, with Stripe.js or Finix.js: the card field,
+//! confirming a payment (3-D Secure included) or tokenizing the card, and
+//! saving a card. The script is loaded from the configured address by
+//! `card.js`, and the card number is typed into the provider's own frame: it
+//! never reaches our page's code or our server. Our server only ever hands
+//! out a Stripe intent's `client_secret` (and later asks Stripe itself how
+//! the intent stands) or receives Finix.js's token (`TK…`), which it turns
+//! into a payment instrument with Finix.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -17,11 +19,81 @@ pub struct StripeJs {
     pub publishable_key: String,
 }
 
-/// What Stripe.js answered, as `card.js` passes it on: the intent's status
-/// (`succeeded`, `requires_capture`, …) or why not.
+/// Where the browser loads Finix.js, and what its card form tokenizes for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FinixJs {
+    /// `https://js.finix.com/v/2/finix.js`, or a stand-in's in tests.
+    pub url: String,
+    /// `sandbox` or `live`: which Finix the form sends the card to.
+    pub environment: String,
+    /// The application the tokens are for (`AP…`), which may be public.
+    pub application_id: String,
+}
+
+/// The card scripts this store is configured with; a provider without its
+/// script cannot take cards in the browser.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CardScripts {
+    pub stripe: Option<StripeJs>,
+    pub finix: Option<FinixJs>,
+}
+
+impl CardScripts {
+    /// The addresses the pages load scripts from (for the content security policy).
+    pub fn urls(&self) -> Vec<&str> {
+        let stripe = self.stripe.as_ref().map(|s| s.url.as_str());
+        let finix = self.finix.as_ref().map(|f| f.url.as_str());
+        stripe.into_iter().chain(finix).collect()
+    }
+}
+
+/// The script a card form loads, with what it needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CardScript {
+    Stripe(StripeJs),
+    Finix(FinixJs),
+}
+
+impl CardScripts {
+    /// The script `form` needs, if the store is configured with it.
+    pub fn for_form(&self, form: CardForm) -> Option<CardScript> {
+        match form {
+            CardForm::Stripe => self.stripe.clone().map(CardScript::Stripe),
+            CardForm::Finix => self.finix.clone().map(CardScript::Finix),
+        }
+    }
+}
+
+/// How a provider takes a card in the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CardForm {
+    /// Stripe.js confirms the provider's intent (3-D Secure included).
+    Stripe,
+    /// Finix.js turns the card into a token the server pays with.
+    Finix,
+}
+
+impl CardForm {
+    /// The form of a provider, if it takes cards in the browser.
+    #[cfg(feature = "ssr")]
+    pub fn of(provider: &dyn domain::payments::PaymentProvider) -> Option<Self> {
+        if provider.confirmed_by_shopper() {
+            Some(Self::Stripe)
+        } else if provider.tokenized_in_browser() {
+            Some(Self::Finix)
+        } else {
+            None
+        }
+    }
+}
+
+/// What the card script answered, as `card.js` passes it on: Stripe's
+/// intent status (`succeeded`, `requires_capture`, …), Finix.js's token
+/// (status `tokenized`), or why not.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct Answer {
     pub status: Option<String>,
+    pub token: Option<String>,
     pub error: Option<CardError>,
 }
 
@@ -59,8 +131,8 @@ impl Answer {
 }
 
 /// The provider a signed-in shopper's saved cards belong to: the one a
-/// machine's holds go through, when it is paid by card (Stripe); `None` for
-/// the test provider, which keeps no cards.
+/// machine's holds go through, when it is paid by card (Stripe, Finix);
+/// `None` for the test provider, which keeps no cards.
 #[cfg(feature = "ssr")]
 pub async fn saved_card_provider(
     ctx: &crate::server_context::ServerContext,
@@ -72,7 +144,7 @@ pub async fn saved_card_provider(
     let by_card = ctx
         .payment_providers
         .get(&id)
-        .is_ok_and(|p| p.confirmed_by_shopper());
+        .is_ok_and(|p| CardForm::of(p.as_ref()).is_some());
     Ok(by_card.then_some(id))
 }
 
@@ -109,6 +181,16 @@ mod js {
         pub fn confirm_card_payment(client_secret: &str, done: JsValue);
         #[wasm_bindgen(js_name = confirmCardSetup)]
         pub fn confirm_card_setup(client_secret: &str, done: JsValue);
+        #[wasm_bindgen(js_name = mountFinix)]
+        pub fn mount_finix(
+            url: &str,
+            environment: &str,
+            application_id: &str,
+            element_id: &str,
+            done: JsValue,
+        );
+        #[wasm_bindgen(js_name = tokenizeFinix)]
+        pub fn tokenize_finix(done: JsValue);
     }
 
     /// A callback for `card.js` that hands its one answer to `done`.
@@ -135,6 +217,25 @@ pub fn confirm_setup(client_secret: &str, done: impl FnOnce(Answer) + 'static) {
     js::confirm_card_setup(client_secret, js::reply(done));
     #[cfg(not(feature = "hydrate"))]
     let _ = (client_secret, done);
+}
+
+/// Turns the card typed into the Finix.js form into a token (`TK…`),
+/// handed to `done` as the answer's `token`.
+pub fn tokenize(done: impl FnOnce(Answer) + 'static) {
+    #[cfg(feature = "hydrate")]
+    js::tokenize_finix(js::reply(done));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = done;
+}
+
+/// The token of a Finix.js answer, or a message for the shopper.
+pub fn token_of(answer: Answer) -> Result<String, String> {
+    let token = answer.token.clone();
+    match (answer.outcome(), token) {
+        (Err(message), _) => Err(message),
+        (Ok(_), Some(token)) => Ok(token),
+        (Ok(_), None) => Err("The card could not be checked; try again.".to_owned()),
+    }
 }
 
 /// What a page without JavaScript shows where the card field would be.
@@ -166,6 +267,33 @@ pub fn CardField(stripe: StripeJs, element_id: &'static str) -> impl IntoView {
         // running scripts reads a <noscript>'s content as text).
         <noscript inner_html=NEEDS_JAVASCRIPT></noscript>
         <div class="card-field" id=element_id data-testid="card-field"></div>
+        {move || problem.get().map(|p| view! { <p class="notice error" role="alert">{p}</p> })}
+    }
+}
+
+/// Finix's card form (Finix.js renders it as its own frame in the element).
+#[component]
+pub fn FinixCardField(finix: FinixJs, element_id: &'static str) -> impl IntoView {
+    let (problem, set_problem) = signal(None::<String>);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        js::mount_finix(
+            &finix.url,
+            &finix.environment,
+            &finix.application_id,
+            element_id,
+            js::reply(move |answer| {
+                if let Err(message) = answer.outcome() {
+                    set_problem.set(Some(message));
+                }
+            }),
+        );
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (finix, set_problem);
+    view! {
+        <noscript inner_html=NEEDS_JAVASCRIPT></noscript>
+        <div class="card-field" id=element_id data-testid="finix-card-field"></div>
         {move || problem.get().map(|p| view! { <p class="notice error" role="alert">{p}</p> })}
     }
 }

@@ -14,7 +14,7 @@ use super::{
     cart::{ApplyPromoCode, CartLine, CartView, EmptyCart, PromoCodes, RemovePromoCode},
 };
 use super::{
-    card::{self, CardField, StripeJs},
+    card::{self, CardField, CardForm, CardScripts, FinixCardField},
     loyalty_panel::LoyaltyPanel,
     loyalty_summary::OrderLoyaltySummary,
     returns::{OrderReturns, RequestReturn},
@@ -52,8 +52,9 @@ pub struct ShippingChoice {
 pub struct PaymentChoice {
     pub id: String,
     pub label: String,
-    /// Paid by card in the browser (Stripe.js) before the order is placed.
-    pub card: bool,
+    /// How the card is taken in the browser before the order is placed
+    /// (Stripe.js confirms it, Finix.js tokenizes it); `None` without a card.
+    pub card: Option<CardForm>,
 }
 
 /// The shipping address as its form shows it; blanks are empty.
@@ -79,8 +80,8 @@ pub struct CheckoutView {
     /// Where the cart's region delivers (lowercase ISO codes).
     pub countries: Vec<String>,
     pub payment_providers: Vec<PaymentChoice>,
-    /// How the card field loads, when a choice is paid by card.
-    pub stripe: Option<StripeJs>,
+    /// How the card fields load, when a choice is paid by card.
+    pub scripts: CardScripts,
 }
 
 impl CheckoutView {
@@ -257,15 +258,15 @@ pub async fn get_checkout() -> Result<Option<CheckoutView>, ServerFnError> {
         }
         .into_iter()
         .filter_map(|id| {
-            let card = ctx.payment_providers.get(&id).ok()?.confirmed_by_shopper();
+            let card = CardForm::of(ctx.payment_providers.get(&id).ok()?.as_ref());
             Some(PaymentChoice {
-                label: payment_label(&id, card),
+                label: payment_label(&id, card.is_some()),
                 card,
                 id,
             })
         })
         .collect(),
-        stripe: ctx.stripe_js.clone(),
+        scripts: ctx.card_scripts.clone(),
         cart: cart.into(),
     }))
 }
@@ -432,8 +433,14 @@ pub async fn start_card_payment(payment_provider: String) -> Result<CardPayment,
 /// payment was confirmed in the browser first ([`start_card_payment`]): the
 /// order is placed only when the provider itself says its intent is
 /// authorised (the checkout asks it; the browser's word counts for nothing).
+///
+/// A card tokenized in the browser (Finix.js) comes as `card_token`, which
+/// the payment session is started with.
 #[server(endpoint = "/checkout/place-order")]
-pub async fn place_order(payment_provider: String) -> Result<(), ServerFnError> {
+pub async fn place_order(
+    payment_provider: String,
+    #[server(default)] card_token: Option<String>,
+) -> Result<(), ServerFnError> {
     use crate::server_context::*;
     use domain::{DomainError, checkout, payments};
     let ctx = server_context()?;
@@ -462,25 +469,43 @@ pub async fn place_order(payment_provider: String) -> Result<(), ServerFnError> 
         let collection = checkout::payment_collection_for_cart(&ctx.db, &cart.cart.id)
             .await
             .map_err(to_server_error)?;
-        if provider.confirmed_by_shopper() {
-            // The card field confirmed the latest session's intent; without
-            // scripts there is none (or one of another provider) to place the order with.
-            let latest = payments::sessions_of(&ctx.db, &collection.id)
-                .await
-                .map_err(to_server_error)?
-                .pop();
-            if latest.is_none_or(|s| s.provider_id != payment_provider) {
-                return Err(refuse(CARD_NEEDS_JAVASCRIPT));
+        match CardForm::of(provider.as_ref()) {
+            Some(CardForm::Stripe) => {
+                // The card field confirmed the latest session's intent; without
+                // scripts there is none (or one of another provider) to place the order with.
+                let latest = payments::sessions_of(&ctx.db, &collection.id)
+                    .await
+                    .map_err(to_server_error)?
+                    .pop();
+                if latest.is_none_or(|s| s.provider_id != payment_provider) {
+                    return Err(refuse(CARD_NEEDS_JAVASCRIPT));
+                }
             }
-        } else {
-            payments::create_session(
-                &ctx.db,
-                &ctx.payment_providers,
-                &collection.id,
-                &payment_provider,
-            )
-            .await
-            .map_err(to_server_error)?;
+            Some(CardForm::Finix) => {
+                // Without scripts there is no token; the provider checks its shape.
+                let token = card_token
+                    .filter(|t| !t.trim().is_empty())
+                    .ok_or_else(|| refuse(CARD_NEEDS_JAVASCRIPT))?;
+                payments::create_session_with(
+                    &ctx.db,
+                    &ctx.payment_providers,
+                    &collection.id,
+                    &payment_provider,
+                    Some(serde_json::json!({ "token": token })),
+                )
+                .await
+                .map_err(to_server_error)?;
+            }
+            None => {
+                payments::create_session(
+                    &ctx.db,
+                    &ctx.payment_providers,
+                    &collection.id,
+                    &payment_provider,
+                )
+                .await
+                .map_err(to_server_error)?;
+            }
         }
         checkout::complete_cart(&ctx.db, &ctx.payment_providers, &cart.cart.id)
             .await
@@ -715,7 +740,7 @@ fn CheckoutSections(checkout: CheckoutView, actions: CheckoutActions) -> impl In
             <PaymentAndReview
                 totals=checkout.cart.breakdown.clone()
                 providers=checkout.payment_providers.clone()
-                stripe=checkout.stripe.clone()
+                scripts=checkout.scripts.clone()
                 chosen=chosen
                 action=actions.place
             />
@@ -847,70 +872,105 @@ fn ShippingAddress(
 
 /// Where the checkout mounts the card field.
 const CARD_ELEMENT: &str = "checkout-card";
+/// Where the checkout mounts Finix's card form (both may be on one page).
+const FINIX_ELEMENT: &str = "checkout-finix-card";
 
 #[component]
 fn PaymentAndReview(
     totals: Totals,
     providers: Vec<PaymentChoice>,
-    stripe: Option<StripeJs>,
+    scripts: CardScripts,
     chosen: Option<ShippingChoice>,
     action: ServerAction<PlaceOrder>,
 ) -> impl IntoView {
     let placing = form_error(action.value());
     let first = providers.first().map(|p| p.id.clone());
     let (provider, set_provider) = signal(first.clone().unwrap_or_default());
-    let card_ids: Vec<String> = providers
+    let forms: Vec<(String, CardForm)> = providers
         .iter()
-        .filter(|p| p.card)
-        .map(|p| p.id.clone())
+        .filter_map(|p| Some((p.id.clone(), p.card?)))
         .collect();
-    let paying_by_card = {
-        let card_ids = card_ids.clone();
-        move || card_ids.contains(&provider.get())
+    let form_of = {
+        let forms = forms.clone();
+        move |id: &str| forms.iter().find(|(p, _)| p == id).map(|(_, f)| *f)
+    };
+    let paying_with = {
+        let form_of = form_of.clone();
+        move |form: CardForm| form_of(&provider.get()) == Some(form)
     };
     // A card's problem (declined, 3-D Secure failed) and whether the card
-    // is being confirmed, before the order is placed.
+    // is being checked, before the order is placed.
     let (card_problem, set_card_problem) = signal(None::<String>);
     let (confirming, set_confirming) = signal(false);
     // Without scripts the form posts to place_order, which pays without a
     // card (the test provider) or says a card needs JavaScript; with them,
-    // a card is confirmed with Stripe.js first.
+    // a card is confirmed with Stripe.js, or tokenized with Finix.js, first.
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let payment_provider = provider.get_untracked();
         set_card_problem.set(None);
-        if !card_ids.contains(&payment_provider) {
-            action.dispatch(PlaceOrder { payment_provider });
-            return;
-        }
-        set_confirming.set(true);
-        leptos::task::spawn_local(async move {
-            let started = match start_card_payment(payment_provider.clone()).await {
-                Ok(started) => started,
-                Err(e) => {
-                    set_card_problem.set(Some(
-                        e.to_string().replace("error running server function: ", ""),
-                    ));
-                    set_confirming.set(false);
-                    return;
-                }
-            };
-            card::confirm_payment(&started.client_secret, move |answer| {
-                set_confirming.set(false);
-                match answer.outcome() {
-                    Ok(status) if card::payment_authorized(&status) => {
-                        action.dispatch(PlaceOrder { payment_provider });
+        let problem = move |message: String| {
+            set_card_problem.set(Some(message));
+            set_confirming.set(false);
+        };
+        match form_of(&payment_provider) {
+            None => {
+                action.dispatch(PlaceOrder {
+                    payment_provider,
+                    card_token: None,
+                });
+            }
+            Some(CardForm::Finix) => {
+                set_confirming.set(true);
+                card::tokenize(move |answer| match card::token_of(answer) {
+                    Ok(token) => {
+                        set_confirming.set(false);
+                        action.dispatch(PlaceOrder {
+                            payment_provider,
+                            card_token: Some(token),
+                        });
                     }
-                    Ok(_) => set_card_problem.set(Some(
-                        "Your card was not confirmed. Try again, or use another card.".to_owned(),
-                    )),
-                    Err(message) => set_card_problem.set(Some(message)),
-                }
-            });
-        });
+                    Err(message) => problem(message),
+                });
+            }
+            Some(CardForm::Stripe) => {
+                set_confirming.set(true);
+                leptos::task::spawn_local(async move {
+                    let started = match start_card_payment(payment_provider.clone()).await {
+                        Ok(started) => started,
+                        Err(e) => {
+                            problem(e.to_string().replace("error running server function: ", ""));
+                            return;
+                        }
+                    };
+                    card::confirm_payment(&started.client_secret, move |answer| {
+                        set_confirming.set(false);
+                        match answer.outcome() {
+                            Ok(status) if card::payment_authorized(&status) => {
+                                action.dispatch(PlaceOrder {
+                                    payment_provider,
+                                    card_token: None,
+                                });
+                            }
+                            Ok(_) => set_card_problem.set(Some(
+                                "Your card was not confirmed. Try again, or use another card."
+                                    .to_owned(),
+                            )),
+                            Err(message) => set_card_problem.set(Some(message)),
+                        }
+                    });
+                });
+            }
+        }
     };
-    let has_card = providers.iter().any(|p| p.card);
+    let needs = |form: CardForm| forms.iter().any(|(_, f)| *f == form);
+    let (needs_stripe, needs_finix) = (needs(CardForm::Stripe), needs(CardForm::Finix));
     let place_order_url = <PlaceOrder as leptos::server_fn::ServerFn>::url();
+    let paying_with_stripe = {
+        let paying_with = paying_with.clone();
+        move || paying_with(CardForm::Stripe)
+    };
+    let paying_with_finix = move || paying_with(CardForm::Finix);
     view! {
         <section class="checkout-step">
             <form action=place_order_url method="post" class="stacked" on:submit=submit>
@@ -938,14 +998,22 @@ fn PaymentAndReview(
                         })
                         .collect_view()}
                 </fieldset>
-                {match (has_card, stripe) {
+                {match (needs_stripe, scripts.stripe) {
                     (true, Some(stripe)) => view! {
-                        <div class="card-payment" class:hidden=move || !paying_by_card()>
+                        <div class="card-payment" class:hidden=move || !paying_with_stripe()>
                             <CardField stripe element_id=CARD_ELEMENT />
                         </div>
                     }.into_any(),
                     (true, None) => view! {
                         <p class="notice error">"Card payment is not set up in this store yet (no publishable key)."</p>
+                    }.into_any(),
+                    _ => ().into_any(),
+                }}
+                {match (needs_finix, scripts.finix) {
+                    (true, Some(finix)) => view! {
+                        <div class="card-payment" class:hidden=move || !paying_with_finix()>
+                            <FinixCardField finix element_id=FINIX_ELEMENT />
+                        </div>
                     }.into_any(),
                     _ => ().into_any(),
                 }}

@@ -47,12 +47,20 @@ pub struct MachineDetail {
     pub payment: Option<HoldCard>,
 }
 
-/// The card a machine's hold goes on: the newest saved, or none yet.
+/// The cards a machine's hold can go on: the shopper's saved ones, newest
+/// first (held unless they choose another), or none yet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum HoldCard {
-    /// "Visa •••• 4242, expires 12/2034".
-    Saved(String),
+    Saved(Vec<SavedCardChoice>),
     Missing,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedCardChoice {
+    /// The provider's id of the card.
+    pub id: String,
+    /// "Visa •••• 4242, expires 12/2034".
+    pub label: String,
 }
 
 /// A product a machine holds.
@@ -175,9 +183,8 @@ pub async fn get_machine(id: String) -> Result<Option<MachineDetail>, ServerFnEr
         .collect();
     let customer = customer_id(&session().await?).await?;
     let payment = match (&customer, super::card::saved_card_provider(&ctx).await?) {
-        (Some(customer), Some(provider)) => Some(
-            // The hold takes the newest saved card, as listed first.
-            domain::payments::account::saved_cards(
+        (Some(customer), Some(provider)) => {
+            let cards: Vec<SavedCardChoice> = domain::payments::account::saved_cards(
                 &ctx.db,
                 &ctx.payment_providers,
                 &provider,
@@ -185,16 +192,18 @@ pub async fn get_machine(id: String) -> Result<Option<MachineDetail>, ServerFnEr
             )
             .await
             .map_err(to_server_error)?
-            .first()
-            .map_or(HoldCard::Missing, |c| {
-                HoldCard::Saved(super::card::describe(
-                    &c.brand,
-                    &c.last4,
-                    c.exp_month,
-                    c.exp_year,
-                ))
-            }),
-        ),
+            .into_iter()
+            .map(|c| SavedCardChoice {
+                label: super::card::describe(&c.brand, &c.last4, c.exp_month, c.exp_year),
+                id: c.id,
+            })
+            .collect();
+            Some(if cards.is_empty() {
+                HoldCard::Missing
+            } else {
+                HoldCard::Saved(cards)
+            })
+        }
         _ => None,
     };
     let signed_in = customer.is_some();
@@ -210,8 +219,12 @@ pub async fn get_machine(id: String) -> Result<Option<MachineDetail>, ServerFnEr
 
 /// Holds the payment and opens the machine, then shows the purchase; a
 /// shopper who is not signed in signs in first and comes back.
+/// `card_id` is the saved card the shopper chose (their newest when absent).
 #[server(endpoint = "/machines/open")]
-pub async fn open_machine(machine_id: String) -> Result<(), ServerFnError> {
+pub async fn open_machine(
+    machine_id: String,
+    #[server(default)] card_id: Option<String>,
+) -> Result<(), ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
     let Some(customer) = customer_id(&session().await?).await? else {
@@ -221,7 +234,11 @@ pub async fn open_machine(machine_id: String) -> Result<(), ServerFnError> {
     admit(domain::rate_limits::Rule::MachineOpening, &customer).await?;
     let session = ctx
         .machines
-        .open_purchase(machine_id.clone(), customer)
+        .open_purchase(
+            machine_id.clone(),
+            customer,
+            card_id.filter(|c| !c.is_empty()),
+        )
         .await
         .map_err(to_server_error)?;
     leptos_axum::redirect(&format!("/machines/{machine_id}/sessions/{}", session.id));
@@ -393,6 +410,11 @@ fn MachineDetailView(detail: MachineDetail) -> impl IntoView {
     } = detail;
     let status = status_label(machine.online);
     let machine_id = machine.id.clone();
+    // With several saved cards, the open form asks which one to hold.
+    let choices = match &payment {
+        Some(HoldCard::Saved(cards)) if cards.len() > 1 => Some(cards.clone()),
+        _ => None,
+    };
     view! {
         <article class="machine">
             <p><a href="/machines">"← All machines"</a></p>
@@ -426,13 +448,19 @@ fn MachineDetailView(detail: MachineDetail) -> impl IntoView {
             }}
             <ActionForm action=open attr:class="inline">
                 <input type="hidden" name="machine_id" value=machine.id.clone() />
+                {choices.map(|cards| view! { <CardChoice cards /> })}
                 <button type="submit" data-testid="open-door" disabled=move || open.pending().get()>
                     "Open the door"
                 </button>
             </ActionForm>
             {payment.map(|payment| match payment {
-                HoldCard::Saved(card) => view! {
-                    <p class="muted" data-testid="hold-card">{format!("Held on your {card} until you close the door.")}</p>
+                HoldCard::Saved(cards) if cards.len() > 1 => view! {
+                    <p class="muted" data-testid="hold-card">"Held on the card you choose until you close the door."</p>
+                }.into_any(),
+                HoldCard::Saved(cards) => view! {
+                    <p class="muted" data-testid="hold-card">
+                        {format!("Held on your {} until you close the door.", cards.first().map_or("", |c| c.label.as_str()))}
+                    </p>
                 }.into_any(),
                 HoldCard::Missing => view! {
                     <p class="notice" data-testid="hold-card-missing">
@@ -453,6 +481,27 @@ fn MachineDetailView(detail: MachineDetail) -> impl IntoView {
             })}
             {move || return_error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
         </article>
+    }
+}
+
+/// The shopper's saved cards as choices for the hold, the newest chosen:
+/// part of the open form, so the choice travels with it without JavaScript.
+#[component]
+fn CardChoice(cards: Vec<SavedCardChoice>) -> impl IntoView {
+    view! {
+        <fieldset class="card-choice" data-testid="hold-card-choice">
+            <legend>"Hold the payment on"</legend>
+            {cards
+                .into_iter()
+                .enumerate()
+                .map(|(i, card)| view! {
+                    <label>
+                        <input type="radio" name="card_id" value=card.id checked=i == 0 />
+                        " "{card.label}
+                    </label>
+                })
+                .collect_view()}
+        </fieldset>
     }
 }
 

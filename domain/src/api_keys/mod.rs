@@ -110,9 +110,10 @@ pub async fn delete(db: &impl ConnectionTrait, id: &str) -> Result<(), DomainErr
 }
 
 pub fn valid_title(title: &str) -> Result<String, DomainError> {
-    let title = title.trim();
-    if title.is_empty() {
-        return Err(DomainError::Invalid("an API key needs a title".into()));
-    }
-    Ok(title.to_owned())
+    crate::text::required(
+        title,
+        "an API key's title",
+        crate::text::NAME_CHARS,
+        "an API key needs a title",
+    )
 }

@@ -21,6 +21,7 @@ use crate::{
     devices::device,
     ids::new_id,
     paging::{Page, page_of},
+    text,
 };
 
 pub async fn create_sales_channel(
@@ -29,11 +30,12 @@ pub async fn create_sales_channel(
     description: Option<&str>,
 ) -> Result<sales_channel::Model, DomainError> {
     let name = required_name(name, "sales channel")?;
+    let description = text::optional(description, "a description", text::DESCRIPTION_CHARS)?;
     let now = Utc::now();
     Ok(sales_channel::ActiveModel {
         id: Set(new_id("sc")),
         name: Set(name),
-        description: Set(description.map(str::to_owned)),
+        description: Set(description),
         is_disabled: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
@@ -92,10 +94,10 @@ pub async fn create_stock_location(
     Ok(stock_location::ActiveModel {
         id: Set(new_id("sloc")),
         name: Set(name),
-        address_1: Set(new.address_1),
-        city: Set(new.city),
-        postal_code: Set(new.postal_code),
-        country_code: Set(new.country_code.map(|c| c.to_lowercase())),
+        address_1: Set(address_line(new.address_1.as_deref())?),
+        city: Set(city(new.city.as_deref())?),
+        postal_code: Set(postal_code(new.postal_code.as_deref())?),
+        country_code: Set(country_code(new.country_code.as_deref())?),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -245,11 +247,37 @@ pub async fn assign_device(
 }
 
 fn required_name(name: &str, what: &str) -> Result<String, DomainError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(DomainError::Invalid(format!("a {what} needs a name")));
+    text::required(
+        name,
+        &format!("a {what}'s name"),
+        text::NAME_CHARS,
+        &format!("a {what} needs a name"),
+    )
+}
+
+fn address_line(line: Option<&str>) -> Result<Option<String>, DomainError> {
+    text::optional(line, "an address", text::ADDRESS_CHARS)
+}
+
+fn city(city: Option<&str>) -> Result<Option<String>, DomainError> {
+    text::optional(city, "a city", text::NAME_CHARS)
+}
+
+fn postal_code(code: Option<&str>) -> Result<Option<String>, DomainError> {
+    text::optional(code, "a postal code", 20)
+}
+
+/// Two letters (ISO 3166-1 alpha-2), kept lowercase as Medusa does.
+fn country_code(code: Option<&str>) -> Result<Option<String>, DomainError> {
+    let Some(code) = text::optional(code, "a country code", 2)? else {
+        return Ok(None);
+    };
+    if code.len() != 2 || !code.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Err(DomainError::Invalid(format!(
+            "{code} is not a country code: use two letters, e.g. de"
+        )));
     }
-    Ok(name.to_owned())
+    Ok(Some(code.to_ascii_lowercase()))
 }
 
 /// Sales channels by name, one page at a time; `q` matches the name.
@@ -287,7 +315,11 @@ pub async fn update_sales_channel(
         active.name = Set(required_name(name, "sales channel")?);
     }
     if let Some(description) = changes.description {
-        active.description = Set(Some(description.trim().to_owned()).filter(|d| !d.is_empty()));
+        active.description = Set(text::optional(
+            Some(&description),
+            "a description",
+            text::DESCRIPTION_CHARS,
+        )?);
     }
     if let Some(disabled) = changes.is_disabled {
         active.is_disabled = Set(disabled);
@@ -372,20 +404,19 @@ pub async fn update_stock_location(
 ) -> Result<stock_location::Model, DomainError> {
     let mut active = find_stock_location(db, id).await?.into_active_model();
     if !changes.name.trim().is_empty() {
-        active.name = Set(changes.name.trim().to_owned());
+        active.name = Set(required_name(&changes.name, "stock location")?);
     }
-    let cleared = |v: String| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
     if let Some(v) = changes.address_1 {
-        active.address_1 = Set(cleared(v));
+        active.address_1 = Set(address_line(Some(&v))?);
     }
     if let Some(v) = changes.city {
-        active.city = Set(cleared(v));
+        active.city = Set(city(Some(&v))?);
     }
     if let Some(v) = changes.postal_code {
-        active.postal_code = Set(cleared(v));
+        active.postal_code = Set(postal_code(Some(&v))?);
     }
     if let Some(v) = changes.country_code {
-        active.country_code = Set(cleared(v.to_lowercase()));
+        active.country_code = Set(country_code(Some(&v))?);
     }
     active.updated_at = Set(Utc::now());
     Ok(active.update(db).await?)
@@ -430,6 +461,18 @@ pub async fn channels_of_locations(
 ) -> Result<Vec<channel_location::Model>, DomainError> {
     Ok(channel_location::Entity::find()
         .filter(channel_location::Column::StockLocationId.is_in(location_ids.iter().cloned()))
+        .all(db)
+        .await?)
+}
+
+/// The channels each of `api_key_ids` opens, in one query.
+pub async fn channels_of_keys(
+    db: &impl ConnectionTrait,
+    api_key_ids: &[String],
+) -> Result<Vec<key_channel::Model>, DomainError> {
+    Ok(key_channel::Entity::find()
+        .filter(key_channel::Column::ApiKeyId.is_in(api_key_ids.iter().cloned()))
+        .order_by_asc(key_channel::Column::SalesChannelId)
         .all(db)
         .await?)
 }

@@ -201,16 +201,12 @@ pub async fn member_counts(
 }
 
 fn checked_name(name: &str) -> Result<String, DomainError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(DomainError::Invalid("a customer group needs a name".into()));
-    }
-    if name.chars().count() > 100 {
-        return Err(DomainError::Invalid(
-            "a customer group's name has at most 100 characters".into(),
-        ));
-    }
-    Ok(name.to_owned())
+    crate::text::required(
+        name,
+        "a customer group's name",
+        100,
+        "a customer group needs a name",
+    )
 }
 
 async fn check_name_is_free(

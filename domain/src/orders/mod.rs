@@ -554,8 +554,8 @@ pub async fn mark_shipped(
     tracking: Tracking,
 ) -> Result<OrderDetail, DomainError> {
     let tracking = Tracking {
-        number: checked_text(tracking.number, "tracking_number", 200)?,
-        url: checked_text(tracking.url, "tracking_url", 2000)?,
+        number: crate::text::optional(tracking.number.as_deref(), "tracking_number", 200)?,
+        url: crate::text::optional(tracking.url.as_deref(), "tracking_url", 2000)?,
     };
     if let Some(url) = &tracking.url
         && !(url.starts_with("https://") || url.starts_with("http://"))
@@ -658,23 +658,6 @@ async fn fulfillment_of(
                 format!("{fulfillment_id} of order {order_id}"),
             )
         })
-}
-
-/// Trimmed text, `None` when blank; too long is refused.
-fn checked_text(
-    text: Option<String>,
-    field: &str,
-    max_chars: usize,
-) -> Result<Option<String>, DomainError> {
-    let Some(text) = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    if text.chars().count() > max_chars {
-        return Err(DomainError::Invalid(format!(
-            "{field} is too long: at most {max_chars} characters"
-        )));
-    }
-    Ok(Some(text))
 }
 
 /// The orders paid by these payment collections: order id by collection id.

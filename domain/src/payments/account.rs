@@ -165,6 +165,19 @@ pub async fn remove_saved_card(
     }
 }
 
+/// The id of a saved card a shopper chose, if it has a card id's shape (it
+/// goes into the provider's requests); whose card it is, the provider checks.
+pub fn checked_card_id(id: &str) -> Result<String, DomainError> {
+    let id = id.trim();
+    if is_card_id(id) {
+        Ok(id.to_owned())
+    } else {
+        Err(DomainError::Invalid(
+            "that is not one of your saved cards; choose one from the list".into(),
+        ))
+    }
+}
+
 /// A provider's id of a saved card: `pm_…` (Stripe), `PI…` (Finix); letters,
 /// digits and underscores, at most 100.
 fn is_card_id(id: &str) -> bool {

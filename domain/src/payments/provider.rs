@@ -22,10 +22,14 @@ pub struct Initiation {
 pub enum Payer {
     /// The shopper, in the browser (Stripe.js with the client secret).
     Present,
-    /// Nobody: the shopper is away (a vending hold), and the card saved with
+    /// Nobody: the shopper is away (a vending hold), and a card saved with
     /// their account at the provider (a Stripe Customer, `None` when they
-    /// have none) is held at once.
-    Away { account: Option<String> },
+    /// have none) is held at once: `card` when they chose one (the provider
+    /// checks it is theirs), else the newest.
+    Away {
+        account: Option<String>,
+        card: Option<String>,
+    },
 }
 
 /// What a payment provider (the built-in one, Stripe, …) must do. `Value` is
@@ -49,6 +53,12 @@ pub trait PaymentProvider: Send + Sync {
     /// the card field of Stripe.js, with the session's `client_secret`)
     /// before the order can be placed; such a payment needs JavaScript.
     fn confirmed_by_shopper(&self) -> bool {
+        false
+    }
+
+    /// Whether the shopper's browser turns the card into a token first
+    /// (Finix.js), which the payment session is started with (`data.token`).
+    fn tokenized_in_browser(&self) -> bool {
         false
     }
 

@@ -64,16 +64,7 @@ pub async fn request(
     requester: Requester<'_>,
     request: ReturnRequest,
 ) -> Result<ReturnDetail, DomainError> {
-    let note = trimmed(request.note);
-    if note
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > rules::MAX_NOTE_CHARS)
-    {
-        return Err(DomainError::Invalid(format!(
-            "a note can have at most {} characters",
-            rules::MAX_NOTE_CHARS
-        )));
-    }
+    let note = crate::text::optional(request.note.as_deref(), "a note", rules::MAX_NOTE_CHARS)?;
     let lines: Vec<ReturnLine> = request
         .lines
         .into_iter()

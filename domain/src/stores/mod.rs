@@ -7,7 +7,7 @@ pub mod store;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryOrder, Set,
+    ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryOrder, QuerySelect, Set,
     TransactionSession,
 };
 
@@ -22,7 +22,6 @@ use crate::{
 pub const STORE_ID: &str = "store_default";
 /// At most this many currencies.
 pub const MAX_CURRENCIES: usize = 50;
-const MAX_NAME_CHARS: usize = 200;
 
 /// A change to the store; `None` keeps a field, `Some(None)` clears a default.
 #[derive(Debug, Clone, Default)]
@@ -92,8 +91,15 @@ pub async fn update(
     if id != STORE_ID {
         return Err(DomainError::not_found("Store", id));
     }
-    let before = current(db).await?;
+    current(db).await?;
     let txn = begin_write(db).await?;
+    // Read inside the write, locked: two admins saving at once must not
+    // write back each other's untouched fields from a stale read.
+    let before = store::Entity::find_by_id(STORE_ID)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Store", id))?;
     let mut after = before.clone();
     if let Some(name) = changes.name {
         after.name = checked_name(&name)?;
@@ -161,16 +167,12 @@ where
 }
 
 fn checked_name(name: &str) -> Result<String, DomainError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(DomainError::Invalid("a store needs a name".into()));
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(DomainError::Invalid(format!(
-            "a store's name has at most {MAX_NAME_CHARS} characters"
-        )));
-    }
-    Ok(name.to_owned())
+    crate::text::required(
+        name,
+        "a store's name",
+        crate::text::NAME_CHARS,
+        "a store needs a name",
+    )
 }
 
 /// The codes, lowercase and once each, and the one default among them.

@@ -20,12 +20,13 @@ use crate::{
     ids::new_id,
     pricing,
     shipping::{self, NewShippingOption, shipping_option},
+    text,
 };
 
 /// Pick-up options are named "Pick up at <stock location>" and cost nothing.
 pub const PICKUP_PREFIX: &str = "Pick up at ";
-const MAX_NAME: usize = 200;
-const MAX_ADDRESS: usize = 500;
+const MAX_NAME: usize = text::NAME_CHARS;
+const MAX_ADDRESS: usize = text::ADDRESS_CHARS;
 const MAX_LOCKER_LABEL: usize = 16;
 /// A scale's noise above this is a typo (grams, not milligrams).
 const MAX_NOISE_GRAMS: i32 = 1000;
@@ -202,16 +203,14 @@ struct Checked {
 /// Checks a new machine's own fields (not what they refer to).
 fn check(new: &NewMachine) -> Result<Checked, DomainError> {
     let id = DeviceId::parse(new.id.trim())?;
-    let name = required(&new.name, "a machine needs a name")?;
-    limit(&name, MAX_NAME, "a machine's name")?;
-    let address = optional(new.address.as_deref());
-    if let Some(address) = &address {
-        limit(address, MAX_ADDRESS, "an address")?;
-    }
-    let hub = optional(new.hub.as_deref());
-    if let Some(hub) = &hub {
-        limit(hub, MAX_NAME, "a hub's name")?;
-    }
+    let name = text::required(
+        &new.name,
+        "a machine's name",
+        MAX_NAME,
+        "a machine needs a name",
+    )?;
+    let address = text::optional(new.address.as_deref(), "an address", MAX_ADDRESS)?;
+    let hub = text::optional(new.hub.as_deref(), "a hub's name", MAX_NAME)?;
     if new.lockers.is_empty() {
         return Err(DomainError::Invalid(
             "a machine needs at least one locker (door)".into(),
@@ -221,8 +220,12 @@ fn check(new: &NewMachine) -> Result<Checked, DomainError> {
     let mut positions = HashSet::new();
     let mut lockers = Vec::with_capacity(new.lockers.len());
     for locker in &new.lockers {
-        let label = required(&locker.label, "every locker needs a label (e.g. A)")?;
-        limit(&label, MAX_LOCKER_LABEL, "a locker's label")?;
+        let label = text::required(
+            &locker.label,
+            "a locker's label",
+            MAX_LOCKER_LABEL,
+            "every locker needs a label (e.g. A)",
+        )?;
         if !labels.insert(label.clone()) {
             return Err(DomainError::Invalid(format!(
                 "two lockers are labelled {label:?}"
@@ -254,10 +257,8 @@ fn check(new: &NewMachine) -> Result<Checked, DomainError> {
             scales: locker.scales.clone(),
         });
     }
-    if let LocationChoice::New { name: Some(name) } = &new.location
-        && let Some(name) = optional(Some(name))
-    {
-        limit(&name, MAX_NAME, "a location's name")?;
+    if let LocationChoice::New { name } = &new.location {
+        location_name(name.as_deref())?;
     }
     Ok(Checked {
         id,
@@ -268,23 +269,8 @@ fn check(new: &NewMachine) -> Result<Checked, DomainError> {
     })
 }
 
-fn required(text: &str, message: &str) -> Result<String, DomainError> {
-    optional(Some(text)).ok_or_else(|| DomainError::Invalid(message.to_owned()))
-}
-
-fn optional(text: Option<&str>) -> Option<String> {
-    text.map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-}
-
-fn limit(text: &str, max: usize, what: &str) -> Result<(), DomainError> {
-    if text.chars().count() > max {
-        return Err(DomainError::Invalid(format!(
-            "{what} is at most {max} characters"
-        )));
-    }
-    Ok(())
+fn location_name(name: Option<&str>) -> Result<Option<String>, DomainError> {
+    text::optional(name, "a location's name", MAX_NAME)
 }
 
 /// Adds a machine: the device with its address, position and hub, its
@@ -372,8 +358,8 @@ pub async fn move_machine<C: crate::db::Writable>(
     location: LocationChoice,
     region_id: Option<&str>,
 ) -> Result<(device::Model, Placement), DomainError> {
-    if let LocationChoice::New { name: Some(name) } = &location {
-        limit(name.trim(), MAX_NAME, "a location's name")?;
+    if let LocationChoice::New { name } = &location {
+        location_name(name.as_deref())?;
     }
     let txn = crate::db::begin_write(db).await?;
     let machine = find_device(&txn, id).await?;
@@ -627,7 +613,7 @@ async fn place(
     let region_id = pickup_region(db, region_id).await?;
     let (sales_channel, stock_location) = match choice {
         LocationChoice::New { name } => {
-            let name = optional(name.as_deref()).unwrap_or_else(|| machine_name.to_owned());
+            let name = location_name(name.as_deref())?.unwrap_or_else(|| machine_name.to_owned());
             let channel = channels::create_sales_channel(db, &name, None).await?;
             let location = channels::create_linked_stock_location(
                 db,
@@ -714,7 +700,7 @@ async fn pickup_region(
     db: &impl ConnectionTrait,
     region_id: Option<&str>,
 ) -> Result<String, DomainError> {
-    if let Some(region_id) = optional(region_id) {
+    if let Some(region_id) = text::optional(region_id, "a region id", text::NAME_CHARS)? {
         return Ok(referenced(
             pricing::find_region(db, &region_id).await,
             "region",

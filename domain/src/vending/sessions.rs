@@ -39,6 +39,9 @@ pub struct NewSession {
     pub currency_code: String,
     /// The payment provider holding the amount.
     pub provider_id: String,
+    /// The saved card the shopper chose for the hold (the provider's id);
+    /// `None` holds their newest.
+    pub card_id: Option<String>,
 }
 
 /// Sessions in these states occupy their machine.
@@ -80,13 +83,18 @@ pub async fn open(
                 }
                 None => None,
             };
+            let card = new
+                .card_id
+                .as_deref()
+                .map(payments::account::checked_card_id)
+                .transpose()?;
             Some(
                 payments::authorize(
                     providers,
                     &new.provider_id,
                     new.hold_amount,
                     &new.currency_code,
-                    payments::Payer::Away { account },
+                    payments::Payer::Away { account, card },
                 )
                 .await?,
             )

@@ -279,6 +279,7 @@ async fn a_door_open_too_long_is_alerted_once_and_closing_it_resolves() {
                 hold_amount: 0,
                 currency_code: "eur".into(),
                 provider_id: domain::payments::system::ID.into(),
+                card_id: None,
             },
         )
         .await

@@ -120,6 +120,7 @@ impl Machine {
                 hold_amount: if mode == Mode::Purchase { HOLD } else { 0 },
                 currency_code: "eur".into(),
                 provider_id: domain::payments::system::ID.into(),
+                card_id: None,
             },
         )
         .await
@@ -144,6 +145,7 @@ impl Machine {
                 hold_amount: HOLD,
                 currency_code: "eur".into(),
                 provider_id: provider_id.into(),
+                card_id: None,
             },
         )
         .await
@@ -707,6 +709,7 @@ async fn bad_setups_and_busy_machines_are_refused() {
                 hold_amount: HOLD,
                 currency_code: "eur".into(),
                 provider_id: domain::payments::system::ID.into(),
+                card_id: None,
             },
         )
         .await;
@@ -725,6 +728,7 @@ async fn bad_setups_and_busy_machines_are_refused() {
                 hold_amount: 0,
                 currency_code: "eur".into(),
                 provider_id: domain::payments::system::ID.into(),
+                card_id: None,
             },
         )
         .await;
@@ -747,6 +751,7 @@ async fn a_return_credits_a_shopper_so_it_needs_one() {
                 hold_amount: 0,
                 currency_code: "eur".into(),
                 provider_id: domain::payments::system::ID.into(),
+                card_id: None,
             },
         )
         .await;
@@ -951,6 +956,7 @@ async fn no_writer_waits_on_the_payment_provider_and_a_hold_never_used_is_given_
             hold_amount: HOLD,
             currency_code: "eur".into(),
             provider_id: "pp_far_away".into(),
+            card_id: None,
         };
         let turns_before = domain::db::write_turns(&db);
         // Two shoppers at one machine at once: both are let through to the
@@ -1322,6 +1328,7 @@ async fn every_sweep_acts_once_when_two_instances_run_it_at_once() {
                 hold_amount: HOLD,
                 currency_code: "eur".into(),
                 provider_id: "pp_far_away".into(),
+                card_id: None,
             },
         )
         .await

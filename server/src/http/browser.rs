@@ -147,7 +147,7 @@ pub async fn security_headers(
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if !headers.contains_key(CONTENT_SECURITY_POLICY)
-        && let Ok(csp) = HeaderValue::from_str(&app::content_security_policy(None, None))
+        && let Ok(csp) = HeaderValue::from_str(&app::content_security_policy(None, &[]))
     {
         headers.insert(CONTENT_SECURITY_POLICY, csp);
     }

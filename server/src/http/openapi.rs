@@ -155,7 +155,7 @@ const OPERATIONS: &[Operation] = &[
     op("post", "/store/customers/me/loyalty/verify", "Link the account to the membership with the code", Customer, Some("LoyaltyCode"), Object),
     op("post", "/store/loyalty/rewards", "Calculate the member's rewards for the cart", Store, Some("LoyaltyCart"), Object),
     op("post", "/store/loyalty/rewards/select", "Select or unselect a reward", Store, Some("LoyaltySelect"), Object),
-    op("post", "/store/vending/machines/{device_id}/sessions", "Open a vending machine for a purchase", Customer, None, Object),
+    op("post", "/store/vending/machines/{device_id}/sessions", "Open a vending machine for a purchase, holding one of the shopper's saved cards (card_id; their newest when left out)", Customer, Some("OpenMachine"), Object),
     op("post", "/store/vending/machines/{device_id}/returns", "Open a vending machine to return deposit containers", Customer, None, Object),
     op("get", "/store/vending/deposit-credits", "List the deposits credited to the signed-in customer", Customer, None, Object),
     op("get", "/store/vending/deposit-payouts", "The signed-in customer's deposit balance and payouts to their cards", Customer, None, Object),
@@ -1328,6 +1328,7 @@ fn schemas() -> Value {
         ]),
     );
     add("ReceiveReturn", input(&[("location_id", string())], &[]));
+    add("OpenMachine", input(&[("card_id", string())], &[]));
     let fulfil_item = input(
         &[("id", string()), ("quantity", integer())],
         &["id", "quantity"],

@@ -76,3 +76,15 @@ impl Params {
         Ok((self.count("offset")?.unwrap_or(0), limit.min(MAX_PAGE_SIZE)))
     }
 }
+
+/// A JSON body that may be left out (an empty body means every default).
+pub fn optional_body<T: serde::de::DeserializeOwned + Default>(
+    body: &axum::body::Bytes,
+) -> Result<T, crate::http::error::ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        crate::http::error::ApiError::invalid_data(format!("the request body does not fit: {e}"))
+    })
+}

@@ -110,6 +110,22 @@ impl FinixProvider {
     }
 
     /// The newest enabled card of the Identity `account`.
+    /// Whether `card_id` is a card `account` saved and has not removed.
+    async fn own_card(&self, account: &str, card_id: &str) -> Result<bool, ProviderError> {
+        let instrument = match self
+            .read(
+                "read a saved card",
+                &format!("payment_instruments/{card_id}"),
+            )
+            .await
+        {
+            Ok(instrument) => instrument,
+            Err(ProviderError::Declined(_)) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        Ok(instrument["identity"] == account && instrument["enabled"] == true)
+    }
+
     async fn saved_card(&self, account: &str) -> Result<String, ProviderError> {
         let listed = self
             .call(
@@ -128,6 +144,12 @@ impl FinixProvider {
             .map(str::to_owned)
             .ok_or_else(no_saved_card)
     }
+}
+
+fn not_your_card() -> ProviderError {
+    ProviderError::Declined(
+        "that card is not one of your saved cards; choose one from the list".into(),
+    )
 }
 
 fn no_saved_card() -> ProviderError {
@@ -190,13 +212,22 @@ impl PaymentProvider for FinixProvider {
         ID
     }
 
+    fn tokenized_in_browser(&self) -> bool {
+        true
+    }
+
     /// Opens the instrument the session pays with; the authorization waits
     /// for [`authorize`](Self::authorize), when the cart is completed.
     async fn initiate(&self, payment: &Initiation) -> Result<Value, ProviderError> {
         let (identity, instrument) = match &payment.payer {
-            Payer::Away { account } => {
+            Payer::Away { account, card } => {
                 let account = account.as_deref().ok_or_else(no_saved_card)?;
-                (account.to_owned(), self.saved_card(account).await?)
+                let card = match card {
+                    Some(chosen) if self.own_card(account, chosen).await? => chosen.clone(),
+                    Some(_) => return Err(not_your_card()),
+                    None => self.saved_card(account).await?,
+                };
+                (account.to_owned(), card)
             }
             Payer::Present => {
                 let token = payment
@@ -448,18 +479,7 @@ impl PaymentProvider for FinixProvider {
 
     /// Disables the instrument (Finix deletes none) if it is `account`'s.
     async fn remove_saved_card(&self, account: &str, card_id: &str) -> Result<bool, ProviderError> {
-        let instrument = match self
-            .read(
-                "read a saved card",
-                &format!("payment_instruments/{card_id}"),
-            )
-            .await
-        {
-            Ok(instrument) => instrument,
-            Err(ProviderError::Declined(_)) => return Ok(false),
-            Err(e) => return Err(e),
-        };
-        if instrument["identity"] != account || instrument["enabled"] != true {
+        if !self.own_card(account, card_id).await? {
             return Ok(false);
         }
         self.call(

@@ -98,6 +98,23 @@ impl StripeProvider {
             .ok_or_else(no_saved_card)
     }
 
+    /// Whether the saved card `card_id` is `account`'s: Stripe lets the
+    /// secret key use any customer's card, so whose it is is checked here.
+    async fn own_card(&self, account: &str, card_id: &str) -> Result<bool, ProviderError> {
+        let retrieve = RetrievePaymentMethod::new(card_id);
+        let card = match tokio::time::timeout(CALL_TIMEOUT, retrieve.send(&self.client)).await {
+            Ok(Ok(card)) => card,
+            Ok(Err(StripeError::Stripe(_, 404))) => return Ok(false),
+            Ok(Err(e)) => return Err(refusal("retrieve a saved card", e)),
+            Err(_) => {
+                return Err(ProviderError::Unavailable(
+                    "Stripe did not answer (retrieve a saved card)".into(),
+                ));
+            }
+        };
+        Ok(card.customer.as_ref().map(|c| c.id().as_str()) == Some(account))
+    }
+
     fn data(&self, intent: &PaymentIntent) -> Value {
         json!({
             "id": intent.id.as_str(),
@@ -128,6 +145,12 @@ fn intent_id(data: &Value) -> Result<&str, ProviderError> {
         .ok_or_else(|| {
             ProviderError::Unavailable("the payment names no Stripe PaymentIntent".into())
         })
+}
+
+fn not_your_card() -> ProviderError {
+    ProviderError::Declined(
+        "that card is not one of your saved cards; choose one from the list".into(),
+    )
 }
 
 fn no_saved_card() -> ProviderError {
@@ -205,9 +228,13 @@ impl PaymentProvider for StripeProvider {
         let mut create = CreatePaymentIntent::new(payment.amount, currency)
             .capture_method(PaymentIntentCaptureMethod::Manual)
             .metadata(metadata);
-        if let Payer::Away { account } = &payment.payer {
+        if let Payer::Away { account, card } = &payment.payer {
             let account = account.as_deref().ok_or_else(no_saved_card)?;
-            let card = self.saved_card(account).await?;
+            let card = match card {
+                Some(chosen) if self.own_card(account, chosen).await? => chosen.clone(),
+                Some(_) => return Err(not_your_card()),
+                None => self.saved_card(account).await?,
+            };
             create = create
                 .customer(account)
                 .payment_method(card)
@@ -379,19 +406,8 @@ impl PaymentProvider for StripeProvider {
 
     async fn remove_saved_card(&self, account: &str, card_id: &str) -> Result<bool, ProviderError> {
         // Stripe detaches any card the secret key can see: whose it is is
-        // checked here first, so that a customer can only remove their own.
-        let retrieve = RetrievePaymentMethod::new(card_id);
-        let card = match tokio::time::timeout(CALL_TIMEOUT, retrieve.send(&self.client)).await {
-            Ok(Ok(card)) => card,
-            Ok(Err(StripeError::Stripe(_, 404))) => return Ok(false),
-            Ok(Err(e)) => return Err(refusal("retrieve a saved card", e)),
-            Err(_) => {
-                return Err(ProviderError::Unavailable(
-                    "Stripe did not answer (retrieve a saved card)".into(),
-                ));
-            }
-        };
-        if card.customer.as_ref().map(|c| c.id().as_str()) != Some(account) {
+        // checked first, so that a customer can only remove their own.
+        if !self.own_card(account, card_id).await? {
             return Ok(false);
         }
         self.call(

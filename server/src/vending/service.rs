@@ -116,11 +116,24 @@ impl Vending {
         device_id: &str,
         customer_id: Option<&str>,
     ) -> Result<device_session::Model, DomainError> {
+        self.open_purchase_on_card(device_id, customer_id, None)
+            .await
+    }
+
+    /// [`open_purchase`](Self::open_purchase), holding the saved card the
+    /// shopper chose (`None`: their newest).
+    pub async fn open_purchase_on_card(
+        &self,
+        device_id: &str,
+        customer_id: Option<&str>,
+        card_id: Option<&str>,
+    ) -> Result<device_session::Model, DomainError> {
         self.open(
             device_id,
             Mode::Purchase,
             customer_id,
             self.settings.hold_amount,
+            card_id,
         )
         .await
     }
@@ -132,7 +145,7 @@ impl Vending {
         device_id: &str,
         customer_id: &str,
     ) -> Result<device_session::Model, DomainError> {
-        self.open(device_id, Mode::Return, Some(customer_id), 0)
+        self.open(device_id, Mode::Return, Some(customer_id), 0, None)
             .await
     }
 
@@ -141,7 +154,7 @@ impl Vending {
         &self,
         device_id: &str,
     ) -> Result<device_session::Model, DomainError> {
-        self.open(device_id, Mode::Service, None, 0).await
+        self.open(device_id, Mode::Service, None, 0, None).await
     }
 
     /// Ends service mode: the machine is told to go back to normal, which
@@ -200,6 +213,7 @@ impl Vending {
         mode: Mode,
         customer_id: Option<&str>,
         hold_amount: i64,
+        card_id: Option<&str>,
     ) -> Result<device_session::Model, DomainError> {
         let this = self.clone();
         let provider_id = match mode {
@@ -215,6 +229,7 @@ impl Vending {
             hold_amount,
             currency_code: self.currency.clone(),
             provider_id,
+            card_id: card_id.map(str::to_owned),
         };
         self.lane
             .run(async move { this.open_on_lane(new).await })

@@ -196,3 +196,58 @@ async fn an_operator_adds_and_removes_channels_locations_and_keys_without_javasc
     })
     .await;
 }
+
+#[tokio::test]
+async fn names_addresses_and_titles_are_checked_on_the_server() {
+    on_every_db(async |app| {
+        let token = app.admin_token().await;
+        let long = "x".repeat(201);
+        for (path, body, expected) in [
+            ("/admin/sales-channels", serde_json::json!({ "name": long }), "too long"),
+            (
+                "/admin/sales-channels",
+                serde_json::json!({ "name": "Lobby", "description": "d".repeat(1001) }),
+                "too long",
+            ),
+            ("/admin/stock-locations", serde_json::json!({ "name": long }), "too long"),
+            (
+                "/admin/stock-locations",
+                serde_json::json!({ "name": "Depot", "address": { "country_code": "deu" } }),
+                "country code",
+            ),
+            (
+                "/admin/stock-locations",
+                serde_json::json!({ "name": "Depot", "address": { "address_1": "a".repeat(501) } }),
+                "too long",
+            ),
+            (
+                "/admin/api-keys",
+                serde_json::json!({ "title": long, "type": "publishable" }),
+                "too long",
+            ),
+        ] {
+            let (status, refused) = admin_json(&app, &token, Method::POST, path, Some(body)).await;
+            assert_eq!(status, 400, "{path}: {refused}");
+            assert!(
+                refused["message"].as_str().unwrap_or_default().contains(expected),
+                "{path} {expected}: {refused}"
+            );
+        }
+        let (status, depot) = admin_json(
+            &app,
+            &token,
+            Method::POST,
+            "/admin/stock-locations",
+            Some(serde_json::json!({ "name": " Depot ", "address": { "country_code": "DE", "city": "  " } })),
+        )
+        .await;
+        assert_eq!(status, 200, "{depot}");
+        let depot = &depot["stock_location"];
+        assert_eq!(
+            (&depot["name"], &depot["address"]["country_code"], &depot["address"]["city"]),
+            (&serde_json::json!("Depot"), &serde_json::json!("de"), &serde_json::Value::Null),
+            "trimmed, lowercase, blank is absent: {depot}"
+        );
+    })
+    .await;
+}

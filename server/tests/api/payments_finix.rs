@@ -18,6 +18,7 @@ use crate::{
     customers::{signed_up, signed_up_with_id, store},
     eventually, send_json, spawn_app,
     store_carts::{complete, expect, post, ready_cart},
+    storefront_checkout::{PICKUP, choose, fill_cart, follow, order_id, submit, testid},
     vending_fixture::{purchase_at_a_fridge, wait_for_state},
 };
 
@@ -41,6 +42,7 @@ fn finix_settings(sim: &FinixSimulator) -> FinixSettings {
         finix_merchant_id: Some(config.merchant_id.clone()),
         finix_application_id: Some(config.application_id.clone()),
         finix_webhook_signing_key: Some(config.webhook_signing_key.clone()),
+        finix_js_url: Some(sim.finix_js_url()),
     }
 }
 
@@ -457,6 +459,35 @@ async fn a_shopper_saves_lists_and_removes_a_finix_card_and_nobody_else_can() {
         assert_eq!(status, 404);
         assert_eq!(s.sim.object(&card).unwrap()["enabled"], true);
 
+        // Nor hold it at a machine; its owner can.
+        let fridge = crate::vending_fixture::fridge(&s.app).await;
+        let open = |token: &str| {
+            let sessions = format!("/store/vending/machines/{}/sessions", fridge.id.as_str());
+            send_json(
+                store(&s.app, Method::POST, &sessions, Some(token))
+                    .json(&json!({ "card_id": card })),
+            )
+        };
+        let (thief, _, _) = shopper_with_card(&s, "thief-finix@example.com", APPROVED).await;
+        let (status, body) = open(&thief).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("not one of your saved cards"),
+            "{body}"
+        );
+        let (status, body) = open(&token).await;
+        assert_eq!(status, 200, "{body}");
+        let session =
+            crate::vending_fixture::session(&s.app, body["session"]["id"].as_str().unwrap()).await;
+        let held = payments::find_payment(&s.app.db, session.payment_id.as_deref().unwrap())
+            .await
+            .unwrap()
+            .data;
+        assert!(held.contains(&card), "held on the card chosen: {held}");
+
         let (status, body) = send_json(store(
             &s.app,
             Method::DELETE,
@@ -766,4 +797,77 @@ async fn a_disputed_transfer_raises_an_alert_about_the_order_once() {
     let replay = s.sim.webhooks().deliver(&event).await.unwrap();
     assert_eq!(replay.status, Some(200));
     assert_eq!(disputed().await.len(), 1, "a replay raises no second alert");
+}
+
+/// "Place order" posted by the checkout page, with the token Finix.js made
+/// (none without scripts); the page it is sent back to.
+async fn place_in_storefront(s: &Setup, token: Option<&str>) -> String {
+    let mut form = vec![("payment_provider", FINIX)];
+    if let Some(token) = token {
+        form.push(("card_token", token));
+    }
+    submit(&s.app, "/checkout", "/api/checkout/place-order", &form).await
+}
+
+#[tokio::test]
+async fn the_checkout_page_pays_with_the_token_finix_js_made() {
+    on_every_db_with_finix(async |s| {
+        fill_cart(&s.app).await;
+        choose(&s.app, "finix-page@example.com", PICKUP).await;
+        let response = s.app.page("/checkout").await;
+        let policy = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let page = response.text().await.unwrap();
+        // The card form loads the configured Finix.js (the simulator's
+        // stand-in here), which the page's policy lets run and frame.
+        let origin = s.sim.api_base().trim_end_matches('/').to_owned();
+        assert!(
+            policy.contains(&format!("'wasm-unsafe-eval' {origin};")),
+            "{policy}"
+        );
+        assert!(policy.contains(&format!("frame-src {origin}")), "{policy}");
+        assert!(page.contains(r#"data-testid="finix-card-field""#), "{page}");
+        assert!(
+            page.contains("Card payment needs JavaScript"),
+            "said without scripts"
+        );
+
+        // Without scripts there is no token: refused, and why.
+        let back = place_in_storefront(&s, None).await;
+        let shown = follow(&s.app, &back).await;
+        assert!(
+            testid(&shown, "place-order-error").is_some_and(|e| e.contains("needs JavaScript")),
+            "{shown}"
+        );
+        // A token that is no token, or a declined card, places nothing.
+        let back = place_in_storefront(&s, Some("TK/../identities")).await;
+        assert!(!back.starts_with("/orders/"), "{back}");
+        let declined = tokenize(&s, DECLINED).await;
+        let back = place_in_storefront(&s, Some(&declined)).await;
+        let shown = follow(&s.app, &back).await;
+        assert!(
+            testid(&shown, "place-order-error")
+                .is_some_and(|e| e.to_lowercase().contains("declined")),
+            "{shown}"
+        );
+        assert_eq!(s.sim.debit_count(), 0);
+
+        // Finix.js's token of a good card: the order is placed on its authorization.
+        let approved = tokenize(&s, APPROVED).await;
+        let placed = place_in_storefront(&s, Some(&approved)).await;
+        assert!(placed.starts_with("/orders/order_"), "{placed}");
+        let order = orders::find(&s.app.db, order_id(&placed)).await.unwrap();
+        let payments = payments::payments_of(
+            &s.app.db,
+            order.order.payment_collection_id.as_deref().unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(payments.len(), 1, "{payments:?}");
+        assert_eq!(payments[0].provider_id, FINIX);
+        assert!(payments[0].data.contains("authorization"), "{payments:?}");
+    })
+    .await;
 }

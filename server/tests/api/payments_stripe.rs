@@ -452,11 +452,18 @@ async fn production_refuses_to_start_while_a_region_takes_test_payments() {
 /// SetupIntent, confirmed as Stripe.js would); their token and customer id.
 pub(crate) async fn shopper_with_card(s: &Setup, email: &str, card: &str) -> (String, String) {
     let (token, customer_id) = signed_up_with_id(&s.app, email).await;
+    save_card(s, &token, card).await;
+    (token, customer_id)
+}
+
+/// The signed-in shopper (`token`) saves `card` with Stripe, as
+/// [`shopper_with_card`] does.
+pub(crate) async fn save_card(s: &Setup, token: &str, card: &str) {
     let (status, body) = send_json(store(
         &s.app,
         Method::POST,
         &format!("/store/customers/me/payment-methods/{STRIPE}"),
-        Some(&token),
+        Some(token),
     ))
     .await;
     assert_eq!(status, 200, "{body}");
@@ -472,7 +479,6 @@ pub(crate) async fn shopper_with_card(s: &Setup, email: &str, card: &str) -> (St
         .send(&s.browser)
         .await
         .unwrap();
-    (token, customer_id)
 }
 
 #[tokio::test]

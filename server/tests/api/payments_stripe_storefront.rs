@@ -13,10 +13,11 @@ use crate::{
     customers::{signed_up, store},
     eventually,
     payments_stripe::{
-        STRIPE, Setup, confirm, on_every_db_with_stripe, order_of, shopper_with_card,
+        STRIPE, Setup, confirm, on_every_db_with_stripe, order_of, save_card, shopper_with_card,
     },
     send_json,
     storefront_checkout::{PICKUP, choose, fill_cart, follow, order_id, submit, testid},
+    vending_fixture::fridge,
 };
 
 /// The storefront's cart, read from the database (the shopper has one).
@@ -306,6 +307,138 @@ async fn saved_cards_are_listed_and_removed_by_their_owner_only() {
             s.sim.object(&card_id).unwrap()["customer"],
             Value::Null,
             "detached at Stripe"
+        );
+    })
+    .await;
+}
+
+/// The Stripe requests that created PaymentIntents (holds among them).
+fn intents_created(s: &Setup) -> Vec<simulators::RecordedRequest> {
+    s.sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v1/payment_intents")
+        .collect()
+}
+
+#[tokio::test]
+async fn a_shopper_chooses_which_saved_card_holds_the_machine() {
+    on_every_db_with_stripe(async |s| {
+        let email = "two-cards@example.com";
+        let (token, _) = shopper_with_card(&s, email, "pm_card_visa").await;
+        save_card(&s, &token, "pm_card_mastercard").await;
+        let listed = list(&s, &token).await;
+        assert_eq!(listed["count"], 2, "{listed}");
+        let card = |i: usize| {
+            listed["payment_methods"][i]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        let (newest, older) = (card(0), card(1));
+        let (others, _) = shopper_with_card(&s, "someone-else@example.com", "pm_card_visa").await;
+        let others_card = list(&s, &others).await["payment_methods"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        // Through the Store API: another's card, or an id that is no card,
+        // is refused before anything is held, and the machine stays shut.
+        let at_api = fridge(&s.app).await;
+        let open = |card: Value| {
+            let path = format!("/store/vending/machines/{}/sessions", at_api.id.as_str());
+            let request = store(&s.app, Method::POST, &path, Some(&token)).json(&card);
+            send_json(request)
+        };
+        for card in [
+            serde_json::json!({ "card_id": others_card }),
+            serde_json::json!({ "card_id": "pm_1/../../customers" }),
+            serde_json::json!({ "card_id": "" }),
+        ] {
+            let (status, body) = open(card.clone()).await;
+            assert_eq!(status, 400, "{card}: {body}");
+            assert!(
+                body["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("not one of your saved cards"),
+                "{card}: {body}"
+            );
+        }
+        let (status, body) = open(serde_json::json!({ "card": older })).await;
+        assert_eq!(status, 400, "an unknown field: {body}");
+        assert!(intents_created(&s).is_empty(), "nothing was held");
+        assert!(
+            domain::vending::sessions::active_session(&s.app.db, at_api.id.as_str())
+                .await
+                .unwrap()
+                .is_none(),
+            "the machine stays shut"
+        );
+        let (status, body) = open(serde_json::json!({ "card_id": older })).await;
+        assert_eq!(status, 200, "{body}");
+        let holds = intents_created(&s);
+        assert_eq!(holds.len(), 1);
+        assert_eq!(
+            holds[0].params["payment_method"],
+            older.as_str(),
+            "the card chosen"
+        );
+
+        // On the machine page (no JavaScript): the cards to choose from, the
+        // newest chosen; the form holds the one picked.
+        let at_page = fridge(&s.app).await;
+        let machine = at_page.id.as_str();
+        let signed_in = s
+            .app
+            .post_form(
+                "/api/account/login",
+                &[("email", email), ("password", crate::customers::PASSWORD)],
+            )
+            .await;
+        assert_eq!(signed_in.headers()[reqwest::header::LOCATION], "/account");
+        let page = s
+            .app
+            .page(&format!("/machines/{machine}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(r#"data-testid="hold-card-choice""#), "{page}");
+        assert_eq!(page.matches(r#"name="card_id""#).count(), 2, "{page}");
+        assert!(
+            page.contains("Visa •••• 4242") && page.contains("Mastercard •••• 4444"),
+            "{page}"
+        );
+        let newest_radio = page
+            .split("<input")
+            .find(|input| input.contains(&format!(r#"value="{newest}""#)))
+            .expect("the newest card's radio");
+        assert!(
+            newest_radio.contains("checked"),
+            "the newest is chosen: {newest_radio}"
+        );
+        let opened = s
+            .app
+            .post_form(
+                "/api/machines/open",
+                &[("machine_id", machine), ("card_id", &older)],
+            )
+            .await;
+        let to = opened.headers()[reqwest::header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            to.starts_with(&format!("/machines/{machine}/sessions/")),
+            "{to}"
+        );
+        let holds = intents_created(&s);
+        assert_eq!(holds.len(), 2);
+        assert_eq!(
+            holds[1].params["payment_method"],
+            older.as_str(),
+            "the card picked on the page"
         );
     })
     .await;

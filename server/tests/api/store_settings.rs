@@ -92,6 +92,30 @@ async fn an_operator_names_the_store_and_chooses_its_currencies_and_defaults() {
         assert_eq!(defaults["store"]["default_sales_channel_id"].as_str(), Some(channel));
         assert_eq!(defaults["store"]["name"], "Fridge Co", "what was not sent is kept");
 
+        // Two admins saving different fields at once: neither undoes the other.
+        for round in 0..5 {
+            let name = format!("Fridge Co {round}");
+            let default_currency = if round % 2 == 0 { region_currency.as_str() } else { other };
+            let currencies = json!([
+                { "currency_code": other, "is_default": default_currency == other },
+                { "currency_code": region_currency, "is_default": default_currency == region_currency },
+            ]);
+            let (renamed, recurrenced) = tokio::join!(
+                admin_json(&app, &token, Method::POST, STORE, Some(json!({ "name": name }))),
+                admin_json(&app, &token, Method::POST, STORE, Some(json!({ "supported_currencies": currencies }))),
+            );
+            assert_eq!((renamed.0, recurrenced.0), (200, 200), "{renamed:?} {recurrenced:?}");
+            let (_, now) = admin_json(&app, &token, Method::GET, STORE, None).await;
+            assert_eq!(now["store"]["name"], name.as_str(), "round {round}: {now}");
+            let default = now["store"]["supported_currencies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["is_default"] == true)
+                .map(|c| c["currency_code"].clone());
+            assert_eq!(default, Some(json!(default_currency)), "round {round}: {now}");
+        }
+
         let (status, all) = admin_json(&app, &token, Method::GET, "/admin/currencies?limit=100", None).await;
         assert_eq!(status, 200, "{all}");
         assert_documented(&document, "get", "/admin/currencies", status, &all);

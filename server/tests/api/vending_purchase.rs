@@ -243,6 +243,7 @@ async fn an_opening_cut_short_by_a_restart_is_resumed() {
                 hold_amount: 2000,
                 currency_code: "eur".into(),
                 provider_id: payments::system::ID.into(),
+                card_id: None,
             },
         )
         .await

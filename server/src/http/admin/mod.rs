@@ -388,17 +388,7 @@ pub fn one<T: Serialize>(key: &str, value: T) -> Json<serde_json::Value> {
     Json(serde_json::Value::Object(body))
 }
 
-/// A JSON body that may be left out (an empty body means every default).
-pub fn optional_body<T: serde::de::DeserializeOwned + Default>(
-    body: &axum::body::Bytes,
-) -> Result<T, crate::http::error::ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        crate::http::error::ApiError::invalid_data(format!("the request body does not fit: {e}"))
-    })
-}
+pub use crate::http::params::optional_body;
 
 /// Medusa's answer to a delete.
 #[derive(Serialize)]

@@ -23,7 +23,11 @@ use serde::{Deserialize, Serialize};
 
 use super::publishable_key::PublishableKey;
 use crate::{
-    http::{auth::AuthenticatedCustomer, error::ApiError, params::Params},
+    http::{
+        auth::AuthenticatedCustomer,
+        error::ApiError,
+        params::{Params, optional_body},
+    },
     rate_limit::Attempts,
     state::AppState,
 };
@@ -76,6 +80,15 @@ impl From<device_session::Model> for SessionResponse {
     }
 }
 
+/// What a shopper may say when opening a machine; the body may be left out.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct OpenBody {
+    /// One of their saved cards (`GET /store/customers/me/payment-methods/{provider}`)
+    /// to hold; their newest when left out.
+    card_id: Option<String>,
+}
+
 /// `POST /store/vending/machines/{device_id}/sessions`: holds the payment and
 /// opens the machine.
 pub async fn open(
@@ -84,11 +97,13 @@ pub async fn open(
     me: AuthenticatedCustomer,
     attempts: Attempts,
     Path(device_id): Path<String>,
+    body: axum::body::Bytes,
 ) -> Result<Json<SessionResponse>, ApiError> {
+    let body: OpenBody = optional_body(&body)?;
     attempts.admit(Rule::MachineOpening, &me.id).await?;
     let session = state
         .vending
-        .open_purchase(&device_id, Some(&me.id))
+        .open_purchase_on_card(&device_id, Some(&me.id), body.card_id.as_deref())
         .await?;
     Ok(Json(session.into()))
 }

@@ -25,7 +25,7 @@ use crate::{
         alerts::AlertsPage,
         channels::{ApiKeysPage, SalesChannelsPage, StockLocationsPage},
         customer_groups::CustomerGroupsPage,
-        customers::CustomersPage,
+        customers::{CustomerPage, CustomersPage},
         device_detail::DevicePage,
         devices::DevicesPage,
         invite::AcceptInvitePage,
@@ -248,6 +248,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("pick-list") view=PickListPage ssr=SsrMode::Async />
                     <Route path=path!("regions") view=RegionsPage ssr=SsrMode::Async />
                     <Route path=path!("customers") view=CustomersPage ssr=SsrMode::Async />
+                    <Route path=path!("customers/:id") view=CustomerPage ssr=SsrMode::Async />
                     <Route path=path!("customer-groups") view=CustomerGroupsPage ssr=SsrMode::Async />
                     <Route path=path!("products") view=ProductsPage ssr=SsrMode::Async />
                     <Route path=path!("products/:id") view=ProductEditorPage ssr=SsrMode::Async />

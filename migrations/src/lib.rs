@@ -39,6 +39,7 @@ mod m0033_return_reasons;
 mod m0034_customer_groups;
 mod m0035_fulfilment_progress_and_returns;
 mod m0036_store_settings;
+mod m0037_restock_lines;
 
 /// What each migration was called before they were numbered in run order
 /// (the dates in the old names did not follow it). [`up`] renames the
@@ -183,6 +184,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0034_customer_groups::Migration),
             Box::new(m0035_fulfilment_progress_and_returns::Migration),
             Box::new(m0036_store_settings::Migration),
+            Box::new(m0037_restock_lines::Migration),
         ]
     }
 }

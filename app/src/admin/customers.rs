@@ -1,11 +1,22 @@
-//! Customers: a paginated list, searchable by email or name.
+//! Customers: a paginated list, searchable by email or name, and each
+//! customer's page (profile, groups, addresses, their latest orders).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
+use leptos_router::hooks::use_params_map;
+
 use super::orders::{PAGE_SIZE, Pager, page_number};
-use crate::components::ErrorNotice;
+use crate::{
+    components::{ErrorNotice, NotFound, format_money},
+    storefront::checkout::OrderSummary,
+};
+
+/// A customer's page.
+pub fn customer_path(id: &str) -> String {
+    format!("/admin/customers/{id}")
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomerRow {
@@ -104,8 +115,8 @@ fn CustomerTable(found: CustomerListPage, q: Option<String>, number: u64) -> imp
                     .into_iter()
                     .map(|c| {
                         view! {
-                            <tr data-testid="customer-row" data-customer=c.id>
-                                <td>{c.email}</td>
+                            <tr data-testid="customer-row" data-customer=c.id.clone()>
+                                <td><a href=customer_path(&c.id)>{c.email}</a></td>
                                 <td>{c.name}</td>
                                 <td>{if c.has_account { "registered" } else { "guest" }}</td>
                                 <td>{c.created_at}</td>
@@ -118,6 +129,202 @@ fn CustomerTable(found: CustomerListPage, q: Option<String>, number: u64) -> imp
         <Pager base number pages=found.count.div_ceil(PAGE_SIZE).max(1) />
     }
     .into_any()
+}
+
+/// How many of a customer's orders their page lists (newest first).
+const ORDERS_SHOWN: u64 = 20;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerView {
+    pub row: CustomerRow,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    /// Group id and name.
+    pub groups: Vec<(String, String)>,
+    /// Each address on one line.
+    pub addresses: Vec<String>,
+    pub orders: Vec<OrderSummary>,
+    pub order_count: u64,
+}
+
+/// One customer, with what their page shows; `None` for an unknown id.
+#[server(endpoint = "/admin/customers/get")]
+pub async fn admin_customer(id: String) -> Result<Option<CustomerView>, ServerFnError> {
+    use domain::{DomainError, customers, orders};
+
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    require_admin(
+        &session().await?,
+        domain::admin_users::Permission::ManageStore,
+    )
+    .await?;
+    let found = match customers::retrieve(&ctx.db, &id).await {
+        Ok(found) => found,
+        Err(DomainError::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(to_server_error(e)),
+    };
+    let groups = customers::groups_of_customer(&ctx.db, &id)
+        .await
+        .map_err(to_server_error)?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
+    let filter = orders::OrderFilter {
+        customer_id: vec![id.clone()],
+        ..Default::default()
+    };
+    let (latest, order_count) = orders::list(&ctx.db, &filter, 0, ORDERS_SHOWN)
+        .await
+        .map_err(to_server_error)?;
+    let c = found.customer;
+    Ok(Some(CustomerView {
+        phone: c.phone.clone(),
+        company: c.company_name.clone(),
+        groups,
+        addresses: found
+            .addresses
+            .into_iter()
+            .map(|a| {
+                [
+                    a.address_name,
+                    a.company,
+                    a.address_1,
+                    a.address_2,
+                    a.postal_code,
+                    a.city,
+                    a.province,
+                    a.country_code.map(|c| c.to_uppercase()),
+                ]
+                .into_iter()
+                .flatten()
+                .filter(|part| !part.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join(", ")
+            })
+            .collect(),
+        orders: latest.into_iter().map(OrderSummary::from).collect(),
+        order_count,
+        row: CustomerRow {
+            name: [c.first_name, c.last_name]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" "),
+            id: c.id,
+            email: c.email,
+            has_account: c.has_account,
+            created_at: c.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        },
+    }))
+}
+
+/// `/admin/customers/:id`.
+#[component]
+pub fn CustomerPage() -> impl IntoView {
+    let params = use_params_map();
+    let customer = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        admin_customer,
+    );
+    view! {
+        <p><a href="/admin/customers">"← Customers"</a></p>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
+                {move || Suspend::new(async move {
+                    customer.await.map(|found| match found {
+                        Some(customer) => view! { <CustomerDetail customer /> }.into_any(),
+                        None => view! { <NotFound /> }.into_any(),
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn CustomerDetail(customer: CustomerView) -> impl IntoView {
+    let CustomerView {
+        row,
+        phone,
+        company,
+        groups,
+        addresses,
+        orders,
+        order_count,
+    } = customer;
+    let title = if row.name.is_empty() {
+        row.email.clone()
+    } else {
+        row.name.clone()
+    };
+    view! {
+        <h1 data-testid="customer-name">{title}</h1>
+        <dl class="facts">
+            <dt>"Email"</dt><dd data-testid="customer-email">{row.email}</dd>
+            <dt>"Account"</dt><dd>{if row.has_account { "registered" } else { "guest (checked out without an account)" }}</dd>
+            <dt>"Phone"</dt><dd>{phone.unwrap_or_else(|| "not given".into())}</dd>
+            {company.map(|c| view! { <dt>"Company"</dt><dd>{c}</dd> })}
+            <dt>"Customer since"</dt><dd>{row.created_at}</dd>
+            <dt>"Groups"</dt>
+            <dd data-testid="customer-groups">
+                {if groups.is_empty() {
+                    view! { <span class="muted">"none"</span> }.into_any()
+                } else {
+                    groups
+                        .into_iter()
+                        .map(|(id, name)| view! {
+                            <a href=super::customer_groups::CUSTOMER_GROUPS_PATH class="badge" data-group=id>{name}</a>" "
+                        })
+                        .collect_view()
+                        .into_any()
+                }}
+            </dd>
+        </dl>
+        <h2>"Addresses"</h2>
+        {if addresses.is_empty() {
+            view! { <p class="empty">"No saved addresses."</p> }.into_any()
+        } else {
+            view! {
+                <ul data-testid="customer-addresses">
+                    {addresses.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}
+                </ul>
+            }
+            .into_any()
+        }}
+        <h2>"Orders"</h2>
+        {if orders.is_empty() {
+            view! { <p class="empty" data-testid="customer-no-orders">"No orders yet."</p> }.into_any()
+        } else {
+            view! {
+                <p class="muted">
+                    {if order_count > ORDERS_SHOWN {
+                        format!("The latest {ORDERS_SHOWN} of {order_count} orders")
+                    } else {
+                        format!("{order_count} orders")
+                    }}
+                </p>
+                <table class="data">
+                    <thead><tr><th>"Order"</th><th>"Placed"</th><th>"Status"</th><th>"Payment"</th><th>"Total"</th></tr></thead>
+                    <tbody>
+                        {orders
+                            .into_iter()
+                            .map(|o| view! {
+                                <tr data-testid="customer-order">
+                                    <td><a href=format!("/admin/orders/{}", o.id)><code>{o.id.clone()}</code></a></td>
+                                    <td>{o.created_at}</td>
+                                    <td><span class=format!("badge {}", o.status)>{o.status.clone()}</span></td>
+                                    <td>{o.payment_status}</td>
+                                    <td>{format_money(o.total, &o.currency)}</td>
+                                </tr>
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            }
+            .into_any()
+        }}
+    }
 }
 
 /// Percent-encodes a query value (everything but unreserved characters).

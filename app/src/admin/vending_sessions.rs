@@ -108,6 +108,8 @@ pub struct SessionView {
     pub hold: String,
     /// Commands sent and messages received, in time order.
     pub timeline: Vec<TimelineEntry>,
+    /// A service visit's products: (title, units put in; negative taken out).
+    pub restocked: Vec<(String, i32)>,
 }
 
 #[server(endpoint = "/admin/vending/sessions/get")]
@@ -191,7 +193,14 @@ pub async fn vending_session(id: String) -> Result<Option<SessionView>, ServerFn
         kind: a.action,
     }));
     timeline.sort_by_key(|entry| entry.at);
+    let restocked = domain::vending::settlement::restock_lines(&ctx.db, &id)
+        .await
+        .map_err(to_server_error)?
+        .into_iter()
+        .map(|l| (l.title, l.units))
+        .collect();
     Ok(Some(SessionView {
+        restocked,
         open,
         customer_id: session.customer_id.clone(),
         order_id: session.order_id.clone(),
@@ -358,6 +367,37 @@ pub fn VendingSessionPage() -> impl IntoView {
     }
 }
 
+/// What a service visit put in and took out, per product; nothing for
+/// other sessions (or a visit that changed nothing).
+#[component]
+fn RestockedLines(lines: Vec<(String, i32)>) -> impl IntoView {
+    (!lines.is_empty()).then(|| {
+        let put_in: i32 = lines.iter().map(|(_, u)| (*u).max(0)).sum();
+        let taken_out: i32 = lines.iter().map(|(_, u)| (-*u).max(0)).sum();
+        view! {
+            <h2>"Restocked on this visit"</h2>
+            <p class="muted" data-testid="restock-summary">
+                {format!("{put_in} put in, {taken_out} taken out")}
+            </p>
+            <table class="data" data-testid="restock-lines">
+                <thead><tr><th>"Product"</th><th>"Put in"</th><th>"Taken out"</th></tr></thead>
+                <tbody>
+                    {lines
+                        .into_iter()
+                        .map(|(title, units)| view! {
+                            <tr data-testid="restock-line">
+                                <td>{title}</td>
+                                <td>{(units > 0).then_some(units)}</td>
+                                <td>{(units < 0).then_some(-units)}</td>
+                            </tr>
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        }
+    })
+}
+
 #[component]
 fn SessionDetail(session: SessionView, close: ServerAction<ForceCloseSession>) -> impl IntoView {
     let row = session.row;
@@ -374,6 +414,7 @@ fn SessionDetail(session: SessionView, close: ServerAction<ForceCloseSession>) -
             {row.ended_at.map(|at| view! { <dt>"Ended"</dt><dd>{timestamp(at)}</dd> })}
             {row.failure_reason.map(|why| view! { <dt>"Why it failed"</dt><dd data-testid="failure-reason">{why}</dd> })}
         </dl>
+        <RestockedLines lines=session.restocked />
         <h2>"Timeline"</h2>
         <ol class="timeline" data-testid="timeline">
             {session

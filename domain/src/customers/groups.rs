@@ -175,6 +175,23 @@ pub async fn group_members(
     })
 }
 
+/// The groups `customer_id` is in, by name.
+pub async fn groups_of_customer(
+    db: &impl ConnectionTrait,
+    customer_id: &str,
+) -> Result<Vec<group::Model>, DomainError> {
+    let ids = group_member::Entity::find()
+        .select_only()
+        .column(group_member::Column::CustomerGroupId)
+        .filter(group_member::Column::CustomerId.eq(customer_id));
+    Ok(group::Entity::find()
+        .filter(group::Column::Id.in_subquery(sea_orm::QueryTrait::into_query(ids)))
+        .order_by_asc(group::Column::Name)
+        .order_by_asc(group::Column::Id)
+        .all(db)
+        .await?)
+}
+
 /// How many customers each of `group_ids` has.
 pub async fn member_counts(
     db: &impl ConnectionTrait,

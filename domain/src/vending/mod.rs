@@ -19,6 +19,7 @@ pub mod par_level;
 pub mod payouts;
 pub mod receipts;
 pub mod restock;
+pub mod restock_line;
 pub mod scale;
 pub mod scale_assignment;
 pub mod scales;

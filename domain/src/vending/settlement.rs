@@ -21,7 +21,7 @@ use sea_orm::{
 };
 
 use super::{
-    deposit_credit, device_session, scales,
+    deposit_credit, device_session, restock_line, scales,
     sessions::{self, advance},
     state::{Mode, State, Transition},
     weighing::{self, Count, Outcome, Sample},
@@ -75,6 +75,8 @@ enum Planned {
     Restock {
         location_id: String,
         moves: Vec<StockMove>,
+        /// Each moved variant's label, kept with the visit.
+        titles: HashMap<String, String>,
     },
     /// The deposits of the containers returned, or why the change credits
     /// nothing.
@@ -138,9 +140,11 @@ pub async fn plan(
     for count in changes.iter().flatten() {
         moves.extend(stock_move(db, &count.variant_id, count.quantity).await?);
     }
+    let titles = variant_labels(db, moves.iter().map(|m| m.variant_id.clone())).await?;
     Ok(Plan(Planned::Restock {
         location_id: place.location_id,
         moves,
+        titles,
     }))
 }
 
@@ -177,11 +181,31 @@ async fn carry_out_plan<C: crate::db::Writable>(
             Ok(settled)
         }
         Planned::Sale(sale) => charge(db, session, *sale).await,
-        Planned::Restock { location_id, moves } => {
+        Planned::Restock {
+            location_id,
+            moves,
+            titles,
+        } => {
             let txn = crate::db::begin_write(db).await?;
             let settled = advance(&txn, session, Transition::Settle, |_| {}).await?;
+            let now = Utc::now();
             for stock in &moves {
                 move_stock(&txn, &location_id, stock).await?;
+                if stock.delta != 0 {
+                    restock_line::ActiveModel {
+                        id: Set(new_id("rsline")),
+                        device_session_id: Set(settled.id.clone()),
+                        variant_id: Set(stock.variant_id.clone()),
+                        title: Set(titles
+                            .get(&stock.variant_id)
+                            .cloned()
+                            .unwrap_or_else(|| stock.variant_id.clone())),
+                        units: Set(stock.delta),
+                        created_at: Set(now),
+                    }
+                    .insert(&txn)
+                    .await?;
+                }
             }
             txn.commit().await?;
             Ok(settled)
@@ -367,20 +391,7 @@ async fn described(
         .into_iter()
         .map(|d| (d.id, d.name))
         .collect();
-    let products: HashMap<String, String> = catalog::variant::Entity::find()
-        .filter(catalog::variant::Column::Id.is_in(credits.iter().map(|c| c.variant_id.clone())))
-        .find_also_related(catalog::product::Entity)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(variant, product)| {
-            let label = match product {
-                Some(product) => format!("{} — {}", product.title, variant.title),
-                None => variant.title,
-            };
-            (variant.id, label)
-        })
-        .collect();
+    let products = variant_labels(db, credits.iter().map(|c| c.variant_id.clone())).await?;
     Ok(credits
         .into_iter()
         .map(|credit| {
@@ -663,6 +674,27 @@ pub(crate) async fn capture_refused<C: crate::db::Writable>(
     Ok(())
 }
 
+/// "Product — Variant" of each variant id, in one query.
+async fn variant_labels(
+    db: &impl ConnectionTrait,
+    variant_ids: impl IntoIterator<Item = String>,
+) -> Result<HashMap<String, String>, DomainError> {
+    Ok(catalog::variant::Entity::find()
+        .filter(catalog::variant::Column::Id.is_in(variant_ids))
+        .find_also_related(catalog::product::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(variant, product)| {
+            let label = match product {
+                Some(product) => format!("{} — {}", product.title, variant.title),
+                None => variant.title,
+            };
+            (variant.id, label)
+        })
+        .collect())
+}
+
 /// A variant, its product's id and title, and its price in `currency_code`.
 async fn unit_price(
     db: &impl ConnectionTrait,
@@ -741,4 +773,17 @@ async fn move_stock(
         );
     }
     Ok(())
+}
+
+/// What the service visit `session_id` put in (positive units) and took out
+/// (negative), per product, in the order it was booked.
+pub async fn restock_lines(
+    db: &impl ConnectionTrait,
+    session_id: &str,
+) -> Result<Vec<restock_line::Model>, DomainError> {
+    Ok(restock_line::Entity::find()
+        .filter(restock_line::Column::DeviceSessionId.eq(session_id))
+        .order_by_asc(restock_line::Column::Title)
+        .all(db)
+        .await?)
 }

@@ -402,3 +402,96 @@ async fn a_signed_in_shopper_follows_the_parcel_and_returns_an_item_from_the_ord
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_admin_opens_a_customer_with_their_groups_addresses_and_orders() {
+    on_every_db(async |app| {
+        let browser = app.browser();
+        post_form(
+            &app,
+            &browser,
+            "/api/account/register",
+            &[
+                ("email", "ada@example.com"),
+                ("password", "long enough"),
+                ("first_name", "Ada"),
+                ("last_name", "Lovelace"),
+            ],
+        )
+        .await;
+        add_to_cart(&app, &browser, "sparkling-water", 2).await;
+        let order = checkout(&app, &browser, "ada@example.com").await;
+        place_order(&app, "someone-else@example.com", 1).await;
+        let (customers, _) = domain::customers::list(&app.db, Some("ada@"), 0, 10)
+            .await
+            .unwrap();
+        let ada = customers[0].id.clone();
+        let regulars = domain::customers::create_group(&app.db, "Regulars")
+            .await
+            .unwrap();
+        domain::customers::change_group_members(
+            &app.db,
+            &regulars.id,
+            std::slice::from_ref(&ada),
+            &[],
+        )
+        .await
+        .unwrap();
+        domain::customers::add_address(
+            &app.db,
+            &ada,
+            domain::customers::AddressFields {
+                address_1: Some("Main Street 1".into()),
+                city: Some("Vienna".into()),
+                country_code: Some("at".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+
+        app.sign_in().await;
+        let (_, list) = page(&app, &app.client, "/admin/customers").await;
+        let link = format!(r#"href="/admin/customers/{ada}""#);
+        assert!(list.contains(&link), "the list links each customer: {list}");
+        let (status, detail) = page(&app, &app.client, &format!("/admin/customers/{ada}")).await;
+        assert_eq!(status, 200, "{detail}");
+        assert!(
+            detail.contains(r#"data-testid="customer-name">Ada Lovelace"#),
+            "{detail}"
+        );
+        assert!(
+            detail.contains("ada@example.com") && detail.contains("registered"),
+            "{detail}"
+        );
+        assert!(detail.contains("Regulars"), "{detail}");
+        assert!(detail.contains("Main Street 1, Vienna, AT"), "{detail}");
+        assert_eq!(
+            detail.matches(r#"data-testid="customer-order""#).count(),
+            1,
+            "only her own order: {detail}"
+        );
+        assert!(
+            detail.contains(&format!(r#"href="/admin/orders/{order}""#)),
+            "{detail}"
+        );
+
+        // The Admin API still answers JSON on the same path.
+        let token = app.admin_token().await;
+        let (status, json) = crate::admin_json(
+            &app,
+            &token,
+            reqwest::Method::GET,
+            &format!("/admin/customers/{ada}"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, json["customer"]["email"].as_str()),
+            (200, Some("ada@example.com"))
+        );
+        let (status, _) = page(&app, &app.client, "/admin/customers/cus_missing").await;
+        assert_eq!(status, 404);
+    })
+    .await;
+}

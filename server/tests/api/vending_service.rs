@@ -9,14 +9,15 @@ use domain::{
     devices::device,
     vending::{
         scales::{self, SyncStatus},
-        sessions,
+        sessions, settlement,
     },
 };
+use reqwest::Method;
 use sea_orm::EntityTrait;
 use server::vending::simulator::{Faults, MachineConfig, Take, Visit, spawn_machines};
 
 use crate::{
-    TestApp, eventually,
+    TestApp, admin_json, eventually,
     vending_fixture::{
         STOCKED, fridge, on_every_db_and_broker, on_every_db_and_broker_with, wait_for_state,
     },
@@ -54,6 +55,26 @@ async fn service_mode_restocks_from_the_weight_increase_without_charging() {
         assert_eq!(settled.order_id, None, "nothing is sold");
         assert_eq!(fridge.stocked(&app, &fridge.cola).await, STOCKED + 4);
         assert_eq!(fridge.stocked(&app, &fridge.water).await, STOCKED);
+
+        // The visit keeps what it put in, shown by the Admin API and the session's page.
+        let lines = settlement::restock_lines(&app.db, &settled.id)
+            .await
+            .unwrap();
+        let booked: Vec<(&str, i32)> = lines
+            .iter()
+            .map(|l| (l.variant_id.as_str(), l.units))
+            .collect();
+        assert_eq!(booked, vec![(fridge.cola.variant_id.as_str(), 4)]);
+        let token = app.admin_token().await;
+        let path = format!("/admin/vending/sessions/{}", settled.id);
+        let (status, detail) = admin_json(&app, &token, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{detail}");
+        assert_eq!(detail["restock_lines"][0]["units"], 4, "{detail}");
+        assert_eq!(detail["restock_lines"][0]["title"], lines[0].title.as_str());
+        app.sign_in().await;
+        let page = app.page(&path).await.text().await.unwrap();
+        assert!(page.contains("4 put in, 0 taken out"), "{page}");
+        assert_eq!(page.matches(r#"data-testid="restock-line""#).count(), 1);
     })
     .await;
 }

@@ -52,6 +52,7 @@ pub const PAGE_PATHS: &[&str] = &[
     "/admin/api-keys",
     "/admin/customer-groups",
     "/admin/customers",
+    "/admin/customers/{id}",
     "/admin/products",
     "/admin/products/{id}",
     "/admin/loyalty/config",

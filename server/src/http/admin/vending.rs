@@ -15,7 +15,7 @@ use domain::{
         scales::{self, Deposit, NewAssignment},
         session_event,
         sessions::{self, SessionFilter},
-        state,
+        settlement, state,
     },
 };
 use serde::{Deserialize, Serialize};
@@ -178,6 +178,15 @@ pub struct SessionDetail {
     /// Every message the device sent about it, in device order.
     events: Vec<AdminSessionEvent>,
     commands: Vec<AdminCommand>,
+    /// A service visit's products put in (positive units) and taken out.
+    restock_lines: Vec<AdminRestockLine>,
+}
+
+#[derive(Serialize)]
+pub struct AdminRestockLine {
+    variant_id: String,
+    title: String,
+    units: i32,
 }
 
 /// `GET /admin/vending/sessions/{id}`: the session and its timeline.
@@ -189,10 +198,19 @@ pub async fn retrieve_session(
     let session = sessions::find(&state.db, &id).await?;
     let events = sessions::events_of(&state.db, &id).await?;
     let commands = sessions::commands_of(&state.db, &id).await?;
+    let restock_lines = settlement::restock_lines(&state.db, &id).await?;
     Ok(Json(SessionDetail {
         session: session.into(),
         events: events.into_iter().map(Into::into).collect(),
         commands: commands.into_iter().map(Into::into).collect(),
+        restock_lines: restock_lines
+            .into_iter()
+            .map(|l| AdminRestockLine {
+                variant_id: l.variant_id,
+                title: l.title,
+                units: l.units,
+            })
+            .collect(),
     }))
 }
 

@@ -27,6 +27,23 @@ pub struct CustomerRow {
     pub created_at: String,
 }
 
+#[cfg(feature = "ssr")]
+impl From<domain::customers::customer::Model> for CustomerRow {
+    fn from(c: domain::customers::customer::Model) -> Self {
+        Self {
+            name: [c.first_name, c.last_name]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" "),
+            id: c.id,
+            email: c.email,
+            has_account: c.has_account,
+            created_at: c.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomerListPage {
     pub customers: Vec<CustomerRow>,
@@ -49,20 +66,7 @@ pub async fn list_customers(
         .await
         .map_err(to_server_error)?;
     Ok(CustomerListPage {
-        customers: customers
-            .into_iter()
-            .map(|c| CustomerRow {
-                name: [c.first_name, c.last_name]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                id: c.id,
-                email: c.email,
-                has_account: c.has_account,
-                created_at: c.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            })
-            .collect(),
+        customers: customers.into_iter().map(CustomerRow::from).collect(),
         count,
     })
 }
@@ -205,17 +209,7 @@ pub async fn admin_customer(id: String) -> Result<Option<CustomerView>, ServerFn
             .collect(),
         orders: latest.into_iter().map(OrderSummary::from).collect(),
         order_count,
-        row: CustomerRow {
-            name: [c.first_name, c.last_name]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" "),
-            id: c.id,
-            email: c.email,
-            has_account: c.has_account,
-            created_at: c.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        },
+        row: c.into(),
     }))
 }
 

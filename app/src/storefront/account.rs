@@ -332,18 +332,28 @@ pub async fn my_saved_cards() -> Result<Option<SavedCards>, ServerFnError> {
     }))
 }
 
-/// Starts saving a card: the SetupIntent the card field confirms.
-#[server(endpoint = "/account/cards/start")]
-pub async fn start_card_setup() -> Result<CardPayment, ServerFnError> {
+/// Who is saving a card, with which provider, under which email.
+#[cfg(feature = "ssr")]
+struct CardSaver {
+    customer: String,
+    provider: String,
+    email: String,
+}
+
+/// The signed-in customer about to save a card; refused when nobody is
+/// signed in or the store keeps no cards.
+#[cfg(feature = "ssr")]
+async fn card_saver(
+    ctx: &crate::server_context::ServerContext,
+) -> Result<CardSaver, ServerFnError> {
     use crate::server_context::*;
     use domain::DomainError;
-    let ctx = server_context()?;
     let Some(customer) = customer_id(&session().await?).await? else {
         return Err(to_server_error(DomainError::Unauthorized(
             "sign in first".into(),
         )));
     };
-    let provider = card::saved_card_provider(&ctx)
+    let provider = card::saved_card_provider(ctx)
         .await?
         .ok_or_else(|| to_server_error(DomainError::Invalid("this store saves no cards".into())))?;
     let email = domain::customers::retrieve(&ctx.db, &customer)
@@ -351,6 +361,23 @@ pub async fn start_card_setup() -> Result<CardPayment, ServerFnError> {
         .map_err(to_server_error)?
         .customer
         .email;
+    Ok(CardSaver {
+        customer,
+        provider,
+        email,
+    })
+}
+
+/// Starts saving a card: the SetupIntent the card field confirms.
+#[server(endpoint = "/account/cards/start")]
+pub async fn start_card_setup() -> Result<CardPayment, ServerFnError> {
+    use crate::server_context::*;
+    let ctx = server_context()?;
+    let CardSaver {
+        customer,
+        provider,
+        email,
+    } = card_saver(&ctx).await?;
     let setup = domain::payments::account::start_saving_card(
         &ctx.db,
         &ctx.payment_providers,
@@ -374,21 +401,12 @@ pub async fn start_card_setup() -> Result<CardPayment, ServerFnError> {
 #[server(endpoint = "/account/cards/save-token")]
 pub async fn save_tokenized_card(token: String) -> Result<(), ServerFnError> {
     use crate::server_context::*;
-    use domain::DomainError;
     let ctx = server_context()?;
-    let Some(customer) = customer_id(&session().await?).await? else {
-        return Err(to_server_error(DomainError::Unauthorized(
-            "sign in first".into(),
-        )));
-    };
-    let provider = card::saved_card_provider(&ctx)
-        .await?
-        .ok_or_else(|| to_server_error(DomainError::Invalid("this store saves no cards".into())))?;
-    let email = domain::customers::retrieve(&ctx.db, &customer)
-        .await
-        .map_err(to_server_error)?
-        .customer
-        .email;
+    let CardSaver {
+        customer,
+        provider,
+        email,
+    } = card_saver(&ctx).await?;
     domain::payments::account::save_card(
         &ctx.db,
         &ctx.payment_providers,

@@ -28,9 +28,11 @@ use crate::{
         customers::{CustomerPage, CustomersPage},
         device_detail::DevicePage,
         devices::DevicesPage,
+        inventory::{InventoryPage, ReservationsPage},
         invite::AcceptInvitePage,
         login::LoginPage,
         loyalty::{LoyaltyConfigPage, LoyaltySessionsPage},
+        notifications::NotificationsPage,
         orders::{AdminOrderPage, OrdersPage},
         overview::OverviewPage,
         payments::PaymentsPage,
@@ -262,6 +264,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("loyalty/config") view=LoyaltyConfigPage ssr=SsrMode::Async />
                     <Route path=path!("loyalty/sessions") view=LoyaltySessionsPage ssr=SsrMode::Async />
                     <Route path=path!("alerts") view=AlertsPage ssr=SsrMode::Async />
+                    <Route path=path!("notifications") view=NotificationsPage ssr=SsrMode::Async />
+                    <Route path=path!("inventory") view=InventoryPage ssr=SsrMode::Async />
+                    <Route path=path!("reservations") view=ReservationsPage ssr=SsrMode::Async />
                     <Route path=path!("users") view=UsersPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

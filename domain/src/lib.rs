@@ -21,6 +21,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod inventory;
 pub mod loyalty;
+pub mod notifications;
 pub mod orders;
 pub mod overview;
 pub mod paging;

@@ -265,4 +265,28 @@ describe('Medusa JS SDK', () => {
     ({ order } = await admin.admin.order.archive(placed.id));
     assert.equal(order.status, 'archived');
   }));
+
+  test('an operator reads what the store sent about an order through the admin SDK', logged(async () => {
+    const shopper = client();
+    const { regions } = await shopper.store.region.list();
+    const placed = await checkOut(shopper, { regionId: regions[0].id, email: `sent.${Date.now()}@example.com`, quantity: 1 });
+
+    const admin = client();
+    await admin.auth.login('user', 'emailpass', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    // The confirmation goes out through the outbox, a moment after the order.
+    let listed = { notifications: [], count: 0 };
+    for (let tries = 0; tries < 100 && listed.count === 0; tries += 1) {
+      listed = await admin.admin.notification.list({ resource_id: placed.id });
+      if (listed.count === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(listed.count, 1);
+    const [sent] = listed.notifications;
+    assert.equal(sent.channel, 'email');
+    assert.equal(sent.to, placed.email);
+    assert.equal(sent.template, 'order_confirmation');
+    assert.equal(sent.status, 'success');
+    const { notification } = await admin.admin.notification.retrieve(sent.id);
+    assert.equal(notification.resource_id, placed.id);
+    assert.match(notification.data.subject, new RegExp(placed.id));
+  }));
 });

@@ -40,6 +40,8 @@ mod m0034_customer_groups;
 mod m0035_fulfilment_progress_and_returns;
 mod m0036_store_settings;
 mod m0037_restock_lines;
+mod m0038_notifications;
+mod m0039_manual_reservations;
 
 /// What each migration was called before they were numbered in run order
 /// (the dates in the old names did not follow it). [`up`] renames the
@@ -185,6 +187,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0035_fulfilment_progress_and_returns::Migration),
             Box::new(m0036_store_settings::Migration),
             Box::new(m0037_restock_lines::Migration),
+            Box::new(m0038_notifications::Migration),
+            Box::new(m0039_manual_reservations::Migration),
         ]
     }
 }

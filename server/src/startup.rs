@@ -23,7 +23,7 @@ use crate::{
     alert_channels,
     config::Settings,
     http, loyalty,
-    notifications::{self, Mailer},
+    notifications::{self, Mailer, Notifier},
     rate_limit::RateLimiter,
     state::AppState,
     vending::{
@@ -223,11 +223,15 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         limits,
         search: search.clone(),
     };
-    let mailer = Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from)?;
-    let mut subscribers = alert_channels::subscribers(&settings.alerts, &mailer)?;
+    let notifier = Notifier::new(
+        db.clone(),
+        Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from)?,
+        alert_channels::Slack::from_settings(&settings.alerts)?,
+    );
+    let mut subscribers = alert_channels::subscribers(&settings.alerts, &notifier)?;
     subscribers.extend(notifications::subscribers(
         &db,
-        mailer,
+        &notifier,
         &state.loyalty,
         &public_url,
     ));
@@ -258,6 +262,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         write_lane.handle(),
     );
     http::idempotency::spawn_expired_cleanup(db.clone(), Duration::from_secs(3600));
+    notifications::spawn_pruning(db.clone(), Duration::from_secs(3600));
     let routes = http::router(state.clone());
     let secure_cookies = settings.secure_cookies || browser.https();
     let session_max_age = Duration::from_secs(settings.session_max_age_secs);

@@ -304,7 +304,7 @@ fn ChannelAdmin(kind: ChannelKind) -> impl IntoView {
             .get()
             .and_then(|r| r.err())
             .or_else(|| remove.value().get().and_then(|r| r.err()))
-            .map(|e| e.to_string().replace("error running server function: ", ""))
+            .map(|e| crate::components::plain_error(&e))
     };
     let w = words(kind);
     view! {

@@ -103,7 +103,7 @@ pub fn CustomerGroupsPage() -> impl IntoView {
         move || create.version().get() + add.version().get() + delete.version().get(),
         |_| list_customer_groups(),
     );
-    let plain = |e: ServerFnError| e.to_string().replace("error running server function: ", "");
+    let plain = |e: ServerFnError| crate::components::plain_error(&e);
     let error = move || {
         create
             .value()

@@ -569,7 +569,7 @@ pub async fn decommission_device(
 /// The first error of any of the page's forms, as a person reads it.
 fn first_error(results: &[Option<Result<(), ServerFnError>>]) -> Option<String> {
     results.iter().find_map(|r| match r {
-        Some(Err(e)) => Some(e.to_string().replace("error running server function: ", "")),
+        Some(Err(e)) => Some(crate::components::plain_error(e)),
         _ => None,
     })
 }

@@ -317,7 +317,7 @@ pub fn DevicesPage() -> impl IntoView {
         add.value()
             .get()
             .and_then(|r| r.err())
-            .map(|e| e.to_string().replace("error running server function: ", ""))
+            .map(|e| crate::components::plain_error(&e))
     };
     view! {
         <h1>"Devices"</h1>

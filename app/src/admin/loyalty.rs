@@ -172,7 +172,7 @@ fn ConfigForm(config: LoyaltyConfigForm) -> impl IntoView {
         save.value()
             .get()
             .and_then(|r| r.err())
-            .map(|e| e.to_string().replace("error running server function: ", ""))
+            .map(|e| crate::components::plain_error(&e))
     };
     let secret_hint = if config.has_client_secret {
         "stored; leave empty to keep it"

@@ -6,9 +6,11 @@ pub mod customer_groups;
 pub mod customers;
 pub mod device_detail;
 pub mod devices;
+pub mod inventory;
 pub mod invite;
 pub mod login;
 pub mod loyalty;
+pub mod notifications;
 pub mod order_fulfilment;
 pub mod orders;
 pub mod overview;
@@ -122,11 +124,13 @@ pub fn AdminLayout() -> impl IntoView {
                                                     <A href="/admin/orders">"Orders"</A>
                                                     <A href=returns::RETURNS_PATH>"Returns"</A>
                                                     <A href=payments::PAYMENTS_PATH>"Payments"</A>
+                                                    <A href=notifications::NOTIFICATIONS_PATH attr:data-testid="notifications-nav">"Notifications"</A>
                                                 </span>
                                                 <span class="nav-group" role="group" aria-label="Catalog">
                                                     <span class="nav-label" aria-hidden="true">"Catalog"</span>
                                                     <A href=products::PRODUCTS_PATH>"Products"</A>
                                                     <A href=promotions::PROMOTIONS_PATH attr:data-testid="promotions-nav">"Promotions"</A>
+                                                    <A href=inventory::INVENTORY_PATH attr:data-testid="inventory-nav">"Inventory"</A>
                                                 </span>
                                                 <span class="nav-group" role="group" aria-label="Customers">
                                                     <span class="nav-label" aria-hidden="true">"Customers"</span>

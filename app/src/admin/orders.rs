@@ -274,7 +274,7 @@ pub fn AdminOrderPage() -> impl IntoView {
         |(id, _)| admin_order(id),
     );
     // The last action's error, whichever form it came from.
-    let plain = |e: ServerFnError| e.to_string().replace("error running server function: ", "");
+    let plain = |e: ServerFnError| crate::components::plain_error(&e);
     let error = move || {
         cancel
             .value()

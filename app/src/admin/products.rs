@@ -562,7 +562,7 @@ fn ProductForm(data: EditorData) -> impl IntoView {
         save.value()
             .get()
             .and_then(|r| r.err())
-            .map(|e| e.to_string().replace("error running server function: ", ""))
+            .map(|e| crate::components::plain_error(&e))
     };
     let creating = data.product.is_none();
     let product = data.product.unwrap_or_else(|| EditedProduct {

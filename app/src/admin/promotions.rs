@@ -344,7 +344,7 @@ pub fn PromotionsPage() -> impl IntoView {
         },
         |(page, _)| list_promotions((page - 1) * PAGE_SIZE),
     );
-    let plain = |e: ServerFnError| e.to_string().replace("error running server function: ", "");
+    let plain = |e: ServerFnError| crate::components::plain_error(&e);
     let error = move || {
         create
             .value()

@@ -92,7 +92,7 @@ pub fn RegionsPage() -> impl IntoView {
         save.value()
             .get()
             .and_then(|r| r.err())
-            .map(|e| e.to_string().replace("error running server function: ", ""))
+            .map(|e| crate::components::plain_error(&e))
     };
     view! {
         <h1>"Regions"</h1>

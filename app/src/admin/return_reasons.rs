@@ -76,7 +76,7 @@ pub fn ReturnReasonsPage() -> impl IntoView {
         move || create.version().get() + delete.version().get(),
         |_| list_return_reasons(),
     );
-    let plain = |e: ServerFnError| e.to_string().replace("error running server function: ", "");
+    let plain = |e: ServerFnError| crate::components::plain_error(&e);
     let error = move || {
         create
             .value()

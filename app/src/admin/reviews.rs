@@ -184,7 +184,7 @@ pub fn ReviewsPage() -> impl IntoView {
         act.value()
             .get()
             .and_then(|r| r.err())
-            .map(|e| e.to_string().replace("error running server function: ", ""))
+            .map(|e| crate::components::plain_error(&e))
     };
     view! {
         <h1>"Review"</h1>

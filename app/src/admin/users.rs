@@ -172,7 +172,7 @@ pub async fn change_invite(id: String, op: String) -> Result<(), ServerFnError> 
 fn failure(value: Option<Result<(), ServerFnError>>) -> Option<String> {
     value
         .and_then(|r| r.err())
-        .map(|e| e.to_string().replace("error running server function: ", ""))
+        .map(|e| crate::components::plain_error(&e))
 }
 
 #[component]

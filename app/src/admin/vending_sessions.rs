@@ -347,7 +347,7 @@ pub fn VendingSessionPage() -> impl IntoView {
             .value()
             .get()
             .and_then(|r| r.err())
-            .map(|e| e.to_string().replace("error running server function: ", ""))
+            .map(|e| crate::components::plain_error(&e))
     };
     view! {
         <p><a href=SESSIONS_PATH>"← Sessions"</a></p>

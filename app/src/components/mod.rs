@@ -37,3 +37,11 @@ pub fn ErrorNotice(errors: ArcRwSignal<Errors>) -> impl IntoView {
         </div>
     }
 }
+
+/// What a failed server function says, as a person reads it (without
+/// Leptos's "error running server function" prefix).
+pub fn plain_error(error: &ServerFnError) -> String {
+    error
+        .to_string()
+        .replace("error running server function: ", "")
+}

@@ -454,7 +454,7 @@ pub(crate) fn form_error<T: Clone + Send + Sync + 'static>(
         outcome
             .get()
             .and_then(|r| r.err())
-            .map(|e| e.to_string().replace("error running server function: ", ""))
+            .map(|e| crate::components::plain_error(&e))
     }
 }
 
@@ -648,9 +648,7 @@ fn AddCard(stripe: StripeJs, on_saved: impl Fn() + Copy + Send + Sync + 'static)
         leptos::task::spawn_local(async move {
             match start_card_setup().await {
                 Err(e) => {
-                    set_problem.set(Some(
-                        e.to_string().replace("error running server function: ", ""),
-                    ));
+                    set_problem.set(Some(crate::components::plain_error(&e)));
                     set_saving.set(false);
                 }
                 Ok(setup) => card::confirm_setup(&setup.client_secret, move |answer| {
@@ -700,9 +698,7 @@ fn AddFinixCard(
                 set_saving.set(false);
                 match saved {
                     Ok(()) => on_saved(),
-                    Err(e) => set_problem.set(Some(
-                        e.to_string().replace("error running server function: ", ""),
-                    )),
+                    Err(e) => set_problem.set(Some(crate::components::plain_error(&e))),
                 }
             }),
         });
@@ -733,7 +729,7 @@ fn DepositCredits() -> impl IntoView {
             .into_any(),
             Err(e) => view! {
                 <p class="notice error" role="alert" data-testid="deposit-payout-error">
-                    {e.to_string().replace("error running server function: ", "")}
+                    {crate::components::plain_error(&e)}
                 </p>
             }
             .into_any(),

@@ -939,7 +939,7 @@ fn PaymentAndReview(
                     let started = match start_card_payment(payment_provider.clone()).await {
                         Ok(started) => started,
                         Err(e) => {
-                            problem(e.to_string().replace("error running server function: ", ""));
+                            problem(crate::components::plain_error(&e));
                             return;
                         }
                     };

@@ -302,7 +302,7 @@ pub fn LoyaltyPanel() -> impl IntoView {
             .or_else(|| failed(actions.send_code.value().get()))
             .or_else(|| failed(actions.verify.value().get()))
             .or_else(|| failed(actions.choose.value().get()))
-            .map(|e| e.to_string().replace("error running server function: ", ""))
+            .map(|e| crate::components::plain_error(&e))
     };
     view! {
         <Transition fallback=|| ()>

@@ -212,7 +212,7 @@ pub fn LoyaltyMembership() -> impl IntoView {
         let failed = |r: Option<Result<(), ServerFnError>>| r.and_then(|r| r.err());
         failed(send_code.value().get())
             .or_else(|| failed(verify.value().get()))
-            .map(|e| e.to_string().replace("error running server function: ", ""))
+            .map(|e| crate::components::plain_error(&e))
     };
     view! {
         <Transition fallback=|| ()>

@@ -422,3 +422,24 @@ pub async fn find_variant(
 pub async fn count_products(db: &impl ConnectionTrait) -> Result<u64, DomainError> {
     Ok(product::Entity::find().count(db).await?)
 }
+
+/// "Product — Variant" of each variant id, in one query.
+pub async fn variant_labels(
+    db: &impl ConnectionTrait,
+    variant_ids: impl IntoIterator<Item = String>,
+) -> Result<HashMap<String, String>, DomainError> {
+    Ok(variant::Entity::find()
+        .filter(variant::Column::Id.is_in(variant_ids))
+        .find_also_related(product::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(variant, product)| {
+            let label = match product {
+                Some(product) => format!("{} — {}", product.title, variant.title),
+                None => variant.title,
+            };
+            (variant.id, label)
+        })
+        .collect())
+}

@@ -105,6 +105,7 @@ impl ReserveInventory<'_> {
                         quantity: line.quantity,
                         line_item_id: Some(line.id.clone()),
                         external_id: Some(ctx.cart.cart.id.clone()),
+                        ..Default::default()
                     },
                 )
                 .await;

@@ -208,6 +208,10 @@ pub struct NewReservation {
     pub quantity: i32,
     pub line_item_id: Option<String>,
     pub external_id: Option<String>,
+    /// Why it is held (an admin's reservation).
+    pub description: Option<String>,
+    /// The admin user who made it.
+    pub created_by: Option<String>,
 }
 
 /// Holds `quantity` units at a location, or fails with an "out of stock"
@@ -222,6 +226,11 @@ pub async fn reserve(
             new.quantity
         )));
     }
+    let description = crate::text::optional(
+        new.description.as_deref(),
+        "a reservation's description",
+        crate::text::DESCRIPTION_CHARS,
+    )?;
     let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let reserved = inventory_level::Entity::update_many()
@@ -256,7 +265,10 @@ pub async fn reserve(
         quantity: Set(new.quantity),
         line_item_id: Set(new.line_item_id),
         external_id: Set(new.external_id),
+        description: Set(description),
+        created_by: Set(new.created_by),
         created_at: Set(now),
+        updated_at: Set(Some(now)),
     }
     .insert(&txn)
     .await?;
@@ -315,6 +327,148 @@ pub async fn fulfil(
     )
     .await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// Which reservations to list; every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct ReservationFilter {
+    pub inventory_item_id: Option<String>,
+    pub location_id: Option<String>,
+    pub line_item_id: Option<String>,
+}
+
+/// Reservations, newest first, one page at a time.
+pub async fn list_reservations(
+    db: &impl ConnectionTrait,
+    filter: &ReservationFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<crate::paging::Page<reservation::Model>, DomainError> {
+    use sea_orm::QueryOrder;
+    crate::catalog::check_page_size(limit)?;
+    let mut select = reservation::Entity::find();
+    if let Some(item) = &filter.inventory_item_id {
+        select = select.filter(reservation::Column::InventoryItemId.eq(item));
+    }
+    if let Some(location) = &filter.location_id {
+        select = select.filter(reservation::Column::LocationId.eq(location));
+    }
+    if let Some(line) = &filter.line_item_id {
+        select = select.filter(reservation::Column::LineItemId.eq(line));
+    }
+    let select = select
+        .order_by_desc(reservation::Column::CreatedAt)
+        .order_by_desc(reservation::Column::Id);
+    crate::paging::page_of(db, select, offset, limit).await
+}
+
+pub async fn find_reservation(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<reservation::Model, DomainError> {
+    reservation::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Reservation", id))
+}
+
+/// What an admin may change of a reservation they made.
+#[derive(Debug, Clone, Default)]
+pub struct ReservationChanges {
+    pub quantity: Option<i32>,
+    /// `Some(None)` clears it.
+    pub description: Option<Option<String>>,
+}
+
+/// Changes a reservation made by hand: more units only while the location
+/// has them available. One held for an order changes with the order.
+pub async fn update_reservation(
+    db: &impl crate::db::Writable,
+    id: &str,
+    changes: ReservationChanges,
+) -> Result<reservation::Model, DomainError> {
+    let description = match &changes.description {
+        Some(text) => Some(crate::text::optional(
+            text.as_deref(),
+            "a reservation's description",
+            crate::text::DESCRIPTION_CHARS,
+        )?),
+        None => None,
+    };
+    if let Some(quantity) = changes.quantity
+        && quantity <= 0
+    {
+        return Err(DomainError::Invalid(format!(
+            "a reservation needs a positive quantity (got {quantity}); delete it to give the units back"
+        )));
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let held = find_reservation(&txn, id).await?;
+    refuse_if_for_an_order(&held)?;
+    let now = Utc::now();
+    if let Some(quantity) = changes.quantity {
+        let more = quantity - held.quantity;
+        let mut update = inventory_level::Entity::update_many()
+            .col_expr(
+                Level::ReservedQuantity,
+                Expr::col(Level::ReservedQuantity).add(more),
+            )
+            .col_expr(Level::UpdatedAt, Expr::value(now))
+            .filter(Level::InventoryItemId.eq(&held.inventory_item_id))
+            .filter(Level::LocationId.eq(&held.location_id));
+        if more > 0 {
+            update = update.filter(
+                Expr::col(Level::StockedQuantity)
+                    .sub(Expr::col(Level::ReservedQuantity))
+                    .gte(more),
+            );
+        }
+        if update.exec(&txn).await?.rows_affected == 0 {
+            let level = level(&txn, &held.inventory_item_id, &held.location_id).await?;
+            return Err(DomainError::Invalid(format!(
+                "{} more of {} are not available at {}: {} available",
+                more,
+                held.inventory_item_id,
+                held.location_id,
+                level.available_quantity()
+            )));
+        }
+    }
+    let mut active: reservation::ActiveModel = held.into();
+    if let Some(quantity) = changes.quantity {
+        active.quantity = Set(quantity);
+    }
+    if let Some(description) = description {
+        active.description = Set(description);
+    }
+    active.updated_at = Set(Some(now));
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes a reservation made by hand, giving its units back.
+pub async fn delete_reservation(
+    db: &impl crate::db::Writable,
+    id: &str,
+) -> Result<(), DomainError> {
+    let held = find_reservation(db, id).await?;
+    refuse_if_for_an_order(&held)?;
+    if !release(db, id).await? {
+        return Err(DomainError::not_found("Reservation", id));
+    }
+    Ok(())
+}
+
+fn refuse_if_for_an_order(held: &reservation::Model) -> Result<(), DomainError> {
+    if held.for_an_order() {
+        return Err(DomainError::NotAllowed(format!(
+            "reservation {} holds stock for an order's line {}; it goes when the order is fulfilled or canceled",
+            held.id,
+            held.line_item_id.as_deref().unwrap_or_default()
+        )));
+    }
     Ok(())
 }
 
@@ -532,6 +686,40 @@ pub async fn delete_level(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// The item whose SKU is `sku` (as typed: trimmed, exact).
+pub async fn find_item_by_sku(
+    db: &impl ConnectionTrait,
+    sku: &str,
+) -> Result<inventory_item::Model, DomainError> {
+    let sku = sku.trim();
+    inventory_item::Entity::find()
+        .filter(inventory_item::Column::Sku.eq(sku))
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Inventory item with SKU", sku))
+}
+
+/// What people call each item among `item_ids`: its SKU (if any) and
+/// "Product — Variant".
+pub async fn item_labels(
+    db: &impl ConnectionTrait,
+    item_ids: impl IntoIterator<Item = String>,
+) -> Result<HashMap<String, (Option<String>, String)>, DomainError> {
+    let items = inventory_item::Entity::find()
+        .filter(inventory_item::Column::Id.is_in(item_ids))
+        .all(db)
+        .await?;
+    let mut labels =
+        crate::catalog::variant_labels(db, items.iter().map(|i| i.variant_id.clone())).await?;
+    Ok(items
+        .into_iter()
+        .map(|item| {
+            let label = labels.remove(&item.variant_id).unwrap_or_default();
+            (item.id, (item.sku, label))
+        })
+        .collect())
 }
 
 /// The inventory item id of each managed variant among `variant_ids`.

@@ -140,7 +140,7 @@ pub async fn plan(
     for count in changes.iter().flatten() {
         moves.extend(stock_move(db, &count.variant_id, count.quantity).await?);
     }
-    let titles = variant_labels(db, moves.iter().map(|m| m.variant_id.clone())).await?;
+    let titles = catalog::variant_labels(db, moves.iter().map(|m| m.variant_id.clone())).await?;
     Ok(Plan(Planned::Restock {
         location_id: place.location_id,
         moves,
@@ -391,7 +391,8 @@ async fn described(
         .into_iter()
         .map(|d| (d.id, d.name))
         .collect();
-    let products = variant_labels(db, credits.iter().map(|c| c.variant_id.clone())).await?;
+    let products =
+        catalog::variant_labels(db, credits.iter().map(|c| c.variant_id.clone())).await?;
     Ok(credits
         .into_iter()
         .map(|credit| {
@@ -672,27 +673,6 @@ pub(crate) async fn capture_refused<C: crate::db::Writable>(
     )
     .await?;
     Ok(())
-}
-
-/// "Product — Variant" of each variant id, in one query.
-async fn variant_labels(
-    db: &impl ConnectionTrait,
-    variant_ids: impl IntoIterator<Item = String>,
-) -> Result<HashMap<String, String>, DomainError> {
-    Ok(catalog::variant::Entity::find()
-        .filter(catalog::variant::Column::Id.is_in(variant_ids))
-        .find_also_related(catalog::product::Entity)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(variant, product)| {
-            let label = match product {
-                Some(product) => format!("{} — {}", product.title, variant.title),
-                None => variant.title,
-            };
-            (variant.id, label)
-        })
-        .collect())
 }
 
 /// A variant, its product's id and title, and its price in `currency_code`.

@@ -57,6 +57,7 @@ fn reservation(item: &str, location: &str, quantity: i32) -> NewReservation {
         quantity,
         line_item_id: Some("cali_test".into()),
         external_id: None,
+        ..Default::default()
     }
 }
 

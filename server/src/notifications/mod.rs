@@ -1,6 +1,7 @@
 //! What the store does when something happens: event subscribers fed by the
 //! outbox [`Dispatcher`] (order, password-reset and invite emails, machine
-//! receipts, loyalty), and the mailer.
+//! receipts, loyalty), the mailer, and the [`Notifier`] that sends each
+//! message and keeps it in the admin's notifications feed.
 
 mod receipts;
 
@@ -13,6 +14,7 @@ use domain::{
     db::DatabaseConnection,
     events::{Dispatcher, Event, Subscriber},
     loyalty::{Loyalty, finalize::FinalizeOnOrderPlaced, sync::LoyaltySync},
+    notifications::{self as feed, Channel, NOTIFICATION_RESEND, Prepared, Status, notification},
     orders::{self, ORDER_CANCELED, ORDER_PLACED, ORDER_SHIPPED, OrderDetail},
     payments::operations::{CaptureFailed, PAYMENT_CAPTURE_FAILED},
     returns::order_returns::{self, RETURN_RECEIVED},
@@ -40,6 +42,14 @@ pub struct SmtpSender {
 }
 
 impl Mailer {
+    /// Which carrier it is, as the notifications feed names it.
+    pub fn provider_id(&self) -> &'static str {
+        match self {
+            Self::Smtp(_) => "smtp",
+            Self::Log => "log",
+        }
+    }
+
     pub fn new(smtp_url: Option<&str>, from: &str) -> anyhow::Result<Self> {
         let Some(url) = smtp_url else {
             return Ok(Self::Log);
@@ -54,33 +64,9 @@ impl Mailer {
         Ok(Self::Smtp(Box::new(SmtpSender { transport, from })))
     }
 
-    pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), String> {
-        self.send_to_all(&[to], subject, body).await
-    }
-
-    /// One message to every address in `to`.
-    pub async fn send_to_all(
-        &self,
-        to: &[impl AsRef<str>],
-        subject: &str,
-        body: String,
-    ) -> Result<(), String> {
-        self.deliver(to, subject, body, None).await
-    }
-
-    /// A message with an HTML version beside its text (mail programs show
-    /// the one they can).
-    pub async fn send_with_html(
-        &self,
-        to: &str,
-        subject: &str,
-        text: String,
-        html: String,
-    ) -> Result<(), String> {
-        self.deliver(&[to], subject, text, Some(html)).await
-    }
-
-    async fn deliver(
+    /// One message to every address in `to`, with an HTML version beside
+    /// its text when given (mail programs show the one they can).
+    pub async fn deliver(
         &self,
         to: &[impl AsRef<str>],
         subject: &str,
@@ -132,13 +118,200 @@ fn redact_links(body: &str) -> String {
         .collect()
 }
 
+/// Sends the store's messages (mail through the [`Mailer`], alert posts to
+/// Slack) and keeps each in the notifications feed: recorded before it is
+/// tried, its outcome after (see `domain::notifications`).
+#[derive(Clone)]
+pub struct Notifier {
+    db: DatabaseConnection,
+    mailer: Mailer,
+    slack: Option<crate::alert_channels::Slack>,
+}
+
+/// A message for [`Notifier::email`].
+pub struct Outgoing {
+    /// Which message it is, e.g. `order_confirmation`.
+    pub template: &'static str,
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+    /// What it is about, e.g. `("order", id)`.
+    pub resource: Option<(&'static str, String)>,
+    /// It carries a one-time link (a reset, an invite): the feed keeps it
+    /// with the link's secret cut out, and it cannot be sent again.
+    pub one_time_link: bool,
+}
+
+impl Notifier {
+    pub fn new(
+        db: DatabaseConnection,
+        mailer: Mailer,
+        slack: Option<crate::alert_channels::Slack>,
+    ) -> Self {
+        Self { db, mailer, slack }
+    }
+
+    pub fn has_slack(&self) -> bool {
+        self.slack.is_some()
+    }
+
+    /// Mails `outgoing` to `to`, as `subscriber`'s delivery of `event`: a
+    /// retry of that delivery updates the same record, and one that finds
+    /// the mail already sent does not send it again.
+    pub async fn email(
+        &self,
+        event: &Event,
+        subscriber: &str,
+        to: &[String],
+        outgoing: Outgoing,
+    ) -> Result<(), String> {
+        let Outgoing {
+            template,
+            subject,
+            text,
+            html,
+            resource,
+            one_time_link,
+        } = outgoing;
+        let kept = feed::Message {
+            channel: Channel::Email,
+            recipients: to.to_vec(),
+            template,
+            trigger_type: event.name.clone(),
+            subject: subject.clone(),
+            text: if one_time_link {
+                redact_links(&text)
+            } else {
+                text.clone()
+            },
+            html: html.clone().filter(|_| !one_time_link),
+            resendable: !one_time_link,
+            resource,
+            provider_id: self.mailer.provider_id(),
+        };
+        self.record_and_send(
+            event,
+            subscriber,
+            kept,
+            self.mailer.deliver(to, &subject, text, html),
+        )
+        .await
+    }
+
+    /// Posts `text` to the alert webhook (nothing when none is configured).
+    pub async fn post_to_slack(
+        &self,
+        event: &Event,
+        subscriber: &str,
+        text: String,
+        resource: Option<(&'static str, String)>,
+    ) -> Result<(), String> {
+        let Some(slack) = &self.slack else {
+            return Ok(());
+        };
+        let kept = feed::Message {
+            channel: Channel::Slack,
+            recipients: vec!["Slack".to_owned()],
+            template: "alert",
+            trigger_type: event.name.clone(),
+            subject: text.clone(),
+            text: text.clone(),
+            html: None,
+            resendable: true,
+            resource,
+            provider_id: "slack",
+        };
+        self.record_and_send(event, subscriber, kept, slack.post(&text))
+            .await
+    }
+
+    async fn record_and_send(
+        &self,
+        event: &Event,
+        subscriber: &str,
+        message: feed::Message,
+        send: impl Future<Output = Result<(), String>>,
+    ) -> Result<(), String> {
+        let key = format!("{}:{subscriber}", event.id);
+        let record = match feed::prepare(&self.db, &key, message)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Prepared::AlreadySent(_) => return Ok(()),
+            Prepared::Send(record) => record,
+        };
+        let outcome = send.await;
+        feed::record_outcome(&self.db, &record.id, &outcome)
+            .await
+            .map_err(|e| e.to_string())?;
+        outcome
+    }
+
+    /// Sends a recorded notification again (an admin's resend).
+    async fn send_again(&self, record: &notification::Model) -> Result<(), String> {
+        let outcome = match record.channel {
+            Channel::Email => {
+                self.mailer
+                    .deliver(
+                        &record.recipients(),
+                        &record.subject,
+                        record.body_text.clone(),
+                        record.body_html.clone(),
+                    )
+                    .await
+            }
+            Channel::Slack => match &self.slack {
+                Some(slack) => slack.post(&record.body_text).await,
+                None => {
+                    Err("no Slack webhook is configured (AUTOMAT_ALERT_SLACK_WEBHOOK_URL)".into())
+                }
+            },
+        };
+        feed::record_outcome(&self.db, &record.id, &outcome)
+            .await
+            .map_err(|e| e.to_string())?;
+        outcome
+    }
+}
+
+/// Sends what an admin asked to send again: the new record
+/// `domain::notifications::resend` made, once.
+pub struct Resends {
+    db: DatabaseConnection,
+    notifier: Notifier,
+}
+
+#[async_trait]
+impl Subscriber for Resends {
+    fn name(&self) -> &'static str {
+        "notification-resends"
+    }
+
+    fn wants(&self, event_name: &str) -> bool {
+        event_name == NOTIFICATION_RESEND
+    }
+
+    async fn handle(&self, event: &Event) -> Result<(), String> {
+        let payload: serde_json::Value =
+            serde_json::from_str(&event.payload).map_err(|e| format!("payload: {e}"))?;
+        let id = payload["id"]
+            .as_str()
+            .ok_or("payload without a notification id")?;
+        let record = feed::find(&self.db, id).await.map_err(|e| e.to_string())?;
+        if record.status == Status::Success {
+            return Ok(());
+        }
+        self.notifier.send_again(&record).await
+    }
+}
+
 /// Emails the customer when their order is placed, canceled or shipped,
 /// when a return of theirs is received (and refunded), and when its
 /// payment could not be taken after all (a machine's sale whose capture
 /// the card's bank refused).
 pub struct OrderEmails {
     db: DatabaseConnection,
-    mailer: Mailer,
+    notifier: Notifier,
 }
 
 #[async_trait]
@@ -169,6 +342,12 @@ impl Subscriber for OrderEmails {
             .map_err(|e| e.to_string())?;
         let Some(to) = order.order.email.clone() else {
             return Ok(());
+        };
+        let template = match event.name.as_str() {
+            ORDER_CANCELED => "order_canceled",
+            ORDER_SHIPPED => "order_shipped",
+            RETURN_RECEIVED => "return_received",
+            _ => "order_confirmation",
         };
         let (subject, body) = if event.name == ORDER_CANCELED {
             (
@@ -224,7 +403,15 @@ impl Subscriber for OrderEmails {
                 format!("Thank you for your order {id}.\n\n{}", summary(&order)),
             )
         };
-        self.mailer.send(&to, &subject, body).await
+        let mail = Outgoing {
+            template,
+            subject,
+            text: body,
+            html: None,
+            resource: Some(("order", id.to_owned())),
+            one_time_link: false,
+        };
+        self.notifier.email(event, self.name(), &[to], mail).await
     }
 }
 
@@ -249,8 +436,16 @@ impl OrderEmails {
             failed.reason,
             summary(&order)
         );
-        self.mailer
-            .send(&to, &format!("Payment for your order {id} failed"), body)
+        let mail = Outgoing {
+            template: "payment_failed",
+            subject: format!("Payment for your order {id} failed"),
+            text: body,
+            html: None,
+            resource: Some(("order", id.clone())),
+            one_time_link: false,
+        };
+        self.notifier
+            .email(event, "order-emails", &[to], mail)
             .await
     }
 
@@ -304,7 +499,7 @@ fn summary(order: &OrderDetail) -> String {
 /// its token is issued here, as the mail goes out, and is nowhere else.
 pub struct PasswordResetEmails {
     db: DatabaseConnection,
-    mailer: Mailer,
+    notifier: Notifier,
     /// The storefront's reset page, absolute.
     reset_page: String,
 }
@@ -339,8 +534,16 @@ impl Subscriber for PasswordResetEmails {
              Choose a new password here (the link works once, for {minutes} minutes):\n{link}\n\n\
              If it was not you, ignore this email: your password stays as it is."
         );
-        self.mailer
-            .send(&issued.email, "Reset your password", body)
+        let mail = Outgoing {
+            template: "password_reset",
+            subject: "Reset your password".to_owned(),
+            text: body,
+            html: None,
+            resource: None,
+            one_time_link: true,
+        };
+        self.notifier
+            .email(event, self.name(), &[issued.email], mail)
             .await
     }
 }
@@ -349,7 +552,7 @@ impl Subscriber for PasswordResetEmails {
 /// password resets, the token is issued here, as the mail goes out.
 pub struct InviteEmails {
     db: DatabaseConnection,
-    mailer: Mailer,
+    notifier: Notifier,
     /// The admin's accept page, absolute.
     accept_page: String,
 }
@@ -383,30 +586,42 @@ impl Subscriber for InviteEmails {
              If you did not expect this, ignore this email.",
             role = issued.role.name(),
         );
-        self.mailer
-            .send(&issued.email, "You are invited to the admin", body)
+        let mail = Outgoing {
+            template: "invite",
+            subject: "You are invited to the admin".to_owned(),
+            text: body,
+            html: None,
+            resource: Some(("invite", sent.id.clone())),
+            one_time_link: true,
+        };
+        self.notifier
+            .email(event, self.name(), &[issued.email], mail)
             .await
     }
 }
 
 /// Everything that acts on outbox events: order and password-reset emails,
-/// loyalty finalize and keeping loyalty in step (links, balances, rewards,
-/// caches). `public_url` is where shoppers reach the store.
+/// resends, loyalty finalize and keeping loyalty in step (links, balances,
+/// rewards, caches). `public_url` is where shoppers reach the store.
 pub fn subscribers(
     db: &DatabaseConnection,
-    mailer: Mailer,
+    notifier: &Notifier,
     loyalty: &Loyalty,
     public_url: &str,
 ) -> Vec<Arc<dyn Subscriber>> {
     vec![
         Arc::new(OrderEmails {
             db: db.clone(),
-            mailer: mailer.clone(),
+            notifier: notifier.clone(),
         }),
-        Arc::new(receipts::MachineReceipts::new(db.clone(), mailer.clone())),
+        Arc::new(receipts::MachineReceipts::new(db.clone(), notifier.clone())),
+        Arc::new(Resends {
+            db: db.clone(),
+            notifier: notifier.clone(),
+        }),
         Arc::new(InviteEmails {
             db: db.clone(),
-            mailer: mailer.clone(),
+            notifier: notifier.clone(),
             accept_page: format!(
                 "{}{}",
                 public_url.trim_end_matches('/'),
@@ -415,7 +630,7 @@ pub fn subscribers(
         }),
         Arc::new(PasswordResetEmails {
             db: db.clone(),
-            mailer,
+            notifier: notifier.clone(),
             reset_page: format!(
                 "{}{}",
                 public_url.trim_end_matches('/'),
@@ -425,6 +640,23 @@ pub fn subscribers(
         Arc::new(FinalizeOnOrderPlaced::new(db.clone(), loyalty.clone())),
         Arc::new(LoyaltySync::new(db.clone(), loyalty.clone())),
     ]
+}
+
+/// How long the notifications feed keeps a message (with its body).
+const KEEP_NOTIFICATIONS_FOR: chrono::TimeDelta = chrono::TimeDelta::days(90);
+
+/// Forgets notifications older than [`KEEP_NOTIFICATIONS_FOR`], every `every`.
+pub fn spawn_pruning(db: DatabaseConnection, every: Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let before = chrono::Utc::now() - KEEP_NOTIFICATIONS_FOR;
+            if let Err(e) = feed::prune(&db, before).await {
+                tracing::warn!(error = %e, "cannot prune old notifications");
+            }
+        }
+    });
 }
 
 /// Delivers outbox events to `subscribers` until the task is dropped.

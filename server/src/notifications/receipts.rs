@@ -13,17 +13,17 @@ use domain::{
     },
 };
 
-use super::{Mailer, customer_email};
+use super::{Notifier, Outgoing, customer_email};
 use app::components::format_money;
 
 pub struct MachineReceipts {
     db: DatabaseConnection,
-    mailer: Mailer,
+    notifier: Notifier,
 }
 
 impl MachineReceipts {
-    pub fn new(db: DatabaseConnection, mailer: Mailer) -> Self {
-        Self { db, mailer }
+    pub fn new(db: DatabaseConnection, notifier: Notifier) -> Self {
+        Self { db, notifier }
     }
 }
 
@@ -56,12 +56,26 @@ impl Subscriber for MachineReceipts {
         else {
             return Ok(());
         };
-        let subject = match receipt.mode {
-            Mode::Return => format!("Your deposit receipt from {}", receipt.machine),
-            _ => format!("Your receipt from {}", receipt.machine),
+        let (template, subject) = match receipt.mode {
+            Mode::Return => (
+                "deposit_receipt",
+                format!("Your deposit receipt from {}", receipt.machine),
+            ),
+            _ => (
+                "machine_receipt",
+                format!("Your receipt from {}", receipt.machine),
+            ),
         };
-        self.mailer
-            .send_with_html(&to, &subject, text(&receipt), html(&receipt))
+        let receipt_mail = Outgoing {
+            template,
+            subject,
+            text: text(&receipt),
+            html: Some(html(&receipt)),
+            resource: Some(("vending_session", session_id.to_owned())),
+            one_time_link: false,
+        };
+        self.notifier
+            .email(event, self.name(), &[to], receipt_mail)
             .await
     }
 }

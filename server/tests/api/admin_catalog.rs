@@ -19,7 +19,7 @@ pub async fn admin_post(app: &TestApp, token: &str, path: &str, body: Value) -> 
 }
 
 /// The id of the first item under `key` at `path`.
-async fn first_id(app: &TestApp, token: &str, path: &str, key: &str) -> String {
+pub async fn first_id(app: &TestApp, token: &str, path: &str, key: &str) -> String {
     let body = admin_get(app, token, path).await;
     body[key][0]["id"]
         .as_str()
@@ -37,7 +37,7 @@ async fn online_store(app: &TestApp, token: &str) -> String {
     .await
 }
 
-async fn warehouse(app: &TestApp, token: &str) -> String {
+pub async fn warehouse(app: &TestApp, token: &str) -> String {
     first_id(
         app,
         token,

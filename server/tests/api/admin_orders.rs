@@ -228,6 +228,7 @@ async fn canceling_refunds_the_payment_and_releases_the_stock_once() {
                 quantity: 2,
                 line_item_id: Some(line_id.to_owned()),
                 external_id: None,
+                ..Default::default()
             },
         )
         .await

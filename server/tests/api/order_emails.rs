@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use reqwest::Method;
-use server::notifications::{self, Mailer};
+use server::notifications::{self, Mailer, Notifier};
 use testkit::smtp::SmtpRecorder;
 
 use sea_orm::{ConnectionTrait, Statement};
@@ -63,9 +63,10 @@ async fn a_second_dispatcher_on_the_same_database_never_mails_twice() {
         .await;
         // Another server instance polling the same outbox.
         let mailer = Mailer::new(Some(&smtp.url()), "Automat <orders@example.com>").unwrap();
+        let notifier = Notifier::new(app.db.clone(), mailer, None);
         let other = tokio::spawn(notifications::dispatch_events(
             &app.db,
-            notifications::subscribers(&app.db, mailer, &app.loyalty, "http://shop.example.com"),
+            notifications::subscribers(&app.db, &notifier, &app.loyalty, "http://shop.example.com"),
         ));
         let shoppers: Vec<String> = (0..4).map(|n| format!("shopper{n}@example.com")).collect();
         for shopper in &shoppers {

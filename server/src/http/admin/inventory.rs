@@ -1,4 +1,5 @@
-//! `/admin/inventory-items` and their levels per stock location.
+//! `/admin/inventory-items` and their levels per stock location;
+//! `/admin/reservations`, the stock held for orders and by admins.
 
 use axum::{
     Json,
@@ -6,12 +7,15 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use domain::{
-    inventory::{self, ItemDetail, inventory_level},
+    inventory::{
+        self, ItemDetail, NewReservation, ReservationChanges, ReservationFilter, inventory_level,
+        reservation,
+    },
     paging::Page,
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Deleted, Listing, one};
+use super::{Deleted, Listing, one, present};
 use crate::{
     http::{auth::AuthenticatedAdmin, error::ApiError, params::Params},
     state::AppState,
@@ -188,4 +192,148 @@ impl From<inventory_level::Model> for AdminLevel {
             updated_at: l.updated_at,
         }
     }
+}
+
+/// Medusa's `AdminReservation`.
+#[derive(Serialize)]
+pub struct AdminReservation {
+    id: String,
+    inventory_item_id: String,
+    location_id: String,
+    quantity: i32,
+    /// The cart or order line it holds stock for; `null` for an admin's.
+    line_item_id: Option<String>,
+    external_id: Option<String>,
+    description: Option<String>,
+    created_by: Option<String>,
+    metadata: Option<serde_json::Value>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    deleted_at: Option<DateTime<Utc>>,
+}
+
+impl From<reservation::Model> for AdminReservation {
+    fn from(r: reservation::Model) -> Self {
+        Self {
+            updated_at: r.updated_at.unwrap_or(r.created_at),
+            id: r.id,
+            inventory_item_id: r.inventory_item_id,
+            location_id: r.location_id,
+            quantity: r.quantity,
+            line_item_id: r.line_item_id,
+            external_id: r.external_id,
+            description: r.description,
+            created_by: r.created_by,
+            metadata: None,
+            created_at: r.created_at,
+            deleted_at: None,
+        }
+    }
+}
+
+/// Medusa's create-reservation body. Stock for an order's line is held by
+/// its checkout, so `line_item_id` is refused here.
+#[derive(Deserialize)]
+pub struct CreateReservation {
+    inventory_item_id: String,
+    location_id: String,
+    quantity: i32,
+    description: Option<String>,
+    line_item_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct UpdateReservation {
+    quantity: Option<i32>,
+    location_id: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    description: Option<Option<String>>,
+}
+
+/// `GET /admin/reservations?inventory_item_id=&location_id=&line_item_id=&offset=&limit=`
+pub async fn list_reservations(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<Listing<AdminReservation>>, ApiError> {
+    let (offset, limit) = params.page()?;
+    let filter = ReservationFilter {
+        inventory_item_id: params.text("inventory_item_id")?,
+        location_id: params.text("location_id")?,
+        line_item_id: params.text("line_item_id")?,
+    };
+    let page = inventory::list_reservations(&state.db, &filter, offset, limit).await?;
+    Ok(Listing::of("reservations", page, AdminReservation::from))
+}
+
+pub async fn retrieve_reservation(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let found = inventory::find_reservation(&state.db, &id).await?;
+    Ok(one("reservation", AdminReservation::from(found)))
+}
+
+/// Holds stock by hand (a phone order, a display), if the location has it.
+pub async fn create_reservation(
+    admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    body: Result<Json<CreateReservation>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Json(body) = body?;
+    if body.line_item_id.is_some() {
+        return Err(domain::DomainError::NotAllowed(
+            "stock for an order's line is reserved by its checkout; leave out line_item_id".into(),
+        )
+        .into());
+    }
+    let held = inventory::reserve(
+        &state.db,
+        NewReservation {
+            inventory_item_id: body.inventory_item_id,
+            location_id: body.location_id,
+            quantity: body.quantity,
+            description: body.description,
+            created_by: Some(admin.id),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(one("reservation", AdminReservation::from(held)))
+}
+
+pub async fn update_reservation(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<UpdateReservation>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Json(body) = body?;
+    if let Some(location) = &body.location_id {
+        let held = inventory::find_reservation(&state.db, &id).await?;
+        if *location != held.location_id {
+            return Err(domain::DomainError::NotAllowed(format!(
+                "a reservation stays at its location ({}); delete it and reserve at {location} instead",
+                held.location_id
+            ))
+            .into());
+        }
+    }
+    let changes = ReservationChanges {
+        quantity: body.quantity,
+        description: body.description,
+    };
+    let updated = inventory::update_reservation(&state.db, &id, changes).await?;
+    Ok(one("reservation", AdminReservation::from(updated)))
+}
+
+/// Gives an admin's reservation back to the location.
+pub async fn delete_reservation(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Deleted>, ApiError> {
+    inventory::delete_reservation(&state.db, &id).await?;
+    Ok(Deleted::of("reservation", id))
 }

@@ -11,6 +11,7 @@ mod inventory;
 mod invites;
 mod loyalty;
 mod machines;
+mod notifications;
 mod orders;
 mod overview;
 mod payments;
@@ -58,6 +59,8 @@ pub const PAGE_PATHS: &[&str] = &[
     "/admin/loyalty/config",
     "/admin/loyalty/sessions",
     "/admin/alerts",
+    "/admin/notifications",
+    "/admin/reservations",
     "/admin/vending/sessions",
     "/admin/vending/sessions/{id}",
     "/admin/users",
@@ -152,6 +155,12 @@ fn signed_in_routes() -> Router<AppState> {
         .route("/admin/exports/sessions.csv", get(overview::sessions_csv))
         .route("/admin/alerts", get(alerts::list))
         .route("/admin/alerts/{id}/acknowledge", post(alerts::acknowledge))
+        .route("/admin/notifications", get(notifications::list))
+        .route("/admin/notifications/{id}", get(notifications::retrieve))
+        .route(
+            "/admin/notifications/{id}/resend",
+            post(notifications::resend),
+        )
         .route(
             "/admin/vending/machines",
             get(machines::list).post(machines::create),
@@ -311,6 +320,16 @@ fn signed_in_routes() -> Router<AppState> {
         )
         .route("/admin/inventory-items", get(inventory::list))
         .route("/admin/inventory-items/{id}", get(inventory::retrieve))
+        .route(
+            "/admin/reservations",
+            get(inventory::list_reservations).post(inventory::create_reservation),
+        )
+        .route(
+            "/admin/reservations/{id}",
+            get(inventory::retrieve_reservation)
+                .post(inventory::update_reservation)
+                .delete(inventory::delete_reservation),
+        )
         .route(
             "/admin/inventory-items/{id}/location-levels",
             get(inventory::list_levels).post(inventory::create_level),

@@ -5,12 +5,15 @@
 use std::time::Duration;
 
 use reqwest::{Method, header::LOCATION};
-use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 use testkit::smtp::SmtpRecorder;
 
 use crate::{
-    Options, TestApp, admin_json, admin_orders::place_order, customers::signed_up, eventually,
+    Options, TestApp, admin_json,
+    admin_orders::place_order,
+    customers::signed_up,
+    eventually,
+    order_emails::{dead_smtp_url, order_placed_failed_and_released},
     spawn_app,
 };
 
@@ -42,17 +45,11 @@ async fn notification(app: &TestApp, token: &str, id: &str) -> Value {
     body["notification"].clone()
 }
 
-/// A port nothing listens on: mail to it fails at once.
-fn dead_smtp() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    format!("smtp://{}", listener.local_addr().unwrap())
-}
-
 #[tokio::test]
 async fn a_failed_email_shows_as_failed_until_a_retry_sends_it_and_an_admin_can_resend_it() {
     for backend in testkit::db_backends() {
         let app = spawn_app(Options {
-            smtp_url: Some(dead_smtp()),
+            smtp_url: Some(dead_smtp_url()),
             ..Options::on(backend)
         })
         .await;
@@ -95,18 +92,7 @@ async fn a_failed_email_shows_as_failed_until_a_retry_sends_it_and_an_admin_can_
         assert!(first["sent_at"].is_null());
         let id = first["id"].as_str().unwrap().to_owned();
 
-        // Restarted once no dispatcher holds the event, so the next server
-        // need not wait out a claim.
-        eventually(WITHIN, "the failed event released", async || {
-            let released = Statement::from_string(
-                app.db.get_database_backend(),
-                "SELECT COUNT(*) AS n FROM outbox_events \
-                 WHERE name = 'order.placed' AND attempts > 0 AND claimed_by IS NULL AND processed_at IS NULL",
-            );
-            let row = app.db.query_one_raw(released).await.unwrap().unwrap();
-            row.try_get::<i64>("", "n").unwrap() == 1
-        })
-        .await;
+        order_placed_failed_and_released(&app).await;
         // The mail server is back: the outbox's retry sends it, and the
         // same record says so (one record per message, not per attempt).
         let smtp = SmtpRecorder::start().await;

@@ -8,9 +8,30 @@ use testkit::smtp::SmtpRecorder;
 
 use sea_orm::{ConnectionTrait, Statement};
 
-use crate::{Options, admin_orders::place_order, eventually, send_json, spawn_app};
+use crate::{Options, TestApp, admin_orders::place_order, eventually, send_json, spawn_app};
 
 const WITHIN: Duration = Duration::from_secs(15);
+
+/// An SMTP URL nothing listens on: mail to it fails at once.
+pub fn dead_smtp_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("smtp://{}", listener.local_addr().unwrap())
+}
+
+/// Waits until the one `order.placed` event has failed a delivery and no
+/// dispatcher holds it (a server restarted now need not wait out a claim).
+pub async fn order_placed_failed_and_released(app: &TestApp) {
+    eventually(WITHIN, "a failed delivery attempt, released", async || {
+        let failed = Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM outbox_events \
+             WHERE name = 'order.placed' AND attempts > 0 AND claimed_by IS NULL AND processed_at IS NULL",
+        );
+        let row = app.db.query_one_raw(failed).await.unwrap().unwrap();
+        row.try_get::<i64>("", "n").unwrap() == 1
+    })
+    .await;
+}
 
 #[tokio::test]
 async fn customers_are_mailed_when_their_order_is_placed_and_canceled() {
@@ -87,11 +108,7 @@ async fn a_second_dispatcher_on_the_same_database_never_mails_twice() {
 #[tokio::test]
 async fn an_order_committed_before_a_crash_is_mailed_after_the_restart() {
     for backend in testkit::db_backends() {
-        // Nothing listens here, so the first server cannot deliver.
-        let dead_smtp = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            format!("smtp://{}", listener.local_addr().unwrap())
-        };
+        let dead_smtp = dead_smtp_url();
         let app = spawn_app(Options {
             smtp_url: Some(dead_smtp),
             ..Options::on(backend)
@@ -100,16 +117,7 @@ async fn an_order_committed_before_a_crash_is_mailed_after_the_restart() {
         let order = place_order(&app, "crash@example.com", 1).await;
         // Killed once a delivery has failed and nothing holds the event, so
         // the next server need not wait out a claim.
-        eventually(WITHIN, "a failed delivery attempt", async || {
-            let failed = Statement::from_string(
-                app.db.get_database_backend(),
-                "SELECT COUNT(*) AS n FROM outbox_events \
-                 WHERE name = 'order.placed' AND attempts > 0 AND claimed_by IS NULL AND processed_at IS NULL",
-            );
-            let row = app.db.query_one_raw(failed).await.unwrap().unwrap();
-            row.try_get::<i64>("", "n").unwrap() == 1
-        })
-        .await;
+        order_placed_failed_and_released(&app).await;
         let smtp = SmtpRecorder::start().await;
         let app = app
             .restart(Options {

@@ -266,6 +266,28 @@ describe('Medusa JS SDK', () => {
     assert.equal(order.status, 'archived');
   }));
 
+  test('an operator holds stock by hand through the admin SDK', logged(async () => {
+    const admin = client();
+    await admin.auth.login('user', 'emailpass', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    const { inventory_items: items } = await admin.admin.inventoryItem.list({ q: 'ORANGE-JUICE' });
+    assert.equal(items.length, 1);
+    const [item] = items;
+    const level = item.location_levels.find((l) => l.available_quantity >= 2);
+    assert.ok(level, 'the demo stocks it somewhere');
+    const { reservation } = await admin.admin.reservation.create({
+      inventory_item_id: item.id, location_id: level.location_id, quantity: 2, description: 'SDK display',
+    });
+    assert.equal(reservation.quantity, 2);
+    const { reservation: grown } = await admin.admin.reservation.update(reservation.id, { quantity: 1, description: 'SDK shelf' });
+    assert.equal(grown.quantity, 1);
+    assert.equal((await admin.admin.reservation.retrieve(reservation.id)).reservation.description, 'SDK shelf');
+    const { reservations, count } = await admin.admin.reservation.list({ inventory_item_id: item.id });
+    assert.equal(count, 1);
+    assert.equal(reservations[0].id, reservation.id);
+    assert.equal((await admin.admin.reservation.delete(reservation.id)).deleted, true);
+    await assert.rejects(admin.admin.reservation.retrieve(reservation.id), (e) => e.status === 404);
+  }));
+
   test('an operator reads what the store sent about an order through the admin SDK', logged(async () => {
     const shopper = client();
     const { regions } = await shopper.store.region.list();

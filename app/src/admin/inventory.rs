@@ -131,6 +131,7 @@ pub async fn set_stocked(
     item_id: String,
     location_id: String,
     stocked: String,
+    back: String,
 ) -> Result<(), ServerFnError> {
     use crate::server_context::*;
     let ctx = server_context()?;
@@ -147,7 +148,11 @@ pub async fn set_stocked(
     domain::inventory::set_stocked(&ctx.db, &item_id, &location_id, stocked)
         .await
         .map_err(to_server_error)?;
-    leptos_axum::redirect(INVENTORY_PATH);
+    // Back to the same search and page; only ever this page.
+    let back = crate::redirects::same_site_path(&back)
+        .filter(|path| path.split('?').next() == Some(INVENTORY_PATH))
+        .unwrap_or(INVENTORY_PATH);
+    leptos_axum::redirect(back);
     Ok(())
 }
 
@@ -203,6 +208,7 @@ fn InventoryTable(
         None => format!("{INVENTORY_PATH}?"),
     };
     let locations = found.locations;
+    let back = format!("{base}page={number}");
     view! {
         <p class="muted">{format!("{} items", found.count)}</p>
         <table class="data">
@@ -218,7 +224,7 @@ fn InventoryTable(
             {found
                 .items
                 .into_iter()
-                .map(|item| view! { <ItemRows item locations=locations.clone() save /> })
+                .map(|item| view! { <ItemRows item locations=locations.clone() back=back.clone() save /> })
                 .collect_view()}
         </table>
         <Pager base number pages=found.count.div_ceil(PAGE_SIZE).max(1) />
@@ -232,6 +238,8 @@ fn InventoryTable(
 fn ItemRows(
     item: ItemRow,
     locations: Vec<LocationChoice>,
+    /// This page with its search, where a saved count returns to.
+    back: String,
     save: ServerAction<SetStocked>,
 ) -> impl IntoView {
     let unstocked: Vec<LocationChoice> = locations
@@ -245,7 +253,8 @@ fn ItemRows(
         .map(|level| {
             let item_id = item_id.clone();
             // Moved into the form's children (a closure): their own copies.
-            let (form_item, form_location) = (item_id.clone(), level.location_id.clone());
+            let (form_item, form_location, form_back) =
+                (item_id.clone(), level.location_id.clone(), back.clone());
             view! {
                 <tr data-testid="inventory-level" data-item=item_id data-location=level.location_id>
                     <td>{level.location}</td>
@@ -256,6 +265,7 @@ fn ItemRows(
                         <ActionForm action=save attr:class="inline">
                             <input type="hidden" name="item_id" value=form_item />
                             <input type="hidden" name="location_id" value=form_location />
+                            <input type="hidden" name="back" value=form_back />
                             <input type="number" name="stocked" min=level.reserved value=level.stocked
                                 aria-label="Stocked quantity" inputmode="numeric" class="qty" />
                             <button type="submit">"Save"</button>
@@ -271,6 +281,7 @@ fn ItemRows(
                 <td colspan="5">
                     <ActionForm action=save attr:class="inline">
                         <input type="hidden" name="item_id" value=item.id.clone() />
+                        <input type="hidden" name="back" value=back.clone() />
                         <label>"Stock at "
                             <select name="location_id">
                                 {unstocked.into_iter().map(|l| view! { <option value=l.id>{l.name}</option> }).collect_view()}

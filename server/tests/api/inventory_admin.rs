@@ -208,14 +208,39 @@ async fn the_inventory_and_reservations_pages_work_without_javascript() {
                     ("item_id", &item),
                     ("location_id", &location),
                     ("stocked", "17"),
+                    ("back", "/admin/inventory?q=COLD-BREW&page=1"),
                 ],
             )
             .await;
         assert_eq!(
             saved.headers().get(LOCATION).and_then(|l| l.to_str().ok()),
-            Some("/admin/inventory")
+            Some("/admin/inventory?q=COLD-BREW&page=1"),
+            "back to the same search"
         );
         assert_eq!(level(&app, &token, &item, &location).await.0, 17);
+        // Only ever back to this page, never to another site.
+        for elsewhere in [
+            "//evil.example/admin/inventory",
+            "/admin/users",
+            "https://evil.example",
+        ] {
+            let saved = app
+                .post_form(
+                    "/api/admin/inventory/set-stocked",
+                    &[
+                        ("item_id", &item),
+                        ("location_id", &location),
+                        ("stocked", "17"),
+                        ("back", elsewhere),
+                    ],
+                )
+                .await;
+            assert_eq!(
+                saved.headers().get(LOCATION).and_then(|l| l.to_str().ok()),
+                Some("/admin/inventory"),
+                "{elsewhere}"
+            );
+        }
         let refused = app
             .post_form(
                 "/api/admin/inventory/set-stocked",
@@ -223,6 +248,7 @@ async fn the_inventory_and_reservations_pages_work_without_javascript() {
                     ("item_id", &item),
                     ("location_id", &location),
                     ("stocked", "-3"),
+                    ("back", "/admin/inventory"),
                 ],
             )
             .await;

@@ -40,6 +40,7 @@ pub struct NotificationListPage {
 #[server(endpoint = "/admin/notifications/list")]
 pub async fn list_notifications(
     status: Option<String>,
+    resource_id: Option<String>,
     offset: u64,
 ) -> Result<NotificationListPage, ServerFnError> {
     use crate::server_context::*;
@@ -55,6 +56,7 @@ pub async fn list_notifications(
             .map(|s| domain::states::parse(&s, "a notification status"))
             .transpose()
             .map_err(to_server_error)?,
+        resource_id,
         ..Filter::default()
     };
     let page = notifications::list(&ctx.db, &filter, offset, PAGE_SIZE)
@@ -106,15 +108,20 @@ pub async fn resend_notification(id: String) -> Result<(), ServerFnError> {
 pub fn NotificationsPage() -> impl IntoView {
     let query = use_query_map();
     let status = move || query.read().get("status").filter(|s| !s.is_empty());
+    // An order's (or session's…) messages only, from its page's link.
+    let about = move || query.read().get("resource_id").filter(|s| !s.is_empty());
     let page = move || page_number(query.read().get("page"));
     let resend = ServerAction::<ResendNotification>::new();
     let found = Resource::new(
-        move || (status(), page(), resend.version().get()),
-        |(status, page, _)| list_notifications(status, (page - 1) * PAGE_SIZE),
+        move || (status(), about(), page(), resend.version().get()),
+        |(status, about, page, _)| list_notifications(status, about, (page - 1) * PAGE_SIZE),
     );
     view! {
         <h1>"Notifications"</h1>
         <p class="muted">"Every email and alert post the store sent. A failed one is retried for a while by itself; resend one a customer did not get."</p>
+        {move || about().map(|id| view! {
+            <p data-testid="notifications-about">"Messages about "<code>{id}</code>" · "<a href=NOTIFICATIONS_PATH>"all messages"</a></p>
+        })}
         <StatusFilter action=NOTIFICATIONS_PATH statuses=&STATUSES current=Signal::derive(status) />
         {move || resend.value().get().and_then(Result::err).map(|e| view! {
             <p class="notice error" role="alert">{crate::components::plain_error(&e)}</p>
@@ -122,8 +129,8 @@ pub fn NotificationsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading notifications…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
-                    let (status, number) = (status(), page());
-                    found.await.map(|found| view! { <NotificationTable found status number resend /> })
+                    let (status, about, number) = (status(), about(), page());
+                    found.await.map(|found| view! { <NotificationTable found status about number resend /> })
                 })}
             </ErrorBoundary>
         </Transition>
@@ -134,22 +141,30 @@ pub fn NotificationsPage() -> impl IntoView {
 fn NotificationTable(
     found: NotificationListPage,
     status: Option<String>,
+    about: Option<String>,
     number: u64,
     resend: ServerAction<ResendNotification>,
 ) -> impl IntoView {
     if found.notifications.is_empty() {
-        let message = match status {
-            Some(s) => format!("No notifications with status {s}. "),
-            None => "Nothing sent yet: order confirmations, receipts and alert emails show here as they go out. "
+        let message = match (&status, &about) {
+            (Some(s), _) => format!("No notifications with status {s}. "),
+            (None, Some(id)) => format!("Nothing was sent about {id}. "),
+            (None, None) => "Nothing sent yet: order confirmations, receipts and alert emails show here as they go out. "
                 .to_owned(),
         };
         return view! { <p class="empty" data-testid="notifications-empty">{message}<a href=NOTIFICATIONS_PATH>"Show all"</a></p> }
             .into_any();
     }
-    let base = match &status {
-        Some(s) => format!("{NOTIFICATIONS_PATH}?status={s}&"),
-        None => format!("{NOTIFICATIONS_PATH}?"),
-    };
+    let mut base = format!("{NOTIFICATIONS_PATH}?");
+    if let Some(s) = &status {
+        base.push_str(&format!("status={}&", crate::redirects::query_value(s)));
+    }
+    if let Some(id) = &about {
+        base.push_str(&format!(
+            "resource_id={}&",
+            crate::redirects::query_value(id)
+        ));
+    }
     view! {
         <p class="muted">{format!("{} notifications", found.count)}</p>
         <table class="data">

@@ -328,6 +328,7 @@ fn OrderDetail(
     view! {
         <p><a href="/admin/orders">"← Orders"</a></p>
         <h1>"Order "<code>{summary.id.clone()}</code></h1>
+        <p><a href=format!("{}?resource_id={}", super::notifications::NOTIFICATIONS_PATH, summary.id) data-testid="order-messages">"Messages sent about this order"</a></p>
         <dl class="facts">
             <dt>"Status"</dt><dd data-testid="order-status">{summary.status.clone()}</dd>
             <dt>"Payment"</dt><dd data-testid="payment-status">{summary.payment_status}</dd>

@@ -174,6 +174,36 @@ async fn a_failed_email_shows_as_failed_until_a_retry_sends_it_and_an_admin_can_
             all["notifications"][0]["original_notification_id"],
             id.as_str()
         );
+        // From the order's page, its messages only.
+        let order_page = app
+            .page(&format!("/admin/orders/{order}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let messages = format!(r#"href="/admin/notifications?resource_id={order}""#);
+        assert!(order_page.contains(&messages), "{order_page}");
+        let about = app
+            .page(&format!("/admin/notifications?resource_id={order}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            about.matches(r#"data-testid="notification-row""#).count(),
+            3,
+            "{about}"
+        );
+        let about_other = app
+            .page("/admin/notifications?resource_id=order_other")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            about_other.contains("Nothing was sent about order_other"),
+            "{about_other}"
+        );
         let none_failed = app.page("/admin/notifications?status=failure").await;
         assert!(
             none_failed

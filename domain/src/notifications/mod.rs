@@ -45,6 +45,8 @@ pub const NOTIFICATION_RESEND: &str = "notification.resend";
 pub enum Channel {
     Email,
     Slack,
+    /// Text messages (loyalty's one-time codes, kept without the code).
+    Sms,
 }
 
 /// Where a message is, in Medusa's words.
@@ -298,7 +300,7 @@ mod tests {
 
     #[test]
     fn channels_and_statuses_keep_their_stored_words() {
-        assert_words::<Channel>(&["email", "slack"]);
+        assert_words::<Channel>(&["email", "slack", "sms"]);
         assert_words::<Status>(&["pending", "success", "failure"]);
     }
 }

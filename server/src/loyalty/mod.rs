@@ -48,7 +48,7 @@ pub async fn start(settings: &Settings, db: &DatabaseConnection) -> anyhow::Resu
     let loyalty = Loyalty::new(
         Arc::new(host),
         SecretBox::new(&key),
-        crate::sms::sender(&settings.sms)?,
+        crate::sms::sender(&settings.sms, db)?,
     );
     let simulator = match &settings.loyalty_url {
         Some(url) => {

@@ -266,6 +266,8 @@ impl Notifier {
                     Err("no Slack webhook is configured (AUTOMAT_ALERT_SLACK_WEBHOOK_URL)".into())
                 }
             },
+            // Texts are kept without their codes: never resendable.
+            Channel::Sms => Err("a text message is not sent again".into()),
         };
         feed::record_outcome(&self.db, &record.id, &outcome)
             .await

@@ -13,6 +13,7 @@ use crate::{
     admin_orders::place_order,
     customers::signed_up,
     eventually,
+    loyalty_verification::{PHONE_E164, nth_code, on_every_db_with_sms, verified_cart},
     order_emails::{dead_smtp_url, order_placed_failed_and_released},
     spawn_app,
 };
@@ -361,4 +362,25 @@ async fn a_delivery_repeated_after_its_mail_went_out_does_not_mail_again() {
             Prepared::AlreadySent(sent) if sent.id == first.id && sent.attempts == 2
         ));
     }
+}
+
+#[tokio::test]
+async fn a_texted_loyalty_code_is_in_the_feed_without_the_code() {
+    on_every_db_with_sms(async |app, sms| {
+        let cart_id = crate::loyalty::cart(&app).await;
+        verified_cart(&app, &sms, &cart_id).await;
+        let code = nth_code(&sms, 1).await;
+        let token = app.admin_token().await;
+        let texts = notifications(&app, &token, "?channel=sms").await;
+        assert_eq!(texts["count"], 1, "{texts}");
+        let text = &texts["notifications"][0];
+        assert_eq!(text["to"], PHONE_E164);
+        assert_eq!(text["status"], "success");
+        assert_eq!(text["provider_id"], "twilio");
+        assert_eq!(text["resendable"], false);
+        let kept = text["data"]["text"].as_str().unwrap();
+        assert!(!kept.contains(&code), "the code is not kept: {kept}");
+        assert!(kept.contains("[code]"), "{kept}");
+    })
+    .await;
 }

@@ -377,6 +377,8 @@ pub async fn find_reservation(
 #[derive(Debug, Clone, Default)]
 pub struct ReservationChanges {
     pub quantity: Option<i32>,
+    /// Only the location it is at: a reservation does not move.
+    pub location_id: Option<String>,
     /// `Some(None)` clears it.
     pub description: Option<Option<String>>,
 }
@@ -406,6 +408,14 @@ pub async fn update_reservation(
     let txn = crate::db::begin_write(db).await?;
     let held = find_reservation(&txn, id).await?;
     refuse_if_for_an_order(&held)?;
+    if let Some(location) = &changes.location_id
+        && *location != held.location_id
+    {
+        return Err(DomainError::NotAllowed(format!(
+            "a reservation stays at its location ({}); delete it and reserve at {location} instead",
+            held.location_id
+        )));
+    }
     let now = Utc::now();
     if let Some(quantity) = changes.quantity {
         let more = quantity - held.quantity;

@@ -310,18 +310,9 @@ pub async fn update_reservation(
     body: Result<Json<UpdateReservation>, JsonRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Json(body) = body?;
-    if let Some(location) = &body.location_id {
-        let held = inventory::find_reservation(&state.db, &id).await?;
-        if *location != held.location_id {
-            return Err(domain::DomainError::NotAllowed(format!(
-                "a reservation stays at its location ({}); delete it and reserve at {location} instead",
-                held.location_id
-            ))
-            .into());
-        }
-    }
     let changes = ReservationChanges {
         quantity: body.quantity,
+        location_id: body.location_id,
         description: body.description,
     };
     let updated = inventory::update_reservation(&state.db, &id, changes).await?;

@@ -43,6 +43,7 @@ use crate::{
         return_reasons::ReturnReasonsPage,
         returns::ReturnsPage,
         reviews::ReviewsPage,
+        shipping::ShippingPage,
         store_settings::StoreSettingsPage,
         users::UsersPage,
         vending_sessions::{VendingSessionPage, VendingSessionsPage},
@@ -256,6 +257,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("products/:id") view=ProductEditorPage ssr=SsrMode::Async />
                     <Route path=path!("promotions") view=PromotionsPage ssr=SsrMode::Async />
                     <Route path=path!("return-reasons") view=ReturnReasonsPage ssr=SsrMode::Async />
+                    <Route path=path!("shipping-options") view=ShippingPage ssr=SsrMode::Async />
                     <Route path=path!("returns") view=ReturnsPage ssr=SsrMode::Async />
                     <Route path=path!("settings") view=StoreSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("sales-channels") view=SalesChannelsPage ssr=SsrMode::Async />

@@ -478,3 +478,12 @@ pub fn contains_ignoring_case(
     use sea_orm::sea_query::{Expr, ExprTrait, Func};
     Expr::expr(Func::lower(Expr::col(column))).like(format!("%{}%", text.to_lowercase()))
 }
+
+/// `column` equals `text`, ignoring case, on SQLite and PostgreSQL alike.
+pub fn equals_ignoring_case(
+    column: impl sea_orm::sea_query::IntoColumnRef,
+    text: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func};
+    Expr::expr(Func::lower(Expr::col(column))).eq(text.to_lowercase())
+}

@@ -33,6 +33,19 @@ pub enum DomainError {
     Db(#[from] DbErr),
 }
 
+/// A record a request names that is missing is bad input (400), not a
+/// missing page (404): `what` names the kind in the message.
+pub fn referenced<T>(
+    found: Result<T, DomainError>,
+    what: &str,
+    id: &str,
+) -> Result<T, DomainError> {
+    found.map_err(|e| match e {
+        DomainError::NotFound { .. } => DomainError::Invalid(format!("there is no {what} {id}")),
+        e => e,
+    })
+}
+
 impl DomainError {
     pub fn not_found(entity: &'static str, id: impl Into<String>) -> Self {
         Self::NotFound {

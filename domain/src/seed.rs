@@ -252,6 +252,8 @@ pub async fn demo_store(db: &DatabaseConnection, machines: usize) -> Result<bool
             region_id: region_id.clone(),
             amount: STANDARD_DELIVERY.1,
             stock_location_id: None,
+            shipping_profile_id: None,
+            enabled_in_store: true,
         },
     )
     .await?;

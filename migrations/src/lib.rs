@@ -42,6 +42,7 @@ mod m0036_store_settings;
 mod m0037_restock_lines;
 mod m0038_notifications;
 mod m0039_manual_reservations;
+mod m0040_shipping_profiles;
 
 /// What each migration was called before they were numbered in run order
 /// (the dates in the old names did not follow it). [`up`] renames the
@@ -189,6 +190,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0037_restock_lines::Migration),
             Box::new(m0038_notifications::Migration),
             Box::new(m0039_manual_reservations::Migration),
+            Box::new(m0040_shipping_profiles::Migration),
         ]
     }
 }

@@ -22,6 +22,7 @@ pub mod restock;
 pub mod return_reasons;
 pub mod returns;
 pub mod reviews;
+pub mod shipping;
 pub mod store_settings;
 pub mod users;
 pub mod vending_sessions;
@@ -142,6 +143,7 @@ pub fn AdminLayout() -> impl IntoView {
                                                     <span class="nav-label" aria-hidden="true">"Settings"</span>
                                                     <A href=store_settings::SETTINGS_PATH>"Store"</A>
                                                     <A href=regions::REGIONS_PATH>"Regions"</A>
+                                                    <A href=shipping::SHIPPING_PATH attr:data-testid="shipping-nav">"Shipping"</A>
                                                     <A href=channels::SALES_CHANNELS_PATH>"Channels"</A>
                                                     <A href=channels::STOCK_LOCATIONS_PATH>"Locations"</A>
                                                     <A href=channels::API_KEYS_PATH>"API keys"</A>

@@ -15,7 +15,7 @@ use chrono::SubsecRound;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession,
     sea_query::{Expr, ExprTrait, IntoColumnRef, IntoIden, Query, SelectStatement},
 };
 use serde::{Deserialize, Serialize};
@@ -1068,6 +1068,12 @@ pub async fn add_shipping_method(
             option.name
         )));
     }
+    if !option.enabled_in_store {
+        return Err(DomainError::Invalid(format!(
+            "shipping option {} is not offered in the store",
+            option.name
+        )));
+    }
     shipping_method::Entity::delete_many()
         .filter(shipping_method::Column::CartId.eq(cart_id))
         .exec(&txn)
@@ -1084,6 +1090,43 @@ pub async fn add_shipping_method(
     .await?;
     txn.commit().await?;
     get_cart(db, cart_id).await
+}
+
+/// Takes shipping option `option_id` off every open cart that chose it (the
+/// option is gone or kept back); their shoppers choose again. Placed orders
+/// keep what they were placed with.
+pub(crate) async fn drop_shipping_option(
+    db: &impl ConnectionTrait,
+    option_id: &str,
+) -> Result<(), DomainError> {
+    let choosing = || {
+        shipping_method::Entity::find()
+            .select_only()
+            .column(shipping_method::Column::CartId)
+            .filter(shipping_method::Column::ShippingOptionId.eq(option_id))
+            .into_query()
+    };
+    // Subqueries, not id lists: abandoned carts that chose a machine's
+    // pickup pile up past what one statement may bind.
+    let open_choosing = cart::Entity::find()
+        .select_only()
+        .column(cart::Column::Id)
+        .filter(cart::Column::Id.in_subquery(choosing()))
+        .filter(cart::Column::CompletedAt.is_null())
+        .into_query();
+    // First mark them changed, so whoever kept one as it was reads it again.
+    cart::Entity::update_many()
+        .col_expr(cart::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(cart::Column::Id.in_subquery(choosing()))
+        .filter(cart::Column::CompletedAt.is_null())
+        .exec(db)
+        .await?;
+    shipping_method::Entity::delete_many()
+        .filter(shipping_method::Column::ShippingOptionId.eq(option_id))
+        .filter(shipping_method::Column::CartId.in_subquery(open_choosing))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Applies promotion codes; all or none: one invalid code refuses them all.

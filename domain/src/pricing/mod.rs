@@ -210,9 +210,15 @@ pub async fn update_region(
     Ok(())
 }
 
-pub async fn delete_region(db: &impl ConnectionTrait, id: &str) -> Result<(), DomainError> {
-    find_region(db, id).await?;
-    region::Entity::delete_by_id(id).exec(db).await?;
+/// Deletes a region and the shipping options priced in it (Medusa's
+/// region-bound prices go with their region); open carts that chose one of
+/// them choose again.
+pub async fn delete_region(db: &impl crate::db::Writable, id: &str) -> Result<(), DomainError> {
+    let txn = crate::db::begin_write(db).await?;
+    find_region(&txn, id).await?;
+    crate::shipping::delete_options_of_region(&txn, id).await?;
+    region::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
     Ok(())
 }
 

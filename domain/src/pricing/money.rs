@@ -36,6 +36,17 @@ pub fn to_minor_units(amount: f64, currency_code: &str) -> Result<i64, DomainErr
     Ok(minor as i64)
 }
 
+/// An amount a person typed in major units ("4.50", "4,50") as whole minor
+/// units of `currency_code`; `what` names it in the error.
+pub fn parse_major_units(text: &str, currency_code: &str, what: &str) -> Result<i64, DomainError> {
+    let typed = text.trim();
+    let amount: f64 = typed
+        .replace(',', ".")
+        .parse()
+        .map_err(|_| DomainError::Invalid(format!("{what} must be a number, not {typed:?}")))?;
+    to_minor_units(amount, currency_code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +77,19 @@ mod tests {
         assert!(to_minor_units(0.5, "jpy").is_err());
         assert_eq!(to_minor_units(0.29, "eur").unwrap(), 29);
         assert!(to_minor_units(f64::NAN, "eur").is_err());
+    }
+
+    #[test]
+    fn typed_amounts_take_a_comma_or_a_point() {
+        assert_eq!(parse_major_units(" 4.50 ", "eur", "a price").unwrap(), 450);
+        assert_eq!(parse_major_units("4,5", "eur", "a price").unwrap(), 450);
+        assert_eq!(parse_major_units("300", "jpy", "a price").unwrap(), 300);
+        let refused = parse_major_units("four", "eur", "a price").unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "a price must be a number, not \"four\""
+        );
+        assert!(parse_major_units("-1", "eur", "a price").is_err());
+        assert!(parse_major_units("1.005", "eur", "a price").is_err());
     }
 }

@@ -12,6 +12,9 @@ pub struct Model {
     pub amount: i64,
     /// Set for a pickup: the stock location (a machine) the shopper collects from.
     pub stock_location_id: Option<String>,
+    pub shipping_profile_id: String,
+    /// Offered to shoppers; an option kept back is seen by admins only.
+    pub enabled_in_store: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -17,6 +17,7 @@ use crate::{
     DomainError, channels,
     channels::{NewStockLocation, sales_channel, stock_location},
     devices::{self, MqttCredentials, device, protocol::DeviceId},
+    error::referenced,
     ids::new_id,
     pricing,
     shipping::{self, NewShippingOption, shipping_option},
@@ -675,6 +676,8 @@ async fn place(
                     region_id,
                     amount: 0,
                     stock_location_id: Some(stock_location.id.clone()),
+                    shipping_profile_id: None,
+                    enabled_in_store: true,
                 },
             )
             .await?
@@ -684,14 +687,6 @@ async fn place(
         sales_channel,
         stock_location,
         pickup,
-    })
-}
-
-/// A referenced record that is missing is bad input, not a missing page.
-fn referenced<T>(found: Result<T, DomainError>, what: &str, id: &str) -> Result<T, DomainError> {
-    found.map_err(|e| match e {
-        DomainError::NotFound { .. } => DomainError::Invalid(format!("there is no {what} {id}")),
-        e => e,
     })
 }
 

@@ -514,6 +514,8 @@ async fn shipping_options_of_the_region_become_the_cart_shipping_method() {
                 region_id: elsewhere,
                 amount: 900,
                 stock_location_id: None,
+                shipping_profile_id: None,
+                enabled_in_store: true,
             },
         )
         .await

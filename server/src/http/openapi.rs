@@ -268,6 +268,16 @@ const OPERATIONS: &[Operation] = &[
     op("post", "/admin/customer-groups/{id}", "Rename a customer group", Admin, None, One("customer_group", "AdminCustomerGroup")),
     op("delete", "/admin/customer-groups/{id}", "Delete a customer group (its customers stay)", Admin, None, Deleted(None)),
     op("post", "/admin/customer-groups/{id}/customers", "Add customers to the group or remove them", Admin, Some("LinkBatch"), One("customer_group", "AdminCustomerGroup")),
+    op("get", "/admin/shipping-profiles", "List shipping profiles (q or name: part of the name; type)", Admin, None, List("shipping_profiles", "AdminShippingProfile")),
+    op("post", "/admin/shipping-profiles", "Create a shipping profile (name, unique; type, one word, custom when left out)", Admin, None, One("shipping_profile", "AdminShippingProfile")),
+    op("get", "/admin/shipping-profiles/{id}", "Retrieve a shipping profile", Admin, None, One("shipping_profile", "AdminShippingProfile")),
+    op("post", "/admin/shipping-profiles/{id}", "Rename a shipping profile or change its type", Admin, None, One("shipping_profile", "AdminShippingProfile")),
+    op("delete", "/admin/shipping-profiles/{id}", "Delete a shipping profile no option serves (the default one stays)", Admin, None, Deleted(None)),
+    op("get", "/admin/shipping-options", "List shipping options, offered or kept back (service_zone_id: a region; stock_location_id; shipping_profile_id; q)", Admin, None, List("shipping_options", "AdminShippingOption")),
+    op("post", "/admin/shipping-options", "Create a shipping option: service_zone_id (a region), one flat price in its currency, manual_manual; a pickup names data.stock_location_id; rules: enabled_in_store", Admin, None, One("shipping_option", "AdminShippingOption")),
+    op("get", "/admin/shipping-options/{id}", "Retrieve a shipping option", Admin, None, One("shipping_option", "AdminShippingOption")),
+    op("post", "/admin/shipping-options/{id}", "Update a shipping option (name, price, profile, enabled_in_store); carts keep the price they were offered, a hidden option leaves open carts", Admin, None, One("shipping_option", "AdminShippingOption")),
+    op("delete", "/admin/shipping-options/{id}", "Delete a shipping option; open carts that chose it choose again", Admin, None, Deleted(None)),
     op("get", "/admin/return-reasons", "List return reasons (q: part of the value or label)", Admin, None, List("return_reasons", "ReturnReason")),
     op("post", "/admin/return-reasons", "Create a return reason (value: one word, label)", Admin, None, One("return_reason", "ReturnReason")),
     op("get", "/admin/return-reasons/{id}", "Retrieve a return reason", Admin, None, One("return_reason", "ReturnReason")),
@@ -981,35 +991,93 @@ fn schemas() -> Value {
             &["option_id"],
         ),
     );
-    add(
-        "StoreShippingOption",
-        object(&[
-            ("id", string()),
-            ("name", string()),
-            ("price_type", string()),
-            ("service_zone_id", string()),
-            ("provider_id", string()),
-            (
-                "provider",
-                object(&[("id", string()), ("is_enabled", boolean())]),
-            ),
-            ("shipping_option_type_id", string()),
-            (
-                "type",
-                object(&[
-                    ("id", string()),
-                    ("label", string()),
-                    ("description", string()),
-                    ("code", string()),
-                ]),
-            ),
-            ("shipping_profile_id", string()),
-            ("amount", number()),
-            ("is_tax_inclusive", boolean()),
-            ("data", object(&[("stock_location_id", nstring())])),
-            ("metadata", any_object()),
-        ]),
-    );
+    let mut shipping_option = vec![
+        ("id", string()),
+        ("name", string()),
+        ("price_type", string()),
+        ("service_zone_id", string()),
+        ("provider_id", string()),
+        (
+            "provider",
+            object(&[("id", string()), ("is_enabled", boolean())]),
+        ),
+        ("shipping_option_type_id", string()),
+        (
+            "type",
+            object(&[
+                ("id", string()),
+                ("label", string()),
+                ("description", string()),
+                ("code", string()),
+            ]),
+        ),
+        ("shipping_profile_id", string()),
+        ("amount", number()),
+        ("is_tax_inclusive", boolean()),
+        ("data", object(&[("stock_location_id", nstring())])),
+        ("metadata", any_object()),
+    ];
+    add("StoreShippingOption", object(&shipping_option));
+    let mut shipping_profile = vec![
+        ("id", string()),
+        ("name", string()),
+        ("type", string()),
+        ("metadata", nullable(any_object())),
+        ("deleted_at", nullable(datetime())),
+    ];
+    shipping_profile.extend(timestamps());
+    add("AdminShippingProfile", object(&shipping_profile));
+    let geo_zone = object(&[
+        ("id", string()),
+        ("type", string()),
+        ("country_code", string()),
+        ("province_code", nstring()),
+        ("city", nstring()),
+        ("postal_expression", nullable(any_object())),
+    ]);
+    let price_rule = object(&[
+        ("attribute", string()),
+        ("operator", string()),
+        ("value", string()),
+    ]);
+    shipping_option.extend([
+        (
+            "service_zone",
+            object(&[
+                ("id", string()),
+                ("name", string()),
+                ("fulfillment_set_id", nstring()),
+                ("geo_zones", array(geo_zone)),
+            ]),
+        ),
+        (
+            "shipping_profile",
+            nullable(reference("AdminShippingProfile")),
+        ),
+        (
+            "prices",
+            array(object(&[
+                ("id", string()),
+                ("currency_code", string()),
+                ("amount", number()),
+                ("price_rules", array(price_rule)),
+                ("rules_count", integer()),
+            ])),
+        ),
+        (
+            "rules",
+            array(object(&[
+                ("id", string()),
+                ("attribute", string()),
+                ("operator", string()),
+                ("value", string()),
+                ("shipping_option_id", string()),
+            ])),
+        ),
+        ("deleted_at", nullable(datetime())),
+    ]);
+    shipping_option.extend(timestamps());
+    add("AdminShippingOption", object(&shipping_option));
     add(
         "StorePaymentMethodList",
         object(&[

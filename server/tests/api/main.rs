@@ -45,6 +45,7 @@ mod payments_stripe_storefront;
 mod rate_limits;
 mod read_cache;
 mod return_reasons;
+mod shipping_admin;
 mod short_secrets;
 mod sign_ins;
 mod sqlite_writes;

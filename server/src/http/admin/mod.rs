@@ -22,6 +22,7 @@ mod restock;
 mod return_reasons;
 mod returns;
 mod sales_channels;
+mod shipping;
 mod stock_locations;
 mod stores;
 mod taxonomy;
@@ -47,6 +48,7 @@ pub const PAGE_PATHS: &[&str] = &[
     "/admin/regions",
     "/admin/promotions",
     "/admin/return-reasons",
+    "/admin/shipping-options",
     "/admin/returns",
     "/admin/sales-channels",
     "/admin/stock-locations",
@@ -111,6 +113,26 @@ fn signed_in_routes() -> Router<AppState> {
             get(promotions::retrieve)
                 .post(promotions::update)
                 .delete(promotions::delete),
+        )
+        .route(
+            "/admin/shipping-profiles",
+            get(shipping::list_profiles).post(shipping::create_profile),
+        )
+        .route(
+            "/admin/shipping-profiles/{id}",
+            get(shipping::retrieve_profile)
+                .post(shipping::update_profile)
+                .delete(shipping::delete_profile),
+        )
+        .route(
+            "/admin/shipping-options",
+            get(shipping::list_options).post(shipping::create_option),
+        )
+        .route(
+            "/admin/shipping-options/{id}",
+            get(shipping::retrieve_option)
+                .post(shipping::update_option)
+                .delete(shipping::delete_option),
         )
         .route(
             "/admin/customer-groups",

@@ -13,7 +13,7 @@ mod publishable_key;
 pub(crate) mod regions;
 pub(crate) mod return_reasons;
 pub(crate) mod returns;
-mod shipping_options;
+pub(crate) mod shipping_options;
 pub(crate) mod vending;
 
 use axum::{

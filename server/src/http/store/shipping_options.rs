@@ -16,7 +16,7 @@ use crate::{
 };
 
 /// Every option is a flat amount fulfilled by hand (delivery or pickup).
-const PROVIDER_ID: &str = "manual_manual";
+pub const PROVIDER_ID: &str = "manual_manual";
 
 #[derive(Serialize)]
 pub struct ShippingOptionList {
@@ -36,7 +36,7 @@ pub struct StoreShippingOption {
     shipping_option_type_id: &'static str,
     #[serde(rename = "type")]
     kind: Value,
-    shipping_profile_id: &'static str,
+    shipping_profile_id: String,
     amount: f64,
     is_tax_inclusive: bool,
     data: Value,
@@ -44,7 +44,11 @@ pub struct StoreShippingOption {
 }
 
 impl StoreShippingOption {
-    fn new(option: shipping_option::Model, currency_code: &str, is_tax_inclusive: bool) -> Self {
+    pub fn new(
+        option: shipping_option::Model,
+        currency_code: &str,
+        is_tax_inclusive: bool,
+    ) -> Self {
         let (type_code, label) = match &option.stock_location_id {
             Some(_) => ("pickup", "Pickup"),
             None => ("delivery", "Delivery"),
@@ -57,7 +61,7 @@ impl StoreShippingOption {
             provider: json!({ "id": PROVIDER_ID, "is_enabled": true }),
             shipping_option_type_id: type_code,
             kind: json!({ "id": type_code, "label": label, "description": label, "code": type_code }),
-            shipping_profile_id: "default",
+            shipping_profile_id: option.shipping_profile_id,
             is_tax_inclusive,
             data: json!({ "stock_location_id": option.stock_location_id }),
             metadata: json!({}),

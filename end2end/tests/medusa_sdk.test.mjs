@@ -311,4 +311,56 @@ describe('Medusa JS SDK', () => {
     assert.equal(notification.resource_id, placed.id);
     assert.match(notification.data.subject, new RegExp(placed.id));
   }));
+
+  test('an operator sets up shipping through the admin SDK and a shopper checks out with it', logged(async () => {
+    const admin = client();
+    await admin.auth.login('user', 'emailpass', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    const { shipping_profile: profile } = await admin.admin.shippingProfile.create({
+      name: `SDK chilled ${Date.now()}`, type: 'cold_chain',
+    });
+    const { shipping_profiles: profiles } = await admin.admin.shippingProfile.list({ q: profile.name });
+    assert.deepEqual(profiles.map((p) => p.id), [profile.id]);
+    const { regions } = await admin.admin.region.list();
+    const region = regions[0];
+    const { fulfillment_providers: providers } = await admin.admin.fulfillmentProvider.list();
+    const { shipping_option: option } = await admin.admin.shippingOption.create({
+      name: 'SDK courier',
+      service_zone_id: region.id,
+      shipping_profile_id: profile.id,
+      provider_id: providers[0].id,
+      price_type: 'flat',
+      type: { label: 'Courier', description: 'Same day', code: 'courier' },
+      prices: [{ currency_code: region.currency_code, amount: 8.5 }],
+      rules: [
+        { attribute: 'enabled_in_store', operator: 'eq', value: 'true' },
+        { attribute: 'is_return', operator: 'eq', value: 'false' },
+      ],
+    });
+    assert.equal(option.prices[0].amount, 8.5);
+    assert.equal(option.shipping_profile.id, profile.id);
+    const { shipping_option: repriced } = await admin.admin.shippingOption.update(option.id, {
+      prices: [{ currency_code: region.currency_code, amount: 9 }],
+    });
+    assert.equal(repriced.prices[0].amount, 9);
+
+    const shopper = client();
+    const placed = await checkOut(shopper, {
+      regionId: region.id, email: `courier.${Date.now()}@example.com`, quantity: 1, option: /SDK courier/,
+    });
+    assert.equal(placed.shipping_methods[0].name, 'SDK courier');
+    assert.equal(placed.shipping_methods[0].amount, 9);
+
+    // Kept back through its rules: no longer offered to the next cart.
+    const rule = repriced.rules.find((r) => r.attribute === 'enabled_in_store');
+    await admin.admin.shippingOption.updateRules(option.id, {
+      update: [{ id: rule.id, attribute: 'enabled_in_store', operator: 'eq', value: 'false' }],
+    });
+    const { cart } = await shopper.store.cart.create({ region_id: region.id });
+    const { shipping_options: offered } = await shopper.store.fulfillment.listCartOptions({ cart_id: cart.id });
+    assert.ok(!offered.some((o) => o.id === option.id));
+
+    assert.equal((await admin.admin.shippingOption.delete(option.id)).deleted, true);
+    await assert.rejects(admin.admin.shippingOption.retrieve(option.id), (e) => e.status === 404);
+    assert.equal((await admin.admin.shippingProfile.delete(profile.id)).deleted, true);
+  }));
 });

@@ -420,3 +420,77 @@ async fn the_shipping_page_works_without_javascript() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn rules_are_changed_in_a_batch_and_types_and_providers_are_listed() {
+    on_every_db(async |app| {
+        let token = app.admin_token().await;
+        let region = region(&app, &token).await;
+        let (status, body) = admin_post(
+            &app,
+            &token,
+            "/admin/shipping-options",
+            json!({ "name": "Evening", "service_zone_id": region, "shipping_profile_id": "sp_default",
+                    "provider_id": "manual_manual", "price_type": "flat", "type_id": "delivery",
+                    "prices": [{ "currency_code": "eur", "amount": 3 }] }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let option = &body["shipping_option"];
+        let id = option["id"].as_str().unwrap().to_owned();
+        let enabled_rule = option["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["attribute"] == "enabled_in_store")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let batch = format!("/admin/shipping-options/{id}/rules/batch");
+        let cart = shopping_cart(&app).await;
+
+        let (status, body) = admin_post(
+            &app,
+            &token,
+            &batch,
+            json!({ "update": [{ "id": enabled_rule, "attribute": "enabled_in_store", "operator": "eq", "value": "false" }] }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["updated"][0]["value"], "false", "{body}");
+        assert!(!offered(&app, &cart).await.iter().any(|(n, _)| n == "Evening"));
+        // Deleting the rule takes the limit away: offered again.
+        let (status, body) =
+            admin_post(&app, &token, &batch, json!({ "delete": [enabled_rule] })).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["deleted"]["ids"][0], enabled_rule.as_str());
+        assert!(offered(&app, &cart).await.iter().any(|(n, _)| n == "Evening"));
+        for bad in [
+            json!({ "delete": ["sorul_someone_else"] }),
+            json!({ "update": [{ "id": enabled_rule, "attribute": "is_return", "operator": "eq", "value": "false" }] }),
+            json!({ "create": [{ "attribute": "is_return", "operator": "eq", "value": "true" }] }),
+        ] {
+            let (status, body) = admin_post(&app, &token, &batch, bad.clone()).await;
+            assert_eq!(status, 400, "{bad}: {body}");
+        }
+        let (status, _) = admin_post(
+            &app,
+            &token,
+            "/admin/shipping-options/so_nowhere/rules/batch",
+            json!({ "delete": [] }),
+        )
+        .await;
+        assert_eq!(status, 404);
+
+        let types = admin_get(&app, &token, "/admin/shipping-option-types").await;
+        assert_eq!(types["count"], 2, "{types}");
+        let pickup = admin_get(&app, &token, "/admin/shipping-option-types/pickup").await;
+        assert_eq!(pickup["shipping_option_type"]["code"], "pickup");
+        let (status, _) = send_json(app.admin(Method::GET, "/admin/shipping-option-types/air", &token)).await;
+        assert_eq!(status, 404);
+        let providers = admin_get(&app, &token, "/admin/fulfillment-providers").await;
+        assert_eq!(providers["fulfillment_providers"][0]["id"], "manual_manual", "{providers}");
+    })
+    .await;
+}

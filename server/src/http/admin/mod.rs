@@ -129,6 +129,22 @@ fn signed_in_routes() -> Router<AppState> {
             get(shipping::list_options).post(shipping::create_option),
         )
         .route(
+            "/admin/shipping-options/{id}/rules/batch",
+            post(shipping::batch_rules),
+        )
+        .route(
+            "/admin/shipping-option-types",
+            get(shipping::list_option_types),
+        )
+        .route(
+            "/admin/shipping-option-types/{id}",
+            get(shipping::retrieve_option_type),
+        )
+        .route(
+            "/admin/fulfillment-providers",
+            get(shipping::list_fulfillment_providers),
+        )
+        .route(
             "/admin/shipping-options/{id}",
             get(shipping::retrieve_option)
                 .post(shipping::update_option)

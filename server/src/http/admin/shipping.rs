@@ -128,7 +128,7 @@ impl AdminShippingOption {
     ) -> Self {
         let currency = &region.region.currency_code;
         let rule = |attribute: &'static str, value: bool| OptionRule {
-            id: format!("sorul_{}_{attribute}", option.id),
+            id: rule_id(&option.id, attribute),
             attribute,
             operator: "eq",
             value: if value { "true" } else { "false" },
@@ -174,6 +174,75 @@ impl AdminShippingOption {
             base: StoreShippingOption::new(option, currency, region.region.tax_inclusive),
         }
     }
+}
+
+/// The id of an option's rule on `attribute`: the rules are the option's
+/// fields, so their ids are made from them.
+fn rule_id(option_id: &str, attribute: &str) -> String {
+    format!("sorul_{option_id}_{attribute}")
+}
+
+/// `POST /admin/shipping-options/{id}/rules/batch`: Medusa's rule changes.
+#[derive(Deserialize)]
+pub struct RuleBatch {
+    #[serde(default)]
+    create: Vec<RuleBody>,
+    #[serde(default)]
+    update: Vec<RuleUpdate>,
+    #[serde(default)]
+    delete: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RuleUpdate {
+    id: String,
+    #[serde(flatten)]
+    rule: RuleBody,
+}
+
+#[derive(Serialize)]
+pub struct RuleBatchResult {
+    created: Vec<OptionRule>,
+    updated: Vec<OptionRule>,
+    deleted: RulesDeleted,
+}
+
+#[derive(Serialize)]
+struct RulesDeleted {
+    ids: Vec<String>,
+    object: &'static str,
+    deleted: bool,
+}
+
+/// Medusa's shipping option type; here there are two, fixed: an option with
+/// a pickup location is a pickup, any other a delivery.
+#[derive(Serialize)]
+pub struct ShippingOptionType {
+    id: &'static str,
+    label: &'static str,
+    description: &'static str,
+    code: &'static str,
+}
+
+const OPTION_TYPES: [ShippingOptionType; 2] = [
+    ShippingOptionType {
+        id: "delivery",
+        label: "Delivery",
+        description: "Brought to the shopper's address",
+        code: "delivery",
+    },
+    ShippingOptionType {
+        id: "pickup",
+        label: "Pickup",
+        description: "Collected at a machine or store",
+        code: "pickup",
+    },
+];
+
+#[derive(Serialize)]
+pub struct FulfillmentProvider {
+    id: &'static str,
+    is_enabled: bool,
 }
 
 #[derive(Deserialize)]
@@ -298,41 +367,7 @@ impl OptionBody {
 
     /// Whether shoppers see the option, from the rules sent (none: unchanged).
     fn enabled_in_store(&self) -> Result<Option<bool>, ApiError> {
-        let mut enabled = None;
-        for rule in self.rules.iter().flatten() {
-            if rule.operator != "eq" {
-                return Err(ApiError::invalid_data(format!(
-                    "rule operator {} is not supported here: rules compare with eq",
-                    rule.operator
-                )));
-            }
-            let value = match &rule.value {
-                Value::Bool(b) => *b,
-                Value::String(s) if s == "true" => true,
-                Value::String(s) if s == "false" => false,
-                other => {
-                    return Err(ApiError::invalid_data(format!(
-                        "rule {} takes \"true\" or \"false\", not {other}",
-                        rule.attribute
-                    )));
-                }
-            };
-            match rule.attribute.as_str() {
-                "enabled_in_store" => enabled = Some(value),
-                "is_return" if !value => {}
-                "is_return" => {
-                    return Err(ApiError::invalid_data(
-                        "return shipping options are not offered: returns come back to a machine or the store",
-                    ));
-                }
-                other => {
-                    return Err(ApiError::invalid_data(format!(
-                        "rules on {other} are not supported here: enabled_in_store and is_return are"
-                    )));
-                }
-            }
-        }
-        Ok(enabled)
+        enabled_by(self.rules.iter().flatten())
     }
 
     /// The one price that applies in `region`, in minor units: a price for
@@ -386,6 +421,47 @@ impl OptionBody {
             ))),
         }
     }
+}
+
+/// Whether shoppers see an option, from rules as Medusa states them (the
+/// last `enabled_in_store` wins; none leaves it as it is). Only the two
+/// rules this store keeps are taken, compared with `eq`.
+fn enabled_by<'a>(rules: impl IntoIterator<Item = &'a RuleBody>) -> Result<Option<bool>, ApiError> {
+    let mut enabled = None;
+    for rule in rules {
+        if rule.operator != "eq" {
+            return Err(ApiError::invalid_data(format!(
+                "rule operator {} is not supported here: rules compare with eq",
+                rule.operator
+            )));
+        }
+        let value = match &rule.value {
+            Value::Bool(b) => *b,
+            Value::String(s) if s == "true" => true,
+            Value::String(s) if s == "false" => false,
+            other => {
+                return Err(ApiError::invalid_data(format!(
+                    "rule {} takes \"true\" or \"false\", not {other}",
+                    rule.attribute
+                )));
+            }
+        };
+        match rule.attribute.as_str() {
+            "enabled_in_store" => enabled = Some(value),
+            "is_return" if !value => {}
+            "is_return" => {
+                return Err(ApiError::invalid_data(
+                    "return shipping options are not offered: returns come back to a machine or the store",
+                ));
+            }
+            other => {
+                return Err(ApiError::invalid_data(format!(
+                    "rules on {other} are not supported here: enabled_in_store and is_return are"
+                )));
+            }
+        }
+    }
+    Ok(enabled)
 }
 
 fn no_metadata(metadata: Option<&Value>, what: &str) -> Result<(), ApiError> {
@@ -610,4 +686,134 @@ pub async fn delete_profile(
 ) -> Result<Json<Deleted>, ApiError> {
     shipping::profiles::delete_profile(&state.db, &id).await?;
     Ok(Deleted::of("shipping_profile", id))
+}
+
+pub async fn batch_rules(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<RuleBatch>, JsonRejection>,
+) -> Result<Json<RuleBatchResult>, ApiError> {
+    let Json(batch) = body?;
+    let option = shipping::find_option(&state.db, &id).await?;
+    let known = |rule_id: &str| {
+        ["enabled_in_store", "is_return"]
+            .into_iter()
+            .find(|attribute| self::rule_id(&option.id, attribute) == rule_id)
+            .ok_or_else(|| {
+                ApiError::invalid_data(format!(
+                    "shipping option {} has no rule {rule_id}",
+                    option.name
+                ))
+            })
+    };
+    for update in &batch.update {
+        if known(&update.id)? != update.rule.attribute {
+            return Err(ApiError::invalid_data(format!(
+                "rule {} is on {}, not {}",
+                update.id,
+                known(&update.id)?,
+                update.rule.attribute
+            )));
+        }
+    }
+    // A rule deleted no longer holds the option back (Medusa: no rule, no limit).
+    let mut enabled = None;
+    for rule_id in &batch.delete {
+        if known(rule_id)? == "enabled_in_store" {
+            enabled = Some(true);
+        }
+    }
+    let sent = batch
+        .create
+        .iter()
+        .chain(batch.update.iter().map(|u| &u.rule));
+    if let Some(set) = enabled_by(sent)? {
+        enabled = Some(set);
+    }
+    let option = match enabled {
+        Some(enabled) => {
+            let changes = OptionChanges {
+                enabled_in_store: Some(enabled),
+                ..Default::default()
+            };
+            shipping::update_option(&state.db, &id, changes).await?
+        }
+        None => option,
+    };
+    let stated = |attribute: &str| OptionRule {
+        id: rule_id(&option.id, attribute),
+        attribute: if attribute == "is_return" {
+            "is_return"
+        } else {
+            "enabled_in_store"
+        },
+        operator: "eq",
+        value: match attribute {
+            "enabled_in_store" if option.enabled_in_store => "true",
+            _ => "false",
+        },
+        shipping_option_id: option.id.clone(),
+    };
+    Ok(Json(RuleBatchResult {
+        created: batch.create.iter().map(|r| stated(&r.attribute)).collect(),
+        updated: batch
+            .update
+            .iter()
+            .map(|u| stated(&u.rule.attribute))
+            .collect(),
+        deleted: RulesDeleted {
+            ids: batch.delete,
+            object: "shipping_option_rule",
+            deleted: true,
+        },
+    }))
+}
+
+pub async fn list_option_types(
+    _admin: AuthenticatedAdmin,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let (offset, limit) = params.page()?;
+    let types: Vec<&ShippingOptionType> = OPTION_TYPES
+        .iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    Ok(Json(serde_json::json!({
+        "shipping_option_types": types,
+        "count": OPTION_TYPES.len(),
+        "offset": offset,
+        "limit": limit,
+    })))
+}
+
+pub async fn retrieve_option_type(
+    _admin: AuthenticatedAdmin,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let kind = OPTION_TYPES
+        .iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| domain::DomainError::not_found("Shipping option type", id))?;
+    Ok(one("shipping_option_type", kind))
+}
+
+pub async fn list_fulfillment_providers(
+    _admin: AuthenticatedAdmin,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let (offset, limit) = params.page()?;
+    let providers: Vec<FulfillmentProvider> = std::iter::once(FulfillmentProvider {
+        id: PROVIDER_ID,
+        is_enabled: true,
+    })
+    .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+    .collect();
+    Ok(Json(serde_json::json!({
+        "fulfillment_providers": providers,
+        "count": 1,
+        "offset": offset,
+        "limit": limit,
+    })))
 }

@@ -363,4 +363,26 @@ describe('Medusa JS SDK', () => {
     await assert.rejects(admin.admin.shippingOption.retrieve(option.id), (e) => e.status === 404);
     assert.equal((await admin.admin.shippingProfile.delete(profile.id)).deleted, true);
   }));
+
+  test('an operator records a phone customer, their address and group through the admin SDK', logged(async () => {
+    const admin = client();
+    await admin.auth.login('user', 'emailpass', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    const email = `phone.${Date.now()}@example.com`;
+    let { customer } = await admin.admin.customer.create({ email, first_name: 'Grace', last_name: 'Hopper' });
+    assert.equal(customer.has_account, false);
+    ({ customer } = await admin.admin.customer.update(customer.id, { phone: '+41 79 000 00 00' }));
+    assert.equal(customer.phone, '+41 79 000 00 00');
+    ({ customer } = await admin.admin.customer.createAddress(customer.id, {
+      address_1: '1 Main St', city: 'Zurich', postal_code: '8000', country_code: 'ch',
+    }));
+    const [address] = customer.addresses;
+    const { address: fetched } = await admin.admin.customer.retrieveAddress(customer.id, address.id);
+    assert.equal(fetched.city, 'Zurich');
+    const { customer_group: group } = await admin.admin.customerGroup.create({ name: `Phone orders ${Date.now()}` });
+    await admin.admin.customer.batchCustomerGroups(customer.id, { add: [group.id] });
+    const { customer_group: withMember } = await admin.admin.customerGroup.retrieve(group.id, { fields: '*customers' });
+    assert.ok(withMember.customers.some((c) => c.id === customer.id));
+    assert.equal((await admin.admin.customer.deleteAddress(customer.id, address.id)).deleted, true);
+    await assert.rejects(admin.admin.customer.create({ email }), (e) => e.status === 409);
+  }));
 });

@@ -80,6 +80,7 @@ pub fn CustomersPage() -> impl IntoView {
         move || (q(), page()),
         |(q, page)| list_customers(q, (page - 1) * PAGE_SIZE),
     );
+    let create = ServerAction::<CreateCustomer>::new();
     view! {
         <h1>"Customers"</h1>
         <form method="get" action="/admin/customers" class="inline filters">
@@ -94,6 +95,18 @@ pub fn CustomersPage() -> impl IntoView {
                 })}
             </ErrorBoundary>
         </Transition>
+        <details class="edit">
+            <summary>"New customer (without an account)"</summary>
+            {move || create.value().get().and_then(|r| r.err()).map(|e| view! {
+                <p class="notice error" role="alert">{crate::components::plain_error(&e)}</p>
+            })}
+            <ActionForm action=create attr:class="stacked" attr:data-testid="customer-create-form">
+                <label>"Email" <input name="email" type="email" required autocomplete="off" /></label>
+                <label>"First name" <input name="first_name" autocomplete="off" /></label>
+                <label>"Last name" <input name="last_name" autocomplete="off" /></label>
+                <button type="submit" disabled=move || create.pending().get()>"Add customer"</button>
+            </ActionForm>
+        </details>
     }
 }
 
@@ -141,12 +154,14 @@ const ORDERS_SHOWN: u64 = 20;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomerView {
     pub row: CustomerRow,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
     pub phone: Option<String>,
     pub company: Option<String>,
     /// Group id and name.
     pub groups: Vec<(String, String)>,
-    /// Each address on one line.
-    pub addresses: Vec<String>,
+    /// Each address: its id and the address on one line.
+    pub addresses: Vec<(String, String)>,
     pub orders: Vec<OrderSummary>,
     pub order_count: u64,
 }
@@ -183,6 +198,8 @@ pub async fn admin_customer(id: String) -> Result<Option<CustomerView>, ServerFn
         .map_err(to_server_error)?;
     let c = found.customer;
     Ok(Some(CustomerView {
+        first_name: c.first_name.clone(),
+        last_name: c.last_name.clone(),
         phone: c.phone.clone(),
         company: c.company_name.clone(),
         groups,
@@ -190,7 +207,7 @@ pub async fn admin_customer(id: String) -> Result<Option<CustomerView>, ServerFn
             .addresses
             .into_iter()
             .map(|a| {
-                [
+                let line = [
                     a.address_name,
                     a.company,
                     a.address_1,
@@ -204,7 +221,8 @@ pub async fn admin_customer(id: String) -> Result<Option<CustomerView>, ServerFn
                 .flatten()
                 .filter(|part| !part.trim().is_empty())
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", ");
+                (a.id, line)
             })
             .collect(),
         orders: latest.into_iter().map(OrderSummary::from).collect(),
@@ -213,21 +231,139 @@ pub async fn admin_customer(id: String) -> Result<Option<CustomerView>, ServerFn
     }))
 }
 
+/// A customer without an account (a phone order, a business), then their page.
+#[server(endpoint = "/admin/customers/create")]
+pub async fn create_customer(
+    email: String,
+    first_name: String,
+    last_name: String,
+) -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    let ctx = admin_context(domain::admin_users::Permission::ManageStore).await?;
+    let email = domain::credentials::Email::parse(&email).map_err(to_server_error)?;
+    let profile = domain::customers::Profile {
+        first_name: Some(first_name),
+        last_name: Some(last_name),
+        ..Default::default()
+    };
+    let created = domain::customers::create_without_account(&ctx.db, &email, profile)
+        .await
+        .map_err(to_server_error)?;
+    leptos_axum::redirect(&customer_path(&created.customer.id));
+    Ok(())
+}
+
+/// A customer's names, phone and company (blank clears one).
+#[server(endpoint = "/admin/customers/update")]
+pub async fn update_customer(
+    id: String,
+    first_name: String,
+    last_name: String,
+    phone: String,
+    company_name: String,
+) -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    let ctx = admin_context(domain::admin_users::Permission::ManageStore).await?;
+    let profile = domain::customers::Profile {
+        first_name: Some(first_name),
+        last_name: Some(last_name),
+        phone: Some(phone),
+        company_name: Some(company_name),
+    };
+    domain::customers::update_profile(&ctx.db, &id, profile)
+        .await
+        .map_err(to_server_error)?;
+    leptos_axum::redirect(&customer_path(&id));
+    Ok(())
+}
+
+#[server(endpoint = "/admin/customers/add-address")]
+pub async fn add_customer_address(
+    id: String,
+    address_1: String,
+    postal_code: String,
+    city: String,
+    country_code: String,
+    address_name: String,
+) -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    let ctx = admin_context(domain::admin_users::Permission::ManageStore).await?;
+    domain::customers::retrieve(&ctx.db, &id)
+        .await
+        .map_err(to_server_error)?;
+    let some = |v: String| Some(v).filter(|v| !v.trim().is_empty());
+    let fields = domain::customers::AddressFields {
+        address_name: some(address_name),
+        address_1: some(address_1),
+        postal_code: some(postal_code),
+        city: some(city),
+        country_code: some(country_code),
+        ..Default::default()
+    };
+    domain::customers::add_address(&ctx.db, &id, fields)
+        .await
+        .map_err(to_server_error)?;
+    leptos_axum::redirect(&customer_path(&id));
+    Ok(())
+}
+
+#[server(endpoint = "/admin/customers/delete-address")]
+pub async fn delete_customer_address(id: String, address_id: String) -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    let ctx = admin_context(domain::admin_users::Permission::ManageStore).await?;
+    domain::customers::delete_address(&ctx.db, &id, &address_id)
+        .await
+        .map_err(to_server_error)?;
+    leptos_axum::redirect(&customer_path(&id));
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+struct CustomerActions {
+    update: ServerAction<UpdateCustomer>,
+    add_address: ServerAction<AddCustomerAddress>,
+    delete_address: ServerAction<DeleteCustomerAddress>,
+}
+
 /// `/admin/customers/:id`.
 #[component]
 pub fn CustomerPage() -> impl IntoView {
     let params = use_params_map();
+    let actions = CustomerActions {
+        update: ServerAction::new(),
+        add_address: ServerAction::new(),
+        delete_address: ServerAction::new(),
+    };
     let customer = Resource::new(
-        move || params.read().get("id").unwrap_or_default(),
-        admin_customer,
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                actions.update.version().get()
+                    + actions.add_address.version().get()
+                    + actions.delete_address.version().get(),
+            )
+        },
+        |(id, _)| admin_customer(id),
     );
+    let error = move || {
+        [
+            actions.update.value().get().and_then(|r| r.err()),
+            actions.add_address.value().get().and_then(|r| r.err()),
+            actions.delete_address.value().get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|e| crate::components::plain_error(&e))
+    };
     view! {
         <p><a href="/admin/customers">"← Customers"</a></p>
+        {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
                 {move || Suspend::new(async move {
                     customer.await.map(|found| match found {
-                        Some(customer) => view! { <CustomerDetail customer /> }.into_any(),
+                        Some(customer) => view! { <CustomerDetail customer actions /> }.into_any(),
                         None => view! { <NotFound /> }.into_any(),
                     })
                 })}
@@ -237,9 +373,11 @@ pub fn CustomerPage() -> impl IntoView {
 }
 
 #[component]
-fn CustomerDetail(customer: CustomerView) -> impl IntoView {
+fn CustomerDetail(customer: CustomerView, actions: CustomerActions) -> impl IntoView {
     let CustomerView {
         row,
+        first_name,
+        last_name,
         phone,
         company,
         groups,
@@ -252,6 +390,12 @@ fn CustomerDetail(customer: CustomerView) -> impl IntoView {
     } else {
         row.name.clone()
     };
+    // Each form's children are a closure of their own: each gets its copies.
+    let (edit_id, row_id, address_owner) = (row.id.clone(), row.id.clone(), row.id.clone());
+    let (phone_value, company_value) = (
+        phone.clone().unwrap_or_default(),
+        company.clone().unwrap_or_default(),
+    );
     view! {
         <h1 data-testid="customer-name">{title}</h1>
         <dl class="facts">
@@ -275,17 +419,52 @@ fn CustomerDetail(customer: CustomerView) -> impl IntoView {
                 }}
             </dd>
         </dl>
+        <details class="edit">
+            <summary>"Edit details"</summary>
+            <ActionForm action=actions.update attr:class="stacked" attr:data-testid="customer-edit-form">
+                <input type="hidden" name="id" value=edit_id.clone() />
+                <label>"First name" <input name="first_name" value=first_name.unwrap_or_default() autocomplete="off" /></label>
+                <label>"Last name" <input name="last_name" value=last_name.unwrap_or_default() autocomplete="off" /></label>
+                <label>"Phone" <input name="phone" type="tel" value=phone_value.clone() autocomplete="off" /></label>
+                <label>"Company" <input name="company_name" value=company_value.clone() autocomplete="off" /></label>
+                <button type="submit">"Save details"</button>
+            </ActionForm>
+        </details>
         <h2>"Addresses"</h2>
         {if addresses.is_empty() {
             view! { <p class="empty">"No saved addresses."</p> }.into_any()
         } else {
             view! {
                 <ul data-testid="customer-addresses">
-                    {addresses.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}
+                    {addresses.into_iter().map(|(address_id, line)| {
+                        let customer_id = row_id.clone();
+                        view! {
+                            <li>
+                                {line}" "
+                                <ActionForm action=actions.delete_address attr:class="inline">
+                                    <input type="hidden" name="id" value=customer_id.clone() />
+                                    <input type="hidden" name="address_id" value=address_id.clone() />
+                                    <button type="submit" class="link">"Delete"</button>
+                                </ActionForm>
+                            </li>
+                        }
+                    }).collect_view()}
                 </ul>
             }
             .into_any()
         }}
+        <details class="edit">
+            <summary>"Add an address"</summary>
+            <ActionForm action=actions.add_address attr:class="stacked" attr:data-testid="customer-address-form">
+                <input type="hidden" name="id" value=address_owner.clone() />
+                <label>"Name (e.g. Office)" <input name="address_name" /></label>
+                <label>"Street" <input name="address_1" required autocomplete="off" /></label>
+                <label>"Postal code" <input name="postal_code" autocomplete="off" /></label>
+                <label>"City" <input name="city" required autocomplete="off" /></label>
+                <label>"Country (two letters)" <input name="country_code" required maxlength="2" size="3" autocomplete="off" /></label>
+                <button type="submit">"Add address"</button>
+            </ActionForm>
+        </details>
         <h2>"Orders"</h2>
         {if orders.is_empty() {
             view! { <p class="empty" data-testid="customer-no-orders">"No orders yet."</p> }.into_any()

@@ -127,6 +127,43 @@ pub async fn change_group_members(
     Ok(())
 }
 
+/// Puts one customer into the groups `add` and out of `remove`; all or
+/// nothing (an unknown group refuses the whole change).
+pub async fn change_customer_groups(
+    db: &impl Writable,
+    customer_id: &str,
+    add: &[String],
+    remove: &[String],
+) -> Result<(), DomainError> {
+    let txn = begin_write(db).await?;
+    customer::Entity::find_by_id(customer_id)
+        .filter(customer::Column::DeletedAt.is_null())
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found("Customer", customer_id))?;
+    for group_id in add {
+        crate::error::referenced(find_group(&txn, group_id).await, "customer group", group_id)?;
+    }
+    group_member::Entity::delete_many()
+        .filter(group_member::Column::CustomerId.eq(customer_id))
+        .filter(group_member::Column::CustomerGroupId.is_in(remove))
+        .exec(&txn)
+        .await?;
+    let now = Utc::now();
+    for group_id in add {
+        group_member::Entity::insert(group_member::ActiveModel {
+            customer_group_id: Set(group_id.clone()),
+            customer_id: Set(customer_id.to_owned()),
+            created_at: Set(now),
+        })
+        .on_conflict_do_nothing()
+        .exec(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
 /// The first of `ids` that names no customer.
 async fn first_unknown(db: &impl ConnectionTrait, ids: &[&String]) -> Result<String, DomainError> {
     let found: Vec<String> = customer::Entity::find()

@@ -23,6 +23,7 @@ use crate::{
     credentials::{Email, HashedPassword, Password, UNKNOWN_USER_HASH},
     events,
     ids::new_id,
+    text,
 };
 
 pub const ACTOR_CUSTOMER: &str = "customer";
@@ -249,23 +250,65 @@ pub async fn retrieve(
     })
 }
 
+/// A customer an admin records (a phone order, a business account) without
+/// an account to sign in with; one email, one such customer.
+pub async fn create_without_account(
+    db: &impl ConnectionTrait,
+    email: &Email,
+    profile: Profile,
+) -> Result<CustomerWithAddresses, DomainError> {
+    let taken = customer::Entity::find()
+        .filter(customer::Column::DeletedAt.is_null())
+        .filter(crate::db::equals_ignoring_case(
+            customer::Column::Email,
+            email.as_ref(),
+        ))
+        .one(db)
+        .await?;
+    if let Some(existing) = taken {
+        return Err(DomainError::Conflict(format!(
+            "customer {} already has the email {}",
+            existing.id,
+            email.as_ref()
+        )));
+    }
+    let now = Utc::now();
+    let customer = customer::ActiveModel {
+        id: Set(new_id("cus")),
+        email: Set(email.as_ref().to_owned()),
+        first_name: Set(None),
+        last_name: Set(None),
+        phone: Set(None),
+        company_name: Set(None),
+        has_account: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        deleted_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    update_profile(db, &customer.id, profile).await
+}
+
 pub async fn update_profile(
     db: &impl ConnectionTrait,
     id: &str,
     profile: Profile,
 ) -> Result<CustomerWithAddresses, DomainError> {
     let mut customer: customer::ActiveModel = retrieve(db, id).await?.customer.into();
+    // Blank clears a field; each is bounded like any name people type.
+    let field = |v: String, what: &str| text::optional(Some(&v), what, text::NAME_CHARS);
     if let Some(v) = profile.first_name {
-        customer.first_name = Set(Some(v));
+        customer.first_name = Set(field(v, "a first name")?);
     }
     if let Some(v) = profile.last_name {
-        customer.last_name = Set(Some(v));
+        customer.last_name = Set(field(v, "a last name")?);
     }
     if let Some(v) = profile.phone {
-        customer.phone = Set(Some(v));
+        customer.phone = Set(field(v, "a phone number")?);
     }
     if let Some(v) = profile.company_name {
-        customer.company_name = Set(Some(v));
+        customer.company_name = Set(field(v, "a company name")?);
     }
     customer.updated_at = Set(Utc::now());
     customer.update(db).await?;

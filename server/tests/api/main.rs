@@ -3,6 +3,7 @@
 mod admin_api;
 mod admin_auth;
 mod admin_catalog;
+mod admin_customers;
 mod admin_orders;
 mod admin_products_pages;
 mod admin_promotions;

@@ -2,14 +2,20 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::{Path, State, rejection::JsonRejection},
 };
 use chrono::{DateTime, Utc};
-use domain::customers::{self, address, customer};
-use serde::Serialize;
+use domain::{
+    credentials::Email,
+    customers::{self, CustomerWithAddresses, Profile, address, customer},
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::{
-    http::{auth::AuthenticatedAdmin, error::ApiError, params::Params},
+    http::{
+        auth::AuthenticatedAdmin, error::ApiError, params::Params, store::customers::AddressBody,
+    },
     state::AppState,
 };
 
@@ -117,13 +123,187 @@ pub async fn list(
     }))
 }
 
+impl From<CustomerWithAddresses> for CustomerResponse {
+    fn from(found: CustomerWithAddresses) -> Self {
+        let mut customer = AdminCustomer::from(found.customer);
+        customer.addresses = Some(found.addresses.into_iter().map(Into::into).collect());
+        Self { customer }
+    }
+}
+
+/// What an admin sends to create or change a customer (Medusa's fields).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerBody {
+    email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    phone: Option<String>,
+    company_name: Option<String>,
+    metadata: Option<Value>,
+}
+
+impl CustomerBody {
+    fn profile(self) -> Result<Profile, ApiError> {
+        match &self.metadata {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(m)) if m.is_empty() => {}
+            Some(_) => {
+                return Err(ApiError::invalid_data(
+                    "metadata is not kept on customers here",
+                ));
+            }
+        }
+        Ok(Profile {
+            first_name: self.first_name,
+            last_name: self.last_name,
+            phone: self.phone,
+            company_name: self.company_name,
+        })
+    }
+}
+
+#[derive(Serialize)]
+pub struct AddressResponse {
+    address: AdminCustomerAddress,
+}
+
+#[derive(Serialize)]
+pub struct AddressList {
+    addresses: Vec<AdminCustomerAddress>,
+    count: u64,
+    offset: u64,
+    limit: u64,
+}
+
+#[derive(Serialize)]
+pub struct AddressDeleted {
+    id: String,
+    object: &'static str,
+    deleted: bool,
+    parent: AdminCustomer,
+}
+
 pub async fn retrieve(
     _admin: AuthenticatedAdmin,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<CustomerResponse>, ApiError> {
-    let found = customers::retrieve(&state.db, &id).await?;
-    let mut customer = AdminCustomer::from(found.customer);
-    customer.addresses = Some(found.addresses.into_iter().map(Into::into).collect());
-    Ok(Json(CustomerResponse { customer }))
+    Ok(Json(customers::retrieve(&state.db, &id).await?.into()))
+}
+
+/// A customer without an account (a phone order, a business), by email.
+pub async fn create(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    body: Result<Json<CustomerBody>, JsonRejection>,
+) -> Result<Json<CustomerResponse>, ApiError> {
+    let Json(body) = body?;
+    let email = Email::parse(
+        body.email
+            .as_deref()
+            .ok_or_else(|| ApiError::invalid_data("a customer needs an email"))?,
+    )?;
+    let created = customers::create_without_account(&state.db, &email, body.profile()?).await?;
+    Ok(Json(created.into()))
+}
+
+/// Changes a customer's details. The email stays: a registered customer
+/// signs in with it (and changes it themselves).
+pub async fn update(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<CustomerBody>, JsonRejection>,
+) -> Result<Json<CustomerResponse>, ApiError> {
+    let Json(body) = body?;
+    let current = customers::retrieve(&state.db, &id).await?;
+    if let Some(email) = &body.email {
+        if !email.trim().eq_ignore_ascii_case(&current.customer.email) {
+            return Err(ApiError::invalid_data(
+                "a customer's email stays: it is how they sign in and get their receipts",
+            ));
+        }
+    }
+    let updated = customers::update_profile(&state.db, &id, body.profile()?).await?;
+    Ok(Json(updated.into()))
+}
+
+/// `POST /admin/customers/{id}/customer-groups`: into some groups, out of others.
+pub async fn batch_groups(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<super::LinkBatch>, JsonRejection>,
+) -> Result<Json<CustomerResponse>, ApiError> {
+    let Json(batch) = body?;
+    customers::change_customer_groups(&state.db, &id, &batch.add, &batch.remove).await?;
+    Ok(Json(customers::retrieve(&state.db, &id).await?.into()))
+}
+
+pub async fn list_addresses(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<Json<AddressList>, ApiError> {
+    let (offset, limit) = params.page()?;
+    customers::retrieve(&state.db, &id).await?;
+    let (page, count) = customers::list_addresses(&state.db, &id, offset, limit).await?;
+    Ok(Json(AddressList {
+        addresses: page.into_iter().map(Into::into).collect(),
+        count,
+        offset,
+        limit,
+    }))
+}
+
+pub async fn add_address(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<AddressBody>, JsonRejection>,
+) -> Result<Json<CustomerResponse>, ApiError> {
+    let Json(body) = body?;
+    customers::retrieve(&state.db, &id).await?;
+    customers::add_address(&state.db, &id, body.into()).await?;
+    Ok(Json(customers::retrieve(&state.db, &id).await?.into()))
+}
+
+pub async fn retrieve_address(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    Path((id, address_id)): Path<(String, String)>,
+) -> Result<Json<AddressResponse>, ApiError> {
+    Ok(Json(AddressResponse {
+        address: customers::find_address(&state.db, &id, &address_id)
+            .await?
+            .into(),
+    }))
+}
+
+pub async fn update_address(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    Path((id, address_id)): Path<(String, String)>,
+    body: Result<Json<AddressBody>, JsonRejection>,
+) -> Result<Json<CustomerResponse>, ApiError> {
+    let Json(body) = body?;
+    customers::update_address(&state.db, &id, &address_id, body.into()).await?;
+    Ok(Json(customers::retrieve(&state.db, &id).await?.into()))
+}
+
+pub async fn delete_address(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    Path((id, address_id)): Path<(String, String)>,
+) -> Result<Json<AddressDeleted>, ApiError> {
+    customers::delete_address(&state.db, &id, &address_id).await?;
+    let parent = CustomerResponse::from(customers::retrieve(&state.db, &id).await?).customer;
+    Ok(Json(AddressDeleted {
+        id: address_id,
+        object: "customer_address",
+        deleted: true,
+        parent,
+    }))
 }

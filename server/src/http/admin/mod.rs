@@ -286,8 +286,28 @@ fn signed_in_routes() -> Router<AppState> {
         .route("/admin/payments/{id}", get(payments::retrieve))
         .route("/admin/payments/{id}/capture", post(payments::capture))
         .route("/admin/payments/{id}/refund", post(payments::refund))
-        .route("/admin/customers", get(customers::list))
-        .route("/admin/customers/{id}", get(customers::retrieve))
+        .route(
+            "/admin/customers",
+            get(customers::list).post(customers::create),
+        )
+        .route(
+            "/admin/customers/{id}",
+            get(customers::retrieve).post(customers::update),
+        )
+        .route(
+            "/admin/customers/{id}/addresses",
+            get(customers::list_addresses).post(customers::add_address),
+        )
+        .route(
+            "/admin/customers/{id}/customer-groups",
+            post(customers::batch_groups),
+        )
+        .route(
+            "/admin/customers/{id}/addresses/{address_id}",
+            get(customers::retrieve_address)
+                .post(customers::update_address)
+                .delete(customers::delete_address),
+        )
         .route(
             "/admin/products",
             get(products::list).post(products::create),
@@ -470,9 +490,9 @@ impl Deleted {
 #[derive(serde::Deserialize)]
 pub struct LinkBatch {
     #[serde(default)]
-    add: Vec<String>,
+    pub(crate) add: Vec<String>,
     #[serde(default)]
-    remove: Vec<String>,
+    pub(crate) remove: Vec<String>,
 }
 
 /// For a field that may be sent as `null` to clear it: absent is `None`,

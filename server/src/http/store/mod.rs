@@ -3,7 +3,7 @@
 mod carts;
 pub(crate) mod collections;
 pub(crate) mod currencies;
-mod customers;
+pub(crate) mod customers;
 mod loyalty;
 mod orders;
 mod payment;

@@ -218,12 +218,14 @@ pub async fn update(
 ) -> Result<Json<CustomerResponse>, ApiError> {
     let Json(body) = body?;
     let current = customers::retrieve(&state.db, &id).await?;
-    if let Some(email) = &body.email {
-        if !email.trim().eq_ignore_ascii_case(&current.customer.email) {
-            return Err(ApiError::invalid_data(
-                "a customer's email stays: it is how they sign in and get their receipts",
-            ));
-        }
+    if body
+        .email
+        .as_deref()
+        .is_some_and(|email| !email.trim().eq_ignore_ascii_case(&current.customer.email))
+    {
+        return Err(ApiError::invalid_data(
+            "a customer's email stays: it is how they sign in and get their receipts",
+        ));
     }
     let updated = customers::update_profile(&state.db, &id, body.profile()?).await?;
     Ok(Json(updated.into()))

@@ -14,6 +14,14 @@ pub fn same_site_path(next: &str) -> Option<&str> {
     local.then_some(next)
 }
 
+/// Where a page's form returns: `back` when it is `page` itself (any query),
+/// `page` for anything else, another site or another page alike.
+pub fn back_to_page<'a>(back: &'a str, page: &'a str) -> &'a str {
+    same_site_path(back)
+        .filter(|path| path.split(['?', '#']).next() == Some(page))
+        .unwrap_or(page)
+}
+
 /// `value` percent-encoded for a query string (all but letters, digits,
 /// `-._~` and `/`).
 pub fn query_value(value: &str) -> String {
@@ -30,7 +38,24 @@ pub fn query_value(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{query_value, same_site_path};
+    use super::{back_to_page, query_value, same_site_path};
+
+    #[test]
+    fn a_form_returns_only_to_its_own_page() {
+        let page = "/admin/shipping-options";
+        assert_eq!(
+            back_to_page("/admin/shipping-options?page=2", page),
+            "/admin/shipping-options?page=2"
+        );
+        for elsewhere in [
+            "/admin/users",
+            "//evil.example/admin/shipping-options",
+            "https://evil.example",
+            "/admin/shipping-options-x",
+        ] {
+            assert_eq!(back_to_page(elsewhere, page), page, "{elsewhere}");
+        }
+    }
 
     #[test]
     fn query_values_are_encoded() {

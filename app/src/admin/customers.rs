@@ -288,9 +288,6 @@ pub async fn add_customer_address(
 ) -> Result<(), ServerFnError> {
     use crate::server_context::*;
     let ctx = admin_context(domain::admin_users::Permission::ManageStore).await?;
-    domain::customers::retrieve(&ctx.db, &id)
-        .await
-        .map_err(to_server_error)?;
     let some = |v: String| Some(v).filter(|v| !v.trim().is_empty());
     let fields = domain::customers::AddressFields {
         address_name: some(address_name),

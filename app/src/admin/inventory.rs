@@ -149,10 +149,7 @@ pub async fn set_stocked(
         .await
         .map_err(to_server_error)?;
     // Back to the same search and page; only ever this page.
-    let back = crate::redirects::same_site_path(&back)
-        .filter(|path| path.split('?').next() == Some(INVENTORY_PATH))
-        .unwrap_or(INVENTORY_PATH);
-    leptos_axum::redirect(back);
+    leptos_axum::redirect(crate::redirects::back_to_page(&back, INVENTORY_PATH));
     Ok(())
 }
 

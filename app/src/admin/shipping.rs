@@ -221,7 +221,10 @@ pub async fn update_shipping_option(
     shipping::update_option(&ctx.db, &id, changes)
         .await
         .map_err(to_server_error)?;
-    leptos_axum::redirect(&back_to(back));
+    leptos_axum::redirect(crate::redirects::back_to_page(
+        back.as_deref().unwrap_or_default(),
+        SHIPPING_PATH,
+    ));
     Ok(())
 }
 
@@ -232,7 +235,10 @@ pub async fn delete_shipping_option(id: String, back: Option<String>) -> Result<
     domain::shipping::delete_option(&ctx.db, &id)
         .await
         .map_err(to_server_error)?;
-    leptos_axum::redirect(&back_to(back));
+    leptos_axum::redirect(crate::redirects::back_to_page(
+        back.as_deref().unwrap_or_default(),
+        SHIPPING_PATH,
+    ));
     Ok(())
 }
 
@@ -260,16 +266,6 @@ pub async fn delete_shipping_profile(id: String) -> Result<(), ServerFnError> {
         .map_err(to_server_error)?;
     leptos_axum::redirect(SHIPPING_PATH);
     Ok(())
-}
-
-/// Where a form returns: this page as it was (region, page), nowhere else.
-pub fn back_to(back: Option<String>) -> String {
-    back.filter(|b| {
-        b.strip_prefix(SHIPPING_PATH)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('?'))
-    })
-    .filter(|b| !b.contains(['\r', '\n', '#']))
-    .unwrap_or_else(|| SHIPPING_PATH.to_owned())
 }
 
 #[derive(Clone, Copy)]
@@ -345,7 +341,10 @@ fn ShippingOptions(
     actions: Actions,
 ) -> impl IntoView {
     let base = match &region {
-        Some(r) => format!("{SHIPPING_PATH}?region={r}&"),
+        Some(r) => format!(
+            "{SHIPPING_PATH}?region={}&",
+            crate::redirects::query_value(r)
+        ),
         None => format!("{SHIPPING_PATH}?"),
     };
     let here = format!("{base}page={number}");

@@ -112,16 +112,8 @@ pub async fn change_group_members(
         .filter(group_member::Column::CustomerId.is_in(remove))
         .exec(&txn)
         .await?;
-    let now = Utc::now();
     for customer_id in wanted {
-        group_member::Entity::insert(group_member::ActiveModel {
-            customer_group_id: Set(group_id.to_owned()),
-            customer_id: Set(customer_id.clone()),
-            created_at: Set(now),
-        })
-        .on_conflict_do_nothing()
-        .exec(&txn)
-        .await?;
+        join(&txn, group_id, customer_id).await?;
     }
     txn.commit().await?;
     Ok(())
@@ -149,18 +141,27 @@ pub async fn change_customer_groups(
         .filter(group_member::Column::CustomerGroupId.is_in(remove))
         .exec(&txn)
         .await?;
-    let now = Utc::now();
     for group_id in add {
-        group_member::Entity::insert(group_member::ActiveModel {
-            customer_group_id: Set(group_id.clone()),
-            customer_id: Set(customer_id.to_owned()),
-            created_at: Set(now),
-        })
-        .on_conflict_do_nothing()
-        .exec(&txn)
-        .await?;
+        join(&txn, group_id, customer_id).await?;
     }
     txn.commit().await?;
+    Ok(())
+}
+
+/// Puts the customer in the group; already there is no change.
+async fn join(
+    db: &impl ConnectionTrait,
+    group_id: &str,
+    customer_id: &str,
+) -> Result<(), DomainError> {
+    group_member::Entity::insert(group_member::ActiveModel {
+        customer_group_id: Set(group_id.to_owned()),
+        customer_id: Set(customer_id.to_owned()),
+        created_at: Set(Utc::now()),
+    })
+    .on_conflict_do_nothing()
+    .exec(db)
+    .await?;
     Ok(())
 }
 

@@ -14,7 +14,10 @@ use serde_json::Value;
 
 use crate::{
     http::{
-        auth::AuthenticatedAdmin, error::ApiError, params::Params, store::customers::AddressBody,
+        auth::AuthenticatedAdmin,
+        error::ApiError,
+        params::Params,
+        store::customers::{AddressBody, AddressDeleted, AddressList},
     },
     state::AppState,
 };
@@ -168,22 +171,6 @@ pub struct AddressResponse {
     address: AdminCustomerAddress,
 }
 
-#[derive(Serialize)]
-pub struct AddressList {
-    addresses: Vec<AdminCustomerAddress>,
-    count: u64,
-    offset: u64,
-    limit: u64,
-}
-
-#[derive(Serialize)]
-pub struct AddressDeleted {
-    id: String,
-    object: &'static str,
-    deleted: bool,
-    parent: AdminCustomer,
-}
-
 pub async fn retrieve(
     _admin: AuthenticatedAdmin,
     State(state): State<AppState>,
@@ -248,16 +235,11 @@ pub async fn list_addresses(
     State(state): State<AppState>,
     Path(id): Path<String>,
     params: Params,
-) -> Result<Json<AddressList>, ApiError> {
+) -> Result<Json<AddressList<AdminCustomerAddress>>, ApiError> {
     let (offset, limit) = params.page()?;
     customers::retrieve(&state.db, &id).await?;
     let (page, count) = customers::list_addresses(&state.db, &id, offset, limit).await?;
-    Ok(Json(AddressList {
-        addresses: page.into_iter().map(Into::into).collect(),
-        count,
-        offset,
-        limit,
-    }))
+    Ok(AddressList::of(page, count, offset, limit))
 }
 
 pub async fn add_address(
@@ -267,7 +249,6 @@ pub async fn add_address(
     body: Result<Json<AddressBody>, JsonRejection>,
 ) -> Result<Json<CustomerResponse>, ApiError> {
     let Json(body) = body?;
-    customers::retrieve(&state.db, &id).await?;
     customers::add_address(&state.db, &id, body.into()).await?;
     Ok(Json(customers::retrieve(&state.db, &id).await?.into()))
 }
@@ -299,13 +280,8 @@ pub async fn delete_address(
     _admin: AuthenticatedAdmin,
     State(state): State<AppState>,
     Path((id, address_id)): Path<(String, String)>,
-) -> Result<Json<AddressDeleted>, ApiError> {
+) -> Result<Json<AddressDeleted<AdminCustomer>>, ApiError> {
     customers::delete_address(&state.db, &id, &address_id).await?;
     let parent = CustomerResponse::from(customers::retrieve(&state.db, &id).await?).customer;
-    Ok(Json(AddressDeleted {
-        id: address_id,
-        object: "customer_address",
-        deleted: true,
-        parent,
-    }))
+    Ok(AddressDeleted::of(address_id, "customer_address", parent))
 }

@@ -111,7 +111,7 @@ struct PriceRule {
     value: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct OptionRule {
     id: String,
     attribute: &'static str,
@@ -127,13 +127,6 @@ impl AdminShippingOption {
         profile: Option<shipping_profile::Model>,
     ) -> Self {
         let currency = &region.region.currency_code;
-        let rule = |attribute: &'static str, value: bool| OptionRule {
-            id: rule_id(&option.id, attribute),
-            attribute,
-            operator: "eq",
-            value: if value { "true" } else { "false" },
-            shipping_option_id: option.id.clone(),
-        };
         Self {
             service_zone: ServiceZone {
                 id: region.region.id.clone(),
@@ -164,10 +157,7 @@ impl AdminShippingOption {
                 }],
                 rules_count: 1,
             }],
-            rules: vec![
-                rule("enabled_in_store", option.enabled_in_store),
-                rule("is_return", false),
-            ],
+            rules: rules_of(&option),
             created_at: option.created_at,
             updated_at: option.updated_at,
             deleted_at: None,
@@ -176,10 +166,38 @@ impl AdminShippingOption {
     }
 }
 
-/// The id of an option's rule on `attribute`: the rules are the option's
-/// fields, so their ids are made from them.
+/// The rules an option states: whether shoppers see it, and that it is not
+/// a return option. They are the option's fields, so their ids are made
+/// from them.
+const RULE_ATTRIBUTES: [&str; 2] = ["enabled_in_store", "is_return"];
+
 fn rule_id(option_id: &str, attribute: &str) -> String {
     format!("sorul_{option_id}_{attribute}")
+}
+
+fn rules_of(option: &shipping_option::Model) -> Vec<OptionRule> {
+    RULE_ATTRIBUTES
+        .into_iter()
+        .map(|attribute| OptionRule {
+            id: rule_id(&option.id, attribute),
+            attribute,
+            operator: "eq",
+            value: if attribute == "enabled_in_store" && option.enabled_in_store {
+                "true"
+            } else {
+                "false"
+            },
+            shipping_option_id: option.id.clone(),
+        })
+        .collect()
+}
+
+/// Refused for an option without its price in `region`.
+fn price_needed(region: &domain::pricing::region::Model) -> ApiError {
+    ApiError::invalid_data(format!(
+        "a shipping option needs its price in {}: prices: [{{\"currency_code\": \"{}\", \"amount\": …}}]",
+        region.name, region.currency_code
+    ))
 }
 
 /// `POST /admin/shipping-options/{id}/rules/batch`: Medusa's rule changes.
@@ -413,13 +431,10 @@ impl OptionBody {
             }
             *slot = Some(money::to_minor_units(amount, &region.currency_code)?);
         }
-        match for_region.or(in_currency) {
-            Some(amount) => Ok(Some(amount)),
-            None => Err(ApiError::invalid_data(format!(
-                "a shipping option needs its price in {}: prices: [{{\"currency_code\": \"{}\", \"amount\": …}}]",
-                region.name, region.currency_code
-            ))),
-        }
+        for_region
+            .or(in_currency)
+            .map(Some)
+            .ok_or_else(|| price_needed(region))
     }
 }
 
@@ -488,17 +503,23 @@ async fn shaped(
             regions.insert(option.region_id.clone(), region);
         }
         if !profiles.contains_key(&option.shipping_profile_id) {
-            let profile = shipping::profiles::find_profile(&state.db, &option.shipping_profile_id)
-                .await
-                .ok();
+            // Deleting a profile in use is refused; one gone all the same
+            // (a race) shows as none rather than failing the list.
+            let profile = match shipping::profiles::find_profile(
+                &state.db,
+                &option.shipping_profile_id,
+            )
+            .await
+            {
+                Ok(profile) => Some(profile),
+                Err(domain::DomainError::NotFound { .. }) => None,
+                Err(e) => return Err(e.into()),
+            };
             profiles.insert(option.shipping_profile_id.clone(), profile);
         }
         let profile = profiles[&option.shipping_profile_id].clone();
-        shaped.push(AdminShippingOption::new(
-            option.clone(),
-            &regions[&option.region_id],
-            profile,
-        ));
+        let region = &regions[&option.region_id];
+        shaped.push(AdminShippingOption::new(option, region, profile));
     }
     Ok(shaped)
 }
@@ -523,20 +544,31 @@ pub async fn list_options(
         shipping_profile_id: params.text("shipping_profile_id")?,
         q: params.text("q")?,
     };
-    let mut page = shipping::list_option_page(&state.db, &filter, offset, limit).await?;
-    // No option here is a return option.
-    if params.text("is_return")?.as_deref() == Some("true") {
-        page.items.clear();
-        page.count = 0;
-    }
-    let items = shaped(&state, std::mem::take(&mut page.items)).await?;
+    // No option here is a return option: asked for those, the list is empty.
+    let page = if params.text("is_return")?.as_deref() == Some("true") {
+        domain::paging::Page {
+            items: Vec::new(),
+            count: 0,
+            offset,
+            limit,
+        }
+    } else {
+        shipping::list_option_page(&state.db, &filter, offset, limit).await?
+    };
+    let domain::paging::Page {
+        items,
+        count,
+        offset,
+        limit,
+    } = page;
+    let items = shaped(&state, items).await?;
     Ok(Listing::new(
         "shipping_options",
         domain::paging::Page {
             items,
-            count: page.count,
-            offset: page.offset,
-            limit: page.limit,
+            count,
+            offset,
+            limit,
         },
     ))
 }
@@ -565,12 +597,9 @@ pub async fn create_option(
         "service zone (a region here)",
         zone,
     )?;
-    let amount = body.amount_in(&region)?.ok_or_else(|| {
-        ApiError::invalid_data(format!(
-            "a shipping option needs its price: prices: [{{\"currency_code\": \"{}\", \"amount\": …}}]",
-            region.region.currency_code
-        ))
-    })?;
+    let amount = body
+        .amount_in(&region)?
+        .ok_or_else(|| price_needed(&region.region))?;
     let new = NewShippingOption {
         name: body.name.clone().unwrap_or_default(),
         region_id: region.region.id.clone(),
@@ -697,7 +726,7 @@ pub async fn batch_rules(
     let Json(batch) = body?;
     let option = shipping::find_option(&state.db, &id).await?;
     let known = |rule_id: &str| {
-        ["enabled_in_store", "is_return"]
+        RULE_ATTRIBUTES
             .into_iter()
             .find(|attribute| self::rule_id(&option.id, attribute) == rule_id)
             .ok_or_else(|| {
@@ -708,12 +737,11 @@ pub async fn batch_rules(
             })
     };
     for update in &batch.update {
-        if known(&update.id)? != update.rule.attribute {
+        let attribute = known(&update.id)?;
+        if attribute != update.rule.attribute {
             return Err(ApiError::invalid_data(format!(
-                "rule {} is on {}, not {}",
-                update.id,
-                known(&update.id)?,
-                update.rule.attribute
+                "rule {} is on {attribute}, not {}",
+                update.id, update.rule.attribute
             )));
         }
     }
@@ -741,26 +769,18 @@ pub async fn batch_rules(
         }
         None => option,
     };
-    let stated = |attribute: &str| OptionRule {
-        id: rule_id(&option.id, attribute),
-        attribute: if attribute == "is_return" {
-            "is_return"
-        } else {
-            "enabled_in_store"
-        },
-        operator: "eq",
-        value: match attribute {
-            "enabled_in_store" if option.enabled_in_store => "true",
-            _ => "false",
-        },
-        shipping_option_id: option.id.clone(),
-    };
+    let rules = rules_of(&option);
+    let stated = |attribute: &str| rules.iter().find(|r| r.attribute == attribute).cloned();
     Ok(Json(RuleBatchResult {
-        created: batch.create.iter().map(|r| stated(&r.attribute)).collect(),
+        created: batch
+            .create
+            .iter()
+            .filter_map(|r| stated(&r.attribute))
+            .collect(),
         updated: batch
             .update
             .iter()
-            .map(|u| stated(&u.rule.attribute))
+            .filter_map(|u| stated(&u.rule.attribute))
             .collect(),
         deleted: RulesDeleted {
             ids: batch.delete,

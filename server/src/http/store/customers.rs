@@ -202,20 +202,44 @@ pub struct AddressResponse {
     address: StoreCustomerAddress,
 }
 
+/// A page of a customer's addresses, as the Store and Admin APIs answer it.
 #[derive(Serialize)]
-pub struct AddressList {
-    addresses: Vec<StoreCustomerAddress>,
+pub struct AddressList<A> {
+    addresses: Vec<A>,
     count: u64,
     offset: u64,
     limit: u64,
 }
 
+impl<A> AddressList<A> {
+    pub fn of<M: Into<A>>(page: Vec<M>, count: u64, offset: u64, limit: u64) -> Json<Self> {
+        Json(Self {
+            addresses: page.into_iter().map(Into::into).collect(),
+            count,
+            offset,
+            limit,
+        })
+    }
+}
+
+/// A deleted address and the customer it belonged to, as they are now.
 #[derive(Serialize)]
-pub struct AddressDeleted {
+pub struct AddressDeleted<P> {
     id: String,
     object: &'static str,
     deleted: bool,
-    parent: StoreCustomer,
+    parent: P,
+}
+
+impl<P> AddressDeleted<P> {
+    pub fn of(id: String, object: &'static str, parent: P) -> Json<Self> {
+        Json(Self {
+            id,
+            object,
+            deleted: true,
+            parent,
+        })
+    }
 }
 
 async fn customer_response(
@@ -295,15 +319,10 @@ pub async fn list_addresses(
     _key: PublishableKey,
     me: AuthenticatedCustomer,
     params: Params,
-) -> Result<Json<AddressList>, ApiError> {
+) -> Result<Json<AddressList<StoreCustomerAddress>>, ApiError> {
     let (offset, limit) = params.page()?;
     let (page, count) = customers::list_addresses(&state.db, &me.id, offset, limit).await?;
-    Ok(Json(AddressList {
-        addresses: page.into_iter().map(Into::into).collect(),
-        count,
-        offset,
-        limit,
-    }))
+    Ok(AddressList::of(page, count, offset, limit))
 }
 
 pub async fn add_address(
@@ -347,13 +366,8 @@ pub async fn delete_address(
     _key: PublishableKey,
     me: AuthenticatedCustomer,
     Path(address_id): Path<String>,
-) -> Result<Json<AddressDeleted>, ApiError> {
+) -> Result<Json<AddressDeleted<StoreCustomer>>, ApiError> {
     customers::delete_address(&state.db, &me.id, &address_id).await?;
     let parent = customers::retrieve(&state.db, &me.id).await?.into();
-    Ok(Json(AddressDeleted {
-        id: address_id,
-        object: "address",
-        deleted: true,
-        parent,
-    }))
+    Ok(AddressDeleted::of(address_id, "address", parent))
 }

@@ -17,6 +17,8 @@ command -v pkg-config >/dev/null || _prerequisites_missing+=(pkg-config)
 command -v node >/dev/null || _prerequisites_missing+=(nodejs)
 command -v npm >/dev/null || _prerequisites_missing+=(npm)
 command -v curl >/dev/null || _prerequisites_missing+=(curl)
+# The tests' S3-compatible server (scripts/moto.sh) lives in a virtualenv.
+python3 -c 'import ensurepip, venv' 2>/dev/null || _prerequisites_missing+=(python3 python3-venv)
 if ((${#_prerequisites_missing[@]})); then
     _prerequisites_sudo=()
     [[ $(id -u) -eq 0 ]] || _prerequisites_sudo=(sudo)

@@ -30,6 +30,12 @@ say "build: $((SECONDS - start)) s"
 # Some cargo tests drive Chromium too (the payment simulators' stripe.js stand-in).
 E2E_PREPARE_ONLY=1 "$ROOT/scripts/e2e.sh"
 
+# The S3-compatible server (moto) the file storage tests start.
+if ! "$ROOT/scripts/moto.sh" >/dev/null; then
+    [[ "${CI:-}" == true ]] && { say "moto could not be installed"; exit 1; }
+    say "moto could not be installed: the S3 storage tests will be skipped"
+fi
+
 start=$SECONDS
 # `frontend` is the browser build (hydrate); it is built for wasm above and
 # must not be compiled together with the server's `ssr` features.

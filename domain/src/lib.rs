@@ -17,6 +17,7 @@ pub mod db;
 pub mod devices;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod idempotency;
 pub mod ids;
 pub mod inventory;

@@ -43,6 +43,7 @@ mod m0037_restock_lines;
 mod m0038_notifications;
 mod m0039_manual_reservations;
 mod m0040_shipping_profiles;
+mod m0041_files;
 
 /// What each migration was called before they were numbered in run order
 /// (the dates in the old names did not follow it). [`up`] renames the
@@ -191,6 +192,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0038_notifications::Migration),
             Box::new(m0039_manual_reservations::Migration),
             Box::new(m0040_shipping_profiles::Migration),
+            Box::new(m0041_files::Migration),
         ]
     }
 }

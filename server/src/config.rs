@@ -194,6 +194,49 @@ pub struct Settings {
     pub rate_limits: crate::rate_limit::RateLimitSettings,
     #[command(flatten)]
     pub sms: SmsSettings,
+    #[command(flatten)]
+    pub files: FileSettings,
+}
+
+/// Where uploaded files (product pictures) are kept: a folder this server
+/// serves at `/uploads/`, or an S3-compatible bucket once one is named.
+#[derive(Debug, Clone, Args)]
+pub struct FileSettings {
+    /// The folder uploads are kept in while no bucket is set.
+    #[arg(long, env = "AUTOMAT_FILES_DIR", default_value = "data/uploads")]
+    pub files_dir: std::path::PathBuf,
+
+    /// The largest file an admin may upload, in bytes.
+    #[arg(long, env = "AUTOMAT_UPLOAD_MAX_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub upload_max_bytes: usize,
+
+    /// An S3-compatible bucket to keep uploads in instead of the folder.
+    #[arg(long, env = "AUTOMAT_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+
+    #[arg(long, env = "AUTOMAT_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    /// The storage's address when it is not AWS (MinIO, R2, Ceph…),
+    /// `https://host[:port]`.
+    #[arg(long, env = "AUTOMAT_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// Name the bucket in the path (`endpoint/bucket/key`) rather than in
+    /// the host name, as most non-AWS stores need.
+    #[arg(long, env = "AUTOMAT_S3_PATH_STYLE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub s3_path_style: bool,
+
+    #[arg(long, env = "AUTOMAT_S3_ACCESS_KEY_ID")]
+    pub s3_access_key_id: Option<String>,
+
+    #[arg(long, env = "AUTOMAT_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
+
+    /// Where browsers fetch uploaded files (a CDN, or the bucket's public
+    /// address); the bucket's own address by default.
+    #[arg(long, env = "AUTOMAT_S3_PUBLIC_URL")]
+    pub s3_public_url: Option<String>,
 }
 
 /// Where text messages (loyalty's one-time codes) go: a Twilio-style REST
@@ -463,6 +506,8 @@ mod tests {
         );
         assert_eq!(s.sms.sms_account_sid, None, "codes go to the log");
         assert_eq!(s.sms.sms_url, "https://api.twilio.com");
+        assert_eq!(s.files.s3_bucket, None, "uploads stay on this machine");
+        assert_eq!(s.files.files_dir, std::path::Path::new("data/uploads"));
         let vending = crate::vending::VendingSettings::default();
         assert_eq!(
             (

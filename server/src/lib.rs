@@ -4,6 +4,7 @@
 pub mod alert_channels;
 pub mod cli;
 pub mod config;
+pub mod files;
 pub mod http;
 pub mod loyalty;
 pub mod notifications;

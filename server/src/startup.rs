@@ -169,7 +169,15 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     let gateway_tasks = gateway.tasks;
     let search: Arc<dyn domain::search::ProductSearch> =
         Arc::new(crate::search::EmbeddedSearch::open(&settings.search_dir)?);
+    let files = crate::files::ObjectFiles::open(&settings.files, settings.public_url.as_deref())?;
     let state = AppState {
+        files: Arc::new(files),
+        uploads_dir: settings
+            .files
+            .s3_bucket
+            .is_none()
+            .then(|| Arc::from(settings.files.files_dir.as_path())),
+        upload_max_bytes: settings.files.upload_max_bytes,
         leptos_options,
         db: db.clone(),
         device_changes,

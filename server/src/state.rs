@@ -68,6 +68,12 @@ pub struct AppState {
     pub search: std::sync::Arc<dyn domain::search::ProductSearch>,
     /// Request timings and the token for `/metrics`.
     pub metrics: crate::http::metrics::Metrics,
+    /// Where uploaded pictures are stored.
+    pub files: std::sync::Arc<dyn domain::files::FileStorage>,
+    /// The folder `/uploads/` serves, while uploads are kept on this machine.
+    pub uploads_dir: Option<std::sync::Arc<std::path::Path>>,
+    /// The largest file an admin may upload, in bytes.
+    pub upload_max_bytes: usize,
     /// What the storefront's card forms load Stripe.js and Finix.js with;
     /// each `None` while its provider is not configured.
     pub card_scripts: app::storefront::card::CardScripts,

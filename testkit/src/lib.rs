@@ -8,6 +8,7 @@
 
 pub mod http;
 pub mod mosquitto;
+pub mod s3;
 pub mod sms;
 pub mod smtp;
 

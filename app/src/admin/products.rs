@@ -574,6 +574,7 @@ fn ProductForm(data: EditorData) -> impl IntoView {
     rows.push(EditedVariant::default());
     let locations = data.locations;
     let currency = data.currency.to_uppercase();
+    let pictures = (!creating).then(|| product.id.clone());
     view! {
         <p><a href=PRODUCTS_PATH>"← Products"</a></p>
         <h1>{if creating { "New product".to_owned() } else { product.title.clone() }}</h1>
@@ -665,5 +666,164 @@ fn ProductForm(data: EditorData) -> impl IntoView {
                 {if creating { "Create product" } else { "Save changes" }}
             </button>
         </ActionForm>
+        {pictures.map(|product_id| view! { <ProductPictures product_id /> })}
+    }
+}
+
+/// A picture of the product on its page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShownPicture {
+    pub id: String,
+    pub url: String,
+    pub thumbnail: bool,
+}
+
+#[server(endpoint = "/admin/products/pictures")]
+pub async fn load_pictures(product_id: String) -> Result<Vec<ShownPicture>, ServerFnError> {
+    use crate::server_context::*;
+    let ctx = admin_context(domain::admin_users::Permission::ManageStore).await?;
+    let detail = domain::catalog::find_product(&ctx.db, &product_id)
+        .await
+        .map_err(to_server_error)?;
+    let thumbnail = detail.product.thumbnail;
+    Ok(detail
+        .images
+        .into_iter()
+        .map(|image| ShownPicture {
+            thumbnail: thumbnail.as_deref() == Some(image.url.as_str()),
+            id: image.id,
+            url: image.url,
+        })
+        .collect())
+}
+
+#[server(endpoint = "/admin/products/remove-picture")]
+pub async fn remove_picture(product_id: String, image_id: String) -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    let ctx = admin_context(domain::admin_users::Permission::ManageStore).await?;
+    domain::catalog::editing::remove_image(&ctx.db, &product_id, &image_id)
+        .await
+        .map_err(to_server_error)?;
+    leptos_axum::redirect(&format!("{PRODUCTS_PATH}/{product_id}"));
+    Ok(())
+}
+
+#[server(endpoint = "/admin/products/choose-thumbnail")]
+pub async fn choose_thumbnail(product_id: String, url: String) -> Result<(), ServerFnError> {
+    use crate::server_context::*;
+    let ctx = admin_context(domain::admin_users::Permission::ManageStore).await?;
+    let changes = domain::catalog::editing::ProductChanges {
+        thumbnail: Some(url),
+        ..Default::default()
+    };
+    domain::catalog::editing::update(&ctx.db, &product_id, changes)
+        .await
+        .map_err(to_server_error)?;
+    leptos_axum::redirect(&format!("{PRODUCTS_PATH}/{product_id}"));
+    Ok(())
+}
+
+/// The product's pictures, in order, with a form to upload more: a plain
+/// multipart form to `POST /admin/products/{id}/images`, which comes back
+/// here (with `upload_error` when a file is refused).
+#[component]
+fn ProductPictures(product_id: String) -> impl IntoView {
+    let remove = ServerAction::<RemovePicture>::new();
+    let choose = ServerAction::<ChooseThumbnail>::new();
+    let pictures = {
+        let product_id = product_id.clone();
+        Resource::new(
+            move || remove.version().get() + choose.version().get(),
+            move |_| load_pictures(product_id.clone()),
+        )
+    };
+    let query = use_query_map();
+    let upload_error = move || query.read().get("upload_error");
+    let action_error = move || {
+        remove
+            .value()
+            .get()
+            .or_else(|| choose.value().get())
+            .and_then(|r| r.err())
+            .map(|e| crate::components::plain_error(&e))
+    };
+    let upload_to = format!("{PRODUCTS_PATH}/{product_id}/images");
+    view! {
+        <section class="pictures" aria-labelledby="pictures-heading" data-testid="product-pictures">
+            <h2 id="pictures-heading">"Pictures"</h2>
+            {move || upload_error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+            {move || action_error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
+                    {move || Suspend::new({
+                        let product_id = product_id.clone();
+                        async move {
+                            pictures.await.map(|shown| {
+                                if shown.is_empty() {
+                                    return view! {
+                                        <p class="empty">"No pictures yet. The first one you add becomes the thumbnail shoppers see."</p>
+                                    }
+                                    .into_any();
+                                }
+                                view! {
+                                    <ul class="picture-grid">
+                                        {shown
+                                            .into_iter()
+                                            .enumerate()
+                                            .map(|(n, picture)| {
+                                                let product_id = product_id.clone();
+                                                view! { <PictureTile picture n=n + 1 product_id remove choose /> }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                                .into_any()
+                            })
+                        }
+                    })}
+                </ErrorBoundary>
+            </Transition>
+            <form method="post" enctype="multipart/form-data" action=upload_to class="stacked" data-testid="picture-upload">
+                <label>
+                    "Add pictures (JPEG, PNG, WebP or GIF, up to 10 at once)"
+                    <input type="file" name="files" accept="image/jpeg,image/png,image/webp,image/gif" multiple required />
+                </label>
+                <button type="submit">"Upload"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn PictureTile(
+    picture: ShownPicture,
+    n: usize,
+    product_id: String,
+    remove: ServerAction<RemovePicture>,
+    choose: ServerAction<ChooseThumbnail>,
+) -> impl IntoView {
+    let (remove_product, choose_product) = (product_id.clone(), product_id);
+    let url = picture.url.clone();
+    view! {
+        <li>
+            <img src=picture.url.clone() alt=format!("Picture {n}") loading="lazy" width="160" height="160" />
+            {if picture.thumbnail {
+                view! { <p class="badge">"Thumbnail"</p> }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=choose>
+                        <input type="hidden" name="product_id" value=choose_product.clone() />
+                        <input type="hidden" name="url" value=url.clone() />
+                        <button type="submit" class="secondary">"Make thumbnail"</button>
+                    </ActionForm>
+                }
+                .into_any()
+            }}
+            <ActionForm action=remove>
+                <input type="hidden" name="product_id" value=remove_product.clone() />
+                <input type="hidden" name="image_id" value=picture.id.clone() />
+                <button type="submit" class="danger" aria-label=format!("Remove picture {n}")>"Remove"</button>
+            </ActionForm>
+        </li>
     }
 }

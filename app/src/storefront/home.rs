@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use super::{CategoryLink, ProductCard, cart::AddToCartForm};
+use super::{CategoryLink, ProductCard, ProductPicture, cart::AddToCartForm};
 use crate::components::ErrorNotice;
 
 pub const PAGE_SIZE: u64 = 24;
@@ -74,13 +74,17 @@ pub async fn list_products(
                 ServerFnError::new("search is not available right now; try again")
             }
         })?;
+    let mut products: Vec<ProductCard> = page
+        .products
+        .into_iter()
+        .map(|p| ProductCard::from_detail(p, &ctx.currency))
+        .collect();
+    ProductCard::add_srcsets(&mut products, &ctx.db)
+        .await
+        .map_err(to_server_error)?;
     Ok(CatalogPage {
         count: page.count,
-        products: page
-            .products
-            .into_iter()
-            .map(|p| ProductCard::from_detail(p, &ctx.currency))
-            .collect(),
+        products,
     })
 }
 
@@ -238,6 +242,11 @@ fn ProductGrid(
                     let first = product.variants.first().cloned();
                     view! {
                         <li class="product-card" data-testid="product-card">
+                            {product.picture.clone().map(|picture| {
+                                view! {
+                                    <ProductPicture picture alt=product.title.clone() sizes="(max-width: 40rem) 45vw, 15rem" lazy=true />
+                                }
+                            })}
                             <a href=format!("/products/{}", product.handle) class="product-title">
                                 {product.title.clone()}
                             </a>

@@ -31,6 +31,37 @@ pub struct ProductCard {
     /// The first category it is filed in, if any.
     pub category: Option<CategoryLink>,
     pub variants: Vec<VariantChoice>,
+    /// Its thumbnail (else its first picture).
+    pub picture: Option<Picture>,
+}
+
+/// A product's picture; `srcset` lists the smaller copies of one uploaded here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Picture {
+    pub url: String,
+    pub srcset: Option<String>,
+}
+
+/// A product's picture sized for where it shows: `sizes` tells the browser
+/// how wide it is drawn, so a phone fetches the copy it needs and no more.
+#[component]
+pub fn ProductPicture(
+    picture: Picture,
+    alt: String,
+    sizes: &'static str,
+    lazy: bool,
+) -> impl IntoView {
+    view! {
+        <img
+            class="product-picture"
+            src=picture.url
+            srcset=picture.srcset
+            sizes=sizes
+            alt=alt
+            loading=if lazy { "lazy" } else { "eager" }
+            decoding="async"
+        />
+    }
 }
 
 /// A category as a catalog filter: `/?category=<handle>`.
@@ -92,7 +123,28 @@ impl ProductCard {
                     currency: currency.to_owned(),
                 })
                 .collect(),
+            picture: detail
+                .product
+                .thumbnail
+                .or_else(|| detail.images.into_iter().next().map(|i| i.url))
+                .map(|url| Picture { url, srcset: None }),
         }
+    }
+
+    /// Gives the cards' uploaded pictures their `srcset`.
+    pub async fn add_srcsets(
+        cards: &mut [ProductCard],
+        db: &domain::db::DatabaseConnection,
+    ) -> Result<(), domain::DomainError> {
+        let urls: Vec<String> = cards
+            .iter()
+            .filter_map(|c| Some(c.picture.as_ref()?.url.clone()))
+            .collect();
+        let mut srcsets = domain::files::srcsets_of(db, &urls).await?;
+        for picture in cards.iter_mut().filter_map(|c| c.picture.as_mut()) {
+            picture.srcset = srcsets.remove(&picture.url);
+        }
+        Ok(())
     }
 }
 

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::{ProductCard, cart::AddToCartForm};
+use super::{ProductCard, ProductPicture, cart::AddToCartForm};
 use crate::components::{ErrorNotice, NotFound};
 
 #[server(endpoint = "/catalog/product")]
@@ -17,7 +17,14 @@ pub async fn get_product(handle: String) -> Result<Option<ProductCard>, ServerFn
             .await
     };
     match found {
-        Ok(detail) => Ok(Some(ProductCard::from_detail(detail, &ctx.currency))),
+        Ok(detail) => {
+            let mut card = [ProductCard::from_detail(detail, &ctx.currency)];
+            ProductCard::add_srcsets(&mut card, &ctx.db)
+                .await
+                .map_err(to_server_error)?;
+            let [card] = card;
+            Ok(Some(card))
+        }
         Err(domain::DomainError::NotFound { .. }) => Ok(None),
         Err(e) => Err(to_server_error(e)),
     }
@@ -52,6 +59,11 @@ fn ProductDetail(product: ProductCard) -> impl IntoView {
         <article class="product-detail">
             <p><a href="/">"← All products"</a></p>
             <h1>{product.title.clone()}</h1>
+            {product.picture.clone().map(|picture| {
+                view! {
+                    <ProductPicture picture alt=product.title.clone() sizes="(max-width: 40rem) 100vw, 30rem" lazy=false />
+                }
+            })}
             {product
                 .category
                 .map(|c| {

@@ -262,6 +262,75 @@ pub async fn delete_variant(
     Ok(())
 }
 
+/// Adds a picture after a product's others; the first becomes its thumbnail.
+pub async fn add_image(
+    db: &impl crate::db::Writable,
+    product_id: &str,
+    url: &str,
+) -> Result<(), DomainError> {
+    let txn = crate::db::begin_write(db).await?;
+    let product = existing_product(&txn, product_id).await?;
+    let mut urls: Vec<String> = images_of(&txn, product_id)
+        .await?
+        .into_iter()
+        .map(|i| i.url)
+        .collect();
+    urls.push(url.to_owned());
+    replace_images(&txn, product_id, &urls).await?;
+    if product.thumbnail.is_none() {
+        let mut active = product.into_active_model();
+        active.thumbnail = Set(Some(url.trim().to_owned()));
+        active.updated_at = Set(Utc::now());
+        active.update(&txn).await?;
+    }
+    product_changed(&txn, super::PRODUCT_UPDATED, product_id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Takes a picture off a product; if it was the thumbnail, the next
+/// picture (or none) takes its place.
+pub async fn remove_image(
+    db: &impl crate::db::Writable,
+    product_id: &str,
+    image_id: &str,
+) -> Result<(), DomainError> {
+    let txn = crate::db::begin_write(db).await?;
+    let product = existing_product(&txn, product_id).await?;
+    let images = images_of(&txn, product_id).await?;
+    let removed = images
+        .iter()
+        .find(|i| i.id == image_id)
+        .ok_or_else(|| DomainError::not_found("product image", image_id))?
+        .url
+        .clone();
+    image::Entity::delete_by_id(image_id).exec(&txn).await?;
+    if product.thumbnail.as_deref() == Some(removed.as_str()) {
+        let next = images
+            .iter()
+            .find(|i| i.id != image_id)
+            .map(|i| i.url.clone());
+        let mut active = product.into_active_model();
+        active.thumbnail = Set(next);
+        active.updated_at = Set(Utc::now());
+        active.update(&txn).await?;
+    }
+    product_changed(&txn, super::PRODUCT_UPDATED, product_id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn images_of(
+    db: &impl ConnectionTrait,
+    product_id: &str,
+) -> Result<Vec<image::Model>, DomainError> {
+    Ok(image::Entity::find()
+        .filter(image::Column::ProductId.eq(product_id))
+        .order_by_asc(image::Column::Rank)
+        .all(db)
+        .await?)
+}
+
 /// Records a change of the product in the outbox (search keeps up from it),
 /// inside the change's transaction.
 async fn product_changed(

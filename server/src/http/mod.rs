@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router<AppState> {
                 pages_for_browsers(render_page.clone(), request, next)
             }
         })))
+        .merge(uploaded_files(&state))
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .leptos_routes_with_context(&state, routes, context.clone(), shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
@@ -95,6 +96,31 @@ pub fn router(state: AppState) -> Router<AppState> {
             metrics::record,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
+}
+
+/// The upload folder's files at `/uploads/`, cached for good (see
+/// [`crate::files::CACHE_FOREVER`]); nothing while uploads go to a bucket.
+fn uploaded_files(state: &AppState) -> Router<AppState> {
+    let Some(dir) = &state.uploads_dir else {
+        return Router::new();
+    };
+    let serve = tower_http::services::ServeDir::new(dir.as_ref());
+    Router::new().nest_service(
+        crate::files::PUBLIC_PATH,
+        Router::new()
+            .fallback_service(serve)
+            .layer(middleware::map_response(cache_when_found)),
+    )
+}
+
+async fn cache_when_found(mut response: Response) -> Response {
+    if response.status().is_success() {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(crate::files::CACHE_FOREVER),
+        );
+    }
+    response
 }
 
 /// Event streams reach the browser as they are written, also through a

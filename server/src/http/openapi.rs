@@ -72,6 +72,9 @@ struct Operation {
     answer: Answer,
 }
 
+/// The body of the upload routes, sent as `multipart/form-data`.
+const FILE_UPLOAD: &str = "FileUpload";
+
 const fn op(
     method: &'static str,
     path: &'static str,
@@ -250,6 +253,10 @@ const OPERATIONS: &[Operation] = &[
     op("get", "/admin/products/{id}", "Retrieve a product", Admin, None, Object),
     op("post", "/admin/products/{id}", "Update a product", Admin, None, Object),
     op("delete", "/admin/products/{id}", "Delete a product", Admin, None, Deleted(None)),
+    op("post", "/admin/products/{id}/images", "Upload pictures (multipart field files, JPEG, PNG, WebP or GIF) and add them after the product's others; the first picture becomes the thumbnail. A browser's form is sent back to the product page", Admin, Some(FILE_UPLOAD), Object),
+    op("post", "/admin/uploads", "Upload pictures (multipart field files: JPEG, PNG, WebP or GIF, up to 10 a request); each is stored with copies 240, 480 and 960 pixels wide", Admin, Some(FILE_UPLOAD), Body("AdminFileList")),
+    op("get", "/admin/uploads/{id}", "Retrieve an uploaded file", Admin, None, One("file", "AdminFile")),
+    op("delete", "/admin/uploads/{id}", "Delete an uploaded file and its copies (refused while a product shows it)", Admin, None, Deleted(None)),
     op("get", "/admin/products/{id}/variants", "List a product's variants", Admin, None, Object),
     op("post", "/admin/products/{id}/variants", "Create a variant", Admin, None, Object),
     op("get", "/admin/products/{id}/variants/{variant_id}", "Retrieve a variant", Admin, None, Object),
@@ -419,9 +426,14 @@ fn operation_object(operation: &Operation) -> Value {
         },
     });
     if let Some(body) = operation.body {
+        let media = if body == FILE_UPLOAD {
+            "multipart/form-data"
+        } else {
+            "application/json"
+        };
         object["requestBody"] = json!({
             "required": true,
-            "content": { "application/json": { "schema": reference(body) } },
+            "content": { media: { "schema": reference(body) } },
         });
     }
     object
@@ -1039,6 +1051,31 @@ fn schemas() -> Value {
     ];
     shipping_profile.extend(timestamps());
     add("AdminShippingProfile", object(&shipping_profile));
+    add(
+        FILE_UPLOAD,
+        input(
+            &[(
+                "files",
+                array(json!({ "type": "string", "format": "binary" })),
+            )],
+            &["files"],
+        ),
+    );
+    add(
+        "AdminFile",
+        object(&[
+            ("id", string()),
+            ("url", string()),
+            (
+                "renditions",
+                array(object(&[("width", integer()), ("url", string())])),
+            ),
+        ]),
+    );
+    add(
+        "AdminFileList",
+        object(&[("files", array(reference("AdminFile")))]),
+    );
     let geo_zone = object(&[
         ("id", string()),
         ("type", string()),

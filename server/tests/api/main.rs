@@ -63,6 +63,7 @@ mod store_settings;
 mod storefront;
 mod storefront_account;
 mod storefront_checkout;
+mod uploads;
 mod vending_admin;
 mod vending_admin_pages;
 mod vending_commands;
@@ -156,6 +157,8 @@ pub struct TestApp {
     test_db: Option<TestDb>,
     /// The search index's directory, this app's own (removed with it).
     _search_dir: tempfile::TempDir,
+    /// The uploads' folder, likewise.
+    _files_dir: tempfile::TempDir,
 }
 
 impl Drop for TestApp {
@@ -185,7 +188,14 @@ async fn start_on(test_db: TestDb, options: Options) -> TestApp {
     // A fresh index on every start: a restarted app rebuilds it, as a
     // server whose index was lost does.
     let search_dir = tempfile::tempdir().unwrap();
+    // Uploads too: kept in a folder of this app's own, not the checkout's data/.
+    let files_dir = tempfile::tempdir().unwrap();
+    let files = server::config::FileSettings {
+        files_dir: files_dir.path().to_owned(),
+        ..options.settings.files.clone()
+    };
     let settings = Settings {
+        files,
         search_dir: search_dir.path().to_owned(),
         http_addr: "127.0.0.1:0".parse().unwrap(),
         database_url: test_db.url.clone(),
@@ -248,6 +258,7 @@ async fn start_on(test_db: TestDb, options: Options) -> TestApp {
         server,
         test_db: Some(test_db),
         _search_dir: search_dir,
+        _files_dir: files_dir,
     }
 }
 

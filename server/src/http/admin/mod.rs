@@ -26,11 +26,14 @@ mod shipping;
 mod stock_locations;
 mod stores;
 mod taxonomy;
+mod uploads;
 mod users;
 mod vending;
 
 use axum::{
-    Json, Router, middleware,
+    Json, Router,
+    extract::DefaultBodyLimit,
+    middleware,
     routing::{get, post},
 };
 use domain::paging::Page;
@@ -69,7 +72,16 @@ pub const PAGE_PATHS: &[&str] = &[
 ];
 
 pub fn routes(state: &AppState) -> Router<AppState> {
+    // Every file of a full upload form, plus its multipart framing.
+    let upload_limit = DefaultBodyLimit::max(
+        state.upload_max_bytes.saturating_mul(uploads::MAX_FILES) + 64 * 1024,
+    );
     signed_in_routes()
+        .route("/admin/uploads", post(uploads::create).layer(upload_limit))
+        .route(
+            "/admin/products/{id}/images",
+            post(uploads::add_to_product).layer(upload_limit),
+        )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             access::authorize,
@@ -317,6 +329,10 @@ fn signed_in_routes() -> Router<AppState> {
             get(products::retrieve)
                 .post(products::update)
                 .delete(products::delete),
+        )
+        .route(
+            "/admin/uploads/{id}",
+            get(uploads::retrieve).delete(uploads::delete),
         )
         .route(
             "/admin/products/{id}/variants",

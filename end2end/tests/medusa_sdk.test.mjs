@@ -385,4 +385,36 @@ describe('Medusa JS SDK', () => {
     assert.equal((await admin.admin.customer.deleteAddress(customer.id, address.id)).deleted, true);
     await assert.rejects(admin.admin.customer.create({ email }), (e) => e.status === 409);
   }));
+
+  test('an operator uploads a picture and shows it on a product through the admin SDK', logged(async () => {
+    const admin = client();
+    await admin.auth.login('user', 'emailpass', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    // The SDK's upload asks `body instanceof FileList`, a browser global Node lacks.
+    globalThis.FileList ??= class FileList {};
+    // A 300 × 200 PNG.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAASwAAADICAIAAADdvUsCAAABsUlEQVR42u3TQQ0AAAjEsFOCYoQhCxk8aFIFS5bqAQ5FAjAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQTKgCmBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAgmVAFMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBBMCJgQTAiaEnxZrn9KPQ5JGbQAAAABJRU5ErkJggg==', 'base64');
+    const { files } = await admin.admin.upload.create({ files: [new File([png], 'SDK shelf.png', { type: 'image/png' })] });
+    assert.equal(files.length, 1);
+    const [file] = files;
+    assert.match(file.url, /sdk-shelf\.png$/);
+    const served = await fetch(new URL(file.url, server.baseURL));
+    assert.equal(served.status, 200);
+    assert.equal(served.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await served.arrayBuffer()), png);
+    assert.equal((await admin.admin.upload.retrieve(file.id)).file.url, file.url);
+
+    const { product } = await admin.admin.product.create({
+      title: `SDK pictured ${Date.now()}`,
+      images: [{ url: file.url }],
+      thumbnail: file.url,
+    });
+    assert.deepEqual(product.images.map((i) => i.url), [file.url]);
+    await assert.rejects(admin.admin.upload.delete(file.id), (e) => e.status === 409);
+    await admin.admin.product.update(product.id, { images: [], thumbnail: null });
+    assert.equal((await admin.admin.upload.delete(file.id)).deleted, true);
+    await assert.rejects(
+      admin.admin.upload.create({ files: [new File([Buffer.from('not a picture')], 'notes.png', { type: 'image/png' })] }),
+      (e) => e.status === 400 && /JPEG, PNG, WebP and GIF/.test(e.message),
+    );
+  }));
 });

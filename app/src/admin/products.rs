@@ -101,6 +101,7 @@ pub struct EditedProduct {
     pub status: String,
     pub channel_ids: Vec<String>,
     pub variants: Vec<EditedVariant>,
+    pub pictures: Vec<ShownPicture>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -172,7 +173,18 @@ pub async fn load_editor(id: Option<String>) -> Result<EditorData, ServerFnError
                     stock,
                 });
             }
+            let thumbnail = detail.product.thumbnail.clone();
+            let pictures = detail
+                .images
+                .into_iter()
+                .map(|image| ShownPicture {
+                    thumbnail: thumbnail.as_deref() == Some(image.url.as_str()),
+                    id: image.id,
+                    url: image.url,
+                })
+                .collect();
             Some(EditedProduct {
+                pictures,
                 id: detail.product.id,
                 title: detail.product.title,
                 handle: detail.product.handle,
@@ -545,18 +557,37 @@ fn ProductsTable(table: ProductTable, number: u64, filters: Filters) -> impl Int
 pub fn ProductEditorPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").filter(|id| id != "new");
-    let data = Resource::new(id, load_editor);
+    // The pictures' buttons change the product: it is loaded again after each.
+    let pictures = PictureActions {
+        remove: ServerAction::new(),
+        choose: ServerAction::new(),
+    };
+    let data = Resource::new(
+        move || {
+            (
+                id(),
+                pictures.remove.version().get() + pictures.choose.version().get(),
+            )
+        },
+        |(id, _)| load_editor(id),
+    );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
-                {move || Suspend::new(async move { data.await.map(|data| view! { <ProductForm data /> }) })}
+                {move || Suspend::new(async move { data.await.map(|data| view! { <ProductForm data pictures /> }) })}
             </ErrorBoundary>
         </Transition>
     }
 }
 
+#[derive(Clone, Copy)]
+struct PictureActions {
+    remove: ServerAction<RemovePicture>,
+    choose: ServerAction<ChooseThumbnail>,
+}
+
 #[component]
-fn ProductForm(data: EditorData) -> impl IntoView {
+fn ProductForm(data: EditorData, pictures: PictureActions) -> impl IntoView {
     let save = ServerAction::<SaveProduct>::new();
     let error = move || {
         save.value()
@@ -574,7 +605,7 @@ fn ProductForm(data: EditorData) -> impl IntoView {
     rows.push(EditedVariant::default());
     let locations = data.locations;
     let currency = data.currency.to_uppercase();
-    let pictures = (!creating).then(|| product.id.clone());
+    let shown = (!creating).then(|| (product.id.clone(), product.pictures.clone()));
     view! {
         <p><a href=PRODUCTS_PATH>"← Products"</a></p>
         <h1>{if creating { "New product".to_owned() } else { product.title.clone() }}</h1>
@@ -666,7 +697,7 @@ fn ProductForm(data: EditorData) -> impl IntoView {
                 {if creating { "Create product" } else { "Save changes" }}
             </button>
         </ActionForm>
-        {pictures.map(|product_id| view! { <ProductPictures product_id /> })}
+        {shown.map(|(product_id, shown)| view! { <ProductPictures product_id shown actions=pictures /> })}
     }
 }
 
@@ -676,25 +707,6 @@ pub struct ShownPicture {
     pub id: String,
     pub url: String,
     pub thumbnail: bool,
-}
-
-#[server(endpoint = "/admin/products/pictures")]
-pub async fn load_pictures(product_id: String) -> Result<Vec<ShownPicture>, ServerFnError> {
-    use crate::server_context::*;
-    let ctx = admin_context(domain::admin_users::Permission::ManageStore).await?;
-    let detail = domain::catalog::find_product(&ctx.db, &product_id)
-        .await
-        .map_err(to_server_error)?;
-    let thumbnail = detail.product.thumbnail;
-    Ok(detail
-        .images
-        .into_iter()
-        .map(|image| ShownPicture {
-            thumbnail: thumbnail.as_deref() == Some(image.url.as_str()),
-            id: image.id,
-            url: image.url,
-        })
-        .collect())
 }
 
 #[server(endpoint = "/admin/products/remove-picture")]
@@ -727,62 +739,46 @@ pub async fn choose_thumbnail(product_id: String, url: String) -> Result<(), Ser
 /// multipart form to `POST /admin/products/{id}/images`, which comes back
 /// here (with `upload_error` when a file is refused).
 #[component]
-fn ProductPictures(product_id: String) -> impl IntoView {
-    let remove = ServerAction::<RemovePicture>::new();
-    let choose = ServerAction::<ChooseThumbnail>::new();
-    let pictures = {
-        let product_id = product_id.clone();
-        Resource::new(
-            move || remove.version().get() + choose.version().get(),
-            move |_| load_pictures(product_id.clone()),
-        )
-    };
+fn ProductPictures(
+    product_id: String,
+    shown: Vec<ShownPicture>,
+    actions: PictureActions,
+) -> impl IntoView {
     let query = use_query_map();
     let upload_error = move || query.read().get("upload_error");
     let action_error = move || {
-        remove
+        actions
+            .remove
             .value()
             .get()
-            .or_else(|| choose.value().get())
+            .or_else(|| actions.choose.value().get())
             .and_then(|r| r.err())
             .map(|e| crate::components::plain_error(&e))
     };
     let upload_to = format!("{PRODUCTS_PATH}/{product_id}/images");
+    let tiles = if shown.is_empty() {
+        view! { <p class="empty">"No pictures yet. The first one you add becomes the thumbnail shoppers see."</p> }
+            .into_any()
+    } else {
+        view! {
+            <ul class="picture-grid">
+                {shown
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, picture)| {
+                        view! { <PictureTile picture n=n + 1 product_id=product_id.clone() actions /> }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
     view! {
         <section class="pictures" aria-labelledby="pictures-heading" data-testid="product-pictures">
             <h2 id="pictures-heading">"Pictures"</h2>
             {move || upload_error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
             {move || action_error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
-                    {move || Suspend::new({
-                        let product_id = product_id.clone();
-                        async move {
-                            pictures.await.map(|shown| {
-                                if shown.is_empty() {
-                                    return view! {
-                                        <p class="empty">"No pictures yet. The first one you add becomes the thumbnail shoppers see."</p>
-                                    }
-                                    .into_any();
-                                }
-                                view! {
-                                    <ul class="picture-grid">
-                                        {shown
-                                            .into_iter()
-                                            .enumerate()
-                                            .map(|(n, picture)| {
-                                                let product_id = product_id.clone();
-                                                view! { <PictureTile picture n=n + 1 product_id remove choose /> }
-                                            })
-                                            .collect_view()}
-                                    </ul>
-                                }
-                                .into_any()
-                            })
-                        }
-                    })}
-                </ErrorBoundary>
-            </Transition>
+            {tiles}
             <form method="post" enctype="multipart/form-data" action=upload_to class="stacked" data-testid="picture-upload">
                 <label>
                     "Add pictures (JPEG, PNG, WebP or GIF, up to 10 at once)"
@@ -799,9 +795,9 @@ fn PictureTile(
     picture: ShownPicture,
     n: usize,
     product_id: String,
-    remove: ServerAction<RemovePicture>,
-    choose: ServerAction<ChooseThumbnail>,
+    actions: PictureActions,
 ) -> impl IntoView {
+    let PictureActions { remove, choose } = actions;
     let (remove_product, choose_product) = (product_id.clone(), product_id);
     let url = picture.url.clone();
     view! {

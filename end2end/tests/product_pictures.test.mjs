@@ -7,7 +7,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { ADMIN_EMAIL, ADMIN_PASSWORD, startServer, withLogs } from '../support/server.mjs';
+import { startServer, withLogs } from '../support/server.mjs';
+import { admin } from '../support/payments.mjs';
 import { launchBrowser, newPage, waitForHydration, waitForText } from '../support/browser.mjs';
 import { signIn } from '../support/app.mjs';
 
@@ -42,9 +43,8 @@ describe('product pictures', () => {
       await page.goto(server.baseURL);
       const href = await page.locator('[data-testid=product-card] a.product-title').first().getAttribute('href');
       const handle = href.replace('/products/', '');
-      const token = await adminToken();
-      const [product] = (await adminFetch(token, `/admin/products?handle=${handle}`)).products;
-      await adminFetch(token, `/admin/products/${product.id}`, { thumbnail: null, images: [] });
+      const [product] = (await admin(server, 'GET', `/admin/products?handle=${handle}`)).products;
+      await admin(server, 'POST', `/admin/products/${product.id}`, { thumbnail: null, images: [] });
 
       await page.goto(`${server.baseURL}/admin/products/${product.id}`);
       const pictures = page.locator('[data-testid=product-pictures]');
@@ -86,24 +86,4 @@ describe('product pictures', () => {
       await context.close();
     }
   }));
-
-  async function adminToken() {
-    const response = await fetch(`${server.baseURL}/auth/user/emailpass`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
-    });
-    assert.equal(response.status, 200);
-    return (await response.json()).token;
-  }
-
-  async function adminFetch(token, path, body) {
-    const response = await fetch(`${server.baseURL}${path}`, {
-      method: body ? 'POST' : 'GET',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    assert.equal(response.status, 200, await response.clone().text());
-    return response.json();
-  }
 });

@@ -270,16 +270,16 @@ pub async fn add_image(
 ) -> Result<(), DomainError> {
     let txn = crate::db::begin_write(db).await?;
     let product = existing_product(&txn, product_id).await?;
-    let mut urls: Vec<String> = images_of(&txn, product_id)
+    let url = image_url(url)?;
+    // Appended, so the other pictures keep their ids (a page may hold them).
+    let rank = images_of(&txn, product_id)
         .await?
-        .into_iter()
-        .map(|i| i.url)
-        .collect();
-    urls.push(url.to_owned());
-    replace_images(&txn, product_id, &urls).await?;
+        .last()
+        .map_or(0, |i| i.rank + 1);
+    insert_image(&txn, product_id, url, rank).await?;
     if product.thumbnail.is_none() {
         let mut active = product.into_active_model();
-        active.thumbnail = Set(Some(url.trim().to_owned()));
+        active.thumbnail = Set(Some(url.to_owned()));
         active.updated_at = Set(Utc::now());
         active.update(&txn).await?;
     }
@@ -820,21 +820,36 @@ async fn replace_images(
         .exec(db)
         .await?;
     for (rank, url) in urls.iter().enumerate() {
-        let url = url.trim();
-        if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/')) {
-            return Err(DomainError::Invalid(format!(
-                "an image is an http(s) URL or a path on this site, not {url:?}"
-            )));
-        }
-        image::ActiveModel {
-            id: Set(new_id("img")),
-            product_id: Set(product_id.to_owned()),
-            url: Set(url.to_owned()),
-            rank: Set(rank as i32),
-        }
-        .insert(db)
-        .await?;
+        insert_image(db, product_id, image_url(url)?, rank as i32).await?;
     }
+    Ok(())
+}
+
+fn image_url(url: &str) -> Result<&str, DomainError> {
+    let url = url.trim();
+    if url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/') {
+        Ok(url)
+    } else {
+        Err(DomainError::Invalid(format!(
+            "an image is an http(s) URL or a path on this site, not {url:?}"
+        )))
+    }
+}
+
+async fn insert_image(
+    db: &impl ConnectionTrait,
+    product_id: &str,
+    url: &str,
+    rank: i32,
+) -> Result<(), DomainError> {
+    image::ActiveModel {
+        id: Set(new_id("img")),
+        product_id: Set(product_id.to_owned()),
+        url: Set(url.to_owned()),
+        rank: Set(rank),
+    }
+    .insert(db)
+    .await?;
     Ok(())
 }
 

@@ -170,6 +170,14 @@ async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> imp
         .await
 }
 
+/// Whether the request is a browser's (it asks for HTML), not an API client's.
+pub fn wants_html(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
 /// A browser navigating to one of [`admin::PAGE_PATHS`] gets the dashboard
 /// page; API clients (no `text/html` in `Accept`) get the JSON.
 async fn pages_for_browsers<F>(render_page: F, request: Request<Body>, next: Next) -> Response
@@ -180,12 +188,7 @@ where
         .extensions()
         .get::<MatchedPath>()
         .is_some_and(|path| admin::PAGE_PATHS.contains(&path.as_str()));
-    let wants_html = request
-        .headers()
-        .get(ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    if is_page && wants_html && request.method() == Method::GET {
+    if is_page && wants_html(request.headers()) && request.method() == Method::GET {
         render_page(request).await
     } else {
         next.run(request).await

@@ -5,7 +5,7 @@
 use axum::{
     Json,
     extract::{Multipart, Path, State, multipart::MultipartRejection},
-    http::{HeaderMap, StatusCode, header::ACCEPT},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
 use domain::files::{self, file};
@@ -89,10 +89,7 @@ pub async fn add_to_product(
     headers: HeaderMap,
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    let from_browser = headers
-        .get(ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
+    let from_browser = crate::http::wants_html(&headers);
     let added = add_pictures(&state, &product_id, form).await;
     if from_browser {
         let page = format!(
@@ -148,7 +145,9 @@ async fn store_all(
                         tracing::warn!(file = %file.id, error = %undo, "an upload of a refused request was kept");
                     }
                 }
-                let message = format!("{name}: {e}");
+                // The name as sent, cut short: it goes back in a message (and a URL).
+                let shown: String = name.chars().take(100).collect();
+                let message = format!("{shown}: {e}");
                 return Err(match ApiError::from(e) {
                     refused if refused.status() == StatusCode::BAD_REQUEST => {
                         ApiError::invalid_data(message)

@@ -417,4 +417,34 @@ describe('Medusa JS SDK', () => {
       (e) => e.status === 400 && /JPEG, PNG, WebP and GIF/.test(e.message),
     );
   }));
+  test('an operator gives a product options and finds its variants through the admin SDK', logged(async () => {
+    const admin = client();
+    await admin.auth.login('user', 'emailpass', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    const sku = `SDK-OPT-${Date.now()}`;
+    const { product } = await admin.admin.product.create({
+      title: `SDK options ${Date.now()}`,
+      options: [{ title: 'Size', values: ['330 ml', '500 ml'] }],
+      variants: [{ title: 'Small', sku, options: { Size: '330 ml' }, prices: [{ currency_code: 'eur', amount: 2 }] }],
+    });
+    // The SDK of Medusa 2.16+ lists a product's options; adding one is the
+    // route earlier SDKs called createOption, sent here as they sent it.
+    const { product: withFlavour } = await admin.client.fetch(`/admin/products/${product.id}/options`, {
+      method: 'POST',
+      body: { title: 'Flavour', values: ['Lemon', 'Peach'] },
+    });
+    assert.deepEqual(withFlavour.variants[0].options.map((o) => o.value), ['330 ml', 'Lemon']);
+    const { product_options: options, count } = await admin.admin.product.listOptions(product.id);
+    assert.equal(count, 2);
+    assert.deepEqual(options.map((o) => o.title), ['Size', 'Flavour']);
+    assert.deepEqual(options[1].values.map((v) => v.value), ['Lemon', 'Peach']);
+    await assert.rejects(
+      admin.admin.product.createVariant(product.id, { title: 'Twin', options: { Size: '330 ml', Flavour: 'Lemon' }, prices: [] }),
+      (e) => e.status === 409 && /already has these option values/.test(e.message),
+    );
+
+    const { variants, count: found } = await admin.admin.productVariant.list({ q: sku });
+    assert.equal(found, 1);
+    assert.equal(variants[0].sku, sku);
+    assert.equal(variants[0].product.id, product.id);
+  }));
 });

@@ -15,6 +15,7 @@ pub mod order_fulfilment;
 pub mod orders;
 pub mod overview;
 pub mod payments;
+pub mod product_options;
 pub mod products;
 pub mod promotions;
 pub mod regions;

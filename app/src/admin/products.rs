@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
+use super::product_options::{EditedOption, OptionActions, ProductOptions};
 use crate::components::ErrorNotice;
 
 pub const PAGE_SIZE: u64 = 20;
@@ -102,6 +103,7 @@ pub struct EditedProduct {
     pub channel_ids: Vec<String>,
     pub variants: Vec<EditedVariant>,
     pub pictures: Vec<ShownPicture>,
+    pub options: Vec<EditedOption>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -114,6 +116,8 @@ pub struct EditedVariant {
     pub weight: String,
     /// Stocked quantity by stock location id.
     pub stock: BTreeMap<String, i32>,
+    /// Option id → the variant's value of it.
+    pub options: BTreeMap<String, String>,
 }
 
 /// What the editor shows: the product (none when creating one), and the
@@ -157,7 +161,13 @@ pub async fn load_editor(id: Option<String>) -> Result<EditorData, ServerFnError
                         stock.insert(level.location_id, level.stocked_quantity);
                     }
                 }
+                let options = v
+                    .options
+                    .iter()
+                    .map(|(_, value)| (value.option_id.clone(), value.value.clone()))
+                    .collect();
                 variants.push(EditedVariant {
+                    options,
                     price: v
                         .price_in(&ctx.currency)
                         .map(|amount| format!("{:.2}", to_major_units(amount, &ctx.currency)))
@@ -183,7 +193,17 @@ pub async fn load_editor(id: Option<String>) -> Result<EditorData, ServerFnError
                     url: image.url,
                 })
                 .collect();
+            let options = detail
+                .options
+                .into_iter()
+                .map(|o| EditedOption {
+                    id: o.option.id,
+                    title: o.option.title,
+                    values: o.values.into_iter().map(|v| v.value).collect(),
+                })
+                .collect();
             Some(EditedProduct {
+                options,
                 pictures,
                 id: detail.product.id,
                 title: detail.product.title,
@@ -239,6 +259,9 @@ pub struct VariantForm {
     /// Stocked quantity by stock location id, as typed.
     #[serde(default)]
     pub stock: BTreeMap<String, String>,
+    /// Option id → the chosen value.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
     /// Present when the row's "remove" box is ticked.
     pub remove: Option<String>,
 }
@@ -368,7 +391,8 @@ impl VariantForm {
                     .into_iter()
                     .collect(),
             ),
-            options: BTreeMap::new(),
+            // Keyed by option id here; `keep_other_prices` turns them into titles.
+            options: self.options,
             manage_inventory: None,
             stock,
         })
@@ -376,7 +400,8 @@ impl VariantForm {
 }
 
 /// The editor shows prices in the store's currency only; a variant's prices
-/// in other currencies stay as they are.
+/// in other currencies stay as they are. The rows name options by id; the
+/// domain takes titles.
 #[cfg(feature = "ssr")]
 async fn keep_other_prices(
     db: &domain::db::DatabaseConnection,
@@ -386,6 +411,18 @@ async fn keep_other_prices(
 ) -> Result<Vec<domain::catalog::editing::VariantInput>, domain::DomainError> {
     let existing = domain::catalog::find_product(db, product_id).await?;
     for input in &mut variants {
+        input.options = std::mem::take(&mut input.options)
+            .into_iter()
+            .map(|(option_id, value)| {
+                let title = existing
+                    .options
+                    .iter()
+                    .find(|o| o.option.id == option_id)
+                    .map(|o| o.option.title.clone())
+                    .ok_or_else(|| domain::DomainError::not_found("product option", &option_id))?;
+                Ok((title, value))
+            })
+            .collect::<Result<_, domain::DomainError>>()?;
         let Some(current) = existing
             .variants
             .iter()
@@ -471,25 +508,13 @@ impl Filters {
     fn href(&self, n: u64) -> String {
         let mut href = format!("{PRODUCTS_PATH}?page={n}");
         if let Some(q) = &self.q {
-            href.push_str(&format!("&q={}", encode_query_value(q)));
+            href.push_str(&format!("&q={}", crate::redirects::query_value(q)));
         }
         if let Some(status) = &self.status {
             href.push_str(&format!("&status={status}"));
         }
         href
     }
-}
-
-/// Percent-encodes what a query value cannot carry as is.
-fn encode_query_value(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]
@@ -562,11 +587,14 @@ pub fn ProductEditorPage() -> impl IntoView {
         remove: ServerAction::new(),
         choose: ServerAction::new(),
     };
+    let options = OptionActions::new();
     let data = Resource::new(
         move || {
             (
                 id(),
-                pictures.remove.version().get() + pictures.choose.version().get(),
+                pictures.remove.version().get()
+                    + pictures.choose.version().get()
+                    + options.version(),
             )
         },
         |(id, _)| load_editor(id),
@@ -574,7 +602,7 @@ pub fn ProductEditorPage() -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors=errors /> }>
-                {move || Suspend::new(async move { data.await.map(|data| view! { <ProductForm data pictures /> }) })}
+                {move || Suspend::new(async move { data.await.map(|data| view! { <ProductForm data pictures options /> }) })}
             </ErrorBoundary>
         </Transition>
     }
@@ -587,7 +615,11 @@ struct PictureActions {
 }
 
 #[component]
-fn ProductForm(data: EditorData, pictures: PictureActions) -> impl IntoView {
+fn ProductForm(
+    data: EditorData,
+    pictures: PictureActions,
+    options: OptionActions,
+) -> impl IntoView {
     let save = ServerAction::<SaveProduct>::new();
     let error = move || {
         save.value()
@@ -606,6 +638,14 @@ fn ProductForm(data: EditorData, pictures: PictureActions) -> impl IntoView {
     let locations = data.locations;
     let currency = data.currency.to_uppercase();
     let shown = (!creating).then(|| (product.id.clone(), product.pictures.clone()));
+    let option_editor = (!creating).then(|| {
+        (
+            product.id.clone(),
+            product.options.clone(),
+            product.variants.len(),
+        )
+    });
+    let product_options = product.options.clone();
     view! {
         <p><a href=PRODUCTS_PATH>"← Products"</a></p>
         <h1>{if creating { "New product".to_owned() } else { product.title.clone() }}</h1>
@@ -649,6 +689,7 @@ fn ProductForm(data: EditorData, pictures: PictureActions) -> impl IntoView {
                     <thead>
                         <tr>
                             <th>"Title"</th>
+                            {product_options.iter().map(|o| view! { <th>{o.title.clone()}</th> }).collect_view()}
                             <th>"SKU"</th>
                             <th>{format!("Price ({currency})")}</th>
                             <th>"Weight (g)"</th>
@@ -669,6 +710,22 @@ fn ProductForm(data: EditorData, pictures: PictureActions) -> impl IntoView {
                                             <input type="hidden" name=field("id") value=v.id.clone() />
                                             <input name=field("title") value=v.title.clone() placeholder={if is_new { "New variant" } else { "" }} />
                                         </td>
+                                        {product_options
+                                            .iter()
+                                            .map(|o| {
+                                                let chosen = v.options.get(&o.id).cloned().unwrap_or_default();
+                                                view! {
+                                                    <td>
+                                                        <select name=format!("variants[{i}][options][{}]", o.id) aria-label=o.title.clone()>
+                                                            {o.values
+                                                                .iter()
+                                                                .map(|value| view! { <option value=value.clone() selected=*value == chosen>{value.clone()}</option> })
+                                                                .collect_view()}
+                                                        </select>
+                                                    </td>
+                                                }
+                                            })
+                                            .collect_view()}
                                         <td><input name=field("sku") value=v.sku.clone() /></td>
                                         <td><input name=field("price") value=v.price.clone() inputmode="decimal" /></td>
                                         <td><input name=field("weight") value=v.weight.clone() inputmode="numeric" /></td>
@@ -697,6 +754,10 @@ fn ProductForm(data: EditorData, pictures: PictureActions) -> impl IntoView {
                 {if creating { "Create product" } else { "Save changes" }}
             </button>
         </ActionForm>
+        {option_editor
+            .map(|(product_id, shown, variant_count)| {
+                view! { <ProductOptions product_id options=shown variant_count actions=options /> }
+            })}
         {shown.map(|(product_id, shown)| view! { <ProductPictures product_id shown actions=pictures /> })}
     }
 }

@@ -31,6 +31,8 @@ pub struct ProductCard {
     /// The first category it is filed in, if any.
     pub category: Option<CategoryLink>,
     pub variants: Vec<VariantChoice>,
+    /// Options a shopper picks a variant by (Size: 330 ml, 500 ml), in order.
+    pub options: Vec<OptionChoice>,
     /// Its thumbnail (else its first picture).
     pub picture: Option<Picture>,
 }
@@ -94,6 +96,14 @@ pub struct VariantChoice {
     /// Minor units in the store currency; `None` when the variant has no price there.
     pub price: Option<i64>,
     pub currency: String,
+    /// (option title, value), in the product's option order.
+    pub options: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptionChoice {
+    pub title: String,
+    pub values: Vec<String>,
 }
 
 impl VariantChoice {
@@ -118,9 +128,22 @@ impl ProductCard {
                 .into_iter()
                 .map(|v| VariantChoice {
                     price: v.price_in(currency),
+                    options: v
+                        .options
+                        .iter()
+                        .map(|(title, value)| (title.clone(), value.value.clone()))
+                        .collect(),
                     id: v.variant.id,
                     title: v.variant.title,
                     currency: currency.to_owned(),
+                })
+                .collect(),
+            options: detail
+                .options
+                .into_iter()
+                .map(|o| OptionChoice {
+                    title: o.option.title,
+                    values: o.values.into_iter().map(|v| v.value).collect(),
                 })
                 .collect(),
             picture: detail

@@ -259,6 +259,71 @@ fn in_channels(channel_ids: &[String]) -> sea_orm::Condition {
     )
 }
 
+/// Which variants `list_variants` finds; empty lists match everything.
+#[derive(Debug, Clone, Default)]
+pub struct VariantQuery {
+    /// Part of the title or SKU.
+    pub q: Option<String>,
+    pub ids: Vec<String>,
+    pub skus: Vec<String>,
+    pub product_ids: Vec<String>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// Variants of every product, newest first, each with its product; one page.
+pub async fn list_variants(
+    db: &impl ConnectionTrait,
+    query: &VariantQuery,
+) -> Result<crate::paging::Page<(VariantDetail, product::Model)>, DomainError> {
+    check_page_size(query.limit)?;
+    let mut select = variant::Entity::find();
+    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        select = select.filter(
+            sea_orm::Condition::any()
+                .add(variant::Column::Title.contains(q))
+                .add(variant::Column::Sku.contains(q)),
+        );
+    }
+    if !query.ids.is_empty() {
+        select = select.filter(variant::Column::Id.is_in(query.ids.clone()));
+    }
+    if !query.skus.is_empty() {
+        select = select.filter(variant::Column::Sku.is_in(query.skus.clone()));
+    }
+    if !query.product_ids.is_empty() {
+        select = select.filter(variant::Column::ProductId.is_in(query.product_ids.clone()));
+    }
+    let count = select.clone().count(db).await?;
+    let page = select
+        .order_by_desc(variant::Column::CreatedAt)
+        .order_by_desc(variant::Column::Id)
+        .offset(crate::paging::row_offset(query.offset))
+        .limit(query.limit)
+        .all(db)
+        .await?;
+    let product_ids: Vec<String> = page.iter().map(|v| v.product_id.clone()).collect();
+    let products = product::Entity::find()
+        .filter(product::Column::Id.is_in(product_ids))
+        .all(db)
+        .await?;
+    let mut details: HashMap<String, (VariantDetail, product::Model)> = HashMap::new();
+    for detail in with_details(db, products).await? {
+        for variant in detail.variants {
+            details.insert(
+                variant.variant.id.clone(),
+                (variant, detail.product.clone()),
+            );
+        }
+    }
+    Ok(crate::paging::Page {
+        items: page.iter().filter_map(|v| details.remove(&v.id)).collect(),
+        count,
+        offset: query.offset,
+        limit: query.limit,
+    })
+}
+
 /// Loads variants, prices and organisation for `products` with a fixed number
 /// of queries, whatever their number.
 pub(crate) async fn with_details(

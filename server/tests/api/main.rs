@@ -43,6 +43,7 @@ mod payment_admin;
 mod payments_finix;
 mod payments_stripe;
 mod payments_stripe_storefront;
+mod product_options;
 mod rate_limits;
 mod read_cache;
 mod return_reasons;

@@ -15,6 +15,7 @@ mod notifications;
 mod orders;
 mod overview;
 mod payments;
+mod product_options;
 mod products;
 mod promotions;
 mod regions;
@@ -343,6 +344,17 @@ fn signed_in_routes() -> Router<AppState> {
             get(products::retrieve_variant)
                 .post(products::update_variant)
                 .delete(products::delete_variant),
+        )
+        .route("/admin/product-variants", get(products::list_all_variants))
+        .route(
+            "/admin/products/{id}/options",
+            get(product_options::list).post(product_options::create),
+        )
+        .route(
+            "/admin/products/{id}/options/{option_id}",
+            get(product_options::retrieve)
+                .post(product_options::update)
+                .delete(product_options::delete),
         )
         .route(
             "/admin/product-categories",

@@ -1,4 +1,4 @@
-//! `/admin/products` and `/admin/products/{id}/variants`.
+//! `/admin/products`, `/admin/products/{id}/variants` and `/admin/product-variants`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -9,7 +9,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use domain::{
     catalog::{
-        self, ProductDetail, ProductQuery, VariantDetail,
+        self, ProductDetail, ProductQuery, VariantDetail, VariantQuery,
         editing::{self, OptionInput, ProductChanges, ProductInput, VariantInput},
     },
     channels, inventory,
@@ -93,9 +93,21 @@ pub struct AdminVariant {
     options: Vec<VariantOptionValue>,
     prices: Vec<AdminPrice>,
     inventory_items: Vec<VariantInventoryItem>,
+    /// Only where variants of many products are listed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    product: Option<VariantProduct>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     deleted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize)]
+struct VariantProduct {
+    id: String,
+    title: String,
+    handle: String,
+    status: domain::catalog::product::Status,
+    thumbnail: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -398,6 +410,42 @@ pub async fn delete_variant(
     Ok(Deleted::of("variant", variant_id))
 }
 
+/// `/admin/product-variants`: variants of every product (Medusa's
+/// `sdk.admin.productVariant.list`), each with its product.
+pub async fn list_all_variants(
+    _admin: AuthenticatedAdmin,
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<Listing<AdminVariant>>, ApiError> {
+    let (offset, limit) = params.page()?;
+    let query = VariantQuery {
+        q: params.text("q")?,
+        ids: params.list("id")?,
+        skus: params.list("sku")?,
+        product_ids: params.list("product_id")?,
+        offset,
+        limit,
+    };
+    let page = catalog::list_variants(&state.db, &query).await?;
+    let variant_ids: Vec<String> = page
+        .items
+        .iter()
+        .map(|(v, _)| v.variant.id.clone())
+        .collect();
+    let items = inventory::items_by_variant(&state.db, &variant_ids).await?;
+    Ok(Listing::of("variants", page, |(detail, product)| {
+        let mut variant = AdminVariant::new(detail, &items);
+        variant.product = Some(VariantProduct {
+            id: product.id,
+            title: product.title,
+            handle: product.handle,
+            status: product.status,
+            thumbnail: product.thumbnail,
+        });
+        variant
+    }))
+}
+
 /// A field given as `null` becomes `Some("")`, which the domain reads as
 /// "clear it"; a missing field stays `None`, "keep it".
 fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -438,7 +486,10 @@ impl TryFrom<VariantBody> for VariantInput {
     }
 }
 
-async fn product_response(state: &AppState, id: &str) -> Result<Json<serde_json::Value>, ApiError> {
+pub(super) async fn product_response(
+    state: &AppState,
+    id: &str,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let product = catalog::find_product(&state.db, id).await?;
     Ok(one("product", shape_product(state, product).await?))
 }
@@ -574,6 +625,7 @@ impl AdminVariant {
             weight: v.weight_grams,
             variant_rank: v.rank,
             product_id: v.product_id,
+            product: None,
             created_at: v.created_at,
             updated_at: v.updated_at,
             deleted_at: None,

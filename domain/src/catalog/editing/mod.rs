@@ -22,6 +22,8 @@ use crate::{
     inventory, pricing,
 };
 
+pub mod options;
+
 /// A new product. Missing fields take Medusa's defaults: a handle made from
 /// the title, status draft.
 #[derive(Debug, Clone, Default)]
@@ -583,12 +585,14 @@ async fn insert_variant(
     options: &[OptionDetail],
 ) -> Result<String, DomainError> {
     let value_ids = chosen_values(options, &input.options)?;
+    options::ensure_combination_free(db, product_id, &value_ids, None).await?;
     let title = match input.title.as_deref().map(str::trim) {
         Some(title) if !title.is_empty() => title.to_owned(),
-        _ if !input.options.is_empty() => input
-            .options
-            .values()
-            .cloned()
+        // The values in the product's option order ("500 ml / Peach").
+        _ if !input.options.is_empty() => options
+            .iter()
+            .filter_map(|o| input.options.get(&o.option.title))
+            .map(|value| value.trim())
             .collect::<Vec<_>>()
             .join(" / "),
         _ => "Default".to_owned(),
@@ -629,6 +633,7 @@ async fn change_variant(
     options: &[OptionDetail],
 ) -> Result<(), DomainError> {
     let variant_id = variant.id.clone();
+    let product_id = variant.product_id.clone();
     let mut active = variant.into_active_model();
     if let Some(title) = &input.title {
         active.title = Set(required_text(title, "a variant needs a title")?);
@@ -651,6 +656,7 @@ async fn change_variant(
     active.update(db).await?;
     if !input.options.is_empty() {
         let value_ids = chosen_values(options, &input.options)?;
+        options::ensure_combination_free(db, &product_id, &value_ids, Some(&variant_id)).await?;
         variant_option::Entity::delete_many()
             .filter(variant_option::Column::VariantId.eq(&variant_id))
             .exec(db)

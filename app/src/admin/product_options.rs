@@ -6,8 +6,6 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::products::PRODUCTS_PATH;
-
 /// An option as the editor shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct EditedOption {
@@ -41,7 +39,7 @@ pub async fn add_product_option(
     domain::catalog::editing::options::add(&ctx.db, &product_id, input)
         .await
         .map_err(to_server_error)?;
-    leptos_axum::redirect(&format!("{PRODUCTS_PATH}/{product_id}"));
+    leptos_axum::redirect(&format!("{}/{product_id}", super::products::PRODUCTS_PATH));
     Ok(())
 }
 
@@ -61,7 +59,7 @@ pub async fn save_product_option(
     domain::catalog::editing::options::update(&ctx.db, &product_id, &option_id, changes)
         .await
         .map_err(to_server_error)?;
-    leptos_axum::redirect(&format!("{PRODUCTS_PATH}/{product_id}"));
+    leptos_axum::redirect(&format!("{}/{product_id}", super::products::PRODUCTS_PATH));
     Ok(())
 }
 
@@ -75,7 +73,7 @@ pub async fn delete_product_option(
     domain::catalog::editing::options::delete(&ctx.db, &product_id, &option_id)
         .await
         .map_err(to_server_error)?;
-    leptos_axum::redirect(&format!("{PRODUCTS_PATH}/{product_id}"));
+    leptos_axum::redirect(&format!("{}/{product_id}", super::products::PRODUCTS_PATH));
     Ok(())
 }
 
@@ -86,7 +84,7 @@ pub async fn create_missing_variants(product_id: String) -> Result<usize, Server
     let created = domain::catalog::editing::options::create_missing_variants(&ctx.db, &product_id)
         .await
         .map_err(to_server_error)?;
-    leptos_axum::redirect(&format!("{PRODUCTS_PATH}/{product_id}"));
+    leptos_axum::redirect(&format!("{}/{product_id}", super::products::PRODUCTS_PATH));
     Ok(created)
 }
 

@@ -16,6 +16,7 @@ use crate::components::ErrorNotice;
 
 pub const PAGE_SIZE: u64 = 20;
 pub const PRODUCTS_PATH: &str = "/admin/products";
+pub const PRODUCTS_CSV_PATH: &str = "/admin/exports/products.csv";
 const STATUSES: [&str; 2] = ["draft", "published"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -469,6 +470,8 @@ pub fn ProductsPage() -> impl IntoView {
         <div class="page-title">
             <h1>"Products"</h1>
             <a href=format!("{PRODUCTS_PATH}/new") class="button" data-testid="new-product">"New product"</a>
+            // Every product, one row per variant; `download` keeps the router's hands off.
+            <a href=PRODUCTS_CSV_PATH download="" data-testid="export-products">"Export CSV"</a>
         </div>
         <form method="get" action=PRODUCTS_PATH class="filters" role="search">
             <input type="search" name="q" placeholder="Search title or handle" value=q />

@@ -6,6 +6,7 @@ pub mod category;
 pub mod category_link;
 pub mod collection;
 pub mod editing;
+pub mod export;
 pub mod generate;
 pub mod image;
 pub mod option_value;

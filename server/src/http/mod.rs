@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod browser;
+mod csv;
 pub mod error;
 mod health;
 pub(crate) mod idempotency;

@@ -190,6 +190,7 @@ const OPERATIONS: &[Operation] = &[
     op("get", "/admin/api/device-events", "Live device status changes", Admin, None, Events),
     op("get", "/admin/overview", "The overview's figures: revenue today, 7 and 30 days per currency, orders and sessions, top products, sales per machine and per day, machines online and uptime, open alerts, the review list (days: the window of the lists, 1-366, default 30)", Admin, None, Object),
     op("get", "/admin/exports/orders.csv", "Orders created from one date to another (from, to: YYYY-MM-DD, UTC, both included) as CSV, one row per order line", Admin, None, Csv),
+    op("get", "/admin/exports/products.csv", "The whole catalogue as CSV, one row per variant, with Medusa's product export columns (prices in major units, a column per currency; option name and value columns)", Admin, None, Csv),
     op("get", "/admin/exports/sessions.csv", "Vending sessions created from one date to another (from, to: YYYY-MM-DD, UTC, both included) as CSV", Admin, None, Csv),
     op("get", "/admin/alerts", "List alerts (open, resolved or all)", Admin, None, Object),
     op("post", "/admin/alerts/{id}/acknowledge", "Acknowledge an alert", Admin, None, Object),

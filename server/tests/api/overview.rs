@@ -543,7 +543,7 @@ async fn the_overview_page_shows_the_figures_and_charts_and_an_empty_state() {
     .await;
 }
 
-async fn csv(app: &TestApp, token: &str, path: &str) -> (u16, String) {
+pub async fn csv(app: &TestApp, token: &str, path: &str) -> (u16, String) {
     let response = app.admin(Method::GET, path, token).send().await.unwrap();
     let status = response.status().as_u16();
     if status == 200 {
@@ -561,7 +561,7 @@ async fn csv(app: &TestApp, token: &str, path: &str) -> (u16, String) {
     (status, response.text().await.unwrap())
 }
 
-fn records(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+pub fn records(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header = reader
         .headers()

@@ -319,3 +319,69 @@ async fn variants_told_apart_by_no_option_take_a_new_options_values_in_turn_and_
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_catalogue_exports_as_csv_one_row_per_variant_with_options_and_prices() {
+    on_every_db(async |app| {
+        let token = app.admin_token().await;
+        let (status, body) = admin_post(
+            &app,
+            &token,
+            "/admin/products",
+            json!({
+                "title": "=Tea, \"cold\"",
+                "handle": "csv-tea",
+                "options": [{ "title": "Size", "values": ["330 ml", "500 ml"] }],
+                "variants": [
+                    { "title": "Small", "sku": "CSV-S", "weight": 350, "options": { "Size": "330 ml" },
+                      "prices": [{ "currency_code": "eur", "amount": 2.5 }, { "currency_code": "jpy", "amount": 300 }] },
+                    { "title": "Large", "sku": "CSV-L", "options": { "Size": "500 ml" },
+                      "prices": [{ "currency_code": "eur", "amount": 3 }] }
+                ]
+            }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        admin_post(&app, &token, "/admin/products", json!({ "title": "No variants yet", "handle": "csv-empty" })).await;
+
+        let (status, text) =
+            crate::overview::csv(&app, &token, "/admin/exports/products.csv").await;
+        assert_eq!(status, 200, "{text}");
+        let (header, rows) = crate::overview::records(&text);
+        let column = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+        };
+        let of = |handle: &str| -> Vec<&Vec<String>> {
+            rows.iter().filter(|r| r[column("Product Handle")] == handle).collect()
+        };
+        let tea = of("csv-tea");
+        assert_eq!(tea.len(), 2, "one row per variant");
+        // A title a spreadsheet would take for a formula is defused.
+        assert_eq!(tea[0][column("Product Title")], "'=Tea, \"cold\"");
+        assert_eq!(tea[0][column("Variant Sku")], "CSV-S");
+        assert_eq!(tea[0][column("Variant Weight")], "350");
+        assert_eq!(tea[0][column("Variant Price EUR")], "2.50");
+        assert_eq!(tea[0][column("Variant Price JPY")], "300");
+        assert_eq!(tea[1][column("Variant Price JPY")], "", "no price in yen");
+        assert_eq!(tea[1][column("Variant Option 1 Name")], "Size");
+        assert_eq!(tea[1][column("Variant Option 1 Value")], "500 ml");
+        let empty = of("csv-empty");
+        assert_eq!(empty.len(), 1);
+        assert_eq!(empty[0][column("Variant Id")], "");
+        assert_eq!(empty[0].len(), header.len());
+        // The demo catalogue is there too, every product once at least.
+        let products = admin_get(&app, &token, "/admin/products?limit=1").await["count"]
+            .as_u64()
+            .unwrap();
+        let mut ids: Vec<&str> = rows.iter().map(|r| r[column("Product Id")].as_str()).collect();
+        ids.dedup();
+        assert_eq!(ids.len() as u64, products);
+
+        let (status, _) = send_json(app.client.get(app.url("/admin/exports/products.csv"))).await;
+        assert_eq!(status, 401);
+    })
+    .await;
+}

@@ -97,6 +97,7 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("get", "/admin/overview", ManageStore),
     ("get", "/admin/exports/orders.csv", ManageStore),
     ("get", "/admin/exports/sessions.csv", ManageStore),
+    ("get", "/admin/exports/products.csv", ManageStore),
     ("get", "/admin/alerts", ManageStore),
     ("post", "/admin/alerts/{id}/acknowledge", ManageStore),
     ("get", "/admin/notifications", ManageStore),

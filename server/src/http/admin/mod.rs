@@ -15,6 +15,7 @@ mod notifications;
 mod orders;
 mod overview;
 mod payments;
+mod product_csv;
 mod product_options;
 mod products;
 mod promotions;
@@ -204,6 +205,10 @@ fn signed_in_routes() -> Router<AppState> {
         .route("/admin/overview", get(overview::retrieve))
         .route("/admin/exports/orders.csv", get(overview::orders_csv))
         .route("/admin/exports/sessions.csv", get(overview::sessions_csv))
+        .route(
+            "/admin/exports/products.csv",
+            get(product_csv::products_csv),
+        )
         .route("/admin/alerts", get(alerts::list))
         .route("/admin/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/admin/notifications", get(notifications::list))

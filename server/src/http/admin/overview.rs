@@ -3,23 +3,19 @@
 //! sessions as CSV, streamed a page of rows at a time.
 //! Not Medusa routes: Medusa has no overview of machines.
 
-use axum::{
-    Json,
-    body::{Body, Bytes},
-    extract::State,
-    http::header,
-    response::{IntoResponse, Response},
-};
-use domain::{
-    DomainError,
-    overview::{
-        self, Overview,
-        exports::{self, Cursor, DateRange},
-    },
+use axum::{Json, extract::State, response::Response};
+use domain::overview::{
+    self, Overview,
+    exports::{self, Cursor, DateRange},
 };
 
 use crate::{
-    http::{auth::AuthenticatedAdmin, error::ApiError, params::Params},
+    http::{
+        auth::AuthenticatedAdmin,
+        csv::{csv_stream, text_cell},
+        error::ApiError,
+        params::Params,
+    },
     state::AppState,
 };
 
@@ -66,10 +62,10 @@ pub async fn orders_csv(
         "line_total_minor",
     ];
     Ok(csv_stream(
-        "orders",
-        range,
+        format!("orders-{}-to-{}.csv", range.from, range.to),
         &header,
-        move |range, cursor| {
+        None,
+        move |cursor: Cursor| {
             let db = state.db.clone();
             async move {
                 let (orders, next) = exports::orders_page(&db, &range, &cursor).await?;
@@ -110,7 +106,7 @@ pub async fn orders_csv(
                         );
                     }
                 }
-                Ok((rows, next))
+                Ok((rows, next.map(Some)))
             }
         },
     ))
@@ -139,10 +135,10 @@ pub async fn sessions_csv(
         "ended_at",
     ];
     Ok(csv_stream(
-        "sessions",
-        range,
+        format!("sessions-{}-to-{}.csv", range.from, range.to),
         &header,
-        move |range, cursor| {
+        None,
+        move |cursor: Cursor| {
             let db = state.db.clone();
             async move {
                 let (sessions, next) = exports::sessions_page(&db, &range, &cursor).await?;
@@ -165,7 +161,7 @@ pub async fn sessions_csv(
                         ]
                     })
                     .collect();
-                Ok((rows, next))
+                Ok((rows, next.map(Some)))
             }
         },
     ))
@@ -176,72 +172,4 @@ fn range_of(params: &Params) -> Result<DateRange, ApiError> {
         params.text("from")?.as_deref(),
         params.text("to")?.as_deref(),
     )?)
-}
-
-/// Free text as a spreadsheet should show it: a cell starting with `=`, `+`,
-/// `-`, `@` (or a tab or carriage return) would be taken for a formula, so it
-/// gets a leading `'` (OWASP's advice against CSV injection).
-fn text_cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
-
-type Rows = Vec<Vec<String>>;
-
-/// A CSV download: the header row, then each page `next_page` reads, written
-/// as it arrives; the range's rows are never all in memory. A database error
-/// mid-way ends the body early (the client sees a broken download, not a
-/// short file that looks whole).
-fn csv_stream<F, Fut>(name: &str, range: DateRange, header: &[&str], next_page: F) -> Response
-where
-    F: Fn(DateRange, Cursor) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<(Rows, Cursor), DomainError>> + Send + 'static,
-{
-    let first = write_rows(std::iter::once(
-        header.iter().map(|h| h.to_string()).collect(),
-    ));
-    // `Some(cursor)`: pages remain, starting after `cursor`.
-    let pages = futures::stream::try_unfold(Some(None::<(_, _)>), move |remaining| {
-        let page = remaining.map(|cursor| next_page(range, cursor));
-        async move {
-            let Some(page) = page else {
-                return Ok(None);
-            };
-            let (rows, next) = page.await.inspect_err(|e| {
-                tracing::error!(error = %e, "a CSV export failed mid-way");
-            })?;
-            let more = next.map(Some);
-            Ok::<_, DomainError>(Some((write_rows(rows), more)))
-        }
-    });
-    let body = futures::StreamExt::chain(
-        futures::stream::once(async move { Ok::<_, DomainError>(first) }),
-        pages,
-    );
-    let filename = format!("{name}-{}-to-{}.csv", range.from, range.to);
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        Body::from_stream(body),
-    )
-        .into_response()
-}
-
-/// Rows as CSV text (RFC 4180 quoting: a field with a comma, a quote or a
-/// line break is quoted, its quotes doubled).
-fn write_rows(rows: impl IntoIterator<Item = Vec<String>>) -> Bytes {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        // Writing to memory cannot fail.
-        let _ = writer.write_record(&row);
-    }
-    Bytes::from(writer.into_inner().unwrap_or_default())
 }

@@ -97,8 +97,8 @@ pub struct OptionActions {
     pub create_variants: ServerAction<CreateMissingVariants>,
 }
 
-impl OptionActions {
-    pub fn new() -> Self {
+impl Default for OptionActions {
+    fn default() -> Self {
         Self {
             add: ServerAction::new(),
             save: ServerAction::new(),
@@ -106,7 +106,9 @@ impl OptionActions {
             create_variants: ServerAction::new(),
         }
     }
+}
 
+impl OptionActions {
     /// Changes whenever one of the forms has been sent.
     pub fn version(&self) -> usize {
         self.add.version().get()

@@ -590,7 +590,7 @@ pub fn ProductEditorPage() -> impl IntoView {
         remove: ServerAction::new(),
         choose: ServerAction::new(),
     };
-    let options = OptionActions::new();
+    let options = OptionActions::default();
     let data = Resource::new(
         move || {
             (

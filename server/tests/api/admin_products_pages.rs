@@ -18,6 +18,19 @@ async fn the_product_list_filters_pages_and_explains_emptiness() {
         app.sign_in().await;
         let list = app.page("/admin/products").await.text().await.unwrap();
         assert!(list.contains(r#"data-testid="products-table""#), "{list}");
+        // The catalogue's CSV is a download the signed-in browser may follow.
+        assert!(
+            list.contains(r#"href="/admin/exports/products.csv" download"#),
+            "{list}"
+        );
+        let csv = app.page("/admin/exports/products.csv").await;
+        assert_eq!(csv.status(), 200);
+        assert!(
+            csv.text()
+                .await
+                .unwrap()
+                .starts_with("Product Id,Product Handle,Product Title")
+        );
         assert!(list.contains("Sparkling Water 0.5 l") && list.contains("€1.50"));
         assert!(
             list.contains(r#"href="/admin/products""#),

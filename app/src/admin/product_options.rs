@@ -135,7 +135,9 @@ pub fn ProductOptions(
     variant_count: usize,
     actions: OptionActions,
 ) -> impl IntoView {
-    let combinations: usize = options.iter().map(|o| o.values.len()).product();
+    let combinations = options
+        .iter()
+        .fold(1usize, |n, o| n.saturating_mul(o.values.len()));
     let has_options = !options.is_empty();
     let list = if options.is_empty() {
         view! {

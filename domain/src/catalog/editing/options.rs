@@ -171,6 +171,16 @@ pub async fn create_missing_variants(
             "the product has no options to make variants from".into(),
         ));
     }
+    // Counted before any combination is built: a few long value lists would
+    // otherwise make millions of them in memory.
+    let possible = options
+        .iter()
+        .fold(1usize, |n, o| n.saturating_mul(o.values.len()));
+    if possible > MAX_GENERATED_VARIANTS {
+        return Err(DomainError::Invalid(format!(
+            "the options make {possible} variants; at most {MAX_GENERATED_VARIANTS} are created at once"
+        )));
+    }
     let variants = variants_of(&txn, product_id).await?;
     let existing: BTreeSet<BTreeSet<String>> = combinations(&txn, product_id)
         .await?

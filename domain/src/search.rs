@@ -215,8 +215,8 @@ pub async fn reindex_products(
 }
 
 /// Narrows `query` by its free text through the index: its `q` becomes the
-/// ids of the products the index finds (within any ids it already names).
-/// False when nothing can match.
+/// ids of the products the index finds (within any ids it already names),
+/// best first. False when nothing can match.
 pub async fn narrow(
     search: &dyn ProductSearch,
     query: &mut ProductQuery,
@@ -230,16 +230,22 @@ pub async fn narrow(
         .into_iter()
         .map(|hit| hit.product_id)
         .collect();
-    if query.ids.is_empty() {
-        query.ids = found;
+    // Best first: the list's default order is the search's.
+    query.ids = if query.ids.is_empty() {
+        found
     } else {
-        query.ids.retain(|id| found.contains(id));
-    }
+        found
+            .into_iter()
+            .filter(|id| query.ids.contains(id))
+            .collect()
+    };
+    query.ranked = true;
     Ok(!query.ids.is_empty())
 }
 
-/// Published products as [`catalog::list_published`] lists them (newest
-/// first, one page at a time), the free text `q` found through the index.
+/// Published products as [`catalog::list_published`] lists them (one page
+/// at a time), the free text `q` found through the index and, unless the
+/// query orders them otherwise, the best match first.
 pub async fn list_published(
     db: &impl ConnectionTrait,
     search: &dyn ProductSearch,

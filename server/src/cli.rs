@@ -78,6 +78,9 @@ enum Command {
     /// Load-test the device gateway: the store and a fleet of simulated
     /// machines in this process, on a database seeded with `seed --machines N`.
     BenchIngest(ingest_bench::Load),
+    /// Measure product search: searches per second and latency of the
+    /// configured engine over a generated catalog (no database needed).
+    BenchSearch(crate::search::bench::SearchLoad),
     /// Copy the SQLite database, consistent and compacted, while the store
     /// runs (PostgreSQL: use pg_dump).
     Backup {
@@ -93,8 +96,9 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum SearchCommand {
-    /// Rebuild the search index from the catalog (stop the server first:
-    /// it keeps the index open).
+    /// Rebuild the search index from the catalog, with a progress bar (the
+    /// embedded index: stop the server first, it keeps the index open;
+    /// Meilisearch: servers may keep running).
     Reindex,
 }
 
@@ -314,6 +318,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Device { action } => device_command(settings, action).await,
         Command::BenchIngest(load) => ingest_bench::run(settings, load).await,
+        Command::BenchSearch(load) => crate::search::bench::run(settings, load).await,
         Command::Backup { to } => {
             let db = settings.connect_database().await?;
             domain::db::backup(&db, &to).await?;
@@ -325,14 +330,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let db = settings.connect_database().await?;
             migrations::up(&db).await?;
-            let search = crate::search::EmbeddedSearch::open(&settings.search_dir)?;
+            let search = crate::search::open(&settings).await?;
             let bar = indicatif::ProgressBar::new(0).with_style(
                 indicatif::ProgressStyle::with_template(
                     "{bar:40} {pos}/{len} products ({eta} left)",
                 )
                 .expect("valid template"),
             );
-            let indexed = domain::search::rebuild(&db, &search, |done, total| {
+            let indexed = domain::search::rebuild(&db, search.as_ref(), |done, total| {
                 bar.set_length(total);
                 bar.set_position(done);
             })
@@ -340,7 +345,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             bar.finish();
             println!(
                 "indexed {indexed} products in {}",
-                settings.search_dir.display()
+                crate::search::describe(&settings)
             );
             Ok(())
         }

@@ -36,6 +36,9 @@ pub struct Settings {
     #[arg(long, env = "AUTOMAT_SEARCH_DIR", default_value = "data/search")]
     pub search_dir: std::path::PathBuf,
 
+    #[command(flatten)]
+    pub search: SearchSettings,
+
     /// The bearer token Prometheus sends to `GET /metrics`; the endpoint is
     /// off while unset.
     #[arg(long, env = "AUTOMAT_METRICS_TOKEN", hide_env_values = true)]
@@ -269,6 +272,50 @@ pub struct SmsSettings {
 pub enum Environment {
     Development,
     Production,
+}
+
+/// Product search: Meilisearch instead of the embedded index, and synonyms.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SearchSettings {
+    /// Meilisearch's address (`http://host:7700`); the embedded search
+    /// (`AUTOMAT_SEARCH_DIR`) when unset.
+    #[arg(long, env = "AUTOMAT_MEILISEARCH_URL")]
+    pub meilisearch_url: Option<String>,
+
+    /// The API key sent to Meilisearch (an admin key, or the master key).
+    #[arg(long, env = "AUTOMAT_MEILISEARCH_KEY", hide_env_values = true)]
+    pub meilisearch_key: Option<String>,
+
+    /// The index this store keeps its products in (stores sharing one
+    /// Meilisearch each need their own).
+    #[arg(
+        long,
+        env = "AUTOMAT_MEILISEARCH_INDEX",
+        default_value = "automat_products"
+    )]
+    pub meilisearch_index: String,
+
+    /// Words shoppers use for the same thing, as JSON: `{"soda": ["pop",
+    /// "soft drink"], "pop": ["soda"]}` (one way: list both directions to
+    /// have both); either engine.
+    #[arg(long, env = "AUTOMAT_SEARCH_SYNONYMS")]
+    pub search_synonyms: Option<String>,
+}
+
+impl SearchSettings {
+    /// The synonyms setting, parsed; a clear error names the setting.
+    pub fn synonyms(
+        &self,
+    ) -> Result<std::collections::HashMap<String, Vec<String>>, domain::search::SearchError> {
+        match &self.search_synonyms {
+            None => Ok(Default::default()),
+            Some(json) => serde_json::from_str(json).map_err(|e| {
+                domain::search::SearchError::Engine(format!(
+                    "AUTOMAT_SEARCH_SYNONYMS must be a JSON object of word lists, like {{\"soda\": [\"pop\"]}}: {e}"
+                ))
+            }),
+        }
+    }
 }
 
 /// Stripe (`pp_stripe_stripe`), offered once the secret key is set.

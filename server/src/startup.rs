@@ -167,8 +167,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Application> {
     let read_cache =
         http::read_cache::ReadCache::new(Duration::from_millis(settings.store_cache_ms));
     let gateway_tasks = gateway.tasks;
-    let search: Arc<dyn domain::search::ProductSearch> =
-        Arc::new(crate::search::EmbeddedSearch::open(&settings.search_dir)?);
+    let search = crate::search::open(&settings).await?;
     let files = crate::files::ObjectFiles::open(&settings.files, settings.public_url.as_deref())?;
     let state = AppState {
         files: Arc::new(files),

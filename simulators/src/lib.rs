@@ -1,6 +1,7 @@
-//! Local simulators of the payment providers Automat speaks to, Stripe and
-//! Finix, in their real wire formats, for development and tests where the
-//! real ones cannot be reached (or must not be charged).
+//! Local simulators of the services Automat speaks to and tests cannot
+//! reach — the payment providers Stripe and Finix, and Meilisearch — in
+//! their real wire formats, for development and tests where the real ones
+//! cannot be reached (or must not be charged).
 //!
 //! - [`stripe`]: the Stripe API subset for cards (PaymentIntents, Customers,
 //!   SetupIntents, PaymentMethods, Refunds, Charges, Events), idempotency
@@ -8,6 +9,9 @@
 //! - [`finix`]: Finix's identities, payment instruments from Finix.js tokens,
 //!   authorizations (capture, void), transfers, reversals, webhooks and a
 //!   `finix.js` stand-in.
+//! - [`meilisearch`]: indexes, documents, settings, asynchronous tasks and
+//!   search (typos, prefixes, synonyms, filters, sort, facets) as the
+//!   `meilisearch-sdk` crate speaks them.
 //!
 //! Each starts on port 0 in tests ([`stripe::spawn`], [`finix::spawn`]); the
 //! `automat-simulators` binary runs both for the browser tests.
@@ -19,6 +23,7 @@
 pub mod finix;
 mod hooks;
 mod ids;
+pub mod meilisearch;
 mod serving;
 pub mod stripe;
 mod webhook;

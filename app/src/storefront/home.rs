@@ -1,5 +1,6 @@
 //! The catalog: published products, newest first, optionally of one
-//! category, or those the search finds for the words typed (`/search?q=`).
+//! category, or those the search finds for the words typed (`/search?q=`),
+//! best match first; either sorted by price or name when asked (`sort=`).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -18,14 +19,25 @@ pub struct CatalogPage {
     pub count: u64,
 }
 
+/// The orders a shopper may choose (`sort=`, the Store API's `order`
+/// values), and what the choice is called.
+pub const SORTS: [(&str, &str); 4] = [
+    ("price", "Price: low to high"),
+    ("-price", "Price: high to low"),
+    ("title", "Name: A to Z"),
+    ("-created_at", "Newest"),
+];
+
 /// One page of the catalog; with `category` (a handle) only that category's
 /// products, none when no visible category has that handle; with `q` only
-/// those the search finds.
+/// those the search finds; in `sort`'s order (one of [`SORTS`]; anything
+/// else is the default: best match when searched, else newest).
 #[server(endpoint = "/catalog/products")]
 pub async fn list_products(
     offset: u64,
     category: Option<String>,
     q: Option<String>,
+    sort: Option<String>,
 ) -> Result<CatalogPage, ServerFnError> {
     use domain::catalog::taxonomy::{self, CategoryQuery};
 
@@ -60,6 +72,11 @@ pub async fn list_products(
         category_ids,
         sales_channel_ids: (!ctx.storefront_channel_ids.is_empty())
             .then(|| ctx.storefront_channel_ids.clone()),
+        // An order the page does not offer (an edited URL) is the default one.
+        order: sort
+            .filter(|s| SORTS.iter().any(|(value, _)| value == s))
+            .and_then(|s| domain::catalog::ProductOrder::parse(&s, Some(&ctx.currency)).ok())
+            .unwrap_or_default(),
         offset,
         limit: PAGE_SIZE,
         ..Default::default()
@@ -133,9 +150,15 @@ pub fn HomePage() -> impl IntoView {
             .map(|q| q.trim().to_owned())
             .filter(|q| !q.is_empty())
     };
+    let sort = move || {
+        query
+            .read()
+            .get("sort")
+            .filter(|s| SORTS.iter().any(|(value, _)| value == s))
+    };
     let products = Resource::new(
-        move || (page(), category(), q()),
-        |(page, category, q)| list_products((page - 1) * PAGE_SIZE, category, q),
+        move || (page(), category(), q(), sort()),
+        |(page, category, q, sort)| list_products((page - 1) * PAGE_SIZE, category, q, sort),
     );
     let categories = Resource::new(|| (), |_| list_categories());
     view! {
@@ -145,7 +168,7 @@ pub fn HomePage() -> impl IntoView {
                 None => "Fresh from the machine".to_owned(),
             }}
         </h1>
-        {move || view! { <SearchBox current=q() /> }}
+        {move || view! { <SearchBox current=q() sort=sort() /> }}
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let current = category();
@@ -158,16 +181,30 @@ pub fn HomePage() -> impl IntoView {
                     let number = page();
                     let category = category();
                     let q = q();
-                    products.await.map(|catalog| view! { <ProductGrid page=catalog number category q /> })
+                    let sort = sort();
+                    products.await.map(|catalog| view! { <ProductGrid page=catalog number category q sort /> })
                 })}
             </ErrorBoundary>
         </Transition>
     }
 }
 
-/// The words to look for; a plain GET form, so it works before hydration.
+/// The words to look for and the order; a plain GET form, so it works
+/// before hydration.
 #[component]
-fn SearchBox(current: Option<String>) -> impl IntoView {
+fn SearchBox(current: Option<String>, sort: Option<String>) -> impl IntoView {
+    let searched = current.is_some();
+    let default_order = if searched { "Best match" } else { "Newest" };
+    let unsorted = sort.is_none();
+    let options = SORTS
+        .iter()
+        // Without words the default already is newest first.
+        .filter(|(value, _)| searched || *value != "-created_at")
+        .map(|(value, label)| {
+            let chosen = sort.as_deref() == Some(*value);
+            view! { <option value=*value selected=chosen>{*label}</option> }
+        })
+        .collect_view();
     view! {
         <form class="catalog-search" role="search" method="get" action=SEARCH_PATH>
             <label for="catalog-q">"Search products"</label>
@@ -180,6 +217,11 @@ fn SearchBox(current: Option<String>) -> impl IntoView {
                 autocomplete="off"
                 enterkeyhint="search"
             />
+            <label for="catalog-sort">"Sort by"</label>
+            <select id="catalog-sort" name="sort">
+                <option value="" selected=unsorted>{default_order}</option>
+                {options}
+            </select>
             <button type="submit">"Search"</button>
         </form>
     }
@@ -212,6 +254,7 @@ fn ProductGrid(
     number: u64,
     category: Option<String>,
     q: Option<String>,
+    sort: Option<String>,
 ) -> impl IntoView {
     let pages = page.count.div_ceil(PAGE_SIZE).max(1);
     if page.products.is_empty() && number > 1 {
@@ -269,22 +312,31 @@ fn ProductGrid(
                 })
                 .collect_view()}
         </ul>
-        <Pager number pages category q />
+        <Pager number pages category q sort />
     }
     .into_any()
 }
 
-/// Previous / next links, keeping the category or the search; plain links,
-/// so they work before hydration.
+/// Previous / next links, keeping the category or the search and the
+/// order; plain links, so they work before hydration.
 #[component]
-fn Pager(number: u64, pages: u64, category: Option<String>, q: Option<String>) -> impl IntoView {
+fn Pager(
+    number: u64,
+    pages: u64,
+    category: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+) -> impl IntoView {
+    let sorted = sort
+        .map(|s| format!("&sort={}", crate::redirects::query_value(&s)))
+        .unwrap_or_default();
     let href = move |n: u64| match (&q, &category) {
         (Some(q), _) => format!(
-            "{SEARCH_PATH}?q={}&page={n}",
+            "{SEARCH_PATH}?q={}&page={n}{sorted}",
             crate::redirects::query_value(q)
         ),
-        (None, Some(handle)) => format!("/?category={handle}&page={n}"),
-        (None, None) => format!("/?page={n}"),
+        (None, Some(handle)) => format!("/?category={handle}&page={n}{sorted}"),
+        (None, None) => format!("/?page={n}{sorted}"),
     };
     (pages > 1).then(|| {
         view! {

@@ -92,8 +92,58 @@ pub struct ProductQuery {
     pub collection_ids: Vec<String>,
     /// Only products published to one of these channels; `None` for all.
     pub sales_channel_ids: Option<Vec<String>>,
+    pub order: ProductOrder,
+    /// `ids` are a search's hits, best first ([`crate::search::narrow`]):
+    /// the default order is theirs.
+    pub ranked: bool,
     pub offset: u64,
     pub limit: u64,
+}
+
+/// How a product list is ordered; ties go to the newer product.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ProductOrder {
+    /// The best match first when the list was searched, else the newest.
+    #[default]
+    Default,
+    Newest,
+    Oldest,
+    TitleAz,
+    TitleZa,
+    /// By the cheapest variant's price in this currency (lowercase code);
+    /// products without a price in it come last either way.
+    PriceLowest(String),
+    PriceHighest(String),
+}
+
+impl ProductOrder {
+    /// Medusa's `order` parameter (`created_at`, `-created_at`, `title`,
+    /// `-title`), and `price` / `-price` in `currency` (the list's region's
+    /// or `currency_code`).
+    pub fn parse(order: &str, currency: Option<&str>) -> Result<Self, DomainError> {
+        let price_in = |currency: Option<&str>| {
+            currency.map(str::to_lowercase).ok_or_else(|| {
+                DomainError::Invalid(
+                    "ordering by price needs a region_id or currency_code to price in".into(),
+                )
+            })
+        };
+        Ok(match order.trim() {
+            "" => Self::Default,
+            "created_at" => Self::Oldest,
+            "-created_at" => Self::Newest,
+            "title" => Self::TitleAz,
+            "-title" => Self::TitleZa,
+            "price" => Self::PriceLowest(price_in(currency)?),
+            "-price" => Self::PriceHighest(price_in(currency)?),
+            other => {
+                return Err(DomainError::Invalid(format!(
+                    "order `{}` is not one of created_at, -created_at, title, -title, price, -price",
+                    other.chars().take(40).collect::<String>()
+                )));
+            }
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -158,7 +208,26 @@ pub async fn list_in_statuses(
     if let Some(channel_ids) = &query.sales_channel_ids {
         select = select.filter(in_channels(channel_ids));
     }
+    if query.ranked && query.order == ProductOrder::Default {
+        return ranked_page(db, select, query).await;
+    }
     let count = select.clone().count(db).await?;
+    let select = match &query.order {
+        ProductOrder::Default | ProductOrder::Newest => select,
+        ProductOrder::Oldest => select
+            .order_by_asc(product::Column::CreatedAt)
+            .order_by_asc(product::Column::Id),
+        // Case aside, as people read titles (SQLite compares bytes).
+        ProductOrder::TitleAz => select.order_by(lower_title(), sea_orm::Order::Asc),
+        ProductOrder::TitleZa => select.order_by(lower_title(), sea_orm::Order::Desc),
+        ProductOrder::PriceLowest(currency) => {
+            // No price in the currency sorts as dearest of all.
+            select.order_by(lowest_price(currency, i64::MAX), sea_orm::Order::Asc)
+        }
+        ProductOrder::PriceHighest(currency) => {
+            select.order_by(lowest_price(currency, -1), sea_orm::Order::Desc)
+        }
+    };
     let products = select
         .order_by_desc(product::Column::CreatedAt)
         .order_by_desc(product::Column::Id)
@@ -169,6 +238,77 @@ pub async fn list_in_statuses(
     Ok(ProductPage {
         products: with_details(db, products).await?,
         count,
+        offset: query.offset,
+        limit: query.limit,
+    })
+}
+
+fn lower_title() -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, Func};
+    Func::lower(Expr::col((product::Entity, product::Column::Title))).into()
+}
+
+/// The cheapest variant's price of the product in `currency`, `missing` when none.
+fn lowest_price(currency: &str, missing: i64) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, Func, QueryStatementBuilder, SimpleExpr};
+    let cheapest = Query::select()
+        .expr(Func::min(Expr::col((price::Entity, price::Column::Amount))))
+        .from(price::Entity)
+        .inner_join(
+            variant::Entity,
+            Expr::col((variant::Entity, variant::Column::Id))
+                .equals((price::Entity, price::Column::VariantId)),
+        )
+        .and_where(
+            Expr::col((variant::Entity, variant::Column::ProductId))
+                .equals((product::Entity, product::Column::Id)),
+        )
+        .and_where(Expr::col((price::Entity, price::Column::CurrencyCode)).eq(currency))
+        .to_owned();
+    Func::coalesce([
+        SimpleExpr::SubQuery(None, Box::new(cheapest.into_sub_query_statement())),
+        Expr::val(missing),
+    ])
+    .into()
+}
+
+/// A page of `select`'s products in the order of `query.ids` (a search's
+/// hits, best first; at most [`crate::search::MAX_HITS`] of them).
+async fn ranked_page(
+    db: &impl ConnectionTrait,
+    select: sea_orm::Select<product::Entity>,
+    query: &ProductQuery,
+) -> Result<ProductPage, DomainError> {
+    let matching: std::collections::HashSet<String> = select
+        .select_only()
+        .column(product::Column::Id)
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let ranked: Vec<&String> = query
+        .ids
+        .iter()
+        .filter(|id| matching.contains(*id))
+        .collect();
+    let page_ids: Vec<String> = ranked
+        .iter()
+        .skip(usize::try_from(query.offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(query.limit).unwrap_or(usize::MAX))
+        .map(|id| (*id).clone())
+        .collect();
+    let mut found: HashMap<String, product::Model> = product::Entity::find()
+        .filter(product::Column::Id.is_in(page_ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    let products = page_ids.iter().filter_map(|id| found.remove(id)).collect();
+    Ok(ProductPage {
+        products: with_details(db, products).await?,
+        count: ranked.len() as u64,
         offset: query.offset,
         limit: query.limit,
     })

@@ -114,7 +114,7 @@ pub async fn assign(
         .one(db)
         .await?
         .ok_or_else(|| DomainError::not_found("Scale", scale_id))?;
-    crate::catalog::variant::Entity::find_by_id(&new.variant_id)
+    let variant = crate::catalog::variant::Entity::find_by_id(&new.variant_id)
         .one(db)
         .await?
         .ok_or_else(|| DomainError::not_found("Variant", &new.variant_id))?;
@@ -129,8 +129,8 @@ pub async fn assign(
             new.variant_id
         )));
     }
-    let _turn = crate::db::write_turn(db).await?;
-    Ok(scale_assignment::ActiveModel {
+    let txn = crate::db::begin_write(db).await?;
+    let assignment = scale_assignment::ActiveModel {
         id: Set(new_id("scasg")),
         scale_id: Set(scale_id.to_owned()),
         variant_id: Set(new.variant_id),
@@ -141,8 +141,23 @@ pub async fn assign(
         container_weight_grams: Set(new.deposit.map(|d| d.container_weight_grams)),
         created_at: Set(Utc::now()),
     }
-    .insert(db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    stocking_changed(&txn, &variant.product_id).await?;
+    txn.commit().await?;
+    Ok(assignment)
+}
+
+/// Which machines stock a product is part of what the product search
+/// indexes ("in stock at this machine"): the product counts as changed.
+async fn stocking_changed(txn: &impl ConnectionTrait, product_id: &str) -> Result<(), DomainError> {
+    crate::events::emit(
+        txn,
+        crate::catalog::PRODUCT_UPDATED,
+        &serde_json::json!({ "id": product_id }),
+    )
+    .await?;
+    Ok(())
 }
 
 fn check_weights(unit: i32, min: i32, max: i32) -> Result<(), DomainError> {
@@ -184,10 +199,18 @@ pub async fn reweigh(
 /// Takes a product off its scale.
 pub async fn unassign(db: &impl crate::db::Writable, id: &str) -> Result<(), DomainError> {
     let assignment = find_assignment(db, id).await?;
-    let _turn = crate::db::write_turn(db).await?;
+    let product_id = crate::catalog::variant::Entity::find_by_id(&assignment.variant_id)
+        .one(db)
+        .await?
+        .map(|v| v.product_id);
+    let txn = crate::db::begin_write(db).await?;
     scale_assignment::Entity::delete_by_id(assignment.id)
-        .exec(db)
+        .exec(&txn)
         .await?;
+    if let Some(product_id) = product_id {
+        stocking_changed(&txn, &product_id).await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 

@@ -302,6 +302,60 @@ async fn the_catalog_searches_with_a_plain_form() {
             .await
             .unwrap();
         assert_eq!(cards(&second), 6);
+        let sorted = app
+            .page("/search?q=trail%20mix&sort=title")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            sorted.contains(r#"href="/search?q=trail%20mix&amp;page=2&amp;sort=title""#),
+            "pages keep the order"
+        );
+        assert!(
+            sorted.contains(r#"<option value="title" selected"#),
+            "{sorted}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_catalog_sorts_by_price_and_name_with_a_plain_form() {
+    on_every_db(async |app| {
+        let home = app.page("/").await.text().await.unwrap();
+        assert!(
+            home.contains(r#"<select id="catalog-sort" name="sort">"#),
+            "{home}"
+        );
+        assert!(home.contains(r#"<label for="catalog-sort">"#));
+        // The storefront's order is the Store API's.
+        let (_, by_price) = crate::get_json(
+            &app,
+            "/store/products?order=price&currency_code=eur&limit=50",
+            Some(&app.publishable_key),
+        )
+        .await;
+        let handles: Vec<&str> = by_price["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["handle"].as_str().unwrap())
+            .collect();
+        let first_card = |page: &str| {
+            let at = page.find(r#"class="product-title""#).expect("a card");
+            let href = page[..at].rfind("href=\"/products/").expect("its link");
+            page[href + 16..at].split('"').next().unwrap().to_owned()
+        };
+        let cheapest = app.page("/?sort=price").await.text().await.unwrap();
+        assert_eq!(first_card(&cheapest), handles[0]);
+        let dearest = app.page("/?sort=-price").await.text().await.unwrap();
+        assert_eq!(first_card(&dearest), *handles.last().unwrap());
+        assert!(dearest.contains(r#"<option value="-price" selected"#));
+        // An order the page does not offer is the default one, not an error.
+        let odd = app.page("/?sort=popularity").await;
+        assert_eq!(odd.status(), 200);
+        assert_eq!(cards(&odd.text().await.unwrap()), 8);
     })
     .await;
 }

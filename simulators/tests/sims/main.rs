@@ -1,10 +1,12 @@
 //! The simulators as their clients see them: the real async-stripe client
-//! against the Stripe simulator, plain HTTP against Finix, and a receiver
+//! against the Stripe simulator, plain HTTP against Finix, the real
+//! meilisearch-sdk client against the Meilisearch stand-in, and a receiver
 //! for their webhooks.
 
 mod binary;
 mod browser;
 mod finix;
+mod meilisearch;
 mod stripe;
 
 use std::{

@@ -9,7 +9,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use domain::{
     catalog::{
-        self, ProductDetail, ProductQuery, VariantDetail, VariantQuery,
+        self, ProductDetail, ProductOrder, ProductQuery, VariantDetail, VariantQuery,
         editing::{self, OptionInput, ProductChanges, ProductInput, VariantInput},
     },
     channels, inventory,
@@ -227,6 +227,11 @@ pub async fn list(
         category_ids: params.list("category_id")?,
         collection_ids: params.list("collection_id")?,
         sales_channel_ids: (!channel_ids.is_empty()).then_some(channel_ids),
+        order: ProductOrder::parse(
+            params.text("order")?.as_deref().unwrap_or_default(),
+            params.text("currency_code")?.as_deref(),
+        )?,
+        ranked: false,
         offset,
         limit,
     };

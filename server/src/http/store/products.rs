@@ -9,7 +9,8 @@ use axum::{
 use chrono::{DateTime, Utc};
 use domain::{
     catalog::{
-        self, OptionDetail, ProductDetail, ProductQuery, VariantDetail, image, option_value, tag,
+        self, OptionDetail, ProductDetail, ProductOrder, ProductQuery, VariantDetail, image,
+        option_value, tag,
     },
     inventory,
     pricing::{PriceContext, money::to_major_units},
@@ -179,6 +180,7 @@ pub async fn list(
 ) -> Result<Json<ProductList>, ApiError> {
     let (offset, limit) = params.page()?;
     let channel_ids = channels_in_scope(&key, params.text("sales_channel_id")?)?;
+    let prices = price_context(&state, &params).await?;
     let query = ProductQuery {
         q: params.text("q")?,
         ids: params.list("id")?,
@@ -186,10 +188,15 @@ pub async fn list(
         category_ids: params.list("category_id")?,
         collection_ids: params.list("collection_id")?,
         sales_channel_ids: Some(channel_ids.clone()),
+        // Medusa's `order`, and `price` / `-price` in the request's region or currency.
+        order: ProductOrder::parse(
+            params.text("order")?.as_deref().unwrap_or_default(),
+            prices.as_ref().map(PriceContext::currency_code),
+        )?,
+        ranked: false,
         offset,
         limit,
     };
-    let prices = price_context(&state, &params).await?;
     // Medusa's `q` filters the list; here the search index finds the words.
     let page = domain::search::list_published(&state.db, state.search.as_ref(), query).await?;
     let stock = Stock::of(

@@ -2,6 +2,7 @@
 //! (under `./data` by default), kept by this process.
 
 use std::{
+    collections::HashMap,
     path::{Path, PathBuf},
     sync::{Arc, Mutex},
 };
@@ -57,6 +58,9 @@ struct Inner {
     reader: IndexReader,
     writer: Mutex<IndexWriter<TantivyDocument>>,
     fields: Fields,
+    /// A query word's other words (`AUTOMAT_SEARCH_SYNONYMS`), each as the
+    /// index keeps words; a synonym of several words must match them all.
+    synonyms: HashMap<String, Vec<Vec<String>>>,
 }
 
 fn engine(e: impl std::fmt::Display) -> SearchError {
@@ -67,6 +71,14 @@ impl EmbeddedSearch {
     /// Opens the index under `dir`, creating it (empty) if there is none.
     /// Fails while another process holds it.
     pub fn open(dir: &Path) -> Result<Self, SearchError> {
+        Self::open_with_synonyms(dir, HashMap::new())
+    }
+
+    /// [`EmbeddedSearch::open`], a query word also finding its synonyms.
+    pub fn open_with_synonyms(
+        dir: &Path,
+        synonyms: HashMap<String, Vec<String>>,
+    ) -> Result<Self, SearchError> {
         let path: PathBuf = dir.join(SCHEMA_DIR);
         std::fs::create_dir_all(&path)
             .map_err(|e| engine(format!("cannot create {}: {e}", path.display())))?;
@@ -94,14 +106,31 @@ impl EmbeddedSearch {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(engine)?;
-        Ok(Self {
+        let mut search = Self {
             inner: Arc::new(Inner {
                 index,
                 reader,
                 writer: Mutex::new(writer),
                 fields,
+                synonyms: HashMap::new(),
             }),
-        })
+        };
+        let mut known: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+        for (word, others) in &synonyms {
+            if let [word] = search.words(word).as_slice() {
+                let entry = known.entry(word.clone()).or_default();
+                entry.extend(
+                    others
+                        .iter()
+                        .map(|o| search.words(o))
+                        .filter(|w| !w.is_empty()),
+                );
+            }
+        }
+        Arc::get_mut(&mut search.inner)
+            .expect("not shared yet")
+            .synonyms = known;
+        Ok(search)
     }
 
     /// Runs `change` on the writer, commits, and makes the change visible to searches.
@@ -176,6 +205,20 @@ impl EmbeddedSearch {
                             Occur::Should,
                             Box::new(FuzzyTermQuery::new_prefix(term, 0, true)),
                         ));
+                    }
+                    for synonym in self.inner.synonyms.get(word).into_iter().flatten() {
+                        let all_words: Vec<(Occur, Box<dyn Query>)> = synonym
+                            .iter()
+                            .map(|w| {
+                                let term = Term::from_field_text(*field, w);
+                                (
+                                    Occur::Must,
+                                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+                                        as Box<dyn Query>,
+                                )
+                            })
+                            .collect();
+                        alternatives.push((Occur::Should, Box::new(BooleanQuery::new(all_words))));
                     }
                 }
                 (
@@ -393,6 +436,30 @@ mod tests {
         assert!(ids(&search, "chocolate").await.is_empty());
         search.clear().await.unwrap();
         assert_eq!(search.count().await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn synonyms_find_the_other_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let synonyms = HashMap::from([
+            ("Soda".to_owned(), vec!["lemonade".to_owned()]),
+            ("snack".to_owned(), vec!["dark chocolate".to_owned()]),
+        ]);
+        let search = EmbeddedSearch::open_with_synonyms(dir.path(), synonyms).unwrap();
+        search
+            .upsert(vec![
+                product("p1", "Dark Chocolate", "Bitter"),
+                product("p2", "Lemonade", "Fizzy"),
+                product("p3", "Chocolate Milk", "Cold"),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(ids(&search, "soda").await, ["p2"]);
+        assert_eq!(
+            ids(&search, "snack").await,
+            ["p1"],
+            "every word of the synonym"
+        );
     }
 
     #[tokio::test]

@@ -108,6 +108,8 @@ pub enum ProductOrder {
     Default,
     Newest,
     Oldest,
+    RecentlyUpdated,
+    LeastRecentlyUpdated,
     TitleAz,
     TitleZa,
     /// By the cheapest variant's price in this currency (lowercase code);
@@ -117,9 +119,9 @@ pub enum ProductOrder {
 }
 
 impl ProductOrder {
-    /// Medusa's `order` parameter (`created_at`, `-created_at`, `title`,
-    /// `-title`), and `price` / `-price` in `currency` (the list's region's
-    /// or `currency_code`).
+    /// Medusa's `order` parameter (`created_at`, `updated_at`, `title`, each
+    /// with `-` for descending), and `price` / `-price` in `currency` (the
+    /// list's region's or `currency_code`).
     pub fn parse(order: &str, currency: Option<&str>) -> Result<Self, DomainError> {
         let price_in = |currency: Option<&str>| {
             currency.map(str::to_lowercase).ok_or_else(|| {
@@ -132,13 +134,15 @@ impl ProductOrder {
             "" => Self::Default,
             "created_at" => Self::Oldest,
             "-created_at" => Self::Newest,
+            "updated_at" => Self::LeastRecentlyUpdated,
+            "-updated_at" => Self::RecentlyUpdated,
             "title" => Self::TitleAz,
             "-title" => Self::TitleZa,
             "price" => Self::PriceLowest(price_in(currency)?),
             "-price" => Self::PriceHighest(price_in(currency)?),
             other => {
                 return Err(DomainError::Invalid(format!(
-                    "order `{}` is not one of created_at, -created_at, title, -title, price, -price",
+                    "order `{}` is not one of created_at, updated_at, title, price (each also with - for descending)",
                     other.chars().take(40).collect::<String>()
                 )));
             }
@@ -217,6 +221,8 @@ pub async fn list_in_statuses(
         ProductOrder::Oldest => select
             .order_by_asc(product::Column::CreatedAt)
             .order_by_asc(product::Column::Id),
+        ProductOrder::RecentlyUpdated => select.order_by_desc(product::Column::UpdatedAt),
+        ProductOrder::LeastRecentlyUpdated => select.order_by_asc(product::Column::UpdatedAt),
         // Case aside, as people read titles (SQLite compares bytes).
         ProductOrder::TitleAz => select.order_by(lower_title(), sea_orm::Order::Asc),
         ProductOrder::TitleZa => select.order_by(lower_title(), sea_orm::Order::Desc),

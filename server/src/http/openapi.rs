@@ -100,7 +100,7 @@ use Answer::{Body, Created, Csv, Deleted, Events, List, Object, One, Svg};
 #[rustfmt::skip]
 const OPERATIONS: &[Operation] = &[
     // Store: catalog.
-    op("get", "/store/products", "List published products (q: words found by the search index, typos forgiven, best match first; order: created_at, -created_at, title, -title, price, -price (price in region_id or currency_code); category_id, collection_id, region_id, currency_code, fields, offset, limit)", Store, None, List("products", "StoreProduct")),
+    op("get", "/store/products", "List published products (q: words found by the search index, typos forgiven, best match first; order: created_at, updated_at, title, price, each with - for descending (price in region_id or currency_code); category_id, collection_id, region_id, currency_code, fields, offset, limit)", Store, None, List("products", "StoreProduct")),
     op("get", "/store/products/search-suggestions", "Suggest published products whose title words start as typed, typos forgiven (q, limit: at most 10, sales_channel_id)", Store, None, Body("StoreProductSuggestionList")),
     op("get", "/store/products/{id}", "Retrieve a product by id or handle", Store, None, One("product", "StoreProduct")),
     op("get", "/store/product-categories", "List product categories", Store, None, List("product_categories", "StoreProductCategory")),

@@ -535,6 +535,24 @@ async fn searched_lists_come_best_first_unless_another_order_is_asked() {
         let (_, all) = found(&app, "order=price&currency_code=eur&limit=50").await;
         assert_eq!(all[0], "trail-mix", "the whole catalog too: {all:?}");
 
+        // The admin's list takes the same orders, and Medusa's updated_at.
+        for order in ["-updated_at", "updated_at", "title", "-created_at"] {
+            let (status, body) = send_json(app.admin(
+                Method::GET,
+                &format!("/admin/products?order={order}&limit=50"),
+                &token,
+            ))
+            .await;
+            assert_eq!(status, 200, "{order}: {body}");
+        }
+        let (_, body) = send_json(app.admin(
+            Method::GET,
+            "/admin/products?order=-updated_at&limit=1",
+            &token,
+        ))
+        .await;
+        assert_eq!(body["products"][0]["handle"], "trail-mix", "{body}");
+
         for (query, says) in [
             ("q=chocolate&order=price", "region_id or currency_code"),
             ("order=popularity", "not one of"),

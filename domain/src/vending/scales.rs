@@ -151,13 +151,7 @@ pub async fn assign(
 /// Which machines stock a product is part of what the product search
 /// indexes ("in stock at this machine"): the product counts as changed.
 async fn stocking_changed(txn: &impl ConnectionTrait, product_id: &str) -> Result<(), DomainError> {
-    crate::events::emit(
-        txn,
-        crate::catalog::PRODUCT_UPDATED,
-        &serde_json::json!({ "id": product_id }),
-    )
-    .await?;
-    Ok(())
+    crate::catalog::editing::product_changed(txn, crate::catalog::PRODUCT_UPDATED, product_id).await
 }
 
 fn check_weights(unit: i32, min: i32, max: i32) -> Result<(), DomainError> {

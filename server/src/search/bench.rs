@@ -5,14 +5,10 @@
 //! (`<index>_bench`), emptied first. No database is involved: this measures
 //! the engine behind the port, as the Store API's `q` calls it.
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
-use domain::search::{ProductDocument, ProductSearch};
+use domain::search::ProductDocument;
 
-use super::{EmbeddedSearch, MeiliSearch};
 use crate::config::Settings;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -130,26 +126,16 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 pub async fn run(settings: Settings, load: SearchLoad) -> anyhow::Result<()> {
+    // The configured engine, on an index of its own: a throwaway directory,
+    // or `<index>_bench` on Meilisearch.
     let scratch = std::env::temp_dir().join(format!("automat-bench-search-{}", std::process::id()));
-    let (engine, name): (Arc<dyn ProductSearch>, String) = match &settings.search.meilisearch_url {
-        Some(url) => {
-            let index = format!("{}_bench", settings.search.meilisearch_index);
-            let search = MeiliSearch::connect(
-                url,
-                settings.search.meilisearch_key.as_deref(),
-                &index,
-                settings.search.synonyms()?,
-            )
-            .await?;
-            (
-                Arc::new(search),
-                format!("meilisearch ({url}, index {index})"),
-            )
-        }
-        None => (
-            Arc::new(EmbeddedSearch::open(&scratch)?),
-            "embedded (tantivy)".into(),
-        ),
+    let mut own = settings.clone();
+    own.search_dir = scratch.clone();
+    own.search.meilisearch_index = format!("{}_bench", settings.search.meilisearch_index);
+    let engine = super::open(&own).await?;
+    let name = match own.search.meilisearch_url {
+        Some(_) => super::describe(&own),
+        None => "embedded (tantivy)".to_owned(),
     };
     engine.clear().await?;
     let started = Instant::now();

@@ -335,7 +335,7 @@ async fn images_of(
 
 /// Records a change of the product in the outbox (search keeps up from it),
 /// inside the change's transaction.
-async fn product_changed(
+pub(crate) async fn product_changed(
     txn: &impl ConnectionTrait,
     name: &str,
     product_id: &str,
